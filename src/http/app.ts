@@ -1,0 +1,61 @@
+// Builds the HTTP application: plugins, error mapping, OpenAPI, then each area's routes.
+// Routes are thin: parse (schemas), call a service, shape the answer.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ServiceContext } from '../services/context.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { registerProblemHandlers, type NotFoundFallback } from './plugins/problems.ts';
+import { registerWebApp } from './plugins/web-app.ts';
+import { routeModules } from './routes/index.ts';
+
+export interface BuildOptions {
+  ctx: ServiceContext;
+  /** Serve the built web app from this folder when it exists. */
+  webRoot?: string | null;
+}
+
+export type App = FastifyInstance;
+
+export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<App> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const notFoundFallback: { current: NotFoundFallback | null } = { current: null };
+  registerProblemHandlers(app, notFoundFallback);
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Keyholder API',
+        version: '0.1.0',
+        description:
+          'Who may do what with which security camera, and until when. Authenticate with `Authorization: Bearer <token>` ' +
+          '(POST /api/auth/tokens) or with the session cookie plus the `x-csrf-token` header (POST /api/auth/login). ' +
+          'Errors are application/problem+json.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'kh_session' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(authPlugin, { ctx });
+  for (const routes of routeModules) await app.register(routes, { ctx });
+  if (webRoot) notFoundFallback.current = await registerWebApp(app, webRoot);
+  await app.ready();
+  return app as unknown as App;
+}

@@ -1,0 +1,87 @@
+// Every error leaves as application/problem+json (RFC 9457) with a readable `detail`,
+// and for bad input the `field` that was wrong. Nothing unexpected leaks: a 500 says only that.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../domain/errors.ts';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  field?: string;
+  code?: string;
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+function fieldOf(error: FastifyError): string | undefined {
+  const first = error.validation?.[0];
+  if (!first) return undefined;
+  const params = first.params as Record<string, unknown>;
+  const base = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const extra = (params.missingProperty ?? params.additionalProperty) as string | undefined;
+  if (extra) return base ? `${base}.${extra}` : extra;
+  return base || (error.validationContext ?? undefined);
+}
+
+function describeValidation(error: FastifyError): string {
+  const first = error.validation?.[0];
+  const field = fieldOf(error);
+  if (!first) return error.message;
+  const params = first.params as Record<string, unknown>;
+  if (params.additionalProperty) return `Unknown property "${field}".`;
+  if (params.missingProperty) return `"${field}" is required.`;
+  return `${field ? `"${field}"` : error.validationContext ?? 'input'} ${first.message ?? 'is invalid'}.`;
+}
+
+/** Answers a GET nobody else answered (the web app's index.html); returns false to fall through to a 404. */
+export type NotFoundFallback = (request: FastifyRequest, reply: FastifyReply) => boolean;
+
+export function registerProblemHandlers(app: FastifyInstance, fallback: { current: NotFoundFallback | null }): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      if (error.retryAfter) reply.header('retry-after', String(error.retryAfter));
+      return sendProblem(reply, {
+        type: `about:blank`,
+        title: error.title,
+        status: error.status,
+        detail: error.detail,
+        ...(error.field ? { field: error.field } : {}),
+        ...(error.code ? { code: error.code } : {}),
+      });
+    }
+    if (error.validation) {
+      return sendProblem(reply, {
+        type: 'about:blank',
+        title: 'Invalid request',
+        status: 400,
+        detail: describeValidation(error),
+        field: fieldOf(error),
+        code: 'validation',
+      });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const detail =
+        error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? 'The request body is too large.'
+          : error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+            ? 'Unsupported content type; send application/json.'
+            : error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+              ? 'The JSON body is empty.'
+              : error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+                ? 'The body is not valid JSON.'
+                : error.message;
+      return sendProblem(reply, { type: 'about:blank', title: 'Invalid request', status, detail, code: error.code?.toLowerCase() });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, { type: 'about:blank', title: 'Internal error', status: 500, detail: 'Something went wrong on our side.' });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (fallback.current?.(request, reply)) return reply;
+    return sendProblem(reply, { type: 'about:blank', title: 'Not found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}.` });
+  });
+}

@@ -1,0 +1,100 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { accountView, getAccount, login, register } from '../../services/accounts.ts';
+import { endSession, listMySessions } from '../../services/sessions.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import { clearSessionCookies, requirePrincipal, setSessionCookies } from '../plugins/auth.ts';
+import { Account, LoginBody, RegisterBody, Session } from '../schemas/accounts.ts';
+import { IdParam, Millis, Ok, problemResponses } from '../schemas/common.ts';
+
+export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const secure = ctx.config.cookieSecure;
+  const meta = (request: { ip: string; headers: Record<string, unknown> }) => ({
+    ip: request.ip ?? null,
+    userAgent: typeof request.headers['user-agent'] === 'string' ? (request.headers['user-agent'] as string) : null,
+  });
+
+  app.post(
+    '/api/auth/register',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account (email and/or phone); a verification code is sent to each',
+        security: [],
+        body: RegisterBody,
+        response: { 201: Account, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const account = await register(ctx, request.body);
+      return reply.status(201).send(accountView(account));
+    },
+  );
+
+  app.post(
+    '/api/auth/login',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Log in for the browser: sets the HttpOnly session cookie and returns the CSRF token',
+        security: [],
+        body: LoginBody,
+        response: { 200: Type.Object({ account: Account, csrfToken: Type.String() }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await login(ctx, request.body, meta(request), 'cookie');
+      const csrfToken = setSessionCookies(reply, result.token, result.expiresAt, secure);
+      return { account: accountView(result.account), csrfToken };
+    },
+  );
+
+  app.post(
+    '/api/auth/tokens',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Log in for an API client: returns a bearer token (shown once, stored only as a hash)',
+        security: [],
+        body: LoginBody,
+        response: { 201: Type.Object({ token: Type.String(), expiresAt: Millis, account: Account }), ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await login(ctx, request.body, meta(request), 'bearer');
+      return reply.status(201).send({ token: result.token, expiresAt: result.expiresAt, account: accountView(result.account) });
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    { schema: { tags: ['accounts'], summary: 'End the current session (cookie or token)', response: { 200: Ok, ...problemResponses } } },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      await endSession(ctx, principal, principal.sessionId);
+      clearSessionCookies(reply, secure);
+      return { ok: true as const };
+    },
+  );
+
+  app.get(
+    '/api/me',
+    { schema: { tags: ['accounts'], summary: 'Who am I', response: { 200: Account, ...problemResponses } } },
+    async (request) => accountView(await getAccount(ctx, requirePrincipal(request).accountId)),
+  );
+
+  app.get(
+    '/api/me/sessions',
+    { schema: { tags: ['accounts'], summary: 'My open sessions', response: { 200: Type.Array(Session), ...problemResponses } } },
+    async (request) => listMySessions(ctx, requirePrincipal(request)),
+  );
+
+  app.delete(
+    '/api/me/sessions/:id',
+    { schema: { tags: ['accounts'], summary: 'End one of my sessions', params: IdParam, response: { 200: Ok, ...problemResponses } } },
+    async (request) => {
+      await endSession(ctx, requirePrincipal(request), request.params.id);
+      return { ok: true as const };
+    },
+  );
+};

@@ -1,0 +1,41 @@
+import { Type } from '@sinclair/typebox';
+import { Millis, Strict, nullable } from './common.ts';
+
+export const Account = Type.Object(
+  {
+    id: Type.String(),
+    email: nullable(Type.String()),
+    emailVerified: Type.Boolean(),
+    phone: nullable(Type.String()),
+    phoneVerified: Type.Boolean(),
+    displayName: Type.String(),
+    timeZone: Type.String(),
+    isOperator: Type.Boolean(),
+    createdAt: Millis,
+  },
+  { $id: 'Account' },
+);
+
+export const RegisterBody = Strict({
+  email: Type.Optional(Type.String({ maxLength: 254 })),
+  phone: Type.Optional(Type.String({ maxLength: 32 })),
+  password: Type.String({ minLength: 1, maxLength: 200 }),
+  displayName: Type.String({ minLength: 1, maxLength: 100 }),
+  timeZone: Type.Optional(Type.String({ maxLength: 64 })),
+});
+
+export const LoginBody = Strict({
+  login: Type.String({ minLength: 1, maxLength: 254, description: 'email or phone (E.164)' }),
+  password: Type.String({ minLength: 1, maxLength: 200 }),
+});
+
+export const Session = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('cookie'), Type.Literal('bearer')]),
+  userAgent: nullable(Type.String()),
+  ip: nullable(Type.String()),
+  createdAt: Millis,
+  lastUsedAt: Millis,
+  expiresAt: Millis,
+  current: Type.Boolean(),
+});

@@ -1,0 +1,11 @@
+// Every migration, in order. Names sort in the order they run; never edit one that has shipped.
+import type { Migration } from 'kysely';
+import * as m001 from './001_foundation.ts';
+import * as m002 from './002_sharing.ts';
+import * as m003 from './003_installer.ts';
+
+export const migrations: Record<string, Migration> = {
+  '001_foundation': m001,
+  '002_sharing': m002,
+  '003_installer': m003,
+};

@@ -1,0 +1,193 @@
+// The typed schema Kysely checks every query against. Times are epoch milliseconds (BIGINT),
+// booleans are 0/1 integers and lists are JSON text: the forms both SQLite and PostgreSQL store
+// and compare the same way.
+import type { Generated } from 'kysely';
+
+export interface AccountsTable {
+  id: string;
+  /** Lower-cased; unique. */
+  email: string | null;
+  email_verified_at: number | null;
+  /** E.164; unique. */
+  phone: string | null;
+  phone_verified_at: number | null;
+  display_name: string;
+  password_hash: string;
+  /** Opaque reference encoded in the personal QR ID; rotating it invalidates old images. */
+  qr_ref: string;
+  time_zone: string;
+  is_operator: number;
+  created_at: number;
+}
+
+export interface VerificationCodesTable {
+  id: string;
+  account_id: string;
+  channel: 'email' | 'phone';
+  target: string;
+  code_hash: string;
+  attempts: number;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  account_id: string;
+  token_hash: string;
+  kind: 'cookie' | 'bearer';
+  user_agent: string | null;
+  ip: string | null;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+}
+
+/** Counters for throttling guesses (logins, verification codes, device codes). */
+export interface ThrottlesTable {
+  key: string;
+  failures: number;
+  window_started_at: number;
+  blocked_until: number | null;
+}
+
+export interface OutboxTable {
+  id: string;
+  channel: 'email' | 'sms';
+  recipient: string;
+  subject: string;
+  body: string;
+  created_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  delivered_at: number | null;
+  /** How it was delivered: `smtp`, `dev` (the dev mailbox) … */
+  transport: string | null;
+  last_error: string | null;
+}
+
+export interface DevicesTable {
+  id: string;
+  serial: string;
+  model: string;
+  kind: 'camera' | 'recorder' | 'doorbell' | 'alarm_hub';
+  /** The owner's name for it; defaults to the model. */
+  name: string;
+  verification_code_hash: string;
+  firmware_version: string | null;
+  /** JSON object of capability flags, e.g. {"supportsSharing":true}. */
+  capabilities: string;
+  supports_sharing: number;
+  channel_count: number;
+  online: number;
+  last_seen_at: number | null;
+  /** At most one of owner_account_id / holder_org_id is set (see docs/architecture.md). */
+  owner_account_id: string | null;
+  owner_since: number | null;
+  holder_org_id: string | null;
+  site_id: string | null;
+  created_at: number;
+}
+
+export interface DeviceChannelsTable {
+  device_id: string;
+  number: number;
+  name: string;
+}
+
+export interface InboxMessagesTable {
+  id: string;
+  account_id: string;
+  kind: string;
+  title: string;
+  body: string;
+  /** JSON: ids the app needs to act on the message (device, share, invitation…). */
+  data: string;
+  created_at: number;
+  read_at: number | null;
+}
+
+export interface AuditEventsTable {
+  seq: Generated<number>;
+  id: string;
+  at: number;
+  actor_account_id: string | null;
+  actor_org_id: string | null;
+  action: string;
+  device_id: string | null;
+  object_type: string;
+  object_id: string | null;
+  /** JSON snapshots, null when there is nothing before (creation) or after (deletion). */
+  before: string | null;
+  after: string | null;
+}
+
+export interface SharesTable {
+  id: string;
+  device_id: string;
+  owner_account_id: string;
+  recipient_account_id: string;
+  scope: 'device' | 'channels';
+  /** JSON array of channel numbers; [] when the scope is the whole device. */
+  channels: string;
+  /** JSON array of permission names. */
+  permissions: string;
+  valid_from: number | null;
+  valid_until: number | null;
+  /** JSON weekly schedule or null (always). */
+  schedule: string | null;
+  /** The owner's time zone the schedule is read in. */
+  time_zone: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface InstallerOrgsTable {
+  id: string;
+  name: string;
+  /** Opaque reference in the organization's QR ID. */
+  qr_ref: string;
+  created_at: number;
+}
+
+export interface OrgMembersTable {
+  org_id: string;
+  account_id: string;
+  role: 'admin' | 'technician';
+  created_at: number;
+}
+
+/** The owner's "Authorization Service": one row per (device, organization). */
+export interface AuthorizationsTable {
+  id: string;
+  device_id: string;
+  org_id: string;
+  granted_by_account_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Each authorized permission has its own validity. */
+export interface AuthorizationPermissionsTable {
+  authorization_id: string;
+  permission: string;
+  valid_from: number | null;
+  valid_until: number | null;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  verification_codes: VerificationCodesTable;
+  sessions: SessionsTable;
+  throttles: ThrottlesTable;
+  outbox: OutboxTable;
+  devices: DevicesTable;
+  device_channels: DeviceChannelsTable;
+  inbox_messages: InboxMessagesTable;
+  audit_events: AuditEventsTable;
+  shares: SharesTable;
+  installer_orgs: InstallerOrgsTable;
+  org_members: OrgMembersTable;
+  authorizations: AuthorizationsTable;
+  authorization_permissions: AuthorizationPermissionsTable;
+}

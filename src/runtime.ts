@@ -1,0 +1,79 @@
+// Wires one running Keyholder: database, migrations, services' context, background workers, HTTP app.
+// The CLI's `serve`, the tests and the benchmarks all start Keyholder through here.
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { openDatabase, type OpenDatabase } from './persistence/db.ts';
+import { migrateToLatest } from './persistence/migrate.ts';
+import type { AccessChange, ServiceContext } from './services/context.ts';
+import { buildApp, type App } from './http/app.ts';
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  log?: Logger;
+  pgSchema?: string;
+  sqliteFile?: string;
+  webRoot?: string | null;
+}
+
+export interface Runtime {
+  ctx: ServiceContext;
+  database: OpenDatabase;
+  app: App;
+  /** Listeners told of every committed access change on this instance (and, when wired, on others). */
+  onChange(listener: (c: AccessChange) => void): void;
+  close(): Promise<void>;
+}
+
+/** Keys that must never reach a log line. */
+export const REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+  '*.code',
+  '*.verificationCode',
+];
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
+}
+
+export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const log = options.log ?? createLogger(config);
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pgSchema: options.pgSchema,
+    sqliteFile: options.sqliteFile,
+  });
+  await migrateToLatest(database.db);
+  const listeners: Array<(c: AccessChange) => void> = [];
+  const workers: Array<{ stop(): Promise<void> | void }> = [];
+  let kick: () => void = () => {};
+  const ctx: ServiceContext = {
+    config,
+    db: database.db,
+    engine: database.engine,
+    clock: options.clock ?? systemClock,
+    log,
+    kickOutbox: () => kick(),
+    publishChanges: (changes) => {
+      for (const change of changes) for (const l of listeners) l(change);
+    },
+  };
+  const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
+  return {
+    ctx,
+    database,
+    app,
+    onChange: (l) => listeners.push(l),
+    async close() {
+      for (const w of workers) await w.stop();
+      await app.close();
+      await database.close();
+    },
+  };
+}

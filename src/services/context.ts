@@ -1,0 +1,69 @@
+// What every use case runs with, and the one way to run a change: inside a transaction,
+// with side effects that must wait for the commit (delivering mail, telling other instances).
+import type { Logger } from 'pino';
+import type { Transaction } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Db, Engine } from '../persistence/db.ts';
+import type { Database } from '../persistence/schema.ts';
+
+/** Told after every committed change that can alter an access decision. */
+export interface ChangeListener {
+  (change: AccessChange): void;
+}
+
+/** What changed, as precisely as the decision cache needs it. */
+export type AccessChange =
+  | { type: 'device'; deviceId: string }
+  | { type: 'membership'; accountId: string }
+  | { type: 'all' };
+
+export interface ServiceContext {
+  config: Config;
+  db: Db;
+  engine: Engine;
+  clock: Clock;
+  log: Logger;
+  /** Wakes the outbox deliverer after a commit that queued messages. */
+  kickOutbox(): void;
+  /** Publishes committed access changes (to this instance's cache and, on PostgreSQL, to the others). */
+  publishChanges(changes: AccessChange[]): void;
+}
+
+export interface Tx {
+  db: Transaction<Database>;
+  /** The time of this unit of work: every row it writes carries the same instant. */
+  now: number;
+  afterCommit(fn: () => void): void;
+  /** Records that access to a device (or a person's memberships) changed; published after commit. */
+  changed(change: AccessChange): void;
+  /** Records that the outbox got a message; the deliverer is woken after commit. */
+  queuedMail(): void;
+}
+
+export async function transact<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>): Promise<T> {
+  const after: Array<() => void> = [];
+  const changes: AccessChange[] = [];
+  let mail = false;
+  const result = await ctx.db.transaction().execute((trx) =>
+    work({
+      db: trx,
+      now: ctx.clock.now(),
+      afterCommit: (fn) => after.push(fn),
+      changed: (c) => changes.push(c),
+      queuedMail: () => {
+        mail = true;
+      },
+    }),
+  );
+  if (changes.length > 0) ctx.publishChanges(changes);
+  if (mail) ctx.kickOutbox();
+  for (const fn of after) {
+    try {
+      fn();
+    } catch (err) {
+      ctx.log.error({ err }, 'after-commit hook failed');
+    }
+  }
+  return result;
+}

@@ -1,0 +1,76 @@
+// Sessions: browser cookies and API bearer tokens. The token is random (256 bits) and only its hash is stored.
+import { createHash } from 'node:crypto';
+import { newId, newToken } from '../lib/ids.ts';
+import { hashToken } from '../lib/secrets.ts';
+import { notFound } from '../domain/errors.ts';
+import * as sessions from '../persistence/repositories/sessions.ts';
+import type { Executor } from '../persistence/db.ts';
+import type { ServiceContext } from './context.ts';
+
+export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** last_used_at is refreshed at most this often, so reading with a session is not a write per request. */
+const TOUCH_EVERY_MS = 60 * 1000;
+
+export interface Principal {
+  accountId: string;
+  sessionId: string;
+  kind: 'cookie' | 'bearer';
+  isOperator: boolean;
+}
+
+export async function startSession(
+  db: Executor,
+  accountId: string,
+  kind: 'cookie' | 'bearer',
+  meta: { userAgent: string | null; ip: string | null },
+  now: number,
+): Promise<{ token: string; sessionId: string; expiresAt: number }> {
+  const token = newToken();
+  const sessionId = newId('ses');
+  const expiresAt = now + SESSION_TTL_MS;
+  await sessions.insertSession(db, {
+    id: sessionId,
+    account_id: accountId,
+    token_hash: hashToken(token),
+    kind,
+    user_agent: meta.userAgent?.slice(0, 300) ?? null,
+    ip: meta.ip,
+    created_at: now,
+    last_used_at: now,
+    expires_at: expiresAt,
+  });
+  return { token, sessionId, expiresAt };
+}
+
+export async function authenticate(ctx: ServiceContext, token: string): Promise<Principal | null> {
+  if (token.length < 20 || token.length > 100) return null;
+  const now = ctx.clock.now();
+  const row = await sessions.findLiveSession(ctx.db, hashToken(token), now);
+  if (!row) return null;
+  if (now - row.last_used_at > TOUCH_EVERY_MS) await sessions.touchSession(ctx.db, row.session_id, now);
+  return { accountId: row.account_id, sessionId: row.session_id, kind: row.kind, isOperator: row.is_operator === 1 };
+}
+
+/** The CSRF token of a cookie session: derived from the session token, so nothing more is stored. */
+export function csrfTokenFor(sessionToken: string): string {
+  return createHash('sha256').update(`csrf:${sessionToken}`).digest('base64url');
+}
+
+export async function listMySessions(ctx: ServiceContext, principal: Principal) {
+  const rows = await sessions.listSessions(ctx.db, principal.accountId, ctx.clock.now());
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    userAgent: r.user_agent,
+    ip: r.ip,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    expiresAt: r.expires_at,
+    current: r.id === principal.sessionId,
+  }));
+}
+
+export async function endSession(ctx: ServiceContext, principal: Principal, sessionId: string): Promise<void> {
+  const deleted = await sessions.deleteSession(ctx.db, principal.accountId, sessionId);
+  if (!deleted) throw notFound('No such session.');
+}
