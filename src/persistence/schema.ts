@@ -175,6 +175,24 @@ export interface AuthorizationPermissionsTable {
   valid_until: number | null;
 }
 
+/** Stream-ticket signing keys (Ed25519 JWKs as JSON text). */
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk: string;
+  created_at: number;
+  /** Set when a newer key took over; the key stays in the JWKS until its last ticket has expired. */
+  retired_at: number | null;
+}
+
+/** A device's MediaMTX publish secret (hashed). */
+export interface DevicePublishCredentialsTable {
+  device_id: string;
+  secret_hash: string;
+  created_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   verification_codes: VerificationCodesTable;
@@ -190,4 +208,6 @@ export interface Database {
   org_members: OrgMembersTable;
   authorizations: AuthorizationsTable;
   authorization_permissions: AuthorizationPermissionsTable;
+  signing_keys: SigningKeysTable;
+  device_publish_credentials: DevicePublishCredentialsTable;
 }
