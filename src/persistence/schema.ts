@@ -147,6 +147,7 @@ export interface InstallerOrgsTable {
   name: string;
   /** Opaque reference in the organization's QR ID. */
   qr_ref: string;
+  created_by_account_id: string | null;
   created_at: number;
 }
 
@@ -191,6 +192,79 @@ export interface DevicePublishCredentialsTable {
   device_id: string;
   secret_hash: string;
   created_at: number;
+}
+
+/** An admin's invitation for a person (by email) to join an installer organization. */
+export interface OrgInvitationsTable {
+  id: string;
+  org_id: string;
+  /** Lower-cased. */
+  email: string;
+  role: 'admin' | 'technician';
+  /** pending | accepted | declined | cancelled; `expired` is computed from expires_at on read. */
+  status: string;
+  invited_by_account_id: string;
+  responded_by_account_id: string | null;
+  created_at: number;
+  expires_at: number;
+  responded_at: number | null;
+}
+
+export interface SitesTable {
+  id: string;
+  org_id: string;
+  name: string;
+  address: string;
+  time_zone: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Hik-ProConnect "Invite": an organization hands a site's devices over to a person. */
+export interface HandoverInvitationsTable {
+  id: string;
+  site_id: string;
+  org_id: string;
+  invited_by_account_id: string;
+  channel: 'email' | 'sms';
+  /** Normalized email or E.164 phone the invitation is addressed to. */
+  contact: string;
+  /** Set once delivered to a verified account with that contact. */
+  invitee_account_id: string | null;
+  /** JSON: [{deviceId, permissions:[{permission, validity}]}], the devices handed over and what the installer asks to keep. */
+  devices: string;
+  /** JSON: what the invitee agreed to, same shape; null until accepted. */
+  agreed: string | null;
+  /** pending | accepted | declined | cancelled; `expired` is computed from expires_at on read. */
+  status: string;
+  inbox_message_id: string | null;
+  delivered_at: number | null;
+  created_at: number;
+  sent_at: number;
+  expires_at: number;
+  responded_at: number | null;
+}
+
+/** Hik-ProConnect "Available permission": one row per device; rows sent together share a batch id. */
+export interface PermissionApplicationsTable {
+  id: string;
+  batch_id: string;
+  org_id: string;
+  site_id: string;
+  device_id: string;
+  owner_account_id: string;
+  applicant_account_id: string;
+  /** JSON array of permission names. */
+  permissions: string;
+  /** JSON validity request, e.g. {"kind":"permanent"} or {"kind":"duration","hours":2}. */
+  validity: string;
+  remark: string | null;
+  /** pending | agreed | rejected | cancelled | superseded | expired (also computed from expires_at on read). */
+  status: string;
+  created_at: number;
+  expires_at: number;
+  responded_at: number | null;
+  responded_by_account_id: string | null;
 }
 
 export interface Database {
