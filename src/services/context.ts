@@ -28,6 +28,11 @@ export interface ServiceContext {
   kickOutbox(): void;
   /** Publishes committed access changes (to this instance's cache and, on PostgreSQL, to the others). */
   publishChanges(changes: AccessChange[]): void;
+  /**
+   * Tells other instances about the changes from inside the transaction (PostgreSQL NOTIFY, delivered only
+   * on commit). Unset on SQLite, where there is one instance.
+   */
+  announceChanges?: (trx: Transaction<Database>, changes: AccessChange[]) => Promise<void>;
 }
 
 export interface Tx {
@@ -45,8 +50,8 @@ export async function transact<T>(ctx: ServiceContext, work: (tx: Tx) => Promise
   const after: Array<() => void> = [];
   const changes: AccessChange[] = [];
   let mail = false;
-  const result = await ctx.db.transaction().execute((trx) =>
-    work({
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const value = await work({
       db: trx,
       now: ctx.clock.now(),
       afterCommit: (fn) => after.push(fn),
@@ -54,8 +59,10 @@ export async function transact<T>(ctx: ServiceContext, work: (tx: Tx) => Promise
       queuedMail: () => {
         mail = true;
       },
-    }),
-  );
+    });
+    if (changes.length > 0 && ctx.announceChanges) await ctx.announceChanges(trx, changes);
+    return value;
+  });
   if (changes.length > 0) ctx.publishChanges(changes);
   if (mail) ctx.kickOutbox();
   for (const fn of after) {
