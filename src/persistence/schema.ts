@@ -267,6 +267,18 @@ export interface PermissionApplicationsTable {
   responded_by_account_id: string | null;
 }
 
+/** An owner's offer to hand a device to another account (owner starts, recipient accepts). */
+export interface DeviceTransfersTable {
+  id: string;
+  device_id: string;
+  from_account_id: string;
+  to_account_id: string;
+  status: 'pending' | 'accepted' | 'declined' | 'cancelled' | 'expired';
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   verification_codes: VerificationCodesTable;
@@ -275,6 +287,7 @@ export interface Database {
   outbox: OutboxTable;
   devices: DevicesTable;
   device_channels: DeviceChannelsTable;
+  device_transfers: DeviceTransfersTable;
   inbox_messages: InboxMessagesTable;
   audit_events: AuditEventsTable;
   shares: SharesTable;

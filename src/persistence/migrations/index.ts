@@ -2,12 +2,14 @@
 import type { Migration } from 'kysely';
 import * as m001 from './001_foundation.ts';
 import * as m002 from './002_sharing.ts';
+import * as m002b from './002b_transfers.ts';
 import * as m003 from './003_installer.ts';
 import * as m004 from './004_access.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
   '002_sharing': m002,
+  '002b_transfers': m002b,
   '003_installer': m003,
   '004_access': m004,
 };
