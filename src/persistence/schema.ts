@@ -295,6 +295,10 @@ export interface Database {
   org_members: OrgMembersTable;
   authorizations: AuthorizationsTable;
   authorization_permissions: AuthorizationPermissionsTable;
+  org_invitations: OrgInvitationsTable;
+  sites: SitesTable;
+  handover_invitations: HandoverInvitationsTable;
+  permission_applications: PermissionApplicationsTable;
   signing_keys: SigningKeysTable;
   device_publish_credentials: DevicePublishCredentialsTable;
 }

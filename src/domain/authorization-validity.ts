@@ -1,0 +1,124 @@
+// How long an authorized permission lasts. The Hik-ProConnect presets (1 h, 2 h, 4 h, 8 h) count from the
+// moment the permission is granted (or agreed to), so a request stores the preset and is resolved only then.
+import { invalid } from './errors.ts';
+import { isPermission, PERMISSIONS, type Permission } from './permissions.ts';
+
+export const VALIDITY_PRESETS = ['permanent', '1h', '2h', '4h', '8h', 'until'] as const;
+export type ValidityPreset = (typeof VALIDITY_PRESETS)[number];
+
+export type ValiditySpec = { kind: 'permanent' } | { kind: 'duration'; hours: 1 | 2 | 4 | 8 } | { kind: 'until'; until: number };
+
+export interface ValidityInput {
+  validity: string;
+  until?: number | null;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
+/** Far enough for any real end time, small enough to stay an exact integer everywhere. */
+const LATEST_END = Date.UTC(2200, 0, 1);
+
+/** Checks a validity as the API receives it; `field` names the input on error (e.g. `permissions/0`). */
+export function parseValidity(input: ValidityInput, now: number, field: string): ValiditySpec {
+  switch (input.validity) {
+    case 'permanent':
+      return { kind: 'permanent' };
+    case '1h':
+    case '2h':
+    case '4h':
+    case '8h':
+      return { kind: 'duration', hours: Number(input.validity.slice(0, -1)) as 1 | 2 | 4 | 8 };
+    case 'until': {
+      const until = input.until;
+      if (typeof until !== 'number' || !Number.isInteger(until)) throw invalid('Give the end time (epoch milliseconds) for a validity "until".', `${field}/until`);
+      if (until <= now) throw invalid('The end time is in the past; choose a time from now on.', `${field}/until`, 'validity_in_past');
+      if (until > LATEST_END) throw invalid('The end time is too far in the future; choose "permanent" instead.', `${field}/until`);
+      return { kind: 'until', until };
+    }
+    default:
+      throw invalid(`"${input.validity}" is not a validity; use one of ${VALIDITY_PRESETS.join(', ')}.`, `${field}/validity`);
+  }
+}
+
+/** The stored form: null valid_until means permanent. */
+export function resolveValidity(spec: ValiditySpec, at: number): { validFrom: number; validUntil: number | null } {
+  if (spec.kind === 'permanent') return { validFrom: at, validUntil: null };
+  if (spec.kind === 'duration') return { validFrom: at, validUntil: at + spec.hours * HOUR_MS };
+  return { validFrom: at, validUntil: spec.until };
+}
+
+/** Whether a spec still means something at `at` (an end time that has passed grants nothing). */
+export function isStillGrantable(spec: ValiditySpec, at: number): boolean {
+  return spec.kind !== 'until' || spec.until > at;
+}
+
+export function describeSpec(spec: ValiditySpec): string {
+  if (spec.kind === 'permanent') return 'Permanent';
+  if (spec.kind === 'duration') return `${spec.hours} h`;
+  return `until ${new Date(spec.until).toISOString()}`;
+}
+
+export type PermissionState = 'active' | 'expired' | 'scheduled';
+
+export function permissionState(validFrom: number | null, validUntil: number | null, now: number): PermissionState {
+  if (validFrom !== null && validFrom > now) return 'scheduled';
+  if (validUntil !== null && validUntil <= now) return 'expired';
+  return 'active';
+}
+
+export function isInForce(validFrom: number | null, validUntil: number | null, now: number): boolean {
+  return permissionState(validFrom, validUntil, now) === 'active';
+}
+
+export function describeValidUntil(validUntil: number | null): string {
+  return validUntil === null ? 'Permanent' : `until ${new Date(validUntil).toISOString()}`;
+}
+
+export interface PermissionRequest {
+  permission: Permission;
+  spec: ValiditySpec;
+}
+
+/** A list of {permission, validity, until?}: known permissions, each at most once. */
+export function parsePermissionRequests(
+  items: ReadonlyArray<{ permission: string } & ValidityInput>,
+  now: number,
+  field: string,
+): PermissionRequest[] {
+  const seen = new Set<string>();
+  return items.map((item, i) => {
+    const at = `${field}/${i}`;
+    if (!isPermission(item.permission)) {
+      throw invalid(`"${item.permission}" is not a permission; use one of ${Object.keys(PERMISSIONS).join(', ')}.`, `${at}/permission`, 'unknown_permission');
+    }
+    if (seen.has(item.permission)) throw invalid(`"${item.permission}" is listed twice.`, `${at}/permission`, 'duplicate_permission');
+    seen.add(item.permission);
+    return { permission: item.permission, spec: parseValidity(item, now, at) };
+  });
+}
+
+/** A plain list of permission names: known, each at most once. */
+export function parsePermissionNames(items: readonly string[], field: string, opts: { allowEmpty: boolean }): Permission[] {
+  if (!opts.allowEmpty && items.length === 0) throw invalid('Choose at least one permission.', field);
+  const seen = new Set<string>();
+  items.forEach((p, i) => {
+    if (!isPermission(p)) throw invalid(`"${p}" is not a permission; use one of ${Object.keys(PERMISSIONS).join(', ')}.`, `${field}/${i}`, 'unknown_permission');
+    if (seen.has(p)) throw invalid(`"${p}" is listed twice.`, `${field}/${i}`, 'duplicate_permission');
+    seen.add(p);
+  });
+  return items as Permission[];
+}
+
+export function specToJson(spec: ValiditySpec): string {
+  return JSON.stringify(spec);
+}
+
+export function specFromJson(text: string): ValiditySpec {
+  return JSON.parse(text) as ValiditySpec;
+}
+
+/** The API's form of a spec. */
+export function specView(spec: ValiditySpec): { validity: ValidityPreset; until: number | null } {
+  if (spec.kind === 'permanent') return { validity: 'permanent', until: null };
+  if (spec.kind === 'duration') return { validity: `${spec.hours}h` as ValidityPreset, until: null };
+  return { validity: 'until', until: spec.until };
+}

@@ -1,0 +1,60 @@
+import type { Executor } from '../db.ts';
+import type { PermissionApplicationsTable } from '../schema.ts';
+
+export type ApplicationRow = PermissionApplicationsTable;
+
+export async function insertApplication(db: Executor, row: ApplicationRow): Promise<void> {
+  await db.insertInto('permission_applications').values(row).execute();
+}
+
+export function findApplications(db: Executor, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([] as ApplicationRow[]);
+  return db.selectFrom('permission_applications').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Marks the organization's open applications for a device superseded (the newest one replaces them). */
+export async function supersedePending(db: Executor, orgId: string, deviceId: string, now: number): Promise<string[]> {
+  const open = await db
+    .selectFrom('permission_applications')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('device_id', '=', deviceId)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', now)
+    .execute();
+  if (open.length === 0) return [];
+  await db
+    .updateTable('permission_applications')
+    .set({ status: 'superseded', responded_at: now })
+    .where('id', 'in', open.map((o) => o.id))
+    .where('status', '=', 'pending')
+    .execute();
+  return open.map((o) => o.id);
+}
+
+export function listForOwner(db: Executor, ownerId: string, opts: { pendingAt?: number }) {
+  let q = db
+    .selectFrom('permission_applications')
+    .innerJoin('devices', 'devices.id', 'permission_applications.device_id')
+    .selectAll('permission_applications')
+    .where('permission_applications.owner_account_id', '=', ownerId)
+    .where('devices.owner_account_id', '=', ownerId);
+  if (opts.pendingAt !== undefined) q = q.where('permission_applications.status', '=', 'pending').where('permission_applications.expires_at', '>', opts.pendingAt);
+  return q.orderBy('permission_applications.created_at', 'desc').limit(500).execute();
+}
+
+export function listForSite(db: Executor, siteId: string) {
+  return db.selectFrom('permission_applications').selectAll().where('site_id', '=', siteId).orderBy('created_at', 'desc').limit(500).execute();
+}
+
+/** Answers a pending, unexpired application; false when it was answered (or expired) meanwhile. */
+export async function settle(db: Executor, id: string, status: 'agreed' | 'rejected' | 'cancelled', by: string, now: number): Promise<boolean> {
+  const r = await db
+    .updateTable('permission_applications')
+    .set({ status, responded_at: now, responded_by_account_id: by })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

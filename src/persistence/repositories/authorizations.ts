@@ -1,0 +1,76 @@
+import type { Executor } from '../db.ts';
+import type { AuthorizationPermissionsTable, AuthorizationsTable } from '../schema.ts';
+
+export type AuthorizationRow = AuthorizationsTable;
+export type AuthorizationPermissionRow = AuthorizationPermissionsTable;
+
+export function findAuthorization(db: Executor, deviceId: string, orgId: string) {
+  return db.selectFrom('authorizations').selectAll().where('device_id', '=', deviceId).where('org_id', '=', orgId).executeTakeFirst();
+}
+
+export function listForDevices(db: Executor, deviceIds: string[]) {
+  if (deviceIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('authorizations')
+    .innerJoin('installer_orgs', 'installer_orgs.id', 'authorizations.org_id')
+    .selectAll('authorizations')
+    .select('installer_orgs.name as org_name')
+    .where('authorizations.device_id', 'in', deviceIds)
+    .orderBy('authorizations.created_at')
+    .execute();
+}
+
+export function listForOrgDevices(db: Executor, orgId: string, deviceIds: string[]) {
+  if (deviceIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('authorizations').selectAll().where('org_id', '=', orgId).where('device_id', 'in', deviceIds).execute();
+}
+
+/** Every authorization on the devices an owner owns ("Authorized devices"). */
+export function listForOwner(db: Executor, ownerId: string) {
+  return db
+    .selectFrom('authorizations')
+    .innerJoin('devices', 'devices.id', 'authorizations.device_id')
+    .innerJoin('installer_orgs', 'installer_orgs.id', 'authorizations.org_id')
+    .selectAll('authorizations')
+    .select(['installer_orgs.name as org_name', 'devices.name as device_name', 'devices.serial as device_serial'])
+    .where('devices.owner_account_id', '=', ownerId)
+    .orderBy('devices.name')
+    .orderBy('authorizations.created_at')
+    .execute();
+}
+
+export function permissionsOf(db: Executor, authorizationIds: string[]) {
+  if (authorizationIds.length === 0) return Promise.resolve([] as AuthorizationPermissionRow[]);
+  return db.selectFrom('authorization_permissions').selectAll().where('authorization_id', 'in', authorizationIds).orderBy('permission').execute();
+}
+
+export async function insertAuthorization(db: Executor, row: AuthorizationRow): Promise<void> {
+  await db.insertInto('authorizations').values(row).execute();
+}
+
+export async function touchAuthorization(db: Executor, id: string, now: number): Promise<void> {
+  await db.updateTable('authorizations').set({ updated_at: now }).where('id', '=', id).execute();
+}
+
+export async function deleteAuthorization(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('authorization_permissions').where('authorization_id', '=', id).execute();
+  await db.deleteFrom('authorizations').where('id', '=', id).execute();
+}
+
+/** Sets one permission's validity, adding it when absent. */
+export async function upsertPermission(db: Executor, row: AuthorizationPermissionRow): Promise<void> {
+  await db
+    .insertInto('authorization_permissions')
+    .values(row)
+    .onConflict((oc) => oc.columns(['authorization_id', 'permission']).doUpdateSet({ valid_from: row.valid_from, valid_until: row.valid_until }))
+    .execute();
+}
+
+export async function deletePermission(db: Executor, authorizationId: string, permission: string): Promise<boolean> {
+  const r = await db.deleteFrom('authorization_permissions').where('authorization_id', '=', authorizationId).where('permission', '=', permission).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+export async function deleteAllPermissions(db: Executor, authorizationId: string): Promise<void> {
+  await db.deleteFrom('authorization_permissions').where('authorization_id', '=', authorizationId).execute();
+}
