@@ -1,0 +1,133 @@
+// Browser tests: a real Keyholder (temporary SQLite, the built web app) and Debian's Chromium driven by
+// playwright-core. No browser download: CHROMIUM_PATH or /usr/bin/chromium.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import { testConfig } from './harness.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const WEB_DIST = path.join(ROOT, 'web/dist');
+export const SCREENSHOTS = path.join(ROOT, 'test-artifacts/screenshots');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** Longest wait for anything to appear on screen. */
+export const WAIT_MS = 15_000;
+
+function newestMtime(p: string): number {
+  if (!fs.existsSync(p)) return 0;
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((e) => newestMtime(path.join(p, e))));
+}
+
+/** Builds web/dist when it is missing or older than its sources; one build at a time across test files. */
+export function ensureWebBuilt(): void {
+  const sources = [path.join(ROOT, 'web/src'), path.join(ROOT, 'web/index.html'), path.join(ROOT, 'web/vite.config.ts'), path.join(ROOT, 'src/domain/permissions.ts')];
+  const built = path.join(WEB_DIST, 'index.html');
+  const stale = () => !fs.existsSync(built) || Math.max(...sources.map(newestMtime)) > fs.statSync(built).mtimeMs;
+  if (!stale()) return;
+  const lock = path.join(os.tmpdir(), 'keyholder-web-build.lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`another web build holds ${lock}; remove it if no build is running`);
+      if (Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 170_000) fs.rmSync(lock, { recursive: true, force: true });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    if (!stale()) return;
+    const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
+    const run = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+    assert.equal(run.status, 0, `vite build failed:\n${run.stdout}\n${run.stderr}`);
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export interface WebServer {
+  url: string;
+  runtime: Runtime;
+  stop(): Promise<void>;
+}
+
+export async function startWebServer(env: Record<string, string> = {}): Promise<WebServer> {
+  ensureWebBuilt();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-browser-'));
+  const runtime = await createRuntime(testConfig({ DATA_DIR: dir, COOKIE_SECURE: 'false', ...env }), { webRoot: WEB_DIST });
+  await runtime.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = runtime.app.server.address();
+  assert.ok(address && typeof address === 'object');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    runtime,
+    async stop() {
+      await runtime.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 60_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+export interface Person {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  /** Script errors and console errors seen so far (expected 4xx answers aside). */
+  problems: string[];
+  shot(name: string): Promise<void>;
+}
+
+/** One person = one isolated browser context (own cookies), phone-sized unless asked otherwise. */
+export async function openPerson(browser: Browser, baseURL: string, name: string, viewport = { width: 400, height: 860 }): Promise<Person> {
+  const context = await browser.newContext({ baseURL, viewport, deviceScaleFactor: 1, locale: 'en-GB', timezoneId: 'Europe/Dublin', acceptDownloads: true });
+  context.setDefaultTimeout(WAIT_MS);
+  context.setDefaultNavigationTimeout(WAIT_MS);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    // Chromium logs every non-2xx fetch; those are the API's expected problem answers, shown on screen instead.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error: ${msg.text()}`);
+  });
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    name,
+    context,
+    page,
+    problems,
+    async shot(file) {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`), fullPage: true });
+    },
+  };
+}
+
+/** The newest code in the dev mailbox sent to `recipient`. */
+export async function mailedCode(server: WebServer, recipient: string): Promise<string> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const res = await fetch(`${server.url}/api/dev/mailbox`);
+    assert.equal(res.status, 200);
+    const messages = (await res.json()) as Array<{ recipient: string; body: string; subject: string }>;
+    const mine = messages.find((m) => m.recipient.toLowerCase() === recipient.toLowerCase() && /\b\d{6}\b/.test(m.body));
+    if (mine) return /\b(\d{6})\b/.exec(mine.body)![1]!;
+    if (Date.now() > deadline) throw new Error(`no code mailed to ${recipient}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

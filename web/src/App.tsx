@@ -1,0 +1,58 @@
+// The route table. Signed-out visitors only reach the login and sign-up screens.
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { Layout } from './components/Layout.tsx';
+import { Loading } from './components/ui.tsx';
+import { UnreadProvider } from './lib/unread.tsx';
+import { LoginPage, SignUpPage } from './pages/Auth.tsx';
+import { HomePage } from './pages/Home.tsx';
+import { MePage } from './pages/Me.tsx';
+import { MyQrPage } from './pages/MyQr.tsx';
+import { VerifyPage } from './pages/Verify.tsx';
+import { useSession } from './session.tsx';
+
+function SignedOut() {
+  const location = useLocation();
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route path="/signup" element={<SignUpPage />} />
+      <Route path="*" element={<Navigate to="/login" replace state={{ from: location.pathname + location.search }} />} />
+    </Routes>
+  );
+}
+
+export function App() {
+  const { account } = useSession();
+  if (account === undefined) {
+    return (
+      <main className="auth">
+        <Loading />
+      </main>
+    );
+  }
+  if (account === null) return <SignedOut />;
+  return (
+    <UnreadProvider>
+      <Routes>
+        <Route element={<Layout />}>
+          <Route index element={<HomePage />} />
+          <Route path="me" element={<MePage />} />
+          <Route path="me/verify" element={<VerifyPage />} />
+          <Route path="me/qr" element={<MyQrPage />} />
+          <Route path="login" element={<Navigate to="/" replace />} />
+          <Route path="signup" element={<Navigate to="/" replace />} />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Routes>
+    </UnreadProvider>
+  );
+}
+
+function NotFound() {
+  return (
+    <section className="page">
+      <h1>Not found</h1>
+      <p>There is nothing at this address.</p>
+    </section>
+  );
+}

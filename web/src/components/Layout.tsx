@@ -1,0 +1,55 @@
+// The signed-in frame: content above, the phone app's tab bar (Home / Messages / Me) below;
+// on a wide screen the same tabs sit in a side bar next to the installer portal.
+import { NavLink, Outlet } from 'react-router';
+import { useUnread } from '../lib/unread.tsx';
+
+function TabIcon({ name }: { name: 'home' | 'messages' | 'me' | 'portal' }) {
+  const paths = {
+    home: 'M3 11l9-7 9 7v9a1 1 0 0 1-1 1h-5v-6H9v6H4a1 1 0 0 1-1-1z',
+    messages: 'M4 5h16a1 1 0 0 1 1 1v10a1 1 0 0 1-1 1H9l-5 4V6a1 1 0 0 1 1-1z',
+    me: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-8 9c0-4 4-6 8-6s8 2 8 6',
+    portal: 'M3 21V8l6-4 6 4v13M15 21V11h6v10M7 10h4M7 14h4M7 18h4',
+  } as const;
+  return (
+    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round" strokeLinecap="round">
+      <path d={paths[name]} />
+    </svg>
+  );
+}
+
+export function Layout() {
+  const unread = useUnread();
+  return (
+    <div className="shell">
+      <nav className="tabbar" aria-label="Main">
+        <div className="tabbar-brand" aria-hidden="true">
+          <span className="logo">⚿</span> Keyholder
+        </div>
+        <NavLink to="/" end className="tab">
+          <TabIcon name="home" />
+          <span>Home</span>
+        </NavLink>
+        <NavLink to="/messages" className="tab">
+          <TabIcon name="messages" />
+          <span>Messages</span>
+          {unread > 0 ? (
+            <span className="badge" aria-label={`${unread} unread`}>
+              {unread > 99 ? '99+' : unread}
+            </span>
+          ) : null}
+        </NavLink>
+        <NavLink to="/me" className="tab">
+          <TabIcon name="me" />
+          <span>Me</span>
+        </NavLink>
+        <NavLink to="/portal" className="tab tab-portal">
+          <TabIcon name="portal" />
+          <span>Installer portal</span>
+        </NavLink>
+      </nav>
+      <main className="content" id="main">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

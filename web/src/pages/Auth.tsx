@@ -1,0 +1,130 @@
+// Sign up, log in: the screens before the session exists.
+import { useState, type FormEvent } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { api, call } from '../api/client.ts';
+import { ErrorBox, Field } from '../components/ui.tsx';
+import { useAction } from '../lib/hooks.ts';
+import { EMAIL_RE, PHONE_RE } from '../lib/format.ts';
+import { useSession } from '../session.tsx';
+
+function AuthCard({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <main className="auth">
+      <div className="auth-card">
+        <div className="brand" aria-hidden="true">
+          <span className="logo">⚿</span> Keyholder
+        </div>
+        <h1>{title}</h1>
+        {children}
+      </div>
+    </main>
+  );
+}
+
+export function LoginPage() {
+  const { setAccount } = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const action = useAction();
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const problems: Record<string, string> = {};
+    if (!login.trim()) problems.login = 'Enter your email or phone number.';
+    if (!password) problems.password = 'Enter your password.';
+    setInvalid(problems);
+    if (Object.keys(problems).length) return;
+    const result = await action.run(() => call(api.POST('/api/auth/login', { body: { login: login.trim(), password } })));
+    if (result) {
+      setAccount(result.account);
+      const from = (location.state as { from?: string } | null)?.from;
+      navigate(from && from !== '/login' ? from : '/', { replace: true });
+    }
+  }
+
+  return (
+    <AuthCard title="Log in">
+      <form onSubmit={submit} noValidate>
+        <Field label="Email or phone" error={invalid.login}>
+          {(p) => <input {...p} name="login" autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} />}
+        </Field>
+        <Field label="Password" error={invalid.password}>
+          {(p) => <input {...p} name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
+        </Field>
+        <ErrorBox message={action.error} />
+        <button type="submit" className="primary block" disabled={action.busy}>
+          {action.busy ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+      <p className="muted center">
+        New here? <Link to="/signup">Create an account</Link>
+      </p>
+    </AuthCard>
+  );
+}
+
+export function SignUpPage() {
+  const { setAccount } = useSession();
+  const navigate = useNavigate();
+  const [form, setForm] = useState({ displayName: '', email: '', phone: '', password: '' });
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const action = useAction();
+  const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: e.target.value });
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const email = form.email.trim();
+    const phone = form.phone.replace(/[\s()-]/g, '');
+    const problems: Record<string, string> = {};
+    if (!form.displayName.trim()) problems.displayName = 'Enter your name.';
+    if (!email && !phone) problems.email = 'Enter an email address or a phone number.';
+    if (email && !EMAIL_RE.test(email)) problems.email = 'This is not a valid email address.';
+    if (phone && !PHONE_RE.test(phone)) problems.phone = 'Use the international form, e.g. +353861234567.';
+    if (form.password.length < 8) problems.password = 'Use at least 8 characters.';
+    setInvalid(problems);
+    if (Object.keys(problems).length) return;
+    const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const result = await action.run(async () => {
+      await call(
+        api.POST('/api/auth/register', {
+          body: { displayName: form.displayName.trim(), password: form.password, ...(email ? { email } : {}), ...(phone ? { phone } : {}), ...(timeZone ? { timeZone } : {}) },
+        }),
+      );
+      return call(api.POST('/api/auth/login', { body: { login: email || phone, password: form.password } }));
+    });
+    if (result) {
+      setAccount(result.account);
+      navigate('/me/verify', { replace: true });
+    }
+  }
+
+  const serverField = action.field;
+  return (
+    <AuthCard title="Create your account">
+      <form onSubmit={submit} noValidate>
+        <Field label="Your name" error={invalid.displayName ?? (serverField === 'displayName' ? action.error : null)}>
+          {(p) => <input {...p} name="displayName" autoComplete="name" value={form.displayName} onChange={set('displayName')} />}
+        </Field>
+        <Field label="Email" error={invalid.email ?? (serverField === 'email' ? action.error : null)}>
+          {(p) => <input {...p} name="email" type="email" autoComplete="email" value={form.email} onChange={set('email')} />}
+        </Field>
+        <Field label="Phone (optional)" hint="International form, e.g. +353861234567" error={invalid.phone ?? (serverField === 'phone' ? action.error : null)}>
+          {(p) => <input {...p} name="phone" type="tel" autoComplete="tel" value={form.phone} onChange={set('phone')} />}
+        </Field>
+        <Field label="Password" hint="At least 8 characters" error={invalid.password ?? (serverField === 'password' ? action.error : null)}>
+          {(p) => <input {...p} name="password" type="password" autoComplete="new-password" value={form.password} onChange={set('password')} />}
+        </Field>
+        {!serverField ? <ErrorBox message={action.error} /> : null}
+        <button type="submit" className="primary block" disabled={action.busy}>
+          {action.busy ? 'Creating…' : 'Sign up'}
+        </button>
+      </form>
+      <p className="muted center">
+        Already have an account? <Link to="/login">Log in</Link>
+      </p>
+    </AuthCard>
+  );
+}

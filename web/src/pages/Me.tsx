@@ -1,0 +1,55 @@
+// Me: who I am, my QR ID, services, the installer portal, log out.
+import { Link, useNavigate } from 'react-router';
+import { Page } from '../components/ui.tsx';
+import { useAccount, useSession } from '../session.tsx';
+
+export function MePage() {
+  const account = useAccount();
+  const { logout } = useSession();
+  const navigate = useNavigate();
+  return (
+    <Page title="Me">
+      <div className="card profile">
+        <div className="avatar" aria-hidden="true">
+          {account.displayName.slice(0, 1).toUpperCase()}
+        </div>
+        <div>
+          <div className="strong">{account.displayName}</div>
+          {account.email ? (
+            <div className="muted">
+              {account.email} {account.emailVerified ? <span className="tag ok">verified</span> : <span className="tag warn">not verified</span>}
+            </div>
+          ) : null}
+          {account.phone ? (
+            <div className="muted">
+              {account.phone} {account.phoneVerified ? <span className="tag ok">verified</span> : <span className="tag warn">not verified</span>}
+            </div>
+          ) : null}
+        </div>
+      </div>
+      {(account.email && !account.emailVerified) || (account.phone && !account.phoneVerified) ? (
+        <Link className="notice warning block-link" to="/me/verify">
+          Verify your account so shares and invitations can reach you ›
+        </Link>
+      ) : null}
+      <ul className="menu">
+        <li>
+          <Link to="/me/qr">My QR ID</Link>
+        </li>
+        <li>
+          <Link to="/portal">Installer portal</Link>
+        </li>
+      </ul>
+      <button
+        type="button"
+        className="secondary block"
+        onClick={async () => {
+          await logout();
+          navigate('/login', { replace: true });
+        }}
+      >
+        Log out
+      </button>
+    </Page>
+  );
+}

@@ -1,0 +1,74 @@
+// Verify my email and/or phone with the 6-digit code sent to it (the dev mailbox shows it when no SMTP is set).
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { api, call } from '../api/client.ts';
+import { ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
+import { useAction } from '../lib/hooks.ts';
+import { useAccount, useSession } from '../session.tsx';
+
+function CodeForm({ channel, address }: { channel: 'email' | 'phone'; address: string }) {
+  const { setAccount } = useSession();
+  const [code, setCode] = useState('');
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const [resent, setResent] = useState(false);
+  const action = useAction();
+  const resend = useAction();
+  const what = channel === 'email' ? 'email address' : 'phone number';
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const clean = code.replace(/\s/g, '');
+    if (!/^\d{6}$/.test(clean)) {
+      setInvalid('Enter the 6 digits from the message.');
+      return;
+    }
+    setInvalid(null);
+    const account = await action.run(() => call(api.POST('/api/me/verify', { body: { channel, code: clean } })));
+    if (account) setAccount(account);
+  }
+
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-label={`Verify ${what}`}>
+      <p>
+        We sent a 6-digit code to <strong>{address}</strong>.
+      </p>
+      <Field label={channel === 'email' ? 'Email code' : 'SMS code'} error={invalid}>
+        {(p) => <input {...p} name={`${channel}-code`} inputMode="numeric" autoComplete="one-time-code" maxLength={7} value={code} onChange={(e) => setCode(e.target.value)} />}
+      </Field>
+      <ErrorBox message={action.error ?? resend.error} />
+      {resent ? <Notice tone="success">A new code is on its way.</Notice> : null}
+      <div className="actions">
+        <button type="button" className="secondary" disabled={resend.busy} onClick={async () => setResent((await resend.run(() => call(api.POST('/api/me/verify/resend', { body: { channel } })))) !== undefined)}>
+          Send a new code
+        </button>
+        <button type="submit" className="primary" disabled={action.busy}>
+          {action.busy ? 'Checking…' : `Verify ${channel}`}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function VerifyPage() {
+  const account = useAccount();
+  const pendingEmail = account.email && !account.emailVerified ? account.email : null;
+  const pendingPhone = account.phone && !account.phoneVerified ? account.phone : null;
+  return (
+    <Page title="Verify your account" back="/me">
+      {pendingEmail ? <CodeForm channel="email" address={pendingEmail} /> : null}
+      {pendingPhone ? <CodeForm channel="phone" address={pendingPhone} /> : null}
+      {!pendingEmail && !pendingPhone ? (
+        <>
+          <Notice tone="success">Your account is verified.</Notice>
+          <Link className="primary block" to="/">
+            Go to Home
+          </Link>
+        </>
+      ) : (
+        <p className="muted small">
+          Shares and handover invitations sent to an address reach you once it is verified. <Link to="/">Skip for now</Link>
+        </p>
+      )}
+    </Page>
+  );
+}
