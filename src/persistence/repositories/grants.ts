@@ -1,0 +1,77 @@
+// What the access decision reads: one device's facts (owner, holder, every share and authorization as grants)
+// and one account's principal (its installer organizations). The access engine caches both.
+import type { DeviceFacts, Grant, GrantedPermission, Principal } from '../../domain/access.ts';
+import { isPermission } from '../../domain/permissions.ts';
+import { PERMANENT, validityFromStored } from '../../domain/validity.ts';
+import type { Executor } from '../db.ts';
+import type { SharesTable } from '../schema.ts';
+
+/** A stored share as the decision sees it. */
+export function shareToGrant(s: SharesTable): Grant {
+  const validity = validityFromStored(s.valid_from, s.valid_until, s.schedule, s.time_zone);
+  const names = JSON.parse(s.permissions) as string[];
+  const permissions: GrantedPermission[] = [];
+  for (const p of names) if (isPermission(p)) permissions.push({ permission: p });
+  return {
+    source: 'share',
+    sourceId: s.id,
+    subject: { type: 'account', id: s.recipient_account_id },
+    channels: s.scope === 'device' ? 'all' : (JSON.parse(s.channels) as number[]),
+    permissions,
+    validity,
+  };
+}
+
+export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<DeviceFacts | null> {
+  const device = await db
+    .selectFrom('devices')
+    .select(['id', 'channel_count', 'owner_account_id', 'holder_org_id'])
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
+  if (!device) return null;
+  const [shares, authorizations] = await Promise.all([
+    db.selectFrom('shares').selectAll().where('device_id', '=', deviceId).execute(),
+    db
+      .selectFrom('authorizations')
+      .leftJoin('authorization_permissions', 'authorization_permissions.authorization_id', 'authorizations.id')
+      .select([
+        'authorizations.id as id',
+        'authorizations.org_id as org_id',
+        'authorization_permissions.permission as permission',
+        'authorization_permissions.valid_from as valid_from',
+        'authorization_permissions.valid_until as valid_until',
+      ])
+      .where('authorizations.device_id', '=', deviceId)
+      .execute(),
+  ]);
+  const grants: Grant[] = shares.map(shareToGrant);
+  const byAuth = new Map<string, { orgId: string; permissions: GrantedPermission[] }>();
+  for (const row of authorizations) {
+    let entry = byAuth.get(row.id);
+    if (!entry) {
+      entry = { orgId: row.org_id, permissions: [] };
+      byAuth.set(row.id, entry);
+    }
+    if (row.permission !== null && isPermission(row.permission)) {
+      const validity = row.valid_from === null && row.valid_until === null ? PERMANENT : { from: row.valid_from, until: row.valid_until, schedule: null };
+      entry.permissions.push({ permission: row.permission, validity });
+    }
+  }
+  // An authorization with no permissions left still names the organization: its members are told
+  // "The installer has no permission…" rather than "no access".
+  for (const [id, a] of byAuth) {
+    grants.push({ source: 'authorization', sourceId: id, subject: { type: 'org', id: a.orgId }, channels: 'all', permissions: a.permissions, validity: PERMANENT });
+  }
+  return {
+    deviceId: device.id,
+    channelCount: device.channel_count,
+    ownerAccountId: device.owner_account_id,
+    holderOrgId: device.holder_org_id,
+    grants,
+  };
+}
+
+export async function loadPrincipal(db: Executor, accountId: string): Promise<Principal> {
+  const rows = await db.selectFrom('org_members').select('org_id').where('account_id', '=', accountId).execute();
+  return { accountId, orgIds: rows.map((r) => r.org_id) };
+}
