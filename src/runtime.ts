@@ -7,6 +7,7 @@ import { openDatabase, type OpenDatabase } from './persistence/db.ts';
 import { migrateToLatest } from './persistence/migrate.ts';
 import type { AccessChange, ServiceContext } from './services/context.ts';
 import { buildApp, type App } from './http/app.ts';
+import { startAccess } from './services/access-engine.ts';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -64,6 +65,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       for (const change of changes) for (const l of listeners) l(change);
     },
   };
+  // The decision cache: invalidated by this instance's commits and, on PostgreSQL, by every other instance's.
+  const access = await startAccess(ctx, database);
+  listeners.push((c) => access.invalidate(c));
+  workers.push(access);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   return {
     ctx,

@@ -3,5 +3,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { authRoutes } from './auth.ts';
 import { healthRoutes } from './health.ts';
+import { ticketRoutes } from './tickets.ts';
+import { jwksRoutes } from './jwks.ts';
+import { mediamtxRoutes } from './mediamtx.ts';
+import { metricsRoutes } from './metrics.ts';
+import { accessReviewRoutes } from './access-review.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [healthRoutes, authRoutes];
+routeModules.push(metricsRoutes as unknown as FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>, ticketRoutes, jwksRoutes, mediamtxRoutes, accessReviewRoutes);

@@ -1,0 +1,25 @@
+// GET /metrics (Prometheus text) and the HTTP request counters behind it. Wrapped with fastify-plugin so its
+// hooks see every route of the app, not only its own.
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { metricsOf } from '../../services/metrics.ts';
+import type { ServiceContext } from '../../services/context.ts';
+
+export const metricsRoutes = fp(async (app: FastifyInstance, { ctx }: { ctx: ServiceContext }) => {
+  const m = metricsOf(ctx);
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: bounded label values, and no ids or tokens in metrics.
+    const route = request.routeOptions.url ?? 'unmatched';
+    m.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    m.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', security: [], hide: false } },
+    async (_request, reply) => {
+      const body = await m.registry.metrics();
+      return reply.header('content-type', m.registry.contentType).send(body);
+    },
+  );
+});

@@ -1,0 +1,300 @@
+// The access decision's hot path: per-device facts and per-account principals kept in memory (bounded LRUs)
+// in front of the pure `decide`. A hit costs two map look-ups and the decision itself. Every committed change
+// invalidates what it touched (this instance via publishChanges, the others via the change bus), and no
+// decision is ever cached: `decide` reads the time, so expiries and schedules need no background job.
+import { decide, denied, type Decision as AccessDecision, type DeviceFacts, type Principal as AccessPrincipal } from '../domain/access.ts';
+import type { Permission } from '../domain/permissions.ts';
+import { loadDeviceFacts, loadPrincipal } from '../persistence/repositories/grants.ts';
+import type pg from 'pg';
+import { startChangeBus, type ChangeBus } from './change-bus.ts';
+import type { AccessChange, ServiceContext } from './context.ts';
+
+export type { AccessDecision, AccessPrincipal, DeviceFacts };
+
+/** A Map kept in use order: reading an entry makes it the newest; the oldest goes first when full. */
+export class Lru<K, V> {
+  private readonly map = new Map<K, V>();
+  evictions = 0;
+  constructor(readonly capacity: number) {
+    if (!(capacity >= 1)) throw new Error('LRU capacity must be at least 1');
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: K, value: V): void {
+    if (this.map.has(key)) this.map.delete(key);
+    else if (this.map.size >= this.capacity) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) {
+        this.map.delete(oldest.value);
+        this.evictions += 1;
+      }
+    }
+    this.map.set(key, value);
+  }
+  delete(key: K): boolean {
+    return this.map.delete(key);
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/** Where the engine reads from on a miss; the database by default, a generated world in the benchmarks. */
+export interface FactSource {
+  facts(deviceId: string): Promise<DeviceFacts | null>;
+  principal(accountId: string): Promise<AccessPrincipal>;
+}
+
+export interface EngineStats {
+  factsEntries: number;
+  principalEntries: number;
+  capacity: number;
+  hits: number;
+  misses: number;
+  evictions: number;
+  invalidations: number;
+  caching: boolean;
+  allowed: number;
+  denied: Record<string, number>;
+}
+
+/** Stored for a device that does not exist, so unknown ids are also answered from memory. */
+const MISSING = null;
+
+export class AccessEngine {
+  private readonly facts: Lru<string, DeviceFacts | typeof MISSING>;
+  private readonly principals: Lru<string, AccessPrincipal>;
+  private readonly pendingFacts = new Map<string, Promise<DeviceFacts | null>>();
+  private readonly pendingPrincipals = new Map<string, Promise<AccessPrincipal>>();
+  /** Bumped by every invalidation; a load that started before a bump must not fill the cache. */
+  private generation = 0;
+  private caching = true;
+  hits = 0;
+  misses = 0;
+  invalidations = 0;
+  allowed = 0;
+  readonly denied: Record<string, number> = Object.create(null);
+
+  constructor(
+    private readonly source: FactSource,
+    readonly capacity: number,
+  ) {
+    this.facts = new Lru(capacity);
+    // Principals are small (an id and a few org ids); as many as devices is plenty.
+    this.principals = new Lru(capacity);
+  }
+
+  /** The decision from memory, or undefined when the facts or the principal are not loaded. */
+  tryCheck(accountId: string, deviceId: string, channel: number | null, permission: Permission, at: number): AccessDecision | undefined {
+    const principal = this.principals.get(accountId);
+    if (principal === undefined) return undefined;
+    const facts = this.facts.get(deviceId);
+    if (facts === undefined) return undefined;
+    this.hits += 1;
+    return this.count(facts === MISSING ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at));
+  }
+
+  async check(accountId: string, deviceId: string, channel: number | null, permission: Permission, at: number): Promise<AccessDecision> {
+    const hot = this.tryCheck(accountId, deviceId, channel, permission, at);
+    if (hot !== undefined) return hot;
+    this.misses += 1;
+    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.factsFor(deviceId)]);
+    return this.count(facts === null ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at));
+  }
+
+  /** The facts of a device (from memory when possible); null when it does not exist. */
+  async factsFor(deviceId: string): Promise<DeviceFacts | null> {
+    const cached = this.facts.get(deviceId);
+    if (cached !== undefined) return cached;
+    let pending = this.pendingFacts.get(deviceId);
+    if (!pending) {
+      const gen = this.generation;
+      pending = this.source.facts(deviceId).then(
+        (f) => {
+          if (this.pendingFacts.get(deviceId) === pending) this.pendingFacts.delete(deviceId);
+          if (this.caching && gen === this.generation) this.facts.set(deviceId, f ?? MISSING);
+          return f;
+        },
+        (err: unknown) => {
+          if (this.pendingFacts.get(deviceId) === pending) this.pendingFacts.delete(deviceId);
+          throw err;
+        },
+      );
+      this.pendingFacts.set(deviceId, pending);
+    }
+    return pending;
+  }
+
+  async principalFor(accountId: string): Promise<AccessPrincipal> {
+    const cached = this.principals.get(accountId);
+    if (cached !== undefined) return cached;
+    let pending = this.pendingPrincipals.get(accountId);
+    if (!pending) {
+      const gen = this.generation;
+      pending = this.source.principal(accountId).then(
+        (p) => {
+          if (this.pendingPrincipals.get(accountId) === pending) this.pendingPrincipals.delete(accountId);
+          if (this.caching && gen === this.generation) this.principals.set(accountId, p);
+          return p;
+        },
+        (err: unknown) => {
+          if (this.pendingPrincipals.get(accountId) === pending) this.pendingPrincipals.delete(accountId);
+          throw err;
+        },
+      );
+      this.pendingPrincipals.set(accountId, pending);
+    }
+    return pending;
+  }
+
+  invalidate(change: AccessChange): void {
+    this.generation += 1;
+    this.invalidations += 1;
+    if (change.type === 'device') {
+      this.facts.delete(change.deviceId);
+      this.pendingFacts.delete(change.deviceId);
+    } else if (change.type === 'membership') {
+      this.principals.delete(change.accountId);
+      this.pendingPrincipals.delete(change.accountId);
+    } else {
+      this.clear();
+    }
+  }
+
+  clear(): void {
+    this.generation += 1;
+    this.facts.clear();
+    this.principals.clear();
+    this.pendingFacts.clear();
+    this.pendingPrincipals.clear();
+  }
+
+  /** While other instances' changes cannot reach us (listener down), answer from the database only. */
+  setCaching(on: boolean): void {
+    this.caching = on;
+    this.clear();
+  }
+
+  stats(): EngineStats {
+    return {
+      factsEntries: this.facts.size,
+      principalEntries: this.principals.size,
+      capacity: this.capacity,
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.facts.evictions + this.principals.evictions,
+      invalidations: this.invalidations,
+      caching: this.caching,
+      allowed: this.allowed,
+      denied: { ...this.denied },
+    };
+  }
+
+  private count(d: AccessDecision): AccessDecision {
+    if (d.allowed) this.allowed += 1;
+    else this.denied[d.reason] = (this.denied[d.reason] ?? 0) + 1;
+    return d;
+  }
+}
+
+/** An unknown device looks exactly like one the caller has no access to. */
+function unknownDevice(_deviceId: string): AccessDecision {
+  return denied('no_access');
+}
+
+export const DEFAULT_CACHE_SIZE = 100_000;
+
+const engines = new WeakMap<ServiceContext, AccessEngine>();
+
+export function databaseSource(ctx: ServiceContext): FactSource {
+  return {
+    facts: (deviceId) => loadDeviceFacts(ctx.db, deviceId),
+    principal: (accountId) => loadPrincipal(ctx.db, accountId),
+  };
+}
+
+/** This instance's engine (made on first use with the database as its source). */
+export function engineOf(ctx: ServiceContext): AccessEngine {
+  let e = engines.get(ctx);
+  if (!e) {
+    e = new AccessEngine(databaseSource(ctx), DEFAULT_CACHE_SIZE);
+    engines.set(ctx, e);
+  }
+  return e;
+}
+
+export function attachEngine(ctx: ServiceContext, engine: AccessEngine): void {
+  engines.set(ctx, engine);
+}
+
+/** The one question every service asks: may this account do this on this device's channel now (or at `at`)? */
+export function checkAccess(
+  ctx: ServiceContext,
+  accountId: string,
+  deviceId: string,
+  channel: number | null,
+  permission: Permission,
+  at: number = ctx.clock.now(),
+): Promise<AccessDecision> {
+  return engineOf(ctx).check(accountId, deviceId, channel, permission, at);
+}
+
+/** ACCESS_CACHE_SIZE: how many devices' facts (and as many principals) stay in memory per instance. */
+export function cacheSizeFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.ACCESS_CACHE_SIZE;
+  if (raw === undefined || raw === '') return DEFAULT_CACHE_SIZE;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 50_000_000) {
+    throw new Error(`ACCESS_CACHE_SIZE must be a whole number between 1 and 50000000, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+export interface AccessRuntime {
+  engine: AccessEngine;
+  bus: ChangeBus | null;
+  invalidate(change: AccessChange): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires this instance's engine: attached to the context, invalidated by local commits (the caller subscribes
+ * `invalidate`), and on PostgreSQL by every other instance's commits through the change bus.
+ */
+export async function startAccess(
+  ctx: ServiceContext,
+  database: { engine: 'sqlite' | 'postgres'; pgConnection: pg.ClientConfig | null },
+  capacity: number = cacheSizeFromEnv(),
+): Promise<AccessRuntime> {
+  const engine = new AccessEngine(databaseSource(ctx), capacity);
+  attachEngine(ctx, engine);
+  let bus: ChangeBus | null = null;
+  if (database.engine === 'postgres' && database.pgConnection) {
+    // Nothing is cached until the listener is up: a change another instance makes before then would be missed.
+    engine.setCaching(false);
+    bus = await startChangeBus(ctx, database.pgConnection, {
+      onRemote: (changes) => {
+        for (const c of changes) engine.invalidate(c);
+      },
+      onListening: (listening) => engine.setCaching(listening),
+    });
+    ctx.announceChanges = (trx, changes) => bus!.announce(trx, changes);
+  }
+  return {
+    engine,
+    bus,
+    invalidate: (c) => engine.invalidate(c),
+    async stop() {
+      ctx.announceChanges = undefined;
+      await bus?.stop();
+    },
+  };
+}

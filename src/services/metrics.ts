@@ -1,0 +1,138 @@
+// Prometheus metrics of one instance: HTTP traffic, access decisions, the decision cache, the outbox backlog,
+// stream tickets and MediaMTX answers. One registry per runtime (tests start several in one process).
+import client from 'prom-client';
+import { countOutboxBacklog } from '../persistence/repositories/access.ts';
+import { engineOf } from './access-engine.ts';
+import type { ServiceContext } from './context.ts';
+
+export interface Metrics {
+  registry: client.Registry;
+  httpRequests: client.Counter<'method' | 'route' | 'status'>;
+  httpDuration: client.Histogram<'method' | 'route'>;
+  ticketsIssued: client.Counter<'permission'>;
+  mediamtxAuth: client.Counter<'action' | 'result'>;
+}
+
+const registries = new WeakMap<ServiceContext, Metrics>();
+
+export function metricsOf(ctx: ServiceContext): Metrics {
+  let m = registries.get(ctx);
+  if (!m) {
+    m = createMetrics(ctx);
+    registries.set(ctx, m);
+  }
+  return m;
+}
+
+function createMetrics(ctx: ServiceContext): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'keyholder_' });
+
+  const httpRequests = new client.Counter({
+    name: 'keyholder_http_requests_total',
+    help: 'HTTP requests answered, by route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new client.Histogram({
+    name: 'keyholder_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route pattern',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+
+  // The engine counts in plain numbers (the hot path cannot afford a labelled counter); the scrape adds the growth.
+  const exported = { allowed: 0, denied: {} as Record<string, number>, hits: 0, misses: 0, evictions: 0, invalidations: 0 };
+  new client.Counter({
+    name: 'keyholder_access_decisions_total',
+    help: 'Access decisions, by result and, for denials, the reason',
+    labelNames: ['result', 'reason'] as const,
+    registers: [registry],
+    collect() {
+      const s = engineOf(ctx).stats();
+      if (s.allowed > exported.allowed) this.inc({ result: 'allowed', reason: '' }, s.allowed - exported.allowed);
+      exported.allowed = s.allowed;
+      for (const [reason, n] of Object.entries(s.denied)) {
+        const before = exported.denied[reason] ?? 0;
+        if (n > before) this.inc({ result: 'denied', reason }, n - before);
+        exported.denied[reason] = n;
+      }
+    },
+  });
+  const growth = (name: 'hits' | 'misses' | 'evictions' | 'invalidations', help: string) =>
+    new client.Counter({
+      name: `keyholder_access_cache_${name}_total`,
+      help,
+      registers: [registry],
+      collect() {
+        const v = engineOf(ctx).stats()[name];
+        if (v > exported[name]) this.inc(v - exported[name]);
+        exported[name] = v;
+      },
+    });
+  growth('hits', 'Checks answered from memory');
+  growth('misses', 'Checks that had to read the database');
+  growth('evictions', 'Cache entries dropped because the cache was full');
+  growth('invalidations', 'Cache invalidations caused by committed changes');
+
+  new client.Gauge({
+    name: 'keyholder_access_cache_entries',
+    help: 'Entries held in the decision cache, by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      const s = engineOf(ctx).stats();
+      this.set({ kind: 'devices' }, s.factsEntries);
+      this.set({ kind: 'principals' }, s.principalEntries);
+    },
+  });
+  new client.Gauge({
+    name: 'keyholder_access_cache_capacity',
+    help: 'Most entries of each kind the decision cache holds (ACCESS_CACHE_SIZE)',
+    registers: [registry],
+    collect() {
+      this.set(engineOf(ctx).stats().capacity);
+    },
+  });
+  new client.Gauge({
+    name: 'keyholder_access_cache_hit_ratio',
+    help: 'Share of checks answered from memory since start',
+    registers: [registry],
+    collect() {
+      const s = engineOf(ctx).stats();
+      const total = s.hits + s.misses;
+      this.set(total === 0 ? 0 : s.hits / total);
+    },
+  });
+  new client.Gauge({
+    name: 'keyholder_access_cache_enabled',
+    help: '1 while the cache is in use; 0 while the change listener is down and checks read the database',
+    registers: [registry],
+    collect() {
+      this.set(engineOf(ctx).stats().caching ? 1 : 0);
+    },
+  });
+  new client.Gauge({
+    name: 'keyholder_outbox_backlog',
+    help: 'Messages (email, SMS) queued and not yet delivered',
+    registers: [registry],
+    async collect() {
+      this.set(await countOutboxBacklog(ctx.db));
+    },
+  });
+
+  const ticketsIssued = new client.Counter({
+    name: 'keyholder_stream_tickets_issued_total',
+    help: 'Stream tickets issued, by permission',
+    labelNames: ['permission'] as const,
+    registers: [registry],
+  });
+  const mediamtxAuth = new client.Counter({
+    name: 'keyholder_mediamtx_auth_total',
+    help: 'MediaMTX authentication answers, by action and result',
+    labelNames: ['action', 'result'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequests, httpDuration, ticketsIssued, mediamtxAuth };
+}
