@@ -2,10 +2,15 @@
 // their own browser context, asserting what each of them sees on screen.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, mailedCode, openPerson, startWebServer, type Person, type WebServer } from '../helpers/browser.ts';
 
 const PASSWORD = 'correct horse battery';
+
+/** A tab of the main navigation (Home / Messages / Me / Installer portal). */
+function tab(page: Page, name: string) {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+}
 
 describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => {
   let server: WebServer;
@@ -25,6 +30,8 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
   });
 
   after(async () => {
+    // The last screen each person saw: the first thing to look at when a step fails.
+    for (const p of [owner, recipient, installer]) await p?.shot(`last-${p.name}`).catch(() => {});
     await browser?.close();
     await server?.stop();
   });
@@ -55,7 +62,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await signUpAndVerify(owner, 'Olivia Owner', emails.owner);
     await owner.shot('01-verified');
 
-    await page.getByRole('link', { name: 'Me' }).click();
+    await tab(page, 'Me').click();
     await page.getByText(emails.owner).waitFor();
     await page.getByRole('link', { name: 'My QR ID' }).click();
     const img = page.getByRole('img', { name: 'QR ID of Olivia Owner' });
@@ -75,7 +82,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await page.getByText('Your QR ID was replaced.').waitFor();
     assert.notEqual(await img.getAttribute('src'), firstSrc);
 
-    await page.getByRole('link', { name: 'Me' }).click();
+    await tab(page, 'Me').click();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
     await page.goto('/me');

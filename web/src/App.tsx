@@ -39,13 +39,19 @@ export function App() {
           <Route path="me" element={<MePage />} />
           <Route path="me/verify" element={<VerifyPage />} />
           <Route path="me/qr" element={<MyQrPage />} />
-          <Route path="login" element={<Navigate to="/" replace />} />
-          <Route path="signup" element={<Navigate to="/" replace />} />
+          <Route path="login" element={<AfterLogin />} />
+          <Route path="signup" element={<Navigate to="/me/verify" replace />} />
           <Route path="*" element={<NotFound />} />
         </Route>
       </Routes>
     </UnreadProvider>
   );
+}
+
+/** Just logged in: back to where the login was asked for. */
+function AfterLogin() {
+  const from = (useLocation().state as { from?: string } | null)?.from;
+  return <Navigate to={from && !from.startsWith('/login') ? from : '/'} replace />;
 }
 
 function NotFound() {

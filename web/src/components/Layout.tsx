@@ -1,5 +1,6 @@
 // The signed-in frame: content above, the phone app's tab bar (Home / Messages / Me) below;
 // on a wide screen the same tabs sit in a side bar next to the installer portal.
+import { Logo } from './Logo.tsx';
 import { NavLink, Outlet } from 'react-router';
 import { useUnread } from '../lib/unread.tsx';
 
@@ -23,7 +24,7 @@ export function Layout() {
     <div className="shell">
       <nav className="tabbar" aria-label="Main">
         <div className="tabbar-brand" aria-hidden="true">
-          <span className="logo">⚿</span> Keyholder
+          <Logo /> Keyholder
         </div>
         <NavLink to="/" end className="tab">
           <TabIcon name="home" />

@@ -1,6 +1,7 @@
 // Sign up, log in: the screens before the session exists.
+import { Logo } from '../components/Logo.tsx';
 import { useState, type FormEvent } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { api, call } from '../api/client.ts';
 import { ErrorBox, Field } from '../components/ui.tsx';
 import { useAction } from '../lib/hooks.ts';
@@ -12,7 +13,7 @@ function AuthCard({ title, children }: { title: string; children: React.ReactNod
     <main className="auth">
       <div className="auth-card">
         <div className="brand" aria-hidden="true">
-          <span className="logo">⚿</span> Keyholder
+          <Logo /> Keyholder
         </div>
         <h1>{title}</h1>
         {children}
@@ -23,8 +24,6 @@ function AuthCard({ title, children }: { title: string; children: React.ReactNod
 
 export function LoginPage() {
   const { setAccount } = useSession();
-  const navigate = useNavigate();
-  const location = useLocation();
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
   const [invalid, setInvalid] = useState<Record<string, string>>({});
@@ -38,11 +37,8 @@ export function LoginPage() {
     setInvalid(problems);
     if (Object.keys(problems).length) return;
     const result = await action.run(() => call(api.POST('/api/auth/login', { body: { login: login.trim(), password } })));
-    if (result) {
-      setAccount(result.account);
-      const from = (location.state as { from?: string } | null)?.from;
-      navigate(from && from !== '/login' ? from : '/', { replace: true });
-    }
+    // The signed-in routes take over from here and return to where the login was asked for.
+    if (result) setAccount(result.account);
   }
 
   return (
@@ -68,7 +64,6 @@ export function LoginPage() {
 
 export function SignUpPage() {
   const { setAccount } = useSession();
-  const navigate = useNavigate();
   const [form, setForm] = useState({ displayName: '', email: '', phone: '', password: '' });
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
@@ -95,10 +90,7 @@ export function SignUpPage() {
       );
       return call(api.POST('/api/auth/login', { body: { login: email || phone, password: form.password } }));
     });
-    if (result) {
-      setAccount(result.account);
-      navigate('/me/verify', { replace: true });
-    }
+    if (result) setAccount(result.account);
   }
 
   const serverField = action.field;

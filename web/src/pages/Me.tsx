@@ -1,12 +1,11 @@
 // Me: who I am, my QR ID, services, the installer portal, log out.
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { Page } from '../components/ui.tsx';
 import { useAccount, useSession } from '../session.tsx';
 
 export function MePage() {
   const account = useAccount();
   const { logout } = useSession();
-  const navigate = useNavigate();
   return (
     <Page title="Me">
       <div className="card profile">
@@ -43,10 +42,7 @@ export function MePage() {
       <button
         type="button"
         className="secondary block"
-        onClick={async () => {
-          await logout();
-          navigate('/login', { replace: true });
-        }}
+        onClick={() => void logout()}
       >
         Log out
       </button>
