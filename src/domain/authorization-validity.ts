@@ -19,6 +19,7 @@ const LATEST_END = Date.UTC(2200, 0, 1);
 
 /** Checks a validity as the API receives it; `field` names the input on error (e.g. `permissions/0`). */
 export function parseValidity(input: ValidityInput, now: number, field: string): ValiditySpec {
+  const at = (name: string) => (field === '' ? name : `${field}/${name}`);
   switch (input.validity) {
     case 'permanent':
       return { kind: 'permanent' };
@@ -29,13 +30,13 @@ export function parseValidity(input: ValidityInput, now: number, field: string):
       return { kind: 'duration', hours: Number(input.validity.slice(0, -1)) as 1 | 2 | 4 | 8 };
     case 'until': {
       const until = input.until;
-      if (typeof until !== 'number' || !Number.isInteger(until)) throw invalid('Give the end time (epoch milliseconds) for a validity "until".', `${field}/until`);
-      if (until <= now) throw invalid('The end time is in the past; choose a time from now on.', `${field}/until`, 'validity_in_past');
-      if (until > LATEST_END) throw invalid('The end time is too far in the future; choose "permanent" instead.', `${field}/until`);
+      if (typeof until !== 'number' || !Number.isInteger(until)) throw invalid('Give the end time (epoch milliseconds) for a validity "until".', at('until'));
+      if (until <= now) throw invalid('The end time is in the past; choose a time from now on.', at('until'), 'validity_in_past');
+      if (until > LATEST_END) throw invalid('The end time is too far in the future; choose "permanent" instead.', at('until'));
       return { kind: 'until', until };
     }
     default:
-      throw invalid(`"${input.validity}" is not a validity; use one of ${VALIDITY_PRESETS.join(', ')}.`, `${field}/validity`);
+      throw invalid(`"${input.validity}" is not a validity; use one of ${VALIDITY_PRESETS.join(', ')}.`, at('validity'));
   }
 }
 

@@ -1,0 +1,260 @@
+// Permission applications (Hik-ProConnect "Available permission"): a member of an organization asks a
+// device's owner for permissions, on one or more devices of a site, with a requested validity and a remark.
+// One open application per organization and device: a new one supersedes the old. The owner agrees or
+// rejects per device or all at once; agreeing adds the permissions to the organization's authorization.
+import { newId } from '../lib/ids.ts';
+import { gone, invalid, notFound } from '../domain/errors.ts';
+import { AGREED_MESSAGE, applicationStatus, checkDistinctIds, checkPending, checkRemark } from '../domain/applications.ts';
+import {
+  describeSpec,
+  isStillGrantable,
+  parsePermissionNames,
+  parseValidity,
+  resolveValidity,
+  specFromJson,
+  specToJson,
+  specView,
+  type ValidityInput,
+} from '../domain/authorization-validity.ts';
+import { permissionLabel, type Permission } from '../domain/permissions.ts';
+import * as accounts from '../persistence/repositories/accounts.ts';
+import * as apps from '../persistence/repositories/applications.ts';
+import { appendAudit } from '../persistence/repositories/audit.ts';
+import { postInbox } from '../persistence/repositories/inbox.ts';
+import { enqueueMessage } from '../persistence/repositories/outbox.ts';
+import * as orgs from '../persistence/repositories/orgs.ts';
+import * as sites from '../persistence/repositories/sites.ts';
+import type { Executor } from '../persistence/db.ts';
+import { writeAuthorization } from './authorizations.ts';
+import { notifyOrgAdmins, requireMember } from './orgs.ts';
+import { requireSiteMember } from './sites.ts';
+import { transact, type ServiceContext } from './context.ts';
+
+export interface ApplyInput extends ValidityInput {
+  deviceIds: string[];
+  permissions: string[];
+  remark?: string;
+}
+
+async function views(db: Executor, rows: apps.ApplicationRow[], now: number) {
+  const deviceIds = [...new Set(rows.map((r) => r.device_id))];
+  const orgIds = [...new Set(rows.map((r) => r.org_id))];
+  const [devs, orgRows] = await Promise.all([
+    deviceIds.length === 0 ? [] : db.selectFrom('devices').select(['id', 'name', 'serial']).where('id', 'in', deviceIds).execute(),
+    orgIds.length === 0 ? [] : db.selectFrom('installer_orgs').select(['id', 'name']).where('id', 'in', orgIds).execute(),
+  ]);
+  return rows.map((r) => {
+    const spec = specFromJson(r.validity);
+    const d = devs.find((x) => x.id === r.device_id);
+    const perms = JSON.parse(r.permissions) as Permission[];
+    return {
+      id: r.id,
+      batchId: r.batch_id,
+      org: { id: r.org_id, name: orgRows.find((o) => o.id === r.org_id)?.name ?? '' },
+      siteId: r.site_id,
+      device: { id: r.device_id, name: d?.name ?? '', serial: d?.serial ?? '' },
+      permissions: perms.map((p) => ({ permission: p, label: permissionLabel(p) })),
+      ...specView(spec),
+      validityDescription: describeSpec(spec),
+      remark: r.remark,
+      status: applicationStatus(r.status, r.expires_at, now),
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      respondedAt: r.responded_at,
+    };
+  });
+}
+
+export type ApplicationView = Awaited<ReturnType<typeof views>>[number];
+
+export async function apply(ctx: ServiceContext, accountId: string, siteId: string, input: ApplyInput): Promise<ApplicationView[]> {
+  checkDistinctIds(input.deviceIds, 'deviceIds', 'device');
+  const permissions = parsePermissionNames(input.permissions, 'permissions', { allowEmpty: false });
+  const remark = checkRemark(input.remark);
+  return transact(ctx, async (tx) => {
+    const spec = parseValidity(input, tx.now, '');
+    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const onSite = await sites.listSiteDevices(tx.db, [siteId]);
+    const targets = input.deviceIds.map((id, i) => {
+      const d = onSite.find((x) => x.id === id);
+      if (!d) throw invalid('This device is not on the site.', `deviceIds/${i}`, 'device_not_on_site');
+      if (d.owner_account_id === null) throw invalid('The organization still holds this device with every permission; there is no owner to ask.', `deviceIds/${i}`, 'device_not_handed_over');
+      return { ...d, owner_account_id: d.owner_account_id };
+    });
+    const org = await orgs.findOrg(tx.db, site.org_id);
+    const batchId = newId('apb');
+    const rows: apps.ApplicationRow[] = [];
+    for (const d of targets) {
+      const superseded = await apps.supersedePending(tx.db, site.org_id, d.id, tx.now);
+      const row: apps.ApplicationRow = {
+        id: newId('apl'),
+        batch_id: batchId,
+        org_id: site.org_id,
+        site_id: siteId,
+        device_id: d.id,
+        owner_account_id: d.owner_account_id,
+        applicant_account_id: accountId,
+        permissions: JSON.stringify(permissions),
+        validity: specToJson(spec),
+        remark,
+        status: 'pending',
+        created_at: tx.now,
+        expires_at: tx.now + ctx.config.applicationTtlMs,
+        responded_at: null,
+        responded_by_account_id: null,
+      };
+      await apps.insertApplication(tx.db, row);
+      rows.push(row);
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: accountId,
+        actorOrgId: site.org_id,
+        action: 'application.created',
+        deviceId: d.id,
+        objectType: 'permission_application',
+        objectId: row.id,
+        after: { permissions, validity: spec, remark, superseded },
+      });
+    }
+    const labels = permissions.map(permissionLabel).join(', ');
+    for (const ownerId of new Set(targets.map((t) => t.owner_account_id))) {
+      const mine = targets.filter((t) => t.owner_account_id === ownerId);
+      const title = `${org?.name ?? 'Your installer'} has applied for permissions`;
+      const body =
+        `${org?.name ?? 'Your installer'} has applied for ${labels} (${describeSpec(spec)}) on ${mine.map((m) => m.name).join(', ')}.` +
+        `${remark ? ` Remark: ${remark}` : ''} Agree or reject per device, or all at once.`;
+      const messageId = await postInbox(tx.db, {
+        accountId: ownerId,
+        kind: 'permission_application',
+        title,
+        body,
+        data: { batchId, applicationIds: rows.filter((r) => r.owner_account_id === ownerId).map((r) => r.id), orgId: site.org_id },
+        at: tx.now,
+      });
+      const owner = await accounts.findAccountById(tx.db, ownerId);
+      if (owner?.email) {
+        await enqueueMessage(tx.db, { channel: 'email', recipient: owner.email, subject: title, body: `${body}\n\nView now: ${ctx.config.publicUrl}/messages/${messageId}\n` }, tx.now);
+        tx.queuedMail();
+      }
+    }
+    return views(tx.db, rows, tx.now);
+  });
+}
+
+export async function siteApplications(ctx: ServiceContext, accountId: string, siteId: string): Promise<ApplicationView[]> {
+  await requireSiteMember(ctx.db, siteId, accountId);
+  return views(ctx.db, await apps.listForSite(ctx.db, siteId), ctx.clock.now());
+}
+
+/** The installer withdraws an application it sent. */
+export async function cancelApplication(ctx: ServiceContext, accountId: string, id: string): Promise<ApplicationView> {
+  return transact(ctx, async (tx) => {
+    const [row] = await apps.findApplications(tx.db, [id]);
+    if (!row) throw notFound('No such application.', 'application_not_found');
+    try {
+      await requireMember(tx.db, row.org_id, accountId);
+    } catch {
+      throw notFound('No such application.', 'application_not_found');
+    }
+    checkPending(applicationStatus(row.status, row.expires_at, tx.now));
+    if (!(await apps.settle(tx.db, id, 'cancelled', accountId, tx.now))) checkPending('cancelled');
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: row.org_id,
+      action: 'application.cancelled',
+      deviceId: row.device_id,
+      objectType: 'permission_application',
+      objectId: id,
+    });
+    await postInbox(tx.db, {
+      accountId: row.owner_account_id,
+      kind: 'permission_application_cancelled',
+      title: 'A permission application was withdrawn',
+      body: 'The installer withdrew its application; there is nothing to answer.',
+      data: { applicationId: id },
+      at: tx.now,
+    });
+    return (await views(tx.db, (await apps.findApplications(tx.db, [id])), tx.now))[0]!;
+  });
+}
+
+/** Applications for my devices: pending ones by default, or all. */
+export async function myApplications(ctx: ServiceContext, accountId: string, opts: { all: boolean }): Promise<ApplicationView[]> {
+  const now = ctx.clock.now();
+  return views(ctx.db, await apps.listForOwner(ctx.db, accountId, opts.all ? {} : { pendingAt: now }), now);
+}
+
+export async function getApplication(ctx: ServiceContext, accountId: string, id: string): Promise<ApplicationView> {
+  const [row] = await apps.findApplications(ctx.db, [id]);
+  if (!row || row.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
+  return (await views(ctx.db, [row], ctx.clock.now()))[0]!;
+}
+
+/**
+ * The owner agrees to or rejects several applications at once: all of them happen or none does.
+ * Agreeing adds the permissions with the requested validity, counted from now.
+ */
+export async function decideApplications(ctx: ServiceContext, accountId: string, ids: string[], decision: 'agree' | 'reject') {
+  checkDistinctIds(ids, 'applicationIds', 'application');
+  return transact(ctx, async (tx) => {
+    const rows = await apps.findApplications(tx.db, ids);
+    const ordered = ids.map((id) => {
+      const row = rows.find((r) => r.id === id);
+      if (!row || row.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
+      return row;
+    });
+    for (const row of ordered) {
+      checkPending(applicationStatus(row.status, row.expires_at, tx.now));
+      const device = await tx.db.selectFrom('devices').select(['id', 'name', 'owner_account_id']).where('id', '=', row.device_id).executeTakeFirst();
+      // The device may have changed hands since: only its current owner may answer.
+      if (!device || device.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
+      if (!(await apps.settle(tx.db, row.id, decision === 'agree' ? 'agreed' : 'rejected', accountId, tx.now))) checkPending('agreed');
+      const spec = specFromJson(row.validity);
+      const permissions = JSON.parse(row.permissions) as Permission[];
+      if (decision === 'agree') {
+        if (!isStillGrantable(spec, tx.now)) throw gone('The end time this application asked for has passed; reject it and ask for a new one.', 'application_outdated');
+        const v = resolveValidity(spec, tx.now);
+        await writeAuthorization(tx, {
+          deviceId: row.device_id,
+          deviceName: device.name,
+          orgId: row.org_id,
+          grantedBy: accountId,
+          items: permissions.map((p) => ({ permission: p, validFrom: v.validFrom, validUntil: v.validUntil })),
+          mode: 'merge',
+          actor: { accountId },
+          action: 'authorization.granted',
+          why: 'The owner agreed to the permission application.',
+        });
+      }
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: accountId,
+        actorOrgId: row.org_id,
+        action: decision === 'agree' ? 'application.agreed' : 'application.rejected',
+        deviceId: row.device_id,
+        objectType: 'permission_application',
+        objectId: row.id,
+      });
+      await notifyOrgAdmins(
+        tx,
+        row.org_id,
+        {
+          kind: decision === 'agree' ? 'application_agreed' : 'application_rejected',
+          title: `Permission application ${decision === 'agree' ? 'agreed' : 'rejected'}: ${device.name}`,
+          body:
+            decision === 'agree'
+              ? `The owner agreed: ${permissions.map(permissionLabel).join(', ')} (${describeSpec(spec)}) on ${device.name}.`
+              : `The owner rejected the application for ${permissions.map(permissionLabel).join(', ')} on ${device.name}.`,
+          data: { applicationId: row.id, deviceId: row.device_id },
+        },
+        row.applicant_account_id,
+      );
+    }
+    const result = await views(tx.db, await apps.findApplications(tx.db, ids), tx.now);
+    return {
+      applications: ids.map((id) => result.find((r) => r.id === id)!),
+      message: decision === 'agree' ? AGREED_MESSAGE : 'The application was rejected. The installer has been told.',
+    };
+  });
+}

@@ -1,0 +1,351 @@
+// The owner's "Authorization Service": which installer organization may do what on each of their devices,
+// each permission with its own validity. Handover and permission applications write through here too, so
+// every change leaves the same trail: an audit event, an inbox message to the organization's admins, and
+// a published access change (the next check sees it).
+import { newId } from '../lib/ids.ts';
+import { invalid, notFound } from '../domain/errors.ts';
+import { checkDistinctIds } from '../domain/applications.ts';
+import {
+  describeValidUntil,
+  isInForce,
+  parsePermissionRequests,
+  permissionState,
+  resolveValidity,
+  type PermissionRequest,
+  type ValidityInput,
+} from '../domain/authorization-validity.ts';
+import { isPermission, permissionLabel, PERMISSION_NAMES, type Permission } from '../domain/permissions.ts';
+import { appendAudit } from '../persistence/repositories/audit.ts';
+import * as auths from '../persistence/repositories/authorizations.ts';
+import * as devices from '../persistence/repositories/devices.ts';
+import { postInbox } from '../persistence/repositories/inbox.ts';
+import type { Executor } from '../persistence/db.ts';
+import { notifyOrgAdmins, orgPublicView, requireMember, resolveOrg } from './orgs.ts';
+import { transact, type ServiceContext, type Tx } from './context.ts';
+
+export const EDIT_WARNING = "Editing permissions will affect the installer's management of your devices.";
+export const NO_PERMISSION = 'The installer has no permission to operate or configure the device.';
+
+export interface PermissionInput extends ValidityInput {
+  permission: string;
+}
+
+export function permissionView(p: { permission: string; valid_from: number | null; valid_until: number | null }, now: number) {
+  const permission = p.permission as Permission;
+  return {
+    permission,
+    label: isPermission(permission) ? permissionLabel(permission) : permission,
+    validFrom: p.valid_from,
+    validUntil: p.valid_until,
+    validity: describeValidUntil(p.valid_until),
+    state: permissionState(p.valid_from, p.valid_until, now),
+  };
+}
+
+type PermissionView = ReturnType<typeof permissionView>;
+
+function authorizationView(
+  a: auths.AuthorizationRow & { org_name: string },
+  perms: auths.AuthorizationPermissionRow[],
+  now: number,
+  device?: { name: string; serial: string },
+) {
+  const permissions = perms.filter((p) => p.authorization_id === a.id).map((p) => permissionView(p, now));
+  const authorized = permissions.some((p) => p.state === 'active');
+  return {
+    id: a.id,
+    deviceId: a.device_id,
+    ...(device ? { deviceName: device.name, deviceSerial: device.serial } : {}),
+    org: orgPublicView({ id: a.org_id, name: a.org_name }),
+    status: authorized ? ('authorized' as const) : ('none' as const),
+    statusLabel: authorized ? 'Authorized' : 'No permission',
+    permissions,
+    createdAt: a.created_at,
+    updatedAt: a.updated_at,
+  };
+}
+
+/** Permissions in force now, from stored rows (the organization holding a device has every permission). */
+export function inForce(perms: PermissionView[]): PermissionView[] {
+  return perms.filter((p) => p.state === 'active');
+}
+
+function snapshot(rows: auths.AuthorizationPermissionRow[]) {
+  return rows.map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until }));
+}
+
+/** The owner's device, or 404 (a non-owner cannot tell it exists). */
+async function requireOwned(db: Executor, accountId: string, deviceId: string) {
+  const d = await devices.findOwnedDevice(db, accountId, deviceId);
+  if (!d) throw notFound('No such device.', 'device_not_found');
+  return d;
+}
+
+export interface WriteInput {
+  deviceId: string;
+  deviceName: string;
+  orgId: string;
+  grantedBy: string;
+  /** Resolved rows to set. */
+  items: Array<{ permission: Permission; validFrom: number | null; validUntil: number | null }>;
+  /** replace: exactly these permissions afterwards; merge: add or update these, keep the others. */
+  mode: 'replace' | 'merge';
+  actor: { accountId: string; orgId?: string | null };
+  /** Audit verb and inbox wording. */
+  action: string;
+  why: string;
+}
+
+/** Writes an authorization in the caller's transaction, with audit, inbox and change notice. */
+export async function writeAuthorization(tx: Tx, w: WriteInput): Promise<string> {
+  let auth = await auths.findAuthorization(tx.db, w.deviceId, w.orgId);
+  const before = auth ? snapshot(await auths.permissionsOf(tx.db, [auth.id])) : null;
+  if (!auth) {
+    auth = { id: newId('auz'), device_id: w.deviceId, org_id: w.orgId, granted_by_account_id: w.grantedBy, created_at: tx.now, updated_at: tx.now };
+    await auths.insertAuthorization(tx.db, auth);
+  } else {
+    await auths.touchAuthorization(tx.db, auth.id, tx.now);
+  }
+  if (w.mode === 'replace') await auths.deleteAllPermissions(tx.db, auth.id);
+  for (const item of w.items) {
+    await auths.upsertPermission(tx.db, { authorization_id: auth.id, permission: item.permission, valid_from: item.validFrom, valid_until: item.validUntil });
+  }
+  const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+  await recordChange(tx, { ...w, authorizationId: auth.id, before, after });
+  return auth.id;
+}
+
+async function recordChange(
+  tx: Tx,
+  c: { deviceId: string; deviceName: string; orgId: string; authorizationId: string; actor: WriteInput['actor']; action: string; why: string; before: unknown; after: unknown },
+): Promise<void> {
+  await appendAudit(tx.db, {
+    at: tx.now,
+    actorAccountId: c.actor.accountId,
+    actorOrgId: c.actor.orgId ?? null,
+    action: c.action,
+    deviceId: c.deviceId,
+    objectType: 'authorization',
+    objectId: c.authorizationId,
+    before: c.before,
+    after: c.after,
+  });
+  const list = Array.isArray(c.after) ? (c.after as Array<{ permission: string }>).map((p) => p.permission) : [];
+  await notifyOrgAdmins(tx, c.orgId, {
+    kind: 'authorization_changed',
+    title: `Permissions on ${c.deviceName} changed`,
+    body: `${c.why} Permissions now: ${list.length > 0 ? list.join(', ') : 'none'}.${list.length === 0 ? ` ${NO_PERMISSION}` : ''}`,
+    data: { deviceId: c.deviceId, authorizationId: c.authorizationId },
+  });
+  tx.changed({ type: 'device', deviceId: c.deviceId });
+}
+
+function resolveItems(requests: PermissionRequest[], at: number) {
+  return requests.map((r) => {
+    const v = resolveValidity(r.spec, at);
+    return { permission: r.permission, validFrom: v.validFrom, validUntil: v.validUntil };
+  });
+}
+
+// ---- owner side -------------------------------------------------------------------------------------
+
+export async function deviceAuthorizations(ctx: ServiceContext, accountId: string, deviceId: string) {
+  const device = await requireOwned(ctx.db, accountId, deviceId);
+  const rows = await auths.listForDevices(ctx.db, [deviceId]);
+  const perms = await auths.permissionsOf(ctx.db, rows.map((r) => r.id));
+  const now = ctx.clock.now();
+  const list = rows.map((r) => authorizationView(r, perms, now));
+  return {
+    deviceId,
+    deviceName: device.name,
+    status: list.some((a) => a.status === 'authorized') ? ('authorized' as const) : ('none' as const),
+    statusLabel: list.some((a) => a.status === 'authorized') ? 'Authorized' : 'Not authorized',
+    authorizations: list,
+  };
+}
+
+async function oneAuthorization(db: Executor, deviceId: string, orgId: string, now: number) {
+  const rows = await auths.listForDevices(db, [deviceId]);
+  const row = rows.find((r) => r.org_id === orgId);
+  if (!row) return null;
+  return authorizationView(row, await auths.permissionsOf(db, [row.id]), now);
+}
+
+/** Sets exactly these permissions for the organization on the device (grant, edit, or withdraw by omission). */
+export async function setDevicePermissions(ctx: ServiceContext, accountId: string, deviceId: string, orgId: string, permissions: PermissionInput[]) {
+  return transact(ctx, async (tx) => {
+    const device = await requireOwned(tx.db, accountId, deviceId);
+    const requests = parsePermissionRequests(permissions, tx.now, 'permissions');
+    const existing = await auths.findAuthorization(tx.db, deviceId, orgId);
+    if (!existing) await resolveOrg(tx.db, orgId, 'orgId');
+    await writeAuthorization(tx, {
+      deviceId,
+      deviceName: device.name,
+      orgId,
+      grantedBy: accountId,
+      items: resolveItems(requests, tx.now),
+      mode: 'replace',
+      actor: { accountId },
+      action: existing ? 'authorization.edited' : 'authorization.granted',
+      why: `The owner ${existing ? 'edited' : 'granted'} the organization's permissions.`,
+    });
+    return { authorization: await oneAuthorization(tx.db, deviceId, orgId, tx.now), warning: EDIT_WARNING };
+  });
+}
+
+export async function withdrawPermission(ctx: ServiceContext, accountId: string, deviceId: string, orgId: string, permission: string) {
+  return transact(ctx, async (tx) => {
+    const device = await requireOwned(tx.db, accountId, deviceId);
+    const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
+    if (!auth) throw notFound('This organization is not authorized on this device.', 'authorization_not_found');
+    if (!isPermission(permission)) throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
+    const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    if (!(await auths.deletePermission(tx.db, auth.id, permission))) throw notFound('The organization does not have this permission.', 'permission_not_found');
+    await auths.touchAuthorization(tx.db, auth.id, tx.now);
+    const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    await recordChange(tx, {
+      deviceId,
+      deviceName: device.name,
+      orgId,
+      authorizationId: auth.id,
+      actor: { accountId },
+      action: 'authorization.permission_withdrawn',
+      why: `The owner withdrew ${permissionLabel(permission)}.`,
+      before,
+      after,
+    });
+    return { authorization: await oneAuthorization(tx.db, deviceId, orgId, tx.now), warning: EDIT_WARNING };
+  });
+}
+
+/** Ends the authorization altogether (the "Authorized devices" cancel). */
+export async function cancelAuthorization(ctx: ServiceContext, accountId: string, deviceId: string, orgId: string) {
+  return transact(ctx, async (tx) => {
+    const device = await requireOwned(tx.db, accountId, deviceId);
+    const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
+    if (!auth) throw notFound('This organization is not authorized on this device.', 'authorization_not_found');
+    const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    await auths.deleteAuthorization(tx.db, auth.id);
+    await recordChange(tx, {
+      deviceId,
+      deviceName: device.name,
+      orgId,
+      authorizationId: auth.id,
+      actor: { accountId },
+      action: 'authorization.cancelled',
+      why: 'The owner cancelled the authorization.',
+      before,
+      after: null,
+    });
+    return { ok: true as const, warning: EDIT_WARNING };
+  });
+}
+
+/** "Authorized devices": every device of mine with an authorization. */
+export async function authorizedDevices(ctx: ServiceContext, accountId: string) {
+  const rows = await auths.listForOwner(ctx.db, accountId);
+  const perms = await auths.permissionsOf(ctx.db, rows.map((r) => r.id));
+  const now = ctx.clock.now();
+  return rows.map((r) => authorizationView(r, perms, now, { name: r.device_name, serial: r.device_serial }));
+}
+
+/** Entrust directly: the owner authorizes an organization on some of their devices, without a handover. */
+export async function entrust(ctx: ServiceContext, accountId: string, input: { org: string; deviceIds: string[]; permissions: PermissionInput[] }) {
+  checkDistinctIds(input.deviceIds, 'deviceIds', 'device');
+  return transact(ctx, async (tx) => {
+    const org = await resolveOrg(tx.db, input.org, 'org');
+    const requests = parsePermissionRequests(input.permissions, tx.now, 'permissions');
+    if (requests.length === 0) throw invalid('Choose at least one permission.', 'permissions');
+    const owned = [];
+    for (const [i, id] of input.deviceIds.entries()) {
+      const d = await devices.findOwnedDevice(tx.db, accountId, id);
+      if (!d) throw invalid('No device of yours has this id.', `deviceIds/${i}`, 'device_not_owned');
+      owned.push(d);
+    }
+    for (const d of owned) {
+      await writeAuthorization(tx, {
+        deviceId: d.id,
+        deviceName: d.name,
+        orgId: org.id,
+        grantedBy: accountId,
+        items: resolveItems(requests, tx.now),
+        mode: 'merge',
+        actor: { accountId },
+        action: 'authorization.granted',
+        why: 'The owner entrusted the device to the organization.',
+      });
+    }
+    const rows = (await auths.listForDevices(tx.db, owned.map((d) => d.id))).filter((r) => r.org_id === org.id);
+    const perms = await auths.permissionsOf(tx.db, rows.map((r) => r.id));
+    return { org: orgPublicView(org), authorizations: rows.map((r) => authorizationView(r, perms, tx.now)) };
+  });
+}
+
+// ---- installer side ---------------------------------------------------------------------------------
+
+/** A member gives a permission back before it ends. Only ever narrows the organization's own access. */
+export async function releasePermission(ctx: ServiceContext, accountId: string, orgId: string, deviceId: string, permission: string) {
+  return transact(ctx, async (tx) => {
+    await requireMember(tx.db, orgId, accountId);
+    const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
+    if (!auth) throw notFound('The organization has no authorization on this device.', 'authorization_not_found');
+    if (!isPermission(permission)) throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
+    const device = await devices.findDeviceById(tx.db, deviceId);
+    const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    if (!(await auths.deletePermission(tx.db, auth.id, permission))) throw notFound('The organization does not have this permission.', 'permission_not_found');
+    await auths.touchAuthorization(tx.db, auth.id, tx.now);
+    const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    await recordChange(tx, {
+      deviceId,
+      deviceName: device?.name ?? deviceId,
+      orgId,
+      authorizationId: auth.id,
+      actor: { accountId, orgId },
+      action: 'authorization.permission_released',
+      why: `A member of the organization released ${permissionLabel(permission)}.`,
+      before,
+      after,
+    });
+    if (device?.owner_account_id) {
+      await postInbox(tx.db, {
+        accountId: device.owner_account_id,
+        kind: 'authorization_changed',
+        title: `The installer released a permission on ${device.name}`,
+        body: `The installer gave back ${permissionLabel(permission)} on ${device.name}.`,
+        data: { deviceId, orgId },
+        at: tx.now,
+      });
+    }
+    return { authorization: await oneAuthorization(tx.db, deviceId, orgId, tx.now) };
+  });
+}
+
+/**
+ * What the organization may do on each device right now: every permission while it holds the device
+ * (before handover), afterwards exactly what the owner authorized and is still in force.
+ */
+export async function orgPermissionsNow(db: Executor, orgId: string, devs: Array<{ id: string; holder_org_id: string | null }>, now: number) {
+  const authorized = devs.filter((d) => d.holder_org_id !== orgId).map((d) => d.id);
+  const rows = await auths.listForOrgDevices(db, orgId, authorized);
+  const perms = await auths.permissionsOf(db, rows.map((r) => r.id));
+  const byDevice = new Map<string, PermissionView[]>();
+  for (const r of rows) {
+    byDevice.set(
+      r.device_id,
+      perms.filter((p) => p.authorization_id === r.id && isInForce(p.valid_from, p.valid_until, now)).map((p) => permissionView(p, now)),
+    );
+  }
+  const out = new Map<string, { source: 'holder' | 'authorization' | 'none'; permissions: PermissionView[] }>();
+  for (const d of devs) {
+    if (d.holder_org_id === orgId) {
+      out.set(d.id, {
+        source: 'holder',
+        permissions: PERMISSION_NAMES.map((p) => permissionView({ permission: p, valid_from: null, valid_until: null }, now)),
+      });
+    } else {
+      const list = byDevice.get(d.id) ?? [];
+      out.set(d.id, { source: list.length > 0 ? 'authorization' : 'none', permissions: list });
+    }
+  }
+  return out;
+}
