@@ -3,6 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { authRoutes } from './auth.ts';
 import { healthRoutes } from './health.ts';
+import { deviceRoutes } from './devices.ts';
+import { adminDeviceRoutes } from './admin-devices.ts';
+import { inboxRoutes } from './inbox.ts';
 import { ticketRoutes } from './tickets.ts';
 import { jwksRoutes } from './jwks.ts';
 import { mediamtxRoutes } from './mediamtx.ts';
@@ -11,3 +14,4 @@ import { accessReviewRoutes } from './access-review.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [healthRoutes, authRoutes];
 routeModules.push(metricsRoutes as unknown as FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>, ticketRoutes, jwksRoutes, mediamtxRoutes, accessReviewRoutes);
+routeModules.push(deviceRoutes, adminDeviceRoutes, inboxRoutes);

@@ -45,3 +45,24 @@ export async function markRead(db: Executor, accountId: string, id: string, at: 
   if (exists.read_at === null) await db.updateTable('inbox_messages').set({ read_at: at }).where('id', '=', id).execute();
   return true;
 }
+
+/**
+ * One page of the account's messages, newest first. The cursor is (created_at, id) because one
+ * transaction can post several messages at the same instant.
+ */
+export async function listInboxPage(db: Executor, accountId: string, opts: { unreadOnly: boolean; limit: number; after?: { createdAt: number; id: string } }) {
+  let q = db.selectFrom('inbox_messages').selectAll().where('account_id', '=', accountId);
+  if (opts.unreadOnly) q = q.where('read_at', 'is', null);
+  const after = opts.after;
+  if (after) {
+    q = q.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+  }
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
+  return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, unknown> }));
+}
+
+/** Marks every unread message of the account read; returns how many there were. */
+export async function markAllRead(db: Executor, accountId: string, at: number): Promise<number> {
+  const r = await db.updateTable('inbox_messages').set({ read_at: at }).where('account_id', '=', accountId).where('read_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

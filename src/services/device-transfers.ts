@@ -1,0 +1,217 @@
+// Ownership transfer: the owner offers a device to another account; the recipient accepts or
+// declines from their inbox. Accepting moves ownership and ends every share and installer
+// authorization on the device, exactly as an unbind would, so nobody keeps access the old owner gave.
+import { looksLikeEmail, normalizeEmail, normalizePhone } from '../domain/contact.ts';
+import { AppError, conflict, gone, invalid, notFound } from '../domain/errors.ts';
+import { newId } from '../lib/ids.ts';
+import * as accounts from '../persistence/repositories/accounts.ts';
+import { appendAudit } from '../persistence/repositories/audit.ts';
+import * as repo from '../persistence/repositories/devices.ts';
+import type { TransferDetails } from '../persistence/repositories/devices.ts';
+import { postInbox } from '../persistence/repositories/inbox.ts';
+import { cancelDeviceAccess } from './device-cleanup.ts';
+import { requireOwnedDevice } from './devices.ts';
+import { transact, type ServiceContext } from './context.ts';
+
+export const TRANSFER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export type TransferStatus = 'pending' | 'accepted' | 'declined' | 'cancelled' | 'expired';
+
+export interface TransferView {
+  id: string;
+  deviceId: string;
+  device: { name: string; model: string; kind: string };
+  from: { id: string; displayName: string };
+  to: { id: string; displayName: string };
+  status: TransferStatus;
+  createdAt: number;
+  expiresAt: number;
+  decidedAt: number | null;
+}
+
+function transferView(t: TransferDetails, now: number): TransferView {
+  return {
+    id: t.id,
+    deviceId: t.device_id,
+    device: { name: t.device_name, model: t.device_model, kind: t.device_kind },
+    from: { id: t.from_account_id, displayName: t.from_name },
+    to: { id: t.to_account_id, displayName: t.to_name },
+    status: t.status === 'pending' && t.expires_at <= now ? 'expired' : t.status,
+    createdAt: t.created_at,
+    expiresAt: t.expires_at,
+    decidedAt: t.decided_at,
+  };
+}
+
+async function findRecipient(db: Parameters<typeof accounts.findAccountByEmail>[0], to: string) {
+  const raw = to.trim();
+  const found = looksLikeEmail(raw) ? await accounts.findAccountByEmail(db, normalizeEmail(raw, 'to')) : await accounts.findAccountByPhone(db, normalizePhone(raw, 'to'));
+  if (!found) throw new AppError('not_found', 'No account has this email address or phone number. Ask them to register first.', 'to', 'recipient_not_found');
+  return found;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(e?.message ?? '');
+}
+
+export async function startTransfer(ctx: ServiceContext, accountId: string, deviceId: string, input: { to: string }): Promise<TransferView> {
+  return transact(ctx, async (tx) => {
+    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const recipient = await findRecipient(tx.db, input.to);
+    if (recipient.id === accountId) throw invalid('You already own this device; choose another account.', 'to', 'transfer_to_self');
+    const open = await repo.findPendingTransferOfDevice(tx.db, deviceId);
+    if (open && open.expires_at > tx.now) {
+      throw conflict('A transfer of this device is already waiting for an answer. Cancel it first.', 'transfer_pending');
+    }
+    if (open) await repo.closePendingTransfers(tx.db, deviceId, 'expired', tx.now);
+    const id = newId('xfr');
+    try {
+      await repo.insertTransfer(tx.db, {
+        id,
+        device_id: deviceId,
+        from_account_id: accountId,
+        to_account_id: recipient.id,
+        status: 'pending',
+        created_at: tx.now,
+        expires_at: tx.now + TRANSFER_TTL_MS,
+        decided_at: null,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('A transfer of this device is already waiting for an answer. Cancel it first.', 'transfer_pending');
+      throw err;
+    }
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      action: 'transfer.started',
+      deviceId,
+      objectType: 'transfer',
+      objectId: id,
+      after: { fromAccountId: accountId, toAccountId: recipient.id, expiresAt: tx.now + TRANSFER_TTL_MS },
+    });
+    const owner = await accounts.findAccountById(tx.db, accountId);
+    await postInbox(tx.db, {
+      accountId: recipient.id,
+      kind: 'device_transfer',
+      title: `${owner?.display_name ?? 'Someone'} wants to give you ${device.name}`,
+      body: `Accept to become the owner of ${device.name} (${device.model}). Any sharing and installer access on it ends when you accept.`,
+      data: { transferId: id, deviceId },
+      at: tx.now,
+    });
+    return transferView((await repo.findTransferDetails(tx.db, id))!, tx.now);
+  });
+}
+
+/** The owner withdraws the open offer of a device. */
+export async function cancelTransfer(ctx: ServiceContext, accountId: string, deviceId: string): Promise<void> {
+  await transact(ctx, async (tx) => {
+    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const open = await repo.findPendingTransferOfDevice(tx.db, deviceId);
+    if (!open) throw notFound('No transfer of this device is waiting for an answer.', 'transfer_not_found');
+    await repo.decideTransfer(tx.db, open.id, 'cancelled', tx.now);
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      action: 'transfer.cancelled',
+      deviceId,
+      objectType: 'transfer',
+      objectId: open.id,
+      before: { status: 'pending', toAccountId: open.to_account_id },
+      after: { status: 'cancelled' },
+    });
+    await postInbox(tx.db, {
+      accountId: open.to_account_id,
+      kind: 'transfer_cancelled',
+      title: `The offer of ${device.name} was withdrawn`,
+      body: `The owner of ${device.name} withdrew the ownership transfer.`,
+      data: { transferId: open.id, deviceId },
+      at: tx.now,
+    });
+  });
+}
+
+/** Open offers I made and offers waiting for my answer. */
+export async function listMyTransfers(ctx: ServiceContext, accountId: string): Promise<{ incoming: TransferView[]; outgoing: TransferView[] }> {
+  const now = ctx.clock.now();
+  const rows = await repo.listOpenTransfers(ctx.db, accountId, now);
+  return {
+    incoming: rows.filter((r) => r.to_account_id === accountId).map((r) => transferView(r, now)),
+    outgoing: rows.filter((r) => r.from_account_id === accountId).map((r) => transferView(r, now)),
+  };
+}
+
+/** One transfer, for the two people it concerns; anyone else gets 404. */
+export async function getTransfer(ctx: ServiceContext, accountId: string, id: string): Promise<TransferView> {
+  const t = await repo.findTransferDetails(ctx.db, id);
+  if (!t || (t.from_account_id !== accountId && t.to_account_id !== accountId)) throw notFound('No such transfer.', 'transfer_not_found');
+  return transferView(t, ctx.clock.now());
+}
+
+async function openTransferFor(tx: { db: Parameters<typeof repo.findTransfer>[0]; now: number }, accountId: string, id: string) {
+  const t = await repo.findTransfer(tx.db, id);
+  if (!t || t.to_account_id !== accountId) throw notFound('No such transfer.', 'transfer_not_found');
+  if (t.status !== 'pending') throw conflict(`This transfer was already ${t.status}.`, 'transfer_closed');
+  if (t.expires_at <= tx.now) throw gone('This transfer offer has expired. Ask the owner to send it again.', 'transfer_expired');
+  return t;
+}
+
+export async function acceptTransfer(ctx: ServiceContext, accountId: string, id: string): Promise<TransferView> {
+  return transact(ctx, async (tx) => {
+    const t = await openTransferFor(tx, accountId, id);
+    // Two answers at once: only one moves the row out of `pending`.
+    if (!(await repo.decideTransfer(tx.db, id, 'accepted', tx.now))) throw conflict('This transfer was already answered.', 'transfer_closed');
+    if (!(await repo.moveOwnership(tx.db, t.device_id, t.from_account_id, accountId, tx.now))) {
+      throw conflict('The device no longer belongs to the person who offered it.', 'transfer_stale');
+    }
+    await cancelDeviceAccess(tx, t.device_id, { accountId }, 'transferred');
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      action: 'device.transferred',
+      deviceId: t.device_id,
+      objectType: 'device',
+      objectId: t.device_id,
+      before: { ownerAccountId: t.from_account_id },
+      after: { ownerAccountId: accountId, transferId: id },
+    });
+    const details = (await repo.findTransferDetails(tx.db, id))!;
+    await postInbox(tx.db, {
+      accountId: t.from_account_id,
+      kind: 'transfer_accepted',
+      title: `${details.to_name} accepted ${details.device_name}`,
+      body: `${details.to_name} is now the owner of ${details.device_name}. Its shares and installer access have ended.`,
+      data: { transferId: id, deviceId: t.device_id },
+      at: tx.now,
+    });
+    tx.changed({ type: 'device', deviceId: t.device_id });
+    return transferView(details, tx.now);
+  });
+}
+
+export async function declineTransfer(ctx: ServiceContext, accountId: string, id: string): Promise<TransferView> {
+  return transact(ctx, async (tx) => {
+    const t = await openTransferFor(tx, accountId, id);
+    if (!(await repo.decideTransfer(tx.db, id, 'declined', tx.now))) throw conflict('This transfer was already answered.', 'transfer_closed');
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      action: 'transfer.declined',
+      deviceId: t.device_id,
+      objectType: 'transfer',
+      objectId: id,
+      before: { status: 'pending' },
+      after: { status: 'declined' },
+    });
+    const details = (await repo.findTransferDetails(tx.db, id))!;
+    await postInbox(tx.db, {
+      accountId: t.from_account_id,
+      kind: 'transfer_declined',
+      title: `${details.to_name} declined ${details.device_name}`,
+      body: `${details.to_name} did not accept the ownership of ${details.device_name}; it is still yours.`,
+      data: { transferId: id, deviceId: t.device_id },
+      at: tx.now,
+    });
+    return transferView(details, tx.now);
+  });
+}
