@@ -4,7 +4,10 @@ import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/ui.tsx';
 import { UnreadProvider } from './lib/unread.tsx';
 import { LoginPage, SignUpPage } from './pages/Auth.tsx';
+import { AddDevicePage } from './pages/AddDevice.tsx';
+import { DeviceSettingsPage } from './pages/DeviceSettings.tsx';
 import { HomePage } from './pages/Home.tsx';
+import { ShareDevicePage } from './pages/ShareDevice.tsx';
 import { MePage } from './pages/Me.tsx';
 import { MyQrPage } from './pages/MyQr.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
@@ -36,6 +39,9 @@ export function App() {
       <Routes>
         <Route element={<Layout />}>
           <Route index element={<HomePage />} />
+          <Route path="devices/add" element={<AddDevicePage />} />
+          <Route path="devices/:id/settings" element={<DeviceSettingsPage />} />
+          <Route path="devices/:id/share" element={<ShareDevicePage />} />
           <Route path="me" element={<MePage />} />
           <Route path="me/verify" element={<VerifyPage />} />
           <Route path="me/qr" element={<MyQrPage />} />

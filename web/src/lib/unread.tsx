@@ -1,10 +1,11 @@
 // The unread message count for the tab bar badge; screens that read or act on messages call refreshUnread().
+import { api, call } from '../api/client.ts';
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 
 const UnreadContext = createContext<{ count: number; refresh(): void }>({ count: 0, refresh: () => {} });
 
 async function fetchUnread(): Promise<number> {
-  return 0;
+  return (await call(api.GET('/api/inbox/unread-count'))).unread;
 }
 
 export function UnreadProvider({ children }: { children: ReactNode }) {

@@ -1,9 +1,154 @@
-import { Page, Empty } from '../components/ui.tsx';
+// Home: my devices, then devices shared with me (marked with who shared them and what I may do now).
+import { useState } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { api, call, type Res } from '../api/client.ts';
+import { DeviceIcon } from '../components/DeviceIcon.tsx';
+import { Menu } from '../components/Menu.tsx';
+import { Async, Chips, Confirm, Notice, Page, StatusDot } from '../components/ui.tsx';
+import { useAction, useLoad } from '../lib/hooks.ts';
+import { PERMISSION_NAMES, label } from '../lib/permissions.ts';
+import { dateTime } from '../lib/format.ts';
+
+type HomeItem = Res<'/api/devices', 'get'>[number];
+
+/** Everything a shared device allows right now, in catalog order. */
+export function allowedNow(item: Pick<HomeItem, 'permissionsNow'>): string[] {
+  const set = new Set((item.permissionsNow ?? []).flatMap((p) => p.permissions));
+  return PERMISSION_NAMES.filter((p) => set.has(p));
+}
 
 export function HomePage() {
+  const location = useLocation();
+  const notice = (location.state as { notice?: string } | null)?.notice;
+  const devices = useLoad(() => call(api.GET('/api/devices')), []);
   return (
-    <Page title="Home">
-      <Empty>No devices yet.</Empty>
+    <Page
+      title="Home"
+      actions={
+        <Link className="primary small-btn" to="/devices/add">
+          + Add device
+        </Link>
+      }
+    >
+      {notice ? <Notice tone="success">{notice}</Notice> : null}
+      <Async
+        state={devices}
+        what="Loading your devices"
+        empty={
+          <>
+            <p>No devices yet.</p>
+            <p className="small">Add a camera or recorder with the serial number and verification code on its label.</p>
+          </>
+        }
+      >
+        {(items) => {
+          const owned = items.filter((d) => d.access === 'owner');
+          const shared = items.filter((d) => d.access === 'shared');
+          return (
+            <>
+              {owned.length > 0 ? (
+                <>
+                  <h2>My devices</h2>
+                  <ul className="list" aria-label="My devices">
+                    {owned.map((d) => (
+                      <DeviceRow key={d.id} item={d} onChange={devices.reload} />
+                    ))}
+                  </ul>
+                </>
+              ) : null}
+              {shared.length > 0 ? (
+                <>
+                  <h2>Shared with me</h2>
+                  <ul className="list" aria-label="Shared with me">
+                    {shared.map((d) => (
+                      <DeviceRow key={d.id} item={d} onChange={devices.reload} />
+                    ))}
+                  </ul>
+                </>
+              ) : null}
+            </>
+          );
+        }}
+      </Async>
     </Page>
+  );
+}
+
+function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
+  const navigate = useNavigate();
+  const [removing, setRemoving] = useState(false);
+  const action = useAction();
+  const shared = item.access === 'shared';
+  const now = shared ? allowedNow(item) : [];
+  return (
+    <li className="list-item" aria-label={item.name}>
+      <DeviceIcon kind={item.kind} />
+      <div className="grow">
+        <div className="title">{item.name}</div>
+        <div className="row small">
+          <StatusDot online={item.online} />
+          <span className="muted">
+            {item.model}
+            {item.channels.length > 1 ? ` · ${item.channels.length} channels` : ''}
+          </span>
+        </div>
+        {shared ? (
+          <>
+            <div className="small">
+              <span className="tag info">Shared by {item.sharedBy?.displayName ?? 'its owner'}</span>{' '}
+              {!item.activeNow ? <span className="tag warn">Not available now</span> : null}
+            </div>
+            {now.length > 0 ? <Chips items={now.map(label)} /> : null}
+            {item.changesAt ? <div className="muted small">Changes {dateTime(item.changesAt)}</div> : null}
+          </>
+        ) : null}
+      </div>
+      <Menu label={`More for ${item.name}`}>
+        {(close) =>
+          shared ? (
+            <button
+              type="button"
+              role="menuitem"
+              onClick={() => {
+                close();
+                setRemoving(true);
+              }}
+            >
+              Remove from my devices
+            </button>
+          ) : (
+            <>
+              {item.supportsSharing ? (
+                <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/share`)}>
+                  Share Device
+                </button>
+              ) : null}
+              <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/settings`)}>
+                Settings
+              </button>
+            </>
+          )
+        }
+      </Menu>
+      {shared ? (
+        <Confirm
+          open={removing}
+          title={`Remove ${item.name}?`}
+          message={`You will no longer see this device. ${item.sharedBy?.displayName ?? 'Its owner'} can share it with you again.`}
+          confirmLabel="Remove"
+          danger
+          busy={action.busy}
+          error={action.error}
+          onCancel={() => setRemoving(false)}
+          onConfirm={async () => {
+            const done = await action.run(() => call(api.DELETE('/api/shares/{id}', { params: { path: { id: item.shareId ?? '' } } })));
+            if (done) {
+              setRemoving(false);
+              onChange();
+            }
+          }}
+        />
+      ) : null}
+    </li>
   );
 }

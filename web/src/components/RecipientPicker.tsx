@@ -1,0 +1,213 @@
+// Pick the person to share with: email, phone, or their personal QR ID (an uploaded picture of it, or the
+// camera where the browser allows it). A QR ID is resolved to a name first so the owner sees who it is.
+import { useEffect, useId, useRef, useState } from 'react';
+import jsQRModule from 'jsqr';
+import { api, call, errorMessage } from '../api/client.ts';
+import { EMAIL_RE, PHONE_RE } from '../lib/format.ts';
+
+// jsqr is CommonJS: depending on the bundler's interop the function is the default export or its `.default`.
+type Decode = (data: Uint8ClampedArray, width: number, height: number, options?: { inversionAttempts?: 'dontInvert' }) => { data: string } | null;
+const jsQR: Decode = ((jsQRModule as unknown as { default?: Decode }).default ?? jsQRModule) as unknown as Decode;
+
+export type Recipient = { email: string } | { phone: string } | { qrText: string } | { accountId: string };
+
+export interface RecipientState {
+  mode: 'email' | 'phone' | 'qr';
+  email: string;
+  phone: string;
+  /** A person picked from a QR ID. */
+  picked: { id: string; displayName: string; qrText?: string } | null;
+}
+
+export const NO_RECIPIENT: RecipientState = { mode: 'email', email: '', phone: '', picked: null };
+
+/** The API's recipient object, or the reason it cannot be sent yet. */
+export function recipientBody(r: RecipientState): Recipient | string {
+  if (r.mode === 'email') {
+    const email = r.email.trim();
+    if (!email) return "Enter the recipient's email address.";
+    return EMAIL_RE.test(email) ? { email } : 'This is not a valid email address.';
+  }
+  if (r.mode === 'phone') {
+    const phone = r.phone.replace(/[\s()-]/g, '');
+    if (!phone) return "Enter the recipient's phone number.";
+    return PHONE_RE.test(phone) ? { phone } : 'Use the international form, e.g. +353861234567.';
+  }
+  if (!r.picked) return 'Scan or upload the recipient’s QR ID.';
+  return r.picked.qrText ? { qrText: r.picked.qrText } : { accountId: r.picked.id };
+}
+
+export function recipientLabel(r: RecipientState): string {
+  if (r.mode === 'email') return r.email.trim();
+  if (r.mode === 'phone') return r.phone.trim();
+  return r.picked?.displayName ?? '';
+}
+
+export function RecipientPicker({ value, onChange, error }: { value: RecipientState; onChange(next: RecipientState): void; error?: string | null }) {
+  const id = useId();
+  const [qrError, setQrError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [camera, setCamera] = useState(false);
+  const canUseCamera = typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia && window.isSecureContext;
+
+  async function fromImage(file: File) {
+    setQrError(null);
+    setBusy(true);
+    try {
+      const person = await call(
+        api.POST('/api/qr/resolve-image', {
+          body: file as never,
+          bodySerializer: (b: unknown) => b as BodyInit,
+          headers: { 'content-type': file.type || 'image/png' },
+        }),
+      );
+      onChange({ ...value, mode: 'qr', picked: person });
+    } catch (err) {
+      setQrError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function fromText(text: string) {
+    setCamera(false);
+    setQrError(null);
+    setBusy(true);
+    try {
+      const person = await call(api.POST('/api/qr/resolve', { body: { text } }));
+      onChange({ ...value, mode: 'qr', picked: { ...person, qrText: text } });
+    } catch (err) {
+      setQrError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <fieldset>
+      <legend>Recipient</legend>
+      <div className="segmented" role="radiogroup" aria-label="Find the recipient by">
+        {(
+          [
+            ['email', 'Email'],
+            ['phone', 'Phone'],
+            ['qr', 'QR ID'],
+          ] as const
+        ).map(([mode, text]) => (
+          <label key={mode}>
+            <input type="radio" name={`${id}-mode`} checked={value.mode === mode} onChange={() => onChange({ ...value, mode })} />
+            {text}
+          </label>
+        ))}
+      </div>
+      {value.mode === 'email' ? (
+        <div className="field">
+          <label htmlFor={`${id}-email`}>Recipient email</label>
+          <input id={`${id}-email`} type="email" autoComplete="off" value={value.email} onChange={(e) => onChange({ ...value, email: e.target.value })} />
+        </div>
+      ) : null}
+      {value.mode === 'phone' ? (
+        <div className="field">
+          <label htmlFor={`${id}-phone`}>Recipient phone</label>
+          <input id={`${id}-phone`} type="tel" autoComplete="off" placeholder="+353861234567" value={value.phone} onChange={(e) => onChange({ ...value, phone: e.target.value })} />
+        </div>
+      ) : null}
+      {value.mode === 'qr' ? (
+        <div className="stack">
+          {value.picked ? (
+            <div className="notice success" role="status">
+              Recipient: <strong>{value.picked.displayName}</strong>
+            </div>
+          ) : null}
+          <div className="field">
+            <label htmlFor={`${id}-file`}>Upload a picture of their QR ID</label>
+            <input
+              id={`${id}-file`}
+              type="file"
+              accept="image/png,image/jpeg"
+              disabled={busy}
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (f) void fromImage(f);
+                e.target.value = '';
+              }}
+            />
+          </div>
+          {canUseCamera ? (
+            camera ? (
+              <CameraScanner onText={(t) => void fromText(t)} onClose={() => setCamera(false)} onError={(m) => (setCamera(false), setQrError(m))} />
+            ) : (
+              <button type="button" className="secondary" onClick={() => setCamera(true)}>
+                Scan with the camera
+              </button>
+            )
+          ) : (
+            <p className="hint">Camera scanning needs a secure (https) page; upload a picture instead.</p>
+          )}
+          {busy ? <p className="muted small">Reading the QR ID…</p> : null}
+          {qrError ? (
+            <small className="field-error" role="alert">
+              {qrError}
+            </small>
+          ) : null}
+        </div>
+      ) : null}
+      {error ? <small className="field-error">{error}</small> : null}
+    </fieldset>
+  );
+}
+
+/** Live scanning with the camera: frames go through jsQR until one holds a code. */
+function CameraScanner({ onText, onClose, onError }: { onText(text: string): void; onClose(): void; onError(message: string): void }) {
+  const video = useRef<HTMLVideoElement>(null);
+  // The parent passes fresh closures on every render; the camera must not restart for that.
+  const found = useRef(onText);
+  const failed = useRef(onError);
+  found.current = onText;
+  failed.current = onError;
+  useEffect(() => {
+    let stream: MediaStream | null = null;
+    let frame = 0;
+    let stopped = false;
+    const canvas = document.createElement('canvas');
+    const g = canvas.getContext('2d', { willReadFrequently: true });
+    const tick = () => {
+      if (stopped) return;
+      const v = video.current;
+      if (v && g && v.readyState >= 2 && v.videoWidth > 0) {
+        canvas.width = v.videoWidth;
+        canvas.height = v.videoHeight;
+        g.drawImage(v, 0, 0);
+        const img = g.getImageData(0, 0, canvas.width, canvas.height);
+        const code = jsQR(img.data, img.width, img.height, { inversionAttempts: 'dontInvert' });
+        if (code?.data) return found.current(code.data);
+      }
+      frame = requestAnimationFrame(tick);
+    };
+    navigator.mediaDevices
+      .getUserMedia({ video: { facingMode: 'environment' }, audio: false })
+      .then((s) => {
+        stream = s;
+        if (stopped) return;
+        if (video.current) {
+          video.current.srcObject = s;
+          void video.current.play();
+        }
+        frame = requestAnimationFrame(tick);
+      })
+      .catch(() => failed.current('The camera is not available. Allow camera access, or upload a picture of the QR ID.'));
+    return () => {
+      stopped = true;
+      cancelAnimationFrame(frame);
+      stream?.getTracks().forEach((t) => t.stop());
+    };
+  }, []);
+  return (
+    <div className="camera stack">
+      <video ref={video} muted playsInline aria-label="Camera preview" />
+      <button type="button" className="secondary block" onClick={onClose}>
+        Stop scanning
+      </button>
+    </div>
+  );
+}

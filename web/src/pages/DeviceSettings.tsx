@@ -1,0 +1,182 @@
+// A device's Settings (owner): name, channels, Authorization Service, shares, audit trail, remove.
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api, call, type Res } from '../api/client.ts';
+import { Async, Confirm, ErrorBox, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
+import { SharesSection } from './DeviceShares.tsx';
+import { useAction, useLoad } from '../lib/hooks.ts';
+import { dateTime } from '../lib/format.ts';
+
+type Device = Res<'/api/devices/{id}', 'get'>;
+type AuditEvent = Res<'/api/devices/{id}/audit', 'get'>['items'][number];
+
+const KIND_LABEL: Record<string, string> = { camera: 'Camera', recorder: 'Recorder', doorbell: 'Doorbell', alarm_hub: 'Alarm hub' };
+
+export function kindLabel(kind: string): string {
+  return KIND_LABEL[kind] ?? kind;
+}
+
+export function DeviceSettingsPage() {
+  const { id = '' } = useParams();
+  const device = useLoad(() => call(api.GET('/api/devices/{id}', { params: { path: { id } } })), [id]);
+  return (
+    <Page title="Settings" back="/">
+      <Async state={device} what="Loading the device">
+        {(d) => <Settings device={d} onChange={device.reload} />}
+      </Async>
+    </Page>
+  );
+}
+
+function Settings({ device, onChange }: { device: Device; onChange(): void }) {
+  return (
+    <>
+      <div className="card">
+        <div className="spread">
+          <div>
+            <div className="strong">{device.name}</div>
+            <div className="muted small">
+              {kindLabel(device.kind)} · {device.model} · {device.serial}
+            </div>
+          </div>
+          <StatusDot online={device.online} />
+        </div>
+      </div>
+      <RenameForm device={device} onChange={onChange} />
+      <ul className="menu">
+        <li>
+          <Link to={`/devices/${device.id}/authorization`}>
+            <span>Authorization Service</span>
+          </Link>
+        </li>
+        {device.supportsSharing ? (
+          <li>
+            <Link to={`/devices/${device.id}/share`}>
+              <span>Share Device</span>
+            </Link>
+          </li>
+        ) : null}
+      </ul>
+      {device.channels.length > 1 ? (
+        <>
+          <h2>Channels</h2>
+          <ul className="list">
+            {device.channels.map((c) => (
+              <li key={c.number}>
+                <span className="muted">{c.number}.</span> {c.name}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      <SharesSection device={device} />
+      <AuditSection deviceId={device.id} />
+      <RemoveDevice device={device} />
+    </>
+  );
+}
+
+function RenameForm({ device, onChange }: { device: Device; onChange(): void }) {
+  const [name, setName] = useState(device.name);
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const action = useAction();
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setSaved(false);
+    if (!name.trim()) return setInvalid('Give the device a name.');
+    setInvalid(null);
+    const done = await action.run(() => call(api.PATCH('/api/devices/{id}', { params: { path: { id: device.id } }, body: { name: name.trim() } })));
+    if (done) {
+      setSaved(true);
+      onChange();
+    }
+  }
+  return (
+    <form className="card" onSubmit={submit} noValidate>
+      <Field label="Device name" error={invalid ?? action.error}>
+        {(p) => <input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      {saved ? <Notice tone="success">Saved.</Notice> : null}
+      <button type="submit" className="secondary small-btn" disabled={action.busy || name.trim() === device.name}>
+        Save name
+      </button>
+    </form>
+  );
+}
+
+const ACTION_LABEL: Record<string, string> = {
+  'device.bound': 'Device added',
+  'device.unbound': 'Device removed',
+  'device.renamed': 'Device renamed',
+  'channel.renamed': 'Channel renamed',
+  'share.created': 'Shared',
+  'share.updated': 'Share changed',
+  'share.revoked': 'Share revoked',
+  'share.cancelled': 'Share ended',
+  'share.removed': 'Share removed by the recipient',
+  'authorization.granted': 'Installer permissions granted',
+  'authorization.updated': 'Installer permissions changed',
+  'authorization.withdrawn': 'Installer permissions withdrawn',
+  'authorization.released': 'Installer released permissions',
+  'ticket.issued': 'Video watched',
+  'stream_ticket.issued': 'Video watched',
+};
+
+export function auditLabel(action: string): string {
+  if (ACTION_LABEL[action]) return ACTION_LABEL[action];
+  const text = action.replace(/[._]/g, ' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function AuditSection({ deviceId }: { deviceId: string }) {
+  const audit = useLoad(() => call(api.GET('/api/devices/{id}/audit', { params: { path: { id: deviceId }, query: { limit: 50 } } })), [deviceId]);
+  return (
+    <>
+      <h2>Audit trail</h2>
+      <Async state={audit} what="Loading the audit trail" isEmpty={(p) => p.items.length === 0} empty="Nothing has happened to this device yet.">
+        {(page) => (
+          <ul className="list" aria-label="Audit trail">
+            {page.items.map((e: AuditEvent) => (
+              <li key={e.id}>
+                <div className="spread">
+                  <span className="strong">{auditLabel(e.action)}</span>
+                  <span className="muted small">{dateTime(e.at)}</span>
+                </div>
+                <div className="muted small">by {e.actor.name ?? 'Keyholder'}</div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Async>
+    </>
+  );
+}
+
+function RemoveDevice({ device }: { device: Device }) {
+  const navigate = useNavigate();
+  const [asking, setAsking] = useState(false);
+  const action = useAction();
+  return (
+    <>
+      <button type="button" className="secondary block danger-text" onClick={() => setAsking(true)}>
+        Remove device
+      </button>
+      <Confirm
+        open={asking}
+        title={`Remove ${device.name}?`}
+        message="The device leaves your account. Every share and every installer permission on it ends."
+        confirmLabel="Remove"
+        danger
+        busy={action.busy}
+        error={action.error}
+        onCancel={() => setAsking(false)}
+        onConfirm={async () => {
+          const done = await action.run(() => call(api.DELETE('/api/devices/{id}', { params: { path: { id: device.id } } })));
+          if (done) navigate('/', { state: { notice: `${device.name} was removed from your devices.` } });
+        }}
+      />
+      <ErrorBox message={null} />
+    </>
+  );
+}

@@ -1,0 +1,118 @@
+// The shares of one of my devices (in its Settings): who has what, until when; edit or revoke each.
+import { useState } from 'react';
+import { api, call, type Res } from '../api/client.ts';
+import { validityFromApi } from '../components/pickers.tsx';
+import { ShareSpecFields, specBody, specProblems, type ShareSpecState } from '../components/ShareForm.tsx';
+import { Async, Chips, Confirm, Dialog, ErrorBox } from '../components/ui.tsx';
+import { useAction, useLoad } from '../lib/hooks.ts';
+import { serverError } from './ShareDevice.tsx';
+
+type Share = Res<'/api/devices/{id}/shares', 'get'>[number];
+type Device = Res<'/api/devices/{id}', 'get'>;
+
+export function SharesSection({ device }: { device: Device }) {
+  const shares = useLoad(() => call(api.GET('/api/devices/{id}/shares', { params: { path: { id: device.id } } })), [device.id]);
+  const [editing, setEditing] = useState<Share | null>(null);
+  const [revoking, setRevoking] = useState<Share | null>(null);
+  const revoke = useAction();
+  return (
+    <>
+      <h2>Shared with</h2>
+      <Async state={shares} what="Loading the shares" empty="This device is not shared with anyone.">
+        {(list) => (
+          <ul className="list" aria-label="Shares">
+            {list.map((s) => (
+              <li key={s.id} aria-label={`Share with ${s.recipient.displayName}`}>
+                <div className="spread">
+                  <span className="strong">{s.recipient.displayName}</span>
+                  <span className="row">
+                    <button type="button" className="ghost" onClick={() => setEditing(s)}>
+                      Edit
+                    </button>
+                    <button type="button" className="ghost danger-text" onClick={() => setRevoking(s)}>
+                      Revoke
+                    </button>
+                  </span>
+                </div>
+                <div className="muted small">
+                  {s.scope === 'device' ? 'Whole device' : s.channels.map((c) => c.name).join(', ')} · {s.validityText}
+                </div>
+                <Chips items={s.permissions.map((p) => p.label)} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </Async>
+      {editing ? (
+        <EditShare
+          device={device}
+          share={editing}
+          onClose={(changed) => {
+            setEditing(null);
+            if (changed) shares.reload();
+          }}
+        />
+      ) : null}
+      <Confirm
+        open={revoking !== null}
+        title={`Stop sharing with ${revoking?.recipient.displayName ?? ''}?`}
+        message="They lose access to this device immediately."
+        confirmLabel="Revoke"
+        danger
+        busy={revoke.busy}
+        error={revoke.error}
+        onCancel={() => setRevoking(null)}
+        onConfirm={async () => {
+          const done = await revoke.run(() => call(api.DELETE('/api/shares/{id}', { params: { path: { id: revoking!.id! } } })));
+          if (done) {
+            setRevoking(null);
+            shares.reload();
+          }
+        }}
+      />
+    </>
+  );
+}
+
+function EditShare({ device, share, onClose }: { device: Device; share: Share; onClose(changed: boolean): void }) {
+  const [spec, setSpec] = useState<ShareSpecState>({
+    scope: share.scope,
+    channels: share.scope === 'channels' ? share.channels.map((c) => c.number) : [],
+    permissions: share.permissions.map((p) => p.name),
+    validity: validityFromApi(share.validity),
+  });
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const action = useAction();
+  async function save() {
+    const problems = specProblems(spec);
+    setInvalid(problems);
+    if (Object.keys(problems).length) return;
+    const done = await action.run(() => call(api.PATCH('/api/shares/{id}', { params: { path: { id: share.id! } }, body: specBody(spec) })));
+    if (done) onClose(true);
+  }
+  return (
+    <Dialog
+      open
+      title={`Share with ${share.recipient.displayName}`}
+      onClose={() => onClose(false)}
+      footer={
+        <>
+          <button type="button" className="secondary" onClick={() => onClose(false)}>
+            Cancel
+          </button>
+          <button type="button" className="primary" disabled={action.busy} onClick={save}>
+            {action.busy ? 'Saving…' : 'Save'}
+          </button>
+        </>
+      }
+    >
+      <ShareSpecFields
+        channels={device.channels}
+        value={spec}
+        onChange={setSpec}
+        errors={{ channels: invalid.channels ?? serverError(action, 'channels'), permissions: serverError(action, 'permissions'), validity: invalid.validity ?? serverError(action, 'validity') }}
+      />
+      <ErrorBox message={action.field ? null : action.error} />
+    </Dialog>
+  );
+}
