@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachDatabase } from '../helpers/harness.ts';
+import { assertProblem, signUp } from '../helpers/people.ts';
+import { postInbox } from '../../src/persistence/repositories/inbox.ts';
+
+describeEachDatabase('inbox', (h) => {
+  async function post(accountId: string, title: string, at = h().clock.now()) {
+    return postInbox(h().runtime.ctx.db, { accountId, kind: 'test_message', title, body: `About ${title}`, data: { n: title }, at });
+  }
+
+  test('my messages, newest first, with paging that loses nothing when messages share an instant', async () => {
+    const me = await signUp(h(), 'Reader');
+    const other = await signUp(h(), 'Someone else');
+    await post(other.id, 'not mine');
+    const base = h().clock.now();
+    await post(me.id, 'old', base - 10_000);
+    // Three messages posted by one transaction carry the same time.
+    for (const t of ['same A', 'same B', 'same C']) await post(me.id, t, base);
+    await post(me.id, 'newest', base + 10_000);
+
+    const titles: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const url: string = `/api/inbox?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await h().request({ method: 'GET', url, token: me.token });
+      assert.equal(res.statusCode, 200, res.body);
+      const page = res.json();
+      assert.equal(page.unread, 5);
+      titles.push(...page.items.map((m: { title: string }) => m.title));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor && pages < 10);
+    assert.equal(pages, 3);
+    assert.equal(titles.length, 5);
+    assert.equal(titles[0], 'newest');
+    assert.equal(titles[4], 'old');
+    assert.deepEqual(titles.slice(1, 4).sort(), ['same A', 'same B', 'same C']);
+
+    const first = (await h().request({ method: 'GET', url: '/api/inbox', token: me.token })).json().items[0];
+    assert.equal(first.read, false);
+    assert.equal(first.readAt, null);
+    assert.equal(first.body, 'About newest');
+    assert.deepEqual(first.data, { n: 'newest' });
+  });
+
+  test('unread count, mark one read, unread filter, mark all read', async () => {
+    const me = await signUp(h(), 'Marker');
+    const ids = [await post(me.id, 'one'), await post(me.id, 'two'), await post(me.id, 'three')];
+    const count = async () => (await h().request({ method: 'GET', url: '/api/inbox/unread-count', token: me.token })).json().unread;
+    assert.equal(await count(), 3);
+
+    const read = await h().request({ method: 'POST', url: `/api/inbox/${ids[1]}/read`, token: me.token });
+    assert.equal(read.statusCode, 200, read.body);
+    assert.equal(await count(), 2);
+    // Marking it again is harmless.
+    assert.equal((await h().request({ method: 'POST', url: `/api/inbox/${ids[1]}/read`, token: me.token })).statusCode, 200);
+
+    const unread = (await h().request({ method: 'GET', url: '/api/inbox?unread=true', token: me.token })).json();
+    assert.deepEqual(unread.items.map((m: { title: string }) => m.title).sort(), ['one', 'three']);
+    const all = (await h().request({ method: 'GET', url: '/api/inbox', token: me.token })).json();
+    assert.equal(all.items.find((m: { id: string }) => m.id === ids[1]).read, true);
+
+    const readAll = await h().request({ method: 'POST', url: '/api/inbox/read-all', token: me.token });
+    assert.deepEqual(readAll.json(), { ok: true, marked: 2 });
+    assert.equal(await count(), 0);
+  });
+
+  test("another person's message cannot be marked (404, unchanged); logged out is 401; bad input is 400", async () => {
+    const me = await signUp(h(), 'Owner of message');
+    const snoop = await signUp(h(), 'Snoop');
+    const id = await post(me.id, 'private');
+    assertProblem(await h().request({ method: 'POST', url: `/api/inbox/${id}/read`, token: snoop.token }), 404);
+    assertProblem(await h().request({ method: 'POST', url: '/api/inbox/msg_unknown/read', token: snoop.token }), 404);
+    assert.equal((await h().request({ method: 'GET', url: '/api/inbox/unread-count', token: me.token })).json().unread, 1);
+    assert.equal((await h().request({ method: 'GET', url: '/api/inbox', token: snoop.token })).json().items.length, 0);
+
+    assertProblem(await h().request({ method: 'GET', url: '/api/inbox' }), 401);
+    assertProblem(await h().request({ method: 'GET', url: '/api/inbox/unread-count' }), 401);
+    assertProblem(await h().request({ method: 'POST', url: `/api/inbox/${id}/read` }), 401);
+    assertProblem(await h().request({ method: 'POST', url: '/api/inbox/read-all' }), 401);
+
+    const badLimit = assertProblem(await h().request({ method: 'GET', url: '/api/inbox?limit=1000', token: me.token }), 400);
+    assert.equal(badLimit.field, 'limit');
+    assert.equal(assertProblem(await h().request({ method: 'GET', url: '/api/inbox?cursor=not-a-cursor', token: me.token }), 400).field, 'cursor');
+    assert.equal(assertProblem(await h().request({ method: 'GET', url: '/api/inbox?unread=maybe', token: me.token }), 400).field, 'unread');
+    assert.equal(assertProblem(await h().request({ method: 'GET', url: `/api/inbox?cursor=${'x'.repeat(300)}`, token: me.token }), 400).field, 'cursor');
+  });
+});
