@@ -43,4 +43,17 @@ program
     }
   });
 
+program
+  .command('devices')
+  .description('The device registry.')
+  .command('import')
+  .argument('<file>', 'CSV file: serial,model,kind,channels,verification_code,channel_names,capabilities,firmware_version')
+  .description('Import devices from a CSV file (header row first). All lines or none: a bad line is reported and nothing is imported.')
+  .action(async (file: string) => {
+    const { importDevicesFile } = await import('./devices-import.ts');
+    const result = await importDevicesFile(config(), file);
+    if (!result.ok) fail(result.message);
+    console.log(result.message);
+  });
+
 await program.parseAsync(process.argv);
