@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { importDevicesJson } from '../../src/services/devices.ts';
 import { launchBrowser, mailedCode, openPerson, startWebServer, type Person, type WebServer } from '../helpers/browser.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -23,6 +24,14 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
 
   before(async () => {
     server = await startWebServer();
+    // The operator's registry import: devices exist before anyone binds them (not part of the app).
+    await importDevicesJson(server.runtime.ctx, null, [
+      { serial: `GARDEN${stamp}`.toUpperCase(), model: 'Garden Cam', kind: 'camera', verificationCode: 'GARDEN01' },
+      { serial: `SHOP${stamp}`.toUpperCase(), model: 'Shop NVR', kind: 'recorder', channels: 4, verificationCode: 'SHOPNVR1', channelNames: ['Entrance', 'Till', 'Stockroom', 'Yard'] },
+      { serial: `SPARE${stamp}`.toUpperCase(), model: 'Spare Cam', kind: 'camera', verificationCode: 'SPARE001' },
+      { serial: `OFFICE${stamp}`.toUpperCase(), model: 'Office Cam', kind: 'camera', verificationCode: 'OFFICE01' },
+      { serial: `LOBBY${stamp}`.toUpperCase(), model: 'Lobby Cam', kind: 'camera', verificationCode: 'LOBBY001', capabilities: { supportsSharing: false } },
+    ]);
     browser = await launchBrowser();
     owner = await openPerson(browser, server.url, 'owner');
     recipient = await openPerson(browser, server.url, 'recipient');
@@ -99,5 +108,145 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await signUpAndVerify(recipient, 'Ryan Recipient', emails.recipient);
     await signUpAndVerify(installer, 'Ian Installer', emails.installer);
     assert.deepEqual([...owner.problems, ...recipient.problems, ...installer.problems], []);
+  });
+
+  async function bind(p: Person, serial: string, code: string, name: string) {
+    const { page } = p;
+    await tab(page, 'Home').click();
+    await page.getByRole('link', { name: '+ Add device' }).click();
+    await page.getByLabel('Serial number').fill(serial);
+    await page.getByLabel('Verification code').fill(code);
+    await page.getByRole('button', { name: 'Add device' }).click();
+    await page.getByText(`${name} was added to your devices.`).waitFor();
+  }
+
+  function deviceRow(page: Page, list: 'My devices' | 'Shared with me', name: string) {
+    return page.getByRole('list', { name: list }).getByRole('listitem', { name, exact: true });
+  }
+
+  async function openMenu(page: Page, name: string, item: string) {
+    await page.getByRole('button', { name: `More for ${name}` }).click();
+    await page.getByRole('menuitem', { name: item }).click();
+  }
+
+  test('flow 2: bind devices by serial and verification code, see them on Home, unbind one', async () => {
+    const { page } = owner;
+    await tab(page, 'Home').click();
+    await page.getByText('No devices yet.').waitFor();
+    await page.getByRole('link', { name: '+ Add device' }).click();
+    await page.getByLabel('Serial number').fill(`GARDEN${stamp}`);
+    await page.getByLabel('Verification code').fill('WRONG999');
+    await page.getByRole('button', { name: 'Add device' }).click();
+    await page.locator('.field-error, [role=alert]').first().waitFor();
+
+    await bind(owner, `GARDEN${stamp}`, 'GARDEN01', 'Garden Cam');
+    await bind(owner, `SHOP${stamp}`, 'SHOPNVR1', 'Shop NVR');
+    await bind(owner, `SPARE${stamp}`, 'SPARE001', 'Spare Cam');
+    await bind(owner, `OFFICE${stamp}`, 'OFFICE01', 'Office Cam');
+    await bind(owner, `LOBBY${stamp}`, 'LOBBY001', 'Lobby Cam');
+    for (const name of ['Garden Cam', 'Shop NVR', 'Spare Cam', 'Office Cam', 'Lobby Cam']) await deviceRow(page, 'My devices', name).waitFor();
+    await deviceRow(page, 'My devices', 'Shop NVR').getByText('4 channels').waitFor();
+    await owner.shot('03-home-owner');
+
+    // The same device cannot be bound a second time by someone else.
+    const r = recipient.page;
+    await tab(r, 'Home').click();
+    await r.getByRole('link', { name: '+ Add device' }).click();
+    await r.getByLabel('Serial number').fill(`SHOP${stamp}`);
+    await r.getByLabel('Verification code').fill('SHOPNVR1');
+    await r.getByRole('button', { name: 'Add device' }).click();
+    await r.getByText('already bound to another account').waitFor();
+
+    await openMenu(page, 'Spare Cam', 'Settings');
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.getByRole('list', { name: 'Audit trail' }).getByText('Device added').waitFor();
+    await page.getByRole('button', { name: 'Remove device' }).click();
+    await page.getByRole('dialog', { name: 'Remove Spare Cam?' }).getByRole('button', { name: 'Remove' }).click();
+    await page.getByText('Spare Cam was removed from your devices.').waitFor();
+    await deviceRow(page, 'My devices', 'Garden Cam').waitFor();
+    assert.equal(await deviceRow(page, 'My devices', 'Spare Cam').count(), 0);
+  });
+
+  test('flow 3: share one device (chosen channels, by email; whole device, by uploaded QR image); recipient sees it; owner edits and revokes', async () => {
+    const { page } = owner;
+    await tab(page, 'Home').click();
+    await openMenu(page, 'Shop NVR', 'Share Device');
+    await page.getByRole('heading', { name: 'Share Device' }).waitFor();
+    await page.getByText('Specific channels').click();
+    // The form refuses to go on without a channel or a recipient.
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page.getByText('Choose at least one channel, or share the whole device.').waitFor();
+    await page.getByText("Enter the recipient's email address.").waitFor();
+    await page.getByRole('checkbox', { name: /Entrance/ }).check();
+    await page.getByRole('checkbox', { name: /Stockroom/ }).check();
+    const liveView = page.getByRole('checkbox', { name: /Live View/ });
+    assert.ok(await liveView.isChecked());
+    assert.ok(await liveView.isDisabled(), 'Play Video is always on');
+    await page.getByRole('checkbox', { name: /Playback/ }).check();
+    await page.getByLabel('Recipient email').fill(emails.recipient);
+    await owner.shot('04-share-device-form');
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+
+    await page.getByRole('heading', { name: 'Confirm sharing' }).waitFor();
+    const summary = page.locator('.summary');
+    await summary.getByText('Shop NVR').waitFor();
+    await summary.getByText('Entrance, Stockroom').waitFor();
+    await summary.getByText('Live View, Playback').waitFor();
+    await summary.getByText('Ryan Recipient').waitFor();
+    await owner.shot('05-share-confirm');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('heading', { name: 'Shared' }).waitFor();
+    await page.getByRole('link', { name: 'OK' }).click();
+
+    // The recipient sees it at once, marked, with exactly those permissions.
+    const r = recipient.page;
+    await tab(r, 'Home').click();
+    await r.reload();
+    const shared = deviceRow(r, 'Shared with me', 'Shop NVR');
+    await shared.getByText('Shared by Olivia Owner').waitFor();
+    await shared.getByRole('list', { name: 'Permissions' }).getByText('Playback').waitFor();
+    assert.deepEqual(await shared.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View', 'Playback']);
+    await recipient.shot('06-home-recipient');
+
+    // The owner edits the share: adds PTZ.
+    await tab(page, 'Home').click();
+    await openMenu(page, 'Shop NVR', 'Settings');
+    const share = page.getByRole('listitem', { name: 'Share with Ryan Recipient' });
+    await share.getByRole('button', { name: 'Edit' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Share with Ryan Recipient' });
+    await dialog.getByRole('checkbox', { name: /PTZ Control/ }).check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await share.getByText('PTZ Control').waitFor();
+    await owner.shot('07-device-settings');
+    await r.reload();
+    await deviceRow(r, 'Shared with me', 'Shop NVR').getByText('PTZ Control').waitFor();
+
+    // Whole device, recipient picked from a saved picture of their QR ID.
+    await tab(r, 'Me').click();
+    await r.getByRole('link', { name: 'My QR ID' }).click();
+    const [download] = await Promise.all([r.waitForEvent('download'), r.getByRole('link', { name: 'Save as image' }).click()]);
+    const qrFile = await download.path();
+    await tab(page, 'Home').click();
+    await openMenu(page, 'Garden Cam', 'Share Device');
+    await page.getByText('QR ID', { exact: true }).click();
+    await page.getByLabel('Upload a picture of their QR ID').setInputFiles({ name: 'qr.png', mimeType: 'image/png', buffer: (await import('node:fs')).readFileSync(qrFile) });
+    await page.getByText('Recipient: Ryan Recipient').waitFor();
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page.locator('.summary').getByText('The whole device').waitFor();
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByRole('heading', { name: 'Shared' }).waitFor();
+    await tab(r, 'Home').click();
+    await deviceRow(r, 'Shared with me', 'Garden Cam').waitFor();
+
+    // The owner revokes it; the recipient no longer has it.
+    await tab(page, 'Home').click();
+    await openMenu(page, 'Garden Cam', 'Settings');
+    await page.getByRole('listitem', { name: 'Share with Ryan Recipient' }).getByRole('button', { name: 'Revoke' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await page.getByText('This device is not shared with anyone.').waitFor();
+    await r.reload();
+    await deviceRow(r, 'Shared with me', 'Shop NVR').waitFor();
+    assert.equal(await deviceRow(r, 'Shared with me', 'Garden Cam').count(), 0);
+    assert.deepEqual([...owner.problems, ...recipient.problems], []);
   });
 });

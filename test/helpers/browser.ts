@@ -113,7 +113,7 @@ export async function openPerson(browser: Browser, baseURL: string, name: string
     page,
     problems,
     async shot(file) {
-      await page.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`), fullPage: true });
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`) });
     },
   };
 }

@@ -17,6 +17,14 @@ export function allowedNow(item: Pick<HomeItem, 'permissionsNow'>): string[] {
   return PERMISSION_NAMES.filter((p) => set.has(p));
 }
 
+/** For a device shared channel by channel, the names of the channels I may use now. */
+function sharedChannels(item: HomeItem): string | null {
+  if (item.channels.length <= 1) return null;
+  const numbers = new Set((item.permissionsNow ?? []).map((p) => p.channel).filter((c): c is number => c !== null));
+  if (numbers.size === 0 || numbers.size === item.channels.length) return null;
+  return item.channels.filter((c) => numbers.has(c.number)).map((c) => c.name).join(', ');
+}
+
 export function HomePage() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice;
@@ -88,8 +96,7 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
         <div className="row small">
           <StatusDot online={item.online} />
           <span className="muted">
-            {item.model}
-            {item.channels.length > 1 ? ` · ${item.channels.length} channels` : ''}
+            {[item.model !== item.name ? item.model : null, item.channels.length > 1 ? `${item.channels.length} channels` : null].filter(Boolean).join(' · ')}
           </span>
         </div>
         {shared ? (
@@ -98,6 +105,7 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
               <span className="tag info">Shared by {item.sharedBy?.displayName ?? 'its owner'}</span>{' '}
               {!item.activeNow ? <span className="tag warn">Not available now</span> : null}
             </div>
+            {sharedChannels(item) ? <div className="muted small">Channels: {sharedChannels(item)}</div> : null}
             {now.length > 0 ? <Chips items={now.map(label)} /> : null}
             {item.changesAt ? <div className="muted small">Changes {dateTime(item.changesAt)}</div> : null}
           </>
