@@ -1,0 +1,210 @@
+// Sharing devices (DMSS Methods 1 and 2), the permission catalog and picking a recipient.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { invalid } from '../../domain/errors.ts';
+import { PERMISSIONS, REQUIRED_SHARE_PERMISSION, type Permission } from '../../domain/permissions.ts';
+import { resolveRecipient, resolveRecipientImage } from '../../services/recipients.ts';
+import {
+  createBulkShare,
+  createShare,
+  endShare,
+  listDeviceShares,
+  listReceivedShares,
+  previewBulkShare,
+  previewShare,
+  revokeAllShares,
+  shareChooser,
+  updateShare,
+} from '../../services/sharing.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import { requirePrincipal } from '../plugins/auth.ts';
+import { IdParam, Strict, problemResponses } from '../schemas/common.ts';
+import {
+  BulkResult,
+  BulkShareBody,
+  Chooser,
+  PermissionInfo,
+  ReceivedShare,
+  RecipientBody,
+  ResolvedRecipient,
+  ShareBody,
+  SharePatchBody,
+  ShareView,
+} from '../schemas/sharing.ts';
+
+const QR_UPLOAD_LIMIT = 5 * 1024 * 1024;
+const tags = ['sharing'];
+
+export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  // Raw image uploads for resolve-image; scoped to this plugin.
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: QR_UPLOAD_LIMIT }, (_request, body, done) => done(null, body));
+
+  app.get(
+    '/api/permissions',
+    { schema: { tags, summary: 'The permission catalog, with labels', security: [], response: { 200: Type.Array(PermissionInfo), ...problemResponses } } },
+    async () =>
+      (Object.keys(PERMISSIONS) as Permission[]).map((name) => ({
+        name,
+        label: PERMISSIONS[name].label,
+        level: PERMISSIONS[name].level,
+        description: PERMISSIONS[name].description,
+        requiredForShares: name === REQUIRED_SHARE_PERMISSION,
+      })),
+  );
+
+  app.post(
+    '/api/recipients/resolve',
+    {
+      schema: {
+        tags,
+        summary: 'Find the person to share with by email, phone or QR text',
+        body: RecipientBody,
+        response: { 200: ResolvedRecipient, ...problemResponses },
+      },
+    },
+    async (request) => {
+      requirePrincipal(request);
+      const a = await resolveRecipient(ctx, request.body, 'recipient');
+      return { id: a.id, displayName: a.display_name };
+    },
+  );
+
+  app.post(
+    '/api/recipients/resolve-image',
+    {
+      schema: {
+        tags,
+        summary: 'Find the person to share with from an uploaded QR ID image (raw body, image/png or image/jpeg, at most 5 MB)',
+        consumes: ['image/png', 'image/jpeg'],
+        response: { 200: ResolvedRecipient, ...problemResponses },
+      },
+    },
+    async (request) => {
+      requirePrincipal(request);
+      const body = request.body as unknown;
+      const mime = String(request.headers['content-type'] ?? '');
+      if (!Buffer.isBuffer(body) || !mime.startsWith('image/')) {
+        throw invalid('Send the QR image itself as the body, with content type image/png or image/jpeg.', 'image', 'unsupported_image');
+      }
+      if (body.length === 0) throw invalid('The image is empty.', 'image', 'bad_image');
+      const a = await resolveRecipientImage(ctx, body, mime);
+      return { id: a.id, displayName: a.display_name };
+    },
+  );
+
+  app.post(
+    '/api/devices/:id/shares/preview',
+    {
+      schema: {
+        tags,
+        summary: 'Dry run of sharing one device: checks everything and returns the confirmation, changes nothing',
+        params: IdParam,
+        body: ShareBody,
+        response: { 200: ShareView, ...problemResponses },
+      },
+    },
+    async (request) => previewShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body),
+  );
+
+  app.post(
+    '/api/devices/:id/shares',
+    {
+      schema: {
+        tags,
+        summary: 'Share one device (whole device or chosen channels) with one person',
+        params: IdParam,
+        body: ShareBody,
+        response: { 201: ShareView, ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body)),
+  );
+
+  app.get(
+    '/api/devices/:id/shares',
+    { schema: { tags, summary: "The device's shares (owner only)", params: IdParam, response: { 200: Type.Array(ShareView), ...problemResponses } } },
+    async (request) => listDeviceShares(ctx, requirePrincipal(request).accountId, request.params.id),
+  );
+
+  app.delete(
+    '/api/devices/:id/shares',
+    {
+      schema: { tags, summary: 'Revoke every share of the device (owner only)', params: IdParam, response: { 200: Strict({ revoked: Type.Integer() }), ...problemResponses } },
+    },
+    async (request) => revokeAllShares(ctx, requirePrincipal(request).accountId, request.params.id),
+  );
+
+  app.patch(
+    '/api/shares/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Edit a share: scope, channels, permissions, validity (owner only)',
+        params: IdParam,
+        body: SharePatchBody,
+        response: { 200: ShareView, ...problemResponses },
+      },
+    },
+    async (request) => updateShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body),
+  );
+
+  app.delete(
+    '/api/shares/:id',
+    {
+      schema: {
+        tags,
+        summary: 'End a share: the owner revokes it, or the recipient removes the device from their account',
+        params: IdParam,
+        response: { 200: Strict({ ok: Type.Literal(true), endedBy: Type.Union([Type.Literal('owner'), Type.Literal('recipient')]) }), ...problemResponses },
+      },
+    },
+    async (request) => ({ ok: true as const, ...(await endShare(ctx, requirePrincipal(request).accountId, request.params.id)) }),
+  );
+
+  app.get(
+    '/api/shares/received',
+    {
+      schema: { tags, summary: 'Shares I received, with what each allows right now', response: { 200: Type.Array(ReceivedShare), ...problemResponses } },
+    },
+    async (request) => listReceivedShares(ctx, requirePrincipal(request).accountId),
+  );
+
+  app.get(
+    '/api/share-chooser',
+    {
+      schema: {
+        tags,
+        summary: 'Devices I can share (owned and supporting sharing); with explain=1 also the others and why not',
+        querystring: Strict({ explain: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')])) }),
+        response: { 200: Chooser, ...problemResponses },
+      },
+    },
+    async (request) => shareChooser(ctx, requirePrincipal(request).accountId, request.query.explain === '1' || request.query.explain === 'true'),
+  );
+
+  app.post(
+    '/api/shares/bulk/preview',
+    {
+      schema: {
+        tags,
+        summary: `Dry run of sharing several devices (up to 500) with one person; changes nothing`,
+        body: BulkShareBody,
+        response: { 200: BulkResult, ...problemResponses },
+      },
+    },
+    async (request) => previewBulkShare(ctx, requirePrincipal(request).accountId, request.body),
+  );
+
+  app.post(
+    '/api/shares/bulk',
+    {
+      schema: {
+        tags,
+        summary: 'Share several devices with one person, each with its own scope, permissions and validity: all or nothing',
+        body: BulkShareBody,
+        response: { 201: BulkResult, ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createBulkShare(ctx, requirePrincipal(request).accountId, request.body)),
+  );
+};

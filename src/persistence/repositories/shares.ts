@@ -1,0 +1,77 @@
+// Shares: one row per (device, recipient). Reads for the owner's list, the recipient's Home list and the chooser.
+import { isPostgres } from '../migrations/columns.ts';
+import type { Executor } from '../db.ts';
+import type { SharesTable } from '../schema.ts';
+
+export type ShareRow = SharesTable;
+
+export async function insertShares(db: Executor, rows: readonly ShareRow[]): Promise<void> {
+  // 14 columns: 1,000 rows stay far below both engines' parameter limits.
+  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('shares').values(rows.slice(i, i + 1000)).execute();
+}
+
+export function findShare(db: Executor, id: string) {
+  return db.selectFrom('shares').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function listSharesOfDevice(db: Executor, deviceId: string) {
+  return db.selectFrom('shares').selectAll().where('device_id', '=', deviceId).orderBy('created_at').orderBy('id').execute();
+}
+
+export function listSharesOfDevices(db: Executor, deviceIds: readonly string[]) {
+  if (deviceIds.length === 0) return Promise.resolve([] as ShareRow[]);
+  return db.selectFrom('shares').selectAll().where('device_id', 'in', deviceIds).execute();
+}
+
+export function listReceivedShares(db: Executor, recipientId: string) {
+  return db.selectFrom('shares').selectAll().where('recipient_account_id', '=', recipientId).orderBy('created_at').orderBy('id').execute();
+}
+
+export function findShareOfDeviceFor(db: Executor, deviceId: string, recipientId: string) {
+  return db.selectFrom('shares').selectAll().where('device_id', '=', deviceId).where('recipient_account_id', '=', recipientId).executeTakeFirst();
+}
+
+export async function updateShare(db: Executor, id: string, patch: Partial<Omit<ShareRow, 'id' | 'device_id' | 'owner_account_id' | 'recipient_account_id'>>): Promise<void> {
+  await db.updateTable('shares').set(patch).where('id', '=', id).execute();
+}
+
+export async function deleteShare(db: Executor, id: string): Promise<boolean> {
+  const r = await db.deleteFrom('shares').where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}
+
+export async function deleteSharesOfDevice(db: Executor, deviceId: string): Promise<void> {
+  await db.deleteFrom('shares').where('device_id', '=', deviceId).execute();
+}
+
+/**
+ * Serializes share changes per device: on PostgreSQL the device rows are locked (in id order, so two bulk
+ * shares cannot deadlock) until the transaction ends. SQLite runs one write transaction at a time already.
+ */
+export async function lockDevices(db: Executor, deviceIds: readonly string[]): Promise<void> {
+  if (deviceIds.length === 0 || !isPostgres(db)) return;
+  const sorted = [...deviceIds].sort();
+  for (let i = 0; i < sorted.length; i += 5000) {
+    await db.selectFrom('devices').select('id').where('id', 'in', sorted.slice(i, i + 5000)).orderBy('id').forUpdate().execute();
+  }
+}
+
+/** Devices by id with what sharing needs (no verification code hash). */
+export function findDevicesForSharing(db: Executor, ids: readonly string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('devices')
+    .select(['id', 'name', 'model', 'kind', 'serial', 'channel_count', 'supports_sharing', 'owner_account_id', 'online'])
+    .where('id', 'in', ids)
+    .execute();
+}
+
+export function listChannelsOf(db: Executor, deviceIds: readonly string[]) {
+  if (deviceIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('device_channels').selectAll().where('device_id', 'in', deviceIds).orderBy('device_id').orderBy('number').execute();
+}
+
+export function listAccountsByIds(db: Executor, ids: readonly string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('accounts').select(['id', 'display_name', 'email', 'phone']).where('id', 'in', [...new Set(ids)]).execute();
+}

@@ -1,0 +1,59 @@
+// POST /api/access/check: the decision exposed to services (operators: anyone) and to owners (anyone, on their
+// own devices). Anybody may ask about themselves. Asking about someone else on a device you do not own
+// answers 404, the same as for a device that does not exist.
+import { AppError, invalid } from '../domain/errors.ts';
+import { isPermission, type Permission } from '../domain/permissions.ts';
+import { checkAccess } from './access-engine.ts';
+import type { ServiceContext } from './context.ts';
+
+export const MAX_BATCH_CHECKS = 1000;
+
+export interface CheckInput {
+  deviceId: string;
+  channel?: number | null;
+  permission: string;
+  at?: number;
+  /** Whose access: defaults to the caller. */
+  subject?: { accountId: string };
+}
+
+export interface CheckResult {
+  deviceId: string;
+  channel: number | null;
+  permission: Permission;
+  subject: { accountId: string };
+  at: number;
+  allowed: boolean;
+  source?: string;
+  sourceId?: string;
+  until?: number | null;
+  reason?: string;
+  detail?: string;
+}
+
+export async function runChecks(ctx: ServiceContext, caller: { accountId: string; isOperator: boolean }, checks: CheckInput[], fieldOf: (i: number, name: string) => string): Promise<CheckResult[]> {
+  if (checks.length > MAX_BATCH_CHECKS) throw invalid(`At most ${MAX_BATCH_CHECKS} checks per request.`, 'checks', 'too_many_checks');
+  const now = ctx.clock.now();
+  // Which devices the caller owns, for checks about other people (one query for the whole batch).
+  const aboutOthers = checks.filter((c) => c.subject && c.subject.accountId !== caller.accountId).map((c) => c.deviceId);
+  const owned = new Set<string>();
+  if (aboutOthers.length > 0 && !caller.isOperator) {
+    const rows = await ctx.db.selectFrom('devices').select('id').where('id', 'in', [...new Set(aboutOthers)]).where('owner_account_id', '=', caller.accountId).execute();
+    for (const r of rows) owned.add(r.id);
+  }
+  checks.forEach((c, i) => {
+    if (!isPermission(c.permission)) throw invalid(`"${c.permission}" is not a permission.`, fieldOf(i, 'permission'), 'unknown_permission');
+    const other = c.subject && c.subject.accountId !== caller.accountId;
+    if (other && !caller.isOperator && !owned.has(c.deviceId)) throw new AppError('not_found', 'No such device.', fieldOf(i, 'deviceId'), 'device_not_found');
+  });
+  const out: CheckResult[] = [];
+  for (const c of checks) {
+    const subject = c.subject?.accountId ?? caller.accountId;
+    const at = c.at ?? now;
+    const channel = c.channel ?? null;
+    const d = await checkAccess(ctx, subject, c.deviceId, channel, c.permission as Permission, at);
+    const base = { deviceId: c.deviceId, channel, permission: c.permission as Permission, subject: { accountId: subject }, at };
+    out.push(d.allowed ? { ...base, allowed: true, source: d.source, sourceId: d.sourceId, until: d.until } : { ...base, allowed: false, reason: d.reason, detail: d.detail });
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+// Picking the person to share with: by email, phone, QR text, an uploaded QR image, or the id a resolve returned.
+import { AppError, invalid } from '../domain/errors.ts';
+import { normalizeEmail, normalizePhone } from '../domain/contact.ts';
+import * as accounts from '../persistence/repositories/accounts.ts';
+import type { AccountRow } from '../persistence/repositories/accounts.ts';
+import { resolveAccountByQrImage, resolveAccountByQrText } from './qr-id.ts';
+import type { ServiceContext } from './context.ts';
+
+export interface RecipientInput {
+  email?: string;
+  phone?: string;
+  qrText?: string;
+  /** An id returned by POST /api/recipients/resolve(-image). */
+  accountId?: string;
+}
+
+export const NEEDS_ACCOUNT = 'The recipient needs a Keyholder account first: ask them to sign up, then share again.';
+
+function missing(what: string, field: string): AppError {
+  return new AppError('not_found', `No Keyholder account uses this ${what}. ${NEEDS_ACCOUNT}`, field, 'recipient_not_found');
+}
+
+/** Finds the recipient; `field` prefixes error fields (e.g. `recipient`). */
+export async function resolveRecipient(ctx: ServiceContext, input: RecipientInput, field = 'recipient'): Promise<AccountRow> {
+  const given = (['email', 'phone', 'qrText', 'accountId'] as const).filter((k) => input[k] !== undefined && input[k] !== '');
+  if (given.length !== 1) throw invalid('Pick the recipient by exactly one of email, phone, qrText or accountId.', field, 'invalid_recipient');
+  if (input.email !== undefined && input.email !== '') {
+    const email = normalizeEmail(input.email, `${field}.email`);
+    const a = await accounts.findAccountByEmail(ctx.db, email);
+    if (!a) throw missing('email address', `${field}.email`);
+    return a;
+  }
+  if (input.phone !== undefined && input.phone !== '') {
+    const phone = normalizePhone(input.phone, `${field}.phone`);
+    const a = await accounts.findAccountByPhone(ctx.db, phone);
+    if (!a) throw missing('phone number', `${field}.phone`);
+    return a;
+  }
+  if (input.qrText !== undefined && input.qrText !== '') {
+    try {
+      return await resolveAccountByQrText(ctx, input.qrText);
+    } catch (err) {
+      if (err instanceof AppError) throw new AppError(err.kind, err.detail, `${field}.qrText`, err.code);
+      throw err;
+    }
+  }
+  const a = await accounts.findAccountById(ctx.db, input.accountId!);
+  if (!a) throw missing('id', `${field}.accountId`);
+  return a;
+}
+
+export function resolveRecipientImage(ctx: ServiceContext, image: Buffer, mime: string): Promise<AccountRow> {
+  return resolveAccountByQrImage(ctx, image, mime);
+}

@@ -1,0 +1,569 @@
+// Owner sharing (DMSS "Share Device", Methods 1 and 2): preview, create, list, edit, revoke, and what the
+// recipient sees. Rules: docs/sharing.md. Every change runs in one transaction with its audit events,
+// inbox messages and mail, and announces the device as changed so cached decisions are dropped.
+import { decide, type DeviceFacts } from '../domain/access.ts';
+import { AppError, invalid, notFound } from '../domain/errors.ts';
+import { PERMISSIONS, isDeviceLevel, permissionLabel, type Permission } from '../domain/permissions.ts';
+import { checkShareSpec, confirmationText, type ShareScope, type ShareSpec, type ShareSpecInput } from '../domain/share-rules.ts';
+import { allowsAt, describeValidity, nextChange, type ScheduleSpec } from '../domain/validity.ts';
+import { newId } from '../lib/ids.ts';
+import * as accounts from '../persistence/repositories/accounts.ts';
+import type { AccountRow } from '../persistence/repositories/accounts.ts';
+import { appendAudit } from '../persistence/repositories/audit.ts';
+import { shareToGrant } from '../persistence/repositories/grants.ts';
+import { postInbox } from '../persistence/repositories/inbox.ts';
+import { enqueueMessage } from '../persistence/repositories/outbox.ts';
+import * as shares from '../persistence/repositories/shares.ts';
+import type { ShareRow } from '../persistence/repositories/shares.ts';
+import type { Executor } from '../persistence/db.ts';
+import { resolveRecipient, type RecipientInput } from './recipients.ts';
+import { transact, type ServiceContext, type Tx } from './context.ts';
+
+export const MAX_BULK_DEVICES = 500;
+
+type DeviceInfo = Awaited<ReturnType<typeof shares.findDevicesForSharing>>[number];
+type Person = { id: string; display_name: string };
+
+export interface ShareView {
+  id: string | null;
+  device: { id: string; name: string; model: string };
+  owner: { id: string; displayName: string };
+  recipient: { id: string; displayName: string };
+  scope: ShareScope;
+  channels: Array<{ number: number; name: string }>;
+  permissions: Array<{ name: Permission; label: string }>;
+  validity: { from: number | null; until: number | null; schedule: ScheduleSpec | null; timeZone: string };
+  validityText: string;
+  confirmation: string;
+  createdAt: number | null;
+  updatedAt: number | null;
+}
+
+export interface ShareInput extends ShareSpecInput {
+  recipient: RecipientInput;
+}
+
+export type SharePatch = Partial<ShareSpecInput>;
+
+// ---- views -----------------------------------------------------------------------------------------------
+
+function channelNames(channels: ReadonlyArray<{ number: number; name: string }>): Map<number, string> {
+  return new Map(channels.map((c) => [c.number, c.name]));
+}
+
+function buildView(p: {
+  id: string | null;
+  device: Pick<DeviceInfo, 'id' | 'name' | 'model'>;
+  deviceChannels: ReadonlyArray<{ number: number; name: string }>;
+  owner: Person;
+  recipient: Person;
+  spec: ShareSpec;
+  timeZone: string;
+  createdAt: number | null;
+  updatedAt: number | null;
+}): ShareView {
+  const names = channelNames(p.deviceChannels);
+  const channels = p.spec.scope === 'device' ? p.deviceChannels.map((c) => ({ number: c.number, name: c.name })) : p.spec.channels.map((n) => ({ number: n, name: names.get(n) ?? `Channel ${n}` }));
+  const v = p.spec.validity;
+  return {
+    id: p.id,
+    device: { id: p.device.id, name: p.device.name, model: p.device.model },
+    owner: { id: p.owner.id, displayName: p.owner.display_name },
+    recipient: { id: p.recipient.id, displayName: p.recipient.display_name },
+    scope: p.spec.scope,
+    channels,
+    permissions: p.spec.permissions.map((name) => ({ name, label: permissionLabel(name) })),
+    validity: { from: v.from, until: v.until, schedule: v.schedule ? v.schedule.spec : null, timeZone: p.timeZone },
+    validityText: describeValidity(v, p.timeZone),
+    confirmation: confirmationText({ deviceName: p.device.name, recipientName: p.recipient.display_name, spec: p.spec, channelNames: names, timeZone: p.timeZone }),
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}
+
+function specOfRow(row: ShareRow): ShareSpec {
+  const g = shareToGrant(row);
+  return { scope: row.scope, channels: row.scope === 'device' ? [] : (JSON.parse(row.channels) as number[]), permissions: g.permissions.map((p) => p.permission), validity: g.validity };
+}
+
+/** What the audit trail keeps of a share (no names: they can change; ids and rules only). */
+function snapshot(row: ShareRow) {
+  return {
+    deviceId: row.device_id,
+    ownerAccountId: row.owner_account_id,
+    recipientAccountId: row.recipient_account_id,
+    scope: row.scope,
+    channels: JSON.parse(row.channels) as number[],
+    permissions: JSON.parse(row.permissions) as string[],
+    validFrom: row.valid_from,
+    validUntil: row.valid_until,
+    schedule: row.schedule === null ? null : (JSON.parse(row.schedule) as ScheduleSpec),
+    timeZone: row.time_zone,
+  };
+}
+
+function rowOf(id: string, deviceId: string, ownerId: string, recipientId: string, spec: ShareSpec, timeZone: string, now: number): ShareRow {
+  return {
+    id,
+    device_id: deviceId,
+    owner_account_id: ownerId,
+    recipient_account_id: recipientId,
+    scope: spec.scope,
+    channels: JSON.stringify(spec.channels),
+    permissions: JSON.stringify(spec.permissions),
+    valid_from: spec.validity.from,
+    valid_until: spec.validity.until,
+    schedule: spec.validity.schedule ? JSON.stringify(spec.validity.schedule.spec) : null,
+    time_zone: timeZone,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+async function channelsByDevice(db: Executor, deviceIds: readonly string[]): Promise<Map<string, Array<{ number: number; name: string }>>> {
+  const map = new Map<string, Array<{ number: number; name: string }>>();
+  for (const c of await shares.listChannelsOf(db, deviceIds)) {
+    let list = map.get(c.device_id);
+    if (!list) map.set(c.device_id, (list = []));
+    list.push({ number: c.number, name: c.name });
+  }
+  return map;
+}
+
+async function peopleById(db: Executor, ids: readonly string[]): Promise<Map<string, Person>> {
+  return new Map((await shares.listAccountsByIds(db, ids)).map((a) => [a.id, a]));
+}
+
+async function requireAccount(db: Executor, id: string): Promise<AccountRow> {
+  const a = await accounts.findAccountById(db, id);
+  if (!a) throw new AppError('unauthenticated', 'This account no longer exists.');
+  return a;
+}
+
+// ---- who may share what ------------------------------------------------------------------------------------
+
+/** The device if `accountId` owns it and it supports sharing; otherwise the error names `field` when given. */
+async function requireShareable(db: Executor, accountId: string, device: DeviceInfo | undefined, deviceId: string, field?: string): Promise<DeviceInfo> {
+  if (!device || device.owner_account_id !== accountId) {
+    if (device && (await shares.findShareOfDeviceFor(db, deviceId, accountId))) {
+      throw new AppError('forbidden', 'This device was shared with you: only its owner can share it.', field, 'reshare_not_allowed');
+    }
+    throw new AppError('not_found', 'No such device.', field, 'device_not_found');
+  }
+  if (device.supports_sharing !== 1) throw new AppError('forbidden', `"${device.name}" does not support sharing.`, field, 'sharing_not_supported');
+  return device;
+}
+
+async function requireOwnerOf(db: Executor, accountId: string, deviceId: string): Promise<DeviceInfo> {
+  const [device] = await shares.findDevicesForSharing(db, [deviceId]);
+  if (!device || device.owner_account_id !== accountId) throw notFound('No such device.', 'device_not_found');
+  return device;
+}
+
+// ---- messages -----------------------------------------------------------------------------------------------
+
+async function tell(
+  ctx: ServiceContext,
+  tx: Tx,
+  to: Pick<AccountRow, 'id' | 'email'>,
+  kind: string,
+  title: string,
+  body: string,
+  data: Record<string, unknown>,
+): Promise<void> {
+  await postInbox(tx.db, { accountId: to.id, kind, title, body, data, at: tx.now });
+  if (to.email) {
+    await enqueueMessage(tx.db, { channel: 'email', recipient: to.email, subject: title, body: `${body}\n\nOpen Keyholder: ${ctx.config.publicUrl}/` }, tx.now);
+    tx.queuedMail();
+  }
+}
+
+// ---- one device (Method 1) ------------------------------------------------------------------------------------
+
+interface Prepared {
+  device: DeviceInfo;
+  deviceChannels: Array<{ number: number; name: string }>;
+  spec: ShareSpec;
+}
+
+/** Checks one device's part of a share for `recipient`; throws naming fields under `prefix`. */
+async function prepareOne(
+  ctx: ServiceContext,
+  db: Executor,
+  owner: AccountRow,
+  recipient: AccountRow,
+  deviceId: string,
+  input: ShareSpecInput,
+  device: DeviceInfo | undefined,
+  deviceChannels: Array<{ number: number; name: string }>,
+  existing: ShareRow[],
+  now: number,
+  prefix: string,
+  deviceField: string | undefined,
+): Promise<Prepared> {
+  const d = await requireShareable(db, owner.id, device, deviceId, deviceField);
+  const spec = checkShareSpec(input, { channelCount: d.channel_count }, owner.time_zone, now, prefix);
+  const mine = existing.find((s) => s.recipient_account_id === recipient.id);
+  if (mine) {
+    throw new AppError('conflict', `"${d.name}" is already shared with ${recipient.display_name}: edit that share instead (PATCH /api/shares/${mine.id}).`, deviceField ?? 'recipient', 'share_exists');
+  }
+  if (existing.length >= ctx.config.maxShareRecipients) {
+    throw new AppError(
+      'conflict',
+      `"${d.name}" is already shared with ${existing.length} people, the most allowed (${ctx.config.maxShareRecipients}). Revoke a share first.`,
+      deviceField,
+      'recipient_limit',
+    );
+  }
+  return { device: d, deviceChannels, spec };
+}
+
+function refuseSelf(owner: AccountRow, recipient: AccountRow): void {
+  if (owner.id === recipient.id) throw invalid('You cannot share a device with yourself.', 'recipient', 'share_to_self');
+}
+
+async function shareOne(ctx: ServiceContext, ownerId: string, deviceId: string, input: ShareInput, dryRun: boolean): Promise<ShareView> {
+  const recipient = await resolveRecipient(ctx, input.recipient);
+  return transact(ctx, async (tx) => {
+    const owner = await requireAccount(tx.db, ownerId);
+    // Only the owner may learn anything about the device: check it before saying anything about the recipient.
+    const [device] = await shares.findDevicesForSharing(tx.db, [deviceId]);
+    await requireShareable(tx.db, ownerId, device, deviceId);
+    refuseSelf(owner, recipient);
+    if (!dryRun) await shares.lockDevices(tx.db, [deviceId]);
+    const existing = await shares.listSharesOfDevice(tx.db, deviceId);
+    const channels = (await channelsByDevice(tx.db, [deviceId])).get(deviceId) ?? [];
+    const p = await prepareOne(ctx, tx.db, owner, recipient, deviceId, input, device, channels, existing, tx.now, '', undefined);
+    const id = dryRun ? null : newId('shr');
+    const view = buildView({ id, device: p.device, deviceChannels: channels, owner, recipient, spec: p.spec, timeZone: owner.time_zone, createdAt: dryRun ? null : tx.now, updatedAt: dryRun ? null : tx.now });
+    if (dryRun) return view;
+    const row = rowOf(id!, deviceId, owner.id, recipient.id, p.spec, owner.time_zone, tx.now);
+    await shares.insertShares(tx.db, [row]);
+    await appendAudit(tx.db, { at: tx.now, actorAccountId: owner.id, action: 'share.created', deviceId, objectType: 'share', objectId: row.id, after: snapshot(row) });
+    await tell(ctx, tx, recipient, 'share_received', `${owner.display_name} shared "${p.device.name}" with you`, view.confirmation, { deviceId, shareId: row.id });
+    tx.changed({ type: 'device', deviceId });
+    return view;
+  });
+}
+
+export function previewShare(ctx: ServiceContext, ownerId: string, deviceId: string, input: ShareInput): Promise<ShareView> {
+  return shareOne(ctx, ownerId, deviceId, input, true);
+}
+
+export function createShare(ctx: ServiceContext, ownerId: string, deviceId: string, input: ShareInput): Promise<ShareView> {
+  return shareOne(ctx, ownerId, deviceId, input, false);
+}
+
+async function viewsOf(db: Executor, rows: ShareRow[]): Promise<ShareView[]> {
+  if (rows.length === 0) return [];
+  const deviceIds = [...new Set(rows.map((r) => r.device_id))];
+  const [devices, channels, people] = await Promise.all([
+    shares.findDevicesForSharing(db, deviceIds),
+    channelsByDevice(db, deviceIds),
+    peopleById(db, rows.flatMap((r) => [r.owner_account_id, r.recipient_account_id])),
+  ]);
+  const byId = new Map(devices.map((d) => [d.id, d]));
+  return rows.map((r) =>
+    buildView({
+      id: r.id,
+      device: byId.get(r.device_id)!,
+      deviceChannels: channels.get(r.device_id) ?? [],
+      owner: people.get(r.owner_account_id)!,
+      recipient: people.get(r.recipient_account_id)!,
+      spec: specOfRow(r),
+      timeZone: r.time_zone,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }),
+  );
+}
+
+export async function listDeviceShares(ctx: ServiceContext, ownerId: string, deviceId: string): Promise<ShareView[]> {
+  await requireOwnerOf(ctx.db, ownerId, deviceId);
+  return viewsOf(ctx.db, await shares.listSharesOfDevice(ctx.db, deviceId));
+}
+
+/** A share the caller may see: as its device's owner, or (when allowed) as its recipient; anyone else gets 404. */
+async function findVisibleShare(db: Executor, accountId: string, shareId: string, recipientToo: boolean): Promise<{ row: ShareRow; as: 'owner' | 'recipient' }> {
+  const row = await shares.findShare(db, shareId);
+  if (row) {
+    // The device's current owner (not whoever made the share) manages it.
+    const [device] = await shares.findDevicesForSharing(db, [row.device_id]);
+    if (device && device.owner_account_id === accountId) return { row, as: 'owner' };
+    if (recipientToo && row.recipient_account_id === accountId) return { row, as: 'recipient' };
+  }
+  throw notFound('No such share.', 'share_not_found');
+}
+
+export async function updateShare(ctx: ServiceContext, ownerId: string, shareId: string, patch: SharePatch): Promise<ShareView> {
+  return transact(ctx, async (tx) => {
+    const { row } = await findVisibleShare(tx.db, ownerId, shareId, false);
+    await shares.lockDevices(tx.db, [row.device_id]);
+    const owner = await requireAccount(tx.db, ownerId);
+    const [device] = await shares.findDevicesForSharing(tx.db, [row.device_id]);
+    const current = specOfRow(row);
+    const scope = patch.scope ?? (patch.channels && patch.channels.length > 0 ? 'channels' : current.scope);
+    const validityGiven = patch.validity !== undefined;
+    const timeZone = validityGiven ? owner.time_zone : row.time_zone;
+    const input: ShareSpecInput = {
+      scope,
+      channels: patch.channels !== undefined ? patch.channels : scope === 'channels' && current.scope === 'channels' ? current.channels : [],
+      permissions: patch.permissions ?? current.permissions,
+      validity: validityGiven
+        ? patch.validity
+        : { from: current.validity.from, until: current.validity.until, schedule: current.validity.schedule ? current.validity.schedule.spec : null },
+    };
+    // An unchanged validity that has already ended is not an input error: only new values must lie ahead.
+    const spec = checkShareSpec(input, { channelCount: device!.channel_count }, timeZone, validityGiven ? tx.now : Number.NEGATIVE_INFINITY);
+    const after: ShareRow = { ...rowOf(row.id, row.device_id, row.owner_account_id, row.recipient_account_id, spec, timeZone, row.created_at), updated_at: tx.now };
+    await shares.updateShare(tx.db, row.id, {
+      scope: after.scope,
+      channels: after.channels,
+      permissions: after.permissions,
+      valid_from: after.valid_from,
+      valid_until: after.valid_until,
+      schedule: after.schedule,
+      time_zone: after.time_zone,
+      updated_at: tx.now,
+    });
+    await appendAudit(tx.db, { at: tx.now, actorAccountId: ownerId, action: 'share.updated', deviceId: row.device_id, objectType: 'share', objectId: row.id, before: snapshot(row), after: snapshot(after) });
+    const [view] = await viewsOf(tx.db, [after]);
+    const recipient = await requireAccount(tx.db, row.recipient_account_id);
+    await tell(ctx, tx, recipient, 'share_changed', `${owner.display_name} changed what you can do with "${device!.name}"`, view!.confirmation.replace(/^Share /, 'Now shared: '), {
+      deviceId: row.device_id,
+      shareId: row.id,
+    });
+    tx.changed({ type: 'device', deviceId: row.device_id });
+    return view!;
+  });
+}
+
+/** Ends a share: the owner revokes it, or the recipient removes the device from their account. */
+export async function endShare(ctx: ServiceContext, accountId: string, shareId: string): Promise<{ endedBy: 'owner' | 'recipient' }> {
+  return transact(ctx, async (tx) => {
+    const { row, as } = await findVisibleShare(tx.db, accountId, shareId, true);
+    await shares.lockDevices(tx.db, [row.device_id]);
+    if (!(await shares.deleteShare(tx.db, row.id))) throw notFound('No such share.', 'share_not_found');
+    const [device] = await shares.findDevicesForSharing(tx.db, [row.device_id]);
+    const actor = await requireAccount(tx.db, accountId);
+    const deviceName = device?.name ?? 'a device';
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      action: as === 'owner' ? 'share.revoked' : 'share.removed_by_recipient',
+      deviceId: row.device_id,
+      objectType: 'share',
+      objectId: row.id,
+      before: snapshot(row),
+    });
+    if (as === 'owner') {
+      const recipient = await requireAccount(tx.db, row.recipient_account_id);
+      await tell(ctx, tx, recipient, 'share_revoked', `${actor.display_name} stopped sharing "${deviceName}" with you`, `You no longer have access to "${deviceName}".`, {
+        deviceId: row.device_id,
+        shareId: row.id,
+      });
+    } else if (device?.owner_account_id) {
+      await postInbox(tx.db, {
+        accountId: device.owner_account_id,
+        kind: 'share_removed',
+        title: `${actor.display_name} removed "${deviceName}" from their account`,
+        body: `The share of "${deviceName}" with ${actor.display_name} has ended.`,
+        data: { deviceId: row.device_id, shareId: row.id },
+        at: tx.now,
+      });
+    }
+    tx.changed({ type: 'device', deviceId: row.device_id });
+    return { endedBy: as };
+  });
+}
+
+export async function revokeAllShares(ctx: ServiceContext, ownerId: string, deviceId: string): Promise<{ revoked: number }> {
+  return transact(ctx, async (tx) => {
+    const device = await requireOwnerOf(tx.db, ownerId, deviceId);
+    await shares.lockDevices(tx.db, [deviceId]);
+    const rows = await shares.listSharesOfDevice(tx.db, deviceId);
+    if (rows.length === 0) return { revoked: 0 };
+    const owner = await requireAccount(tx.db, ownerId);
+    await shares.deleteSharesOfDevice(tx.db, deviceId);
+    const people = await Promise.all(rows.map((r) => requireAccount(tx.db, r.recipient_account_id)));
+    for (const [i, row] of rows.entries()) {
+      await appendAudit(tx.db, { at: tx.now, actorAccountId: ownerId, action: 'share.revoked', deviceId, objectType: 'share', objectId: row.id, before: snapshot(row) });
+      await tell(ctx, tx, people[i]!, 'share_revoked', `${owner.display_name} stopped sharing "${device.name}" with you`, `You no longer have access to "${device.name}".`, {
+        deviceId,
+        shareId: row.id,
+      });
+    }
+    tx.changed({ type: 'device', deviceId });
+    return { revoked: rows.length };
+  });
+}
+
+// ---- what the recipient sees ------------------------------------------------------------------------------
+
+export interface PermissionsNow {
+  /** Null for device-level permissions (configuration). */
+  channel: number | null;
+  permissions: Permission[];
+}
+
+export interface ReceivedShare extends ShareView {
+  /** Whether the share allows anything at this instant (validity and schedule). */
+  activeNow: boolean;
+  /** When what is allowed now next changes (schedule window or end), or null. */
+  changesAt: number | null;
+  permissionsNow: PermissionsNow[];
+}
+
+const CHANNEL_PERMISSIONS = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => !isDeviceLevel(p));
+const DEVICE_PERMISSIONS = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => isDeviceLevel(p));
+
+/** Per channel, the permissions the share gives at `at` (computed by the same decision every check uses). */
+export function permissionsNow(row: ShareRow, channelCount: number, at: number): PermissionsNow[] {
+  const facts: DeviceFacts = { deviceId: row.device_id, channelCount, ownerAccountId: null, holderOrgId: null, grants: [shareToGrant(row)] };
+  const principal = { accountId: row.recipient_account_id, orgIds: [] };
+  const out: PermissionsNow[] = [];
+  for (let c = 1; c <= channelCount; c++) {
+    const list = CHANNEL_PERMISSIONS.filter((p) => decide(facts, principal, row.device_id, c, p, at).allowed);
+    if (list.length > 0) out.push({ channel: c, permissions: list });
+  }
+  const deviceLevel = DEVICE_PERMISSIONS.filter((p) => decide(facts, principal, row.device_id, null, p, at).allowed);
+  if (deviceLevel.length > 0) out.push({ channel: null, permissions: deviceLevel });
+  return out;
+}
+
+export async function listReceivedShares(ctx: ServiceContext, accountId: string): Promise<ReceivedShare[]> {
+  const now = ctx.clock.now();
+  const rows = await shares.listReceivedShares(ctx.db, accountId);
+  const views = await viewsOf(ctx.db, rows);
+  const counts = new Map((await shares.findDevicesForSharing(ctx.db, [...new Set(rows.map((r) => r.device_id))])).map((d) => [d.id, d.channel_count]));
+  return rows.map((r, i) => {
+    const v = specOfRow(r).validity;
+    return { ...views[i]!, activeNow: allowsAt(v, now), changesAt: nextChange(v, now), permissionsNow: permissionsNow(r, counts.get(r.device_id) ?? 0, now) };
+  });
+}
+
+// ---- the chooser and many devices at once (Method 2) -------------------------------------------------------
+
+export interface ChooserItem {
+  id: string;
+  name: string;
+  model: string;
+  kind: string;
+  channels: Array<{ number: number; name: string }>;
+  sharedWith: number;
+}
+
+export interface ChooserExcluded {
+  id: string;
+  name: string;
+  model: string;
+  reason: 'not_owned' | 'sharing_not_supported';
+  detail: string;
+}
+
+export async function shareChooser(ctx: ServiceContext, accountId: string, explain: boolean): Promise<{ devices: ChooserItem[]; excluded?: ChooserExcluded[] }> {
+  const owned = await ctx.db
+    .selectFrom('devices')
+    .select(['id', 'name', 'model', 'kind', 'supports_sharing'])
+    .where('owner_account_id', '=', accountId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  const ok = owned.filter((d) => d.supports_sharing === 1);
+  const [channels, counts] = await Promise.all([
+    channelsByDevice(ctx.db, ok.map((d) => d.id)),
+    shares.listSharesOfDevices(ctx.db, ok.map((d) => d.id)).then((rows) => {
+      const m = new Map<string, number>();
+      for (const r of rows) m.set(r.device_id, (m.get(r.device_id) ?? 0) + 1);
+      return m;
+    }),
+  ]);
+  const devices = ok.map((d) => ({ id: d.id, name: d.name, model: d.model, kind: d.kind, channels: channels.get(d.id) ?? [], sharedWith: counts.get(d.id) ?? 0 }));
+  if (!explain) return { devices };
+  const excluded: ChooserExcluded[] = owned
+    .filter((d) => d.supports_sharing !== 1)
+    .map((d) => ({ id: d.id, name: d.name, model: d.model, reason: 'sharing_not_supported' as const, detail: 'This device does not support sharing.' }));
+  const received = await shares.listReceivedShares(ctx.db, accountId);
+  const receivedDevices = await shares.findDevicesForSharing(ctx.db, received.map((r) => r.device_id));
+  const owners = await peopleById(ctx.db, received.map((r) => r.owner_account_id));
+  const byId = new Map(receivedDevices.map((d) => [d.id, d]));
+  for (const r of received) {
+    const d = byId.get(r.device_id);
+    if (!d) continue;
+    const by = owners.get(r.owner_account_id)?.display_name ?? 'its owner';
+    excluded.push({ id: d.id, name: d.name, model: d.model, reason: 'not_owned', detail: `Shared with you by ${by}: only the owner can share it.` });
+  }
+  return { devices, excluded };
+}
+
+export interface BulkShareInput {
+  recipient: RecipientInput;
+  devices: Array<ShareSpecInput & { deviceId: string }>;
+}
+
+export interface BulkShareResult {
+  recipient: { id: string; displayName: string };
+  shares: ShareView[];
+  confirmation: string;
+}
+
+async function shareMany(ctx: ServiceContext, ownerId: string, input: BulkShareInput, dryRun: boolean): Promise<BulkShareResult> {
+  if (input.devices.length === 0) throw invalid('Choose at least one device.', 'devices', 'no_devices');
+  if (input.devices.length > MAX_BULK_DEVICES) throw invalid(`At most ${MAX_BULK_DEVICES} devices can be shared in one request.`, 'devices', 'too_many_devices');
+  const seen = new Map<string, number>();
+  input.devices.forEach((d, i) => {
+    if (seen.has(d.deviceId)) throw invalid(`This device is listed twice (also at devices[${seen.get(d.deviceId)}]).`, `devices[${i}].deviceId`, 'duplicate_device');
+    seen.set(d.deviceId, i);
+  });
+  const recipient = await resolveRecipient(ctx, input.recipient);
+  return transact(ctx, async (tx) => {
+    const owner = await requireAccount(tx.db, ownerId);
+    const ids = input.devices.map((d) => d.deviceId);
+    if (!dryRun) await shares.lockDevices(tx.db, ids);
+    const [devices, channels, existingRows] = await Promise.all([shares.findDevicesForSharing(tx.db, ids), channelsByDevice(tx.db, ids), shares.listSharesOfDevices(tx.db, ids)]);
+    const byId = new Map(devices.map((d) => [d.id, d]));
+    const existing = new Map<string, ShareRow[]>();
+    for (const r of existingRows) {
+      let list = existing.get(r.device_id);
+      if (!list) existing.set(r.device_id, (list = []));
+      list.push(r);
+    }
+    const prepared: Prepared[] = [];
+    for (const [i, item] of input.devices.entries()) {
+      const { deviceId, ...spec } = item;
+      const deviceChannels = channels.get(deviceId) ?? [];
+      if (i === 0) {
+        // The recipient check comes after the first device is known to be the caller's (see shareOne).
+        await requireShareable(tx.db, ownerId, byId.get(deviceId), deviceId, `devices[${i}].deviceId`);
+        refuseSelf(owner, recipient);
+      }
+      prepared.push(await prepareOne(ctx, tx.db, owner, recipient, deviceId, spec, byId.get(deviceId), deviceChannels, existing.get(deviceId) ?? [], tx.now, `devices[${i}].`, `devices[${i}].deviceId`));
+    }
+    const views = prepared.map((p) => {
+      const id = dryRun ? null : newId('shr');
+      return buildView({ id, device: p.device, deviceChannels: p.deviceChannels, owner, recipient, spec: p.spec, timeZone: owner.time_zone, createdAt: dryRun ? null : tx.now, updatedAt: dryRun ? null : tx.now });
+    });
+    const names = prepared.map((p) => `"${p.device.name}"`);
+    const confirmation = `Share ${prepared.length === 1 ? names[0] : `${prepared.length} devices (${names.join(', ')})`} with ${recipient.display_name}.`;
+    const result = { recipient: { id: recipient.id, displayName: recipient.display_name }, shares: views, confirmation };
+    if (dryRun) return result;
+    const rows = prepared.map((p, i) => rowOf(views[i]!.id!, p.device.id, owner.id, recipient.id, p.spec, owner.time_zone, tx.now));
+    await shares.insertShares(tx.db, rows);
+    for (const row of rows) {
+      await appendAudit(tx.db, { at: tx.now, actorAccountId: owner.id, action: 'share.created', deviceId: row.device_id, objectType: 'share', objectId: row.id, after: snapshot(row) });
+      tx.changed({ type: 'device', deviceId: row.device_id });
+    }
+    const title = rows.length === 1 ? `${owner.display_name} shared ${names[0]} with you` : `${owner.display_name} shared ${rows.length} devices with you`;
+    await tell(ctx, tx, recipient, 'share_received', title, views.map((v) => v.confirmation).join('\n'), { deviceIds: rows.map((r) => r.device_id), shareIds: rows.map((r) => r.id) });
+    return result;
+  });
+}
+
+export function previewBulkShare(ctx: ServiceContext, ownerId: string, input: BulkShareInput): Promise<BulkShareResult> {
+  return shareMany(ctx, ownerId, input, true);
+}
+
+export function createBulkShare(ctx: ServiceContext, ownerId: string, input: BulkShareInput): Promise<BulkShareResult> {
+  return shareMany(ctx, ownerId, input, false);
+}
+
