@@ -2,6 +2,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../services/context.ts';
 import { authRoutes } from './auth.ts';
+import { orgRoutes } from './orgs.ts';
+import { siteRoutes } from './sites.ts';
+import { handoverRoutes } from './handover.ts';
+import { authorizationRoutes } from './authorizations.ts';
+import { applicationRoutes } from './applications.ts';
 import { healthRoutes } from './health.ts';
 import { sharingRoutes } from './sharing.ts';
 import { homeRoutes } from './home.ts';
@@ -19,3 +24,4 @@ export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext
 routeModules.push(metricsRoutes as unknown as FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>, ticketRoutes, jwksRoutes, mediamtxRoutes, accessReviewRoutes);
 routeModules.push(deviceRoutes, adminDeviceRoutes, inboxRoutes);
 routeModules.push(sharingRoutes, homeRoutes, accessRoutes);
+routeModules.push(orgRoutes, siteRoutes, handoverRoutes, authorizationRoutes, applicationRoutes);

@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import * as applications from '../../services/applications.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import { requirePrincipal } from '../plugins/auth.ts';
+import { problemResponses } from '../schemas/common.ts';
+import { Application, ApplicationParams, ApplicationsQuery, ApplyBody, DecideBody, DecisionResult, SiteParams } from '../schemas/installer.ts';
+
+const tags = ['permission applications'];
+
+export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  app.post(
+    '/api/sites/:siteId/applications',
+    {
+      schema: {
+        tags,
+        summary: 'Installer: apply to the owner for permissions on devices of the site (one application per device)',
+        params: SiteParams,
+        body: ApplyBody,
+        response: { 201: Type.Array(Application), ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await applications.apply(ctx, requirePrincipal(request).accountId, request.params.siteId, request.body)),
+  );
+
+  app.get(
+    '/api/sites/:siteId/applications',
+    { schema: { tags, summary: "Installer: the site's applications", params: SiteParams, response: { 200: Type.Array(Application), ...problemResponses } } },
+    async (request) => applications.siteApplications(ctx, requirePrincipal(request).accountId, request.params.siteId),
+  );
+
+  app.post(
+    '/api/applications/:applicationId/cancel',
+    { schema: { tags, summary: 'Installer: withdraw an application', params: ApplicationParams, response: { 200: Application, ...problemResponses } } },
+    async (request) => applications.cancelApplication(ctx, requirePrincipal(request).accountId, request.params.applicationId),
+  );
+
+  app.get(
+    '/api/applications',
+    {
+      schema: {
+        tags,
+        summary: 'Owner: applications for my devices (pending ones unless all=true)',
+        querystring: ApplicationsQuery,
+        response: { 200: Type.Array(Application), ...problemResponses },
+      },
+    },
+    async (request) => applications.myApplications(ctx, requirePrincipal(request).accountId, { all: request.query.all === true }),
+  );
+
+  app.get(
+    '/api/applications/:applicationId',
+    { schema: { tags, summary: 'Owner: one application', params: ApplicationParams, response: { 200: Application, ...problemResponses } } },
+    async (request) => applications.getApplication(ctx, requirePrincipal(request).accountId, request.params.applicationId),
+  );
+
+  for (const decision of ['agree', 'reject'] as const) {
+    app.post(
+      `/api/applications/:applicationId/${decision}`,
+      { schema: { tags, summary: `Owner: ${decision} to one application`, params: ApplicationParams, response: { 200: DecisionResult, ...problemResponses } } },
+      async (request) => applications.decideApplications(ctx, requirePrincipal(request).accountId, [request.params.applicationId], decision),
+    );
+  }
+
+  app.post(
+    '/api/applications/decide',
+    {
+      schema: {
+        tags,
+        summary: 'Owner: agree to or reject several applications at once (all or nothing)',
+        body: DecideBody,
+        response: { 200: DecisionResult, ...problemResponses },
+      },
+    },
+    async (request) => applications.decideApplications(ctx, requirePrincipal(request).accountId, request.body.applicationIds, request.body.decision),
+  );
+};

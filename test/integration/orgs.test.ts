@@ -1,0 +1,122 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachDatabase } from '../helpers/harness.ts';
+import { assertProblem, signUp } from '../helpers/people.ts';
+import { addMember, createOrg, inbox, verifiedPerson } from '../helpers/installer.ts';
+
+describeEachDatabase('installer organizations', (h) => {
+  test('a person creates an organization, becomes its admin, and it has a QR ID an owner can resolve', async () => {
+    const admin = await verifiedPerson(h(), 'Admin');
+    const org = await createOrg(h(), admin, 'Coastal Security');
+    assert.match(org.id, /^org_/);
+    assert.match(org.qrText, /^keyholder:org:/);
+    const mine = await h().request({ method: 'GET', url: '/api/orgs', token: admin.token });
+    assert.deepEqual(mine.json().map((o: { id: string; myRole: string }) => [o.id, o.myRole]), [[org.id, 'admin']]);
+
+    const png = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/qr.png`, token: admin.token });
+    assert.equal(png.statusCode, 200);
+    assert.equal(png.headers['content-type'], 'image/png');
+    const svg = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/qr.svg`, token: admin.token });
+    assert.match(svg.body, /<svg/);
+
+    const owner = await signUp(h(), 'Owner');
+    for (const reference of [org.id, org.qrText]) {
+      const res = await h().request({ method: 'POST', url: '/api/orgs/resolve', token: owner.token, body: { reference } });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json(), { id: org.id, name: 'Coastal Security' });
+    }
+    assertProblem(await h().request({ method: 'POST', url: '/api/orgs/resolve', token: owner.token, body: { reference: 'keyholder:org:AAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }), 404);
+    const bad = assertProblem(await h().request({ method: 'POST', url: '/api/orgs/resolve', token: owner.token, body: { reference: 'hello' } }), 400);
+    assert.equal(bad.field, 'reference');
+  });
+
+  test('admins invite by email; the verified invitee joins with the role; roles change; the last admin stays', async () => {
+    const admin = await verifiedPerson(h(), 'Admin');
+    const tech = await verifiedPerson(h(), 'Tech');
+    const org = await createOrg(h(), admin);
+
+    const inv = await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: tech.email.toUpperCase(), role: 'technician' } });
+    assert.equal(inv.statusCode, 201, inv.body);
+    assert.ok((await inbox(h(), tech)).some((m) => m.kind === 'org_invitation'));
+    const pending = await h().request({ method: 'GET', url: '/api/me/org-invitations', token: tech.token });
+    assert.deepEqual(pending.json().map((i: { id: string }) => i.id), [inv.json().id]);
+
+    // Someone else cannot accept it.
+    const stranger = await verifiedPerson(h(), 'Stranger');
+    assertProblem(await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: stranger.token }), 404);
+
+    const acc = await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: tech.token });
+    assert.equal(acc.statusCode, 200, acc.body);
+    assert.deepEqual(acc.json(), { orgId: org.id, role: 'technician' });
+    assertProblem(await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: tech.token }), 409);
+
+    const detail = await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: tech.token });
+    assert.equal(detail.statusCode, 200);
+    assert.deepEqual(detail.json().members.map((m: { accountId: string; role: string }) => [m.accountId, m.role]).sort(), [[admin.id, 'admin'], [tech.id, 'technician']].sort());
+    assert.ok((await inbox(h(), admin)).some((m) => m.kind === 'org_member_joined'));
+
+    // A technician cannot do admin work.
+    assertProblem(await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}`, token: tech.token, body: { name: 'Mine now' } }), 403);
+    assertProblem(await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: tech.token, body: { email: 'x@example.com', role: 'admin' } }), 403);
+    assertProblem(await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${tech.id}`, token: tech.token, body: { role: 'admin' } }), 403);
+    assertProblem(await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token }), 403);
+
+    // The last admin can be neither demoted nor removed.
+    const demote = assertProblem(await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${admin.id}`, token: admin.token, body: { role: 'technician' } }), 409);
+    assert.equal(demote.code, 'last_admin');
+    assertProblem(await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: admin.token }), 409);
+
+    // Promote the technician; then the first admin may step down.
+    assert.equal((await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${tech.id}`, token: admin.token, body: { role: 'admin' } })).statusCode, 200);
+    assert.equal((await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token, body: { role: 'technician' } })).statusCode, 200);
+    assert.equal((await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token })).statusCode, 200);
+    assertProblem(await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: admin.token }), 404);
+  });
+
+  test('an invitation to an unverified address cannot be accepted until it is verified; expired ones cannot be accepted', async () => {
+    const admin = await verifiedPerson(h(), 'Admin');
+    const org = await createOrg(h(), admin);
+    const newcomer = await signUp(h(), 'Newcomer');
+    const inv = await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: newcomer.email, role: 'admin' } });
+    assert.deepEqual((await h().request({ method: 'GET', url: '/api/me/org-invitations', token: newcomer.token })).json(), []);
+    assertProblem(await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: newcomer.token }), 404);
+
+    const late = await verifiedPerson(h(), 'Late');
+    const inv2 = await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: late.email, role: 'technician' } });
+    h().clock.advance(h().config.invitationTtlMs + 1);
+    const expired = assertProblem(await h().request({ method: 'POST', url: `/api/org-invitations/${inv2.json().id}/accept`, token: late.token }), 410);
+    assert.equal(expired.code, 'invitation_expired');
+    const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/invitations`, token: admin.token });
+    assert.equal(list.json().find((i: { id: string }) => i.id === inv2.json().id).status, 'expired');
+  });
+
+  test('outsiders get 404 for every organization route; bad input names the field and writes nothing', async () => {
+    const admin = await verifiedPerson(h(), 'Admin');
+    const org = await createOrg(h(), admin);
+    const other = await verifiedPerson(h(), 'OtherAdmin');
+    await createOrg(h(), other, 'Other Org');
+    const routes: Array<{ method: 'GET' | 'PATCH' | 'POST' | 'DELETE'; url: string; body?: unknown }> = [
+      { method: 'GET', url: `/api/orgs/${org.id}` },
+      { method: 'PATCH', url: `/api/orgs/${org.id}`, body: { name: 'x' } },
+      { method: 'GET', url: `/api/orgs/${org.id}/qr.png` },
+      { method: 'GET', url: `/api/orgs/${org.id}/invitations` },
+      { method: 'POST', url: `/api/orgs/${org.id}/invitations`, body: { email: 'a@example.com', role: 'technician' } },
+      { method: 'PATCH', url: `/api/orgs/${org.id}/members/${admin.id}`, body: { role: 'technician' } },
+      { method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}` },
+      { method: 'GET', url: `/api/orgs/${org.id}/sites` },
+    ];
+    const loner = await signUp(h(), 'NoOrg');
+    for (const who of [other, loner]) {
+      for (const r of routes) assertProblem(await h().request({ ...r, token: who.token }), 404);
+    }
+
+    const badEmail = assertProblem(await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: 'not-an-email', role: 'technician' } }), 400);
+    assert.equal(badEmail.field, 'email');
+    const badRole = assertProblem(await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: 'a@example.com', role: 'owner' } }), 400);
+    assert.match(badRole.field ?? '', /role/);
+    const blank = assertProblem(await h().request({ method: 'POST', url: '/api/orgs', token: admin.token, body: { name: '   ' } }), 400);
+    assert.equal(blank.field, 'name');
+    const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/invitations`, token: admin.token });
+    assert.deepEqual(list.json(), []);
+  });
+});
