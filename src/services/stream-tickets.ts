@@ -214,7 +214,8 @@ async function decideMediaMtx(ctx: ServiceContext, req: MediaMtxAuthRequest, act
     const password = req.password ?? '';
     if (user === '' || password === '') return { allow: false, status: 401, reason: 'no_credentials' };
     const target = parseStreamPath(path);
-    const cred = await accessRepo.findPublishCredential(ctx.db, user);
+    // Serials are stored upper-case (see domain/devices.ts normalizeSerial).
+    const cred = await accessRepo.findPublishCredential(ctx.db, user.trim().toUpperCase());
     // Compare hashes in constant time whether or not the device exists.
     const ok = safeEqual(hashToken(password), cred?.secret_hash ?? hashToken(`absent:${password}`));
     if (!cred || !ok) return { allow: false, status: 403, reason: 'bad_device_credentials' };
