@@ -8,6 +8,9 @@ import { migrateToLatest } from './persistence/migrate.ts';
 import type { AccessChange, ServiceContext } from './services/context.ts';
 import { buildApp, type App } from './http/app.ts';
 import { startAccess } from './services/access-engine.ts';
+import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
+// Registers the hook that sends verification codes on registration.
+import './services/verification.ts';
 
 export interface RuntimeOptions {
   clock?: Clock;
@@ -15,12 +18,16 @@ export interface RuntimeOptions {
   pgSchema?: string;
   sqliteFile?: string;
   webRoot?: string | null;
+  /** Senders and polling for the outbox deliverer (tests plug in their own). */
+  outbox?: DelivererOptions;
 }
 
 export interface Runtime {
   ctx: ServiceContext;
   database: OpenDatabase;
   app: App;
+  /** Delivers queued mail and SMS; `runOnce()` lets tests deliver without waiting. */
+  outbox: OutboxDeliverer;
   /** Listeners told of every committed access change on this instance (and, when wired, on others). */
   onChange(listener: (c: AccessChange) => void): void;
   close(): Promise<void>;
@@ -65,15 +72,20 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       for (const change of changes) for (const l of listeners) l(change);
     },
   };
+  const outbox = new OutboxDeliverer(ctx, options.outbox);
+  kick = () => outbox.kick();
+  workers.push(outbox);
   // The decision cache: invalidated by this instance's commits and, on PostgreSQL, by every other instance's.
   const access = await startAccess(ctx, database);
   listeners.push((c) => access.invalidate(c));
   workers.push(access);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
+  outbox.start();
   return {
     ctx,
     database,
     app,
+    outbox,
     onChange: (l) => listeners.push(l),
     async close() {
       for (const w of workers) await w.stop();

@@ -1,0 +1,247 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
+import { assertProblem, signUp } from '../helpers/people.ts';
+import { onContactVerified } from '../../src/services/verification.ts';
+import { conflict } from '../../src/domain/errors.ts';
+
+const PASSWORD = 'correct horse battery';
+
+/** Hook calls seen by the test hook below, and accounts whose verification the hook refuses. */
+const hookCalls: Array<{ accountId: string; channel: string; address: string }> = [];
+const refuseFor = new Set<string>();
+onContactVerified(async (_ctx, tx, account, channel, address) => {
+  // The hook sees the account already verified, inside the same transaction.
+  const row = await tx.db.selectFrom('accounts').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
+  assert.notEqual(channel === 'email' ? row.email_verified_at : row.phone_verified_at, null);
+  if (refuseFor.has(account.id)) throw conflict('hook refused', 'hook_refused');
+  hookCalls.push({ accountId: account.id, channel, address });
+});
+
+async function mailbox(h: Harness) {
+  const res = await h.request({ method: 'GET', url: '/api/dev/mailbox?limit=500' });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json() as Array<{ channel: string; recipient: string; subject: string; body: string }>;
+}
+
+/** The newest code sent to an address, read from the dev mailbox as a developer would. */
+async function lastCode(h: Harness, recipient: string): Promise<string> {
+  const message = (await mailbox(h)).find((m) => m.recipient === recipient);
+  assert.ok(message, `no message to ${recipient}`);
+  const match = /\b(\d{6})\b/.exec(message.body);
+  assert.ok(match, message.body);
+  return match[1]!;
+}
+
+/** Asks for a new code a little later (the dev mailbox lists newest first, by time). */
+function resend(h: Harness, token: string, channel = 'email') {
+  h.clock.advance(1000);
+  return h.request({ method: 'POST', url: '/api/me/verify/resend', token, body: { channel } });
+}
+
+function otherCode(code: string): string {
+  return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+}
+
+async function me(h: Harness, token: string) {
+  const res = await h.request({ method: 'GET', url: '/api/me', token });
+  assert.equal(res.statusCode, 200);
+  return res.json() as { email: string | null; emailVerified: boolean; phone: string | null; phoneVerified: boolean };
+}
+
+let phoneCounter = 0;
+function newPhone(): string {
+  phoneCounter += 1;
+  return `+3538${String(Date.now() % 1_000_000).padStart(6, '0')}${String(phoneCounter).padStart(2, '0')}`;
+}
+
+describeEachDatabase('email and phone verification', (h) => {
+  test('registering sends a code by email and by SMS; each verifies its own address', async () => {
+    const phone = newPhone();
+    const p = await signUp(h(), 'Vera', { phone });
+    const messages = await mailbox(h());
+    const email = messages.find((m) => m.recipient === p.email);
+    const sms = messages.find((m) => m.recipient === phone);
+    assert.equal(email?.channel, 'email');
+    assert.equal(sms?.channel, 'sms');
+
+    const emailCode = await lastCode(h(), p.email);
+    const phoneCode = await lastCode(h(), phone);
+    const v1 = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: emailCode } });
+    assert.equal(v1.statusCode, 200, v1.body);
+    assert.equal(v1.json().emailVerified, true);
+    assert.equal(v1.json().phoneVerified, false);
+    assert.deepEqual(hookCalls.filter((c) => c.accountId === p.id), [{ accountId: p.id, channel: 'email', address: p.email }]);
+
+    const v2 = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'phone', code: phoneCode } });
+    assert.equal(v2.statusCode, 200, v2.body);
+    assert.equal((await me(h(), p.token)).phoneVerified, true);
+
+    // A used code is gone; verifying again is a conflict, not a silent success.
+    const again = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: emailCode } });
+    assertProblem(again, 409);
+  });
+
+  test('a wrong code is refused and counted; after 5 wrong codes even the right one needs a resend', async () => {
+    const p = await signUp(h(), 'Wrong');
+    const code = await lastCode(h(), p.email);
+    const first = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: otherCode(code) } });
+    const problem = assertProblem(first, 400);
+    assert.equal(problem.field, 'code');
+    assert.match(problem.detail, /4 tries left/);
+    for (let i = 0; i < 4; i++) {
+      await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: otherCode(code) } });
+    }
+    const right = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    assert.equal(assertProblem(right, 400).code, 'no_code');
+    assert.equal((await me(h(), p.token)).emailVerified, false);
+
+    const again = await resend(h(), p.token);
+    assert.equal(again.statusCode, 202, again.body);
+    const fresh = await lastCode(h(), p.email);
+    const ok = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: fresh } });
+    assert.equal(ok.statusCode, 200, ok.body);
+  });
+
+  test('a resent code replaces the old one', async () => {
+    const p = await signUp(h(), 'Resend');
+    const old = await lastCode(h(), p.email);
+    await resend(h(), p.token);
+    let fresh = await lastCode(h(), p.email);
+    // Two random codes can be equal; ask again until they differ, so the test means what it says.
+    while (fresh === old) {
+      await resend(h(), p.token);
+      fresh = await lastCode(h(), p.email);
+    }
+    const withOld = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: old } });
+    assertProblem(withOld, 400);
+    const withFresh = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: fresh } });
+    assert.equal(withFresh.statusCode, 200);
+  });
+
+  test('codes expire after 15 minutes', async () => {
+    const p = await signUp(h(), 'Late');
+    const code = await lastCode(h(), p.email);
+    h().clock.advance(15 * 60_000 + 1);
+    const late = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    assertProblem(late, 410);
+    assert.equal((await me(h(), p.token)).emailVerified, false);
+  });
+
+  test('guessing across resends is throttled', async () => {
+    const p = await signUp(h(), 'Guesser');
+    const statuses: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const code = await lastCode(h(), p.email);
+      for (let i = 0; i < 5; i++) {
+        const res = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: otherCode(code) } });
+        statuses.push(res.statusCode);
+      }
+      await resend(h(), p.token);
+    }
+    assert.equal(statuses.filter((s) => s === 400).length, 10);
+    assert.ok(statuses.slice(10).every((s) => s === 429), statuses.join(','));
+    const code = await lastCode(h(), p.email);
+    const blocked = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    assertProblem(blocked, 429);
+    assert.equal((await me(h(), p.token)).emailVerified, false);
+  });
+
+  test('resending is limited, and refused for an address already verified or missing', async () => {
+    const p = await signUp(h(), 'Spammer');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push((await resend(h(), p.token)).statusCode);
+    }
+    assert.deepEqual(statuses, [202, 202, 202, 202, 202, 429]);
+    const noPhone = await h().request({ method: 'POST', url: '/api/me/verify/resend', token: p.token, body: { channel: 'phone' } });
+    assert.equal(assertProblem(noPhone, 400).field, 'channel');
+
+    const q = await signUp(h(), 'Done');
+    await h().request({ method: 'POST', url: '/api/me/verify', token: q.token, body: { channel: 'email', code: await lastCode(h(), q.email) } });
+    const verified = await h().request({ method: 'POST', url: '/api/me/verify/resend', token: q.token, body: { channel: 'email' } });
+    assertProblem(verified, 409);
+  });
+
+  test('bad input and no login are refused without a change', async () => {
+    const p = await signUp(h(), 'Input');
+    const before = (await mailbox(h())).length;
+    for (const body of [{ channel: 'email', code: 'abcdef' }, { channel: 'email', code: '12345' }, { channel: 'fax', code: '123456' }, { channel: 'email' }, { channel: 'email', code: '123456', extra: 1 }]) {
+      assertProblem(await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body }), 400);
+    }
+    assertProblem(await h().request({ method: 'POST', url: '/api/me/verify/resend', token: p.token, body: { channel: 'fax' } }), 400);
+    assertProblem(await h().request({ method: 'POST', url: '/api/me/verify', body: { channel: 'email', code: '123456' } }), 401);
+    assertProblem(await h().request({ method: 'POST', url: '/api/me/verify/resend', body: { channel: 'email' } }), 401);
+    assertProblem(await h().request({ method: 'PUT', url: '/api/me/email', body: { email: 'a@example.com', password: PASSWORD } }), 401);
+    assert.equal((await mailbox(h())).length, before);
+    assert.equal((await me(h(), p.token)).emailVerified, false);
+  });
+
+  test('changing my email needs the password, makes it unverified and sends a code to the new address', async () => {
+    const p = await signUp(h(), 'Mover');
+    await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: await lastCode(h(), p.email) } });
+    const other = await signUp(h(), 'Taken');
+    const newEmail = `moved.${Date.now()}@Example.com`;
+
+    const wrongPw = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: newEmail, password: 'not my password' } });
+    assertProblem(wrongPw, 403);
+    const taken = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: other.email, password: PASSWORD } });
+    assertProblem(taken, 409);
+    const malformed = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: 'not an email', password: PASSWORD } });
+    assert.equal(assertProblem(malformed, 400).field, 'email');
+    const tooLong = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: `${'a'.repeat(250)}@x.io`, password: PASSWORD } });
+    assertProblem(tooLong, 400);
+    let mine = await me(h(), p.token);
+    assert.equal(mine.email, p.email);
+    assert.equal(mine.emailVerified, true);
+
+    const ok = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: newEmail, password: PASSWORD } });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(ok.json().email, newEmail.toLowerCase());
+    assert.equal(ok.json().emailVerified, false);
+    const code = await lastCode(h(), newEmail.toLowerCase());
+    const v = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    assert.equal(v.statusCode, 200);
+    mine = await me(h(), p.token);
+    assert.equal(mine.emailVerified, true);
+
+    // The new address logs in; the old one no longer does.
+    const login = await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: newEmail, password: PASSWORD } });
+    assert.equal(login.statusCode, 201);
+    assertProblem(await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } }), 401);
+  });
+
+  test('adding a phone number sends an SMS code; a malformed or taken number is refused', async () => {
+    const p = await signUp(h(), 'Phoner');
+    const phone = newPhone();
+    const bad = await h().request({ method: 'PUT', url: '/api/me/phone', token: p.token, body: { phone: '0861234', password: PASSWORD } });
+    assert.equal(assertProblem(bad, 400).field, 'phone');
+    const ok = await h().request({ method: 'PUT', url: '/api/me/phone', token: p.token, body: { phone, password: PASSWORD } });
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.equal(ok.json().phone, phone);
+    assert.equal(ok.json().phoneVerified, false);
+    const sms = (await mailbox(h())).find((m) => m.recipient === phone);
+    assert.equal(sms?.channel, 'sms');
+    const v = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'phone', code: await lastCode(h(), phone) } });
+    assert.equal(v.statusCode, 200);
+    assert.equal(v.json().phoneVerified, true);
+
+    const q = await signUp(h(), 'Second');
+    const taken = await h().request({ method: 'PUT', url: '/api/me/phone', token: q.token, body: { phone, password: PASSWORD } });
+    assertProblem(taken, 409);
+    assert.equal((await me(h(), q.token)).phone, null);
+  });
+
+  test('the verified hook runs in the verifying transaction: if it fails, nothing is verified', async () => {
+    const p = await signUp(h(), 'Hooked');
+    refuseFor.add(p.id);
+    const code = await lastCode(h(), p.email);
+    const res = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    assertProblem(res, 409);
+    assert.equal((await me(h(), p.token)).emailVerified, false);
+    refuseFor.delete(p.id);
+    const again = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal(hookCalls.filter((c) => c.accountId === p.id).length, 1);
+  });
+});
