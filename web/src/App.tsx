@@ -5,10 +5,12 @@ import { Loading } from './components/ui.tsx';
 import { UnreadProvider } from './lib/unread.tsx';
 import { LoginPage, SignUpPage } from './pages/Auth.tsx';
 import { AddDevicePage } from './pages/AddDevice.tsx';
+import { AuthorizationServicePage } from './pages/AuthorizationService.tsx';
 import { DeviceSettingsPage } from './pages/DeviceSettings.tsx';
 import { HomePage } from './pages/Home.tsx';
 import { ShareDevicePage } from './pages/ShareDevice.tsx';
 import { MePage } from './pages/Me.tsx';
+import { MessagePage, MessagesPage } from './pages/Messages.tsx';
 import { MyQrPage } from './pages/MyQr.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
 import { useSession } from './session.tsx';
@@ -42,6 +44,9 @@ export function App() {
           <Route path="devices/add" element={<AddDevicePage />} />
           <Route path="devices/:id/settings" element={<DeviceSettingsPage />} />
           <Route path="devices/:id/share" element={<ShareDevicePage />} />
+          <Route path="devices/:id/authorization" element={<AuthorizationServicePage />} />
+          <Route path="messages" element={<MessagesPage />} />
+          <Route path="messages/:id" element={<MessagePage />} />
           <Route path="me" element={<MePage />} />
           <Route path="me/verify" element={<VerifyPage />} />
           <Route path="me/qr" element={<MyQrPage />} />

@@ -71,11 +71,11 @@ export interface paths {
                     "application/json": {
                         /** @description epoch milliseconds */
                         at?: number;
-                        channel?: number | null;
+                        channel?: null | number;
                         checks?: {
                             /** @description epoch milliseconds */
                             at?: number;
-                            channel?: number | null;
+                            channel?: null | number;
                             deviceId: string;
                             /** @enum {string} */
                             permission: "live_view" | "playback" | "two_way_audio" | "ptz" | "alarm_notifications" | "download" | "configuration";
@@ -289,6 +289,513 @@ export interface paths {
                         "application/json": {
                             kid: string;
                             retired: string[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Owner: applications for my devices (pending ones unless all=true) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description include answered ones */
+                    all?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batchId: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            device: {
+                                id: string;
+                                name: string;
+                                serial: string;
+                            };
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                            }[];
+                            remark: string | null;
+                            respondedAt: number | null;
+                            siteId: string;
+                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                            status: string;
+                            until: number | null;
+                            validity: string;
+                            validityDescription: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/{applicationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Owner: one application */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    applicationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batchId: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            device: {
+                                id: string;
+                                name: string;
+                                serial: string;
+                            };
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                            }[];
+                            remark: string | null;
+                            respondedAt: number | null;
+                            siteId: string;
+                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                            status: string;
+                            until: number | null;
+                            validity: string;
+                            validityDescription: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/{applicationId}/agree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Owner: agree to one application */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    applicationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            applications: {
+                                batchId: string;
+                                /** @description epoch milliseconds */
+                                createdAt: number;
+                                device: {
+                                    id: string;
+                                    name: string;
+                                    serial: string;
+                                };
+                                /** @description epoch milliseconds */
+                                expiresAt: number;
+                                id: string;
+                                org: {
+                                    id: string;
+                                    name: string;
+                                };
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                }[];
+                                remark: string | null;
+                                respondedAt: number | null;
+                                siteId: string;
+                                /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                                status: string;
+                                until: number | null;
+                                validity: string;
+                                validityDescription: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/{applicationId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Installer: withdraw an application */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    applicationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batchId: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            device: {
+                                id: string;
+                                name: string;
+                                serial: string;
+                            };
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                            }[];
+                            remark: string | null;
+                            respondedAt: number | null;
+                            siteId: string;
+                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                            status: string;
+                            until: number | null;
+                            validity: string;
+                            validityDescription: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/{applicationId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Owner: reject to one application */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    applicationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            applications: {
+                                batchId: string;
+                                /** @description epoch milliseconds */
+                                createdAt: number;
+                                device: {
+                                    id: string;
+                                    name: string;
+                                    serial: string;
+                                };
+                                /** @description epoch milliseconds */
+                                expiresAt: number;
+                                id: string;
+                                org: {
+                                    id: string;
+                                    name: string;
+                                };
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                }[];
+                                remark: string | null;
+                                respondedAt: number | null;
+                                siteId: string;
+                                /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                                status: string;
+                                until: number | null;
+                                validity: string;
+                                validityDescription: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/applications/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Owner: agree to or reject several applications at once (all or nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        applicationIds: string[];
+                        decision: "agree" | "reject";
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            applications: {
+                                batchId: string;
+                                /** @description epoch milliseconds */
+                                createdAt: number;
+                                device: {
+                                    id: string;
+                                    name: string;
+                                    serial: string;
+                                };
+                                /** @description epoch milliseconds */
+                                expiresAt: number;
+                                id: string;
+                                org: {
+                                    id: string;
+                                    name: string;
+                                };
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                }[];
+                                remark: string | null;
+                                respondedAt: number | null;
+                                siteId: string;
+                                /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                                status: string;
+                                until: number | null;
+                                validity: string;
+                                validityDescription: string;
+                            }[];
+                            message: string;
                         };
                     };
                 };
@@ -550,6 +1057,179 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Entrust devices directly: authorize an organization (by id or QR text) on some of my devices */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        deviceIds: string[];
+                        /** @description organization id (org_…) or QR text (keyholder:org:…) */
+                        org: string;
+                        permissions: {
+                            /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
+                            permission: string;
+                            until?: number | null;
+                            /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                            validity: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authorizations: {
+                                /** @description epoch milliseconds */
+                                createdAt: number;
+                                deviceId: string;
+                                deviceName?: string;
+                                deviceSerial?: string;
+                                id: string;
+                                org: {
+                                    id: string;
+                                    name: string;
+                                };
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    state: "active" | "expired" | "scheduled";
+                                    validFrom: number | null;
+                                    /** @description "Permanent" or "until <ISO time>" */
+                                    validity: string;
+                                    validUntil: number | null;
+                                }[];
+                                status: "authorized" | "none";
+                                statusLabel: string;
+                                /** @description epoch milliseconds */
+                                updatedAt: number;
+                            }[];
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/authorized-devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Authorized devices: every device of mine with an authorization */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            deviceId: string;
+                            deviceName?: string;
+                            deviceSerial?: string;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                state: "active" | "expired" | "scheduled";
+                                validFrom: number | null;
+                                /** @description "Permanent" or "until <ISO time>" */
+                                validity: string;
+                                validUntil: number | null;
+                            }[];
+                            status: "authorized" | "none";
+                            statusLabel: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -961,6 +1641,310 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{id}/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My device's Authorization Service: which organization is authorized, each permission with its validity */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authorizations: {
+                                /** @description epoch milliseconds */
+                                createdAt: number;
+                                deviceId: string;
+                                deviceName?: string;
+                                deviceSerial?: string;
+                                id: string;
+                                org: {
+                                    id: string;
+                                    name: string;
+                                };
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    state: "active" | "expired" | "scheduled";
+                                    validFrom: number | null;
+                                    /** @description "Permanent" or "until <ISO time>" */
+                                    validity: string;
+                                    validUntil: number | null;
+                                }[];
+                                status: "authorized" | "none";
+                                statusLabel: string;
+                                /** @description epoch milliseconds */
+                                updatedAt: number;
+                            }[];
+                            deviceId: string;
+                            deviceName: string;
+                            status: "authorized" | "none";
+                            statusLabel: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/authorizations/{orgId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set exactly these permissions for the organization on my device (grant, edit; leave out to withdraw) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        permissions: {
+                            /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
+                            permission: string;
+                            until?: number | null;
+                            /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                            validity: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authorization: {
+                                /** @description epoch milliseconds */
+                                createdAt: number;
+                                deviceId: string;
+                                deviceName?: string;
+                                deviceSerial?: string;
+                                id: string;
+                                org: {
+                                    id: string;
+                                    name: string;
+                                };
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    state: "active" | "expired" | "scheduled";
+                                    validFrom: number | null;
+                                    /** @description "Permanent" or "until <ISO time>" */
+                                    validity: string;
+                                    validUntil: number | null;
+                                }[];
+                                status: "authorized" | "none";
+                                statusLabel: string;
+                                /** @description epoch milliseconds */
+                                updatedAt: number;
+                            } | null;
+                            warning: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Cancel the authorization altogether */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                            warning: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/authorizations/{orgId}/permissions/{permission}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw one permission */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    orgId: string;
+                    permission: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authorization: {
+                                /** @description epoch milliseconds */
+                                createdAt: number;
+                                deviceId: string;
+                                deviceName?: string;
+                                deviceSerial?: string;
+                                id: string;
+                                org: {
+                                    id: string;
+                                    name: string;
+                                };
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    state: "active" | "expired" | "scheduled";
+                                    validFrom: number | null;
+                                    /** @description "Permanent" or "until <ISO time>" */
+                                    validity: string;
+                                    validUntil: number | null;
+                                }[];
+                                status: "authorized" | "none";
+                                statusLabel: string;
+                                /** @description epoch milliseconds */
+                                updatedAt: number;
+                            } | null;
+                            warning: string;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices/{id}/channels/{number}": {
         parameters: {
             query?: never;
@@ -1218,7 +2202,7 @@ export interface paths {
                         /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                         scope: "device" | "channels";
                         validity?: {
-                            from?: number | null;
+                            from?: null | number;
                             schedule?: {
                                 windows: {
                                     /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
@@ -1229,7 +2213,7 @@ export interface paths {
                                     to: string;
                                 }[];
                             } | null;
-                            until?: number | null;
+                            until?: null | number;
                         } | null;
                     };
                 };
@@ -1389,7 +2373,7 @@ export interface paths {
                         /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                         scope: "device" | "channels";
                         validity?: {
-                            from?: number | null;
+                            from?: null | number;
                             schedule?: {
                                 windows: {
                                     /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
@@ -1400,7 +2384,7 @@ export interface paths {
                                     to: string;
                                 }[];
                             } | null;
-                            until?: number | null;
+                            until?: null | number;
                         } | null;
                     };
                 };
@@ -1678,6 +2662,418 @@ export interface paths {
                             online: boolean;
                             serial: string;
                             supportsSharing: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handover-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Handover invitations delivered to me */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agreed: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[] | null;
+                            channel: "email" | "sms";
+                            contact: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            delivered: boolean;
+                            devices: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[];
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            respondedAt: number | null;
+                            /** @description epoch milliseconds */
+                            sentAt: number;
+                            siteAddress: string;
+                            siteId: string;
+                            siteName: string;
+                            /** @description pending, accepted, declined, cancelled or expired */
+                            status: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handover-invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One invitation delivered to me ("View now") */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agreed: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[] | null;
+                            channel: "email" | "sms";
+                            contact: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            delivered: boolean;
+                            devices: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[];
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            respondedAt: number | null;
+                            /** @description epoch milliseconds */
+                            sentAt: number;
+                            siteAddress: string;
+                            siteId: string;
+                            siteName: string;
+                            /** @description pending, accepted, declined, cancelled or expired */
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handover-invitations/{invitationId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept: the devices become mine and the installer keeps exactly what I agree to */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description what you agree the installer keeps per device (untick by leaving out); omit to agree to everything asked */
+                        devices?: {
+                            deviceId: string;
+                            permissions: string[];
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agreed: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[] | null;
+                            channel: "email" | "sms";
+                            contact: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            delivered: boolean;
+                            devices: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[];
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            respondedAt: number | null;
+                            /** @description epoch milliseconds */
+                            sentAt: number;
+                            siteAddress: string;
+                            siteId: string;
+                            siteName: string;
+                            /** @description pending, accepted, declined, cancelled or expired */
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/handover-invitations/{invitationId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline the invitation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agreed: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[] | null;
+                            channel: "email" | "sms";
+                            contact: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            delivered: boolean;
+                            devices: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[];
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            respondedAt: number | null;
+                            /** @description epoch milliseconds */
+                            sentAt: number;
+                            siteAddress: string;
+                            siteId: string;
+                            siteName: string;
+                            /** @description pending, accepted, declined, cancelled or expired */
+                            status: string;
                         };
                     };
                 };
@@ -2058,6 +3454,69 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/org-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invitations to join organizations addressed to my verified email */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            email: string;
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            orgId: string;
+                            orgName?: string;
+                            role: "admin" | "technician";
+                            status: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2604,6 +4063,1049 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/org-invitations/{invitationId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation to join */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orgId: string;
+                            role: "admin" | "technician";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/org-invitations/{invitationId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline an invitation to join */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invitationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orgId: string;
+                            role: "admin" | "technician";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organizations I belong to */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            id: string;
+                            myRole: "admin" | "technician";
+                            name: string;
+                            qrText: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an installer organization; I become its admin */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            id: string;
+                            myRole: "admin" | "technician";
+                            name: string;
+                            qrText: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organization I belong to, with its members */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            id: string;
+                            members: {
+                                accountId: string;
+                                displayName: string;
+                                email: string | null;
+                                /** @description epoch milliseconds */
+                                joinedAt: number;
+                                role: "admin" | "technician";
+                            }[];
+                            myRole: "admin" | "technician";
+                            name: string;
+                            qrText: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename the organization (admins) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            id: string;
+                            members: {
+                                accountId: string;
+                                displayName: string;
+                                email: string | null;
+                                /** @description epoch milliseconds */
+                                joinedAt: number;
+                                role: "admin" | "technician";
+                            }[];
+                            myRole: "admin" | "technician";
+                            name: string;
+                            qrText: string;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/authorizations/{deviceId}/permissions/{permission}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Installer: release a permission before it ends */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deviceId: string;
+                    orgId: string;
+                    permission: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authorization: {
+                                /** @description epoch milliseconds */
+                                createdAt: number;
+                                deviceId: string;
+                                deviceName?: string;
+                                deviceSerial?: string;
+                                id: string;
+                                org: {
+                                    id: string;
+                                    name: string;
+                                };
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    state: "active" | "expired" | "scheduled";
+                                    validFrom: number | null;
+                                    /** @description "Permanent" or "until <ISO time>" */
+                                    validity: string;
+                                    validUntil: number | null;
+                                }[];
+                                status: "authorized" | "none";
+                                statusLabel: string;
+                                /** @description epoch milliseconds */
+                                updatedAt: number;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invitations to join (admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            email: string;
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            orgId: string;
+                            orgName?: string;
+                            role: "admin" | "technician";
+                            status: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Invite a person by email to join as technician or admin (admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                        role: "admin" | "technician";
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            email: string;
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            orgId: string;
+                            orgName?: string;
+                            role: "admin" | "technician";
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/invitations/{invitationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel an invitation to join (admins) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    invitationId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/members/{accountId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a member (admins) or leave (myself); never the last admin */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a member's role (admins; the last admin stays admin) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    accountId: string;
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        role: "admin" | "technician";
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/qr.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's QR ID as PNG (members), for an owner to scan */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/qr.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's QR ID as SVG (members) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/svg+xml": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's sites with their status and devices, and per device what the organization may do now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            address: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            devices: {
+                                id: string;
+                                kind: string;
+                                model: string;
+                                name: string;
+                                noPermission: boolean;
+                                notice: string | null;
+                                online: boolean;
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    validUntil: number | null;
+                                }[];
+                                serial: string;
+                                status: "held" | "handed_over";
+                            }[];
+                            id: string;
+                            invitationId: string | null;
+                            name: string;
+                            orgId: string;
+                            status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                            timeZone: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a site (members) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        address?: string;
+                        name: string;
+                        timeZone: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            address: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            devices: {
+                                id: string;
+                                kind: string;
+                                model: string;
+                                name: string;
+                                noPermission: boolean;
+                                notice: string | null;
+                                online: boolean;
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    validUntil: number | null;
+                                }[];
+                                serial: string;
+                                status: "held" | "handed_over";
+                            }[];
+                            id: string;
+                            invitationId: string | null;
+                            name: string;
+                            orgId: string;
+                            status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                            timeZone: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pick an organization by its id or the text of its QR ID (to entrust devices to it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description organization id (org_…) or QR text (keyholder:org:…) */
+                        reference: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/permissions": {
         parameters: {
             query?: never;
@@ -3048,7 +5550,7 @@ export interface paths {
                         /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                         scope?: "device" | "channels";
                         validity?: {
-                            from?: number | null;
+                            from?: null | number;
                             schedule?: {
                                 windows: {
                                     /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
@@ -3059,7 +5561,7 @@ export interface paths {
                                     to: string;
                                 }[];
                             } | null;
-                            until?: number | null;
+                            until?: null | number;
                         } | null;
                     };
                 };
@@ -3166,7 +5668,7 @@ export interface paths {
                             /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                             scope: "device" | "channels";
                             validity?: {
-                                from?: number | null;
+                                from?: null | number;
                                 schedule?: {
                                     windows: {
                                         /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
@@ -3177,7 +5679,7 @@ export interface paths {
                                         to: string;
                                     }[];
                                 } | null;
-                                until?: number | null;
+                                until?: null | number;
                             } | null;
                         }[];
                         /** @description Exactly one of email, phone, qrText, accountId */
@@ -3305,7 +5807,7 @@ export interface paths {
                             /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                             scope: "device" | "channels";
                             validity?: {
-                                from?: number | null;
+                                from?: null | number;
                                 schedule?: {
                                     windows: {
                                         /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
@@ -3316,7 +5818,7 @@ export interface paths {
                                         to: string;
                                     }[];
                                 } | null;
-                                until?: number | null;
+                                until?: null | number;
                             } | null;
                         }[];
                         /** @description Exactly one of email, phone, qrText, accountId */
@@ -3511,6 +6013,917 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{siteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One site */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            address: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            devices: {
+                                id: string;
+                                kind: string;
+                                model: string;
+                                name: string;
+                                noPermission: boolean;
+                                notice: string | null;
+                                online: boolean;
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    validUntil: number | null;
+                                }[];
+                                serial: string;
+                                status: "held" | "handed_over";
+                            }[];
+                            id: string;
+                            invitationId: string | null;
+                            name: string;
+                            orgId: string;
+                            status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                            timeZone: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete an empty site (admins) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename a site or change its address or time zone */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        address?: string;
+                        name?: string;
+                        timeZone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            address: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            devices: {
+                                id: string;
+                                kind: string;
+                                model: string;
+                                name: string;
+                                noPermission: boolean;
+                                notice: string | null;
+                                online: boolean;
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    validUntil: number | null;
+                                }[];
+                                serial: string;
+                                status: "held" | "handed_over";
+                            }[];
+                            id: string;
+                            invitationId: string | null;
+                            name: string;
+                            orgId: string;
+                            status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                            timeZone: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/sites/{siteId}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Installer: the site's applications */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batchId: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            device: {
+                                id: string;
+                                name: string;
+                                serial: string;
+                            };
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                            }[];
+                            remark: string | null;
+                            respondedAt: number | null;
+                            siteId: string;
+                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                            status: string;
+                            until: number | null;
+                            validity: string;
+                            validityDescription: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Installer: apply to the owner for permissions on devices of the site (one application per device) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        deviceIds: string[];
+                        permissions: string[];
+                        remark?: string;
+                        until?: number | null;
+                        /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                        validity: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            batchId: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            device: {
+                                id: string;
+                                name: string;
+                                serial: string;
+                            };
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                            }[];
+                            remark: string | null;
+                            respondedAt: number | null;
+                            siteId: string;
+                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                            status: string;
+                            until: number | null;
+                            validity: string;
+                            validityDescription: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{siteId}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a device by serial + verification code; the organization holds it until handover */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        serial: string;
+                        verificationCode: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deviceId: string;
+                            site: {
+                                address: string;
+                                /** @description epoch milliseconds */
+                                createdAt: number;
+                                devices: {
+                                    id: string;
+                                    kind: string;
+                                    model: string;
+                                    name: string;
+                                    noPermission: boolean;
+                                    notice: string | null;
+                                    online: boolean;
+                                    permissions: {
+                                        label: string;
+                                        permission: string;
+                                        validUntil: number | null;
+                                    }[];
+                                    serial: string;
+                                    status: "held" | "handed_over";
+                                }[];
+                                id: string;
+                                invitationId: string | null;
+                                name: string;
+                                orgId: string;
+                                status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                                timeZone: string;
+                                /** @description epoch milliseconds */
+                                updatedAt: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{siteId}/devices/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a device off the site (before handover it becomes free again; after, the owner keeps it) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    deviceId: string;
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{siteId}/handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The site's latest handover invitation */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agreed: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[] | null;
+                            channel: "email" | "sms";
+                            contact: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            delivered: boolean;
+                            devices: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[];
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            respondedAt: number | null;
+                            /** @description epoch milliseconds */
+                            sentAt: number;
+                            siteAddress: string;
+                            siteId: string;
+                            siteName: string;
+                            /** @description pending, accepted, declined, cancelled or expired */
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Invite the site's owner by email or phone, listing the permissions the installer asks to keep per device */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        devices: {
+                            deviceId: string;
+                            permissions: {
+                                /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
+                                permission: string;
+                                until?: number | null;
+                                /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                                validity: string;
+                            }[];
+                        }[];
+                        email?: string;
+                        phone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agreed: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[] | null;
+                            channel: "email" | "sms";
+                            contact: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            delivered: boolean;
+                            devices: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[];
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            respondedAt: number | null;
+                            /** @description epoch milliseconds */
+                            sentAt: number;
+                            siteAddress: string;
+                            siteId: string;
+                            siteName: string;
+                            /** @description pending, accepted, declined, cancelled or expired */
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{siteId}/handover/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the pending invitation */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agreed: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[] | null;
+                            channel: "email" | "sms";
+                            contact: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            delivered: boolean;
+                            devices: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[];
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            respondedAt: number | null;
+                            /** @description epoch milliseconds */
+                            sentAt: number;
+                            siteAddress: string;
+                            siteId: string;
+                            siteName: string;
+                            /** @description pending, accepted, declined, cancelled or expired */
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sites/{siteId}/handover/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the invitation again with a fresh expiry */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    siteId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agreed: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[] | null;
+                            channel: "email" | "sms";
+                            contact: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            delivered: boolean;
+                            devices: {
+                                deviceId: string;
+                                model: string;
+                                name: string;
+                                permissions: {
+                                    description: string;
+                                    label: string;
+                                    permission: string;
+                                    until: number | null;
+                                    validity: string;
+                                }[];
+                                serial: string;
+                            }[];
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            respondedAt: number | null;
+                            /** @description epoch milliseconds */
+                            sentAt: number;
+                            siteAddress: string;
+                            siteId: string;
+                            siteName: string;
+                            /** @description pending, accepted, declined, cancelled or expired */
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
