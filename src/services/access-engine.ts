@@ -288,7 +288,7 @@ export async function startAccess(
     });
     ctx.announceChanges = (trx, changes) => bus!.announce(trx, changes);
   }
-  return {
+  const runtime: AccessRuntime = {
     engine,
     bus,
     invalidate: (c) => engine.invalidate(c),
@@ -297,4 +297,13 @@ export async function startAccess(
       await bus?.stop();
     },
   };
+  accessRuntimes.set(ctx, runtime);
+  return runtime;
+}
+
+const accessRuntimes = new WeakMap<ServiceContext, AccessRuntime>();
+
+/** This instance's wiring (engine and change bus), for operations and tests. */
+export function accessRuntimeOf(ctx: ServiceContext): AccessRuntime | undefined {
+  return accessRuntimes.get(ctx);
 }
