@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
+import { assertProblem, signUp } from '../helpers/people.ts';
+import { decodeQrImage, parseQrText, renderQrPng } from '../../src/services/qr-id.ts';
+
+function upload(h: Harness, token: string | undefined, image: Buffer, contentType: string) {
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (token) headers.authorization = `Bearer ${token}`;
+  return h.runtime.app.inject({ method: 'POST', url: '/api/qr/resolve-image', headers, payload: image });
+}
+
+/** Re-encodes a PNG as a JPEG, the way a phone's saved screenshot or photo would arrive. */
+function pngToJpeg(png: Buffer): Buffer {
+  const image = PNG.sync.read(png);
+  return jpeg.encode({ width: image.width, height: image.height, data: image.data }, 90).data;
+}
+
+describeEachDatabase('personal QR ID', (h) => {
+  test('my QR ID is an opaque reference, as text, PNG and SVG', async () => {
+    const p = await signUp(h(), 'Quinn');
+    const res = await h().request({ method: 'GET', url: '/api/me/qr', token: p.token });
+    assert.equal(res.statusCode, 200);
+    const text: string = res.json().text;
+    assert.match(text, /^keyholder:account:[A-Za-z0-9_-]{20,}$/);
+    assert.ok(!text.includes(p.email.split('@')[0]!) && !text.includes(p.id), 'the QR ID reveals nothing about the person');
+
+    const png = await h().request({ method: 'GET', url: '/api/me/qr.png', token: p.token });
+    assert.equal(png.statusCode, 200);
+    assert.equal(png.headers['content-type'], 'image/png');
+    assert.equal(decodeQrImage(png.rawPayload, 'image/png'), text);
+
+    const svg = await h().request({ method: 'GET', url: '/api/me/qr.svg', token: p.token });
+    assert.equal(svg.statusCode, 200);
+    assert.match(String(svg.headers['content-type']), /^image\/svg\+xml/);
+    assert.match(svg.body, /^<svg[\s\S]*<\/svg>\s*$/);
+  });
+
+  test('a saved PNG or JPEG of my QR ID picks me; only id and name are shown', async () => {
+    const owner = await signUp(h(), 'Olga');
+    const recipient = await signUp(h(), 'Rita');
+    const png = (await h().request({ method: 'GET', url: '/api/me/qr.png', token: recipient.token })).rawPayload;
+
+    const fromPng = await upload(h(), owner.token, png, 'image/png');
+    assert.equal(fromPng.statusCode, 200, fromPng.body);
+    assert.deepEqual(fromPng.json(), { id: recipient.id, displayName: 'Rita' });
+
+    const fromJpeg = await upload(h(), owner.token, pngToJpeg(png), 'image/jpeg');
+    assert.equal(fromJpeg.statusCode, 200, fromJpeg.body);
+    assert.deepEqual(fromJpeg.json(), { id: recipient.id, displayName: 'Rita' });
+
+    const text = (await h().request({ method: 'GET', url: '/api/me/qr', token: recipient.token })).json().text;
+    const fromText = await h().request({ method: 'POST', url: '/api/qr/resolve', token: owner.token, body: { text } });
+    assert.equal(fromText.statusCode, 200);
+    assert.deepEqual(fromText.json(), { id: recipient.id, displayName: 'Rita' });
+  });
+
+  test('rotating replaces the QR ID: old text and images stop resolving, the new one works', async () => {
+    const owner = await signUp(h(), 'Otto');
+    const p = await signUp(h(), 'Rolf');
+    const oldText = (await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text;
+    const oldPng = (await h().request({ method: 'GET', url: '/api/me/qr.png', token: p.token })).rawPayload;
+
+    const rotated = await h().request({ method: 'POST', url: '/api/me/qr/rotate', token: p.token });
+    assert.equal(rotated.statusCode, 200);
+    const newText = rotated.json().text;
+    assert.notEqual(newText, oldText);
+    assert.equal((await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text, newText);
+
+    assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', token: owner.token, body: { text: oldText } }), 404);
+    assertProblem(await upload(h(), owner.token, oldPng, 'image/png'), 404);
+    const now = await h().request({ method: 'POST', url: '/api/qr/resolve', token: owner.token, body: { text: newText } });
+    assert.equal(now.json().id, p.id);
+  });
+
+  test('garbage, unsupported, oversized or foreign images are a clear 4xx', async () => {
+    const p = await signUp(h(), 'Gary');
+    const garbage = await upload(h(), p.token, Buffer.from('definitely not a png'), 'image/png');
+    assert.equal(assertProblem(garbage, 400).field, 'image');
+    assertProblem(await upload(h(), p.token, Buffer.from('not a jpeg either'), 'image/jpeg'), 400);
+
+    // A real picture without a QR code in it.
+    const blank = new PNG({ width: 64, height: 64 });
+    blank.data.fill(255);
+    const noQr = await upload(h(), p.token, PNG.sync.write(blank), 'image/png');
+    assert.equal(assertProblem(noQr, 400).code, 'no_qr_code');
+
+    // A QR code that is not a Keyholder ID.
+    const foreign = await upload(h(), p.token, await renderQrPng('https://example.com/'), 'image/png');
+    assert.equal(assertProblem(foreign, 400).code, 'not_a_qr_id');
+
+    assertProblem(await upload(h(), p.token, Buffer.from('GIF89a'), 'image/gif'), 400);
+    assertProblem(await upload(h(), p.token, Buffer.alloc(6 * 1024 * 1024, 1), 'image/png'), 413);
+    // A PNG header claiming a huge picture is refused before decoding.
+    const header = Buffer.from(PNG.sync.write(blank));
+    header.writeUInt32BE(20_000, 16);
+    header.writeUInt32BE(20_000, 20);
+    assert.equal(assertProblem(await upload(h(), p.token, header, 'image/png'), 400).code, 'image_too_large');
+    const asJson = await h().request({ method: 'POST', url: '/api/qr/resolve-image', token: p.token, body: { image: 'x' } });
+    assertProblem(asJson, 400);
+  });
+
+  test('bad text, no login and organization QR IDs are refused', async () => {
+    const p = await signUp(h(), 'Tess');
+    for (const text of ['', 'hello', 'keyholder:account:', 'keyholder:account:short', `mailto:${p.email}`]) {
+      assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text } }), 400);
+    }
+    assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text: 'x'.repeat(501) } }), 400);
+    assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text: 'keyholder:account:abc', more: 1 } }), 400);
+    const org = await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text: 'keyholder:org:AAAAAAAAAAAAAAAAAAAAAAAA' } });
+    assert.equal(assertProblem(org, 400).code, 'not_a_person');
+    const unknown = await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text: 'keyholder:account:AAAAAAAAAAAAAAAAAAAAAAAA' } });
+    assertProblem(unknown, 404);
+
+    const text = (await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text;
+    assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', body: { text } }), 401);
+    assertProblem(await upload(h(), undefined, Buffer.from('x'), 'image/png'), 401);
+    for (const url of ['/api/me/qr', '/api/me/qr.png', '/api/me/qr.svg']) assertProblem(await h().request({ method: 'GET', url }), 401);
+    assertProblem(await h().request({ method: 'POST', url: '/api/me/qr/rotate' }), 401);
+    // Nothing changed for the person.
+    assert.equal((await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text, text);
+  });
+});
+
+test('parseQrText knows account and organization IDs and nothing else', () => {
+  const ref = 'abcdefghijklmnopqrstuvwx';
+  assert.deepEqual(parseQrText(`keyholder:account:${ref}`), { kind: 'account', ref });
+  assert.deepEqual(parseQrText(` keyholder:org:${ref}\n`), { kind: 'org', ref });
+  assert.equal(parseQrText(`keyholder:device:${ref}`), null);
+  assert.equal(parseQrText(`keyholder:account:${ref}:extra`), null);
+  assert.equal(parseQrText('owner@demo.keyholder'), null);
+});
