@@ -10,6 +10,8 @@ import { DeviceSettingsPage } from './pages/DeviceSettings.tsx';
 import { HomePage } from './pages/Home.tsx';
 import { ShareDevicePage } from './pages/ShareDevice.tsx';
 import { MePage } from './pages/Me.tsx';
+import { PortalPage } from './pages/Portal.tsx';
+import { SitePage } from './pages/Site.tsx';
 import { MessagePage, MessagesPage } from './pages/Messages.tsx';
 import { MyQrPage } from './pages/MyQr.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
@@ -47,6 +49,8 @@ export function App() {
           <Route path="devices/:id/authorization" element={<AuthorizationServicePage />} />
           <Route path="messages" element={<MessagesPage />} />
           <Route path="messages/:id" element={<MessagePage />} />
+          <Route path="portal" element={<PortalPage />} />
+          <Route path="portal/sites/:siteId" element={<SitePage />} />
           <Route path="me" element={<MePage />} />
           <Route path="me/verify" element={<VerifyPage />} />
           <Route path="me/qr" element={<MyQrPage />} />

@@ -1,0 +1,280 @@
+// Installer portal: my organization, its members, its sites. Comfortable on a desktop, usable on a phone.
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
+import { api, call, type Res } from '../api/client.ts';
+import { Async, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
+import { useAction, useLoad } from '../lib/hooks.ts';
+import { dateTime } from '../lib/format.ts';
+
+type Org = Res<'/api/orgs', 'get'>[number];
+
+export const SITE_STATUS: Record<string, { text: string; tone: string }> = {
+  not_invited: { text: 'Not Invited', tone: 'warn' },
+  invited: { text: 'Invited', tone: 'info' },
+  handed_over: { text: 'Handed over', tone: 'ok' },
+  declined: { text: 'Declined', tone: 'bad' },
+  expired: { text: 'Invitation expired', tone: 'bad' },
+  cancelled: { text: 'Invitation cancelled', tone: '' },
+};
+
+export function PortalPage() {
+  const orgs = useLoad(() => call(api.GET('/api/orgs')), []);
+  const [chosen, setChosen] = useState<string | null>(null);
+  return (
+    <Page title="Installer portal" wide>
+      <JoinInvitations onJoined={orgs.reload} />
+      <Async state={orgs} what="Loading your organizations" isEmpty={() => false}>
+        {(list) => {
+          if (list.length === 0) return <CreateOrg onCreated={orgs.reload} />;
+          const org = list.find((o) => o.id === chosen) ?? list[0]!;
+          return (
+            <>
+              {list.length > 1 ? (
+                <Field label="Organization">
+                  {(p) => (
+                    <select {...p} value={org.id} onChange={(e) => setChosen(e.target.value)}>
+                      {list.map((o) => (
+                        <option key={o.id} value={o.id}>
+                          {o.name}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+              ) : null}
+              <OrgView org={org} />
+            </>
+          );
+        }}
+      </Async>
+    </Page>
+  );
+}
+
+function CreateOrg({ onCreated }: { onCreated(): void }) {
+  const [name, setName] = useState('');
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const action = useAction();
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!name.trim()) return setInvalid('Give your company a name.');
+    setInvalid(null);
+    if (await action.run(() => call(api.POST('/api/orgs', { body: { name: name.trim() } })))) onCreated();
+  }
+  return (
+    <form className="card" onSubmit={submit} noValidate>
+      <h2>Create your organization</h2>
+      <p className="muted">Installers work as an organization: its members manage sites, hand them over to their owners and ask owners for permissions.</p>
+      <Field label="Organization name" error={invalid ?? action.error}>
+        {(p) => <input {...p} name="orgName" value={name} onChange={(e) => setName(e.target.value)} />}
+      </Field>
+      <button type="submit" className="primary" disabled={action.busy}>
+        Create organization
+      </button>
+    </form>
+  );
+}
+
+function JoinInvitations({ onJoined }: { onJoined(): void }) {
+  const invitations = useLoad(() => call(api.GET('/api/me/org-invitations')), []);
+  const action = useAction();
+  if (!invitations.data || invitations.data.length === 0) return null;
+  return (
+    <section className="card" aria-label="Invitations to join">
+      <h2>Invitations to join</h2>
+      <ErrorBox message={action.error} />
+      <ul className="list">
+        {invitations.data.map((i) => (
+          <li key={i.id} className="spread">
+            <span>
+              <strong>{i.orgName ?? 'An organization'}</strong> invites you as {i.role}
+            </span>
+            <span className="row">
+              {(['decline', 'accept'] as const).map((answer) => (
+                <button
+                  key={answer}
+                  type="button"
+                  className={answer === 'accept' ? 'primary small-btn' : 'secondary small-btn'}
+                  disabled={action.busy}
+                  onClick={async () => {
+                    const path = { invitationId: i.id };
+                    const done = await action.run(() =>
+                      call(answer === 'accept' ? api.POST('/api/org-invitations/{invitationId}/accept', { params: { path } }) : api.POST('/api/org-invitations/{invitationId}/decline', { params: { path } })),
+                    );
+                    if (done) {
+                      invitations.reload();
+                      onJoined();
+                    }
+                  }}
+                >
+                  {answer === 'accept' ? 'Join' : 'Decline'}
+                </button>
+              ))}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function OrgView({ org }: { org: Org }) {
+  const sites = useLoad(() => call(api.GET('/api/orgs/{orgId}/sites', { params: { path: { orgId: org.id } } })), [org.id]);
+  return (
+    <div className="portal-grid">
+      <div>
+        <div className="spread">
+          <h2>Sites</h2>
+        </div>
+        <Async state={sites} what="Loading the sites" empty="No sites yet. Create one for each customer location you install.">
+          {(list) => (
+            <div className="table-wrap">
+              <table aria-label="Sites">
+                <thead>
+                  <tr>
+                    <th>Site</th>
+                    <th>Status</th>
+                    <th>Devices</th>
+                    <th>No permission</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((s) => {
+                    const status = SITE_STATUS[s.status] ?? { text: s.status, tone: '' };
+                    const blocked = s.devices.filter((d) => d.noPermission).length;
+                    return (
+                      <tr key={s.id}>
+                        <td>
+                          <Link to={`/portal/sites/${s.id}`} className="strong">
+                            {s.name}
+                          </Link>
+                          {s.address ? <div className="muted small">{s.address}</div> : null}
+                        </td>
+                        <td>
+                          <span className={`tag ${status.tone}`}>{status.text}</span>
+                        </td>
+                        <td>{s.devices.length}</td>
+                        <td>{blocked > 0 ? <span className="tag bad">{blocked}</span> : <span className="muted">—</span>}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Async>
+        <CreateSite orgId={org.id} onCreated={sites.reload} />
+      </div>
+      <OrgMembers org={org} />
+    </div>
+  );
+}
+
+function CreateSite({ orgId, onCreated }: { orgId: string; onCreated(): void }) {
+  const [form, setForm] = useState({ name: '', address: '', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const [created, setCreated] = useState<string | null>(null);
+  const action = useAction();
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const problems: Record<string, string> = {};
+    if (!form.name.trim()) problems.name = 'Give the site a name.';
+    if (!form.timeZone.trim()) problems.timeZone = 'Give the time zone, e.g. Europe/Dublin.';
+    setInvalid(problems);
+    if (Object.keys(problems).length) return;
+    const site = await action.run(() => call(api.POST('/api/orgs/{orgId}/sites', { params: { path: { orgId } }, body: { name: form.name.trim(), address: form.address.trim(), timeZone: form.timeZone.trim() } })));
+    if (site) {
+      setCreated(site.name);
+      setForm({ ...form, name: '', address: '' });
+      onCreated();
+    }
+  }
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-label="New site">
+      <h3>New site</h3>
+      {created ? <Notice tone="success">Site {created} created.</Notice> : null}
+      <div className="grid2">
+        <Field label="Site name" error={invalid.name ?? (action.field === 'name' ? action.error : null)}>
+          {(p) => <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
+        </Field>
+        <Field label="Time zone" error={invalid.timeZone ?? (action.field === 'timeZone' ? action.error : null)}>
+          {(p) => <input {...p} value={form.timeZone} onChange={(e) => setForm({ ...form, timeZone: e.target.value })} />}
+        </Field>
+      </div>
+      <Field label="Address (optional)">{(p) => <input {...p} value={form.address} onChange={(e) => setForm({ ...form, address: e.target.value })} />}</Field>
+      {action.field !== 'name' && action.field !== 'timeZone' ? <ErrorBox message={action.error} /> : null}
+      <button type="submit" className="primary" disabled={action.busy}>
+        Create site
+      </button>
+    </form>
+  );
+}
+
+function OrgMembers({ org }: { org: Org }) {
+  const detail = useLoad(() => call(api.GET('/api/orgs/{orgId}', { params: { path: { orgId: org.id } } })), [org.id]);
+  const invitations = useLoad(() => (org.myRole === 'admin' ? call(api.GET('/api/orgs/{orgId}/invitations', { params: { path: { orgId: org.id } } })) : Promise.resolve([])), [org.id]);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<'technician' | 'admin'>('technician');
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const action = useAction();
+  async function invite(e: FormEvent) {
+    e.preventDefault();
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) return setInvalid('Enter a valid email address.');
+    setInvalid(null);
+    if (await action.run(() => call(api.POST('/api/orgs/{orgId}/invitations', { params: { path: { orgId: org.id } }, body: { email: email.trim(), role } })))) {
+      setEmail('');
+      invitations.reload();
+    }
+  }
+  return (
+    <aside className="card" aria-label="Organization">
+      <h2>{org.name}</h2>
+      <p className="muted small">You are {org.myRole === 'admin' ? 'an admin' : 'a technician'}.</p>
+      <h3>Members</h3>
+      <Async state={detail} what="Loading the members">
+        {(d) => (
+          <ul className="plain" aria-label="Members">
+            {d.members.map((m) => (
+              <li key={m.accountId}>
+                {m.displayName} <span className="tag">{m.role}</span>
+                {m.email ? <div className="muted small">{m.email}</div> : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Async>
+      {org.myRole === 'admin' ? (
+        <>
+          {invitations.data && invitations.data.length > 0 ? (
+            <>
+              <h3>Invited</h3>
+              <ul className="plain">
+                {invitations.data.map((i) => (
+                  <li key={i.id}>
+                    {i.email} <span className="tag">{i.role}</span> <span className="muted small">until {dateTime(i.expiresAt)}</span>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          <form onSubmit={invite} noValidate aria-label="Invite a member">
+            <Field label="Invite by email" error={invalid ?? action.error}>
+              {(p) => <input {...p} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
+            </Field>
+            <Field label="Role">
+              {(p) => (
+                <select {...p} value={role} onChange={(e) => setRole(e.target.value as 'technician' | 'admin')}>
+                  <option value="technician">Technician</option>
+                  <option value="admin">Admin</option>
+                </select>
+              )}
+            </Field>
+            <button type="submit" className="secondary" disabled={action.busy}>
+              Send invitation
+            </button>
+          </form>
+        </>
+      ) : null}
+    </aside>
+  );
+}

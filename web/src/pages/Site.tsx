@@ -1,0 +1,367 @@
+// One site in the installer portal: its devices (status, what the organization may do now), the handover
+// banner ("Not Invited / Invite Now"), the invite dialog, and "Available permission" (apply to the owner).
+import { useState, type FormEvent } from 'react';
+import { useParams } from 'react-router';
+import { api, call, type Res } from '../api/client.ts';
+import { InstallerPermissionPicker, VALIDITY_CHOICES, choicesBody, choicesFrom, choicesProblem, type PermissionChoices } from '../components/InstallerPermissions.tsx';
+import { Async, Chips, Confirm, Dialog, ErrorBox, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
+import { useAction, useLoad } from '../lib/hooks.ts';
+import { EMAIL_RE, PHONE_RE, dateTime, fromLocalInput } from '../lib/format.ts';
+import { PERMISSIONS, label } from '../lib/permissions.ts';
+import { SITE_STATUS } from './Portal.tsx';
+
+type Site = Res<'/api/sites/{siteId}', 'get'>;
+
+export const NO_PERMISSION = 'The installer has no permission to operate or configure the device. Contact the owner.';
+
+export function SitePage() {
+  const { siteId = '' } = useParams();
+  const site = useLoad(() => call(api.GET('/api/sites/{siteId}', { params: { path: { siteId } } })), [siteId]);
+  return (
+    <Page title={site.data?.name ?? 'Site'} back="/portal" wide>
+      <Async state={site} what="Loading the site">
+        {(s) => <SiteView site={s} reload={site.reload} />}
+      </Async>
+    </Page>
+  );
+}
+
+function SiteView({ site, reload }: { site: Site; reload(): void }) {
+  const [inviting, setInviting] = useState(false);
+  const [applying, setApplying] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const handedOver = site.status === 'handed_over';
+  const canInvite = ['not_invited', 'declined', 'expired', 'cancelled'].includes(site.status);
+  const status = SITE_STATUS[site.status] ?? { text: site.status, tone: '' };
+  return (
+    <>
+      {site.address ? <p className="muted">{site.address} · {site.timeZone}</p> : <p className="muted">{site.timeZone}</p>}
+      {notice ? <Notice tone="success">{notice}</Notice> : null}
+      <div className={`banner ${handedOver ? 'ok' : site.status === 'invited' ? 'info' : ''}`} role="region" aria-label="Handover">
+        <span>{status.text}</span>
+        {canInvite ? (
+          <button type="button" className="primary small-btn" disabled={site.devices.length === 0} onClick={() => setInviting(true)}>
+            Invite Now
+          </button>
+        ) : null}
+        {site.status === 'invited' ? <PendingInvitation siteId={site.id} onChange={reload} /> : null}
+      </div>
+
+      <h2>Devices</h2>
+      {site.devices.length === 0 ? (
+        <div className="state empty">No devices on this site yet. Add them with their serial number and verification code.</div>
+      ) : (
+        <div className="table-wrap">
+          <table aria-label="Site devices">
+            <thead>
+              <tr>
+                <th>Device</th>
+                <th>Status</th>
+                <th>Permissions in force</th>
+              </tr>
+            </thead>
+            <tbody>
+              {site.devices.map((d) => (
+                <tr key={d.id} aria-label={d.name}>
+                  <td>
+                    <div className="strong">{d.name}</div>
+                    <div className="muted small">
+                      {d.model} · {d.serial}
+                    </div>
+                    <StatusDot online={d.online} />
+                  </td>
+                  <td>{d.status === 'handed_over' ? <span className="tag ok">Owner's device</span> : <span className="tag">Held by us</span>}</td>
+                  <td>
+                    {d.noPermission ? (
+                      <p className="no-permission" role="note">
+                        {d.notice ?? NO_PERMISSION}
+                      </p>
+                    ) : d.status === 'held' ? (
+                      <span className="muted small">Full access until handover</span>
+                    ) : (
+                      <Chips items={d.permissions.map((p) => (p.validUntil ? `${p.label} until ${dateTime(p.validUntil)}` : p.label))} />
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div className="actions">
+        {handedOver ? (
+          <button type="button" className="primary" onClick={() => setApplying(true)}>
+            Available permission
+          </button>
+        ) : null}
+      </div>
+      {!handedOver ? <AddSiteDevice siteId={site.id} onAdded={reload} /> : null}
+      {handedOver ? <SiteApplications siteId={site.id} /> : null}
+      {inviting ? (
+        <InviteDialog
+          site={site}
+          onClose={(sent) => {
+            setInviting(false);
+            if (sent) {
+              setNotice(sent);
+              reload();
+            }
+          }}
+        />
+      ) : null}
+      {applying ? (
+        <ApplyDialog
+          site={site}
+          onClose={(sent) => {
+            setApplying(false);
+            if (sent) {
+              setNotice(sent);
+              reload();
+            }
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function PendingInvitation({ siteId, onChange }: { siteId: string; onChange(): void }) {
+  const inv = useLoad(() => call(api.GET('/api/sites/{siteId}/handover', { params: { path: { siteId } } })), [siteId]);
+  const [cancelling, setCancelling] = useState(false);
+  const action = useAction();
+  if (!inv.data) return null;
+  return (
+    <span className="row">
+      <span className="small">
+        Waiting for {inv.data.contact}
+        {inv.data.delivered ? '' : ' (not registered yet)'} · until {dateTime(inv.data.expiresAt)}
+      </span>
+      <button type="button" className="secondary small-btn" onClick={() => setCancelling(true)}>
+        Cancel invitation
+      </button>
+      <Confirm
+        open={cancelling}
+        title="Cancel the invitation?"
+        message="The invitee can no longer accept it. The devices stay with your organization."
+        confirmLabel="Cancel invitation"
+        danger
+        busy={action.busy}
+        error={action.error}
+        onCancel={() => setCancelling(false)}
+        onConfirm={async () => {
+          if (await action.run(() => call(api.POST('/api/sites/{siteId}/handover/cancel', { params: { path: { siteId } } })))) {
+            setCancelling(false);
+            onChange();
+          }
+        }}
+      />
+    </span>
+  );
+}
+
+function AddSiteDevice({ siteId, onAdded }: { siteId: string; onAdded(): void }) {
+  const [serial, setSerial] = useState('');
+  const [code, setCode] = useState('');
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const action = useAction();
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const problems: Record<string, string> = {};
+    if (!/^[A-Za-z0-9-]{4,32}$/.test(serial.trim())) problems.serial = 'The serial number has 4 to 32 letters, digits or dashes.';
+    if (!code.trim()) problems.code = 'Enter the verification code from the label.';
+    setInvalid(problems);
+    if (Object.keys(problems).length) return;
+    if (await action.run(() => call(api.POST('/api/sites/{siteId}/devices', { params: { path: { siteId } }, body: { serial: serial.trim(), verificationCode: code.trim() } })))) {
+      setSerial('');
+      setCode('');
+      onAdded();
+    }
+  }
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-label="Add a device to the site">
+      <h3>Add device</h3>
+      <div className="grid2">
+        <Field label="Serial number" error={invalid.serial}>
+          {(p) => <input {...p} value={serial} onChange={(e) => setSerial(e.target.value)} />}
+        </Field>
+        <Field label="Verification code" error={invalid.code}>
+          {(p) => <input {...p} value={code} onChange={(e) => setCode(e.target.value)} />}
+        </Field>
+      </div>
+      <ErrorBox message={action.error} />
+      <button type="submit" className="secondary" disabled={action.busy}>
+        Add device
+      </button>
+    </form>
+  );
+}
+
+function InviteDialog({ site, onClose }: { site: Site; onClose(sent: string | null): void }) {
+  const [by, setBy] = useState<'email' | 'phone'>('email');
+  const [contact, setContact] = useState('');
+  const [choices, setChoices] = useState<PermissionChoices>(() => choicesFrom(['live_view', 'playback', 'configuration']));
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const action = useAction();
+  async function send() {
+    const value = by === 'phone' ? contact.replace(/[\s()-]/g, '') : contact.trim();
+    const problem =
+      by === 'email' ? (EMAIL_RE.test(value) ? null : "Enter the owner's email address.") : PHONE_RE.test(value) ? null : 'Enter the phone number in the international form, e.g. +353861234567.';
+    const p2 = problem ?? choicesProblem(choices);
+    setInvalid(p2);
+    if (p2) return;
+    const permissions = choicesBody(choices);
+    const body = { ...(by === 'email' ? { email: value } : { phone: value }), devices: site.devices.map((d) => ({ deviceId: d.id, permissions })) };
+    const inv = await action.run(() => call(api.POST('/api/sites/{siteId}/handover', { params: { path: { siteId: site.id } }, body })));
+    if (inv) onClose(`Invitation sent to ${inv.contact}.`);
+  }
+  return (
+    <Dialog
+      open
+      title={`Invite the owner of ${site.name}`}
+      onClose={() => onClose(null)}
+      footer={
+        <>
+          <button type="button" className="secondary" onClick={() => onClose(null)}>
+            Cancel
+          </button>
+          <button type="button" className="primary" disabled={action.busy} onClick={send}>
+            {action.busy ? 'Sending…' : 'Send invitation'}
+          </button>
+        </>
+      }
+    >
+      <p className="muted small">The owner gets the {site.devices.length} device(s) of this site. Choose what your organization asks to keep for maintenance.</p>
+      <div className="segmented" role="radiogroup" aria-label="Invite by">
+        {(['email', 'phone'] as const).map((k) => (
+          <label key={k}>
+            <input type="radio" name="invite-by" checked={by === k} onChange={() => setBy(k)} />
+            {k === 'email' ? 'Email' : 'Phone'}
+          </label>
+        ))}
+      </div>
+      <Field label={by === 'email' ? "Owner's email" : "Owner's phone"}>
+        {(p) => <input {...p} type={by === 'email' ? 'email' : 'tel'} value={contact} onChange={(e) => setContact(e.target.value)} />}
+      </Field>
+      <InstallerPermissionPicker value={choices} onChange={setChoices} legend="Permissions to keep" />
+      <ErrorBox message={invalid ?? action.error} />
+    </Dialog>
+  );
+}
+
+function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | null): void }) {
+  const owned = site.devices.filter((d) => d.status === 'handed_over');
+  const [devices, setDevices] = useState<string[]>(owned.filter((d) => d.noPermission).map((d) => d.id));
+  const [permissions, setPermissions] = useState<string[]>(['live_view', 'configuration', 'playback']);
+  const [validity, setValidity] = useState('permanent');
+  const [until, setUntil] = useState('');
+  const [remark, setRemark] = useState('');
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const action = useAction();
+  async function send() {
+    const untilMs = fromLocalInput(until);
+    const problem =
+      devices.length === 0
+        ? 'Choose at least one device.'
+        : permissions.length === 0
+          ? 'Choose at least one permission.'
+          : validity === 'until' && (untilMs === null || untilMs <= Date.now())
+            ? 'Choose a future end time.'
+            : null;
+    setInvalid(problem);
+    if (problem) return;
+    const body = { deviceIds: devices, permissions, validity, ...(validity === 'until' ? { until: untilMs } : {}), ...(remark.trim() ? { remark: remark.trim() } : {}) };
+    const sent = await action.run(() => call(api.POST('/api/sites/{siteId}/applications', { params: { path: { siteId: site.id } }, body })));
+    if (sent) onClose(`Application sent to the owner for ${sent.length} device(s).`);
+  }
+  return (
+    <Dialog
+      open
+      title="Apply for Device Permission"
+      onClose={() => onClose(null)}
+      footer={
+        <>
+          <button type="button" className="secondary" onClick={() => onClose(null)}>
+            Cancel
+          </button>
+          <button type="button" className="primary" disabled={action.busy} onClick={send}>
+            {action.busy ? 'Sending…' : 'Apply'}
+          </button>
+        </>
+      }
+    >
+      <fieldset>
+        <legend>Devices</legend>
+        {owned.map((d) => (
+          <label key={d.id} className="check">
+            <input type="checkbox" checked={devices.includes(d.id)} onChange={(e) => setDevices(e.target.checked ? [...devices, d.id] : devices.filter((x) => x !== d.id))} />
+            <span className="grow">
+              {d.name} {d.noPermission ? <span className="tag bad">no permission</span> : null}
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>Permissions</legend>
+        {['live_view', 'configuration', 'playback', ...Object.keys(PERMISSIONS).filter((p) => !['live_view', 'configuration', 'playback'].includes(p))].map((p) => (
+          <label key={p} className="check">
+            <input type="checkbox" checked={permissions.includes(p)} onChange={(e) => setPermissions(e.target.checked ? [...permissions, p] : permissions.filter((x) => x !== p))} />
+            <span className="grow">{label(p)}</span>
+          </label>
+        ))}
+      </fieldset>
+      <Field label="Validity">
+        {(p) => (
+          <select {...p} value={validity} onChange={(e) => setValidity(e.target.value)}>
+            {VALIDITY_CHOICES.map(([v, t]) => (
+              <option key={v} value={v}>
+                {t}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {validity === 'until' ? <Field label="Ends">{(p) => <input {...p} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />}</Field> : null}
+      <Field label="Remark (optional)">{(p) => <textarea {...p} rows={2} value={remark} onChange={(e) => setRemark(e.target.value)} />}</Field>
+      <ErrorBox message={invalid ?? action.error} />
+    </Dialog>
+  );
+}
+
+const APP_STATUS: Record<string, string> = { pending: 'warn', agreed: 'ok', rejected: 'bad' };
+
+function SiteApplications({ siteId }: { siteId: string }) {
+  const apps = useLoad(() => call(api.GET('/api/sites/{siteId}/applications', { params: { path: { siteId } } })), [siteId]);
+  return (
+    <>
+      <h2>Permission applications</h2>
+      <Async state={apps} what="Loading the applications" empty="No applications yet. Use “Available permission” to ask the owner.">
+        {(list) => (
+          <div className="table-wrap">
+            <table aria-label="Permission applications">
+              <thead>
+                <tr>
+                  <th>Device</th>
+                  <th>Permissions</th>
+                  <th>Validity</th>
+                  <th>Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((a) => (
+                  <tr key={a.id}>
+                    <td>{a.device.name}</td>
+                    <td>{a.permissions.map((p) => p.label).join(', ')}</td>
+                    <td>{a.validityDescription}</td>
+                    <td>
+                      <span className={`tag ${APP_STATUS[a.status] ?? ''}`}>{a.status}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Async>
+    </>
+  );
+}
