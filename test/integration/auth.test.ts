@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachDatabase } from '../helpers/harness.ts';
+import type { LightMyRequestResponse } from 'fastify';
+import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 
 describeEachDatabase('accounts and sessions', (h) => {
@@ -23,5 +24,180 @@ describeEachDatabase('accounts and sessions', (h) => {
     const res = await h().request({ method: 'POST', url: '/api/auth/register', body: { email: 'x@example.com', password: 'long enough pw', displayName: 'X', admin: true } });
     const problem = assertProblem(res, 400);
     assert.equal(problem.field, 'admin');
+  });
+});
+
+const PASSWORD = 'correct horse battery';
+
+/** Logs in as a browser would, from a given address; returns the cookie header to send back and the CSRF token. */
+async function browserLogin(h: Harness, login: string, password = PASSWORD, remoteAddress = '127.0.0.1') {
+  const res = await h.runtime.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login, password }, remoteAddress });
+  return { res, ...cookiesOf(res) };
+}
+
+function cookiesOf(res: LightMyRequestResponse) {
+  const jar: Record<string, { value: string; httpOnly: boolean; sameSite?: string; expires?: Date }> = {};
+  for (const c of res.cookies as Array<{ name: string; value: string; httpOnly?: boolean; sameSite?: string; expires?: Date }>) {
+    jar[c.name] = { value: c.value, httpOnly: !!c.httpOnly, sameSite: c.sameSite, expires: c.expires };
+  }
+  const session = jar.kh_session?.value;
+  return { jar, cookie: session ? `kh_session=${session}` : '' };
+}
+
+function apiLogin(h: Harness, login: string, password: string, remoteAddress = '127.0.0.1') {
+  return h.runtime.app.inject({ method: 'POST', url: '/api/auth/tokens', payload: { login, password }, remoteAddress });
+}
+
+describeEachDatabase('sessions, cookies and login throttling', (h) => {
+  test('I see my sessions and can end one: its token stops working at once', async () => {
+    const p = await signUp(h(), 'Multi');
+    const second = (await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } })).json().token as string;
+    const list = await h().request({ method: 'GET', url: '/api/me/sessions', token: p.token });
+    assert.equal(list.statusCode, 200);
+    const sessions = list.json() as Array<{ id: string; current: boolean; kind: string }>;
+    assert.equal(sessions.length, 2);
+    assert.equal(sessions.filter((s) => s.current).length, 1);
+    assert.ok(sessions.every((s) => s.kind === 'bearer'));
+    assert.ok(!JSON.stringify(sessions).includes(p.token), 'tokens are never listed');
+
+    const other = sessions.find((s) => !s.current)!;
+    const end = await h().request({ method: 'DELETE', url: `/api/me/sessions/${other.id}`, token: p.token });
+    assert.equal(end.statusCode, 200);
+    assertProblem(await h().request({ method: 'GET', url: '/api/me', token: second }), 401);
+    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode, 200);
+    assertProblem(await h().request({ method: 'DELETE', url: `/api/me/sessions/${other.id}`, token: p.token }), 404);
+  });
+
+  test("another person's session cannot be ended or seen", async () => {
+    const a = await signUp(h(), 'Anna');
+    const b = await signUp(h(), 'Ben');
+    const bSession = (await h().request({ method: 'GET', url: '/api/me/sessions', token: b.token })).json()[0].id as string;
+    const listA = (await h().request({ method: 'GET', url: '/api/me/sessions', token: a.token })).json() as Array<{ id: string }>;
+    assert.ok(!listA.some((s) => s.id === bSession));
+    assertProblem(await h().request({ method: 'DELETE', url: `/api/me/sessions/${bSession}`, token: a.token }), 404);
+    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: b.token })).statusCode, 200);
+    assertProblem(await h().request({ method: 'DELETE', url: '/api/me/sessions/bad%20id', token: a.token }), 400);
+    assertProblem(await h().request({ method: 'DELETE', url: `/api/me/sessions/${'x'.repeat(65)}`, token: a.token }), 400);
+    assertProblem(await h().request({ method: 'GET', url: '/api/me/sessions' }), 401);
+  });
+
+  test('logging out with a token ends that token only', async () => {
+    const p = await signUp(h(), 'Leaver');
+    const other = (await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } })).json().token as string;
+    const out = await h().request({ method: 'POST', url: '/api/auth/logout', token: p.token });
+    assert.equal(out.statusCode, 200);
+    assertProblem(await h().request({ method: 'GET', url: '/api/me', token: p.token }), 401);
+    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: other })).statusCode, 200);
+  });
+
+  test('browser login sets an HttpOnly SameSite cookie; unsafe requests need the CSRF header; logout clears the cookie', async () => {
+    const p = await signUp(h(), 'Browser');
+    const { res, jar, cookie } = await browserLogin(h(), p.email);
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(jar.kh_session?.httpOnly, true);
+    assert.equal(jar.kh_session?.sameSite, 'Lax');
+    const csrf = res.json().csrfToken as string;
+    assert.equal(jar.kh_csrf?.value, csrf);
+    assert.ok(!res.body.includes(jar.kh_session!.value), 'the session token is only in the cookie');
+
+    const me = await h().request({ method: 'GET', url: '/api/me', headers: { cookie } });
+    assert.equal(me.statusCode, 200);
+    assert.equal(me.json().id, p.id);
+
+    const rotateWithout = await h().request({ method: 'POST', url: '/api/me/qr/rotate', headers: { cookie } });
+    assert.equal(assertProblem(rotateWithout, 403).code, 'csrf');
+    const rotateWrong = await h().request({ method: 'POST', url: '/api/me/qr/rotate', headers: { cookie, 'x-csrf-token': `${csrf}x` } });
+    assertProblem(rotateWrong, 403);
+    const qrBefore = (await h().request({ method: 'GET', url: '/api/me/qr', headers: { cookie } })).json().text;
+    assert.equal((await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text, qrBefore);
+    const rotateWith = await h().request({ method: 'POST', url: '/api/me/qr/rotate', headers: { cookie, 'x-csrf-token': csrf } });
+    assert.equal(rotateWith.statusCode, 200);
+    assert.notEqual(rotateWith.json().text, qrBefore);
+
+    const sessions = (await h().request({ method: 'GET', url: '/api/me/sessions', headers: { cookie } })).json() as Array<{ kind: string; current: boolean }>;
+    assert.equal(sessions.find((s) => s.current)?.kind, 'cookie');
+
+    assertProblem(await h().request({ method: 'POST', url: '/api/auth/logout', headers: { cookie } }), 403);
+    const out = await h().request({ method: 'POST', url: '/api/auth/logout', headers: { cookie, 'x-csrf-token': csrf } });
+    assert.equal(out.statusCode, 200);
+    const cleared = cookiesOf(out).jar;
+    assert.equal(cleared.kh_session?.value, '');
+    assert.ok(cleared.kh_session!.expires!.getTime() < Date.now());
+    assertProblem(await h().request({ method: 'GET', url: '/api/me', headers: { cookie } }), 401);
+  });
+
+  test('failed logins are throttled per login; the answer never says whether the account exists', async () => {
+    const p = await signUp(h(), 'Target');
+    const ip = '10.20.0.1';
+    const wrongExisting = await apiLogin(h(), p.email, 'wrong password', ip);
+    const wrongUnknown = await apiLogin(h(), `nobody.${Date.now()}@example.com`, 'wrong password', ip);
+    assert.equal(wrongExisting.statusCode, 401);
+    assert.equal(wrongUnknown.statusCode, 401);
+    assert.equal(wrongExisting.json().detail, wrongUnknown.json().detail);
+    assert.equal(wrongExisting.json().code, wrongUnknown.json().code);
+
+    for (let i = 0; i < 4; i++) await apiLogin(h(), p.email, 'wrong password', `10.20.0.${i + 2}`);
+    // Blocked now, even with the right password and from a fresh address.
+    const blocked = await apiLogin(h(), p.email, PASSWORD, '10.20.1.1');
+    assertProblem(blocked, 429);
+    assert.ok(Number(blocked.headers['retry-after']) > 0);
+    const unknownLogin = `ghost.${Date.now()}@example.com`;
+    for (let i = 0; i < 5; i++) await apiLogin(h(), unknownLogin, 'wrong password', `10.21.0.${i + 1}`);
+    const ghost = await apiLogin(h(), unknownLogin, 'wrong password', '10.21.1.1');
+    assertProblem(ghost, 429);
+    assert.equal(ghost.json().detail, blocked.json().detail);
+
+    h().clock.advance(15 * 60_000 + 1);
+    const later = await apiLogin(h(), p.email, PASSWORD, '10.20.1.1');
+    assert.equal(later.statusCode, 201, later.body);
+  });
+
+  test('failed logins are throttled per address', async () => {
+    const p = await signUp(h(), 'Bystander');
+    const ip = '10.30.0.1';
+    for (let i = 0; i < 30; i++) await apiLogin(h(), `spray.${i}.${Date.now()}@example.com`, 'wrong password', ip);
+    assertProblem(await apiLogin(h(), p.email, PASSWORD, ip), 429);
+    assert.equal((await apiLogin(h(), p.email, PASSWORD, '10.30.0.2')).statusCode, 201);
+    const { res } = await browserLogin(h(), p.email, PASSWORD, ip);
+    assertProblem(res, 429);
+  });
+
+  test('bad login and registration input is refused and creates nothing', async () => {
+    const bodies: unknown[] = [
+      {},
+      { login: 'x@example.com' },
+      { login: 'x@example.com', password: { guess: 'x' } },
+      { login: '', password: 'long enough pw' },
+      { login: 'x'.repeat(255), password: 'long enough pw' },
+      { login: 'x@example.com', password: 'long enough pw', remember: true },
+    ];
+    for (const body of bodies) {
+      assertProblem(await h().request({ method: 'POST', url: '/api/auth/tokens', body }), 400);
+      assertProblem(await h().request({ method: 'POST', url: '/api/auth/login', body }), 400);
+    }
+    const email = `new.${Date.now()}@example.com`;
+    const regs: Array<[unknown, string]> = [
+      [{ email: 'no-at-sign', password: PASSWORD, displayName: 'N' }, 'email'],
+      [{ phone: '12345', password: PASSWORD, displayName: 'N' }, 'phone'],
+      [{ password: PASSWORD, displayName: 'N' }, 'email'],
+      [{ email, password: 'short', displayName: 'N' }, 'password'],
+      [{ email, password: PASSWORD, displayName: '   ' }, 'displayName'],
+      [{ email, password: PASSWORD, displayName: 'N'.repeat(101) }, 'displayName'],
+      [{ email, password: PASSWORD, displayName: 'N', timeZone: 'Mars/Olympus' }, 'timeZone'],
+      [{ email, password: { a: 1 }, displayName: 'N' }, 'password'],
+    ];
+    for (const [body, field] of regs) {
+      const problem = assertProblem(await h().request({ method: 'POST', url: '/api/auth/register', body }), 400);
+      assert.equal(problem.field, field, JSON.stringify(body));
+    }
+    assertProblem(await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: email, password: PASSWORD } }), 401);
+    const res = await h().request({ method: 'POST', url: '/api/auth/register', body: { email, password: PASSWORD, displayName: 'N' } });
+    assert.equal(res.statusCode, 201);
+    assertProblem(await h().request({ method: 'POST', url: '/api/auth/register', body: { email: email.toUpperCase(), password: PASSWORD, displayName: 'N' } }), 409);
+  });
+
+  test('a bearer token that is unknown or malformed is refused', async () => {
+    assertProblem(await h().request({ method: 'GET', url: '/api/me', token: 'A'.repeat(43) }), 401);
+    assertProblem(await h().request({ method: 'GET', url: '/api/me', token: 'short' }), 401);
   });
 });
