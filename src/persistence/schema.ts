@@ -216,6 +216,8 @@ export interface SitesTable {
   name: string;
   address: string;
   time_zone: string;
+  /** The latest handover invitation: it gives the site its status. */
+  current_invitation_id: string | null;
   created_at: number;
   updated_at: number;
 }

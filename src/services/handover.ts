@@ -178,6 +178,7 @@ export async function inviteOwner(ctx: ServiceContext, accountId: string, siteId
       responded_at: null,
     };
     await handovers.insertHandover(tx.db, row);
+    await sites.updateSite(tx.db, siteId, { current_invitation_id: row.id });
     await appendAudit(tx.db, {
       at: tx.now,
       actorAccountId: accountId,

@@ -123,7 +123,7 @@ export async function createSite(ctx: ServiceContext, accountId: string, orgId: 
   const timeZone = checkTimeZone(input.timeZone);
   const id = await transact(ctx, async (tx) => {
     await requireMember(tx.db, orgId, accountId);
-    const row: sites.SiteRow = { id: newId('site'), org_id: orgId, name, address, time_zone: timeZone, created_at: tx.now, updated_at: tx.now };
+    const row: sites.SiteRow = { id: newId('site'), org_id: orgId, name, address, time_zone: timeZone, current_invitation_id: null, created_at: tx.now, updated_at: tx.now };
     await sites.insertSite(tx.db, row);
     await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: orgId, action: 'site.created', objectType: 'site', objectId: row.id, after: { name, address, timeZone } });
     return row.id;

@@ -56,11 +56,15 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
   app.post(
     '/api/handover-invitations/:invitationId/accept',
     {
+      // A bare POST (no body) agrees to everything asked, as the app's "Accept" button does.
+      preValidation: async (request) => {
+        if (request.body === undefined || request.body === null) (request as { body: unknown }).body = {};
+      },
       schema: {
         tags,
         summary: 'Accept: the devices become mine and the installer keeps exactly what I agree to',
         params: InvitationParams,
-        body: Type.Optional(AcceptBody),
+        body: AcceptBody,
         response: { 200: Invitation, ...problemResponses },
       },
     },

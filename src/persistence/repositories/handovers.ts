@@ -11,11 +11,16 @@ export function findHandover(db: Executor, id: string) {
   return db.selectFrom('handover_invitations').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** The latest invitation of each site: it gives the site its status. */
+/** The current (latest) invitation of each site: it gives the site its status. */
 export async function latestForSites(db: Executor, siteIds: string[]): Promise<Map<string, HandoverRow>> {
   const out = new Map<string, HandoverRow>();
   if (siteIds.length === 0) return out;
-  const rows = await db.selectFrom('handover_invitations').selectAll().where('site_id', 'in', siteIds).orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('handover_invitations')
+    .innerJoin('sites', 'sites.current_invitation_id', 'handover_invitations.id')
+    .selectAll('handover_invitations')
+    .where('sites.id', 'in', siteIds)
+    .execute();
   for (const r of rows) out.set(r.site_id, r);
   return out;
 }

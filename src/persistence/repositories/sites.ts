@@ -15,7 +15,7 @@ export function listSites(db: Executor, orgId: string) {
   return db.selectFrom('sites').selectAll().where('org_id', '=', orgId).orderBy('name').orderBy('id').execute();
 }
 
-export async function updateSite(db: Executor, id: string, patch: Partial<Pick<SiteRow, 'name' | 'address' | 'time_zone' | 'updated_at'>>): Promise<void> {
+export async function updateSite(db: Executor, id: string, patch: Partial<Pick<SiteRow, 'name' | 'address' | 'time_zone' | 'updated_at' | 'current_invitation_id'>>): Promise<void> {
   await db.updateTable('sites').set(patch).where('id', '=', id).execute();
 }
 
