@@ -21,11 +21,11 @@ export async function homeList(ctx: ServiceContext, accountId: string): Promise<
   const [owned, received] = await Promise.all([listOwnedDevices(ctx, accountId), shares.listReceivedShares(ctx.db, accountId)]);
   const items: HomeItem[] = owned.map((d) => ({ ...d, access: 'owner', shareId: null, sharedBy: null, activeNow: true, changesAt: null, permissionsNow: null }));
   if (received.length === 0) return items;
-  const ids = received.map((r) => r.device_id);
+  // Joins by recipient rather than id lists: the cost stays flat however many devices are shared.
   const [devices, channels, owners] = await Promise.all([
-    ctx.db.selectFrom('devices').selectAll().where('id', 'in', ids).execute(),
-    shares.listChannelsOf(ctx.db, ids),
-    shares.listAccountsByIds(ctx.db, received.map((r) => r.owner_account_id)),
+    shares.listReceivedDevices(ctx.db, accountId),
+    shares.listReceivedChannels(ctx.db, accountId),
+    shares.listReceivedOwners(ctx.db, accountId),
   ]);
   const deviceById = new Map(devices.map((d) => [d.id, d]));
   const ownerById = new Map(owners.map((o) => [o.id, o]));

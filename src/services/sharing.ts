@@ -470,14 +470,13 @@ export async function shareChooser(ctx: ServiceContext, accountId: string, expla
     .orderBy('id')
     .execute();
   const ok = owned.filter((d) => d.supports_sharing === 1);
-  const [channels, counts] = await Promise.all([
-    channelsByDevice(ctx.db, ok.map((d) => d.id)),
-    shares.listSharesOfDevices(ctx.db, ok.map((d) => d.id)).then((rows) => {
-      const m = new Map<string, number>();
-      for (const r of rows) m.set(r.device_id, (m.get(r.device_id) ?? 0) + 1);
-      return m;
-    }),
-  ]);
+  const [channelRows, counts] = await Promise.all([shares.listOwnedChannels(ctx.db, accountId), shares.countSharesOfOwnedDevices(ctx.db, accountId)]);
+  const channels = new Map<string, Array<{ number: number; name: string }>>();
+  for (const c of channelRows) {
+    let list = channels.get(c.device_id);
+    if (!list) channels.set(c.device_id, (list = []));
+    list.push({ number: c.number, name: c.name });
+  }
   const devices = ok.map((d) => ({ id: d.id, name: d.name, model: d.model, kind: d.kind, channels: channels.get(d.id) ?? [], sharedWith: counts.get(d.id) ?? 0 }));
   if (!explain) return { devices };
   const excluded: ChooserExcluded[] = owned

@@ -23,7 +23,7 @@ describeEachDatabase('access check', (h) => {
     const mine = await check(bob.token, { deviceId: nvr, channel: 1, permission: 'live_view' });
     assert.equal(mine.statusCode, 200, mine.body);
     assert.deepEqual(
-      { ...mine.json(), at: undefined },
+      { ...(mine.json() as object), at: undefined },
       { deviceId: nvr, channel: 1, permission: 'live_view', subject: { accountId: bob.id }, at: undefined, allowed: true, source: 'share', sourceId: shareId, until },
     );
     const byOwner = await check(owner.token, { deviceId: nvr, channel: 2, permission: 'live_view', subject: { accountId: bob.id } });

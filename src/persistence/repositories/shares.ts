@@ -5,6 +5,18 @@ import type { SharesTable } from '../schema.ts';
 
 export type ShareRow = SharesTable;
 
+// Keeps IN lists far below both engines' bound-parameter limits (SQLite 32766, PostgreSQL 65535).
+const IN_CHUNK = 10_000;
+
+async function inChunks<T>(ids: readonly string[], run: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  if (unique.length <= IN_CHUNK) return run(unique);
+  const out: T[] = [];
+  for (let i = 0; i < unique.length; i += IN_CHUNK) out.push(...(await run(unique.slice(i, i + IN_CHUNK))));
+  return out;
+}
+
 export async function insertShares(db: Executor, rows: readonly ShareRow[]): Promise<void> {
   // 14 columns: 1,000 rows stay far below both engines' parameter limits.
   for (let i = 0; i < rows.length; i += 1000) await db.insertInto('shares').values(rows.slice(i, i + 1000)).execute();
@@ -19,8 +31,7 @@ export function listSharesOfDevice(db: Executor, deviceId: string) {
 }
 
 export function listSharesOfDevices(db: Executor, deviceIds: readonly string[]) {
-  if (deviceIds.length === 0) return Promise.resolve([] as ShareRow[]);
-  return db.selectFrom('shares').selectAll().where('device_id', 'in', deviceIds).execute();
+  return inChunks(deviceIds, (part) => db.selectFrom('shares').selectAll().where('device_id', 'in', part).execute());
 }
 
 export function listReceivedShares(db: Executor, recipientId: string) {
@@ -58,20 +69,69 @@ export async function lockDevices(db: Executor, deviceIds: readonly string[]): P
 
 /** Devices by id with what sharing needs (no verification code hash). */
 export function findDevicesForSharing(db: Executor, ids: readonly string[]) {
-  if (ids.length === 0) return Promise.resolve([]);
-  return db
-    .selectFrom('devices')
-    .select(['id', 'name', 'model', 'kind', 'serial', 'channel_count', 'supports_sharing', 'owner_account_id', 'online'])
-    .where('id', 'in', ids)
-    .execute();
+  return inChunks(ids, (part) =>
+    db
+      .selectFrom('devices')
+      .select(['id', 'name', 'model', 'kind', 'serial', 'channel_count', 'supports_sharing', 'owner_account_id', 'online'])
+      .where('id', 'in', part)
+      .execute(),
+  );
 }
 
 export function listChannelsOf(db: Executor, deviceIds: readonly string[]) {
-  if (deviceIds.length === 0) return Promise.resolve([]);
-  return db.selectFrom('device_channels').selectAll().where('device_id', 'in', deviceIds).orderBy('device_id').orderBy('number').execute();
+  return inChunks(deviceIds, (part) => db.selectFrom('device_channels').selectAll().where('device_id', 'in', part).orderBy('device_id').orderBy('number').execute());
 }
 
 export function listAccountsByIds(db: Executor, ids: readonly string[]) {
-  if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('accounts').select(['id', 'display_name', 'email', 'phone']).where('id', 'in', [...new Set(ids)]).execute();
+  return inChunks(ids, (part) => db.selectFrom('accounts').select(['id', 'display_name', 'email', 'phone']).where('id', 'in', part).execute());
+}
+
+/** Full rows of the devices shared with an account (one join, however many). */
+export function listReceivedDevices(db: Executor, recipientId: string) {
+  return db.selectFrom('shares').innerJoin('devices', 'devices.id', 'shares.device_id').selectAll('devices').where('shares.recipient_account_id', '=', recipientId).execute();
+}
+
+export function listReceivedChannels(db: Executor, recipientId: string) {
+  return db
+    .selectFrom('shares')
+    .innerJoin('device_channels', 'device_channels.device_id', 'shares.device_id')
+    .selectAll('device_channels')
+    .where('shares.recipient_account_id', '=', recipientId)
+    .orderBy('device_channels.device_id')
+    .orderBy('device_channels.number')
+    .execute();
+}
+
+export function listReceivedOwners(db: Executor, recipientId: string) {
+  return db
+    .selectFrom('shares')
+    .innerJoin('accounts', 'accounts.id', 'shares.owner_account_id')
+    .select(['accounts.id', 'accounts.display_name'])
+    .distinct()
+    .where('shares.recipient_account_id', '=', recipientId)
+    .execute();
+}
+
+/** Channels of every device an account owns. */
+export function listOwnedChannels(db: Executor, ownerId: string) {
+  return db
+    .selectFrom('devices')
+    .innerJoin('device_channels', 'device_channels.device_id', 'devices.id')
+    .selectAll('device_channels')
+    .where('devices.owner_account_id', '=', ownerId)
+    .orderBy('device_channels.device_id')
+    .orderBy('device_channels.number')
+    .execute();
+}
+
+/** How many shares each owned device has. */
+export async function countSharesOfOwnedDevices(db: Executor, ownerId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('shares')
+    .innerJoin('devices', 'devices.id', 'shares.device_id')
+    .select((eb) => ['shares.device_id', eb.fn.countAll<number>().as('n')])
+    .where('devices.owner_account_id', '=', ownerId)
+    .groupBy('shares.device_id')
+    .execute();
+  return new Map(rows.map((r) => [r.device_id, Number(r.n)]));
 }
