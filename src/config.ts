@@ -13,6 +13,8 @@ export interface Config {
   publicUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   demo: boolean;
+  /** The demo accounts' password; random (and printed) when not given. */
+  demoPassword: string | null;
   /** Recipients a device may be shared with at most (Dahua's figure is 6). */
   maxShareRecipients: number;
   /** scrypt cost parameter N (power of two); memory used is 128·N·r bytes. */
@@ -66,7 +68,6 @@ function url(env: Env, name: string, protocols: string[]): string | null {
 
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
-  const host = env.HOST || '0.0.0.0';
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:']);
   const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
@@ -74,6 +75,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   const scryptCost = integer(env, 'SCRYPT_COST', 2 ** 15, 2 ** 10, 2 ** 20);
   if ((scryptCost & (scryptCost - 1)) !== 0) throw new ConfigError(`SCRYPT_COST must be a power of two, got ${scryptCost}`);
+  const demoPassword = env.KEYHOLDER_DEMO_PASSWORD || null;
+  if (demoPassword !== null && (demoPassword.length < 8 || demoPassword.length > 200)) {
+    throw new ConfigError('KEYHOLDER_DEMO_PASSWORD must have 8 to 200 characters');
+  }
+  const host = env.HOST || '0.0.0.0';
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`HOST must be a host name or IP address, got "${host}"`);
   const mailFrom = env.MAIL_FROM || 'Keyholder <no-reply@keyholder.local>';
   if (!/^[^\n]*@[^\n]*$/.test(mailFrom)) throw new ConfigError('MAIL_FROM must contain an email address');
   return {
@@ -86,6 +93,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: publicUrl.replace(/\/$/, ''),
     logLevel,
     demo: flag(env, 'KEYHOLDER_DEMO', true),
+    demoPassword,
     maxShareRecipients: integer(env, 'MAX_SHARE_RECIPIENTS', 6, 1, 1000),
     scryptCost,
     cookieSecure: flag(env, 'COOKIE_SECURE', true),

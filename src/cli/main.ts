@@ -56,4 +56,39 @@ program
     console.log(result.message);
   });
 
-await program.parseAsync(process.argv);
+const user = program.command('user').description('Accounts.');
+user
+  .command('create')
+  .description('Create an account. Without --password a random one is generated and printed once.')
+  .option('--email <address>', 'email address (give an email, a phone, or both)')
+  .option('--phone <number>', 'phone number in international form, e.g. +353861234567')
+  .requiredOption('--name <name>', 'display name')
+  .option('--password <password>', 'password (at least 8 characters; or set KEYHOLDER_PASSWORD)')
+  .option('--time-zone <zone>', 'IANA time zone, e.g. Europe/Dublin', 'UTC')
+  .option('--operator', 'may import devices and use the admin endpoints')
+  .option('--verified', 'mark the email and phone as verified (no code is sent)')
+  .action(async (opts: { email?: string; phone?: string; name: string; password?: string; timeZone: string; operator?: boolean; verified?: boolean }) => {
+    const { createUser } = await import('./users.ts');
+    const result = await createUser(config(), { ...opts, password: opts.password ?? (process.env.KEYHOLDER_PASSWORD || undefined) });
+    if (!result.ok) fail(result.message);
+    console.log(result.message);
+  });
+
+program
+  .command('mail')
+  .description('List the dev mailbox (mail and SMS kept while no SMTP_URL is set), newest first.')
+  .option('-n, --limit <count>', 'how many messages', '20')
+  .option('--to <address>', 'only messages to this email address or phone number')
+  .action(async (opts: { limit: string; to?: string }) => {
+    if (!/^\d{1,4}$/.test(opts.limit) || Number(opts.limit) < 1) fail(`--limit must be a whole number from 1 to 9999, got "${opts.limit}"`);
+    const { listMail } = await import('./mail.ts');
+    console.log(await listMail(config(), { limit: Number(opts.limit), to: opts.to }));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // One line for the person at the terminal; the stack only when asked for.
+  if (process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace') console.error(err);
+  fail(err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,29 @@
+// A service context for one-shot CLI commands: the database (migrated), no HTTP app, no background workers.
+// Mail queued here waits in the outbox until a running `keyholder serve` delivers it.
+import pino from 'pino';
+import type { Config } from '../config.ts';
+import { systemClock } from '../lib/clock.ts';
+import { openDatabase } from '../persistence/db.ts';
+import { migrateToLatest } from '../persistence/migrate.ts';
+import type { ServiceContext } from '../services/context.ts';
+// Registers the hook that sends verification codes on registration.
+import '../services/verification.ts';
+
+export async function withServiceContext<T>(config: Config, work: (ctx: ServiceContext, describe: string) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(database.db);
+    const ctx: ServiceContext = {
+      config,
+      db: database.db,
+      engine: database.engine,
+      clock: systemClock,
+      log: pino({ level: 'silent' }),
+      kickOutbox: () => {},
+      publishChanges: () => {},
+    };
+    return await work(ctx, database.describe);
+  } finally {
+    await database.close();
+  }
+}
