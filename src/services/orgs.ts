@@ -10,7 +10,7 @@ import { postInbox } from '../persistence/repositories/inbox.ts';
 import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import type { Executor } from '../persistence/db.ts';
-import { orgQrText, parseQrText, renderQrPng, renderQrSvg } from './qr-id.ts';
+import { decodeQrImage, orgQrText, parseQrText, renderQrPng, renderQrSvg } from './qr-id.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 
 const NO_ORG = 'No such organization.';
@@ -110,6 +110,11 @@ export async function resolveOrg(db: Executor, reference: string, field: string)
   const org = await orgs.findOrg(db, pick.id);
   if (!org) throw notFound(NO_ORG, 'org_not_found');
   return org;
+}
+
+/** Picks an organization from an uploaded picture of its QR ID. */
+export async function resolveOrgByImage(db: Executor, image: Buffer, mime: string): Promise<orgs.OrgRow> {
+  return resolveOrg(db, decodeQrImage(image, mime), 'image');
 }
 
 // ---- members ---------------------------------------------------------------------------------------

@@ -25,6 +25,10 @@ describeEachDatabase('installer organizations', (h) => {
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json(), { id: org.id, name: 'Coastal Security' });
     }
+    // A saved picture of the QR ID picks it too.
+    const fromImage = await h().request({ method: 'POST', url: '/api/orgs/resolve-image', token: owner.token, body: png.rawPayload, headers: { 'content-type': 'image/png' } });
+    assert.equal(fromImage.statusCode, 200, fromImage.body);
+    assert.deepEqual(fromImage.json(), { id: org.id, name: 'Coastal Security' });
     assertProblem(await h().request({ method: 'POST', url: '/api/orgs/resolve', token: owner.token, body: { reference: 'keyholder:org:AAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }), 404);
     const bad = assertProblem(await h().request({ method: 'POST', url: '/api/orgs/resolve', token: owner.token, body: { reference: 'hello' } }), 400);
     assert.equal(bad.field, 'reference');

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import * as orgs from '../../services/orgs.ts';
 import type { ServiceContext } from '../../services/context.ts';
+import { invalid } from '../../domain/errors.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
 import { Ok, Strict, problemResponses } from '../schemas/common.ts';
 import {
@@ -46,6 +47,28 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     async (request) => {
       requirePrincipal(request);
       return orgs.orgPublicView(await orgs.resolveOrg(ctx.db, request.body.reference, 'reference'));
+    },
+  );
+
+  // Raw image uploads, scoped to this plugin: a photo of an organization's QR ID is a few MB at most.
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+  app.post(
+    '/api/orgs/resolve-image',
+    {
+      schema: {
+        tags,
+        summary: "Pick an organization from an uploaded picture of its QR ID (raw body, image/png or image/jpeg)",
+        consumes: ['image/png', 'image/jpeg'],
+        response: { 200: OrgPublic, ...problemResponses },
+      },
+    },
+    async (request) => {
+      requirePrincipal(request);
+      const body = request.body as unknown;
+      const mime = String(request.headers['content-type'] ?? '');
+      if (!Buffer.isBuffer(body) || body.length === 0) throw invalid('Send the QR image itself as the body, with content type image/png or image/jpeg.', 'image', 'unsupported_image');
+      return orgs.orgPublicView(await orgs.resolveOrgByImage(ctx.db, body, mime));
     },
   );
 
