@@ -209,3 +209,38 @@ test('closing the runtime stops the deliverer cleanly', async () => {
   assert.equal(await runtime.outbox.runOnce(), 0);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('logs at trace level never contain the password, the session token, the cookie or the verification code', async () => {
+  const { default: pino } = await import('pino');
+  const { REDACT } = await import('../../src/runtime.ts');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-logs-'));
+  const lines: string[] = [];
+  const log = pino({ level: 'trace', redact: { paths: REDACT, censor: '[redacted]' } }, { write: (s: string) => void lines.push(s) });
+  const runtime = await createRuntime(testConfig({ DATA_DIR: dir }), { clock: new ManualClock(), log });
+  try {
+    const password = 'secret horse battery';
+    const app = runtime.app;
+    await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'logged@example.com', password, displayName: 'Logged' } });
+    await runtime.outbox.runOnce();
+    const browser = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: 'logged@example.com', password } });
+    const session = (browser.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'kh_session')!.value;
+    const csrf = browser.json().csrfToken as string;
+    const message = await runtime.ctx.db.selectFrom('outbox').select('body').executeTakeFirstOrThrow();
+    const code = /\d{6}/.exec(message.body)![0];
+    const verify = await app.inject({
+      method: 'POST',
+      url: '/api/me/verify',
+      headers: { cookie: `kh_session=${session}`, 'x-csrf-token': csrf },
+      payload: { channel: 'email', code },
+    });
+    assert.equal(verify.statusCode, 200);
+    const text = lines.join('');
+    assert.ok(lines.length > 0);
+    for (const secret of [password, session, csrf]) assert.ok(!text.includes(secret), 'a secret reached the logs');
+    // Digits inside longer numbers (timestamps) are not the code.
+    assert.ok(!new RegExp(`(?<!\\d)${code}(?!\\d)`).test(text), 'the verification code reached the logs');
+  } finally {
+    await runtime.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
