@@ -10,7 +10,8 @@ const PASSWORD = 'correct horse battery';
 
 /** A tab of the main navigation (Home / Messages / Me / Installer portal). */
 function tab(page: Page, name: string) {
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+  // The Messages tab's name grows with its badge ("Messages 2 unread").
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}(\\s|$)`) });
 }
 
 describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => {
@@ -31,6 +32,8 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
       { serial: `SPARE${stamp}`.toUpperCase(), model: 'Spare Cam', kind: 'camera', verificationCode: 'SPARE001' },
       { serial: `OFFICE${stamp}`.toUpperCase(), model: 'Office Cam', kind: 'camera', verificationCode: 'OFFICE01' },
       { serial: `LOBBY${stamp}`.toUpperCase(), model: 'Lobby Cam', kind: 'camera', verificationCode: 'LOBBY001', capabilities: { supportsSharing: false } },
+      { serial: `WARE${stamp}`.toUpperCase(), model: 'Warehouse NVR', kind: 'recorder', channels: 2, verificationCode: 'WARENVR1' },
+      { serial: `DOCK${stamp}`.toUpperCase(), model: 'Dock Cam', kind: 'camera', verificationCode: 'DOCKCAM1' },
     ]);
     browser = await launchBrowser();
     owner = await openPerson(browser, server.url, 'owner');
@@ -248,5 +251,193 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await deviceRow(r, 'Shared with me', 'Shop NVR').waitFor();
     assert.equal(await deviceRow(r, 'Shared with me', 'Garden Cam').count(), 0);
     assert.deepEqual([...owner.problems, ...recipient.problems], []);
+  });
+
+  test('flow 4: share several devices at once with per-device permissions; only my shareable devices are offered; all or nothing', async () => {
+    const { page } = owner;
+    await tab(page, 'Me').click();
+    await page.getByRole('link', { name: 'Share Devices' }).click();
+    await page.getByRole('heading', { name: 'Share Devices' }).waitFor();
+    const devices = page.getByRole('group', { name: 'Devices' });
+    await devices.getByRole('checkbox', { name: /Garden Cam/ }).waitFor();
+    assert.equal(await devices.getByRole('checkbox', { name: /Lobby Cam/ }).count(), 0, 'a device without sharing support is not offered');
+    await page.getByText('Why are some devices not listed?').click();
+    await page.getByRole('list', { name: 'Not shareable' }).getByText('This device does not support sharing.').waitFor();
+
+    await devices.getByRole('checkbox', { name: /Garden Cam/ }).check();
+    await devices.getByRole('checkbox', { name: /Office Cam/ }).check();
+    await page.getByRole('button', { name: /Permissions of Office Cam/ }).click();
+    await page.getByRole('checkbox', { name: /Playback/ }).check();
+    await page.getByRole('button', { name: /^Done/ }).click();
+
+    // A recipient without an account: refused, and nothing is shared.
+    await page.getByLabel('Recipient email').fill(`nobody.${stamp}@example.com`);
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page.getByText('No Keyholder account uses this email address.').waitFor();
+
+    await page.getByLabel('Recipient email').fill(emails.recipient);
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page.getByRole('heading', { name: 'Confirm sharing' }).waitFor();
+    await page.locator('.summary').filter({ hasText: 'Office Cam' }).getByText('Live View, Playback').waitFor();
+    await page.locator('.summary').filter({ hasText: 'Garden Cam' }).getByText('Live View', { exact: true }).waitFor();
+    await owner.shot('08-share-devices-confirm');
+    await page.getByRole('button', { name: 'OK' }).click();
+    await page.getByRole('heading', { name: 'Shared' }).waitFor();
+
+    const r = recipient.page;
+    await tab(r, 'Home').click();
+    await r.reload();
+    await deviceRow(r, 'Shared with me', 'Office Cam').getByText('Playback').waitFor();
+    assert.deepEqual(await deviceRow(r, 'Shared with me', 'Office Cam').getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View', 'Playback']);
+    assert.deepEqual(await deviceRow(r, 'Shared with me', 'Garden Cam').getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View']);
+
+    // The recipient cannot pass them on: the chooser offers nothing and says why.
+    await tab(r, 'Me').click();
+    await r.getByRole('link', { name: 'Share Devices' }).click();
+    await r.getByText('You have no device you can share.').waitFor();
+    await r.getByText('Why are some devices not listed?').click();
+    await r.getByText('Shared with you by Olivia Owner: only the owner can share it.').first().waitFor();
+    assert.deepEqual([...owner.problems, ...recipient.problems], []);
+  });
+
+  test('flow 5: installer creates an organization and a site, adds devices, invites the owner; the owner accepts; the installer keeps what was agreed', async () => {
+    const i = installer.page;
+    await tab(i, 'Installer portal').click();
+    await i.getByRole('heading', { name: 'Create your organization' }).waitFor();
+    await i.getByLabel('Organization name').fill('Ace Security');
+    await i.getByRole('button', { name: 'Create organization' }).click();
+    await i.getByRole('complementary', { name: 'Organization' }).getByText('Ian Installer').waitFor();
+    await i.getByText('No sites yet.').waitFor();
+    await i.getByLabel('Site name').fill('Baldoyle Storage');
+    await i.getByLabel('Address (optional)').fill('1 Harbour Road, Baldoyle');
+    await i.getByRole('button', { name: 'Create site' }).click();
+    await i.getByRole('link', { name: 'Baldoyle Storage' }).click();
+
+    await i.getByRole('region', { name: 'Handover' }).getByText('Not Invited').waitFor();
+    for (const [serial, code, name] of [[`WARE${stamp}`, 'WARENVR1', 'Warehouse NVR'], [`DOCK${stamp}`, 'DOCKCAM1', 'Dock Cam']]) {
+      await i.getByLabel('Serial number').fill(serial!);
+      await i.getByLabel('Verification code').fill(code!);
+      await i.getByRole('button', { name: 'Add device' }).click();
+      await i.getByRole('row', { name: name! }).getByText('Held by us').waitFor();
+    }
+    await installer.shot('09-portal-site-not-invited');
+
+    await i.getByRole('button', { name: 'Invite Now' }).click();
+    const dialog = i.getByRole('dialog', { name: 'Invite the owner of Baldoyle Storage' });
+    await dialog.getByRole('button', { name: 'Send invitation' }).click();
+    await dialog.getByText("Enter the owner's email address.").waitFor();
+    await dialog.getByLabel("Owner's email").fill(emails.owner);
+    await installer.shot('10-portal-invite-dialog');
+    await dialog.getByRole('button', { name: 'Send invitation' }).click();
+    await i.getByText(`Invitation sent to ${emails.owner}.`).waitFor();
+    await i.getByRole('region', { name: 'Handover' }).getByText('Invited').waitFor();
+    await i.getByText(`Waiting for ${emails.owner}`).waitFor();
+
+    // The owner finds it in Messages (unread badge), views it and accepts, keeping back Configuration on the Dock Cam.
+    const o = owner.page;
+    await o.reload();
+    await tab(o, 'Messages').locator('.badge').waitFor();
+    await tab(o, 'Messages').click();
+    await o.getByRole('link', { name: /Ace Security invites you to take over Baldoyle Storage/ }).click();
+    await o.getByRole('button', { name: 'View now' }).click();
+    const invitation = o.getByRole('region', { name: 'Handover invitation' });
+    const dock = invitation.getByRole('group', { name: /Dock Cam/ });
+    await dock.getByRole('checkbox', { name: /Configuration/ }).uncheck();
+    await owner.shot('11-handover-invitation');
+    await invitation.getByRole('button', { name: 'Accept' }).click();
+    const result = o.getByRole('region', { name: 'Invitation result' });
+    await result.getByText('You accepted this invitation. The devices are yours.').waitFor();
+    await result.getByText(/Dock Cam: Live View \(Permanent\), Playback \(Permanent\)$/).waitFor();
+    await tab(o, 'Home').click();
+    await deviceRow(o, 'My devices', 'Dock Cam').waitFor();
+    await deviceRow(o, 'My devices', 'Warehouse NVR').waitFor();
+
+    await i.reload();
+    await i.getByRole('region', { name: 'Handover' }).getByText('Handed over').waitFor();
+    const dockRow = i.getByRole('row', { name: 'Dock Cam' });
+    await dockRow.getByText("Owner's device").waitFor();
+    assert.deepEqual(await dockRow.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View', 'Playback']);
+    assert.deepEqual(await i.getByRole('row', { name: 'Warehouse NVR' }).getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), [
+      'Live View',
+      'Playback',
+      'Configuration',
+    ]);
+    assert.deepEqual([...owner.problems, ...installer.problems], []);
+  });
+
+  test('flow 6: the owner withdraws all installer permissions on a device; the installer sees "no permission"', async () => {
+    const o = owner.page;
+    await tab(o, 'Home').click();
+    await openMenu(o, 'Dock Cam', 'Settings');
+    await o.getByRole('link', { name: 'Authorization Service' }).click();
+    const auth = o.getByRole('region', { name: 'Authorization of Ace Security' });
+    await auth.getByText('Validity Period: Permanent').first().waitFor();
+    await owner.shot('12-authorization-service');
+    await auth.getByRole('button', { name: 'Withdraw all' }).click();
+    const warning = o.getByRole('dialog', { name: 'Withdraw all permissions?' });
+    await warning.getByText("Editing permissions will affect the installer's management of your devices. Continue?").waitFor();
+    await warning.getByRole('button', { name: 'OK' }).click();
+    await auth.getByText('The installer has no permission to operate or configure the device.').waitFor();
+
+    const i = installer.page;
+    await i.reload();
+    await i.getByRole('row', { name: 'Dock Cam' }).getByText('no permission to operate or configure the device', { exact: false }).waitFor();
+    await installer.shot('13-portal-no-permission');
+    assert.equal(await i.getByRole('row', { name: 'Warehouse NVR' }).getByRole('note').count(), 0, 'the other device is untouched');
+  });
+
+  test('flow 7: the installer applies for permissions; the owner agrees on one application and rejects all of another; the installer can work again', async () => {
+    const i = installer.page;
+    await i.getByRole('button', { name: 'Available permission' }).click();
+    let dialog = i.getByRole('dialog', { name: 'Apply for Device Permission' });
+    assert.ok(await dialog.getByRole('checkbox', { name: /Dock Cam/ }).isChecked(), 'the device without permission is preselected');
+    for (const p of ['Live View', 'Configuration', 'Playback']) assert.ok(await dialog.getByRole('checkbox', { name: p, exact: true }).isChecked());
+    await dialog.getByLabel('Validity').selectOption('8h');
+    await dialog.getByLabel('Remark (optional)').fill('Annual maintenance visit');
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await i.getByText('Application sent to the owner for 1 device(s).').waitFor();
+    await i.getByRole('table', { name: 'Permission applications' }).getByText('pending').waitFor();
+
+    const o = owner.page;
+    await tab(o, 'Messages').click();
+    await o.reload();
+    await o.getByRole('link', { name: /Ace Security has applied for permissions/ }).first().click();
+    const app = o.getByRole('region', { name: 'Permission application' });
+    await app.getByText('Remark: “Annual maintenance visit”').waitFor();
+    await owner.shot('14-permission-application');
+    await app.getByRole('listitem', { name: 'Dock Cam' }).getByRole('button', { name: 'Agree' }).click();
+    await app.getByRole('listitem', { name: 'Dock Cam' }).getByText('Agreed').waitFor();
+    await app.getByRole('status').waitFor();
+
+    await i.reload();
+    const dockRow = i.getByRole('row', { name: 'Dock Cam' });
+    await dockRow.getByRole('list', { name: 'Permissions' }).waitFor();
+    assert.equal(await dockRow.getByRole('note').count(), 0, 'no "no permission" notice any more');
+    const granted = await dockRow.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents();
+    assert.deepEqual(granted.map((g) => g.split(' until ')[0]), ['Live View', 'Playback', 'Configuration']);
+    assert.ok(granted.every((g) => g.includes(' until ')), 'the 8 hour validity shows');
+
+    // A second application for both devices; the owner rejects all at once.
+    await i.getByRole('button', { name: 'Available permission' }).click();
+    dialog = i.getByRole('dialog', { name: 'Apply for Device Permission' });
+    await dialog.getByRole('checkbox', { name: /Dock Cam/ }).check();
+    await dialog.getByRole('checkbox', { name: /Warehouse NVR/ }).check();
+    for (const p of ['Live View', 'Configuration', 'Playback']) await dialog.getByRole('checkbox', { name: p, exact: true }).uncheck();
+    await dialog.getByRole('checkbox', { name: 'Download', exact: true }).check();
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await i.getByText('Application sent to the owner for 2 device(s).').waitFor();
+
+    await tab(o, 'Messages').click();
+    await o.reload();
+    await o.getByRole('link', { name: /Ace Security has applied for permissions/ }).first().click();
+    const second = o.getByRole('region', { name: 'Permission application' });
+    await second.getByRole('listitem', { name: 'Warehouse NVR' }).getByText('Download').waitFor();
+    await second.getByRole('button', { name: 'Reject All' }).click();
+    await second.getByRole('listitem', { name: 'Warehouse NVR' }).getByText('Rejected').waitFor();
+    await second.getByRole('listitem', { name: 'Dock Cam' }).getByText('Rejected').waitFor();
+
+    await i.reload();
+    await i.getByRole('table', { name: 'Permission applications' }).getByText('rejected').first().waitFor();
+    assert.deepEqual([...owner.problems, ...recipient.problems, ...installer.problems], []);
   });
 });

@@ -10,6 +10,8 @@ import { DeviceSettingsPage } from './pages/DeviceSettings.tsx';
 import { HomePage } from './pages/Home.tsx';
 import { ShareDevicePage } from './pages/ShareDevice.tsx';
 import { MePage } from './pages/Me.tsx';
+import { AuthorizedDevicesPage } from './pages/AuthorizedDevices.tsx';
+import { ShareDevicesPage } from './pages/ShareDevices.tsx';
 import { PortalPage } from './pages/Portal.tsx';
 import { SitePage } from './pages/Site.tsx';
 import { MessagePage, MessagesPage } from './pages/Messages.tsx';
@@ -52,6 +54,8 @@ export function App() {
           <Route path="portal" element={<PortalPage />} />
           <Route path="portal/sites/:siteId" element={<SitePage />} />
           <Route path="me" element={<MePage />} />
+          <Route path="me/share-devices" element={<ShareDevicesPage />} />
+          <Route path="me/authorized-devices" element={<AuthorizedDevicesPage />} />
           <Route path="me/verify" element={<VerifyPage />} />
           <Route path="me/qr" element={<MyQrPage />} />
           <Route path="login" element={<AfterLogin />} />

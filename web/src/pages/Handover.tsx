@@ -40,7 +40,7 @@ function Outcome({ invitation }: { invitation: Invitation }) {
               <ul>
                 {kept.map((d) => (
                   <li key={d.deviceId}>
-                    {d.name}: {d.permissions.map((p) => `${p.label} (${p.validity})`).join(', ')}
+                    {d.name}: {d.permissions.map((p) => `${p.label} (${p.description})`).join(', ')}
                   </li>
                 ))}
               </ul>
@@ -84,8 +84,8 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
             <label key={p.permission} className="check">
               <input type="checkbox" checked={(chosen[d.deviceId] ?? []).includes(p.permission)} onChange={(e) => toggle(d.deviceId, p.permission, e.target.checked)} />
               <span className="grow">
-                {p.label} <span className="muted small">· {p.validity}</span>
-                <span className="hint">{p.description}</span>
+                {p.label}
+                <span className="hint">Validity Period: {p.description}</span>
               </span>
             </label>
           ))}

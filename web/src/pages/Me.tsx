@@ -35,6 +35,17 @@ export function MePage() {
         <li>
           <Link to="/me/qr">My QR ID</Link>
         </li>
+      </ul>
+      <h2>Service</h2>
+      <ul className="menu" aria-label="Service">
+        <li>
+          <Link to="/me/share-devices">Share Devices</Link>
+        </li>
+        <li>
+          <Link to="/me/authorized-devices">Authorized Devices</Link>
+        </li>
+      </ul>
+      <ul className="menu">
         <li>
           <Link to="/portal">Installer portal</Link>
         </li>

@@ -14,6 +14,12 @@ type Site = Res<'/api/sites/{siteId}', 'get'>;
 
 export const NO_PERMISSION = 'The installer has no permission to operate or configure the device. Contact the owner.';
 
+/** The API's reason, always ending with what to do about it. */
+function noPermissionText(notice: string | null): string {
+  if (!notice) return NO_PERMISSION;
+  return /contact/i.test(notice) ? notice : `${notice.replace(/\.?$/, '.')} Contact the owner.`;
+}
+
 export function SitePage() {
   const { siteId = '' } = useParams();
   const site = useLoad(() => call(api.GET('/api/sites/{siteId}', { params: { path: { siteId } } })), [siteId]);
@@ -30,6 +36,7 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
   const [inviting, setInviting] = useState(false);
   const [applying, setApplying] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [applied, setApplied] = useState(0);
   const handedOver = site.status === 'handed_over';
   const canInvite = ['not_invited', 'declined', 'expired', 'cancelled'].includes(site.status);
   const status = SITE_STATUS[site.status] ?? { text: site.status, tone: '' };
@@ -65,16 +72,14 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
                 <tr key={d.id} aria-label={d.name}>
                   <td>
                     <div className="strong">{d.name}</div>
-                    <div className="muted small">
-                      {d.model} · {d.serial}
-                    </div>
+                    <div className="muted small">{[d.model !== d.name ? d.model : null, d.serial].filter(Boolean).join(' · ')}</div>
                     <StatusDot online={d.online} />
                   </td>
                   <td>{d.status === 'handed_over' ? <span className="tag ok">Owner's device</span> : <span className="tag">Held by us</span>}</td>
                   <td>
                     {d.noPermission ? (
                       <p className="no-permission" role="note">
-                        {d.notice ?? NO_PERMISSION}
+                        {noPermissionText(d.notice)}
                       </p>
                     ) : d.status === 'held' ? (
                       <span className="muted small">Full access until handover</span>
@@ -96,7 +101,7 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
         ) : null}
       </div>
       {!handedOver ? <AddSiteDevice siteId={site.id} onAdded={reload} /> : null}
-      {handedOver ? <SiteApplications siteId={site.id} /> : null}
+      {handedOver ? <SiteApplications key={applied} siteId={site.id} /> : null}
       {inviting ? (
         <InviteDialog
           site={site}
@@ -116,6 +121,7 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
             setApplying(false);
             if (sent) {
               setNotice(sent);
+              setApplied((n) => n + 1);
               reload();
             }
           }}
