@@ -160,8 +160,13 @@ function isUniqueViolation(err: unknown): boolean {
 export async function changeContact(ctx: ServiceContext, accountId: string, channel: Channel, rawAddress: string, password: string): Promise<AccountRow> {
   const address = channel === 'email' ? normalizeEmail(rawAddress) : normalizePhone(rawAddress);
   const throttleKey = `password:${accountId}`;
-  const wait = await throttles.blockedFor(ctx.db, throttleKey, ctx.clock.now());
+  const sendKey = `resend:${accountId}:${channel}`;
+  const now = ctx.clock.now();
+  const wait = await throttles.blockedFor(ctx.db, throttleKey, now);
   if (wait > 0) throw tooMany('Too many wrong passwords. Try again later.', Math.ceil(wait / 1000));
+  // Each change sends a code, so it counts against the same limit as asking for one.
+  const sendWait = await throttles.blockedFor(ctx.db, sendKey, now);
+  if (sendWait > 0) throw tooMany('Too many codes asked for. Try again later.', Math.ceil(sendWait / 1000));
   const current = await accounts.findAccountById(ctx.db, accountId);
   if (!current) throw new AppError('unauthenticated', 'This account no longer exists.');
   if (!(await verifyPassword(password, current.password_hash))) {
@@ -178,6 +183,7 @@ export async function changeContact(ctx: ServiceContext, accountId: string, chan
       const patch = channel === 'email' ? { email: address, email_verified_at: null } : { phone: address, phone_verified_at: null };
       await accounts.updateAccount(tx.db, accountId, patch);
       const changed = { ...account, ...patch };
+      await throttles.recordFailure(tx.db, sendKey, tx.now, RESEND_RULE);
       await sendCode(tx, changed, channel);
       return changed;
     });

@@ -232,6 +232,17 @@ describeEachDatabase('email and phone verification', (h) => {
     assert.equal((await me(h(), q.token)).phone, null);
   });
 
+  test('changing the address again and again is limited like resending', async () => {
+    const p = await signUp(h(), 'Hopper');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: `hop.${i}.${p.email}`, password: PASSWORD } });
+      statuses.push(res.statusCode);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
+    assert.equal((await me(h(), p.token)).email, `hop.4.${p.email}`);
+  });
+
   test('the verified hook runs in the verifying transaction: if it fails, nothing is verified', async () => {
     const p = await signUp(h(), 'Hooked');
     refuseFor.add(p.id);
