@@ -29,7 +29,7 @@ describeEachDatabase('sharing several devices', (h) => {
   test('preview, then share three devices with per-device scope and permissions in one request', async () => {
     const me = await signUp(h(), 'Me');
     const bob = await signUp(h(), 'Bob');
-    const [cam1, cam2] = await ownDevices(h(), me.id, 2, { name: 'Cam', channels: 1 });
+    const [cam1, cam2] = (await ownDevices(h(), me.id, 2, { name: 'Cam', channels: 1 })) as [string, string];
     const nvr = await ownDevice(h(), me.id, { name: 'NVR', channels: 8 });
     const body = {
       recipient: { email: bob.email },
