@@ -11,40 +11,55 @@ import type { AccessChange, ServiceContext } from './context.ts';
 
 export type { AccessDecision, AccessPrincipal, DeviceFacts };
 
-/** A Map kept in use order: reading an entry makes it the newest; the oldest goes first when full. */
+/**
+ * A bounded cache with approximate LRU eviction in two generations: a hit in the young generation costs one
+ * Map look-up (no reordering on the hot path); a hit in the old one promotes the entry. When the young
+ * generation reaches half the capacity, the old one is dropped and the young one becomes old. So at most
+ * `capacity` entries are held, and an entry used at least once per half-capacity insertions is never evicted.
+ */
 export class Lru<K, V> {
-  private readonly map = new Map<K, V>();
+  private young = new Map<K, V>();
+  private old = new Map<K, V>();
+  private readonly half: number;
   evictions = 0;
   constructor(readonly capacity: number) {
-    if (!(capacity >= 1)) throw new Error('LRU capacity must be at least 1');
+    if (!(capacity >= 2)) throw new Error('cache capacity must be at least 2');
+    this.half = Math.floor(capacity / 2);
   }
   get size(): number {
-    return this.map.size;
+    return this.young.size + this.old.size;
   }
   get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
+    const v = this.young.get(key);
+    if (v !== undefined) return v;
+    const o = this.old.get(key);
+    if (o !== undefined) {
+      this.old.delete(key);
+      this.insert(key, o);
     }
-    return v;
+    return o;
   }
   set(key: K, value: V): void {
-    if (this.map.has(key)) this.map.delete(key);
-    else if (this.map.size >= this.capacity) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) {
-        this.map.delete(oldest.value);
-        this.evictions += 1;
-      }
+    this.old.delete(key);
+    if (this.young.has(key)) this.young.set(key, value);
+    else this.insert(key, value);
+  }
+  private insert(key: K, value: V): void {
+    if (this.young.size >= this.half) {
+      this.evictions += this.old.size;
+      this.old = this.young;
+      this.young = new Map();
     }
-    this.map.set(key, value);
+    this.young.set(key, value);
   }
   delete(key: K): boolean {
-    return this.map.delete(key);
+    const a = this.young.delete(key);
+    const b = this.old.delete(key);
+    return a || b;
   }
   clear(): void {
-    this.map.clear();
+    this.young.clear();
+    this.old.clear();
   }
 }
 
@@ -252,8 +267,8 @@ export function checkAccess(
 export function cacheSizeFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.ACCESS_CACHE_SIZE;
   if (raw === undefined || raw === '') return DEFAULT_CACHE_SIZE;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 50_000_000) {
-    throw new Error(`ACCESS_CACHE_SIZE must be a whole number between 1 and 50000000, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 2 || Number(raw) > 50_000_000) {
+    throw new Error(`ACCESS_CACHE_SIZE must be a whole number between 2 and 50000000, got "${raw}"`);
   }
   return Number(raw);
 }

@@ -1,0 +1,39 @@
+// A server for the HTTP benchmark, in its own process: `bare` (a Fastify route returning a constant) or
+// `keyholder` (the real app on SQLite, one owner, one shared recorder, a bearer token). Prints one JSON line
+// {port, token?, body} when listening; stops on SIGTERM.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { loadConfig } from '../src/config.ts';
+import { createRuntime } from '../src/runtime.ts';
+import { seedBenchDevice } from './seed.ts';
+
+const mode = process.argv[2];
+
+if (mode === 'bare') {
+  const app = Fastify({ logger: false });
+  app.post('/api/access/check', async () => ({ allowed: true }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  console.log(JSON.stringify({ port, body: { deviceId: 'x', channel: 1, permission: 'live_view' } }));
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+} else {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-bench-http-'));
+  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', KEYHOLDER_DEMO: '0', SCRYPT_COST: '1024', COOKIE_SECURE: 'false' });
+  const rt = await createRuntime(config);
+  const reg = await rt.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'bench@example.com', password: 'benchmark password', displayName: 'Bench' } });
+  const account = reg.json() as { id: string };
+  const login = await rt.app.inject({ method: 'POST', url: '/api/auth/tokens', payload: { login: 'bench@example.com', password: 'benchmark password' } });
+  const token = (login.json() as { token: string }).token;
+  const deviceId = await seedBenchDevice(rt, account.id, 8);
+  await rt.app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (rt.app.server.address() as { port: number }).port;
+  console.log(JSON.stringify({ port, token, body: { deviceId, channel: 3, permission: 'live_view' } }));
+  process.once('SIGTERM', () =>
+    void rt.close().then(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    }),
+  );
+}

@@ -1,0 +1,136 @@
+// A synthetic world for the benchmarks: accounts owning cameras and 4-32 channel recorders, shares with channel
+// scopes, time windows and weekly schedules, installer organizations with members and per-permission
+// authorizations. Deterministic for a seed, so two runs compare.
+import type { DeviceFacts, Grant, GrantedPermission, Principal } from '../src/domain/access.ts';
+import { PERMISSION_NAMES, isDeviceLevel, type Permission } from '../src/domain/permissions.ts';
+import { PERMANENT, compileSchedule, type Validity } from '../src/domain/validity.ts';
+
+/** Small fast PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const BASE_TIME = Date.UTC(2026, 10, 23, 9, 0, 0);
+const DAY = 86_400_000;
+
+export interface World {
+  devices: Map<string, DeviceFacts>;
+  principals: Map<string, Principal>;
+  accountIds: string[];
+  orgMembers: Map<string, string[]>;
+  deviceIds: string[];
+  grants: number;
+}
+
+export interface Check {
+  accountId: string;
+  deviceId: string;
+  channel: number | null;
+  permission: Permission;
+  at: number;
+}
+
+const SCHEDULES = [
+  compileSchedule({ windows: [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' }] }, 'Europe/Dublin'),
+  compileSchedule({ windows: [{ days: [0, 6], from: '00:00', to: '24:00' }] }, 'America/New_York'),
+  compileSchedule({ windows: [{ days: [5], from: '22:00', to: '06:00' }] }, 'Asia/Tokyo'),
+];
+
+function validityFor(r: () => number): Validity {
+  const x = r();
+  if (x < 0.55) return PERMANENT;
+  if (x < 0.75) return { from: BASE_TIME - Math.floor(r() * 30) * DAY, until: BASE_TIME + Math.floor(r() * 14 - 4) * DAY, schedule: null };
+  if (x < 0.9) return { from: null, until: null, schedule: SCHEDULES[Math.floor(r() * SCHEDULES.length)]! };
+  return { from: BASE_TIME - DAY, until: BASE_TIME + 7 * DAY, schedule: SCHEDULES[0]! };
+}
+
+function pick<T>(r: () => number, list: readonly T[]): T {
+  return list[Math.floor(r() * list.length)]!;
+}
+
+const CHANNEL_PERMS = PERMISSION_NAMES.filter((p) => !isDeviceLevel(p));
+
+export function generateWorld(deviceCount: number, seed = 42): World {
+  const r = rng(seed);
+  const accountCount = Math.max(10, Math.floor(deviceCount / 4));
+  const accountIds = Array.from({ length: accountCount }, (_, i) => `acc_${i}`);
+  const orgCount = Math.max(2, Math.floor(deviceCount / 2000));
+  const orgMembers = new Map<string, string[]>();
+  const memberships = new Map<string, string[]>();
+  for (let o = 0; o < orgCount; o++) {
+    const org = `org_${o}`;
+    const members = [pick(r, accountIds), pick(r, accountIds), pick(r, accountIds)];
+    orgMembers.set(org, members);
+    for (const m of members) memberships.set(m, [...(memberships.get(m) ?? []), org]);
+  }
+  const orgIds = [...orgMembers.keys()];
+  const devices = new Map<string, DeviceFacts>();
+  const deviceIds: string[] = [];
+  let grants = 0;
+  for (let d = 0; d < deviceCount; d++) {
+    const id = `dev_${d}`;
+    const recorder = r() < 0.3;
+    const channelCount = recorder ? pick(r, [4, 8, 16, 32]) : 1;
+    const held = r() < 0.02;
+    const owner = held ? null : pick(r, accountIds);
+    const list: Grant[] = [];
+    const shareCount = held ? 0 : r() < 0.4 ? 1 + Math.floor(r() * 3) : 0;
+    for (let s = 0; s < shareCount; s++) {
+      let recipient = pick(r, accountIds);
+      if (recipient === owner) recipient = accountIds[(accountIds.indexOf(recipient) + 1) % accountIds.length]!;
+      const scoped = recorder && r() < 0.6;
+      const channels = scoped ? [...new Set(Array.from({ length: 1 + Math.floor(r() * 4) }, () => 1 + Math.floor(r() * channelCount)))].sort((a, b) => a - b) : 'all';
+      const perms = new Set<Permission>(['live_view']);
+      for (const p of PERMISSION_NAMES) if (r() < 0.3) perms.add(p);
+      list.push({
+        source: 'share',
+        sourceId: `shr_${d}_${s}`,
+        subject: { type: 'account', id: recipient },
+        channels,
+        permissions: [...perms].map((permission) => ({ permission })),
+        validity: validityFor(r),
+      });
+    }
+    if (!held && r() < 0.1) {
+      const perms: GrantedPermission[] = [];
+      for (const p of ['live_view', 'playback', 'configuration'] as Permission[]) {
+        if (r() < 0.6) perms.push({ permission: p, validity: r() < 0.5 ? PERMANENT : { from: null, until: BASE_TIME + Math.floor(r() * 8 - 2) * 3_600_000, schedule: null } });
+      }
+      list.push({ source: 'authorization', sourceId: `auz_${d}`, subject: { type: 'org', id: pick(r, orgIds) }, channels: 'all', permissions: perms, validity: PERMANENT });
+    }
+    grants += list.length + 1;
+    devices.set(id, { deviceId: id, channelCount, ownerAccountId: owner, holderOrgId: held ? pick(r, orgIds) : null, grants: list });
+    deviceIds.push(id);
+  }
+  const principals = new Map<string, Principal>();
+  for (const a of accountIds) principals.set(a, { accountId: a, orgIds: memberships.get(a) ?? [] });
+  return { devices, principals, accountIds, orgMembers, deviceIds, grants };
+}
+
+/** Random checks: about half ask about someone with a grant on the device, the rest a stranger. */
+export function sampleChecks(world: World, n: number, seed = 7): Check[] {
+  const r = rng(seed);
+  const out: Check[] = [];
+  for (let i = 0; i < n; i++) {
+    const facts = world.devices.get(pick(r, world.deviceIds))!;
+    let accountId: string;
+    const x = r();
+    if (x < 0.25 && facts.ownerAccountId) accountId = facts.ownerAccountId;
+    else if (x < 0.7 && facts.grants.length > 0) {
+      const g = pick(r, facts.grants);
+      accountId = g.subject.type === 'account' ? g.subject.id : pick(r, world.orgMembers.get(g.subject.id)!);
+    } else if (x < 0.75 && facts.holderOrgId) accountId = pick(r, world.orgMembers.get(facts.holderOrgId)!);
+    else accountId = pick(r, world.accountIds);
+    const permission = r() < 0.12 ? 'configuration' : pick(r, CHANNEL_PERMS);
+    const channel = permission === 'configuration' ? null : 1 + Math.floor(r() * facts.channelCount);
+    out.push({ accountId, deviceId: facts.deviceId, channel, permission, at: BASE_TIME + Math.floor(r() * 7 * DAY) });
+  }
+  return out;
+}
