@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DeviceFacts, Principal } from '../../src/domain/access.ts';
+import { PERMANENT } from '../../src/domain/validity.ts';
+import { AccessEngine, Lru, type FactSource } from '../../src/services/access-engine.ts';
+import { decodeChanges, encodeChanges } from '../../src/services/change-bus.ts';
+
+function world() {
+  const devices = new Map<string, DeviceFacts>([['d1', { deviceId: 'd1', channelCount: 2, ownerAccountId: 'owner', holderOrgId: null, grants: [] }]]);
+  let loads = 0;
+  const source: FactSource = {
+    facts: async (id) => {
+      loads++;
+      return devices.get(id) ?? null;
+    },
+    principal: async (id): Promise<Principal> => ({ accountId: id, orgIds: [] }),
+  };
+  return { devices, source, loads: () => loads };
+}
+
+test('a repeated check is answered from memory; a device change is seen by the next check', async () => {
+  const w = world();
+  const engine = new AccessEngine(w.source, 100);
+  assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, false);
+  assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0)?.allowed, false);
+  assert.equal(w.loads(), 1);
+  w.devices.set('d1', { ...w.devices.get('d1')!, grants: [{ source: 'share', sourceId: 's1', subject: { type: 'account', id: 'friend' }, channels: 'all', permissions: [{ permission: 'live_view' }], validity: PERMANENT }] });
+  engine.invalidate({ type: 'device', deviceId: 'd1' });
+  assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0), undefined);
+  assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, true);
+  assert.equal(engine.stats().allowed, 1);
+});
+
+test('a load that started before an invalidation does not fill the cache with stale facts', async () => {
+  const w = world();
+  const engine = new AccessEngine(w.source, 100);
+  const pending = engine.check('owner', 'd1', 1, 'live_view', 0);
+  engine.invalidate({ type: 'device', deviceId: 'd1' });
+  await pending;
+  assert.equal(engine.tryCheck('owner', 'd1', 1, 'live_view', 0), undefined);
+});
+
+test('unknown devices are denied as no_access, like devices one has no access to', async () => {
+  const engine = new AccessEngine(world().source, 100);
+  assert.equal((await engine.check('x', 'nope', 1, 'live_view', 0)).allowed === false && (await engine.check('x', 'nope', 1, 'live_view', 0)).reason, 'no_access');
+});
+
+test('the cache stays within its capacity and keeps what is used', () => {
+  const lru = new Lru<number, number>(10);
+  for (let i = 0; i < 1000; i++) {
+    lru.set(i, i);
+    lru.get(0);
+    assert.ok(lru.size <= 10);
+  }
+  assert.equal(lru.get(0), 0);
+  assert.ok(lru.evictions > 900);
+});
+
+test('change notifications round-trip and collapse to "all" when too large', () => {
+  const m = decodeChanges(encodeChanges('i1', [{ type: 'device', deviceId: 'd' }, { type: 'device', deviceId: 'd' }, { type: 'membership', accountId: 'a' }]));
+  assert.deepEqual(m, { o: 'i1', c: [{ type: 'device', deviceId: 'd' }, { type: 'membership', accountId: 'a' }] });
+  const many = Array.from({ length: 1000 }, (_, i) => ({ type: 'device' as const, deviceId: `dev_${i}_${'x'.repeat(20)}` }));
+  assert.deepEqual(decodeChanges(encodeChanges('i1', many))?.c, [{ type: 'all' }]);
+  assert.equal(decodeChanges('{"o":1}'), null);
+  assert.equal(decodeChanges('not json'), null);
+});
