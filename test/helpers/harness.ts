@@ -58,13 +58,18 @@ export async function startHarness(engine: Engine, env: Record<string, string> =
   if (engine === 'postgres') {
     const schema = `t_${randomBytes(6).toString('hex')}`;
     const config = testConfig({ DATABASE_URL: PG_URL, ...env });
-    runtime = await createRuntime(config, { clock, pgSchema: schema });
     cleanup = async () => {
       const client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.end();
     };
+    try {
+      runtime = await createRuntime(config, { clock, pgSchema: schema });
+    } catch (err) {
+      await cleanup(); // a failed start must not leave its schema behind
+      throw err;
+    }
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-test-'));
     const config = testConfig({ DATA_DIR: dir, ...env });
