@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import { testConfig } from './harness.ts';
 
@@ -75,13 +76,13 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
   };
 }
 
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     timeout: 60_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...extraArgs],
   });
 }
 
@@ -130,4 +131,30 @@ export async function mailedCode(server: WebServer, recipient: string): Promise<
     if (Date.now() > deadline) throw new Error(`no code mailed to ${recipient}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A one-frame Y4M video of a picture (e.g. a QR ID PNG), for Chromium's fake camera
+ * (--use-file-for-fake-video-capture): grey levels on a white 640x480 frame.
+ */
+export function pngToY4m(png: Buffer, file: string): void {
+  const img = PNG.sync.read(png);
+  const W = 640;
+  const H = 480;
+  const scale = Math.max(1, Math.floor(Math.min((W - 40) / img.width, (H - 40) / img.height)));
+  const w = img.width * scale;
+  const h = img.height * scale;
+  const x0 = Math.floor((W - w) / 2);
+  const y0 = Math.floor((H - h) / 2);
+  const luma = Buffer.alloc(W * H, 255);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = ((Math.floor(y / scale) * img.width + Math.floor(x / scale)) << 2) >>> 0;
+      const a = img.data[i + 3]! / 255;
+      const grey = 0.299 * img.data[i]! + 0.587 * img.data[i + 1]! + 0.114 * img.data[i + 2]!;
+      luma[(y0 + y) * W + x0 + x] = Math.round(grey * a + 255 * (1 - a));
+    }
+  }
+  const chroma = Buffer.alloc((W / 2) * (H / 2) * 2, 128);
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), luma, chroma]));
 }

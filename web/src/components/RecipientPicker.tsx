@@ -1,13 +1,16 @@
 // Pick the person to share with: email, phone, or their personal QR ID (an uploaded picture of it, or the
 // camera where the browser allows it). A QR ID is resolved to a name first so the owner sees who it is.
 import { useEffect, useId, useRef, useState } from 'react';
-import jsQRModule from 'jsqr';
 import { api, call, errorMessage } from '../api/client.ts';
 import { EMAIL_RE, PHONE_RE } from '../lib/format.ts';
 
-// jsqr is CommonJS: depending on the bundler's interop the function is the default export or its `.default`.
 type Decode = (data: Uint8ClampedArray, width: number, height: number, options?: { inversionAttempts?: 'dontInvert' }) => { data: string } | null;
-const jsQR: Decode = ((jsQRModule as unknown as { default?: Decode }).default ?? jsQRModule) as unknown as Decode;
+
+/** jsQR is large and only the camera needs it: loaded on first use. It is CommonJS, hence the interop. */
+async function loadDecoder(): Promise<Decode> {
+  const mod = (await import('jsqr')) as unknown as { default: Decode | { default: Decode } };
+  return typeof mod.default === 'function' ? mod.default : mod.default.default;
+}
 
 export type Recipient = { email: string } | { phone: string } | { qrText: string } | { accountId: string };
 
@@ -169,12 +172,13 @@ function CameraScanner({ onText, onClose, onError }: { onText(text: string): voi
     let stream: MediaStream | null = null;
     let frame = 0;
     let stopped = false;
+    let jsQR: Decode | null = null;
     const canvas = document.createElement('canvas');
     const g = canvas.getContext('2d', { willReadFrequently: true });
     const tick = () => {
       if (stopped) return;
       const v = video.current;
-      if (v && g && v.readyState >= 2 && v.videoWidth > 0) {
+      if (jsQR && v && g && v.readyState >= 2 && v.videoWidth > 0) {
         canvas.width = v.videoWidth;
         canvas.height = v.videoHeight;
         g.drawImage(v, 0, 0);
@@ -184,8 +188,11 @@ function CameraScanner({ onText, onClose, onError }: { onText(text: string): voi
       }
       frame = requestAnimationFrame(tick);
     };
-    navigator.mediaDevices
-      .getUserMedia({ video: { facingMode: 'environment' }, audio: false })
+    loadDecoder()
+      .then((decode) => {
+        jsQR = decode;
+        return navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+      })
       .then((s) => {
         stream = s;
         if (stopped) return;
