@@ -48,6 +48,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/access-review/{kind}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Owner: what this person (accounts) or organization (orgs) can do on my devices */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    kind: "accounts" | "orgs";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            at: number;
+                            devices: {
+                                deviceId: string;
+                                deviceName: string;
+                                grants: {
+                                    channels: "all" | number[];
+                                    permissions: {
+                                        activeNow: boolean;
+                                        changesAt: number | null;
+                                        permission: string;
+                                        reason: string | null;
+                                    }[];
+                                    source: "share" | "authorization";
+                                    sourceId: string;
+                                    via: {
+                                        orgId: string;
+                                        orgName: string;
+                                    } | null;
+                                }[];
+                            }[];
+                            subject: {
+                                id: string;
+                                type: "account" | "org";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/access-review/{kind}/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Owner: revoke everything this person (their shares) or organization (its authorizations) has on my devices, in one go */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    kind: "accounts" | "orgs";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authorizationsWithdrawn: number;
+                            deviceIds: string[];
+                            sharesRevoked: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/access/check": {
         parameters: {
             query?: never;
@@ -1562,6 +1702,84 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/devices/{id}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Owner: who can do what on this device now */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            at: number;
+                            deviceId: string;
+                            entries: {
+                                channels: "all" | number[];
+                                permissions: {
+                                    activeNow: boolean;
+                                    changesAt: number | null;
+                                    permission: string;
+                                    reason: string | null;
+                                }[];
+                                source: "share" | "authorization";
+                                sourceId: string;
+                                subject: {
+                                    id: string;
+                                    name: string;
+                                    type: "account" | "org";
+                                };
+                            }[];
+                            owner: {
+                                id: string;
+                                name: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/devices/{id}/audit": {
@@ -5106,6 +5324,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/resolve-image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pick an organization from an uploaded picture of its QR ID (raw body, image/png or image/jpeg) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/permissions": {
         parameters: {
             query?: never;
@@ -5242,7 +5515,13 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            /** @description the picture of the QR code */
+            requestBody: {
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
             responses: {
                 /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
                 "4XX": {
