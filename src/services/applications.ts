@@ -3,7 +3,7 @@
 // One open application per organization and device: a new one supersedes the old. The owner agrees or
 // rejects per device or all at once; agreeing adds the permissions to the organization's authorization.
 import { newId } from '../lib/ids.ts';
-import { gone, invalid, notFound } from '../domain/errors.ts';
+import { conflict, gone, invalid, notFound } from '../domain/errors.ts';
 import { AGREED_MESSAGE, applicationStatus, checkDistinctIds, checkPending, checkRemark } from '../domain/applications.ts';
 import {
   describeSpec,
@@ -157,7 +157,7 @@ export async function cancelApplication(ctx: ServiceContext, accountId: string, 
       throw notFound('No such application.', 'application_not_found');
     }
     checkPending(applicationStatus(row.status, row.expires_at, tx.now));
-    if (!(await apps.settle(tx.db, id, 'cancelled', accountId, tx.now))) checkPending('cancelled');
+    if (!(await apps.settle(tx.db, id, 'cancelled', accountId, tx.now))) throw conflict('This application was answered meanwhile.', 'application_answered');
     await appendAudit(tx.db, {
       at: tx.now,
       actorAccountId: accountId,
@@ -209,7 +209,9 @@ export async function decideApplications(ctx: ServiceContext, accountId: string,
       const device = await tx.db.selectFrom('devices').select(['id', 'name', 'owner_account_id']).where('id', '=', row.device_id).executeTakeFirst();
       // The device may have changed hands since: only its current owner may answer.
       if (!device || device.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
-      if (!(await apps.settle(tx.db, row.id, decision === 'agree' ? 'agreed' : 'rejected', accountId, tx.now))) checkPending('agreed');
+      if (!(await apps.settle(tx.db, row.id, decision === 'agree' ? 'agreed' : 'rejected', accountId, tx.now))) {
+        throw conflict('This application was answered meanwhile.', 'application_answered');
+      }
       const spec = specFromJson(row.validity);
       const permissions = JSON.parse(row.permissions) as Permission[];
       if (decision === 'agree') {

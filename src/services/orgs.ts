@@ -11,6 +11,7 @@ import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import type { Executor } from '../persistence/db.ts';
 import { decodeQrImage, orgQrText, parseQrText, renderQrPng, renderQrSvg } from './qr-id.ts';
+import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 
 const NO_ORG = 'No such organization.';
@@ -174,6 +175,22 @@ export async function inviteMember(ctx: ServiceContext, accountId: string, orgId
     return invitationView(row, tx.now);
   });
 }
+
+// An invitation to join sent before the address was verified reaches the inbox once it is.
+onContactVerified(async (_ctx, tx, account, channel, address) => {
+  if (channel !== 'email') return;
+  for (const inv of await orgs.listInvitationsForEmail(tx.db, address)) {
+    if (memberInvitationStatus(inv.status, inv.expires_at, tx.now) !== 'pending') continue;
+    await postInbox(tx.db, {
+      accountId: account.id,
+      kind: 'org_invitation',
+      title: `Join ${inv.org_name} on Keyholder`,
+      body: `You are invited to join the installer organization ${inv.org_name} as ${inv.role}.`,
+      data: { orgId: inv.org_id, invitationId: inv.id },
+      at: tx.now,
+    });
+  }
+});
 
 export async function listOrgInvitations(ctx: ServiceContext, accountId: string, orgId: string) {
   await requireOrgAdmin(ctx.db, orgId, accountId);

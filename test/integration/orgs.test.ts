@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
-import { addMember, createOrg, inbox, verifiedPerson } from '../helpers/installer.ts';
+import { createOrg, inbox, verifiedPerson, verifyEmail } from '../helpers/installer.ts';
 
 describeEachDatabase('installer organizations', (h) => {
   test('a person creates an organization, becomes its admin, and it has a QR ID an owner can resolve', async () => {
@@ -77,13 +77,17 @@ describeEachDatabase('installer organizations', (h) => {
     assertProblem(await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: admin.token }), 404);
   });
 
-  test('an invitation to an unverified address cannot be accepted until it is verified; expired ones cannot be accepted', async () => {
+  test('an invitation to an unverified address waits for its verification; expired ones cannot be accepted', async () => {
     const admin = await verifiedPerson(h(), 'Admin');
     const org = await createOrg(h(), admin);
     const newcomer = await signUp(h(), 'Newcomer');
     const inv = await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: newcomer.email, role: 'admin' } });
     assert.deepEqual((await h().request({ method: 'GET', url: '/api/me/org-invitations', token: newcomer.token })).json(), []);
     assertProblem(await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: newcomer.token }), 404);
+    assert.ok(!(await inbox(h(), newcomer)).some((m) => m.kind === 'org_invitation'));
+    await verifyEmail(h(), newcomer);
+    assert.ok((await inbox(h(), newcomer)).some((m) => m.kind === 'org_invitation'));
+    assert.equal((await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: newcomer.token })).statusCode, 200);
 
     const late = await verifiedPerson(h(), 'Late');
     const inv2 = await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: late.email, role: 'technician' } });

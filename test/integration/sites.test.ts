@@ -86,6 +86,15 @@ describeEachDatabase('installer sites', (h) => {
 
     assert.equal((await h().request({ method: 'DELETE', url: `/api/sites/${site.id}`, token: installer.token })).statusCode, 200);
     assertProblem(await h().request({ method: 'GET', url: `/api/sites/${site.id}`, token: installer.token }), 404);
+
+    // A handed-over device its owner unbinds leaves the site (it is free again), and the site can go.
+    const site3 = await createSite(h(), installer, org.id, 'Third');
+    const [third] = await addSiteDevices(h(), installer, site3.id, [{}]);
+    const inv = await h().request({ method: 'POST', url: `/api/sites/${site3.id}/handover`, token: installer.token, body: { email: owner.email, devices: [] } });
+    assert.equal((await h().request({ method: 'POST', url: `/api/handover-invitations/${inv.json().id}/accept`, token: owner.token })).statusCode, 200);
+    assert.equal((await h().request({ method: 'DELETE', url: `/api/devices/${third!.id}`, token: owner.token })).statusCode, 200);
+    assert.deepEqual((await h().request({ method: 'GET', url: `/api/sites/${site3.id}`, token: installer.token })).json().devices, []);
+    assert.equal((await h().request({ method: 'DELETE', url: `/api/sites/${site3.id}`, token: installer.token })).statusCode, 200);
   });
 
   test('outsiders get 404 on every site route; bad input names the field and writes nothing', async () => {

@@ -25,15 +25,31 @@ export async function deleteSite(db: Executor, id: string): Promise<void> {
 
 const DEVICE_COLUMNS = ['id', 'serial', 'model', 'kind', 'name', 'channel_count', 'online', 'last_seen_at', 'owner_account_id', 'holder_org_id', 'site_id'] as const;
 
+/**
+ * A device is on a site while someone holds or owns it: a device its owner unbound (free again) keeps its
+ * stale site_id until the next organization adds it, but no longer shows on the old site.
+ */
 export function listSiteDevices(db: Executor, siteIds: string[]) {
   if (siteIds.length === 0) return Promise.resolve([]);
-  return db.selectFrom('devices').select(DEVICE_COLUMNS).where('site_id', 'in', siteIds).orderBy('name').orderBy('id').execute();
+  return db
+    .selectFrom('devices')
+    .select(DEVICE_COLUMNS)
+    .where('site_id', 'in', siteIds)
+    .where((eb) => eb.or([eb('holder_org_id', 'is not', null), eb('owner_account_id', 'is not', null)]))
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
 }
 
 export type SiteDevice = Awaited<ReturnType<typeof listSiteDevices>>[number];
 
 export async function countSiteDevices(db: Executor, siteId: string): Promise<number> {
-  const row = await db.selectFrom('devices').select((eb) => eb.fn.countAll<number>().as('n')).where('site_id', '=', siteId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('devices')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('site_id', '=', siteId)
+    .where((eb) => eb.or([eb('holder_org_id', 'is not', null), eb('owner_account_id', 'is not', null)]))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
