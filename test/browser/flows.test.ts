@@ -220,6 +220,10 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await dialog.getByRole('checkbox', { name: /PTZ Control/ }).check();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await share.getByText('PTZ Control').waitFor();
+    await page.reload();
+    const access = page.getByRole('list', { name: 'Access now' }).getByRole('listitem').filter({ hasText: 'Ryan Recipient' });
+    await access.getByText('Channels 1, 3').waitFor();
+    assert.deepEqual(await access.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View', 'Playback', 'PTZ Control']);
     await owner.shot('07-device-settings');
     await r.reload();
     await deviceRow(r, 'Shared with me', 'Shop NVR').getByText('PTZ Control').waitFor();

@@ -2,7 +2,8 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
-import { Async, Confirm, ErrorBox, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
+import { Async, Chips, Confirm, ErrorBox, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
+import { label } from '../lib/permissions.ts';
 import { SharesSection } from './DeviceShares.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { dateTime } from '../lib/format.ts';
@@ -70,6 +71,7 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
         </>
       ) : null}
       <SharesSection device={device} />
+      <AccessNow deviceId={device.id} />
       <AuditSection deviceId={device.id} />
       <RemoveDevice device={device} />
     </>
@@ -140,6 +142,35 @@ export function auditLabel(action: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** Who besides me can do what on the device at this moment (shares and installer authorizations together). */
+function AccessNow({ deviceId }: { deviceId: string }) {
+  const review = useLoad(() => call(api.GET('/api/devices/{id}/access', { params: { path: { id: deviceId } } })), [deviceId]);
+  return (
+    <>
+      <h2>Who has access now</h2>
+      <Async state={review} what="Loading who has access" isEmpty={(r) => r.entries.length === 0} empty="Only you.">
+        {(r) => (
+          <ul className="list" aria-label="Access now">
+            {r.entries.map((e) => {
+              const now = e.permissions.filter((p) => p.activeNow);
+              return (
+                <li key={e.sourceId}>
+                  <div className="spread">
+                    <span className="strong">{e.subject.name}</span>
+                    <span className="tag">{e.source === 'share' ? 'Shared' : 'Installer'}</span>
+                  </div>
+                  <div className="muted small">{e.channels === 'all' ? 'All channels' : `Channels ${e.channels.join(', ')}`}</div>
+                  {now.length > 0 ? <Chips items={now.map((p) => label(p.permission))} /> : <p className="muted small">Nothing at this moment.</p>}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </Async>
+    </>
+  );
+}
+
 function AuditSection({ deviceId }: { deviceId: string }) {
   const audit = useLoad(() => call(api.GET('/api/devices/{id}/audit', { params: { path: { id: deviceId }, query: { limit: 50 } } })), [deviceId]);
   return (
@@ -170,7 +201,7 @@ function RemoveDevice({ device }: { device: Device }) {
   const action = useAction();
   return (
     <>
-      <button type="button" className="secondary block danger-text" onClick={() => setAsking(true)}>
+      <button type="button" className="secondary block remove-device" onClick={() => setAsking(true)}>
         Remove device
       </button>
       <Confirm
