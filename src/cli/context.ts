@@ -6,8 +6,9 @@ import { systemClock } from '../lib/clock.ts';
 import { openDatabase } from '../persistence/db.ts';
 import { migrateToLatest } from '../persistence/migrate.ts';
 import type { ServiceContext } from '../services/context.ts';
-// Registers the hook that sends verification codes on registration.
-import '../services/verification.ts';
+// Loads every area's services, so their hooks run for CLI changes too (verification codes on registration,
+// invitations waiting for an address that `user create --verified` brings in).
+import '../http/routes/index.ts';
 
 export async function withServiceContext<T>(config: Config, work: (ctx: ServiceContext, describe: string) => Promise<T>): Promise<T> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

@@ -243,6 +243,14 @@ describeEachDatabase('email and phone verification', (h) => {
     assert.equal((await me(h(), p.token)).email, `hop.4.${p.email}`);
   });
 
+  test('an account created already verified runs the verified hooks at once', async () => {
+    const { register } = await import('../../src/services/accounts.ts');
+    const email = `preverified.${Date.now()}@example.com`;
+    const account = await register(h().runtime.ctx, { email, password: PASSWORD, displayName: 'Pre' }, { verified: true });
+    assert.deepEqual(hookCalls.filter((c) => c.accountId === account.id), [{ accountId: account.id, channel: 'email', address: email }]);
+    assert.equal((await mailbox(h())).filter((m) => m.recipient === email).length, 0);
+  });
+
   test('the verified hook runs in the verifying transaction: if it fails, nothing is verified', async () => {
     const p = await signUp(h(), 'Hooked');
     refuseFor.add(p.id);
