@@ -7,14 +7,13 @@ import { invalid, notFound } from '../domain/errors.ts';
 import { checkDistinctIds } from '../domain/applications.ts';
 import {
   describeValidUntil,
-  isInForce,
   parsePermissionRequests,
   permissionState,
   resolveValidity,
   type PermissionRequest,
   type ValidityInput,
 } from '../domain/authorization-validity.ts';
-import { isPermission, permissionLabel, PERMISSION_NAMES, type Permission } from '../domain/permissions.ts';
+import { isPermission, permissionLabel, type Permission } from '../domain/permissions.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as auths from '../persistence/repositories/authorizations.ts';
 import * as devices from '../persistence/repositories/devices.ts';
@@ -42,8 +41,6 @@ export function permissionView(p: { permission: string; valid_from: number | nul
   };
 }
 
-type PermissionView = ReturnType<typeof permissionView>;
-
 function authorizationView(
   a: auths.AuthorizationRow & { org_name: string },
   perms: auths.AuthorizationPermissionRow[],
@@ -63,11 +60,6 @@ function authorizationView(
     createdAt: a.created_at,
     updatedAt: a.updated_at,
   };
-}
-
-/** Permissions in force now, from stored rows (the organization holding a device has every permission). */
-export function inForce(perms: PermissionView[]): PermissionView[] {
-  return perms.filter((p) => p.state === 'active');
 }
 
 function snapshot(rows: auths.AuthorizationPermissionRow[]) {
@@ -318,34 +310,4 @@ export async function releasePermission(ctx: ServiceContext, accountId: string, 
     }
     return { authorization: await oneAuthorization(tx.db, deviceId, orgId, tx.now) };
   });
-}
-
-/**
- * What the organization may do on each device right now: every permission while it holds the device
- * (before handover), afterwards exactly what the owner authorized and is still in force.
- */
-export async function orgPermissionsNow(db: Executor, orgId: string, devs: Array<{ id: string; holder_org_id: string | null }>, now: number) {
-  const authorized = devs.filter((d) => d.holder_org_id !== orgId).map((d) => d.id);
-  const rows = await auths.listForOrgDevices(db, orgId, authorized);
-  const perms = await auths.permissionsOf(db, rows.map((r) => r.id));
-  const byDevice = new Map<string, PermissionView[]>();
-  for (const r of rows) {
-    byDevice.set(
-      r.device_id,
-      perms.filter((p) => p.authorization_id === r.id && isInForce(p.valid_from, p.valid_until, now)).map((p) => permissionView(p, now)),
-    );
-  }
-  const out = new Map<string, { source: 'holder' | 'authorization' | 'none'; permissions: PermissionView[] }>();
-  for (const d of devs) {
-    if (d.holder_org_id === orgId) {
-      out.set(d.id, {
-        source: 'holder',
-        permissions: PERMISSION_NAMES.map((p) => permissionView({ permission: p, valid_from: null, valid_until: null }, now)),
-      });
-    } else {
-      const list = byDevice.get(d.id) ?? [];
-      out.set(d.id, { source: list.length > 0 ? 'authorization' : 'none', permissions: list });
-    }
-  }
-  return out;
 }

@@ -20,11 +20,6 @@ export function listForDevices(db: Executor, deviceIds: string[]) {
     .execute();
 }
 
-export function listForOrgDevices(db: Executor, orgId: string, deviceIds: string[]) {
-  if (deviceIds.length === 0) return Promise.resolve([]);
-  return db.selectFrom('authorizations').selectAll().where('org_id', '=', orgId).where('device_id', 'in', deviceIds).execute();
-}
-
 /** Every authorization on the devices an owner owns ("Authorized devices"). */
 export function listForOwner(db: Executor, ownerId: string) {
   return db
