@@ -116,11 +116,13 @@ export async function login(
   kind: 'cookie' | 'bearer',
 ): Promise<{ token: string; account: AccountRow; expiresAt: number }> {
   const now = ctx.clock.now();
-  const loginKey = `login:${input.login.trim().toLowerCase()}`;
+  const account = await findByLogin(ctx, input.login);
+  // Per account, whichever of its email or phone is typed; an unknown login is counted under its own name,
+  // so it is throttled exactly like a real one.
+  const loginKey = account ? `login:${account.id}` : `login:${input.login.trim().toLowerCase()}`;
   const addressKey = `login-ip:${meta.ip ?? 'unknown'}`;
   const wait = Math.max(await throttles.blockedFor(ctx.db, loginKey, now), await throttles.blockedFor(ctx.db, addressKey, now));
   if (wait > 0) throw tooMany('Too many failed logins. Try again later.', Math.ceil(wait / 1000));
-  const account = await findByLogin(ctx, input.login);
   const ok = account ? await verifyPassword(input.password, account.password_hash) : (await burnPasswordCheck(input.password, ctx.config.scryptCost), false);
   if (!account || !ok) {
     await transact(ctx, async (tx) => {

@@ -152,6 +152,15 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
     assert.equal(later.statusCode, 201, later.body);
   });
 
+  test('the per-account limit counts guesses by email and by phone together', async () => {
+    const phone = `+3538700${String(Date.now() % 100000).padStart(5, '0')}`;
+    const p = await signUp(h(), 'TwoWays', { phone });
+    for (let i = 0; i < 3; i++) await apiLogin(h(), p.email, 'wrong password', `10.40.0.${i + 1}`);
+    for (let i = 0; i < 2; i++) await apiLogin(h(), phone, 'wrong password', `10.40.1.${i + 1}`);
+    assertProblem(await apiLogin(h(), phone, PASSWORD, '10.40.2.1'), 429);
+    assertProblem(await apiLogin(h(), p.email.toUpperCase(), PASSWORD, '10.40.2.2'), 429);
+  });
+
   test('failed logins are throttled per address', async () => {
     const p = await signUp(h(), 'Bystander');
     const ip = '10.30.0.1';
