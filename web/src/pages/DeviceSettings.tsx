@@ -218,7 +218,6 @@ function RemoveDevice({ device }: { device: Device }) {
           if (done) navigate('/', { state: { notice: `${device.name} was removed from your devices.` } });
         }}
       />
-      <ErrorBox message={null} />
     </>
   );
 }

@@ -113,6 +113,16 @@ function MessageBody({ message }: { message: Message }) {
           </div>
         ) : null}
         {str(data.deviceId) && message.kind.startsWith('authorization') ? <DeviceLink deviceId={str(data.deviceId)!} /> : null}
+        {(message.kind === 'handover_accepted' || message.kind === 'handover_declined') && str(data.siteId) ? (
+          <Link className="secondary block" to={`/portal/sites/${str(data.siteId)}`}>
+            Open the site
+          </Link>
+        ) : null}
+        {message.kind.startsWith('share') ? (
+          <Link className="secondary block" to="/">
+            Open Home
+          </Link>
+        ) : null}
       </article>
       {message.kind === 'handover_invitation' && invitationId && viewing ? <HandoverInvitation invitationId={invitationId} /> : null}
       {message.kind === 'permission_application' && applicationIds.length > 0 ? <ApplicationDecision applicationIds={applicationIds} /> : null}
