@@ -34,6 +34,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
       { serial: `LOBBY${stamp}`.toUpperCase(), model: 'Lobby Cam', kind: 'camera', verificationCode: 'LOBBY001', capabilities: { supportsSharing: false } },
       { serial: `WARE${stamp}`.toUpperCase(), model: 'Warehouse NVR', kind: 'recorder', channels: 2, verificationCode: 'WARENVR1' },
       { serial: `DOCK${stamp}`.toUpperCase(), model: 'Dock Cam', kind: 'camera', verificationCode: 'DOCKCAM1' },
+      { serial: `GATE${stamp}`.toUpperCase(), model: 'Gate Cam', kind: 'camera', verificationCode: 'GATECAM1' },
     ]);
     browser = await launchBrowser();
     owner = await openPerson(browser, server.url, 'owner');
@@ -443,5 +444,29 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await i.reload();
     await i.getByRole('table', { name: 'Permission applications' }).getByText('rejected').first().waitFor();
     assert.deepEqual([...owner.problems, ...recipient.problems, ...installer.problems], []);
+  });
+
+  test('ownership transfer: the owner offers a device, the other person accepts it from Messages', async () => {
+    const o = owner.page;
+    await bind(owner, `GATE${stamp}`, 'GATECAM1', 'Gate Cam');
+    await openMenu(o, 'Gate Cam', 'Settings');
+    const form = o.getByRole('form', { name: 'Transfer ownership' });
+    await form.getByLabel('New owner (email or phone)').fill(emails.recipient);
+    await form.getByRole('button', { name: 'Offer the device' }).click();
+    await o.getByRole('dialog', { name: 'Offer Gate Cam?' }).getByRole('button', { name: 'Offer' }).click();
+    await form.getByText('Offered to Ryan Recipient').waitFor();
+
+    const r = recipient.page;
+    await tab(r, 'Messages').click();
+    await r.reload();
+    await r.getByRole('link', { name: /Gate Cam/ }).first().click();
+    await r.getByRole('region', { name: 'Device offered' }).getByRole('button', { name: 'Accept' }).click();
+    await r.getByText('Gate Cam is yours now.').waitFor();
+    await tab(r, 'Home').click();
+    await deviceRow(r, 'My devices', 'Gate Cam').waitFor();
+    await tab(o, 'Home').click();
+    await deviceRow(o, 'My devices', 'Garden Cam').waitFor();
+    assert.equal(await deviceRow(o, 'My devices', 'Gate Cam').count(), 0);
+    assert.deepEqual([...owner.problems, ...recipient.problems], []);
   });
 });

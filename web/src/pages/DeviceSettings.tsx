@@ -5,6 +5,7 @@ import { api, call, type Res } from '../api/client.ts';
 import { Async, Chips, Confirm, ErrorBox, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
 import { label } from '../lib/permissions.ts';
 import { SharesSection } from './DeviceShares.tsx';
+import { TransferSection } from './Transfer.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { dateTime } from '../lib/format.ts';
 
@@ -73,6 +74,7 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
       <SharesSection device={device} />
       <AccessNow deviceId={device.id} />
       <AuditSection deviceId={device.id} />
+      <TransferSection deviceId={device.id} deviceName={device.name} />
       <RemoveDevice device={device} />
     </>
   );

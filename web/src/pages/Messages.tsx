@@ -9,6 +9,7 @@ import { dateTime } from '../lib/format.ts';
 import { useRefreshUnread } from '../lib/unread.tsx';
 import { HandoverInvitation } from './Handover.tsx';
 import { ApplicationDecision } from './Applications.tsx';
+import { TransferOffer } from './Transfer.tsx';
 
 type Message = Res<'/api/inbox', 'get'>['items'][number];
 
@@ -126,6 +127,7 @@ function MessageBody({ message }: { message: Message }) {
       </article>
       {message.kind === 'handover_invitation' && invitationId && viewing ? <HandoverInvitation invitationId={invitationId} /> : null}
       {message.kind === 'permission_application' && applicationIds.length > 0 ? <ApplicationDecision applicationIds={applicationIds} /> : null}
+      {message.kind === 'device_transfer' && str(data.transferId) ? <TransferOffer transferId={str(data.transferId)!} /> : null}
     </>
   );
 }
