@@ -71,6 +71,21 @@ export async function apply(ctx: ServiceContext, accountId: string, siteId: stri
   checkDistinctIds(input.deviceIds, 'deviceIds', 'device');
   const permissions = parsePermissionNames(input.permissions, 'permissions', { allowEmpty: false });
   const remark = checkRemark(input.remark);
+  try {
+    return await applyInTx(ctx, accountId, siteId, input, permissions, remark);
+  } catch (err) {
+    // Two applications for the same device at once: the one-pending index lets only one through.
+    if (isUniqueViolation(err)) throw conflict('Another application for this device was just sent; reload and try again.', 'application_race');
+    throw err;
+  }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
+}
+
+async function applyInTx(ctx: ServiceContext, accountId: string, siteId: string, input: ApplyInput, permissions: Permission[], remark: string | null): Promise<ApplicationView[]> {
   return transact(ctx, async (tx) => {
     const spec = parseValidity(input, tx.now, '');
     const { site } = await requireSiteMember(tx.db, siteId, accountId);

@@ -90,14 +90,17 @@ export interface WriteInput {
 
 /** Writes an authorization in the caller's transaction, with audit, inbox and change notice. */
 export async function writeAuthorization(tx: Tx, w: WriteInput): Promise<string> {
-  let auth = await auths.findAuthorization(tx.db, w.deviceId, w.orgId);
-  const before = auth ? snapshot(await auths.permissionsOf(tx.db, [auth.id])) : null;
-  if (!auth) {
-    auth = { id: newId('auz'), device_id: w.deviceId, org_id: w.orgId, granted_by_account_id: w.grantedBy, created_at: tx.now, updated_at: tx.now };
-    await auths.insertAuthorization(tx.db, auth);
-  } else {
-    await auths.touchAuthorization(tx.db, auth.id, tx.now);
-  }
+  const ensured = await auths.ensureAuthorization(tx.db, {
+    id: newId('auz'),
+    device_id: w.deviceId,
+    org_id: w.orgId,
+    granted_by_account_id: w.grantedBy,
+    created_at: tx.now,
+    updated_at: tx.now,
+  });
+  const auth = ensured.row;
+  const before = ensured.created ? null : snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+  if (!ensured.created) await auths.touchAuthorization(tx.db, auth.id, tx.now);
   if (w.mode === 'replace') await auths.deleteAllPermissions(tx.db, auth.id);
   for (const item of w.items) {
     await auths.upsertPermission(tx.db, { authorization_id: auth.id, permission: item.permission, valid_from: item.validFrom, valid_until: item.validUntil });

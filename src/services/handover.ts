@@ -178,7 +178,9 @@ export async function inviteOwner(ctx: ServiceContext, accountId: string, siteId
       responded_at: null,
     };
     await handovers.insertHandover(tx.db, row);
-    await sites.updateSite(tx.db, siteId, { current_invitation_id: row.id });
+    if (!(await sites.replaceCurrentInvitation(tx.db, siteId, latest?.id ?? null, row.id))) {
+      throw conflict('The site owner was just invited by someone else. Resend or cancel that invitation first.', 'already_invited');
+    }
     await appendAudit(tx.db, {
       at: tx.now,
       actorAccountId: accountId,

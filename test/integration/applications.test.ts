@@ -102,6 +102,17 @@ describeEachDatabase('permission applications', (h) => {
     assert.equal((await check(h(), s.installer, d1.id, 'configuration', null)).allowed, false);
   });
 
+  test('two applications for the same device at once leave exactly one pending', async () => {
+    const s = await withdrawnSite(h(), 1);
+    const d = s.devices[0]!.id;
+    const body = { deviceIds: [d], permissions: ['live_view'], validity: 'permanent' };
+    const url = `/api/sites/${s.site.id}/applications`;
+    const results = await Promise.all([h().request({ method: 'POST', url, token: s.installer.token, body }), h().request({ method: 'POST', url, token: s.installer.token, body })]);
+    for (const r of results) assert.ok([201, 409].includes(r.statusCode), r.body);
+    assert.ok(results.some((r) => r.statusCode === 201));
+    assert.equal((await h().request({ method: 'GET', url: '/api/applications', token: s.owner.token })).json().length, 1);
+  });
+
   test('unanswered applications expire; the installer can cancel; answered ones cannot be answered again', async () => {
     const s = await withdrawnSite(h(), 1);
     const d = s.devices[0]!.id;

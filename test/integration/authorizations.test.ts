@@ -119,6 +119,17 @@ describeEachDatabase('authorization service', (h) => {
     assert.equal(more.statusCode, 201, more.body);
     assert.equal((await check(h(), installer, cam.id, 'playback')).allowed, true);
 
+    // Entrusting the same device twice at once ends in one authorization holding both.
+    const [x, y] = await Promise.all(
+      (['ptz', 'download'] as const).map((permission) =>
+        h().request({ method: 'POST', url: '/api/authorizations', token: owner.token, body: { org: org.id, deviceIds: [nvr.id], permissions: [{ permission, validity: 'permanent' }] } }),
+      ),
+    );
+    assert.deepEqual([x!.statusCode, y!.statusCode], [201, 201], `${x!.body} ${y!.body}`);
+    const nvrAuth = (await h().request({ method: 'GET', url: `/api/devices/${nvr.id}/authorizations`, token: owner.token })).json().authorizations;
+    assert.equal(nvrAuth.length, 1);
+    assert.deepEqual(nvrAuth[0].permissions.map((p: { permission: string }) => p.permission), ['configuration', 'download', 'live_view', 'ptz']);
+
     const list = await h().request({ method: 'GET', url: '/api/authorized-devices', token: owner.token });
     assert.deepEqual(list.json().map((a: { deviceId: string; statusLabel: string }) => a.deviceId).sort(), [cam.id, nvr.id].sort());
     assert.ok(list.json().every((a: { statusLabel: string; org: { id: string } }) => a.statusLabel === 'Authorized' && a.org.id === org.id));

@@ -166,6 +166,19 @@ describeEachDatabase('handover to the site owner', (h) => {
     assert.equal(auths.length, 2);
   });
 
+  test('two invitations for one site at once: exactly one is sent', async () => {
+    const { installer, site } = await installerWithSite(h(), 1);
+    const owner = await verifiedPerson(h(), 'Owner');
+    const other = await verifiedPerson(h(), 'Other');
+    const [a, b] = await Promise.all([invite(h(), installer, site.id, { email: owner.email, devices: [] }), invite(h(), installer, site.id, { email: other.email, devices: [] })]);
+    assert.deepEqual([a.statusCode, b.statusCode].sort(), [201, 409]);
+    const delivered = [
+      ...(await h().request({ method: 'GET', url: '/api/handover-invitations', token: owner.token })).json(),
+      ...(await h().request({ method: 'GET', url: '/api/handover-invitations', token: other.token })).json(),
+    ];
+    assert.equal(delivered.length, 1);
+  });
+
   test('decline, cancel, expiry and resend move the site status; answered or expired invitations cannot be accepted', async () => {
     const { installer, site } = await installerWithSite(h(), 1);
     const owner = await verifiedPerson(h(), 'Owner');

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -113,5 +113,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('applications_owner').on('permission_applications').columns(['owner_account_id', 'status']).execute();
   await db.schema.createIndex('applications_org_device').on('permission_applications').columns(['org_id', 'device_id', 'status']).execute();
+  // One open application per organization and device, even when two are sent at once.
+  await db.schema
+    .createIndex('applications_one_pending')
+    .on('permission_applications')
+    .columns(['org_id', 'device_id'])
+    .unique()
+    .where(sql.ref('status'), '=', 'pending')
+    .execute();
   await db.schema.createIndex('applications_site').on('permission_applications').columns(['site_id', 'created_at']).execute();
 }

@@ -12,24 +12,27 @@ export function findApplications(db: Executor, ids: string[]) {
   return db.selectFrom('permission_applications').selectAll().where('id', 'in', ids).execute();
 }
 
-/** Marks the organization's open applications for a device superseded (the newest one replaces them). */
+/**
+ * Closes the organization's pending applications for a device before a new one: those still open are
+ * superseded, those past their expiry are marked expired (they already read as expired).
+ */
 export async function supersedePending(db: Executor, orgId: string, deviceId: string, now: number): Promise<string[]> {
   const open = await db
     .selectFrom('permission_applications')
-    .select('id')
+    .select(['id', 'expires_at'])
     .where('org_id', '=', orgId)
     .where('device_id', '=', deviceId)
     .where('status', '=', 'pending')
-    .where('expires_at', '>', now)
     .execute();
-  if (open.length === 0) return [];
-  await db
-    .updateTable('permission_applications')
-    .set({ status: 'superseded', responded_at: now })
-    .where('id', 'in', open.map((o) => o.id))
-    .where('status', '=', 'pending')
-    .execute();
-  return open.map((o) => o.id);
+  for (const o of open) {
+    await db
+      .updateTable('permission_applications')
+      .set({ status: o.expires_at > now ? 'superseded' : 'expired', responded_at: o.expires_at > now ? now : o.expires_at })
+      .where('id', '=', o.id)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+  return open.filter((o) => o.expires_at > now).map((o) => o.id);
 }
 
 export function listForOwner(db: Executor, ownerId: string, opts: { pendingAt?: number }) {

@@ -39,8 +39,20 @@ export function permissionsOf(db: Executor, authorizationIds: string[]) {
   return db.selectFrom('authorization_permissions').selectAll().where('authorization_id', 'in', authorizationIds).orderBy('permission').execute();
 }
 
-export async function insertAuthorization(db: Executor, row: AuthorizationRow): Promise<void> {
-  await db.insertInto('authorizations').values(row).execute();
+/**
+ * Inserts the (device, organization) row unless one exists, and returns the row that is there. Two grants at once
+ * both end up on the same row: the unique pair makes the second insert a no-op (PostgreSQL waits for the first).
+ */
+export async function ensureAuthorization(db: Executor, row: AuthorizationRow): Promise<{ row: AuthorizationRow; created: boolean }> {
+  const r = await db
+    .insertInto('authorizations')
+    .values(row)
+    .onConflict((oc) => oc.columns(['device_id', 'org_id']).doNothing())
+    .executeTakeFirst();
+  if (Number(r.numInsertedOrUpdatedRows ?? 0) === 1) return { row, created: true };
+  const existing = await findAuthorization(db, row.device_id, row.org_id);
+  if (!existing) throw new Error('authorization vanished during insert');
+  return { row: existing, created: false };
 }
 
 export async function touchAuthorization(db: Executor, id: string, now: number): Promise<void> {

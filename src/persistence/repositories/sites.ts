@@ -19,6 +19,14 @@ export async function updateSite(db: Executor, id: string, patch: Partial<Pick<S
   await db.updateTable('sites').set(patch).where('id', '=', id).execute();
 }
 
+/** Points the site at a new invitation, only if it still points where the caller saw it (one invitation wins). */
+export async function replaceCurrentInvitation(db: Executor, siteId: string, expected: string | null, next: string): Promise<boolean> {
+  let q = db.updateTable('sites').set({ current_invitation_id: next }).where('id', '=', siteId);
+  q = expected === null ? q.where('current_invitation_id', 'is', null) : q.where('current_invitation_id', '=', expected);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function deleteSite(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('sites').where('id', '=', id).execute();
 }
