@@ -239,8 +239,16 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await page.getByText('QR ID', { exact: true }).click();
     await page.getByLabel('Upload a picture of their QR ID').setInputFiles({ name: 'qr.png', mimeType: 'image/png', buffer: (await import('node:fs')).readFileSync(qrFile) });
     await page.getByText('Recipient: Ryan Recipient').waitFor();
+    // Weekdays, office hours: the form checks a date-limited validity has its end.
+    await page.getByText('Until a date').click();
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page.getByText('Choose the date and time the access ends.').waitFor();
+    await page.getByText('Weekly schedule').click();
+    await page.getByLabel('From', { exact: true }).fill('08:00');
+    await page.getByLabel('To', { exact: true }).fill('18:00');
     await page.getByRole('button', { name: 'Share', exact: true }).click();
     await page.locator('.summary').getByText('The whole device').waitFor();
+    await page.locator('.summary').getByText(/08:00-18:00/).waitFor();
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('heading', { name: 'Shared' }).waitFor();
     await tab(r, 'Home').click();
