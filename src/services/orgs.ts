@@ -258,6 +258,7 @@ export async function answerOrgInvitation(ctx: ServiceContext, accountId: string
 export async function changeRole(ctx: ServiceContext, accountId: string, orgId: string, memberId: string, role: OrgRole) {
   await transact(ctx, async (tx) => {
     await requireOrgAdmin(tx.db, orgId, accountId);
+    await orgs.lockOrg(tx.db, orgId);
     const target = await orgs.findMembership(tx.db, orgId, memberId);
     if (!target) throw notFound('No such member.', 'member_not_found');
     if (target.role === role) return;
@@ -273,6 +274,7 @@ export async function changeRole(ctx: ServiceContext, accountId: string, orgId: 
 export async function removeMember(ctx: ServiceContext, accountId: string, orgId: string, memberId: string) {
   await transact(ctx, async (tx) => {
     const me = await requireMember(tx.db, orgId, accountId);
+    await orgs.lockOrg(tx.db, orgId);
     if (memberId !== accountId && me.role !== 'admin') throw forbidden('Only an administrator of the organization may do this.', 'admin_only');
     const target = await orgs.findMembership(tx.db, orgId, memberId);
     if (!target) throw notFound('No such member.', 'member_not_found');

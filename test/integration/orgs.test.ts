@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
-import { createOrg, inbox, verifiedPerson, verifyEmail } from '../helpers/installer.ts';
+import { addMember, createOrg, inbox, verifiedPerson, verifyEmail } from '../helpers/installer.ts';
 
 describeEachDatabase('installer organizations', (h) => {
   test('a person creates an organization, becomes its admin, and it has a QR ID an owner can resolve', async () => {
@@ -75,6 +75,20 @@ describeEachDatabase('installer organizations', (h) => {
     assert.equal((await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token, body: { role: 'technician' } })).statusCode, 200);
     assert.equal((await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token })).statusCode, 200);
     assertProblem(await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: admin.token }), 404);
+  });
+
+  test('two admins demoting each other at once leave the organization with an admin', async () => {
+    const a = await verifiedPerson(h(), 'AdminA');
+    const b = await verifiedPerson(h(), 'AdminB');
+    const org = await createOrg(h(), a);
+    await addMember(h(), a, org.id, b, 'admin');
+    const [x, y] = await Promise.all([
+      h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${b.id}`, token: a.token, body: { role: 'technician' } }),
+      h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${a.id}`, token: b.token, body: { role: 'technician' } }),
+    ]);
+    assert.ok([x.statusCode, y.statusCode].includes(200));
+    const members = (await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: a.token })).json().members;
+    assert.equal(members.filter((m: { role: string }) => m.role === 'admin').length, 1);
   });
 
   test('an invitation to an unverified address waits for its verification; expired ones cannot be accepted', async () => {

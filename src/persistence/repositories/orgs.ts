@@ -1,4 +1,5 @@
 import type { Executor } from '../db.ts';
+import { isPostgres } from '../migrations/columns.ts';
 import type { InstallerOrgsTable, OrgInvitationsTable, OrgMembersTable } from '../schema.ts';
 
 export type OrgRow = InstallerOrgsTable;
@@ -19,6 +20,14 @@ export function findOrgByQrRef(db: Executor, ref: string) {
 
 export async function renameOrg(db: Executor, id: string, name: string): Promise<void> {
   await db.updateTable('installer_orgs').set({ name }).where('id', '=', id).execute();
+}
+
+/**
+ * Serializes membership changes of one organization (so two admins demoting each other cannot leave it with
+ * none). SQLite runs write transactions one at a time already; PostgreSQL takes a row lock.
+ */
+export async function lockOrg(db: Executor, orgId: string): Promise<void> {
+  if (isPostgres(db)) await db.selectFrom('installer_orgs').select('id').where('id', '=', orgId).forUpdate().execute();
 }
 
 export function findMembership(db: Executor, orgId: string, accountId: string) {
