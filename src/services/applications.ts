@@ -40,8 +40,8 @@ async function views(db: Executor, rows: apps.ApplicationRow[], now: number) {
   const deviceIds = [...new Set(rows.map((r) => r.device_id))];
   const orgIds = [...new Set(rows.map((r) => r.org_id))];
   const [devs, orgRows] = await Promise.all([
-    deviceIds.length === 0 ? [] : db.selectFrom('devices').select(['id', 'name', 'serial']).where('id', 'in', deviceIds).execute(),
-    orgIds.length === 0 ? [] : db.selectFrom('installer_orgs').select(['id', 'name']).where('id', 'in', orgIds).execute(),
+    sites.deviceLabels(db, deviceIds),
+    orgs.orgNames(db, orgIds),
   ]);
   return rows.map((r) => {
     const spec = specFromJson(r.validity);
@@ -221,7 +221,7 @@ export async function decideApplications(ctx: ServiceContext, accountId: string,
     });
     for (const row of ordered) {
       checkPending(applicationStatus(row.status, row.expires_at, tx.now));
-      const device = await tx.db.selectFrom('devices').select(['id', 'name', 'owner_account_id']).where('id', '=', row.device_id).executeTakeFirst();
+      const [device] = await sites.deviceLabels(tx.db, [row.device_id]);
       // The device may have changed hands since: only its current owner may answer.
       if (!device || device.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
       if (!(await apps.settle(tx.db, row.id, decision === 'agree' ? 'agreed' : 'rejected', accountId, tx.now))) {

@@ -50,7 +50,7 @@ async function invitationView(db: Executor, inv: handovers.HandoverRow, now: num
   const agreed = inv.agreed === null ? null : parseStored(inv.agreed);
   const [site, org] = await Promise.all([sites.findSite(db, inv.site_id), orgs.findOrg(db, inv.org_id)]);
   const ids = requested.map((d) => d.deviceId);
-  const devRows = ids.length === 0 ? [] : await db.selectFrom('devices').select(['id', 'name', 'serial', 'model']).where('id', 'in', ids).execute();
+  const devRows = await sites.deviceLabels(db, ids);
   const describe = (list: StoredDevice[]) =>
     list.map((d) => {
       const row = devRows.find((r) => r.id === d.deviceId);

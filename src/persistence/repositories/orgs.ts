@@ -14,6 +14,11 @@ export function findOrg(db: Executor, id: string) {
   return db.selectFrom('installer_orgs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export function orgNames(db: Executor, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('installer_orgs').select(['id', 'name']).where('id', 'in', ids).execute();
+}
+
 export function findOrgByQrRef(db: Executor, ref: string) {
   return db.selectFrom('installer_orgs').selectAll().where('qr_ref', '=', ref).executeTakeFirst();
 }

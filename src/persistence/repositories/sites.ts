@@ -49,6 +49,12 @@ export function listSiteDevices(db: Executor, siteIds: string[]) {
     .execute();
 }
 
+/** Names and labels of some devices, for showing them in invitations and applications. */
+export function deviceLabels(db: Executor, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('devices').select(['id', 'name', 'serial', 'model', 'owner_account_id']).where('id', 'in', ids).execute();
+}
+
 export type SiteDevice = Awaited<ReturnType<typeof listSiteDevices>>[number];
 
 export async function countSiteDevices(db: Executor, siteId: string): Promise<number> {
