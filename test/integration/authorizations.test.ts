@@ -50,6 +50,16 @@ describeEachDatabase('authorization service', (h) => {
     assert.ok((await inbox(h(), installer)).some((m) => m.kind === 'authorization_changed' && m.body.includes(NO_PERMISSION)));
   });
 
+  test('a member removed from the organization loses its access on the next check', async () => {
+    const { installer, org, devices } = await handedOverSite(h(), { devices: 1 });
+    const tech = await verifiedPerson(h(), 'Tech');
+    await addMember(h(), installer, org.id, tech);
+    assert.equal((await check(h(), tech, devices[0]!.id, 'live_view')).allowed, true);
+    assert.equal((await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${tech.id}`, token: installer.token })).statusCode, 200);
+    assert.equal((await check(h(), tech, devices[0]!.id, 'live_view')).allowed, false);
+    assert.equal((await check(h(), installer, devices[0]!.id, 'live_view')).allowed, true);
+  });
+
   test('grant and edit with per-permission validity; withdraw one; each ends on the very next check', async () => {
     const { installer, owner, org, devices } = await handedOverSite(h(), { devices: 1 });
     const d = devices[0]!.id;
