@@ -39,11 +39,15 @@ export interface DeviceFacts {
 
 export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization';
 
-export interface Allowed {
+/** An allowance as a plain check needs it: yes, and through what. */
+export interface Allowance {
   allowed: true;
   source: AllowSource;
   /** Share or authorization id; the device id for ownership, the org id for a holder. */
   sourceId: string;
+}
+
+export interface Allowed extends Allowance {
   /** When this allowance ends (exclusive), or null when open-ended. */
   until: number | null;
 }
@@ -67,6 +71,9 @@ export interface Denied {
 }
 
 export type Decision = Allowed | Denied;
+
+/** The answer of `decideNow`: the same yes/no and reason as `decide`, without when the allowance ends. */
+export type QuickDecision = Allowance | Denied;
 
 export const DENY_DETAIL: Readonly<Record<DenyReason, string>> = Object.freeze({
   no_access: 'You have no access to this device.',
@@ -124,8 +131,30 @@ function findPermission(g: Grant, permission: Permission): GrantedPermission | u
 /**
  * Decides whether `principal` may use `permission` on `channel` of the device described by `facts` at `at`.
  * `channel` is null for device-level permissions (configuration), 1..channelCount otherwise.
+ * Reports in `until` when the allowance ends (the longest-lasting allowing grant), which stream tickets need.
  */
 export function decide(facts: DeviceFacts, principal: Principal, deviceId: string, channel: number | null, permission: Permission, at: number): Decision {
+  return evaluate(facts, principal, deviceId, channel, permission, at, true) as Decision;
+}
+
+/**
+ * The same answer as `decide` (allowed or not, and the same denial reason) without computing `until`, which
+ * for scheduled grants walks the schedule in its time zone: the cheap question every device operation asks.
+ * When several grants allow, the first one found is reported.
+ */
+export function decideNow(facts: DeviceFacts, principal: Principal, deviceId: string, channel: number | null, permission: Permission, at: number): QuickDecision {
+  return evaluate(facts, principal, deviceId, channel, permission, at, false);
+}
+
+function evaluate(
+  facts: DeviceFacts,
+  principal: Principal,
+  deviceId: string,
+  channel: number | null,
+  permission: Permission,
+  at: number,
+  wantUntil: boolean,
+): Decision | QuickDecision {
   if (facts.deviceId !== deviceId) return DENIED.no_access;
   const deviceLevel = isDeviceLevel(permission);
   if (deviceLevel) {
@@ -178,6 +207,7 @@ export function decide(facts: DeviceFacts, principal: Principal, deviceId: strin
       }
       continue;
     }
+    if (!wantUntil) return { allowed: true, source: g.source, sourceId: g.sourceId };
     // Several grants may allow: report the one that lasts longest (a stream ticket may then live longest).
     const until = nextChange(validity, at);
     if (best === null || (bestUntil !== null && (until === null || until > bestUntil))) {

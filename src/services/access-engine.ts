@@ -2,14 +2,22 @@
 // in front of the pure `decide`. A hit costs two map look-ups and the decision itself. Every committed change
 // invalidates what it touched (this instance via publishChanges, the others via the change bus), and no
 // decision is ever cached: `decide` reads the time, so expiries and schedules need no background job.
-import { decide, denied, type Decision as AccessDecision, type DeviceFacts, type Principal as AccessPrincipal } from '../domain/access.ts';
+import {
+  decide,
+  decideNow,
+  denied,
+  type Decision as AccessDecision,
+  type DeviceFacts,
+  type Principal as AccessPrincipal,
+  type QuickDecision,
+} from '../domain/access.ts';
 import type { Permission } from '../domain/permissions.ts';
 import { loadDeviceFacts, loadPrincipal } from '../persistence/repositories/grants.ts';
 import type pg from 'pg';
 import { startChangeBus, type ChangeBus } from './change-bus.ts';
 import type { AccessChange, ServiceContext } from './context.ts';
 
-export type { AccessDecision, AccessPrincipal, DeviceFacts };
+export type { AccessDecision, AccessPrincipal, DeviceFacts, QuickDecision };
 
 /**
  * A bounded cache with approximate LRU eviction in two generations: a hit in the young generation costs one
@@ -57,6 +65,19 @@ export class Lru<K, V> {
     const b = this.old.delete(key);
     return a || b;
   }
+  /** Removes every entry whose value matches (a scan: for rare events such as a logout). */
+  deleteWhere(match: (value: V) => boolean): number {
+    let n = 0;
+    for (const gen of [this.young, this.old]) {
+      for (const [k, v] of gen) {
+        if (match(v)) {
+          gen.delete(k);
+          n++;
+        }
+      }
+    }
+    return n;
+  }
   clear(): void {
     this.young.clear();
     this.old.clear();
@@ -72,6 +93,7 @@ export interface FactSource {
 export interface EngineStats {
   factsEntries: number;
   principalEntries: number;
+  sessionEntries: number;
   capacity: number;
   hits: number;
   misses: number;
@@ -82,6 +104,26 @@ export interface EngineStats {
   denied: Record<string, number>;
 }
 
+/**
+ * An authenticated session as remembered in memory (keyed by the token's hash, never the token): saves the
+ * database read every request would otherwise make. Dropped when the session ends (a `session` change, on
+ * every instance), and re-read after a short time in any case.
+ */
+export interface RememberedSession {
+  sessionId: string;
+  accountId: string;
+  kind: 'cookie' | 'bearer';
+  isOperator: boolean;
+  expiresAt: number;
+  /** When last_used_at was last written; mutable, so touching it stays once per interval. */
+  lastUsedAt: number;
+  /** When this was read from the database. */
+  readAt: number;
+}
+
+/** Sessions remembered per instance at most (each a few hundred bytes). */
+export const SESSION_CACHE_SIZE = 20_000;
+
 /** Stored for a device that does not exist, so unknown ids are also answered from memory. */
 const MISSING = null;
 
@@ -90,6 +132,7 @@ export class AccessEngine {
   private readonly principals: Lru<string, AccessPrincipal>;
   private readonly pendingFacts = new Map<string, Promise<DeviceFacts | null>>();
   private readonly pendingPrincipals = new Map<string, Promise<AccessPrincipal>>();
+  private readonly sessions: Lru<string, RememberedSession>;
   /** Bumped by every invalidation; a load that started before a bump must not fill the cache. */
   private generation = 0;
   private caching = true;
@@ -106,6 +149,25 @@ export class AccessEngine {
     this.facts = new Lru(capacity);
     // Principals are small (an id and a few org ids); as many as devices is plenty.
     this.principals = new Lru(capacity);
+    this.sessions = new Lru(Math.max(2, Math.min(capacity, SESSION_CACHE_SIZE)));
+  }
+
+  /** The remembered session for a token hash, if any (nothing is remembered while caching is off). */
+  session(tokenHash: string): RememberedSession | undefined {
+    return this.sessions.get(tokenHash);
+  }
+
+  /** Marks the start of a session read: pass it to `rememberSession` so a read that raced a logout is dropped. */
+  sessionReadStarts(): number {
+    return this.generation;
+  }
+
+  rememberSession(tokenHash: string, session: RememberedSession, startedAt: number): void {
+    if (this.caching && startedAt === this.generation) this.sessions.set(tokenHash, session);
+  }
+
+  forgetSession(tokenHash: string): void {
+    this.sessions.delete(tokenHash);
   }
 
   /** The decision from memory, or undefined when the facts or the principal are not loaded. */
@@ -124,6 +186,27 @@ export class AccessEngine {
     this.misses += 1;
     const [principal, facts] = await Promise.all([this.principalFor(accountId), this.factsFor(deviceId)]);
     return this.count(facts === null ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at));
+  }
+
+  /**
+   * Like `tryCheck` without `until` (when the allowance ends): the same yes/no and reason at a fraction of the
+   * cost for scheduled grants. For every check that does not mint something which must expire with the grant.
+   */
+  tryCheckNow(accountId: string, deviceId: string, channel: number | null, permission: Permission, at: number): QuickDecision | undefined {
+    const principal = this.principals.get(accountId);
+    if (principal === undefined) return undefined;
+    const facts = this.facts.get(deviceId);
+    if (facts === undefined) return undefined;
+    this.hits += 1;
+    return this.count(facts === MISSING ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at));
+  }
+
+  async checkNow(accountId: string, deviceId: string, channel: number | null, permission: Permission, at: number): Promise<QuickDecision> {
+    const hot = this.tryCheckNow(accountId, deviceId, channel, permission, at);
+    if (hot !== undefined) return hot;
+    this.misses += 1;
+    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.factsFor(deviceId)]);
+    return this.count(facts === null ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at));
   }
 
   /** The facts of a device (from memory when possible); null when it does not exist. */
@@ -180,6 +263,9 @@ export class AccessEngine {
     } else if (change.type === 'membership') {
       this.principals.delete(change.accountId);
       this.pendingPrincipals.delete(change.accountId);
+    } else if (change.type === 'session') {
+      const id = change.sessionId;
+      this.sessions.deleteWhere((s) => s.sessionId === id);
     } else {
       this.clear();
     }
@@ -189,6 +275,7 @@ export class AccessEngine {
     this.generation += 1;
     this.facts.clear();
     this.principals.clear();
+    this.sessions.clear();
     this.pendingFacts.clear();
     this.pendingPrincipals.clear();
   }
@@ -203,6 +290,7 @@ export class AccessEngine {
     return {
       factsEntries: this.facts.size,
       principalEntries: this.principals.size,
+      sessionEntries: this.sessions.size,
       capacity: this.capacity,
       hits: this.hits,
       misses: this.misses,
@@ -214,7 +302,7 @@ export class AccessEngine {
     };
   }
 
-  private count(d: AccessDecision): AccessDecision {
+  private count<D extends QuickDecision>(d: D): D {
     if (d.allowed) this.allowed += 1;
     else this.denied[d.reason] = (this.denied[d.reason] ?? 0) + 1;
     return d;
@@ -261,6 +349,18 @@ export function checkAccess(
   at: number = ctx.clock.now(),
 ): Promise<AccessDecision> {
   return engineOf(ctx).check(accountId, deviceId, channel, permission, at);
+}
+
+/** Like `checkAccess` without `until`: for guards that only need allowed or not, and why. */
+export function checkAccessNow(
+  ctx: ServiceContext,
+  accountId: string,
+  deviceId: string,
+  channel: number | null,
+  permission: Permission,
+  at: number = ctx.clock.now(),
+): Promise<QuickDecision> {
+  return engineOf(ctx).checkNow(accountId, deviceId, channel, permission, at);
 }
 
 /** ACCESS_CACHE_SIZE: how many devices' facts (and as many principals) stay in memory per instance. */

@@ -60,6 +60,7 @@ export function decodeChanges(payload: string): Message | null {
       (c) =>
         (c.type === 'device' && typeof c.deviceId === 'string') ||
         (c.type === 'membership' && typeof c.accountId === 'string') ||
+        (c.type === 'session' && typeof c.sessionId === 'string') ||
         c.type === 'all',
     );
     return ok ? m : null;

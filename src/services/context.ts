@@ -16,6 +16,8 @@ export interface ChangeListener {
 export type AccessChange =
   | { type: 'device'; deviceId: string }
   | { type: 'membership'; accountId: string }
+  /** A session ended (logout, revoked): cached authentications of it must go. */
+  | { type: 'session'; sessionId: string }
   | { type: 'all' };
 
 export interface ServiceContext {

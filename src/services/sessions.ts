@@ -5,11 +5,14 @@ import { hashToken } from '../lib/secrets.ts';
 import { notFound } from '../domain/errors.ts';
 import * as sessions from '../persistence/repositories/sessions.ts';
 import type { Executor } from '../persistence/db.ts';
-import type { ServiceContext } from './context.ts';
+import { engineOf } from './access-engine.ts';
+import { transact, type ServiceContext } from './context.ts';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** last_used_at is refreshed at most this often, so reading with a session is not a write per request. */
 const TOUCH_EVERY_MS = 60 * 1000;
+/** How long a remembered session is trusted without reading it again (ended sessions are dropped at once). */
+const SESSION_CACHE_MS = 15 * 1000;
 
 export interface Principal {
   accountId: string;
@@ -45,10 +48,32 @@ export async function startSession(
 export async function authenticate(ctx: ServiceContext, token: string): Promise<Principal | null> {
   if (token.length < 20 || token.length > 100) return null;
   const now = ctx.clock.now();
-  const row = await sessions.findLiveSession(ctx.db, hashToken(token), now);
+  const tokenHash = hashToken(token);
+  const engine = engineOf(ctx);
+  // Every API request authenticates: remembered sessions skip the database read. Ending a session publishes a
+  // `session` change that drops it on every instance; expiry is checked here; anything else is re-read soon.
+  const known = engine.session(tokenHash);
+  if (known !== undefined) {
+    if (now < known.expiresAt && now >= known.readAt && now - known.readAt < SESSION_CACHE_MS) {
+      if (now - known.lastUsedAt > TOUCH_EVERY_MS) {
+        known.lastUsedAt = now;
+        await sessions.touchSession(ctx.db, known.sessionId, now);
+      }
+      return { accountId: known.accountId, sessionId: known.sessionId, kind: known.kind, isOperator: known.isOperator };
+    }
+    engine.forgetSession(tokenHash);
+  }
+  const startedAt = engine.sessionReadStarts();
+  const row = await sessions.findLiveSession(ctx.db, tokenHash, now);
   if (!row) return null;
-  if (now - row.last_used_at > TOUCH_EVERY_MS) await sessions.touchSession(ctx.db, row.session_id, now);
-  return { accountId: row.account_id, sessionId: row.session_id, kind: row.kind, isOperator: row.is_operator === 1 };
+  let lastUsedAt = row.last_used_at;
+  if (now - lastUsedAt > TOUCH_EVERY_MS) {
+    await sessions.touchSession(ctx.db, row.session_id, now);
+    lastUsedAt = now;
+  }
+  const principal: Principal = { accountId: row.account_id, sessionId: row.session_id, kind: row.kind, isOperator: row.is_operator === 1 };
+  engine.rememberSession(tokenHash, { ...principal, expiresAt: row.expires_at, lastUsedAt, readAt: now }, startedAt);
+  return principal;
 }
 
 /** The CSRF token of a cookie session: derived from the session token, so nothing more is stored. */
@@ -71,6 +96,10 @@ export async function listMySessions(ctx: ServiceContext, principal: Principal) 
 }
 
 export async function endSession(ctx: ServiceContext, principal: Principal, sessionId: string): Promise<void> {
-  const deleted = await sessions.deleteSession(ctx.db, principal.accountId, sessionId);
-  if (!deleted) throw notFound('No such session.');
+  await transact(ctx, async (tx) => {
+    const deleted = await sessions.deleteSession(tx.db, principal.accountId, sessionId);
+    if (!deleted) throw notFound('No such session.');
+    // Every instance forgets it: its token is refused on the very next request, wherever that lands.
+    tx.changed({ type: 'session', sessionId });
+  });
 }

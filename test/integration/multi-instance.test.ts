@@ -9,6 +9,8 @@ import { ManualClock } from '../../src/lib/clock.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import { accessRuntimeOf, checkAccess } from '../../src/services/access-engine.ts';
 import { deleteShare, seedDevice, seedShare } from '../helpers/access-world.ts';
+import { authenticate, endSession, startSession } from '../../src/services/sessions.ts';
+import { hashToken } from '../../src/lib/secrets.ts';
 
 async function reachable(): Promise<boolean> {
   const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
@@ -83,6 +85,20 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     await deleteShare(one, shareId, dev.id);
     await eventually('instance 2 sees the revocation', async () => !(await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed);
     assert.equal((await checkAccess(one.ctx, friend, dev.id, 1, 'live_view')).allowed, false, 'instance 1 at once');
+  });
+
+  test('a token logged out through instance 1 is refused by the next request on instance 2', async () => {
+    const person = await account(one, 'Leaver');
+    const { token, sessionId } = await startSession(one.ctx.db, person, 'bearer', { userAgent: null, ip: null }, clock.now());
+    const onTwo = await authenticate(two.ctx, token);
+    assert.equal(onTwo?.accountId, person);
+    // Instance 2 now answers this token from memory…
+    assert.equal(accessRuntimeOf(two.ctx)!.engine.session(hashToken(token))?.sessionId, sessionId);
+    assert.equal((await authenticate(two.ctx, token))?.sessionId, sessionId);
+    // …until the session is ended elsewhere (the clock stands still: only the notification can drop it).
+    await endSession(one.ctx, onTwo!, sessionId);
+    assert.equal(await authenticate(one.ctx, token), null, 'instance 1 at once');
+    await eventually('instance 2 refuses the ended session', async () => (await authenticate(two.ctx, token)) === null);
   });
 
   test('a lost listener connection is re-established; nothing is cached while it is down', async () => {

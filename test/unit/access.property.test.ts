@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decide, type DeviceFacts, type Grant, type Principal } from '../../src/domain/access.ts';
+import { decide, decideNow, type DeviceFacts, type Grant, type Principal } from '../../src/domain/access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from '../../src/domain/permissions.ts';
 import { compileSchedule, inSchedule, nextChange, offsetAt, offsetViaIntl, type ScheduleWindow, type Validity } from '../../src/domain/validity.ts';
 
@@ -227,6 +227,32 @@ test('the decision agrees with the reference model on random worlds', () => {
       },
     ),
     { numRuns: 2500 },
+  );
+});
+
+test('the quick decision (no `until`) gives the same answer and reason as the full one, through a grant that allows', () => {
+  fc.assert(
+    fc.property(
+      worldArb.chain((w) => fc.tuple(fc.constant(w), fc.array(fc.tuple(query, instantsFor(w)), { minLength: 1, maxLength: 8 }))),
+      ([w, queries]) => {
+        const facts = toFacts(w);
+        for (const [q, t] of queries) {
+          const principal: Principal = { accountId: q.account, orgIds: w.members[q.account] ?? [] };
+          const full = decide(facts, principal, 'dev', q.channel, q.permission, t);
+          const quick = decideNow(facts, principal, 'dev', q.channel, q.permission, t);
+          assert.equal(quick.allowed, full.allowed, `${JSON.stringify({ q, t, full, quick })}`);
+          if (!quick.allowed && !full.allowed) assert.equal(quick.reason, full.reason);
+          if (quick.allowed && full.allowed) {
+            if (quick.source === 'share' || quick.source === 'authorization') {
+              // The grant it names does allow this now (it may be another allowing grant than the longest-lasting).
+              const one: DeviceFacts = { ...facts, grants: facts.grants.filter((g) => g.sourceId === quick.sourceId) };
+              assert.equal(decide(one, principal, 'dev', q.channel, q.permission, t).allowed, true);
+            } else assert.deepEqual([quick.source, quick.sourceId], [full.source, full.sourceId]);
+          }
+        }
+      },
+    ),
+    { numRuns: 1500 },
   );
 });
 

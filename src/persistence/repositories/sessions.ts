@@ -10,7 +10,7 @@ export function findLiveSession(db: Executor, tokenHash: string, now: number) {
   return db
     .selectFrom('sessions')
     .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
-    .select(['sessions.id as session_id', 'sessions.kind', 'sessions.last_used_at', 'accounts.id as account_id', 'accounts.is_operator'])
+    .select(['sessions.id as session_id', 'sessions.kind', 'sessions.last_used_at', 'sessions.expires_at', 'accounts.id as account_id', 'accounts.is_operator'])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst();
