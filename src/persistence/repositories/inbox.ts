@@ -1,4 +1,4 @@
-import { newId } from '../../lib/ids.ts';
+import { newSortableId } from '../../lib/ids.ts';
 import type { Executor } from '../db.ts';
 
 export interface InboxInput {
@@ -12,7 +12,7 @@ export interface InboxInput {
 }
 
 export async function postInbox(db: Executor, m: InboxInput): Promise<string> {
-  const id = newId('msg');
+  const id = newSortableId('msg');
   await db
     .insertInto('inbox_messages')
     .values({ id, account_id: m.accountId, kind: m.kind, title: m.title, body: m.body, data: JSON.stringify(m.data ?? {}), created_at: m.at, read_at: null })
