@@ -7,6 +7,10 @@ import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { register } from './accounts.ts';
 import { bindDevice, importDevicesJson, type JsonDeviceInput } from './devices.ts';
 import type { ServiceContext } from './context.ts';
+import { entrust } from './authorizations.ts';
+import { createOrg } from './orgs.ts';
+import { createShare } from './sharing.ts';
+import { addDevice as addSiteDevice, createSite } from './sites.ts';
 
 export interface DemoPerson {
   account: AccountRow;
@@ -34,8 +38,48 @@ export interface DemoWorld {
 
 export type DemoStep = (ctx: ServiceContext, world: DemoWorld) => Promise<void>;
 
-/** Runs after the people and devices exist, in order. Add sharing / installer steps here. */
-export const DEMO_STEPS: DemoStep[] = [];
+/** Olivia shares two NVR channels with Sam, so the recipient's Home list has something to show. */
+const shareWithRecipient: DemoStep = async (ctx, world) => {
+  await createShare(ctx, world.people.owner.account.id, world.devices.nvr.id, {
+    recipient: { accountId: world.people.recipient.account.id },
+    scope: 'channels',
+    channels: [1, 2],
+    permissions: ['live_view', 'playback'],
+  });
+  world.lines.push('Shared: Olivia → Sam, NVR channels 1-2 (Live View, Playback).');
+};
+
+/**
+ * Ian runs an installer organization with a site of two devices not yet handed over (so the portal shows
+ * "Not Invited / Invite Now"), and Olivia has entrusted her camera to it (so "Authorization Service" shows it).
+ */
+const installerCompany: DemoStep = async (ctx, world) => {
+  const installerId = world.people.installer.account.id;
+  const org = await createOrg(ctx, installerId, { name: 'Coastal Security Ltd' });
+  const site = await createSite(ctx, installerId, org.id, { name: 'Baldoyle Storage Area', address: 'Baldoyle Industrial Estate, Dublin 13', timeZone: 'Europe/Dublin' });
+  const tag = suffix();
+  const siteDevices: JsonDeviceInput[] = [
+    { serial: `DEMO-SNVR-${tag}`, model: 'Coastal I-Series NVR', kind: 'recorder', channels: 16, verificationCode: labelCode(), capabilities: { supportsSharing: true } },
+    { serial: `DEMO-SCAM-${tag}`, model: 'Acusense Audio & Light', kind: 'camera', verificationCode: labelCode(), capabilities: { supportsSharing: true } },
+  ];
+  await importDevicesJson(ctx, null, siteDevices);
+  for (const d of siteDevices) await addSiteDevice(ctx, installerId, site.id, { serial: d.serial, verificationCode: d.verificationCode });
+  await entrust(ctx, world.people.owner.account.id, {
+    org: org.id,
+    deviceIds: [world.devices.camera.id],
+    permissions: [
+      { permission: 'live_view', validity: 'permanent' },
+      { permission: 'configuration', validity: 'permanent' },
+    ],
+  });
+  world.lines.push(
+    `Installer: Ian's organization "Coastal Security Ltd" has site "Baldoyle Storage Area" with 2 devices, not invited yet;`,
+    '  Olivia has authorized it on her Acusense camera (Live View, Configuration).',
+  );
+};
+
+/** Runs after the people and devices exist, in order. */
+export const DEMO_STEPS: DemoStep[] = [shareWithRecipient, installerCompany];
 
 /** Easy to read aloud and type, hard to guess: e.g. `demo-7kq2-m9xh`. */
 function demoPassword(): string {

@@ -37,6 +37,27 @@ describeEachDatabase('demo world', (h) => {
     assert.equal(operator.json().account.isOperator, true);
   });
 
+  test('Sam sees the two NVR channels Olivia shared; Ian has a site waiting to be handed over', async () => {
+    assert.ok(world);
+    const login = async (email: string) =>
+      (await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: email, password: world!.password } })).json().token as string;
+    const sam = await login('sam@demo.keyholder');
+    const home = (await h().request({ method: 'GET', url: '/api/devices', token: sam })).json();
+    const shared = JSON.stringify(home);
+    assert.match(shared, /Coastal I-Series NVR/);
+    assert.match(shared, /Olivia Owner/);
+
+    const ian = await login('installer@demo.keyholder');
+    const orgs = await h().request({ method: 'GET', url: '/api/orgs', token: ian });
+    assert.equal(orgs.statusCode, 200, orgs.body);
+    const org = (orgs.json() as Array<{ id: string; name: string }>).find((o) => o.name === 'Coastal Security Ltd');
+    assert.ok(org);
+    const sites = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/sites`, token: ian });
+    assert.equal(sites.statusCode, 200, sites.body);
+    assert.match(sites.body, /Baldoyle Storage Area/);
+    assert.match(sites.body, /not_invited/);
+  });
+
   test('a spare device binds with its printed serial and code', async () => {
     assert.ok(world);
     const sam = await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: 'sam@demo.keyholder', password: world.password } });
