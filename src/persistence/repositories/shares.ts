@@ -135,3 +135,48 @@ export async function countSharesOfOwnedDevices(db: Executor, ownerId: string): 
     .execute();
   return new Map(rows.map((r) => [r.device_id, Number(r.n)]));
 }
+
+// ---- the Home list: only the columns it shows, no sorting the caller does not need --------------------------
+
+const HOME_DEVICE_COLUMNS = ['id', 'serial', 'model', 'kind', 'name', 'firmware_version', 'capabilities', 'supports_sharing', 'online', 'last_seen_at', 'channel_count'] as const;
+
+export function listHomeOwnedDevices(db: Executor, ownerId: string) {
+  return db
+    .selectFrom('devices')
+    .select(HOME_DEVICE_COLUMNS)
+    .where('owner_account_id', '=', ownerId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+}
+
+export type HomeDeviceRow = Awaited<ReturnType<typeof listHomeOwnedDevices>>[number];
+
+/** Channels of every device an account owns, in no particular order (the caller groups them). */
+export function listHomeOwnedChannels(db: Executor, ownerId: string) {
+  return db
+    .selectFrom('devices')
+    .innerJoin('device_channels', 'device_channels.device_id', 'devices.id')
+    .select(['device_channels.device_id', 'device_channels.number', 'device_channels.name'])
+    .where('devices.owner_account_id', '=', ownerId)
+    .execute();
+}
+
+/** The devices shared with an account, with the Home list's columns. */
+export function listHomeReceivedDevices(db: Executor, recipientId: string) {
+  return db
+    .selectFrom('shares')
+    .innerJoin('devices', 'devices.id', 'shares.device_id')
+    .select(HOME_DEVICE_COLUMNS.map((c) => `devices.${c}` as const))
+    .where('shares.recipient_account_id', '=', recipientId)
+    .execute();
+}
+
+export function listHomeReceivedChannels(db: Executor, recipientId: string) {
+  return db
+    .selectFrom('shares')
+    .innerJoin('device_channels', 'device_channels.device_id', 'shares.device_id')
+    .select(['device_channels.device_id', 'device_channels.number', 'device_channels.name'])
+    .where('shares.recipient_account_id', '=', recipientId)
+    .execute();
+}
