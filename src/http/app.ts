@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../services/context.ts';
 import { authPlugin } from './plugins/auth.ts';
-import { registerProblemHandlers, type NotFoundFallback } from './plugins/problems.ts';
+import { frameworkErrors, registerProblemHandlers, type NotFoundFallback } from './plugins/problems.ts';
 import { registerWebApp } from './plugins/web-app.ts';
 import { routeModules } from './routes/index.ts';
 
@@ -24,6 +24,7 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
     loggerInstance: ctx.log as FastifyBaseLogger,
     trustProxy: false,
     bodyLimit: 1024 * 1024,
+    frameworkErrors,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

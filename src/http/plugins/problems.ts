@@ -36,6 +36,21 @@ function describeValidation(error: FastifyError): string {
   return `${field ? `"${field}"` : error.validationContext ?? 'input'} ${first.message ?? 'is invalid'}.`;
 }
 
+/**
+ * Errors the router raises before any route runs (an over-long path segment, a malformed URL):
+ * the same problem+json as everything else, instead of Fastify's own JSON shape.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  sendProblem(reply, {
+    type: 'about:blank',
+    title: 'Invalid request',
+    status: tooLong ? 414 : 400,
+    detail: tooLong ? 'A part of the address is too long to be an id.' : 'The address is not a valid URL.',
+    code: error.code?.toLowerCase(),
+  });
+}
+
 /** Answers a GET nobody else answered (the web app's index.html); returns false to fall through to a 404. */
 export type NotFoundFallback = (request: FastifyRequest, reply: FastifyReply) => boolean;
 
