@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../services/context.ts';
 import { authPlugin } from './plugins/auth.ts';
+import { refuseNonFiniteNumbers } from './plugins/finite-numbers.ts';
 import { frameworkErrors, registerProblemHandlers, type NotFoundFallback } from './plugins/problems.ts';
 import { registerWebApp } from './plugins/web-app.ts';
 import { routeModules } from './routes/index.ts';
@@ -30,6 +31,7 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
 
   const notFoundFallback: { current: NotFoundFallback | null } = { current: null };
   registerProblemHandlers(app, notFoundFallback);
+  refuseNonFiniteNumbers(app);
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
