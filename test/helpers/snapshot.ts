@@ -1,0 +1,37 @@
+// Everything a refused call must leave untouched, as comparable text: take one before, one after, compare.
+import type { Harness } from './harness.ts';
+
+/** Tables that hold what people own, share, grant and were told (not sessions or throttles, which count attempts). */
+const TABLES = [
+  'accounts',
+  'devices',
+  'device_channels',
+  'device_transfers',
+  'shares',
+  'installer_orgs',
+  'org_members',
+  'org_invitations',
+  'sites',
+  'authorizations',
+  'authorization_permissions',
+  'handover_invitations',
+  'permission_applications',
+  'device_publish_credentials',
+  'audit_events',
+  'inbox_messages',
+  'outbox',
+] as const;
+
+export async function snapshot(h: Harness): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of TABLES) {
+    const rows = await h.runtime.ctx.db.selectFrom(table).selectAll().execute();
+    out[table] = rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).sort();
+  }
+  return out;
+}
+
+/** The names of the tables whose rows differ. */
+export function changedTables(before: Record<string, string[]>, after: Record<string, string[]>): string[] {
+  return Object.keys(before).filter((t) => JSON.stringify(before[t]) !== JSON.stringify(after[t]));
+}
