@@ -9,6 +9,7 @@ import type { AccessChange, ServiceContext } from './services/context.ts';
 import { buildApp, type App } from './http/app.ts';
 import { startAccess } from './services/access-engine.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
+import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
 
@@ -20,6 +21,8 @@ export interface RuntimeOptions {
   webRoot?: string | null;
   /** Senders and polling for the outbox deliverer (tests plug in their own). */
   outbox?: DelivererOptions;
+  /** The expiring/expired notice sweep (`intervalMs: 0`: only on `runOnce()`). */
+  expiryNotices?: SweeperOptions;
 }
 
 export interface Runtime {
@@ -28,6 +31,8 @@ export interface Runtime {
   app: App;
   /** Delivers queued mail and SMS; `runOnce()` lets tests deliver without waiting. */
   outbox: OutboxDeliverer;
+  /** Sends expiring/expired notices every minute; `runOnce()` lets tests sweep without waiting. */
+  expiryNotices: ExpiryNoticeSweeper;
   /** Listeners told of every committed access change on this instance (and, when wired, on others). */
   onChange(listener: (c: AccessChange) => void): void;
   close(): Promise<void>;
@@ -75,17 +80,21 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const outbox = new OutboxDeliverer(ctx, options.outbox);
   kick = () => outbox.kick();
   workers.push(outbox);
+  const expiryNotices = new ExpiryNoticeSweeper(ctx, options.expiryNotices);
+  workers.push(expiryNotices);
   // The decision cache: invalidated by this instance's commits and, on PostgreSQL, by every other instance's.
   const access = await startAccess(ctx, database);
   listeners.push((c) => access.invalidate(c));
   workers.push(access);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   outbox.start();
+  expiryNotices.start();
   return {
     ctx,
     database,
     app,
     outbox,
+    expiryNotices,
     onChange: (l) => listeners.push(l),
     async close() {
       for (const w of workers) await w.stop();

@@ -281,6 +281,17 @@ export interface DeviceTransfersTable {
   decided_at: number | null;
 }
 
+/** Expiring/expired notices already sent: the key makes each go out once, across instances (see services/expiry-notices.ts). */
+export interface ExpiryNoticesTable {
+  kind: string;
+  /** The authorization or share id. */
+  object_id: string;
+  /** The authorization's permission; '' for a share. */
+  permission: string;
+  valid_until: number;
+  sent_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   verification_codes: VerificationCodesTable;
@@ -303,4 +314,5 @@ export interface Database {
   permission_applications: PermissionApplicationsTable;
   signing_keys: SigningKeysTable;
   device_publish_credentials: DevicePublishCredentialsTable;
+  expiry_notices: ExpiryNoticesTable;
 }

@@ -5,6 +5,7 @@ import * as m002 from './002_sharing.ts';
 import * as m002b from './002b_transfers.ts';
 import * as m003 from './003_installer.ts';
 import * as m004 from './004_access.ts';
+import * as m005 from './005_notices.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '002b_transfers': m002b,
   '003_installer': m003,
   '004_access': m004,
+  '005_notices': m005,
 };
