@@ -81,6 +81,18 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
     assertProblem(await h().request({ method: 'GET', url: '/api/me/sessions' }), 401);
   });
 
+  test('a token stops working the moment its session expires, even right after it was used', async () => {
+    const p = await signUp(h(), 'Expiring');
+    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode, 200);
+    const [session] = (await h().request({ method: 'GET', url: '/api/me/sessions', token: p.token })).json() as Array<{ expiresAt: number }>;
+    h().clock.advance(session!.expiresAt - h().clock.now() - 5000);
+    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode, 200, 'valid 5 s before');
+    h().clock.advance(4999);
+    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode, 200, 'still valid 1 ms before');
+    h().clock.advance(1);
+    assertProblem(await h().request({ method: 'GET', url: '/api/me', token: p.token }), 401);
+  });
+
   test('logging out with a token ends that token only', async () => {
     const p = await signUp(h(), 'Leaver');
     const other = (await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } })).json().token as string;

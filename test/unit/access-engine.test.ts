@@ -67,3 +67,31 @@ test('change notifications round-trip and collapse to "all" when too large', () 
   assert.equal(decodeChanges('{"o":1}'), null);
   assert.equal(decodeChanges('not json'), null);
 });
+
+function remembered(sessionId: string, readAt = 0) {
+  return { sessionId, accountId: 'a1', kind: 'bearer' as const, isOperator: false, expiresAt: 1e13, lastUsedAt: readAt, readAt };
+}
+
+test('a remembered session is dropped when that session ends, and only that one', () => {
+  const engine = new AccessEngine(world().source, 100);
+  engine.rememberSession('hash1', remembered('s1'), engine.sessionReadStarts());
+  engine.rememberSession('hash2', remembered('s2'), engine.sessionReadStarts());
+  assert.equal(engine.session('hash1')?.sessionId, 's1');
+  engine.invalidate({ type: 'session', sessionId: 's1' });
+  assert.equal(engine.session('hash1'), undefined);
+  assert.equal(engine.session('hash2')?.sessionId, 's2');
+  engine.invalidate({ type: 'all' });
+  assert.equal(engine.session('hash2'), undefined);
+});
+
+test('a session read that raced a logout is not remembered; nothing is remembered while caching is off', () => {
+  const engine = new AccessEngine(world().source, 100);
+  const started = engine.sessionReadStarts();
+  engine.invalidate({ type: 'session', sessionId: 's1' });
+  engine.rememberSession('hash1', remembered('s1'), started);
+  assert.equal(engine.session('hash1'), undefined);
+  engine.setCaching(false);
+  engine.rememberSession('hash1', remembered('s1'), engine.sessionReadStarts());
+  assert.equal(engine.session('hash1'), undefined);
+  assert.equal(engine.stats().sessionEntries, 0);
+});
