@@ -105,6 +105,8 @@ interface SizeResult {
   engineCacheBytesPerDevice: number;
   hot: Throughput;
   hotWithUntil: Throughput;
+  /** Checks over a fixed 10,000-device working set inside this world: how the index itself scales. */
+  hotWorkingSet10k: Throughput;
   decideNowOnly: Throughput;
   cold: { checksPerSec: number; p50ns: number; p99ns: number };
   casbin: { checks: number; policies: number; checksPerSec: number; p50ns: number; p99ns: number; loadMs: number } | null;
@@ -133,6 +135,8 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   const engineBytes = heapBytes() - beforeFill;
   const hot = measure(checks, rounds, (c) => engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed);
   const hotWithUntil = measure(checks, rounds, (c) => engine.tryCheck(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed);
+  const busy = sampleChecks(world, checks.length, 11, 10_000);
+  const hotWorkingSet10k = measure(busy, rounds, (c) => engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed);
   const decideNowOnly = measure(checks, rounds, (c) => decideNow(world.devices.get(c.deviceId)!, world.principals.get(c.accountId)!, c.deviceId, c.channel, c.permission, c.at).allowed);
 
   // Cold: every check a miss that loads facts and principal through the async path (from memory here: the
@@ -155,6 +159,7 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
 
   console.log(`hot check (tryCheckNow)      best ${fmt(hot.checksPerSec)} /s  median round ${fmt(hot.medianRoundPerSec)} /s  p50 ${fmt(hot.p50ns)} ns  p99 ${fmt(hot.p99ns)} ns`);
   console.log(`hot check with until (tickets) best ${fmt(hotWithUntil.checksPerSec)} /s  median round ${fmt(hotWithUntil.medianRoundPerSec)} /s  p50 ${fmt(hotWithUntil.p50ns)} ns  p99 ${fmt(hotWithUntil.p99ns)} ns`);
+  console.log(`hot, 10k-device working set   best ${fmt(hotWorkingSet10k.checksPerSec)} /s  median round ${fmt(hotWorkingSet10k.medianRoundPerSec)} /s  p50 ${fmt(hotWorkingSet10k.p50ns)} ns  p99 ${fmt(hotWorkingSet10k.p99ns)} ns`);
   console.log(`decideNow() alone            best ${fmt(decideNowOnly.checksPerSec)} /s  median round ${fmt(decideNowOnly.medianRoundPerSec)} /s`);
   console.log(`cold check (miss)            ${fmt(cold.checksPerSec)} /s  p50 ${fmt(cold.p50ns)} ns  p99 ${fmt(cold.p99ns)} ns`);
   console.log(`memory: world ${fmt(worldBytes / world.grants)} bytes per grant (${fmt((worldBytes / world.grants) * 1e6 / 1048576)} MB per million grants); engine caches add ${fmt(engineBytes / size)} bytes per cached device`);
@@ -203,6 +208,7 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     engineCacheBytesPerDevice: engineBytes / size,
     hot,
     hotWithUntil,
+    hotWorkingSet10k,
     decideNowOnly,
     cold,
     casbin,
@@ -311,20 +317,31 @@ if (want('engine')) for (const s of sizes) perSize.push(await benchSize(s, quick
 const http = want('http') ? await benchHttp(quick) : null;
 let services: ServiceResults | null = null;
 if (want('services')) {
+  heapBytes(); // the generated worlds are garbage by now: collect them so they do not slow the services' GC
   console.log('\n== Services (SQLite, through the real services and HTTP routes)');
   services = await benchServices();
 }
 
-let growth: { from: number; to: number; hotP50Ratio: number; hotThroughputRatio: number; bytesPerGrantRatio: number } | null = null;
+let growth: { from: number; to: number; hotP50Ratio: number; hotThroughputRatio: number; workingSetP50Ratio: number; bytesPerGrantRatio: number } | null = null;
 if (perSize.length > 1) {
   const a = perSize[0]!;
   const b = perSize[perSize.length - 1]!;
-  growth = { from: a.devices, to: b.devices, hotP50Ratio: b.hot.p50ns / a.hot.p50ns, hotThroughputRatio: a.hot.checksPerSec / b.hot.checksPerSec, bytesPerGrantRatio: b.bytesPerGrant / a.bytesPerGrant };
+  growth = {
+    from: a.devices,
+    to: b.devices,
+    hotP50Ratio: b.hot.p50ns / a.hot.p50ns,
+    hotThroughputRatio: a.hot.checksPerSec / b.hot.checksPerSec,
+    workingSetP50Ratio: b.hotWorkingSet10k.p50ns / a.hotWorkingSet10k.p50ns,
+    bytesPerGrantRatio: b.bytesPerGrant / a.bytesPerGrant,
+  };
   console.log('\n== Cost growth');
   for (const s of perSize) {
-    console.log(`${fmt(s.devices).padStart(10)} devices: hot p50 ${fmt(s.hot.p50ns)} ns, p99 ${fmt(s.hot.p99ns)} ns, best ${fmt(s.hot.checksPerSec)} /s; ${fmt(s.bytesPerGrant)} bytes per grant; world ${fmt(s.worldHeapMb)} MB`);
+    console.log(
+      `${fmt(s.devices).padStart(10)} devices: hot p50 ${fmt(s.hot.p50ns)} ns, p99 ${fmt(s.hot.p99ns)} ns, best ${fmt(s.hot.checksPerSec)} /s; 10k working set p50 ${fmt(s.hotWorkingSet10k.p50ns)} ns, best ${fmt(s.hotWorkingSet10k.checksPerSec)} /s; ${fmt(s.bytesPerGrant)} bytes per grant; world ${fmt(s.worldHeapMb)} MB`,
+    );
   }
-  console.log(`hot p50 at ${fmt(b.devices)} is ${fmt(growth.hotP50Ratio, 2)}x that at ${fmt(a.devices)}; throughput ${fmt(growth.hotThroughputRatio, 2)}x lower`);
+  console.log(`checks spread over the whole world: hot p50 at ${fmt(b.devices)} is ${fmt(growth.hotP50Ratio, 2)}x that at ${fmt(a.devices)}; throughput ${fmt(growth.hotThroughputRatio, 2)}x lower`);
+  console.log(`checks over a 10,000-device working set: hot p50 at ${fmt(b.devices)} is ${fmt(growth.workingSetP50Ratio, 2)}x that at ${fmt(a.devices)}`);
 }
 
 const results = {

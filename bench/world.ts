@@ -114,12 +114,17 @@ export function generateWorld(deviceCount: number, seed = 42): World {
   return { devices, principals, accountIds, orgMembers, deviceIds, grants };
 }
 
-/** Random checks: about half ask about someone with a grant on the device, the rest a stranger. */
-export function sampleChecks(world: World, n: number, seed = 7): Check[] {
+/**
+ * Random checks: about half ask about someone with a grant on the device, the rest a stranger. Devices are drawn
+ * from the whole world, or from a random subset of `workingSet` devices (the busy part of a large installation).
+ */
+export function sampleChecks(world: World, n: number, seed = 7, workingSet?: number): Check[] {
   const r = rng(seed);
+  let ids = world.deviceIds;
+  if (workingSet !== undefined && workingSet < ids.length) ids = Array.from({ length: workingSet }, () => pick(r, world.deviceIds));
   const out: Check[] = [];
   for (let i = 0; i < n; i++) {
-    const facts = world.devices.get(pick(r, world.deviceIds))!;
+    const facts = world.devices.get(pick(r, ids))!;
     let accountId: string;
     const x = r();
     if (x < 0.25 && facts.ownerAccountId) accountId = facts.ownerAccountId;
