@@ -1,0 +1,413 @@
+// Every route that takes an id, called by each outsider who must not act on that object, with the REAL id of
+// an object in a small world. Table-driven; the test fails when the OpenAPI document has an id-taking route
+// the table does not cover, so a new route cannot slip through. A refused call must change nothing.
+//
+// Statuses: a caller with no relation to the object (another owner, a stranger, another organization) gets
+// 404, the same as for an unknown id, so they cannot learn that it exists. A caller who already knows the
+// object (the recipient of a share, a technician of the organization, the invitee) gets 403 where the
+// area's docs say so, and 404 otherwise, as pinned per route below.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
+import { ownDevice, registerDevices } from '../helpers/devices.ts';
+import { addMember, addSiteDevices, createOrg, createSite, handedOverSite, verifiedPerson } from '../helpers/installer.ts';
+import type { Person } from '../helpers/people.ts';
+import { fillPath, operationsOf, type Method } from '../helpers/openapi.ts';
+import { changedTables, snapshot } from '../helpers/snapshot.ts';
+
+interface World {
+  owner: Person;
+  recipient: Person;
+  owner2: Person;
+  stranger: Person;
+  installerA: Person;
+  techA: Person;
+  siteOwner: Person;
+  adminB: Person;
+  memberB: Person;
+  device: { id: string };
+  shareId: string;
+  inboxMessageId: string;
+  ownerSessionId: string;
+  transferId: string;
+  transferDevice: { id: string };
+  orgA: string;
+  orgB: string;
+  siteHandedOver: string;
+  handedDevice: string;
+  siteA2: string;
+  siteA2Device: string;
+  handoverInvitationId: string;
+  orgInvitationId: string;
+  applicationId: string;
+}
+
+type Outsider = Exclude<keyof World, 'device' | 'shareId' | 'inboxMessageId' | 'ownerSessionId' | 'transferId' | 'transferDevice' | 'orgA' | 'orgB' | 'siteHandedOver' | 'handedDevice' | 'siteA2' | 'siteA2Device' | 'handoverInvitationId' | 'orgInvitationId' | 'applicationId'>;
+
+interface Entry {
+  /** The real ids to put into the path. */
+  ids: (w: World) => Record<string, string>;
+  /** Who must be refused, and with which status. */
+  refuse: Partial<Record<Outsider, 403 | 404>>;
+  /** A valid body, so the refusal is about who calls, not about what they send. */
+  body?: (w: World) => unknown;
+  /**
+   * The route answers about the caller's own objects only (e.g. "what can this person do on MY devices"):
+   * an outsider gets an empty answer rather than a refusal; it must show none of the real owner's data.
+   */
+  scopedToCaller?: (w: World, body: string) => string | null;
+}
+
+const STRANGERS = { owner2: 404, stranger: 404, adminB: 404 } as const;
+
+const TABLE: Record<string, Entry> = {
+  // accounts
+  'DELETE /api/me/sessions/{id}': { ids: (w) => ({ id: w.ownerSessionId }), refuse: { recipient: 404, stranger: 404, owner2: 404 } },
+  'POST /api/inbox/{id}/read': { ids: (w) => ({ id: w.inboxMessageId }), refuse: { owner: 404, stranger: 404, owner2: 404 } },
+
+  // devices (owner only)
+  'GET /api/devices/{id}': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404, installerA: 404 } },
+  'PATCH /api/devices/{id}': { ids: (w) => ({ id: w.device.id }), body: () => ({ name: 'Taken over' }), refuse: { ...STRANGERS, recipient: 404 } },
+  'DELETE /api/devices/{id}': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'PATCH /api/devices/{id}/channels/{number}': { ids: (w) => ({ id: w.device.id, number: '1' }), body: () => ({ name: 'Renamed' }), refuse: { ...STRANGERS, recipient: 404 } },
+  'GET /api/devices/{id}/audit': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'POST /api/devices/{id}/transfer': { ids: (w) => ({ id: w.device.id }), body: (w) => ({ to: w.stranger.email }), refuse: { ...STRANGERS, recipient: 404 } },
+  'DELETE /api/devices/{id}/transfer': { ids: (w) => ({ id: w.transferDevice.id }), refuse: { ...STRANGERS, recipient: 404, owner2: 404 } },
+  'POST /api/devices/{id}/publish-credential': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'GET /api/devices/{id}/access': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'GET /api/transfers/{id}': { ids: (w) => ({ id: w.transferId }), refuse: { stranger: 404, recipient: 404, adminB: 404 } },
+  'POST /api/transfers/{id}/accept': { ids: (w) => ({ id: w.transferId }), refuse: { stranger: 404, recipient: 404, owner: 404 } },
+  'POST /api/transfers/{id}/decline': { ids: (w) => ({ id: w.transferId }), refuse: { stranger: 404, recipient: 404, owner: 404 } },
+
+  // sharing (owner only; a recipient may never reshare or edit)
+  'POST /api/devices/{id}/shares/preview': { ids: (w) => ({ id: w.device.id }), body: shareBody, refuse: { ...STRANGERS, recipient: 403 } },
+  'POST /api/devices/{id}/shares': { ids: (w) => ({ id: w.device.id }), body: shareBody, refuse: { ...STRANGERS, recipient: 403 } },
+  'GET /api/devices/{id}/shares': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'DELETE /api/devices/{id}/shares': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'PATCH /api/shares/{id}': { ids: (w) => ({ id: w.shareId }), body: () => ({ scope: 'device', permissions: ['live_view', 'playback', 'configuration'] }), refuse: { ...STRANGERS, recipient: 404 } },
+  'DELETE /api/shares/{id}': { ids: (w) => ({ id: w.shareId }), refuse: { ...STRANGERS } },
+
+  // access review (answers about the caller's own devices)
+  'GET /api/access-review/{kind}/{id}': {
+    ids: (w) => ({ kind: 'accounts', id: w.recipient.id }),
+    refuse: {},
+    scopedToCaller: (w, body) => (body.includes(w.device.id) || body.includes(w.shareId) ? 'shows the owner’s device or share' : null),
+  },
+  'POST /api/access-review/{kind}/{id}/revoke': {
+    ids: (w) => ({ kind: 'accounts', id: w.recipient.id }),
+    refuse: {},
+    scopedToCaller: (w, body) => (body.includes(w.device.id) || body.includes(w.shareId) ? 'touched the owner’s device or share' : null),
+  },
+
+  // organizations
+  'GET /api/orgs/{orgId}': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 } },
+  'PATCH /api/orgs/{orgId}': { ids: (w) => ({ orgId: w.orgA }), body: () => ({ name: 'Hijacked' }), refuse: { ...STRANGERS, techA: 403, siteOwner: 404 } },
+  'GET /api/orgs/{orgId}/qr.png': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'GET /api/orgs/{orgId}/qr.svg': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'POST /api/orgs/{orgId}/invitations': { ids: (w) => ({ orgId: w.orgA }), body: () => ({ email: 'friend@example.com', role: 'admin' }), refuse: { ...STRANGERS, techA: 403 } },
+  'GET /api/orgs/{orgId}/invitations': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, techA: 403 } },
+  'DELETE /api/orgs/{orgId}/invitations/{invitationId}': { ids: (w) => ({ orgId: w.orgA, invitationId: w.orgInvitationId }), refuse: { ...STRANGERS, techA: 403 } },
+  'POST /api/org-invitations/{invitationId}/accept': { ids: (w) => ({ invitationId: w.orgInvitationId }), refuse: { stranger: 404, adminB: 404, owner: 404 } },
+  'POST /api/org-invitations/{invitationId}/decline': { ids: (w) => ({ invitationId: w.orgInvitationId }), refuse: { stranger: 404, adminB: 404, owner: 404 } },
+  'PATCH /api/orgs/{orgId}/members/{accountId}': { ids: (w) => ({ orgId: w.orgA, accountId: w.techA.id }), body: () => ({ role: 'admin' }), refuse: { ...STRANGERS, techA: 403 } },
+  'DELETE /api/orgs/{orgId}/members/{accountId}': { ids: (w) => ({ orgId: w.orgA, accountId: w.techA.id }), refuse: { ...STRANGERS, siteOwner: 404 } },
+
+  // sites and handover
+  'POST /api/orgs/{orgId}/sites': { ids: (w) => ({ orgId: w.orgA }), body: () => ({ name: 'Intruder site', timeZone: 'UTC' }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'GET /api/orgs/{orgId}/sites': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'GET /api/sites/{siteId}': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS, memberB: 404, owner: 404 } },
+  'PATCH /api/sites/{siteId}': { ids: (w) => ({ siteId: w.siteA2 }), body: () => ({ name: 'Renamed by outsider' }), refuse: { ...STRANGERS, memberB: 404 } },
+  'DELETE /api/sites/{siteId}': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS, techA: 403 } },
+  'POST /api/sites/{siteId}/devices': { ids: (w) => ({ siteId: w.siteA2 }), body: () => ({ serial: 'NOT-A-REAL-1', verificationCode: 'ABCD' }), refuse: { ...STRANGERS } },
+  'DELETE /api/sites/{siteId}/devices/{deviceId}': { ids: (w) => ({ siteId: w.siteA2, deviceId: w.siteA2Device }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'POST /api/sites/{siteId}/handover': {
+    ids: (w) => ({ siteId: w.siteA2 }),
+    body: (w) => ({ email: w.stranger.email, devices: [{ deviceId: w.siteA2Device, permissions: [{ permission: 'live_view', validity: 'permanent' }] }] }),
+    refuse: { ...STRANGERS },
+  },
+  'GET /api/sites/{siteId}/handover': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS } },
+  'POST /api/sites/{siteId}/handover/cancel': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS } },
+  'POST /api/sites/{siteId}/handover/resend': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS } },
+  'GET /api/handover-invitations/{invitationId}': { ids: (w) => ({ invitationId: w.handoverInvitationId }), refuse: { stranger: 404, adminB: 404, owner: 404 } },
+  'POST /api/handover-invitations/{invitationId}/accept': { ids: (w) => ({ invitationId: w.handoverInvitationId }), body: () => ({}), refuse: { stranger: 404, adminB: 404, owner: 404, installerA: 404 } },
+  'POST /api/handover-invitations/{invitationId}/decline': { ids: (w) => ({ invitationId: w.handoverInvitationId }), refuse: { stranger: 404, adminB: 404, owner: 404, installerA: 404 } },
+
+  // authorizations (the device owner decides; an installer only releases)
+  'GET /api/devices/{id}/authorizations': { ids: (w) => ({ id: w.handedDevice }), refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 } },
+  'PUT /api/devices/{id}/authorizations/{orgId}': {
+    ids: (w) => ({ id: w.handedDevice, orgId: w.orgA }),
+    body: () => ({ permissions: ['live_view', 'playback', 'configuration', 'ptz', 'download'].map((permission) => ({ permission, validity: 'permanent' })) }),
+    refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 },
+  },
+  'DELETE /api/devices/{id}/authorizations/{orgId}': { ids: (w) => ({ id: w.handedDevice, orgId: w.orgA }), refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 } },
+  'DELETE /api/devices/{id}/authorizations/{orgId}/permissions/{permission}': {
+    ids: (w) => ({ id: w.handedDevice, orgId: w.orgA, permission: 'playback' }),
+    refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 },
+  },
+  'DELETE /api/orgs/{orgId}/authorizations/{deviceId}/permissions/{permission}': {
+    ids: (w) => ({ orgId: w.orgA, deviceId: w.handedDevice, permission: 'playback' }),
+    refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 },
+  },
+
+  // permission applications
+  'POST /api/sites/{siteId}/applications': {
+    ids: (w) => ({ siteId: w.siteHandedOver }),
+    body: (w) => ({ deviceIds: [w.handedDevice], permissions: ['ptz'], validity: '1h' }),
+    refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 },
+  },
+  'GET /api/sites/{siteId}/applications': { ids: (w) => ({ siteId: w.siteHandedOver }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'POST /api/applications/{applicationId}/cancel': { ids: (w) => ({ applicationId: w.applicationId }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'GET /api/applications/{applicationId}': { ids: (w) => ({ applicationId: w.applicationId }), refuse: { ...STRANGERS, owner: 404 } },
+  'POST /api/applications/{applicationId}/agree': { ids: (w) => ({ applicationId: w.applicationId }), refuse: { ...STRANGERS, installerA: 404, techA: 404 } },
+  'POST /api/applications/{applicationId}/reject': { ids: (w) => ({ applicationId: w.applicationId }), refuse: { ...STRANGERS, installerA: 404, techA: 404 } },
+};
+
+/** Routes whose object ids travel in the body rather than the path. */
+const BODY_ID_CALLS: Array<{
+  label: string;
+  method: Method;
+  url: string | ((w: World) => string);
+  body: (w: World) => unknown;
+  refuse: Partial<Record<Outsider, number>>;
+  /** For answers that are 200 by design (a decision), what must be true of them. */
+  check?: (json: any) => string | null;
+}> = [
+  {
+    label: 'stream ticket for a channel outside the share',
+    method: 'POST',
+    url: '/api/stream-tickets',
+    body: (w) => ({ deviceId: w.device.id, channel: 2, permission: 'live_view' }),
+    refuse: { recipient: 403, stranger: 404, owner2: 404 },
+  },
+  {
+    label: 'stream ticket for a permission outside the share',
+    method: 'POST',
+    url: '/api/stream-tickets',
+    body: (w) => ({ deviceId: w.device.id, channel: 1, permission: 'playback' }),
+    refuse: { recipient: 403, stranger: 404 },
+  },
+  {
+    label: "access check about someone else's access to another owner's device",
+    method: 'POST',
+    url: '/api/access/check',
+    body: (w) => ({ deviceId: w.device.id, channel: 1, permission: 'live_view', subject: { accountId: w.techA.id } }),
+    refuse: { stranger: 404, owner2: 404, recipient: 404 },
+  },
+  {
+    label: "access check on another owner's device",
+    method: 'POST',
+    url: '/api/access/check',
+    body: (w) => ({ deviceId: w.device.id, channel: 1, permission: 'configuration' }),
+    refuse: { stranger: 200, recipient: 200 },
+    check: (json) => (json.allowed === false ? null : 'allowed'),
+  },
+  {
+    label: "bulk share of another owner's device",
+    method: 'POST',
+    url: '/api/shares/bulk',
+    body: (w) => ({ recipient: { email: w.stranger.email }, devices: [{ deviceId: w.device.id, scope: 'device', permissions: ['live_view'] }] }),
+    refuse: { owner2: 404, recipient: 403 },
+  },
+  {
+    label: "entrusting another owner's device to an organization",
+    method: 'POST',
+    url: '/api/authorizations',
+    body: (w) => ({ org: w.orgB, deviceIds: [w.device.id], permissions: [{ permission: 'live_view', validity: 'permanent' }] }),
+    // named as a bad entry of the list, the same answer as for an id that does not exist
+    refuse: { owner2: 400, recipient: 400, adminB: 400 },
+    check: (json) => (json.code === 'device_not_owned' ? null : `code ${json.code}`),
+  },
+  {
+    label: "deciding another owner's application",
+    method: 'POST',
+    url: '/api/applications/decide',
+    body: (w) => ({ applicationIds: [w.applicationId], decision: 'agree' }),
+    refuse: { owner: 404, installerA: 404, techA: 404, stranger: 404 },
+  },
+  {
+    label: 'applying for a device of another site',
+    method: 'POST',
+    url: (w) => `/api/sites/${w.siteHandedOver}/applications`,
+    body: (w) => ({ deviceIds: [w.device.id], permissions: ['ptz'], validity: '1h' }),
+    refuse: { techA: 400 },
+    check: (json) => (json.code === 'device_not_on_site' ? null : `code ${json.code}`),
+  },
+];
+
+function shareBody(w: World) {
+  return { recipient: { email: w.stranger.email }, scope: 'device', permissions: ['live_view', 'configuration'] };
+}
+
+async function call(h: Harness, method: Method, url: string, token: string | undefined, body: unknown) {
+  return h.request({ method, url, ...(token ? { token } : {}), ...(body === undefined ? {} : { body }) });
+}
+
+async function buildWorld(h: Harness): Promise<World> {
+  const ok = (res: { statusCode: number; body: string }, status = 200) => assert.equal(res.statusCode, status, res.body);
+  const handed = await handedOverSite(h, { devices: 1 });
+  const [owner, recipient, owner2, stranger, techA, adminB, memberB] = await Promise.all(
+    ['Owner', 'Recipient', 'Second Owner', 'Stranger', 'Technician', 'Admin B', 'Member B'].map((n) => verifiedPerson(h, n)),
+  ) as [Person, Person, Person, Person, Person, Person, Person];
+  const device = await ownDevice(h, owner, { kind: 'recorder', channels: 4, model: 'Coastal I-Series NVR' });
+  const transferDevice = await ownDevice(h, owner, {});
+  await ownDevice(h, owner2, {});
+
+  const share = await h.request({
+    method: 'POST',
+    url: `/api/devices/${device.id}/shares`,
+    token: owner.token,
+    body: { recipient: { email: recipient.email }, scope: 'channels', channels: [1], permissions: ['live_view'] },
+  });
+  ok(share, 201);
+  const inbox = await h.request({ method: 'GET', url: '/api/inbox', token: recipient.token });
+  const inboxMessageId = (inbox.json().items as Array<{ id: string; kind: string }>).find((m) => m.kind === 'share_received')!.id;
+  const sessions = await h.request({ method: 'GET', url: '/api/me/sessions', token: owner.token });
+  const ownerSessionId = (sessions.json() as Array<{ id: string; current: boolean }>).find((s) => s.current)!.id;
+  const transfer = await h.request({ method: 'POST', url: `/api/devices/${transferDevice.id}/transfer`, token: owner.token, body: { to: owner2.email } });
+  ok(transfer, 201);
+
+  const orgA = handed.org.id;
+  await addMember(h, handed.installer, orgA, techA);
+  const orgB = await createOrg(h, adminB, 'Other Installers');
+  await addMember(h, adminB, orgB.id, memberB);
+
+  const siteA2 = await createSite(h, handed.installer, orgA, 'Second site');
+  const [siteA2Device] = await addSiteDevices(h, handed.installer, siteA2.id, [{}]);
+  const handover = await h.request({
+    method: 'POST',
+    url: `/api/sites/${siteA2.id}/handover`,
+    token: handed.installer.token,
+    body: { email: owner2.email, devices: [{ deviceId: siteA2Device!.id, permissions: [{ permission: 'live_view', validity: 'permanent' }] }] },
+  });
+  ok(handover, 201);
+  const orgInvitation = await h.request({ method: 'POST', url: `/api/orgs/${orgA}/invitations`, token: handed.installer.token, body: { email: owner2.email, role: 'technician' } });
+  ok(orgInvitation, 201);
+  const application = await h.request({
+    method: 'POST',
+    url: `/api/sites/${handed.site.id}/applications`,
+    token: techA.token,
+    body: { deviceIds: [handed.devices[0]!.id], permissions: ['ptz'], validity: '4h', remark: 'maintenance' },
+  });
+  ok(application, 201);
+  // a device nobody in the world owns, so that the site-device route has a registry device to be refused
+  await registerDevices(h, [{}]);
+
+  return {
+    owner,
+    recipient,
+    owner2,
+    stranger,
+    installerA: handed.installer,
+    techA,
+    siteOwner: handed.owner,
+    adminB,
+    memberB,
+    device: { id: device.id },
+    shareId: share.json().id,
+    inboxMessageId,
+    ownerSessionId,
+    transferId: transfer.json().id,
+    transferDevice: { id: transferDevice.id },
+    orgA,
+    orgB: orgB.id,
+    siteHandedOver: handed.site.id,
+    handedDevice: handed.devices[0]!.id,
+    siteA2: siteA2.id,
+    siteA2Device: siteA2Device!.id,
+    handoverInvitationId: handover.json().id,
+    orgInvitationId: orgInvitation.json().id,
+    applicationId: application.json()[0].id,
+  };
+}
+
+describeEachDatabase('outsiders: every id-taking route refuses who must not act on the object', (h) => {
+  let world: World;
+  let idRoutes: Array<{ method: Method; path: string; key: string }>;
+
+  before(async () => {
+    idRoutes = operationsOf(h()).filter((op) => op.pathParams.length > 0);
+    world = await buildWorld(h());
+  });
+
+  test('every route with a path id in the OpenAPI document is in the table, and the table names no route that is gone', () => {
+    assert.ok(idRoutes.length >= 50, `only ${idRoutes.length} id-taking routes`);
+    const missing = idRoutes.map((r) => r.key).filter((k) => !TABLE[k]);
+    assert.deepEqual(missing, [], `add these routes to the outsiders table:\n${missing.join('\n')}`);
+    const stale = Object.keys(TABLE).filter((k) => !idRoutes.some((r) => r.key === k));
+    assert.deepEqual(stale, [], `routes in the table but not in the API:\n${stale.join('\n')}`);
+    for (const [key, entry] of Object.entries(TABLE)) {
+      assert.ok(Object.keys(entry.refuse).length > 0 || entry.scopedToCaller, `${key} refuses nobody`);
+    }
+  });
+
+  test('each outsider is refused with the pinned status, and nothing changes', async () => {
+    const faults: string[] = [];
+    let calls = 0;
+    for (const route of idRoutes) {
+      const entry = TABLE[route.key];
+      if (!entry) continue;
+      const url = fillPath(route.path, entry.ids(world));
+      const body = entry.body?.(world);
+      const before = await snapshot(h());
+      const callers: Array<[string, string | undefined, number | 'scoped']> = [['logged out', undefined, 401]];
+      for (const [who, status] of Object.entries(entry.refuse)) callers.push([who, world[who as Outsider].token, status]);
+      if (entry.scopedToCaller) for (const who of ['stranger', 'owner2', 'adminB'] as const) callers.push([who, world[who].token, 'scoped']);
+      for (const [who, token, expected] of callers) {
+        const res = await call(h(), route.method, url, token, body);
+        calls += 1;
+        if (expected === 'scoped') {
+          if (res.statusCode !== 404 && res.statusCode !== 200) faults.push(`${route.key} as ${who}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+          const leak = res.statusCode === 200 ? entry.scopedToCaller!(world, res.body) : null;
+          if (leak) faults.push(`${route.key} as ${who}: ${leak}`);
+          continue;
+        }
+        const ct = String(res.headers['content-type']);
+        if (res.statusCode !== expected || !ct.startsWith('application/problem+json')) {
+          faults.push(`${route.key} as ${who}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+        }
+      }
+      const changed = changedTables(before, await snapshot(h()));
+      if (changed.length) faults.push(`${route.key}: a refused call changed ${changed.join(', ')}`);
+    }
+    assert.ok(calls > 200, `only ${calls} calls`);
+    assert.deepEqual(faults, [], faults.join('\n'));
+  });
+
+  test('routes that take ids in the body refuse the same outsiders, and nothing changes', async () => {
+    const w = world;
+    const faults: string[] = [];
+    for (const entry of BODY_ID_CALLS) {
+      const body = entry.body(w);
+      const before = await snapshot(h());
+      for (const [who, status] of Object.entries(entry.refuse)) {
+        const url = typeof entry.url === 'string' ? entry.url : entry.url(w);
+        const res = await call(h(), entry.method, url, w[who as Outsider].token, body);
+        if (res.statusCode !== status) faults.push(`${entry.label} as ${who}: expected ${status}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+        else if (entry.check) {
+          const fault = entry.check(res.json());
+          if (fault) faults.push(`${entry.label} as ${who}: ${fault}`);
+        }
+      }
+      const changed = changedTables(before, await snapshot(h()));
+      if (changed.length) faults.push(`${entry.label}: a refused call changed ${changed.join(', ')}`);
+    }
+    assert.deepEqual(faults, [], faults.join('\n'));
+  });
+
+  test('after all that, the world is intact: share, authorization, session, offer and invitations still stand', async () => {
+    const w = world;
+    const shares = await h().request({ method: 'GET', url: `/api/devices/${w.device.id}/shares`, token: w.owner.token });
+    assert.deepEqual(shares.json().map((s: { id: string }) => s.id), [w.shareId]);
+    const auth = await h().request({ method: 'GET', url: `/api/devices/${w.handedDevice}/authorizations`, token: w.siteOwner.token });
+    assert.equal(auth.statusCode, 200, auth.body);
+    assert.match(auth.body, new RegExp(w.orgA));
+    assert.match(auth.body, /playback/);
+    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: w.owner.token })).statusCode, 200);
+    assert.equal((await h().request({ method: 'GET', url: `/api/transfers/${w.transferId}`, token: w.owner2.token })).json().status, 'pending');
+    assert.equal((await h().request({ method: 'GET', url: `/api/handover-invitations/${w.handoverInvitationId}`, token: w.owner2.token })).json().status, 'pending');
+    assert.equal((await h().request({ method: 'GET', url: `/api/applications/${w.applicationId}`, token: w.siteOwner.token })).json().status, 'pending');
+    const org = await h().request({ method: 'GET', url: `/api/orgs/${w.orgA}`, token: w.installerA.token });
+    assert.equal(org.json().name, 'Coastal Security');
+    assert.ok(org.json().members.some((m: { accountId: string; role: string }) => m.accountId === w.techA.id && m.role === 'technician'));
+  });
+});
