@@ -33,6 +33,9 @@ if (pgProblem && IN_CI) throw new Error(`PostgreSQL is required in CI but ${PG_U
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** Tests run the expiry sweep themselves (runOnce), at the manual clock's time, never on a real timer. */
+const QUIET_SWEEPER = { intervalMs: 0 };
+
 export interface Harness {
   engine: Engine;
   runtime: Runtime;
@@ -65,7 +68,7 @@ export async function startHarness(engine: Engine, env: Record<string, string> =
       await client.end();
     };
     try {
-      runtime = await createRuntime(config, { clock, pgSchema: schema });
+      runtime = await createRuntime(config, { clock, pgSchema: schema, expiryNotices: QUIET_SWEEPER });
     } catch (err) {
       await cleanup(); // a failed start must not leave its schema behind
       throw err;
@@ -73,7 +76,7 @@ export async function startHarness(engine: Engine, env: Record<string, string> =
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-test-'));
     const config = testConfig({ DATA_DIR: dir, ...env });
-    runtime = await createRuntime(config, { clock });
+    runtime = await createRuntime(config, { clock, expiryNotices: QUIET_SWEEPER });
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   return {
