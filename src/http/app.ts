@@ -1,6 +1,7 @@
 // Builds the HTTP application: plugins, error mapping, OpenAPI, then each area's routes.
 // Routes are thin: parse (schemas), call a service, shape the answer.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -20,6 +21,21 @@ export interface BuildOptions {
 
 export type App = FastifyInstance;
 
+type CompileRoute = (route: { schema: unknown; httpPart?: string; method: string; url: string }) => unknown;
+type AjvOptions = { customOptions?: Record<string, unknown> } & Record<string, unknown>;
+const ajvPool = AjvCompiler() as unknown as (externalSchemas: unknown, options?: AjvOptions) => CompileRoute;
+
+/**
+ * Query strings and path segments are text, so they are coerced to the schema's numbers and booleans;
+ * JSON bodies already carry types, so there a wrong type is refused rather than quietly converted
+ * (`{"name": 12345}` or `{"permissions": "ptz"}` is a mistake to report, not to guess at).
+ */
+function buildValidator(externalSchemas: unknown, options: AjvOptions = {}): CompileRoute {
+  const coercing = ajvPool(externalSchemas, options);
+  const exact = ajvPool(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } });
+  return (route) => (route.httpPart === 'body' ? exact(route) : coercing(route));
+}
+
 export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
@@ -27,6 +43,7 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
     bodyLimit: 1024 * 1024,
     frameworkErrors,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const notFoundFallback: { current: NotFoundFallback | null } = { current: null };

@@ -97,11 +97,12 @@ function sampleString(schema: Schema, name: string): string {
   return 'sample'.padEnd(min, 'x').slice(0, Math.max(min, Math.min(schema.maxLength ?? 6, 6)));
 }
 
-/**
- * The same value with a JSON type no schema coercion turns back into the right one. (The app's Ajv coerces
- * numbers to strings and scalars to one-element arrays everywhere, bodies included, so those would slip through.)
- */
+/** The same value with a different JSON type (a number for a string, a single value for a list, …). */
 export function wrongTypeOf(value: unknown): unknown {
-  if (value && typeof value === 'object' && !Array.isArray(value)) return 42;
+  if (typeof value === 'string') return 12345;
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'boolean') return 'true';
+  if (Array.isArray(value)) return value.length > 0 ? value[0] : 'not a list';
+  if (value && typeof value === 'object') return ['not', 'an', 'object'];
   return { unexpected: true };
 }
