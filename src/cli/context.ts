@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { systemClock } from '../lib/clock.ts';
 import { openDatabase } from '../persistence/db.ts';
 import { migrateToLatest } from '../persistence/migrate.ts';
+import { announcerFor } from '../services/change-bus.ts';
 import type { ServiceContext } from '../services/context.ts';
 // Loads every area's services, so their hooks run for CLI changes too (verification codes on registration,
 // invitations waiting for an address that `user create --verified` brings in).
@@ -22,6 +23,8 @@ export async function withServiceContext<T>(config: Config, work: (ctx: ServiceC
       log: pino({ level: 'silent' }),
       kickOutbox: () => {},
       publishChanges: () => {},
+      // Running instances on the same PostgreSQL must drop what they cached about what this command changes.
+      announceChanges: database.engine === 'postgres' ? await announcerFor(database.db) : undefined,
     };
     return await work(ctx, database.describe);
   } finally {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { sql, type Transaction } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Db } from '../persistence/db.ts';
 import type { Database } from '../persistence/schema.ts';
 import type { AccessChange, ServiceContext } from './context.ts';
 
@@ -72,6 +73,19 @@ export function decodeChanges(payload: string): Message | null {
 /** One channel per schema: tests (and tenants) sharing one database do not hear each other. */
 export function channelFor(schema: string): string {
   return `kh_access_${schema.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+}
+
+/**
+ * Announcing without listening, for one-shot processes (the CLI) whose changes the running instances must hear:
+ * NOTIFY on this schema's channel, inside the caller's transaction.
+ */
+export async function announcerFor(db: Db): Promise<(trx: Transaction<Database>, changes: AccessChange[]) => Promise<void>> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const channel = channelFor(rows[0]?.schema ?? 'public');
+  const instanceId = `cli-${randomBytes(4).toString('hex')}`;
+  return async (trx, changes) => {
+    if (changes.length > 0) await sql`select pg_notify(${channel}, ${encodeChanges(instanceId, changes)})`.execute(trx);
+  };
 }
 
 export async function startChangeBus(

@@ -140,3 +140,30 @@ test('serve on an empty database prints the URL and the demo logins, answers /he
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 });
+
+test('devices import loads a CSV file, or names the bad line and imports nothing', () => {
+  const dir = tempDir();
+  const good = path.join(dir, 'good.csv');
+  fs.writeFileSync(
+    good,
+    'serial,model,kind,channels,verification_code,channel_names,capabilities,firmware_version\n' +
+      'CLI-CAM-0001,Bullet Camera,camera,1,ABCDEF,,,\n' +
+      'CLI-NVR-0001,Coastal I-Series NVR,recorder,4,GHJKLM,Door|Yard|Shop|Back,supportsSharing=true,V4.1\n',
+  );
+  const ok = run(['devices', 'import', good], { DATA_DIR: dir });
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /Imported 2 devices/);
+
+  const bad = path.join(dir, 'bad.csv');
+  fs.writeFileSync(
+    bad,
+    'serial,model,kind,channels,verification_code\n' + 'CLI-CAM-0002,Bullet Camera,camera,1,ABCDEF\n' + 'CLI-CAM-0003,Bullet Camera,toaster,1,ABCDEF\n',
+  );
+  const refused = run(['devices', 'import', bad], { DATA_DIR: dir });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /line 3/i);
+  assert.match(refused.stderr, /Nothing was imported/);
+  // The good first line of the bad file was not imported either: importing it again now succeeds.
+  fs.writeFileSync(bad, 'serial,model,kind,channels,verification_code\nCLI-CAM-0002,Bullet Camera,camera,1,ABCDEF\n');
+  assert.match(run(['devices', 'import', bad], { DATA_DIR: dir }).stdout, /Imported 1 device\b/);
+});
