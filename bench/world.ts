@@ -4,6 +4,7 @@
 import type { DeviceFacts, Grant, GrantedPermission, Principal } from '../src/domain/access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from '../src/domain/permissions.ts';
 import { PERMANENT, compileSchedule, type Validity } from '../src/domain/validity.ts';
+import { sharePermissions } from '../src/persistence/repositories/grants.ts';
 
 /** Small fast PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -94,7 +95,8 @@ export function generateWorld(deviceCount: number, seed = 42): World {
         sourceId: `shr_${d}_${s}`,
         subject: { type: 'account', id: recipient },
         channels,
-        permissions: [...perms].map((permission) => ({ permission })),
+        // As the repository builds them: one shared list per distinct permission set.
+        permissions: sharePermissions(JSON.stringify(PERMISSION_NAMES.filter((p) => perms.has(p)))),
         validity: validityFor(r),
       });
     }
