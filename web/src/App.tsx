@@ -11,6 +11,7 @@ import { HomePage } from './pages/Home.tsx';
 import { ShareDevicePage } from './pages/ShareDevice.tsx';
 import { MePage } from './pages/Me.tsx';
 import { AuthorizedDevicesPage } from './pages/AuthorizedDevices.tsx';
+import { EntrustPage } from './pages/Entrust.tsx';
 import { ShareDevicesPage } from './pages/ShareDevices.tsx';
 import { PortalPage } from './pages/Portal.tsx';
 import { SitePage } from './pages/Site.tsx';
@@ -56,6 +57,7 @@ export function App() {
           <Route path="me" element={<MePage />} />
           <Route path="me/share-devices" element={<ShareDevicesPage />} />
           <Route path="me/authorized-devices" element={<AuthorizedDevicesPage />} />
+          <Route path="me/entrust" element={<EntrustPage />} />
           <Route path="me/verify" element={<VerifyPage />} />
           <Route path="me/qr" element={<MyQrPage />} />
           <Route path="login" element={<AfterLogin />} />

@@ -1,7 +1,7 @@
 // A device's Authorization Service (owner): which installer organization may do what, each permission with
 // its validity; edit or withdraw behind the warning the vendors show.
 import { useState } from 'react';
-import { useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { InstallerPermissionPicker, choicesBody, choicesFrom, choicesProblem, type PermissionChoices } from '../components/InstallerPermissions.tsx';
 import { Async, Confirm, Dialog, ErrorBox, Notice, Page } from '../components/ui.tsx';
@@ -16,7 +16,15 @@ export function AuthorizationServicePage() {
   const state = useLoad(() => call(api.GET('/api/devices/{id}/authorizations', { params: { path: { id } } })), [id]);
   const [notice, setNotice] = useState<string | null>(null);
   return (
-    <Page title="Authorization Service" back={`/devices/${id}/settings`}>
+    <Page
+      title="Authorization Service"
+      back={`/devices/${id}/settings`}
+      actions={
+        <Link className="primary small-btn" to={`/me/entrust?device=${encodeURIComponent(id)}`}>
+          Authorize an installer
+        </Link>
+      }
+    >
       {notice ? <Notice tone="success">{notice}</Notice> : null}
       <Async state={state} what="Loading the authorizations">
         {(d) => (
@@ -26,7 +34,7 @@ export function AuthorizationServicePage() {
               <span className={d.status === 'authorized' ? 'tag ok' : 'tag'}>{d.statusLabel}</span>
             </div>
             {d.authorizations.length === 0 ? (
-              <div className="state empty">No installer is authorized on this device. Installers ask for permissions through Messages.</div>
+              <div className="state empty">No installer is authorized on this device. Installers ask for permissions through Messages, or authorize one yourself with Authorize an installer.</div>
             ) : (
               d.authorizations.map((a) => (
                 <OrgAuthorization

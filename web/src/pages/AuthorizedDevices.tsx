@@ -7,7 +7,15 @@ import { useLoad } from '../lib/hooks.ts';
 export function AuthorizedDevicesPage() {
   const list = useLoad(() => call(api.GET('/api/authorized-devices')), []);
   return (
-    <Page title="Authorized Devices" back="/me">
+    <Page
+      title="Authorized Devices"
+      back="/me"
+      actions={
+        <Link className="primary small-btn" to="/me/entrust">
+          Authorize an installer
+        </Link>
+      }
+    >
       <Async state={list} what="Loading" empty="No installer is authorized on any of your devices.">
         {(items) => (
           <ul className="list" aria-label="Authorized devices">

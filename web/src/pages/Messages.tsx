@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
-import { Async, ErrorBox, Notice, Page } from '../components/ui.tsx';
+import { Async, ErrorBox, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { dateTime } from '../lib/format.ts';
 import { useRefreshUnread } from '../lib/unread.tsx';
@@ -113,17 +113,7 @@ function MessageBody({ message }: { message: Message }) {
             </button>
           </div>
         ) : null}
-        {str(data.deviceId) && message.kind.startsWith('authorization') ? <DeviceLink deviceId={str(data.deviceId)!} /> : null}
-        {(message.kind === 'handover_accepted' || message.kind === 'handover_declined') && str(data.siteId) ? (
-          <Link className="secondary block" to={`/portal/sites/${str(data.siteId)}`}>
-            Open the site
-          </Link>
-        ) : null}
-        {message.kind.startsWith('share') ? (
-          <Link className="secondary block" to="/">
-            Open Home
-          </Link>
-        ) : null}
+        <MessageLinks kind={message.kind} data={data} />
       </article>
       {message.kind === 'handover_invitation' && invitationId && viewing ? <HandoverInvitation invitationId={invitationId} /> : null}
       {message.kind === 'permission_application' && applicationIds.length > 0 ? <ApplicationDecision applicationIds={applicationIds} /> : null}
@@ -132,10 +122,96 @@ function MessageBody({ message }: { message: Message }) {
   );
 }
 
-function DeviceLink({ deviceId }: { deviceId: string }) {
+function ids(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** When a share or a permission ends (or is about to), the message says until when. */
+const ENDING_KINDS = new Set(['authorization_expiring', 'authorization_expired', 'share_expiring', 'share_expired']);
+
+/**
+ * Where a message leads. The same kind reaches different people (a share's end: its owner and its recipient;
+ * an installer permission: the owner and the organization's admins), so the link depends on who reads it.
+ */
+function MessageLinks({ kind, data }: { kind: string; data: Record<string, unknown> }) {
+  const deviceIds = str(data.deviceId) ? [str(data.deviceId)!] : ids(data.deviceIds);
+  const validUntil = typeof data.validUntil === 'number' ? data.validUntil : null;
+  const ending =
+    ENDING_KINDS.has(kind) && validUntil !== null ? (
+      <p className="small">
+        {kind.endsWith('_expired') ? 'Ended' : 'Ends'}: <strong>{dateTime(validUntil)}</strong>
+      </p>
+    ) : null;
+  if (kind.startsWith('org_')) {
+    return kind === 'org_member_removed' ? null : (
+      <Link className="secondary block" to="/portal">
+        Open the installer portal
+      </Link>
+    );
+  }
+  if ((kind === 'handover_accepted' || kind === 'handover_declined') && str(data.siteId)) {
+    return (
+      <Link className="secondary block" to={`/portal/sites/${str(data.siteId)}`}>
+        Open the site
+      </Link>
+    );
+  }
+  if (kind.startsWith('authorization') || kind.startsWith('application_') || kind.startsWith('share') || kind.startsWith('transfer_')) {
+    return (
+      <>
+        {ending}
+        {deviceIds.length > 0 ? <DeviceLinks deviceIds={deviceIds} orgId={str(data.orgId)} installerKind={kind.startsWith('authorization') || kind.startsWith('application_')} /> : null}
+      </>
+    );
+  }
+  return ending;
+}
+
+interface Target {
+  to: string;
+  text: string;
+}
+
+/**
+ * For each device: its owner goes to its Authorization Service (installer messages) or Settings; a recipient
+ * goes Home; an installer goes to the site holding it in the portal; a device no longer theirs says so.
+ */
+function DeviceLinks({ deviceIds, orgId, installerKind }: { deviceIds: string[]; orgId: string | null; installerKind: boolean }) {
+  const targets = useLoad(async (): Promise<Target[]> => {
+    const mine = await call(api.GET('/api/devices'));
+    const siteOf = new Map<string, { siteId: string; name: string }>();
+    if (installerKind && deviceIds.some((id) => mine.find((d) => d.id === id)?.access !== 'owner')) {
+      const orgs = await call(api.GET('/api/orgs'));
+      for (const org of orgs.filter((o) => !orgId || o.id === orgId)) {
+        for (const site of await call(api.GET('/api/orgs/{orgId}/sites', { params: { path: { orgId: org.id } } }))) {
+          for (const d of site.devices) siteOf.set(d.id, { siteId: site.id, name: site.name });
+        }
+      }
+    }
+    return deviceIds.map((id) => {
+      const device = mine.find((d) => d.id === id);
+      if (device?.access === 'owner') return { to: installerKind ? `/devices/${id}/authorization` : `/devices/${id}/settings`, text: `Open ${device.name}` };
+      const site = siteOf.get(id);
+      if (site) return { to: `/portal/sites/${site.siteId}`, text: `Open the site ${site.name}` };
+      if (device) return { to: '/', text: `Open ${device.name} on Home` };
+      return { to: '', text: 'This device is no longer in your list.' };
+    });
+  }, [deviceIds.join(','), orgId, installerKind]);
+  if (targets.error) return <ErrorBox message={targets.error} onRetry={targets.reload} />;
+  if (!targets.data) return null;
   return (
-    <Notice>
-      <Link to={`/devices/${deviceId}/settings`}>Open the device</Link>
-    </Notice>
+    <ul className="plain stack" aria-label="Devices in this message">
+      {targets.data.map((t, i) => (
+        <li key={deviceIds[i]}>
+          {t.to ? (
+            <Link className="secondary block" to={t.to}>
+              {t.text}
+            </Link>
+          ) : (
+            <p className="muted small">{t.text}</p>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -2,11 +2,13 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
-import { Async, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
+import { Async, Confirm, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
+import { useAccount } from '../session.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { dateTime } from '../lib/format.ts';
 
 type Org = Res<'/api/orgs', 'get'>[number];
+type Member = Res<'/api/orgs/{orgId}', 'get'>['members'][number];
 
 export const SITE_STATUS: Record<string, { text: string; tone: string }> = {
   not_invited: { text: 'Not Invited', tone: 'warn' },
@@ -42,7 +44,7 @@ export function PortalPage() {
                   )}
                 </Field>
               ) : null}
-              <OrgView org={org} />
+              <OrgView org={org} onOrgsChanged={orgs.reload} />
             </>
           );
         }}
@@ -118,7 +120,7 @@ function JoinInvitations({ onJoined }: { onJoined(): void }) {
   );
 }
 
-function OrgView({ org }: { org: Org }) {
+function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
   const sites = useLoad(() => call(api.GET('/api/orgs/{orgId}/sites', { params: { path: { orgId: org.id } } })), [org.id]);
   return (
     <div className="portal-grid">
@@ -165,7 +167,7 @@ function OrgView({ org }: { org: Org }) {
         </Async>
         <CreateSite orgId={org.id} onCreated={sites.reload} />
       </div>
-      <OrgMembers org={org} />
+      <OrgMembers org={org} onOrgsChanged={onOrgsChanged} />
     </div>
   );
 }
@@ -210,13 +212,18 @@ function CreateSite({ orgId, onCreated }: { orgId: string; onCreated(): void }) 
   );
 }
 
-function OrgMembers({ org }: { org: Org }) {
+function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
   const detail = useLoad(() => call(api.GET('/api/orgs/{orgId}', { params: { path: { orgId: org.id } } })), [org.id]);
   const invitations = useLoad(() => (org.myRole === 'admin' ? call(api.GET('/api/orgs/{orgId}/invitations', { params: { path: { orgId: org.id } } })) : Promise.resolve([])), [org.id]);
+  const account = useAccount();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<'technician' | 'admin'>('technician');
   const [invalid, setInvalid] = useState<string | null>(null);
   const action = useAction();
+  const manage = useAction();
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const isAdmin = org.myRole === 'admin';
   async function invite(e: FormEvent) {
     e.preventDefault();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) return setInvalid('Enter a valid email address.');
@@ -226,24 +233,82 @@ function OrgMembers({ org }: { org: Org }) {
       invitations.reload();
     }
   }
+  async function changeRole(m: Member, next: 'admin' | 'technician') {
+    setNotice(null);
+    const ok = await manage.run(() => call(api.PATCH('/api/orgs/{orgId}/members/{accountId}', { params: { path: { orgId: org.id, accountId: m.accountId } }, body: { role: next } })));
+    if (ok) {
+      setNotice(`${m.displayName} is now ${next === 'admin' ? 'an admin' : 'a technician'}.`);
+      // Demoting myself takes the admin controls away: my role comes with the organization list.
+      if (m.accountId === account.id) onOrgsChanged();
+    }
+    detail.reload();
+  }
+  async function remove() {
+    if (!removing) return;
+    const m = removing;
+    setNotice(null);
+    const ok = await manage.run(() => call(api.DELETE('/api/orgs/{orgId}/members/{accountId}', { params: { path: { orgId: org.id, accountId: m.accountId } } })));
+    setRemoving(null);
+    if (ok) {
+      if (m.accountId === account.id) return onOrgsChanged();
+      setNotice(`${m.displayName} was removed from ${org.name}.`);
+    }
+    detail.reload();
+  }
   return (
     <aside className="card" aria-label="Organization">
       <h2>{org.name}</h2>
-      <p className="muted small">You are {org.myRole === 'admin' ? 'an admin' : 'a technician'}.</p>
+      <p className="muted small">You are {isAdmin ? 'an admin' : 'a technician'}.</p>
+      <OrgQr org={org} />
       <h3>Members</h3>
+      {notice ? <Notice tone="success">{notice}</Notice> : null}
+      <ErrorBox message={manage.error} />
       <Async state={detail} what="Loading the members">
         {(d) => (
-          <ul className="plain" aria-label="Members">
+          <ul className="plain members" aria-label="Members">
             {d.members.map((m) => (
-              <li key={m.accountId}>
-                {m.displayName} <span className="tag">{m.role}</span>
+              <li key={m.accountId} aria-label={m.displayName}>
+                <div className="spread">
+                  <span>
+                    {m.displayName}
+                    {m.accountId === account.id ? <span className="muted small"> (you)</span> : null}
+                  </span>
+                  {isAdmin ? (
+                    <select
+                      aria-label={`Role of ${m.displayName}`}
+                      value={m.role}
+                      disabled={manage.busy}
+                      onChange={(e) => void changeRole(m, e.target.value as 'admin' | 'technician')}
+                    >
+                      <option value="technician">Technician</option>
+                      <option value="admin">Admin</option>
+                    </select>
+                  ) : (
+                    <span className="tag">{m.role}</span>
+                  )}
+                </div>
                 {m.email ? <div className="muted small">{m.email}</div> : null}
+                {isAdmin ? (
+                  <button type="button" className="ghost danger-text small-btn" disabled={manage.busy} onClick={() => setRemoving(m)}>
+                    Remove <span className="sr-only">{m.displayName}</span>
+                  </button>
+                ) : null}
               </li>
             ))}
           </ul>
         )}
       </Async>
-      {org.myRole === 'admin' ? (
+      <Confirm
+        open={removing !== null}
+        title={`Remove ${removing?.displayName ?? 'the member'}?`}
+        message={`${removing?.displayName ?? 'The member'} will no longer see ${org.name}'s sites and devices.`}
+        confirmLabel="Remove"
+        danger
+        busy={manage.busy}
+        onCancel={() => setRemoving(null)}
+        onConfirm={() => void remove()}
+      />
+      {isAdmin ? (
         <>
           {invitations.data && invitations.data.length > 0 ? (
             <>
@@ -276,5 +341,24 @@ function OrgMembers({ org }: { org: Org }) {
         </>
       ) : null}
     </aside>
+  );
+}
+
+/** The organization's QR ID and ID: an owner scans or types it to authorize the organization directly. */
+function OrgQr({ org }: { org: Org }) {
+  const src = `/api/orgs/${encodeURIComponent(org.id)}/qr.png`;
+  const [failed, setFailed] = useState(false);
+  return (
+    <details className="org-qr">
+      <summary>Organization QR ID</summary>
+      <p className="muted small">Owners scan this, or type the ID, in Keyholder under Me › Authorized Devices › Authorize an installer, to give {org.name} permissions directly.</p>
+      {failed ? <ErrorBox message="The QR ID could not be loaded." /> : <img src={src} alt={`QR ID of ${org.name}`} width={180} height={180} onError={() => setFailed(true)} />}
+      <p className="small">
+        Organization ID: <code aria-label="Organization ID">{org.id}</code>
+      </p>
+      <a className="secondary small-btn" href={src} download={`${org.name.replace(/[^\w-]+/g, '-')}-qr-id.png`}>
+        Save as image
+      </a>
+    </details>
   );
 }
