@@ -1,15 +1,18 @@
 // The Home list: devices I own, then devices shared with me (marked, with who shared them and what I may do now).
-// It is read on every app start, for people with thousands of devices: a fixed number of set-based queries
-// (never one per device), only the columns shown, and cheap per-row work.
+// It is read on every app start, for people with thousands of devices, so it is produced as JSON text: the
+// database writes each device's fields as JSON (two queries, whatever the number of devices), default channel
+// lists are built once per channel count, and what a share allows now is decided once per distinct set of terms.
+// The text has exactly the shape of the route's response schema (`HomeItem` in src/http/schemas/sharing.ts).
 import type { DeviceView } from './devices.ts';
-import type { Capabilities } from '../domain/devices.ts';
 import * as shares from '../persistence/repositories/shares.ts';
 import type { PermissionsNow } from './sharing.ts';
 import type { ServiceContext } from './context.ts';
 import { decideNow, type DeviceFacts, type Grant } from '../domain/access.ts';
+import { defaultChannelName } from '../domain/devices.ts';
 import { PERMISSIONS, isDeviceLevel, type Permission } from '../domain/permissions.ts';
 import { allowsAt, nextChange } from '../domain/validity.ts';
 import { shareToGrant } from '../persistence/repositories/grants.ts';
+import type { SharesTable } from '../persistence/schema.ts';
 
 export interface HomeItem extends DeviceView {
   access: 'owner' | 'shared';
@@ -23,49 +26,32 @@ export interface HomeItem extends DeviceView {
 
 type Channel = { number: number; name: string };
 
-/** Channels grouped by device, each list in channel order. */
-function groupChannels(rows: ReadonlyArray<{ device_id: string; number: number; name: string }>): Map<string, Channel[]> {
-  const byDevice = new Map<string, Channel[]>();
-  const unsorted = new Set<Channel[]>();
-  for (const r of rows) {
-    let list = byDevice.get(r.device_id);
-    if (!list) byDevice.set(r.device_id, (list = []));
-    else if (list[list.length - 1]!.number > r.number) unsorted.add(list);
-    list.push({ number: r.number, name: r.name });
+const OWNED_TAIL = ',"access":"owner","shareId":null,"sharedBy":null,"activeNow":true,"changesAt":null,"permissionsNow":null}';
+
+// Channel counts are few (1-4 for cameras, up to 256 for recorders): the default list of each is built once.
+const defaultChannelsJson = new Map<number, string>();
+
+function channelList(count: number, renamed: Record<string, string> | null): Channel[] {
+  const out: Channel[] = new Array(count);
+  for (let n = 1; n <= count; n++) out[n - 1] = { number: n, name: renamed?.[n] ?? defaultChannelName(n) };
+  return out;
+}
+
+/** The `channels` JSON of a device: 1..channel_count (the numbering every decision uses), renamed ones by name. */
+function channelsJson(count: number, renamed: string | null): string {
+  // SQLite's json_group_object gives "{}" for no rows, PostgreSQL's json_object_agg gives null.
+  if (renamed !== null && renamed !== '{}') return JSON.stringify(channelList(count, JSON.parse(renamed) as Record<string, string>));
+  let json = defaultChannelsJson.get(count);
+  if (json === undefined) {
+    json = JSON.stringify(channelList(count, null));
+    if (count <= 256) defaultChannelsJson.set(count, json);
   }
-  for (const list of unsorted) list.sort((a, b) => a.number - b.number);
-  return byDevice;
+  return json;
 }
 
-const NO_CHANNELS: Channel[] = [];
-
-function view(d: shares.HomeDeviceRow, channels: Channel[], capabilities: (text: string) => Capabilities): DeviceView {
-  return {
-    id: d.id,
-    serial: d.serial,
-    model: d.model,
-    kind: d.kind,
-    name: d.name,
-    firmwareVersion: d.firmware_version,
-    capabilities: capabilities(d.capabilities),
-    supportsSharing: d.supports_sharing === 1,
-    online: d.online === 1,
-    lastSeenAt: d.last_seen_at,
-    channels,
-  };
-}
-
-/** Parses each distinct capabilities text once per list (most devices of a model share it). */
-function capabilityParser(): (text: string) => Capabilities {
-  const seen = new Map<string, Capabilities>();
-  return (text) => {
-    let c = seen.get(text);
-    if (c === undefined) {
-      c = JSON.parse(text) as Capabilities;
-      seen.set(text, c);
-    }
-    return c;
-  };
+/** The device's JSON object (closing brace dropped) followed by its channels. */
+function deviceHead(d: shares.HomeDeviceJson): string {
+  return `${d.json.slice(0, d.json.lastIndexOf('}'))},"channels":${channelsJson(d.channel_count, d.renamed)}`;
 }
 
 const CHANNEL_PERMISSIONS = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => !isDeviceLevel(p));
@@ -91,50 +77,57 @@ function sharePermissionsNow(grant: Grant, deviceId: string, recipientId: string
   return out;
 }
 
-export async function homeList(ctx: ServiceContext, accountId: string): Promise<HomeItem[]> {
+type Terms = [SharesTable['scope'], string, string, number | null, number | null, string | null, string];
+
+/**
+ * The access part of a shared device's item, from the share's terms alone: the decision does not depend on
+ * which share or device it is (a grant with the same terms on a device with as many channels answers the same).
+ */
+function accessTail(termsText: string, channelCount: number, recipientId: string, at: number): string {
+  const [scope, channels, permissions, validFrom, validUntil, schedule, timeZone] = JSON.parse(termsText) as Terms;
+  const grant = shareToGrant({
+    id: '',
+    device_id: '',
+    owner_account_id: '',
+    recipient_account_id: recipientId,
+    scope,
+    channels,
+    permissions,
+    valid_from: validFrom,
+    valid_until: validUntil,
+    schedule,
+    time_zone: timeZone,
+    created_at: 0,
+    updated_at: 0,
+  });
+  const now = sharePermissionsNow(grant, '', recipientId, channelCount, at);
+  return `,"activeNow":${allowsAt(grant.validity, at)},"changesAt":${JSON.stringify(nextChange(grant.validity, at))},"permissionsNow":${JSON.stringify(now)}}`;
+}
+
+/** The Home list as the JSON text of `GET /api/devices`. */
+export async function homeListJson(ctx: ServiceContext, accountId: string): Promise<string> {
   const now = ctx.clock.now();
-  const [owned, ownedChannels, received] = await Promise.all([
-    shares.listHomeOwnedDevices(ctx.db, accountId),
-    shares.listHomeOwnedChannels(ctx.db, accountId),
-    shares.listReceivedShares(ctx.db, accountId),
-  ]);
-  const capabilities = capabilityParser();
-  const channelsOfOwned = groupChannels(ownedChannels);
-  const items: HomeItem[] = new Array(owned.length);
-  for (let i = 0; i < owned.length; i++) {
-    const d = owned[i]!;
-    const item = view(d, channelsOfOwned.get(d.id) ?? NO_CHANNELS, capabilities) as HomeItem;
-    item.access = 'owner';
-    item.shareId = null;
-    item.sharedBy = null;
-    item.activeNow = true;
-    item.changesAt = null;
-    item.permissionsNow = null;
-    items[i] = item;
-  }
-  if (received.length === 0) return items;
-  // Joins by recipient rather than id lists: the cost stays flat however many devices are shared.
-  const [devices, channels, owners] = await Promise.all([
-    shares.listHomeReceivedDevices(ctx.db, accountId),
-    shares.listHomeReceivedChannels(ctx.db, accountId),
-    shares.listReceivedOwners(ctx.db, accountId),
-  ]);
-  const deviceById = new Map(devices.map((d) => [d.id, d]));
-  const ownerById = new Map(owners.map((o) => [o.id, o]));
-  const channelsOf = groupChannels(channels);
+  const [owned, received] = await Promise.all([shares.listHomeOwnedJson(ctx.db, accountId), shares.listHomeReceivedJson(ctx.db, accountId)]);
+  const parts: string[] = new Array(owned.length + received.length);
+  let i = 0;
+  for (const d of owned) parts[i++] = deviceHead(d) + OWNED_TAIL;
+  const tails = new Map<string, string>();
+  const sharedBy = new Map<string, string>();
   for (const r of received) {
-    const d = deviceById.get(r.device_id);
-    if (!d) continue;
-    const owner = ownerById.get(r.owner_account_id);
-    const grant = shareToGrant(r);
-    const item = view(d, channelsOf.get(d.id) ?? NO_CHANNELS, capabilities) as HomeItem;
-    item.access = 'shared';
-    item.shareId = r.id;
-    item.sharedBy = owner ? { id: owner.id, displayName: owner.display_name } : null;
-    item.activeNow = allowsAt(grant.validity, now);
-    item.changesAt = nextChange(grant.validity, now);
-    item.permissionsNow = sharePermissionsNow(grant, d.id, r.recipient_account_id, d.channel_count, now);
-    items.push(item);
+    const key = `${r.channel_count} ${r.terms}`;
+    let tail = tails.get(key);
+    if (tail === undefined) tails.set(key, (tail = accessTail(r.terms, r.channel_count, accountId, now)));
+    let by = sharedBy.get(r.owner_account_id);
+    if (by === undefined) {
+      by = r.owner_name === null ? 'null' : JSON.stringify({ id: r.owner_account_id, displayName: r.owner_name });
+      sharedBy.set(r.owner_account_id, by);
+    }
+    parts[i++] = `${deviceHead(r)},"access":"shared","shareId":${JSON.stringify(r.share_id)},"sharedBy":${by}${tail}`;
   }
-  return items;
+  return `[${parts.join(',')}]`;
+}
+
+/** The Home list as objects (for callers in the same process). */
+export async function homeList(ctx: ServiceContext, accountId: string): Promise<HomeItem[]> {
+  return JSON.parse(await homeListJson(ctx, accountId)) as HomeItem[];
 }

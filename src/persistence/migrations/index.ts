@@ -6,6 +6,7 @@ import * as m002b from './002b_transfers.ts';
 import * as m003 from './003_installer.ts';
 import * as m004 from './004_access.ts';
 import * as m005 from './005_notices.ts';
+import * as m006 from './006_home.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '003_installer': m003,
   '004_access': m004,
   '005_notices': m005,
+  '006_home': m006,
 };

@@ -1,4 +1,5 @@
 // Shares: one row per (device, recipient). Reads for the owner's list, the recipient's Home list and the chooser.
+import { sql } from 'kysely';
 import { isPostgres } from '../migrations/columns.ts';
 import type { Executor } from '../db.ts';
 import type { SharesTable } from '../schema.ts';
@@ -136,47 +137,82 @@ export async function countSharesOfOwnedDevices(db: Executor, ownerId: string): 
   return new Map(rows.map((r) => [r.device_id, Number(r.n)]));
 }
 
-// ---- the Home list: only the columns it shows, no sorting the caller does not need --------------------------
+// ---- the Home list: each device's JSON built by the database --------------------------------------------------
+// A person may have 10,000 devices. Reading them as row objects and serializing them again cost more than the
+// target for the whole list, so the database writes each device's JSON (the `Device` response fields except
+// `channels`) and the service only splices in channels and access. Channels keep their default name unless
+// renamed: only renamed ones are read (through the partial index `device_channels_named`, migration 006).
 
-const HOME_DEVICE_COLUMNS = ['id', 'serial', 'model', 'kind', 'name', 'firmware_version', 'capabilities', 'supports_sharing', 'online', 'last_seen_at', 'channel_count'] as const;
+/** The predicate of `device_channels_named`, spelled exactly as in the index so SQLite uses it. */
+const RENAMED = sql<boolean>`c.name <> ('Channel ' || CAST(c.number AS TEXT))`;
 
-export function listHomeOwnedDevices(db: Executor, ownerId: string) {
+function deviceJson(db: Executor) {
+  return isPostgres(db)
+    ? sql<string>`json_build_object('id', d.id, 'serial', d.serial, 'model', d.model, 'kind', d.kind, 'name', d.name,
+        'firmwareVersion', d.firmware_version, 'capabilities', d.capabilities::json, 'supportsSharing', d.supports_sharing = 1,
+        'online', d.online = 1, 'lastSeenAt', d.last_seen_at)::text`
+    : sql<string>`json_object('id', d.id, 'serial', d.serial, 'model', d.model, 'kind', d.kind, 'name', d.name,
+        'firmwareVersion', d.firmware_version, 'capabilities', json(d.capabilities),
+        'supportsSharing', json(CASE WHEN d.supports_sharing = 1 THEN 'true' ELSE 'false' END),
+        'online', json(CASE WHEN d.online = 1 THEN 'true' ELSE 'false' END), 'lastSeenAt', d.last_seen_at)`;
+}
+
+/** The device's renamed channels as a JSON object {number: name}; null or "{}" when none. */
+function renamedChannels(db: Executor) {
+  return isPostgres(db)
+    ? sql<string | null>`(SELECT json_object_agg(c.number, c.name)::text FROM device_channels c WHERE c.device_id = d.id AND ${RENAMED})`
+    : sql<string | null>`(SELECT json_group_object(c.number, c.name) FROM device_channels c WHERE c.device_id = d.id AND ${RENAMED})`;
+}
+
+/** A share's terms as one text (what decides what it allows), so equal terms are decided once. */
+function shareTerms(db: Executor) {
+  return isPostgres(db)
+    ? sql<string>`json_build_array(s.scope, s.channels, s.permissions, s.valid_from, s.valid_until, s.schedule, s.time_zone)::text`
+    : sql<string>`json_array(s.scope, s.channels, s.permissions, s.valid_from, s.valid_until, s.schedule, s.time_zone)`;
+}
+
+export interface HomeDeviceJson {
+  /** The device's JSON object without channels and access. */
+  json: string;
+  channel_count: number;
+  renamed: string | null;
+}
+
+/** The devices an account owns, by name. */
+export function listHomeOwnedJson(db: Executor, ownerId: string): Promise<HomeDeviceJson[]> {
   return db
-    .selectFrom('devices')
-    .select(HOME_DEVICE_COLUMNS)
-    .where('owner_account_id', '=', ownerId)
-    .orderBy('name')
-    .orderBy('id')
+    .selectFrom('devices as d')
+    .select([deviceJson(db).as('json'), 'd.channel_count', renamedChannels(db).as('renamed')])
+    .where('d.owner_account_id', '=', ownerId)
+    .orderBy('d.name')
+    .orderBy('d.id')
     .execute();
 }
 
-export type HomeDeviceRow = Awaited<ReturnType<typeof listHomeOwnedDevices>>[number];
-
-/** Channels of every device an account owns, in no particular order (the caller groups them). */
-export function listHomeOwnedChannels(db: Executor, ownerId: string) {
-  return db
-    .selectFrom('devices')
-    .innerJoin('device_channels', 'device_channels.device_id', 'devices.id')
-    .select(['device_channels.device_id', 'device_channels.number', 'device_channels.name'])
-    .where('devices.owner_account_id', '=', ownerId)
-    .execute();
+export interface HomeReceivedJson extends HomeDeviceJson {
+  share_id: string;
+  owner_account_id: string;
+  owner_name: string | null;
+  terms: string;
 }
 
-/** The devices shared with an account, with the Home list's columns. */
-export function listHomeReceivedDevices(db: Executor, recipientId: string) {
+/** The devices shared with an account, in the order they were shared, with the share's terms and who shared it. */
+export function listHomeReceivedJson(db: Executor, recipientId: string): Promise<HomeReceivedJson[]> {
   return db
-    .selectFrom('shares')
-    .innerJoin('devices', 'devices.id', 'shares.device_id')
-    .select(HOME_DEVICE_COLUMNS.map((c) => `devices.${c}` as const))
-    .where('shares.recipient_account_id', '=', recipientId)
-    .execute();
-}
-
-export function listHomeReceivedChannels(db: Executor, recipientId: string) {
-  return db
-    .selectFrom('shares')
-    .innerJoin('device_channels', 'device_channels.device_id', 'shares.device_id')
-    .select(['device_channels.device_id', 'device_channels.number', 'device_channels.name'])
-    .where('shares.recipient_account_id', '=', recipientId)
+    .selectFrom('shares as s')
+    .innerJoin('devices as d', 'd.id', 's.device_id')
+    .leftJoin('accounts as a', 'a.id', 's.owner_account_id')
+    .select([
+      's.id as share_id',
+      's.owner_account_id',
+      'a.display_name as owner_name',
+      shareTerms(db).as('terms'),
+      deviceJson(db).as('json'),
+      'd.channel_count',
+      renamedChannels(db).as('renamed'),
+    ])
+    .where('s.recipient_account_id', '=', recipientId)
+    .orderBy('s.created_at')
+    .orderBy('s.id')
     .execute();
 }
