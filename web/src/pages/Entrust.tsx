@@ -4,7 +4,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, call, errorMessage, type Res } from '../api/client.ts';
 import { InstallerPermissionPicker, VALIDITY_CHOICES, choicesBody, choicesFrom, choicesProblem, type PermissionChoices } from '../components/InstallerPermissions.tsx';
-import { Async, Confirm, ErrorBox, Notice, Page } from '../components/ui.tsx';
+import { Async, Dialog, ErrorBox, Notice, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { dateTime } from '../lib/format.ts';
 import { label } from '../lib/permissions.ts';
@@ -112,28 +112,39 @@ export function EntrustPage() {
           Next
         </button>
       </form>
-      <Confirm
+      <Dialog
         open={confirming}
         title={`Authorize ${org?.name ?? 'the installer'}?`}
-        confirmLabel="Authorize"
-        busy={action.busy}
-        error={null}
-        onCancel={() => setConfirming(false)}
-        onConfirm={() => void send()}
-        message={
-          <span className="summary">
-            <strong>{org?.name}</strong> will be able to use, on {chosenNames.join(', ')}:
-            <span style={{ display: 'block' }}>
-              {choicesBody(choices)
-                .map((p) => `${label(p.permission)} (${p.validity === 'until' ? `until ${dateTime(p.until)}` : VALIDITY_CHOICES.find(([v]) => v === p.validity)?.[1] ?? p.validity})`)
-                .join(', ')}
-            </span>
-            <span className="muted small" style={{ display: 'block' }}>
-              {EDIT_WARNING}
-            </span>
-          </span>
+        onClose={() => setConfirming(false)}
+        footer={
+          <>
+            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+            <button type="button" className="primary" disabled={action.busy} onClick={() => void send()}>
+              {action.busy ? 'Working…' : 'Authorize'}
+            </button>
+          </>
         }
-      />
+      >
+        <dl className="summary">
+          <dt>Installer</dt>
+          <dd>{org?.name}</dd>
+          <dt>Devices</dt>
+          <dd>{chosenNames.join(', ')}</dd>
+          <dt>Permissions</dt>
+          <dd>
+            <ul className="plain" aria-label="Permissions to grant">
+              {choicesBody(choices).map((p) => (
+                <li key={p.permission}>
+                  {label(p.permission)} ({p.validity === 'until' ? `until ${dateTime(p.until)}` : (VALIDITY_CHOICES.find(([v]) => v === p.validity)?.[1] ?? p.validity)})
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </dl>
+        <p className="muted small">{EDIT_WARNING}</p>
+      </Dialog>
     </Page>
   );
 }

@@ -267,32 +267,25 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
         {(d) => (
           <ul className="plain members" aria-label="Members">
             {d.members.map((m) => (
-              <li key={m.accountId} aria-label={m.displayName}>
-                <div className="spread">
-                  <span>
-                    {m.displayName}
-                    {m.accountId === account.id ? <span className="muted small"> (you)</span> : null}
-                  </span>
-                  {isAdmin ? (
-                    <select
-                      aria-label={`Role of ${m.displayName}`}
-                      value={m.role}
-                      disabled={manage.busy}
-                      onChange={(e) => void changeRole(m, e.target.value as 'admin' | 'technician')}
-                    >
+              <li key={m.accountId} aria-label={m.displayName} className="member">
+                <span className="grow">
+                  {m.displayName}
+                  {m.accountId === account.id ? <span className="muted small"> (you)</span> : null}
+                  {m.email ? <span className="muted small member-email">{m.email}</span> : null}
+                </span>
+                {isAdmin ? (
+                  <span className="member-actions">
+                    <select aria-label={`Role of ${m.displayName}`} value={m.role} disabled={manage.busy} onChange={(e) => void changeRole(m, e.target.value as 'admin' | 'technician')}>
                       <option value="technician">Technician</option>
                       <option value="admin">Admin</option>
                     </select>
-                  ) : (
-                    <span className="tag">{m.role}</span>
-                  )}
-                </div>
-                {m.email ? <div className="muted small">{m.email}</div> : null}
-                {isAdmin ? (
-                  <button type="button" className="ghost danger-text small-btn" disabled={manage.busy} onClick={() => setRemoving(m)}>
-                    Remove <span className="sr-only">{m.displayName}</span>
-                  </button>
-                ) : null}
+                    <button type="button" className="ghost danger-text small-btn" aria-label={`Remove ${m.displayName}`} disabled={manage.busy} onClick={() => setRemoving(m)}>
+                      Remove
+                    </button>
+                  </span>
+                ) : (
+                  <span className="tag">{m.role}</span>
+                )}
               </li>
             ))}
           </ul>
@@ -310,11 +303,11 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
       />
       {isAdmin ? (
         <>
-          {invitations.data && invitations.data.length > 0 ? (
+          {invitations.data && invitations.data.some((i) => i.status === 'pending') ? (
             <>
               <h3>Invited</h3>
               <ul className="plain">
-                {invitations.data.map((i) => (
+                {invitations.data.filter((i) => i.status === 'pending').map((i) => (
                   <li key={i.id}>
                     {i.email} <span className="tag">{i.role}</span> <span className="muted small">until {dateTime(i.expiresAt)}</span>
                   </li>
