@@ -244,6 +244,18 @@ export async function authorizedDevices(ctx: ServiceContext, accountId: string) 
   return rows.map((r) => authorizationView(r, perms, now, { name: r.device_name, serial: r.device_serial }));
 }
 
+/**
+ * The installer's side of "Authorized devices": every device the organization is authorized on, on a site of
+ * theirs or entrusted directly, with each permission and its state. Any member may look.
+ */
+export async function orgAuthorizedDevices(ctx: ServiceContext, accountId: string, orgId: string) {
+  await requireMember(ctx.db, orgId, accountId);
+  const rows = await auths.listForOrg(ctx.db, orgId);
+  const perms = await auths.permissionsOf(ctx.db, rows.map((r) => r.id));
+  const now = ctx.clock.now();
+  return rows.map((r) => authorizationView(r, perms, now, { name: r.device_name, serial: r.device_serial }));
+}
+
 /** Entrust directly: the owner authorizes an organization on some of their devices, without a handover. */
 export async function entrust(ctx: ServiceContext, accountId: string, input: { org: string; deviceIds: string[]; permissions: PermissionInput[] }) {
   checkDistinctIds(input.deviceIds, 'deviceIds', 'device');

@@ -144,6 +144,13 @@ describeEachDatabase('authorization service', (h) => {
     assert.deepEqual(list.json().map((a: { deviceId: string; statusLabel: string }) => a.deviceId).sort(), [cam.id, nvr.id].sort());
     assert.ok(list.json().every((a: { statusLabel: string; org: { id: string } }) => a.statusLabel === 'Authorized' && a.org.id === org.id));
 
+    // The installer sees the same devices from its side, although neither is on any of its sites.
+    const theirs = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/authorized-devices`, token: installer.token });
+    assert.equal(theirs.statusCode, 200, theirs.body);
+    const camView = (theirs.json() as Array<{ deviceId: string; permissions: Array<{ permission: string }> }>).find((a) => a.deviceId === cam.id);
+    assert.deepEqual(camView?.permissions.map((p) => p.permission), ['configuration', 'live_view', 'playback']);
+    assert.equal(theirs.json().length, 2);
+
     const cancel = await h().request({ method: 'DELETE', url: `/api/devices/${nvr.id}/authorizations/${org.id}`, token: owner.token });
     assert.equal(cancel.statusCode, 200, cancel.body);
     assert.equal(cancel.json().warning, WARNING);

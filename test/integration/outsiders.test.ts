@@ -101,6 +101,7 @@ const TABLE: Record<string, Entry> = {
 
   // organizations
   'GET /api/orgs/{orgId}': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 } },
+  'GET /api/orgs/{orgId}/authorized-devices': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 } },
   'PATCH /api/orgs/{orgId}': { ids: (w) => ({ orgId: w.orgA }), body: () => ({ name: 'Hijacked' }), refuse: { ...STRANGERS, techA: 403, siteOwner: 404 } },
   'GET /api/orgs/{orgId}/qr.png': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },
   'GET /api/orgs/{orgId}/qr.svg': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },

@@ -13,6 +13,7 @@ import {
   DeviceParams,
   EntrustBody,
   OrgDevicePermissionParams,
+  OrgParams,
   OrgPublic,
   SetPermissionsBody,
 } from '../schemas/installer.ts';
@@ -73,6 +74,19 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     '/api/authorized-devices',
     { schema: { tags, summary: 'Authorized devices: every device of mine with an authorization', response: { 200: Type.Array(Authorization), ...problemResponses } } },
     async (request) => authz.authorizedDevices(ctx, requirePrincipal(request).accountId),
+  );
+
+  app.get(
+    '/api/orgs/:orgId/authorized-devices',
+    {
+      schema: {
+        tags,
+        summary: "The installer's view: every device the organization is authorized on (site or entrusted), with each permission",
+        params: OrgParams,
+        response: { 200: Type.Array(Authorization), ...problemResponses },
+      },
+    },
+    async (request) => authz.orgAuthorizedDevices(ctx, requirePrincipal(request).accountId, request.params.orgId),
   );
 
   app.post(

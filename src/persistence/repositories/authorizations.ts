@@ -34,6 +34,20 @@ export function listForOwner(db: Executor, ownerId: string) {
     .execute();
 }
 
+/** Every authorization an organization holds, whoever owns the devices (the installer's own view). */
+export function listForOrg(db: Executor, orgId: string) {
+  return db
+    .selectFrom('authorizations')
+    .innerJoin('devices', 'devices.id', 'authorizations.device_id')
+    .innerJoin('installer_orgs', 'installer_orgs.id', 'authorizations.org_id')
+    .selectAll('authorizations')
+    .select(['installer_orgs.name as org_name', 'devices.name as device_name', 'devices.serial as device_serial'])
+    .where('authorizations.org_id', '=', orgId)
+    .orderBy('devices.name')
+    .orderBy('authorizations.created_at')
+    .execute();
+}
+
 export function permissionsOf(db: Executor, authorizationIds: string[]) {
   if (authorizationIds.length === 0) return Promise.resolve([] as AuthorizationPermissionRow[]);
   return db.selectFrom('authorization_permissions').selectAll().where('authorization_id', 'in', authorizationIds).orderBy('permission').execute();
