@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Harness } from '../helpers/harness.ts';
 import type { Person as ApiPerson } from '../helpers/people.ts';
-import { addMember, handedOverSite, verifiedPerson } from '../helpers/installer.ts';
+import { addMember, createOrg, handedOverSite, verifiedPerson } from '../helpers/installer.ts';
 import { launchBrowser, openPerson, startWebServer, type Person, type WebServer } from '../helpers/browser.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -91,7 +91,12 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
     assert.equal(orgId, world.org.id);
     await installer.shot('portal-org-qr');
 
-    // Before: the site says the installer has no permission on the device.
+    // Before: the portal's authorized devices and the site both say the installer has no permission on the device.
+    const authorized = installer.page.getByRole('table', { name: 'Authorized devices' });
+    const before = authorized.getByRole('row', { name: deviceName });
+    await before.getByText('No permission', { exact: true }).waitFor();
+    await before.getByText(world.devices[0]!.serial).waitFor();
+    await before.getByText('The installer has no permission to operate or configure the device. Contact the owner.').waitFor();
     await installer.page.getByRole('link', { name: 'Baldoyle Storage' }).click();
     await installer.page.getByRole('row', { name: deviceName }).getByText('The installer has no permission').waitFor();
 
@@ -130,6 +135,17 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
     await row.getByText('Configuration', { exact: true }).waitFor();
     assert.equal(await row.getByText('The installer has no permission').count(), 0);
 
+    // The portal's Authorized devices lists the device with each granted permission and its validity.
+    await installer.page.goto('/portal');
+    const entrusted = installer.page.getByRole('table', { name: 'Authorized devices' }).getByRole('row', { name: deviceName });
+    await entrusted.getByText('Authorized', { exact: true }).waitFor();
+    await entrusted.getByText(/^Live View · until \S/).waitFor();
+    await entrusted.getByText('Playback · Permanent', { exact: true }).waitFor();
+    await entrusted.getByText('Configuration · Permanent', { exact: true }).waitFor();
+    assert.equal(await entrusted.getByRole('listitem').count(), 3);
+    assert.equal(await entrusted.getByText('The installer has no permission').count(), 0);
+    await installer.shot('portal-authorized-devices');
+
     // From the device's Authorization Service the same screen opens with the device chosen; a picture of the
     // organization's QR ID picks the organization.
     await o.goto(`/devices/${world.devices[0]!.id}/authorization`);
@@ -155,6 +171,16 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
 
     assert.deepEqual(owner.problems, []);
     assert.deepEqual(installer.problems, []);
+  });
+
+  test('an organization no owner has authorized yet sees that in Authorized devices', async () => {
+    const newcomer = await verifiedPerson(h, 'Nora New');
+    await createOrg(h, newcomer, 'Harbour Alarms');
+    const p = await open('newcomer', newcomer, true);
+    await p.page.goto('/portal');
+    await p.page.getByRole('region', { name: 'Authorized devices' }).getByText('No owner has authorized your organization on a device yet.').waitFor();
+    assert.equal(await p.page.getByRole('table', { name: 'Authorized devices' }).count(), 0);
+    assert.deepEqual(p.problems, []);
   });
 
   test("the admin changes a technician's role and removes them; the last admin cannot step down; technicians see no admin controls", async () => {

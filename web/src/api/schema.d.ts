@@ -4713,6 +4713,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{orgId}/authorized-devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The installer's view: every device the organization is authorized on (site or entrusted), with each permission */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    orgId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            detail: string;
+                            field?: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            deviceId: string;
+                            deviceName?: string;
+                            deviceSerial?: string;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                state: "active" | "expired" | "scheduled";
+                                validFrom: number | null;
+                                /** @description "Permanent" or "until <ISO time>" */
+                                validity: string;
+                                validUntil: number | null;
+                            }[];
+                            status: "authorized" | "none";
+                            statusLabel: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orgs/{orgId}/invitations": {
         parameters: {
             query?: never;

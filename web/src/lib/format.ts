@@ -22,3 +22,11 @@ export function toLocalInput(ms: number | null | undefined): string {
 
 export const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const PHONE_RE = /^\+[1-9]\d{6,14}$/;
+
+/** A permission's validity as a person says it; `validity` from the API is for machines (ISO times). */
+export function validityInWords(p: { validFrom: number | null; validUntil: number | null; state: string }): string {
+  if (p.state === 'expired') return `ended ${dateTime(p.validUntil)}`;
+  const until = p.validUntil === null ? '' : `until ${dateTime(p.validUntil)}`;
+  if (p.state === 'scheduled') return [`from ${dateTime(p.validFrom)}`, until].filter(Boolean).join(' ');
+  return until || 'Permanent';
+}

@@ -2,10 +2,11 @@
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
-import { Async, Confirm, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
+import { Async, Chips, Confirm, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
 import { useAccount } from '../session.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { dateTime } from '../lib/format.ts';
+import { dateTime, validityInWords } from '../lib/format.ts';
+import { NO_PERMISSION } from './Site.tsx';
 
 type Org = Res<'/api/orgs', 'get'>[number];
 type Member = Res<'/api/orgs/{orgId}', 'get'>['members'][number];
@@ -165,10 +166,64 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
             </div>
           )}
         </Async>
+        <AuthorizedDevices orgId={org.id} />
         <CreateSite orgId={org.id} onCreated={sites.reload} />
       </div>
       <OrgMembers org={org} onOrgsChanged={onOrgsChanged} />
     </div>
+  );
+}
+
+/**
+ * Every device the organization is authorized on, whether it came through a site's handover or an owner entrusted
+ * it directly (those are on no site, so this is the only place the portal shows them).
+ */
+function AuthorizedDevices({ orgId }: { orgId: string }) {
+  const list = useLoad(() => call(api.GET('/api/orgs/{orgId}/authorized-devices', { params: { path: { orgId } } })), [orgId]);
+  return (
+    <section aria-label="Authorized devices">
+      <h2>Authorized devices</h2>
+      <Async state={list} what="Loading the authorized devices" empty="No owner has authorized your organization on a device yet.">
+        {(items) => (
+          <div className="table-wrap">
+            <table aria-label="Authorized devices">
+              <thead>
+                <tr>
+                  <th>Device</th>
+                  <th>Status</th>
+                  <th>Permissions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((a) => {
+                  // Expired grants are history; the status already says whether anything is left.
+                  const current = a.permissions.filter((p) => p.state !== 'expired');
+                  return (
+                    <tr key={a.id} aria-label={a.deviceName ?? a.deviceId}>
+                      <td>
+                        <div className="strong">{a.deviceName ?? a.deviceId}</div>
+                        {a.deviceSerial ? <div className="muted small">{a.deviceSerial}</div> : null}
+                      </td>
+                      <td>
+                        <span className={a.status === 'authorized' ? 'tag ok' : 'tag bad'}>{a.statusLabel}</span>
+                      </td>
+                      <td>
+                        {a.status === 'none' ? (
+                          <p className="no-permission" role="note">
+                            {NO_PERMISSION}
+                          </p>
+                        ) : null}
+                        {current.length > 0 ? <Chips items={current.map((p) => `${p.label} · ${validityInWords(p)}`)} /> : null}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Async>
+    </section>
   );
 }
 
