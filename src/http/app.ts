@@ -10,6 +10,7 @@ import type { ServiceContext } from '../services/context.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { refuseNonFiniteNumbers } from './plugins/finite-numbers.ts';
 import { frameworkErrors, registerProblemHandlers, type NotFoundFallback } from './plugins/problems.ts';
+import { RequestLog } from './plugins/request-log.ts';
 import { registerWebApp } from './plugins/web-app.ts';
 import { routeModules } from './routes/index.ts';
 
@@ -39,6 +40,7 @@ function buildValidator(externalSchemas: unknown, options: AjvOptions = {}): Com
 export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
+    logController: new RequestLog(),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     frameworkErrors,
@@ -49,7 +51,8 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
   const notFoundFallback: { current: NotFoundFallback | null } = { current: null };
   registerProblemHandlers(app, notFoundFallback);
   refuseNonFiniteNumbers(app);
-  await app.register(cookie);
+  // Cookies are parsed by the auth hook, only on requests that send them (most API calls carry a bearer token).
+  await app.register(cookie, { hook: false });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

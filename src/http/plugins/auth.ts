@@ -28,24 +28,34 @@ function bearerOf(request: FastifyRequest): string | null {
 
 export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: ServiceContext }) => {
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, so a request without credentials costs no promise; cookies are parsed here, only when
+  // sent (the cookie plugin's own parsing hook is off, see app.ts).
+  app.addHook('onRequest', (request, _reply, done) => {
     const bearer = bearerOf(request);
     if (bearer) {
-      request.principal = await authenticate(opts.ctx, bearer);
-      if (!request.principal) throw new AppError('unauthenticated', 'The token is not valid or has expired.', undefined, 'bad_token');
+      authenticate(opts.ctx, bearer).then((principal) => {
+        if (!principal) return done(new AppError('unauthenticated', 'The token is not valid or has expired.', undefined, 'bad_token'));
+        request.principal = principal;
+        done();
+      }, done);
       return;
     }
-    const cookie = request.cookies?.[SESSION_COOKIE];
-    if (!cookie) return;
-    const principal = await authenticate(opts.ctx, cookie);
-    if (!principal) return; // a stale cookie is the same as none: the route decides whether login is needed
-    if (!SAFE_METHODS.has(request.method)) {
-      const sent = request.headers[CSRF_HEADER];
-      if (typeof sent !== 'string' || !safeEqual(sent, csrfTokenFor(cookie))) {
-        throw new AppError('forbidden', 'Missing or wrong CSRF token: send the x-csrf-token header.', undefined, 'csrf');
+    const header = request.headers.cookie;
+    if (!header) return done();
+    request.cookies = app.parseCookie(header);
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (!cookie) return done();
+    authenticate(opts.ctx, cookie).then((principal) => {
+      if (!principal) return done(); // a stale cookie is the same as none: the route decides whether login is needed
+      if (!SAFE_METHODS.has(request.method)) {
+        const sent = request.headers[CSRF_HEADER];
+        if (typeof sent !== 'string' || !safeEqual(sent, csrfTokenFor(cookie))) {
+          return done(new AppError('forbidden', 'Missing or wrong CSRF token: send the x-csrf-token header.', undefined, 'csrf'));
+        }
       }
-    }
-    request.principal = principal;
+      request.principal = principal;
+      done();
+    }, done);
   });
 });
 

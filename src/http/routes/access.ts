@@ -7,6 +7,9 @@ import { requirePrincipal } from '../plugins/auth.ts';
 import { problemResponses } from '../schemas/common.ts';
 import { CheckBody, CheckResponse } from '../schemas/sharing.ts';
 
+const batchField = (i: number, name: string) => `checks[${i}].${name}`;
+const singleField = (_i: number, name: string) => name;
+
 export const accessRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.post(
     '/api/access/check',
@@ -21,15 +24,16 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     async (request) => {
       const p = requirePrincipal(request);
       const caller = { accountId: p.accountId, isOperator: p.isOperator };
-      const { checks, ...single } = request.body;
-      if (checks) {
-        const extra = Object.keys(single)[0];
+      const body = request.body;
+      if (body.checks) {
+        const extra = Object.keys(body).find((k) => k !== 'checks');
         if (extra) throw invalid('Send either one check or "checks", not both.', extra, 'invalid_check');
-        return { results: await runChecks(ctx, caller, checks as CheckInput[], (i, name) => `checks[${i}].${name}`) };
+        return { results: await runChecks(ctx, caller, body.checks as CheckInput[], batchField) };
       }
-      if (single.deviceId === undefined) throw invalid('"deviceId" is required.', 'deviceId');
-      if (single.permission === undefined) throw invalid('"permission" is required.', 'permission');
-      const [result] = await runChecks(ctx, caller, [single as CheckInput], (_i, name) => name);
+      if (body.deviceId === undefined) throw invalid('"deviceId" is required.', 'deviceId');
+      if (body.permission === undefined) throw invalid('"permission" is required.', 'permission');
+      // The body is exactly one check here (the schema refuses unknown properties; `checks` is absent).
+      const [result] = await runChecks(ctx, caller, [body as CheckInput], singleField);
       return result!;
     },
   );

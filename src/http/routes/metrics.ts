@@ -7,11 +7,11 @@ import type { ServiceContext } from '../../services/context.ts';
 
 export const metricsRoutes = fp(async (app: FastifyInstance, { ctx }: { ctx: ServiceContext }) => {
   const m = metricsOf(ctx);
-  app.addHook('onResponse', async (request, reply) => {
+  // A plain callback hook (no promise per request) that records into plain numbers (see HttpTraffic).
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: bounded label values, and no ids or tokens in metrics.
-    const route = request.routeOptions.url ?? 'unmatched';
-    m.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    m.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    m.http.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   app.get(
