@@ -1,26 +1,35 @@
 // A server for the HTTP benchmark, in its own process: `bare` (a Fastify route returning a constant) or
-// `keyholder` (the real app on SQLite, one owner, one shared recorder, a bearer token). Prints one JSON line
-// {port, token?, body} when listening; stops on SIGTERM.
+// `keyholder` (the real app on SQLite, one owner, one shared recorder, a bearer token). Both use the same process
+// settings: the app's pino logger (same level, same redaction) as Fastify's logger, the same Fastify options that
+// shape request handling (logger, trustProxy, bodyLimit), one request log line per request at `info`. The bare
+// server has none of the app's plugins and hooks (cookies, authentication, validation, metrics, problem
+// handling): they are what the comparison measures. Sends {port, token?, body} to the parent over IPC when
+// listening (stdout is left to the log lines); stops on SIGTERM.
+// Usage: http-server.ts bare|keyholder [log level, default silent]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { loadConfig } from '../src/config.ts';
-import { createRuntime } from '../src/runtime.ts';
+import { RequestLog } from '../src/http/plugins/request-log.ts';
+import { createLogger, createRuntime } from '../src/runtime.ts';
 import { seedBenchDevice } from './seed.ts';
 
 const mode = process.argv[2];
+const logLevel = process.argv[3] ?? 'silent';
+const send = (info: object) => (process.send ? process.send(info) : console.log(JSON.stringify(info)));
 
 if (mode === 'bare') {
-  const app = Fastify({ logger: false });
+  const config = loadConfig({ LOG_LEVEL: logLevel, KEYHOLDER_DEMO: '0' });
+  const app = Fastify({ loggerInstance: createLogger(config) as FastifyBaseLogger, logController: new RequestLog(), trustProxy: false, bodyLimit: 1024 * 1024 });
   app.post('/api/access/check', async () => ({ allowed: true }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
-  console.log(JSON.stringify({ port, body: { deviceId: 'x', channel: 1, permission: 'live_view' } }));
+  send({ port, body: { deviceId: 'x', channel: 1, permission: 'live_view' } });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 } else {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-bench-http-'));
-  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', KEYHOLDER_DEMO: '0', SCRYPT_COST: '1024', COOKIE_SECURE: 'false' });
+  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: logLevel, KEYHOLDER_DEMO: '0', SCRYPT_COST: '1024', COOKIE_SECURE: 'false' });
   const rt = await createRuntime(config);
   const reg = await rt.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'bench@example.com', password: 'benchmark password', displayName: 'Bench' } });
   const account = reg.json() as { id: string };
@@ -29,7 +38,7 @@ if (mode === 'bare') {
   const deviceId = await seedBenchDevice(rt, account.id, 8);
   await rt.app.listen({ port: 0, host: '127.0.0.1' });
   const port = (rt.app.server.address() as { port: number }).port;
-  console.log(JSON.stringify({ port, token, body: { deviceId, channel: 3, permission: 'live_view' } }));
+  send({ port, token, body: { deviceId, channel: 3, permission: 'live_view' } });
   process.once('SIGTERM', () =>
     void rt.close().then(() => {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -27,15 +27,17 @@ function args() {
   let quick = false;
   let only: Set<string> | null = null;
   let casbinMax = 200_000;
+  let httpLog = 'silent';
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--size') sizes.push(...a[++i]!.split(',').map((s) => Number(s.replace(/_/g, ''))));
     else if (a[i] === '--quick') quick = true;
     else if (a[i] === '--only') only = new Set(a[++i]!.split(','));
     else if (a[i] === '--casbin-max') casbinMax = Number(a[++i]!.replace(/_/g, ''));
-    else throw new Error(`unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services, --casbin-max N)`);
+    else if (a[i] === '--http-log') httpLog = a[++i]!;
+    else throw new Error(`unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services, --casbin-max N, --http-log LEVEL[,LEVEL])`);
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 100)) throw new Error('--size takes whole numbers of devices (at least 100)');
-  return { sizes: sizes.length ? [...new Set(sizes)].sort((x, y) => x - y) : [10_000, 100_000], quick, only, casbinMax };
+  return { sizes: sizes.length ? [...new Set(sizes)].sort((x, y) => x - y) : [10_000, 100_000], quick, only, casbinMax, httpLogLevels: httpLog.split(',') };
 }
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -217,15 +219,13 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   };
 }
 
-function startServer(mode: 'bare' | 'keyholder'): Promise<{ child: ChildProcess; info: { port: number; token?: string; body: object } }> {
+function startServer(mode: 'bare' | 'keyholder', logLevel: string): Promise<{ child: ChildProcess; info: { port: number; token?: string; body: object } }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'http-server.ts'), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, info: JSON.parse(line) });
-    });
+    // Log lines go to /dev/null (as they would to a log file), not through this process, which runs autocannon.
+    const devNull = fs.openSync('/dev/null', 'w');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'http-server.ts'), mode, logLevel], { stdio: ['ignore', devNull, 'inherit', 'ipc'] });
+    fs.closeSync(devNull);
+    child.once('message', (info) => resolve({ child, info: info as { port: number; token?: string; body: object } }));
     child.on('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
   });
 }
@@ -241,8 +241,8 @@ interface Server {
   opts: { url: string; method: 'POST'; headers: Record<string, string>; body: string; connections: number };
 }
 
-async function server(mode: 'bare' | 'keyholder'): Promise<Server> {
-  const { child, info } = await startServer(mode);
+async function server(mode: 'bare' | 'keyholder', logLevel: string): Promise<Server> {
+  const { child, info } = await startServer(mode, logLevel);
   return {
     child,
     opts: {
@@ -263,12 +263,13 @@ async function hit(s: Server, seconds: number): Promise<Load> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function benchHttp(quick: boolean) {
-  console.log('\n== HTTP: POST /api/access/check (real app, SQLite, bearer token) against a bare Fastify route returning a constant');
-  console.log('   each server in its own child process started the same way, both up for the whole test; autocannon, 16 connections;');
-  console.log('   short runs alternated so that changing load from other processes hits both alike; medians reported');
-  const bare = await server('bare');
-  const keyholder = await server('keyholder');
+async function benchHttp(quick: boolean, logLevel: string) {
+  console.log(`\n== HTTP: POST /api/access/check (real app, SQLite, bearer token) against a bare Fastify route returning a constant, LOG_LEVEL=${logLevel}`);
+  console.log('   each server in its own child process started the same way (same logger and Fastify options; the bare one without');
+  console.log("   the app's plugins and hooks), both up for the whole test; autocannon, 16 connections; short runs alternated so that");
+  console.log('   changing load from other processes hits both alike; medians reported');
+  const bare = await server('bare', logLevel);
+  const keyholder = await server('keyholder', logLevel);
   try {
     await hit(bare, 2); // warm-up (JIT, caches)
     await hit(keyholder, 2);
@@ -293,7 +294,7 @@ async function benchHttp(quick: boolean) {
       p50ms: median(pairs.map((p) => pick(p).p50ms)),
       p99ms: median(pairs.map((p) => pick(p).p99ms)),
     });
-    const result = { bare: sum((p) => p.bare), keyholder: sum((p) => p.keyholder), ratio: median(pairs.map((p) => p.ratio)), pairs };
+    const result = { logLevel, bare: sum((p) => p.bare), keyholder: sum((p) => p.keyholder), ratio: median(pairs.map((p) => p.ratio)), pairs };
     console.log(`bare      median ${fmt(result.bare.reqPerSec)} req/s  p50 ${result.bare.p50ms} ms  p99 ${result.bare.p99ms} ms`);
     console.log(`keyholder median ${fmt(result.keyholder.reqPerSec)} req/s  p50 ${result.keyholder.p50ms} ms  p99 ${result.keyholder.p99ms} ms`);
     console.log(`RATIO keyholder check / bare route = ${fmt(result.ratio * 100, 1)}% (median of ${n} pairs; range ${fmt(100 * Math.min(...pairs.map((p) => p.ratio)), 1)}-${fmt(100 * Math.max(...pairs.map((p) => p.ratio)), 1)}%)`);
@@ -306,7 +307,7 @@ async function benchHttp(quick: boolean) {
   }
 }
 
-const { sizes, quick, only, casbinMax } = args();
+const { sizes, quick, only, casbinMax, httpLogLevels } = args();
 const want = (part: string) => only === null || only.has(part);
 const started = Date.now();
 console.log(`Keyholder benchmarks on ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, load average ${os.loadavg().map((l) => fmt(l, 1)).join(' ')}`);
@@ -314,7 +315,9 @@ console.log(`timer read ≈ ${fmt(timerOverheadNs())} ns (included in the per-ca
 
 const perSize: SizeResult[] = [];
 if (want('engine')) for (const s of sizes) perSize.push(await benchSize(s, quick, s <= casbinMax));
-const http = want('http') ? await benchHttp(quick) : null;
+const httpRuns = [];
+if (want('http')) for (const level of httpLogLevels) httpRuns.push(await benchHttp(quick, level));
+const http = httpRuns.length === 0 ? null : httpRuns.length === 1 ? httpRuns[0] : httpRuns;
 let services: ServiceResults | null = null;
 if (want('services')) {
   heapBytes(); // the generated worlds are garbage by now: collect them so they do not slow the services' GC
