@@ -195,8 +195,8 @@ export async function closePendingTransfers(db: Executor, deviceId: string, stat
   return open;
 }
 
-/** Pending, unexpired transfers the account sent or received, with what a person needs to recognise them. */
-export function listOpenTransfers(db: Executor, accountId: string, now: number) {
+/** A transfer with what a person needs to recognise it: the device and both people's names. */
+function transferDetails(db: Executor) {
   return db
     .selectFrom('device_transfers as t')
     .innerJoin('devices as d', 'd.id', 't.device_id')
@@ -216,7 +216,12 @@ export function listOpenTransfers(db: Executor, accountId: string, now: number) 
       'd.kind as device_kind',
       'f.display_name as from_name',
       'r.display_name as to_name',
-    ])
+    ]);
+}
+
+/** Pending, unexpired transfers the account sent or received. */
+export function listOpenTransfers(db: Executor, accountId: string, now: number) {
+  return transferDetails(db)
     .where((eb) => eb.or([eb('t.from_account_id', '=', accountId), eb('t.to_account_id', '=', accountId)]))
     .where('t.status', '=', 'pending')
     .where('t.expires_at', '>', now)
@@ -226,28 +231,7 @@ export function listOpenTransfers(db: Executor, accountId: string, now: number) 
 }
 
 export function findTransferDetails(db: Executor, id: string) {
-  return db
-    .selectFrom('device_transfers as t')
-    .innerJoin('devices as d', 'd.id', 't.device_id')
-    .innerJoin('accounts as f', 'f.id', 't.from_account_id')
-    .innerJoin('accounts as r', 'r.id', 't.to_account_id')
-    .select([
-      't.id',
-      't.device_id',
-      't.from_account_id',
-      't.to_account_id',
-      't.status',
-      't.created_at',
-      't.expires_at',
-      't.decided_at',
-      'd.name as device_name',
-      'd.model as device_model',
-      'd.kind as device_kind',
-      'f.display_name as from_name',
-      'r.display_name as to_name',
-    ])
-    .where('t.id', '=', id)
-    .executeTakeFirst();
+  return transferDetails(db).where('t.id', '=', id).executeTakeFirst();
 }
 
 export type TransferDetails = NonNullable<Awaited<ReturnType<typeof findTransferDetails>>>;
