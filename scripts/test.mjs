@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 
 function find(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -25,6 +26,18 @@ if (!args.length && process.env.SKIP_TYPECHECK !== '1') {
   console.log('Type-checking (tsc --noEmit)…');
   const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+}
+
+// Say up front whether the PostgreSQL half of the integration suites runs (each skipped suite says so too).
+const pgUrl = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
+try {
+  await client.connect();
+  console.log(`PostgreSQL suites: ran against ${pgUrl.replace(/:[^:@/]*@/, ':***@')}.`);
+} catch (err) {
+  console.log(`PostgreSQL suites: SKIPPED — ${pgUrl} is not reachable (${err.message}). Set TEST_DATABASE_URL to run them.`);
+} finally {
+  await client.end().catch(() => {});
 }
 
 const run = spawnSync(
