@@ -20,32 +20,26 @@ export function listForDevices(db: Executor, deviceIds: string[]) {
     .execute();
 }
 
-/** Every authorization on the devices an owner owns ("Authorized devices"). */
-export function listForOwner(db: Executor, ownerId: string) {
+/** Authorizations with their organization's and device's names, for the lists below. */
+function authorizationsWithNames(db: Executor) {
   return db
     .selectFrom('authorizations')
     .innerJoin('devices', 'devices.id', 'authorizations.device_id')
     .innerJoin('installer_orgs', 'installer_orgs.id', 'authorizations.org_id')
     .selectAll('authorizations')
     .select(['installer_orgs.name as org_name', 'devices.name as device_name', 'devices.serial as device_serial'])
-    .where('devices.owner_account_id', '=', ownerId)
     .orderBy('devices.name')
-    .orderBy('authorizations.created_at')
-    .execute();
+    .orderBy('authorizations.created_at');
+}
+
+/** Every authorization on the devices an owner owns ("Authorized devices"). */
+export function listForOwner(db: Executor, ownerId: string) {
+  return authorizationsWithNames(db).where('devices.owner_account_id', '=', ownerId).execute();
 }
 
 /** Every authorization an organization holds, whoever owns the devices (the installer's own view). */
 export function listForOrg(db: Executor, orgId: string) {
-  return db
-    .selectFrom('authorizations')
-    .innerJoin('devices', 'devices.id', 'authorizations.device_id')
-    .innerJoin('installer_orgs', 'installer_orgs.id', 'authorizations.org_id')
-    .selectAll('authorizations')
-    .select(['installer_orgs.name as org_name', 'devices.name as device_name', 'devices.serial as device_serial'])
-    .where('authorizations.org_id', '=', orgId)
-    .orderBy('devices.name')
-    .orderBy('authorizations.created_at')
-    .execute();
+  return authorizationsWithNames(db).where('authorizations.org_id', '=', orgId).execute();
 }
 
 export function permissionsOf(db: Executor, authorizationIds: string[]) {
