@@ -21,7 +21,12 @@ const send = (info: object) => (process.send ? process.send(info) : console.log(
 
 if (mode === 'bare') {
   const config = loadConfig({ LOG_LEVEL: logLevel, KEYHOLDER_DEMO: '0' });
-  const app = Fastify({ loggerInstance: createLogger(config) as FastifyBaseLogger, logController: new RequestLog(), trustProxy: false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance: createLogger(config) as FastifyBaseLogger,
+    logController: new RequestLog(),
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+  });
   app.post('/api/access/check', async () => ({ allowed: true }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
@@ -29,20 +34,36 @@ if (mode === 'bare') {
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 } else {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-bench-http-'));
-  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: logLevel, KEYHOLDER_DEMO: '0', SCRYPT_COST: '1024', COOKIE_SECURE: 'false' });
+  const config = loadConfig({
+    DATA_DIR: dir,
+    LOG_LEVEL: logLevel,
+    KEYHOLDER_DEMO: '0',
+    SCRYPT_COST: '1024',
+    COOKIE_SECURE: 'false',
+  });
   const rt = await createRuntime(config);
-  const reg = await rt.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'bench@example.com', password: 'benchmark password', displayName: 'Bench' } });
+  const reg = await rt.app.inject({
+    method: 'POST',
+    url: '/api/auth/register',
+    payload: { email: 'bench@example.com', password: 'benchmark password', displayName: 'Bench' },
+  });
   const account = reg.json() as { id: string };
-  const login = await rt.app.inject({ method: 'POST', url: '/api/auth/tokens', payload: { login: 'bench@example.com', password: 'benchmark password' } });
+  const login = await rt.app.inject({
+    method: 'POST',
+    url: '/api/auth/tokens',
+    payload: { login: 'bench@example.com', password: 'benchmark password' },
+  });
   const token = (login.json() as { token: string }).token;
   const deviceId = await seedBenchDevice(rt, account.id, 8);
   await rt.app.listen({ port: 0, host: '127.0.0.1' });
   const port = (rt.app.server.address() as { port: number }).port;
   send({ port, token, body: { deviceId, channel: 3, permission: 'live_view' } });
-  process.once('SIGTERM', () =>
-    void rt.close().then(() => {
-      fs.rmSync(dir, { recursive: true, force: true });
-      process.exit(0);
-    }),
+  process.once(
+    'SIGTERM',
+    () =>
+      void rt.close().then(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+      }),
   );
 }

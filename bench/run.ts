@@ -34,10 +34,20 @@ function args() {
     else if (a[i] === '--only') only = new Set(a[++i]!.split(','));
     else if (a[i] === '--casbin-max') casbinMax = Number(a[++i]!.replace(/_/g, ''));
     else if (a[i] === '--http-log') httpLog = a[++i]!;
-    else throw new Error(`unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services, --casbin-max N, --http-log LEVEL[,LEVEL])`);
+    else
+      throw new Error(
+        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services, --casbin-max N, --http-log LEVEL[,LEVEL])`,
+      );
   }
-  if (sizes.some((s) => !Number.isInteger(s) || s < 100)) throw new Error('--size takes whole numbers of devices (at least 100)');
-  return { sizes: sizes.length ? [...new Set(sizes)].sort((x, y) => x - y) : [10_000, 100_000], quick, only, casbinMax, httpLogLevels: httpLog.split(',') };
+  if (sizes.some((s) => !Number.isInteger(s) || s < 100))
+    throw new Error('--size takes whole numbers of devices (at least 100)');
+  return {
+    sizes: sizes.length ? [...new Set(sizes)].sort((x, y) => x - y) : [10_000, 100_000],
+    quick,
+    only,
+    casbinMax,
+    httpLogLevels: httpLog.split(','),
+  };
 }
 
 const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -85,7 +95,12 @@ function measure(checks: Check[], rounds: number, one: (c: Check) => boolean): T
   lat.sort();
   if (sink < 0) console.log(sink); // keeps the results alive
   perRound.sort((a, b) => a - b);
-  return { checksPerSec: 1e9 / perRound[0]!, medianRoundPerSec: 1e9 / perRound[Math.floor(perRound.length / 2)]!, p50ns: percentile(lat, 0.5), p99ns: percentile(lat, 0.99) };
+  return {
+    checksPerSec: 1e9 / perRound[0]!,
+    medianRoundPerSec: 1e9 / perRound[Math.floor(perRound.length / 2)]!,
+    p50ns: percentile(lat, 0.5),
+    p99ns: percentile(lat, 0.99),
+  };
 }
 
 /** What a timer read costs (subtract mentally from sub-microsecond latencies). */
@@ -111,7 +126,14 @@ interface SizeResult {
   hotWorkingSet10k: Throughput;
   decideNowOnly: Throughput;
   cold: { checksPerSec: number; p50ns: number; p99ns: number };
-  casbin: { checks: number; policies: number; checksPerSec: number; p50ns: number; p99ns: number; loadMs: number } | null;
+  casbin: {
+    checks: number;
+    policies: number;
+    checksPerSec: number;
+    p50ns: number;
+    p99ns: number;
+    loadMs: number;
+  } | null;
   hotVsCasbin: number | null;
   agreement: { compared: number; allowed: number } | null;
 }
@@ -135,11 +157,35 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   for (const id of world.accountIds) await engine.principalFor(id);
   // The facts are the world's own objects: this is what the caches add on top (map entries, keys).
   const engineBytes = heapBytes() - beforeFill;
-  const hot = measure(checks, rounds, (c) => engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed);
-  const hotWithUntil = measure(checks, rounds, (c) => engine.tryCheck(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed);
+  const hot = measure(
+    checks,
+    rounds,
+    (c) => engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed,
+  );
+  const hotWithUntil = measure(
+    checks,
+    rounds,
+    (c) => engine.tryCheck(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed,
+  );
   const busy = sampleChecks(world, checks.length, 11, 10_000);
-  const hotWorkingSet10k = measure(busy, rounds, (c) => engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed);
-  const decideNowOnly = measure(checks, rounds, (c) => decideNow(world.devices.get(c.deviceId)!, world.principals.get(c.accountId)!, c.deviceId, c.channel, c.permission, c.at).allowed);
+  const hotWorkingSet10k = measure(
+    busy,
+    rounds,
+    (c) => engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed,
+  );
+  const decideNowOnly = measure(
+    checks,
+    rounds,
+    (c) =>
+      decideNow(
+        world.devices.get(c.deviceId)!,
+        world.principals.get(c.accountId)!,
+        c.deviceId,
+        c.channel,
+        c.permission,
+        c.at,
+      ).allowed,
+  );
 
   // Cold: every check a miss that loads facts and principal through the async path (from memory here: the
   // database read is in the HTTP and home-list figures).
@@ -159,12 +205,24 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   clat.sort();
   const cold = { checksPerSec: 1e9 / coldNs, p50ns: percentile(clat, 0.5), p99ns: percentile(clat, 0.99) };
 
-  console.log(`hot check (tryCheckNow)      best ${fmt(hot.checksPerSec)} /s  median round ${fmt(hot.medianRoundPerSec)} /s  p50 ${fmt(hot.p50ns)} ns  p99 ${fmt(hot.p99ns)} ns`);
-  console.log(`hot check with until (tickets) best ${fmt(hotWithUntil.checksPerSec)} /s  median round ${fmt(hotWithUntil.medianRoundPerSec)} /s  p50 ${fmt(hotWithUntil.p50ns)} ns  p99 ${fmt(hotWithUntil.p99ns)} ns`);
-  console.log(`hot, 10k-device working set   best ${fmt(hotWorkingSet10k.checksPerSec)} /s  median round ${fmt(hotWorkingSet10k.medianRoundPerSec)} /s  p50 ${fmt(hotWorkingSet10k.p50ns)} ns  p99 ${fmt(hotWorkingSet10k.p99ns)} ns`);
-  console.log(`decideNow() alone            best ${fmt(decideNowOnly.checksPerSec)} /s  median round ${fmt(decideNowOnly.medianRoundPerSec)} /s`);
-  console.log(`cold check (miss)            ${fmt(cold.checksPerSec)} /s  p50 ${fmt(cold.p50ns)} ns  p99 ${fmt(cold.p99ns)} ns`);
-  console.log(`memory: world ${fmt(worldBytes / world.grants)} bytes per grant (${fmt((worldBytes / world.grants) * 1e6 / 1048576)} MB per million grants); engine caches add ${fmt(engineBytes / size)} bytes per cached device`);
+  console.log(
+    `hot check (tryCheckNow)      best ${fmt(hot.checksPerSec)} /s  median round ${fmt(hot.medianRoundPerSec)} /s  p50 ${fmt(hot.p50ns)} ns  p99 ${fmt(hot.p99ns)} ns`,
+  );
+  console.log(
+    `hot check with until (tickets) best ${fmt(hotWithUntil.checksPerSec)} /s  median round ${fmt(hotWithUntil.medianRoundPerSec)} /s  p50 ${fmt(hotWithUntil.p50ns)} ns  p99 ${fmt(hotWithUntil.p99ns)} ns`,
+  );
+  console.log(
+    `hot, 10k-device working set   best ${fmt(hotWorkingSet10k.checksPerSec)} /s  median round ${fmt(hotWorkingSet10k.medianRoundPerSec)} /s  p50 ${fmt(hotWorkingSet10k.p50ns)} ns  p99 ${fmt(hotWorkingSet10k.p99ns)} ns`,
+  );
+  console.log(
+    `decideNow() alone            best ${fmt(decideNowOnly.checksPerSec)} /s  median round ${fmt(decideNowOnly.medianRoundPerSec)} /s`,
+  );
+  console.log(
+    `cold check (miss)            ${fmt(cold.checksPerSec)} /s  p50 ${fmt(cold.p50ns)} ns  p99 ${fmt(cold.p99ns)} ns`,
+  );
+  console.log(
+    `memory: world ${fmt(worldBytes / world.grants)} bytes per grant (${fmt(((worldBytes / world.grants) * 1e6) / 1048576)} MB per million grants); engine caches add ${fmt(engineBytes / size)} bytes per cached device`,
+  );
 
   let casbin: SizeResult['casbin'] = null;
   let agreement: SizeResult['agreement'] = null;
@@ -188,18 +246,34 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
       const principal = world.principals.get(c.accountId)!;
       const ours = decideNow(facts, principal, c.deviceId, c.channel, c.permission, c.at).allowed;
       const full = decide(facts, principal, c.deviceId, c.channel, c.permission, c.at).allowed;
-      if (ok !== ours || ok !== full) throw new Error(`casbin and Keyholder disagree on ${JSON.stringify(c)}: casbin ${ok}, keyholder ${ours}/${full}`);
+      if (ok !== ours || ok !== full)
+        throw new Error(
+          `casbin and Keyholder disagree on ${JSON.stringify(c)}: casbin ${ok}, keyholder ${ours}/${full}`,
+        );
       if (ok) allowed++;
     }
     const casbinNs = Number(process.hrtime.bigint() - tC) / n;
     const clats = blat.subarray(0, n).sort();
-    casbin = { checks: n, policies: casbinPolicyCount(enforcer), checksPerSec: 1e9 / casbinNs, p50ns: percentile(clats, 0.5), p99ns: percentile(clats, 0.99), loadMs };
+    casbin = {
+      checks: n,
+      policies: casbinPolicyCount(enforcer),
+      checksPerSec: 1e9 / casbinNs,
+      p50ns: percentile(clats, 0.5),
+      p99ns: percentile(clats, 0.99),
+      loadMs,
+    };
     agreement = { compared: n, allowed };
-    console.log(`node-casbin ${fmt(casbin.checksPerSec, 1)} checks/s  p50 ${fmt(casbin.p50ns / 1e6, 1)} ms  p99 ${fmt(casbin.p99ns / 1e6, 1)} ms  (${n} checks, ${fmt(casbin.policies)} policy lines loaded in ${fmt(loadMs)} ms)`);
-    console.log(`agreement: ${n}/${n} identical answers (${allowed} allowed) between node-casbin, decideNow() and decide()`);
+    console.log(
+      `node-casbin ${fmt(casbin.checksPerSec, 1)} checks/s  p50 ${fmt(casbin.p50ns / 1e6, 1)} ms  p99 ${fmt(casbin.p99ns / 1e6, 1)} ms  (${n} checks, ${fmt(casbin.policies)} policy lines loaded in ${fmt(loadMs)} ms)`,
+    );
+    console.log(
+      `agreement: ${n}/${n} identical answers (${allowed} allowed) between node-casbin, decideNow() and decide()`,
+    );
     console.log(`RATIO hot engine / node-casbin = ${fmt(hot.checksPerSec / casbin.checksPerSec)}x`);
   } else {
-    console.log(`node-casbin: skipped at this size (above --casbin-max); its cost per check grows linearly with the world`);
+    console.log(
+      `node-casbin: skipped at this size (above --casbin-max); its cost per check grows linearly with the world`,
+    );
   }
   return {
     devices: size,
@@ -219,11 +293,16 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   };
 }
 
-function startServer(mode: 'bare' | 'keyholder', logLevel: string): Promise<{ child: ChildProcess; info: { port: number; token?: string; body: object } }> {
+function startServer(
+  mode: 'bare' | 'keyholder',
+  logLevel: string,
+): Promise<{ child: ChildProcess; info: { port: number; token?: string; body: object } }> {
   return new Promise((resolve, reject) => {
     // Log lines go to /dev/null (as they would to a log file), not through this process, which runs autocannon.
     const devNull = fs.openSync('/dev/null', 'w');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'http-server.ts'), mode, logLevel], { stdio: ['ignore', devNull, 'inherit', 'ipc'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'http-server.ts'), mode, logLevel], {
+      stdio: ['ignore', devNull, 'inherit', 'ipc'],
+    });
     fs.closeSync(devNull);
     child.once('message', (info) => resolve({ child, info: info as { port: number; token?: string; body: object } }));
     child.on('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
@@ -264,9 +343,15 @@ async function hit(s: Server, seconds: number): Promise<Load> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function benchHttp(quick: boolean, logLevel: string) {
-  console.log(`\n== HTTP: POST /api/access/check (real app, SQLite, bearer token) against a bare Fastify route returning a constant, LOG_LEVEL=${logLevel}`);
-  console.log('   each server in its own child process started the same way (same logger and Fastify options; the bare one without');
-  console.log("   the app's plugins and hooks), both up for the whole test; autocannon, 16 connections; short runs alternated so that");
+  console.log(
+    `\n== HTTP: POST /api/access/check (real app, SQLite, bearer token) against a bare Fastify route returning a constant, LOG_LEVEL=${logLevel}`,
+  );
+  console.log(
+    '   each server in its own child process started the same way (same logger and Fastify options; the bare one without',
+  );
+  console.log(
+    "   the app's plugins and hooks), both up for the whole test; autocannon, 16 connections; short runs alternated so that",
+  );
   console.log('   changing load from other processes hits both alike; medians reported');
   const bare = await server('bare', logLevel);
   const keyholder = await server('keyholder', logLevel);
@@ -287,17 +372,31 @@ async function benchHttp(quick: boolean, logLevel: string) {
         br = await hit(bare, 3);
       }
       pairs.push({ bare: br, keyholder: k, ratio: k.reqPerSec / br.reqPerSec });
-      console.log(`pair ${i + 1}: bare ${fmt(br.reqPerSec)} req/s (p99 ${br.p99ms} ms), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms): ${fmt(100 * (k.reqPerSec / br.reqPerSec), 1)}%`);
+      console.log(
+        `pair ${i + 1}: bare ${fmt(br.reqPerSec)} req/s (p99 ${br.p99ms} ms), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms): ${fmt(100 * (k.reqPerSec / br.reqPerSec), 1)}%`,
+      );
     }
     const sum = (pick: (p: (typeof pairs)[number]) => Load): Load => ({
       reqPerSec: median(pairs.map((p) => pick(p).reqPerSec)),
       p50ms: median(pairs.map((p) => pick(p).p50ms)),
       p99ms: median(pairs.map((p) => pick(p).p99ms)),
     });
-    const result = { logLevel, bare: sum((p) => p.bare), keyholder: sum((p) => p.keyholder), ratio: median(pairs.map((p) => p.ratio)), pairs };
-    console.log(`bare      median ${fmt(result.bare.reqPerSec)} req/s  p50 ${result.bare.p50ms} ms  p99 ${result.bare.p99ms} ms`);
-    console.log(`keyholder median ${fmt(result.keyholder.reqPerSec)} req/s  p50 ${result.keyholder.p50ms} ms  p99 ${result.keyholder.p99ms} ms`);
-    console.log(`RATIO keyholder check / bare route = ${fmt(result.ratio * 100, 1)}% (median of ${n} pairs; range ${fmt(100 * Math.min(...pairs.map((p) => p.ratio)), 1)}-${fmt(100 * Math.max(...pairs.map((p) => p.ratio)), 1)}%)`);
+    const result = {
+      logLevel,
+      bare: sum((p) => p.bare),
+      keyholder: sum((p) => p.keyholder),
+      ratio: median(pairs.map((p) => p.ratio)),
+      pairs,
+    };
+    console.log(
+      `bare      median ${fmt(result.bare.reqPerSec)} req/s  p50 ${result.bare.p50ms} ms  p99 ${result.bare.p99ms} ms`,
+    );
+    console.log(
+      `keyholder median ${fmt(result.keyholder.reqPerSec)} req/s  p50 ${result.keyholder.p50ms} ms  p99 ${result.keyholder.p99ms} ms`,
+    );
+    console.log(
+      `RATIO keyholder check / bare route = ${fmt(result.ratio * 100, 1)}% (median of ${n} pairs; range ${fmt(100 * Math.min(...pairs.map((p) => p.ratio)), 1)}-${fmt(100 * Math.max(...pairs.map((p) => p.ratio)), 1)}%)`,
+    );
     return result;
   } finally {
     for (const s of [bare, keyholder]) {
@@ -310,7 +409,12 @@ async function benchHttp(quick: boolean, logLevel: string) {
 const { sizes, quick, only, casbinMax, httpLogLevels } = args();
 const want = (part: string) => only === null || only.has(part);
 const started = Date.now();
-console.log(`Keyholder benchmarks on ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, load average ${os.loadavg().map((l) => fmt(l, 1)).join(' ')}`);
+console.log(
+  `Keyholder benchmarks on ${os.cpus().length} CPU(s) ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => fmt(l, 1))
+    .join(' ')}`,
+);
 console.log(`timer read ≈ ${fmt(timerOverheadNs())} ns (included in the per-call latencies below)`);
 
 const perSize: SizeResult[] = [];
@@ -325,7 +429,14 @@ if (want('services')) {
   services = await benchServices();
 }
 
-let growth: { from: number; to: number; hotP50Ratio: number; hotThroughputRatio: number; workingSetP50Ratio: number; bytesPerGrantRatio: number } | null = null;
+let growth: {
+  from: number;
+  to: number;
+  hotP50Ratio: number;
+  hotThroughputRatio: number;
+  workingSetP50Ratio: number;
+  bytesPerGrantRatio: number;
+} | null = null;
 if (perSize.length > 1) {
   const a = perSize[0]!;
   const b = perSize[perSize.length - 1]!;
@@ -343,13 +454,22 @@ if (perSize.length > 1) {
       `${fmt(s.devices).padStart(10)} devices: hot p50 ${fmt(s.hot.p50ns)} ns, p99 ${fmt(s.hot.p99ns)} ns, best ${fmt(s.hot.checksPerSec)} /s; 10k working set p50 ${fmt(s.hotWorkingSet10k.p50ns)} ns, best ${fmt(s.hotWorkingSet10k.checksPerSec)} /s; ${fmt(s.bytesPerGrant)} bytes per grant; world ${fmt(s.worldHeapMb)} MB`,
     );
   }
-  console.log(`checks spread over the whole world: hot p50 at ${fmt(b.devices)} is ${fmt(growth.hotP50Ratio, 2)}x that at ${fmt(a.devices)}; throughput ${fmt(growth.hotThroughputRatio, 2)}x lower`);
-  console.log(`checks over a 10,000-device working set: hot p50 at ${fmt(b.devices)} is ${fmt(growth.workingSetP50Ratio, 2)}x that at ${fmt(a.devices)}`);
+  console.log(
+    `checks spread over the whole world: hot p50 at ${fmt(b.devices)} is ${fmt(growth.hotP50Ratio, 2)}x that at ${fmt(a.devices)}; throughput ${fmt(growth.hotThroughputRatio, 2)}x lower`,
+  );
+  console.log(
+    `checks over a 10,000-device working set: hot p50 at ${fmt(b.devices)} is ${fmt(growth.workingSetP50Ratio, 2)}x that at ${fmt(a.devices)}`,
+  );
 }
 
 const results = {
   at: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? null, node: process.version, loadAverage: os.loadavg() },
+  machine: {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? null,
+    node: process.version,
+    loadAverage: os.loadavg(),
+  },
   sizes: perSize,
   http,
   services,

@@ -8,7 +8,13 @@ export async function seedBenchDevice(rt: Runtime, ownerId: string, channels: nu
 }
 
 /** `count` devices owned by `ownerId` (null: unowned), each with `channels` channels. */
-export async function seedBenchDevices(rt: Runtime, ownerId: string | null, count: number, channels: number, prefix = 'B'): Promise<string[]> {
+export async function seedBenchDevices(
+  rt: Runtime,
+  ownerId: string | null,
+  count: number,
+  channels: number,
+  prefix = 'B',
+): Promise<string[]> {
   const now = rt.ctx.clock.now();
   const ids: string[] = [];
   const tag = Math.random().toString(36).slice(2, 8).toUpperCase();
@@ -40,12 +46,21 @@ export async function seedBenchDevices(rt: Runtime, ownerId: string | null, coun
       for (let c = 1; c <= channels; c++) chans.push({ device_id: id, number: c, name: `Channel ${c}` });
     }
     await rt.ctx.db.insertInto('devices').values(rows).execute();
-    for (let c = 0; c < chans.length; c += 1000) await rt.ctx.db.insertInto('device_channels').values(chans.slice(c, c + 1000)).execute();
+    for (let c = 0; c < chans.length; c += 1000)
+      await rt.ctx.db
+        .insertInto('device_channels')
+        .values(chans.slice(c, c + 1000))
+        .execute();
   }
   return ids;
 }
 
-export async function seedBenchShares(rt: Runtime, ownerId: string, recipientId: string, deviceIds: string[]): Promise<void> {
+export async function seedBenchShares(
+  rt: Runtime,
+  ownerId: string,
+  recipientId: string,
+  deviceIds: string[],
+): Promise<void> {
   const now = rt.ctx.clock.now();
   for (let start = 0; start < deviceIds.length; start += 500) {
     await rt.ctx.db

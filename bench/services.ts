@@ -12,7 +12,10 @@ import { seedBenchDevices, seedBenchShares } from './seed.ts';
 
 const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-async function timed<T>(runs: number, fn: () => Promise<T>): Promise<{ firstMs: number; medianMs: number; bestMs: number; value: T }> {
+async function timed<T>(
+  runs: number,
+  fn: () => Promise<T>,
+): Promise<{ firstMs: number; medianMs: number; bestMs: number; value: T }> {
   const times: number[] = [];
   let value!: T;
   for (let i = 0; i < runs; i++) {
@@ -21,7 +24,12 @@ async function timed<T>(runs: number, fn: () => Promise<T>): Promise<{ firstMs: 
     times.push(performance.now() - t);
   }
   const warm = times.slice(1).sort((a, b) => a - b);
-  return { firstMs: times[0]!, medianMs: warm[Math.floor(warm.length / 2)] ?? times[0]!, bestMs: warm[0] ?? times[0]!, value };
+  return {
+    firstMs: times[0]!,
+    medianMs: warm[Math.floor(warm.length / 2)] ?? times[0]!,
+    bestMs: warm[0] ?? times[0]!,
+    value,
+  };
 }
 
 export interface ServiceResults {
@@ -46,13 +54,17 @@ async function homeBench(h: Harness) {
   const channels = list.reduce((n, d) => n + d.channels.length, 0);
   assert.equal(list.length, 10_000);
   assert.equal(list.filter((d) => d.access === 'shared' && d.permissionsNow?.length === 4).length, 2000);
-  console.log(`home list (service, JSON body): ${list.length} devices, ${channels} channels: first ${fmt(svc.firstMs)} ms, then median ${fmt(svc.medianMs)} ms, best ${fmt(svc.bestMs)} ms`);
+  console.log(
+    `home list (service, JSON body): ${list.length} devices, ${channels} channels: first ${fmt(svc.firstMs)} ms, then median ${fmt(svc.medianMs)} ms, best ${fmt(svc.bestMs)} ms`,
+  );
   const http = await timed(9, async () => {
     const res = await h.request({ method: 'GET', url: '/api/devices', token: me.token });
     assert.equal(res.statusCode, 200);
     return res.body.length;
   });
-  console.log(`home list (GET /api/devices, incl. auth, serialization of ${fmt(http.value / 1048576)} MB): median ${fmt(http.medianMs)} ms, best ${fmt(http.bestMs)} ms`);
+  console.log(
+    `home list (GET /api/devices, incl. auth, serialization of ${fmt(http.value / 1048576)} MB): median ${fmt(http.medianMs)} ms, best ${fmt(http.bestMs)} ms`,
+  );
 
   const friend = await signUp(h, 'Friend');
   const mine = await seedBenchDevices(rt, me.id, 500, 4, 'BS');
@@ -75,22 +87,39 @@ async function handoverBench(h: Harness) {
   const owner = await verifiedPerson(h, 'Owner');
   const org = await createOrg(h, installer);
   const site = await createSite(h, installer, org.id);
-  const devices = await addSiteDevices(h, installer, site.id, Array.from({ length: 8 }, () => ({ kind: 'recorder' as const, model: 'NVR-32', channels: 32 })));
+  const devices = await addSiteDevices(
+    h,
+    installer,
+    site.id,
+    Array.from({ length: 8 }, () => ({ kind: 'recorder' as const, model: 'NVR-32', channels: 32 })),
+  );
   const keep = [
     { permission: 'live_view', validity: 'permanent' },
     { permission: 'playback', validity: 'permanent' },
     { permission: 'configuration', validity: '8h' },
   ];
   let t = performance.now();
-  const inv = await h.request({ method: 'POST', url: `/api/sites/${site.id}/handover`, token: installer.token, body: { email: owner.email, devices: devices.map((d) => ({ deviceId: d.id, permissions: keep })) } });
+  const inv = await h.request({
+    method: 'POST',
+    url: `/api/sites/${site.id}/handover`,
+    token: installer.token,
+    body: { email: owner.email, devices: devices.map((d) => ({ deviceId: d.id, permissions: keep })) },
+  });
   const inviteMs = performance.now() - t;
   assert.equal(inv.statusCode, 201, inv.body);
   t = performance.now();
-  const acc = await h.request({ method: 'POST', url: `/api/handover-invitations/${inv.json().id}/accept`, token: owner.token, body: {} });
+  const acc = await h.request({
+    method: 'POST',
+    url: `/api/handover-invitations/${inv.json().id}/accept`,
+    token: owner.token,
+    body: {},
+  });
   const acceptMs = performance.now() - t;
   assert.equal(acc.statusCode, 200, acc.body);
   const channels = devices.reduce((n, d) => n + d.channels, 0);
-  console.log(`handover of a ${channels}-channel site (${devices.length} recorders): invitation ${fmt(inviteMs)} ms, acceptance (binding, clean-up, authorizations, audit, inbox, mail; one transaction) ${fmt(acceptMs)} ms`);
+  console.log(
+    `handover of a ${channels}-channel site (${devices.length} recorders): invitation ${fmt(inviteMs)} ms, acceptance (binding, clean-up, authorizations, audit, inbox, mail; one transaction) ${fmt(acceptMs)} ms`,
+  );
   return { devices: devices.length, channels, inviteMs, acceptMs };
 }
 

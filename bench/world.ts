@@ -47,7 +47,12 @@ const SCHEDULES = [
 function validityFor(r: () => number): Validity {
   const x = r();
   if (x < 0.55) return PERMANENT;
-  if (x < 0.75) return { from: BASE_TIME - Math.floor(r() * 30) * DAY, until: BASE_TIME + Math.floor(r() * 14 - 4) * DAY, schedule: null };
+  if (x < 0.75)
+    return {
+      from: BASE_TIME - Math.floor(r() * 30) * DAY,
+      until: BASE_TIME + Math.floor(r() * 14 - 4) * DAY,
+      schedule: null,
+    };
   if (x < 0.9) return { from: null, until: null, schedule: SCHEDULES[Math.floor(r() * SCHEDULES.length)]! };
   return { from: BASE_TIME - DAY, until: BASE_TIME + 7 * DAY, schedule: SCHEDULES[0]! };
 }
@@ -87,7 +92,11 @@ export function generateWorld(deviceCount: number, seed = 42): World {
       let recipient = pick(r, accountIds);
       if (recipient === owner) recipient = accountIds[(accountIds.indexOf(recipient) + 1) % accountIds.length]!;
       const scoped = recorder && r() < 0.6;
-      const channels = scoped ? [...new Set(Array.from({ length: 1 + Math.floor(r() * 4) }, () => 1 + Math.floor(r() * channelCount)))].sort((a, b) => a - b) : 'all';
+      const channels = scoped
+        ? [...new Set(Array.from({ length: 1 + Math.floor(r() * 4) }, () => 1 + Math.floor(r() * channelCount)))].sort(
+            (a, b) => a - b,
+          )
+        : 'all';
       const perms = new Set<Permission>(['live_view']);
       for (const p of PERMISSION_NAMES) if (r() < 0.3) perms.add(p);
       list.push({
@@ -103,12 +112,32 @@ export function generateWorld(deviceCount: number, seed = 42): World {
     if (!held && r() < 0.1) {
       const perms: GrantedPermission[] = [];
       for (const p of ['live_view', 'playback', 'configuration'] as Permission[]) {
-        if (r() < 0.6) perms.push({ permission: p, validity: r() < 0.5 ? PERMANENT : { from: null, until: BASE_TIME + Math.floor(r() * 8 - 2) * 3_600_000, schedule: null } });
+        if (r() < 0.6)
+          perms.push({
+            permission: p,
+            validity:
+              r() < 0.5
+                ? PERMANENT
+                : { from: null, until: BASE_TIME + Math.floor(r() * 8 - 2) * 3_600_000, schedule: null },
+          });
       }
-      list.push({ source: 'authorization', sourceId: `auz_${d}`, subject: { type: 'org', id: pick(r, orgIds) }, channels: 'all', permissions: perms, validity: PERMANENT });
+      list.push({
+        source: 'authorization',
+        sourceId: `auz_${d}`,
+        subject: { type: 'org', id: pick(r, orgIds) },
+        channels: 'all',
+        permissions: perms,
+        validity: PERMANENT,
+      });
     }
     grants += list.length + 1;
-    devices.set(id, { deviceId: id, channelCount, ownerAccountId: owner, holderOrgId: held ? pick(r, orgIds) : null, grants: list });
+    devices.set(id, {
+      deviceId: id,
+      channelCount,
+      ownerAccountId: owner,
+      holderOrgId: held ? pick(r, orgIds) : null,
+      grants: list,
+    });
     deviceIds.push(id);
   }
   const principals = new Map<string, Principal>();
@@ -123,7 +152,8 @@ export function generateWorld(deviceCount: number, seed = 42): World {
 export function sampleChecks(world: World, n: number, seed = 7, workingSet?: number): Check[] {
   const r = rng(seed);
   let ids = world.deviceIds;
-  if (workingSet !== undefined && workingSet < ids.length) ids = Array.from({ length: workingSet }, () => pick(r, world.deviceIds));
+  if (workingSet !== undefined && workingSet < ids.length)
+    ids = Array.from({ length: workingSet }, () => pick(r, world.deviceIds));
   const out: Check[] = [];
   for (let i = 0; i < n; i++) {
     const facts = world.devices.get(pick(r, ids))!;

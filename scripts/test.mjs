@@ -11,7 +11,9 @@ function find(dir) {
   if (fs.statSync(dir).isFile()) return [dir];
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? find(path.join(dir, e.name)) : e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory() ? find(path.join(dir, e.name)) : e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : [],
+    )
     .sort();
 }
 
@@ -23,6 +25,13 @@ if (files.length === 0) {
 }
 
 if (!args.length && process.env.SKIP_TYPECHECK !== '1') {
+  console.log('Checking formatting (prettier --check)…');
+  const fmt = spawnSync('npx', ['prettier', '--check', '--log-level', 'warn', '.'], { stdio: 'inherit' });
+  if (fmt.status !== 0) {
+    console.error('Formatting differs: run `npm run format`.');
+    process.exit(fmt.status ?? 1);
+  }
+
   console.log('Type-checking (tsc --noEmit)…');
   const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
@@ -35,14 +44,23 @@ try {
   await client.connect();
   console.log(`PostgreSQL suites: ran against ${pgUrl.replace(/:[^:@/]*@/, ':***@')}.`);
 } catch (err) {
-  console.log(`PostgreSQL suites: SKIPPED — ${pgUrl} is not reachable (${err.message}). Set TEST_DATABASE_URL to run them.`);
+  console.log(
+    `PostgreSQL suites: SKIPPED — ${pgUrl} is not reachable (${err.message}). Set TEST_DATABASE_URL to run them.`,
+  );
 } finally {
   await client.end().catch(() => {});
 }
 
 const run = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(run.status ?? 1);

@@ -72,15 +72,18 @@ export function loadConfig(env: Env = process.env): Config {
   const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:']);
   const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   const scryptCost = integer(env, 'SCRYPT_COST', 2 ** 15, 2 ** 10, 2 ** 20);
-  if ((scryptCost & (scryptCost - 1)) !== 0) throw new ConfigError(`SCRYPT_COST must be a power of two, got ${scryptCost}`);
+  if ((scryptCost & (scryptCost - 1)) !== 0)
+    throw new ConfigError(`SCRYPT_COST must be a power of two, got ${scryptCost}`);
   const demoPassword = env.KEYHOLDER_DEMO_PASSWORD || null;
   if (demoPassword !== null && (demoPassword.length < 8 || demoPassword.length > 200)) {
     throw new ConfigError('KEYHOLDER_DEMO_PASSWORD must have 8 to 200 characters');
   }
   const host = env.HOST || '0.0.0.0';
-  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`HOST must be a host name or IP address, got "${host}"`);
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host))
+    throw new ConfigError(`HOST must be a host name or IP address, got "${host}"`);
   const mailFrom = env.MAIL_FROM || 'Keyholder <no-reply@keyholder.local>';
   if (!/^[^\n]*@[^\n]*$/.test(mailFrom)) throw new ConfigError('MAIL_FROM must contain an email address');
   return {

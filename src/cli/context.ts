@@ -11,7 +11,10 @@ import type { ServiceContext } from '../services/context.ts';
 // invitations waiting for an address that `user create --verified` brings in).
 import '../http/routes/index.ts';
 
-export async function withServiceContext<T>(config: Config, work: (ctx: ServiceContext, describe: string) => Promise<T>): Promise<T> {
+export async function withServiceContext<T>(
+  config: Config,
+  work: (ctx: ServiceContext, describe: string) => Promise<T>,
+): Promise<T> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(database.db);

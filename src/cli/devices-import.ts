@@ -11,12 +11,18 @@ export async function importDevicesFile(config: Config, file: string): Promise<{
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    return { ok: false, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return {
+      ok: false,
+      message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    };
   }
   return withServiceContext(config, async (ctx, describe) => {
     try {
       const result = await importDevicesCsv(ctx, null, text);
-      return { ok: true, message: `Imported ${result.imported} device${result.imported === 1 ? '' : 's'} into ${describe}.` };
+      return {
+        ok: true,
+        message: `Imported ${result.imported} device${result.imported === 1 ? '' : 's'} into ${describe}.`,
+      };
     } catch (err) {
       if (err instanceof AppError) return { ok: false, message: `${file}: ${err.detail} Nothing was imported.` };
       throw err;

@@ -17,7 +17,10 @@ function config() {
 }
 
 const program = new Command();
-program.name('keyholder').description('Who may do what with which security camera, and until when.').showHelpAfterError();
+program
+  .name('keyholder')
+  .description('Who may do what with which security camera, and until when.')
+  .showHelpAfterError();
 
 program
   .command('serve', { isDefault: true })
@@ -47,8 +50,13 @@ program
   .command('devices')
   .description('The device registry.')
   .command('import')
-  .argument('<file>', 'CSV file: serial,model,kind,channels,verification_code,channel_names,capabilities,firmware_version')
-  .description('Import devices from a CSV file (header row first). All lines or none: a bad line is reported and nothing is imported.')
+  .argument(
+    '<file>',
+    'CSV file: serial,model,kind,channels,verification_code,channel_names,capabilities,firmware_version',
+  )
+  .description(
+    'Import devices from a CSV file (header row first). All lines or none: a bad line is reported and nothing is imported.',
+  )
   .action(async (file: string) => {
     const { importDevicesFile } = await import('./devices-import.ts');
     const result = await importDevicesFile(config(), file);
@@ -67,12 +75,25 @@ user
   .option('--time-zone <zone>', 'IANA time zone, e.g. Europe/Dublin', 'UTC')
   .option('--operator', 'may import devices and use the admin endpoints')
   .option('--verified', 'mark the email and phone as verified (no code is sent)')
-  .action(async (opts: { email?: string; phone?: string; name: string; password?: string; timeZone: string; operator?: boolean; verified?: boolean }) => {
-    const { createUser } = await import('./users.ts');
-    const result = await createUser(config(), { ...opts, password: opts.password ?? (process.env.KEYHOLDER_PASSWORD || undefined) });
-    if (!result.ok) fail(result.message);
-    console.log(result.message);
-  });
+  .action(
+    async (opts: {
+      email?: string;
+      phone?: string;
+      name: string;
+      password?: string;
+      timeZone: string;
+      operator?: boolean;
+      verified?: boolean;
+    }) => {
+      const { createUser } = await import('./users.ts');
+      const result = await createUser(config(), {
+        ...opts,
+        password: opts.password ?? (process.env.KEYHOLDER_PASSWORD || undefined),
+      });
+      if (!result.ok) fail(result.message);
+      console.log(result.message);
+    },
+  );
 
 program
   .command('mail')
@@ -80,7 +101,8 @@ program
   .option('-n, --limit <count>', 'how many messages', '20')
   .option('--to <address>', 'only messages to this email address or phone number')
   .action(async (opts: { limit: string; to?: string }) => {
-    if (!/^\d{1,4}$/.test(opts.limit) || Number(opts.limit) < 1) fail(`--limit must be a whole number from 1 to 9999, got "${opts.limit}"`);
+    if (!/^\d{1,4}$/.test(opts.limit) || Number(opts.limit) < 1)
+      fail(`--limit must be a whole number from 1 to 9999, got "${opts.limit}"`);
     const { listMail } = await import('./mail.ts');
     console.log(await listMail(config(), { limit: Number(opts.limit), to: opts.to }));
   });

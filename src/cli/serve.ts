@@ -15,9 +15,11 @@ export async function serve(config: Config): Promise<void> {
   const address = runtime.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   // PORT=0 picks a free port: say which one, since PUBLIC_URL's default cannot know it.
-  const url = config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://localhost:${port}` : config.publicUrl;
+  const url =
+    config.port === 0 && config.publicUrl === 'http://localhost:0' ? `http://localhost:${port}` : config.publicUrl;
   console.log(`Keyholder is running at ${url} (${runtime.database.describe})`);
-  if (config.devMailbox) console.log(`No SMTP_URL: mail and SMS go to the dev mailbox (${url}/dev/mailbox, or \`keyholder mail\`).`);
+  if (config.devMailbox)
+    console.log(`No SMTP_URL: mail and SMS go to the dev mailbox (${url}/dev/mailbox, or \`keyholder mail\`).`);
   if (demo) console.log(describeDemo(demo));
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');

@@ -16,7 +16,10 @@ export interface UserCreateOptions {
 }
 
 /** Returns the lines to print, or the one-line reason it failed. */
-export async function createUser(config: Config, options: UserCreateOptions): Promise<{ ok: boolean; message: string }> {
+export async function createUser(
+  config: Config,
+  options: UserCreateOptions,
+): Promise<{ ok: boolean; message: string }> {
   const generated = options.password ? null : randomBytes(12).toString('base64url');
   const password = options.password ?? generated!;
   try {
@@ -30,8 +33,12 @@ export async function createUser(config: Config, options: UserCreateOptions): Pr
       const lines = [
         `Created ${account.is_operator ? 'operator' : 'account'} ${account.id} (${login}) in ${describe}.`,
         generated ? `Password (shown once): ${generated}` : null,
-        account.email_verified_at === null && account.email ? 'A verification code for the email address waits in the outbox.' : null,
-        account.phone_verified_at === null && account.phone ? 'A verification code for the phone number waits in the outbox.' : null,
+        account.email_verified_at === null && account.email
+          ? 'A verification code for the email address waits in the outbox.'
+          : null,
+        account.phone_verified_at === null && account.phone
+          ? 'A verification code for the phone number waits in the outbox.'
+          : null,
       ];
       return { ok: true, message: lines.filter((l) => l !== null).join('\n') };
     });

@@ -91,10 +91,9 @@ export const DENY_DETAIL: Readonly<Record<DenyReason, string>> = Object.freeze({
 export const DENY_REASONS = Object.keys(DENY_DETAIL) as DenyReason[];
 
 const DENIED: Readonly<Record<DenyReason, Denied>> = Object.freeze(
-  Object.fromEntries(DENY_REASONS.map((r) => [r, Object.freeze({ allowed: false as const, reason: r, detail: DENY_DETAIL[r] })])) as Record<
-    DenyReason,
-    Denied
-  >,
+  Object.fromEntries(
+    DENY_REASONS.map((r) => [r, Object.freeze({ allowed: false as const, reason: r, detail: DENY_DETAIL[r] })]),
+  ) as Record<DenyReason, Denied>,
 );
 
 export function denied(reason: DenyReason): Denied {
@@ -133,7 +132,14 @@ function findPermission(g: Grant, permission: Permission): GrantedPermission | u
  * `channel` is null for device-level permissions (configuration), 1..channelCount otherwise.
  * Reports in `until` when the allowance ends (the longest-lasting allowing grant), which stream tickets need.
  */
-export function decide(facts: DeviceFacts, principal: Principal, deviceId: string, channel: number | null, permission: Permission, at: number): Decision {
+export function decide(
+  facts: DeviceFacts,
+  principal: Principal,
+  deviceId: string,
+  channel: number | null,
+  permission: Permission,
+  at: number,
+): Decision {
   return evaluate(facts, principal, deviceId, channel, permission, at, true) as Decision;
 }
 
@@ -142,7 +148,14 @@ export function decide(facts: DeviceFacts, principal: Principal, deviceId: strin
  * for scheduled grants walks the schedule in its time zone: the cheap question every device operation asks.
  * When several grants allow, the first one found is reported.
  */
-export function decideNow(facts: DeviceFacts, principal: Principal, deviceId: string, channel: number | null, permission: Permission, at: number): QuickDecision {
+export function decideNow(
+  facts: DeviceFacts,
+  principal: Principal,
+  deviceId: string,
+  channel: number | null,
+  permission: Permission,
+  at: number,
+): QuickDecision {
   return evaluate(facts, principal, deviceId, channel, permission, at, false);
 }
 
@@ -171,7 +184,8 @@ function evaluate(
   if (facts.holderOrgId !== null) {
     const orgs = principal.orgIds;
     for (let i = 0; i < orgs.length; i++) {
-      if (orgs[i] === facts.holderOrgId) return { allowed: true, source: 'holder', sourceId: facts.holderOrgId, until: null };
+      if (orgs[i] === facts.holderOrgId)
+        return { allowed: true, source: 'holder', sourceId: facts.holderOrgId, until: null };
     }
   }
 
@@ -221,6 +235,12 @@ function evaluate(
 }
 
 /** Convenience for callers holding only a device id mismatch-free facts object. */
-export function can(facts: DeviceFacts, principal: Principal, channel: number | null, permission: Permission, at: number): Decision {
+export function can(
+  facts: DeviceFacts,
+  principal: Principal,
+  channel: number | null,
+  permission: Permission,
+  at: number,
+): Decision {
   return decide(facts, principal, facts.deviceId, channel, permission, at);
 }

@@ -9,7 +9,8 @@ import { conflict, gone, invalid } from './errors.ts';
 
 export type ApplicationStatus = 'pending' | 'agreed' | 'rejected' | 'cancelled' | 'superseded' | 'expired';
 
-export const AGREED_MESSAGE = 'Operation succeeded. You can edit or cancel permissions later in the device details page in Service > Authorized Devices.';
+export const AGREED_MESSAGE =
+  'Operation succeeded. You can edit or cancel permissions later in the device details page in Service > Authorized Devices.';
 
 export function applicationStatus(stored: string, expiresAt: number, now: number): ApplicationStatus {
   if (stored === 'pending' && expiresAt <= now) return 'expired';
@@ -33,7 +34,8 @@ export function checkDistinctIds(ids: readonly string[], field: string, what: st
   if (ids.length === 0) throw invalid(`Choose at least one ${what}.`, field);
   const seen = new Set<string>();
   ids.forEach((id, i) => {
-    if (seen.has(id)) throw invalid(`This ${what} is listed twice.`, `${field}/${i}`, `duplicate_${what.replace(/\W/g, '_')}`);
+    if (seen.has(id))
+      throw invalid(`This ${what} is listed twice.`, `${field}/${i}`, `duplicate_${what.replace(/\W/g, '_')}`);
     seen.add(id);
   });
 }

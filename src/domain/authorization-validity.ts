@@ -6,7 +6,8 @@ import { isPermission, PERMISSIONS, type Permission } from './permissions.ts';
 export const VALIDITY_PRESETS = ['permanent', '1h', '2h', '4h', '8h', 'until'] as const;
 export type ValidityPreset = (typeof VALIDITY_PRESETS)[number];
 
-export type ValiditySpec = { kind: 'permanent' } | { kind: 'duration'; hours: 1 | 2 | 4 | 8 } | { kind: 'until'; until: number };
+export type ValiditySpec =
+  { kind: 'permanent' } | { kind: 'duration'; hours: 1 | 2 | 4 | 8 } | { kind: 'until'; until: number };
 
 export interface ValidityInput {
   validity: string;
@@ -30,13 +31,19 @@ export function parseValidity(input: ValidityInput, now: number, field: string):
       return { kind: 'duration', hours: Number(input.validity.slice(0, -1)) as 1 | 2 | 4 | 8 };
     case 'until': {
       const until = input.until;
-      if (typeof until !== 'number' || !Number.isInteger(until)) throw invalid('Give the end time (epoch milliseconds) for a validity "until".', at('until'));
-      if (until <= now) throw invalid('The end time is in the past; choose a time from now on.', at('until'), 'validity_in_past');
-      if (until > LATEST_END) throw invalid('The end time is too far in the future; choose "permanent" instead.', at('until'));
+      if (typeof until !== 'number' || !Number.isInteger(until))
+        throw invalid('Give the end time (epoch milliseconds) for a validity "until".', at('until'));
+      if (until <= now)
+        throw invalid('The end time is in the past; choose a time from now on.', at('until'), 'validity_in_past');
+      if (until > LATEST_END)
+        throw invalid('The end time is too far in the future; choose "permanent" instead.', at('until'));
       return { kind: 'until', until };
     }
     default:
-      throw invalid(`"${input.validity}" is not a validity; use one of ${VALIDITY_PRESETS.join(', ')}.`, at('validity'));
+      throw invalid(
+        `"${input.validity}" is not a validity; use one of ${VALIDITY_PRESETS.join(', ')}.`,
+        at('validity'),
+      );
   }
 }
 
@@ -89,20 +96,34 @@ export function parsePermissionRequests(
   return items.map((item, i) => {
     const at = `${field}/${i}`;
     if (!isPermission(item.permission)) {
-      throw invalid(`"${item.permission}" is not a permission; use one of ${Object.keys(PERMISSIONS).join(', ')}.`, `${at}/permission`, 'unknown_permission');
+      throw invalid(
+        `"${item.permission}" is not a permission; use one of ${Object.keys(PERMISSIONS).join(', ')}.`,
+        `${at}/permission`,
+        'unknown_permission',
+      );
     }
-    if (seen.has(item.permission)) throw invalid(`"${item.permission}" is listed twice.`, `${at}/permission`, 'duplicate_permission');
+    if (seen.has(item.permission))
+      throw invalid(`"${item.permission}" is listed twice.`, `${at}/permission`, 'duplicate_permission');
     seen.add(item.permission);
     return { permission: item.permission, spec: parseValidity(item, now, at) };
   });
 }
 
 /** A plain list of permission names: known, each at most once. */
-export function parsePermissionNames(items: readonly string[], field: string, opts: { allowEmpty: boolean }): Permission[] {
+export function parsePermissionNames(
+  items: readonly string[],
+  field: string,
+  opts: { allowEmpty: boolean },
+): Permission[] {
   if (!opts.allowEmpty && items.length === 0) throw invalid('Choose at least one permission.', field);
   const seen = new Set<string>();
   items.forEach((p, i) => {
-    if (!isPermission(p)) throw invalid(`"${p}" is not a permission; use one of ${Object.keys(PERMISSIONS).join(', ')}.`, `${field}/${i}`, 'unknown_permission');
+    if (!isPermission(p))
+      throw invalid(
+        `"${p}" is not a permission; use one of ${Object.keys(PERMISSIONS).join(', ')}.`,
+        `${field}/${i}`,
+        'unknown_permission',
+      );
     if (seen.has(p)) throw invalid(`"${p}" is listed twice.`, `${field}/${i}`, 'duplicate_permission');
     seen.add(p);
   });

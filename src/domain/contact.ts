@@ -7,14 +7,16 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 /** Emails are unique case-insensitively, so they are stored lower-cased. */
 export function normalizeEmail(raw: string, field = 'email'): string {
   const email = raw.trim().toLowerCase();
-  if (email.length > 254 || !EMAIL.test(email)) throw invalid(`"${raw}" is not a valid email address.`, field, 'invalid_email');
+  if (email.length > 254 || !EMAIL.test(email))
+    throw invalid(`"${raw}" is not a valid email address.`, field, 'invalid_email');
   return email;
 }
 
 /** Phones are E.164: a plus sign, the country code and the number, digits only (spaces and dashes are dropped). */
 export function normalizePhone(raw: string, field = 'phone'): string {
   const phone = raw.trim().replace(/[\s\-().]/g, '');
-  if (!E164.test(phone)) throw invalid(`"${raw}" is not a phone number in international form, e.g. +353861234567.`, field, 'invalid_phone');
+  if (!E164.test(phone))
+    throw invalid(`"${raw}" is not a phone number in international form, e.g. +353861234567.`, field, 'invalid_phone');
   return phone;
 }
 

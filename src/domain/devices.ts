@@ -61,7 +61,11 @@ export interface DeviceRecord {
 export function normalizeSerial(raw: string, field = 'serial'): string {
   const serial = raw.trim().toUpperCase();
   if (!SERIAL_PATTERN.test(serial)) {
-    throw invalid(`"${clip(raw)}" is not a valid serial number: use 4 to 32 letters, digits or dashes.`, field, 'invalid_serial');
+    throw invalid(
+      `"${clip(raw)}" is not a valid serial number: use 4 to 32 letters, digits or dashes.`,
+      field,
+      'invalid_serial',
+    );
   }
   return serial;
 }
@@ -70,7 +74,11 @@ export function normalizeSerial(raw: string, field = 'serial'): string {
 export function normalizeVerificationCode(raw: string, field = 'verificationCode'): string {
   const code = raw.replace(/\s+/g, '').toUpperCase();
   if (!CODE_PATTERN.test(code)) {
-    throw invalid('The verification code must be 4 to 32 letters or digits, as printed on the device label.', field, 'invalid_code');
+    throw invalid(
+      'The verification code must be 4 to 32 letters or digits, as printed on the device label.',
+      field,
+      'invalid_code',
+    );
   }
   return code;
 }
@@ -89,7 +97,9 @@ export function checkChannelCount(kind: DeviceKind, count: number | null, field 
   }
   if (!Number.isInteger(count) || count < 1 || count > limits.max) {
     throw invalid(
-      limits.max === 1 ? `A ${kind} has exactly 1 channel.` : `A ${kind} has 1 to ${limits.max} channels, not ${count}.`,
+      limits.max === 1
+        ? `A ${kind} has exactly 1 channel.`
+        : `A ${kind} has 1 to ${limits.max} channels, not ${count}.`,
       field,
       'invalid_channels',
     );
@@ -171,15 +181,18 @@ export function checkCapabilities(entries: Iterable<[string, unknown]>, field = 
   const caps: Capabilities = { supportsSharing: true };
   const seen = new Set<string>();
   for (const [key, value] of entries) {
-    if (!CAPABILITY_KEY.test(key)) throw invalid(`"${clip(key)}" is not a capability name (letters, digits, underscores).`, field);
+    if (!CAPABILITY_KEY.test(key))
+      throw invalid(`"${clip(key)}" is not a capability name (letters, digits, underscores).`, field);
     if (seen.has(key)) throw invalid(`The capability "${key}" is given twice.`, field);
     seen.add(key);
     if (typeof value === 'string') {
-      if (value.length === 0 || value.length > 64 || CONTROL.test(value)) throw invalid(`The capability "${key}" has a bad value.`, field);
+      if (value.length === 0 || value.length > 64 || CONTROL.test(value))
+        throw invalid(`The capability "${key}" has a bad value.`, field);
     } else if (typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value))) {
       throw invalid(`The capability "${key}" must be true, false, a number or a short text.`, field);
     }
-    if (key === 'supportsSharing' && typeof value !== 'boolean') throw invalid('supportsSharing must be true or false.', field);
+    if (key === 'supportsSharing' && typeof value !== 'boolean')
+      throw invalid('supportsSharing must be true or false.', field);
     caps[key] = value as CapabilityValue;
   }
   if (seen.size > MAX_CAPABILITIES) throw invalid(`At most ${MAX_CAPABILITIES} capabilities.`, field);
@@ -219,7 +232,14 @@ export function checkDeviceInput(raw: RawDeviceInput, place: InputPlace): Device
     else throw invalid(`"${clip(raw.channels)}" is not a number of channels.`, f('channels'));
     const channelCount = checkChannelCount(kind, count, f('channels'));
     const verificationCode = normalizeVerificationCode(raw.verificationCode, f('verificationCode'));
-    const givenNames = raw.channelNames === null ? [] : typeof raw.channelNames === 'string' ? (raw.channelNames.trim() === '' ? [] : raw.channelNames.split('|')) : raw.channelNames;
+    const givenNames =
+      raw.channelNames === null
+        ? []
+        : typeof raw.channelNames === 'string'
+          ? raw.channelNames.trim() === ''
+            ? []
+            : raw.channelNames.split('|')
+          : raw.channelNames;
     const channelNames = channelNamesFor(channelCount, givenNames, f('channelNames'));
     const capabilities =
       raw.capabilities === null
@@ -228,7 +248,17 @@ export function checkDeviceInput(raw: RawDeviceInput, place: InputPlace): Device
           ? parseCapabilities(raw.capabilities, f('capabilities'))
           : checkCapabilities(Object.entries(raw.capabilities), f('capabilities'));
     const firmwareVersion = checkFirmware(raw.firmwareVersion, f('firmwareVersion'));
-    return { serial, model, kind, channelCount, verificationCode, channelNames, capabilities, supportsSharing: capabilities.supportsSharing !== false, firmwareVersion };
+    return {
+      serial,
+      model,
+      kind,
+      channelCount,
+      verificationCode,
+      channelNames,
+      capabilities,
+      supportsSharing: capabilities.supportsSharing !== false,
+      firmwareVersion,
+    };
   });
 }
 
@@ -237,7 +267,8 @@ function located<T>(place: InputPlace, check: () => T): T {
   try {
     return check();
   } catch (err) {
-    if (err instanceof AppError && err.kind === 'invalid') throw invalid(`${place.label}: ${err.detail}`, err.field, err.code);
+    if (err instanceof AppError && err.kind === 'invalid')
+      throw invalid(`${place.label}: ${err.detail}`, err.field, err.code);
     throw err;
   }
 }
@@ -247,14 +278,28 @@ export function checkUniqueSerials(records: ReadonlyArray<{ record: DeviceRecord
   const first = new Map<string, string>();
   for (const { record, place } of records) {
     const earlier = first.get(record.serial);
-    if (earlier) throw invalid(`${place.label}: the serial ${record.serial} already appears at ${earlier.toLowerCase()}.`, place.fieldPrefix + place.names.serial, 'duplicate_serial');
+    if (earlier)
+      throw invalid(
+        `${place.label}: the serial ${record.serial} already appears at ${earlier.toLowerCase()}.`,
+        place.fieldPrefix + place.names.serial,
+        'duplicate_serial',
+      );
     first.set(record.serial, place.label);
   }
 }
 
 // ---- the CSV import file ----
 
-export const CSV_COLUMNS = ['serial', 'model', 'kind', 'channels', 'verification_code', 'channel_names', 'capabilities', 'firmware_version'] as const;
+export const CSV_COLUMNS = [
+  'serial',
+  'model',
+  'kind',
+  'channels',
+  'verification_code',
+  'channel_names',
+  'capabilities',
+  'firmware_version',
+] as const;
 const REQUIRED_COLUMNS = ['serial', 'model', 'kind', 'verification_code'] as const;
 type CsvColumn = (typeof CSV_COLUMNS)[number];
 
@@ -312,7 +357,8 @@ export function parseCsv(text: string): CsvRow[] {
       if (src[i] === '"') {
         i += 1;
         for (;;) {
-          if (i >= src.length) throw invalid(`Line ${startLine}: a quoted field is not closed.`, `line ${startLine}`, 'csv_syntax');
+          if (i >= src.length)
+            throw invalid(`Line ${startLine}: a quoted field is not closed.`, `line ${startLine}`, 'csv_syntax');
           const ch = src[i]!;
           if (ch === '"') {
             if (src[i + 1] === '"') {
@@ -333,7 +379,12 @@ export function parseCsv(text: string): CsvRow[] {
         }
       } else {
         while (i < src.length && src[i] !== ',' && src[i] !== '\n' && src[i] !== '\r') {
-          if (src[i] === '"') throw invalid(`Line ${line}: a quote inside an unquoted field (quote the whole field and double the quote).`, `line ${line}`, 'csv_syntax');
+          if (src[i] === '"')
+            throw invalid(
+              `Line ${line}: a quote inside an unquoted field (quote the whole field and double the quote).`,
+              `line ${line}`,
+              'csv_syntax',
+            );
           cell += src[i];
           i += 1;
         }
@@ -359,26 +410,47 @@ export function parseCsv(text: string): CsvRow[] {
 export function parseDeviceCsv(text: string): Array<{ record: DeviceRecord; place: InputPlace }> {
   const rows = parseCsv(text);
   const header = rows.shift();
-  if (!header) throw invalid(`The file is empty; the first line must name the columns: ${CSV_COLUMNS.join(',')}.`, 'line 1', 'csv_header');
+  if (!header)
+    throw invalid(
+      `The file is empty; the first line must name the columns: ${CSV_COLUMNS.join(',')}.`,
+      'line 1',
+      'csv_header',
+    );
   const index = new Map<CsvColumn, number>();
   header.cells.forEach((raw, i) => {
     const name = raw.trim().toLowerCase();
     if (!(CSV_COLUMNS as readonly string[]).includes(name)) {
-      throw invalid(`Line ${header.line}: "${clip(raw)}" is not a known column (${CSV_COLUMNS.join(', ')}).`, `line ${header.line}`, 'csv_header');
+      throw invalid(
+        `Line ${header.line}: "${clip(raw)}" is not a known column (${CSV_COLUMNS.join(', ')}).`,
+        `line ${header.line}`,
+        'csv_header',
+      );
     }
-    if (index.has(name as CsvColumn)) throw invalid(`Line ${header.line}: the column "${name}" appears twice.`, `line ${header.line}`, 'csv_header');
+    if (index.has(name as CsvColumn))
+      throw invalid(`Line ${header.line}: the column "${name}" appears twice.`, `line ${header.line}`, 'csv_header');
     index.set(name as CsvColumn, i);
   });
   for (const required of REQUIRED_COLUMNS) {
-    if (!index.has(required)) throw invalid(`Line ${header.line}: the column "${required}" is missing.`, `line ${header.line}`, 'csv_header');
+    if (!index.has(required))
+      throw invalid(`Line ${header.line}: the column "${required}" is missing.`, `line ${header.line}`, 'csv_header');
   }
-  if (rows.length === 0) throw invalid('The file has no devices after the header line.', `line ${header.line + 1}`, 'csv_empty');
-  if (rows.length > MAX_IMPORT_ROWS) throw invalid(`At most ${MAX_IMPORT_ROWS} devices per file; split it.`, `line ${rows[MAX_IMPORT_ROWS]!.line}`, 'csv_too_long');
+  if (rows.length === 0)
+    throw invalid('The file has no devices after the header line.', `line ${header.line + 1}`, 'csv_empty');
+  if (rows.length > MAX_IMPORT_ROWS)
+    throw invalid(
+      `At most ${MAX_IMPORT_ROWS} devices per file; split it.`,
+      `line ${rows[MAX_IMPORT_ROWS]!.line}`,
+      'csv_too_long',
+    );
 
   const out = rows.map((row) => {
     const place = csvPlace(row.line);
     if (row.cells.length !== header.cells.length) {
-      throw invalid(`Line ${row.line}: ${row.cells.length} fields, but the header has ${header.cells.length}.`, `line ${row.line}`, 'csv_syntax');
+      throw invalid(
+        `Line ${row.line}: ${row.cells.length} fields, but the header has ${header.cells.length}.`,
+        `line ${row.line}`,
+        'csv_syntax',
+      );
     }
     const cell = (c: CsvColumn): string | null => {
       const i = index.get(c);

@@ -45,7 +45,9 @@ export class AppError extends Error {
 export const invalid = (detail: string, field?: string, code?: string) => new AppError('invalid', detail, field, code);
 export const notFound = (detail: string, code?: string) => new AppError('not_found', detail, undefined, code);
 export const forbidden = (detail: string, code?: string) => new AppError('forbidden', detail, undefined, code);
-export const conflict = (detail: string, code?: string, field?: string) => new AppError('conflict', detail, field, code);
+export const conflict = (detail: string, code?: string, field?: string) =>
+  new AppError('conflict', detail, field, code);
 export const unauthenticated = (detail = 'Log in first.') => new AppError('unauthenticated', detail);
-export const tooMany = (detail: string, retryAfter: number) => new AppError('too_many', detail, undefined, 'throttled', retryAfter);
+export const tooMany = (detail: string, retryAfter: number) =>
+  new AppError('too_many', detail, undefined, 'throttled', retryAfter);
 export const gone = (detail: string, code?: string) => new AppError('gone', detail, undefined, code);

@@ -31,12 +31,14 @@ export function siteStatus(latest: { status: string; expires_at: number } | unde
 }
 
 export function checkCanRespond(status: InvitationStatus): void {
-  if (status === 'expired') throw gone('This invitation has expired. Ask the installer to send it again.', 'invitation_expired');
+  if (status === 'expired')
+    throw gone('This invitation has expired. Ask the installer to send it again.', 'invitation_expired');
   if (status !== 'pending') throw conflict(`This invitation was already ${status}.`, `invitation_${status}`);
 }
 
 export function checkCanCancel(status: InvitationStatus): void {
-  if (status !== 'pending' && status !== 'expired') throw conflict(`This invitation was already ${status}.`, `invitation_${status}`);
+  if (status !== 'pending' && status !== 'expired')
+    throw conflict(`This invitation was already ${status}.`, `invitation_${status}`);
 }
 
 export const checkCanResend = checkCanCancel;
@@ -55,15 +57,24 @@ export function agreedSubset(
   const seen = new Set<string>();
   const agreed = choice.map((c, i) => {
     const asked = byDevice.get(c.deviceId);
-    if (!asked) throw invalid('This device is not part of the invitation.', `devices/${i}/deviceId`, 'device_not_in_invitation');
-    if (seen.has(c.deviceId)) throw invalid('This device is listed twice.', `devices/${i}/deviceId`, 'duplicate_device');
+    if (!asked)
+      throw invalid('This device is not part of the invitation.', `devices/${i}/deviceId`, 'device_not_in_invitation');
+    if (seen.has(c.deviceId))
+      throw invalid('This device is listed twice.', `devices/${i}/deviceId`, 'duplicate_device');
     seen.add(c.deviceId);
     const permissions = c.permissions.map((p, j) => {
       const item = asked.permissions.find((a) => a.permission === p);
-      if (!item) throw invalid(`The installer did not ask for "${p}" on this device; you can only untick permissions.`, `devices/${i}/permissions/${j}`, 'permission_not_requested');
+      if (!item)
+        throw invalid(
+          `The installer did not ask for "${p}" on this device; you can only untick permissions.`,
+          `devices/${i}/permissions/${j}`,
+          'permission_not_requested',
+        );
       return item;
     });
     return { deviceId: c.deviceId, permissions };
   });
-  return requested.map((d) => agreed.find((a) => a.deviceId === d.deviceId) ?? { deviceId: d.deviceId, permissions: [] });
+  return requested.map(
+    (d) => agreed.find((a) => a.deviceId === d.deviceId) ?? { deviceId: d.deviceId, permissions: [] },
+  );
 }

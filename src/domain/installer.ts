@@ -17,11 +17,16 @@ export function parseOrgPick(raw: string, field: string): OrgPick {
   const text = raw.trim();
   if (text.startsWith(ORG_QR_PREFIX)) {
     const ref = text.slice(ORG_QR_PREFIX.length);
-    if (!/^[A-Za-z0-9_-]{10,100}$/.test(ref)) throw invalid('This QR code is not a Keyholder organization QR ID.', field, 'bad_qr');
+    if (!/^[A-Za-z0-9_-]{10,100}$/.test(ref))
+      throw invalid('This QR code is not a Keyholder organization QR ID.', field, 'bad_qr');
     return { kind: 'qr', ref };
   }
   if (/^org_[A-Za-z0-9_-]{10,60}$/.test(text)) return { kind: 'id', id: text };
-  throw invalid('Give the organization id (org_…) or the text of its QR ID (keyholder:org:…).', field, 'bad_org_reference');
+  throw invalid(
+    'Give the organization id (org_…) or the text of its QR ID (keyholder:org:…).',
+    field,
+    'bad_org_reference',
+  );
 }
 
 export function checkName(raw: string, field: string, what: string): string {
@@ -51,7 +56,10 @@ export function requireAdmin(role: OrgRole): void {
  */
 export function checkKeepsAnAdmin(admins: number, targetRole: OrgRole, newRole: OrgRole | null): void {
   if (targetRole === 'admin' && newRole !== 'admin' && admins <= 1) {
-    throw conflict('The organization must keep at least one administrator; make someone else admin first.', 'last_admin');
+    throw conflict(
+      'The organization must keep at least one administrator; make someone else admin first.',
+      'last_admin',
+    );
   }
 }
 

@@ -6,7 +6,11 @@ export const PERMISSIONS = {
   playback: { label: 'Playback', level: 'channel', description: 'Watch recordings.' },
   two_way_audio: { label: 'Two-way Audio', level: 'channel', description: 'Talk and listen through the device.' },
   ptz: { label: 'PTZ Control', level: 'channel', description: 'Pan, tilt and zoom the camera.' },
-  alarm_notifications: { label: 'Alarm Notifications', level: 'channel', description: 'Receive alarm and motion notifications.' },
+  alarm_notifications: {
+    label: 'Alarm Notifications',
+    level: 'channel',
+    description: 'Receive alarm and motion notifications.',
+  },
   download: { label: 'Download', level: 'channel', description: 'Export recordings.' },
   configuration: { label: 'Configuration', level: 'device', description: 'Configure the device remotely.' },
 } as const satisfies Record<string, { label: string; level: 'channel' | 'device'; description: string }>;

@@ -1,7 +1,14 @@
 // What makes a share valid: scope, channels, permissions, validity. Pure; the service adds who may share.
 // Rules: docs/sharing.md.
 import { invalid } from './errors.ts';
-import { PERMISSIONS, REQUIRED_SHARE_PERMISSION, isDeviceLevel, isPermission, permissionLabel, type Permission } from './permissions.ts';
+import {
+  PERMISSIONS,
+  REQUIRED_SHARE_PERMISSION,
+  isDeviceLevel,
+  isPermission,
+  permissionLabel,
+  type Permission,
+} from './permissions.ts';
 import { describeValidity, makeValidity, type ScheduleSpec, type Validity } from './validity.ts';
 
 export type ShareScope = 'device' | 'channels';
@@ -36,35 +43,59 @@ export function checkShareSpec(
   prefix = '',
 ): ShareSpec {
   const f = (name: string) => `${prefix}${name}`;
-  if (input.scope !== 'device' && input.scope !== 'channels') throw invalid('The scope is "device" (the whole device) or "channels".', f('scope'), 'invalid_scope');
+  if (input.scope !== 'device' && input.scope !== 'channels')
+    throw invalid('The scope is "device" (the whole device) or "channels".', f('scope'), 'invalid_scope');
   let channels: number[] = [];
   if (input.scope === 'channels') {
     const list = input.channels ?? [];
-    if (list.length === 0) throw invalid('Choose at least one channel, or share the whole device.', f('channels'), 'invalid_channels');
+    if (list.length === 0)
+      throw invalid('Choose at least one channel, or share the whole device.', f('channels'), 'invalid_channels');
     const seen = new Set<number>();
     list.forEach((c, i) => {
       if (!Number.isInteger(c) || c < 1 || c > device.channelCount) {
-        throw invalid(`Channel ${c} does not exist on this device (it has ${device.channelCount === 1 ? '1 channel' : `channels 1 to ${device.channelCount}`}).`, f(`channels[${i}]`), 'unknown_channel');
+        throw invalid(
+          `Channel ${c} does not exist on this device (it has ${device.channelCount === 1 ? '1 channel' : `channels 1 to ${device.channelCount}`}).`,
+          f(`channels[${i}]`),
+          'unknown_channel',
+        );
       }
       if (seen.has(c)) throw invalid(`Channel ${c} is listed twice.`, f(`channels[${i}]`), 'invalid_channels');
       seen.add(c);
     });
     channels = [...seen].sort((a, b) => a - b);
   } else if (input.channels && input.channels.length > 0) {
-    throw invalid('A whole-device share covers every channel: leave "channels" out or choose scope "channels".', f('channels'), 'invalid_channels');
+    throw invalid(
+      'A whole-device share covers every channel: leave "channels" out or choose scope "channels".',
+      f('channels'),
+      'invalid_channels',
+    );
   }
 
   const chosen = new Set<Permission>();
   (input.permissions ?? []).forEach((p, i) => {
-    if (!isPermission(p)) throw invalid(`"${p}" is not a permission. Known: ${ORDER.join(', ')}.`, f(`permissions[${i}]`), 'unknown_permission');
+    if (!isPermission(p))
+      throw invalid(
+        `"${p}" is not a permission. Known: ${ORDER.join(', ')}.`,
+        f(`permissions[${i}]`),
+        'unknown_permission',
+      );
     if (chosen.has(p)) throw invalid(`"${p}" is listed twice.`, f(`permissions[${i}]`), 'invalid_permissions');
     chosen.add(p);
   });
-  if (!chosen.has(REQUIRED_SHARE_PERMISSION)) throw invalid('Play Video is required: the permissions must include live_view.', f('permissions'), 'live_view_required');
+  if (!chosen.has(REQUIRED_SHARE_PERMISSION))
+    throw invalid(
+      'Play Video is required: the permissions must include live_view.',
+      f('permissions'),
+      'live_view_required',
+    );
   if (input.scope === 'channels') {
     for (const p of chosen) {
       if (isDeviceLevel(p)) {
-        throw invalid(`${permissionLabel(p)} applies to the whole device: share the whole device to grant it.`, f('permissions'), 'device_level_permission');
+        throw invalid(
+          `${permissionLabel(p)} applies to the whole device: share the whole device to grant it.`,
+          f('permissions'),
+          'device_level_permission',
+        );
       }
     }
   }
@@ -72,7 +103,10 @@ export function checkShareSpec(
   return { scope: input.scope, channels, permissions: ORDER.filter((p) => chosen.has(p)), validity };
 }
 
-export function describeChannels(spec: Pick<ShareSpec, 'scope' | 'channels'>, names: ReadonlyMap<number, string>): string {
+export function describeChannels(
+  spec: Pick<ShareSpec, 'scope' | 'channels'>,
+  names: ReadonlyMap<number, string>,
+): string {
   if (spec.scope === 'device') return 'the whole device (every channel, including channels added later)';
   const parts = spec.channels.map((c) => (names.get(c) ? `${c} (${names.get(c)})` : String(c)));
   return `${parts.length === 1 ? 'channel' : 'channels'} ${parts.join(', ')}`;

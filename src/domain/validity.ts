@@ -55,7 +55,12 @@ function parseTime(value: unknown, field: string, allow24: boolean): number {
   if (typeof value !== 'string') throw invalid('A time must be given as "HH:MM".', field, 'invalid_time');
   if (allow24 && value === '24:00') return DAY_MIN;
   const m = HHMM.exec(value);
-  if (!m) throw invalid(`"${value}" is not a time of day as "HH:MM" (00:00 to ${allow24 ? '24:00' : '23:59'}).`, field, 'invalid_time');
+  if (!m)
+    throw invalid(
+      `"${value}" is not a time of day as "HH:MM" (00:00 to ${allow24 ? '24:00' : '23:59'}).`,
+      field,
+      'invalid_time',
+    );
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
@@ -63,24 +68,34 @@ export { isValidTimeZone };
 
 /** Validates a schedule and compiles it. Throws `invalid` naming the field (prefix, e.g. `schedule`). */
 export function compileSchedule(spec: ScheduleSpec, timeZone: string, field = 'schedule'): CompiledSchedule {
-  if (!isValidTimeZone(timeZone)) throw invalid(`"${timeZone}" is not a known time zone.`, 'timeZone', 'invalid_time_zone');
-  if (!spec || !Array.isArray(spec.windows)) throw invalid('A schedule needs a list of windows.', `${field}.windows`, 'invalid_schedule');
-  if (spec.windows.length === 0) throw invalid('A schedule must allow some time: add at least one window.', `${field}.windows`, 'empty_schedule');
-  if (spec.windows.length > MAX_WINDOWS) throw invalid(`A schedule has at most ${MAX_WINDOWS} windows.`, `${field}.windows`, 'invalid_schedule');
+  if (!isValidTimeZone(timeZone))
+    throw invalid(`"${timeZone}" is not a known time zone.`, 'timeZone', 'invalid_time_zone');
+  if (!spec || !Array.isArray(spec.windows))
+    throw invalid('A schedule needs a list of windows.', `${field}.windows`, 'invalid_schedule');
+  if (spec.windows.length === 0)
+    throw invalid('A schedule must allow some time: add at least one window.', `${field}.windows`, 'empty_schedule');
+  if (spec.windows.length > MAX_WINDOWS)
+    throw invalid(`A schedule has at most ${MAX_WINDOWS} windows.`, `${field}.windows`, 'invalid_schedule');
   const raw: number[][] = [[], [], [], [], [], [], []];
   spec.windows.forEach((w, i) => {
     const wf = `${field}.windows[${i}]`;
-    if (!Array.isArray(w.days) || w.days.length === 0) throw invalid('Choose at least one day of the week.', `${wf}.days`, 'invalid_schedule');
+    if (!Array.isArray(w.days) || w.days.length === 0)
+      throw invalid('Choose at least one day of the week.', `${wf}.days`, 'invalid_schedule');
     const seen = new Set<number>();
     for (const d of w.days) {
-      if (!Number.isInteger(d) || d < 0 || d > 6) throw invalid('Days of the week are 0 (Sunday) to 6 (Saturday).', `${wf}.days`, 'invalid_schedule');
+      if (!Number.isInteger(d) || d < 0 || d > 6)
+        throw invalid('Days of the week are 0 (Sunday) to 6 (Saturday).', `${wf}.days`, 'invalid_schedule');
       if (seen.has(d)) throw invalid(`Day ${d} is listed twice.`, `${wf}.days`, 'invalid_schedule');
       seen.add(d);
     }
     const from = parseTime(w.from, `${wf}.from`, false);
     const to = parseTime(w.to, `${wf}.to`, true);
     if (from === to) {
-      throw invalid('A window must not start and end at the same time (use 00:00-24:00 for the whole day).', `${wf}.to`, 'invalid_schedule');
+      throw invalid(
+        'A window must not start and end at the same time (use 00:00-24:00 for the whole day).',
+        `${wf}.to`,
+        'invalid_schedule',
+      );
     }
     for (const d of w.days) {
       if (from < to) raw[d]!.push(from, to);
@@ -91,7 +106,11 @@ export function compileSchedule(spec: ScheduleSpec, timeZone: string, field = 's
     }
   });
   const byDay = raw.map(mergePairs);
-  return Object.freeze({ timeZone, byDay, spec: { windows: spec.windows.map((w) => ({ days: [...w.days], from: w.from, to: w.to })) } });
+  return Object.freeze({
+    timeZone,
+    byDay,
+    spec: { windows: spec.windows.map((w) => ({ days: [...w.days], from: w.from, to: w.to })) },
+  });
 }
 
 function mergePairs(flat: number[]): number[] {
@@ -117,27 +136,45 @@ export interface ValidityInput {
  * Validates and builds a validity. `now` lets callers refuse an `until` already in the past.
  * Field names are prefixed with `field` (e.g. `validity`).
  */
-export function makeValidity(input: ValidityInput | null | undefined, timeZone: string, opts: { now?: number; field?: string } = {}): Validity {
+export function makeValidity(
+  input: ValidityInput | null | undefined,
+  timeZone: string,
+  opts: { now?: number; field?: string } = {},
+): Validity {
   const field = opts.field ?? 'validity';
   if (!input) return PERMANENT;
   const from = input.from ?? null;
   const until = input.until ?? null;
-  if (from !== null && (!Number.isSafeInteger(from) || from < 0)) throw invalid('"from" must be a time in epoch milliseconds.', `${field}.from`, 'invalid_validity');
-  if (until !== null && (!Number.isSafeInteger(until) || until < 0)) throw invalid('"until" must be a time in epoch milliseconds.', `${field}.until`, 'invalid_validity');
-  if (from !== null && until !== null && until <= from) throw invalid('"until" must be after "from".', `${field}.until`, 'invalid_validity');
-  if (until !== null && opts.now !== undefined && until <= opts.now) throw invalid('"until" is already in the past.', `${field}.until`, 'invalid_validity');
+  if (from !== null && (!Number.isSafeInteger(from) || from < 0))
+    throw invalid('"from" must be a time in epoch milliseconds.', `${field}.from`, 'invalid_validity');
+  if (until !== null && (!Number.isSafeInteger(until) || until < 0))
+    throw invalid('"until" must be a time in epoch milliseconds.', `${field}.until`, 'invalid_validity');
+  if (from !== null && until !== null && until <= from)
+    throw invalid('"until" must be after "from".', `${field}.until`, 'invalid_validity');
+  if (until !== null && opts.now !== undefined && until <= opts.now)
+    throw invalid('"until" is already in the past.', `${field}.until`, 'invalid_validity');
   const schedule = input.schedule ? compileSchedule(input.schedule, timeZone, `${field}.schedule`) : null;
   const v: Validity = { from, until, schedule };
   if (schedule && from !== null && until !== null) {
     // A schedule combined with a period must leave some allowed instant inside the period.
     const ok = allowsAt(v, from) || nextChange(v, from) !== null;
-    if (!ok) throw invalid('The schedule never applies between "from" and "until": this would allow no time at all.', `${field}.schedule`, 'empty_schedule');
+    if (!ok)
+      throw invalid(
+        'The schedule never applies between "from" and "until": this would allow no time at all.',
+        `${field}.schedule`,
+        'empty_schedule',
+      );
   }
   return v;
 }
 
 /** A validity from stored columns (already validated when written). */
-export function validityFromStored(from: number | null, until: number | null, scheduleJson: string | null, timeZone: string): Validity {
+export function validityFromStored(
+  from: number | null,
+  until: number | null,
+  scheduleJson: string | null,
+  timeZone: string,
+): Validity {
   if (from === null && until === null && scheduleJson === null) return PERMANENT;
   const schedule = scheduleJson ? compileSchedule(JSON.parse(scheduleJson) as ScheduleSpec, timeZone) : null;
   return { from, until, schedule };
@@ -169,16 +206,36 @@ function formatter(tz: string): Intl.DateTimeFormat {
 /** Offset (ms) of wall-clock time from UTC in `tz` at instant t, straight from Intl (slow path). */
 export function offsetViaIntl(tz: string, t: number): number {
   const secondStart = Math.floor(t / 1000) * 1000;
-  let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, bc = false;
+  let y = 0,
+    mo = 0,
+    d = 0,
+    h = 0,
+    mi = 0,
+    s = 0,
+    bc = false;
   for (const p of formatter(tz).formatToParts(secondStart)) {
     switch (p.type) {
-      case 'year': y = Number(p.value); break;
-      case 'month': mo = Number(p.value); break;
-      case 'day': d = Number(p.value); break;
-      case 'hour': h = Number(p.value); break;
-      case 'minute': mi = Number(p.value); break;
-      case 'second': s = Number(p.value); break;
-      case 'era': bc = p.value === 'BC' || p.value === 'B'; break;
+      case 'year':
+        y = Number(p.value);
+        break;
+      case 'month':
+        mo = Number(p.value);
+        break;
+      case 'day':
+        d = Number(p.value);
+        break;
+      case 'hour':
+        h = Number(p.value);
+        break;
+      case 'minute':
+        mi = Number(p.value);
+        break;
+      case 'second':
+        s = Number(p.value);
+        break;
+      case 'era':
+        bc = p.value === 'BC' || p.value === 'B';
+        break;
     }
   }
   const wall = new Date(0);
@@ -346,7 +403,8 @@ function formatInstant(t: number, tz: string): string {
 export function describeValidity(v: Validity, timeZone: string): string {
   const parts: string[] = [];
   if (v.from === null && v.until === null) parts.push('permanent');
-  else if (v.from !== null && v.until !== null) parts.push(`from ${formatInstant(v.from, timeZone)} until ${formatInstant(v.until, timeZone)}`);
+  else if (v.from !== null && v.until !== null)
+    parts.push(`from ${formatInstant(v.from, timeZone)} until ${formatInstant(v.until, timeZone)}`);
   else if (v.from !== null) parts.push(`from ${formatInstant(v.from, timeZone)}, no end`);
   else parts.push(`until ${formatInstant(v.until!, timeZone)}`);
   if (v.schedule) {

@@ -33,7 +33,10 @@ const ajvPool = AjvCompiler() as unknown as (externalSchemas: unknown, options?:
  */
 function buildValidator(externalSchemas: unknown, options: AjvOptions = {}): CompileRoute {
   const coercing = ajvPool(externalSchemas, options);
-  const exact = ajvPool(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } });
+  const exact = ajvPool(externalSchemas, {
+    ...options,
+    customOptions: { ...options.customOptions, coerceTypes: false },
+  });
   return (route) => (route.httpPart === 'body' ? exact(route) : coercing(route));
 }
 

@@ -14,7 +14,12 @@ export async function hashPassword(password: string, cost: number): Promise<stri
   const salt = randomBytes(16);
   const r = 8;
   const p = 1;
-  const key = await scrypt(password.normalize('NFKC'), salt, KEYLEN, { N: cost, r, p, maxmem: 256 * cost * r + 1024 * 1024 });
+  const key = await scrypt(password.normalize('NFKC'), salt, KEYLEN, {
+    N: cost,
+    r,
+    p,
+    maxmem: 256 * cost * r + 1024 * 1024,
+  });
   return ['scrypt', cost, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 

@@ -171,42 +171,74 @@ export class AccessEngine {
   }
 
   /** The decision from memory, or undefined when the facts or the principal are not loaded. */
-  tryCheck(accountId: string, deviceId: string, channel: number | null, permission: Permission, at: number): AccessDecision | undefined {
+  tryCheck(
+    accountId: string,
+    deviceId: string,
+    channel: number | null,
+    permission: Permission,
+    at: number,
+  ): AccessDecision | undefined {
     const principal = this.principals.get(accountId);
     if (principal === undefined) return undefined;
     const facts = this.facts.get(deviceId);
     if (facts === undefined) return undefined;
     this.hits += 1;
-    return this.count(facts === MISSING ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at));
+    return this.count(
+      facts === MISSING ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at),
+    );
   }
 
-  async check(accountId: string, deviceId: string, channel: number | null, permission: Permission, at: number): Promise<AccessDecision> {
+  async check(
+    accountId: string,
+    deviceId: string,
+    channel: number | null,
+    permission: Permission,
+    at: number,
+  ): Promise<AccessDecision> {
     const hot = this.tryCheck(accountId, deviceId, channel, permission, at);
     if (hot !== undefined) return hot;
     this.misses += 1;
     const [principal, facts] = await Promise.all([this.principalFor(accountId), this.factsFor(deviceId)]);
-    return this.count(facts === null ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at));
+    return this.count(
+      facts === null ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at),
+    );
   }
 
   /**
    * Like `tryCheck` without `until` (when the allowance ends): the same yes/no and reason at a fraction of the
    * cost for scheduled grants. For every check that does not mint something which must expire with the grant.
    */
-  tryCheckNow(accountId: string, deviceId: string, channel: number | null, permission: Permission, at: number): QuickDecision | undefined {
+  tryCheckNow(
+    accountId: string,
+    deviceId: string,
+    channel: number | null,
+    permission: Permission,
+    at: number,
+  ): QuickDecision | undefined {
     const principal = this.principals.get(accountId);
     if (principal === undefined) return undefined;
     const facts = this.facts.get(deviceId);
     if (facts === undefined) return undefined;
     this.hits += 1;
-    return this.count(facts === MISSING ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at));
+    return this.count(
+      facts === MISSING ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at),
+    );
   }
 
-  async checkNow(accountId: string, deviceId: string, channel: number | null, permission: Permission, at: number): Promise<QuickDecision> {
+  async checkNow(
+    accountId: string,
+    deviceId: string,
+    channel: number | null,
+    permission: Permission,
+    at: number,
+  ): Promise<QuickDecision> {
     const hot = this.tryCheckNow(accountId, deviceId, channel, permission, at);
     if (hot !== undefined) return hot;
     this.misses += 1;
     const [principal, facts] = await Promise.all([this.principalFor(accountId), this.factsFor(deviceId)]);
-    return this.count(facts === null ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at));
+    return this.count(
+      facts === null ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at),
+    );
   }
 
   /** The facts of a device (from memory when possible); null when it does not exist. */

@@ -49,7 +49,11 @@ export async function deviceAccessReview(ctx: ServiceContext, ownerId: string, d
   const orgIds = facts.grants.filter((g) => g.subject.type === 'org').map((g) => g.subject.id);
   const names = await repo.namesOf(ctx.db, [...new Set(accountIds)], [...new Set(orgIds)]);
   const entries: AccessEntry[] = facts.grants.map((g) => ({
-    subject: { type: g.subject.type, id: g.subject.id, name: (g.subject.type === 'account' ? names.accounts : names.orgs).get(g.subject.id) ?? '' },
+    subject: {
+      type: g.subject.type,
+      id: g.subject.id,
+      name: (g.subject.type === 'account' ? names.accounts : names.orgs).get(g.subject.id) ?? '',
+    },
     source: g.source,
     sourceId: g.sourceId,
     channels: g.channels === 'all' ? 'all' : [...g.channels],
@@ -59,9 +63,17 @@ export async function deviceAccessReview(ctx: ServiceContext, ownerId: string, d
 }
 
 /** What this person (shares, and authorizations of their organizations) or organization can do on my devices. */
-export async function subjectAccessReview(ctx: ServiceContext, ownerId: string, subject: { type: 'account' | 'org'; id: string }) {
-  const exists = subject.type === 'account' ? await repo.accountExists(ctx.db, subject.id) : await repo.orgExists(ctx.db, subject.id);
-  if (!exists) throw notFound(subject.type === 'account' ? 'No such person.' : 'No such organization.', 'subject_not_found');
+export async function subjectAccessReview(
+  ctx: ServiceContext,
+  ownerId: string,
+  subject: { type: 'account' | 'org'; id: string },
+) {
+  const exists =
+    subject.type === 'account'
+      ? await repo.accountExists(ctx.db, subject.id)
+      : await repo.orgExists(ctx.db, subject.id);
+  if (!exists)
+    throw notFound(subject.type === 'account' ? 'No such person.' : 'No such organization.', 'subject_not_found');
   const at = ctx.clock.now();
   const orgIds = subject.type === 'account' ? await repo.orgIdsOf(ctx.db, subject.id) : [subject.id];
   const shared = subject.type === 'account' ? await repo.sharedDevicesOf(ctx.db, ownerId, subject.id) : [];
@@ -73,7 +85,11 @@ export async function subjectAccessReview(ctx: ServiceContext, ownerId: string, 
   for (const deviceId of deviceIds) {
     const facts = await engineOf(ctx).factsFor(deviceId);
     if (!facts) continue;
-    const grants = facts.grants.filter((g) => (g.subject.type === 'account' ? subject.type === 'account' && g.subject.id === subject.id : orgIds.includes(g.subject.id)));
+    const grants = facts.grants.filter((g) =>
+      g.subject.type === 'account'
+        ? subject.type === 'account' && g.subject.id === subject.id
+        : orgIds.includes(g.subject.id),
+    );
     devices.push({
       deviceId,
       deviceName: names.get(deviceId) ?? '',
@@ -90,14 +106,25 @@ export async function subjectAccessReview(ctx: ServiceContext, ownerId: string, 
 }
 
 /** Revokes every share this person holds on my devices, or every authorization this organization holds. */
-export async function revokeEverything(ctx: ServiceContext, ownerId: string, subject: { type: 'account' | 'org'; id: string }) {
+export async function revokeEverything(
+  ctx: ServiceContext,
+  ownerId: string,
+  subject: { type: 'account' | 'org'; id: string },
+) {
   return transact(ctx, async (tx) => {
-    const exists = subject.type === 'account' ? await repo.accountExists(tx.db, subject.id) : await repo.orgExists(tx.db, subject.id);
-    if (!exists) throw notFound(subject.type === 'account' ? 'No such person.' : 'No such organization.', 'subject_not_found');
+    const exists =
+      subject.type === 'account'
+        ? await repo.accountExists(tx.db, subject.id)
+        : await repo.orgExists(tx.db, subject.id);
+    if (!exists)
+      throw notFound(subject.type === 'account' ? 'No such person.' : 'No such organization.', 'subject_not_found');
     const owner = (await repo.namesOf(tx.db, [ownerId], [])).accounts.get(ownerId) ?? 'The owner';
     if (subject.type === 'account') {
       const shares = await repo.sharedDevicesOf(tx.db, ownerId, subject.id);
-      await repo.deleteShares(tx.db, shares.map((s) => s.id));
+      await repo.deleteShares(
+        tx.db,
+        shares.map((s) => s.id),
+      );
       for (const s of shares) {
         await appendAudit(tx.db, {
           at: tx.now,
@@ -106,7 +133,14 @@ export async function revokeEverything(ctx: ServiceContext, ownerId: string, sub
           deviceId: s.device_id,
           objectType: 'share',
           objectId: s.id,
-          before: { recipientAccountId: subject.id, scope: s.scope, channels: JSON.parse(s.channels), permissions: JSON.parse(s.permissions), validFrom: s.valid_from, validUntil: s.valid_until },
+          before: {
+            recipientAccountId: subject.id,
+            scope: s.scope,
+            channels: JSON.parse(s.channels),
+            permissions: JSON.parse(s.permissions),
+            validFrom: s.valid_from,
+            validUntil: s.valid_until,
+          },
           after: { reason: 'revoke_everything' },
         });
         tx.changed({ type: 'device', deviceId: s.device_id });
@@ -124,8 +158,14 @@ export async function revokeEverything(ctx: ServiceContext, ownerId: string, sub
       return { sharesRevoked: shares.length, authorizationsWithdrawn: 0, deviceIds: shares.map((s) => s.device_id) };
     }
     const auths = await repo.authorizedDevicesOf(tx.db, ownerId, [subject.id]);
-    const perms = await repo.authorizationPermissions(tx.db, auths.map((a) => a.id));
-    await repo.deleteAuthorizations(tx.db, auths.map((a) => a.id));
+    const perms = await repo.authorizationPermissions(
+      tx.db,
+      auths.map((a) => a.id),
+    );
+    await repo.deleteAuthorizations(
+      tx.db,
+      auths.map((a) => a.id),
+    );
     for (const a of auths) {
       await appendAudit(tx.db, {
         at: tx.now,
@@ -134,7 +174,12 @@ export async function revokeEverything(ctx: ServiceContext, ownerId: string, sub
         deviceId: a.device_id,
         objectType: 'authorization',
         objectId: a.id,
-        before: { orgId: a.org_id, permissions: perms.filter((p) => p.authorization_id === a.id).map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until })) },
+        before: {
+          orgId: a.org_id,
+          permissions: perms
+            .filter((p) => p.authorization_id === a.id)
+            .map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until })),
+        },
         after: { reason: 'revoke_everything' },
       });
       tx.changed({ type: 'device', deviceId: a.device_id });

@@ -1,7 +1,14 @@
 // Accounts: register, log in, who am I.
 import { newId, newToken } from '../lib/ids.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../lib/secrets.ts';
-import { checkDisplayName, checkPassword, isValidTimeZone, looksLikeEmail, normalizeEmail, normalizePhone } from '../domain/contact.ts';
+import {
+  checkDisplayName,
+  checkPassword,
+  isValidTimeZone,
+  looksLikeEmail,
+  normalizeEmail,
+  normalizePhone,
+} from '../domain/contact.ts';
 import { AppError, conflict, invalid, tooMany } from '../domain/errors.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as throttles from '../persistence/repositories/throttles.ts';
@@ -48,18 +55,25 @@ export function personView(a: Pick<AccountRow, 'id' | 'display_name' | 'email' |
   return { id: a.id, displayName: a.display_name };
 }
 
-export async function register(ctx: ServiceContext, input: RegisterInput, opts: { operator?: boolean; verified?: boolean } = {}): Promise<AccountRow> {
+export async function register(
+  ctx: ServiceContext,
+  input: RegisterInput,
+  opts: { operator?: boolean; verified?: boolean } = {},
+): Promise<AccountRow> {
   if (!input.email && !input.phone) throw invalid('Give an email address or a phone number.', 'email');
   const email = input.email ? normalizeEmail(input.email) : null;
   const phone = input.phone ? normalizePhone(input.phone) : null;
   checkPassword(input.password);
   const displayName = checkDisplayName(input.displayName);
   const timeZone = input.timeZone ?? 'UTC';
-  if (!isValidTimeZone(timeZone)) throw invalid(`"${timeZone}" is not a known time zone (use an IANA name such as Europe/Dublin).`, 'timeZone');
+  if (!isValidTimeZone(timeZone))
+    throw invalid(`"${timeZone}" is not a known time zone (use an IANA name such as Europe/Dublin).`, 'timeZone');
   const passwordHash = await hashPassword(input.password, ctx.config.scryptCost);
   return transact(ctx, async (tx) => {
-    if (email && (await accounts.findAccountByEmail(tx.db, email))) throw conflict('An account with this email address already exists.', 'email_taken', 'email');
-    if (phone && (await accounts.findAccountByPhone(tx.db, phone))) throw conflict('An account with this phone number already exists.', 'phone_taken', 'phone');
+    if (email && (await accounts.findAccountByEmail(tx.db, email)))
+      throw conflict('An account with this email address already exists.', 'email_taken', 'email');
+    if (phone && (await accounts.findAccountByPhone(tx.db, phone)))
+      throw conflict('An account with this phone number already exists.', 'phone_taken', 'phone');
     const row: AccountRow = {
       id: newId('acc'),
       email,
@@ -80,7 +94,11 @@ export async function register(ctx: ServiceContext, input: RegisterInput, opts: 
 }
 
 /** Called inside the registration transaction (e.g. to send verification codes). */
-export type AfterRegisterHook = (ctx: ServiceContext, tx: import('./context.ts').Tx, account: AccountRow) => Promise<void>;
+export type AfterRegisterHook = (
+  ctx: ServiceContext,
+  tx: import('./context.ts').Tx,
+  account: AccountRow,
+) => Promise<void>;
 const afterRegisterHooks: AfterRegisterHook[] = [];
 export function onRegister(hook: AfterRegisterHook): void {
   afterRegisterHooks.push(hook);
@@ -121,9 +139,14 @@ export async function login(
   // so it is throttled exactly like a real one.
   const loginKey = account ? `login:${account.id}` : `login:${input.login.trim().toLowerCase()}`;
   const addressKey = `login-ip:${meta.ip ?? 'unknown'}`;
-  const wait = Math.max(await throttles.blockedFor(ctx.db, loginKey, now), await throttles.blockedFor(ctx.db, addressKey, now));
+  const wait = Math.max(
+    await throttles.blockedFor(ctx.db, loginKey, now),
+    await throttles.blockedFor(ctx.db, addressKey, now),
+  );
   if (wait > 0) throw tooMany('Too many failed logins. Try again later.', Math.ceil(wait / 1000));
-  const ok = account ? await verifyPassword(input.password, account.password_hash) : (await burnPasswordCheck(input.password, ctx.config.scryptCost), false);
+  const ok = account
+    ? await verifyPassword(input.password, account.password_hash)
+    : (await burnPasswordCheck(input.password, ctx.config.scryptCost), false);
   if (!account || !ok) {
     await transact(ctx, async (tx) => {
       await throttles.recordFailure(tx.db, loginKey, now, LOGIN_PER_ACCOUNT);

@@ -4,7 +4,13 @@
 // rejects per device or all at once; agreeing adds the permissions to the organization's authorization.
 import { newId } from '../lib/ids.ts';
 import { conflict, gone, invalid, notFound } from '../domain/errors.ts';
-import { AGREED_MESSAGE, applicationStatus, checkDistinctIds, checkPending, checkRemark } from '../domain/applications.ts';
+import {
+  AGREED_MESSAGE,
+  applicationStatus,
+  checkDistinctIds,
+  checkPending,
+  checkRemark,
+} from '../domain/applications.ts';
 import {
   describeSpec,
   isStillGrantable,
@@ -39,10 +45,7 @@ export interface ApplyInput extends ValidityInput {
 async function views(db: Executor, rows: apps.ApplicationRow[], now: number) {
   const deviceIds = [...new Set(rows.map((r) => r.device_id))];
   const orgIds = [...new Set(rows.map((r) => r.org_id))];
-  const [devs, orgRows] = await Promise.all([
-    sites.deviceLabels(db, deviceIds),
-    orgs.orgNames(db, orgIds),
-  ]);
+  const [devs, orgRows] = await Promise.all([sites.deviceLabels(db, deviceIds), orgs.orgNames(db, orgIds)]);
   return rows.map((r) => {
     const spec = specFromJson(r.validity);
     const d = devs.find((x) => x.id === r.device_id);
@@ -67,7 +70,12 @@ async function views(db: Executor, rows: apps.ApplicationRow[], now: number) {
 
 export type ApplicationView = Awaited<ReturnType<typeof views>>[number];
 
-export async function apply(ctx: ServiceContext, accountId: string, siteId: string, input: ApplyInput): Promise<ApplicationView[]> {
+export async function apply(
+  ctx: ServiceContext,
+  accountId: string,
+  siteId: string,
+  input: ApplyInput,
+): Promise<ApplicationView[]> {
   checkDistinctIds(input.deviceIds, 'deviceIds', 'device');
   const permissions = parsePermissionNames(input.permissions, 'permissions', { allowEmpty: false });
   const remark = checkRemark(input.remark);
@@ -75,7 +83,8 @@ export async function apply(ctx: ServiceContext, accountId: string, siteId: stri
     return await applyInTx(ctx, accountId, siteId, input, permissions, remark);
   } catch (err) {
     // Two applications for the same device at once: the one-pending index lets only one through.
-    if (isUniqueViolation(err)) throw conflict('Another application for this device was just sent; reload and try again.', 'application_race');
+    if (isUniqueViolation(err))
+      throw conflict('Another application for this device was just sent; reload and try again.', 'application_race');
     throw err;
   }
 }
@@ -85,7 +94,14 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || /UNIQUE constraint failed/i.test(e?.message ?? '');
 }
 
-async function applyInTx(ctx: ServiceContext, accountId: string, siteId: string, input: ApplyInput, permissions: Permission[], remark: string | null): Promise<ApplicationView[]> {
+async function applyInTx(
+  ctx: ServiceContext,
+  accountId: string,
+  siteId: string,
+  input: ApplyInput,
+  permissions: Permission[],
+  remark: string | null,
+): Promise<ApplicationView[]> {
   return transact(ctx, async (tx) => {
     const spec = parseValidity(input, tx.now, '');
     const { site } = await requireSiteMember(tx.db, siteId, accountId);
@@ -93,7 +109,12 @@ async function applyInTx(ctx: ServiceContext, accountId: string, siteId: string,
     const targets = input.deviceIds.map((id, i) => {
       const d = onSite.find((x) => x.id === id);
       if (!d) throw invalid('This device is not on the site.', `deviceIds/${i}`, 'device_not_on_site');
-      if (d.owner_account_id === null) throw invalid('The organization still holds this device with every permission; there is no owner to ask.', `deviceIds/${i}`, 'device_not_handed_over');
+      if (d.owner_account_id === null)
+        throw invalid(
+          'The organization still holds this device with every permission; there is no owner to ask.',
+          `deviceIds/${i}`,
+          'device_not_handed_over',
+        );
       return { ...d, owner_account_id: d.owner_account_id };
     });
     const org = await orgs.findOrg(tx.db, site.org_id);
@@ -143,12 +164,25 @@ async function applyInTx(ctx: ServiceContext, accountId: string, siteId: string,
         kind: 'permission_application',
         title,
         body,
-        data: { batchId, applicationIds: rows.filter((r) => r.owner_account_id === ownerId).map((r) => r.id), orgId: site.org_id },
+        data: {
+          batchId,
+          applicationIds: rows.filter((r) => r.owner_account_id === ownerId).map((r) => r.id),
+          orgId: site.org_id,
+        },
         at: tx.now,
       });
       const owner = await accounts.findAccountById(tx.db, ownerId);
       if (owner?.email) {
-        await enqueueMessage(tx.db, { channel: 'email', recipient: owner.email, subject: title, body: `${body}\n\nView now: ${ctx.config.publicUrl}/messages/${messageId}\n` }, tx.now);
+        await enqueueMessage(
+          tx.db,
+          {
+            channel: 'email',
+            recipient: owner.email,
+            subject: title,
+            body: `${body}\n\nView now: ${ctx.config.publicUrl}/messages/${messageId}\n`,
+          },
+          tx.now,
+        );
         tx.queuedMail();
       }
     }
@@ -156,7 +190,11 @@ async function applyInTx(ctx: ServiceContext, accountId: string, siteId: string,
   });
 }
 
-export async function siteApplications(ctx: ServiceContext, accountId: string, siteId: string): Promise<ApplicationView[]> {
+export async function siteApplications(
+  ctx: ServiceContext,
+  accountId: string,
+  siteId: string,
+): Promise<ApplicationView[]> {
   await requireSiteMember(ctx.db, siteId, accountId);
   return views(ctx.db, await apps.listForSite(ctx.db, siteId), ctx.clock.now());
 }
@@ -172,7 +210,8 @@ export async function cancelApplication(ctx: ServiceContext, accountId: string, 
       throw notFound('No such application.', 'application_not_found');
     }
     checkPending(applicationStatus(row.status, row.expires_at, tx.now));
-    if (!(await apps.settle(tx.db, id, 'cancelled', accountId, tx.now))) throw conflict('This application was answered meanwhile.', 'application_answered');
+    if (!(await apps.settle(tx.db, id, 'cancelled', accountId, tx.now)))
+      throw conflict('This application was answered meanwhile.', 'application_answered');
     await appendAudit(tx.db, {
       at: tx.now,
       actorAccountId: accountId,
@@ -190,12 +229,16 @@ export async function cancelApplication(ctx: ServiceContext, accountId: string, 
       data: { applicationId: id },
       at: tx.now,
     });
-    return (await views(tx.db, (await apps.findApplications(tx.db, [id])), tx.now))[0]!;
+    return (await views(tx.db, await apps.findApplications(tx.db, [id]), tx.now))[0]!;
   });
 }
 
 /** Applications for my devices: pending ones by default, or all. */
-export async function myApplications(ctx: ServiceContext, accountId: string, opts: { all: boolean }): Promise<ApplicationView[]> {
+export async function myApplications(
+  ctx: ServiceContext,
+  accountId: string,
+  opts: { all: boolean },
+): Promise<ApplicationView[]> {
   const now = ctx.clock.now();
   return views(ctx.db, await apps.listForOwner(ctx.db, accountId, opts.all ? {} : { pendingAt: now }), now);
 }
@@ -210,7 +253,12 @@ export async function getApplication(ctx: ServiceContext, accountId: string, id:
  * The owner agrees to or rejects several applications at once: all of them happen or none does.
  * Agreeing adds the permissions with the requested validity, counted from now.
  */
-export async function decideApplications(ctx: ServiceContext, accountId: string, ids: string[], decision: 'agree' | 'reject') {
+export async function decideApplications(
+  ctx: ServiceContext,
+  accountId: string,
+  ids: string[],
+  decision: 'agree' | 'reject',
+) {
   checkDistinctIds(ids, 'applicationIds', 'application');
   return transact(ctx, async (tx) => {
     const rows = await apps.findApplications(tx.db, ids);
@@ -223,14 +271,19 @@ export async function decideApplications(ctx: ServiceContext, accountId: string,
       checkPending(applicationStatus(row.status, row.expires_at, tx.now));
       const [device] = await sites.deviceLabels(tx.db, [row.device_id]);
       // The device may have changed hands since: only its current owner may answer.
-      if (!device || device.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
+      if (!device || device.owner_account_id !== accountId)
+        throw notFound('No such application.', 'application_not_found');
       if (!(await apps.settle(tx.db, row.id, decision === 'agree' ? 'agreed' : 'rejected', accountId, tx.now))) {
         throw conflict('This application was answered meanwhile.', 'application_answered');
       }
       const spec = specFromJson(row.validity);
       const permissions = JSON.parse(row.permissions) as Permission[];
       if (decision === 'agree') {
-        if (!isStillGrantable(spec, tx.now)) throw gone('The end time this application asked for has passed; reject it and ask for a new one.', 'application_outdated');
+        if (!isStillGrantable(spec, tx.now))
+          throw gone(
+            'The end time this application asked for has passed; reject it and ask for a new one.',
+            'application_outdated',
+          );
         const v = resolveValidity(spec, tx.now);
         await writeAuthorization(tx, {
           deviceId: row.device_id,

@@ -29,7 +29,10 @@ export interface PermissionInput extends ValidityInput {
   permission: string;
 }
 
-export function permissionView(p: { permission: string; valid_from: number | null; valid_until: number | null }, now: number) {
+export function permissionView(
+  p: { permission: string; valid_from: number | null; valid_until: number | null },
+  now: number,
+) {
   const permission = p.permission as Permission;
   return {
     permission,
@@ -103,7 +106,12 @@ export async function writeAuthorization(tx: Tx, w: WriteInput): Promise<string>
   if (!ensured.created) await auths.touchAuthorization(tx.db, auth.id, tx.now);
   if (w.mode === 'replace') await auths.deleteAllPermissions(tx.db, auth.id);
   for (const item of w.items) {
-    await auths.upsertPermission(tx.db, { authorization_id: auth.id, permission: item.permission, valid_from: item.validFrom, valid_until: item.validUntil });
+    await auths.upsertPermission(tx.db, {
+      authorization_id: auth.id,
+      permission: item.permission,
+      valid_from: item.validFrom,
+      valid_until: item.validUntil,
+    });
   }
   const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
   await recordChange(tx, { ...w, authorizationId: auth.id, before, after });
@@ -112,7 +120,17 @@ export async function writeAuthorization(tx: Tx, w: WriteInput): Promise<string>
 
 async function recordChange(
   tx: Tx,
-  c: { deviceId: string; deviceName: string; orgId: string; authorizationId: string; actor: WriteInput['actor']; action: string; why: string; before: unknown; after: unknown },
+  c: {
+    deviceId: string;
+    deviceName: string;
+    orgId: string;
+    authorizationId: string;
+    actor: WriteInput['actor'];
+    action: string;
+    why: string;
+    before: unknown;
+    after: unknown;
+  },
 ): Promise<void> {
   await appendAudit(tx.db, {
     at: tx.now,
@@ -147,7 +165,10 @@ function resolveItems(requests: PermissionRequest[], at: number) {
 export async function deviceAuthorizations(ctx: ServiceContext, accountId: string, deviceId: string) {
   const device = await requireOwned(ctx.db, accountId, deviceId);
   const rows = await auths.listForDevices(ctx.db, [deviceId]);
-  const perms = await auths.permissionsOf(ctx.db, rows.map((r) => r.id));
+  const perms = await auths.permissionsOf(
+    ctx.db,
+    rows.map((r) => r.id),
+  );
   const now = ctx.clock.now();
   const list = rows.map((r) => authorizationView(r, perms, now));
   return {
@@ -167,7 +188,13 @@ async function oneAuthorization(db: Executor, deviceId: string, orgId: string, n
 }
 
 /** Sets exactly these permissions for the organization on the device (grant, edit, or withdraw by omission). */
-export async function setDevicePermissions(ctx: ServiceContext, accountId: string, deviceId: string, orgId: string, permissions: PermissionInput[]) {
+export async function setDevicePermissions(
+  ctx: ServiceContext,
+  accountId: string,
+  deviceId: string,
+  orgId: string,
+  permissions: PermissionInput[],
+) {
   return transact(ctx, async (tx) => {
     const device = await requireOwned(tx.db, accountId, deviceId);
     const requests = parsePermissionRequests(permissions, tx.now, 'permissions');
@@ -188,14 +215,22 @@ export async function setDevicePermissions(ctx: ServiceContext, accountId: strin
   });
 }
 
-export async function withdrawPermission(ctx: ServiceContext, accountId: string, deviceId: string, orgId: string, permission: string) {
+export async function withdrawPermission(
+  ctx: ServiceContext,
+  accountId: string,
+  deviceId: string,
+  orgId: string,
+  permission: string,
+) {
   return transact(ctx, async (tx) => {
     const device = await requireOwned(tx.db, accountId, deviceId);
     const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
     if (!auth) throw notFound('This organization is not authorized on this device.', 'authorization_not_found');
-    if (!isPermission(permission)) throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
+    if (!isPermission(permission))
+      throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
     const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
-    if (!(await auths.deletePermission(tx.db, auth.id, permission))) throw notFound('The organization does not have this permission.', 'permission_not_found');
+    if (!(await auths.deletePermission(tx.db, auth.id, permission)))
+      throw notFound('The organization does not have this permission.', 'permission_not_found');
     await auths.touchAuthorization(tx.db, auth.id, tx.now);
     const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
     await recordChange(tx, {
@@ -239,7 +274,10 @@ export async function cancelAuthorization(ctx: ServiceContext, accountId: string
 /** "Authorized devices": every device of mine with an authorization. */
 export async function authorizedDevices(ctx: ServiceContext, accountId: string) {
   const rows = await auths.listForOwner(ctx.db, accountId);
-  const perms = await auths.permissionsOf(ctx.db, rows.map((r) => r.id));
+  const perms = await auths.permissionsOf(
+    ctx.db,
+    rows.map((r) => r.id),
+  );
   const now = ctx.clock.now();
   return rows.map((r) => authorizationView(r, perms, now, { name: r.device_name, serial: r.device_serial }));
 }
@@ -251,13 +289,20 @@ export async function authorizedDevices(ctx: ServiceContext, accountId: string) 
 export async function orgAuthorizedDevices(ctx: ServiceContext, accountId: string, orgId: string) {
   await requireMember(ctx.db, orgId, accountId);
   const rows = await auths.listForOrg(ctx.db, orgId);
-  const perms = await auths.permissionsOf(ctx.db, rows.map((r) => r.id));
+  const perms = await auths.permissionsOf(
+    ctx.db,
+    rows.map((r) => r.id),
+  );
   const now = ctx.clock.now();
   return rows.map((r) => authorizationView(r, perms, now, { name: r.device_name, serial: r.device_serial }));
 }
 
 /** Entrust directly: the owner authorizes an organization on some of their devices, without a handover. */
-export async function entrust(ctx: ServiceContext, accountId: string, input: { org: string; deviceIds: string[]; permissions: PermissionInput[] }) {
+export async function entrust(
+  ctx: ServiceContext,
+  accountId: string,
+  input: { org: string; deviceIds: string[]; permissions: PermissionInput[] },
+) {
   checkDistinctIds(input.deviceIds, 'deviceIds', 'device');
   return transact(ctx, async (tx) => {
     const org = await resolveOrg(tx.db, input.org, 'org');
@@ -282,8 +327,16 @@ export async function entrust(ctx: ServiceContext, accountId: string, input: { o
         why: 'The owner entrusted the device to the organization.',
       });
     }
-    const rows = (await auths.listForDevices(tx.db, owned.map((d) => d.id))).filter((r) => r.org_id === org.id);
-    const perms = await auths.permissionsOf(tx.db, rows.map((r) => r.id));
+    const rows = (
+      await auths.listForDevices(
+        tx.db,
+        owned.map((d) => d.id),
+      )
+    ).filter((r) => r.org_id === org.id);
+    const perms = await auths.permissionsOf(
+      tx.db,
+      rows.map((r) => r.id),
+    );
     return { org: orgPublicView(org), authorizations: rows.map((r) => authorizationView(r, perms, tx.now)) };
   });
 }
@@ -291,15 +344,23 @@ export async function entrust(ctx: ServiceContext, accountId: string, input: { o
 // ---- installer side ---------------------------------------------------------------------------------
 
 /** A member gives a permission back before it ends. Only ever narrows the organization's own access. */
-export async function releasePermission(ctx: ServiceContext, accountId: string, orgId: string, deviceId: string, permission: string) {
+export async function releasePermission(
+  ctx: ServiceContext,
+  accountId: string,
+  orgId: string,
+  deviceId: string,
+  permission: string,
+) {
   return transact(ctx, async (tx) => {
     await requireMember(tx.db, orgId, accountId);
     const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
     if (!auth) throw notFound('The organization has no authorization on this device.', 'authorization_not_found');
-    if (!isPermission(permission)) throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
+    if (!isPermission(permission))
+      throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
     const device = await devices.findDeviceById(tx.db, deviceId);
     const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
-    if (!(await auths.deletePermission(tx.db, auth.id, permission))) throw notFound('The organization does not have this permission.', 'permission_not_found');
+    if (!(await auths.deletePermission(tx.db, auth.id, permission)))
+      throw notFound('The organization does not have this permission.', 'permission_not_found');
     await auths.touchAuthorization(tx.db, auth.id, tx.now);
     const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
     await recordChange(tx, {

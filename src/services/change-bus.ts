@@ -50,7 +50,9 @@ export function encodeChanges(instanceId: string, changes: AccessChange[]): stri
     }
   }
   const payload = JSON.stringify({ o: instanceId, c: unique } satisfies Message);
-  return payload.length <= MAX_PAYLOAD ? payload : JSON.stringify({ o: instanceId, c: [{ type: 'all' }] } satisfies Message);
+  return payload.length <= MAX_PAYLOAD
+    ? payload
+    : JSON.stringify({ o: instanceId, c: [{ type: 'all' }] } satisfies Message);
 }
 
 export function decodeChanges(payload: string): Message | null {
@@ -79,7 +81,9 @@ export function channelFor(schema: string): string {
  * Announcing without listening, for one-shot processes (the CLI) whose changes the running instances must hear:
  * NOTIFY on this schema's channel, inside the caller's transaction.
  */
-export async function announcerFor(db: Db): Promise<(trx: Transaction<Database>, changes: AccessChange[]) => Promise<void>> {
+export async function announcerFor(
+  db: Db,
+): Promise<(trx: Transaction<Database>, changes: AccessChange[]) => Promise<void>> {
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   const channel = channelFor(rows[0]?.schema ?? 'public');
   const instanceId = `cli-${randomBytes(4).toString('hex')}`;

@@ -56,14 +56,32 @@ const shareWithRecipient: DemoStep = async (ctx, world) => {
 const installerCompany: DemoStep = async (ctx, world) => {
   const installerId = world.people.installer.account.id;
   const org = await createOrg(ctx, installerId, { name: 'Coastal Security Ltd' });
-  const site = await createSite(ctx, installerId, org.id, { name: 'Baldoyle Storage Area', address: 'Baldoyle Industrial Estate, Dublin 13', timeZone: 'Europe/Dublin' });
+  const site = await createSite(ctx, installerId, org.id, {
+    name: 'Baldoyle Storage Area',
+    address: 'Baldoyle Industrial Estate, Dublin 13',
+    timeZone: 'Europe/Dublin',
+  });
   const tag = suffix();
   const siteDevices: JsonDeviceInput[] = [
-    { serial: `DEMO-SNVR-${tag}`, model: 'Coastal I-Series NVR', kind: 'recorder', channels: 16, verificationCode: labelCode(), capabilities: { supportsSharing: true } },
-    { serial: `DEMO-SCAM-${tag}`, model: 'Acusense Audio & Light', kind: 'camera', verificationCode: labelCode(), capabilities: { supportsSharing: true } },
+    {
+      serial: `DEMO-SNVR-${tag}`,
+      model: 'Coastal I-Series NVR',
+      kind: 'recorder',
+      channels: 16,
+      verificationCode: labelCode(),
+      capabilities: { supportsSharing: true },
+    },
+    {
+      serial: `DEMO-SCAM-${tag}`,
+      model: 'Acusense Audio & Light',
+      kind: 'camera',
+      verificationCode: labelCode(),
+      capabilities: { supportsSharing: true },
+    },
   ];
   await importDevicesJson(ctx, null, siteDevices);
-  for (const d of siteDevices) await addSiteDevice(ctx, installerId, site.id, { serial: d.serial, verificationCode: d.verificationCode });
+  for (const d of siteDevices)
+    await addSiteDevice(ctx, installerId, site.id, { serial: d.serial, verificationCode: d.verificationCode });
   await entrust(ctx, world.people.owner.account.id, {
     org: org.id,
     deviceIds: [world.devices.camera.id],
@@ -98,15 +116,37 @@ function suffix(): string {
   return randomBytes(3).toString('hex').toUpperCase();
 }
 
-async function person(ctx: ServiceContext, email: string, displayName: string, password: string, operator = false): Promise<DemoPerson> {
-  const account = await register(ctx, { email, password, displayName, timeZone: 'Europe/Dublin' }, { verified: true, operator });
+async function person(
+  ctx: ServiceContext,
+  email: string,
+  displayName: string,
+  password: string,
+  operator = false,
+): Promise<DemoPerson> {
+  const account = await register(
+    ctx,
+    { email, password, displayName, timeZone: 'Europe/Dublin' },
+    { verified: true, operator },
+  );
   return { account, login: email };
 }
 
-const NVR_CHANNELS = ['Front Door', 'Driveway', 'Back Garden', 'Garage', 'Side Gate', 'Shop Floor', 'Stock Room', 'Car Park'];
+const NVR_CHANNELS = [
+  'Front Door',
+  'Driveway',
+  'Back Garden',
+  'Garage',
+  'Side Gate',
+  'Shop Floor',
+  'Stock Room',
+  'Car Park',
+];
 
 /** Seeds the demo world when there is no account yet; returns null (and changes nothing) otherwise. */
-export async function seedDemoIfEmpty(ctx: ServiceContext, options: { password?: string } = {}): Promise<DemoWorld | null> {
+export async function seedDemoIfEmpty(
+  ctx: ServiceContext,
+  options: { password?: string } = {},
+): Promise<DemoWorld | null> {
   const any = await ctx.db.selectFrom('accounts').select('id').limit(1).executeTakeFirst();
   if (any) return null;
   const password = options.password ?? demoPassword();
@@ -158,8 +198,21 @@ export async function seedDemoIfEmpty(ctx: ServiceContext, options: { password?:
     },
   };
   const spare: JsonDeviceInput[] = [
-    { serial: `DEMO-IPC-${tag}`, model: 'Bullet Camera 4MP', kind: 'camera', verificationCode: labelCode(), capabilities: { supportsSharing: true } },
-    { serial: `DEMO-DVR-${tag}`, model: '4-Channel DVR', kind: 'recorder', channels: 4, verificationCode: labelCode(), capabilities: { supportsSharing: true } },
+    {
+      serial: `DEMO-IPC-${tag}`,
+      model: 'Bullet Camera 4MP',
+      kind: 'camera',
+      verificationCode: labelCode(),
+      capabilities: { supportsSharing: true },
+    },
+    {
+      serial: `DEMO-DVR-${tag}`,
+      model: '4-Channel DVR',
+      kind: 'recorder',
+      channels: 4,
+      verificationCode: labelCode(),
+      capabilities: { supportsSharing: true },
+    },
   ];
   const keys = Object.keys(owned) as Array<keyof typeof owned>;
   const imported = await importDevicesJson(ctx, null, [...keys.map((k) => owned[k]), ...spare]);
@@ -168,14 +221,25 @@ export async function seedDemoIfEmpty(ctx: ServiceContext, options: { password?:
   for (const key of keys) {
     const input = owned[key];
     await bindDevice(ctx, people.owner.account.id, { serial: input.serial, verificationCode: input.verificationCode });
-    devices[key] = { id: idOf.get(input.serial)!, serial: input.serial, model: input.model, verificationCode: input.verificationCode };
+    devices[key] = {
+      id: idOf.get(input.serial)!,
+      serial: input.serial,
+      model: input.model,
+      verificationCode: input.verificationCode,
+    };
   }
-  const unbound = spare.map((d) => ({ id: idOf.get(d.serial)!, serial: d.serial, model: d.model, verificationCode: d.verificationCode }));
+  const unbound = spare.map((d) => ({
+    id: idOf.get(d.serial)!,
+    serial: d.serial,
+    model: d.model,
+    verificationCode: d.verificationCode,
+  }));
 
   const world: DemoWorld = { password, people, devices, unbound, lines: [] };
   for (const step of DEMO_STEPS) await step(ctx, world);
   // The owner's account row may have changed in a step; keep the world current for the caller.
-  for (const p of Object.values(world.people)) p.account = (await accounts.findAccountById(ctx.db, p.account.id)) ?? p.account;
+  for (const p of Object.values(world.people))
+    p.account = (await accounts.findAccountById(ctx.db, p.account.id)) ?? p.account;
   return world;
 }
 

@@ -35,6 +35,7 @@ export async function readMailbox(db: Executor, limit = 100): Promise<MailboxEnt
 }
 
 export async function devMailbox(ctx: ServiceContext, limit = 100): Promise<MailboxEntry[]> {
-  if (!ctx.config.devMailbox) throw notFound('There is no dev mailbox: mail is sent by SMTP (SMTP_URL is set).', 'no_dev_mailbox');
+  if (!ctx.config.devMailbox)
+    throw notFound('There is no dev mailbox: mail is sent by SMTP (SMTP_URL is set).', 'no_dev_mailbox');
   return readMailbox(ctx.db, limit);
 }

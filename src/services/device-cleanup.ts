@@ -57,7 +57,10 @@ export async function cancelDeviceAccess(
   if (shares.length > 0) await devices.deleteDeviceShares(tx.db, deviceId);
 
   const auths = await devices.listDeviceAuthorizations(tx.db, deviceId);
-  const perms = await devices.listAuthorizationPermissions(tx.db, auths.map((a) => a.id));
+  const perms = await devices.listAuthorizationPermissions(
+    tx.db,
+    auths.map((a) => a.id),
+  );
   for (const a of auths) {
     await appendAudit(tx.db, {
       at: tx.now,

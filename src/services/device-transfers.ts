@@ -45,24 +45,43 @@ function transferView(t: TransferDetails, now: number): TransferView {
 
 async function findRecipient(db: Parameters<typeof accounts.findAccountByEmail>[0], to: string) {
   const raw = to.trim();
-  const found = looksLikeEmail(raw) ? await accounts.findAccountByEmail(db, normalizeEmail(raw, 'to')) : await accounts.findAccountByPhone(db, normalizePhone(raw, 'to'));
-  if (!found) throw new AppError('not_found', 'No account has this email address or phone number. Ask them to register first.', 'to', 'recipient_not_found');
+  const found = looksLikeEmail(raw)
+    ? await accounts.findAccountByEmail(db, normalizeEmail(raw, 'to'))
+    : await accounts.findAccountByPhone(db, normalizePhone(raw, 'to'));
+  if (!found)
+    throw new AppError(
+      'not_found',
+      'No account has this email address or phone number. Ask them to register first.',
+      'to',
+      'recipient_not_found',
+    );
   return found;
 }
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(e?.message ?? '');
+  return (
+    e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(e?.message ?? '')
+  );
 }
 
-export async function startTransfer(ctx: ServiceContext, accountId: string, deviceId: string, input: { to: string }): Promise<TransferView> {
+export async function startTransfer(
+  ctx: ServiceContext,
+  accountId: string,
+  deviceId: string,
+  input: { to: string },
+): Promise<TransferView> {
   return transact(ctx, async (tx) => {
     const device = await requireOwnedDevice(tx.db, accountId, deviceId);
     const recipient = await findRecipient(tx.db, input.to);
-    if (recipient.id === accountId) throw invalid('You already own this device; choose another account.', 'to', 'transfer_to_self');
+    if (recipient.id === accountId)
+      throw invalid('You already own this device; choose another account.', 'to', 'transfer_to_self');
     const open = await repo.findPendingTransferOfDevice(tx.db, deviceId);
     if (open && open.expires_at > tx.now) {
-      throw conflict('A transfer of this device is already waiting for an answer. Cancel it first.', 'transfer_pending');
+      throw conflict(
+        'A transfer of this device is already waiting for an answer. Cancel it first.',
+        'transfer_pending',
+      );
     }
     if (open) await repo.closePendingTransfers(tx.db, deviceId, 'expired', tx.now);
     const id = newId('xfr');
@@ -78,7 +97,11 @@ export async function startTransfer(ctx: ServiceContext, accountId: string, devi
         decided_at: null,
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('A transfer of this device is already waiting for an answer. Cancel it first.', 'transfer_pending');
+      if (isUniqueViolation(err))
+        throw conflict(
+          'A transfer of this device is already waiting for an answer. Cancel it first.',
+          'transfer_pending',
+        );
       throw err;
     }
     await appendAudit(tx.db, {
@@ -132,7 +155,10 @@ export async function cancelTransfer(ctx: ServiceContext, accountId: string, dev
 }
 
 /** Open offers I made and offers waiting for my answer. */
-export async function listMyTransfers(ctx: ServiceContext, accountId: string): Promise<{ incoming: TransferView[]; outgoing: TransferView[] }> {
+export async function listMyTransfers(
+  ctx: ServiceContext,
+  accountId: string,
+): Promise<{ incoming: TransferView[]; outgoing: TransferView[] }> {
   const now = ctx.clock.now();
   const rows = await repo.listOpenTransfers(ctx.db, accountId, now);
   return {
@@ -144,15 +170,21 @@ export async function listMyTransfers(ctx: ServiceContext, accountId: string): P
 /** One transfer, for the two people it concerns; anyone else gets 404. */
 export async function getTransfer(ctx: ServiceContext, accountId: string, id: string): Promise<TransferView> {
   const t = await repo.findTransferDetails(ctx.db, id);
-  if (!t || (t.from_account_id !== accountId && t.to_account_id !== accountId)) throw notFound('No such transfer.', 'transfer_not_found');
+  if (!t || (t.from_account_id !== accountId && t.to_account_id !== accountId))
+    throw notFound('No such transfer.', 'transfer_not_found');
   return transferView(t, ctx.clock.now());
 }
 
-async function openTransferFor(tx: { db: Parameters<typeof repo.findTransfer>[0]; now: number }, accountId: string, id: string) {
+async function openTransferFor(
+  tx: { db: Parameters<typeof repo.findTransfer>[0]; now: number },
+  accountId: string,
+  id: string,
+) {
   const t = await repo.findTransfer(tx.db, id);
   if (!t || t.to_account_id !== accountId) throw notFound('No such transfer.', 'transfer_not_found');
   if (t.status !== 'pending') throw conflict(`This transfer was already ${t.status}.`, 'transfer_closed');
-  if (t.expires_at <= tx.now) throw gone('This transfer offer has expired. Ask the owner to send it again.', 'transfer_expired');
+  if (t.expires_at <= tx.now)
+    throw gone('This transfer offer has expired. Ask the owner to send it again.', 'transfer_expired');
   return t;
 }
 
@@ -160,7 +192,8 @@ export async function acceptTransfer(ctx: ServiceContext, accountId: string, id:
   return transact(ctx, async (tx) => {
     const t = await openTransferFor(tx, accountId, id);
     // Two answers at once: only one moves the row out of `pending`.
-    if (!(await repo.decideTransfer(tx.db, id, 'accepted', tx.now))) throw conflict('This transfer was already answered.', 'transfer_closed');
+    if (!(await repo.decideTransfer(tx.db, id, 'accepted', tx.now)))
+      throw conflict('This transfer was already answered.', 'transfer_closed');
     if (!(await repo.moveOwnership(tx.db, t.device_id, t.from_account_id, accountId, tx.now))) {
       throw conflict('The device no longer belongs to the person who offered it.', 'transfer_stale');
     }
@@ -192,7 +225,8 @@ export async function acceptTransfer(ctx: ServiceContext, accountId: string, id:
 export async function declineTransfer(ctx: ServiceContext, accountId: string, id: string): Promise<TransferView> {
   return transact(ctx, async (tx) => {
     const t = await openTransferFor(tx, accountId, id);
-    if (!(await repo.decideTransfer(tx.db, id, 'declined', tx.now))) throw conflict('This transfer was already answered.', 'transfer_closed');
+    if (!(await repo.decideTransfer(tx.db, id, 'declined', tx.now)))
+      throw conflict('This transfer was already answered.', 'transfer_closed');
     await appendAudit(tx.db, {
       at: tx.now,
       actorAccountId: accountId,

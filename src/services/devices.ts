@@ -121,27 +121,43 @@ export async function checkBindable(
   const callerFailure = callerKey ? [{ key: callerKey, rule: CALLER_RULE }] : [];
   if (callerKey) {
     const wait = await throttles.blockedFor(db, callerKey, now);
-    if (wait > 0) throw tooMany(`Too many failed attempts to add devices. Try again in ${minutes(wait)}.`, Math.ceil(wait / 1000));
+    if (wait > 0)
+      throw tooMany(`Too many failed attempts to add devices. Try again in ${minutes(wait)}.`, Math.ceil(wait / 1000));
   }
   const device = await repo.findDeviceBySerial(db, serial);
   if (!device) {
-    throw new BindAttemptRejected('not_found', 'No device with this serial number is registered. Check the label on the device.', 'serial', 'unknown_serial', callerFailure);
+    throw new BindAttemptRejected(
+      'not_found',
+      'No device with this serial number is registered. Check the label on the device.',
+      'serial',
+      'unknown_serial',
+      callerFailure,
+    );
   }
   const serialKey = `bind-serial:${serial}`;
   const wait = await throttles.blockedFor(db, serialKey, now);
   if (wait > 0) {
-    throw tooMany(`Too many wrong verification codes for this device. Try again in ${minutes(wait)}.`, Math.ceil(wait / 1000));
+    throw tooMany(
+      `Too many wrong verification codes for this device. Try again in ${minutes(wait)}.`,
+      Math.ceil(wait / 1000),
+    );
   }
   if (!(await verifyPassword(code, device.verification_code_hash))) {
-    throw new BindAttemptRejected('invalid', 'The verification code is wrong. It is printed on the device label.', 'verificationCode', 'wrong_code', [
-      { key: serialKey, rule: SERIAL_RULE },
-      ...callerFailure,
-    ]);
+    throw new BindAttemptRejected(
+      'invalid',
+      'The verification code is wrong. It is printed on the device label.',
+      'verificationCode',
+      'wrong_code',
+      [{ key: serialKey, rule: SERIAL_RULE }, ...callerFailure],
+    );
   }
   await throttles.clearFailures(db, serialKey);
-  if (caller.accountId && device.owner_account_id === caller.accountId) throw conflict('This device is already bound to your account.', 'device_already_yours');
-  if (caller.orgId && device.holder_org_id === caller.orgId) throw conflict('This device is already held by your organization.', 'device_already_yours');
-  if (device.owner_account_id !== null || device.holder_org_id !== null) throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');
+  if (caller.accountId && device.owner_account_id === caller.accountId)
+    throw conflict('This device is already bound to your account.', 'device_already_yours');
+  if (caller.orgId && device.holder_org_id === caller.orgId)
+    throw conflict('This device is already held by your organization.', 'device_already_yours');
+  if (device.owner_account_id !== null || device.holder_org_id !== null)
+    throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');
   return device;
 }
 
@@ -167,12 +183,23 @@ function minutes(ms: number): string {
 
 // ---- the owner's use cases ----
 
-export async function bindDevice(ctx: ServiceContext, accountId: string, input: { serial: string; verificationCode: string }): Promise<DeviceView> {
+export async function bindDevice(
+  ctx: ServiceContext,
+  accountId: string,
+  input: { serial: string; verificationCode: string },
+): Promise<DeviceView> {
   return withBindThrottle(ctx, () =>
     transact(ctx, async (tx) => {
-      const device = await checkBindable(tx.db, { serial: input.serial, code: input.verificationCode }, `account:${accountId}`, tx.now, { accountId });
+      const device = await checkBindable(
+        tx.db,
+        { serial: input.serial, code: input.verificationCode },
+        `account:${accountId}`,
+        tx.now,
+        { accountId },
+      );
       // Another bind may have won between the check and here; only one UPDATE can match.
-      if (!(await repo.claimDevice(tx.db, device.id, accountId, tx.now))) throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');
+      if (!(await repo.claimDevice(tx.db, device.id, accountId, tx.now)))
+        throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');
       await appendAudit(tx.db, {
         at: tx.now,
         actorAccountId: accountId,
@@ -189,7 +216,11 @@ export async function bindDevice(ctx: ServiceContext, accountId: string, input: 
   );
 }
 
-export async function unbindDevice(ctx: ServiceContext, accountId: string, deviceId: string): Promise<{ sharesCancelled: number; authorizationsCancelled: number }> {
+export async function unbindDevice(
+  ctx: ServiceContext,
+  accountId: string,
+  deviceId: string,
+): Promise<{ sharesCancelled: number; authorizationsCancelled: number }> {
   return transact(ctx, async (tx) => {
     const device = await requireOwnedDevice(tx.db, accountId, deviceId);
     const cancelled = await cancelDeviceAccess(tx, deviceId, { accountId }, 'unbound');
@@ -214,7 +245,10 @@ export async function unbindDevice(ctx: ServiceContext, accountId: string, devic
 
 /** The devices this account owns, with their channels: two queries whatever the count. */
 export async function listOwnedDevices(ctx: ServiceContext, accountId: string): Promise<DeviceView[]> {
-  const [rows, channels] = await Promise.all([repo.listOwnedDevices(ctx.db, accountId), repo.listOwnedChannels(ctx.db, accountId)]);
+  const [rows, channels] = await Promise.all([
+    repo.listOwnedDevices(ctx.db, accountId),
+    repo.listOwnedChannels(ctx.db, accountId),
+  ]);
   const byDevice = new Map<string, Array<{ number: number; name: string }>>();
   for (const c of channels) {
     let list = byDevice.get(c.device_id);
@@ -228,7 +262,12 @@ export async function getOwnedDevice(ctx: ServiceContext, accountId: string, dev
   return loadDeviceView(ctx.db, await requireOwnedDevice(ctx.db, accountId, deviceId));
 }
 
-export async function renameDevice(ctx: ServiceContext, accountId: string, deviceId: string, rawName: string): Promise<DeviceView> {
+export async function renameDevice(
+  ctx: ServiceContext,
+  accountId: string,
+  deviceId: string,
+  rawName: string,
+): Promise<DeviceView> {
   const name = checkDeviceName(rawName, 'name');
   return transact(ctx, async (tx) => {
     const device = await requireOwnedDevice(tx.db, accountId, deviceId);
@@ -249,7 +288,13 @@ export async function renameDevice(ctx: ServiceContext, accountId: string, devic
   });
 }
 
-export async function renameChannel(ctx: ServiceContext, accountId: string, deviceId: string, number: number, rawName: string): Promise<DeviceView> {
+export async function renameChannel(
+  ctx: ServiceContext,
+  accountId: string,
+  deviceId: string,
+  number: number,
+  rawName: string,
+): Promise<DeviceView> {
   const name = checkChannelName(rawName, 'name');
   return transact(ctx, async (tx) => {
     const device = await requireOwnedDevice(tx.db, accountId, deviceId);
@@ -318,7 +363,11 @@ export interface ImportResult {
 }
 
 /** Imports the operator's CSV file: every line or none. */
-export async function importDevicesCsv(ctx: ServiceContext, actorAccountId: string | null, csv: string): Promise<ImportResult> {
+export async function importDevicesCsv(
+  ctx: ServiceContext,
+  actorAccountId: string | null,
+  csv: string,
+): Promise<ImportResult> {
   return importDevices(ctx, actorAccountId, parseDeviceCsv(csv));
 }
 
@@ -330,7 +379,11 @@ export type JsonDeviceInput = Omit<RawDeviceInput, 'channels' | 'channelNames' |
 };
 
 /** The same import from JSON rows (the admin endpoint). */
-export async function importDevicesJson(ctx: ServiceContext, actorAccountId: string | null, rows: JsonDeviceInput[]): Promise<ImportResult> {
+export async function importDevicesJson(
+  ctx: ServiceContext,
+  actorAccountId: string | null,
+  rows: JsonDeviceInput[],
+): Promise<ImportResult> {
   if (rows.length === 0) throw invalid('Give at least one device.', 'devices');
   const entries = rows.map((r, i) => {
     const place = jsonPlace(i);
@@ -353,15 +406,26 @@ export async function importDevicesJson(ctx: ServiceContext, actorAccountId: str
   return importDevices(ctx, actorAccountId, entries);
 }
 
-async function importDevices(ctx: ServiceContext, actorAccountId: string | null, entries: Array<{ record: DeviceRecord; place: InputPlace }>): Promise<ImportResult> {
+async function importDevices(
+  ctx: ServiceContext,
+  actorAccountId: string | null,
+  entries: Array<{ record: DeviceRecord; place: InputPlace }>,
+): Promise<ImportResult> {
   // Hashing is the slow part; it happens before the transaction so the database is not held meanwhile.
   const cost = Math.min(ctx.config.scryptCost, DEVICE_CODE_COST);
   const hashes = await mapLimited(entries, 8, (e) => hashPassword(e.record.verificationCode, cost));
   return transact(ctx, async (tx) => {
-    const taken = await repo.existingSerials(tx.db, entries.map((e) => e.record.serial));
+    const taken = await repo.existingSerials(
+      tx.db,
+      entries.map((e) => e.record.serial),
+    );
     const clash = entries.find((e) => taken.has(e.record.serial));
     if (clash) {
-      throw conflict(`${clash.place.label}: the serial ${clash.record.serial} is already in the registry.`, 'serial_exists', clash.place.fieldPrefix + clash.place.names.serial);
+      throw conflict(
+        `${clash.place.label}: the serial ${clash.record.serial} is already in the registry.`,
+        'serial_exists',
+        clash.place.fieldPrefix + clash.place.names.serial,
+      );
     }
     const rows: DeviceRow[] = entries.map(({ record: r }, i) => ({
       id: newId('dev'),
@@ -385,7 +449,9 @@ async function importDevices(ctx: ServiceContext, actorAccountId: string | null,
     await repo.insertDevices(tx.db, rows);
     await repo.insertChannels(
       tx.db,
-      rows.flatMap((d, i) => entries[i]!.record.channelNames.map((name, n) => ({ device_id: d.id, number: n + 1, name }))),
+      rows.flatMap((d, i) =>
+        entries[i]!.record.channelNames.map((name, n) => ({ device_id: d.id, number: n + 1, name })),
+      ),
     );
     await appendAudit(tx.db, {
       at: tx.now,

@@ -49,10 +49,27 @@ function label(permission: string): string {
   return isPermission(permission) ? permissionLabel(permission) : permission;
 }
 
-async function tell(ctx: ServiceContext, tx: Tx, to: Recipient, kind: NoticeKind, title: string, body: string, data: Record<string, unknown>): Promise<void> {
+async function tell(
+  ctx: ServiceContext,
+  tx: Tx,
+  to: Recipient,
+  kind: NoticeKind,
+  title: string,
+  body: string,
+  data: Record<string, unknown>,
+): Promise<void> {
   await postInbox(tx.db, { accountId: to.id, kind, title, body, data, at: tx.now });
   if (to.email) {
-    await enqueueMessage(tx.db, { channel: 'email', recipient: to.email, subject: title, body: `${body}\n\nOpen Keyholder: ${ctx.config.publicUrl}/` }, tx.now);
+    await enqueueMessage(
+      tx.db,
+      {
+        channel: 'email',
+        recipient: to.email,
+        subject: title,
+        body: `${body}\n\nOpen Keyholder: ${ctx.config.publicUrl}/`,
+      },
+      tx.now,
+    );
     tx.queuedMail();
   }
 }
@@ -68,11 +85,25 @@ async function recipients(tx: Tx, ids: Iterable<string>): Promise<Recipient[]> {
 
 // ---- authorizations: the device's owner and the organization's admins --------------------------------------
 
-async function tellAuthorization(ctx: ServiceContext, tx: Tx, e: notices.AuthorizationEnding, ended: boolean): Promise<void> {
+async function tellAuthorization(
+  ctx: ServiceContext,
+  tx: Tx,
+  e: notices.AuthorizationEnding,
+  ended: boolean,
+): Promise<void> {
   const kind: NoticeKind = ended ? 'authorization_expired' : 'authorization_expiring';
   const what = `${e.orgName}'s ${label(e.permission)} permission on ${e.deviceName}`;
-  const data = { deviceId: e.deviceId, orgId: e.orgId, authorizationId: e.authorizationId, permission: e.permission, validUntil: e.validUntil };
-  const admins = await recipients(tx, (await orgs.adminIds(tx.db, e.orgId)).filter((id) => id !== e.ownerId));
+  const data = {
+    deviceId: e.deviceId,
+    orgId: e.orgId,
+    authorizationId: e.authorizationId,
+    permission: e.permission,
+    validUntil: e.validUntil,
+  };
+  const admins = await recipients(
+    tx,
+    (await orgs.adminIds(tx.db, e.orgId)).filter((id) => id !== e.ownerId),
+  );
   const owner = e.ownerId ? (await recipients(tx, [e.ownerId]))[0] : undefined;
   if (owner) {
     const when = formatWhen(e.validUntil, owner.time_zone);
@@ -81,7 +112,9 @@ async function tellAuthorization(ctx: ServiceContext, tx: Tx, e: notices.Authori
       tx,
       owner,
       kind,
-      ended ? `${e.orgName}'s ${label(e.permission)} on "${e.deviceName}" has ended` : `${e.orgName}'s ${label(e.permission)} on "${e.deviceName}" ends soon`,
+      ended
+        ? `${e.orgName}'s ${label(e.permission)} on "${e.deviceName}" has ended`
+        : `${e.orgName}'s ${label(e.permission)} on "${e.deviceName}" ends soon`,
       ended
         ? `${what} ended on ${when}. The installer can no longer use it.`
         : `${what} ends on ${when}. After that the installer can no longer use it, unless you grant it again.`,
@@ -95,7 +128,9 @@ async function tellAuthorization(ctx: ServiceContext, tx: Tx, e: notices.Authori
       tx,
       admin,
       kind,
-      ended ? `${label(e.permission)} on "${e.deviceName}" has ended` : `${label(e.permission)} on "${e.deviceName}" ends soon`,
+      ended
+        ? `${label(e.permission)} on "${e.deviceName}" has ended`
+        : `${label(e.permission)} on "${e.deviceName}" ends soon`,
       `${what} ${ended ? 'ended' : 'ends'} on ${when}. Apply for it again if you still need it.`,
       data,
     );
@@ -106,7 +141,10 @@ async function tellAuthorization(ctx: ServiceContext, tx: Tx, e: notices.Authori
 
 async function tellShare(ctx: ServiceContext, tx: Tx, e: notices.ShareEnding, ended: boolean): Promise<void> {
   const kind: NoticeKind = ended ? 'share_expired' : 'share_expiring';
-  const [owner, recipient] = await Promise.all([accounts.findAccountById(tx.db, e.ownerId), accounts.findAccountById(tx.db, e.recipientId)]);
+  const [owner, recipient] = await Promise.all([
+    accounts.findAccountById(tx.db, e.ownerId),
+    accounts.findAccountById(tx.db, e.recipientId),
+  ]);
   const labels = (JSON.parse(e.permissions) as string[]).map(label).join(', ');
   const data = { deviceId: e.deviceId, shareId: e.shareId, validUntil: e.validUntil };
   if (recipient) {
@@ -118,7 +156,9 @@ async function tellShare(ctx: ServiceContext, tx: Tx, e: notices.ShareEnding, en
       recipient,
       kind,
       ended ? `Your access to "${e.deviceName}" has ended` : `Your access to "${e.deviceName}" ends soon`,
-      ended ? `${whose} of ${e.deviceName} (${labels}) ended on ${when}.` : `${whose} of ${e.deviceName} (${labels}) ends on ${when}.`,
+      ended
+        ? `${whose} of ${e.deviceName} (${labels}) ended on ${when}.`
+        : `${whose} of ${e.deviceName} (${labels}) ends on ${when}.`,
       data,
     );
   }
@@ -130,7 +170,9 @@ async function tellShare(ctx: ServiceContext, tx: Tx, e: notices.ShareEnding, en
       tx,
       owner,
       kind,
-      ended ? `Your share of "${e.deviceName}"${withWhom} has ended` : `Your share of "${e.deviceName}"${withWhom} ends soon`,
+      ended
+        ? `Your share of "${e.deviceName}"${withWhom} has ended`
+        : `Your share of "${e.deviceName}"${withWhom} ends soon`,
       ended
         ? `Your share of ${e.deviceName}${withWhom} (${labels}) ended on ${when}.`
         : `Your share of ${e.deviceName}${withWhom} (${labels}) ends on ${when}. Edit the share to extend it.`,
@@ -149,7 +191,16 @@ export async function sweepExpiryNotices(ctx: ServiceContext, batch = BATCH): Pr
       const rows = await notices.authorizationEndings(tx.db, w);
       let n = 0;
       for (const e of rows) {
-        if (!(await notices.claimNotice(tx.db, { kind: w.kind, objectId: e.authorizationId, permission: e.permission, validUntil: e.validUntil, sentAt: tx.now }))) continue;
+        if (
+          !(await notices.claimNotice(tx.db, {
+            kind: w.kind,
+            objectId: e.authorizationId,
+            permission: e.permission,
+            validUntil: e.validUntil,
+            sentAt: tx.now,
+          }))
+        )
+          continue;
         await tellAuthorization(ctx, tx, e, ended);
         n += 1;
       }
@@ -159,7 +210,16 @@ export async function sweepExpiryNotices(ctx: ServiceContext, batch = BATCH): Pr
       const rows = await notices.shareEndings(tx.db, w);
       let n = 0;
       for (const e of rows) {
-        if (!(await notices.claimNotice(tx.db, { kind: w.kind, objectId: e.shareId, permission: '', validUntil: e.validUntil, sentAt: tx.now }))) continue;
+        if (
+          !(await notices.claimNotice(tx.db, {
+            kind: w.kind,
+            objectId: e.shareId,
+            permission: '',
+            validUntil: e.validUntil,
+            sentAt: tx.now,
+          }))
+        )
+          continue;
         await tellShare(ctx, tx, e, ended);
         n += 1;
       }

@@ -14,7 +14,14 @@ import {
   specView,
   type ValiditySpec,
 } from '../domain/authorization-validity.ts';
-import { agreedSubset, checkCanCancel, checkCanRespond, checkCanResend, invitationStatus, type RequestedDevice } from '../domain/handover.ts';
+import {
+  agreedSubset,
+  checkCanCancel,
+  checkCanRespond,
+  checkCanResend,
+  invitationStatus,
+  type RequestedDevice,
+} from '../domain/handover.ts';
 import { checkDistinctIds } from '../domain/applications.ts';
 import { permissionLabel, type Permission } from '../domain/permissions.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
@@ -59,7 +66,12 @@ async function invitationView(db: Executor, inv: handovers.HandoverRow, now: num
         name: row?.name ?? '',
         serial: row?.serial ?? '',
         model: row?.model ?? '',
-        permissions: d.permissions.map((p) => ({ permission: p.permission, label: permissionLabel(p.permission), ...specView(p.spec), description: describeSpec(p.spec) })),
+        permissions: d.permissions.map((p) => ({
+          permission: p.permission,
+          label: permissionLabel(p.permission),
+          ...specView(p.spec),
+          description: describeSpec(p.spec),
+        })),
       };
     });
   return {
@@ -90,7 +102,12 @@ function summary(list: StoredDevice[]): string {
   return `The installer asks to keep: ${[...perms].join(', ')} (on ${asks.length} of ${list.length} device${list.length === 1 ? '' : 's'}).`;
 }
 
-async function sendNotice(ctx: ServiceContext, tx: Tx, inv: handovers.HandoverRow, messageId: string | null): Promise<void> {
+async function sendNotice(
+  ctx: ServiceContext,
+  tx: Tx,
+  inv: handovers.HandoverRow,
+  messageId: string | null,
+): Promise<void> {
   const org = await orgs.findOrg(tx.db, inv.org_id);
   const site = await sites.findSite(tx.db, inv.site_id);
   const what = `${org?.name ?? 'An installer'} invites you to take over the site ${site?.name ?? ''}.`;
@@ -98,9 +115,22 @@ async function sendNotice(ctx: ServiceContext, tx: Tx, inv: handovers.HandoverRo
     ? `View now: ${ctx.config.publicUrl}/messages/${messageId}`
     : `Sign in to Keyholder, or register with this ${inv.channel === 'email' ? 'email address' : 'phone number'} and verify it, to see it: ${ctx.config.publicUrl}/`;
   if (inv.channel === 'email') {
-    await enqueueMessage(tx.db, { channel: 'email', recipient: inv.contact, subject: what, body: `${what}\n\n${summary(parseStored(inv.devices))}\n\n${link}\n` }, tx.now);
+    await enqueueMessage(
+      tx.db,
+      {
+        channel: 'email',
+        recipient: inv.contact,
+        subject: what,
+        body: `${what}\n\n${summary(parseStored(inv.devices))}\n\n${link}\n`,
+      },
+      tx.now,
+    );
   } else {
-    await enqueueMessage(tx.db, { channel: 'sms', recipient: inv.contact, subject: 'Keyholder invitation', body: `${what} ${link}` }, tx.now);
+    await enqueueMessage(
+      tx.db,
+      { channel: 'sms', recipient: inv.contact, subject: 'Keyholder invitation', body: `${what} ${link}` },
+      tx.now,
+    );
   }
   tx.queuedMail();
 }
@@ -121,8 +151,15 @@ async function deliver(ctx: ServiceContext, tx: Tx, inv: handovers.HandoverRow, 
   await sendNotice(ctx, tx, inv, messageId);
 }
 
-async function verifiedAccountFor(db: Executor, channel: 'email' | 'sms', contact: string): Promise<AccountRow | undefined> {
-  const a = channel === 'email' ? await accounts.findAccountByEmail(db, contact) : await accounts.findAccountByPhone(db, contact);
+async function verifiedAccountFor(
+  db: Executor,
+  channel: 'email' | 'sms',
+  contact: string,
+): Promise<AccountRow | undefined> {
+  const a =
+    channel === 'email'
+      ? await accounts.findAccountByEmail(db, contact)
+      : await accounts.findAccountByPhone(db, contact);
   if (!a) return undefined;
   const verified = channel === 'email' ? a.email_verified_at !== null : a.phone_verified_at !== null;
   return verified ? a : undefined;
@@ -138,11 +175,19 @@ onContactVerified(async (ctx, tx, account, channel, address) => {
 function parseContact(input: InviteInput): { channel: 'email' | 'sms'; contact: string } {
   const hasEmail = input.email !== undefined && input.email.trim() !== '';
   const hasPhone = input.phone !== undefined && input.phone.trim() !== '';
-  if (hasEmail === hasPhone) throw invalid('Give either the owner\'s email address or their phone number.', 'email', 'contact_required');
-  return hasEmail ? { channel: 'email', contact: normalizeEmail(input.email!, 'email') } : { channel: 'sms', contact: normalizePhone(input.phone!, 'phone') };
+  if (hasEmail === hasPhone)
+    throw invalid("Give either the owner's email address or their phone number.", 'email', 'contact_required');
+  return hasEmail
+    ? { channel: 'email', contact: normalizeEmail(input.email!, 'email') }
+    : { channel: 'sms', contact: normalizePhone(input.phone!, 'phone') };
 }
 
-export async function inviteOwner(ctx: ServiceContext, accountId: string, siteId: string, input: InviteInput): Promise<InvitationView> {
+export async function inviteOwner(
+  ctx: ServiceContext,
+  accountId: string,
+  siteId: string,
+  input: InviteInput,
+): Promise<InvitationView> {
   const { channel, contact } = parseContact(input);
   return transact(ctx, async (tx) => {
     const { site } = await requireSiteMember(tx.db, siteId, accountId);
@@ -150,12 +195,25 @@ export async function inviteOwner(ctx: ServiceContext, accountId: string, siteId
     if (latest && invitationStatus(latest.status, latest.expires_at, tx.now) === 'pending') {
       throw conflict('The site owner is already invited. Resend or cancel that invitation first.', 'already_invited');
     }
-    const held = (await sites.listSiteDevices(tx.db, [siteId])).filter((d) => d.holder_org_id === site.org_id && d.owner_account_id === null);
-    if (held.length === 0) throw conflict('The site has no devices to hand over. Add devices first.', 'nothing_to_hand_over');
-    if (input.devices.length > 0) checkDistinctIds(input.devices.map((d) => d.deviceId), 'devices', 'device');
+    const held = (await sites.listSiteDevices(tx.db, [siteId])).filter(
+      (d) => d.holder_org_id === site.org_id && d.owner_account_id === null,
+    );
+    if (held.length === 0)
+      throw conflict('The site has no devices to hand over. Add devices first.', 'nothing_to_hand_over');
+    if (input.devices.length > 0)
+      checkDistinctIds(
+        input.devices.map((d) => d.deviceId),
+        'devices',
+        'device',
+      );
     const asked = new Map<string, StoredDevice['permissions']>();
     input.devices.forEach((d, i) => {
-      if (!held.some((h) => h.id === d.deviceId)) throw invalid('This device is not one of the site\'s devices awaiting handover.', `devices/${i}/deviceId`, 'device_not_on_site');
+      if (!held.some((h) => h.id === d.deviceId))
+        throw invalid(
+          "This device is not one of the site's devices awaiting handover.",
+          `devices/${i}/deviceId`,
+          'device_not_on_site',
+        );
       asked.set(d.deviceId, parsePermissionRequests(d.permissions, tx.now, `devices/${i}/permissions`));
     });
     const stored: StoredDevice[] = held.map((h) => ({ deviceId: h.id, permissions: asked.get(h.id) ?? [] }));
@@ -179,7 +237,10 @@ export async function inviteOwner(ctx: ServiceContext, accountId: string, siteId
     };
     await handovers.insertHandover(tx.db, row);
     if (!(await sites.replaceCurrentInvitation(tx.db, siteId, latest?.id ?? null, row.id))) {
-      throw conflict('The site owner was just invited by someone else. Resend or cancel that invitation first.', 'already_invited');
+      throw conflict(
+        'The site owner was just invited by someone else. Resend or cancel that invitation first.',
+        'already_invited',
+      );
     }
     await appendAudit(tx.db, {
       at: tx.now,
@@ -209,13 +270,25 @@ export async function siteInvitation(ctx: ServiceContext, accountId: string, sit
   return invitationView(ctx.db, await latestOfSite(ctx.db, siteId), ctx.clock.now());
 }
 
-export async function cancelInvitation(ctx: ServiceContext, accountId: string, siteId: string): Promise<InvitationView> {
+export async function cancelInvitation(
+  ctx: ServiceContext,
+  accountId: string,
+  siteId: string,
+): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
     const { site } = await requireSiteMember(tx.db, siteId, accountId);
     const inv = await latestOfSite(tx.db, siteId);
     checkCanCancel(invitationStatus(inv.status, inv.expires_at, tx.now));
-    if (!(await handovers.settle(tx.db, inv.id, 'cancelled', tx.now))) throw conflict('This invitation was answered meanwhile.', 'invitation_answered');
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: site.org_id, action: 'handover.cancelled', objectType: 'handover_invitation', objectId: inv.id });
+    if (!(await handovers.settle(tx.db, inv.id, 'cancelled', tx.now)))
+      throw conflict('This invitation was answered meanwhile.', 'invitation_answered');
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: site.org_id,
+      action: 'handover.cancelled',
+      objectType: 'handover_invitation',
+      objectId: inv.id,
+    });
     if (inv.invitee_account_id) {
       await postInbox(tx.db, {
         accountId: inv.invitee_account_id,
@@ -231,13 +304,25 @@ export async function cancelInvitation(ctx: ServiceContext, accountId: string, s
 }
 
 /** Sends the invitation again with a fresh expiry (also revives an expired one). */
-export async function resendInvitation(ctx: ServiceContext, accountId: string, siteId: string): Promise<InvitationView> {
+export async function resendInvitation(
+  ctx: ServiceContext,
+  accountId: string,
+  siteId: string,
+): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
     const { site } = await requireSiteMember(tx.db, siteId, accountId);
     const inv = await latestOfSite(tx.db, siteId);
     checkCanResend(invitationStatus(inv.status, inv.expires_at, tx.now));
-    if (!(await handovers.renew(tx.db, inv.id, tx.now, tx.now + ctx.config.invitationTtlMs))) throw conflict('This invitation was answered meanwhile.', 'invitation_answered');
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: site.org_id, action: 'handover.resent', objectType: 'handover_invitation', objectId: inv.id });
+    if (!(await handovers.renew(tx.db, inv.id, tx.now, tx.now + ctx.config.invitationTtlMs)))
+      throw conflict('This invitation was answered meanwhile.', 'invitation_answered');
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: site.org_id,
+      action: 'handover.resent',
+      objectType: 'handover_invitation',
+      objectId: inv.id,
+    });
     const renewed = (await handovers.findHandover(tx.db, inv.id))!;
     if (renewed.delivered_at !== null) {
       await sendNotice(ctx, tx, renewed, renewed.inbox_message_id);
@@ -255,7 +340,8 @@ export async function resendInvitation(ctx: ServiceContext, accountId: string, s
 /** The invitation, if it was delivered to this account; anyone else gets 404. */
 async function requireInvitee(db: Executor, accountId: string, id: string) {
   const inv = await handovers.findHandover(db, id);
-  if (!inv || inv.invitee_account_id !== accountId || inv.delivered_at === null) throw notFound('No such invitation.', 'invitation_not_found');
+  if (!inv || inv.invitee_account_id !== accountId || inv.delivered_at === null)
+    throw notFound('No such invitation.', 'invitation_not_found');
   return inv;
 }
 
@@ -280,11 +366,21 @@ export async function acceptInvitation(
   return transact(ctx, async (tx) => {
     const inv = await requireInvitee(tx.db, accountId, id);
     const me = await accounts.findAccountById(tx.db, accountId);
-    const stillVerified = inv.channel === 'email' ? me?.email === inv.contact && me.email_verified_at !== null : me?.phone === inv.contact && me.phone_verified_at !== null;
-    if (!stillVerified) throw forbidden(`Verify your ${inv.channel === 'email' ? 'email address' : 'phone number'} ${inv.contact} before accepting.`, 'contact_not_verified');
+    const stillVerified =
+      inv.channel === 'email'
+        ? me?.email === inv.contact && me.email_verified_at !== null
+        : me?.phone === inv.contact && me.phone_verified_at !== null;
+    if (!stillVerified)
+      throw forbidden(
+        `Verify your ${inv.channel === 'email' ? 'email address' : 'phone number'} ${inv.contact} before accepting.`,
+        'contact_not_verified',
+      );
     checkCanRespond(invitationStatus(inv.status, inv.expires_at, tx.now));
     const requested = parseStored(inv.devices) as RequestedDevice[];
-    const agreed = agreedSubset(requested, choice as Array<{ deviceId: string; permissions: Permission[] }> | undefined);
+    const agreed = agreedSubset(
+      requested,
+      choice as Array<{ deviceId: string; permissions: Permission[] }> | undefined,
+    );
     // The conditional update decides races: of two accepts at once exactly one changes the row.
     if (!(await handovers.settle(tx.db, inv.id, 'accepted', tx.now, { agreed: JSON.stringify(agreed) }))) {
       throw conflict('This invitation was answered already.', 'invitation_answered');
@@ -294,7 +390,10 @@ export async function acceptInvitation(
     for (const d of agreed) {
       const row = devRows.find((r) => r.id === d.deviceId);
       if (!row || !(await sites.handDeviceOver(tx.db, d.deviceId, inv.org_id, inv.site_id, accountId, tx.now))) {
-        throw conflict('The site changed since the invitation was sent (a device was removed or bound elsewhere). Ask the installer to invite you again.', 'site_changed');
+        throw conflict(
+          'The site changed since the invitation was sent (a device was removed or bound elsewhere). Ask the installer to invite you again.',
+          'site_changed',
+        );
       }
       // A device changing hands starts clean: nothing anyone granted before survives.
       await cancelDeviceAccess(tx, d.deviceId, { accountId }, 'handed_over');
@@ -355,16 +454,28 @@ export async function declineInvitation(ctx: ServiceContext, accountId: string, 
   return transact(ctx, async (tx) => {
     const inv = await requireInvitee(tx.db, accountId, id);
     checkCanRespond(invitationStatus(inv.status, inv.expires_at, tx.now));
-    if (!(await handovers.settle(tx.db, inv.id, 'declined', tx.now))) throw conflict('This invitation was answered already.', 'invitation_answered');
+    if (!(await handovers.settle(tx.db, inv.id, 'declined', tx.now)))
+      throw conflict('This invitation was answered already.', 'invitation_answered');
     const site = await sites.findSite(tx.db, inv.site_id);
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: inv.org_id, action: 'handover.declined', objectType: 'handover_invitation', objectId: inv.id });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: inv.org_id,
+      action: 'handover.declined',
+      objectType: 'handover_invitation',
+      objectId: inv.id,
+    });
     await notifyOrgAdmins(
       tx,
       inv.org_id,
-      { kind: 'handover_declined', title: `The handover of ${site?.name ?? 'the site'} was declined`, body: 'The invitee declined the invitation.', data: { invitationId: inv.id, siteId: inv.site_id } },
+      {
+        kind: 'handover_declined',
+        title: `The handover of ${site?.name ?? 'the site'} was declined`,
+        body: 'The invitee declined the invitation.',
+        data: { invitationId: inv.id, siteId: inv.site_id },
+      },
       inv.invited_by_account_id,
     );
     return invitationView(tx.db, (await handovers.findHandover(tx.db, inv.id))!, tx.now);
   });
 }
-

@@ -26,7 +26,8 @@ export interface HomeItem extends DeviceView {
 
 type Channel = { number: number; name: string };
 
-const OWNED_TAIL = ',"access":"owner","shareId":null,"sharedBy":null,"activeNow":true,"changesAt":null,"permissionsNow":null}';
+const OWNED_TAIL =
+  ',"access":"owner","shareId":null,"sharedBy":null,"activeNow":true,"changesAt":null,"permissionsNow":null}';
 
 // Channel counts are few (1-4 for cameras, up to 256 for recorders): the default list of each is built once.
 const defaultChannelsJson = new Map<number, string>();
@@ -40,7 +41,8 @@ function channelList(count: number, renamed: Record<string, string> | null): Cha
 /** The `channels` JSON of a device: 1..channel_count (the numbering every decision uses), renamed ones by name. */
 function channelsJson(count: number, renamed: string | null): string {
   // SQLite's json_group_object gives "{}" for no rows, PostgreSQL's json_object_agg gives null.
-  if (renamed !== null && renamed !== '{}') return JSON.stringify(channelList(count, JSON.parse(renamed) as Record<string, string>));
+  if (renamed !== null && renamed !== '{}')
+    return JSON.stringify(channelList(count, JSON.parse(renamed) as Record<string, string>));
   let json = defaultChannelsJson.get(count);
   if (json === undefined) {
     json = JSON.stringify(channelList(count, null));
@@ -62,7 +64,13 @@ const DEVICE_PERMISSIONS = (Object.keys(PERMISSIONS) as Permission[]).filter((p)
  * the sharing service). One share is one grant whose answer differs between channels only by whether it covers
  * them, so the permissions are decided once and reused for every covered channel.
  */
-function sharePermissionsNow(grant: Grant, deviceId: string, recipientId: string, channelCount: number, at: number): PermissionsNow[] {
+function sharePermissionsNow(
+  grant: Grant,
+  deviceId: string,
+  recipientId: string,
+  channelCount: number,
+  at: number,
+): PermissionsNow[] {
   const facts: DeviceFacts = { deviceId, channelCount, ownerAccountId: null, holderOrgId: null, grants: [grant] };
   const principal = { accountId: recipientId, orgIds: [] };
   const out: PermissionsNow[] = [];
@@ -107,7 +115,10 @@ function accessTail(termsText: string, channelCount: number, recipientId: string
 /** The Home list as the JSON text of `GET /api/devices`. */
 export async function homeListJson(ctx: ServiceContext, accountId: string): Promise<string> {
   const now = ctx.clock.now();
-  const [owned, received] = await Promise.all([shares.listHomeOwnedJson(ctx.db, accountId), shares.listHomeReceivedJson(ctx.db, accountId)]);
+  const [owned, received] = await Promise.all([
+    shares.listHomeOwnedJson(ctx.db, accountId),
+    shares.listHomeReceivedJson(ctx.db, accountId),
+  ]);
   const parts: string[] = new Array(owned.length + received.length);
   let i = 0;
   for (const d of owned) parts[i++] = deviceHead(d) + OWNED_TAIL;

@@ -25,7 +25,8 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   const dot = text.indexOf('.');
   const createdAt = Number(text.slice(0, dot));
   const id = text.slice(dot + 1);
-  if (dot < 1 || !Number.isSafeInteger(createdAt) || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw invalid('The cursor is not valid; start from the first page.', 'cursor');
+  if (dot < 1 || !Number.isSafeInteger(createdAt) || !/^[A-Za-z0-9_-]{1,64}$/.test(id))
+    throw invalid('The cursor is not valid; start from the first page.', 'cursor');
   return { createdAt, id };
 }
 
@@ -35,11 +36,24 @@ export async function listMessages(
   opts: { unreadOnly: boolean; limit: number; cursor?: string },
 ): Promise<{ items: InboxMessageView[]; nextCursor: string | null; unread: number }> {
   const after = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-  const rows = await inbox.listInboxPage(ctx.db, accountId, { unreadOnly: opts.unreadOnly, limit: opts.limit + 1, after });
+  const rows = await inbox.listInboxPage(ctx.db, accountId, {
+    unreadOnly: opts.unreadOnly,
+    limit: opts.limit + 1,
+    after,
+  });
   const page = rows.slice(0, opts.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map((m) => ({ id: m.id, kind: m.kind, title: m.title, body: m.body, data: m.data, createdAt: m.created_at, read: m.read_at !== null, readAt: m.read_at })),
+    items: page.map((m) => ({
+      id: m.id,
+      kind: m.kind,
+      title: m.title,
+      body: m.body,
+      data: m.data,
+      createdAt: m.created_at,
+      read: m.read_at !== null,
+      readAt: m.read_at,
+    })),
     nextCursor: rows.length > opts.limit && last ? encodeCursor(last.created_at, last.id) : null,
     unread: await inbox.countUnread(ctx.db, accountId),
   };

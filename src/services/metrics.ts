@@ -50,7 +50,14 @@ function createMetrics(ctx: ServiceContext): Metrics {
   registry.registerMetric(httpDurationMetric(http) as unknown as client.Metric);
 
   // The engine counts in plain numbers (the hot path cannot afford a labelled counter); the scrape adds the growth.
-  const exported = { allowed: 0, denied: {} as Record<string, number>, hits: 0, misses: 0, evictions: 0, invalidations: 0 };
+  const exported = {
+    allowed: 0,
+    denied: {} as Record<string, number>,
+    hits: 0,
+    misses: 0,
+    evictions: 0,
+    invalidations: 0,
+  };
   new client.Counter({
     name: 'keyholder_access_decisions_total',
     help: 'Access decisions, by result and, for denials, the reason',
@@ -170,7 +177,14 @@ export class HttpTraffic {
     if (methods === undefined) this.byRoute.set(route, (methods = new Map()));
     let s = methods.get(method);
     if (s === undefined) {
-      s = { method, route, statuses: new Map(), buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0), sum: 0, count: 0 };
+      s = {
+        method,
+        route,
+        statuses: new Map(),
+        buckets: new Array<number>(DURATION_BUCKETS.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+      };
       methods.set(method, s);
     }
     s.statuses.set(status, (s.statuses.get(status) ?? 0) + 1);
@@ -197,7 +211,12 @@ function httpDurationMetric(http: HttpTraffic) {
     aggregator: 'sum' as const,
     reset() {},
     get() {
-      const values: Array<{ labels: Record<string, string | number>; sharedLabels?: Record<string, string>; value: number; metricName: string }> = [];
+      const values: Array<{
+        labels: Record<string, string | number>;
+        sharedLabels?: Record<string, string>;
+        value: number;
+        metricName: string;
+      }> = [];
       for (const s of http.series()) {
         const labels = { method: s.method, route: s.route };
         let cumulative = 0;

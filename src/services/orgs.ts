@@ -3,7 +3,14 @@
 import { newId, newToken } from '../lib/ids.ts';
 import { normalizeEmail } from '../domain/contact.ts';
 import { conflict, forbidden, gone, notFound } from '../domain/errors.ts';
-import { checkKeepsAnAdmin, checkName, memberInvitationStatus, parseOrgPick, requireAdmin, type OrgRole } from '../domain/installer.ts';
+import {
+  checkKeepsAnAdmin,
+  checkName,
+  memberInvitationStatus,
+  parseOrgPick,
+  requireAdmin,
+  type OrgRole,
+} from '../domain/installer.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { postInbox } from '../persistence/repositories/inbox.ts';
@@ -38,7 +45,8 @@ export async function notifyOrgAdmins(
 ): Promise<void> {
   const ids = new Set(await orgs.adminIds(tx.db, orgId));
   if (alsoAccountId) ids.add(alsoAccountId);
-  for (const accountId of ids) await postInbox(tx.db, { accountId, ...m, data: { orgId, ...(m.data ?? {}) }, at: tx.now });
+  for (const accountId of ids)
+    await postInbox(tx.db, { accountId, ...m, data: { orgId, ...(m.data ?? {}) }, at: tx.now });
 }
 
 export function orgPublicView(o: { id: string; name: string }) {
@@ -52,10 +60,24 @@ function orgView(o: orgs.OrgRow | { id: string; name: string; qr_ref: string; cr
 export async function createOrg(ctx: ServiceContext, accountId: string, input: { name: string }) {
   const name = checkName(input.name, 'name', 'organization name');
   return transact(ctx, async (tx) => {
-    const row: orgs.OrgRow = { id: newId('org'), name, qr_ref: newToken(), created_by_account_id: accountId, created_at: tx.now };
+    const row: orgs.OrgRow = {
+      id: newId('org'),
+      name,
+      qr_ref: newToken(),
+      created_by_account_id: accountId,
+      created_at: tx.now,
+    };
     await orgs.insertOrg(tx.db, row);
     await orgs.insertMember(tx.db, { org_id: row.id, account_id: accountId, role: 'admin', created_at: tx.now });
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: row.id, action: 'org.created', objectType: 'org', objectId: row.id, after: { name } });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: row.id,
+      action: 'org.created',
+      objectType: 'org',
+      objectId: row.id,
+      after: { name },
+    });
     tx.changed({ type: 'membership', accountId });
     return orgView(row, 'admin');
   });
@@ -73,7 +95,13 @@ export async function getOrg(ctx: ServiceContext, accountId: string, orgId: stri
   const members = await orgs.listMembers(ctx.db, orgId);
   return {
     ...orgView(org, me.role),
-    members: members.map((m) => ({ accountId: m.account_id, displayName: m.display_name, email: m.email, role: m.role, joinedAt: m.created_at })),
+    members: members.map((m) => ({
+      accountId: m.account_id,
+      displayName: m.display_name,
+      email: m.email,
+      role: m.role,
+      joinedAt: m.created_at,
+    })),
   };
 }
 
@@ -83,13 +111,27 @@ export async function renameOrg(ctx: ServiceContext, accountId: string, orgId: s
     await requireOrgAdmin(tx.db, orgId, accountId);
     const before = await orgs.findOrg(tx.db, orgId);
     await orgs.renameOrg(tx.db, orgId, name);
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: orgId, action: 'org.renamed', objectType: 'org', objectId: orgId, before: { name: before?.name }, after: { name } });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: orgId,
+      action: 'org.renamed',
+      objectType: 'org',
+      objectId: orgId,
+      before: { name: before?.name },
+      after: { name },
+    });
   });
   return getOrg(ctx, accountId, orgId);
 }
 
 /** The QR ID image, for members to show to a customer. */
-export async function orgQr(ctx: ServiceContext, accountId: string, orgId: string, format: 'png' | 'svg' | 'text'): Promise<Buffer | string> {
+export async function orgQr(
+  ctx: ServiceContext,
+  accountId: string,
+  orgId: string,
+  format: 'png' | 'svg' | 'text',
+): Promise<Buffer | string> {
   await requireMember(ctx.db, orgId, accountId);
   const org = await orgs.findOrg(ctx.db, orgId);
   if (!org) throw notFound(NO_ORG, 'org_not_found');
@@ -133,7 +175,12 @@ function invitationView(r: orgs.OrgInvitationRow & { org_name?: string }, now: n
   };
 }
 
-export async function inviteMember(ctx: ServiceContext, accountId: string, orgId: string, input: { email: string; role: OrgRole }) {
+export async function inviteMember(
+  ctx: ServiceContext,
+  accountId: string,
+  orgId: string,
+  input: { email: string; role: OrgRole },
+) {
   const email = normalizeEmail(input.email, 'email');
   return transact(ctx, async (tx) => {
     await requireOrgAdmin(tx.db, orgId, accountId);
@@ -145,7 +192,8 @@ export async function inviteMember(ctx: ServiceContext, accountId: string, orgId
     }
     // One open invitation per address: a new one replaces the old.
     for (const old of await orgs.listOrgInvitations(tx.db, orgId)) {
-      if (old.email === email && old.status === 'pending') await orgs.settleOrgInvitation(tx.db, old.id, 'cancelled', accountId, tx.now, { mustBeUnexpired: false });
+      if (old.email === email && old.status === 'pending')
+        await orgs.settleOrgInvitation(tx.db, old.id, 'cancelled', accountId, tx.now, { mustBeUnexpired: false });
     }
     const row: orgs.OrgInvitationRow = {
       id: newId('oin'),
@@ -160,15 +208,35 @@ export async function inviteMember(ctx: ServiceContext, accountId: string, orgId
       responded_at: null,
     };
     await orgs.insertOrgInvitation(tx.db, row);
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: orgId, action: 'org.member_invited', objectType: 'org_invitation', objectId: row.id, after: { email, role: input.role } });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: orgId,
+      action: 'org.member_invited',
+      objectType: 'org_invitation',
+      objectId: row.id,
+      after: { email, role: input.role },
+    });
     const title = `Join ${org.name} on Keyholder`;
     const body = `You are invited to join the installer organization ${org.name} as ${input.role}.`;
     if (existing && existing.email_verified_at !== null) {
-      await postInbox(tx.db, { accountId: existing.id, kind: 'org_invitation', title, body, data: { orgId, invitationId: row.id }, at: tx.now });
+      await postInbox(tx.db, {
+        accountId: existing.id,
+        kind: 'org_invitation',
+        title,
+        body,
+        data: { orgId, invitationId: row.id },
+        at: tx.now,
+      });
     }
     await enqueueMessage(
       tx.db,
-      { channel: 'email', recipient: email, subject: title, body: `${body}\n\nSign in (or register with this address and verify it) to accept: ${ctx.config.publicUrl}/orgs/invitations\n` },
+      {
+        channel: 'email',
+        recipient: email,
+        subject: title,
+        body: `${body}\n\nSign in (or register with this address and verify it) to accept: ${ctx.config.publicUrl}/orgs/invitations\n`,
+      },
       tx.now,
     );
     tx.queuedMail();
@@ -206,7 +274,14 @@ export async function cancelOrgInvitation(ctx: ServiceContext, accountId: string
     if (!(await orgs.settleOrgInvitation(tx.db, inv.id, 'cancelled', accountId, tx.now, { mustBeUnexpired: false }))) {
       throw conflict(`This invitation was already ${inv.status}.`, `invitation_${inv.status}`);
     }
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: orgId, action: 'org.invitation_cancelled', objectType: 'org_invitation', objectId: inv.id });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: orgId,
+      action: 'org.invitation_cancelled',
+      objectType: 'org_invitation',
+      objectId: inv.id,
+    });
   });
 }
 
@@ -215,22 +290,38 @@ export async function myOrgInvitations(ctx: ServiceContext, accountId: string) {
   const me = await accounts.findAccountById(ctx.db, accountId);
   if (!me?.email || me.email_verified_at === null) return [];
   const now = ctx.clock.now();
-  return (await orgs.listInvitationsForEmail(ctx.db, me.email)).map((r) => invitationView(r, now)).filter((v) => v.status === 'pending');
+  return (await orgs.listInvitationsForEmail(ctx.db, me.email))
+    .map((r) => invitationView(r, now))
+    .filter((v) => v.status === 'pending');
 }
 
-export async function answerOrgInvitation(ctx: ServiceContext, accountId: string, invitationId: string, answer: 'accept' | 'decline') {
+export async function answerOrgInvitation(
+  ctx: ServiceContext,
+  accountId: string,
+  invitationId: string,
+  answer: 'accept' | 'decline',
+) {
   return transact(ctx, async (tx) => {
     const me = await accounts.findAccountById(tx.db, accountId);
     const inv = await orgs.findOrgInvitation(tx.db, invitationId);
     // Only the verified owner of the address may see or answer it.
-    if (!inv || !me?.email || me.email !== inv.email || me.email_verified_at === null) throw notFound('No such invitation.', 'invitation_not_found');
+    if (!inv || !me?.email || me.email !== inv.email || me.email_verified_at === null)
+      throw notFound('No such invitation.', 'invitation_not_found');
     const status = memberInvitationStatus(inv.status, inv.expires_at, tx.now);
-    if (status === 'expired') throw gone('This invitation has expired. Ask the organization to invite you again.', 'invitation_expired');
+    if (status === 'expired')
+      throw gone('This invitation has expired. Ask the organization to invite you again.', 'invitation_expired');
     if (status !== 'pending') throw conflict(`This invitation was already ${status}.`, `invitation_${status}`);
     if (answer === 'accept' && (await orgs.findMembership(tx.db, inv.org_id, accountId))) {
       throw conflict('You are already a member of this organization.', 'already_member');
     }
-    const settled = await orgs.settleOrgInvitation(tx.db, inv.id, answer === 'accept' ? 'accepted' : 'declined', accountId, tx.now, { mustBeUnexpired: true });
+    const settled = await orgs.settleOrgInvitation(
+      tx.db,
+      inv.id,
+      answer === 'accept' ? 'accepted' : 'declined',
+      accountId,
+      tx.now,
+      { mustBeUnexpired: true },
+    );
     if (!settled) throw conflict('This invitation was answered already.', 'invitation_answered');
     if (answer === 'accept') {
       await orgs.insertMember(tx.db, { org_id: inv.org_id, account_id: accountId, role: inv.role, created_at: tx.now });
@@ -248,14 +339,23 @@ export async function answerOrgInvitation(ctx: ServiceContext, accountId: string
     await notifyOrgAdmins(tx, inv.org_id, {
       kind: answer === 'accept' ? 'org_member_joined' : 'org_invitation_declined',
       title: answer === 'accept' ? `${me.display_name} joined the organization` : `${me.display_name} declined to join`,
-      body: answer === 'accept' ? `${me.display_name} is now a ${inv.role} of the organization.` : `${me.display_name} declined the invitation.`,
+      body:
+        answer === 'accept'
+          ? `${me.display_name} is now a ${inv.role} of the organization.`
+          : `${me.display_name} declined the invitation.`,
       data: { accountId },
     });
     return { orgId: inv.org_id, role: inv.role };
   });
 }
 
-export async function changeRole(ctx: ServiceContext, accountId: string, orgId: string, memberId: string, role: OrgRole) {
+export async function changeRole(
+  ctx: ServiceContext,
+  accountId: string,
+  orgId: string,
+  memberId: string,
+  role: OrgRole,
+) {
   await transact(ctx, async (tx) => {
     await requireOrgAdmin(tx.db, orgId, accountId);
     await orgs.lockOrg(tx.db, orgId);
@@ -264,8 +364,24 @@ export async function changeRole(ctx: ServiceContext, accountId: string, orgId: 
     if (target.role === role) return;
     checkKeepsAnAdmin((await orgs.adminIds(tx.db, orgId)).length, target.role, role);
     await orgs.setRole(tx.db, orgId, memberId, role);
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: orgId, action: 'org.role_changed', objectType: 'org_member', objectId: memberId, before: { role: target.role }, after: { role } });
-    await postInbox(tx.db, { accountId: memberId, kind: 'org_role_changed', title: 'Your role changed', body: `You are now a ${role} of the organization.`, data: { orgId }, at: tx.now });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: orgId,
+      action: 'org.role_changed',
+      objectType: 'org_member',
+      objectId: memberId,
+      before: { role: target.role },
+      after: { role },
+    });
+    await postInbox(tx.db, {
+      accountId: memberId,
+      kind: 'org_role_changed',
+      title: 'Your role changed',
+      body: `You are now a ${role} of the organization.`,
+      data: { orgId },
+      at: tx.now,
+    });
     tx.changed({ type: 'membership', accountId: memberId });
   });
 }
@@ -275,14 +391,30 @@ export async function removeMember(ctx: ServiceContext, accountId: string, orgId
   await transact(ctx, async (tx) => {
     const me = await requireMember(tx.db, orgId, accountId);
     await orgs.lockOrg(tx.db, orgId);
-    if (memberId !== accountId && me.role !== 'admin') throw forbidden('Only an administrator of the organization may do this.', 'admin_only');
+    if (memberId !== accountId && me.role !== 'admin')
+      throw forbidden('Only an administrator of the organization may do this.', 'admin_only');
     const target = await orgs.findMembership(tx.db, orgId, memberId);
     if (!target) throw notFound('No such member.', 'member_not_found');
     checkKeepsAnAdmin((await orgs.adminIds(tx.db, orgId)).length, target.role, null);
     await orgs.deleteMember(tx.db, orgId, memberId);
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: orgId, action: 'org.member_removed', objectType: 'org_member', objectId: memberId, before: { role: target.role } });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: orgId,
+      action: 'org.member_removed',
+      objectType: 'org_member',
+      objectId: memberId,
+      before: { role: target.role },
+    });
     if (memberId !== accountId) {
-      await postInbox(tx.db, { accountId: memberId, kind: 'org_member_removed', title: 'You were removed from an organization', body: 'An administrator removed you from the organization.', data: { orgId }, at: tx.now });
+      await postInbox(tx.db, {
+        accountId: memberId,
+        kind: 'org_member_removed',
+        title: 'You were removed from an organization',
+        body: 'An administrator removed you from the organization.',
+        data: { orgId },
+        at: tx.now,
+      });
     }
     tx.changed({ type: 'membership', accountId: memberId });
   });

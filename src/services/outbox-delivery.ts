@@ -67,7 +67,8 @@ export class OutboxDeliverer {
     private readonly ctx: ServiceContext,
     options: DelivererOptions = {},
   ) {
-    this.email = options.email ?? (ctx.config.smtpUrl ? smtpSender(ctx.config.smtpUrl, ctx.config.mailFrom) : devMailboxEmail);
+    this.email =
+      options.email ?? (ctx.config.smtpUrl ? smtpSender(ctx.config.smtpUrl, ctx.config.mailFrom) : devMailboxEmail);
     this.sms = options.sms ?? devMailboxSms;
     this.pollMs = options.pollMs ?? 5_000;
     this.batch = options.batch ?? 50;

@@ -60,7 +60,8 @@ export function decodeQrImage(buffer: Buffer, mime: string): string {
   if (type === 'image/png') {
     const size = pngSize(buffer);
     if (!size) throw invalid('The file is not a readable PNG image.', 'image', 'bad_image');
-    if (tooBig(size.width, size.height)) throw invalid('The image is too large; send at most 16 megapixels.', 'image', 'image_too_large');
+    if (tooBig(size.width, size.height))
+      throw invalid('The image is too large; send at most 16 megapixels.', 'image', 'image_too_large');
     try {
       const png = PNG.sync.read(buffer);
       rgba = { width: png.width, height: png.height, data: png.data };
@@ -69,7 +70,12 @@ export function decodeQrImage(buffer: Buffer, mime: string): string {
     }
   } else if (type === 'image/jpeg') {
     try {
-      rgba = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 256 });
+      rgba = jpeg.decode(buffer, {
+        useTArray: true,
+        formatAsRGBA: true,
+        maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
+        maxMemoryUsageInMB: 256,
+      });
     } catch (err) {
       if (/maxResolutionInMP|maxMemoryUsageInMB/.test((err as Error).message)) {
         throw invalid('The image is too large; send at most 16 megapixels.', 'image', 'image_too_large');
@@ -77,9 +83,18 @@ export function decodeQrImage(buffer: Buffer, mime: string): string {
       throw invalid('The file is not a readable JPEG image.', 'image', 'bad_image');
     }
   } else {
-    throw new AppError('invalid', 'Send the QR image as PNG (image/png) or JPEG (image/jpeg).', 'image', 'unsupported_image');
+    throw new AppError(
+      'invalid',
+      'Send the QR image as PNG (image/png) or JPEG (image/jpeg).',
+      'image',
+      'unsupported_image',
+    );
   }
-  const found = jsQR(new Uint8ClampedArray(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength), rgba.width, rgba.height);
+  const found = jsQR(
+    new Uint8ClampedArray(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength),
+    rgba.width,
+    rgba.height,
+  );
   if (!found) throw invalid('No QR code was found in the image.', 'image', 'no_qr_code');
   return found.data;
 }
@@ -102,7 +117,8 @@ export async function rotateQr(ctx: ServiceContext, accountId: string): Promise<
 export async function resolveAccountByQrText(ctx: ServiceContext, text: string): Promise<AccountRow> {
   const parsed = parseQrText(text);
   if (!parsed) throw invalid('This is not a Keyholder QR ID.', 'text', 'not_a_qr_id');
-  if (parsed.kind !== 'account') throw invalid('This QR ID belongs to an installer organization, not a person.', 'text', 'not_a_person');
+  if (parsed.kind !== 'account')
+    throw invalid('This QR ID belongs to an installer organization, not a person.', 'text', 'not_a_person');
   const account = await accounts.findAccountByQrRef(ctx.db, parsed.ref);
   // Rotated and never-issued references look the same: the holder may have replaced it on purpose.
   if (!account) throw notFound('No one has this QR ID (it may have been replaced by a new one).', 'qr_unknown');

@@ -17,13 +17,29 @@ export interface RecipientInput {
 export const NEEDS_ACCOUNT = 'The recipient needs a Keyholder account first: ask them to sign up, then share again.';
 
 function missing(what: string, field: string): AppError {
-  return new AppError('not_found', `No Keyholder account uses this ${what}. ${NEEDS_ACCOUNT}`, field, 'recipient_not_found');
+  return new AppError(
+    'not_found',
+    `No Keyholder account uses this ${what}. ${NEEDS_ACCOUNT}`,
+    field,
+    'recipient_not_found',
+  );
 }
 
 /** Finds the recipient; `field` prefixes error fields (e.g. `recipient`). */
-export async function resolveRecipient(ctx: ServiceContext, input: RecipientInput, field = 'recipient'): Promise<AccountRow> {
-  const given = (['email', 'phone', 'qrText', 'accountId'] as const).filter((k) => input[k] !== undefined && input[k] !== '');
-  if (given.length !== 1) throw invalid('Pick the recipient by exactly one of email, phone, qrText or accountId.', field, 'invalid_recipient');
+export async function resolveRecipient(
+  ctx: ServiceContext,
+  input: RecipientInput,
+  field = 'recipient',
+): Promise<AccountRow> {
+  const given = (['email', 'phone', 'qrText', 'accountId'] as const).filter(
+    (k) => input[k] !== undefined && input[k] !== '',
+  );
+  if (given.length !== 1)
+    throw invalid(
+      'Pick the recipient by exactly one of email, phone, qrText or accountId.',
+      field,
+      'invalid_recipient',
+    );
   if (input.email !== undefined && input.email !== '') {
     const email = normalizeEmail(input.email, `${field}.email`);
     const a = await accounts.findAccountByEmail(ctx.db, email);

@@ -71,7 +71,12 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
     await sessions.touchSession(ctx.db, row.session_id, now);
     lastUsedAt = now;
   }
-  const principal: Principal = { accountId: row.account_id, sessionId: row.session_id, kind: row.kind, isOperator: row.is_operator === 1 };
+  const principal: Principal = {
+    accountId: row.account_id,
+    sessionId: row.session_id,
+    kind: row.kind,
+    isOperator: row.is_operator === 1,
+  };
   engine.rememberSession(tokenHash, { ...principal, expiresAt: row.expires_at, lastUsedAt, readAt: now }, startedAt);
   return principal;
 }

@@ -4,7 +4,13 @@
 import { decide, type DeviceFacts } from '../domain/access.ts';
 import { AppError, invalid, notFound } from '../domain/errors.ts';
 import { PERMISSIONS, isDeviceLevel, permissionLabel, type Permission } from '../domain/permissions.ts';
-import { checkShareSpec, confirmationText, type ShareScope, type ShareSpec, type ShareSpecInput } from '../domain/share-rules.ts';
+import {
+  checkShareSpec,
+  confirmationText,
+  type ShareScope,
+  type ShareSpec,
+  type ShareSpecInput,
+} from '../domain/share-rules.ts';
 import { allowsAt, describeValidity, nextChange, type ScheduleSpec } from '../domain/validity.ts';
 import { newId } from '../lib/ids.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
@@ -63,7 +69,10 @@ function buildView(p: {
   updatedAt: number | null;
 }): ShareView {
   const names = channelNames(p.deviceChannels);
-  const channels = p.spec.scope === 'device' ? p.deviceChannels.map((c) => ({ number: c.number, name: c.name })) : p.spec.channels.map((n) => ({ number: n, name: names.get(n) ?? `Channel ${n}` }));
+  const channels =
+    p.spec.scope === 'device'
+      ? p.deviceChannels.map((c) => ({ number: c.number, name: c.name }))
+      : p.spec.channels.map((n) => ({ number: n, name: names.get(n) ?? `Channel ${n}` }));
   const v = p.spec.validity;
   return {
     id: p.id,
@@ -75,7 +84,13 @@ function buildView(p: {
     permissions: p.spec.permissions.map((name) => ({ name, label: permissionLabel(name) })),
     validity: { from: v.from, until: v.until, schedule: v.schedule ? v.schedule.spec : null, timeZone: p.timeZone },
     validityText: describeValidity(v, p.timeZone),
-    confirmation: confirmationText({ deviceName: p.device.name, recipientName: p.recipient.display_name, spec: p.spec, channelNames: names, timeZone: p.timeZone }),
+    confirmation: confirmationText({
+      deviceName: p.device.name,
+      recipientName: p.recipient.display_name,
+      spec: p.spec,
+      channelNames: names,
+      timeZone: p.timeZone,
+    }),
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };
@@ -83,7 +98,12 @@ function buildView(p: {
 
 function specOfRow(row: ShareRow): ShareSpec {
   const g = shareToGrant(row);
-  return { scope: row.scope, channels: row.scope === 'device' ? [] : (JSON.parse(row.channels) as number[]), permissions: g.permissions.map((p) => p.permission), validity: g.validity };
+  return {
+    scope: row.scope,
+    channels: row.scope === 'device' ? [] : (JSON.parse(row.channels) as number[]),
+    permissions: g.permissions.map((p) => p.permission),
+    validity: g.validity,
+  };
 }
 
 /** What the audit trail keeps of a share (no names: they can change; ids and rules only). */
@@ -102,7 +122,15 @@ function snapshot(row: ShareRow) {
   };
 }
 
-function rowOf(id: string, deviceId: string, ownerId: string, recipientId: string, spec: ShareSpec, timeZone: string, now: number): ShareRow {
+function rowOf(
+  id: string,
+  deviceId: string,
+  ownerId: string,
+  recipientId: string,
+  spec: ShareSpec,
+  timeZone: string,
+  now: number,
+): ShareRow {
   return {
     id,
     device_id: deviceId,
@@ -120,7 +148,10 @@ function rowOf(id: string, deviceId: string, ownerId: string, recipientId: strin
   };
 }
 
-async function channelsByDevice(db: Executor, deviceIds: readonly string[]): Promise<Map<string, Array<{ number: number; name: string }>>> {
+async function channelsByDevice(
+  db: Executor,
+  deviceIds: readonly string[],
+): Promise<Map<string, Array<{ number: number; name: string }>>> {
   const map = new Map<string, Array<{ number: number; name: string }>>();
   for (const c of await shares.listChannelsOf(db, deviceIds)) {
     let list = map.get(c.device_id);
@@ -143,14 +174,26 @@ async function requireAccount(db: Executor, id: string): Promise<AccountRow> {
 // ---- who may share what ------------------------------------------------------------------------------------
 
 /** The device if `accountId` owns it and it supports sharing; otherwise the error names `field` when given. */
-async function requireShareable(db: Executor, accountId: string, device: DeviceInfo | undefined, deviceId: string, field?: string): Promise<DeviceInfo> {
+async function requireShareable(
+  db: Executor,
+  accountId: string,
+  device: DeviceInfo | undefined,
+  deviceId: string,
+  field?: string,
+): Promise<DeviceInfo> {
   if (!device || device.owner_account_id !== accountId) {
     if (device && (await shares.findShareOfDeviceFor(db, deviceId, accountId))) {
-      throw new AppError('forbidden', 'This device was shared with you: only its owner can share it.', field, 'reshare_not_allowed');
+      throw new AppError(
+        'forbidden',
+        'This device was shared with you: only its owner can share it.',
+        field,
+        'reshare_not_allowed',
+      );
     }
     throw new AppError('not_found', 'No such device.', field, 'device_not_found');
   }
-  if (device.supports_sharing !== 1) throw new AppError('forbidden', `"${device.name}" does not support sharing.`, field, 'sharing_not_supported');
+  if (device.supports_sharing !== 1)
+    throw new AppError('forbidden', `"${device.name}" does not support sharing.`, field, 'sharing_not_supported');
   return device;
 }
 
@@ -173,7 +216,16 @@ async function tell(
 ): Promise<void> {
   await postInbox(tx.db, { accountId: to.id, kind, title, body, data, at: tx.now });
   if (to.email) {
-    await enqueueMessage(tx.db, { channel: 'email', recipient: to.email, subject: title, body: `${body}\n\nOpen Keyholder: ${ctx.config.publicUrl}/` }, tx.now);
+    await enqueueMessage(
+      tx.db,
+      {
+        channel: 'email',
+        recipient: to.email,
+        subject: title,
+        body: `${body}\n\nOpen Keyholder: ${ctx.config.publicUrl}/`,
+      },
+      tx.now,
+    );
     tx.queuedMail();
   }
 }
@@ -205,7 +257,12 @@ async function prepareOne(
   const spec = checkShareSpec(input, { channelCount: d.channel_count }, owner.time_zone, now, prefix);
   const mine = existing.find((s) => s.recipient_account_id === recipient.id);
   if (mine) {
-    throw new AppError('conflict', `"${d.name}" is already shared with ${recipient.display_name}: edit that share instead (PATCH /api/shares/${mine.id}).`, deviceField ?? 'recipient', 'share_exists');
+    throw new AppError(
+      'conflict',
+      `"${d.name}" is already shared with ${recipient.display_name}: edit that share instead (PATCH /api/shares/${mine.id}).`,
+      deviceField ?? 'recipient',
+      'share_exists',
+    );
   }
   if (existing.length >= ctx.config.maxShareRecipients) {
     throw new AppError(
@@ -219,10 +276,17 @@ async function prepareOne(
 }
 
 function refuseSelf(owner: AccountRow, recipient: AccountRow): void {
-  if (owner.id === recipient.id) throw invalid('You cannot share a device with yourself.', 'recipient', 'share_to_self');
+  if (owner.id === recipient.id)
+    throw invalid('You cannot share a device with yourself.', 'recipient', 'share_to_self');
 }
 
-async function shareOne(ctx: ServiceContext, ownerId: string, deviceId: string, input: ShareInput, dryRun: boolean): Promise<ShareView> {
+async function shareOne(
+  ctx: ServiceContext,
+  ownerId: string,
+  deviceId: string,
+  input: ShareInput,
+  dryRun: boolean,
+): Promise<ShareView> {
   const recipient = await resolveRecipient(ctx, input.recipient);
   return transact(ctx, async (tx) => {
     const owner = await requireAccount(tx.db, ownerId);
@@ -233,24 +297,73 @@ async function shareOne(ctx: ServiceContext, ownerId: string, deviceId: string, 
     if (!dryRun) await shares.lockDevices(tx.db, [deviceId]);
     const existing = await shares.listSharesOfDevice(tx.db, deviceId);
     const channels = (await channelsByDevice(tx.db, [deviceId])).get(deviceId) ?? [];
-    const p = await prepareOne(ctx, tx.db, owner, recipient, deviceId, input, device, channels, existing, tx.now, '', undefined);
+    const p = await prepareOne(
+      ctx,
+      tx.db,
+      owner,
+      recipient,
+      deviceId,
+      input,
+      device,
+      channels,
+      existing,
+      tx.now,
+      '',
+      undefined,
+    );
     const id = dryRun ? null : newId('shr');
-    const view = buildView({ id, device: p.device, deviceChannels: channels, owner, recipient, spec: p.spec, timeZone: owner.time_zone, createdAt: dryRun ? null : tx.now, updatedAt: dryRun ? null : tx.now });
+    const view = buildView({
+      id,
+      device: p.device,
+      deviceChannels: channels,
+      owner,
+      recipient,
+      spec: p.spec,
+      timeZone: owner.time_zone,
+      createdAt: dryRun ? null : tx.now,
+      updatedAt: dryRun ? null : tx.now,
+    });
     if (dryRun) return view;
     const row = rowOf(id!, deviceId, owner.id, recipient.id, p.spec, owner.time_zone, tx.now);
     await shares.insertShares(tx.db, [row]);
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: owner.id, action: 'share.created', deviceId, objectType: 'share', objectId: row.id, after: snapshot(row) });
-    await tell(ctx, tx, recipient, 'share_received', `${owner.display_name} shared "${p.device.name}" with you`, view.confirmation, { deviceId, shareId: row.id });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: owner.id,
+      action: 'share.created',
+      deviceId,
+      objectType: 'share',
+      objectId: row.id,
+      after: snapshot(row),
+    });
+    await tell(
+      ctx,
+      tx,
+      recipient,
+      'share_received',
+      `${owner.display_name} shared "${p.device.name}" with you`,
+      view.confirmation,
+      { deviceId, shareId: row.id },
+    );
     tx.changed({ type: 'device', deviceId });
     return view;
   });
 }
 
-export function previewShare(ctx: ServiceContext, ownerId: string, deviceId: string, input: ShareInput): Promise<ShareView> {
+export function previewShare(
+  ctx: ServiceContext,
+  ownerId: string,
+  deviceId: string,
+  input: ShareInput,
+): Promise<ShareView> {
   return shareOne(ctx, ownerId, deviceId, input, true);
 }
 
-export function createShare(ctx: ServiceContext, ownerId: string, deviceId: string, input: ShareInput): Promise<ShareView> {
+export function createShare(
+  ctx: ServiceContext,
+  ownerId: string,
+  deviceId: string,
+  input: ShareInput,
+): Promise<ShareView> {
   return shareOne(ctx, ownerId, deviceId, input, false);
 }
 
@@ -260,7 +373,10 @@ async function viewsOf(db: Executor, rows: ShareRow[]): Promise<ShareView[]> {
   const [devices, channels, people] = await Promise.all([
     shares.findDevicesForSharing(db, deviceIds),
     channelsByDevice(db, deviceIds),
-    peopleById(db, rows.flatMap((r) => [r.owner_account_id, r.recipient_account_id])),
+    peopleById(
+      db,
+      rows.flatMap((r) => [r.owner_account_id, r.recipient_account_id]),
+    ),
   ]);
   const byId = new Map(devices.map((d) => [d.id, d]));
   return rows.map((r) =>
@@ -284,7 +400,12 @@ export async function listDeviceShares(ctx: ServiceContext, ownerId: string, dev
 }
 
 /** A share the caller may see: as its device's owner, or (when allowed) as its recipient; anyone else gets 404. */
-async function findVisibleShare(db: Executor, accountId: string, shareId: string, recipientToo: boolean): Promise<{ row: ShareRow; as: 'owner' | 'recipient' }> {
+async function findVisibleShare(
+  db: Executor,
+  accountId: string,
+  shareId: string,
+  recipientToo: boolean,
+): Promise<{ row: ShareRow; as: 'owner' | 'recipient' }> {
   const row = await shares.findShare(db, shareId);
   if (row) {
     // The device's current owner (not whoever made the share) manages it.
@@ -295,7 +416,12 @@ async function findVisibleShare(db: Executor, accountId: string, shareId: string
   throw notFound('No such share.', 'share_not_found');
 }
 
-export async function updateShare(ctx: ServiceContext, ownerId: string, shareId: string, patch: SharePatch): Promise<ShareView> {
+export async function updateShare(
+  ctx: ServiceContext,
+  ownerId: string,
+  shareId: string,
+  patch: SharePatch,
+): Promise<ShareView> {
   return transact(ctx, async (tx) => {
     const { row } = await findVisibleShare(tx.db, ownerId, shareId, false);
     await shares.lockDevices(tx.db, [row.device_id]);
@@ -307,15 +433,32 @@ export async function updateShare(ctx: ServiceContext, ownerId: string, shareId:
     const timeZone = validityGiven ? owner.time_zone : row.time_zone;
     const input: ShareSpecInput = {
       scope,
-      channels: patch.channels !== undefined ? patch.channels : scope === 'channels' && current.scope === 'channels' ? current.channels : [],
+      channels:
+        patch.channels !== undefined
+          ? patch.channels
+          : scope === 'channels' && current.scope === 'channels'
+            ? current.channels
+            : [],
       permissions: patch.permissions ?? current.permissions,
       validity: validityGiven
         ? patch.validity
-        : { from: current.validity.from, until: current.validity.until, schedule: current.validity.schedule ? current.validity.schedule.spec : null },
+        : {
+            from: current.validity.from,
+            until: current.validity.until,
+            schedule: current.validity.schedule ? current.validity.schedule.spec : null,
+          },
     };
     // An unchanged validity that has already ended is not an input error: only new values must lie ahead.
-    const spec = checkShareSpec(input, { channelCount: device!.channel_count }, timeZone, validityGiven ? tx.now : Number.NEGATIVE_INFINITY);
-    const after: ShareRow = { ...rowOf(row.id, row.device_id, row.owner_account_id, row.recipient_account_id, spec, timeZone, row.created_at), updated_at: tx.now };
+    const spec = checkShareSpec(
+      input,
+      { channelCount: device!.channel_count },
+      timeZone,
+      validityGiven ? tx.now : Number.NEGATIVE_INFINITY,
+    );
+    const after: ShareRow = {
+      ...rowOf(row.id, row.device_id, row.owner_account_id, row.recipient_account_id, spec, timeZone, row.created_at),
+      updated_at: tx.now,
+    };
     await shares.updateShare(tx.db, row.id, {
       scope: after.scope,
       channels: after.channels,
@@ -326,20 +469,41 @@ export async function updateShare(ctx: ServiceContext, ownerId: string, shareId:
       time_zone: after.time_zone,
       updated_at: tx.now,
     });
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: ownerId, action: 'share.updated', deviceId: row.device_id, objectType: 'share', objectId: row.id, before: snapshot(row), after: snapshot(after) });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: ownerId,
+      action: 'share.updated',
+      deviceId: row.device_id,
+      objectType: 'share',
+      objectId: row.id,
+      before: snapshot(row),
+      after: snapshot(after),
+    });
     const [view] = await viewsOf(tx.db, [after]);
     const recipient = await requireAccount(tx.db, row.recipient_account_id);
-    await tell(ctx, tx, recipient, 'share_changed', `${owner.display_name} changed what you can do with "${device!.name}"`, view!.confirmation.replace(/^Share /, 'Now shared: '), {
-      deviceId: row.device_id,
-      shareId: row.id,
-    });
+    await tell(
+      ctx,
+      tx,
+      recipient,
+      'share_changed',
+      `${owner.display_name} changed what you can do with "${device!.name}"`,
+      view!.confirmation.replace(/^Share /, 'Now shared: '),
+      {
+        deviceId: row.device_id,
+        shareId: row.id,
+      },
+    );
     tx.changed({ type: 'device', deviceId: row.device_id });
     return view!;
   });
 }
 
 /** Ends a share: the owner revokes it, or the recipient removes the device from their account. */
-export async function endShare(ctx: ServiceContext, accountId: string, shareId: string): Promise<{ endedBy: 'owner' | 'recipient' }> {
+export async function endShare(
+  ctx: ServiceContext,
+  accountId: string,
+  shareId: string,
+): Promise<{ endedBy: 'owner' | 'recipient' }> {
   return transact(ctx, async (tx) => {
     const { row, as } = await findVisibleShare(tx.db, accountId, shareId, true);
     await shares.lockDevices(tx.db, [row.device_id]);
@@ -358,10 +522,18 @@ export async function endShare(ctx: ServiceContext, accountId: string, shareId: 
     });
     if (as === 'owner') {
       const recipient = await requireAccount(tx.db, row.recipient_account_id);
-      await tell(ctx, tx, recipient, 'share_revoked', `${actor.display_name} stopped sharing "${deviceName}" with you`, `You no longer have access to "${deviceName}".`, {
-        deviceId: row.device_id,
-        shareId: row.id,
-      });
+      await tell(
+        ctx,
+        tx,
+        recipient,
+        'share_revoked',
+        `${actor.display_name} stopped sharing "${deviceName}" with you`,
+        `You no longer have access to "${deviceName}".`,
+        {
+          deviceId: row.device_id,
+          shareId: row.id,
+        },
+      );
     } else if (device?.owner_account_id) {
       await postInbox(tx.db, {
         accountId: device.owner_account_id,
@@ -377,7 +549,11 @@ export async function endShare(ctx: ServiceContext, accountId: string, shareId: 
   });
 }
 
-export async function revokeAllShares(ctx: ServiceContext, ownerId: string, deviceId: string): Promise<{ revoked: number }> {
+export async function revokeAllShares(
+  ctx: ServiceContext,
+  ownerId: string,
+  deviceId: string,
+): Promise<{ revoked: number }> {
   return transact(ctx, async (tx) => {
     const device = await requireOwnerOf(tx.db, ownerId, deviceId);
     await shares.lockDevices(tx.db, [deviceId]);
@@ -387,11 +563,27 @@ export async function revokeAllShares(ctx: ServiceContext, ownerId: string, devi
     await shares.deleteSharesOfDevice(tx.db, deviceId);
     const people = await Promise.all(rows.map((r) => requireAccount(tx.db, r.recipient_account_id)));
     for (const [i, row] of rows.entries()) {
-      await appendAudit(tx.db, { at: tx.now, actorAccountId: ownerId, action: 'share.revoked', deviceId, objectType: 'share', objectId: row.id, before: snapshot(row) });
-      await tell(ctx, tx, people[i]!, 'share_revoked', `${owner.display_name} stopped sharing "${device.name}" with you`, `You no longer have access to "${device.name}".`, {
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: ownerId,
+        action: 'share.revoked',
         deviceId,
-        shareId: row.id,
+        objectType: 'share',
+        objectId: row.id,
+        before: snapshot(row),
       });
+      await tell(
+        ctx,
+        tx,
+        people[i]!,
+        'share_revoked',
+        `${owner.display_name} stopped sharing "${device.name}" with you`,
+        `You no longer have access to "${device.name}".`,
+        {
+          deviceId,
+          shareId: row.id,
+        },
+      );
     }
     tx.changed({ type: 'device', deviceId });
     return { revoked: rows.length };
@@ -419,7 +611,13 @@ const DEVICE_PERMISSIONS = (Object.keys(PERMISSIONS) as Permission[]).filter((p)
 
 /** Per channel, the permissions the share gives at `at` (computed by the same decision every check uses). */
 export function permissionsNow(row: ShareRow, channelCount: number, at: number): PermissionsNow[] {
-  const facts: DeviceFacts = { deviceId: row.device_id, channelCount, ownerAccountId: null, holderOrgId: null, grants: [shareToGrant(row)] };
+  const facts: DeviceFacts = {
+    deviceId: row.device_id,
+    channelCount,
+    ownerAccountId: null,
+    holderOrgId: null,
+    grants: [shareToGrant(row)],
+  };
   const principal = { accountId: row.recipient_account_id, orgIds: [] };
   const out: PermissionsNow[] = [];
   for (let c = 1; c <= channelCount; c++) {
@@ -435,10 +633,20 @@ export async function listReceivedShares(ctx: ServiceContext, accountId: string)
   const now = ctx.clock.now();
   const rows = await shares.listReceivedShares(ctx.db, accountId);
   const views = await viewsOf(ctx.db, rows);
-  const counts = new Map((await shares.findDevicesForSharing(ctx.db, [...new Set(rows.map((r) => r.device_id))])).map((d) => [d.id, d.channel_count]));
+  const counts = new Map(
+    (await shares.findDevicesForSharing(ctx.db, [...new Set(rows.map((r) => r.device_id))])).map((d) => [
+      d.id,
+      d.channel_count,
+    ]),
+  );
   return rows.map((r, i) => {
     const v = specOfRow(r).validity;
-    return { ...views[i]!, activeNow: allowsAt(v, now), changesAt: nextChange(v, now), permissionsNow: permissionsNow(r, counts.get(r.device_id) ?? 0, now) };
+    return {
+      ...views[i]!,
+      activeNow: allowsAt(v, now),
+      changesAt: nextChange(v, now),
+      permissionsNow: permissionsNow(r, counts.get(r.device_id) ?? 0, now),
+    };
   });
 }
 
@@ -461,7 +669,11 @@ export interface ChooserExcluded {
   detail: string;
 }
 
-export async function shareChooser(ctx: ServiceContext, accountId: string, explain: boolean): Promise<{ devices: ChooserItem[]; excluded?: ChooserExcluded[] }> {
+export async function shareChooser(
+  ctx: ServiceContext,
+  accountId: string,
+  explain: boolean,
+): Promise<{ devices: ChooserItem[]; excluded?: ChooserExcluded[] }> {
   const owned = await ctx.db
     .selectFrom('devices')
     .select(['id', 'name', 'model', 'kind', 'supports_sharing'])
@@ -470,27 +682,55 @@ export async function shareChooser(ctx: ServiceContext, accountId: string, expla
     .orderBy('id')
     .execute();
   const ok = owned.filter((d) => d.supports_sharing === 1);
-  const [channelRows, counts] = await Promise.all([shares.listOwnedChannels(ctx.db, accountId), shares.countSharesOfOwnedDevices(ctx.db, accountId)]);
+  const [channelRows, counts] = await Promise.all([
+    shares.listOwnedChannels(ctx.db, accountId),
+    shares.countSharesOfOwnedDevices(ctx.db, accountId),
+  ]);
   const channels = new Map<string, Array<{ number: number; name: string }>>();
   for (const c of channelRows) {
     let list = channels.get(c.device_id);
     if (!list) channels.set(c.device_id, (list = []));
     list.push({ number: c.number, name: c.name });
   }
-  const devices = ok.map((d) => ({ id: d.id, name: d.name, model: d.model, kind: d.kind, channels: channels.get(d.id) ?? [], sharedWith: counts.get(d.id) ?? 0 }));
+  const devices = ok.map((d) => ({
+    id: d.id,
+    name: d.name,
+    model: d.model,
+    kind: d.kind,
+    channels: channels.get(d.id) ?? [],
+    sharedWith: counts.get(d.id) ?? 0,
+  }));
   if (!explain) return { devices };
   const excluded: ChooserExcluded[] = owned
     .filter((d) => d.supports_sharing !== 1)
-    .map((d) => ({ id: d.id, name: d.name, model: d.model, reason: 'sharing_not_supported' as const, detail: 'This device does not support sharing.' }));
+    .map((d) => ({
+      id: d.id,
+      name: d.name,
+      model: d.model,
+      reason: 'sharing_not_supported' as const,
+      detail: 'This device does not support sharing.',
+    }));
   const received = await shares.listReceivedShares(ctx.db, accountId);
-  const receivedDevices = await shares.findDevicesForSharing(ctx.db, received.map((r) => r.device_id));
-  const owners = await peopleById(ctx.db, received.map((r) => r.owner_account_id));
+  const receivedDevices = await shares.findDevicesForSharing(
+    ctx.db,
+    received.map((r) => r.device_id),
+  );
+  const owners = await peopleById(
+    ctx.db,
+    received.map((r) => r.owner_account_id),
+  );
   const byId = new Map(receivedDevices.map((d) => [d.id, d]));
   for (const r of received) {
     const d = byId.get(r.device_id);
     if (!d) continue;
     const by = owners.get(r.owner_account_id)?.display_name ?? 'its owner';
-    excluded.push({ id: d.id, name: d.name, model: d.model, reason: 'not_owned', detail: `Shared with you by ${by}: only the owner can share it.` });
+    excluded.push({
+      id: d.id,
+      name: d.name,
+      model: d.model,
+      reason: 'not_owned',
+      detail: `Shared with you by ${by}: only the owner can share it.`,
+    });
   }
   return { devices, excluded };
 }
@@ -506,12 +746,23 @@ export interface BulkShareResult {
   confirmation: string;
 }
 
-async function shareMany(ctx: ServiceContext, ownerId: string, input: BulkShareInput, dryRun: boolean): Promise<BulkShareResult> {
+async function shareMany(
+  ctx: ServiceContext,
+  ownerId: string,
+  input: BulkShareInput,
+  dryRun: boolean,
+): Promise<BulkShareResult> {
   if (input.devices.length === 0) throw invalid('Choose at least one device.', 'devices', 'no_devices');
-  if (input.devices.length > MAX_BULK_DEVICES) throw invalid(`At most ${MAX_BULK_DEVICES} devices can be shared in one request.`, 'devices', 'too_many_devices');
+  if (input.devices.length > MAX_BULK_DEVICES)
+    throw invalid(`At most ${MAX_BULK_DEVICES} devices can be shared in one request.`, 'devices', 'too_many_devices');
   const seen = new Map<string, number>();
   input.devices.forEach((d, i) => {
-    if (seen.has(d.deviceId)) throw invalid(`This device is listed twice (also at devices[${seen.get(d.deviceId)}]).`, `devices[${i}].deviceId`, 'duplicate_device');
+    if (seen.has(d.deviceId))
+      throw invalid(
+        `This device is listed twice (also at devices[${seen.get(d.deviceId)}]).`,
+        `devices[${i}].deviceId`,
+        'duplicate_device',
+      );
     seen.set(d.deviceId, i);
   });
   const recipient = await resolveRecipient(ctx, input.recipient);
@@ -519,7 +770,11 @@ async function shareMany(ctx: ServiceContext, ownerId: string, input: BulkShareI
     const owner = await requireAccount(tx.db, ownerId);
     const ids = input.devices.map((d) => d.deviceId);
     if (!dryRun) await shares.lockDevices(tx.db, ids);
-    const [devices, channels, existingRows] = await Promise.all([shares.findDevicesForSharing(tx.db, ids), channelsByDevice(tx.db, ids), shares.listSharesOfDevices(tx.db, ids)]);
+    const [devices, channels, existingRows] = await Promise.all([
+      shares.findDevicesForSharing(tx.db, ids),
+      channelsByDevice(tx.db, ids),
+      shares.listSharesOfDevices(tx.db, ids),
+    ]);
     const byId = new Map(devices.map((d) => [d.id, d]));
     const existing = new Map<string, ShareRow[]>();
     for (const r of existingRows) {
@@ -536,33 +791,81 @@ async function shareMany(ctx: ServiceContext, ownerId: string, input: BulkShareI
         await requireShareable(tx.db, ownerId, byId.get(deviceId), deviceId, `devices[${i}].deviceId`);
         refuseSelf(owner, recipient);
       }
-      prepared.push(await prepareOne(ctx, tx.db, owner, recipient, deviceId, spec, byId.get(deviceId), deviceChannels, existing.get(deviceId) ?? [], tx.now, `devices[${i}].`, `devices[${i}].deviceId`));
+      prepared.push(
+        await prepareOne(
+          ctx,
+          tx.db,
+          owner,
+          recipient,
+          deviceId,
+          spec,
+          byId.get(deviceId),
+          deviceChannels,
+          existing.get(deviceId) ?? [],
+          tx.now,
+          `devices[${i}].`,
+          `devices[${i}].deviceId`,
+        ),
+      );
     }
     const views = prepared.map((p) => {
       const id = dryRun ? null : newId('shr');
-      return buildView({ id, device: p.device, deviceChannels: p.deviceChannels, owner, recipient, spec: p.spec, timeZone: owner.time_zone, createdAt: dryRun ? null : tx.now, updatedAt: dryRun ? null : tx.now });
+      return buildView({
+        id,
+        device: p.device,
+        deviceChannels: p.deviceChannels,
+        owner,
+        recipient,
+        spec: p.spec,
+        timeZone: owner.time_zone,
+        createdAt: dryRun ? null : tx.now,
+        updatedAt: dryRun ? null : tx.now,
+      });
     });
     const names = prepared.map((p) => `"${p.device.name}"`);
     const confirmation = `Share ${prepared.length === 1 ? names[0] : `${prepared.length} devices (${names.join(', ')})`} with ${recipient.display_name}.`;
-    const result = { recipient: { id: recipient.id, displayName: recipient.display_name }, shares: views, confirmation };
+    const result = {
+      recipient: { id: recipient.id, displayName: recipient.display_name },
+      shares: views,
+      confirmation,
+    };
     if (dryRun) return result;
-    const rows = prepared.map((p, i) => rowOf(views[i]!.id!, p.device.id, owner.id, recipient.id, p.spec, owner.time_zone, tx.now));
+    const rows = prepared.map((p, i) =>
+      rowOf(views[i]!.id!, p.device.id, owner.id, recipient.id, p.spec, owner.time_zone, tx.now),
+    );
     await shares.insertShares(tx.db, rows);
     for (const row of rows) {
-      await appendAudit(tx.db, { at: tx.now, actorAccountId: owner.id, action: 'share.created', deviceId: row.device_id, objectType: 'share', objectId: row.id, after: snapshot(row) });
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: owner.id,
+        action: 'share.created',
+        deviceId: row.device_id,
+        objectType: 'share',
+        objectId: row.id,
+        after: snapshot(row),
+      });
       tx.changed({ type: 'device', deviceId: row.device_id });
     }
-    const title = rows.length === 1 ? `${owner.display_name} shared ${names[0]} with you` : `${owner.display_name} shared ${rows.length} devices with you`;
-    await tell(ctx, tx, recipient, 'share_received', title, views.map((v) => v.confirmation).join('\n'), { deviceIds: rows.map((r) => r.device_id), shareIds: rows.map((r) => r.id) });
+    const title =
+      rows.length === 1
+        ? `${owner.display_name} shared ${names[0]} with you`
+        : `${owner.display_name} shared ${rows.length} devices with you`;
+    await tell(ctx, tx, recipient, 'share_received', title, views.map((v) => v.confirmation).join('\n'), {
+      deviceIds: rows.map((r) => r.device_id),
+      shareIds: rows.map((r) => r.id),
+    });
     return result;
   });
 }
 
-export function previewBulkShare(ctx: ServiceContext, ownerId: string, input: BulkShareInput): Promise<BulkShareResult> {
+export function previewBulkShare(
+  ctx: ServiceContext,
+  ownerId: string,
+  input: BulkShareInput,
+): Promise<BulkShareResult> {
   return shareMany(ctx, ownerId, input, true);
 }
 
 export function createBulkShare(ctx: ServiceContext, ownerId: string, input: BulkShareInput): Promise<BulkShareResult> {
   return shareMany(ctx, ownerId, input, false);
 }
-

@@ -63,7 +63,14 @@ async function newKeyRow(now: number): Promise<SigningKeysTable> {
   const kid = newId('key');
   const pub = { ...(await exportJWK(publicKey)), kid, alg: TICKET_ALG, use: 'sig' };
   const priv = { ...(await exportJWK(privateKey)), kid, alg: TICKET_ALG };
-  return { kid, alg: TICKET_ALG, public_jwk: JSON.stringify(pub), private_jwk: JSON.stringify(priv), created_at: now, retired_at: null };
+  return {
+    kid,
+    alg: TICKET_ALG,
+    public_jwk: JSON.stringify(pub),
+    private_jwk: JSON.stringify(priv),
+    created_at: now,
+    retired_at: null,
+  };
 }
 
 async function load(ctx: ServiceContext): Promise<SigningKey[]> {
@@ -120,7 +127,10 @@ export async function publicJwks(ctx: ServiceContext): Promise<{ keys: PublicJwk
 }
 
 /** Makes a new current key and retires the others (they stay published until their tickets have expired). */
-export async function rotateSigningKey(ctx: ServiceContext, actorAccountId: string): Promise<{ kid: string; retired: string[] }> {
+export async function rotateSigningKey(
+  ctx: ServiceContext,
+  actorAccountId: string,
+): Promise<{ kid: string; retired: string[] }> {
   const row = await newKeyRow(ctx.clock.now());
   const retired = await transact(ctx, async (tx) => {
     row.created_at = tx.now;

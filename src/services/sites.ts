@@ -33,7 +33,8 @@ export async function requireSiteMember(db: Executor, siteId: string, accountId:
 }
 
 function checkTimeZone(raw: string): string {
-  if (!isValidTimeZone(raw)) throw invalid(`"${raw}" is not a known time zone (use an IANA name such as Europe/Dublin).`, 'timeZone');
+  if (!isValidTimeZone(raw))
+    throw invalid(`"${raw}" is not a known time zone (use an IANA name such as Europe/Dublin).`, 'timeZone');
   return raw;
 }
 
@@ -64,7 +65,12 @@ export async function orgPermissionsOnDevice(db: Executor, orgId: string, device
   return {
     permissions,
     noPermission: permissions.length === 0,
-    notice: permissions.length === 0 ? (denial && !denial.allowed && denial.reason !== 'no_access' ? denial.detail : NO_PERMISSION) : null,
+    notice:
+      permissions.length === 0
+        ? denial && !denial.allowed && denial.reason !== 'no_access'
+          ? denial.detail
+          : NO_PERMISSION
+        : null,
   };
 }
 
@@ -117,21 +123,48 @@ export async function listSites(ctx: ServiceContext, accountId: string, orgId: s
   return siteViews(ctx.db, await sites.listSites(ctx.db, orgId), orgId, ctx.clock.now());
 }
 
-export async function createSite(ctx: ServiceContext, accountId: string, orgId: string, input: { name: string; address?: string; timeZone: string }) {
+export async function createSite(
+  ctx: ServiceContext,
+  accountId: string,
+  orgId: string,
+  input: { name: string; address?: string; timeZone: string },
+) {
   const name = checkName(input.name, 'name', 'site name');
   const address = checkAddress(input.address ?? '');
   const timeZone = checkTimeZone(input.timeZone);
   const id = await transact(ctx, async (tx) => {
     await requireMember(tx.db, orgId, accountId);
-    const row: sites.SiteRow = { id: newId('site'), org_id: orgId, name, address, time_zone: timeZone, current_invitation_id: null, created_at: tx.now, updated_at: tx.now };
+    const row: sites.SiteRow = {
+      id: newId('site'),
+      org_id: orgId,
+      name,
+      address,
+      time_zone: timeZone,
+      current_invitation_id: null,
+      created_at: tx.now,
+      updated_at: tx.now,
+    };
     await sites.insertSite(tx.db, row);
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: orgId, action: 'site.created', objectType: 'site', objectId: row.id, after: { name, address, timeZone } });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: orgId,
+      action: 'site.created',
+      objectType: 'site',
+      objectId: row.id,
+      after: { name, address, timeZone },
+    });
     return row.id;
   });
   return getSite(ctx, accountId, id);
 }
 
-export async function updateSite(ctx: ServiceContext, accountId: string, siteId: string, input: { name?: string; address?: string; timeZone?: string }) {
+export async function updateSite(
+  ctx: ServiceContext,
+  accountId: string,
+  siteId: string,
+  input: { name?: string; address?: string; timeZone?: string },
+) {
   const patch: { name?: string; address?: string; time_zone?: string } = {};
   if (input.name !== undefined) patch.name = checkName(input.name, 'name', 'site name');
   if (input.address !== undefined) patch.address = checkAddress(input.address);
@@ -162,17 +195,37 @@ export async function deleteSite(ctx: ServiceContext, accountId: string, siteId:
       throw conflict('The site still has devices. Remove them from the site first.', 'site_not_empty');
     }
     await sites.deleteSite(tx.db, siteId);
-    await appendAudit(tx.db, { at: tx.now, actorAccountId: accountId, actorOrgId: site.org_id, action: 'site.deleted', objectType: 'site', objectId: siteId, before: { name: site.name } });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: accountId,
+      actorOrgId: site.org_id,
+      action: 'site.deleted',
+      objectType: 'site',
+      objectId: siteId,
+      before: { name: site.name },
+    });
   });
 }
 
 /** Adds a device by serial + verification code; the organization holds it until handover. */
-export async function addDevice(ctx: ServiceContext, accountId: string, siteId: string, input: { serial: string; verificationCode: string }) {
+export async function addDevice(
+  ctx: ServiceContext,
+  accountId: string,
+  siteId: string,
+  input: { serial: string; verificationCode: string },
+) {
   const deviceId = await withBindThrottle(ctx, () =>
     transact(ctx, async (tx) => {
       const { site } = await requireSiteMember(tx.db, siteId, accountId);
-      const device = await checkBindable(tx.db, { serial: input.serial, code: input.verificationCode }, `org:${site.org_id}`, tx.now, { orgId: site.org_id });
-      if (!(await sites.holdDevice(tx.db, device.id, site.org_id, siteId))) throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');
+      const device = await checkBindable(
+        tx.db,
+        { serial: input.serial, code: input.verificationCode },
+        `org:${site.org_id}`,
+        tx.now,
+        { orgId: site.org_id },
+      );
+      if (!(await sites.holdDevice(tx.db, device.id, site.org_id, siteId)))
+        throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');
       await appendAudit(tx.db, {
         at: tx.now,
         actorAccountId: accountId,
@@ -202,7 +255,9 @@ export async function removeDevice(ctx: ServiceContext, accountId: string, siteI
     const d = devs.find((x) => x.id === deviceId);
     if (!d) throw notFound('This device is not on the site.', 'device_not_found');
     const held = d.holder_org_id === site.org_id;
-    const ok = held ? await sites.releaseHeldDevice(tx.db, deviceId, site.org_id, siteId) : await sites.detachOwnedDevice(tx.db, deviceId, siteId);
+    const ok = held
+      ? await sites.releaseHeldDevice(tx.db, deviceId, site.org_id, siteId)
+      : await sites.detachOwnedDevice(tx.db, deviceId, siteId);
     if (!ok) throw conflict('The device changed meanwhile; reload the site.', 'device_changed');
     await appendAudit(tx.db, {
       at: tx.now,

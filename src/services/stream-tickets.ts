@@ -89,7 +89,17 @@ export async function issueStreamTicket(
       deviceId,
       objectType: 'stream_ticket',
       objectId: jti,
-      after: { accountId, channel, permission, action, path, expiresAt, source: decision.source, sourceId: decision.sourceId, kid: key.kid },
+      after: {
+        accountId,
+        channel,
+        permission,
+        action,
+        path,
+        expiresAt,
+        source: decision.source,
+        sourceId: decision.sourceId,
+        kid: key.kid,
+      },
     });
   });
   metricsOf(ctx).ticketsIssued.inc({ permission });
@@ -97,14 +107,18 @@ export async function issueStreamTicket(
 }
 
 export type TicketCheck =
-  | { ok: true; accountId: string; deviceId: string; channel: number; jti: string }
-  | { ok: false; reason: string };
+  { ok: true; accountId: string; deviceId: string; channel: number; jti: string } | { ok: false; reason: string };
 
 /**
  * Whether `token` lets its holder do `action` on `path` now: a genuine, unexpired ticket of ours naming exactly
  * that action and path, AND the grant behind it still allows it (checked again, from the engine).
  */
-export async function verifyStreamTicket(ctx: ServiceContext, token: string, action: string, path: string): Promise<TicketCheck> {
+export async function verifyStreamTicket(
+  ctx: ServiceContext,
+  token: string,
+  action: string,
+  path: string,
+): Promise<TicketCheck> {
   if (action !== 'read' && action !== 'playback') return { ok: false, reason: 'action_not_allowed' };
   const wanted = parseStreamPath(path);
   if (!wanted) return { ok: false, reason: 'unknown_path' };
@@ -136,10 +150,23 @@ export async function verifyStreamTicket(ctx: ServiceContext, token: string, act
   const normalized = path.replace(/^\/|\/$/g, '');
   const covers =
     Array.isArray(perms) &&
-    perms.some((p: unknown) => typeof p === 'object' && p !== null && (p as { action?: unknown }).action === action && (p as { path?: unknown }).path === normalized);
+    perms.some(
+      (p: unknown) =>
+        typeof p === 'object' &&
+        p !== null &&
+        (p as { action?: unknown }).action === action &&
+        (p as { path?: unknown }).path === normalized,
+    );
   if (!covers) return { ok: false, reason: 'not_for_this_path_or_action' };
   const accountId = payload.sub!;
-  const decision = await checkAccess(ctx, accountId, wanted.deviceId, wanted.channel, PERMISSION_OF[action], ctx.clock.now());
+  const decision = await checkAccess(
+    ctx,
+    accountId,
+    wanted.deviceId,
+    wanted.channel,
+    PERMISSION_OF[action],
+    ctx.clock.now(),
+  );
   if (!decision.allowed) return { ok: false, reason: decision.reason };
   return { ok: true, accountId, deviceId: wanted.deviceId, channel: wanted.channel, jti: payload.jti! };
 }
@@ -160,8 +187,7 @@ export interface MediaMtxAuthRequest {
 }
 
 export type MediaMtxAnswer =
-  | { allow: true; as: 'viewer' | 'device' | 'operator' }
-  | { allow: false; status: 400 | 401 | 403; reason: string };
+  { allow: true; as: 'viewer' | 'device' | 'operator' } | { allow: false; status: 400 | 401 | 403; reason: string };
 
 const OPERATOR_ACTIONS = new Set(['api', 'metrics', 'pprof']);
 
@@ -190,7 +216,10 @@ function candidates(req: MediaMtxAuthRequest): string[] {
 export async function authorizeMediaMtx(ctx: ServiceContext, req: MediaMtxAuthRequest): Promise<MediaMtxAnswer> {
   const action = req.action ?? '';
   const answer = await decideMediaMtx(ctx, req, action);
-  metricsOf(ctx).mediamtxAuth.inc({ action: ['read', 'playback', 'publish', 'api', 'metrics', 'pprof'].includes(action) ? action : 'other', result: answer.allow ? 'allowed' : `denied_${answer.status}` });
+  metricsOf(ctx).mediamtxAuth.inc({
+    action: ['read', 'playback', 'publish', 'api', 'metrics', 'pprof'].includes(action) ? action : 'other',
+    result: answer.allow ? 'allowed' : `denied_${answer.status}`,
+  });
   return answer;
 }
 
@@ -246,7 +275,8 @@ export async function issuePublishCredential(
   deviceId: string,
 ): Promise<{ user: string; password: string; paths: string }> {
   const device = await accessRepo.findDeviceOwner(ctx.db, deviceId);
-  if (!device || (device.owner_account_id !== actor.accountId && !actor.isOperator)) throw notFound('No such device.', 'device_not_found');
+  if (!device || (device.owner_account_id !== actor.accountId && !actor.isOperator))
+    throw notFound('No such device.', 'device_not_found');
   const secret = newToken();
   await transact(ctx, async (tx) => {
     await accessRepo.setPublishSecret(tx.db, deviceId, hashToken(secret), tx.now);

@@ -24,7 +24,13 @@ const RESEND_RULE = { max: 5, windowMs: 60 * 60_000, blockMs: 60 * 60_000 };
 const PASSWORD_RULE = { max: 5, windowMs: 15 * 60_000, blockMs: 15 * 60_000 };
 
 /** Runs inside the transaction that marks an address verified (e.g. to deliver invitations waiting for it). */
-export type ContactVerifiedHook = (ctx: ServiceContext, tx: Tx, account: AccountRow, channel: Channel, address: string) => Promise<void>;
+export type ContactVerifiedHook = (
+  ctx: ServiceContext,
+  tx: Tx,
+  account: AccountRow,
+  channel: Channel,
+  address: string,
+) => Promise<void>;
 const verifiedHooks: ContactVerifiedHook[] = [];
 export function onContactVerified(hook: ContactVerifiedHook): void {
   verifiedHooks.push(hook);
@@ -80,7 +86,12 @@ export async function sendCode(tx: Tx, account: AccountRow, channel: Channel): P
   } else {
     await enqueueMessage(
       tx.db,
-      { channel: 'sms', recipient: address, subject: 'Keyholder code', body: `Keyholder code: ${code} (valid 15 min). Do not share it.` },
+      {
+        channel: 'sms',
+        recipient: address,
+        subject: 'Keyholder code',
+        body: `Keyholder code: ${code} (valid 15 min). Do not share it.`,
+      },
       tx.now,
     );
   }
@@ -98,7 +109,12 @@ onRegister(async (ctx, tx, account) => {
 });
 
 /** Checks a code the person typed; on success the address is verified and the hooks run in the same transaction. */
-export async function verifyContact(ctx: ServiceContext, accountId: string, channel: Channel, code: string): Promise<AccountRow> {
+export async function verifyContact(
+  ctx: ServiceContext,
+  accountId: string,
+  channel: Channel,
+  code: string,
+): Promise<AccountRow> {
   const now = ctx.clock.now();
   const throttleKey = `verify:${accountId}`;
   const wait = await throttles.blockedFor(ctx.db, throttleKey, now);
@@ -108,8 +124,17 @@ export async function verifyContact(ctx: ServiceContext, accountId: string, chan
     const account = await accounts.findAccountById(tx.db, accountId);
     if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
     const address = addressOf(account, channel);
-    if (!address) throw invalid(`This account has no ${channel === 'email' ? 'email address' : 'phone number'} to verify.`, 'channel');
-    if (isVerified(account, channel)) throw conflict(`This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`, 'already_verified', 'channel');
+    if (!address)
+      throw invalid(
+        `This account has no ${channel === 'email' ? 'email address' : 'phone number'} to verify.`,
+        'channel',
+      );
+    if (isVerified(account, channel))
+      throw conflict(
+        `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
+        'already_verified',
+        'channel',
+      );
     const pending = await codes.findPendingCode(tx.db, accountId, channel);
     if (!pending || pending.target !== address || pending.attempts >= MAX_CODE_ATTEMPTS) {
       throw invalid('There is no code waiting to be entered. Ask for a new one.', 'code', 'no_code');
@@ -132,7 +157,9 @@ export async function verifyContact(ctx: ServiceContext, accountId: string, chan
   });
   const left = MAX_CODE_ATTEMPTS - attempts;
   throw invalid(
-    left > 0 ? `The code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).` : 'The code is wrong. This code can no longer be used: ask for a new one.',
+    left > 0
+      ? `The code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).`
+      : 'The code is wrong. This code can no longer be used: ask for a new one.',
     'code',
     'wrong_code',
   );
@@ -146,8 +173,14 @@ export async function resendCode(ctx: ServiceContext, accountId: string, channel
   await transact(ctx, async (tx) => {
     const account = await accounts.findAccountById(tx.db, accountId);
     if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
-    if (!addressOf(account, channel)) throw invalid(`This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`, 'channel');
-    if (isVerified(account, channel)) throw conflict(`This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`, 'already_verified', 'channel');
+    if (!addressOf(account, channel))
+      throw invalid(`This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`, 'channel');
+    if (isVerified(account, channel))
+      throw conflict(
+        `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
+        'already_verified',
+        'channel',
+      );
     await throttles.recordFailure(tx.db, throttleKey, tx.now, RESEND_RULE);
     await sendCode(tx, account, channel);
   });
@@ -162,7 +195,13 @@ function isUniqueViolation(err: unknown): boolean {
  * Adds or changes the account's email address or phone number. The new address is unverified until its code
  * is entered. Asks for the password, so a borrowed session cannot move the account to another address.
  */
-export async function changeContact(ctx: ServiceContext, accountId: string, channel: Channel, rawAddress: string, password: string): Promise<AccountRow> {
+export async function changeContact(
+  ctx: ServiceContext,
+  accountId: string,
+  channel: Channel,
+  rawAddress: string,
+  password: string,
+): Promise<AccountRow> {
   const address = channel === 'email' ? normalizeEmail(rawAddress) : normalizePhone(rawAddress);
   const throttleKey = `password:${accountId}`;
   const sendKey = `resend:${accountId}:${channel}`;
@@ -183,9 +222,13 @@ export async function changeContact(ctx: ServiceContext, accountId: string, chan
       const account = await accounts.findAccountById(tx.db, accountId);
       if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
       if (addressOf(account, channel) === address && isVerified(account, channel)) return account;
-      const other = channel === 'email' ? await accounts.findAccountByEmail(tx.db, address) : await accounts.findAccountByPhone(tx.db, address);
+      const other =
+        channel === 'email'
+          ? await accounts.findAccountByEmail(tx.db, address)
+          : await accounts.findAccountByPhone(tx.db, address);
       if (other && other.id !== accountId) throw takenError(channel);
-      const patch = channel === 'email' ? { email: address, email_verified_at: null } : { phone: address, phone_verified_at: null };
+      const patch =
+        channel === 'email' ? { email: address, email_verified_at: null } : { phone: address, phone_verified_at: null };
       await accounts.updateAccount(tx.db, accountId, patch);
       const changed = { ...account, ...patch };
       await throttles.recordFailure(tx.db, sendKey, tx.now, RESEND_RULE);

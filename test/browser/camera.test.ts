@@ -13,7 +13,10 @@ const PASSWORD = 'correct horse battery';
 async function api(server: WebServer, method: string, url: string, body?: unknown, token?: string) {
   const res = await fetch(server.url + url, {
     method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
@@ -22,7 +25,11 @@ async function api(server: WebServer, method: string, url: string, body?: unknow
 
 async function person(server: WebServer, name: string, email: string): Promise<string> {
   await api(server, 'POST', '/api/auth/register', { email, password: PASSWORD, displayName: name });
-  return ((await (await api(server, 'POST', '/api/auth/tokens', { login: email, password: PASSWORD })).json()) as { token: string }).token;
+  return (
+    (await (await api(server, 'POST', '/api/auth/tokens', { login: email, password: PASSWORD })).json()) as {
+      token: string;
+    }
+  ).token;
 }
 
 describe('web app: picking a recipient with the camera', { timeout: 120_000 }, () => {
@@ -34,13 +41,27 @@ describe('web app: picking a recipient with the camera', { timeout: 120_000 }, (
 
   before(async () => {
     server = await startWebServer();
-    await importDevicesJson(server.runtime.ctx, null, [{ serial: `PORCH${stamp}`.toUpperCase(), model: 'Porch Cam', kind: 'camera', verificationCode: 'PORCH001' }]);
+    await importDevicesJson(server.runtime.ctx, null, [
+      { serial: `PORCH${stamp}`.toUpperCase(), model: 'Porch Cam', kind: 'camera', verificationCode: 'PORCH001' },
+    ]);
     const ownerToken = await person(server, 'Cora Owner', ownerEmail);
-    await api(server, 'POST', '/api/devices/bind', { serial: `PORCH${stamp}`, verificationCode: 'PORCH001' }, ownerToken);
+    await api(
+      server,
+      'POST',
+      '/api/devices/bind',
+      { serial: `PORCH${stamp}`, verificationCode: 'PORCH001' },
+      ownerToken,
+    );
     const recipientToken = await person(server, 'Sam Scanned', `sam.${stamp}@example.com`);
-    const png = Buffer.from(await (await api(server, 'GET', '/api/me/qr.png', undefined, recipientToken)).arrayBuffer());
+    const png = Buffer.from(
+      await (await api(server, 'GET', '/api/me/qr.png', undefined, recipientToken)).arrayBuffer(),
+    );
     pngToY4m(png, path.join(dir, 'qr.y4m'));
-    browser = await launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${path.join(dir, 'qr.y4m')}`]);
+    browser = await launchBrowser([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${path.join(dir, 'qr.y4m')}`,
+    ]);
   });
 
   after(async () => {

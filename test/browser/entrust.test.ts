@@ -21,7 +21,12 @@ function harnessOf(server: WebServer): Harness {
     request({ method, url, token, body, headers = {} }) {
       const h: Record<string, string> = { ...headers };
       if (token) h.authorization = `Bearer ${token}`;
-      return server.runtime.app.inject({ method, url, headers: h, ...(body === undefined ? {} : { payload: body as object }) });
+      return server.runtime.app.inject({
+        method,
+        url,
+        headers: h,
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
     },
   } as Harness;
 }
@@ -51,10 +56,19 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
     tech = await verifiedPerson(h, 'Tess Tech');
     await addMember(h, world.installer, world.org.id, tech);
     const d = world.devices[0]!.id;
-    const withdrawn = await h.request({ method: 'PUT', url: `/api/devices/${d}/authorizations/${world.org.id}`, token: world.owner.token, body: { permissions: [] } });
+    const withdrawn = await h.request({
+      method: 'PUT',
+      url: `/api/devices/${d}/authorizations/${world.org.id}`,
+      token: world.owner.token,
+      body: { permissions: [] },
+    });
     assert.equal(withdrawn.statusCode, 200, withdrawn.body);
     deviceName = (await h.request({ method: 'GET', url: `/api/devices/${d}`, token: world.owner.token })).json().name;
-    const png = await h.request({ method: 'GET', url: `/api/orgs/${world.org.id}/qr.png`, token: world.installer.token });
+    const png = await h.request({
+      method: 'GET',
+      url: `/api/orgs/${world.org.id}/qr.png`,
+      token: world.installer.token,
+    });
     assert.equal(png.statusCode, 200);
     fs.writeFileSync(path.join(dir, 'org-qr.png'), png.rawPayload);
     browser = await launchBrowser();
@@ -96,13 +110,18 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
     const before = authorized.getByRole('row', { name: deviceName });
     await before.getByText('No permission', { exact: true }).waitFor();
     await before.getByText(world.devices[0]!.serial).waitFor();
-    await before.getByText('The installer has no permission to operate or configure the device. Contact the owner.').waitFor();
+    await before
+      .getByText('The installer has no permission to operate or configure the device. Contact the owner.')
+      .waitFor();
     await installer.page.getByRole('link', { name: 'Baldoyle Storage' }).click();
     await installer.page.getByRole('row', { name: deviceName }).getByText('The installer has no permission').waitFor();
 
     // The owner: Me › Authorized Devices › Authorize an installer.
     const o = owner.page;
-    await o.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Me(\s|$)/ }).click();
+    await o
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Me(\s|$)/ })
+      .click();
     await o.getByRole('link', { name: 'Authorized Devices' }).click();
     await o.getByRole('link', { name: 'Authorize an installer' }).click();
     await o.getByRole('heading', { name: 'Authorize an installer' }).waitFor();
@@ -110,7 +129,10 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
     await o.getByText('Pick the installer organization first').first().waitFor();
     await o.getByLabel('Organization ID or QR text').fill('org_doesnotexist');
     await o.getByRole('button', { name: 'Find' }).click();
-    await o.getByRole('alert').filter({ hasText: /organization/i }).waitFor();
+    await o
+      .getByRole('alert')
+      .filter({ hasText: /organization/i })
+      .waitFor();
     assert.equal(await o.getByText('Installer: ', { exact: false }).count(), 0);
     await o.getByLabel('Organization ID or QR text').fill(orgId!);
     await o.getByRole('button', { name: 'Find' }).click();
@@ -137,7 +159,9 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
 
     // The portal's Authorized devices lists the device with each granted permission and its validity.
     await installer.page.goto('/portal');
-    const entrusted = installer.page.getByRole('table', { name: 'Authorized devices' }).getByRole('row', { name: deviceName });
+    const entrusted = installer.page
+      .getByRole('table', { name: 'Authorized devices' })
+      .getByRole('row', { name: deviceName });
     await entrusted.getByText('Authorized', { exact: true }).waitFor();
     await entrusted.getByText(/^Live View · until \S/).waitFor();
     await entrusted.getByText('Playback · Permanent', { exact: true }).waitFor();
@@ -157,7 +181,10 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
 
     // Live View ends within 24 h: the sweep tells the owner and the organization's admins.
     await server.runtime.expiryNotices.runOnce();
-    await o.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Messages(\s|$)/ }).click();
+    await o
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: /^Messages(\s|$)/ })
+      .click();
     await o.getByRole('link', { name: `Coastal Security's Live View on "${deviceName}" ends soon` }).click();
     await o.getByText('Ends:').waitFor();
     await owner.shot('message-authorization-expiring');
@@ -178,7 +205,10 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
     await createOrg(h, newcomer, 'Harbour Alarms');
     const p = await open('newcomer', newcomer, true);
     await p.page.goto('/portal');
-    await p.page.getByRole('region', { name: 'Authorized devices' }).getByText('No owner has authorized your organization on a device yet.').waitFor();
+    await p.page
+      .getByRole('region', { name: 'Authorized devices' })
+      .getByText('No owner has authorized your organization on a device yet.')
+      .waitFor();
     assert.equal(await p.page.getByRole('table', { name: 'Authorized devices' }).count(), 0);
     assert.deepEqual(p.problems, []);
   });

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
-import { launchBrowser, mailedCode, openPerson, startWebServer, type Person, type WebServer } from '../helpers/browser.ts';
+import {
+  launchBrowser,
+  mailedCode,
+  openPerson,
+  startWebServer,
+  type Person,
+  type WebServer,
+} from '../helpers/browser.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -21,18 +28,41 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
   let recipient: Person;
   let installer: Person;
   const stamp = Date.now().toString(36);
-  const emails = { owner: `olivia.${stamp}@example.com`, recipient: `ryan.${stamp}@example.com`, installer: `ian.${stamp}@example.com` };
+  const emails = {
+    owner: `olivia.${stamp}@example.com`,
+    recipient: `ryan.${stamp}@example.com`,
+    installer: `ian.${stamp}@example.com`,
+  };
 
   before(async () => {
     server = await startWebServer();
     // The operator's registry import: devices exist before anyone binds them (not part of the app).
     await importDevicesJson(server.runtime.ctx, null, [
       { serial: `GARDEN${stamp}`.toUpperCase(), model: 'Garden Cam', kind: 'camera', verificationCode: 'GARDEN01' },
-      { serial: `SHOP${stamp}`.toUpperCase(), model: 'Shop NVR', kind: 'recorder', channels: 4, verificationCode: 'SHOPNVR1', channelNames: ['Entrance', 'Till', 'Stockroom', 'Yard'] },
+      {
+        serial: `SHOP${stamp}`.toUpperCase(),
+        model: 'Shop NVR',
+        kind: 'recorder',
+        channels: 4,
+        verificationCode: 'SHOPNVR1',
+        channelNames: ['Entrance', 'Till', 'Stockroom', 'Yard'],
+      },
       { serial: `SPARE${stamp}`.toUpperCase(), model: 'Spare Cam', kind: 'camera', verificationCode: 'SPARE001' },
       { serial: `OFFICE${stamp}`.toUpperCase(), model: 'Office Cam', kind: 'camera', verificationCode: 'OFFICE01' },
-      { serial: `LOBBY${stamp}`.toUpperCase(), model: 'Lobby Cam', kind: 'camera', verificationCode: 'LOBBY001', capabilities: { supportsSharing: false } },
-      { serial: `WARE${stamp}`.toUpperCase(), model: 'Warehouse NVR', kind: 'recorder', channels: 2, verificationCode: 'WARENVR1' },
+      {
+        serial: `LOBBY${stamp}`.toUpperCase(),
+        model: 'Lobby Cam',
+        kind: 'camera',
+        verificationCode: 'LOBBY001',
+        capabilities: { supportsSharing: false },
+      },
+      {
+        serial: `WARE${stamp}`.toUpperCase(),
+        model: 'Warehouse NVR',
+        kind: 'recorder',
+        channels: 2,
+        verificationCode: 'WARENVR1',
+      },
       { serial: `DOCK${stamp}`.toUpperCase(), model: 'Dock Cam', kind: 'camera', verificationCode: 'DOCKCAM1' },
       { serial: `GATE${stamp}`.toUpperCase(), model: 'Gate Cam', kind: 'camera', verificationCode: 'GATECAM1' },
     ]);
@@ -80,11 +110,16 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await page.getByRole('link', { name: 'My QR ID' }).click();
     const img = page.getByRole('img', { name: 'QR ID of Olivia Owner' });
     await img.waitFor();
-    await page.waitForFunction(() => (document.querySelector('.qr-box img') as HTMLImageElement | null)?.naturalWidth! > 0);
+    await page.waitForFunction(
+      () => (document.querySelector('.qr-box img') as HTMLImageElement | null)?.naturalWidth! > 0,
+    );
     const firstSrc = await img.getAttribute('src');
     await owner.shot('02-my-qr-id');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Save as image' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Save as image' }).click(),
+    ]);
     assert.equal(download.suggestedFilename(), 'keyholder-qr-id.png');
     const saved = await download.path();
     const { readFileSync } = await import('node:fs');
@@ -148,7 +183,8 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await bind(owner, `SPARE${stamp}`, 'SPARE001', 'Spare Cam');
     await bind(owner, `OFFICE${stamp}`, 'OFFICE01', 'Office Cam');
     await bind(owner, `LOBBY${stamp}`, 'LOBBY001', 'Lobby Cam');
-    for (const name of ['Garden Cam', 'Shop NVR', 'Spare Cam', 'Office Cam', 'Lobby Cam']) await deviceRow(page, 'My devices', name).waitFor();
+    for (const name of ['Garden Cam', 'Shop NVR', 'Spare Cam', 'Office Cam', 'Lobby Cam'])
+      await deviceRow(page, 'My devices', name).waitFor();
     await deviceRow(page, 'My devices', 'Shop NVR').getByText('4 channels').waitFor();
     await owner.shot('03-home-owner');
 
@@ -209,7 +245,10 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     const shared = deviceRow(r, 'Shared with me', 'Shop NVR');
     await shared.getByText('Shared by Olivia Owner').waitFor();
     await shared.getByRole('list', { name: 'Permissions' }).getByText('Playback').waitFor();
-    assert.deepEqual(await shared.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View', 'Playback']);
+    assert.deepEqual(await shared.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), [
+      'Live View',
+      'Playback',
+    ]);
     await recipient.shot('06-home-recipient');
 
     // The owner edits the share: adds PTZ.
@@ -222,9 +261,16 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await dialog.getByRole('button', { name: 'Save' }).click();
     await share.getByText('PTZ Control').waitFor();
     await page.reload();
-    const access = page.getByRole('list', { name: 'Access now' }).getByRole('listitem').filter({ hasText: 'Ryan Recipient' });
+    const access = page
+      .getByRole('list', { name: 'Access now' })
+      .getByRole('listitem')
+      .filter({ hasText: 'Ryan Recipient' });
     await access.getByText('Channels 1, 3').waitFor();
-    assert.deepEqual(await access.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View', 'Playback', 'PTZ Control']);
+    assert.deepEqual(await access.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), [
+      'Live View',
+      'Playback',
+      'PTZ Control',
+    ]);
     await owner.shot('07-device-settings');
     await r.reload();
     await deviceRow(r, 'Shared with me', 'Shop NVR').getByText('PTZ Control').waitFor();
@@ -232,12 +278,17 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     // Whole device, recipient picked from a saved picture of their QR ID.
     await tab(r, 'Me').click();
     await r.getByRole('link', { name: 'My QR ID' }).click();
-    const [download] = await Promise.all([r.waitForEvent('download'), r.getByRole('link', { name: 'Save as image' }).click()]);
+    const [download] = await Promise.all([
+      r.waitForEvent('download'),
+      r.getByRole('link', { name: 'Save as image' }).click(),
+    ]);
     const qrFile = await download.path();
     await tab(page, 'Home').click();
     await openMenu(page, 'Garden Cam', 'Share Device');
     await page.getByText('QR ID', { exact: true }).click();
-    await page.getByLabel('Upload a picture of their QR ID').setInputFiles({ name: 'qr.png', mimeType: 'image/png', buffer: (await import('node:fs')).readFileSync(qrFile) });
+    await page
+      .getByLabel('Upload a picture of their QR ID')
+      .setInputFiles({ name: 'qr.png', mimeType: 'image/png', buffer: (await import('node:fs')).readFileSync(qrFile) });
     await page.getByText('Recipient: Ryan Recipient').waitFor();
     // Weekdays, office hours: the form checks a date-limited validity has its end.
     await page.getByText('Until a date').click();
@@ -248,7 +299,10 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await page.getByLabel('To', { exact: true }).fill('18:00');
     await page.getByRole('button', { name: 'Share', exact: true }).click();
     await page.locator('.summary').getByText('The whole device').waitFor();
-    await page.locator('.summary').getByText(/08:00-18:00/).waitFor();
+    await page
+      .locator('.summary')
+      .getByText(/08:00-18:00/)
+      .waitFor();
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByRole('heading', { name: 'Shared' }).waitFor();
     await tab(r, 'Home').click();
@@ -257,7 +311,10 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     // The owner revokes it; the recipient no longer has it.
     await tab(page, 'Home').click();
     await openMenu(page, 'Garden Cam', 'Settings');
-    await page.getByRole('listitem', { name: 'Share with Ryan Recipient' }).getByRole('button', { name: 'Revoke' }).click();
+    await page
+      .getByRole('listitem', { name: 'Share with Ryan Recipient' })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
     await page.getByText('This device is not shared with anyone.').waitFor();
     await r.reload();
@@ -273,9 +330,16 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await page.getByRole('heading', { name: 'Share Devices' }).waitFor();
     const devices = page.getByRole('group', { name: 'Devices' });
     await devices.getByRole('checkbox', { name: /Garden Cam/ }).waitFor();
-    assert.equal(await devices.getByRole('checkbox', { name: /Lobby Cam/ }).count(), 0, 'a device without sharing support is not offered');
+    assert.equal(
+      await devices.getByRole('checkbox', { name: /Lobby Cam/ }).count(),
+      0,
+      'a device without sharing support is not offered',
+    );
     await page.getByText('Why are some devices not listed?').click();
-    await page.getByRole('list', { name: 'Not shareable' }).getByText('This device does not support sharing.').waitFor();
+    await page
+      .getByRole('list', { name: 'Not shareable' })
+      .getByText('This device does not support sharing.')
+      .waitFor();
 
     await devices.getByRole('checkbox', { name: /Garden Cam/ }).check();
     await devices.getByRole('checkbox', { name: /Office Cam/ }).check();
@@ -301,8 +365,20 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await tab(r, 'Home').click();
     await r.reload();
     await deviceRow(r, 'Shared with me', 'Office Cam').getByText('Playback').waitFor();
-    assert.deepEqual(await deviceRow(r, 'Shared with me', 'Office Cam').getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View', 'Playback']);
-    assert.deepEqual(await deviceRow(r, 'Shared with me', 'Garden Cam').getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View']);
+    assert.deepEqual(
+      await deviceRow(r, 'Shared with me', 'Office Cam')
+        .getByRole('list', { name: 'Permissions' })
+        .getByRole('listitem')
+        .allTextContents(),
+      ['Live View', 'Playback'],
+    );
+    assert.deepEqual(
+      await deviceRow(r, 'Shared with me', 'Garden Cam')
+        .getByRole('list', { name: 'Permissions' })
+        .getByRole('listitem')
+        .allTextContents(),
+      ['Live View'],
+    );
 
     // The recipient cannot pass them on: the chooser offers nothing and says why.
     await tab(r, 'Me').click();
@@ -327,7 +403,10 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await i.getByRole('link', { name: 'Baldoyle Storage' }).click();
 
     await i.getByRole('region', { name: 'Handover' }).getByText('Not Invited').waitFor();
-    for (const [serial, code, name] of [[`WARE${stamp}`, 'WARENVR1', 'Warehouse NVR'], [`DOCK${stamp}`, 'DOCKCAM1', 'Dock Cam']]) {
+    for (const [serial, code, name] of [
+      [`WARE${stamp}`, 'WARENVR1', 'Warehouse NVR'],
+      [`DOCK${stamp}`, 'DOCKCAM1', 'Dock Cam'],
+    ]) {
       await i.getByLabel('Serial number').fill(serial!);
       await i.getByLabel('Verification code').fill(code!);
       await i.getByRole('button', { name: 'Add device' }).click();
@@ -369,12 +448,18 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await i.getByRole('region', { name: 'Handover' }).getByText('Handed over').waitFor();
     const dockRow = i.getByRole('row', { name: 'Dock Cam' });
     await dockRow.getByText("Owner's device").waitFor();
-    assert.deepEqual(await dockRow.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), ['Live View', 'Playback']);
-    assert.deepEqual(await i.getByRole('row', { name: 'Warehouse NVR' }).getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), [
+    assert.deepEqual(await dockRow.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents(), [
       'Live View',
       'Playback',
-      'Configuration',
     ]);
+    assert.deepEqual(
+      await i
+        .getByRole('row', { name: 'Warehouse NVR' })
+        .getByRole('list', { name: 'Permissions' })
+        .getByRole('listitem')
+        .allTextContents(),
+      ['Live View', 'Playback', 'Configuration'],
+    );
     assert.deepEqual([...owner.problems, ...installer.problems], []);
   });
 
@@ -388,23 +473,36 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await owner.shot('12-authorization-service');
     await auth.getByRole('button', { name: 'Withdraw all' }).click();
     const warning = o.getByRole('dialog', { name: 'Withdraw all permissions?' });
-    await warning.getByText("Editing permissions will affect the installer's management of your devices. Continue?").waitFor();
+    await warning
+      .getByText("Editing permissions will affect the installer's management of your devices. Continue?")
+      .waitFor();
     await warning.getByRole('button', { name: 'OK' }).click();
     await auth.getByText('The installer has no permission to operate or configure the device.').waitFor();
 
     const i = installer.page;
     await i.reload();
-    await i.getByRole('row', { name: 'Dock Cam' }).getByText('no permission to operate or configure the device', { exact: false }).waitFor();
+    await i
+      .getByRole('row', { name: 'Dock Cam' })
+      .getByText('no permission to operate or configure the device', { exact: false })
+      .waitFor();
     await installer.shot('13-portal-no-permission');
-    assert.equal(await i.getByRole('row', { name: 'Warehouse NVR' }).getByRole('note').count(), 0, 'the other device is untouched');
+    assert.equal(
+      await i.getByRole('row', { name: 'Warehouse NVR' }).getByRole('note').count(),
+      0,
+      'the other device is untouched',
+    );
   });
 
   test('flow 7: the installer applies for permissions; the owner agrees on one application and rejects all of another; the installer can work again', async () => {
     const i = installer.page;
     await i.getByRole('button', { name: 'Available permission' }).click();
     let dialog = i.getByRole('dialog', { name: 'Apply for Device Permission' });
-    assert.ok(await dialog.getByRole('checkbox', { name: /Dock Cam/ }).isChecked(), 'the device without permission is preselected');
-    for (const p of ['Live View', 'Configuration', 'Playback']) assert.ok(await dialog.getByRole('checkbox', { name: p, exact: true }).isChecked());
+    assert.ok(
+      await dialog.getByRole('checkbox', { name: /Dock Cam/ }).isChecked(),
+      'the device without permission is preselected',
+    );
+    for (const p of ['Live View', 'Configuration', 'Playback'])
+      assert.ok(await dialog.getByRole('checkbox', { name: p, exact: true }).isChecked());
     await dialog.getByLabel('Validity').selectOption('8h');
     await dialog.getByLabel('Remark (optional)').fill('Annual maintenance visit');
     await dialog.getByRole('button', { name: 'Apply' }).click();
@@ -414,7 +512,10 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     const o = owner.page;
     await tab(o, 'Messages').click();
     await o.reload();
-    await o.getByRole('link', { name: /Ace Security has applied for permissions/ }).first().click();
+    await o
+      .getByRole('link', { name: /Ace Security has applied for permissions/ })
+      .first()
+      .click();
     const app = o.getByRole('region', { name: 'Permission application' });
     await app.getByText('Remark: “Annual maintenance visit”').waitFor();
     await owner.shot('14-permission-application');
@@ -427,22 +528,32 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await dockRow.getByRole('list', { name: 'Permissions' }).waitFor();
     assert.equal(await dockRow.getByRole('note').count(), 0, 'no "no permission" notice any more');
     const granted = await dockRow.getByRole('list', { name: 'Permissions' }).getByRole('listitem').allTextContents();
-    assert.deepEqual(granted.map((g) => g.split(' until ')[0]), ['Live View', 'Playback', 'Configuration']);
-    assert.ok(granted.every((g) => g.includes(' until ')), 'the 8 hour validity shows');
+    assert.deepEqual(
+      granted.map((g) => g.split(' until ')[0]),
+      ['Live View', 'Playback', 'Configuration'],
+    );
+    assert.ok(
+      granted.every((g) => g.includes(' until ')),
+      'the 8 hour validity shows',
+    );
 
     // A second application for both devices; the owner rejects all at once.
     await i.getByRole('button', { name: 'Available permission' }).click();
     dialog = i.getByRole('dialog', { name: 'Apply for Device Permission' });
     await dialog.getByRole('checkbox', { name: /Dock Cam/ }).check();
     await dialog.getByRole('checkbox', { name: /Warehouse NVR/ }).check();
-    for (const p of ['Live View', 'Configuration', 'Playback']) await dialog.getByRole('checkbox', { name: p, exact: true }).uncheck();
+    for (const p of ['Live View', 'Configuration', 'Playback'])
+      await dialog.getByRole('checkbox', { name: p, exact: true }).uncheck();
     await dialog.getByRole('checkbox', { name: 'Download', exact: true }).check();
     await dialog.getByRole('button', { name: 'Apply' }).click();
     await i.getByText('Application sent to the owner for 2 device(s).').waitFor();
 
     await tab(o, 'Messages').click();
     await o.reload();
-    await o.getByRole('link', { name: /Ace Security has applied for permissions/ }).first().click();
+    await o
+      .getByRole('link', { name: /Ace Security has applied for permissions/ })
+      .first()
+      .click();
     const second = o.getByRole('region', { name: 'Permission application' });
     await second.getByRole('listitem', { name: 'Warehouse NVR' }).getByText('Download').waitFor();
     await second.getByRole('button', { name: 'Reject All' }).click();
@@ -467,7 +578,10 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     const r = recipient.page;
     await tab(r, 'Messages').click();
     await r.reload();
-    await r.getByRole('link', { name: /Gate Cam/ }).first().click();
+    await r
+      .getByRole('link', { name: /Gate Cam/ })
+      .first()
+      .click();
     await r.getByRole('region', { name: 'Device offered' }).getByRole('button', { name: 'Accept' }).click();
     await r.getByText('Gate Cam is yours now.').waitFor();
     await tab(r, 'Home').click();

@@ -6,7 +6,11 @@ import type { Runtime } from '../../src/runtime.ts';
 
 let serials = 0;
 
-export async function seedDevice(rt: Runtime, ownerId: string | null, channels = 1): Promise<{ id: string; serial: string }> {
+export async function seedDevice(
+  rt: Runtime,
+  ownerId: string | null,
+  channels = 1,
+): Promise<{ id: string; serial: string }> {
   serials += 1;
   const id = newId('dev');
   const serial = `TST${Date.now().toString(36).toUpperCase()}${serials}${Math.floor(Math.random() * 1e6)}`;
@@ -84,9 +88,15 @@ export async function deleteShare(rt: Runtime, shareId: string, deviceId: string
 export async function seedOrg(rt: Runtime, memberIds: string[]): Promise<string> {
   const id = newId('org');
   await transact(rt.ctx, async (tx) => {
-    await tx.db.insertInto('installer_orgs').values({ id, name: 'Fit & Fix Security', qr_ref: newId('qr'), created_at: tx.now }).execute();
+    await tx.db
+      .insertInto('installer_orgs')
+      .values({ id, name: 'Fit & Fix Security', qr_ref: newId('qr'), created_at: tx.now })
+      .execute();
     for (const [i, accountId] of memberIds.entries()) {
-      await tx.db.insertInto('org_members').values({ org_id: id, account_id: accountId, role: i === 0 ? 'admin' : 'technician', created_at: tx.now }).execute();
+      await tx.db
+        .insertInto('org_members')
+        .values({ org_id: id, account_id: accountId, role: i === 0 ? 'admin' : 'technician', created_at: tx.now })
+        .execute();
       tx.changed({ type: 'membership', accountId });
     }
   });
@@ -102,9 +112,22 @@ export async function seedAuthorization(
 ): Promise<string> {
   const id = newId('auz');
   await transact(rt.ctx, async (tx) => {
-    await tx.db.insertInto('authorizations').values({ id, device_id: deviceId, org_id: orgId, granted_by_account_id: grantedBy, created_at: tx.now, updated_at: tx.now }).execute();
+    await tx.db
+      .insertInto('authorizations')
+      .values({
+        id,
+        device_id: deviceId,
+        org_id: orgId,
+        granted_by_account_id: grantedBy,
+        created_at: tx.now,
+        updated_at: tx.now,
+      })
+      .execute();
     for (const p of permissions) {
-      await tx.db.insertInto('authorization_permissions').values({ authorization_id: id, permission: p.permission, valid_from: null, valid_until: p.until ?? null }).execute();
+      await tx.db
+        .insertInto('authorization_permissions')
+        .values({ authorization_id: id, permission: p.permission, valid_from: null, valid_until: p.until ?? null })
+        .execute();
     }
     tx.changed({ type: 'device', deviceId });
   });

@@ -27,7 +27,12 @@ function newestMtime(p: string): number {
 
 /** Builds web/dist when it is missing or older than its sources; one build at a time across test files. */
 export function ensureWebBuilt(): void {
-  const sources = [path.join(ROOT, 'web/src'), path.join(ROOT, 'web/index.html'), path.join(ROOT, 'web/vite.config.ts'), path.join(ROOT, 'src/domain/permissions.ts')];
+  const sources = [
+    path.join(ROOT, 'web/src'),
+    path.join(ROOT, 'web/index.html'),
+    path.join(ROOT, 'web/vite.config.ts'),
+    path.join(ROOT, 'src/domain/permissions.ts'),
+  ];
   const built = path.join(WEB_DIST, 'index.html');
   const stale = () => !fs.existsSync(built) || Math.max(...sources.map(newestMtime)) > fs.statSync(built).mtimeMs;
   if (!stale()) return;
@@ -39,14 +44,19 @@ export function ensureWebBuilt(): void {
       break;
     } catch {
       if (Date.now() > deadline) throw new Error(`another web build holds ${lock}; remove it if no build is running`);
-      if (Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 170_000) fs.rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - fs.statSync(lock, { throwIfNoEntry: false })!.mtimeMs > 170_000)
+        fs.rmSync(lock, { recursive: true, force: true });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
     }
   }
   try {
     if (!stale()) return;
     const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
-    const run = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+    const run = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 170_000,
+    });
     assert.equal(run.status, 0, `vite build failed:\n${run.stdout}\n${run.stderr}`);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
@@ -62,7 +72,9 @@ export interface WebServer {
 export async function startWebServer(env: Record<string, string> = {}): Promise<WebServer> {
   ensureWebBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-browser-'));
-  const runtime = await createRuntime(testConfig({ DATA_DIR: dir, COOKIE_SECURE: 'false', ...env }), { webRoot: WEB_DIST });
+  const runtime = await createRuntime(testConfig({ DATA_DIR: dir, COOKIE_SECURE: 'false', ...env }), {
+    webRoot: WEB_DIST,
+  });
   await runtime.app.listen({ port: 0, host: '127.0.0.1' });
   const address = runtime.app.server.address();
   assert.ok(address && typeof address === 'object');
@@ -77,12 +89,25 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
 }
 
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  assert.ok(
+    fs.existsSync(CHROMIUM),
+    `Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`,
+  );
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     timeout: 60_000,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...extraArgs],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+      ...extraArgs,
+    ],
   });
 }
 
@@ -96,8 +121,20 @@ export interface Person {
 }
 
 /** One person = one isolated browser context (own cookies), phone-sized unless asked otherwise. */
-export async function openPerson(browser: Browser, baseURL: string, name: string, viewport = { width: 400, height: 860 }): Promise<Person> {
-  const context = await browser.newContext({ baseURL, viewport, deviceScaleFactor: 1, locale: 'en-GB', timezoneId: 'Europe/Dublin', acceptDownloads: true });
+export async function openPerson(
+  browser: Browser,
+  baseURL: string,
+  name: string,
+  viewport = { width: 400, height: 860 },
+): Promise<Person> {
+  const context = await browser.newContext({
+    baseURL,
+    viewport,
+    deviceScaleFactor: 1,
+    locale: 'en-GB',
+    timezoneId: 'Europe/Dublin',
+    acceptDownloads: true,
+  });
   context.setDefaultTimeout(WAIT_MS);
   context.setDefaultNavigationTimeout(WAIT_MS);
   const page = await context.newPage();
@@ -105,7 +142,8 @@ export async function openPerson(browser: Browser, baseURL: string, name: string
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
     // Chromium logs every non-2xx fetch; those are the API's expected problem answers, shown on screen instead.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console error: ${msg.text()}`);
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+      problems.push(`console error: ${msg.text()}`);
   });
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   return {
@@ -126,7 +164,9 @@ export async function mailedCode(server: WebServer, recipient: string): Promise<
     const res = await fetch(`${server.url}/api/dev/mailbox`);
     assert.equal(res.status, 200);
     const messages = (await res.json()) as Array<{ recipient: string; body: string; subject: string }>;
-    const mine = messages.find((m) => m.recipient.toLowerCase() === recipient.toLowerCase() && /\b\d{6}\b/.test(m.body));
+    const mine = messages.find(
+      (m) => m.recipient.toLowerCase() === recipient.toLowerCase() && /\b\d{6}\b/.test(m.body),
+    );
     if (mine) return /\b(\d{6})\b/.exec(mine.body)![1]!;
     if (Date.now() > deadline) throw new Error(`no code mailed to ${recipient}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -156,5 +196,8 @@ export function pngToY4m(png: Buffer, file: string): void {
     }
   }
   const chroma = Buffer.alloc((W / 2) * (H / 2) * 2, 128);
-  fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), luma, chroma]));
+  fs.writeFileSync(
+    file,
+    Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), luma, chroma]),
+  );
 }

@@ -36,7 +36,10 @@ async function operatorFor(h: Harness): Promise<Person> {
 }
 
 /** Imports devices through the admin endpoint; returns what a label would show (serial and code). */
-export async function registerDevices(h: Harness, specs: Array<Partial<TestDevice> & { capabilities?: Record<string, boolean | number | string> }>): Promise<TestDevice[]> {
+export async function registerDevices(
+  h: Harness,
+  specs: Array<Partial<TestDevice> & { capabilities?: Record<string, boolean | number | string> }>,
+): Promise<TestDevice[]> {
   const op = await operatorFor(h);
   const devices = specs.map((s) => ({
     serial: s.serial ?? newSerial(),
@@ -65,14 +68,26 @@ export async function registerDevices(h: Harness, specs: Array<Partial<TestDevic
   return devices.map(({ capabilities: _c, ...d }) => d);
 }
 
-export async function registerDevice(h: Harness, spec: Partial<TestDevice> & { capabilities?: Record<string, boolean | number | string> } = {}): Promise<TestDevice> {
+export async function registerDevice(
+  h: Harness,
+  spec: Partial<TestDevice> & { capabilities?: Record<string, boolean | number | string> } = {},
+): Promise<TestDevice> {
   return (await registerDevices(h, [spec]))[0]!;
 }
 
 /** Registers a device and binds it to the person; returns the device as the API shows it. */
-export async function ownDevice(h: Harness, owner: Person, spec: Partial<TestDevice> & { capabilities?: Record<string, boolean | number | string> } = {}) {
+export async function ownDevice(
+  h: Harness,
+  owner: Person,
+  spec: Partial<TestDevice> & { capabilities?: Record<string, boolean | number | string> } = {},
+) {
   const d = await registerDevice(h, spec);
-  const res = await h.request({ method: 'POST', url: '/api/devices/bind', token: owner.token, body: { serial: d.serial, verificationCode: d.code } });
+  const res = await h.request({
+    method: 'POST',
+    url: '/api/devices/bind',
+    token: owner.token,
+    body: { serial: d.serial, verificationCode: d.code },
+  });
   assert.equal(res.statusCode, 201, res.body);
   return { ...d, id: (res.json() as { id: string }).id, view: res.json() as Record<string, unknown> };
 }

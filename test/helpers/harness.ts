@@ -51,10 +51,19 @@ export interface Harness {
 }
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: 'silent', KEYHOLDER_DEMO: '0', SCRYPT_COST: '1024', COOKIE_SECURE: 'false', ...overrides });
+  return loadConfig({
+    LOG_LEVEL: 'silent',
+    KEYHOLDER_DEMO: '0',
+    SCRYPT_COST: '1024',
+    COOKIE_SECURE: 'false',
+    ...overrides,
+  });
 }
 
-export async function startHarness(engine: Engine, env: Record<string, string> = {}): Promise<Harness & { stop(): Promise<void> }> {
+export async function startHarness(
+  engine: Engine,
+  env: Record<string, string> = {},
+): Promise<Harness & { stop(): Promise<void> }> {
   const clock = new ManualClock(Date.UTC(2026, 10, 23, 9, 0, 0));
   let runtime: Runtime;
   let cleanup: () => Promise<void>;
@@ -87,7 +96,12 @@ export async function startHarness(engine: Engine, env: Record<string, string> =
     request({ method, url, token, body, headers = {} }) {
       const h: Record<string, string> = { ...headers };
       if (token) h.authorization = `Bearer ${token}`;
-      return runtime.app.inject({ method, url, headers: h, ...(body === undefined ? {} : { payload: body as object }) });
+      return runtime.app.inject({
+        method,
+        url,
+        headers: h,
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
     },
     async stop() {
       await runtime.close();
@@ -99,9 +113,16 @@ export async function startHarness(engine: Engine, env: Record<string, string> =
 /**
  * Declares `suite` once per database. Inside, `h()` is that database's harness (fresh per describe block).
  */
-export function describeEachDatabase(title: string, suite: (h: () => Harness) => void, env: Record<string, string> = {}): void {
+export function describeEachDatabase(
+  title: string,
+  suite: (h: () => Harness) => void,
+  env: Record<string, string> = {},
+): void {
   for (const engine of ['sqlite', 'postgres'] as const) {
-    const skip = engine === 'postgres' && pgProblem ? `PostgreSQL not reachable at ${PG_URL} (${pgProblem}); set TEST_DATABASE_URL to run it` : false;
+    const skip =
+      engine === 'postgres' && pgProblem
+        ? `PostgreSQL not reachable at ${PG_URL} (${pgProblem}); set TEST_DATABASE_URL to run it`
+        : false;
     describe(`${title} [${engine}]`, { skip }, () => {
       let harness: (Harness & { stop(): Promise<void> }) | undefined;
       before(async () => {

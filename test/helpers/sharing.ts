@@ -10,7 +10,12 @@ export interface DeviceOptions {
   supportsSharing?: boolean;
 }
 
-export async function ownDevices(h: Harness, ownerId: string, count: number, opts: DeviceOptions = {}): Promise<string[]> {
+export async function ownDevices(
+  h: Harness,
+  ownerId: string,
+  count: number,
+  opts: DeviceOptions = {},
+): Promise<string[]> {
   const db = h.runtime.ctx.db;
   const now = h.clock.now();
   const channels = opts.channels ?? 4;
@@ -33,9 +38,19 @@ export async function ownDevices(h: Harness, ownerId: string, count: number, opt
     site_id: null,
     created_at: now,
   }));
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('devices').values(rows.slice(i, i + 500)).execute();
-  const channelRows = rows.flatMap((r) => Array.from({ length: channels }, (_, c) => ({ device_id: r.id, number: c + 1, name: `Channel ${c + 1}` })));
-  for (let i = 0; i < channelRows.length; i += 2000) await db.insertInto('device_channels').values(channelRows.slice(i, i + 2000)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('devices')
+      .values(rows.slice(i, i + 500))
+      .execute();
+  const channelRows = rows.flatMap((r) =>
+    Array.from({ length: channels }, (_, c) => ({ device_id: r.id, number: c + 1, name: `Channel ${c + 1}` })),
+  );
+  for (let i = 0; i < channelRows.length; i += 2000)
+    await db
+      .insertInto('device_channels')
+      .values(channelRows.slice(i, i + 2000))
+      .execute();
   return rows.map((r) => r.id);
 }
 
@@ -44,7 +59,13 @@ export async function ownDevice(h: Harness, ownerId: string, opts: DeviceOptions
 }
 
 export function inboxOf(h: Harness, accountId: string) {
-  return h.runtime.ctx.db.selectFrom('inbox_messages').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id').execute();
+  return h.runtime.ctx.db
+    .selectFrom('inbox_messages')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export function mailTo(h: Harness, email: string) {
@@ -56,6 +77,15 @@ export async function sharesOf(h: Harness, deviceId: string) {
 }
 
 export async function auditOf(h: Harness, deviceId: string) {
-  const rows = await h.runtime.ctx.db.selectFrom('audit_events').selectAll().where('device_id', '=', deviceId).orderBy('seq').execute();
-  return rows.map((r) => ({ ...r, before: r.before ? JSON.parse(r.before) : null, after: r.after ? JSON.parse(r.after) : null }));
+  const rows = await h.runtime.ctx.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .orderBy('seq')
+    .execute();
+  return rows.map((r) => ({
+    ...r,
+    before: r.before ? JSON.parse(r.before) : null,
+    after: r.after ? JSON.parse(r.after) : null,
+  }));
 }

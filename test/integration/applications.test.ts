@@ -2,7 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem } from '../helpers/people.ts';
-import { HOUR, addMember, addSiteDevices, check, createOrg, createSite, handedOverSite, inbox, outboxTo, verifiedPerson, type HandedOver } from '../helpers/installer.ts';
+import {
+  HOUR,
+  addMember,
+  addSiteDevices,
+  check,
+  createOrg,
+  createSite,
+  handedOverSite,
+  inbox,
+  outboxTo,
+  verifiedPerson,
+  type HandedOver,
+} from '../helpers/installer.ts';
 
 const NO_PERMISSION = 'The installer has no permission to operate or configure the device.';
 const AGREED = 'You can edit or cancel permissions later in the device details page in Service > Authorized Devices.';
@@ -11,7 +23,12 @@ const AGREED = 'You can edit or cancel permissions later in the device details p
 async function withdrawnSite(h: Harness, devices = 2): Promise<HandedOver> {
   const s = await handedOverSite(h, { devices });
   for (const d of s.devices) {
-    const res = await h.request({ method: 'PUT', url: `/api/devices/${d.id}/authorizations/${s.org.id}`, token: s.owner.token, body: { permissions: [] } });
+    const res = await h.request({
+      method: 'PUT',
+      url: `/api/devices/${d.id}/authorizations/${s.org.id}`,
+      token: s.owner.token,
+      body: { permissions: [] },
+    });
     assert.equal(res.statusCode, 200, res.body);
   }
   return s;
@@ -35,7 +52,9 @@ describeEachDatabase('permission applications', (h) => {
     });
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.json().length, 2);
-    assert.ok(res.json().every((a: { status: string; validity: string }) => a.status === 'pending' && a.validity === '4h'));
+    assert.ok(
+      res.json().every((a: { status: string; validity: string }) => a.status === 'pending' && a.validity === '4h'),
+    );
 
     const msg = (await inbox(h(), s.owner)).find((m) => m.kind === 'permission_application');
     assert.ok(msg);
@@ -53,7 +72,11 @@ describeEachDatabase('permission applications', (h) => {
     assert.equal(agree.statusCode, 200, agree.body);
     assert.ok(agree.json().message.includes(AGREED));
     assert.equal(agree.json().applications[0].status, 'agreed');
-    const reject = await h().request({ method: 'POST', url: `/api/applications/${a2.id}/reject`, token: s.owner.token });
+    const reject = await h().request({
+      method: 'POST',
+      url: `/api/applications/${a2.id}/reject`,
+      token: s.owner.token,
+    });
     assert.equal(reject.statusCode, 200, reject.body);
     assert.equal(reject.json().applications[0].status, 'rejected');
 
@@ -64,8 +87,16 @@ describeEachDatabase('permission applications', (h) => {
     assert.equal((await check(h(), tech, d1.id, 'configuration', null)).allowed, true);
     assert.equal((await check(h(), tech, d1.id, 'playback')).allowed, true);
     assert.equal((await check(h(), tech, d2.id, 'live_view')).detail, NO_PERMISSION);
-    const auth = await h().request({ method: 'GET', url: `/api/devices/${d1.id}/authorizations`, token: s.owner.token });
-    assert.ok(auth.json().authorizations[0].permissions.every((p: { validUntil: number }) => p.validUntil === agreedAt + 4 * HOUR));
+    const auth = await h().request({
+      method: 'GET',
+      url: `/api/devices/${d1.id}/authorizations`,
+      token: s.owner.token,
+    });
+    assert.ok(
+      auth
+        .json()
+        .authorizations[0].permissions.every((p: { validUntil: number }) => p.validUntil === agreedAt + 4 * HOUR),
+    );
     assert.deepEqual((await h().request({ method: 'GET', url: '/api/applications', token: s.owner.token })).json(), []);
 
     h().clock.advance(4 * HOUR);
@@ -78,24 +109,46 @@ describeEachDatabase('permission applications', (h) => {
     const s = await withdrawnSite(h());
     const [d1, d2] = s.devices as [(typeof s.devices)[0], (typeof s.devices)[0]];
     const apply = (deviceIds: string[], permissions: string[]) =>
-      h().request({ method: 'POST', url: `/api/sites/${s.site.id}/applications`, token: s.installer.token, body: { deviceIds, permissions, validity: 'permanent' } });
+      h().request({
+        method: 'POST',
+        url: `/api/sites/${s.site.id}/applications`,
+        token: s.installer.token,
+        body: { deviceIds, permissions, validity: 'permanent' },
+      });
     const first = (await apply([d1.id], ['live_view'])).json();
     const second = (await apply([d1.id, d2.id], ['live_view', 'playback'])).json();
-    const siteList = await h().request({ method: 'GET', url: `/api/sites/${s.site.id}/applications`, token: s.installer.token });
+    const siteList = await h().request({
+      method: 'GET',
+      url: `/api/sites/${s.site.id}/applications`,
+      token: s.installer.token,
+    });
     assert.equal(siteList.json().find((a: { id: string }) => a.id === first[0].id).status, 'superseded');
     const pending = (await h().request({ method: 'GET', url: '/api/applications', token: s.owner.token })).json();
     assert.deepEqual(pending.map((a: { id: string }) => a.id).sort(), second.map((a: { id: string }) => a.id).sort());
 
     // Including the superseded one makes the whole decision fail; nothing is granted.
     const mixed = assertProblem(
-      await h().request({ method: 'POST', url: '/api/applications/decide', token: s.owner.token, body: { decision: 'agree', applicationIds: [second[0].id, first[0].id] } }),
+      await h().request({
+        method: 'POST',
+        url: '/api/applications/decide',
+        token: s.owner.token,
+        body: { decision: 'agree', applicationIds: [second[0].id, first[0].id] },
+      }),
       409,
     );
     assert.equal(mixed.code, 'application_superseded');
     assert.equal((await check(h(), s.installer, d1.id, 'live_view')).allowed, false);
-    assert.equal((await h().request({ method: 'GET', url: '/api/applications', token: s.owner.token })).json().length, 2);
+    assert.equal(
+      (await h().request({ method: 'GET', url: '/api/applications', token: s.owner.token })).json().length,
+      2,
+    );
 
-    const all = await h().request({ method: 'POST', url: '/api/applications/decide', token: s.owner.token, body: { decision: 'agree', applicationIds: second.map((a: { id: string }) => a.id) } });
+    const all = await h().request({
+      method: 'POST',
+      url: '/api/applications/decide',
+      token: s.owner.token,
+      body: { decision: 'agree', applicationIds: second.map((a: { id: string }) => a.id) },
+    });
     assert.equal(all.statusCode, 200, all.body);
     assert.ok(all.json().applications.every((a: { status: string }) => a.status === 'agreed'));
     for (const d of [d1, d2]) assert.equal((await check(h(), s.installer, d.id, 'playback')).allowed, true);
@@ -107,53 +160,111 @@ describeEachDatabase('permission applications', (h) => {
     const d = s.devices[0]!.id;
     const body = { deviceIds: [d], permissions: ['live_view'], validity: 'permanent' };
     const url = `/api/sites/${s.site.id}/applications`;
-    const results = await Promise.all([h().request({ method: 'POST', url, token: s.installer.token, body }), h().request({ method: 'POST', url, token: s.installer.token, body })]);
+    const results = await Promise.all([
+      h().request({ method: 'POST', url, token: s.installer.token, body }),
+      h().request({ method: 'POST', url, token: s.installer.token, body }),
+    ]);
     for (const r of results) assert.ok([201, 409].includes(r.statusCode), r.body);
     assert.ok(results.some((r) => r.statusCode === 201));
-    assert.equal((await h().request({ method: 'GET', url: '/api/applications', token: s.owner.token })).json().length, 1);
+    assert.equal(
+      (await h().request({ method: 'GET', url: '/api/applications', token: s.owner.token })).json().length,
+      1,
+    );
   });
 
   test('unanswered applications expire; the installer can cancel; answered ones cannot be answered again', async () => {
     const s = await withdrawnSite(h(), 1);
     const d = s.devices[0]!.id;
     const apply = () =>
-      h().request({ method: 'POST', url: `/api/sites/${s.site.id}/applications`, token: s.installer.token, body: { deviceIds: [d], permissions: ['live_view'], validity: '1h' } });
+      h().request({
+        method: 'POST',
+        url: `/api/sites/${s.site.id}/applications`,
+        token: s.installer.token,
+        body: { deviceIds: [d], permissions: ['live_view'], validity: '1h' },
+      });
     const a = (await apply()).json()[0];
     h().clock.advance(h().config.applicationTtlMs);
     assert.deepEqual((await h().request({ method: 'GET', url: '/api/applications', token: s.owner.token })).json(), []);
-    const expired = assertProblem(await h().request({ method: 'POST', url: `/api/applications/${a.id}/agree`, token: s.owner.token }), 410);
+    const expired = assertProblem(
+      await h().request({ method: 'POST', url: `/api/applications/${a.id}/agree`, token: s.owner.token }),
+      410,
+    );
     assert.equal(expired.code, 'application_expired');
-    assert.equal((await h().request({ method: 'GET', url: `/api/applications/${a.id}`, token: s.owner.token })).json().status, 'expired');
+    assert.equal(
+      (await h().request({ method: 'GET', url: `/api/applications/${a.id}`, token: s.owner.token })).json().status,
+      'expired',
+    );
 
     const b = (await apply()).json()[0];
-    const cancel = await h().request({ method: 'POST', url: `/api/applications/${b.id}/cancel`, token: s.installer.token });
+    const cancel = await h().request({
+      method: 'POST',
+      url: `/api/applications/${b.id}/cancel`,
+      token: s.installer.token,
+    });
     assert.equal(cancel.statusCode, 200, cancel.body);
     assert.equal(cancel.json().status, 'cancelled');
-    assertProblem(await h().request({ method: 'POST', url: `/api/applications/${b.id}/agree`, token: s.owner.token }), 409);
+    assertProblem(
+      await h().request({ method: 'POST', url: `/api/applications/${b.id}/agree`, token: s.owner.token }),
+      409,
+    );
     assert.equal((await check(h(), s.installer, d, 'live_view')).allowed, false);
 
     const c = (await apply()).json()[0];
-    assert.equal((await h().request({ method: 'POST', url: `/api/applications/${c.id}/reject`, token: s.owner.token })).statusCode, 200);
-    assertProblem(await h().request({ method: 'POST', url: `/api/applications/${c.id}/agree`, token: s.owner.token }), 409);
-    assertProblem(await h().request({ method: 'POST', url: `/api/applications/${c.id}/cancel`, token: s.installer.token }), 409);
+    assert.equal(
+      (await h().request({ method: 'POST', url: `/api/applications/${c.id}/reject`, token: s.owner.token })).statusCode,
+      200,
+    );
+    assertProblem(
+      await h().request({ method: 'POST', url: `/api/applications/${c.id}/agree`, token: s.owner.token }),
+      409,
+    );
+    assertProblem(
+      await h().request({ method: 'POST', url: `/api/applications/${c.id}/cancel`, token: s.installer.token }),
+      409,
+    );
   });
 
   test('outsiders are refused; bad applications name the field and write nothing', async () => {
     const s = await withdrawnSite(h(), 1);
     const d = s.devices[0]!.id;
     const a = (
-      await h().request({ method: 'POST', url: `/api/sites/${s.site.id}/applications`, token: s.installer.token, body: { deviceIds: [d], permissions: ['live_view'], validity: 'permanent' } })
+      await h().request({
+        method: 'POST',
+        url: `/api/sites/${s.site.id}/applications`,
+        token: s.installer.token,
+        body: { deviceIds: [d], permissions: ['live_view'], validity: 'permanent' },
+      })
     ).json()[0];
     const stranger = await verifiedPerson(h(), 'Stranger');
     await createOrg(h(), stranger, 'Other');
     for (const who of [stranger, s.installer]) {
       assertProblem(await h().request({ method: 'GET', url: `/api/applications/${a.id}`, token: who.token }), 404);
-      assertProblem(await h().request({ method: 'POST', url: `/api/applications/${a.id}/agree`, token: who.token }), 404);
-      assertProblem(await h().request({ method: 'POST', url: `/api/applications/decide`, token: who.token, body: { decision: 'reject', applicationIds: [a.id] } }), 404);
+      assertProblem(
+        await h().request({ method: 'POST', url: `/api/applications/${a.id}/agree`, token: who.token }),
+        404,
+      );
+      assertProblem(
+        await h().request({
+          method: 'POST',
+          url: `/api/applications/decide`,
+          token: who.token,
+          body: { decision: 'reject', applicationIds: [a.id] },
+        }),
+        404,
+      );
     }
-    assertProblem(await h().request({ method: 'POST', url: `/api/applications/${a.id}/cancel`, token: stranger.token }), 404);
-    assertProblem(await h().request({ method: 'POST', url: `/api/applications/${a.id}/cancel`, token: s.owner.token }), 404);
-    assert.equal((await h().request({ method: 'GET', url: `/api/applications/${a.id}`, token: s.owner.token })).json().status, 'pending');
+    assertProblem(
+      await h().request({ method: 'POST', url: `/api/applications/${a.id}/cancel`, token: stranger.token }),
+      404,
+    );
+    assertProblem(
+      await h().request({ method: 'POST', url: `/api/applications/${a.id}/cancel`, token: s.owner.token }),
+      404,
+    );
+    assert.equal(
+      (await h().request({ method: 'GET', url: `/api/applications/${a.id}`, token: s.owner.token })).json().status,
+      'pending',
+    );
 
     // A second site with a device still held, and a device on no site of ours.
     const other = await createSite(h(), s.installer, s.org.id, 'Other');
@@ -175,9 +286,20 @@ describeEachDatabase('permission applications', (h) => {
       const p = assertProblem(await h().request({ method: 'POST', url, token: s.installer.token, body }), 400);
       assert.equal(p.field, field, JSON.stringify(body).slice(0, 120));
     }
-    const heldSite = assertProblem(await h().request({ method: 'POST', url: `/api/sites/${other.id}/applications`, token: s.installer.token, body: { ...base, deviceIds: [held!.id] } }), 400);
+    const heldSite = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/sites/${other.id}/applications`,
+        token: s.installer.token,
+        body: { ...base, deviceIds: [held!.id] },
+      }),
+      400,
+    );
     assert.equal(heldSite.code, 'device_not_handed_over');
     const list = await h().request({ method: 'GET', url, token: s.installer.token });
-    assert.deepEqual(list.json().map((x: { id: string }) => x.id), [a.id]);
+    assert.deepEqual(
+      list.json().map((x: { id: string }) => x.id),
+      [a.id],
+    );
   });
 });

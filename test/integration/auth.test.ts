@@ -21,7 +21,11 @@ describeEachDatabase('accounts and sessions', (h) => {
   });
 
   test('unknown body properties are refused with the field named', async () => {
-    const res = await h().request({ method: 'POST', url: '/api/auth/register', body: { email: 'x@example.com', password: 'long enough pw', displayName: 'X', admin: true } });
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/auth/register',
+      body: { email: 'x@example.com', password: 'long enough pw', displayName: 'X', admin: true },
+    });
     const problem = assertProblem(res, 400);
     assert.equal(problem.field, 'admin');
   });
@@ -31,13 +35,24 @@ const PASSWORD = 'correct horse battery';
 
 /** Logs in as a browser would, from a given address; returns the cookie header to send back and the CSRF token. */
 async function browserLogin(h: Harness, login: string, password = PASSWORD, remoteAddress = '127.0.0.1') {
-  const res = await h.runtime.app.inject({ method: 'POST', url: '/api/auth/login', payload: { login, password }, remoteAddress });
+  const res = await h.runtime.app.inject({
+    method: 'POST',
+    url: '/api/auth/login',
+    payload: { login, password },
+    remoteAddress,
+  });
   return { res, ...cookiesOf(res) };
 }
 
 function cookiesOf(res: LightMyRequestResponse) {
   const jar: Record<string, { value: string; httpOnly: boolean; sameSite?: string; expires?: Date }> = {};
-  for (const c of res.cookies as Array<{ name: string; value: string; httpOnly?: boolean; sameSite?: string; expires?: Date }>) {
+  for (const c of res.cookies as Array<{
+    name: string;
+    value: string;
+    httpOnly?: boolean;
+    sameSite?: string;
+    expires?: Date;
+  }>) {
     jar[c.name] = { value: c.value, httpOnly: !!c.httpOnly, sameSite: c.sameSite, expires: c.expires };
   }
   const session = jar.kh_session?.value;
@@ -51,7 +66,9 @@ function apiLogin(h: Harness, login: string, password: string, remoteAddress = '
 describeEachDatabase('sessions, cookies and login throttling', (h) => {
   test('I see my sessions and can end one: its token stops working at once', async () => {
     const p = await signUp(h(), 'Multi');
-    const second = (await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } })).json().token as string;
+    const second = (
+      await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } })
+    ).json().token as string;
     const list = await h().request({ method: 'GET', url: '/api/me/sessions', token: p.token });
     assert.equal(list.statusCode, 200);
     const sessions = list.json() as Array<{ id: string; current: boolean; kind: string }>;
@@ -71,31 +88,49 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
   test("another person's session cannot be ended or seen", async () => {
     const a = await signUp(h(), 'Anna');
     const b = await signUp(h(), 'Ben');
-    const bSession = (await h().request({ method: 'GET', url: '/api/me/sessions', token: b.token })).json()[0].id as string;
-    const listA = (await h().request({ method: 'GET', url: '/api/me/sessions', token: a.token })).json() as Array<{ id: string }>;
+    const bSession = (await h().request({ method: 'GET', url: '/api/me/sessions', token: b.token })).json()[0]
+      .id as string;
+    const listA = (await h().request({ method: 'GET', url: '/api/me/sessions', token: a.token })).json() as Array<{
+      id: string;
+    }>;
     assert.ok(!listA.some((s) => s.id === bSession));
     assertProblem(await h().request({ method: 'DELETE', url: `/api/me/sessions/${bSession}`, token: a.token }), 404);
     assert.equal((await h().request({ method: 'GET', url: '/api/me', token: b.token })).statusCode, 200);
     assertProblem(await h().request({ method: 'DELETE', url: '/api/me/sessions/bad%20id', token: a.token }), 400);
-    assertProblem(await h().request({ method: 'DELETE', url: `/api/me/sessions/${'x'.repeat(65)}`, token: a.token }), 400);
+    assertProblem(
+      await h().request({ method: 'DELETE', url: `/api/me/sessions/${'x'.repeat(65)}`, token: a.token }),
+      400,
+    );
     assertProblem(await h().request({ method: 'GET', url: '/api/me/sessions' }), 401);
   });
 
   test('a token stops working the moment its session expires, even right after it was used', async () => {
     const p = await signUp(h(), 'Expiring');
     assert.equal((await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode, 200);
-    const [session] = (await h().request({ method: 'GET', url: '/api/me/sessions', token: p.token })).json() as Array<{ expiresAt: number }>;
+    const [session] = (await h().request({ method: 'GET', url: '/api/me/sessions', token: p.token })).json() as Array<{
+      expiresAt: number;
+    }>;
     h().clock.advance(session!.expiresAt - h().clock.now() - 5000);
-    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode, 200, 'valid 5 s before');
+    assert.equal(
+      (await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode,
+      200,
+      'valid 5 s before',
+    );
     h().clock.advance(4999);
-    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode, 200, 'still valid 1 ms before');
+    assert.equal(
+      (await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode,
+      200,
+      'still valid 1 ms before',
+    );
     h().clock.advance(1);
     assertProblem(await h().request({ method: 'GET', url: '/api/me', token: p.token }), 401);
   });
 
   test('logging out with a token ends that token only', async () => {
     const p = await signUp(h(), 'Leaver');
-    const other = (await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } })).json().token as string;
+    const other = (
+      await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } })
+    ).json().token as string;
     const out = await h().request({ method: 'POST', url: '/api/auth/logout', token: p.token });
     assert.equal(out.statusCode, 200);
     assertProblem(await h().request({ method: 'GET', url: '/api/me', token: p.token }), 401);
@@ -118,19 +153,33 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
 
     const rotateWithout = await h().request({ method: 'POST', url: '/api/me/qr/rotate', headers: { cookie } });
     assert.equal(assertProblem(rotateWithout, 403).code, 'csrf');
-    const rotateWrong = await h().request({ method: 'POST', url: '/api/me/qr/rotate', headers: { cookie, 'x-csrf-token': `${csrf}x` } });
+    const rotateWrong = await h().request({
+      method: 'POST',
+      url: '/api/me/qr/rotate',
+      headers: { cookie, 'x-csrf-token': `${csrf}x` },
+    });
     assertProblem(rotateWrong, 403);
     const qrBefore = (await h().request({ method: 'GET', url: '/api/me/qr', headers: { cookie } })).json().text;
     assert.equal((await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text, qrBefore);
-    const rotateWith = await h().request({ method: 'POST', url: '/api/me/qr/rotate', headers: { cookie, 'x-csrf-token': csrf } });
+    const rotateWith = await h().request({
+      method: 'POST',
+      url: '/api/me/qr/rotate',
+      headers: { cookie, 'x-csrf-token': csrf },
+    });
     assert.equal(rotateWith.statusCode, 200);
     assert.notEqual(rotateWith.json().text, qrBefore);
 
-    const sessions = (await h().request({ method: 'GET', url: '/api/me/sessions', headers: { cookie } })).json() as Array<{ kind: string; current: boolean }>;
+    const sessions = (
+      await h().request({ method: 'GET', url: '/api/me/sessions', headers: { cookie } })
+    ).json() as Array<{ kind: string; current: boolean }>;
     assert.equal(sessions.find((s) => s.current)?.kind, 'cookie');
 
     assertProblem(await h().request({ method: 'POST', url: '/api/auth/logout', headers: { cookie } }), 403);
-    const out = await h().request({ method: 'POST', url: '/api/auth/logout', headers: { cookie, 'x-csrf-token': csrf } });
+    const out = await h().request({
+      method: 'POST',
+      url: '/api/auth/logout',
+      headers: { cookie, 'x-csrf-token': csrf },
+    });
     assert.equal(out.statusCode, 200);
     const cleared = cookiesOf(out).jar;
     assert.equal(cleared.kh_session?.value, '');
@@ -211,10 +260,24 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
       const problem = assertProblem(await h().request({ method: 'POST', url: '/api/auth/register', body }), 400);
       assert.equal(problem.field, field, JSON.stringify(body));
     }
-    assertProblem(await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: email, password: PASSWORD } }), 401);
-    const res = await h().request({ method: 'POST', url: '/api/auth/register', body: { email, password: PASSWORD, displayName: 'N' } });
+    assertProblem(
+      await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: email, password: PASSWORD } }),
+      401,
+    );
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/auth/register',
+      body: { email, password: PASSWORD, displayName: 'N' },
+    });
     assert.equal(res.statusCode, 201);
-    assertProblem(await h().request({ method: 'POST', url: '/api/auth/register', body: { email: email.toUpperCase(), password: PASSWORD, displayName: 'N' } }), 409);
+    assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/auth/register',
+        body: { email: email.toUpperCase(), password: PASSWORD, displayName: 'N' },
+      }),
+      409,
+    );
   });
 
   test('a bearer token that is unknown or malformed is refused', async () => {

@@ -14,23 +14,41 @@ describeEachDatabase('authorization service', (h) => {
     const d = devices[0]!.id;
     const tech = await verifiedPerson(h(), 'Tech');
     await addMember(h(), installer, org.id, tech);
-    assert.equal((await check(h(), tech, d, 'live_view')).allowed, true, 'members act with the organization\'s authorization');
+    assert.equal(
+      (await check(h(), tech, d, 'live_view')).allowed,
+      true,
+      "members act with the organization's authorization",
+    );
 
     const before = await h().request({ method: 'GET', url: `/api/devices/${d}/authorizations`, token: owner.token });
     assert.equal(before.json().statusLabel, 'Authorized');
-    assert.deepEqual(before.json().authorizations[0].permissions.map((p: { permission: string; validity: string }) => [p.permission, p.validity]), [
-      ['configuration', 'Permanent'],
-      ['live_view', 'Permanent'],
-      ['playback', 'Permanent'],
-    ]);
+    assert.deepEqual(
+      before
+        .json()
+        .authorizations[0].permissions.map((p: { permission: string; validity: string }) => [p.permission, p.validity]),
+      [
+        ['configuration', 'Permanent'],
+        ['live_view', 'Permanent'],
+        ['playback', 'Permanent'],
+      ],
+    );
 
-    const res = await h().request({ method: 'PUT', url: `/api/devices/${d}/authorizations/${org.id}`, token: owner.token, body: { permissions: [] } });
+    const res = await h().request({
+      method: 'PUT',
+      url: `/api/devices/${d}/authorizations/${org.id}`,
+      token: owner.token,
+      body: { permissions: [] },
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().warning, WARNING);
     assert.equal(res.json().authorization.status, 'none');
 
     for (const who of [installer, tech]) {
-      for (const [perm, ch] of [['live_view', 1], ['playback', 1], ['configuration', null]] as const) {
+      for (const [perm, ch] of [
+        ['live_view', 1],
+        ['playback', 1],
+        ['configuration', null],
+      ] as const) {
         const c = await check(h(), who, d, perm, ch);
         assert.equal(c.allowed, false);
         assert.equal(c.detail, NO_PERMISSION);
@@ -43,11 +61,18 @@ describeEachDatabase('authorization service', (h) => {
 
     // The owner is untouched, the change is in the trail, and the organization's admins were told.
     assert.equal((await check(h(), owner, d, 'configuration', null)).allowed, true);
-    const audit = await h().runtime.ctx.db.selectFrom('audit_events').selectAll().where('device_id', '=', d).where('action', '=', 'authorization.edited').execute();
+    const audit = await h()
+      .runtime.ctx.db.selectFrom('audit_events')
+      .selectAll()
+      .where('device_id', '=', d)
+      .where('action', '=', 'authorization.edited')
+      .execute();
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.actor_account_id, owner.id);
     assert.equal(JSON.parse(audit[0]!.after!).length, 0);
-    assert.ok((await inbox(h(), installer)).some((m) => m.kind === 'authorization_changed' && m.body.includes(NO_PERMISSION)));
+    assert.ok(
+      (await inbox(h(), installer)).some((m) => m.kind === 'authorization_changed' && m.body.includes(NO_PERMISSION)),
+    );
   });
 
   test('a member removed from the organization loses its access on the next check', async () => {
@@ -55,7 +80,11 @@ describeEachDatabase('authorization service', (h) => {
     const tech = await verifiedPerson(h(), 'Tech');
     await addMember(h(), installer, org.id, tech);
     assert.equal((await check(h(), tech, devices[0]!.id, 'live_view')).allowed, true);
-    assert.equal((await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${tech.id}`, token: installer.token })).statusCode, 200);
+    assert.equal(
+      (await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${tech.id}`, token: installer.token }))
+        .statusCode,
+      200,
+    );
     assert.equal((await check(h(), tech, devices[0]!.id, 'live_view')).allowed, false);
     assert.equal((await check(h(), installer, devices[0]!.id, 'live_view')).allowed, true);
   });
@@ -78,30 +107,54 @@ describeEachDatabase('authorization service', (h) => {
       },
     });
     assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json().authorization.permissions.map((p: { permission: string; validUntil: number | null }) => [p.permission, p.validUntil]), [
-      ['configuration', now + 3 * HOUR],
-      ['live_view', now + HOUR],
-      ['playback', now + 8 * HOUR],
-      ['ptz', null],
-    ]);
+    assert.deepEqual(
+      res
+        .json()
+        .authorization.permissions.map((p: { permission: string; validUntil: number | null }) => [
+          p.permission,
+          p.validUntil,
+        ]),
+      [
+        ['configuration', now + 3 * HOUR],
+        ['live_view', now + HOUR],
+        ['playback', now + 8 * HOUR],
+        ['ptz', null],
+      ],
+    );
     assert.equal((await check(h(), installer, d, 'live_view')).allowed, true);
     h().clock.advance(HOUR);
     assert.equal((await check(h(), installer, d, 'live_view')).allowed, false);
     assert.equal((await check(h(), installer, d, 'configuration', null)).allowed, true);
 
-    const w = await h().request({ method: 'DELETE', url: `/api/devices/${d}/authorizations/${org.id}/permissions/configuration`, token: owner.token });
+    const w = await h().request({
+      method: 'DELETE',
+      url: `/api/devices/${d}/authorizations/${org.id}/permissions/configuration`,
+      token: owner.token,
+    });
     assert.equal(w.statusCode, 200, w.body);
     assert.equal(w.json().warning, WARNING);
     assert.equal((await check(h(), installer, d, 'configuration', null)).allowed, false);
     assert.equal((await check(h(), installer, d, 'ptz')).allowed, true);
-    assertProblem(await h().request({ method: 'DELETE', url: `/api/devices/${d}/authorizations/${org.id}/permissions/configuration`, token: owner.token }), 404);
+    assertProblem(
+      await h().request({
+        method: 'DELETE',
+        url: `/api/devices/${d}/authorizations/${org.id}/permissions/configuration`,
+        token: owner.token,
+      }),
+      404,
+    );
 
     const view = await h().request({ method: 'GET', url: `/api/devices/${d}/authorizations`, token: owner.token });
-    assert.deepEqual(view.json().authorizations[0].permissions.map((p: { permission: string; state: string }) => [p.permission, p.state]), [
-      ['live_view', 'expired'],
-      ['playback', 'active'],
-      ['ptz', 'active'],
-    ]);
+    assert.deepEqual(
+      view
+        .json()
+        .authorizations[0].permissions.map((p: { permission: string; state: string }) => [p.permission, p.state]),
+      [
+        ['live_view', 'expired'],
+        ['playback', 'active'],
+        ['ptz', 'active'],
+      ],
+    );
   });
 
   test('authorized devices: the owner lists and cancels; entrust directly to an organization picked by QR text or id', async () => {
@@ -110,14 +163,24 @@ describeEachDatabase('authorization service', (h) => {
     const owner = await signUp(h(), 'Owner');
     const cam = await ownDevice(h(), owner);
     const nvr = await ownDevice(h(), owner, { kind: 'recorder', channels: 4 });
-    assert.deepEqual((await h().request({ method: 'GET', url: '/api/authorized-devices', token: owner.token })).json(), []);
+    assert.deepEqual(
+      (await h().request({ method: 'GET', url: '/api/authorized-devices', token: owner.token })).json(),
+      [],
+    );
     assert.equal((await check(h(), installer, cam.id, 'live_view')).allowed, false);
 
     const res = await h().request({
       method: 'POST',
       url: '/api/authorizations',
       token: owner.token,
-      body: { org: org.qrText, deviceIds: [cam.id, nvr.id], permissions: [{ permission: 'live_view', validity: '2h' }, { permission: 'configuration', validity: 'permanent' }] },
+      body: {
+        org: org.qrText,
+        deviceIds: [cam.id, nvr.id],
+        permissions: [
+          { permission: 'live_view', validity: '2h' },
+          { permission: 'configuration', validity: 'permanent' },
+        ],
+      },
     });
     assert.equal(res.statusCode, 201, res.body);
     assert.deepEqual(res.json().org, { id: org.id, name: 'Direct Security' });
@@ -125,52 +188,121 @@ describeEachDatabase('authorization service', (h) => {
     assert.equal((await check(h(), installer, cam.id, 'configuration', null)).allowed, true);
     assert.equal((await check(h(), installer, cam.id, 'playback')).detail, NO_PERMISSION);
     // By id as well: adds to what is there.
-    const more = await h().request({ method: 'POST', url: '/api/authorizations', token: owner.token, body: { org: org.id, deviceIds: [cam.id], permissions: [{ permission: 'playback', validity: '4h' }] } });
+    const more = await h().request({
+      method: 'POST',
+      url: '/api/authorizations',
+      token: owner.token,
+      body: { org: org.id, deviceIds: [cam.id], permissions: [{ permission: 'playback', validity: '4h' }] },
+    });
     assert.equal(more.statusCode, 201, more.body);
     assert.equal((await check(h(), installer, cam.id, 'playback')).allowed, true);
 
     // Entrusting the same device twice at once ends in one authorization holding both.
     const [x, y] = await Promise.all(
       (['ptz', 'download'] as const).map((permission) =>
-        h().request({ method: 'POST', url: '/api/authorizations', token: owner.token, body: { org: org.id, deviceIds: [nvr.id], permissions: [{ permission, validity: 'permanent' }] } }),
+        h().request({
+          method: 'POST',
+          url: '/api/authorizations',
+          token: owner.token,
+          body: { org: org.id, deviceIds: [nvr.id], permissions: [{ permission, validity: 'permanent' }] },
+        }),
       ),
     );
     assert.deepEqual([x!.statusCode, y!.statusCode], [201, 201], `${x!.body} ${y!.body}`);
-    const nvrAuth = (await h().request({ method: 'GET', url: `/api/devices/${nvr.id}/authorizations`, token: owner.token })).json().authorizations;
+    const nvrAuth = (
+      await h().request({ method: 'GET', url: `/api/devices/${nvr.id}/authorizations`, token: owner.token })
+    ).json().authorizations;
     assert.equal(nvrAuth.length, 1);
-    assert.deepEqual(nvrAuth[0].permissions.map((p: { permission: string }) => p.permission), ['configuration', 'download', 'live_view', 'ptz']);
+    assert.deepEqual(
+      nvrAuth[0].permissions.map((p: { permission: string }) => p.permission),
+      ['configuration', 'download', 'live_view', 'ptz'],
+    );
 
     const list = await h().request({ method: 'GET', url: '/api/authorized-devices', token: owner.token });
-    assert.deepEqual(list.json().map((a: { deviceId: string; statusLabel: string }) => a.deviceId).sort(), [cam.id, nvr.id].sort());
-    assert.ok(list.json().every((a: { statusLabel: string; org: { id: string } }) => a.statusLabel === 'Authorized' && a.org.id === org.id));
+    assert.deepEqual(
+      list
+        .json()
+        .map((a: { deviceId: string; statusLabel: string }) => a.deviceId)
+        .sort(),
+      [cam.id, nvr.id].sort(),
+    );
+    assert.ok(
+      list
+        .json()
+        .every(
+          (a: { statusLabel: string; org: { id: string } }) => a.statusLabel === 'Authorized' && a.org.id === org.id,
+        ),
+    );
 
     // The installer sees the same devices from its side, although neither is on any of its sites.
-    const theirs = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/authorized-devices`, token: installer.token });
+    const theirs = await h().request({
+      method: 'GET',
+      url: `/api/orgs/${org.id}/authorized-devices`,
+      token: installer.token,
+    });
     assert.equal(theirs.statusCode, 200, theirs.body);
-    const camView = (theirs.json() as Array<{ deviceId: string; permissions: Array<{ permission: string }> }>).find((a) => a.deviceId === cam.id);
-    assert.deepEqual(camView?.permissions.map((p) => p.permission), ['configuration', 'live_view', 'playback']);
+    const camView = (theirs.json() as Array<{ deviceId: string; permissions: Array<{ permission: string }> }>).find(
+      (a) => a.deviceId === cam.id,
+    );
+    assert.deepEqual(
+      camView?.permissions.map((p) => p.permission),
+      ['configuration', 'live_view', 'playback'],
+    );
     assert.equal(theirs.json().length, 2);
 
-    const cancel = await h().request({ method: 'DELETE', url: `/api/devices/${nvr.id}/authorizations/${org.id}`, token: owner.token });
+    const cancel = await h().request({
+      method: 'DELETE',
+      url: `/api/devices/${nvr.id}/authorizations/${org.id}`,
+      token: owner.token,
+    });
     assert.equal(cancel.statusCode, 200, cancel.body);
     assert.equal(cancel.json().warning, WARNING);
     assert.equal((await check(h(), installer, nvr.id, 'live_view', 1)).allowed, false);
-    assert.deepEqual((await h().request({ method: 'GET', url: '/api/authorized-devices', token: owner.token })).json().map((a: { deviceId: string }) => a.deviceId), [cam.id]);
+    assert.deepEqual(
+      (await h().request({ method: 'GET', url: '/api/authorized-devices', token: owner.token }))
+        .json()
+        .map((a: { deviceId: string }) => a.deviceId),
+      [cam.id],
+    );
   });
 
-  test('the installer can release a permission early, and no installer action touches the owner\'s access', async () => {
+  test("the installer can release a permission early, and no installer action touches the owner's access", async () => {
     const { installer, owner, org, site, devices } = await handedOverSite(h(), { devices: 1 });
     const d = devices[0]!.id;
-    const rel = await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/authorizations/${d}/permissions/live_view`, token: installer.token });
+    const rel = await h().request({
+      method: 'DELETE',
+      url: `/api/orgs/${org.id}/authorizations/${d}/permissions/live_view`,
+      token: installer.token,
+    });
     assert.equal(rel.statusCode, 200, rel.body);
     assert.equal((await check(h(), installer, d, 'live_view')).allowed, false);
     assert.ok((await inbox(h(), owner)).some((m) => m.kind === 'authorization_changed'));
     // Taking the device off the site and deleting the site leave the owner as they were.
-    assert.equal((await h().request({ method: 'DELETE', url: `/api/sites/${site.id}/devices/${d}`, token: installer.token })).statusCode, 200);
-    assert.equal((await h().request({ method: 'DELETE', url: `/api/sites/${site.id}`, token: installer.token })).statusCode, 200);
-    for (const [perm, ch] of [['live_view', 1], ['playback', 1], ['configuration', null]] as const) assert.equal((await check(h(), owner, d, perm, ch)).allowed, true);
+    assert.equal(
+      (await h().request({ method: 'DELETE', url: `/api/sites/${site.id}/devices/${d}`, token: installer.token }))
+        .statusCode,
+      200,
+    );
+    assert.equal(
+      (await h().request({ method: 'DELETE', url: `/api/sites/${site.id}`, token: installer.token })).statusCode,
+      200,
+    );
+    for (const [perm, ch] of [
+      ['live_view', 1],
+      ['playback', 1],
+      ['configuration', null],
+    ] as const)
+      assert.equal((await check(h(), owner, d, perm, ch)).allowed, true);
     // The installer cannot edit the owner's authorization side at all.
-    assertProblem(await h().request({ method: 'PUT', url: `/api/devices/${d}/authorizations/${org.id}`, token: installer.token, body: { permissions: [{ permission: 'live_view', validity: 'permanent' }] } }), 404);
+    assertProblem(
+      await h().request({
+        method: 'PUT',
+        url: `/api/devices/${d}/authorizations/${org.id}`,
+        token: installer.token,
+        body: { permissions: [{ permission: 'live_view', validity: 'permanent' }] },
+      }),
+      404,
+    );
     assert.equal((await check(h(), installer, d, 'live_view')).allowed, false);
   });
 
@@ -180,35 +312,115 @@ describeEachDatabase('authorization service', (h) => {
     const stranger = await verifiedPerson(h(), 'Stranger');
     const otherOrg = await createOrg(h(), stranger, 'Other');
     for (const who of [stranger, installer]) {
-      assertProblem(await h().request({ method: 'GET', url: `/api/devices/${d}/authorizations`, token: who.token }), 404);
-      assertProblem(await h().request({ method: 'PUT', url: `/api/devices/${d}/authorizations/${org.id}`, token: who.token, body: { permissions: [] } }), 404);
-      assertProblem(await h().request({ method: 'DELETE', url: `/api/devices/${d}/authorizations/${org.id}`, token: who.token }), 404);
-      assertProblem(await h().request({ method: 'DELETE', url: `/api/devices/${d}/authorizations/${org.id}/permissions/live_view`, token: who.token }), 404);
+      assertProblem(
+        await h().request({ method: 'GET', url: `/api/devices/${d}/authorizations`, token: who.token }),
+        404,
+      );
+      assertProblem(
+        await h().request({
+          method: 'PUT',
+          url: `/api/devices/${d}/authorizations/${org.id}`,
+          token: who.token,
+          body: { permissions: [] },
+        }),
+        404,
+      );
+      assertProblem(
+        await h().request({ method: 'DELETE', url: `/api/devices/${d}/authorizations/${org.id}`, token: who.token }),
+        404,
+      );
+      assertProblem(
+        await h().request({
+          method: 'DELETE',
+          url: `/api/devices/${d}/authorizations/${org.id}/permissions/live_view`,
+          token: who.token,
+        }),
+        404,
+      );
     }
-    const notMine = assertProblem(await h().request({ method: 'POST', url: '/api/authorizations', token: stranger.token, body: { org: otherOrg.id, deviceIds: [d], permissions: [{ permission: 'live_view', validity: 'permanent' }] } }), 400);
+    const notMine = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/authorizations',
+        token: stranger.token,
+        body: { org: otherOrg.id, deviceIds: [d], permissions: [{ permission: 'live_view', validity: 'permanent' }] },
+      }),
+      400,
+    );
     assert.equal(notMine.field, 'deviceIds/0');
-    assertProblem(await h().request({ method: 'DELETE', url: `/api/orgs/${otherOrg.id}/authorizations/${d}/permissions/live_view`, token: stranger.token }), 404);
-    assertProblem(await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/authorizations/${d}/permissions/live_view`, token: stranger.token }), 404);
-    assertProblem(await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/authorizations/${d}/permissions/live_view`, token: owner.token }), 404);
+    assertProblem(
+      await h().request({
+        method: 'DELETE',
+        url: `/api/orgs/${otherOrg.id}/authorizations/${d}/permissions/live_view`,
+        token: stranger.token,
+      }),
+      404,
+    );
+    assertProblem(
+      await h().request({
+        method: 'DELETE',
+        url: `/api/orgs/${org.id}/authorizations/${d}/permissions/live_view`,
+        token: stranger.token,
+      }),
+      404,
+    );
+    assertProblem(
+      await h().request({
+        method: 'DELETE',
+        url: `/api/orgs/${org.id}/authorizations/${d}/permissions/live_view`,
+        token: owner.token,
+      }),
+      404,
+    );
 
     const url = `/api/devices/${d}/authorizations/${org.id}`;
     const cases: Array<[unknown, string]> = [
       [{ permissions: [{ permission: 'teleport', validity: 'permanent' }] }, 'permissions/0/permission'],
-      [{ permissions: [{ permission: 'live_view', validity: 'until', until: h().clock.now() - 1000 }] }, 'permissions/0/until'],
+      [
+        { permissions: [{ permission: 'live_view', validity: 'until', until: h().clock.now() - 1000 }] },
+        'permissions/0/until',
+      ],
       [{ permissions: [{ permission: 'live_view', validity: 'until' }] }, 'permissions/0/until'],
       [{ permissions: [{ permission: 'live_view', validity: '5h' }] }, 'permissions/0/validity'],
-      [{ permissions: [{ permission: 'live_view', validity: '1h' }, { permission: 'live_view', validity: '2h' }] }, 'permissions/1/permission'],
+      [
+        {
+          permissions: [
+            { permission: 'live_view', validity: '1h' },
+            { permission: 'live_view', validity: '2h' },
+          ],
+        },
+        'permissions/1/permission',
+      ],
     ];
     for (const [body, field] of cases) {
       const p = assertProblem(await h().request({ method: 'PUT', url, token: owner.token, body }), 400);
       assert.equal(p.field, field, JSON.stringify(body));
     }
-    const dup = assertProblem(await h().request({ method: 'POST', url: '/api/authorizations', token: owner.token, body: { org: org.id, deviceIds: [d, d], permissions: [{ permission: 'ptz', validity: 'permanent' }] } }), 400);
+    const dup = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/authorizations',
+        token: owner.token,
+        body: { org: org.id, deviceIds: [d, d], permissions: [{ permission: 'ptz', validity: 'permanent' }] },
+      }),
+      400,
+    );
     assert.equal(dup.field, 'deviceIds/1');
-    const badOrg = assertProblem(await h().request({ method: 'POST', url: '/api/authorizations', token: owner.token, body: { org: 'somebody', deviceIds: [d], permissions: [{ permission: 'ptz', validity: 'permanent' }] } }), 400);
+    const badOrg = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/authorizations',
+        token: owner.token,
+        body: { org: 'somebody', deviceIds: [d], permissions: [{ permission: 'ptz', validity: 'permanent' }] },
+      }),
+      400,
+    );
     assert.equal(badOrg.field, 'org');
     const view = await h().request({ method: 'GET', url: `/api/devices/${d}/authorizations`, token: owner.token });
-    assert.deepEqual(view.json().authorizations[0].permissions.map((p: { permission: string }) => p.permission), ['configuration', 'live_view', 'playback']);
+    assert.deepEqual(
+      view.json().authorizations[0].permissions.map((p: { permission: string }) => p.permission),
+      ['configuration', 'live_view', 'playback'],
+    );
     assert.equal((await check(h(), installer, d, 'ptz')).allowed, false);
   });
 });

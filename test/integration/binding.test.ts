@@ -43,7 +43,11 @@ describeEachDatabase('binding devices', (h) => {
 
   test('the verification code is stored hashed, never as printed', async () => {
     const d = await registerDevice(h());
-    const row = await h().runtime.ctx.db.selectFrom('devices').select('verification_code_hash').where('serial', '=', d.serial).executeTakeFirstOrThrow();
+    const row = await h()
+      .runtime.ctx.db.selectFrom('devices')
+      .select('verification_code_hash')
+      .where('serial', '=', d.serial)
+      .executeTakeFirstOrThrow();
     assert.ok(!row.verification_code_hash.includes(d.code));
     assert.match(row.verification_code_hash, /^scrypt\$/);
   });
@@ -54,7 +58,11 @@ describeEachDatabase('binding devices', (h) => {
     const problem = assertProblem(await bind(me.token, d.serial, 'ABCDEG'), 400);
     assert.equal(problem.field, 'verificationCode');
     assert.match(problem.detail, /verification code is wrong/);
-    const row = await h().runtime.ctx.db.selectFrom('devices').select('owner_account_id').where('serial', '=', d.serial).executeTakeFirstOrThrow();
+    const row = await h()
+      .runtime.ctx.db.selectFrom('devices')
+      .select('owner_account_id')
+      .where('serial', '=', d.serial)
+      .executeTakeFirstOrThrow();
     assert.equal(row.owner_account_id, null);
   });
 
@@ -103,7 +111,11 @@ describeEachDatabase('binding devices', (h) => {
   test('a device held by an installer organization cannot be bound', async () => {
     const me = await signUp(h(), 'Late');
     const d = await registerDevice(h());
-    await h().runtime.ctx.db.updateTable('devices').set({ holder_org_id: 'org_someone' }).where('serial', '=', d.serial).execute();
+    await h()
+      .runtime.ctx.db.updateTable('devices')
+      .set({ holder_org_id: 'org_someone' })
+      .where('serial', '=', d.serial)
+      .execute();
     const problem = assertProblem(await bind(me.token, d.serial, d.code), 409);
     assert.equal(problem.detail, ALREADY_BOUND);
   });
@@ -117,9 +129,18 @@ describeEachDatabase('binding devices', (h) => {
       const statuses = [ra.statusCode, rb.statusCode].sort();
       assert.deepEqual(statuses, [201, 409], `${ra.body} / ${rb.body}`);
       const winner = ra.statusCode === 201 ? a : b;
-      const row = await h().runtime.ctx.db.selectFrom('devices').select('owner_account_id').where('serial', '=', d.serial).executeTakeFirstOrThrow();
+      const row = await h()
+        .runtime.ctx.db.selectFrom('devices')
+        .select('owner_account_id')
+        .where('serial', '=', d.serial)
+        .executeTakeFirstOrThrow();
       assert.equal(row.owner_account_id, winner.id);
-      const bound = await h().runtime.ctx.db.selectFrom('audit_events').select('id').where('action', '=', 'device.bound').where('device_id', '=', ra.statusCode === 201 ? ra.json().id : rb.json().id).execute();
+      const bound = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select('id')
+        .where('action', '=', 'device.bound')
+        .where('device_id', '=', ra.statusCode === 201 ? ra.json().id : rb.json().id)
+        .execute();
       assert.equal(bound.length, 1);
     }
   });
@@ -138,16 +159,32 @@ describeEachDatabase('binding devices', (h) => {
       [{ serial: d.serial, verificationCode: d.code, owner: 'me' }, 'owner'],
     ];
     for (const [body, field] of cases) {
-      const res = await h().request({ method: 'POST', url: '/api/devices/bind', token: me.token, body: body as object });
+      const res = await h().request({
+        method: 'POST',
+        url: '/api/devices/bind',
+        token: me.token,
+        body: body as object,
+      });
       const problem = assertProblem(res, 400);
       assert.equal(problem.field, field, JSON.stringify(body));
     }
-    const row = await h().runtime.ctx.db.selectFrom('devices').select('owner_account_id').where('serial', '=', d.serial).executeTakeFirstOrThrow();
+    const row = await h()
+      .runtime.ctx.db.selectFrom('devices')
+      .select('owner_account_id')
+      .where('serial', '=', d.serial)
+      .executeTakeFirstOrThrow();
     assert.equal(row.owner_account_id, null);
   });
 
   test('logged out: 401', async () => {
     const d = await registerDevice(h());
-    assertProblem(await h().request({ method: 'POST', url: '/api/devices/bind', body: { serial: d.serial, verificationCode: d.code } }), 401);
+    assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/devices/bind',
+        body: { serial: d.serial, verificationCode: d.code },
+      }),
+      401,
+    );
   });
 });

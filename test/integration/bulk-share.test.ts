@@ -12,17 +12,34 @@ describeEachDatabase('sharing several devices', (h) => {
     const [a, b] = await ownDevices(h(), me.id, 2, { name: 'Cam', channels: 1 });
     const old = await ownDevice(h(), me.id, { name: 'Old DVR', supportsSharing: false });
     const theirs = await ownDevice(h(), friend.id, { name: 'Friend NVR' });
-    const s = await h().request({ method: 'POST', url: `/api/devices/${theirs}/shares`, token: friend.token, body: { recipient: { email: me.email }, scope: 'device', permissions: ['live_view'] } });
+    const s = await h().request({
+      method: 'POST',
+      url: `/api/devices/${theirs}/shares`,
+      token: friend.token,
+      body: { recipient: { email: me.email }, scope: 'device', permissions: ['live_view'] },
+    });
     assert.equal(s.statusCode, 201);
 
     const plain = await h().request({ method: 'GET', url: '/api/share-chooser', token: me.token });
     assert.equal(plain.statusCode, 200, plain.body);
-    assert.deepEqual(plain.json().devices.map((d: { id: string }) => d.id).sort(), [a, b].sort());
+    assert.deepEqual(
+      plain
+        .json()
+        .devices.map((d: { id: string }) => d.id)
+        .sort(),
+      [a, b].sort(),
+    );
     assert.equal(plain.json().excluded, undefined);
 
     const explained = await h().request({ method: 'GET', url: '/api/share-chooser?explain=1', token: me.token });
     const excluded = explained.json().excluded as Array<{ id: string; reason: string; detail: string }>;
-    assert.deepEqual(excluded.map((e) => [e.id, e.reason]).sort(), [[old, 'sharing_not_supported'], [theirs, 'not_owned']].sort());
+    assert.deepEqual(
+      excluded.map((e) => [e.id, e.reason]).sort(),
+      [
+        [old, 'sharing_not_supported'],
+        [theirs, 'not_owned'],
+      ].sort(),
+    );
     assert.match(excluded.find((e) => e.id === theirs)!.detail, /Shared with you by Friend/);
   });
 
@@ -35,7 +52,12 @@ describeEachDatabase('sharing several devices', (h) => {
       recipient: { email: bob.email },
       devices: [
         { deviceId: cam1, scope: 'device', permissions: ['live_view', 'ptz'] },
-        { deviceId: cam2, scope: 'device', permissions: ['live_view'], validity: { until: h().clock.now() + 86_400_000 } },
+        {
+          deviceId: cam2,
+          scope: 'device',
+          permissions: ['live_view'],
+          validity: { until: h().clock.now() + 86_400_000 },
+        },
         { deviceId: nvr, scope: 'channels', channels: [3, 4], permissions: ['live_view', 'playback'] },
       ],
     };
@@ -49,14 +71,23 @@ describeEachDatabase('sharing several devices', (h) => {
     const created = await h().request({ method: 'POST', url: '/api/shares/bulk', token: me.token, body });
     assert.equal(created.statusCode, 201, created.body);
     const received = await h().request({ method: 'GET', url: '/api/shares/received', token: bob.token });
-    const byDevice = new Map((received.json() as Array<{ device: { id: string }; permissionsNow: unknown }>).map((s) => [s.device.id, s.permissionsNow]));
+    const byDevice = new Map(
+      (received.json() as Array<{ device: { id: string }; permissionsNow: unknown }>).map((s) => [
+        s.device.id,
+        s.permissionsNow,
+      ]),
+    );
     assert.deepEqual(byDevice.get(cam1), [{ channel: 1, permissions: ['live_view', 'ptz'] }]);
     assert.deepEqual(byDevice.get(cam2), [{ channel: 1, permissions: ['live_view'] }]);
     assert.deepEqual(byDevice.get(nvr), [
       { channel: 3, permissions: ['live_view', 'playback'] },
       { channel: 4, permissions: ['live_view', 'playback'] },
     ]);
-    assert.ok((await inboxOf(h(), bob.id)).some((m) => m.kind === 'share_received' && m.title === 'Me shared 3 devices with you'));
+    assert.ok(
+      (await inboxOf(h(), bob.id)).some(
+        (m) => m.kind === 'share_received' && m.title === 'Me shared 3 devices with you',
+      ),
+    );
   });
 
   test('one invalid device: nothing is created and the error names which', async () => {
@@ -66,21 +97,45 @@ describeEachDatabase('sharing several devices', (h) => {
     const mine = await ownDevices(h(), me.id, 4, { channels: 2 });
     const notMine = await ownDevice(h(), stranger.id);
     const unsupported = await ownDevice(h(), me.id, { supportsSharing: false });
-    const item = (deviceId: string, extra: Record<string, unknown> = {}) => ({ deviceId, scope: 'device', permissions: ['live_view'], ...extra });
+    const item = (deviceId: string, extra: Record<string, unknown> = {}) => ({
+      deviceId,
+      scope: 'device',
+      permissions: ['live_view'],
+      ...extra,
+    });
     const cases: Array<[unknown[], number, string]> = [
-      [[item(mine[0]!), item(mine[1]!), item(mine[2]!, { scope: 'channels', channels: [1, 3] })], 400, 'devices[2].channels[1]'],
+      [
+        [item(mine[0]!), item(mine[1]!), item(mine[2]!, { scope: 'channels', channels: [1, 3] })],
+        400,
+        'devices[2].channels[1]',
+      ],
       [[item(mine[0]!), item(mine[1]!, { permissions: ['playback'] })], 400, 'devices[1].permissions'],
       [[item(mine[0]!), item(notMine)], 404, 'devices[1].deviceId'],
       [[item(mine[0]!), item('dev_doesnotexist')], 404, 'devices[1].deviceId'],
       [[item(mine[0]!), item(unsupported)], 403, 'devices[1].deviceId'],
       [[item(mine[0]!), item(mine[0]!)], 400, 'devices[1].deviceId'],
-      [[item(mine[0]!), item(mine[3]!, { validity: { schedule: { windows: [{ days: [9], from: '08:00', to: '09:00' }] } } })], 400, 'devices[1].validity.schedule.windows[0].days'],
+      [
+        [
+          item(mine[0]!),
+          item(mine[3]!, { validity: { schedule: { windows: [{ days: [9], from: '08:00', to: '09:00' }] } } }),
+        ],
+        400,
+        'devices[1].validity.schedule.windows[0].days',
+      ],
       [[], 400, 'devices'],
       [Array.from({ length: 501 }, () => item(mine[0]!)), 400, 'devices'],
     ];
     for (const [devices, status, field] of cases) {
       for (const url of ['/api/shares/bulk/preview', '/api/shares/bulk']) {
-        const problem = assertProblem(await h().request({ method: 'POST', url, token: me.token, body: { recipient: { email: bob.email }, devices } }), status);
+        const problem = assertProblem(
+          await h().request({
+            method: 'POST',
+            url,
+            token: me.token,
+            body: { recipient: { email: bob.email }, devices },
+          }),
+          status,
+        );
         assert.equal(problem.field, field, `${url} ${JSON.stringify(devices).slice(0, 200)}`);
       }
     }
@@ -88,8 +143,21 @@ describeEachDatabase('sharing several devices', (h) => {
     assert.equal((await inboxOf(h(), bob.id)).length, 0);
 
     // A device already shared with this recipient also stops the whole request.
-    await h().request({ method: 'POST', url: `/api/devices/${mine[3]}/shares`, token: me.token, body: { recipient: { email: bob.email }, ...item(mine[3]!, { deviceId: undefined }) } });
-    const dup = assertProblem(await h().request({ method: 'POST', url: '/api/shares/bulk', token: me.token, body: { recipient: { email: bob.email }, devices: [item(mine[0]!), item(mine[3]!)] } }), 409);
+    await h().request({
+      method: 'POST',
+      url: `/api/devices/${mine[3]}/shares`,
+      token: me.token,
+      body: { recipient: { email: bob.email }, ...item(mine[3]!, { deviceId: undefined }) },
+    });
+    const dup = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/shares/bulk',
+        token: me.token,
+        body: { recipient: { email: bob.email }, devices: [item(mine[0]!), item(mine[3]!)] },
+      }),
+      409,
+    );
     assert.equal(dup.field, 'devices[1].deviceId');
     assert.equal((await sharesOf(h(), mine[0]!)).length, 0);
   });
@@ -102,7 +170,10 @@ describeEachDatabase('sharing several devices', (h) => {
       method: 'POST',
       url: '/api/shares/bulk',
       token: me.token,
-      body: { recipient: { qrText: undefined, email: bob.email }, devices: ids.map((deviceId) => ({ deviceId, scope: 'device', permissions: ['live_view'] })) },
+      body: {
+        recipient: { qrText: undefined, email: bob.email },
+        devices: ids.map((deviceId) => ({ deviceId, scope: 'device', permissions: ['live_view'] })),
+      },
     });
     assert.equal(res.statusCode, 201, res.body.slice(0, 500));
     const home = await h().request({ method: 'GET', url: '/api/devices', token: bob.token });

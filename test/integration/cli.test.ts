@@ -22,11 +22,23 @@ function tempDir(): string {
 
 /** Only what the command needs: nothing from the developer's own environment (e.g. DATABASE_URL) leaks in. */
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'silent', SCRYPT_COST: '1024', KEYHOLDER_DEMO: '0', ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LOG_LEVEL: 'silent',
+    SCRYPT_COST: '1024',
+    KEYHOLDER_DEMO: '0',
+    ...extra,
+  };
 }
 
 function run(args: string[], extra: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: env(extra), encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: env(extra),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -39,7 +51,10 @@ test('a bad PORT stops the start with one line naming the variable, and exit cod
 
 test('other bad settings are reported the same way', () => {
   const cases: Array<[Record<string, string>, RegExp]> = [
-    [{ DATABASE_URL: 'mysql://localhost/db' }, /^keyholder: DATABASE_URL must start with postgres:\/\/ or postgresql:\/\/\n$/],
+    [
+      { DATABASE_URL: 'mysql://localhost/db' },
+      /^keyholder: DATABASE_URL must start with postgres:\/\/ or postgresql:\/\/\n$/,
+    ],
     [{ SMTP_URL: 'not a url' }, /^keyholder: SMTP_URL is not a valid URL\n$/],
     [{ LOG_LEVEL: 'loud' }, /^keyholder: LOG_LEVEL must be one of .*got "loud"\n$/],
     [{ KEYHOLDER_DEMO: 'maybe' }, /^keyholder: KEYHOLDER_DEMO must be true or false/],
@@ -55,8 +70,15 @@ test('other bad settings are reported the same way', () => {
 test('--help explains every command', () => {
   const top = run(['--help']);
   assert.equal(top.code, 0);
-  for (const command of ['serve', 'migrate', 'devices', 'user', 'mail']) assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
-  for (const args of [['serve', '--help'], ['migrate', '--help'], ['user', 'create', '--help'], ['mail', '--help'], ['devices', 'import', '--help']]) {
+  for (const command of ['serve', 'migrate', 'devices', 'user', 'mail'])
+    assert.match(top.stdout, new RegExp(`\\b${command}\\b`));
+  for (const args of [
+    ['serve', '--help'],
+    ['migrate', '--help'],
+    ['user', 'create', '--help'],
+    ['mail', '--help'],
+    ['devices', 'import', '--help'],
+  ]) {
     const r = run(args);
     assert.equal(r.code, 0, args.join(' '));
     assert.match(r.stdout, new RegExp(`^Usage: keyholder ${args.slice(0, -1).join(' ')}`), args.join(' '));
@@ -66,7 +88,10 @@ test('--help explains every command', () => {
 
 test('user create makes an account; its verification code is listed by `mail`, newest first', () => {
   const dataDir = tempDir();
-  const first = run(['user', 'create', '--email', 'Ada@Example.com', '--name', 'Ada', '--password', 'a long password'], { DATA_DIR: dataDir });
+  const first = run(
+    ['user', 'create', '--email', 'Ada@Example.com', '--name', 'Ada', '--password', 'a long password'],
+    { DATA_DIR: dataDir },
+  );
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /^Created account acc_\S+ \(ada@example\.com\)/);
   assert.ok(!first.stdout.includes('a long password'));
@@ -80,7 +105,10 @@ test('user create makes an account; its verification code is listed by `mail`, n
   const bea = mail.stdout.indexOf('to +353861234567');
   assert.ok(ada > 0 && bea >= 0 && bea < ada, mail.stdout);
   assert.match(mail.stdout, /Your Keyholder verification code: \d{6}/);
-  assert.match(run(['mail', '--to', 'ada@example.com', '-n', '1'], { DATA_DIR: dataDir }).stdout, /^\S+ \S+\s+email\s+to ada@example\.com/);
+  assert.match(
+    run(['mail', '--to', 'ada@example.com', '-n', '1'], { DATA_DIR: dataDir }).stdout,
+    /^\S+ \S+\s+email\s+to ada@example\.com/,
+  );
 });
 
 test('user create refuses bad input and duplicates with one line, creating nothing', () => {
@@ -93,11 +121,27 @@ test('user create refuses bad input and duplicates with one line, creating nothi
   assert.match(none.stderr, /email address or a phone number/);
   assert.equal(run(['mail'], { DATA_DIR: dataDir }).stdout.trim(), 'The mailbox is empty.');
 
-  const op = run(['user', 'create', '--email', 'op@example.com', '--name', 'Op', '--operator', '--verified', '--password', 'operator pw 1'], { DATA_DIR: dataDir });
+  const op = run(
+    [
+      'user',
+      'create',
+      '--email',
+      'op@example.com',
+      '--name',
+      'Op',
+      '--operator',
+      '--verified',
+      '--password',
+      'operator pw 1',
+    ],
+    { DATA_DIR: dataDir },
+  );
   assert.match(op.stdout, /^Created operator/);
   // Verified: no code is queued.
   assert.equal(run(['mail'], { DATA_DIR: dataDir }).stdout.trim(), 'The mailbox is empty.');
-  const dup = run(['user', 'create', '--email', 'OP@example.com', '--name', 'Op2', '--password', 'operator pw 1'], { DATA_DIR: dataDir });
+  const dup = run(['user', 'create', '--email', 'OP@example.com', '--name', 'Op2', '--password', 'operator pw 1'], {
+    DATA_DIR: dataDir,
+  });
   assert.equal(dup.code, 1);
   assert.match(dup.stderr, /already exists/);
   assert.equal(run(['mail', '--limit', 'x'], { DATA_DIR: dataDir }).code, 1);
@@ -106,7 +150,13 @@ test('user create refuses bad input and duplicates with one line, creating nothi
 test('serve on an empty database prints the URL and the demo logins, answers /healthz, and stops on SIGTERM', async () => {
   const child = spawn(process.execPath, [BIN, 'serve'], {
     cwd: ROOT,
-    env: env({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: tempDir(), KEYHOLDER_DEMO: '1', KEYHOLDER_DEMO_PASSWORD: 'demo password 1' }),
+    env: env({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: tempDir(),
+      KEYHOLDER_DEMO: '1',
+      KEYHOLDER_DEMO_PASSWORD: 'demo password 1',
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const safety = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -157,7 +207,9 @@ test('devices import loads a CSV file, or names the bad line and imports nothing
   const bad = path.join(dir, 'bad.csv');
   fs.writeFileSync(
     bad,
-    'serial,model,kind,channels,verification_code\n' + 'CLI-CAM-0002,Bullet Camera,camera,1,ABCDEF\n' + 'CLI-CAM-0003,Bullet Camera,toaster,1,ABCDEF\n',
+    'serial,model,kind,channels,verification_code\n' +
+      'CLI-CAM-0002,Bullet Camera,camera,1,ABCDEF\n' +
+      'CLI-CAM-0003,Bullet Camera,toaster,1,ABCDEF\n',
   );
   const refused = run(['devices', 'import', bad], { DATA_DIR: dir });
   assert.equal(refused.code, 1);

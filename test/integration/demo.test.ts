@@ -10,7 +10,8 @@ describeEachDatabase('demo world', (h) => {
     world = await seedDemoIfEmpty(h().runtime.ctx);
     assert.ok(world);
     const text = describeDemo(world);
-    for (const expected of ['owner@demo.keyholder', 'Olivia Owner', 'Sam Recipient', 'Ian Installer', world.password]) assert.ok(text.includes(expected), expected);
+    for (const expected of ['owner@demo.keyholder', 'Olivia Owner', 'Sam Recipient', 'Ian Installer', world.password])
+      assert.ok(text.includes(expected), expected);
     for (const d of world.unbound) assert.ok(text.includes(d.serial) && text.includes(d.verificationCode));
     // Codes of devices already bound are not printed: only the spare ones are for trying.
     assert.ok(!text.includes(world.devices.nvr.verificationCode));
@@ -18,7 +19,11 @@ describeEachDatabase('demo world', (h) => {
 
   test('the owner logs in with the printed password and has the NVR, the Acusense camera, a doorbell and the AX PRO', async () => {
     assert.ok(world);
-    const login = await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: 'owner@demo.keyholder', password: world.password } });
+    const login = await h().request({
+      method: 'POST',
+      url: '/api/auth/tokens',
+      body: { login: 'owner@demo.keyholder', password: world.password },
+    });
     assert.equal(login.statusCode, 201, login.body);
     assert.equal(login.json().account.emailVerified, true);
     const token = login.json().token as string;
@@ -30,17 +35,33 @@ describeEachDatabase('demo world', (h) => {
       const res = await h().request({ method: 'GET', url: `/api/devices/${world.devices[key].id}`, token });
       assert.equal(res.statusCode, 200, res.body);
     }
-    assert.match((await h().request({ method: 'GET', url: `/api/devices/${world.devices.camera.id}`, token })).json().model, /Acusense/);
-    assert.equal((await h().request({ method: 'GET', url: `/api/devices/${world.devices.alarm.id}`, token })).json().model, 'AX PRO');
+    assert.match(
+      (await h().request({ method: 'GET', url: `/api/devices/${world.devices.camera.id}`, token })).json().model,
+      /Acusense/,
+    );
+    assert.equal(
+      (await h().request({ method: 'GET', url: `/api/devices/${world.devices.alarm.id}`, token })).json().model,
+      'AX PRO',
+    );
 
-    const operator = await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: 'operator@demo.keyholder', password: world.password } });
+    const operator = await h().request({
+      method: 'POST',
+      url: '/api/auth/tokens',
+      body: { login: 'operator@demo.keyholder', password: world.password },
+    });
     assert.equal(operator.json().account.isOperator, true);
   });
 
   test('Sam sees the two NVR channels Olivia shared; Ian has a site waiting to be handed over', async () => {
     assert.ok(world);
     const login = async (email: string) =>
-      (await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: email, password: world!.password } })).json().token as string;
+      (
+        await h().request({
+          method: 'POST',
+          url: '/api/auth/tokens',
+          body: { login: email, password: world!.password },
+        })
+      ).json().token as string;
     const sam = await login('sam@demo.keyholder');
     const home = (await h().request({ method: 'GET', url: '/api/devices', token: sam })).json();
     const shared = JSON.stringify(home);
@@ -60,15 +81,27 @@ describeEachDatabase('demo world', (h) => {
 
   test('a spare device binds with its printed serial and code', async () => {
     assert.ok(world);
-    const sam = await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: 'sam@demo.keyholder', password: world.password } });
+    const sam = await h().request({
+      method: 'POST',
+      url: '/api/auth/tokens',
+      body: { login: 'sam@demo.keyholder', password: world.password },
+    });
     const spare = world.unbound[0]!;
-    const bind = await h().request({ method: 'POST', url: '/api/devices/bind', token: sam.json().token, body: { serial: spare.serial, verificationCode: spare.verificationCode } });
+    const bind = await h().request({
+      method: 'POST',
+      url: '/api/devices/bind',
+      token: sam.json().token,
+      body: { serial: spare.serial, verificationCode: spare.verificationCode },
+    });
     assert.ok(bind.statusCode === 200 || bind.statusCode === 201, bind.body);
   });
 
   test('a database that has accounts is left alone', async () => {
     assert.equal(await seedDemoIfEmpty(h().runtime.ctx), null);
-    const count = await h().runtime.ctx.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await h()
+      .runtime.ctx.db.selectFrom('accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(count.n), 4);
   });
 });

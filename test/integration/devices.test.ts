@@ -29,8 +29,21 @@ async function giveAccess(h: Harness, deviceId: string, ownerId: string, recipie
       updated_at: now,
     })
     .execute();
-  await db.insertInto('installer_orgs').values({ id: orgId, name: 'Acme Security', qr_ref: `qr_${orgId}`, created_at: now }).execute();
-  await db.insertInto('authorizations').values({ id: authId, device_id: deviceId, org_id: orgId, granted_by_account_id: ownerId, created_at: now, updated_at: now }).execute();
+  await db
+    .insertInto('installer_orgs')
+    .values({ id: orgId, name: 'Acme Security', qr_ref: `qr_${orgId}`, created_at: now })
+    .execute();
+  await db
+    .insertInto('authorizations')
+    .values({
+      id: authId,
+      device_id: deviceId,
+      org_id: orgId,
+      granted_by_account_id: ownerId,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
   await db
     .insertInto('authorization_permissions')
     .values([
@@ -45,10 +58,20 @@ describeEachDatabase('my devices', (h) => {
   test('rename a device and a channel; the audit shows before and after', async () => {
     const me = await signUp(h(), 'Renamer');
     const d = await ownDevice(h(), me, { kind: 'recorder', channels: 4 });
-    const r1 = await h().request({ method: 'PATCH', url: `/api/devices/${d.id}`, token: me.token, body: { name: '  Shop recorder ' } });
+    const r1 = await h().request({
+      method: 'PATCH',
+      url: `/api/devices/${d.id}`,
+      token: me.token,
+      body: { name: '  Shop recorder ' },
+    });
     assert.equal(r1.statusCode, 200, r1.body);
     assert.equal(r1.json().name, 'Shop recorder');
-    const r2 = await h().request({ method: 'PATCH', url: `/api/devices/${d.id}/channels/3`, token: me.token, body: { name: 'Back door' } });
+    const r2 = await h().request({
+      method: 'PATCH',
+      url: `/api/devices/${d.id}/channels/3`,
+      token: me.token,
+      body: { name: 'Back door' },
+    });
     assert.equal(r2.statusCode, 200, r2.body);
     assert.deepEqual(r2.json().channels[2], { number: 3, name: 'Back door' });
 
@@ -71,30 +94,58 @@ describeEachDatabase('my devices', (h) => {
     const me = await signUp(h(), 'Pager');
     const d = await ownDevice(h(), me);
     for (const name of ['One', 'Two', 'Three']) {
-      assert.equal((await h().request({ method: 'PATCH', url: `/api/devices/${d.id}`, token: me.token, body: { name } })).statusCode, 200);
+      assert.equal(
+        (await h().request({ method: 'PATCH', url: `/api/devices/${d.id}`, token: me.token, body: { name } }))
+          .statusCode,
+        200,
+      );
     }
-    const p1 = (await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit?limit=2`, token: me.token })).json();
+    const p1 = (
+      await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit?limit=2`, token: me.token })
+    ).json();
     assert.deepEqual(
       p1.items.map((e: { after: { name: string } }) => e.after.name),
       ['Three', 'Two'],
     );
     assert.ok(p1.nextBefore);
-    const p2 = (await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit?limit=2&before=${p1.nextBefore}`, token: me.token })).json();
+    const p2 = (
+      await h().request({
+        method: 'GET',
+        url: `/api/devices/${d.id}/audit?limit=2&before=${p1.nextBefore}`,
+        token: me.token,
+      })
+    ).json();
     assert.deepEqual(
       p2.items.map((e: { action: string }) => e.action),
       ['device.renamed', 'device.bound'],
     );
     assert.equal(p2.nextBefore, null);
-    assertProblem(await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit?limit=0`, token: me.token }), 400);
-    assertProblem(await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit?limit=2&sort=asc`, token: me.token }), 400);
+    assertProblem(
+      await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit?limit=0`, token: me.token }),
+      400,
+    );
+    assertProblem(
+      await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit?limit=2&sort=asc`, token: me.token }),
+      400,
+    );
   });
 
   test('unbind cancels every share and authorization, tells the recipient, and frees the device', async () => {
     const owner = await signUp(h(), 'Leaving owner');
     const friend = await signUp(h(), 'Friend');
     const d = await ownDevice(h(), owner, { kind: 'recorder', channels: 2 });
-    await h().request({ method: 'PATCH', url: `/api/devices/${d.id}`, token: owner.token, body: { name: 'Grandma house' } });
-    await h().request({ method: 'PATCH', url: `/api/devices/${d.id}/channels/1`, token: owner.token, body: { name: 'Kids room' } });
+    await h().request({
+      method: 'PATCH',
+      url: `/api/devices/${d.id}`,
+      token: owner.token,
+      body: { name: 'Grandma house' },
+    });
+    await h().request({
+      method: 'PATCH',
+      url: `/api/devices/${d.id}/channels/1`,
+      token: owner.token,
+      body: { name: 'Kids room' },
+    });
     const { shareId, authId } = await giveAccess(h(), d.id, owner.id, friend.id);
 
     const res = await h().request({ method: 'DELETE', url: `/api/devices/${d.id}`, token: owner.token });
@@ -103,16 +154,36 @@ describeEachDatabase('my devices', (h) => {
 
     const db = h().runtime.ctx.db;
     assert.equal((await db.selectFrom('shares').select('id').where('device_id', '=', d.id).execute()).length, 0);
-    assert.equal((await db.selectFrom('authorizations').select('id').where('device_id', '=', d.id).execute()).length, 0);
-    assert.equal((await db.selectFrom('authorization_permissions').select('permission').where('authorization_id', '=', authId).execute()).length, 0);
-    const events = await db.selectFrom('audit_events').select(['action', 'object_id', 'before']).where('device_id', '=', d.id).orderBy('seq').execute();
+    assert.equal(
+      (await db.selectFrom('authorizations').select('id').where('device_id', '=', d.id).execute()).length,
+      0,
+    );
+    assert.equal(
+      (
+        await db
+          .selectFrom('authorization_permissions')
+          .select('permission')
+          .where('authorization_id', '=', authId)
+          .execute()
+      ).length,
+      0,
+    );
+    const events = await db
+      .selectFrom('audit_events')
+      .select(['action', 'object_id', 'before'])
+      .where('device_id', '=', d.id)
+      .orderBy('seq')
+      .execute();
     const actions = events.map((e) => e.action);
     assert.ok(actions.includes('share.cancelled'));
     assert.ok(actions.includes('authorization.cancelled'));
     assert.equal(actions[actions.length - 1], 'device.unbound');
     assert.equal(events.find((e) => e.action === 'share.cancelled')!.object_id, shareId);
     const authBefore = JSON.parse(events.find((e) => e.action === 'authorization.cancelled')!.before!);
-    assert.deepEqual(authBefore.permissions.map((p: { permission: string }) => p.permission).sort(), ['configuration', 'live_view']);
+    assert.deepEqual(authBefore.permissions.map((p: { permission: string }) => p.permission).sort(), [
+      'configuration',
+      'live_view',
+    ]);
 
     const inbox = (await h().request({ method: 'GET', url: '/api/inbox', token: friend.token })).json();
     assert.equal(inbox.items[0].title, 'Grandma house is no longer shared with you');
@@ -125,7 +196,12 @@ describeEachDatabase('my devices', (h) => {
     // The next owner gets a clean device: factory names, and none of the previous owner's history.
     h().clock.advance(1000);
     const next = await signUp(h(), 'Next owner');
-    const rebound = await h().request({ method: 'POST', url: '/api/devices/bind', token: next.token, body: { serial: d.serial, verificationCode: d.code } });
+    const rebound = await h().request({
+      method: 'POST',
+      url: '/api/devices/bind',
+      token: next.token,
+      body: { serial: d.serial, verificationCode: d.code },
+    });
     assert.equal(rebound.statusCode, 201, rebound.body);
     assert.equal(rebound.json().name, d.model);
     assert.equal(rebound.json().channels[0].name, 'Channel 1');
@@ -152,14 +228,21 @@ describeEachDatabase('my devices', (h) => {
     for (const r of routes) {
       const asStranger = assertProblem(await h().request({ ...r, token: stranger.token }), 404);
       assert.equal(asStranger.detail, 'No such device.', `${r.method} ${r.url}`);
-      const unknown = assertProblem(await h().request({ ...r, url: r.url.replace(d.id, 'dev_doesnotexist'), token: owner.token }), 404);
+      const unknown = assertProblem(
+        await h().request({ ...r, url: r.url.replace(d.id, 'dev_doesnotexist'), token: owner.token }),
+        404,
+      );
       assert.equal(unknown.detail, asStranger.detail, 'an outsider cannot tell a foreign device from a missing one');
       assertProblem(await h().request(r), 401);
     }
     const still = (await h().request({ method: 'GET', url: `/api/devices/${d.id}`, token: owner.token })).json();
     assert.equal(still.name, d.model);
     assert.equal(still.channels[0].name, 'Channel 1');
-    const row = await h().runtime.ctx.db.selectFrom('devices').select('owner_account_id').where('id', '=', d.id).executeTakeFirstOrThrow();
+    const row = await h()
+      .runtime.ctx.db.selectFrom('devices')
+      .select('owner_account_id')
+      .where('id', '=', d.id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.owner_account_id, owner.id);
   });
 

@@ -18,7 +18,12 @@ async function kinds(h: Harness, p: Person) {
 }
 
 async function setPermissions(h: Harness, owner: Person, deviceId: string, orgId: string, permissions: unknown[]) {
-  const res = await h.request({ method: 'PUT', url: `/api/devices/${deviceId}/authorizations/${orgId}`, token: owner.token, body: { permissions } });
+  const res = await h.request({
+    method: 'PUT',
+    url: `/api/devices/${deviceId}/authorizations/${orgId}`,
+    token: owner.token,
+    body: { permissions },
+  });
   assert.equal(res.statusCode, 200, res.body);
 }
 
@@ -27,14 +32,20 @@ async function share(h: Harness, owner: Person, recipient: Person, deviceId: str
     method: 'POST',
     url: `/api/devices/${deviceId}/shares`,
     token: owner.token,
-    body: { recipient: { accountId: recipient.id }, scope: 'device', permissions: ['live_view', 'playback'], validity: { until } },
+    body: {
+      recipient: { accountId: recipient.id },
+      scope: 'device',
+      permissions: ['live_view', 'playback'],
+      validity: { until },
+    },
   });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().id;
 }
 
 async function deviceName(h: Harness, id: string): Promise<string> {
-  return (await h.runtime.ctx.db.selectFrom('devices').select('name').where('id', '=', id).executeTakeFirstOrThrow()).name;
+  return (await h.runtime.ctx.db.selectFrom('devices').select('name').where('id', '=', id).executeTakeFirstOrThrow())
+    .name;
 }
 
 describeEachDatabase('expiring and expired notices', (h) => {
@@ -67,9 +78,19 @@ describeEachDatabase('expiring and expired notices', (h) => {
     assert.match(toOwner!.body, /Live View permission/);
     assert.match(toOwner!.body, /25 Nov 2026, 09:00/, 'the end time in words');
     assert.match(toAdmin!.body, /Apply for it again/);
-    assert.deepEqual(toAdmin!.data, { deviceId: d, orgId: org.id, authorizationId: toAdmin!.data.authorizationId, permission: 'live_view', validUntil: end });
+    assert.deepEqual(toAdmin!.data, {
+      deviceId: d,
+      orgId: org.id,
+      authorizationId: toAdmin!.data.authorizationId,
+      permission: 'live_view',
+      validUntil: end,
+    });
     assert.equal(toOwner!.data.deviceId, d);
-    assert.equal((await outboxTo(h(), owner.email)).filter((m) => m.subject === toOwner!.title).length, 1, 'by email too');
+    assert.equal(
+      (await outboxTo(h(), owner.email)).filter((m) => m.subject === toOwner!.title).length,
+      1,
+      'by email too',
+    );
     assert.equal((await outboxTo(h(), installer.email)).filter((m) => m.subject === toAdmin!.title).length, 1);
 
     h().clock.set(end);
@@ -81,7 +102,11 @@ describeEachDatabase('expiring and expired notices', (h) => {
     const expired = (await notices(h(), installer))[1]!;
     assert.match(expired.title, new RegExp(`Live View on "${name}" has ended`));
     assert.equal((await outboxTo(h(), installer.email)).filter((m) => m.subject === expired.title).length, 1);
-    assert.equal((await check(h(), installer, d, 'configuration', null)).allowed, true, 'a permanent permission is never announced');
+    assert.equal(
+      (await check(h(), installer, d, 'configuration', null)).allowed,
+      true,
+      'a permanent permission is never announced',
+    );
   });
 
   test('a share ending: the recipient and the owner are told, once before and once after', async () => {
@@ -112,7 +137,11 @@ describeEachDatabase('expiring and expired notices', (h) => {
     assert.deepEqual(await kinds(h(), sam), ['share_expiring', 'share_expired']);
     assert.deepEqual(await kinds(h(), owner), ['share_expiring', 'share_expired']);
     assert.equal((await notices(h(), sam))[1]!.title, 'Your access to "Shop NVR" has ended');
-    assert.equal((await outboxTo(h(), owner.email)).filter((m) => m.subject === 'Your share of "Shop NVR" with Sam has ended').length, 1);
+    assert.equal(
+      (await outboxTo(h(), owner.email)).filter((m) => m.subject === 'Your share of "Shop NVR" with Sam has ended')
+        .length,
+      1,
+    );
   });
 
   test('instances sweeping at the same moment send each notice exactly once', async () => {
@@ -120,8 +149,15 @@ describeEachDatabase('expiring and expired notices', (h) => {
     const sam = await signUp(h(), 'Sam');
     const cam = await ownDevice(h(), owner.id, { name: 'Porch Camera' });
     await share(h(), owner, sam, cam, h().clock.now() + 2 * HOUR);
-    for (const d of devices) await setPermissions(h(), owner, d.id, org.id, [{ permission: 'live_view', validity: '2h' }, { permission: 'playback', validity: '2h' }]);
-    const others = [new ExpiryNoticeSweeper(h().runtime.ctx, { intervalMs: 0 }), new ExpiryNoticeSweeper(h().runtime.ctx, { intervalMs: 0 })];
+    for (const d of devices)
+      await setPermissions(h(), owner, d.id, org.id, [
+        { permission: 'live_view', validity: '2h' },
+        { permission: 'playback', validity: '2h' },
+      ]);
+    const others = [
+      new ExpiryNoticeSweeper(h().runtime.ctx, { intervalMs: 0 }),
+      new ExpiryNoticeSweeper(h().runtime.ctx, { intervalMs: 0 }),
+    ];
     const sweepAll = () => Promise.all([h().runtime.expiryNotices.runOnce(), ...others.map((s) => s.runOnce())]);
 
     await sweepAll();
@@ -148,15 +184,24 @@ describeEachDatabase('expiring and expired notices', (h) => {
     const cam = await ownDevice(h(), owner.id, { name: 'Gate Camera' });
     const now = h().clock.now();
     const shareId = await share(h(), owner, sam, cam, now + 10 * HOUR);
-    await setPermissions(h(), owner, d, org.id, [{ permission: 'playback', validity: 'until', until: now + 10 * HOUR }]);
+    await setPermissions(h(), owner, d, org.id, [
+      { permission: 'playback', validity: 'until', until: now + 10 * HOUR },
+    ]);
     await h().runtime.expiryNotices.runOnce();
     assert.deepEqual(await kinds(h(), sam), ['share_expiring']);
     assert.deepEqual(await kinds(h(), installer), ['authorization_expiring']);
 
     // Extended by 10 h: still within the day, so told again about the new end.
-    const edited = await h().request({ method: 'PATCH', url: `/api/shares/${shareId}`, token: owner.token, body: { validity: { until: now + 20 * HOUR } } });
+    const edited = await h().request({
+      method: 'PATCH',
+      url: `/api/shares/${shareId}`,
+      token: owner.token,
+      body: { validity: { until: now + 20 * HOUR } },
+    });
     assert.equal(edited.statusCode, 200, edited.body);
-    await setPermissions(h(), owner, d, org.id, [{ permission: 'playback', validity: 'until', until: now + 20 * HOUR }]);
+    await setPermissions(h(), owner, d, org.id, [
+      { permission: 'playback', validity: 'until', until: now + 20 * HOUR },
+    ]);
     await h().runtime.expiryNotices.runOnce();
     await h().runtime.expiryNotices.runOnce();
     assert.deepEqual(await kinds(h(), sam), ['share_expiring', 'share_expiring']);
@@ -164,7 +209,12 @@ describeEachDatabase('expiring and expired notices', (h) => {
     assert.equal((await notices(h(), sam))[1]!.data.validUntil, now + 20 * HOUR);
 
     // Made permanent: nothing ends, nothing more is said, even after the old end times.
-    const permanent = await h().request({ method: 'PATCH', url: `/api/shares/${shareId}`, token: owner.token, body: { validity: null } });
+    const permanent = await h().request({
+      method: 'PATCH',
+      url: `/api/shares/${shareId}`,
+      token: owner.token,
+      body: { validity: null },
+    });
     assert.equal(permanent.statusCode, 200, permanent.body);
     await setPermissions(h(), owner, d, org.id, [{ permission: 'playback', validity: 'permanent' }]);
     h().clock.advance(21 * HOUR);

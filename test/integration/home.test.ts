@@ -16,17 +16,37 @@ describeEachDatabase('home list', (h) => {
       method: 'POST',
       url: `/api/devices/${nvr}/shares`,
       token: owner.token,
-      body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view', 'configuration'], validity: { schedule: { windows: [{ days: [1], from: '08:00', to: '10:00' }] } } },
+      body: {
+        recipient: { email: bob.email },
+        scope: 'device',
+        permissions: ['live_view', 'configuration'],
+        validity: { schedule: { windows: [{ days: [1], from: '08:00', to: '10:00' }] } },
+      },
     });
     assert.equal(res.statusCode, 201, res.body);
 
     const home = async () => {
       const r = await h().request({ method: 'GET', url: '/api/devices', token: bob.token });
       assert.equal(r.statusCode, 200, r.body);
-      return r.json() as Array<{ id: string; name: string; access: string; sharedBy: unknown; activeNow: boolean; changesAt: number | null; permissionsNow: unknown; shareId: string | null }>;
+      return r.json() as Array<{
+        id: string;
+        name: string;
+        access: string;
+        sharedBy: unknown;
+        activeNow: boolean;
+        changesAt: number | null;
+        permissionsNow: unknown;
+        shareId: string | null;
+      }>;
     };
     const list = await home();
-    assert.deepEqual(list.map((d) => [d.name, d.access]), [['Bob cam', 'owner'], ['Office NVR', 'shared']]);
+    assert.deepEqual(
+      list.map((d) => [d.name, d.access]),
+      [
+        ['Bob cam', 'owner'],
+        ['Office NVR', 'shared'],
+      ],
+    );
     const shared = list[1]!;
     assert.deepEqual(shared.sharedBy, { id: owner.id, displayName: 'Owner' });
     assert.equal(shared.activeNow, true);
@@ -51,20 +71,45 @@ describeEachDatabase('home list', (h) => {
     const owner = await signUp(h(), 'Owner');
     const bob = await signUp(h(), 'Bob');
     const cam = await ownDevice(h(), owner.id, { channels: 1 });
-    await h().request({ method: 'POST', url: `/api/devices/${cam}/shares`, token: owner.token, body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'] } });
-    const item = (await h().request({ method: 'GET', url: '/api/devices', token: bob.token })).json().find((d: { id: string }) => d.id === cam);
+    await h().request({
+      method: 'POST',
+      url: `/api/devices/${cam}/shares`,
+      token: owner.token,
+      body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'] },
+    });
+    const item = (await h().request({ method: 'GET', url: '/api/devices', token: bob.token }))
+      .json()
+      .find((d: { id: string }) => d.id === cam);
     const removed = await h().request({ method: 'DELETE', url: `/api/shares/${item.shareId}`, token: bob.token });
     assert.equal(removed.statusCode, 200, removed.body);
-    assert.equal((await h().request({ method: 'GET', url: '/api/devices', token: bob.token })).json().some((d: { id: string }) => d.id === cam), false);
-    assert.equal((await h().request({ method: 'GET', url: '/api/devices', token: owner.token })).json().some((d: { id: string }) => d.id === cam), true);
+    assert.equal(
+      (await h().request({ method: 'GET', url: '/api/devices', token: bob.token }))
+        .json()
+        .some((d: { id: string }) => d.id === cam),
+      false,
+    );
+    assert.equal(
+      (await h().request({ method: 'GET', url: '/api/devices', token: owner.token }))
+        .json()
+        .some((d: { id: string }) => d.id === cam),
+      true,
+    );
     assertProblem(await h().request({ method: 'DELETE', url: `/api/shares/${item.shareId}`, token: bob.token }), 404);
   });
 
   test('the permission catalog has every permission with its label', async () => {
     const res = await h().request({ method: 'GET', url: '/api/permissions' });
     assert.equal(res.statusCode, 200);
-    const byName = new Map((res.json() as Array<{ name: string; label: string; level: string; requiredForShares: boolean }>).map((p) => [p.name, p]));
-    assert.deepEqual([...byName.keys()], ['live_view', 'playback', 'two_way_audio', 'ptz', 'alarm_notifications', 'download', 'configuration']);
+    const byName = new Map(
+      (res.json() as Array<{ name: string; label: string; level: string; requiredForShares: boolean }>).map((p) => [
+        p.name,
+        p,
+      ]),
+    );
+    assert.deepEqual(
+      [...byName.keys()],
+      ['live_view', 'playback', 'two_way_audio', 'ptz', 'alarm_notifications', 'download', 'configuration'],
+    );
     assert.equal(byName.get('live_view')!.requiredForShares, true);
     assert.equal(byName.get('configuration')!.level, 'device');
     assert.equal(byName.get('ptz')!.label, 'PTZ Control');

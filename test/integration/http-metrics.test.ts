@@ -13,7 +13,8 @@ describeEachDatabase('HTTP metrics', (h) => {
   test('answers are counted by route pattern and status, and timed per route', async () => {
     const me = await signUp(h(), 'Counted');
     const check = (body: object) => h().request({ method: 'POST', url: '/api/access/check', token: me.token, body });
-    for (let i = 0; i < 3; i++) assert.equal((await check({ deviceId: 'dev_nothere', channel: 1, permission: 'live_view' })).statusCode, 200);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await check({ deviceId: 'dev_nothere', channel: 1, permission: 'live_view' })).statusCode, 200);
     assertProblem(await check({ deviceId: 'dev_nothere', channel: 1, permission: 'teleport' }), 400);
     assertProblem(await h().request({ method: 'GET', url: '/api/no/such/thing/dev_secret123' }), 404);
 
@@ -28,7 +29,10 @@ describeEachDatabase('HTTP metrics', (h) => {
     assert.equal(sample(text, `keyholder_http_request_duration_seconds_bucket{le="+Inf",${route}}`), 4);
     assert.ok(sample(text, `keyholder_http_request_duration_seconds_sum{${route}}`)! > 0);
     // Buckets are cumulative and end at the count.
-    const buckets = text.split('\n').filter((l) => l.startsWith('keyholder_http_request_duration_seconds_bucket{') && l.includes(route)).map((l) => Number(l.split(' ')[1]));
+    const buckets = text
+      .split('\n')
+      .filter((l) => l.startsWith('keyholder_http_request_duration_seconds_bucket{') && l.includes(route))
+      .map((l) => Number(l.split(' ')[1]));
     assert.equal(buckets.length, 13);
     for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i]! >= buckets[i - 1]!, 'buckets are cumulative');
     assert.match(text, /# TYPE keyholder_http_request_duration_seconds histogram/);

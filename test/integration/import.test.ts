@@ -8,7 +8,13 @@ const HEADER = 'serial,model,kind,channels,verification_code,channel_names,capab
 
 describeEachDatabase('device registry import', (h) => {
   const importCsv = (token: string | undefined, csv: string) =>
-    h().request({ method: 'POST', url: '/api/admin/devices/import', token, body: csv, headers: { 'content-type': 'text/csv' } });
+    h().request({
+      method: 'POST',
+      url: '/api/admin/devices/import',
+      token,
+      body: csv,
+      headers: { 'content-type': 'text/csv' },
+    });
   const countSerials = async (serials: string[]) =>
     (await h().runtime.ctx.db.selectFrom('devices').select('id').where('serial', 'in', serials).execute()).length;
 
@@ -24,10 +30,18 @@ describeEachDatabase('device registry import', (h) => {
     const res = await importCsv(op.token, csv);
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.json().imported, 2);
-    assert.deepEqual(res.json().devices.map((d: { serial: string }) => d.serial), [nvr, cam]);
+    assert.deepEqual(
+      res.json().devices.map((d: { serial: string }) => d.serial),
+      [nvr, cam],
+    );
 
     const owner = await signUp(h(), 'Owner');
-    const bound = await h().request({ method: 'POST', url: '/api/devices/bind', token: owner.token, body: { serial: nvr, verificationCode: 'abc123' } });
+    const bound = await h().request({
+      method: 'POST',
+      url: '/api/devices/bind',
+      token: owner.token,
+      body: { serial: nvr, verificationCode: 'abc123' },
+    });
     assert.equal(bound.statusCode, 201, bound.body);
     const d = bound.json();
     assert.equal(d.kind, 'recorder');
@@ -41,7 +55,12 @@ describeEachDatabase('device registry import', (h) => {
     ]);
     assert.equal(d.channels.length, 8);
 
-    const camera = await h().request({ method: 'POST', url: '/api/devices/bind', token: owner.token, body: { serial: cam, verificationCode: 'QWE789' } });
+    const camera = await h().request({
+      method: 'POST',
+      url: '/api/devices/bind',
+      token: owner.token,
+      body: { serial: cam, verificationCode: 'QWE789' },
+    });
     assert.equal(camera.json().supportsSharing, false);
     assert.equal(camera.json().channels.length, 1);
   });
@@ -50,7 +69,10 @@ describeEachDatabase('device registry import', (h) => {
     const op = await signUpOperator(h());
     const good = newSerial();
     const bad = newSerial();
-    const res = await importCsv(op.token, `${HEADER}\n${good},Model,camera,1,ABCD,,,\n${bad},Model,toaster,1,ABCD,,,\n`);
+    const res = await importCsv(
+      op.token,
+      `${HEADER}\n${good},Model,camera,1,ABCD,,,\n${bad},Model,toaster,1,ABCD,,,\n`,
+    );
     const problem = assertProblem(res, 400);
     assert.match(problem.detail, /^Line 3: "toaster" is not a device kind/);
     assert.equal(problem.field, 'line 3.kind');
@@ -62,7 +84,13 @@ describeEachDatabase('device registry import', (h) => {
     const existing = newSerial();
     assert.equal((await importCsv(op.token, `${HEADER}\n${existing},Model,camera,1,ABCD,,,\n`)).statusCode, 201);
     const fresh = newSerial();
-    const problem = assertProblem(await importCsv(op.token, `${HEADER}\n${fresh},Model,camera,1,ABCD,,,\n${existing.toLowerCase()},Model,camera,1,ABCD,,,\n`), 409);
+    const problem = assertProblem(
+      await importCsv(
+        op.token,
+        `${HEADER}\n${fresh},Model,camera,1,ABCD,,,\n${existing.toLowerCase()},Model,camera,1,ABCD,,,\n`,
+      ),
+      409,
+    );
     assert.match(problem.detail, new RegExp(`^Line 3: the serial ${existing} is already in the registry`));
     assert.equal(await countSerials([fresh]), 0);
   });
@@ -75,13 +103,17 @@ describeEachDatabase('device registry import', (h) => {
       [`serial,model,kind,colour,verification_code\n${s},M,camera,red,ABCD\n`, /"colour" is not a known column/],
       [`serial,model,kind\n${s},M,camera\n`, /column "verification_code" is missing/],
       [`${HEADER}\n${s},M,camera,1,ABCD\n`, /^Line 2: 5 fields, but the header has 8/],
-      [`${HEADER}\n${s},M,camera,1,ABCD,,,\n${s},M,camera,1,ABCD,,,\n`, /^Line 3: the serial .* already appears at line 2/],
+      [
+        `${HEADER}\n${s},M,camera,1,ABCD,,,\n${s},M,camera,1,ABCD,,,\n`,
+        /^Line 3: the serial .* already appears at line 2/,
+      ],
       [`${HEADER}\n${s},M,recorder,300,ABCD,,,\n`, /^Line 2: A recorder has 1 to 256 channels/],
       [`${HEADER}\n${s},M,camera,1,AB,,,\n`, /^Line 2: The verification code/],
       [`${HEADER}\n${s},M,camera,1,ABCD,,supportsSharing=perhaps,\n`, /^Line 2: supportsSharing must be true or false/],
       [`${HEADER}\n`, /no devices/],
     ];
-    for (const [csv, pattern] of cases) assert.match(assertProblem(await importCsv(op.token, csv), 400).detail, pattern);
+    for (const [csv, pattern] of cases)
+      assert.match(assertProblem(await importCsv(op.token, csv), 400).detail, pattern);
     assert.equal(await countSerials([s]), 0);
   });
 
@@ -89,20 +121,44 @@ describeEachDatabase('device registry import', (h) => {
     const op = await signUpOperator(h());
     const a = newSerial();
     const b = newSerial();
-    const post = (body: unknown) => h().request({ method: 'POST', url: '/api/admin/devices/import', token: op.token, body });
-    const bad = assertProblem(await post({ devices: [{ serial: a, model: 'M', kind: 'camera', verificationCode: 'ABCD' }, { serial: b, model: 'M', kind: 'fridge', verificationCode: 'ABCD' }] }), 400);
+    const post = (body: unknown) =>
+      h().request({ method: 'POST', url: '/api/admin/devices/import', token: op.token, body });
+    const bad = assertProblem(
+      await post({
+        devices: [
+          { serial: a, model: 'M', kind: 'camera', verificationCode: 'ABCD' },
+          { serial: b, model: 'M', kind: 'fridge', verificationCode: 'ABCD' },
+        ],
+      }),
+      400,
+    );
     assert.match(bad.detail, /^Device 2: "fridge" is not a device kind/);
     assert.equal(bad.field, 'devices.1.kind');
-    const unknown = assertProblem(await post({ devices: [{ serial: a, model: 'M', kind: 'camera', verificationCode: 'ABCD', colour: 'red' }] }), 400);
+    const unknown = assertProblem(
+      await post({ devices: [{ serial: a, model: 'M', kind: 'camera', verificationCode: 'ABCD', colour: 'red' }] }),
+      400,
+    );
     assert.equal(unknown.field, 'devices.0.colour');
     const missing = assertProblem(await post({ devices: [{ serial: a, model: 'M', kind: 'camera' }] }), 400);
     assert.equal(missing.field, 'devices.0.verificationCode');
     assertProblem(await post({ devices: [] }), 400);
-    assertProblem(await post({ devices: [{ serial: 'bad serial!', model: 'M', kind: 'camera', verificationCode: 'ABCD' }] }), 400);
+    assertProblem(
+      await post({ devices: [{ serial: 'bad serial!', model: 'M', kind: 'camera', verificationCode: 'ABCD' }] }),
+      400,
+    );
     assert.equal(await countSerials([a, b]), 0);
 
     const ok = await post({
-      devices: [{ serial: a, model: 'AX PRO', kind: 'alarm_hub', verificationCode: 'ABCD', capabilities: { supportsSharing: false }, firmwareVersion: '1.2' }],
+      devices: [
+        {
+          serial: a,
+          model: 'AX PRO',
+          kind: 'alarm_hub',
+          verificationCode: 'ABCD',
+          capabilities: { supportsSharing: false },
+          firmwareVersion: '1.2',
+        },
+      ],
     });
     assert.equal(ok.statusCode, 201, ok.body);
     assert.equal(ok.json().imported, 1);
@@ -120,7 +176,13 @@ describeEachDatabase('device registry import', (h) => {
 
   test('other content types are refused', async () => {
     const op = await signUpOperator(h());
-    const res = await h().request({ method: 'POST', url: '/api/admin/devices/import', token: op.token, body: '<devices/>', headers: { 'content-type': 'application/xml' } });
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/admin/devices/import',
+      token: op.token,
+      body: '<devices/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     assert.equal(res.statusCode, 415, res.body);
   });
 });

@@ -6,7 +6,14 @@ import { postInbox } from '../../src/persistence/repositories/inbox.ts';
 
 describeEachDatabase('inbox', (h) => {
   async function post(accountId: string, title: string, at = h().clock.now()) {
-    return postInbox(h().runtime.ctx.db, { accountId, kind: 'test_message', title, body: `About ${title}`, data: { n: title }, at });
+    return postInbox(h().runtime.ctx.db, {
+      accountId,
+      kind: 'test_message',
+      title,
+      body: `About ${title}`,
+      data: { n: title },
+      at,
+    });
   }
 
   test('my messages, newest first, with paging that loses nothing when messages share an instant', async () => {
@@ -48,14 +55,18 @@ describeEachDatabase('inbox', (h) => {
   test('unread count, mark one read, unread filter, mark all read', async () => {
     const me = await signUp(h(), 'Marker');
     const ids = [await post(me.id, 'one'), await post(me.id, 'two'), await post(me.id, 'three')];
-    const count = async () => (await h().request({ method: 'GET', url: '/api/inbox/unread-count', token: me.token })).json().unread;
+    const count = async () =>
+      (await h().request({ method: 'GET', url: '/api/inbox/unread-count', token: me.token })).json().unread;
     assert.equal(await count(), 3);
 
     const read = await h().request({ method: 'POST', url: `/api/inbox/${ids[1]}/read`, token: me.token });
     assert.equal(read.statusCode, 200, read.body);
     assert.equal(await count(), 2);
     // Marking it again is harmless.
-    assert.equal((await h().request({ method: 'POST', url: `/api/inbox/${ids[1]}/read`, token: me.token })).statusCode, 200);
+    assert.equal(
+      (await h().request({ method: 'POST', url: `/api/inbox/${ids[1]}/read`, token: me.token })).statusCode,
+      200,
+    );
 
     const unread = (await h().request({ method: 'GET', url: '/api/inbox?unread=true', token: me.token })).json();
     assert.deepEqual(unread.items.map((m: { title: string }) => m.title).sort(), ['one', 'three']);
@@ -73,7 +84,10 @@ describeEachDatabase('inbox', (h) => {
     const id = await post(me.id, 'private');
     assertProblem(await h().request({ method: 'POST', url: `/api/inbox/${id}/read`, token: snoop.token }), 404);
     assertProblem(await h().request({ method: 'POST', url: '/api/inbox/msg_unknown/read', token: snoop.token }), 404);
-    assert.equal((await h().request({ method: 'GET', url: '/api/inbox/unread-count', token: me.token })).json().unread, 1);
+    assert.equal(
+      (await h().request({ method: 'GET', url: '/api/inbox/unread-count', token: me.token })).json().unread,
+      1,
+    );
     assert.equal((await h().request({ method: 'GET', url: '/api/inbox', token: snoop.token })).json().items.length, 0);
 
     assertProblem(await h().request({ method: 'GET', url: '/api/inbox' }), 401);
@@ -81,10 +95,26 @@ describeEachDatabase('inbox', (h) => {
     assertProblem(await h().request({ method: 'POST', url: `/api/inbox/${id}/read` }), 401);
     assertProblem(await h().request({ method: 'POST', url: '/api/inbox/read-all' }), 401);
 
-    const badLimit = assertProblem(await h().request({ method: 'GET', url: '/api/inbox?limit=1000', token: me.token }), 400);
+    const badLimit = assertProblem(
+      await h().request({ method: 'GET', url: '/api/inbox?limit=1000', token: me.token }),
+      400,
+    );
     assert.equal(badLimit.field, 'limit');
-    assert.equal(assertProblem(await h().request({ method: 'GET', url: '/api/inbox?cursor=not-a-cursor', token: me.token }), 400).field, 'cursor');
-    assert.equal(assertProblem(await h().request({ method: 'GET', url: '/api/inbox?unread=maybe', token: me.token }), 400).field, 'unread');
-    assert.equal(assertProblem(await h().request({ method: 'GET', url: `/api/inbox?cursor=${'x'.repeat(300)}`, token: me.token }), 400).field, 'cursor');
+    assert.equal(
+      assertProblem(await h().request({ method: 'GET', url: '/api/inbox?cursor=not-a-cursor', token: me.token }), 400)
+        .field,
+      'cursor',
+    );
+    assert.equal(
+      assertProblem(await h().request({ method: 'GET', url: '/api/inbox?unread=maybe', token: me.token }), 400).field,
+      'unread',
+    );
+    assert.equal(
+      assertProblem(
+        await h().request({ method: 'GET', url: `/api/inbox?cursor=${'x'.repeat(300)}`, token: me.token }),
+        400,
+      ).field,
+      'cursor',
+    );
   });
 });

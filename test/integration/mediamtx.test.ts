@@ -7,16 +7,42 @@ import { assertProblem, signUp, type Person } from '../helpers/people.ts';
 import { deleteShare, makeOperator, seedDevice, seedShare } from '../helpers/access-world.ts';
 
 /** The body MediaMTX sends, with every field present as it does. */
-function mtxBody(fields: Partial<Record<'user' | 'password' | 'token' | 'ip' | 'action' | 'path' | 'protocol' | 'id' | 'query', string | null>>) {
-  return { user: '', password: '', token: '', ip: '192.0.2.10', action: 'read', path: '', protocol: 'rtsp', id: '5c8f1a2e-7d4b-4f0e-9a53-2b6c1d8e9f00', query: '', ...fields };
+function mtxBody(
+  fields: Partial<
+    Record<'user' | 'password' | 'token' | 'ip' | 'action' | 'path' | 'protocol' | 'id' | 'query', string | null>
+  >,
+) {
+  return {
+    user: '',
+    password: '',
+    token: '',
+    ip: '192.0.2.10',
+    action: 'read',
+    path: '',
+    protocol: 'rtsp',
+    id: '5c8f1a2e-7d4b-4f0e-9a53-2b6c1d8e9f00',
+    query: '',
+    ...fields,
+  };
 }
 
 async function auth(h: Harness, body: object) {
   return h.request({ method: 'POST', url: '/mediamtx/auth', body });
 }
 
-async function ticketFor(h: Harness, p: Person, deviceId: string, channel: number, permission: 'live_view' | 'playback') {
-  const res = await h.request({ method: 'POST', url: '/api/stream-tickets', token: p.token, body: { deviceId, channel, permission } });
+async function ticketFor(
+  h: Harness,
+  p: Person,
+  deviceId: string,
+  channel: number,
+  permission: 'live_view' | 'playback',
+) {
+  const res = await h.request({
+    method: 'POST',
+    url: '/api/stream-tickets',
+    token: p.token,
+    body: { deviceId, channel, permission },
+  });
   assert.equal(res.statusCode, 201, res.body);
   return res.json().ticket as string;
 }
@@ -29,11 +55,41 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
     const path = `${dev.id}/2`;
     const asToken = await auth(h(), mtxBody({ token: ticket, action: 'read', path, protocol: 'webrtc' }));
     assert.equal(asToken.statusCode, 200, asToken.body);
-    assert.equal((await auth(h(), mtxBody({ user: 'viewer', password: ticket, action: 'read', path, protocol: 'srt' }))).statusCode, 200);
-    assert.equal((await auth(h(), mtxBody({ query: `token=${ticket}`, action: 'read', path, protocol: 'rtsp' }))).statusCode, 200);
-    assert.equal((await auth(h(), mtxBody({ query: `foo=1&token=${encodeURIComponent(ticket)}`, action: 'read', path, protocol: 'rtmp' }))).statusCode, 200);
+    assert.equal(
+      (await auth(h(), mtxBody({ user: 'viewer', password: ticket, action: 'read', path, protocol: 'srt' })))
+        .statusCode,
+      200,
+    );
+    assert.equal(
+      (await auth(h(), mtxBody({ query: `token=${ticket}`, action: 'read', path, protocol: 'rtsp' }))).statusCode,
+      200,
+    );
+    assert.equal(
+      (
+        await auth(
+          h(),
+          mtxBody({ query: `foo=1&token=${encodeURIComponent(ticket)}`, action: 'read', path, protocol: 'rtmp' }),
+        )
+      ).statusCode,
+      200,
+    );
     // Older MediaMTX versions send id: null and leave fields out.
-    assert.equal((await auth(h(), { user: '', password: '', token: ticket, ip: '127.0.0.1', action: 'read', path, protocol: 'hls', id: null, query: '' })).statusCode, 200);
+    assert.equal(
+      (
+        await auth(h(), {
+          user: '',
+          password: '',
+          token: ticket,
+          ip: '127.0.0.1',
+          action: 'read',
+          path,
+          protocol: 'hls',
+          id: null,
+          query: '',
+        })
+      ).statusCode,
+      200,
+    );
     assert.equal((await auth(h(), { token: ticket, action: 'read', path })).statusCode, 200);
   });
 
@@ -56,11 +112,16 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
     // Forged: claims changed (another channel), signature kept.
     const [head, , sig] = ticket.split('.');
     const claims = decodeJwt(ticket);
-    const forgedClaims = Buffer.from(JSON.stringify({ ...claims, mediamtx_permissions: [{ action: 'read', path: `${dev.id}/2` }] })).toString('base64url');
+    const forgedClaims = Buffer.from(
+      JSON.stringify({ ...claims, mediamtx_permissions: [{ action: 'read', path: `${dev.id}/2` }] }),
+    ).toString('base64url');
     assertProblem(await auth(h(), mtxBody({ token: `${head}.${forgedClaims}.${sig}`, path: `${dev.id}/2` })), 403);
     // Forged: signature bytes flipped.
     const badSig = `${sig!.slice(0, -4)}${sig!.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
-    assertProblem(await auth(h(), mtxBody({ token: `${head}.${claims ? ticket.split('.')[1] : ''}.${badSig}`, path })), 403);
+    assertProblem(
+      await auth(h(), mtxBody({ token: `${head}.${claims ? ticket.split('.')[1] : ''}.${badSig}`, path })),
+      403,
+    );
     // Unsigned ("alg":"none").
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${ticket.split('.')[1]}.`;
     assertProblem(await auth(h(), mtxBody({ token: none, path })), 403);
@@ -87,7 +148,10 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
     const owner = await signUp(h(), 'Owner');
     const friend = await signUp(h(), 'Friend');
     const dev = await seedDevice(h().runtime, owner.id, 4);
-    const shareId = await seedShare(h().runtime, dev.id, owner.id, friend.id, { channels: [3], permissions: ['live_view'] });
+    const shareId = await seedShare(h().runtime, dev.id, owner.id, friend.id, {
+      channels: [3],
+      permissions: ['live_view'],
+    });
     const ticket = await ticketFor(h(), friend, dev.id, 3, 'live_view');
     const body = mtxBody({ query: `token=${ticket}`, action: 'read', path: `${dev.id}/3` });
     assert.equal((await auth(h(), body)).statusCode, 200);
@@ -97,15 +161,32 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
     assert.ok(decodeJwt(ticket).exp! * 1000 > h().clock.now());
     const denied = assertProblem(await auth(h(), body), 403);
     assert.equal(denied.code, 'no_access');
-    assertProblem(await h().request({ method: 'POST', url: '/api/stream-tickets', token: friend.token, body: { deviceId: dev.id, channel: 3, permission: 'live_view' } }), 404);
+    assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/stream-tickets',
+        token: friend.token,
+        body: { deviceId: dev.id, channel: 3, permission: 'live_view' },
+      }),
+      404,
+    );
   });
 
   test('flow 8: expired and never-granted permissions get no ticket', async () => {
     const owner = await signUp(h(), 'Owner');
     const friend = await signUp(h(), 'Friend');
     const dev = await seedDevice(h().runtime, owner.id, 1);
-    await seedShare(h().runtime, dev.id, owner.id, friend.id, { permissions: ['live_view'], until: h().clock.now() + 10 * 60_000 });
-    const ask = (permission: string) => h().request({ method: 'POST', url: '/api/stream-tickets', token: friend.token, body: { deviceId: dev.id, channel: 1, permission } });
+    await seedShare(h().runtime, dev.id, owner.id, friend.id, {
+      permissions: ['live_view'],
+      until: h().clock.now() + 10 * 60_000,
+    });
+    const ask = (permission: string) =>
+      h().request({
+        method: 'POST',
+        url: '/api/stream-tickets',
+        token: friend.token,
+        body: { deviceId: dev.id, channel: 1, permission },
+      });
     assert.equal(assertProblem(await ask('playback'), 403).code, 'permission_not_granted');
     const ticket = (await ask('live_view')).json().ticket as string;
     h().clock.advance(10 * 60_000);
@@ -118,8 +199,15 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
     const stranger = await signUp(h(), 'Stranger');
     const dev = await seedDevice(h().runtime, owner.id, 2);
     const other = await seedDevice(h().runtime, owner.id, 1);
-    assertProblem(await h().request({ method: 'POST', url: `/api/devices/${dev.id}/publish-credential`, token: stranger.token }), 404);
-    const res = await h().request({ method: 'POST', url: `/api/devices/${dev.id}/publish-credential`, token: owner.token });
+    assertProblem(
+      await h().request({ method: 'POST', url: `/api/devices/${dev.id}/publish-credential`, token: stranger.token }),
+      404,
+    );
+    const res = await h().request({
+      method: 'POST',
+      url: `/api/devices/${dev.id}/publish-credential`,
+      token: owner.token,
+    });
     assert.equal(res.statusCode, 201, res.body);
     const { user, password } = res.json();
     assert.equal(user, dev.serial);
@@ -134,7 +222,9 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
     const ticket = await ticketFor(h(), owner, dev.id, 1, 'live_view');
     assertProblem(await publish({ user, password: ticket, path: `${dev.id}/1` }), 403);
     // Issuing again replaces the secret.
-    const again = (await h().request({ method: 'POST', url: `/api/devices/${dev.id}/publish-credential`, token: owner.token })).json();
+    const again = (
+      await h().request({ method: 'POST', url: `/api/devices/${dev.id}/publish-credential`, token: owner.token })
+    ).json();
     assertProblem(await publish({ user, password, path: `${dev.id}/1` }), 403);
     assert.equal((await publish({ user, password: again.password, path: `${dev.id}/1` })).statusCode, 200);
   });
@@ -144,8 +234,16 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
     await makeOperator(h().runtime, op.id);
     const user = await signUp(h(), 'User');
     for (const action of ['api', 'metrics', 'pprof']) {
-      assert.equal((await auth(h(), mtxBody({ user: 'op', password: op.token, action, path: '', protocol: '' }))).statusCode, 200, action);
-      assert.equal((await auth(h(), mtxBody({ token: op.token, action, path: '', protocol: '' }))).statusCode, 200, action);
+      assert.equal(
+        (await auth(h(), mtxBody({ user: 'op', password: op.token, action, path: '', protocol: '' }))).statusCode,
+        200,
+        action,
+      );
+      assert.equal(
+        (await auth(h(), mtxBody({ token: op.token, action, path: '', protocol: '' }))).statusCode,
+        200,
+        action,
+      );
       assertProblem(await auth(h(), mtxBody({ user: 'u', password: user.token, action, path: '', protocol: '' })), 403);
       assertProblem(await auth(h(), mtxBody({ action, path: '', protocol: '' })), 401);
     }

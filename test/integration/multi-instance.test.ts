@@ -45,7 +45,9 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const config = testConfig({ DATABASE_URL: PG_URL });
     one = await createRuntime(config, { clock, pgSchema: schema });
     two = await createRuntime(config, { clock, pgSchema: schema });
-    await eventually('both listeners up', async () => Boolean(accessRuntimeOf(one.ctx)?.bus?.listening() && accessRuntimeOf(two.ctx)?.bus?.listening()));
+    await eventually('both listeners up', async () =>
+      Boolean(accessRuntimeOf(one.ctx)?.bus?.listening() && accessRuntimeOf(two.ctx)?.bus?.listening()),
+    );
   });
 
   after(async () => {
@@ -61,7 +63,19 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const id = `acc_${randomBytes(8).toString('hex')}`;
     await rt.ctx.db
       .insertInto('accounts')
-      .values({ id, email: `${id}@example.com`, email_verified_at: null, phone: null, phone_verified_at: null, display_name: name, password_hash: 'x', qr_ref: id, time_zone: 'UTC', is_operator: 0, created_at: clock.now() })
+      .values({
+        id,
+        email: `${id}@example.com`,
+        email_verified_at: null,
+        phone: null,
+        phone_verified_at: null,
+        display_name: name,
+        password_hash: 'x',
+        qr_ref: id,
+        time_zone: 'UTC',
+        is_operator: 0,
+        created_at: clock.now(),
+      })
       .execute();
     return id;
   }
@@ -74,7 +88,10 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, false);
     const shareId = await seedShare(one, dev.id, owner, friend);
     // …and hears about the share made on instance 1.
-    await eventually('instance 2 sees the new share', async () => (await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed);
+    await eventually(
+      'instance 2 sees the new share',
+      async () => (await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed,
+    );
     // Now it is cached there: a hit.
     const engine2 = accessRuntimeOf(two.ctx)!.engine;
     await eventually('instance 2 answers from memory', async () => {
@@ -83,13 +100,22 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     });
 
     await deleteShare(one, shareId, dev.id);
-    await eventually('instance 2 sees the revocation', async () => !(await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed);
+    await eventually(
+      'instance 2 sees the revocation',
+      async () => !(await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed,
+    );
     assert.equal((await checkAccess(one.ctx, friend, dev.id, 1, 'live_view')).allowed, false, 'instance 1 at once');
   });
 
   test('a token logged out through instance 1 is refused by the next request on instance 2', async () => {
     const person = await account(one, 'Leaver');
-    const { token, sessionId } = await startSession(one.ctx.db, person, 'bearer', { userAgent: null, ip: null }, clock.now());
+    const { token, sessionId } = await startSession(
+      one.ctx.db,
+      person,
+      'bearer',
+      { userAgent: null, ip: null },
+      clock.now(),
+    );
     const onTwo = await authenticate(two.ctx, token);
     assert.equal(onTwo?.accountId, person);
     // Instance 2 now answers this token from memory…
@@ -114,6 +140,9 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     await eventually('listener back', async () => bus2.listening());
     assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, true);
     await deleteShare(one, shareId, dev.id);
-    await eventually('instance 2 sees the revocation after reconnecting', async () => !(await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed);
+    await eventually(
+      'instance 2 sees the revocation after reconnecting',
+      async () => !(await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed,
+    );
   });
 });

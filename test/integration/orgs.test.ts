@@ -11,7 +11,10 @@ describeEachDatabase('installer organizations', (h) => {
     assert.match(org.id, /^org_/);
     assert.match(org.qrText, /^keyholder:org:/);
     const mine = await h().request({ method: 'GET', url: '/api/orgs', token: admin.token });
-    assert.deepEqual(mine.json().map((o: { id: string; myRole: string }) => [o.id, o.myRole]), [[org.id, 'admin']]);
+    assert.deepEqual(
+      mine.json().map((o: { id: string; myRole: string }) => [o.id, o.myRole]),
+      [[org.id, 'admin']],
+    );
 
     const png = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/qr.png`, token: admin.token });
     assert.equal(png.statusCode, 200);
@@ -21,16 +24,38 @@ describeEachDatabase('installer organizations', (h) => {
 
     const owner = await signUp(h(), 'Owner');
     for (const reference of [org.id, org.qrText]) {
-      const res = await h().request({ method: 'POST', url: '/api/orgs/resolve', token: owner.token, body: { reference } });
+      const res = await h().request({
+        method: 'POST',
+        url: '/api/orgs/resolve',
+        token: owner.token,
+        body: { reference },
+      });
       assert.equal(res.statusCode, 200, res.body);
       assert.deepEqual(res.json(), { id: org.id, name: 'Coastal Security' });
     }
     // A saved picture of the QR ID picks it too.
-    const fromImage = await h().request({ method: 'POST', url: '/api/orgs/resolve-image', token: owner.token, body: png.rawPayload, headers: { 'content-type': 'image/png' } });
+    const fromImage = await h().request({
+      method: 'POST',
+      url: '/api/orgs/resolve-image',
+      token: owner.token,
+      body: png.rawPayload,
+      headers: { 'content-type': 'image/png' },
+    });
     assert.equal(fromImage.statusCode, 200, fromImage.body);
     assert.deepEqual(fromImage.json(), { id: org.id, name: 'Coastal Security' });
-    assertProblem(await h().request({ method: 'POST', url: '/api/orgs/resolve', token: owner.token, body: { reference: 'keyholder:org:AAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }), 404);
-    const bad = assertProblem(await h().request({ method: 'POST', url: '/api/orgs/resolve', token: owner.token, body: { reference: 'hello' } }), 400);
+    assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/orgs/resolve',
+        token: owner.token,
+        body: { reference: 'keyholder:org:AAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+      }),
+      404,
+    );
+    const bad = assertProblem(
+      await h().request({ method: 'POST', url: '/api/orgs/resolve', token: owner.token, body: { reference: 'hello' } }),
+      400,
+    );
     assert.equal(bad.field, 'reference');
   });
 
@@ -39,41 +64,125 @@ describeEachDatabase('installer organizations', (h) => {
     const tech = await verifiedPerson(h(), 'Tech');
     const org = await createOrg(h(), admin);
 
-    const inv = await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: tech.email.toUpperCase(), role: 'technician' } });
+    const inv = await h().request({
+      method: 'POST',
+      url: `/api/orgs/${org.id}/invitations`,
+      token: admin.token,
+      body: { email: tech.email.toUpperCase(), role: 'technician' },
+    });
     assert.equal(inv.statusCode, 201, inv.body);
     assert.ok((await inbox(h(), tech)).some((m) => m.kind === 'org_invitation'));
     const pending = await h().request({ method: 'GET', url: '/api/me/org-invitations', token: tech.token });
-    assert.deepEqual(pending.json().map((i: { id: string }) => i.id), [inv.json().id]);
+    assert.deepEqual(
+      pending.json().map((i: { id: string }) => i.id),
+      [inv.json().id],
+    );
 
     // Someone else cannot accept it.
     const stranger = await verifiedPerson(h(), 'Stranger');
-    assertProblem(await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: stranger.token }), 404);
+    assertProblem(
+      await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: stranger.token }),
+      404,
+    );
 
-    const acc = await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: tech.token });
+    const acc = await h().request({
+      method: 'POST',
+      url: `/api/org-invitations/${inv.json().id}/accept`,
+      token: tech.token,
+    });
     assert.equal(acc.statusCode, 200, acc.body);
     assert.deepEqual(acc.json(), { orgId: org.id, role: 'technician' });
-    assertProblem(await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: tech.token }), 409);
+    assertProblem(
+      await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: tech.token }),
+      409,
+    );
 
     const detail = await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: tech.token });
     assert.equal(detail.statusCode, 200);
-    assert.deepEqual(detail.json().members.map((m: { accountId: string; role: string }) => [m.accountId, m.role]).sort(), [[admin.id, 'admin'], [tech.id, 'technician']].sort());
+    assert.deepEqual(
+      detail
+        .json()
+        .members.map((m: { accountId: string; role: string }) => [m.accountId, m.role])
+        .sort(),
+      [
+        [admin.id, 'admin'],
+        [tech.id, 'technician'],
+      ].sort(),
+    );
     assert.ok((await inbox(h(), admin)).some((m) => m.kind === 'org_member_joined'));
 
     // A technician cannot do admin work.
-    assertProblem(await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}`, token: tech.token, body: { name: 'Mine now' } }), 403);
-    assertProblem(await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: tech.token, body: { email: 'x@example.com', role: 'admin' } }), 403);
-    assertProblem(await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${tech.id}`, token: tech.token, body: { role: 'admin' } }), 403);
-    assertProblem(await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token }), 403);
+    assertProblem(
+      await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}`, token: tech.token, body: { name: 'Mine now' } }),
+      403,
+    );
+    assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/orgs/${org.id}/invitations`,
+        token: tech.token,
+        body: { email: 'x@example.com', role: 'admin' },
+      }),
+      403,
+    );
+    assertProblem(
+      await h().request({
+        method: 'PATCH',
+        url: `/api/orgs/${org.id}/members/${tech.id}`,
+        token: tech.token,
+        body: { role: 'admin' },
+      }),
+      403,
+    );
+    assertProblem(
+      await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token }),
+      403,
+    );
 
     // The last admin can be neither demoted nor removed.
-    const demote = assertProblem(await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${admin.id}`, token: admin.token, body: { role: 'technician' } }), 409);
+    const demote = assertProblem(
+      await h().request({
+        method: 'PATCH',
+        url: `/api/orgs/${org.id}/members/${admin.id}`,
+        token: admin.token,
+        body: { role: 'technician' },
+      }),
+      409,
+    );
     assert.equal(demote.code, 'last_admin');
-    assertProblem(await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: admin.token }), 409);
+    assertProblem(
+      await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: admin.token }),
+      409,
+    );
 
     // Promote the technician; then the first admin may step down.
-    assert.equal((await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${tech.id}`, token: admin.token, body: { role: 'admin' } })).statusCode, 200);
-    assert.equal((await h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token, body: { role: 'technician' } })).statusCode, 200);
-    assert.equal((await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token })).statusCode, 200);
+    assert.equal(
+      (
+        await h().request({
+          method: 'PATCH',
+          url: `/api/orgs/${org.id}/members/${tech.id}`,
+          token: admin.token,
+          body: { role: 'admin' },
+        })
+      ).statusCode,
+      200,
+    );
+    assert.equal(
+      (
+        await h().request({
+          method: 'PATCH',
+          url: `/api/orgs/${org.id}/members/${admin.id}`,
+          token: tech.token,
+          body: { role: 'technician' },
+        })
+      ).statusCode,
+      200,
+    );
+    assert.equal(
+      (await h().request({ method: 'DELETE', url: `/api/orgs/${org.id}/members/${admin.id}`, token: tech.token }))
+        .statusCode,
+      200,
+    );
     assertProblem(await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: admin.token }), 404);
   });
 
@@ -83,8 +192,18 @@ describeEachDatabase('installer organizations', (h) => {
     const org = await createOrg(h(), a);
     await addMember(h(), a, org.id, b, 'admin');
     const [x, y] = await Promise.all([
-      h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${b.id}`, token: a.token, body: { role: 'technician' } }),
-      h().request({ method: 'PATCH', url: `/api/orgs/${org.id}/members/${a.id}`, token: b.token, body: { role: 'technician' } }),
+      h().request({
+        method: 'PATCH',
+        url: `/api/orgs/${org.id}/members/${b.id}`,
+        token: a.token,
+        body: { role: 'technician' },
+      }),
+      h().request({
+        method: 'PATCH',
+        url: `/api/orgs/${org.id}/members/${a.id}`,
+        token: b.token,
+        body: { role: 'technician' },
+      }),
     ]);
     assert.ok([x.statusCode, y.statusCode].includes(200));
     const members = (await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: a.token })).json().members;
@@ -95,18 +214,46 @@ describeEachDatabase('installer organizations', (h) => {
     const admin = await verifiedPerson(h(), 'Admin');
     const org = await createOrg(h(), admin);
     const newcomer = await signUp(h(), 'Newcomer');
-    const inv = await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: newcomer.email, role: 'admin' } });
-    assert.deepEqual((await h().request({ method: 'GET', url: '/api/me/org-invitations', token: newcomer.token })).json(), []);
-    assertProblem(await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: newcomer.token }), 404);
+    const inv = await h().request({
+      method: 'POST',
+      url: `/api/orgs/${org.id}/invitations`,
+      token: admin.token,
+      body: { email: newcomer.email, role: 'admin' },
+    });
+    assert.deepEqual(
+      (await h().request({ method: 'GET', url: '/api/me/org-invitations', token: newcomer.token })).json(),
+      [],
+    );
+    assertProblem(
+      await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: newcomer.token }),
+      404,
+    );
     assert.ok(!(await inbox(h(), newcomer)).some((m) => m.kind === 'org_invitation'));
     await verifyEmail(h(), newcomer);
     assert.ok((await inbox(h(), newcomer)).some((m) => m.kind === 'org_invitation'));
-    assert.equal((await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: newcomer.token })).statusCode, 200);
+    assert.equal(
+      (
+        await h().request({
+          method: 'POST',
+          url: `/api/org-invitations/${inv.json().id}/accept`,
+          token: newcomer.token,
+        })
+      ).statusCode,
+      200,
+    );
 
     const late = await verifiedPerson(h(), 'Late');
-    const inv2 = await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: late.email, role: 'technician' } });
+    const inv2 = await h().request({
+      method: 'POST',
+      url: `/api/orgs/${org.id}/invitations`,
+      token: admin.token,
+      body: { email: late.email, role: 'technician' },
+    });
     h().clock.advance(h().config.invitationTtlMs + 1);
-    const expired = assertProblem(await h().request({ method: 'POST', url: `/api/org-invitations/${inv2.json().id}/accept`, token: late.token }), 410);
+    const expired = assertProblem(
+      await h().request({ method: 'POST', url: `/api/org-invitations/${inv2.json().id}/accept`, token: late.token }),
+      410,
+    );
     assert.equal(expired.code, 'invitation_expired');
     const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/invitations`, token: admin.token });
     assert.equal(list.json().find((i: { id: string }) => i.id === inv2.json().id).status, 'expired');
@@ -132,11 +279,30 @@ describeEachDatabase('installer organizations', (h) => {
       for (const r of routes) assertProblem(await h().request({ ...r, token: who.token }), 404);
     }
 
-    const badEmail = assertProblem(await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: 'not-an-email', role: 'technician' } }), 400);
+    const badEmail = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/orgs/${org.id}/invitations`,
+        token: admin.token,
+        body: { email: 'not-an-email', role: 'technician' },
+      }),
+      400,
+    );
     assert.equal(badEmail.field, 'email');
-    const badRole = assertProblem(await h().request({ method: 'POST', url: `/api/orgs/${org.id}/invitations`, token: admin.token, body: { email: 'a@example.com', role: 'owner' } }), 400);
+    const badRole = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/orgs/${org.id}/invitations`,
+        token: admin.token,
+        body: { email: 'a@example.com', role: 'owner' },
+      }),
+      400,
+    );
     assert.match(badRole.field ?? '', /role/);
-    const blank = assertProblem(await h().request({ method: 'POST', url: '/api/orgs', token: admin.token, body: { name: '   ' } }), 400);
+    const blank = assertProblem(
+      await h().request({ method: 'POST', url: '/api/orgs', token: admin.token, body: { name: '   ' } }),
+      400,
+    );
     assert.equal(blank.field, 'name');
     const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/invitations`, token: admin.token });
     assert.deepEqual(list.json(), []);

@@ -33,7 +33,10 @@ class TestSmtp {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          this.received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+          this.received.push({
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw: Buffer.concat(chunks).toString('utf8'),
+          });
           callback();
         });
       },
@@ -134,7 +137,12 @@ describeEachDatabase('dev mailbox (no SMTP_URL)', (h) => {
     await h().runtime.outbox.runOnce();
     const res = await h().request({ method: 'GET', url: '/api/dev/mailbox' });
     assert.equal(res.statusCode, 200);
-    const messages = res.json() as Array<{ recipient: string; transport: string; deliveredAt: number | null; body: string }>;
+    const messages = res.json() as Array<{
+      recipient: string;
+      transport: string;
+      deliveredAt: number | null;
+      body: string;
+    }>;
     const i1 = messages.findIndex((m) => m.recipient === first.email);
     const i2 = messages.findIndex((m) => m.recipient === second.email);
     assert.ok(i2 >= 0 && i1 > i2, 'newest first');
@@ -181,7 +189,11 @@ test('SMS goes through the pluggable sender; a failing sender is retried and nev
   const runtime = await createRuntime(testConfig({ DATA_DIR: dir }), { clock, outbox: { sms } });
   try {
     await transact(runtime.ctx, async (tx) => {
-      await enqueueMessage(tx.db, { channel: 'sms', recipient: '+353861234567', subject: 'Keyholder code', body: 'Keyholder code: 123456' }, tx.now);
+      await enqueueMessage(
+        tx.db,
+        { channel: 'sms', recipient: '+353861234567', subject: 'Keyholder code', body: 'Keyholder code: 123456' },
+        tx.now,
+      );
       tx.queuedMail();
     });
     await runtime.outbox.runOnce();
@@ -215,15 +227,28 @@ test('logs at trace level never contain the password, the session token, the coo
   const { REDACT } = await import('../../src/runtime.ts');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-logs-'));
   const lines: string[] = [];
-  const log = pino({ level: 'trace', redact: { paths: REDACT, censor: '[redacted]' } }, { write: (s: string) => void lines.push(s) });
+  const log = pino(
+    { level: 'trace', redact: { paths: REDACT, censor: '[redacted]' } },
+    { write: (s: string) => void lines.push(s) },
+  );
   const runtime = await createRuntime(testConfig({ DATA_DIR: dir }), { clock: new ManualClock(), log });
   try {
     const password = 'secret horse battery';
     const app = runtime.app;
-    await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'logged@example.com', password, displayName: 'Logged' } });
+    await app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      payload: { email: 'logged@example.com', password, displayName: 'Logged' },
+    });
     await runtime.outbox.runOnce();
-    const browser = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { login: 'logged@example.com', password } });
-    const session = (browser.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'kh_session')!.value;
+    const browser = await app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { login: 'logged@example.com', password },
+    });
+    const session = (browser.cookies as Array<{ name: string; value: string }>).find(
+      (c) => c.name === 'kh_session',
+    )!.value;
     const csrf = browser.json().csrfToken as string;
     const message = await runtime.ctx.db.selectFrom('outbox').select('body').executeTakeFirstOrThrow();
     const code = /\d{6}/.exec(message.body)![0];

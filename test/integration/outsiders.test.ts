@@ -10,7 +10,14 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { ownDevice, registerDevices } from '../helpers/devices.ts';
-import { addMember, addSiteDevices, createOrg, createSite, handedOverSite, verifiedPerson } from '../helpers/installer.ts';
+import {
+  addMember,
+  addSiteDevices,
+  createOrg,
+  createSite,
+  handedOverSite,
+  verifiedPerson,
+} from '../helpers/installer.ts';
 import type { Person } from '../helpers/people.ts';
 import { fillPath, operationsOf, type Method } from '../helpers/openapi.ts';
 import { changedTables, snapshot } from '../helpers/snapshot.ts';
@@ -42,7 +49,24 @@ interface World {
   applicationId: string;
 }
 
-type Outsider = Exclude<keyof World, 'device' | 'shareId' | 'inboxMessageId' | 'ownerSessionId' | 'transferId' | 'transferDevice' | 'orgA' | 'orgB' | 'siteHandedOver' | 'handedDevice' | 'siteA2' | 'siteA2Device' | 'handoverInvitationId' | 'orgInvitationId' | 'applicationId'>;
+type Outsider = Exclude<
+  keyof World,
+  | 'device'
+  | 'shareId'
+  | 'inboxMessageId'
+  | 'ownerSessionId'
+  | 'transferId'
+  | 'transferDevice'
+  | 'orgA'
+  | 'orgB'
+  | 'siteHandedOver'
+  | 'handedDevice'
+  | 'siteA2'
+  | 'siteA2Device'
+  | 'handoverInvitationId'
+  | 'orgInvitationId'
+  | 'applicationId'
+>;
 
 interface Entry {
   /** The real ids to put into the path. */
@@ -62,85 +86,201 @@ const STRANGERS = { owner2: 404, stranger: 404, adminB: 404 } as const;
 
 const TABLE: Record<string, Entry> = {
   // accounts
-  'DELETE /api/me/sessions/{id}': { ids: (w) => ({ id: w.ownerSessionId }), refuse: { recipient: 404, stranger: 404, owner2: 404 } },
-  'POST /api/inbox/{id}/read': { ids: (w) => ({ id: w.inboxMessageId }), refuse: { owner: 404, stranger: 404, owner2: 404 } },
+  'DELETE /api/me/sessions/{id}': {
+    ids: (w) => ({ id: w.ownerSessionId }),
+    refuse: { recipient: 404, stranger: 404, owner2: 404 },
+  },
+  'POST /api/inbox/{id}/read': {
+    ids: (w) => ({ id: w.inboxMessageId }),
+    refuse: { owner: 404, stranger: 404, owner2: 404 },
+  },
 
   // devices (owner only)
-  'GET /api/devices/{id}': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404, installerA: 404 } },
-  'PATCH /api/devices/{id}': { ids: (w) => ({ id: w.device.id }), body: () => ({ name: 'Taken over' }), refuse: { ...STRANGERS, recipient: 404 } },
+  'GET /api/devices/{id}': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 404, installerA: 404 },
+  },
+  'PATCH /api/devices/{id}': {
+    ids: (w) => ({ id: w.device.id }),
+    body: () => ({ name: 'Taken over' }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
   'DELETE /api/devices/{id}': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
-  'PATCH /api/devices/{id}/channels/{number}': { ids: (w) => ({ id: w.device.id, number: '1' }), body: () => ({ name: 'Renamed' }), refuse: { ...STRANGERS, recipient: 404 } },
+  'PATCH /api/devices/{id}/channels/{number}': {
+    ids: (w) => ({ id: w.device.id, number: '1' }),
+    body: () => ({ name: 'Renamed' }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
   'GET /api/devices/{id}/audit': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
-  'POST /api/devices/{id}/transfer': { ids: (w) => ({ id: w.device.id }), body: (w) => ({ to: w.stranger.email }), refuse: { ...STRANGERS, recipient: 404 } },
-  'DELETE /api/devices/{id}/transfer': { ids: (w) => ({ id: w.transferDevice.id }), refuse: { ...STRANGERS, recipient: 404, owner2: 404 } },
-  'POST /api/devices/{id}/publish-credential': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'POST /api/devices/{id}/transfer': {
+    ids: (w) => ({ id: w.device.id }),
+    body: (w) => ({ to: w.stranger.email }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+  'DELETE /api/devices/{id}/transfer': {
+    ids: (w) => ({ id: w.transferDevice.id }),
+    refuse: { ...STRANGERS, recipient: 404, owner2: 404 },
+  },
+  'POST /api/devices/{id}/publish-credential': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
   'GET /api/devices/{id}/access': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
-  'GET /api/transfers/{id}': { ids: (w) => ({ id: w.transferId }), refuse: { stranger: 404, recipient: 404, adminB: 404 } },
-  'POST /api/transfers/{id}/accept': { ids: (w) => ({ id: w.transferId }), refuse: { stranger: 404, recipient: 404, owner: 404 } },
-  'POST /api/transfers/{id}/decline': { ids: (w) => ({ id: w.transferId }), refuse: { stranger: 404, recipient: 404, owner: 404 } },
+  'GET /api/transfers/{id}': {
+    ids: (w) => ({ id: w.transferId }),
+    refuse: { stranger: 404, recipient: 404, adminB: 404 },
+  },
+  'POST /api/transfers/{id}/accept': {
+    ids: (w) => ({ id: w.transferId }),
+    refuse: { stranger: 404, recipient: 404, owner: 404 },
+  },
+  'POST /api/transfers/{id}/decline': {
+    ids: (w) => ({ id: w.transferId }),
+    refuse: { stranger: 404, recipient: 404, owner: 404 },
+  },
 
   // sharing (owner only; a recipient may never reshare or edit)
-  'POST /api/devices/{id}/shares/preview': { ids: (w) => ({ id: w.device.id }), body: shareBody, refuse: { ...STRANGERS, recipient: 403 } },
-  'POST /api/devices/{id}/shares': { ids: (w) => ({ id: w.device.id }), body: shareBody, refuse: { ...STRANGERS, recipient: 403 } },
+  'POST /api/devices/{id}/shares/preview': {
+    ids: (w) => ({ id: w.device.id }),
+    body: shareBody,
+    refuse: { ...STRANGERS, recipient: 403 },
+  },
+  'POST /api/devices/{id}/shares': {
+    ids: (w) => ({ id: w.device.id }),
+    body: shareBody,
+    refuse: { ...STRANGERS, recipient: 403 },
+  },
   'GET /api/devices/{id}/shares': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
   'DELETE /api/devices/{id}/shares': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
-  'PATCH /api/shares/{id}': { ids: (w) => ({ id: w.shareId }), body: () => ({ scope: 'device', permissions: ['live_view', 'playback', 'configuration'] }), refuse: { ...STRANGERS, recipient: 404 } },
+  'PATCH /api/shares/{id}': {
+    ids: (w) => ({ id: w.shareId }),
+    body: () => ({ scope: 'device', permissions: ['live_view', 'playback', 'configuration'] }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
   'DELETE /api/shares/{id}': { ids: (w) => ({ id: w.shareId }), refuse: { ...STRANGERS } },
 
   // access review (answers about the caller's own devices)
   'GET /api/access-review/{kind}/{id}': {
     ids: (w) => ({ kind: 'accounts', id: w.recipient.id }),
     refuse: {},
-    scopedToCaller: (w, body) => (body.includes(w.device.id) || body.includes(w.shareId) ? 'shows the owner’s device or share' : null),
+    scopedToCaller: (w, body) =>
+      body.includes(w.device.id) || body.includes(w.shareId) ? 'shows the owner’s device or share' : null,
   },
   'POST /api/access-review/{kind}/{id}/revoke': {
     ids: (w) => ({ kind: 'accounts', id: w.recipient.id }),
     refuse: {},
-    scopedToCaller: (w, body) => (body.includes(w.device.id) || body.includes(w.shareId) ? 'touched the owner’s device or share' : null),
+    scopedToCaller: (w, body) =>
+      body.includes(w.device.id) || body.includes(w.shareId) ? 'touched the owner’s device or share' : null,
   },
 
   // organizations
   'GET /api/orgs/{orgId}': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 } },
-  'GET /api/orgs/{orgId}/authorized-devices': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 } },
-  'PATCH /api/orgs/{orgId}': { ids: (w) => ({ orgId: w.orgA }), body: () => ({ name: 'Hijacked' }), refuse: { ...STRANGERS, techA: 403, siteOwner: 404 } },
+  'GET /api/orgs/{orgId}/authorized-devices': {
+    ids: (w) => ({ orgId: w.orgA }),
+    refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 },
+  },
+  'PATCH /api/orgs/{orgId}': {
+    ids: (w) => ({ orgId: w.orgA }),
+    body: () => ({ name: 'Hijacked' }),
+    refuse: { ...STRANGERS, techA: 403, siteOwner: 404 },
+  },
   'GET /api/orgs/{orgId}/qr.png': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },
   'GET /api/orgs/{orgId}/qr.svg': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },
-  'POST /api/orgs/{orgId}/invitations': { ids: (w) => ({ orgId: w.orgA }), body: () => ({ email: 'friend@example.com', role: 'admin' }), refuse: { ...STRANGERS, techA: 403 } },
+  'POST /api/orgs/{orgId}/invitations': {
+    ids: (w) => ({ orgId: w.orgA }),
+    body: () => ({ email: 'friend@example.com', role: 'admin' }),
+    refuse: { ...STRANGERS, techA: 403 },
+  },
   'GET /api/orgs/{orgId}/invitations': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, techA: 403 } },
-  'DELETE /api/orgs/{orgId}/invitations/{invitationId}': { ids: (w) => ({ orgId: w.orgA, invitationId: w.orgInvitationId }), refuse: { ...STRANGERS, techA: 403 } },
-  'POST /api/org-invitations/{invitationId}/accept': { ids: (w) => ({ invitationId: w.orgInvitationId }), refuse: { stranger: 404, adminB: 404, owner: 404 } },
-  'POST /api/org-invitations/{invitationId}/decline': { ids: (w) => ({ invitationId: w.orgInvitationId }), refuse: { stranger: 404, adminB: 404, owner: 404 } },
-  'PATCH /api/orgs/{orgId}/members/{accountId}': { ids: (w) => ({ orgId: w.orgA, accountId: w.techA.id }), body: () => ({ role: 'admin' }), refuse: { ...STRANGERS, techA: 403 } },
-  'DELETE /api/orgs/{orgId}/members/{accountId}': { ids: (w) => ({ orgId: w.orgA, accountId: w.techA.id }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'DELETE /api/orgs/{orgId}/invitations/{invitationId}': {
+    ids: (w) => ({ orgId: w.orgA, invitationId: w.orgInvitationId }),
+    refuse: { ...STRANGERS, techA: 403 },
+  },
+  'POST /api/org-invitations/{invitationId}/accept': {
+    ids: (w) => ({ invitationId: w.orgInvitationId }),
+    refuse: { stranger: 404, adminB: 404, owner: 404 },
+  },
+  'POST /api/org-invitations/{invitationId}/decline': {
+    ids: (w) => ({ invitationId: w.orgInvitationId }),
+    refuse: { stranger: 404, adminB: 404, owner: 404 },
+  },
+  'PATCH /api/orgs/{orgId}/members/{accountId}': {
+    ids: (w) => ({ orgId: w.orgA, accountId: w.techA.id }),
+    body: () => ({ role: 'admin' }),
+    refuse: { ...STRANGERS, techA: 403 },
+  },
+  'DELETE /api/orgs/{orgId}/members/{accountId}': {
+    ids: (w) => ({ orgId: w.orgA, accountId: w.techA.id }),
+    refuse: { ...STRANGERS, siteOwner: 404 },
+  },
 
   // sites and handover
-  'POST /api/orgs/{orgId}/sites': { ids: (w) => ({ orgId: w.orgA }), body: () => ({ name: 'Intruder site', timeZone: 'UTC' }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'POST /api/orgs/{orgId}/sites': {
+    ids: (w) => ({ orgId: w.orgA }),
+    body: () => ({ name: 'Intruder site', timeZone: 'UTC' }),
+    refuse: { ...STRANGERS, siteOwner: 404 },
+  },
   'GET /api/orgs/{orgId}/sites': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },
   'GET /api/sites/{siteId}': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS, memberB: 404, owner: 404 } },
-  'PATCH /api/sites/{siteId}': { ids: (w) => ({ siteId: w.siteA2 }), body: () => ({ name: 'Renamed by outsider' }), refuse: { ...STRANGERS, memberB: 404 } },
+  'PATCH /api/sites/{siteId}': {
+    ids: (w) => ({ siteId: w.siteA2 }),
+    body: () => ({ name: 'Renamed by outsider' }),
+    refuse: { ...STRANGERS, memberB: 404 },
+  },
   'DELETE /api/sites/{siteId}': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS, techA: 403 } },
-  'POST /api/sites/{siteId}/devices': { ids: (w) => ({ siteId: w.siteA2 }), body: () => ({ serial: 'NOT-A-REAL-1', verificationCode: 'ABCD' }), refuse: { ...STRANGERS } },
-  'DELETE /api/sites/{siteId}/devices/{deviceId}': { ids: (w) => ({ siteId: w.siteA2, deviceId: w.siteA2Device }), refuse: { ...STRANGERS, siteOwner: 404 } },
+  'POST /api/sites/{siteId}/devices': {
+    ids: (w) => ({ siteId: w.siteA2 }),
+    body: () => ({ serial: 'NOT-A-REAL-1', verificationCode: 'ABCD' }),
+    refuse: { ...STRANGERS },
+  },
+  'DELETE /api/sites/{siteId}/devices/{deviceId}': {
+    ids: (w) => ({ siteId: w.siteA2, deviceId: w.siteA2Device }),
+    refuse: { ...STRANGERS, siteOwner: 404 },
+  },
   'POST /api/sites/{siteId}/handover': {
     ids: (w) => ({ siteId: w.siteA2 }),
-    body: (w) => ({ email: w.stranger.email, devices: [{ deviceId: w.siteA2Device, permissions: [{ permission: 'live_view', validity: 'permanent' }] }] }),
+    body: (w) => ({
+      email: w.stranger.email,
+      devices: [{ deviceId: w.siteA2Device, permissions: [{ permission: 'live_view', validity: 'permanent' }] }],
+    }),
     refuse: { ...STRANGERS },
   },
   'GET /api/sites/{siteId}/handover': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS } },
   'POST /api/sites/{siteId}/handover/cancel': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS } },
   'POST /api/sites/{siteId}/handover/resend': { ids: (w) => ({ siteId: w.siteA2 }), refuse: { ...STRANGERS } },
-  'GET /api/handover-invitations/{invitationId}': { ids: (w) => ({ invitationId: w.handoverInvitationId }), refuse: { stranger: 404, adminB: 404, owner: 404 } },
-  'POST /api/handover-invitations/{invitationId}/accept': { ids: (w) => ({ invitationId: w.handoverInvitationId }), body: () => ({}), refuse: { stranger: 404, adminB: 404, owner: 404, installerA: 404 } },
-  'POST /api/handover-invitations/{invitationId}/decline': { ids: (w) => ({ invitationId: w.handoverInvitationId }), refuse: { stranger: 404, adminB: 404, owner: 404, installerA: 404 } },
+  'GET /api/handover-invitations/{invitationId}': {
+    ids: (w) => ({ invitationId: w.handoverInvitationId }),
+    refuse: { stranger: 404, adminB: 404, owner: 404 },
+  },
+  'POST /api/handover-invitations/{invitationId}/accept': {
+    ids: (w) => ({ invitationId: w.handoverInvitationId }),
+    body: () => ({}),
+    refuse: { stranger: 404, adminB: 404, owner: 404, installerA: 404 },
+  },
+  'POST /api/handover-invitations/{invitationId}/decline': {
+    ids: (w) => ({ invitationId: w.handoverInvitationId }),
+    refuse: { stranger: 404, adminB: 404, owner: 404, installerA: 404 },
+  },
 
   // authorizations (the device owner decides; an installer only releases)
-  'GET /api/devices/{id}/authorizations': { ids: (w) => ({ id: w.handedDevice }), refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 } },
-  'PUT /api/devices/{id}/authorizations/{orgId}': {
-    ids: (w) => ({ id: w.handedDevice, orgId: w.orgA }),
-    body: () => ({ permissions: ['live_view', 'playback', 'configuration', 'ptz', 'download'].map((permission) => ({ permission, validity: 'permanent' })) }),
+  'GET /api/devices/{id}/authorizations': {
+    ids: (w) => ({ id: w.handedDevice }),
     refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 },
   },
-  'DELETE /api/devices/{id}/authorizations/{orgId}': { ids: (w) => ({ id: w.handedDevice, orgId: w.orgA }), refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 } },
+  'PUT /api/devices/{id}/authorizations/{orgId}': {
+    ids: (w) => ({ id: w.handedDevice, orgId: w.orgA }),
+    body: () => ({
+      permissions: ['live_view', 'playback', 'configuration', 'ptz', 'download'].map((permission) => ({
+        permission,
+        validity: 'permanent',
+      })),
+    }),
+    refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 },
+  },
+  'DELETE /api/devices/{id}/authorizations/{orgId}': {
+    ids: (w) => ({ id: w.handedDevice, orgId: w.orgA }),
+    refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 },
+  },
   'DELETE /api/devices/{id}/authorizations/{orgId}/permissions/{permission}': {
     ids: (w) => ({ id: w.handedDevice, orgId: w.orgA, permission: 'playback' }),
     refuse: { ...STRANGERS, owner: 404, installerA: 404, techA: 404 },
@@ -156,11 +296,26 @@ const TABLE: Record<string, Entry> = {
     body: (w) => ({ deviceIds: [w.handedDevice], permissions: ['ptz'], validity: '1h' }),
     refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 },
   },
-  'GET /api/sites/{siteId}/applications': { ids: (w) => ({ siteId: w.siteHandedOver }), refuse: { ...STRANGERS, siteOwner: 404 } },
-  'POST /api/applications/{applicationId}/cancel': { ids: (w) => ({ applicationId: w.applicationId }), refuse: { ...STRANGERS, siteOwner: 404 } },
-  'GET /api/applications/{applicationId}': { ids: (w) => ({ applicationId: w.applicationId }), refuse: { ...STRANGERS, owner: 404 } },
-  'POST /api/applications/{applicationId}/agree': { ids: (w) => ({ applicationId: w.applicationId }), refuse: { ...STRANGERS, installerA: 404, techA: 404 } },
-  'POST /api/applications/{applicationId}/reject': { ids: (w) => ({ applicationId: w.applicationId }), refuse: { ...STRANGERS, installerA: 404, techA: 404 } },
+  'GET /api/sites/{siteId}/applications': {
+    ids: (w) => ({ siteId: w.siteHandedOver }),
+    refuse: { ...STRANGERS, siteOwner: 404 },
+  },
+  'POST /api/applications/{applicationId}/cancel': {
+    ids: (w) => ({ applicationId: w.applicationId }),
+    refuse: { ...STRANGERS, siteOwner: 404 },
+  },
+  'GET /api/applications/{applicationId}': {
+    ids: (w) => ({ applicationId: w.applicationId }),
+    refuse: { ...STRANGERS, owner: 404 },
+  },
+  'POST /api/applications/{applicationId}/agree': {
+    ids: (w) => ({ applicationId: w.applicationId }),
+    refuse: { ...STRANGERS, installerA: 404, techA: 404 },
+  },
+  'POST /api/applications/{applicationId}/reject': {
+    ids: (w) => ({ applicationId: w.applicationId }),
+    refuse: { ...STRANGERS, installerA: 404, techA: 404 },
+  },
 };
 
 /** Routes whose object ids travel in the body rather than the path. */
@@ -206,14 +361,21 @@ const BODY_ID_CALLS: Array<{
     label: "bulk share of another owner's device",
     method: 'POST',
     url: '/api/shares/bulk',
-    body: (w) => ({ recipient: { email: w.stranger.email }, devices: [{ deviceId: w.device.id, scope: 'device', permissions: ['live_view'] }] }),
+    body: (w) => ({
+      recipient: { email: w.stranger.email },
+      devices: [{ deviceId: w.device.id, scope: 'device', permissions: ['live_view'] }],
+    }),
     refuse: { owner2: 404, recipient: 403 },
   },
   {
     label: "entrusting another owner's device to an organization",
     method: 'POST',
     url: '/api/authorizations',
-    body: (w) => ({ org: w.orgB, deviceIds: [w.device.id], permissions: [{ permission: 'live_view', validity: 'permanent' }] }),
+    body: (w) => ({
+      org: w.orgB,
+      deviceIds: [w.device.id],
+      permissions: [{ permission: 'live_view', validity: 'permanent' }],
+    }),
     // named as a bad entry of the list, the same answer as for an id that does not exist
     refuse: { owner2: 400, recipient: 400, adminB: 400 },
     check: (json) => (json.code === 'device_not_owned' ? null : `code ${json.code}`),
@@ -244,11 +406,14 @@ async function call(h: Harness, method: Method, url: string, token: string | und
 }
 
 async function buildWorld(h: Harness): Promise<World> {
-  const ok = (res: { statusCode: number; body: string }, status = 200) => assert.equal(res.statusCode, status, res.body);
+  const ok = (res: { statusCode: number; body: string }, status = 200) =>
+    assert.equal(res.statusCode, status, res.body);
   const handed = await handedOverSite(h, { devices: 1 });
-  const [owner, recipient, owner2, stranger, techA, adminB, memberB] = await Promise.all(
-    ['Owner', 'Recipient', 'Second Owner', 'Stranger', 'Technician', 'Admin B', 'Member B'].map((n) => verifiedPerson(h, n)),
-  ) as [Person, Person, Person, Person, Person, Person, Person];
+  const [owner, recipient, owner2, stranger, techA, adminB, memberB] = (await Promise.all(
+    ['Owner', 'Recipient', 'Second Owner', 'Stranger', 'Technician', 'Admin B', 'Member B'].map((n) =>
+      verifiedPerson(h, n),
+    ),
+  )) as [Person, Person, Person, Person, Person, Person, Person];
   const device = await ownDevice(h, owner, { kind: 'recorder', channels: 4, model: 'Coastal I-Series NVR' });
   const transferDevice = await ownDevice(h, owner, {});
   await ownDevice(h, owner2, {});
@@ -261,10 +426,17 @@ async function buildWorld(h: Harness): Promise<World> {
   });
   ok(share, 201);
   const inbox = await h.request({ method: 'GET', url: '/api/inbox', token: recipient.token });
-  const inboxMessageId = (inbox.json().items as Array<{ id: string; kind: string }>).find((m) => m.kind === 'share_received')!.id;
+  const inboxMessageId = (inbox.json().items as Array<{ id: string; kind: string }>).find(
+    (m) => m.kind === 'share_received',
+  )!.id;
   const sessions = await h.request({ method: 'GET', url: '/api/me/sessions', token: owner.token });
   const ownerSessionId = (sessions.json() as Array<{ id: string; current: boolean }>).find((s) => s.current)!.id;
-  const transfer = await h.request({ method: 'POST', url: `/api/devices/${transferDevice.id}/transfer`, token: owner.token, body: { to: owner2.email } });
+  const transfer = await h.request({
+    method: 'POST',
+    url: `/api/devices/${transferDevice.id}/transfer`,
+    token: owner.token,
+    body: { to: owner2.email },
+  });
   ok(transfer, 201);
 
   const orgA = handed.org.id;
@@ -278,10 +450,18 @@ async function buildWorld(h: Harness): Promise<World> {
     method: 'POST',
     url: `/api/sites/${siteA2.id}/handover`,
     token: handed.installer.token,
-    body: { email: owner2.email, devices: [{ deviceId: siteA2Device!.id, permissions: [{ permission: 'live_view', validity: 'permanent' }] }] },
+    body: {
+      email: owner2.email,
+      devices: [{ deviceId: siteA2Device!.id, permissions: [{ permission: 'live_view', validity: 'permanent' }] }],
+    },
   });
   ok(handover, 201);
-  const orgInvitation = await h.request({ method: 'POST', url: `/api/orgs/${orgA}/invitations`, token: handed.installer.token, body: { email: owner2.email, role: 'technician' } });
+  const orgInvitation = await h.request({
+    method: 'POST',
+    url: `/api/orgs/${orgA}/invitations`,
+    token: handed.installer.token,
+    body: { email: owner2.email, role: 'technician' },
+  });
   ok(orgInvitation, 201);
   const application = await h.request({
     method: 'POST',
@@ -351,13 +531,16 @@ describeEachDatabase('outsiders: every id-taking route refuses who must not act 
       const body = entry.body?.(world);
       const before = await snapshot(h());
       const callers: Array<[string, string | undefined, number | 'scoped']> = [['logged out', undefined, 401]];
-      for (const [who, status] of Object.entries(entry.refuse)) callers.push([who, world[who as Outsider].token, status]);
-      if (entry.scopedToCaller) for (const who of ['stranger', 'owner2', 'adminB'] as const) callers.push([who, world[who].token, 'scoped']);
+      for (const [who, status] of Object.entries(entry.refuse))
+        callers.push([who, world[who as Outsider].token, status]);
+      if (entry.scopedToCaller)
+        for (const who of ['stranger', 'owner2', 'adminB'] as const) callers.push([who, world[who].token, 'scoped']);
       for (const [who, token, expected] of callers) {
         const res = await call(h(), route.method, url, token, body);
         calls += 1;
         if (expected === 'scoped') {
-          if (res.statusCode !== 404 && res.statusCode !== 200) faults.push(`${route.key} as ${who}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+          if (res.statusCode !== 404 && res.statusCode !== 200)
+            faults.push(`${route.key} as ${who}: ${res.statusCode} ${res.body.slice(0, 160)}`);
           const leak = res.statusCode === 200 ? entry.scopedToCaller!(world, res.body) : null;
           if (leak) faults.push(`${route.key} as ${who}: ${leak}`);
           continue;
@@ -383,7 +566,8 @@ describeEachDatabase('outsiders: every id-taking route refuses who must not act 
       for (const [who, status] of Object.entries(entry.refuse)) {
         const url = typeof entry.url === 'string' ? entry.url : entry.url(w);
         const res = await call(h(), entry.method, url, w[who as Outsider].token, body);
-        if (res.statusCode !== status) faults.push(`${entry.label} as ${who}: expected ${status}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
+        if (res.statusCode !== status)
+          faults.push(`${entry.label} as ${who}: expected ${status}, got ${res.statusCode} ${res.body.slice(0, 200)}`);
         else if (entry.check) {
           const fault = entry.check(res.json());
           if (fault) faults.push(`${entry.label} as ${who}: ${fault}`);
@@ -397,18 +581,53 @@ describeEachDatabase('outsiders: every id-taking route refuses who must not act 
 
   test('after all that, the world is intact: share, authorization, session, offer and invitations still stand', async () => {
     const w = world;
-    const shares = await h().request({ method: 'GET', url: `/api/devices/${w.device.id}/shares`, token: w.owner.token });
-    assert.deepEqual(shares.json().map((s: { id: string }) => s.id), [w.shareId]);
-    const auth = await h().request({ method: 'GET', url: `/api/devices/${w.handedDevice}/authorizations`, token: w.siteOwner.token });
+    const shares = await h().request({
+      method: 'GET',
+      url: `/api/devices/${w.device.id}/shares`,
+      token: w.owner.token,
+    });
+    assert.deepEqual(
+      shares.json().map((s: { id: string }) => s.id),
+      [w.shareId],
+    );
+    const auth = await h().request({
+      method: 'GET',
+      url: `/api/devices/${w.handedDevice}/authorizations`,
+      token: w.siteOwner.token,
+    });
     assert.equal(auth.statusCode, 200, auth.body);
     assert.match(auth.body, new RegExp(w.orgA));
     assert.match(auth.body, /playback/);
     assert.equal((await h().request({ method: 'GET', url: '/api/me', token: w.owner.token })).statusCode, 200);
-    assert.equal((await h().request({ method: 'GET', url: `/api/transfers/${w.transferId}`, token: w.owner2.token })).json().status, 'pending');
-    assert.equal((await h().request({ method: 'GET', url: `/api/handover-invitations/${w.handoverInvitationId}`, token: w.owner2.token })).json().status, 'pending');
-    assert.equal((await h().request({ method: 'GET', url: `/api/applications/${w.applicationId}`, token: w.siteOwner.token })).json().status, 'pending');
+    assert.equal(
+      (await h().request({ method: 'GET', url: `/api/transfers/${w.transferId}`, token: w.owner2.token })).json()
+        .status,
+      'pending',
+    );
+    assert.equal(
+      (
+        await h().request({
+          method: 'GET',
+          url: `/api/handover-invitations/${w.handoverInvitationId}`,
+          token: w.owner2.token,
+        })
+      ).json().status,
+      'pending',
+    );
+    assert.equal(
+      (
+        await h().request({ method: 'GET', url: `/api/applications/${w.applicationId}`, token: w.siteOwner.token })
+      ).json().status,
+      'pending',
+    );
     const org = await h().request({ method: 'GET', url: `/api/orgs/${w.orgA}`, token: w.installerA.token });
     assert.equal(org.json().name, 'Coastal Security');
-    assert.ok(org.json().members.some((m: { accountId: string; role: string }) => m.accountId === w.techA.id && m.role === 'technician'));
+    assert.ok(
+      org
+        .json()
+        .members.some(
+          (m: { accountId: string; role: string }) => m.accountId === w.techA.id && m.role === 'technician',
+        ),
+    );
   });
 });

@@ -25,7 +25,10 @@ describeEachDatabase('personal QR ID', (h) => {
     assert.equal(res.statusCode, 200);
     const text: string = res.json().text;
     assert.match(text, /^keyholder:account:[A-Za-z0-9_-]{20,}$/);
-    assert.ok(!text.includes(p.email.split('@')[0]!) && !text.includes(p.id), 'the QR ID reveals nothing about the person');
+    assert.ok(
+      !text.includes(p.email.split('@')[0]!) && !text.includes(p.id),
+      'the QR ID reveals nothing about the person',
+    );
 
     const png = await h().request({ method: 'GET', url: '/api/me/qr.png', token: p.token });
     assert.equal(png.statusCode, 200);
@@ -69,9 +72,17 @@ describeEachDatabase('personal QR ID', (h) => {
     assert.notEqual(newText, oldText);
     assert.equal((await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text, newText);
 
-    assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', token: owner.token, body: { text: oldText } }), 404);
+    assertProblem(
+      await h().request({ method: 'POST', url: '/api/qr/resolve', token: owner.token, body: { text: oldText } }),
+      404,
+    );
     assertProblem(await upload(h(), owner.token, oldPng, 'image/png'), 404);
-    const now = await h().request({ method: 'POST', url: '/api/qr/resolve', token: owner.token, body: { text: newText } });
+    const now = await h().request({
+      method: 'POST',
+      url: '/api/qr/resolve',
+      token: owner.token,
+      body: { text: newText },
+    });
     assert.equal(now.json().id, p.id);
   });
 
@@ -98,7 +109,12 @@ describeEachDatabase('personal QR ID', (h) => {
     header.writeUInt32BE(20_000, 16);
     header.writeUInt32BE(20_000, 20);
     assert.equal(assertProblem(await upload(h(), p.token, header, 'image/png'), 400).code, 'image_too_large');
-    const asJson = await h().request({ method: 'POST', url: '/api/qr/resolve-image', token: p.token, body: { image: 'x' } });
+    const asJson = await h().request({
+      method: 'POST',
+      url: '/api/qr/resolve-image',
+      token: p.token,
+      body: { image: 'x' },
+    });
     assertProblem(asJson, 400);
   });
 
@@ -107,17 +123,39 @@ describeEachDatabase('personal QR ID', (h) => {
     for (const text of ['', 'hello', 'keyholder:account:', 'keyholder:account:short', `mailto:${p.email}`]) {
       assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text } }), 400);
     }
-    assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text: 'x'.repeat(501) } }), 400);
-    assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text: 'keyholder:account:abc', more: 1 } }), 400);
-    const org = await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text: 'keyholder:org:AAAAAAAAAAAAAAAAAAAAAAAA' } });
+    assertProblem(
+      await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text: 'x'.repeat(501) } }),
+      400,
+    );
+    assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/qr/resolve',
+        token: p.token,
+        body: { text: 'keyholder:account:abc', more: 1 },
+      }),
+      400,
+    );
+    const org = await h().request({
+      method: 'POST',
+      url: '/api/qr/resolve',
+      token: p.token,
+      body: { text: 'keyholder:org:AAAAAAAAAAAAAAAAAAAAAAAA' },
+    });
     assert.equal(assertProblem(org, 400).code, 'not_a_person');
-    const unknown = await h().request({ method: 'POST', url: '/api/qr/resolve', token: p.token, body: { text: 'keyholder:account:AAAAAAAAAAAAAAAAAAAAAAAA' } });
+    const unknown = await h().request({
+      method: 'POST',
+      url: '/api/qr/resolve',
+      token: p.token,
+      body: { text: 'keyholder:account:AAAAAAAAAAAAAAAAAAAAAAAA' },
+    });
     assertProblem(unknown, 404);
 
     const text = (await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text;
     assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', body: { text } }), 401);
     assertProblem(await upload(h(), undefined, Buffer.from('x'), 'image/png'), 401);
-    for (const url of ['/api/me/qr', '/api/me/qr.png', '/api/me/qr.svg']) assertProblem(await h().request({ method: 'GET', url }), 401);
+    for (const url of ['/api/me/qr', '/api/me/qr.png', '/api/me/qr.svg'])
+      assertProblem(await h().request({ method: 'GET', url }), 401);
     assertProblem(await h().request({ method: 'POST', url: '/api/me/qr/rotate' }), 401);
     // Nothing changed for the person.
     assert.equal((await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text, text);

@@ -8,7 +8,15 @@ import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { signUpOperator } from '../helpers/devices.ts';
 import type { Person } from '../helpers/people.ts';
 import { changedTables, snapshot } from '../helpers/snapshot.ts';
-import { fillPath, operationsOf, sampleOf, wrongTypeOf, type Method, type Operation, type Schema } from '../helpers/openapi.ts';
+import {
+  fillPath,
+  operationsOf,
+  sampleOf,
+  wrongTypeOf,
+  type Method,
+  type Operation,
+  type Schema,
+} from '../helpers/openapi.ts';
 
 /**
  * Operations the malformed-input audit cannot call meaningfully, with the reason. (/docs and its static assets
@@ -49,13 +57,21 @@ function validPathValues(op: Operation): Record<string, string> {
 }
 
 function jsonCall(label: string, op: Operation, url: string, token: string | undefined, body: unknown): Call {
-  return { label, method: op.method, url, ...(token ? { token } : {}), payload: JSON.stringify(body), contentType: 'application/json' };
+  return {
+    label,
+    method: op.method,
+    url,
+    ...(token ? { token } : {}),
+    payload: JSON.stringify(body),
+    contentType: 'application/json',
+  };
 }
 
 /** The body a well-formed call would carry (so a failure is about the thing being tested, not the body). */
 function sampleBody(op: Operation): Pick<Call, 'payload' | 'contentType'> {
   if (op.jsonBody) return { payload: JSON.stringify(sampleOf(op.jsonBody)), contentType: 'application/json' };
-  if (isUpload(op) || op.bodyTypes.some((t) => t.startsWith('image/'))) return { payload: Buffer.from('not a picture'), contentType: 'image/png' };
+  if (isUpload(op) || op.bodyTypes.some((t) => t.startsWith('image/')))
+    return { payload: Buffer.from('not a picture'), contentType: 'image/png' };
   return {};
 }
 
@@ -68,7 +84,13 @@ function malformedCalls(op: Operation, token: string): Call[] {
   for (const param of op.pathParams) {
     for (const v of PATH_VARIANTS) {
       const values = { ...valid, [param.name]: v.raw ? v.value : encodeURIComponent(v.value) };
-      calls.push({ label: `{${param.name}} = ${v.label}`, method: op.method, url: fillPath(op.path, values, true), token, ...body });
+      calls.push({
+        label: `{${param.name}} = ${v.label}`,
+        method: op.method,
+        url: fillPath(op.path, values, true),
+        token,
+        ...body,
+      });
     }
   }
   if (op.pathParams.length > 1) {
@@ -79,7 +101,14 @@ function malformedCalls(op: Operation, token: string): Call[] {
   for (const q of op.queryParams) {
     const t = q.schema.type ?? q.schema.anyOf?.[0]?.type;
     const bad = t === 'integer' || t === 'number' ? ['abc', '-5', '1e400'] : t === 'boolean' ? ['maybe'] : [];
-    for (const value of bad) calls.push({ label: `?${q.name}=${value}`, method: op.method, url: `${base}?${q.name}=${encodeURIComponent(value)}`, token, ...body });
+    for (const value of bad)
+      calls.push({
+        label: `?${q.name}=${value}`,
+        method: op.method,
+        url: `${base}?${q.name}=${encodeURIComponent(value)}`,
+        token,
+        ...body,
+      });
   }
 
   if (op.jsonBody) {
@@ -88,19 +117,49 @@ function malformedCalls(op: Operation, token: string): Call[] {
     calls.push(jsonCall('body with an unknown property', op, base, token, { ...sample, unexpectedProperty: 1 }));
     calls.push(jsonCall('body is a JSON array', op, base, token, [sample]));
     calls.push(jsonCall('body is a JSON string', op, base, token, 'text'));
-    calls.push({ label: 'body is invalid JSON', method: op.method, url: base, token, payload: '{"half": ', contentType: 'application/json' });
-    calls.push({ label: 'body is not JSON at all', method: op.method, url: base, token, payload: 'name=x', contentType: 'application/x-www-form-urlencoded' });
+    calls.push({
+      label: 'body is invalid JSON',
+      method: op.method,
+      url: base,
+      token,
+      payload: '{"half": ',
+      contentType: 'application/json',
+    });
+    calls.push({
+      label: 'body is not JSON at all',
+      method: op.method,
+      url: base,
+      token,
+      payload: 'name=x',
+      contentType: 'application/x-www-form-urlencoded',
+    });
     for (const [key, schema] of Object.entries((op.jsonBody.properties ?? {}) as Record<string, Schema>)) {
       const value = key in sample ? sample[key] : sampleOf(schema, key);
       calls.push(jsonCall(`body.${key} of the wrong type`, op, base, token, { ...sample, [key]: wrongTypeOf(value) }));
       if (schema.type === 'string' && typeof schema.maxLength === 'number') {
-        calls.push(jsonCall(`body.${key} over-long`, op, base, token, { ...sample, [key]: 'x'.repeat(schema.maxLength + 1) }));
+        calls.push(
+          jsonCall(`body.${key} over-long`, op, base, token, { ...sample, [key]: 'x'.repeat(schema.maxLength + 1) }),
+        );
       }
     }
   }
   if (isUpload(op) || op.bodyTypes.some((t) => t.startsWith('image/'))) {
-    calls.push({ label: 'image that is not a picture', method: op.method, url: base, token, payload: Buffer.from('GIF89a definitely not a QR code'), contentType: 'image/png' });
-    calls.push({ label: 'empty image', method: op.method, url: base, token, payload: Buffer.alloc(0), contentType: 'image/png' });
+    calls.push({
+      label: 'image that is not a picture',
+      method: op.method,
+      url: base,
+      token,
+      payload: Buffer.from('GIF89a definitely not a QR code'),
+      contentType: 'image/png',
+    });
+    calls.push({
+      label: 'empty image',
+      method: op.method,
+      url: base,
+      token,
+      payload: Buffer.alloc(0),
+      contentType: 'image/png',
+    });
     calls.push(jsonCall('JSON instead of an image', op, base, token, {}));
   }
   return calls;
@@ -110,14 +169,21 @@ async function send(h: Harness, call: Call): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = {};
   if (call.token) headers.authorization = `Bearer ${call.token}`;
   if (call.contentType) headers['content-type'] = call.contentType;
-  return h.runtime.app.inject({ method: call.method, url: call.url, headers, ...(call.payload === undefined ? {} : { payload: call.payload }) });
+  return h.runtime.app.inject({
+    method: call.method,
+    url: call.url,
+    headers,
+    ...(call.payload === undefined ? {} : { payload: call.payload }),
+  });
 }
 
 /** Why the answer is not a clear 4xx problem, or null when it is (and `status` matches, if given). */
 function problemFault(res: LightMyRequestResponse, status?: number): string | null {
-  if (status !== undefined && res.statusCode !== status) return `expected ${status}, got ${res.statusCode}: ${res.body.slice(0, 200)}`;
+  if (status !== undefined && res.statusCode !== status)
+    return `expected ${status}, got ${res.statusCode}: ${res.body.slice(0, 200)}`;
   if (res.statusCode < 400 || res.statusCode >= 500) return `got ${res.statusCode}: ${res.body.slice(0, 200)}`;
-  if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) return `${res.statusCode} with content-type ${res.headers['content-type']}`;
+  if (!/^application\/problem\+json/.test(String(res.headers['content-type'])))
+    return `${res.statusCode} with content-type ${res.headers['content-type']}`;
   let detail: unknown;
   try {
     detail = (res.json() as { detail?: unknown }).detail;
@@ -141,7 +207,11 @@ describeEachDatabase('route audit: every operation refuses bad calls cleanly', (
   test('the document lists the whole API', () => {
     assert.ok(ops.length >= 80, `only ${ops.length} operations in the OpenAPI document`);
     assert.ok(ops.some((op) => op.pathParams.length > 0));
-    for (const key of Object.keys(EXCLUDED)) assert.ok(ops.some((op) => op.key === key), `excluded operation ${key} no longer exists`);
+    for (const key of Object.keys(EXCLUDED))
+      assert.ok(
+        ops.some((op) => op.key === key),
+        `excluded operation ${key} no longer exists`,
+      );
   });
 
   test('without login, every operation that needs one answers 401 problem+json', async () => {
@@ -151,7 +221,13 @@ describeEachDatabase('route audit: every operation refuses bad calls cleanly', (
       if (op.public || OPEN_WITHOUT_LOGIN.has(op.key)) continue;
       const url = fillPath(op.path, validPathValues(op));
       for (const token of [undefined, 'not-a-real-token']) {
-        const res = await send(h(), { label: '', method: op.method, url, ...(token ? { token } : {}), ...sampleBody(op) });
+        const res = await send(h(), {
+          label: '',
+          method: op.method,
+          url,
+          ...(token ? { token } : {}),
+          ...sampleBody(op),
+        });
         const fault = problemFault(res, 401);
         if (fault) faults.push(`${op.key} (${token ? 'bad token' : 'no credentials'}): ${fault}`);
         checked += 1;

@@ -10,7 +10,12 @@ const H = 3_600_000;
 
 describeEachDatabase('sharing one device', (h) => {
   const check = async (token: string, deviceId: string, channel: number | null, permission: string, at?: number) => {
-    const res = await h().request({ method: 'POST', url: '/api/access/check', token, body: { deviceId, channel, permission, ...(at === undefined ? {} : { at }) } });
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/access/check',
+      token,
+      body: { deviceId, channel, permission, ...(at === undefined ? {} : { at }) },
+    });
     assert.equal(res.statusCode, 200, res.body);
     return res.json() as { allowed: boolean; reason?: string; detail?: string; until?: number | null };
   };
@@ -19,12 +24,25 @@ describeEachDatabase('sharing one device', (h) => {
     const owner = await signUp(h(), 'Olivia');
     const bob = await signUp(h(), 'Bob');
     const nvr = await ownDevice(h(), owner.id, { channels: 4, name: 'Shop NVR' });
-    const body = { recipient: { email: bob.email.toUpperCase() }, scope: 'channels', channels: [2, 1], permissions: ['playback', 'live_view'] };
+    const body = {
+      recipient: { email: bob.email.toUpperCase() },
+      scope: 'channels',
+      channels: [2, 1],
+      permissions: ['playback', 'live_view'],
+    };
 
-    const preview = await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares/preview`, token: owner.token, body });
+    const preview = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/shares/preview`,
+      token: owner.token,
+      body,
+    });
     assert.equal(preview.statusCode, 200, preview.body);
     assert.equal(preview.json().id, null);
-    assert.equal(preview.json().confirmation, 'Share "Shop NVR" with Bob: channels 1 (Channel 1), 2 (Channel 2); permissions: Live View, Playback; valid: permanent.');
+    assert.equal(
+      preview.json().confirmation,
+      'Share "Shop NVR" with Bob: channels 1 (Channel 1), 2 (Channel 2); permissions: Live View, Playback; valid: permanent.',
+    );
     assert.equal((await sharesOf(h(), nvr)).length, 0, 'a preview writes nothing');
     assert.equal((await check(bob.token, nvr, 1, 'live_view')).allowed, false);
 
@@ -34,7 +52,10 @@ describeEachDatabase('sharing one device', (h) => {
     assert.match(share.id, /^shr_/);
     assert.equal(share.confirmation, preview.json().confirmation);
     assert.deepEqual(share.recipient, { id: bob.id, displayName: 'Bob' });
-    assert.deepEqual(share.permissions, [{ name: 'live_view', label: 'Live View' }, { name: 'playback', label: 'Playback' }]);
+    assert.deepEqual(share.permissions, [
+      { name: 'live_view', label: 'Live View' },
+      { name: 'playback', label: 'Playback' },
+    ]);
 
     // The recipient sees it at once, marked as shared, with exactly those permissions per channel.
     const home = await h().request({ method: 'GET', url: '/api/devices', token: bob.token });
@@ -53,8 +74,16 @@ describeEachDatabase('sharing one device', (h) => {
 
     // The owner lists and edits.
     const list = await h().request({ method: 'GET', url: `/api/devices/${nvr}/shares`, token: owner.token });
-    assert.deepEqual(list.json().map((s: { id: string }) => s.id), [share.id]);
-    const edited = await h().request({ method: 'PATCH', url: `/api/shares/${share.id}`, token: owner.token, body: { scope: 'device', permissions: ['live_view', 'ptz', 'configuration'] } });
+    assert.deepEqual(
+      list.json().map((s: { id: string }) => s.id),
+      [share.id],
+    );
+    const edited = await h().request({
+      method: 'PATCH',
+      url: `/api/shares/${share.id}`,
+      token: owner.token,
+      body: { scope: 'device', permissions: ['live_view', 'ptz', 'configuration'] },
+    });
     assert.equal(edited.statusCode, 200, edited.body);
     assert.equal(edited.json().scope, 'device');
     assert.equal(edited.json().channels.length, 4);
@@ -67,15 +96,29 @@ describeEachDatabase('sharing one device', (h) => {
     assert.equal(revoked.statusCode, 200, revoked.body);
     assert.deepEqual(revoked.json(), { ok: true, endedBy: 'owner' });
     const after = await check(bob.token, nvr, 4, 'live_view');
-    assert.deepEqual([after.allowed, after.reason, after.detail], [false, 'no_access', 'You have no access to this device.']);
+    assert.deepEqual(
+      [after.allowed, after.reason, after.detail],
+      [false, 'no_access', 'You have no access to this device.'],
+    );
     const homeAfter = await h().request({ method: 'GET', url: '/api/devices', token: bob.token });
-    assert.equal(homeAfter.json().some((d: { id: string }) => d.id === nvr), false);
+    assert.equal(
+      homeAfter.json().some((d: { id: string }) => d.id === nvr),
+      false,
+    );
 
     // Told at every step, by inbox and email; every change is in the audit trail with before/after.
-    assert.deepEqual((await inboxOf(h(), bob.id)).map((m) => m.kind).sort(), ['share_changed', 'share_received', 'share_revoked']);
+    assert.deepEqual((await inboxOf(h(), bob.id)).map((m) => m.kind).sort(), [
+      'share_changed',
+      'share_received',
+      'share_revoked',
+    ]);
     assert.equal((await mailTo(h(), bob.email)).filter((m) => m.subject.includes('"Shop NVR"')).length, 3);
     const audit = await auditOf(h(), nvr);
-    assert.deepEqual(audit.map((a) => a.action), ['share.created', 'share.updated', 'share.revoked'], 'in order (by sequence)');
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['share.created', 'share.updated', 'share.revoked'],
+      'in order (by sequence)',
+    );
     assert.equal(audit[0]!.actor_account_id, owner.id);
     assert.equal(audit[1]!.before.scope, 'channels');
     assert.equal(audit[1]!.after.scope, 'device');
@@ -87,7 +130,12 @@ describeEachDatabase('sharing one device', (h) => {
     const bob = await signUp(h(), 'Bob');
     const cam = await ownDevice(h(), owner.id, { channels: 1 });
     const T = h().clock.now() + 2 * H;
-    const res = await h().request({ method: 'POST', url: `/api/devices/${cam}/shares`, token: owner.token, body: { recipient: { accountId: bob.id }, scope: 'device', permissions: ['live_view'], validity: { until: T } } });
+    const res = await h().request({
+      method: 'POST',
+      url: `/api/devices/${cam}/shares`,
+      token: owner.token,
+      body: { recipient: { accountId: bob.id }, scope: 'device', permissions: ['live_view'], validity: { until: T } },
+    });
     assert.equal(res.statusCode, 201, res.body);
     assert.deepEqual(await check(bob.token, cam, 1, 'live_view').then((d) => [d.allowed, d.until]), [true, T]);
     h().clock.set(T - 1);
@@ -105,7 +153,12 @@ describeEachDatabase('sharing one device', (h) => {
       method: 'POST',
       url: `/api/devices/${cam}/shares`,
       token: owner.token,
-      body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'], validity: { schedule: { windows: [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' }] } } },
+      body: {
+        recipient: { email: bob.email },
+        scope: 'device',
+        permissions: ['live_view'],
+        validity: { schedule: { windows: [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' }] } },
+      },
     });
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.json().validityText, 'permanent; weekdays 08:00-18:00 (Europe/Dublin)');
@@ -119,12 +172,24 @@ describeEachDatabase('sharing one device', (h) => {
   test('the recipient can be picked by phone, QR text or an uploaded QR image; unknown and self are refused', async () => {
     const owner = await signUp(h(), 'Owner');
     const carol = await signUp(h(), 'Carol', { phone: '+353861234567' });
-    const resolve = (body: unknown) => h().request({ method: 'POST', url: '/api/recipients/resolve', token: owner.token, body });
+    const resolve = (body: unknown) =>
+      h().request({ method: 'POST', url: '/api/recipients/resolve', token: owner.token, body });
     assert.deepEqual((await resolve({ phone: '+353 86 123 4567' })).json(), { id: carol.id, displayName: 'Carol' });
-    const ref = (await h().runtime.ctx.db.selectFrom('accounts').select('qr_ref').where('id', '=', carol.id).executeTakeFirstOrThrow()).qr_ref;
+    const ref = (
+      await h()
+        .runtime.ctx.db.selectFrom('accounts')
+        .select('qr_ref')
+        .where('id', '=', carol.id)
+        .executeTakeFirstOrThrow()
+    ).qr_ref;
     assert.deepEqual((await resolve({ qrText: accountQrText(ref) })).json(), { id: carol.id, displayName: 'Carol' });
     const png = await renderQrPng(accountQrText(ref));
-    const img = await h().runtime.app.inject({ method: 'POST', url: '/api/recipients/resolve-image', headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'image/png' }, payload: png });
+    const img = await h().runtime.app.inject({
+      method: 'POST',
+      url: '/api/recipients/resolve-image',
+      headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'image/png' },
+      payload: png,
+    });
     assert.equal(img.statusCode, 200, img.body);
     assert.deepEqual(img.json(), { id: carol.id, displayName: 'Carol' });
 
@@ -134,9 +199,25 @@ describeEachDatabase('sharing one device', (h) => {
     assertProblem(await resolve({ email: 'a@example.com', phone: '+353861234567' }), 400);
 
     const cam = await ownDevice(h(), owner.id, { channels: 1 });
-    const self = assertProblem(await h().request({ method: 'POST', url: `/api/devices/${cam}/shares`, token: owner.token, body: { recipient: { email: owner.email }, scope: 'device', permissions: ['live_view'] } }), 400);
+    const self = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/devices/${cam}/shares`,
+        token: owner.token,
+        body: { recipient: { email: owner.email }, scope: 'device', permissions: ['live_view'] },
+      }),
+      400,
+    );
     assert.equal(self.code, 'share_to_self');
-    const nobody = assertProblem(await h().request({ method: 'POST', url: `/api/devices/${cam}/shares`, token: owner.token, body: { recipient: { email: 'nobody-here@example.com' }, scope: 'device', permissions: ['live_view'] } }), 404);
+    const nobody = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/devices/${cam}/shares`,
+        token: owner.token,
+        body: { recipient: { email: 'nobody-here@example.com' }, scope: 'device', permissions: ['live_view'] },
+      }),
+      404,
+    );
     assert.match(nobody.detail, /needs a Keyholder account/);
     assert.equal((await sharesOf(h(), cam)).length, 0);
   });
@@ -156,13 +237,26 @@ describeEachDatabase('sharing one device', (h) => {
       [{ scope: 'everything' }, 400, 'scope'],
       [{ validity: { from: now + 2 * H, until: now + H } }, 400, 'validity.until', /after/],
       [{ validity: { until: now - 1 } }, 400, 'validity.until'],
-      [{ validity: { schedule: { windows: [{ days: [1], from: '8am', to: '18:00' }] } } }, 400, 'validity.schedule.windows[0].from'],
-      [{ validity: { schedule: { windows: [{ days: [1, 1], from: '08:00', to: '18:00' }] } } }, 400, 'validity.schedule.windows[0].days'],
+      [
+        { validity: { schedule: { windows: [{ days: [1], from: '8am', to: '18:00' }] } } },
+        400,
+        'validity.schedule.windows[0].from',
+      ],
+      [
+        { validity: { schedule: { windows: [{ days: [1, 1], from: '08:00', to: '18:00' }] } } },
+        400,
+        'validity.schedule.windows[0].days',
+      ],
       [{ validity: { schedule: { windows: [] } } }, 400, 'validity.schedule.windows', /allow some time/],
       [{ extra: true }, 400, 'extra'],
     ];
     for (const [patch, status, field, detail] of cases) {
-      const res = await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares`, token: owner.token, body: { ...base, ...patch } });
+      const res = await h().request({
+        method: 'POST',
+        url: `/api/devices/${nvr}/shares`,
+        token: owner.token,
+        body: { ...base, ...patch },
+      });
       const problem = assertProblem(res, status);
       assert.equal(problem.field, field, JSON.stringify(patch));
       if (detail) assert.match(problem.detail, detail);
@@ -173,7 +267,15 @@ describeEachDatabase('sharing one device', (h) => {
     // Edits are checked the same way and leave the share as it was.
     const ok = await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares`, token: owner.token, body: base });
     assert.equal(ok.statusCode, 201);
-    const bad = assertProblem(await h().request({ method: 'PATCH', url: `/api/shares/${ok.json().id}`, token: owner.token, body: { channels: [9] } }), 400);
+    const bad = assertProblem(
+      await h().request({
+        method: 'PATCH',
+        url: `/api/shares/${ok.json().id}`,
+        token: owner.token,
+        body: { channels: [9] },
+      }),
+      400,
+    );
     assert.equal(bad.field, 'channels[0]');
     assert.deepEqual(JSON.parse((await sharesOf(h(), nvr))[0]!.channels), [1]);
   });
@@ -184,7 +286,12 @@ describeEachDatabase('sharing one device', (h) => {
     const carol = await signUp(h(), 'Carol');
     const nvr = await ownDevice(h(), owner.id, { channels: 2 });
     const share = (token: string, deviceId: string, email: string) =>
-      h().request({ method: 'POST', url: `/api/devices/${deviceId}/shares`, token, body: { recipient: { email }, scope: 'device', permissions: ['live_view'] } });
+      h().request({
+        method: 'POST',
+        url: `/api/devices/${deviceId}/shares`,
+        token,
+        body: { recipient: { email }, scope: 'device', permissions: ['live_view'] },
+      });
     assert.equal((await share(owner.token, nvr, bob.email)).statusCode, 201);
     const again = assertProblem(await share(owner.token, nvr, bob.email), 409);
     assert.equal(again.code, 'share_exists');
@@ -195,7 +302,8 @@ describeEachDatabase('sharing one device', (h) => {
     assert.equal(assertProblem(await share(owner.token, old, bob.email), 403).code, 'sharing_not_supported');
 
     const limit = h().config.maxShareRecipients;
-    for (let i = 1; i < limit; i++) assert.equal((await share(owner.token, nvr, (await signUp(h(), `R${i}`)).email)).statusCode, 201);
+    for (let i = 1; i < limit; i++)
+      assert.equal((await share(owner.token, nvr, (await signUp(h(), `R${i}`)).email)).statusCode, 201);
     const over = assertProblem(await share(owner.token, nvr, carol.email), 409);
     assert.equal(over.code, 'recipient_limit');
     assert.equal((await sharesOf(h(), nvr)).length, limit);
@@ -208,20 +316,47 @@ describeEachDatabase('sharing one device', (h) => {
     const otherOwner = await signUp(h(), 'Other owner');
     await ownDevice(h(), otherOwner.id);
     const nvr = await ownDevice(h(), owner.id, { channels: 2 });
-    const created = await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares`, token: owner.token, body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'] } });
+    const created = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/shares`,
+      token: owner.token,
+      body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'] },
+    });
     const shareId = created.json().id;
     const body = { recipient: { email: owner.email }, scope: 'device', permissions: ['live_view'] };
     for (const who of [stranger, otherOwner]) {
       assertProblem(await h().request({ method: 'GET', url: `/api/devices/${nvr}/shares`, token: who.token }), 404);
-      assertProblem(await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares/preview`, token: who.token, body }), 404);
-      assertProblem(await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares`, token: who.token, body }), 404);
+      assertProblem(
+        await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares/preview`, token: who.token, body }),
+        404,
+      );
+      assertProblem(
+        await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares`, token: who.token, body }),
+        404,
+      );
       assertProblem(await h().request({ method: 'DELETE', url: `/api/devices/${nvr}/shares`, token: who.token }), 404);
-      assertProblem(await h().request({ method: 'PATCH', url: `/api/shares/${shareId}`, token: who.token, body: { permissions: ['live_view', 'ptz'] } }), 404);
+      assertProblem(
+        await h().request({
+          method: 'PATCH',
+          url: `/api/shares/${shareId}`,
+          token: who.token,
+          body: { permissions: ['live_view', 'ptz'] },
+        }),
+        404,
+      );
       assertProblem(await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: who.token }), 404);
     }
     // The recipient may not manage the share, only remove it.
     assertProblem(await h().request({ method: 'GET', url: `/api/devices/${nvr}/shares`, token: bob.token }), 404);
-    assertProblem(await h().request({ method: 'PATCH', url: `/api/shares/${shareId}`, token: bob.token, body: { permissions: ['live_view', 'ptz'] } }), 404);
+    assertProblem(
+      await h().request({
+        method: 'PATCH',
+        url: `/api/shares/${shareId}`,
+        token: bob.token,
+        body: { permissions: ['live_view', 'ptz'] },
+      }),
+      404,
+    );
     assertProblem(await h().request({ method: 'DELETE', url: `/api/devices/${nvr}/shares`, token: bob.token }), 404);
     assertProblem(await h().request({ method: 'GET', url: `/api/devices/${nvr}/shares` }), 401);
     assert.equal((await sharesOf(h(), nvr)).length, 1);
@@ -238,7 +373,12 @@ describeEachDatabase('sharing one device', (h) => {
     const [bob, carol] = [await signUp(h(), 'Bob'), await signUp(h(), 'Carol')];
     const nvr = await ownDevice(h(), owner.id, { channels: 2 });
     for (const p of [bob, carol]) {
-      await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares`, token: owner.token, body: { recipient: { email: p.email }, scope: 'device', permissions: ['live_view'] } });
+      await h().request({
+        method: 'POST',
+        url: `/api/devices/${nvr}/shares`,
+        token: owner.token,
+        body: { recipient: { email: p.email }, scope: 'device', permissions: ['live_view'] },
+      });
     }
     const res = await h().request({ method: 'DELETE', url: `/api/devices/${nvr}/shares`, token: owner.token });
     assert.deepEqual(res.json(), { revoked: 2 });
@@ -257,7 +397,14 @@ describeEachDatabase(
       const people = await Promise.all(Array.from({ length: 6 }, (_, i) => signUp(h(), `P${i}`)));
       const nvr = await ownDevice(h(), owner.id, { channels: 2 });
       const results = await Promise.all(
-        people.map((p) => h().request({ method: 'POST', url: `/api/devices/${nvr}/shares`, token: owner.token, body: { recipient: { email: p.email }, scope: 'device', permissions: ['live_view'] } })),
+        people.map((p) =>
+          h().request({
+            method: 'POST',
+            url: `/api/devices/${nvr}/shares`,
+            token: owner.token,
+            body: { recipient: { email: p.email }, scope: 'device', permissions: ['live_view'] },
+          }),
+        ),
       );
       const codes = results.map((r) => r.statusCode).sort();
       assert.deepEqual(codes, [201, 201, 409, 409, 409, 409], results.map((r) => r.body).join('\n'));

@@ -3,14 +3,23 @@ import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { registerDevice, ownDevice } from '../helpers/devices.ts';
-import { addMember, addSiteDevices, createOrg, createSite, handedOverSite, verifiedPerson } from '../helpers/installer.ts';
+import {
+  addMember,
+  addSiteDevices,
+  createOrg,
+  createSite,
+  handedOverSite,
+  verifiedPerson,
+} from '../helpers/installer.ts';
 
 describeEachDatabase('installer sites', (h) => {
   test('create, rename, list; added devices are held with every permission before handover', async () => {
     const admin = await verifiedPerson(h(), 'Admin');
     const org = await createOrg(h(), admin);
     const site = await createSite(h(), admin, org.id, 'Baldoyle Storage');
-    const [nvr] = await addSiteDevices(h(), admin, site.id, [{ kind: 'recorder', channels: 4, model: 'Coastal I-Series NVR' }]);
+    const [nvr] = await addSiteDevices(h(), admin, site.id, [
+      { kind: 'recorder', channels: 4, model: 'Coastal I-Series NVR' },
+    ]);
 
     const detail = await h().request({ method: 'GET', url: `/api/sites/${site.id}`, token: admin.token });
     assert.equal(detail.statusCode, 200);
@@ -21,16 +30,37 @@ describeEachDatabase('installer sites', (h) => {
     assert.equal(body.devices[0].id, nvr!.id);
     assert.equal(body.devices[0].status, 'held');
     assert.equal(body.devices[0].noPermission, false);
-    assert.deepEqual(body.devices[0].permissions.map((p: { permission: string }) => p.permission).sort(), ['alarm_notifications', 'configuration', 'download', 'live_view', 'playback', 'ptz', 'two_way_audio']);
+    assert.deepEqual(body.devices[0].permissions.map((p: { permission: string }) => p.permission).sort(), [
+      'alarm_notifications',
+      'configuration',
+      'download',
+      'live_view',
+      'playback',
+      'ptz',
+      'two_way_audio',
+    ]);
 
-    const renamed = await h().request({ method: 'PATCH', url: `/api/sites/${site.id}`, token: admin.token, body: { name: 'Baldoyle Storage Area', timeZone: 'Europe/London' } });
+    const renamed = await h().request({
+      method: 'PATCH',
+      url: `/api/sites/${site.id}`,
+      token: admin.token,
+      body: { name: 'Baldoyle Storage Area', timeZone: 'Europe/London' },
+    });
     assert.equal(renamed.statusCode, 200, renamed.body);
     assert.equal(renamed.json().name, 'Baldoyle Storage Area');
     const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/sites`, token: admin.token });
-    assert.deepEqual(list.json().map((s: { name: string; devices: unknown[] }) => [s.name, s.devices.length]), [['Baldoyle Storage Area', 1]]);
+    assert.deepEqual(
+      list.json().map((s: { name: string; devices: unknown[] }) => [s.name, s.devices.length]),
+      [['Baldoyle Storage Area', 1]],
+    );
 
     // The holder may operate it; the check agrees with the site view.
-    const res = await h().request({ method: 'POST', url: '/api/access/check', token: admin.token, body: { deviceId: nvr!.id, channel: 3, permission: 'ptz' } });
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/access/check',
+      token: admin.token,
+      body: { deviceId: nvr!.id, channel: 3, permission: 'ptz' },
+    });
     assert.equal(res.json().allowed, true);
     assert.equal(res.json().source, 'holder');
   });
@@ -41,11 +71,27 @@ describeEachDatabase('installer sites', (h) => {
     const site = await createSite(h(), admin, org.id);
     const someone = await signUp(h(), 'Someone');
     const bound = await ownDevice(h(), someone);
-    const taken = assertProblem(await h().request({ method: 'POST', url: `/api/sites/${site.id}/devices`, token: admin.token, body: { serial: bound.serial, verificationCode: bound.code } }), 409);
+    const taken = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/sites/${site.id}/devices`,
+        token: admin.token,
+        body: { serial: bound.serial, verificationCode: bound.code },
+      }),
+      409,
+    );
     assert.match(taken.detail, /already bound to another account/);
 
     const free = await registerDevice(h());
-    const wrong = assertProblem(await h().request({ method: 'POST', url: `/api/sites/${site.id}/devices`, token: admin.token, body: { serial: free.serial, verificationCode: 'WRONG1' } }), 400);
+    const wrong = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/sites/${site.id}/devices`,
+        token: admin.token,
+        body: { serial: free.serial, verificationCode: 'WRONG1' },
+      }),
+      400,
+    );
     assert.equal(wrong.field, 'verificationCode');
 
     const rival = await verifiedPerson(h(), 'Rival');
@@ -53,48 +99,125 @@ describeEachDatabase('installer sites', (h) => {
     const rivalSite = await createSite(h(), rival, rivalOrg.id);
     // Both add the same free device at once: exactly one holds it.
     const [a, b] = await Promise.all([
-      h().request({ method: 'POST', url: `/api/sites/${site.id}/devices`, token: admin.token, body: { serial: free.serial, verificationCode: free.code } }),
-      h().request({ method: 'POST', url: `/api/sites/${rivalSite.id}/devices`, token: rival.token, body: { serial: free.serial, verificationCode: free.code } }),
+      h().request({
+        method: 'POST',
+        url: `/api/sites/${site.id}/devices`,
+        token: admin.token,
+        body: { serial: free.serial, verificationCode: free.code },
+      }),
+      h().request({
+        method: 'POST',
+        url: `/api/sites/${rivalSite.id}/devices`,
+        token: rival.token,
+        body: { serial: free.serial, verificationCode: free.code },
+      }),
     ]);
     assert.deepEqual([a.statusCode, b.statusCode].sort(), [201, 409]);
-    const mine = (await h().request({ method: 'GET', url: `/api/sites/${site.id}`, token: admin.token })).json().devices.length;
-    const theirs = (await h().request({ method: 'GET', url: `/api/sites/${rivalSite.id}`, token: rival.token })).json().devices.length;
+    const mine = (await h().request({ method: 'GET', url: `/api/sites/${site.id}`, token: admin.token })).json().devices
+      .length;
+    const theirs = (await h().request({ method: 'GET', url: `/api/sites/${rivalSite.id}`, token: rival.token })).json()
+      .devices.length;
     assert.equal(mine + theirs, 1);
     // The owner-to-be cannot bind it either while an organization holds it.
-    assertProblem(await h().request({ method: 'POST', url: '/api/devices/bind', token: someone.token, body: { serial: free.serial, verificationCode: free.code } }), 409);
+    assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/devices/bind',
+        token: someone.token,
+        body: { serial: free.serial, verificationCode: free.code },
+      }),
+      409,
+    );
   });
 
-  test('delete: only an empty site, only by an admin; removing a held device frees it, a handed-over one stays the owner\'s', async () => {
+  test("delete: only an empty site, only by an admin; removing a held device frees it, a handed-over one stays the owner's", async () => {
     const { installer, owner, org, site, devices } = await handedOverSite(h(), { devices: 1 });
     const tech = await verifiedPerson(h(), 'Tech');
     await addMember(h(), installer, org.id, tech);
     assertProblem(await h().request({ method: 'DELETE', url: `/api/sites/${site.id}`, token: tech.token }), 403);
-    const notEmpty = assertProblem(await h().request({ method: 'DELETE', url: `/api/sites/${site.id}`, token: installer.token }), 409);
+    const notEmpty = assertProblem(
+      await h().request({ method: 'DELETE', url: `/api/sites/${site.id}`, token: installer.token }),
+      409,
+    );
     assert.equal(notEmpty.code, 'site_not_empty');
 
-    assert.equal((await h().request({ method: 'DELETE', url: `/api/sites/${site.id}/devices/${devices[0]!.id}`, token: installer.token })).statusCode, 200);
+    assert.equal(
+      (
+        await h().request({
+          method: 'DELETE',
+          url: `/api/sites/${site.id}/devices/${devices[0]!.id}`,
+          token: installer.token,
+        })
+      ).statusCode,
+      200,
+    );
     const ownerView = await h().request({ method: 'GET', url: `/api/devices/${devices[0]!.id}`, token: owner.token });
     assert.equal(ownerView.statusCode, 200, 'the owner keeps the device');
-    const ownerCheck = await h().request({ method: 'POST', url: '/api/access/check', token: owner.token, body: { deviceId: devices[0]!.id, channel: 1, permission: 'live_view' } });
+    const ownerCheck = await h().request({
+      method: 'POST',
+      url: '/api/access/check',
+      token: owner.token,
+      body: { deviceId: devices[0]!.id, channel: 1, permission: 'live_view' },
+    });
     assert.equal(ownerCheck.json().allowed, true);
 
     const site2 = await createSite(h(), installer, org.id, 'Second');
     const [held] = await addSiteDevices(h(), installer, site2.id, [{}]);
-    assert.equal((await h().request({ method: 'DELETE', url: `/api/sites/${site2.id}/devices/${held!.id}`, token: tech.token })).statusCode, 200);
+    assert.equal(
+      (await h().request({ method: 'DELETE', url: `/api/sites/${site2.id}/devices/${held!.id}`, token: tech.token }))
+        .statusCode,
+      200,
+    );
     // Freed: its owner can now bind it.
-    assert.equal((await h().request({ method: 'POST', url: '/api/devices/bind', token: owner.token, body: { serial: held!.serial, verificationCode: held!.code } })).statusCode, 201);
+    assert.equal(
+      (
+        await h().request({
+          method: 'POST',
+          url: '/api/devices/bind',
+          token: owner.token,
+          body: { serial: held!.serial, verificationCode: held!.code },
+        })
+      ).statusCode,
+      201,
+    );
 
-    assert.equal((await h().request({ method: 'DELETE', url: `/api/sites/${site.id}`, token: installer.token })).statusCode, 200);
+    assert.equal(
+      (await h().request({ method: 'DELETE', url: `/api/sites/${site.id}`, token: installer.token })).statusCode,
+      200,
+    );
     assertProblem(await h().request({ method: 'GET', url: `/api/sites/${site.id}`, token: installer.token }), 404);
 
     // A handed-over device its owner unbinds leaves the site (it is free again), and the site can go.
     const site3 = await createSite(h(), installer, org.id, 'Third');
     const [third] = await addSiteDevices(h(), installer, site3.id, [{}]);
-    const inv = await h().request({ method: 'POST', url: `/api/sites/${site3.id}/handover`, token: installer.token, body: { email: owner.email, devices: [] } });
-    assert.equal((await h().request({ method: 'POST', url: `/api/handover-invitations/${inv.json().id}/accept`, token: owner.token })).statusCode, 200);
-    assert.equal((await h().request({ method: 'DELETE', url: `/api/devices/${third!.id}`, token: owner.token })).statusCode, 200);
-    assert.deepEqual((await h().request({ method: 'GET', url: `/api/sites/${site3.id}`, token: installer.token })).json().devices, []);
-    assert.equal((await h().request({ method: 'DELETE', url: `/api/sites/${site3.id}`, token: installer.token })).statusCode, 200);
+    const inv = await h().request({
+      method: 'POST',
+      url: `/api/sites/${site3.id}/handover`,
+      token: installer.token,
+      body: { email: owner.email, devices: [] },
+    });
+    assert.equal(
+      (
+        await h().request({
+          method: 'POST',
+          url: `/api/handover-invitations/${inv.json().id}/accept`,
+          token: owner.token,
+        })
+      ).statusCode,
+      200,
+    );
+    assert.equal(
+      (await h().request({ method: 'DELETE', url: `/api/devices/${third!.id}`, token: owner.token })).statusCode,
+      200,
+    );
+    assert.deepEqual(
+      (await h().request({ method: 'GET', url: `/api/sites/${site3.id}`, token: installer.token })).json().devices,
+      [],
+    );
+    assert.equal(
+      (await h().request({ method: 'DELETE', url: `/api/sites/${site3.id}`, token: installer.token })).statusCode,
+      200,
+    );
   });
 
   test('outsiders get 404 on every site route; bad input names the field and writes nothing', async () => {
@@ -110,7 +233,11 @@ describeEachDatabase('installer sites', (h) => {
       { method: 'GET', url: `/api/sites/${site.id}` },
       { method: 'PATCH', url: `/api/sites/${site.id}`, body: { name: 'x' } },
       { method: 'DELETE', url: `/api/sites/${site.id}` },
-      { method: 'POST', url: `/api/sites/${site.id}/devices`, body: { serial: free.serial, verificationCode: free.code } },
+      {
+        method: 'POST',
+        url: `/api/sites/${site.id}/devices`,
+        body: { serial: free.serial, verificationCode: free.code },
+      },
       { method: 'DELETE', url: `/api/sites/${site.id}/devices/${d!.id}` },
       { method: 'POST', url: `/api/orgs/${org.id}/sites`, body: { name: 'x', timeZone: 'UTC' } },
       { method: 'GET', url: `/api/sites/${site.id}/handover` },
@@ -118,14 +245,34 @@ describeEachDatabase('installer sites', (h) => {
       { method: 'POST', url: `/api/sites/${site.id}/handover/cancel` },
       { method: 'POST', url: `/api/sites/${site.id}/handover/resend` },
       { method: 'GET', url: `/api/sites/${site.id}/applications` },
-      { method: 'POST', url: `/api/sites/${site.id}/applications`, body: { deviceIds: [d!.id], permissions: ['live_view'], validity: 'permanent' } },
+      {
+        method: 'POST',
+        url: `/api/sites/${site.id}/applications`,
+        body: { deviceIds: [d!.id], permissions: ['live_view'], validity: 'permanent' },
+      },
     ];
     for (const who of [other, loner]) {
       for (const r of routes) assertProblem(await h().request({ ...r, token: who.token }), 404);
     }
-    const tz = assertProblem(await h().request({ method: 'POST', url: `/api/orgs/${org.id}/sites`, token: admin.token, body: { name: 'New', timeZone: 'Mars/Olympus' } }), 400);
+    const tz = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/orgs/${org.id}/sites`,
+        token: admin.token,
+        body: { name: 'New', timeZone: 'Mars/Olympus' },
+      }),
+      400,
+    );
     assert.equal(tz.field, 'timeZone');
-    const extra = assertProblem(await h().request({ method: 'POST', url: `/api/orgs/${org.id}/sites`, token: admin.token, body: { name: 'New', timeZone: 'UTC', owner: 'me' } }), 400);
+    const extra = assertProblem(
+      await h().request({
+        method: 'POST',
+        url: `/api/orgs/${org.id}/sites`,
+        token: admin.token,
+        body: { name: 'New', timeZone: 'UTC', owner: 'me' },
+      }),
+      400,
+    );
     assert.equal(extra.field, 'owner');
     const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/sites`, token: admin.token });
     assert.equal(list.json().length, 1);

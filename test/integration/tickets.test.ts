@@ -16,7 +16,12 @@ describeEachDatabase('stream tickets', (h) => {
   test('the owner gets a ticket MediaMTX can verify with the JWKS, for one channel and at most 60 s', async () => {
     const owner = await signUp(h(), 'Owner');
     const dev = await seedDevice(h().runtime, owner.id, 4);
-    const res = await h().request({ method: 'POST', url: '/api/stream-tickets', token: owner.token, body: { deviceId: dev.id, channel: 3, permission: 'live_view' } });
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/stream-tickets',
+      token: owner.token,
+      body: { deviceId: dev.id, channel: 3, permission: 'live_view' },
+    });
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.headers['cache-control'], 'no-store');
     const body = res.json();
@@ -27,7 +32,9 @@ describeEachDatabase('stream tickets', (h) => {
     assert.equal(jwks.json().keys.length, 1);
     assert.equal(jwks.json().keys[0].crv, 'Ed25519');
     assert.equal(jwks.json().keys[0].d, undefined, 'no private part in the JWKS');
-    const { payload, protectedHeader } = await jwtVerify(body.ticket, createLocalJWKSet(jwks.json()), { currentDate: new Date(h().clock.now()) });
+    const { payload, protectedHeader } = await jwtVerify(body.ticket, createLocalJWKSet(jwks.json()), {
+      currentDate: new Date(h().clock.now()),
+    });
     assert.equal(protectedHeader.alg, 'EdDSA');
     assert.deepEqual(payload.mediamtx_permissions, [{ action: 'read', path: `${dev.id}/3` }]);
     assert.equal(payload.sub, owner.id);
@@ -39,18 +46,28 @@ describeEachDatabase('stream tickets', (h) => {
   test('playback maps to the playback action', async () => {
     const owner = await signUp(h(), 'Owner');
     const dev = await seedDevice(h().runtime, owner.id, 1);
-    const res = await h().request({ method: 'POST', url: '/api/stream-tickets', token: owner.token, body: { deviceId: dev.id, channel: 1, permission: 'playback' } });
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/stream-tickets',
+      token: owner.token,
+      body: { deviceId: dev.id, channel: 1, permission: 'playback' },
+    });
     assert.equal(res.statusCode, 201, res.body);
     assert.deepEqual(decodeJwt(res.json().ticket).mediamtx_permissions, [{ action: 'playback', path: `${dev.id}/1` }]);
   });
 
-  test("a ticket never outlives the share it came from", async () => {
+  test('a ticket never outlives the share it came from', async () => {
     const owner = await signUp(h(), 'Owner');
     const friend = await signUp(h(), 'Friend');
     const dev = await seedDevice(h().runtime, owner.id, 1);
     const until = h().clock.now() + 20_500;
     await seedShare(h().runtime, dev.id, owner.id, friend.id, { until });
-    const res = await h().request({ method: 'POST', url: '/api/stream-tickets', token: friend.token, body: { deviceId: dev.id, channel: 1, permission: 'live_view' } });
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/stream-tickets',
+      token: friend.token,
+      body: { deviceId: dev.id, channel: 1, permission: 'live_view' },
+    });
     assert.equal(res.statusCode, 201, res.body);
     assert.ok(res.json().expiresAt <= until);
     assert.ok(decodeJwt(res.json().ticket).exp! * 1000 <= until);
@@ -62,18 +79,45 @@ describeEachDatabase('stream tickets', (h) => {
     const stranger = await signUp(h(), 'Stranger');
     const dev = await seedDevice(h().runtime, owner.id, 4);
     await seedShare(h().runtime, dev.id, owner.id, friend.id, { channels: [1, 2], permissions: ['live_view'] });
-    const ask = (token: string, body: object) => h().request({ method: 'POST', url: '/api/stream-tickets', token, body });
+    const ask = (token: string, body: object) =>
+      h().request({ method: 'POST', url: '/api/stream-tickets', token, body });
 
-    const outsider = assertProblem(await ask(stranger.token, { deviceId: dev.id, channel: 1, permission: 'live_view' }), 404);
-    const unknown = assertProblem(await ask(stranger.token, { deviceId: 'dev_doesnotexist', channel: 1, permission: 'live_view' }), 404);
+    const outsider = assertProblem(
+      await ask(stranger.token, { deviceId: dev.id, channel: 1, permission: 'live_view' }),
+      404,
+    );
+    const unknown = assertProblem(
+      await ask(stranger.token, { deviceId: 'dev_doesnotexist', channel: 1, permission: 'live_view' }),
+      404,
+    );
     assert.equal(outsider.detail, unknown.detail);
-    assert.equal(assertProblem(await ask(friend.token, { deviceId: dev.id, channel: 3, permission: 'live_view' }), 403).code, 'channel_not_shared');
-    assert.equal(assertProblem(await ask(friend.token, { deviceId: dev.id, channel: 1, permission: 'playback' }), 403).code, 'permission_not_granted');
-    assert.equal(assertProblem(await ask(owner.token, { deviceId: dev.id, channel: 9, permission: 'live_view' }), 400).field, 'channel');
+    assert.equal(
+      assertProblem(await ask(friend.token, { deviceId: dev.id, channel: 3, permission: 'live_view' }), 403).code,
+      'channel_not_shared',
+    );
+    assert.equal(
+      assertProblem(await ask(friend.token, { deviceId: dev.id, channel: 1, permission: 'playback' }), 403).code,
+      'permission_not_granted',
+    );
+    assert.equal(
+      assertProblem(await ask(owner.token, { deviceId: dev.id, channel: 9, permission: 'live_view' }), 400).field,
+      'channel',
+    );
     assertProblem(await ask(owner.token, { deviceId: dev.id, channel: 1, permission: 'ptz' }), 400);
     assertProblem(await ask(owner.token, { deviceId: dev.id, channel: 0, permission: 'live_view' }), 400);
-    assert.equal(assertProblem(await ask(owner.token, { deviceId: dev.id, channel: 1, permission: 'live_view', extra: 1 }), 400).field, 'extra');
-    assertProblem(await h().request({ method: 'POST', url: '/api/stream-tickets', body: { deviceId: dev.id, channel: 1, permission: 'live_view' } }), 401);
+    assert.equal(
+      assertProblem(await ask(owner.token, { deviceId: dev.id, channel: 1, permission: 'live_view', extra: 1 }), 400)
+        .field,
+      'extra',
+    );
+    assertProblem(
+      await h().request({
+        method: 'POST',
+        url: '/api/stream-tickets',
+        body: { deviceId: dev.id, channel: 1, permission: 'live_view' },
+      }),
+      401,
+    );
   });
 
   test('every ticket is an audit event: who watched what', async () => {
@@ -81,9 +125,19 @@ describeEachDatabase('stream tickets', (h) => {
     const friend = await signUp(h(), 'Friend');
     const dev = await seedDevice(h().runtime, owner.id, 2);
     await seedShare(h().runtime, dev.id, owner.id, friend.id);
-    const res = await h().request({ method: 'POST', url: '/api/stream-tickets', token: friend.token, body: { deviceId: dev.id, channel: 2, permission: 'live_view' } });
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/stream-tickets',
+      token: friend.token,
+      body: { deviceId: dev.id, channel: 2, permission: 'live_view' },
+    });
     assert.equal(res.statusCode, 201);
-    const events = await h().runtime.ctx.db.selectFrom('audit_events').selectAll().where('device_id', '=', dev.id).where('action', '=', 'ticket.issued').execute();
+    const events = await h()
+      .runtime.ctx.db.selectFrom('audit_events')
+      .selectAll()
+      .where('device_id', '=', dev.id)
+      .where('action', '=', 'ticket.issued')
+      .execute();
     assert.equal(events.length, 1);
     assert.equal(events[0]!.actor_account_id, friend.id);
     const after = JSON.parse(events[0]!.after!);
@@ -98,26 +152,53 @@ describeEachDatabase('stream tickets', (h) => {
     await makeOperator(h().runtime, op.id);
     const owner = await signUp(h(), 'Owner');
     const dev = await seedDevice(h().runtime, owner.id, 1);
-    const ask = () => h().request({ method: 'POST', url: '/api/stream-tickets', token: owner.token, body: { deviceId: dev.id, channel: 1, permission: 'live_view' } });
+    const ask = () =>
+      h().request({
+        method: 'POST',
+        url: '/api/stream-tickets',
+        token: owner.token,
+        body: { deviceId: dev.id, channel: 1, permission: 'live_view' },
+      });
     const before = (await ask()).json();
 
-    assertProblem(await h().request({ method: 'POST', url: '/api/admin/signing-keys/rotate', token: owner.token }), 403);
+    assertProblem(
+      await h().request({ method: 'POST', url: '/api/admin/signing-keys/rotate', token: owner.token }),
+      403,
+    );
     const rot = await h().request({ method: 'POST', url: '/api/admin/signing-keys/rotate', token: op.token });
     assert.equal(rot.statusCode, 200, rot.body);
     assert.deepEqual(rot.json().retired, [before.kid]);
 
     const after = (await ask()).json();
     assert.equal(decodeProtectedHeader(after.ticket).kid, rot.json().kid);
-    const kids = (await h().request({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid);
+    const kids = (await h().request({ method: 'GET', url: '/.well-known/jwks.json' }))
+      .json()
+      .keys.map((k: { kid: string }) => k.kid);
     assert.deepEqual(new Set(kids), new Set([before.kid, rot.json().kid]));
 
     // The old ticket is still honoured while it is unexpired.
     const mtx = (ticket: string) =>
-      h().request({ method: 'POST', url: '/mediamtx/auth', body: { user: '', password: '', token: ticket, ip: '127.0.0.1', action: 'read', path: `${dev.id}/1`, protocol: 'webrtc', id: null, query: '' } });
+      h().request({
+        method: 'POST',
+        url: '/mediamtx/auth',
+        body: {
+          user: '',
+          password: '',
+          token: ticket,
+          ip: '127.0.0.1',
+          action: 'read',
+          path: `${dev.id}/1`,
+          protocol: 'webrtc',
+          id: null,
+          query: '',
+        },
+      });
     assert.equal((await mtx(before.ticket)).statusCode, 200);
 
     h().clock.advance(120_000);
-    const later = (await h().request({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid);
+    const later = (await h().request({ method: 'GET', url: '/.well-known/jwks.json' }))
+      .json()
+      .keys.map((k: { kid: string }) => k.kid);
     assert.deepEqual(later, [rot.json().kid]);
     assertProblem(await mtx(before.ticket), 403);
   });
@@ -137,16 +218,57 @@ test('tickets never appear in the logs', async () => {
   const log = pino({ level: 'trace', redact: { paths: REDACT, censor: '[redacted]' } }, sink);
   const rt = await createRuntime(config, { clock: new ManualClock(), log });
   try {
-    const h = { request: (o: { method: 'POST' | 'GET'; url: string; token?: string; body?: unknown }) => rt.app.inject({ method: o.method, url: o.url, headers: o.token ? { authorization: `Bearer ${o.token}` } : {}, ...(o.body === undefined ? {} : { payload: o.body as object }) }) };
+    const h = {
+      request: (o: { method: 'POST' | 'GET'; url: string; token?: string; body?: unknown }) =>
+        rt.app.inject({
+          method: o.method,
+          url: o.url,
+          headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
+          ...(o.body === undefined ? {} : { payload: o.body as object }),
+        }),
+    };
     const owner = await signUp(h as never, 'Owner');
     const dev = await seedDevice(rt, owner.id, 1);
     const friend = await signUp(h as never, 'Friend');
     const shareId = await seedShare(rt, dev.id, owner.id, friend.id);
-    const res = await h.request({ method: 'POST', url: '/api/stream-tickets', token: friend.token, body: { deviceId: dev.id, channel: 1, permission: 'live_view' } });
+    const res = await h.request({
+      method: 'POST',
+      url: '/api/stream-tickets',
+      token: friend.token,
+      body: { deviceId: dev.id, channel: 1, permission: 'live_view' },
+    });
     const ticket = res.json().ticket as string;
-    await h.request({ method: 'POST', url: '/mediamtx/auth', body: { user: 'x', password: ticket, token: ticket, ip: '', action: 'read', path: `${dev.id}/1`, protocol: 'rtsp', id: '', query: `token=${ticket}` } });
+    await h.request({
+      method: 'POST',
+      url: '/mediamtx/auth',
+      body: {
+        user: 'x',
+        password: ticket,
+        token: ticket,
+        ip: '',
+        action: 'read',
+        path: `${dev.id}/1`,
+        protocol: 'rtsp',
+        id: '',
+        query: `token=${ticket}`,
+      },
+    });
     await deleteShare(rt, shareId, dev.id);
-    await h.request({ method: 'POST', url: '/mediamtx/auth', body: { user: 'x', password: ticket, token: ticket, ip: '', action: 'read', path: `${dev.id}/1`, protocol: 'rtsp', id: '', query: `token=${ticket}` } });
+    await h.request({
+      method: 'POST',
+      url: '/mediamtx/auth',
+      body: {
+        user: 'x',
+        password: ticket,
+        token: ticket,
+        ip: '',
+        action: 'read',
+        path: `${dev.id}/1`,
+        protocol: 'rtsp',
+        id: '',
+        query: `token=${ticket}`,
+      },
+    });
     assert.ok(lines.length > 4, 'the requests were logged');
     const all = lines.join('\n');
     assert.ok(!all.includes(ticket), 'a ticket leaked into the logs');

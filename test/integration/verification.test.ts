@@ -67,39 +67,77 @@ describeEachDatabase('email and phone verification', (h) => {
 
     const emailCode = await lastCode(h(), p.email);
     const phoneCode = await lastCode(h(), phone);
-    const v1 = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: emailCode } });
+    const v1 = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code: emailCode },
+    });
     assert.equal(v1.statusCode, 200, v1.body);
     assert.equal(v1.json().emailVerified, true);
     assert.equal(v1.json().phoneVerified, false);
-    assert.deepEqual(hookCalls.filter((c) => c.accountId === p.id), [{ accountId: p.id, channel: 'email', address: p.email }]);
+    assert.deepEqual(
+      hookCalls.filter((c) => c.accountId === p.id),
+      [{ accountId: p.id, channel: 'email', address: p.email }],
+    );
 
-    const v2 = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'phone', code: phoneCode } });
+    const v2 = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'phone', code: phoneCode },
+    });
     assert.equal(v2.statusCode, 200, v2.body);
     assert.equal((await me(h(), p.token)).phoneVerified, true);
 
     // A used code is gone; verifying again is a conflict, not a silent success.
-    const again = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: emailCode } });
+    const again = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code: emailCode },
+    });
     assertProblem(again, 409);
   });
 
   test('a wrong code is refused and counted; after 5 wrong codes even the right one needs a resend', async () => {
     const p = await signUp(h(), 'Wrong');
     const code = await lastCode(h(), p.email);
-    const first = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: otherCode(code) } });
+    const first = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code: otherCode(code) },
+    });
     const problem = assertProblem(first, 400);
     assert.equal(problem.field, 'code');
     assert.match(problem.detail, /4 tries left/);
     for (let i = 0; i < 4; i++) {
-      await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: otherCode(code) } });
+      await h().request({
+        method: 'POST',
+        url: '/api/me/verify',
+        token: p.token,
+        body: { channel: 'email', code: otherCode(code) },
+      });
     }
-    const right = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    const right = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code },
+    });
     assert.equal(assertProblem(right, 400).code, 'no_code');
     assert.equal((await me(h(), p.token)).emailVerified, false);
 
     const again = await resend(h(), p.token);
     assert.equal(again.statusCode, 202, again.body);
     const fresh = await lastCode(h(), p.email);
-    const ok = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: fresh } });
+    const ok = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code: fresh },
+    });
     assert.equal(ok.statusCode, 200, ok.body);
   });
 
@@ -113,9 +151,19 @@ describeEachDatabase('email and phone verification', (h) => {
       await resend(h(), p.token);
       fresh = await lastCode(h(), p.email);
     }
-    const withOld = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: old } });
+    const withOld = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code: old },
+    });
     assertProblem(withOld, 400);
-    const withFresh = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: fresh } });
+    const withFresh = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code: fresh },
+    });
     assert.equal(withFresh.statusCode, 200);
   });
 
@@ -123,7 +171,12 @@ describeEachDatabase('email and phone verification', (h) => {
     const p = await signUp(h(), 'Late');
     const code = await lastCode(h(), p.email);
     h().clock.advance(15 * 60_000 + 1);
-    const late = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    const late = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code },
+    });
     assertProblem(late, 410);
     assert.equal((await me(h(), p.token)).emailVerified, false);
   });
@@ -134,15 +187,28 @@ describeEachDatabase('email and phone verification', (h) => {
     for (let round = 0; round < 3; round++) {
       const code = await lastCode(h(), p.email);
       for (let i = 0; i < 5; i++) {
-        const res = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: otherCode(code) } });
+        const res = await h().request({
+          method: 'POST',
+          url: '/api/me/verify',
+          token: p.token,
+          body: { channel: 'email', code: otherCode(code) },
+        });
         statuses.push(res.statusCode);
       }
       await resend(h(), p.token);
     }
     assert.equal(statuses.filter((s) => s === 400).length, 10);
-    assert.ok(statuses.slice(10).every((s) => s === 429), statuses.join(','));
+    assert.ok(
+      statuses.slice(10).every((s) => s === 429),
+      statuses.join(','),
+    );
     const code = await lastCode(h(), p.email);
-    const blocked = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    const blocked = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code },
+    });
     assertProblem(blocked, 429);
     assert.equal((await me(h(), p.token)).emailVerified, false);
   });
@@ -154,80 +220,172 @@ describeEachDatabase('email and phone verification', (h) => {
       statuses.push((await resend(h(), p.token)).statusCode);
     }
     assert.deepEqual(statuses, [202, 202, 202, 202, 202, 429]);
-    const noPhone = await h().request({ method: 'POST', url: '/api/me/verify/resend', token: p.token, body: { channel: 'phone' } });
+    const noPhone = await h().request({
+      method: 'POST',
+      url: '/api/me/verify/resend',
+      token: p.token,
+      body: { channel: 'phone' },
+    });
     assert.equal(assertProblem(noPhone, 400).field, 'channel');
 
     const q = await signUp(h(), 'Done');
-    await h().request({ method: 'POST', url: '/api/me/verify', token: q.token, body: { channel: 'email', code: await lastCode(h(), q.email) } });
-    const verified = await h().request({ method: 'POST', url: '/api/me/verify/resend', token: q.token, body: { channel: 'email' } });
+    await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: q.token,
+      body: { channel: 'email', code: await lastCode(h(), q.email) },
+    });
+    const verified = await h().request({
+      method: 'POST',
+      url: '/api/me/verify/resend',
+      token: q.token,
+      body: { channel: 'email' },
+    });
     assertProblem(verified, 409);
   });
 
   test('bad input and no login are refused without a change', async () => {
     const p = await signUp(h(), 'Input');
     const before = (await mailbox(h())).length;
-    for (const body of [{ channel: 'email', code: 'abcdef' }, { channel: 'email', code: '12345' }, { channel: 'fax', code: '123456' }, { channel: 'email' }, { channel: 'email', code: '123456', extra: 1 }]) {
+    for (const body of [
+      { channel: 'email', code: 'abcdef' },
+      { channel: 'email', code: '12345' },
+      { channel: 'fax', code: '123456' },
+      { channel: 'email' },
+      { channel: 'email', code: '123456', extra: 1 },
+    ]) {
       assertProblem(await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body }), 400);
     }
-    assertProblem(await h().request({ method: 'POST', url: '/api/me/verify/resend', token: p.token, body: { channel: 'fax' } }), 400);
-    assertProblem(await h().request({ method: 'POST', url: '/api/me/verify', body: { channel: 'email', code: '123456' } }), 401);
+    assertProblem(
+      await h().request({ method: 'POST', url: '/api/me/verify/resend', token: p.token, body: { channel: 'fax' } }),
+      400,
+    );
+    assertProblem(
+      await h().request({ method: 'POST', url: '/api/me/verify', body: { channel: 'email', code: '123456' } }),
+      401,
+    );
     assertProblem(await h().request({ method: 'POST', url: '/api/me/verify/resend', body: { channel: 'email' } }), 401);
-    assertProblem(await h().request({ method: 'PUT', url: '/api/me/email', body: { email: 'a@example.com', password: PASSWORD } }), 401);
+    assertProblem(
+      await h().request({ method: 'PUT', url: '/api/me/email', body: { email: 'a@example.com', password: PASSWORD } }),
+      401,
+    );
     assert.equal((await mailbox(h())).length, before);
     assert.equal((await me(h(), p.token)).emailVerified, false);
   });
 
   test('changing my email needs the password, makes it unverified and sends a code to the new address', async () => {
     const p = await signUp(h(), 'Mover');
-    await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code: await lastCode(h(), p.email) } });
+    await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code: await lastCode(h(), p.email) },
+    });
     const other = await signUp(h(), 'Taken');
     const newEmail = `moved.${Date.now()}@Example.com`;
 
-    const wrongPw = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: newEmail, password: 'not my password' } });
+    const wrongPw = await h().request({
+      method: 'PUT',
+      url: '/api/me/email',
+      token: p.token,
+      body: { email: newEmail, password: 'not my password' },
+    });
     assertProblem(wrongPw, 403);
-    const taken = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: other.email, password: PASSWORD } });
+    const taken = await h().request({
+      method: 'PUT',
+      url: '/api/me/email',
+      token: p.token,
+      body: { email: other.email, password: PASSWORD },
+    });
     assertProblem(taken, 409);
-    const malformed = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: 'not an email', password: PASSWORD } });
+    const malformed = await h().request({
+      method: 'PUT',
+      url: '/api/me/email',
+      token: p.token,
+      body: { email: 'not an email', password: PASSWORD },
+    });
     assert.equal(assertProblem(malformed, 400).field, 'email');
-    const tooLong = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: `${'a'.repeat(250)}@x.io`, password: PASSWORD } });
+    const tooLong = await h().request({
+      method: 'PUT',
+      url: '/api/me/email',
+      token: p.token,
+      body: { email: `${'a'.repeat(250)}@x.io`, password: PASSWORD },
+    });
     assertProblem(tooLong, 400);
     let mine = await me(h(), p.token);
     assert.equal(mine.email, p.email);
     assert.equal(mine.emailVerified, true);
 
-    const ok = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: newEmail, password: PASSWORD } });
+    const ok = await h().request({
+      method: 'PUT',
+      url: '/api/me/email',
+      token: p.token,
+      body: { email: newEmail, password: PASSWORD },
+    });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal(ok.json().email, newEmail.toLowerCase());
     assert.equal(ok.json().emailVerified, false);
     const code = await lastCode(h(), newEmail.toLowerCase());
-    const v = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    const v = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code },
+    });
     assert.equal(v.statusCode, 200);
     mine = await me(h(), p.token);
     assert.equal(mine.emailVerified, true);
 
     // The new address logs in; the old one no longer does.
-    const login = await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: newEmail, password: PASSWORD } });
+    const login = await h().request({
+      method: 'POST',
+      url: '/api/auth/tokens',
+      body: { login: newEmail, password: PASSWORD },
+    });
     assert.equal(login.statusCode, 201);
-    assertProblem(await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } }), 401);
+    assertProblem(
+      await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } }),
+      401,
+    );
   });
 
   test('adding a phone number sends an SMS code; a malformed or taken number is refused', async () => {
     const p = await signUp(h(), 'Phoner');
     const phone = newPhone();
-    const bad = await h().request({ method: 'PUT', url: '/api/me/phone', token: p.token, body: { phone: '0861234', password: PASSWORD } });
+    const bad = await h().request({
+      method: 'PUT',
+      url: '/api/me/phone',
+      token: p.token,
+      body: { phone: '0861234', password: PASSWORD },
+    });
     assert.equal(assertProblem(bad, 400).field, 'phone');
-    const ok = await h().request({ method: 'PUT', url: '/api/me/phone', token: p.token, body: { phone, password: PASSWORD } });
+    const ok = await h().request({
+      method: 'PUT',
+      url: '/api/me/phone',
+      token: p.token,
+      body: { phone, password: PASSWORD },
+    });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal(ok.json().phone, phone);
     assert.equal(ok.json().phoneVerified, false);
     const sms = (await mailbox(h())).find((m) => m.recipient === phone);
     assert.equal(sms?.channel, 'sms');
-    const v = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'phone', code: await lastCode(h(), phone) } });
+    const v = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'phone', code: await lastCode(h(), phone) },
+    });
     assert.equal(v.statusCode, 200);
     assert.equal(v.json().phoneVerified, true);
 
     const q = await signUp(h(), 'Second');
-    const taken = await h().request({ method: 'PUT', url: '/api/me/phone', token: q.token, body: { phone, password: PASSWORD } });
+    const taken = await h().request({
+      method: 'PUT',
+      url: '/api/me/phone',
+      token: q.token,
+      body: { phone, password: PASSWORD },
+    });
     assertProblem(taken, 409);
     assert.equal((await me(h(), q.token)).phone, null);
   });
@@ -236,7 +394,12 @@ describeEachDatabase('email and phone verification', (h) => {
     const p = await signUp(h(), 'Hopper');
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await h().request({ method: 'PUT', url: '/api/me/email', token: p.token, body: { email: `hop.${i}.${p.email}`, password: PASSWORD } });
+      const res = await h().request({
+        method: 'PUT',
+        url: '/api/me/email',
+        token: p.token,
+        body: { email: `hop.${i}.${p.email}`, password: PASSWORD },
+      });
       statuses.push(res.statusCode);
     }
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
@@ -246,8 +409,15 @@ describeEachDatabase('email and phone verification', (h) => {
   test('an account created already verified runs the verified hooks at once', async () => {
     const { register } = await import('../../src/services/accounts.ts');
     const email = `preverified.${Date.now()}@example.com`;
-    const account = await register(h().runtime.ctx, { email, password: PASSWORD, displayName: 'Pre' }, { verified: true });
-    assert.deepEqual(hookCalls.filter((c) => c.accountId === account.id), [{ accountId: account.id, channel: 'email', address: email }]);
+    const account = await register(
+      h().runtime.ctx,
+      { email, password: PASSWORD, displayName: 'Pre' },
+      { verified: true },
+    );
+    assert.deepEqual(
+      hookCalls.filter((c) => c.accountId === account.id),
+      [{ accountId: account.id, channel: 'email', address: email }],
+    );
     assert.equal((await mailbox(h())).filter((m) => m.recipient === email).length, 0);
   });
 
@@ -255,11 +425,21 @@ describeEachDatabase('email and phone verification', (h) => {
     const p = await signUp(h(), 'Hooked');
     refuseFor.add(p.id);
     const code = await lastCode(h(), p.email);
-    const res = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code },
+    });
     assertProblem(res, 409);
     assert.equal((await me(h(), p.token)).emailVerified, false);
     refuseFor.delete(p.id);
-    const again = await h().request({ method: 'POST', url: '/api/me/verify', token: p.token, body: { channel: 'email', code } });
+    const again = await h().request({
+      method: 'POST',
+      url: '/api/me/verify',
+      token: p.token,
+      body: { channel: 'email', code },
+    });
     assert.equal(again.statusCode, 200, again.body);
     assert.equal(hookCalls.filter((c) => c.accountId === p.id).length, 1);
   });

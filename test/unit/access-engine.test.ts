@@ -6,7 +6,9 @@ import { AccessEngine, Lru, type FactSource } from '../../src/services/access-en
 import { decodeChanges, encodeChanges } from '../../src/services/change-bus.ts';
 
 function world() {
-  const devices = new Map<string, DeviceFacts>([['d1', { deviceId: 'd1', channelCount: 2, ownerAccountId: 'owner', holderOrgId: null, grants: [] }]]);
+  const devices = new Map<string, DeviceFacts>([
+    ['d1', { deviceId: 'd1', channelCount: 2, ownerAccountId: 'owner', holderOrgId: null, grants: [] }],
+  ]);
   let loads = 0;
   const source: FactSource = {
     facts: async (id) => {
@@ -24,7 +26,19 @@ test('a repeated check is answered from memory; a device change is seen by the n
   assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, false);
   assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0)?.allowed, false);
   assert.equal(w.loads(), 1);
-  w.devices.set('d1', { ...w.devices.get('d1')!, grants: [{ source: 'share', sourceId: 's1', subject: { type: 'account', id: 'friend' }, channels: 'all', permissions: [{ permission: 'live_view' }], validity: PERMANENT }] });
+  w.devices.set('d1', {
+    ...w.devices.get('d1')!,
+    grants: [
+      {
+        source: 'share',
+        sourceId: 's1',
+        subject: { type: 'account', id: 'friend' },
+        channels: 'all',
+        permissions: [{ permission: 'live_view' }],
+        validity: PERMANENT,
+      },
+    ],
+  });
   engine.invalidate({ type: 'device', deviceId: 'd1' });
   assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0), undefined);
   assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, true);
@@ -60,16 +74,39 @@ test('the cache stays within its capacity and keeps what is used', () => {
 });
 
 test('change notifications round-trip and collapse to "all" when too large', () => {
-  const m = decodeChanges(encodeChanges('i1', [{ type: 'device', deviceId: 'd' }, { type: 'device', deviceId: 'd' }, { type: 'membership', accountId: 'a' }]));
-  assert.deepEqual(m, { o: 'i1', c: [{ type: 'device', deviceId: 'd' }, { type: 'membership', accountId: 'a' }] });
-  const many = Array.from({ length: 1000 }, (_, i) => ({ type: 'device' as const, deviceId: `dev_${i}_${'x'.repeat(20)}` }));
+  const m = decodeChanges(
+    encodeChanges('i1', [
+      { type: 'device', deviceId: 'd' },
+      { type: 'device', deviceId: 'd' },
+      { type: 'membership', accountId: 'a' },
+    ]),
+  );
+  assert.deepEqual(m, {
+    o: 'i1',
+    c: [
+      { type: 'device', deviceId: 'd' },
+      { type: 'membership', accountId: 'a' },
+    ],
+  });
+  const many = Array.from({ length: 1000 }, (_, i) => ({
+    type: 'device' as const,
+    deviceId: `dev_${i}_${'x'.repeat(20)}`,
+  }));
   assert.deepEqual(decodeChanges(encodeChanges('i1', many))?.c, [{ type: 'all' }]);
   assert.equal(decodeChanges('{"o":1}'), null);
   assert.equal(decodeChanges('not json'), null);
 });
 
 function remembered(sessionId: string, readAt = 0) {
-  return { sessionId, accountId: 'a1', kind: 'bearer' as const, isOperator: false, expiresAt: 1e13, lastUsedAt: readAt, readAt };
+  return {
+    sessionId,
+    accountId: 'a1',
+    kind: 'bearer' as const,
+    isOperator: false,
+    expiresAt: 1e13,
+    lastUsedAt: readAt,
+    readAt,
+  };
 }
 
 test('a remembered session is dropped when that session ends, and only that one', () => {

@@ -5,9 +5,27 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decide, decideNow, type DeviceFacts, type Grant, type Principal } from '../../src/domain/access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from '../../src/domain/permissions.ts';
-import { compileSchedule, inSchedule, nextChange, offsetAt, offsetViaIntl, type ScheduleWindow, type Validity } from '../../src/domain/validity.ts';
+import {
+  compileSchedule,
+  inSchedule,
+  nextChange,
+  offsetAt,
+  offsetViaIntl,
+  type ScheduleWindow,
+  type Validity,
+} from '../../src/domain/validity.ts';
 
-const ZONES = ['UTC', 'Europe/Dublin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/Sao_Paulo', 'Europe/Berlin', 'America/St_Johns'];
+const ZONES = [
+  'UTC',
+  'Europe/Dublin',
+  'America/New_York',
+  'Australia/Lord_Howe',
+  'Asia/Kathmandu',
+  'Pacific/Chatham',
+  'America/Sao_Paulo',
+  'Europe/Berlin',
+  'America/St_Johns',
+];
 // 2026-02-01 .. 2026-12-01: covers spring-forward and fall-back in both hemispheres.
 const T0 = Date.UTC(2026, 1, 1);
 const T1 = Date.UTC(2026, 11, 1);
@@ -19,7 +37,13 @@ const fmtCache = new Map<string, Intl.DateTimeFormat>();
 function wallClock(tz: string, t: number): { day: number; minute: number } {
   let f = fmtCache.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     fmtCache.set(tz, f);
   }
   const parts = Object.fromEntries(f.formatToParts(t).map((p) => [p.type, p.value]));
@@ -70,7 +94,8 @@ interface World {
 }
 
 function refCan(w: World, account: string, channel: number | null, permission: Permission, t: number): boolean {
-  if (isDeviceLevel(permission) ? channel !== null : channel === null || channel < 1 || channel > w.channelCount) return false;
+  if (isDeviceLevel(permission) ? channel !== null : channel === null || channel < 1 || channel > w.channelCount)
+    return false;
   if (w.owner === account) return true;
   const orgs = w.members[account] ?? [];
   if (w.holder !== null && orgs.includes(w.holder)) return true;
@@ -87,7 +112,11 @@ function refCan(w: World, account: string, channel: number | null, permission: P
 // ---- building the fast side's inputs from the same world ----------------------------------------------------
 
 function compile(v: RefValidity): Validity {
-  return { from: v.from, until: v.until, schedule: v.schedule ? compileSchedule({ windows: v.schedule.windows }, v.schedule.timeZone) : null };
+  return {
+    from: v.from,
+    until: v.until,
+    schedule: v.schedule ? compileSchedule({ windows: v.schedule.windows }, v.schedule.timeZone) : null,
+  };
 }
 
 function toFacts(w: World): DeviceFacts {
@@ -96,16 +125,16 @@ function toFacts(w: World): DeviceFacts {
     channelCount: w.channelCount,
     ownerAccountId: w.owner,
     holderOrgId: w.holder,
-    grants: w.grants.map(
-      (g): Grant => ({
-        source: g.kind,
-        sourceId: g.id,
-        subject: g.subject,
-        channels: g.channels,
-        validity: compile(g.validity),
-        permissions: g.permissions.map((p) => (p.validity ? { permission: p.permission, validity: compile(p.validity) } : { permission: p.permission })),
-      }),
-    ),
+    grants: w.grants.map((g): Grant => ({
+      source: g.kind,
+      sourceId: g.id,
+      subject: g.subject,
+      channels: g.channels,
+      validity: compile(g.validity),
+      permissions: g.permissions.map((p) =>
+        p.validity ? { permission: p.permission, validity: compile(p.validity) } : { permission: p.permission },
+      ),
+    })),
   };
 }
 
@@ -113,7 +142,9 @@ function toFacts(w: World): DeviceFacts {
 
 const ACCOUNTS = ['a0', 'a1', 'a2', 'a3', 'a4'];
 const ORGS = ['o0', 'o1', 'o2'];
-const hhmm = fc.integer({ min: 0, max: 47 }).map((h) => `${String(Math.floor(h / 2)).padStart(2, '0')}:${h % 2 ? '30' : '00'}`);
+const hhmm = fc
+  .integer({ min: 0, max: 47 })
+  .map((h) => `${String(Math.floor(h / 2)).padStart(2, '0')}:${h % 2 ? '30' : '00'}`);
 const instant = fc.integer({ min: T0, max: T1 });
 
 const windowArb: fc.Arbitrary<ScheduleWindow> = fc
@@ -124,7 +155,10 @@ const windowArb: fc.Arbitrary<ScheduleWindow> = fc
   })
   .filter((w) => w.from !== w.to);
 
-const scheduleArb = fc.record({ timeZone: fc.constantFrom(...ZONES), windows: fc.array(windowArb, { minLength: 1, maxLength: 3 }) });
+const scheduleArb = fc.record({
+  timeZone: fc.constantFrom(...ZONES),
+  windows: fc.array(windowArb, { minLength: 1, maxLength: 3 }),
+});
 
 const validityArb: fc.Arbitrary<RefValidity> = fc
   .record({
@@ -139,7 +173,11 @@ const validityArb: fc.Arbitrary<RefValidity> = fc
     schedule,
   }));
 
-const channelsArb = (n: number) => fc.oneof(fc.constant('all' as const), fc.uniqueArray(fc.integer({ min: 1, max: n + 1 }), { minLength: 1, maxLength: n + 1 }));
+const channelsArb = (n: number) =>
+  fc.oneof(
+    fc.constant('all' as const),
+    fc.uniqueArray(fc.integer({ min: 1, max: n + 1 }), { minLength: 1, maxLength: n + 1 }),
+  );
 const permsArb = fc.subarray(PERMISSION_NAMES, { minLength: 0 });
 
 const worldArb: fc.Arbitrary<World> = fc.integer({ min: 1, max: 4 }).chain((channelCount) =>
@@ -147,7 +185,9 @@ const worldArb: fc.Arbitrary<World> = fc.integer({ min: 1, max: 4 }).chain((chan
     channelCount: fc.constant(channelCount),
     owner: fc.option(fc.constantFrom(...ACCOUNTS), { freq: 4 }),
     holder: fc.option(fc.constantFrom(...ORGS), { freq: 1 }),
-    members: fc.record(Object.fromEntries(ACCOUNTS.map((a) => [a, fc.subarray(ORGS)])) as Record<string, fc.Arbitrary<string[]>>),
+    members: fc.record(
+      Object.fromEntries(ACCOUNTS.map((a) => [a, fc.subarray(ORGS)])) as Record<string, fc.Arbitrary<string[]>>,
+    ),
     grants: fc.array(
       fc.oneof(
         fc.record({
@@ -163,10 +203,16 @@ const worldArb: fc.Arbitrary<World> = fc.integer({ min: 1, max: 4 }).chain((chan
           id: fc.uuid(),
           subject: fc.record({ type: fc.constant('org' as const), id: fc.constantFrom(...ORGS) }),
           channels: fc.constant('all' as const),
-          permissions: fc.uniqueArray(fc.record({ permission: fc.constantFrom(...PERMISSION_NAMES), validity: fc.option(validityArb, { freq: 3 }) }), {
-            selector: (p) => p.permission,
-            maxLength: 7,
-          }),
+          permissions: fc.uniqueArray(
+            fc.record({
+              permission: fc.constantFrom(...PERMISSION_NAMES),
+              validity: fc.option(validityArb, { freq: 3 }),
+            }),
+            {
+              selector: (p) => p.permission,
+              maxLength: 7,
+            },
+          ),
           validity: fc.constant({ from: null, until: null, schedule: null }),
         }),
       ),
@@ -198,7 +244,9 @@ const query = fc.record({
 test('the decision agrees with the reference model on random worlds', () => {
   fc.assert(
     fc.property(
-      worldArb.chain((w) => fc.tuple(fc.constant(w), fc.array(fc.tuple(query, instantsFor(w)), { minLength: 1, maxLength: 8 }))),
+      worldArb.chain((w) =>
+        fc.tuple(fc.constant(w), fc.array(fc.tuple(query, instantsFor(w)), { minLength: 1, maxLength: 8 })),
+      ),
       ([w, queries]) => {
         const facts = toFacts(w);
         for (const [q, t] of queries) {
@@ -219,8 +267,12 @@ test('the decision agrees with the reference model on random worlds', () => {
           }
           if (!d.allowed && w.owner !== q.account) {
             const orgs = w.members[q.account] ?? [];
-            const anyGrant = w.grants.some((g) => (g.subject.type === 'account' ? g.subject.id === q.account : orgs.includes(g.subject.id)));
-            const channelOk = isDeviceLevel(q.permission) ? q.channel === null : q.channel !== null && q.channel >= 1 && q.channel <= w.channelCount;
+            const anyGrant = w.grants.some((g) =>
+              g.subject.type === 'account' ? g.subject.id === q.account : orgs.includes(g.subject.id),
+            );
+            const channelOk = isDeviceLevel(q.permission)
+              ? q.channel === null
+              : q.channel !== null && q.channel >= 1 && q.channel <= w.channelCount;
             if (!anyGrant && channelOk && !(w.holder && orgs.includes(w.holder))) assert.equal(d.reason, 'no_access');
           }
         }
@@ -233,7 +285,9 @@ test('the decision agrees with the reference model on random worlds', () => {
 test('the quick decision (no `until`) gives the same answer and reason as the full one, through a grant that allows', () => {
   fc.assert(
     fc.property(
-      worldArb.chain((w) => fc.tuple(fc.constant(w), fc.array(fc.tuple(query, instantsFor(w)), { minLength: 1, maxLength: 8 }))),
+      worldArb.chain((w) =>
+        fc.tuple(fc.constant(w), fc.array(fc.tuple(query, instantsFor(w)), { minLength: 1, maxLength: 8 })),
+      ),
       ([w, queries]) => {
         const facts = toFacts(w);
         for (const [q, t] of queries) {
@@ -267,20 +321,25 @@ test('compiled schedules agree with the wall clock read from Intl at every insta
 
 test('nextChange is the exact next instant the answer changes', () => {
   fc.assert(
-    fc.property(validityArb, instant, fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 5, maxLength: 5 }), (rv, t, fractions) => {
-      const v = compile(rv);
-      const now = refAllows(rv, t);
-      const n = nextChange(v, t);
-      if (n === null) {
-        // Never changes: spot-check the next 20 days.
-        for (const f of fractions) assert.equal(refAllows(rv, t + Math.floor(f * 20 * 86_400_000)), now);
-        return;
-      }
-      assert.ok(n > t);
-      assert.notEqual(refAllows(rv, n), now, 'changes at n');
-      assert.equal(refAllows(rv, n - 1), now, 'same until n-1');
-      for (const f of fractions) assert.equal(refAllows(rv, t + Math.floor(f * (n - t))), now, 'constant before n');
-    }),
+    fc.property(
+      validityArb,
+      instant,
+      fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 5, maxLength: 5 }),
+      (rv, t, fractions) => {
+        const v = compile(rv);
+        const now = refAllows(rv, t);
+        const n = nextChange(v, t);
+        if (n === null) {
+          // Never changes: spot-check the next 20 days.
+          for (const f of fractions) assert.equal(refAllows(rv, t + Math.floor(f * 20 * 86_400_000)), now);
+          return;
+        }
+        assert.ok(n > t);
+        assert.notEqual(refAllows(rv, n), now, 'changes at n');
+        assert.equal(refAllows(rv, n - 1), now, 'same until n-1');
+        for (const f of fractions) assert.equal(refAllows(rv, t + Math.floor(f * (n - t))), now, 'constant before n');
+      },
+    ),
     { numRuns: 1500 },
   );
 });

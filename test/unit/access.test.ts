@@ -35,13 +35,28 @@ const facts: DeviceFacts = {
 };
 
 test('the owner may do everything on every existing channel, for ever', () => {
-  assert.deepEqual(decide(facts, owner, 'd1', 4, 'ptz', T), { allowed: true, source: 'ownership', sourceId: 'd1', until: null });
-  assert.deepEqual(decide(facts, owner, 'd1', null, 'configuration', T), { allowed: true, source: 'ownership', sourceId: 'd1', until: null });
+  assert.deepEqual(decide(facts, owner, 'd1', 4, 'ptz', T), {
+    allowed: true,
+    source: 'ownership',
+    sourceId: 'd1',
+    until: null,
+  });
+  assert.deepEqual(decide(facts, owner, 'd1', null, 'configuration', T), {
+    allowed: true,
+    source: 'ownership',
+    sourceId: 'd1',
+    until: null,
+  });
   assert.equal(decide(facts, owner, 'd1', 5, 'live_view', T).allowed, false);
 });
 
 test('a recipient gets exactly the shared channels and permissions, until the end', () => {
-  assert.deepEqual(decide(facts, bob, 'd1', 2, 'playback', T), { allowed: true, source: 'share', sourceId: 'shr1', until: T + H });
+  assert.deepEqual(decide(facts, bob, 'd1', 2, 'playback', T), {
+    allowed: true,
+    source: 'share',
+    sourceId: 'shr1',
+    until: T + H,
+  });
   assert.equal(decide(facts, bob, 'd1', 2, 'playback', T + H - 1).allowed, true);
   const cases: Array<[number | null, Parameters<typeof decide>[4], number, string]> = [
     [3, 'live_view', T, 'channel_not_shared'],
@@ -60,9 +75,18 @@ test('a recipient gets exactly the shared channels and permissions, until the en
 });
 
 test('installers get their authorized permissions device-wide within each permission validity', () => {
-  assert.deepEqual(decide(facts, tech, 'd1', null, 'configuration', T), { allowed: true, source: 'authorization', sourceId: 'auth1', until: T + 2 * H });
+  assert.deepEqual(decide(facts, tech, 'd1', null, 'configuration', T), {
+    allowed: true,
+    source: 'authorization',
+    sourceId: 'auth1',
+    until: T + 2 * H,
+  });
   const d = decide(facts, tech, 'd1', 3, 'live_view', T);
-  assert.deepEqual(d, { allowed: false, reason: 'installer_no_permission', detail: 'The installer has no permission to operate or configure the device.' });
+  assert.deepEqual(d, {
+    allowed: false,
+    reason: 'installer_no_permission',
+    detail: 'The installer has no permission to operate or configure the device.',
+  });
   const late = decide(facts, tech, 'd1', null, 'configuration', T + 2 * H);
   assert.equal(late.allowed ? 'allowed' : late.reason, 'expired');
 });
@@ -71,5 +95,10 @@ test('a stranger has no access; the holding organization has all of it', () => {
   const d = decide(facts, { accountId: 'eve', orgIds: [] }, 'd1', 1, 'live_view', T);
   assert.deepEqual(d, { allowed: false, reason: 'no_access', detail: 'You have no access to this device.' });
   const held = { ...facts, ownerAccountId: null, holderOrgId: 'org1' };
-  assert.deepEqual(decide(held, tech, 'd1', 2, 'ptz', T), { allowed: true, source: 'holder', sourceId: 'org1', until: null });
+  assert.deepEqual(decide(held, tech, 'd1', 2, 'ptz', T), {
+    allowed: true,
+    source: 'holder',
+    sourceId: 'org1',
+    until: null,
+  });
 });

@@ -124,13 +124,38 @@ test('columns may come in any order and optional ones may be left out', () => {
 });
 
 test('import errors name the line and the column', () => {
-  invalidWith(() => parseDeviceCsv(`${HEADER}\nAB-0001,M,camera,1,abcd,,,\nAB-0002,M,toaster,1,abcd,,,\n`), /^Line 3: "toaster" is not a device kind/, 'line 3.kind');
-  invalidWith(() => parseDeviceCsv(`${HEADER}\nA!,M,camera,1,abcd,,,\n`), /^Line 2: .*not a valid serial/, 'line 2.serial');
-  invalidWith(() => parseDeviceCsv(`${HEADER}\nAB-0001,M,recorder,,abcd,,,\n`), /^Line 2: A recorder must state/, 'line 2.channels');
-  invalidWith(() => parseDeviceCsv(`${HEADER}\nAB-0001,M,recorder,four,abcd,,,\n`), /^Line 2: "four" is not a number/, 'line 2.channels');
-  invalidWith(() => parseDeviceCsv(`${HEADER}\nAB-0001,M,camera,1,abcd,,\n`), /^Line 2: 7 fields, but the header has 8/);
-  invalidWith(() => parseDeviceCsv(`${HEADER}\nab-0001,M,camera,1,abcd,,,\nAB-0001,M,camera,1,abcd,,,\n`), /^Line 3: the serial AB-0001 already appears at line 2/);
-  invalidWith(() => parseDeviceCsv('serial,model,kind\nAB-0001,M,camera\n'), /the column "verification_code" is missing/);
+  invalidWith(
+    () => parseDeviceCsv(`${HEADER}\nAB-0001,M,camera,1,abcd,,,\nAB-0002,M,toaster,1,abcd,,,\n`),
+    /^Line 3: "toaster" is not a device kind/,
+    'line 3.kind',
+  );
+  invalidWith(
+    () => parseDeviceCsv(`${HEADER}\nA!,M,camera,1,abcd,,,\n`),
+    /^Line 2: .*not a valid serial/,
+    'line 2.serial',
+  );
+  invalidWith(
+    () => parseDeviceCsv(`${HEADER}\nAB-0001,M,recorder,,abcd,,,\n`),
+    /^Line 2: A recorder must state/,
+    'line 2.channels',
+  );
+  invalidWith(
+    () => parseDeviceCsv(`${HEADER}\nAB-0001,M,recorder,four,abcd,,,\n`),
+    /^Line 2: "four" is not a number/,
+    'line 2.channels',
+  );
+  invalidWith(
+    () => parseDeviceCsv(`${HEADER}\nAB-0001,M,camera,1,abcd,,\n`),
+    /^Line 2: 7 fields, but the header has 8/,
+  );
+  invalidWith(
+    () => parseDeviceCsv(`${HEADER}\nab-0001,M,camera,1,abcd,,,\nAB-0001,M,camera,1,abcd,,,\n`),
+    /^Line 3: the serial AB-0001 already appears at line 2/,
+  );
+  invalidWith(
+    () => parseDeviceCsv('serial,model,kind\nAB-0001,M,camera\n'),
+    /the column "verification_code" is missing/,
+  );
   invalidWith(() => parseDeviceCsv('serial,model,kind,colour,verification_code\n'), /"colour" is not a known column/);
   invalidWith(() => parseDeviceCsv(`${HEADER}\n`), /no devices/);
   invalidWith(() => parseDeviceCsv(''), /empty/);

@@ -10,7 +10,13 @@ import {
   resolveValidity,
   specView,
 } from '../../src/domain/authorization-validity.ts';
-import { agreedSubset, checkCanCancel, checkCanRespond, invitationStatus, siteStatus } from '../../src/domain/handover.ts';
+import {
+  agreedSubset,
+  checkCanCancel,
+  checkCanRespond,
+  invitationStatus,
+  siteStatus,
+} from '../../src/domain/handover.ts';
 import { applicationStatus, checkDistinctIds, checkPending, checkRemark } from '../../src/domain/applications.ts';
 import { checkKeepsAnAdmin, parseOrgPick } from '../../src/domain/installer.ts';
 
@@ -28,12 +34,20 @@ function problem(fn: () => unknown): AppError {
 }
 
 test('validity presets resolve from the moment of granting', () => {
-  for (const [name, hours] of [['1h', 1], ['2h', 2], ['4h', 4], ['8h', 8]] as const) {
+  for (const [name, hours] of [
+    ['1h', 1],
+    ['2h', 2],
+    ['4h', 4],
+    ['8h', 8],
+  ] as const) {
     const spec = parseValidity({ validity: name }, NOW, 'v');
     assert.deepEqual(resolveValidity(spec, NOW + 10), { validFrom: NOW + 10, validUntil: NOW + 10 + hours * HOUR });
     assert.deepEqual(specView(spec), { validity: name, until: null });
   }
-  assert.deepEqual(resolveValidity(parseValidity({ validity: 'permanent' }, NOW, 'v'), NOW), { validFrom: NOW, validUntil: null });
+  assert.deepEqual(resolveValidity(parseValidity({ validity: 'permanent' }, NOW, 'v'), NOW), {
+    validFrom: NOW,
+    validUntil: null,
+  });
   const until = parseValidity({ validity: 'until', until: NOW + 5 }, NOW, 'v');
   assert.deepEqual(resolveValidity(until, NOW), { validFrom: NOW, validUntil: NOW + 5 });
   assert.equal(isStillGrantable(until, NOW + 4), true);
@@ -55,8 +69,20 @@ test('a permission is active from its start until (excluding) its end', () => {
 });
 
 test('permission lists: known names, each once', () => {
-  assert.equal(problem(() => parsePermissionRequests([{ permission: 'fly', validity: 'permanent' }], NOW, 'p')).field, 'p/0/permission');
-  const dup = problem(() => parsePermissionRequests([{ permission: 'ptz', validity: 'permanent' }, { permission: 'ptz', validity: '1h' }], NOW, 'p'));
+  assert.equal(
+    problem(() => parsePermissionRequests([{ permission: 'fly', validity: 'permanent' }], NOW, 'p')).field,
+    'p/0/permission',
+  );
+  const dup = problem(() =>
+    parsePermissionRequests(
+      [
+        { permission: 'ptz', validity: 'permanent' },
+        { permission: 'ptz', validity: '1h' },
+      ],
+      NOW,
+      'p',
+    ),
+  );
   assert.equal(dup.field, 'p/1/permission');
   assert.equal(problem(() => parsePermissionNames([], 'permissions', { allowEmpty: false })).field, 'permissions');
   assert.deepEqual(parsePermissionNames([], 'permissions', { allowEmpty: true }), []);
@@ -79,7 +105,13 @@ test('invitation status: pending turns expired by the clock; the site shows its 
 
 test('the invitee can untick, never add', () => {
   const requested = [
-    { deviceId: 'd1', permissions: [{ permission: 'live_view' as const, spec: { kind: 'permanent' as const } }, { permission: 'playback' as const, spec: { kind: 'duration' as const, hours: 2 as const } }] },
+    {
+      deviceId: 'd1',
+      permissions: [
+        { permission: 'live_view' as const, spec: { kind: 'permanent' as const } },
+        { permission: 'playback' as const, spec: { kind: 'duration' as const, hours: 2 as const } },
+      ],
+    },
     { deviceId: 'd2', permissions: [{ permission: 'configuration' as const, spec: { kind: 'permanent' as const } }] },
   ];
   assert.deepEqual(agreedSubset(requested, undefined), requested);
@@ -88,9 +120,23 @@ test('the invitee can untick, never add', () => {
     { deviceId: 'd1', permissions: [requested[0]!.permissions[1]] },
     { deviceId: 'd2', permissions: [] },
   ]);
-  assert.equal(problem(() => agreedSubset(requested, [{ deviceId: 'd2', permissions: ['live_view'] }])).field, 'devices/0/permissions/0');
-  assert.equal(problem(() => agreedSubset(requested, [{ deviceId: 'dX', permissions: [] }])).field, 'devices/0/deviceId');
-  assert.equal(problem(() => agreedSubset(requested, [{ deviceId: 'd1', permissions: [] }, { deviceId: 'd1', permissions: [] }])).field, 'devices/1/deviceId');
+  assert.equal(
+    problem(() => agreedSubset(requested, [{ deviceId: 'd2', permissions: ['live_view'] }])).field,
+    'devices/0/permissions/0',
+  );
+  assert.equal(
+    problem(() => agreedSubset(requested, [{ deviceId: 'dX', permissions: [] }])).field,
+    'devices/0/deviceId',
+  );
+  assert.equal(
+    problem(() =>
+      agreedSubset(requested, [
+        { deviceId: 'd1', permissions: [] },
+        { deviceId: 'd1', permissions: [] },
+      ]),
+    ).field,
+    'devices/1/deviceId',
+  );
 });
 
 test('applications: expiry by the clock, only pending ones can be answered, remarks and ids checked', () => {
@@ -112,7 +158,10 @@ test('an organization always keeps an admin; it is picked by id or QR text', () 
   checkKeepsAnAdmin(1, 'technician', null);
   checkKeepsAnAdmin(1, 'admin', 'admin');
   assert.deepEqual(parseOrgPick(' org_abcdefghijklmnop ', 'org'), { kind: 'id', id: 'org_abcdefghijklmnop' });
-  assert.deepEqual(parseOrgPick('keyholder:org:abcdefghijklmnopqrstuv', 'org'), { kind: 'qr', ref: 'abcdefghijklmnopqrstuv' });
+  assert.deepEqual(parseOrgPick('keyholder:org:abcdefghijklmnopqrstuv', 'org'), {
+    kind: 'qr',
+    ref: 'abcdefghijklmnopqrstuv',
+  });
   assert.equal(problem(() => parseOrgPick('keyholder:account:abcdefghijklmnopqrstuv', 'org')).field, 'org');
   assert.equal(problem(() => parseOrgPick('keyholder:org:bad ref!', 'org')).code, 'bad_qr');
 });

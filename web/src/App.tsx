@@ -26,7 +26,10 @@ function SignedOut() {
     <Routes>
       <Route path="/login" element={<LoginPage />} />
       <Route path="/signup" element={<SignUpPage />} />
-      <Route path="*" element={<Navigate to="/login" replace state={{ from: location.pathname + location.search }} />} />
+      <Route
+        path="*"
+        element={<Navigate to="/login" replace state={{ from: location.pathname + location.search }} />}
+      />
     </Routes>
   );
 }

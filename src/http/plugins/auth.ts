@@ -39,7 +39,10 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: ServiceCo
     const bearer = bearerOf(request);
     if (bearer) {
       authenticate(opts.ctx, bearer).then((principal) => {
-        if (!principal) return done(new AppError('unauthenticated', 'The token is not valid or has expired.', undefined, 'bad_token'));
+        if (!principal)
+          return done(
+            new AppError('unauthenticated', 'The token is not valid or has expired.', undefined, 'bad_token'),
+          );
         request.principal = principal;
         done();
       }, done);
@@ -55,7 +58,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: ServiceCo
       if (!SAFE_METHODS.has(request.method)) {
         const sent = request.headers[CSRF_HEADER];
         if (typeof sent !== 'string' || !safeEqual(sent, csrfTokenFor(cookie))) {
-          return done(new AppError('forbidden', 'Missing or wrong CSRF token: send the x-csrf-token header.', undefined, 'csrf'));
+          return done(
+            new AppError('forbidden', 'Missing or wrong CSRF token: send the x-csrf-token header.', undefined, 'csrf'),
+          );
         }
       }
       request.principal = principal;

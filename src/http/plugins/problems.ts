@@ -33,7 +33,7 @@ function describeValidation(error: FastifyError): string {
   const params = first.params as Record<string, unknown>;
   if (params.additionalProperty) return `Unknown property "${field}".`;
   if (params.missingProperty) return `"${field}" is required.`;
-  return `${field ? `"${field}"` : error.validationContext ?? 'input'} ${first.message ?? 'is invalid'}.`;
+  return `${field ? `"${field}"` : (error.validationContext ?? 'input')} ${first.message ?? 'is invalid'}.`;
 }
 
 /**
@@ -89,14 +89,30 @@ export function registerProblemHandlers(app: FastifyInstance, fallback: { curren
               : error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
                 ? 'The body is not valid JSON.'
                 : error.message;
-      return sendProblem(reply, { type: 'about:blank', title: 'Invalid request', status, detail, code: error.code?.toLowerCase() });
+      return sendProblem(reply, {
+        type: 'about:blank',
+        title: 'Invalid request',
+        status,
+        detail,
+        code: error.code?.toLowerCase(),
+      });
     }
     request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(reply, { type: 'about:blank', title: 'Internal error', status: 500, detail: 'Something went wrong on our side.' });
+    return sendProblem(reply, {
+      type: 'about:blank',
+      title: 'Internal error',
+      status: 500,
+      detail: 'Something went wrong on our side.',
+    });
   });
 
   app.setNotFoundHandler((request, reply) => {
     if (fallback.current?.(request, reply)) return reply;
-    return sendProblem(reply, { type: 'about:blank', title: 'Not found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}.` });
+    return sendProblem(reply, {
+      type: 'about:blank',
+      title: 'Not found',
+      status: 404,
+      detail: `No route ${request.method} ${request.url.split('?')[0]}.`,
+    });
   });
 }

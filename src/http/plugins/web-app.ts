@@ -11,7 +11,9 @@ const API_PREFIXES = ['/api/', '/healthz', '/openapi.json', '/docs', '/.well-kno
 export async function registerWebApp(app: FastifyInstance, root: string): Promise<NotFoundFallback> {
   const index = fs.readFileSync(path.join(root, 'index.html'), 'utf8');
   await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: false });
-  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index));
+  app.get('/', { schema: { hide: true } }, (_request, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index),
+  );
   return (request, reply) => {
     const url = request.url.split('?')[0]!;
     if (request.method !== 'GET' || API_PREFIXES.some((p) => url.startsWith(p)) || path.extname(url)) return false;

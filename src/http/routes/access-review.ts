@@ -9,7 +9,12 @@ import { IdParam, Millis, nullable, problemResponses, Strict } from '../schemas/
 const Kind = Type.Union([Type.Literal('accounts'), Type.Literal('orgs')]);
 const SubjectParams = Strict({ kind: Kind, id: IdParam.properties.id });
 const Channels = Type.Union([Type.Literal('all'), Type.Array(Type.Integer())]);
-const PermissionNow = Strict({ permission: Type.String(), activeNow: Type.Boolean(), reason: nullable(Type.String()), changesAt: nullable(Millis) });
+const PermissionNow = Strict({
+  permission: Type.String(),
+  activeNow: Type.Boolean(),
+  reason: nullable(Type.String()),
+  changesAt: nullable(Millis),
+});
 const Subject = Strict({ type: Type.Union([Type.Literal('account'), Type.Literal('org')]), id: Type.String() });
 
 const DeviceReview = Strict({
@@ -18,7 +23,11 @@ const DeviceReview = Strict({
   owner: Strict({ id: Type.String(), name: Type.String() }),
   entries: Type.Array(
     Strict({
-      subject: Strict({ type: Type.Union([Type.Literal('account'), Type.Literal('org')]), id: Type.String(), name: Type.String() }),
+      subject: Strict({
+        type: Type.Union([Type.Literal('account'), Type.Literal('org')]),
+        id: Type.String(),
+        name: Type.String(),
+      }),
       source: Type.Union([Type.Literal('share'), Type.Literal('authorization')]),
       sourceId: Type.String(),
       channels: Channels,
@@ -47,14 +56,28 @@ const SubjectReview = Strict({
   ),
 });
 
-const RevokeResult = Strict({ sharesRevoked: Type.Integer(), authorizationsWithdrawn: Type.Integer(), deviceIds: Type.Array(Type.String()) });
+const RevokeResult = Strict({
+  sharesRevoked: Type.Integer(),
+  authorizationsWithdrawn: Type.Integer(),
+  deviceIds: Type.Array(Type.String()),
+});
 
-const subjectOf = (kind: 'accounts' | 'orgs', id: string) => ({ type: kind === 'accounts' ? ('account' as const) : ('org' as const), id });
+const subjectOf = (kind: 'accounts' | 'orgs', id: string) => ({
+  type: kind === 'accounts' ? ('account' as const) : ('org' as const),
+  id,
+});
 
 export const accessReviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.get(
     '/api/devices/:id/access',
-    { schema: { tags: ['access'], summary: 'Owner: who can do what on this device now', params: IdParam, response: { 200: DeviceReview, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['access'],
+        summary: 'Owner: who can do what on this device now',
+        params: IdParam,
+        response: { 200: DeviceReview, ...problemResponses },
+      },
+    },
     async (request) => deviceAccessReview(ctx, requirePrincipal(request).accountId, request.params.id),
   );
 
@@ -68,7 +91,8 @@ export const accessReviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
         response: { 200: SubjectReview, ...problemResponses },
       },
     },
-    async (request) => subjectAccessReview(ctx, requirePrincipal(request).accountId, subjectOf(request.params.kind, request.params.id)),
+    async (request) =>
+      subjectAccessReview(ctx, requirePrincipal(request).accountId, subjectOf(request.params.kind, request.params.id)),
   );
 
   app.post(
@@ -76,11 +100,13 @@ export const accessReviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     {
       schema: {
         tags: ['access'],
-        summary: "Owner: revoke everything this person (their shares) or organization (its authorizations) has on my devices, in one go",
+        summary:
+          'Owner: revoke everything this person (their shares) or organization (its authorizations) has on my devices, in one go',
         params: SubjectParams,
         response: { 200: RevokeResult, ...problemResponses },
       },
     },
-    async (request) => revokeEverything(ctx, requirePrincipal(request).accountId, subjectOf(request.params.kind, request.params.id)),
+    async (request) =>
+      revokeEverything(ctx, requirePrincipal(request).accountId, subjectOf(request.params.kind, request.params.id)),
   );
 };

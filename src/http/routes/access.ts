@@ -16,7 +16,8 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['access'],
-        summary: 'May this person do this on this device channel now (or at `at`)? Single or batch (checks: up to 1000)',
+        summary:
+          'May this person do this on this device channel now (or at `at`)? Single or batch (checks: up to 1000)',
         body: CheckBody,
         response: { 200: CheckResponse, ...problemResponses },
       },

@@ -12,7 +12,9 @@ const IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
 
 export const adminDeviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   // Scoped to this plugin: only the import route reads CSV bodies.
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_request, body, done) =>
+    done(null, body),
+  );
 
   app.post(
     '/api/admin/devices/import',
@@ -24,7 +26,9 @@ export const adminDeviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
         description:
           'Send the CSV file as text/csv (header: serial,model,kind,channels,verification_code,channel_names,capabilities,firmware_version) ' +
           'or JSON {"devices": [...]}. A bad line stops the whole import; the error names the line and the column.',
-        body: { content: { 'text/csv': { schema: ImportCsvBody }, 'application/json': { schema: ImportJsonBody } } } as unknown as typeof ImportJsonBody,
+        body: {
+          content: { 'text/csv': { schema: ImportCsvBody }, 'application/json': { schema: ImportJsonBody } },
+        } as unknown as typeof ImportJsonBody,
         response: { 201: ImportResult, ...problemResponses },
       },
     },

@@ -4,7 +4,15 @@ import * as applications from '../../services/applications.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
 import { problemResponses } from '../schemas/common.ts';
-import { Application, ApplicationParams, ApplicationsQuery, ApplyBody, DecideBody, DecisionResult, SiteParams } from '../schemas/installer.ts';
+import {
+  Application,
+  ApplicationParams,
+  ApplicationsQuery,
+  ApplyBody,
+  DecideBody,
+  DecisionResult,
+  SiteParams,
+} from '../schemas/installer.ts';
 
 const tags = ['permission applications'];
 
@@ -20,19 +28,37 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
         response: { 201: Type.Array(Application), ...problemResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await applications.apply(ctx, requirePrincipal(request).accountId, request.params.siteId, request.body)),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(await applications.apply(ctx, requirePrincipal(request).accountId, request.params.siteId, request.body)),
   );
 
   app.get(
     '/api/sites/:siteId/applications',
-    { schema: { tags, summary: "Installer: the site's applications", params: SiteParams, response: { 200: Type.Array(Application), ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: "Installer: the site's applications",
+        params: SiteParams,
+        response: { 200: Type.Array(Application), ...problemResponses },
+      },
+    },
     async (request) => applications.siteApplications(ctx, requirePrincipal(request).accountId, request.params.siteId),
   );
 
   app.post(
     '/api/applications/:applicationId/cancel',
-    { schema: { tags, summary: 'Installer: withdraw an application', params: ApplicationParams, response: { 200: Application, ...problemResponses } } },
-    async (request) => applications.cancelApplication(ctx, requirePrincipal(request).accountId, request.params.applicationId),
+    {
+      schema: {
+        tags,
+        summary: 'Installer: withdraw an application',
+        params: ApplicationParams,
+        response: { 200: Application, ...problemResponses },
+      },
+    },
+    async (request) =>
+      applications.cancelApplication(ctx, requirePrincipal(request).accountId, request.params.applicationId),
   );
 
   app.get(
@@ -45,20 +71,42 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
         response: { 200: Type.Array(Application), ...problemResponses },
       },
     },
-    async (request) => applications.myApplications(ctx, requirePrincipal(request).accountId, { all: request.query.all === true }),
+    async (request) =>
+      applications.myApplications(ctx, requirePrincipal(request).accountId, { all: request.query.all === true }),
   );
 
   app.get(
     '/api/applications/:applicationId',
-    { schema: { tags, summary: 'Owner: one application', params: ApplicationParams, response: { 200: Application, ...problemResponses } } },
-    async (request) => applications.getApplication(ctx, requirePrincipal(request).accountId, request.params.applicationId),
+    {
+      schema: {
+        tags,
+        summary: 'Owner: one application',
+        params: ApplicationParams,
+        response: { 200: Application, ...problemResponses },
+      },
+    },
+    async (request) =>
+      applications.getApplication(ctx, requirePrincipal(request).accountId, request.params.applicationId),
   );
 
   for (const decision of ['agree', 'reject'] as const) {
     app.post(
       `/api/applications/:applicationId/${decision}`,
-      { schema: { tags, summary: `Owner: ${decision} to one application`, params: ApplicationParams, response: { 200: DecisionResult, ...problemResponses } } },
-      async (request) => applications.decideApplications(ctx, requirePrincipal(request).accountId, [request.params.applicationId], decision),
+      {
+        schema: {
+          tags,
+          summary: `Owner: ${decision} to one application`,
+          params: ApplicationParams,
+          response: { 200: DecisionResult, ...problemResponses },
+        },
+      },
+      async (request) =>
+        applications.decideApplications(
+          ctx,
+          requirePrincipal(request).accountId,
+          [request.params.applicationId],
+          decision,
+        ),
     );
   }
 
@@ -72,6 +120,12 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
         response: { 200: DecisionResult, ...problemResponses },
       },
     },
-    async (request) => applications.decideApplications(ctx, requirePrincipal(request).accountId, request.body.applicationIds, request.body.decision),
+    async (request) =>
+      applications.decideApplications(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.body.applicationIds,
+        request.body.decision,
+      ),
   );
 };

@@ -57,18 +57,29 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
         summary: 'Log in for an API client: returns a bearer token (shown once, stored only as a hash)',
         security: [],
         body: LoginBody,
-        response: { 201: Type.Object({ token: Type.String(), expiresAt: Millis, account: Account }), ...problemResponses },
+        response: {
+          201: Type.Object({ token: Type.String(), expiresAt: Millis, account: Account }),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {
       const result = await login(ctx, request.body, meta(request), 'bearer');
-      return reply.status(201).send({ token: result.token, expiresAt: result.expiresAt, account: accountView(result.account) });
+      return reply
+        .status(201)
+        .send({ token: result.token, expiresAt: result.expiresAt, account: accountView(result.account) });
     },
   );
 
   app.post(
     '/api/auth/logout',
-    { schema: { tags: ['accounts'], summary: 'End the current session (cookie or token)', response: { 200: Ok, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'End the current session (cookie or token)',
+        response: { 200: Ok, ...problemResponses },
+      },
+    },
     async (request, reply) => {
       const principal = requirePrincipal(request);
       await endSession(ctx, principal, principal.sessionId);
@@ -85,13 +96,26 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
 
   app.get(
     '/api/me/sessions',
-    { schema: { tags: ['accounts'], summary: 'My open sessions', response: { 200: Type.Array(Session), ...problemResponses } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'My open sessions',
+        response: { 200: Type.Array(Session), ...problemResponses },
+      },
+    },
     async (request) => listMySessions(ctx, requirePrincipal(request)),
   );
 
   app.delete(
     '/api/me/sessions/:id',
-    { schema: { tags: ['accounts'], summary: 'End one of my sessions', params: IdParam, response: { 200: Ok, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'End one of my sessions',
+        params: IdParam,
+        response: { 200: Ok, ...problemResponses },
+      },
+    },
     async (request) => {
       await endSession(ctx, requirePrincipal(request), request.params.id);
       return { ok: true as const };

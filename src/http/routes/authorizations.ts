@@ -26,7 +26,8 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
-        summary: "My device's Authorization Service: which organization is authorized, each permission with its validity",
+        summary:
+          "My device's Authorization Service: which organization is authorized, each permission with its validity",
         params: DeviceParams,
         response: { 200: DeviceAuthorizations, ...problemResponses },
       },
@@ -39,22 +40,40 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
-        summary: "Set exactly these permissions for the organization on my device (grant, edit; leave out to withdraw)",
+        summary: 'Set exactly these permissions for the organization on my device (grant, edit; leave out to withdraw)',
         params: DeviceOrgParams,
         body: SetPermissionsBody,
         response: { 200: AuthorizationChange, ...problemResponses },
       },
     },
-    async (request) => authz.setDevicePermissions(ctx, requirePrincipal(request).accountId, request.params.id, request.params.orgId, request.body.permissions),
+    async (request) =>
+      authz.setDevicePermissions(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.params.id,
+        request.params.orgId,
+        request.body.permissions,
+      ),
   );
 
   app.delete(
     '/api/devices/:id/authorizations/:orgId/permissions/:permission',
     {
-      schema: { tags, summary: 'Withdraw one permission', params: DeviceOrgPermissionParams, response: { 200: AuthorizationChange, ...problemResponses } },
+      schema: {
+        tags,
+        summary: 'Withdraw one permission',
+        params: DeviceOrgPermissionParams,
+        response: { 200: AuthorizationChange, ...problemResponses },
+      },
     },
     async (request) =>
-      authz.withdrawPermission(ctx, requirePrincipal(request).accountId, request.params.id, request.params.orgId, request.params.permission),
+      authz.withdrawPermission(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.params.id,
+        request.params.orgId,
+        request.params.permission,
+      ),
   );
 
   app.delete(
@@ -67,12 +86,19 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
         response: { 200: Strict({ ok: Type.Literal(true), warning: Type.String() }), ...problemResponses },
       },
     },
-    async (request) => authz.cancelAuthorization(ctx, requirePrincipal(request).accountId, request.params.id, request.params.orgId),
+    async (request) =>
+      authz.cancelAuthorization(ctx, requirePrincipal(request).accountId, request.params.id, request.params.orgId),
   );
 
   app.get(
     '/api/authorized-devices',
-    { schema: { tags, summary: 'Authorized devices: every device of mine with an authorization', response: { 200: Type.Array(Authorization), ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Authorized devices: every device of mine with an authorization',
+        response: { 200: Type.Array(Authorization), ...problemResponses },
+      },
+    },
     async (request) => authz.authorizedDevices(ctx, requirePrincipal(request).accountId),
   );
 
@@ -81,7 +107,8 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
-        summary: "The installer's view: every device the organization is authorized on (site or entrusted), with each permission",
+        summary:
+          "The installer's view: every device the organization is authorized on (site or entrusted), with each permission",
         params: OrgParams,
         response: { 200: Type.Array(Authorization), ...problemResponses },
       },
@@ -96,10 +123,14 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
         tags,
         summary: 'Entrust devices directly: authorize an organization (by id or QR text) on some of my devices',
         body: EntrustBody,
-        response: { 201: Type.Object({ org: OrgPublic, authorizations: Type.Array(Authorization) }), ...problemResponses },
+        response: {
+          201: Type.Object({ org: OrgPublic, authorizations: Type.Array(Authorization) }),
+          ...problemResponses,
+        },
       },
     },
-    async (request, reply) => reply.status(201).send(await authz.entrust(ctx, requirePrincipal(request).accountId, request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await authz.entrust(ctx, requirePrincipal(request).accountId, request.body)),
   );
 
   app.delete(
@@ -109,10 +140,19 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
         tags,
         summary: 'Installer: release a permission before it ends',
         params: OrgDevicePermissionParams,
-        response: { 200: Type.Object({ authorization: Type.Union([Authorization, Type.Null()]) }), ...problemResponses },
+        response: {
+          200: Type.Object({ authorization: Type.Union([Authorization, Type.Null()]) }),
+          ...problemResponses,
+        },
       },
     },
     async (request) =>
-      authz.releasePermission(ctx, requirePrincipal(request).accountId, request.params.orgId, request.params.deviceId, request.params.permission),
+      authz.releasePermission(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.params.orgId,
+        request.params.deviceId,
+        request.params.permission,
+      ),
   );
 };

@@ -1,12 +1,37 @@
 // The owner's devices: bind, view, rename, unbind, the device's audit trail, ownership transfer.
 // (The Home list, GET /api/devices, lives with sharing: it also shows devices shared with me.)
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { bindDevice, getOwnedDevice, listDeviceAudit, renameChannel, renameDevice, unbindDevice } from '../../services/devices.ts';
-import { acceptTransfer, cancelTransfer, declineTransfer, getTransfer, listMyTransfers, startTransfer } from '../../services/device-transfers.ts';
+import {
+  bindDevice,
+  getOwnedDevice,
+  listDeviceAudit,
+  renameChannel,
+  renameDevice,
+  unbindDevice,
+} from '../../services/devices.ts';
+import {
+  acceptTransfer,
+  cancelTransfer,
+  declineTransfer,
+  getTransfer,
+  listMyTransfers,
+  startTransfer,
+} from '../../services/device-transfers.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
 import { IdParam, Ok, problemResponses } from '../schemas/common.ts';
-import { AuditPage, AuditQuery, BindBody, ChannelParams, Device, NameBody, Transfer, TransferBody, TransferList, UnbindResult } from '../schemas/devices.ts';
+import {
+  AuditPage,
+  AuditQuery,
+  BindBody,
+  ChannelParams,
+  Device,
+  NameBody,
+  Transfer,
+  TransferBody,
+  TransferList,
+  UnbindResult,
+} from '../schemas/devices.ts';
 
 export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.post(
@@ -30,22 +55,50 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
 
   app.get(
     '/api/devices/:id',
-    { schema: { tags: ['devices'], summary: 'One of my devices, with its channels', params: IdParam, response: { 200: Device, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'One of my devices, with its channels',
+        params: IdParam,
+        response: { 200: Device, ...problemResponses },
+      },
+    },
     async (request) => getOwnedDevice(ctx, requirePrincipal(request).accountId, request.params.id),
   );
 
   app.patch(
     '/api/devices/:id',
-    { schema: { tags: ['devices'], summary: 'Rename one of my devices', params: IdParam, body: NameBody, response: { 200: Device, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Rename one of my devices',
+        params: IdParam,
+        body: NameBody,
+        response: { 200: Device, ...problemResponses },
+      },
+    },
     async (request) => renameDevice(ctx, requirePrincipal(request).accountId, request.params.id, request.body.name),
   );
 
   app.patch(
     '/api/devices/:id/channels/:number',
     {
-      schema: { tags: ['devices'], summary: 'Rename a channel of one of my devices', params: ChannelParams, body: NameBody, response: { 200: Device, ...problemResponses } },
+      schema: {
+        tags: ['devices'],
+        summary: 'Rename a channel of one of my devices',
+        params: ChannelParams,
+        body: NameBody,
+        response: { 200: Device, ...problemResponses },
+      },
     },
-    async (request) => renameChannel(ctx, requirePrincipal(request).accountId, request.params.id, request.params.number, request.body.name),
+    async (request) =>
+      renameChannel(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.params.id,
+        request.params.number,
+        request.body.name,
+      ),
   );
 
   app.delete(
@@ -53,7 +106,8 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
-        summary: 'Unbind one of my devices: it returns to the registry and every share and installer authorization on it ends',
+        summary:
+          'Unbind one of my devices: it returns to the registry and every share and installer authorization on it ends',
         params: IdParam,
         response: { 200: UnbindResult, ...problemResponses },
       },
@@ -69,14 +123,18 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
-        summary: "What happened to one of my devices since I own it (binding, renames, shares, authorizations, tickets), newest first",
+        summary:
+          'What happened to one of my devices since I own it (binding, renames, shares, authorizations, tickets), newest first',
         params: IdParam,
         querystring: AuditQuery,
         response: { 200: AuditPage, ...problemResponses },
       },
     },
     async (request) =>
-      listDeviceAudit(ctx, requirePrincipal(request).accountId, request.params.id, { limit: request.query.limit ?? 50, before: request.query.before }),
+      listDeviceAudit(ctx, requirePrincipal(request).accountId, request.params.id, {
+        limit: request.query.limit ?? 50,
+        before: request.query.before,
+      }),
   );
 
   app.post(
@@ -90,12 +148,22 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
         response: { 201: Transfer, ...problemResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await startTransfer(ctx, requirePrincipal(request).accountId, request.params.id, request.body)),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(await startTransfer(ctx, requirePrincipal(request).accountId, request.params.id, request.body)),
   );
 
   app.delete(
     '/api/devices/:id/transfer',
-    { schema: { tags: ['devices'], summary: 'Withdraw the open transfer offer of one of my devices', params: IdParam, response: { 200: Ok, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Withdraw the open transfer offer of one of my devices',
+        params: IdParam,
+        response: { 200: Ok, ...problemResponses },
+      },
+    },
     async (request) => {
       await cancelTransfer(ctx, requirePrincipal(request).accountId, request.params.id);
       return { ok: true as const };
@@ -104,13 +172,26 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
 
   app.get(
     '/api/transfers',
-    { schema: { tags: ['devices'], summary: 'Open transfer offers: ones waiting for my answer and ones I made', response: { 200: TransferList, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Open transfer offers: ones waiting for my answer and ones I made',
+        response: { 200: TransferList, ...problemResponses },
+      },
+    },
     async (request) => listMyTransfers(ctx, requirePrincipal(request).accountId),
   );
 
   app.get(
     '/api/transfers/:id',
-    { schema: { tags: ['devices'], summary: 'One transfer I made or received', params: IdParam, response: { 200: Transfer, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'One transfer I made or received',
+        params: IdParam,
+        response: { 200: Transfer, ...problemResponses },
+      },
+    },
     async (request) => getTransfer(ctx, requirePrincipal(request).accountId, request.params.id),
   );
 
@@ -129,7 +210,14 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
 
   app.post(
     '/api/transfers/:id/decline',
-    { schema: { tags: ['devices'], summary: 'Decline a device offered to me', params: IdParam, response: { 200: Transfer, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['devices'],
+        summary: 'Decline a device offered to me',
+        params: IdParam,
+        response: { 200: Transfer, ...problemResponses },
+      },
+    },
     async (request) => declineTransfer(ctx, requirePrincipal(request).accountId, request.params.id),
   );
 };

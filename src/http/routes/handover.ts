@@ -14,42 +14,82 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     {
       schema: {
         tags,
-        summary: "Invite the site's owner by email or phone, listing the permissions the installer asks to keep per device",
+        summary:
+          "Invite the site's owner by email or phone, listing the permissions the installer asks to keep per device",
         params: SiteParams,
         body: InviteOwnerBody,
         response: { 201: Invitation, ...problemResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await handover.inviteOwner(ctx, requirePrincipal(request).accountId, request.params.siteId, request.body)),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(
+          await handover.inviteOwner(ctx, requirePrincipal(request).accountId, request.params.siteId, request.body),
+        ),
   );
 
   app.get(
     '/api/sites/:siteId/handover',
-    { schema: { tags, summary: "The site's latest handover invitation", params: SiteParams, response: { 200: Invitation, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: "The site's latest handover invitation",
+        params: SiteParams,
+        response: { 200: Invitation, ...problemResponses },
+      },
+    },
     async (request) => handover.siteInvitation(ctx, requirePrincipal(request).accountId, request.params.siteId),
   );
 
   app.post(
     '/api/sites/:siteId/handover/cancel',
-    { schema: { tags, summary: 'Cancel the pending invitation', params: SiteParams, response: { 200: Invitation, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Cancel the pending invitation',
+        params: SiteParams,
+        response: { 200: Invitation, ...problemResponses },
+      },
+    },
     async (request) => handover.cancelInvitation(ctx, requirePrincipal(request).accountId, request.params.siteId),
   );
 
   app.post(
     '/api/sites/:siteId/handover/resend',
-    { schema: { tags, summary: 'Send the invitation again with a fresh expiry', params: SiteParams, response: { 200: Invitation, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Send the invitation again with a fresh expiry',
+        params: SiteParams,
+        response: { 200: Invitation, ...problemResponses },
+      },
+    },
     async (request) => handover.resendInvitation(ctx, requirePrincipal(request).accountId, request.params.siteId),
   );
 
   app.get(
     '/api/handover-invitations',
-    { schema: { tags, summary: 'Handover invitations delivered to me', response: { 200: Type.Array(Invitation), ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Handover invitations delivered to me',
+        response: { 200: Type.Array(Invitation), ...problemResponses },
+      },
+    },
     async (request) => handover.myInvitations(ctx, requirePrincipal(request).accountId),
   );
 
   app.get(
     '/api/handover-invitations/:invitationId',
-    { schema: { tags, summary: 'One invitation delivered to me ("View now")', params: InvitationParams, response: { 200: Invitation, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'One invitation delivered to me ("View now")',
+        params: InvitationParams,
+        response: { 200: Invitation, ...problemResponses },
+      },
+    },
     async (request) => handover.getMyInvitation(ctx, requirePrincipal(request).accountId, request.params.invitationId),
   );
 
@@ -68,12 +108,26 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
         response: { 200: Invitation, ...problemResponses },
       },
     },
-    async (request) => handover.acceptInvitation(ctx, requirePrincipal(request).accountId, request.params.invitationId, request.body?.devices),
+    async (request) =>
+      handover.acceptInvitation(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.params.invitationId,
+        request.body?.devices,
+      ),
   );
 
   app.post(
     '/api/handover-invitations/:invitationId/decline',
-    { schema: { tags, summary: 'Decline the invitation', params: InvitationParams, response: { 200: Invitation, ...problemResponses } } },
-    async (request) => handover.declineInvitation(ctx, requirePrincipal(request).accountId, request.params.invitationId),
+    {
+      schema: {
+        tags,
+        summary: 'Decline the invitation',
+        params: InvitationParams,
+        response: { 200: Invitation, ...problemResponses },
+      },
+    },
+    async (request) =>
+      handover.declineInvitation(ctx, requirePrincipal(request).accountId, request.params.invitationId),
   );
 };

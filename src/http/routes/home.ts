@@ -13,7 +13,8 @@ export const homeRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['devices'],
-        summary: 'Home: devices I own, then devices shared with me (access "shared", who shared them, what is allowed now per channel)',
+        summary:
+          'Home: devices I own, then devices shared with me (access "shared", who shared them, what is allowed now per channel)',
         response: { 200: Type.Array(HomeItem), ...problemResponses },
       },
     },

@@ -9,7 +9,14 @@ import { InboxPage, InboxQuery, MarkedCount, UnreadCount } from '../schemas/inbo
 export const inboxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.get(
     '/api/inbox',
-    { schema: { tags: ['inbox'], summary: 'My messages, newest first (page with nextCursor)', querystring: InboxQuery, response: { 200: InboxPage, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['inbox'],
+        summary: 'My messages, newest first (page with nextCursor)',
+        querystring: InboxQuery,
+        response: { 200: InboxPage, ...problemResponses },
+      },
+    },
     async (request) =>
       listMessages(ctx, requirePrincipal(request).accountId, {
         unreadOnly: request.query.unread ?? false,
@@ -20,19 +27,41 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = a
 
   app.get(
     '/api/inbox/unread-count',
-    { schema: { tags: ['inbox'], summary: 'How many of my messages are unread', response: { 200: UnreadCount, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['inbox'],
+        summary: 'How many of my messages are unread',
+        response: { 200: UnreadCount, ...problemResponses },
+      },
+    },
     async (request) => ({ unread: await unreadCount(ctx, requirePrincipal(request).accountId) }),
   );
 
   app.post(
     '/api/inbox/read-all',
-    { schema: { tags: ['inbox'], summary: 'Mark all my messages read', response: { 200: MarkedCount, ...problemResponses } } },
-    async (request) => ({ ok: true as const, marked: await markAllMessagesRead(ctx, requirePrincipal(request).accountId) }),
+    {
+      schema: {
+        tags: ['inbox'],
+        summary: 'Mark all my messages read',
+        response: { 200: MarkedCount, ...problemResponses },
+      },
+    },
+    async (request) => ({
+      ok: true as const,
+      marked: await markAllMessagesRead(ctx, requirePrincipal(request).accountId),
+    }),
   );
 
   app.post(
     '/api/inbox/:id/read',
-    { schema: { tags: ['inbox'], summary: 'Mark one of my messages read', params: IdParam, response: { 200: Ok, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['inbox'],
+        summary: 'Mark one of my messages read',
+        params: IdParam,
+        response: { 200: Ok, ...problemResponses },
+      },
+    },
     async (request) => {
       await markMessageRead(ctx, requirePrincipal(request).accountId, request.params.id);
       return { ok: true as const };

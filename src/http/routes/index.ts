@@ -23,8 +23,20 @@ import { sharingRoutes } from './sharing.ts';
 import { homeRoutes } from './home.ts';
 import { accessRoutes } from './access.ts';
 
-export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [healthRoutes, authRoutes, verificationRoutes, qrRoutes, devMailboxRoutes];
-routeModules.push(metricsRoutes as unknown as FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>, ticketRoutes, jwksRoutes, mediamtxRoutes, accessReviewRoutes);
+export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
+  healthRoutes,
+  authRoutes,
+  verificationRoutes,
+  qrRoutes,
+  devMailboxRoutes,
+];
+routeModules.push(
+  metricsRoutes as unknown as FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>,
+  ticketRoutes,
+  jwksRoutes,
+  mediamtxRoutes,
+  accessReviewRoutes,
+);
 routeModules.push(deviceRoutes, adminDeviceRoutes, inboxRoutes);
 routeModules.push(sharingRoutes, homeRoutes, accessRoutes);
 routeModules.push(orgRoutes, siteRoutes, handoverRoutes, authorizationRoutes, applicationRoutes);

@@ -6,7 +6,14 @@ import { requireOperator } from '../plugins/auth.ts';
 import { problemResponses, Strict } from '../schemas/common.ts';
 
 const Jwk = Type.Object(
-  { kty: Type.String(), crv: Type.Optional(Type.String()), x: Type.Optional(Type.String()), kid: Type.String(), alg: Type.String(), use: Type.Optional(Type.String()) },
+  {
+    kty: Type.String(),
+    crv: Type.Optional(Type.String()),
+    x: Type.Optional(Type.String()),
+    kid: Type.String(),
+    alg: Type.String(),
+    use: Type.Optional(Type.String()),
+  },
   { additionalProperties: true },
 );
 
@@ -16,7 +23,8 @@ export const jwksRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['streams'],
-        summary: 'Public keys of stream tickets (MediaMTX authJWTJWKS): the current key and retired keys whose tickets may still be valid',
+        summary:
+          'Public keys of stream tickets (MediaMTX authJWTJWKS): the current key and retired keys whose tickets may still be valid',
         security: [],
         response: { 200: Type.Object({ keys: Type.Array(Jwk) }) },
       },

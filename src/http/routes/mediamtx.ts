@@ -13,7 +13,17 @@ const Field = Type.Optional(Type.Union([Type.String({ maxLength: 8192 }), Type.N
 // Not Strict: this is MediaMTX's contract, not ours, and a newer MediaMTX adding a field must not lock every
 // viewer out. Unknown fields are ignored.
 const AuthBody = Type.Object(
-  { user: Field, password: Field, token: Field, ip: Field, action: Field, path: Field, protocol: Field, id: Field, query: Field },
+  {
+    user: Field,
+    password: Field,
+    token: Field,
+    ip: Field,
+    action: Field,
+    path: Field,
+    protocol: Field,
+    id: Field,
+    query: Field,
+  },
   { additionalProperties: true },
 );
 
@@ -33,7 +43,13 @@ export const mediamtxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     async (request) => {
       const answer = await authorizeMediaMtx(ctx, request.body);
       if (answer.allow) return { ok: true as const, as: answer.as };
-      if (answer.status === 401) throw new AppError('unauthenticated', 'Credentials are required: send a stream ticket.', undefined, answer.reason);
+      if (answer.status === 401)
+        throw new AppError(
+          'unauthenticated',
+          'Credentials are required: send a stream ticket.',
+          undefined,
+          answer.reason,
+        );
       throw new AppError('forbidden', 'These credentials do not allow this stream action.', undefined, answer.reason);
     },
   );
@@ -45,7 +61,10 @@ export const mediamtxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
         tags: ['streams'],
         summary: "Owner: (re)issue the device's MediaMTX publish credentials (user = serial, password shown once)",
         params: IdParam,
-        response: { 201: Strict({ user: Type.String(), password: Type.String(), paths: Type.String() }), ...problemResponses },
+        response: {
+          201: Strict({ user: Type.String(), password: Type.String(), paths: Type.String() }),
+          ...problemResponses,
+        },
       },
     },
     async (request, reply) => {

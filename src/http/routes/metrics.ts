@@ -16,7 +16,14 @@ export const metricsRoutes = fp(async (app: FastifyInstance, { ctx }: { ctx: Ser
 
   app.get(
     '/metrics',
-    { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', security: [], hide: false } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text exposition format)',
+        security: [],
+        hide: false,
+      },
+    },
     async (_request, reply) => {
       const body = await m.registry.metrics();
       return reply.header('content-type', m.registry.contentType).send(body);

@@ -26,12 +26,28 @@ const tags = ['installer organizations'];
 export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.post(
     '/api/orgs',
-    { schema: { tags, summary: 'Create an installer organization; I become its admin', body: OrgName, response: { 201: Org, ...problemResponses } } },
-    async (request, reply) => reply.status(201).send(await orgs.createOrg(ctx, requirePrincipal(request).accountId, request.body)),
+    {
+      schema: {
+        tags,
+        summary: 'Create an installer organization; I become its admin',
+        body: OrgName,
+        response: { 201: Org, ...problemResponses },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await orgs.createOrg(ctx, requirePrincipal(request).accountId, request.body)),
   );
 
-  app.get('/api/orgs', { schema: { tags, summary: 'The organizations I belong to', response: { 200: Type.Array(Org), ...problemResponses } } }, async (request) =>
-    orgs.listMyOrgs(ctx, requirePrincipal(request).accountId),
+  app.get(
+    '/api/orgs',
+    {
+      schema: {
+        tags,
+        summary: 'The organizations I belong to',
+        response: { 200: Type.Array(Org), ...problemResponses },
+      },
+    },
+    async (request) => orgs.listMyOrgs(ctx, requirePrincipal(request).accountId),
   );
 
   app.post(
@@ -51,14 +67,16 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
   );
 
   // Raw image uploads, scoped to this plugin: a photo of an organization's QR ID is a few MB at most.
-  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) =>
+    done(null, body),
+  );
 
   app.post(
     '/api/orgs/resolve-image',
     {
       schema: {
         tags,
-        summary: "Pick an organization from an uploaded picture of its QR ID (raw body, image/png or image/jpeg)",
+        summary: 'Pick an organization from an uploaded picture of its QR ID (raw body, image/png or image/jpeg)',
         consumes: ['image/png', 'image/jpeg'],
         response: { 200: OrgPublic, ...problemResponses },
       },
@@ -67,20 +85,40 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
       requirePrincipal(request);
       const body = request.body as unknown;
       const mime = String(request.headers['content-type'] ?? '');
-      if (!Buffer.isBuffer(body) || body.length === 0) throw invalid('Send the QR image itself as the body, with content type image/png or image/jpeg.', 'image', 'unsupported_image');
+      if (!Buffer.isBuffer(body) || body.length === 0)
+        throw invalid(
+          'Send the QR image itself as the body, with content type image/png or image/jpeg.',
+          'image',
+          'unsupported_image',
+        );
       return orgs.orgPublicView(await orgs.resolveOrgByImage(ctx.db, body, mime));
     },
   );
 
   app.get(
     '/api/orgs/:orgId',
-    { schema: { tags, summary: 'An organization I belong to, with its members', params: OrgParams, response: { 200: OrgDetail, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'An organization I belong to, with its members',
+        params: OrgParams,
+        response: { 200: OrgDetail, ...problemResponses },
+      },
+    },
     async (request) => orgs.getOrg(ctx, requirePrincipal(request).accountId, request.params.orgId),
   );
 
   app.patch(
     '/api/orgs/:orgId',
-    { schema: { tags, summary: 'Rename the organization (admins)', params: OrgParams, body: OrgName, response: { 200: OrgDetail, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Rename the organization (admins)',
+        params: OrgParams,
+        body: OrgName,
+        response: { 200: OrgDetail, ...problemResponses },
+      },
+    },
     async (request) => orgs.renameOrg(ctx, requirePrincipal(request).accountId, request.params.orgId, request.body),
   );
 
@@ -129,27 +167,55 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
         response: { 201: MemberInvitation, ...problemResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await orgs.inviteMember(ctx, requirePrincipal(request).accountId, request.params.orgId, request.body)),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(await orgs.inviteMember(ctx, requirePrincipal(request).accountId, request.params.orgId, request.body)),
   );
 
   app.get(
     '/api/orgs/:orgId/invitations',
-    { schema: { tags, summary: 'Invitations to join (admins)', params: OrgParams, response: { 200: Type.Array(MemberInvitation), ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Invitations to join (admins)',
+        params: OrgParams,
+        response: { 200: Type.Array(MemberInvitation), ...problemResponses },
+      },
+    },
     async (request) => orgs.listOrgInvitations(ctx, requirePrincipal(request).accountId, request.params.orgId),
   );
 
   app.delete(
     '/api/orgs/:orgId/invitations/:invitationId',
-    { schema: { tags, summary: 'Cancel an invitation to join (admins)', params: OrgInvitationParams, response: { 200: Ok, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Cancel an invitation to join (admins)',
+        params: OrgInvitationParams,
+        response: { 200: Ok, ...problemResponses },
+      },
+    },
     async (request) => {
-      await orgs.cancelOrgInvitation(ctx, requirePrincipal(request).accountId, request.params.orgId, request.params.invitationId);
+      await orgs.cancelOrgInvitation(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.params.orgId,
+        request.params.invitationId,
+      );
       return { ok: true as const };
     },
   );
 
   app.get(
     '/api/me/org-invitations',
-    { schema: { tags, summary: 'Invitations to join organizations addressed to my verified email', response: { 200: Type.Array(MemberInvitation), ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Invitations to join organizations addressed to my verified email',
+        response: { 200: Type.Array(MemberInvitation), ...problemResponses },
+      },
+    },
     async (request) => orgs.myOrgInvitations(ctx, requirePrincipal(request).accountId),
   );
 
@@ -157,23 +223,52 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
   for (const answer of ['accept', 'decline'] as const) {
     app.post(
       `/api/org-invitations/:invitationId/${answer}`,
-      { schema: { tags, summary: `${answer === 'accept' ? 'Accept' : 'Decline'} an invitation to join`, params: InvitationParams, response: { 200: Joined, ...problemResponses } } },
-      async (request) => orgs.answerOrgInvitation(ctx, requirePrincipal(request).accountId, request.params.invitationId, answer),
+      {
+        schema: {
+          tags,
+          summary: `${answer === 'accept' ? 'Accept' : 'Decline'} an invitation to join`,
+          params: InvitationParams,
+          response: { 200: Joined, ...problemResponses },
+        },
+      },
+      async (request) =>
+        orgs.answerOrgInvitation(ctx, requirePrincipal(request).accountId, request.params.invitationId, answer),
     );
   }
 
   app.patch(
     '/api/orgs/:orgId/members/:accountId',
-    { schema: { tags, summary: "Change a member's role (admins; the last admin stays admin)", params: OrgMemberParams, body: RoleBody, response: { 200: Ok, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: "Change a member's role (admins; the last admin stays admin)",
+        params: OrgMemberParams,
+        body: RoleBody,
+        response: { 200: Ok, ...problemResponses },
+      },
+    },
     async (request) => {
-      await orgs.changeRole(ctx, requirePrincipal(request).accountId, request.params.orgId, request.params.accountId, request.body.role);
+      await orgs.changeRole(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.params.orgId,
+        request.params.accountId,
+        request.body.role,
+      );
       return { ok: true as const };
     },
   );
 
   app.delete(
     '/api/orgs/:orgId/members/:accountId',
-    { schema: { tags, summary: 'Remove a member (admins) or leave (myself); never the last admin', params: OrgMemberParams, response: { 200: Ok, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Remove a member (admins) or leave (myself); never the last admin',
+        params: OrgMemberParams,
+        response: { 200: Ok, ...problemResponses },
+      },
+    },
     async (request) => {
       await orgs.removeMember(ctx, requirePrincipal(request).accountId, request.params.orgId, request.params.accountId);
       return { ok: true as const };

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { invalid } from '../../domain/errors.ts';
 import { personView } from '../../services/accounts.ts';
-import { myQrText, renderQrPng, renderQrSvg, resolveAccountByQrImage, resolveAccountByQrText, rotateQr } from '../../services/qr-id.ts';
+import {
+  myQrText,
+  renderQrPng,
+  renderQrSvg,
+  resolveAccountByQrImage,
+  resolveAccountByQrText,
+  rotateQr,
+} from '../../services/qr-id.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
 import { Strict, problemResponses } from '../schemas/common.ts';
@@ -11,18 +18,29 @@ import { Strict, problemResponses } from '../schemas/common.ts';
 export const QR_UPLOAD_LIMIT = 5 * 1024 * 1024;
 
 const QrText = Strict({ text: Type.String({ description: 'keyholder:account:<opaque reference>' }) });
-const PublicPerson = Strict({ id: Type.String(), displayName: Type.String() }, { description: 'the minimal public view of a person' });
+const PublicPerson = Strict(
+  { id: Type.String(), displayName: Type.String() },
+  { description: 'the minimal public view of a person' },
+);
 const Binary = (description: string) => Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description });
 
 export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   // Raw image uploads: scoped to this plugin, so no other route accepts image bodies.
-  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: QR_UPLOAD_LIMIT }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: QR_UPLOAD_LIMIT }, (_request, body, done) =>
+    done(null, body),
+  );
 
   const noStore = { 'cache-control': 'no-store' };
 
   app.get(
     '/api/me/qr',
-    { schema: { tags: ['qr'], summary: 'My personal QR ID as text (an opaque reference, never my email or phone)', response: { 200: QrText, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['qr'],
+        summary: 'My personal QR ID as text (an opaque reference, never my email or phone)',
+        response: { 200: QrText, ...problemResponses },
+      },
+    },
     async (request, reply) => {
       reply.headers(noStore);
       return { text: await myQrText(ctx, requirePrincipal(request).accountId) };
@@ -41,7 +59,11 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
     },
     async (request, reply) => {
       const png = await renderQrPng(await myQrText(ctx, requirePrincipal(request).accountId));
-      return reply.headers(noStore).header('content-disposition', 'inline; filename="keyholder-qr-id.png"').type('image/png').send(png);
+      return reply
+        .headers(noStore)
+        .header('content-disposition', 'inline; filename="keyholder-qr-id.png"')
+        .type('image/png')
+        .send(png);
     },
   );
 
@@ -63,7 +85,13 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
 
   app.post(
     '/api/me/qr/rotate',
-    { schema: { tags: ['qr'], summary: 'Replace my QR ID: every earlier text or image of it stops working', response: { 200: QrText, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['qr'],
+        summary: 'Replace my QR ID: every earlier text or image of it stops working',
+        response: { 200: QrText, ...problemResponses },
+      },
+    },
     async (request) => ({ text: await rotateQr(ctx, requirePrincipal(request).accountId) }),
   );
 
@@ -88,7 +116,8 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
     {
       schema: {
         tags: ['qr'],
-        summary: 'Find the person from an uploaded picture of a QR ID (raw body, image/png or image/jpeg, at most 5 MB)',
+        summary:
+          'Find the person from an uploaded picture of a QR ID (raw body, image/png or image/jpeg, at most 5 MB)',
         consumes: ['image/png', 'image/jpeg'],
         body: Binary('the picture of the QR code'),
         response: { 200: PublicPerson, ...problemResponses },
@@ -101,7 +130,11 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
       const body = request.body as unknown;
       const mime = String(request.headers['content-type'] ?? '');
       if (!Buffer.isBuffer(body) || !mime.startsWith('image/')) {
-        throw invalid('Send the QR image itself as the body, with content type image/png or image/jpeg.', 'image', 'unsupported_image');
+        throw invalid(
+          'Send the QR image itself as the body, with content type image/png or image/jpeg.',
+          'image',
+          'unsupported_image',
+        );
       }
       if (body.length === 0) throw invalid('The image is empty.', 'image', 'bad_image');
       return personView(await resolveAccountByQrImage(ctx, body, mime));

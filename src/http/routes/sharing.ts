@@ -37,11 +37,20 @@ const tags = ['sharing'];
 
 export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   // Raw image uploads for resolve-image; scoped to this plugin.
-  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: QR_UPLOAD_LIMIT }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer', bodyLimit: QR_UPLOAD_LIMIT }, (_request, body, done) =>
+    done(null, body),
+  );
 
   app.get(
     '/api/permissions',
-    { schema: { tags, summary: 'The permission catalog, with labels', security: [], response: { 200: Type.Array(PermissionInfo), ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'The permission catalog, with labels',
+        security: [],
+        response: { 200: Type.Array(PermissionInfo), ...problemResponses },
+      },
+    },
     async () =>
       (Object.keys(PERMISSIONS) as Permission[]).map((name) => ({
         name,
@@ -74,7 +83,8 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
-        summary: 'Find the person to share with from an uploaded QR ID image (raw body, image/png or image/jpeg, at most 5 MB)',
+        summary:
+          'Find the person to share with from an uploaded QR ID image (raw body, image/png or image/jpeg, at most 5 MB)',
         consumes: ['image/png', 'image/jpeg'],
         response: { 200: ResolvedRecipient, ...problemResponses },
       },
@@ -84,7 +94,11 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
       const body = request.body as unknown;
       const mime = String(request.headers['content-type'] ?? '');
       if (!Buffer.isBuffer(body) || !mime.startsWith('image/')) {
-        throw invalid('Send the QR image itself as the body, with content type image/png or image/jpeg.', 'image', 'unsupported_image');
+        throw invalid(
+          'Send the QR image itself as the body, with content type image/png or image/jpeg.',
+          'image',
+          'unsupported_image',
+        );
       }
       if (body.length === 0) throw invalid('The image is empty.', 'image', 'bad_image');
       const a = await resolveRecipientImage(ctx, body, mime);
@@ -117,19 +131,34 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
         response: { 201: ShareView, ...problemResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await createShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body)),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(await createShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body)),
   );
 
   app.get(
     '/api/devices/:id/shares',
-    { schema: { tags, summary: "The device's shares (owner only)", params: IdParam, response: { 200: Type.Array(ShareView), ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: "The device's shares (owner only)",
+        params: IdParam,
+        response: { 200: Type.Array(ShareView), ...problemResponses },
+      },
+    },
     async (request) => listDeviceShares(ctx, requirePrincipal(request).accountId, request.params.id),
   );
 
   app.delete(
     '/api/devices/:id/shares',
     {
-      schema: { tags, summary: 'Revoke every share of the device (owner only)', params: IdParam, response: { 200: Strict({ revoked: Type.Integer() }), ...problemResponses } },
+      schema: {
+        tags,
+        summary: 'Revoke every share of the device (owner only)',
+        params: IdParam,
+        response: { 200: Strict({ revoked: Type.Integer() }), ...problemResponses },
+      },
     },
     async (request) => revokeAllShares(ctx, requirePrincipal(request).accountId, request.params.id),
   );
@@ -155,16 +184,29 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
         tags,
         summary: 'End a share: the owner revokes it, or the recipient removes the device from their account',
         params: IdParam,
-        response: { 200: Strict({ ok: Type.Literal(true), endedBy: Type.Union([Type.Literal('owner'), Type.Literal('recipient')]) }), ...problemResponses },
+        response: {
+          200: Strict({
+            ok: Type.Literal(true),
+            endedBy: Type.Union([Type.Literal('owner'), Type.Literal('recipient')]),
+          }),
+          ...problemResponses,
+        },
       },
     },
-    async (request) => ({ ok: true as const, ...(await endShare(ctx, requirePrincipal(request).accountId, request.params.id)) }),
+    async (request) => ({
+      ok: true as const,
+      ...(await endShare(ctx, requirePrincipal(request).accountId, request.params.id)),
+    }),
   );
 
   app.get(
     '/api/shares/received',
     {
-      schema: { tags, summary: 'Shares I received, with what each allows right now', response: { 200: Type.Array(ReceivedShare), ...problemResponses } },
+      schema: {
+        tags,
+        summary: 'Shares I received, with what each allows right now',
+        response: { 200: Type.Array(ReceivedShare), ...problemResponses },
+      },
     },
     async (request) => listReceivedShares(ctx, requirePrincipal(request).accountId),
   );
@@ -175,11 +217,20 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
       schema: {
         tags,
         summary: 'Devices I can share (owned and supporting sharing); with explain=1 also the others and why not',
-        querystring: Strict({ explain: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')])) }),
+        querystring: Strict({
+          explain: Type.Optional(
+            Type.Union([Type.Literal('1'), Type.Literal('0'), Type.Literal('true'), Type.Literal('false')]),
+          ),
+        }),
         response: { 200: Chooser, ...problemResponses },
       },
     },
-    async (request) => shareChooser(ctx, requirePrincipal(request).accountId, request.query.explain === '1' || request.query.explain === 'true'),
+    async (request) =>
+      shareChooser(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.query.explain === '1' || request.query.explain === 'true',
+      ),
   );
 
   app.post(
@@ -200,11 +251,13 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
-        summary: 'Share several devices with one person, each with its own scope, permissions and validity: all or nothing',
+        summary:
+          'Share several devices with one person, each with its own scope, permissions and validity: all or nothing',
         body: BulkShareBody,
         response: { 201: BulkResult, ...problemResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await createBulkShare(ctx, requirePrincipal(request).accountId, request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await createBulkShare(ctx, requirePrincipal(request).accountId, request.body)),
   );
 };

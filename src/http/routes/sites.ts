@@ -4,15 +4,34 @@ import * as sites from '../../services/sites.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
 import { Ok, problemResponses } from '../schemas/common.ts';
-import { AddDeviceBody, CreateSiteBody, OrgParams, Site, SiteDeviceParams, SiteParams, UpdateSiteBody } from '../schemas/installer.ts';
+import {
+  AddDeviceBody,
+  CreateSiteBody,
+  OrgParams,
+  Site,
+  SiteDeviceParams,
+  SiteParams,
+  UpdateSiteBody,
+} from '../schemas/installer.ts';
 
 const tags = ['installer sites'];
 
 export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.post(
     '/api/orgs/:orgId/sites',
-    { schema: { tags, summary: 'Create a site (members)', params: OrgParams, body: CreateSiteBody, response: { 201: Site, ...problemResponses } } },
-    async (request, reply) => reply.status(201).send(await sites.createSite(ctx, requirePrincipal(request).accountId, request.params.orgId, request.body)),
+    {
+      schema: {
+        tags,
+        summary: 'Create a site (members)',
+        params: OrgParams,
+        body: CreateSiteBody,
+        response: { 201: Site, ...problemResponses },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(await sites.createSite(ctx, requirePrincipal(request).accountId, request.params.orgId, request.body)),
   );
 
   app.get(
@@ -20,7 +39,8 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags,
-        summary: "The organization's sites with their status and devices, and per device what the organization may do now",
+        summary:
+          "The organization's sites with their status and devices, and per device what the organization may do now",
         params: OrgParams,
         response: { 200: Type.Array(Site), ...problemResponses },
       },
@@ -36,13 +56,28 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
 
   app.patch(
     '/api/sites/:siteId',
-    { schema: { tags, summary: 'Rename a site or change its address or time zone', params: SiteParams, body: UpdateSiteBody, response: { 200: Site, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Rename a site or change its address or time zone',
+        params: SiteParams,
+        body: UpdateSiteBody,
+        response: { 200: Site, ...problemResponses },
+      },
+    },
     async (request) => sites.updateSite(ctx, requirePrincipal(request).accountId, request.params.siteId, request.body),
   );
 
   app.delete(
     '/api/sites/:siteId',
-    { schema: { tags, summary: 'Delete an empty site (admins)', params: SiteParams, response: { 200: Ok, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete an empty site (admins)',
+        params: SiteParams,
+        response: { 200: Ok, ...problemResponses },
+      },
+    },
     async (request) => {
       await sites.deleteSite(ctx, requirePrincipal(request).accountId, request.params.siteId);
       return { ok: true as const };
@@ -60,7 +95,10 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
         response: { 201: Type.Object({ site: Site, deviceId: Type.String() }), ...problemResponses },
       },
     },
-    async (request, reply) => reply.status(201).send(await sites.addDevice(ctx, requirePrincipal(request).accountId, request.params.siteId, request.body)),
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(await sites.addDevice(ctx, requirePrincipal(request).accountId, request.params.siteId, request.body)),
   );
 
   app.delete(
@@ -74,7 +112,12 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
       },
     },
     async (request) => {
-      await sites.removeDevice(ctx, requirePrincipal(request).accountId, request.params.siteId, request.params.deviceId);
+      await sites.removeDevice(
+        ctx,
+        requirePrincipal(request).accountId,
+        request.params.siteId,
+        request.params.deviceId,
+      );
       return { ok: true as const };
     },
   );

@@ -25,7 +25,8 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['streams'],
-        summary: 'Get a short-lived stream ticket for one channel (live_view or playback), valid no longer than the grant',
+        summary:
+          'Get a short-lived stream ticket for one channel (live_view or playback), valid no longer than the grant',
         body: TicketBody,
         response: { 201: Ticket, ...problemResponses },
       },

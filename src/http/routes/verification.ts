@@ -7,7 +7,9 @@ import { requirePrincipal } from '../plugins/auth.ts';
 import { Account } from '../schemas/accounts.ts';
 import { Ok, Strict, problemResponses } from '../schemas/common.ts';
 
-const Channel = Type.Union([Type.Literal('email'), Type.Literal('phone')], { description: 'which address: email or phone' });
+const Channel = Type.Union([Type.Literal('email'), Type.Literal('phone')], {
+  description: 'which address: email or phone',
+});
 
 export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   app.post(
@@ -16,7 +18,10 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       schema: {
         tags: ['accounts'],
         summary: 'Verify my email address or phone number with the 6-digit code sent to it',
-        body: Strict({ channel: Channel, code: Type.String({ pattern: '^[0-9]{6}$', description: 'the 6 digits received' }) }),
+        body: Strict({
+          channel: Channel,
+          code: Type.String({ pattern: '^[0-9]{6}$', description: 'the 6 digits received' }),
+        }),
         response: { 200: Account, ...problemResponses },
       },
     },
@@ -48,13 +53,18 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       schema: {
         tags: ['accounts'],
         summary: 'Add or change my email address (unverified until its code is entered); needs my password',
-        body: Strict({ email: Type.String({ minLength: 3, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 200 }) }),
+        body: Strict({
+          email: Type.String({ minLength: 3, maxLength: 254 }),
+          password: Type.String({ minLength: 1, maxLength: 200 }),
+        }),
         response: { 200: Account, ...problemResponses },
       },
     },
     async (request) => {
       const principal = requirePrincipal(request);
-      return accountView(await changeContact(ctx, principal.accountId, 'email', request.body.email, request.body.password));
+      return accountView(
+        await changeContact(ctx, principal.accountId, 'email', request.body.email, request.body.password),
+      );
     },
   );
 
@@ -64,13 +74,18 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       schema: {
         tags: ['accounts'],
         summary: 'Add or change my phone number (E.164; unverified until its code is entered); needs my password',
-        body: Strict({ phone: Type.String({ minLength: 3, maxLength: 32 }), password: Type.String({ minLength: 1, maxLength: 200 }) }),
+        body: Strict({
+          phone: Type.String({ minLength: 3, maxLength: 32 }),
+          password: Type.String({ minLength: 1, maxLength: 200 }),
+        }),
         response: { 200: Account, ...problemResponses },
       },
     },
     async (request) => {
       const principal = requirePrincipal(request);
-      return accountView(await changeContact(ctx, principal.accountId, 'phone', request.body.phone, request.body.password));
+      return accountView(
+        await changeContact(ctx, principal.accountId, 'phone', request.body.phone, request.body.password),
+      );
     },
   );
 };

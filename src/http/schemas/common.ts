@@ -18,7 +18,10 @@ export const problemResponses = {
 };
 
 /** Object schemas reject unknown properties instead of dropping them silently. */
-export function Strict<T extends Parameters<typeof Type.Object>[0]>(props: T, options: Parameters<typeof Type.Object>[1] = {}) {
+export function Strict<T extends Parameters<typeof Type.Object>[0]>(
+  props: T,
+  options: Parameters<typeof Type.Object>[1] = {},
+) {
   return Type.Object(props, { additionalProperties: false, ...options });
 }
 

@@ -3,9 +3,16 @@ import { CODE_PATTERN, DEVICE_KINDS, MAX_IMPORT_ROWS, NAME_MAX } from '../../dom
 import { IdParam, Millis, Strict, nullable } from './common.ts';
 
 const CapabilityValue = Type.Union([Type.Boolean(), Type.Number(), Type.String()]);
-export const Capabilities = Type.Record(Type.String(), CapabilityValue, { description: 'Capability flags, e.g. {"supportsSharing": true, "ptz": false}' });
+export const Capabilities = Type.Record(Type.String(), CapabilityValue, {
+  description: 'Capability flags, e.g. {"supportsSharing": true, "ptz": false}',
+});
 
-export const DeviceKind = Type.Union([Type.Literal('camera'), Type.Literal('recorder'), Type.Literal('doorbell'), Type.Literal('alarm_hub')]);
+export const DeviceKind = Type.Union([
+  Type.Literal('camera'),
+  Type.Literal('recorder'),
+  Type.Literal('doorbell'),
+  Type.Literal('alarm_hub'),
+]);
 
 export const Channel = Type.Object({ number: Type.Integer({ minimum: 1 }), name: Type.String() });
 
@@ -27,7 +34,11 @@ export const Device = Type.Object(
 );
 
 export const BindBody = Strict({
-  serial: Type.String({ minLength: 1, maxLength: 64, description: 'As printed on the label (4-32 letters, digits, dashes; any case)' }),
+  serial: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    description: 'As printed on the label (4-32 letters, digits, dashes; any case)',
+  }),
   verificationCode: Type.String({ minLength: 1, maxLength: 64, description: 'The verification code on the label' }),
 });
 
@@ -54,7 +65,11 @@ export const AuditEvent = Type.Object({
   seq: Type.Integer(),
   at: Millis,
   action: Type.String({ description: 'e.g. device.bound, device.renamed, share.cancelled, transfer.started' }),
-  actor: Type.Object({ accountId: nullable(Type.String()), orgId: nullable(Type.String()), name: nullable(Type.String()) }),
+  actor: Type.Object({
+    accountId: nullable(Type.String()),
+    orgId: nullable(Type.String()),
+    name: nullable(Type.String()),
+  }),
   objectType: Type.String(),
   objectId: nullable(Type.String()),
   before: Type.Unknown(),
@@ -66,7 +81,11 @@ export const AuditPage = Type.Object({ items: Type.Array(AuditEvent), nextBefore
 export const ImportDevice = Strict({
   serial: Type.String({ minLength: 1, maxLength: 64 }),
   model: Type.String({ minLength: 1, maxLength: 200 }),
-  kind: Type.String({ minLength: 1, maxLength: 32, description: `${DEVICE_KINDS.join(', ')} (nvr and dvr mean recorder)` }),
+  kind: Type.String({
+    minLength: 1,
+    maxLength: 32,
+    description: `${DEVICE_KINDS.join(', ')} (nvr and dvr mean recorder)`,
+  }),
   channels: Type.Optional(nullable(Type.Integer({ minimum: 1, maximum: 256 }))),
   verificationCode: Type.String({ minLength: 1, maxLength: 64, description: `normalized to ${CODE_PATTERN.source}` }),
   channelNames: Type.Optional(nullable(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 256 }))),
@@ -82,7 +101,13 @@ export const ImportResult = Type.Object({
   devices: Type.Array(Type.Object({ id: Type.String(), serial: Type.String() })),
 });
 
-export const TransferBody = Strict({ to: Type.String({ minLength: 1, maxLength: 254, description: "The recipient's email address or phone number (E.164)" }) });
+export const TransferBody = Strict({
+  to: Type.String({
+    minLength: 1,
+    maxLength: 254,
+    description: "The recipient's email address or phone number (E.164)",
+  }),
+});
 
 const Person = Type.Object({ id: Type.String(), displayName: Type.String() });
 
@@ -93,7 +118,13 @@ export const Transfer = Type.Object(
     device: Type.Object({ name: Type.String(), model: Type.String(), kind: Type.String() }),
     from: Person,
     to: Person,
-    status: Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('declined'), Type.Literal('cancelled'), Type.Literal('expired')]),
+    status: Type.Union([
+      Type.Literal('pending'),
+      Type.Literal('accepted'),
+      Type.Literal('declined'),
+      Type.Literal('cancelled'),
+      Type.Literal('expired'),
+    ]),
     createdAt: Millis,
     expiresAt: Millis,
     decidedAt: nullable(Millis),

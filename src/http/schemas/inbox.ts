@@ -4,7 +4,9 @@ import { Millis, Strict, nullable } from './common.ts';
 export const InboxMessage = Type.Object(
   {
     id: Type.String(),
-    kind: Type.String({ description: 'share_received, share_revoked, device_transfer, handover_invitation, permission_application …' }),
+    kind: Type.String({
+      description: 'share_received, share_revoked, device_transfer, handover_invitation, permission_application …',
+    }),
     title: Type.String(),
     body: Type.String(),
     data: Type.Record(Type.String(), Type.Unknown(), { description: 'Ids the app needs to act on the message' }),

@@ -4,9 +4,16 @@ import { PERMISSION_NAMES } from '../../domain/permissions.ts';
 import { Millis, Strict, nullable } from './common.ts';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
-export const PermissionName = Type.String({ minLength: 1, maxLength: 40, description: `one of ${PERMISSION_NAMES.join(', ')}` });
+export const PermissionName = Type.String({
+  minLength: 1,
+  maxLength: 40,
+  description: `one of ${PERMISSION_NAMES.join(', ')}`,
+});
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('technician')]);
-const ValidityName = Type.String({ maxLength: 16, description: 'permanent, 1h, 2h, 4h, 8h, or until (then give `until`)' });
+const ValidityName = Type.String({
+  maxLength: 16,
+  description: 'permanent, 1h, 2h, 4h, 8h, or until (then give `until`)',
+});
 
 export const PermissionRequest = Strict({
   permission: PermissionName,
@@ -32,18 +39,38 @@ export const OrgParams = Strict({ orgId: Id });
 export const OrgMemberParams = Strict({ orgId: Id, accountId: Id });
 export const OrgInvitationParams = Strict({ orgId: Id, invitationId: Id });
 
-export const Org = Type.Object({ id: Type.String(), name: Type.String(), qrText: Type.String(), myRole: Role, createdAt: Millis });
+export const Org = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  qrText: Type.String(),
+  myRole: Role,
+  createdAt: Millis,
+});
 export const OrgDetail = Type.Object({
   id: Type.String(),
   name: Type.String(),
   qrText: Type.String(),
   myRole: Role,
   createdAt: Millis,
-  members: Type.Array(Type.Object({ accountId: Type.String(), displayName: Type.String(), email: nullable(Type.String()), role: Role, joinedAt: Millis })),
+  members: Type.Array(
+    Type.Object({
+      accountId: Type.String(),
+      displayName: Type.String(),
+      email: nullable(Type.String()),
+      role: Role,
+      joinedAt: Millis,
+    }),
+  ),
 });
 export const OrgName = Strict({ name: Type.String({ minLength: 1, maxLength: 120 }) });
 export const OrgPublic = OrgRef;
-export const OrgResolve = Strict({ reference: Type.String({ minLength: 1, maxLength: 300, description: 'organization id (org_…) or QR text (keyholder:org:…)' }) });
+export const OrgResolve = Strict({
+  reference: Type.String({
+    minLength: 1,
+    maxLength: 300,
+    description: 'organization id (org_…) or QR text (keyholder:org:…)',
+  }),
+});
 
 export const MemberInvitation = Type.Object({
   id: Type.String(),
@@ -71,7 +98,10 @@ export const UpdateSiteBody = Strict({
   address: Type.Optional(Type.String({ maxLength: 300 })),
   timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 });
-export const AddDeviceBody = Strict({ serial: Type.String({ minLength: 1, maxLength: 64 }), verificationCode: Type.String({ minLength: 1, maxLength: 64 }) });
+export const AddDeviceBody = Strict({
+  serial: Type.String({ minLength: 1, maxLength: 64 }),
+  verificationCode: Type.String({ minLength: 1, maxLength: 64 }),
+});
 
 export const SiteStatus = Type.Union([
   Type.Literal('not_invited'),
@@ -89,7 +119,9 @@ export const SiteDevice = Type.Object({
   kind: Type.String(),
   online: Type.Boolean(),
   status: Type.Union([Type.Literal('held'), Type.Literal('handed_over')]),
-  permissions: Type.Array(Type.Object({ permission: Type.String(), label: Type.String(), validUntil: nullable(Millis) })),
+  permissions: Type.Array(
+    Type.Object({ permission: Type.String(), label: Type.String(), validUntil: nullable(Millis) }),
+  ),
   noPermission: Type.Boolean(),
   notice: nullable(Type.String({ description: 'why the organization can do nothing on it, when it cannot' })),
 });
@@ -111,13 +143,16 @@ export const InvitationParams = Strict({ invitationId: Id });
 export const InviteOwnerBody = Strict({
   email: Type.Optional(Type.String({ maxLength: 254 })),
   phone: Type.Optional(Type.String({ maxLength: 32 })),
-  devices: Type.Array(Strict({ deviceId: Id, permissions: Type.Array(PermissionRequest, { maxItems: 20 }) }), { maxItems: 500 }),
+  devices: Type.Array(Strict({ deviceId: Id, permissions: Type.Array(PermissionRequest, { maxItems: 20 }) }), {
+    maxItems: 500,
+  }),
 });
 export const AcceptBody = Strict({
   devices: Type.Optional(
     Type.Array(Strict({ deviceId: Id, permissions: Type.Array(PermissionName, { maxItems: 20 }) }), {
       maxItems: 500,
-      description: 'what you agree the installer keeps per device (untick by leaving out); omit to agree to everything asked',
+      description:
+        'what you agree the installer keeps per device (untick by leaving out); omit to agree to everything asked',
     }),
   ),
 });
@@ -157,11 +192,23 @@ export const Invitation = Type.Object({
 // Device routes name the device `id`, like the devices area's own routes under /api/devices/:id.
 export const DeviceParams = Strict({ id: Id });
 export const DeviceOrgParams = Strict({ id: Id, orgId: Id });
-export const DeviceOrgPermissionParams = Strict({ id: Id, orgId: Id, permission: Type.String({ minLength: 1, maxLength: 40 }) });
-export const OrgDevicePermissionParams = Strict({ orgId: Id, deviceId: Id, permission: Type.String({ minLength: 1, maxLength: 40 }) });
+export const DeviceOrgPermissionParams = Strict({
+  id: Id,
+  orgId: Id,
+  permission: Type.String({ minLength: 1, maxLength: 40 }),
+});
+export const OrgDevicePermissionParams = Strict({
+  orgId: Id,
+  deviceId: Id,
+  permission: Type.String({ minLength: 1, maxLength: 40 }),
+});
 export const SetPermissionsBody = Strict({ permissions: Type.Array(PermissionRequest, { maxItems: 20 }) });
 export const EntrustBody = Strict({
-  org: Type.String({ minLength: 1, maxLength: 300, description: 'organization id (org_…) or QR text (keyholder:org:…)' }),
+  org: Type.String({
+    minLength: 1,
+    maxLength: 300,
+    description: 'organization id (org_…) or QR text (keyholder:org:…)',
+  }),
   deviceIds: Type.Array(Id, { maxItems: 1000 }),
   permissions: Type.Array(PermissionRequest, { maxItems: 20 }),
 });

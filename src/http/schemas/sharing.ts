@@ -12,25 +12,36 @@ const Id = Type.String({ minLength: 1, maxLength: 64 });
 // Ajv coerces types (coerceTypes), and inside anyOf it would turn null into 0 before trying the null branch:
 // putting the null branch first keeps null as null.
 const NullableMillis = Type.Union([Type.Null(), Millis]);
-const NullableChannel = Type.Union([Type.Null(), Type.Integer({ description: 'null / omitted for device-level permissions' })]);
+const NullableChannel = Type.Union([
+  Type.Null(),
+  Type.Integer({ description: 'null / omitted for device-level permissions' }),
+]);
 
 export const RecipientBody = Strict(
   {
     email: Type.Optional(Type.String({ maxLength: 254 })),
     phone: Type.Optional(Type.String({ maxLength: 32 })),
     qrText: Type.Optional(Type.String({ maxLength: 500, description: 'The text of a scanned personal QR ID' })),
-    accountId: Type.Optional(Type.String({ maxLength: 64, description: 'An id returned by /api/recipients/resolve(-image)' })),
+    accountId: Type.Optional(
+      Type.String({ maxLength: 64, description: 'An id returned by /api/recipients/resolve(-image)' }),
+    ),
   },
   { description: 'Exactly one of email, phone, qrText, accountId' },
 );
 
 const ScheduleWindowBody = Strict({
-  days: Type.Array(Type.Integer(), { maxItems: 7, description: '0 = Sunday … 6 = Saturday: the days the window starts on' }),
+  days: Type.Array(Type.Integer(), {
+    maxItems: 7,
+    description: '0 = Sunday … 6 = Saturday: the days the window starts on',
+  }),
   from: Type.String({ maxLength: 5, description: 'HH:MM' }),
   to: Type.String({ maxLength: 5, description: 'HH:MM, up to 24:00; not after "from" = ends the next day' }),
 });
 
-export const ScheduleBody = Strict({ windows: Type.Array(ScheduleWindowBody, { maxItems: MAX_WINDOWS }) }, { description: "Weekly schedule in the owner's time zone" });
+export const ScheduleBody = Strict(
+  { windows: Type.Array(ScheduleWindowBody, { maxItems: MAX_WINDOWS }) },
+  { description: "Weekly schedule in the owner's time zone" },
+);
 
 export const ValidityBody = Strict(
   {
@@ -38,15 +49,22 @@ export const ValidityBody = Strict(
     until: Type.Optional(NullableMillis),
     schedule: Type.Optional(nullable(ScheduleBody)),
   },
-  { description: 'Omitted or null = permanent. from inclusive, until exclusive (allowed at until-1 ms, not at until).' },
+  {
+    description: 'Omitted or null = permanent. from inclusive, until exclusive (allowed at until-1 ms, not at until).',
+  },
 );
 
-const Scope = Type.Union([Type.Literal('device'), Type.Literal('channels')], { description: 'device = the whole device (all channels, present and future, and device-level permissions)' });
+const Scope = Type.Union([Type.Literal('device'), Type.Literal('channels')], {
+  description: 'device = the whole device (all channels, present and future, and device-level permissions)',
+});
 
 const specProps = {
   scope: Scope,
   channels: Type.Optional(Type.Array(Type.Integer(), { maxItems: 1024, description: 'For scope "channels"' })),
-  permissions: Type.Array(Type.String({ maxLength: 40 }), { maxItems: 20, description: `Names from GET /api/permissions; must include live_view` }),
+  permissions: Type.Array(Type.String({ maxLength: 40 }), {
+    maxItems: 20,
+    description: `Names from GET /api/permissions; must include live_view`,
+  }),
   validity: Type.Optional(nullable(ValidityBody)),
 };
 
@@ -66,7 +84,9 @@ export const BulkShareBody = Strict({
 
 const Person = Type.Object({ id: Type.String(), displayName: Type.String() });
 const ChannelView = Type.Object({ number: Type.Integer(), name: Type.String() });
-const ScheduleView = Type.Object({ windows: Type.Array(Type.Object({ days: Type.Array(Type.Integer()), from: Type.String(), to: Type.String() })) });
+const ScheduleView = Type.Object({
+  windows: Type.Array(Type.Object({ days: Type.Array(Type.Integer()), from: Type.String(), to: Type.String() })),
+});
 
 export const ShareView = Type.Object({
   id: nullable(Type.String({ description: 'null in a preview' })),
@@ -74,17 +94,29 @@ export const ShareView = Type.Object({
   owner: Person,
   recipient: Person,
   scope: Scope,
-  channels: Type.Array(ChannelView, { description: 'The channels covered now (every channel for a whole-device share)' }),
+  channels: Type.Array(ChannelView, {
+    description: 'The channels covered now (every channel for a whole-device share)',
+  }),
   permissions: Type.Array(Type.Object({ name: Type.String(), label: Type.String() })),
-  validity: Type.Object({ from: nullable(Millis), until: nullable(Millis), schedule: nullable(ScheduleView), timeZone: Type.String() }),
+  validity: Type.Object({
+    from: nullable(Millis),
+    until: nullable(Millis),
+    schedule: nullable(ScheduleView),
+    timeZone: Type.String(),
+  }),
   validityText: Type.String(),
-  confirmation: Type.String({ description: 'The confirmation text: device, channels, permissions, validity, recipient' }),
+  confirmation: Type.String({
+    description: 'The confirmation text: device, channels, permissions, validity, recipient',
+  }),
   createdAt: nullable(Millis),
   updatedAt: nullable(Millis),
 });
 
 const PermissionsNow = Type.Array(
-  Type.Object({ channel: nullable(Type.Integer({ description: 'null = device-level permissions' })), permissions: Type.Array(Type.String()) }),
+  Type.Object({
+    channel: nullable(Type.Integer({ description: 'null = device-level permissions' })),
+    permissions: Type.Array(Type.String()),
+  }),
   { description: 'Per channel, what is allowed at this moment (validity and schedule applied)' },
 );
 
@@ -115,7 +147,14 @@ export const PermissionInfo = Type.Object({
 
 export const Chooser = Type.Object({
   devices: Type.Array(
-    Type.Object({ id: Type.String(), name: Type.String(), model: Type.String(), kind: Type.String(), channels: Type.Array(ChannelView), sharedWith: Type.Integer() }),
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      model: Type.String(),
+      kind: Type.String(),
+      channels: Type.Array(ChannelView),
+      sharedWith: Type.Integer(),
+    }),
   ),
   excluded: Type.Optional(
     Type.Array(
@@ -130,11 +169,18 @@ export const Chooser = Type.Object({
   ),
 });
 
-export const BulkResult = Type.Object({ recipient: Person, shares: Type.Array(ShareView), confirmation: Type.String() });
+export const BulkResult = Type.Object({
+  recipient: Person,
+  shares: Type.Array(ShareView),
+  confirmation: Type.String(),
+});
 
 export const ResolvedRecipient = Person;
 
-const Subject = Strict({ accountId: Id }, { description: 'Whose access (operators: anyone; owners: anyone on their own devices). Default: the caller.' });
+const Subject = Strict(
+  { accountId: Id },
+  { description: 'Whose access (operators: anyone; owners: anyone on their own devices). Default: the caller.' },
+);
 const Permission = Type.Unsafe<string>({ type: 'string', enum: PERMISSION_NAMES });
 
 const checkProps = {

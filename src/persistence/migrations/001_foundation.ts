@@ -28,7 +28,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('verification_codes_account').on('verification_codes').columns(['account_id', 'channel']).execute();
+  await db.schema
+    .createIndex('verification_codes_account')
+    .on('verification_codes')
+    .columns(['account_id', 'channel'])
+    .execute();
 
   await db.schema
     .createTable('sessions')

@@ -21,6 +21,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .unique()
     .where(sql.ref('status'), '=', 'pending')
     .execute();
-  await db.schema.createIndex('device_transfers_to').on('device_transfers').columns(['to_account_id', 'status']).execute();
-  await db.schema.createIndex('device_transfers_from').on('device_transfers').columns(['from_account_id', 'status']).execute();
+  await db.schema
+    .createIndex('device_transfers_to')
+    .on('device_transfers')
+    .columns(['to_account_id', 'status'])
+    .execute();
+  await db.schema
+    .createIndex('device_transfers_from')
+    .on('device_transfers')
+    .columns(['from_account_id', 'status'])
+    .execute();
 }

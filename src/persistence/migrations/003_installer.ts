@@ -91,7 +91,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('handover_site').on('handover_invitations').columns(['site_id', 'created_at']).execute();
   await db.schema.createIndex('handover_contact').on('handover_invitations').columns(['contact', 'status']).execute();
-  await db.schema.createIndex('handover_invitee').on('handover_invitations').columns(['invitee_account_id', 'status']).execute();
+  await db.schema
+    .createIndex('handover_invitee')
+    .on('handover_invitations')
+    .columns(['invitee_account_id', 'status'])
+    .execute();
 
   await db.schema
     .createTable('permission_applications')
@@ -111,8 +115,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('responded_at', 'bigint')
     .addColumn('responded_by_account_id', 'text')
     .execute();
-  await db.schema.createIndex('applications_owner').on('permission_applications').columns(['owner_account_id', 'status']).execute();
-  await db.schema.createIndex('applications_org_device').on('permission_applications').columns(['org_id', 'device_id', 'status']).execute();
+  await db.schema
+    .createIndex('applications_owner')
+    .on('permission_applications')
+    .columns(['owner_account_id', 'status'])
+    .execute();
+  await db.schema
+    .createIndex('applications_org_device')
+    .on('permission_applications')
+    .columns(['org_id', 'device_id', 'status'])
+    .execute();
   // One open application per organization and device, even when two are sent at once.
   await db.schema
     .createIndex('applications_one_pending')
@@ -121,5 +133,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .unique()
     .where(sql.ref('status'), '=', 'pending')
     .execute();
-  await db.schema.createIndex('applications_site').on('permission_applications').columns(['site_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('applications_site')
+    .on('permission_applications')
+    .columns(['site_id', 'created_at'])
+    .execute();
 }

@@ -16,5 +16,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   // The sweep looks for end times near "now"; without these it would read every share and permission each minute.
   await db.schema.createIndex('shares_valid_until').on('shares').column('valid_until').execute();
-  await db.schema.createIndex('authorization_permissions_valid_until').on('authorization_permissions').column('valid_until').execute();
+  await db.schema
+    .createIndex('authorization_permissions_valid_until')
+    .on('authorization_permissions')
+    .column('valid_until')
+    .execute();
 }

@@ -18,16 +18,29 @@ export function listLiveSigningKeys(db: Executor, retiredAfter: number): Promise
 }
 
 export async function retireSigningKeys(db: Executor, exceptKid: string, at: number): Promise<string[]> {
-  const rows = await db.selectFrom('signing_keys').select('kid').where('retired_at', 'is', null).where('kid', '!=', exceptKid).execute();
+  const rows = await db
+    .selectFrom('signing_keys')
+    .select('kid')
+    .where('retired_at', 'is', null)
+    .where('kid', '!=', exceptKid)
+    .execute();
   if (rows.length > 0) {
-    await db.updateTable('signing_keys').set({ retired_at: at }).where('retired_at', 'is', null).where('kid', '!=', exceptKid).execute();
+    await db
+      .updateTable('signing_keys')
+      .set({ retired_at: at })
+      .where('retired_at', 'is', null)
+      .where('kid', '!=', exceptKid)
+      .execute();
   }
   return rows.map((r) => r.kid);
 }
 
 export async function setPublishSecret(db: Executor, deviceId: string, secretHash: string, at: number): Promise<void> {
   await db.deleteFrom('device_publish_credentials').where('device_id', '=', deviceId).execute();
-  await db.insertInto('device_publish_credentials').values({ device_id: deviceId, secret_hash: secretHash, created_at: at }).execute();
+  await db
+    .insertInto('device_publish_credentials')
+    .values({ device_id: deviceId, secret_hash: secretHash, created_at: at })
+    .execute();
 }
 
 /** The device (by serial) and its publish secret hash, when it has one. */
@@ -41,7 +54,11 @@ export function findPublishCredential(db: Executor, serial: string) {
 }
 
 export function findDeviceOwner(db: Executor, deviceId: string) {
-  return db.selectFrom('devices').select(['id', 'serial', 'owner_account_id']).where('id', '=', deviceId).executeTakeFirst();
+  return db
+    .selectFrom('devices')
+    .select(['id', 'serial', 'owner_account_id'])
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
 }
 
 // ---- access review ----------------------------------------------------------------------------------------
@@ -50,7 +67,9 @@ export async function namesOf(db: Executor, accountIds: string[], orgIds: string
   const accounts = accountIds.length
     ? await db.selectFrom('accounts').select(['id', 'display_name']).where('id', 'in', accountIds).execute()
     : [];
-  const orgs = orgIds.length ? await db.selectFrom('installer_orgs').select(['id', 'name']).where('id', 'in', orgIds).execute() : [];
+  const orgs = orgIds.length
+    ? await db.selectFrom('installer_orgs').select(['id', 'name']).where('id', 'in', orgIds).execute()
+    : [];
   return {
     accounts: new Map(accounts.map((a) => [a.id, a.display_name])),
     orgs: new Map(orgs.map((o) => [o.id, o.name])),
@@ -62,7 +81,16 @@ export async function sharedDevicesOf(db: Executor, ownerId: string, recipientId
   return db
     .selectFrom('shares')
     .innerJoin('devices', 'devices.id', 'shares.device_id')
-    .select(['shares.id', 'shares.device_id', 'devices.name as device_name', 'shares.scope', 'shares.channels', 'shares.permissions', 'shares.valid_from', 'shares.valid_until'])
+    .select([
+      'shares.id',
+      'shares.device_id',
+      'devices.name as device_name',
+      'shares.scope',
+      'shares.channels',
+      'shares.permissions',
+      'shares.valid_from',
+      'shares.valid_until',
+    ])
     .where('devices.owner_account_id', '=', ownerId)
     .where('shares.recipient_account_id', '=', recipientId)
     .orderBy('shares.device_id')
@@ -88,7 +116,12 @@ export async function orgIdsOf(db: Executor, accountId: string): Promise<string[
 }
 
 export async function orgAdmins(db: Executor, orgId: string): Promise<string[]> {
-  const rows = await db.selectFrom('org_members').select('account_id').where('org_id', '=', orgId).where('role', '=', 'admin').execute();
+  const rows = await db
+    .selectFrom('org_members')
+    .select('account_id')
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'admin')
+    .execute();
   return rows.map((r) => r.account_id);
 }
 
@@ -104,7 +137,11 @@ export async function deleteShares(db: Executor, ids: string[]): Promise<void> {
 
 export async function authorizationPermissions(db: Executor, authorizationIds: string[]) {
   if (authorizationIds.length === 0) return [];
-  return db.selectFrom('authorization_permissions').selectAll().where('authorization_id', 'in', authorizationIds).execute();
+  return db
+    .selectFrom('authorization_permissions')
+    .selectAll()
+    .where('authorization_id', 'in', authorizationIds)
+    .execute();
 }
 
 export async function deleteAuthorizations(db: Executor, ids: string[]): Promise<void> {
@@ -122,6 +159,10 @@ export async function orgExists(db: Executor, id: string): Promise<boolean> {
 }
 
 export async function countOutboxBacklog(db: Executor): Promise<number> {
-  const row = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('delivered_at', 'is', null).executeTakeFirst();
+  const row = await db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('delivered_at', 'is', null)
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

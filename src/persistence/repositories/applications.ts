@@ -27,7 +27,10 @@ export async function supersedePending(db: Executor, orgId: string, deviceId: st
   for (const o of open) {
     await db
       .updateTable('permission_applications')
-      .set({ status: o.expires_at > now ? 'superseded' : 'expired', responded_at: o.expires_at > now ? now : o.expires_at })
+      .set({
+        status: o.expires_at > now ? 'superseded' : 'expired',
+        responded_at: o.expires_at > now ? now : o.expires_at,
+      })
       .where('id', '=', o.id)
       .where('status', '=', 'pending')
       .execute();
@@ -42,16 +45,31 @@ export function listForOwner(db: Executor, ownerId: string, opts: { pendingAt?: 
     .selectAll('permission_applications')
     .where('permission_applications.owner_account_id', '=', ownerId)
     .where('devices.owner_account_id', '=', ownerId);
-  if (opts.pendingAt !== undefined) q = q.where('permission_applications.status', '=', 'pending').where('permission_applications.expires_at', '>', opts.pendingAt);
+  if (opts.pendingAt !== undefined)
+    q = q
+      .where('permission_applications.status', '=', 'pending')
+      .where('permission_applications.expires_at', '>', opts.pendingAt);
   return q.orderBy('permission_applications.created_at', 'desc').limit(500).execute();
 }
 
 export function listForSite(db: Executor, siteId: string) {
-  return db.selectFrom('permission_applications').selectAll().where('site_id', '=', siteId).orderBy('created_at', 'desc').limit(500).execute();
+  return db
+    .selectFrom('permission_applications')
+    .selectAll()
+    .where('site_id', '=', siteId)
+    .orderBy('created_at', 'desc')
+    .limit(500)
+    .execute();
 }
 
 /** Answers a pending, unexpired application; false when it was answered (or expired) meanwhile. */
-export async function settle(db: Executor, id: string, status: 'agreed' | 'rejected' | 'cancelled', by: string, now: number): Promise<boolean> {
+export async function settle(
+  db: Executor,
+  id: string,
+  status: 'agreed' | 'rejected' | 'cancelled',
+  by: string,
+  now: number,
+): Promise<boolean> {
   const r = await db
     .updateTable('permission_applications')
     .set({ status, responded_at: now, responded_by_account_id: by })

@@ -5,7 +5,12 @@ export type AuthorizationRow = AuthorizationsTable;
 export type AuthorizationPermissionRow = AuthorizationPermissionsTable;
 
 export function findAuthorization(db: Executor, deviceId: string, orgId: string) {
-  return db.selectFrom('authorizations').selectAll().where('device_id', '=', deviceId).where('org_id', '=', orgId).executeTakeFirst();
+  return db
+    .selectFrom('authorizations')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
 }
 
 export function listForDevices(db: Executor, deviceIds: string[]) {
@@ -44,14 +49,22 @@ export function listForOrg(db: Executor, orgId: string) {
 
 export function permissionsOf(db: Executor, authorizationIds: string[]) {
   if (authorizationIds.length === 0) return Promise.resolve([] as AuthorizationPermissionRow[]);
-  return db.selectFrom('authorization_permissions').selectAll().where('authorization_id', 'in', authorizationIds).orderBy('permission').execute();
+  return db
+    .selectFrom('authorization_permissions')
+    .selectAll()
+    .where('authorization_id', 'in', authorizationIds)
+    .orderBy('permission')
+    .execute();
 }
 
 /**
  * Inserts the (device, organization) row unless one exists, and returns the row that is there. Two grants at once
  * both end up on the same row: the unique pair makes the second insert a no-op (PostgreSQL waits for the first).
  */
-export async function ensureAuthorization(db: Executor, row: AuthorizationRow): Promise<{ row: AuthorizationRow; created: boolean }> {
+export async function ensureAuthorization(
+  db: Executor,
+  row: AuthorizationRow,
+): Promise<{ row: AuthorizationRow; created: boolean }> {
   const r = await db
     .insertInto('authorizations')
     .values(row)
@@ -77,12 +90,20 @@ export async function upsertPermission(db: Executor, row: AuthorizationPermissio
   await db
     .insertInto('authorization_permissions')
     .values(row)
-    .onConflict((oc) => oc.columns(['authorization_id', 'permission']).doUpdateSet({ valid_from: row.valid_from, valid_until: row.valid_until }))
+    .onConflict((oc) =>
+      oc
+        .columns(['authorization_id', 'permission'])
+        .doUpdateSet({ valid_from: row.valid_from, valid_until: row.valid_until }),
+    )
     .execute();
 }
 
 export async function deletePermission(db: Executor, authorizationId: string, permission: string): Promise<boolean> {
-  const r = await db.deleteFrom('authorization_permissions').where('authorization_id', '=', authorizationId).where('permission', '=', permission).executeTakeFirst();
+  const r = await db
+    .deleteFrom('authorization_permissions')
+    .where('authorization_id', '=', authorizationId)
+    .where('permission', '=', permission)
+    .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 

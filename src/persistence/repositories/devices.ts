@@ -20,7 +20,8 @@ export async function insertDevices(db: Executor, rows: readonly DeviceRow[]): P
 }
 
 export async function insertChannels(db: Executor, rows: readonly ChannelRow[]): Promise<void> {
-  for (const part of chunks(rows, Math.floor(MAX_PARAMS / 3))) await db.insertInto('device_channels').values(part).execute();
+  for (const part of chunks(rows, Math.floor(MAX_PARAMS / 3)))
+    await db.insertInto('device_channels').values(part).execute();
 }
 
 /** Which of these serials are already in the registry. */
@@ -42,7 +43,12 @@ export function findDeviceBySerial(db: Executor, serial: string) {
 }
 
 export function findOwnedDevice(db: Executor, accountId: string, id: string) {
-  return db.selectFrom('devices').selectAll().where('id', '=', id).where('owner_account_id', '=', accountId).executeTakeFirst();
+  return db
+    .selectFrom('devices')
+    .selectAll()
+    .where('id', '=', id)
+    .where('owner_account_id', '=', accountId)
+    .executeTakeFirst();
 }
 
 export function listChannels(db: Executor, deviceId: string) {
@@ -50,7 +56,13 @@ export function listChannels(db: Executor, deviceId: string) {
 }
 
 export function listOwnedDevices(db: Executor, accountId: string) {
-  return db.selectFrom('devices').selectAll().where('owner_account_id', '=', accountId).orderBy('name').orderBy('id').execute();
+  return db
+    .selectFrom('devices')
+    .selectAll()
+    .where('owner_account_id', '=', accountId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
 }
 
 /** Every channel of every device the account owns, in one query (no per-device round trips). */
@@ -81,7 +93,13 @@ export async function claimDevice(db: Executor, id: string, accountId: string, n
 }
 
 /** Moves ownership from one account to another, only if the first still owns it. */
-export async function moveOwnership(db: Executor, id: string, fromAccountId: string, toAccountId: string, now: number): Promise<boolean> {
+export async function moveOwnership(
+  db: Executor,
+  id: string,
+  fromAccountId: string,
+  toAccountId: string,
+  now: number,
+): Promise<boolean> {
   const r = await db
     .updateTable('devices')
     .set({ owner_account_id: toAccountId, owner_since: now })
@@ -93,7 +111,12 @@ export async function moveOwnership(db: Executor, id: string, fromAccountId: str
 
 /** Frees the device (back to the registry) and forgets the owner's names for it. */
 export async function releaseDevice(db: Executor, id: string, ownerId: string): Promise<boolean> {
-  const device = await db.selectFrom('devices').select('model').where('id', '=', id).where('owner_account_id', '=', ownerId).executeTakeFirst();
+  const device = await db
+    .selectFrom('devices')
+    .select('model')
+    .where('id', '=', id)
+    .where('owner_account_id', '=', ownerId)
+    .executeTakeFirst();
   if (!device) return false;
   const r = await db
     .updateTable('devices')
@@ -108,7 +131,13 @@ export async function resetChannelNames(db: Executor, deviceId: string, nameOf: 
   const channels = await listChannels(db, deviceId);
   for (const c of channels) {
     const name = nameOf(c.number);
-    if (c.name !== name) await db.updateTable('device_channels').set({ name }).where('device_id', '=', deviceId).where('number', '=', c.number).execute();
+    if (c.name !== name)
+      await db
+        .updateTable('device_channels')
+        .set({ name })
+        .where('device_id', '=', deviceId)
+        .where('number', '=', c.number)
+        .execute();
   }
 }
 
@@ -117,12 +146,23 @@ export async function setDeviceName(db: Executor, id: string, name: string): Pro
 }
 
 export async function setChannelName(db: Executor, deviceId: string, number: number, name: string): Promise<boolean> {
-  const r = await db.updateTable('device_channels').set({ name }).where('device_id', '=', deviceId).where('number', '=', number).executeTakeFirst();
+  const r = await db
+    .updateTable('device_channels')
+    .set({ name })
+    .where('device_id', '=', deviceId)
+    .where('number', '=', number)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
 /** A device's audit events since a moment (an owner sees what happened while the device was theirs), newest first. */
-export async function listDeviceAuditSince(db: Executor, deviceId: string, since: number, limit: number, beforeSeq?: number) {
+export async function listDeviceAuditSince(
+  db: Executor,
+  deviceId: string,
+  since: number,
+  limit: number,
+  beforeSeq?: number,
+) {
   let q = db
     .selectFrom('audit_events as e')
     .leftJoin('accounts as a', 'a.id', 'e.actor_account_id')
@@ -151,7 +191,11 @@ export function listDeviceAuthorizations(db: Executor, deviceId: string) {
 
 export function listAuthorizationPermissions(db: Executor, authorizationIds: readonly string[]) {
   if (authorizationIds.length === 0) return Promise.resolve([]);
-  return db.selectFrom('authorization_permissions').selectAll().where('authorization_id', 'in', authorizationIds).execute();
+  return db
+    .selectFrom('authorization_permissions')
+    .selectAll()
+    .where('authorization_id', 'in', authorizationIds)
+    .execute();
 }
 
 export async function deleteDeviceAuthorizations(db: Executor, deviceId: string): Promise<void> {
@@ -172,11 +216,21 @@ export function findTransfer(db: Executor, id: string) {
 }
 
 export function findPendingTransferOfDevice(db: Executor, deviceId: string) {
-  return db.selectFrom('device_transfers').selectAll().where('device_id', '=', deviceId).where('status', '=', 'pending').executeTakeFirst();
+  return db
+    .selectFrom('device_transfers')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
 }
 
 /** Moves a pending transfer to its outcome; false when someone else answered it first. */
-export async function decideTransfer(db: Executor, id: string, status: TransferRow['status'], now: number): Promise<boolean> {
+export async function decideTransfer(
+  db: Executor,
+  id: string,
+  status: TransferRow['status'],
+  now: number,
+): Promise<boolean> {
   const r = await db
     .updateTable('device_transfers')
     .set({ status, decided_at: now })
@@ -187,10 +241,25 @@ export async function decideTransfer(db: Executor, id: string, status: TransferR
 }
 
 /** Ends the device's open offer, if any (the device changed hands another way, or the offer ran out). */
-export async function closePendingTransfers(db: Executor, deviceId: string, status: 'cancelled' | 'expired', now: number): Promise<TransferRow[]> {
-  const open = await db.selectFrom('device_transfers').selectAll().where('device_id', '=', deviceId).where('status', '=', 'pending').execute();
+export async function closePendingTransfers(
+  db: Executor,
+  deviceId: string,
+  status: 'cancelled' | 'expired',
+  now: number,
+): Promise<TransferRow[]> {
+  const open = await db
+    .selectFrom('device_transfers')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('status', '=', 'pending')
+    .execute();
   if (open.length > 0) {
-    await db.updateTable('device_transfers').set({ status, decided_at: now }).where('device_id', '=', deviceId).where('status', '=', 'pending').execute();
+    await db
+      .updateTable('device_transfers')
+      .set({ status, decided_at: now })
+      .where('device_id', '=', deviceId)
+      .where('status', '=', 'pending')
+      .execute();
   }
   return open;
 }

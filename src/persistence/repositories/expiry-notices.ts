@@ -108,10 +108,19 @@ export function shareEndings(db: Executor, w: EndWindow) {
  * Claims one notice; true only for the one caller whose row went in. On PostgreSQL a second instance
  * inserting the same key waits for the first one's transaction and then gets nothing.
  */
-export async function claimNotice(db: Executor, n: { kind: string; objectId: string; permission: string; validUntil: number; sentAt: number }): Promise<boolean> {
+export async function claimNotice(
+  db: Executor,
+  n: { kind: string; objectId: string; permission: string; validUntil: number; sentAt: number },
+): Promise<boolean> {
   const r = await db
     .insertInto('expiry_notices')
-    .values({ kind: n.kind, object_id: n.objectId, permission: n.permission, valid_until: n.validUntil, sent_at: n.sentAt })
+    .values({
+      kind: n.kind,
+      object_id: n.objectId,
+      permission: n.permission,
+      valid_until: n.validUntil,
+      sent_at: n.sentAt,
+    })
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;

@@ -68,14 +68,24 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
       byAuth.set(row.id, entry);
     }
     if (row.permission !== null && isPermission(row.permission)) {
-      const validity = row.valid_from === null && row.valid_until === null ? PERMANENT : { from: row.valid_from, until: row.valid_until, schedule: null };
+      const validity =
+        row.valid_from === null && row.valid_until === null
+          ? PERMANENT
+          : { from: row.valid_from, until: row.valid_until, schedule: null };
       entry.permissions.push({ permission: row.permission, validity });
     }
   }
   // An authorization with no permissions left still names the organization: its members are told
   // "The installer has no permission…" rather than "no access".
   for (const [id, a] of byAuth) {
-    grants.push({ source: 'authorization', sourceId: id, subject: { type: 'org', id: a.orgId }, channels: 'all', permissions: a.permissions, validity: PERMANENT });
+    grants.push({
+      source: 'authorization',
+      sourceId: id,
+      subject: { type: 'org', id: a.orgId },
+      channels: 'all',
+      permissions: a.permissions,
+      validity: PERMANENT,
+    });
   }
   return {
     deviceId: device.id,

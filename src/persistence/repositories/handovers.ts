@@ -48,7 +48,13 @@ export function listWaitingFor(db: Executor, channel: 'email' | 'sms', contact: 
     .execute();
 }
 
-export async function markDelivered(db: Executor, id: string, accountId: string, messageId: string, now: number): Promise<void> {
+export async function markDelivered(
+  db: Executor,
+  id: string,
+  accountId: string,
+  messageId: string,
+  now: number,
+): Promise<void> {
   await db
     .updateTable('handover_invitations')
     .set({ invitee_account_id: accountId, inbox_message_id: messageId, delivered_at: now })
@@ -67,8 +73,14 @@ export async function settle(
   now: number,
   patch: { agreed?: string } = {},
 ): Promise<boolean> {
-  let q = db.updateTable('handover_invitations').set({ status, responded_at: now, ...patch }).where('id', '=', id);
-  q = status === 'cancelled' ? q.where('status', '=', 'pending') : q.where('status', '=', 'pending').where('expires_at', '>', now);
+  let q = db
+    .updateTable('handover_invitations')
+    .set({ status, responded_at: now, ...patch })
+    .where('id', '=', id);
+  q =
+    status === 'cancelled'
+      ? q.where('status', '=', 'pending')
+      : q.where('status', '=', 'pending').where('expires_at', '>', now);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

@@ -36,7 +36,12 @@ export async function lockOrg(db: Executor, orgId: string): Promise<void> {
 }
 
 export function findMembership(db: Executor, orgId: string, accountId: string) {
-  return db.selectFrom('org_members').selectAll().where('org_id', '=', orgId).where('account_id', '=', accountId).executeTakeFirst();
+  return db
+    .selectFrom('org_members')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
 }
 
 /** The organizations a person belongs to, with their role. */
@@ -44,7 +49,13 @@ export function listOrgsOf(db: Executor, accountId: string) {
   return db
     .selectFrom('org_members')
     .innerJoin('installer_orgs', 'installer_orgs.id', 'org_members.org_id')
-    .select(['installer_orgs.id', 'installer_orgs.name', 'installer_orgs.qr_ref', 'installer_orgs.created_at', 'org_members.role'])
+    .select([
+      'installer_orgs.id',
+      'installer_orgs.name',
+      'installer_orgs.qr_ref',
+      'installer_orgs.created_at',
+      'org_members.role',
+    ])
     .where('org_members.account_id', '=', accountId)
     .orderBy('installer_orgs.name')
     .execute();
@@ -54,14 +65,25 @@ export function listMembers(db: Executor, orgId: string) {
   return db
     .selectFrom('org_members')
     .innerJoin('accounts', 'accounts.id', 'org_members.account_id')
-    .select(['org_members.account_id', 'org_members.role', 'org_members.created_at', 'accounts.display_name', 'accounts.email'])
+    .select([
+      'org_members.account_id',
+      'org_members.role',
+      'org_members.created_at',
+      'accounts.display_name',
+      'accounts.email',
+    ])
     .where('org_members.org_id', '=', orgId)
     .orderBy('org_members.created_at')
     .execute();
 }
 
 export async function adminIds(db: Executor, orgId: string): Promise<string[]> {
-  const rows = await db.selectFrom('org_members').select('account_id').where('org_id', '=', orgId).where('role', '=', 'admin').execute();
+  const rows = await db
+    .selectFrom('org_members')
+    .select('account_id')
+    .where('org_id', '=', orgId)
+    .where('role', '=', 'admin')
+    .execute();
   return rows.map((r) => r.account_id);
 }
 
@@ -70,7 +92,12 @@ export async function insertMember(db: Executor, row: MemberRow): Promise<void> 
 }
 
 export async function setRole(db: Executor, orgId: string, accountId: string, role: MemberRow['role']): Promise<void> {
-  await db.updateTable('org_members').set({ role }).where('org_id', '=', orgId).where('account_id', '=', accountId).execute();
+  await db
+    .updateTable('org_members')
+    .set({ role })
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .execute();
 }
 
 export async function deleteMember(db: Executor, orgId: string, accountId: string): Promise<void> {
@@ -86,7 +113,13 @@ export function findOrgInvitation(db: Executor, id: string) {
 }
 
 export function listOrgInvitations(db: Executor, orgId: string) {
-  return db.selectFrom('org_invitations').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').limit(200).execute();
+  return db
+    .selectFrom('org_invitations')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .orderBy('created_at', 'desc')
+    .limit(200)
+    .execute();
 }
 
 export function listInvitationsForEmail(db: Executor, email: string) {

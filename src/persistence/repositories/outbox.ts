@@ -13,7 +13,16 @@ export interface OutgoingMessage {
 export async function enqueueMessage(db: Executor, m: OutgoingMessage, now: number): Promise<void> {
   await db
     .insertInto('outbox')
-    .values({ id: newId('out'), ...m, created_at: now, attempts: 0, next_attempt_at: now, delivered_at: null, transport: null, last_error: null })
+    .values({
+      id: newId('out'),
+      ...m,
+      created_at: now,
+      attempts: 0,
+      next_attempt_at: now,
+      delivered_at: null,
+      transport: null,
+      last_error: null,
+    })
     .execute();
 }
 
@@ -45,7 +54,11 @@ export async function markDelivered(db: Executor, id: string, transport: string,
 }
 
 export async function markFailed(db: Executor, id: string, error: string, retryAt: number): Promise<void> {
-  await db.updateTable('outbox').set({ last_error: error.slice(0, 500), next_attempt_at: retryAt }).where('id', '=', id).execute();
+  await db
+    .updateTable('outbox')
+    .set({ last_error: error.slice(0, 500), next_attempt_at: retryAt })
+    .where('id', '=', id)
+    .execute();
 }
 
 export function listMailbox(db: Executor, limit: number) {

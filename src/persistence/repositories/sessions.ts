@@ -10,7 +10,14 @@ export function findLiveSession(db: Executor, tokenHash: string, now: number) {
   return db
     .selectFrom('sessions')
     .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
-    .select(['sessions.id as session_id', 'sessions.kind', 'sessions.last_used_at', 'sessions.expires_at', 'accounts.id as account_id', 'accounts.is_operator'])
+    .select([
+      'sessions.id as session_id',
+      'sessions.kind',
+      'sessions.last_used_at',
+      'sessions.expires_at',
+      'accounts.id as account_id',
+      'accounts.is_operator',
+    ])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst();
@@ -32,6 +39,10 @@ export function listSessions(db: Executor, accountId: string, now: number) {
 
 /** Deletes one of the account's sessions; returns whether there was one. */
 export async function deleteSession(db: Executor, accountId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('sessions').where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  const result = await db
+    .deleteFrom('sessions')
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }

@@ -20,7 +20,11 @@ async function inChunks<T>(ids: readonly string[], run: (part: string[]) => Prom
 
 export async function insertShares(db: Executor, rows: readonly ShareRow[]): Promise<void> {
   // 14 columns: 1,000 rows stay far below both engines' parameter limits.
-  for (let i = 0; i < rows.length; i += 1000) await db.insertInto('shares').values(rows.slice(i, i + 1000)).execute();
+  for (let i = 0; i < rows.length; i += 1000)
+    await db
+      .insertInto('shares')
+      .values(rows.slice(i, i + 1000))
+      .execute();
 }
 
 export function findShare(db: Executor, id: string) {
@@ -28,7 +32,13 @@ export function findShare(db: Executor, id: string) {
 }
 
 export function listSharesOfDevice(db: Executor, deviceId: string) {
-  return db.selectFrom('shares').selectAll().where('device_id', '=', deviceId).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('shares')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export function listSharesOfDevices(db: Executor, deviceIds: readonly string[]) {
@@ -36,14 +46,29 @@ export function listSharesOfDevices(db: Executor, deviceIds: readonly string[]) 
 }
 
 export function listReceivedShares(db: Executor, recipientId: string) {
-  return db.selectFrom('shares').selectAll().where('recipient_account_id', '=', recipientId).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('shares')
+    .selectAll()
+    .where('recipient_account_id', '=', recipientId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export function findShareOfDeviceFor(db: Executor, deviceId: string, recipientId: string) {
-  return db.selectFrom('shares').selectAll().where('device_id', '=', deviceId).where('recipient_account_id', '=', recipientId).executeTakeFirst();
+  return db
+    .selectFrom('shares')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('recipient_account_id', '=', recipientId)
+    .executeTakeFirst();
 }
 
-export async function updateShare(db: Executor, id: string, patch: Partial<Omit<ShareRow, 'id' | 'device_id' | 'owner_account_id' | 'recipient_account_id'>>): Promise<void> {
+export async function updateShare(
+  db: Executor,
+  id: string,
+  patch: Partial<Omit<ShareRow, 'id' | 'device_id' | 'owner_account_id' | 'recipient_account_id'>>,
+): Promise<void> {
   await db.updateTable('shares').set(patch).where('id', '=', id).execute();
 }
 
@@ -64,7 +89,13 @@ export async function lockDevices(db: Executor, deviceIds: readonly string[]): P
   if (deviceIds.length === 0 || !isPostgres(db)) return;
   const sorted = [...deviceIds].sort();
   for (let i = 0; i < sorted.length; i += 5000) {
-    await db.selectFrom('devices').select('id').where('id', 'in', sorted.slice(i, i + 5000)).orderBy('id').forUpdate().execute();
+    await db
+      .selectFrom('devices')
+      .select('id')
+      .where('id', 'in', sorted.slice(i, i + 5000))
+      .orderBy('id')
+      .forUpdate()
+      .execute();
   }
 }
 
@@ -73,23 +104,48 @@ export function findDevicesForSharing(db: Executor, ids: readonly string[]) {
   return inChunks(ids, (part) =>
     db
       .selectFrom('devices')
-      .select(['id', 'name', 'model', 'kind', 'serial', 'channel_count', 'supports_sharing', 'owner_account_id', 'online'])
+      .select([
+        'id',
+        'name',
+        'model',
+        'kind',
+        'serial',
+        'channel_count',
+        'supports_sharing',
+        'owner_account_id',
+        'online',
+      ])
       .where('id', 'in', part)
       .execute(),
   );
 }
 
 export function listChannelsOf(db: Executor, deviceIds: readonly string[]) {
-  return inChunks(deviceIds, (part) => db.selectFrom('device_channels').selectAll().where('device_id', 'in', part).orderBy('device_id').orderBy('number').execute());
+  return inChunks(deviceIds, (part) =>
+    db
+      .selectFrom('device_channels')
+      .selectAll()
+      .where('device_id', 'in', part)
+      .orderBy('device_id')
+      .orderBy('number')
+      .execute(),
+  );
 }
 
 export function listAccountsByIds(db: Executor, ids: readonly string[]) {
-  return inChunks(ids, (part) => db.selectFrom('accounts').select(['id', 'display_name', 'email', 'phone']).where('id', 'in', part).execute());
+  return inChunks(ids, (part) =>
+    db.selectFrom('accounts').select(['id', 'display_name', 'email', 'phone']).where('id', 'in', part).execute(),
+  );
 }
 
 /** Full rows of the devices shared with an account (one join, however many). */
 export function listReceivedDevices(db: Executor, recipientId: string) {
-  return db.selectFrom('shares').innerJoin('devices', 'devices.id', 'shares.device_id').selectAll('devices').where('shares.recipient_account_id', '=', recipientId).execute();
+  return db
+    .selectFrom('shares')
+    .innerJoin('devices', 'devices.id', 'shares.device_id')
+    .selectAll('devices')
+    .where('shares.recipient_account_id', '=', recipientId)
+    .execute();
 }
 
 export function listReceivedChannels(db: Executor, recipientId: string) {
@@ -160,8 +216,12 @@ function deviceJson(db: Executor) {
 /** The device's renamed channels as a JSON object {number: name}; null or "{}" when none. */
 function renamedChannels(db: Executor) {
   return isPostgres(db)
-    ? sql<string | null>`(SELECT json_object_agg(c.number, c.name)::text FROM device_channels c WHERE c.device_id = d.id AND ${RENAMED})`
-    : sql<string | null>`(SELECT json_group_object(c.number, c.name) FROM device_channels c WHERE c.device_id = d.id AND ${RENAMED})`;
+    ? sql<
+        string | null
+      >`(SELECT json_object_agg(c.number, c.name)::text FROM device_channels c WHERE c.device_id = d.id AND ${RENAMED})`
+    : sql<
+        string | null
+      >`(SELECT json_group_object(c.number, c.name) FROM device_channels c WHERE c.device_id = d.id AND ${RENAMED})`;
 }
 
 /** A share's terms as one text (what decides what it allows), so equal terms are decided once. */

@@ -15,14 +15,24 @@ export function listSites(db: Executor, orgId: string) {
   return db.selectFrom('sites').selectAll().where('org_id', '=', orgId).orderBy('name').orderBy('id').execute();
 }
 
-export async function updateSite(db: Executor, id: string, patch: Partial<Pick<SiteRow, 'name' | 'address' | 'time_zone' | 'updated_at' | 'current_invitation_id'>>): Promise<void> {
+export async function updateSite(
+  db: Executor,
+  id: string,
+  patch: Partial<Pick<SiteRow, 'name' | 'address' | 'time_zone' | 'updated_at' | 'current_invitation_id'>>,
+): Promise<void> {
   await db.updateTable('sites').set(patch).where('id', '=', id).execute();
 }
 
 /** Points the site at a new invitation, only if it still points where the caller saw it (one invitation wins). */
-export async function replaceCurrentInvitation(db: Executor, siteId: string, expected: string | null, next: string): Promise<boolean> {
+export async function replaceCurrentInvitation(
+  db: Executor,
+  siteId: string,
+  expected: string | null,
+  next: string,
+): Promise<boolean> {
   let q = db.updateTable('sites').set({ current_invitation_id: next }).where('id', '=', siteId);
-  q = expected === null ? q.where('current_invitation_id', 'is', null) : q.where('current_invitation_id', '=', expected);
+  q =
+    expected === null ? q.where('current_invitation_id', 'is', null) : q.where('current_invitation_id', '=', expected);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
@@ -31,7 +41,19 @@ export async function deleteSite(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('sites').where('id', '=', id).execute();
 }
 
-const DEVICE_COLUMNS = ['id', 'serial', 'model', 'kind', 'name', 'channel_count', 'online', 'last_seen_at', 'owner_account_id', 'holder_org_id', 'site_id'] as const;
+const DEVICE_COLUMNS = [
+  'id',
+  'serial',
+  'model',
+  'kind',
+  'name',
+  'channel_count',
+  'online',
+  'last_seen_at',
+  'owner_account_id',
+  'holder_org_id',
+  'site_id',
+] as const;
 
 /**
  * A device is on a site while someone holds or owns it: a device its owner unbound (free again) keeps its
@@ -52,7 +74,11 @@ export function listSiteDevices(db: Executor, siteIds: string[]) {
 /** Names and labels of some devices, for showing them in invitations and applications. */
 export function deviceLabels(db: Executor, ids: string[]) {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('devices').select(['id', 'name', 'serial', 'model', 'owner_account_id']).where('id', 'in', ids).execute();
+  return db
+    .selectFrom('devices')
+    .select(['id', 'name', 'serial', 'model', 'owner_account_id'])
+    .where('id', 'in', ids)
+    .execute();
 }
 
 export type SiteDevice = Awaited<ReturnType<typeof listSiteDevices>>[number];
@@ -83,7 +109,12 @@ export async function holdDevice(db: Executor, deviceId: string, orgId: string, 
 }
 
 /** Lets go of a device the organization still holds (before handover): it becomes free again. */
-export async function releaseHeldDevice(db: Executor, deviceId: string, orgId: string, siteId: string): Promise<boolean> {
+export async function releaseHeldDevice(
+  db: Executor,
+  deviceId: string,
+  orgId: string,
+  siteId: string,
+): Promise<boolean> {
   const r = await db
     .updateTable('devices')
     .set({ holder_org_id: null, site_id: null })
@@ -107,7 +138,14 @@ export async function detachOwnedDevice(db: Executor, deviceId: string, siteId: 
 }
 
 /** Binds a held device to its new owner; conditional on the organization still holding it at that site. */
-export async function handDeviceOver(db: Executor, deviceId: string, orgId: string, siteId: string, ownerId: string, now: number): Promise<boolean> {
+export async function handDeviceOver(
+  db: Executor,
+  deviceId: string,
+  orgId: string,
+  siteId: string,
+  ownerId: string,
+  now: number,
+): Promise<boolean> {
   const r = await db
     .updateTable('devices')
     .set({ owner_account_id: ownerId, owner_since: now, holder_org_id: null })

@@ -19,7 +19,11 @@ export function findPendingCode(db: Executor, accountId: string, channel: 'email
 }
 
 export async function deleteCodes(db: Executor, accountId: string, channel: 'email' | 'phone'): Promise<void> {
-  await db.deleteFrom('verification_codes').where('account_id', '=', accountId).where('channel', '=', channel).execute();
+  await db
+    .deleteFrom('verification_codes')
+    .where('account_id', '=', accountId)
+    .where('channel', '=', channel)
+    .execute();
 }
 
 /** Counts one wrong guess in the database itself (parallel guesses each count) and returns the new total. */

@@ -54,7 +54,12 @@ export async function call<T>(pending: Promise<{ data?: T; error?: unknown; resp
   if (response.ok) return data as T;
   const problem = (error ?? {}) as { detail?: string; title?: string; field?: string; code?: string };
   if (response.status === 401) for (const l of unauthenticatedListeners) l();
-  throw new ApiError(problem.detail || problem.title || `Request failed (${response.status})`, response.status, problem.field, problem.code);
+  throw new ApiError(
+    problem.detail || problem.title || `Request failed (${response.status})`,
+    response.status,
+    problem.field,
+    problem.code,
+  );
 }
 
 export function errorMessage(err: unknown): string {
@@ -68,5 +73,7 @@ export type Res<P extends keyof paths, M extends Method> = paths[P][M] extends {
   ? JsonOf<R[200 & keyof R]> | JsonOf<R[201 & keyof R]>
   : never;
 /** The JSON body an operation takes. */
-export type Body<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: infer B } ? JsonOf<NonNullable<B>> : never;
+export type Body<P extends keyof paths, M extends Method> = paths[P][M] extends { requestBody?: infer B }
+  ? JsonOf<NonNullable<B>>
+  : never;
 export type Schemas = components['schemas'];

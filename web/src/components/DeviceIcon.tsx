@@ -9,7 +9,16 @@ const PATHS: Record<string, string> = {
 export function DeviceIcon({ kind }: { kind: string }) {
   return (
     <span className="device-icon" aria-hidden="true">
-      <svg viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round" strokeLinecap="round">
+      <svg
+        viewBox="0 0 24 24"
+        width="24"
+        height="24"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.8"
+        strokeLinejoin="round"
+        strokeLinecap="round"
+      >
         <path d={PATHS[kind] ?? PATHS.camera} />
       </svg>
     </span>

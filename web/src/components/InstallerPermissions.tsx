@@ -22,7 +22,12 @@ export interface PermissionChoice {
 export type PermissionChoices = Record<string, PermissionChoice>;
 
 /** The installer area's usual three, first: Live View, Playback, Configuration. */
-export const INSTALLER_PERMISSIONS = ['live_view', 'playback', 'configuration', ...PERMISSION_NAMES.filter((p) => !['live_view', 'playback', 'configuration'].includes(p))];
+export const INSTALLER_PERMISSIONS = [
+  'live_view',
+  'playback',
+  'configuration',
+  ...PERMISSION_NAMES.filter((p) => !['live_view', 'playback', 'configuration'].includes(p)),
+];
 
 export function choicesFrom(on: string[], validity = 'permanent'): PermissionChoices {
   return Object.fromEntries(INSTALLER_PERMISSIONS.map((p) => [p, { on: on.includes(p), validity, until: '' }]));
@@ -38,14 +43,28 @@ export function choicesProblem(c: PermissionChoices): string | null {
   return null;
 }
 
-export function choicesBody(c: PermissionChoices): Array<{ permission: string; validity: string; until?: number | null }> {
+export function choicesBody(
+  c: PermissionChoices,
+): Array<{ permission: string; validity: string; until?: number | null }> {
   return INSTALLER_PERMISSIONS.filter((p) => c[p]?.on).map((p) => {
     const v = c[p]!;
-    return v.validity === 'until' ? { permission: p, validity: 'until', until: fromLocalInput(v.until) } : { permission: p, validity: v.validity };
+    return v.validity === 'until'
+      ? { permission: p, validity: 'until', until: fromLocalInput(v.until) }
+      : { permission: p, validity: v.validity };
   });
 }
 
-export function InstallerPermissionPicker({ value, onChange, legend = 'Permissions', perPermissionValidity = true }: { value: PermissionChoices; onChange(next: PermissionChoices): void; legend?: string; perPermissionValidity?: boolean }) {
+export function InstallerPermissionPicker({
+  value,
+  onChange,
+  legend = 'Permissions',
+  perPermissionValidity = true,
+}: {
+  value: PermissionChoices;
+  onChange(next: PermissionChoices): void;
+  legend?: string;
+  perPermissionValidity?: boolean;
+}) {
   const id = useId();
   return (
     <fieldset>
@@ -62,14 +81,25 @@ export function InstallerPermissionPicker({ value, onChange, legend = 'Permissio
             </label>
             {perPermissionValidity && v.on ? (
               <span className="perm-validity">
-                <select aria-label={`Validity of ${label(p)}`} value={v.validity} onChange={(e) => set({ validity: e.target.value })}>
+                <select
+                  aria-label={`Validity of ${label(p)}`}
+                  value={v.validity}
+                  onChange={(e) => set({ validity: e.target.value })}
+                >
                   {VALIDITY_CHOICES.map(([value, text]) => (
                     <option key={value} value={value}>
                       {text}
                     </option>
                   ))}
                 </select>
-                {v.validity === 'until' ? <input aria-label={`End of ${label(p)}`} type="datetime-local" value={v.until} onChange={(e) => set({ until: e.target.value })} /> : null}
+                {v.validity === 'until' ? (
+                  <input
+                    aria-label={`End of ${label(p)}`}
+                    type="datetime-local"
+                    value={v.until}
+                    onChange={(e) => set({ until: e.target.value })}
+                  />
+                ) : null}
               </span>
             ) : null}
           </div>

@@ -26,7 +26,15 @@ export function Menu({ label, children }: { label: string; children: (close: () 
   }, [open]);
   return (
     <div className="popup" ref={root}>
-      <button type="button" className="icon-btn" aria-label={label} aria-haspopup="menu" aria-expanded={open} aria-controls={id} onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        className="icon-btn"
+        aria-label={label}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={id}
+        onClick={() => setOpen(!open)}
+      >
         ⋯
       </button>
       {open ? (

@@ -4,7 +4,12 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { api, call, errorMessage } from '../api/client.ts';
 import { EMAIL_RE, PHONE_RE } from '../lib/format.ts';
 
-type Decode = (data: Uint8ClampedArray, width: number, height: number, options?: { inversionAttempts?: 'dontInvert' }) => { data: string } | null;
+type Decode = (
+  data: Uint8ClampedArray,
+  width: number,
+  height: number,
+  options?: { inversionAttempts?: 'dontInvert' },
+) => { data: string } | null;
 
 /** jsQR is large and only the camera needs it: loaded on first use. It is CommonJS, hence the interop. */
 async function loadDecoder(): Promise<Decode> {
@@ -46,12 +51,21 @@ export function recipientLabel(r: RecipientState): string {
   return r.picked?.displayName ?? '';
 }
 
-export function RecipientPicker({ value, onChange, error }: { value: RecipientState; onChange(next: RecipientState): void; error?: string | null }) {
+export function RecipientPicker({
+  value,
+  onChange,
+  error,
+}: {
+  value: RecipientState;
+  onChange(next: RecipientState): void;
+  error?: string | null;
+}) {
   const id = useId();
   const [qrError, setQrError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [camera, setCamera] = useState(false);
-  const canUseCamera = typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia && window.isSecureContext;
+  const canUseCamera =
+    typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia && window.isSecureContext;
 
   async function fromImage(file: File) {
     setQrError(null);
@@ -98,7 +112,12 @@ export function RecipientPicker({ value, onChange, error }: { value: RecipientSt
           ] as const
         ).map(([mode, text]) => (
           <label key={mode}>
-            <input type="radio" name={`${id}-mode`} checked={value.mode === mode} onChange={() => onChange({ ...value, mode })} />
+            <input
+              type="radio"
+              name={`${id}-mode`}
+              checked={value.mode === mode}
+              onChange={() => onChange({ ...value, mode })}
+            />
             {text}
           </label>
         ))}
@@ -106,13 +125,26 @@ export function RecipientPicker({ value, onChange, error }: { value: RecipientSt
       {value.mode === 'email' ? (
         <div className="field">
           <label htmlFor={`${id}-email`}>Recipient email</label>
-          <input id={`${id}-email`} type="email" autoComplete="off" value={value.email} onChange={(e) => onChange({ ...value, email: e.target.value })} />
+          <input
+            id={`${id}-email`}
+            type="email"
+            autoComplete="off"
+            value={value.email}
+            onChange={(e) => onChange({ ...value, email: e.target.value })}
+          />
         </div>
       ) : null}
       {value.mode === 'phone' ? (
         <div className="field">
           <label htmlFor={`${id}-phone`}>Recipient phone</label>
-          <input id={`${id}-phone`} type="tel" autoComplete="off" placeholder="+353861234567" value={value.phone} onChange={(e) => onChange({ ...value, phone: e.target.value })} />
+          <input
+            id={`${id}-phone`}
+            type="tel"
+            autoComplete="off"
+            placeholder="+353861234567"
+            value={value.phone}
+            onChange={(e) => onChange({ ...value, phone: e.target.value })}
+          />
         </div>
       ) : null}
       {value.mode === 'qr' ? (
@@ -138,7 +170,11 @@ export function RecipientPicker({ value, onChange, error }: { value: RecipientSt
           </div>
           {canUseCamera ? (
             camera ? (
-              <CameraScanner onText={(t) => void fromText(t)} onClose={() => setCamera(false)} onError={(m) => (setCamera(false), setQrError(m))} />
+              <CameraScanner
+                onText={(t) => void fromText(t)}
+                onClose={() => setCamera(false)}
+                onError={(m) => (setCamera(false), setQrError(m))}
+              />
             ) : (
               <button type="button" className="secondary" onClick={() => setCamera(true)}>
                 Scan with the camera
@@ -161,7 +197,15 @@ export function RecipientPicker({ value, onChange, error }: { value: RecipientSt
 }
 
 /** Live scanning with the camera: frames go through jsQR until one holds a code. */
-function CameraScanner({ onText, onClose, onError }: { onText(text: string): void; onClose(): void; onError(message: string): void }) {
+function CameraScanner({
+  onText,
+  onClose,
+  onError,
+}: {
+  onText(text: string): void;
+  onClose(): void;
+  onError(message: string): void;
+}) {
   const video = useRef<HTMLVideoElement>(null);
   // The parent passes fresh closures on every render; the camera must not restart for that.
   const found = useRef(onText);
@@ -202,7 +246,9 @@ function CameraScanner({ onText, onClose, onError }: { onText(text: string): voi
         }
         frame = requestAnimationFrame(tick);
       })
-      .catch(() => failed.current('The camera is not available. Allow camera access, or upload a picture of the QR ID.'));
+      .catch(() =>
+        failed.current('The camera is not available. Allow camera access, or upload a picture of the QR ID.'),
+      );
     return () => {
       stopped = true;
       cancelAnimationFrame(frame);

@@ -34,10 +34,17 @@ export function PermissionPicker({
         const info = (PERMISSIONS as Record<string, { label: string; description: string }>)[p];
         return (
           <label key={p} className={isLocked ? 'check locked' : 'check'}>
-            <input type="checkbox" checked={isLocked || value.includes(p)} disabled={isLocked} onChange={(e) => toggle(p, e.target.checked)} />
+            <input
+              type="checkbox"
+              checked={isLocked || value.includes(p)}
+              disabled={isLocked}
+              onChange={(e) => toggle(p, e.target.checked)}
+            />
             <span className="grow">
               {label(p)}
-              {p === REQUIRED_SHARE_PERMISSION && isLocked ? <span className="muted small"> (Play Video is required)</span> : null}
+              {p === REQUIRED_SHARE_PERMISSION && isLocked ? (
+                <span className="muted small"> (Play Video is required)</span>
+              ) : null}
               {info ? <span className="hint">{info.description}</span> : null}
             </span>
           </label>
@@ -66,7 +73,17 @@ export function ScopePicker({ value, onChange }: { value: Scope; onChange(next: 
   );
 }
 
-export function ChannelPicker({ channels, value, onChange, error }: { channels: Array<{ number: number; name: string }>; value: number[]; onChange(next: number[]): void; error?: string | null }) {
+export function ChannelPicker({
+  channels,
+  value,
+  onChange,
+  error,
+}: {
+  channels: Array<{ number: number; name: string }>;
+  value: number[];
+  onChange(next: number[]): void;
+  error?: string | null;
+}) {
   return (
     <fieldset>
       <legend>Channels</legend>
@@ -75,7 +92,11 @@ export function ChannelPicker({ channels, value, onChange, error }: { channels: 
           <input
             type="checkbox"
             checked={value.includes(c.number)}
-            onChange={(e) => onChange(e.target.checked ? [...value, c.number].sort((a, b) => a - b) : value.filter((n) => n !== c.number))}
+            onChange={(e) =>
+              onChange(
+                e.target.checked ? [...value, c.number].sort((a, b) => a - b) : value.filter((n) => n !== c.number),
+              )
+            }
           />
           <span className="grow">
             {c.name} <span className="muted small">(channel {c.number})</span>
@@ -95,7 +116,13 @@ export interface ValidityState {
   to: string;
 }
 
-export const PERMANENT: ValidityState = { mode: 'permanent', until: '', days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' };
+export const PERMANENT: ValidityState = {
+  mode: 'permanent',
+  until: '',
+  days: [1, 2, 3, 4, 5],
+  from: '08:00',
+  to: '18:00',
+};
 
 /** Why the chosen validity cannot be sent, or null. */
 export function validityProblem(v: ValidityState, now = Date.now()): string | null {
@@ -112,14 +139,24 @@ export function validityProblem(v: ValidityState, now = Date.now()): string | nu
 }
 
 /** The API's validity object (null = permanent). */
-export function validityBody(v: ValidityState): { until?: number | null; schedule?: { windows: Array<{ days: number[]; from: string; to: string }> } | null } | null {
+export function validityBody(
+  v: ValidityState,
+): {
+  until?: number | null;
+  schedule?: { windows: Array<{ days: number[]; from: string; to: string }> } | null;
+} | null {
   if (v.mode === 'permanent') return null;
   const until = fromLocalInput(v.until);
   if (v.mode === 'until') return { until };
   return { until, schedule: { windows: [{ days: [...v.days].sort(), from: v.from, to: v.to }] } };
 }
 
-export function validityFromApi(v: { until: number | null; schedule: { windows: Array<{ days: number[]; from: string; to: string }> } | null } | null | undefined): ValidityState {
+export function validityFromApi(
+  v:
+    | { until: number | null; schedule: { windows: Array<{ days: number[]; from: string; to: string }> } | null }
+    | null
+    | undefined,
+): ValidityState {
   if (!v) return PERMANENT;
   const w = v.schedule?.windows[0];
   if (w) return { mode: 'schedule', until: toLocalInput(v.until), days: w.days, from: w.from, to: w.to };
@@ -130,7 +167,17 @@ export function validityFromApi(v: { until: number | null; schedule: { windows: 
 // DAYS is Monday-first for display; the API numbers days 0 = Sunday … 6 = Saturday.
 const DAY_NUMBERS = [1, 2, 3, 4, 5, 6, 0];
 
-export function ValidityPicker({ value, onChange, error, legend = 'Validity' }: { value: ValidityState; onChange(next: ValidityState): void; error?: string | null; legend?: string }) {
+export function ValidityPicker({
+  value,
+  onChange,
+  error,
+  legend = 'Validity',
+}: {
+  value: ValidityState;
+  onChange(next: ValidityState): void;
+  error?: string | null;
+  legend?: string;
+}) {
   const name = useId();
   const id = useId();
   return (
@@ -145,7 +192,12 @@ export function ValidityPicker({ value, onChange, error, legend = 'Validity' }: 
           ] as const
         ).map(([mode, text]) => (
           <label key={mode}>
-            <input type="radio" name={name} checked={value.mode === mode} onChange={() => onChange({ ...value, mode })} />
+            <input
+              type="radio"
+              name={name}
+              checked={value.mode === mode}
+              onChange={() => onChange({ ...value, mode })}
+            />
             {text}
           </label>
         ))}
@@ -153,7 +205,12 @@ export function ValidityPicker({ value, onChange, error, legend = 'Validity' }: 
       {value.mode !== 'permanent' ? (
         <div className="field">
           <label htmlFor={`${id}-until`}>{value.mode === 'until' ? 'Ends' : 'Ends (optional)'}</label>
-          <input id={`${id}-until`} type="datetime-local" value={value.until} onChange={(e) => onChange({ ...value, until: e.target.value })} />
+          <input
+            id={`${id}-until`}
+            type="datetime-local"
+            value={value.until}
+            onChange={(e) => onChange({ ...value, until: e.target.value })}
+          />
         </div>
       ) : null}
       {value.mode === 'schedule' ? (
@@ -167,7 +224,16 @@ export function ValidityPicker({ value, onChange, error, legend = 'Validity' }: 
                 const n = DAY_NUMBERS[i]!;
                 return (
                   <label key={d}>
-                    <input type="checkbox" checked={value.days.includes(n)} onChange={(e) => onChange({ ...value, days: e.target.checked ? [...value.days, n] : value.days.filter((x) => x !== n) })} />
+                    <input
+                      type="checkbox"
+                      checked={value.days.includes(n)}
+                      onChange={(e) =>
+                        onChange({
+                          ...value,
+                          days: e.target.checked ? [...value.days, n] : value.days.filter((x) => x !== n),
+                        })
+                      }
+                    />
                     {d}
                   </label>
                 );
@@ -177,14 +243,26 @@ export function ValidityPicker({ value, onChange, error, legend = 'Validity' }: 
           <div className="grid2">
             <div className="field">
               <label htmlFor={`${id}-from`}>From</label>
-              <input id={`${id}-from`} type="time" value={value.from} onChange={(e) => onChange({ ...value, from: e.target.value })} />
+              <input
+                id={`${id}-from`}
+                type="time"
+                value={value.from}
+                onChange={(e) => onChange({ ...value, from: e.target.value })}
+              />
             </div>
             <div className="field">
               <label htmlFor={`${id}-to`}>To</label>
-              <input id={`${id}-to`} type="time" value={value.to} onChange={(e) => onChange({ ...value, to: e.target.value })} />
+              <input
+                id={`${id}-to`}
+                type="time"
+                value={value.to}
+                onChange={(e) => onChange({ ...value, to: e.target.value })}
+              />
             </div>
           </div>
-          <small className="hint">Hours are in your time zone ({Intl.DateTimeFormat().resolvedOptions().timeZone}).</small>
+          <small className="hint">
+            Hours are in your time zone ({Intl.DateTimeFormat().resolvedOptions().timeZone}).
+          </small>
         </>
       ) : null}
       {error ? <small className="field-error">{error}</small> : null}

@@ -3,7 +3,19 @@ import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { Loaded } from '../lib/hooks.ts';
 
-export function Page({ title, back, actions, children, wide }: { title: string; back?: string | true; actions?: ReactNode; children: ReactNode; wide?: boolean }) {
+export function Page({
+  title,
+  back,
+  actions,
+  children,
+  wide,
+}: {
+  title: string;
+  back?: string | true;
+  actions?: ReactNode;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const navigate = useNavigate();
   useEffect(() => {
     document.title = `${title} · Keyholder`;
@@ -63,7 +75,19 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 /** Shows loading, the error (with retry), the empty state, or the content. */
-export function Async<T>({ state, empty, isEmpty, children, what }: { state: Loaded<T>; empty?: ReactNode; isEmpty?: (data: T) => boolean; children: (data: T) => ReactNode; what?: string }) {
+export function Async<T>({
+  state,
+  empty,
+  isEmpty,
+  children,
+  what,
+}: {
+  state: Loaded<T>;
+  empty?: ReactNode;
+  isEmpty?: (data: T) => boolean;
+  children: (data: T) => ReactNode;
+  what?: string;
+}) {
   if (state.loading && state.data === undefined) return <Loading what={what} />;
   if (state.error) return <ErrorBox message={state.error} onRetry={state.reload} />;
   if (state.data === undefined) return null;
@@ -73,7 +97,19 @@ export function Async<T>({ state, empty, isEmpty, children, what }: { state: Loa
 }
 
 /** A modal dialog on the native <dialog>: focus stays inside, Escape closes it. */
-export function Dialog({ open, title, onClose, children, footer }: { open: boolean; title: string; onClose: () => void; children: ReactNode; footer?: ReactNode }) {
+export function Dialog({
+  open,
+  title,
+  onClose,
+  children,
+  footer,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+  footer?: ReactNode;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   const id = useId();
   useEffect(() => {
@@ -103,7 +139,27 @@ export function Dialog({ open, title, onClose, children, footer }: { open: boole
   );
 }
 
-export function Confirm({ open, title, message, confirmLabel = 'OK', danger, busy, error, onConfirm, onCancel }: { open: boolean; title: string; message: ReactNode; confirmLabel?: string; danger?: boolean; busy?: boolean; error?: string | null; onConfirm: () => void; onCancel: () => void }) {
+export function Confirm({
+  open,
+  title,
+  message,
+  confirmLabel = 'OK',
+  danger,
+  busy,
+  error,
+  onConfirm,
+  onCancel,
+}: {
+  open: boolean;
+  title: string;
+  message: ReactNode;
+  confirmLabel?: string;
+  danger?: boolean;
+  busy?: boolean;
+  error?: string | null;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
   return (
     <Dialog
       open={open}
@@ -126,13 +182,27 @@ export function Confirm({ open, title, message, confirmLabel = 'OK', danger, bus
   );
 }
 
-export function Field({ label, hint, error, children }: { label: string; hint?: ReactNode; error?: string | null; children: (props: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode }) {
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+}: {
+  label: string;
+  hint?: ReactNode;
+  error?: string | null;
+  children: (props: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
+}) {
   const id = useId();
   const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className={error ? 'field invalid' : 'field'}>
       <label htmlFor={id}>{label}</label>
-      {children({ id, ...(error ? { 'aria-invalid': true as const } : {}), ...(describedBy ? { 'aria-describedby': describedBy } : {}) })}
+      {children({
+        id,
+        ...(error ? { 'aria-invalid': true as const } : {}),
+        ...(describedBy ? { 'aria-describedby': describedBy } : {}),
+      })}
       {hint ? (
         <small id={`${id}-hint`} className="hint">
           {hint}

@@ -46,7 +46,7 @@ export function useAction(): Action {
   const [error, setErrorState] = useState<string | null>(null);
   const [field, setField] = useState<string | undefined>(undefined);
   const running = useRef(false);
-  const run = useCallback(async <T,>(work: () => Promise<T>) => {
+  const run = useCallback(async <T>(work: () => Promise<T>) => {
     if (running.current) return undefined;
     running.current = true;
     setBusy(true);

@@ -15,11 +15,14 @@ export function AddDevicePage() {
   async function submit(e: FormEvent) {
     e.preventDefault();
     const problems: Record<string, string> = {};
-    if (!/^[A-Za-z0-9-]{4,32}$/.test(serial.trim())) problems.serial = 'The serial number has 4 to 32 letters, digits or dashes.';
+    if (!/^[A-Za-z0-9-]{4,32}$/.test(serial.trim()))
+      problems.serial = 'The serial number has 4 to 32 letters, digits or dashes.';
     if (!code.trim()) problems.verificationCode = 'Enter the verification code from the label.';
     setInvalid(problems);
     if (Object.keys(problems).length) return;
-    const device = await action.run(() => call(api.POST('/api/devices/bind', { body: { serial: serial.trim(), verificationCode: code.trim() } })));
+    const device = await action.run(() =>
+      call(api.POST('/api/devices/bind', { body: { serial: serial.trim(), verificationCode: code.trim() } })),
+    );
     if (device) navigate('/', { state: { notice: `${device.name} was added to your devices.` } });
   }
 
@@ -28,10 +31,31 @@ export function AddDevicePage() {
       <form className="card" onSubmit={submit} noValidate>
         <p className="muted small">You find both on the label of the camera or recorder (or its box).</p>
         <Field label="Serial number" error={invalid.serial ?? (action.field === 'serial' ? action.error : null)}>
-          {(p) => <input {...p} name="serial" autoCapitalize="characters" autoComplete="off" value={serial} onChange={(e) => setSerial(e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              name="serial"
+              autoCapitalize="characters"
+              autoComplete="off"
+              value={serial}
+              onChange={(e) => setSerial(e.target.value)}
+            />
+          )}
         </Field>
-        <Field label="Verification code" error={invalid.verificationCode ?? (action.field === 'verificationCode' ? action.error : null)}>
-          {(p) => <input {...p} name="verificationCode" autoCapitalize="characters" autoComplete="off" value={code} onChange={(e) => setCode(e.target.value)} />}
+        <Field
+          label="Verification code"
+          error={invalid.verificationCode ?? (action.field === 'verificationCode' ? action.error : null)}
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="verificationCode"
+              autoCapitalize="characters"
+              autoComplete="off"
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
+          )}
         </Field>
         {action.field !== 'serial' && action.field !== 'verificationCode' ? <ErrorBox message={action.error} /> : null}
         <button type="submit" className="primary block" disabled={action.busy}>

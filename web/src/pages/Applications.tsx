@@ -16,12 +16,22 @@ const STATUS: Record<string, { text: string; tone: string }> = {
 };
 
 export function ApplicationDecision({ applicationIds }: { applicationIds: string[] }) {
-  const apps = useLoad(() => Promise.all(applicationIds.map((applicationId) => call(api.GET('/api/applications/{applicationId}', { params: { path: { applicationId } } })))), [applicationIds.join(',')]);
+  const apps = useLoad(
+    () =>
+      Promise.all(
+        applicationIds.map((applicationId) =>
+          call(api.GET('/api/applications/{applicationId}', { params: { path: { applicationId } } })),
+        ),
+      ),
+    [applicationIds.join(',')],
+  );
   const [message, setMessage] = useState<string | null>(null);
   const action = useAction();
 
   async function decide(ids: string[], decision: 'agree' | 'reject') {
-    const result = await action.run(() => call(api.POST('/api/applications/decide', { body: { applicationIds: ids, decision } })));
+    const result = await action.run(() =>
+      call(api.POST('/api/applications/decide', { body: { applicationIds: ids, decision } })),
+    );
     if (result) {
       setMessage(result.message);
       apps.reload();
@@ -36,8 +46,9 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
           <section aria-label="Permission application">
             <div className="card">
               <p>
-                <strong>{list[0]?.org.name}</strong> has applied for the permissions below. Rejecting or approving does not affect your own use and configuration of
-                these devices. Tap Agree and the installer will have the permission marked.
+                <strong>{list[0]?.org.name}</strong> has applied for the permissions below. Rejecting or approving does
+                not affect your own use and configuration of these devices. Tap Agree and the installer will have the
+                permission marked.
               </p>
               {list[0]?.remark ? <p className="muted">Remark: “{list[0].remark}”</p> : null}
             </div>
@@ -57,10 +68,20 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
                   ))}
                   {a.status === 'pending' ? (
                     <div className="actions">
-                      <button type="button" className="secondary small-btn" disabled={action.busy} onClick={() => decide([a.id], 'reject')}>
+                      <button
+                        type="button"
+                        className="secondary small-btn"
+                        disabled={action.busy}
+                        onClick={() => decide([a.id], 'reject')}
+                      >
                         Reject
                       </button>
-                      <button type="button" className="primary small-btn" disabled={action.busy} onClick={() => decide([a.id], 'agree')}>
+                      <button
+                        type="button"
+                        className="primary small-btn"
+                        disabled={action.busy}
+                        onClick={() => decide([a.id], 'agree')}
+                      >
                         Agree
                       </button>
                     </div>
@@ -70,10 +91,30 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
             </ul>
             {pending.length > 1 ? (
               <div className="actions">
-                <button type="button" className="secondary" disabled={action.busy} onClick={() => decide(pending.map((a) => a.id), 'reject')}>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={action.busy}
+                  onClick={() =>
+                    decide(
+                      pending.map((a) => a.id),
+                      'reject',
+                    )
+                  }
+                >
                   Reject All
                 </button>
-                <button type="button" className="primary" disabled={action.busy} onClick={() => decide(pending.map((a) => a.id), 'agree')}>
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={action.busy}
+                  onClick={() =>
+                    decide(
+                      pending.map((a) => a.id),
+                      'agree',
+                    )
+                  }
+                >
                   Agree All
                 </button>
               </div>

@@ -36,7 +36,9 @@ export function LoginPage() {
     if (!password) problems.password = 'Enter your password.';
     setInvalid(problems);
     if (Object.keys(problems).length) return;
-    const result = await action.run(() => call(api.POST('/api/auth/login', { body: { login: login.trim(), password } })));
+    const result = await action.run(() =>
+      call(api.POST('/api/auth/login', { body: { login: login.trim(), password } })),
+    );
     // The signed-in routes take over from here and return to where the login was asked for.
     if (result) setAccount(result.account);
   }
@@ -45,10 +47,27 @@ export function LoginPage() {
     <AuthCard title="Log in">
       <form onSubmit={submit} noValidate>
         <Field label="Email or phone" error={invalid.login}>
-          {(p) => <input {...p} name="login" autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              name="login"
+              autoComplete="username"
+              value={login}
+              onChange={(e) => setLogin(e.target.value)}
+            />
+          )}
         </Field>
         <Field label="Password" error={invalid.password}>
-          {(p) => <input {...p} name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
         </Field>
         <ErrorBox message={action.error} />
         <button type="submit" className="primary block" disabled={action.busy}>
@@ -67,7 +86,8 @@ export function SignUpPage() {
   const [form, setForm] = useState({ displayName: '', email: '', phone: '', password: '' });
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
-  const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: e.target.value });
+  const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) =>
+    setForm({ ...form, [k]: e.target.value });
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -85,7 +105,13 @@ export function SignUpPage() {
     const result = await action.run(async () => {
       await call(
         api.POST('/api/auth/register', {
-          body: { displayName: form.displayName.trim(), password: form.password, ...(email ? { email } : {}), ...(phone ? { phone } : {}), ...(timeZone ? { timeZone } : {}) },
+          body: {
+            displayName: form.displayName.trim(),
+            password: form.password,
+            ...(email ? { email } : {}),
+            ...(phone ? { phone } : {}),
+            ...(timeZone ? { timeZone } : {}),
+          },
         }),
       );
       return call(api.POST('/api/auth/login', { body: { login: email || phone, password: form.password } }));
@@ -98,16 +124,45 @@ export function SignUpPage() {
     <AuthCard title="Create your account">
       <form onSubmit={submit} noValidate>
         <Field label="Your name" error={invalid.displayName ?? (serverField === 'displayName' ? action.error : null)}>
-          {(p) => <input {...p} name="displayName" autoComplete="name" value={form.displayName} onChange={set('displayName')} />}
+          {(p) => (
+            <input
+              {...p}
+              name="displayName"
+              autoComplete="name"
+              value={form.displayName}
+              onChange={set('displayName')}
+            />
+          )}
         </Field>
         <Field label="Email" error={invalid.email ?? (serverField === 'email' ? action.error : null)}>
-          {(p) => <input {...p} name="email" type="email" autoComplete="email" value={form.email} onChange={set('email')} />}
+          {(p) => (
+            <input {...p} name="email" type="email" autoComplete="email" value={form.email} onChange={set('email')} />
+          )}
         </Field>
-        <Field label="Phone (optional)" hint="International form, e.g. +353861234567" error={invalid.phone ?? (serverField === 'phone' ? action.error : null)}>
-          {(p) => <input {...p} name="phone" type="tel" autoComplete="tel" value={form.phone} onChange={set('phone')} />}
+        <Field
+          label="Phone (optional)"
+          hint="International form, e.g. +353861234567"
+          error={invalid.phone ?? (serverField === 'phone' ? action.error : null)}
+        >
+          {(p) => (
+            <input {...p} name="phone" type="tel" autoComplete="tel" value={form.phone} onChange={set('phone')} />
+          )}
         </Field>
-        <Field label="Password" hint="At least 8 characters" error={invalid.password ?? (serverField === 'password' ? action.error : null)}>
-          {(p) => <input {...p} name="password" type="password" autoComplete="new-password" value={form.password} onChange={set('password')} />}
+        <Field
+          label="Password"
+          hint="At least 8 characters"
+          error={invalid.password ?? (serverField === 'password' ? action.error : null)}
+        >
+          {(p) => (
+            <input
+              {...p}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              value={form.password}
+              onChange={set('password')}
+            />
+          )}
         </Field>
         {!serverField ? <ErrorBox message={action.error} /> : null}
         <button type="submit" className="primary block" disabled={action.busy}>

@@ -3,7 +3,13 @@
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
-import { InstallerPermissionPicker, choicesBody, choicesFrom, choicesProblem, type PermissionChoices } from '../components/InstallerPermissions.tsx';
+import {
+  InstallerPermissionPicker,
+  choicesBody,
+  choicesFrom,
+  choicesProblem,
+  type PermissionChoices,
+} from '../components/InstallerPermissions.tsx';
 import { Async, Confirm, Dialog, ErrorBox, Notice, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 
@@ -34,7 +40,10 @@ export function AuthorizationServicePage() {
               <span className={d.status === 'authorized' ? 'tag ok' : 'tag'}>{d.statusLabel}</span>
             </div>
             {d.authorizations.length === 0 ? (
-              <div className="state empty">No installer is authorized on this device. Installers ask for permissions through Messages, or authorize one yourself with Authorize an installer.</div>
+              <div className="state empty">
+                No installer is authorized on this device. Installers ask for permissions through Messages, or authorize
+                one yourself with Authorize an installer.
+              </div>
             ) : (
               d.authorizations.map((a) => (
                 <OrgAuthorization
@@ -55,11 +64,21 @@ export function AuthorizationServicePage() {
   );
 }
 
-function OrgAuthorization({ deviceId, authorization: a, onChange }: { deviceId: string; authorization: Authorization; onChange(text: string): void }) {
+function OrgAuthorization({
+  deviceId,
+  authorization: a,
+  onChange,
+}: {
+  deviceId: string;
+  authorization: Authorization;
+  onChange(text: string): void;
+}) {
   const [editing, setEditing] = useState(false);
   const [choices, setChoices] = useState<PermissionChoices>(() => choicesFrom(a.permissions.map((p) => p.permission)));
   const [invalid, setInvalid] = useState<string | null>(null);
-  const [confirm, setConfirm] = useState<null | { kind: 'save' } | { kind: 'withdraw-all' } | { kind: 'withdraw'; permission: string; label: string }>(null);
+  const [confirm, setConfirm] = useState<
+    null | { kind: 'save' } | { kind: 'withdraw-all' } | { kind: 'withdraw'; permission: string; label: string }
+  >(null);
   const action = useAction();
   const path = { id: deviceId, orgId: a.org.id };
 
@@ -67,17 +86,34 @@ function OrgAuthorization({ deviceId, authorization: a, onChange }: { deviceId: 
     if (!confirm) return;
     let done: unknown;
     if (confirm.kind === 'save') {
-      done = await action.run(() => call(api.PUT('/api/devices/{id}/authorizations/{orgId}', { params: { path }, body: { permissions: choicesBody(choices) } })));
+      done = await action.run(() =>
+        call(
+          api.PUT('/api/devices/{id}/authorizations/{orgId}', {
+            params: { path },
+            body: { permissions: choicesBody(choices) },
+          }),
+        ),
+      );
     } else if (confirm.kind === 'withdraw-all') {
-      done = await action.run(() => call(api.PUT('/api/devices/{id}/authorizations/{orgId}', { params: { path }, body: { permissions: [] } })));
+      done = await action.run(() =>
+        call(api.PUT('/api/devices/{id}/authorizations/{orgId}', { params: { path }, body: { permissions: [] } })),
+      );
     } else {
       const permission = confirm.permission;
-      done = await action.run(() => call(api.DELETE('/api/devices/{id}/authorizations/{orgId}/permissions/{permission}', { params: { path: { ...path, permission } } })));
+      done = await action.run(() =>
+        call(
+          api.DELETE('/api/devices/{id}/authorizations/{orgId}/permissions/{permission}', {
+            params: { path: { ...path, permission } },
+          }),
+        ),
+      );
     }
     if (done) {
       setConfirm(null);
       setEditing(false);
-      onChange(confirm.kind === 'save' ? `Permissions of ${a.org.name} saved.` : `Permissions of ${a.org.name} withdrawn.`);
+      onChange(
+        confirm.kind === 'save' ? `Permissions of ${a.org.name} saved.` : `Permissions of ${a.org.name} withdrawn.`,
+      );
     }
   }
 
@@ -100,7 +136,11 @@ function OrgAuthorization({ deviceId, authorization: a, onChange }: { deviceId: 
                   {p.state !== 'active' ? ` · ${p.state}` : ''}
                 </span>
               </span>
-              <button type="button" className="ghost danger-text" onClick={() => setConfirm({ kind: 'withdraw', permission: p.permission, label: p.label })}>
+              <button
+                type="button"
+                className="ghost danger-text"
+                onClick={() => setConfirm({ kind: 'withdraw', permission: p.permission, label: p.label })}
+              >
                 Withdraw <span className="sr-only">{p.label}</span>
               </button>
             </li>
@@ -152,7 +192,13 @@ function OrgAuthorization({ deviceId, authorization: a, onChange }: { deviceId: 
       </Dialog>
       <Confirm
         open={confirm !== null}
-        title={confirm?.kind === 'withdraw' ? `Withdraw ${confirm.label}?` : confirm?.kind === 'withdraw-all' ? 'Withdraw all permissions?' : 'Save permissions?'}
+        title={
+          confirm?.kind === 'withdraw'
+            ? `Withdraw ${confirm.label}?`
+            : confirm?.kind === 'withdraw-all'
+              ? 'Withdraw all permissions?'
+              : 'Save permissions?'
+        }
         message={EDIT_WARNING}
         busy={action.busy}
         error={action.error}

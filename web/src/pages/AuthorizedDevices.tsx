@@ -27,7 +27,11 @@ export function AuthorizedDevicesPage() {
                     <span className={a.status === 'authorized' ? 'tag ok' : 'tag'}>{a.statusLabel}</span>
                   </div>
                   <div className="muted small">{a.org.name}</div>
-                  {a.permissions.length > 0 ? <Chips items={a.permissions.map((p) => `${p.label} · ${p.validity}`)} /> : <p className="no-permission">No permissions.</p>}
+                  {a.permissions.length > 0 ? (
+                    <Chips items={a.permissions.map((p) => `${p.label} · ${p.validity}`)} />
+                  ) : (
+                    <p className="no-permission">No permissions.</p>
+                  )}
                 </Link>
               </li>
             ))}

@@ -12,7 +12,12 @@ import { dateTime } from '../lib/format.ts';
 type Device = Res<'/api/devices/{id}', 'get'>;
 type AuditEvent = Res<'/api/devices/{id}/audit', 'get'>['items'][number];
 
-const KIND_LABEL: Record<string, string> = { camera: 'Camera', recorder: 'Recorder', doorbell: 'Doorbell', alarm_hub: 'Alarm hub' };
+const KIND_LABEL: Record<string, string> = {
+  camera: 'Camera',
+  recorder: 'Recorder',
+  doorbell: 'Doorbell',
+  alarm_hub: 'Alarm hub',
+};
 
 export function kindLabel(kind: string): string {
   return KIND_LABEL[kind] ?? kind;
@@ -90,7 +95,9 @@ function RenameForm({ device, onChange }: { device: Device; onChange(): void }) 
     setSaved(false);
     if (!name.trim()) return setInvalid('Give the device a name.');
     setInvalid(null);
-    const done = await action.run(() => call(api.PATCH('/api/devices/{id}', { params: { path: { id: device.id } }, body: { name: name.trim() } })));
+    const done = await action.run(() =>
+      call(api.PATCH('/api/devices/{id}', { params: { path: { id: device.id } }, body: { name: name.trim() } })),
+    );
     if (done) {
       setSaved(true);
       onChange();
@@ -146,7 +153,10 @@ export function auditLabel(action: string): string {
 
 /** Who besides me can do what on the device at this moment (shares and installer authorizations together). */
 function AccessNow({ deviceId }: { deviceId: string }) {
-  const review = useLoad(() => call(api.GET('/api/devices/{id}/access', { params: { path: { id: deviceId } } })), [deviceId]);
+  const review = useLoad(
+    () => call(api.GET('/api/devices/{id}/access', { params: { path: { id: deviceId } } })),
+    [deviceId],
+  );
   return (
     <>
       <h2>Who has access now</h2>
@@ -161,8 +171,14 @@ function AccessNow({ deviceId }: { deviceId: string }) {
                     <span className="strong">{e.subject.name}</span>
                     <span className="tag">{e.source === 'share' ? 'Shared' : 'Installer'}</span>
                   </div>
-                  <div className="muted small">{e.channels === 'all' ? 'All channels' : `Channels ${e.channels.join(', ')}`}</div>
-                  {now.length > 0 ? <Chips items={now.map((p) => label(p.permission))} /> : <p className="muted small">Nothing at this moment.</p>}
+                  <div className="muted small">
+                    {e.channels === 'all' ? 'All channels' : `Channels ${e.channels.join(', ')}`}
+                  </div>
+                  {now.length > 0 ? (
+                    <Chips items={now.map((p) => label(p.permission))} />
+                  ) : (
+                    <p className="muted small">Nothing at this moment.</p>
+                  )}
                 </li>
               );
             })}
@@ -174,11 +190,19 @@ function AccessNow({ deviceId }: { deviceId: string }) {
 }
 
 function AuditSection({ deviceId }: { deviceId: string }) {
-  const audit = useLoad(() => call(api.GET('/api/devices/{id}/audit', { params: { path: { id: deviceId }, query: { limit: 50 } } })), [deviceId]);
+  const audit = useLoad(
+    () => call(api.GET('/api/devices/{id}/audit', { params: { path: { id: deviceId }, query: { limit: 50 } } })),
+    [deviceId],
+  );
   return (
     <>
       <h2>Audit trail</h2>
-      <Async state={audit} what="Loading the audit trail" isEmpty={(p) => p.items.length === 0} empty="Nothing has happened to this device yet.">
+      <Async
+        state={audit}
+        what="Loading the audit trail"
+        isEmpty={(p) => p.items.length === 0}
+        empty="Nothing has happened to this device yet."
+      >
         {(page) => (
           <ul className="list" aria-label="Audit trail">
             {page.items.map((e: AuditEvent) => (
@@ -216,7 +240,9 @@ function RemoveDevice({ device }: { device: Device }) {
         error={action.error}
         onCancel={() => setAsking(false)}
         onConfirm={async () => {
-          const done = await action.run(() => call(api.DELETE('/api/devices/{id}', { params: { path: { id: device.id } } })));
+          const done = await action.run(() =>
+            call(api.DELETE('/api/devices/{id}', { params: { path: { id: device.id } } })),
+          );
           if (done) navigate('/', { state: { notice: `${device.name} was removed from your devices.` } });
         }}
       />

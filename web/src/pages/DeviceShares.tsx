@@ -11,7 +11,10 @@ type Share = Res<'/api/devices/{id}/shares', 'get'>[number];
 type Device = Res<'/api/devices/{id}', 'get'>;
 
 export function SharesSection({ device }: { device: Device }) {
-  const shares = useLoad(() => call(api.GET('/api/devices/{id}/shares', { params: { path: { id: device.id } } })), [device.id]);
+  const shares = useLoad(
+    () => call(api.GET('/api/devices/{id}/shares', { params: { path: { id: device.id } } })),
+    [device.id],
+  );
   const [editing, setEditing] = useState<Share | null>(null);
   const [revoking, setRevoking] = useState<Share | null>(null);
   const revoke = useAction();
@@ -63,7 +66,9 @@ export function SharesSection({ device }: { device: Device }) {
         error={revoke.error}
         onCancel={() => setRevoking(null)}
         onConfirm={async () => {
-          const done = await revoke.run(() => call(api.DELETE('/api/shares/{id}', { params: { path: { id: revoking!.id! } } })));
+          const done = await revoke.run(() =>
+            call(api.DELETE('/api/shares/{id}', { params: { path: { id: revoking!.id! } } })),
+          );
           if (done) {
             setRevoking(null);
             shares.reload();
@@ -87,7 +92,9 @@ function EditShare({ device, share, onClose }: { device: Device; share: Share; o
     const problems = specProblems(spec);
     setInvalid(problems);
     if (Object.keys(problems).length) return;
-    const done = await action.run(() => call(api.PATCH('/api/shares/{id}', { params: { path: { id: share.id! } }, body: specBody(spec) })));
+    const done = await action.run(() =>
+      call(api.PATCH('/api/shares/{id}', { params: { path: { id: share.id! } }, body: specBody(spec) })),
+    );
     if (done) onClose(true);
   }
   return (
@@ -110,7 +117,11 @@ function EditShare({ device, share, onClose }: { device: Device; share: Share; o
         channels={device.channels}
         value={spec}
         onChange={setSpec}
-        errors={{ channels: invalid.channels ?? serverError(action, 'channels'), permissions: serverError(action, 'permissions'), validity: invalid.validity ?? serverError(action, 'validity') }}
+        errors={{
+          channels: invalid.channels ?? serverError(action, 'channels'),
+          permissions: serverError(action, 'permissions'),
+          validity: invalid.validity ?? serverError(action, 'validity'),
+        }}
       />
       <ErrorBox message={action.field ? null : action.error} />
     </Dialog>

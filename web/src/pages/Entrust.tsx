@@ -3,7 +3,14 @@
 import { useId, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, call, errorMessage, type Res } from '../api/client.ts';
-import { InstallerPermissionPicker, VALIDITY_CHOICES, choicesBody, choicesFrom, choicesProblem, type PermissionChoices } from '../components/InstallerPermissions.tsx';
+import {
+  InstallerPermissionPicker,
+  VALIDITY_CHOICES,
+  choicesBody,
+  choicesFrom,
+  choicesProblem,
+  type PermissionChoices,
+} from '../components/InstallerPermissions.tsx';
 import { Async, Dialog, ErrorBox, Notice, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { dateTime } from '../lib/format.ts';
@@ -44,7 +51,13 @@ export function EntrustPage() {
 
   async function send() {
     if (!org) return;
-    const result = await action.run(() => call(api.POST('/api/authorizations', { body: { org: org.id, deviceIds: [...chosen], permissions: choicesBody(choices) } })));
+    const result = await action.run(() =>
+      call(
+        api.POST('/api/authorizations', {
+          body: { org: org.id, deviceIds: [...chosen], permissions: choicesBody(choices) },
+        }),
+      ),
+    );
     setConfirming(false);
     if (result) setDone(result);
   }
@@ -53,7 +66,8 @@ export function EntrustPage() {
     return (
       <Page title="Authorize an installer" back={back}>
         <Notice tone="success">
-          {done.org.name} is authorized on {done.authorizations.length === 1 ? '1 device' : `${done.authorizations.length} devices`}.
+          {done.org.name} is authorized on{' '}
+          {done.authorizations.length === 1 ? '1 device' : `${done.authorizations.length} devices`}.
         </Notice>
         <ul className="list" aria-label="Authorized now">
           {done.authorizations.map((a) => (
@@ -75,12 +89,23 @@ export function EntrustPage() {
   const chosenNames = (devices.data ?? []).filter((d) => chosen.has(d.id)).map((d) => d.name);
   return (
     <Page title="Authorize an installer" back={back}>
-      <p className="muted">Give an installer organization permissions on your devices directly. You can edit or withdraw them at any time in each device's Authorization Service.</p>
+      <p className="muted">
+        Give an installer organization permissions on your devices directly. You can edit or withdraw them at any time
+        in each device's Authorization Service.
+      </p>
       <form className="stack" onSubmit={review} noValidate aria-label="Authorize an installer">
-        <OrgPicker value={org} onChange={(o) => (setOrg(o), setProblems((p) => ({ ...p, org: undefined })))} error={problems.org} />
+        <OrgPicker
+          value={org}
+          onChange={(o) => (setOrg(o), setProblems((p) => ({ ...p, org: undefined })))}
+          error={problems.org}
+        />
         <fieldset>
           <legend>Devices</legend>
-          <Async state={devices} what="Loading your devices" empty="You have no devices of your own to authorize an installer on.">
+          <Async
+            state={devices}
+            what="Loading your devices"
+            empty="You have no devices of your own to authorize an installer on."
+          >
             {(list) => (
               <>
                 {list.map((d) => (
@@ -137,7 +162,11 @@ export function EntrustPage() {
             <ul className="plain" aria-label="Permissions to grant">
               {choicesBody(choices).map((p) => (
                 <li key={p.permission}>
-                  {label(p.permission)} ({p.validity === 'until' ? `until ${dateTime(p.until)}` : (VALIDITY_CHOICES.find(([v]) => v === p.validity)?.[1] ?? p.validity)})
+                  {label(p.permission)} (
+                  {p.validity === 'until'
+                    ? `until ${dateTime(p.until)}`
+                    : (VALIDITY_CHOICES.find(([v]) => v === p.validity)?.[1] ?? p.validity)}
+                  )
                 </li>
               ))}
             </ul>
@@ -150,7 +179,15 @@ export function EntrustPage() {
 }
 
 /** The installer organization, by its ID / QR text typed in, or from an uploaded picture of its QR ID. */
-function OrgPicker({ value, onChange, error }: { value: OrgPublic | null; onChange(org: OrgPublic | null): void; error?: string }) {
+function OrgPicker({
+  value,
+  onChange,
+  error,
+}: {
+  value: OrgPublic | null;
+  onChange(org: OrgPublic | null): void;
+  error?: string;
+}) {
   const id = useId();
   const [reference, setReference] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
@@ -190,7 +227,8 @@ function OrgPicker({ value, onChange, error }: { value: OrgPublic | null; onChan
             onKeyDown={(e) => {
               if (e.key === 'Enter') {
                 e.preventDefault();
-                if (reference.trim()) void pick(() => call(api.POST('/api/orgs/resolve', { body: { reference: reference.trim() } })));
+                if (reference.trim())
+                  void pick(() => call(api.POST('/api/orgs/resolve', { body: { reference: reference.trim() } })));
               }
             }}
           />

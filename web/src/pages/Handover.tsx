@@ -17,10 +17,15 @@ const STATUS_TEXT: Record<string, string> = {
 };
 
 export function HandoverInvitation({ invitationId }: { invitationId: string }) {
-  const invitation = useLoad(() => call(api.GET('/api/handover-invitations/{invitationId}', { params: { path: { invitationId } } })), [invitationId]);
+  const invitation = useLoad(
+    () => call(api.GET('/api/handover-invitations/{invitationId}', { params: { path: { invitationId } } })),
+    [invitationId],
+  );
   return (
     <Async state={invitation} what="Loading the invitation">
-      {(inv) => (inv.status === 'pending' ? <Decide invitation={inv} onDone={invitation.reload} /> : <Outcome invitation={inv} />)}
+      {(inv) =>
+        inv.status === 'pending' ? <Decide invitation={inv} onDone={invitation.reload} /> : <Outcome invitation={inv} />
+      }
     </Async>
   );
 }
@@ -29,7 +34,9 @@ function Outcome({ invitation }: { invitation: Invitation }) {
   const kept = (invitation.agreed ?? []).filter((d) => d.permissions.length > 0);
   return (
     <section className="card" aria-label="Invitation result">
-      <Notice tone={invitation.status === 'accepted' ? 'success' : 'info'}>{STATUS_TEXT[invitation.status] ?? `Status: ${invitation.status}`}</Notice>
+      <Notice tone={invitation.status === 'accepted' ? 'success' : 'info'}>
+        {STATUS_TEXT[invitation.status] ?? `Status: ${invitation.status}`}
+      </Notice>
       {invitation.status === 'accepted' ? (
         <>
           {kept.length > 0 ? (
@@ -59,12 +66,17 @@ function Outcome({ invitation }: { invitation: Invitation }) {
 }
 
 function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void }) {
-  const [chosen, setChosen] = useState<Record<string, string[]>>(() => Object.fromEntries(invitation.devices.map((d) => [d.deviceId, d.permissions.map((p) => p.permission)])));
+  const [chosen, setChosen] = useState<Record<string, string[]>>(() =>
+    Object.fromEntries(invitation.devices.map((d) => [d.deviceId, d.permissions.map((p) => p.permission)])),
+  );
   const [declining, setDeclining] = useState(false);
   const accept = useAction();
   const decline = useAction();
   const toggle = (deviceId: string, permission: string, on: boolean) =>
-    setChosen((c) => ({ ...c, [deviceId]: on ? [...(c[deviceId] ?? []), permission] : (c[deviceId] ?? []).filter((p) => p !== permission) }));
+    setChosen((c) => ({
+      ...c,
+      [deviceId]: on ? [...(c[deviceId] ?? []), permission] : (c[deviceId] ?? []).filter((p) => p !== permission),
+    }));
 
   return (
     <section className="card" aria-label="Handover invitation">
@@ -73,16 +85,28 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
         From <strong>{invitation.org.name}</strong>
         {invitation.siteAddress ? ` · ${invitation.siteAddress}` : ''} · valid until {dateTime(invitation.expiresAt)}
       </p>
-      <p>These devices will be bound to your account. Choose what the installer may keep for maintenance; untick anything you do not want to give.</p>
+      <p>
+        These devices will be bound to your account. Choose what the installer may keep for maintenance; untick anything
+        you do not want to give.
+      </p>
       {invitation.devices.map((d) => (
         <fieldset key={d.deviceId}>
           <legend>
-            {d.name} <span className="muted small">({d.model} · {d.serial})</span>
+            {d.name}{' '}
+            <span className="muted small">
+              ({d.model} · {d.serial})
+            </span>
           </legend>
-          {d.permissions.length === 0 ? <p className="muted small">The installer asks to keep nothing on this device.</p> : null}
+          {d.permissions.length === 0 ? (
+            <p className="muted small">The installer asks to keep nothing on this device.</p>
+          ) : null}
           {d.permissions.map((p) => (
             <label key={p.permission} className="check">
-              <input type="checkbox" checked={(chosen[d.deviceId] ?? []).includes(p.permission)} onChange={(e) => toggle(d.deviceId, p.permission, e.target.checked)} />
+              <input
+                type="checkbox"
+                checked={(chosen[d.deviceId] ?? []).includes(p.permission)}
+                onChange={(e) => toggle(d.deviceId, p.permission, e.target.checked)}
+              />
               <span className="grow">
                 {p.label}
                 <span className="hint">Validity Period: {p.description}</span>
@@ -101,8 +125,20 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
           className="primary"
           disabled={accept.busy}
           onClick={async () => {
-            const body = { devices: invitation.devices.map((d) => ({ deviceId: d.deviceId, permissions: chosen[d.deviceId] ?? [] })) };
-            if (await accept.run(() => call(api.POST('/api/handover-invitations/{invitationId}/accept', { params: { path: { invitationId: invitation.id } }, body })))) onDone();
+            const body = {
+              devices: invitation.devices.map((d) => ({ deviceId: d.deviceId, permissions: chosen[d.deviceId] ?? [] })),
+            };
+            if (
+              await accept.run(() =>
+                call(
+                  api.POST('/api/handover-invitations/{invitationId}/accept', {
+                    params: { path: { invitationId: invitation.id } },
+                    body,
+                  }),
+                ),
+              )
+            )
+              onDone();
           }}
         >
           {accept.busy ? 'Accepting…' : 'Accept'}
@@ -118,7 +154,15 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
         error={decline.error}
         onCancel={() => setDeclining(false)}
         onConfirm={async () => {
-          if (await decline.run(() => call(api.POST('/api/handover-invitations/{invitationId}/decline', { params: { path: { invitationId: invitation.id } } })))) {
+          if (
+            await decline.run(() =>
+              call(
+                api.POST('/api/handover-invitations/{invitationId}/decline', {
+                  params: { path: { invitationId: invitation.id } },
+                }),
+              ),
+            )
+          ) {
             setDeclining(false);
             onDone();
           }

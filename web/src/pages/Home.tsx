@@ -22,7 +22,10 @@ function sharedChannels(item: HomeItem): string | null {
   if (item.channels.length <= 1) return null;
   const numbers = new Set((item.permissionsNow ?? []).map((p) => p.channel).filter((c): c is number => c !== null));
   if (numbers.size === 0 || numbers.size === item.channels.length) return null;
-  return item.channels.filter((c) => numbers.has(c.number)).map((c) => c.name).join(', ');
+  return item.channels
+    .filter((c) => numbers.has(c.number))
+    .map((c) => c.name)
+    .join(', ');
 }
 
 export function HomePage() {
@@ -96,7 +99,12 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
         <div className="row small">
           <StatusDot online={item.online} />
           <span className="muted">
-            {[item.model !== item.name ? item.model : null, item.channels.length > 1 ? `${item.channels.length} channels` : null].filter(Boolean).join(' · ')}
+            {[
+              item.model !== item.name ? item.model : null,
+              item.channels.length > 1 ? `${item.channels.length} channels` : null,
+            ]
+              .filter(Boolean)
+              .join(' · ')}
           </span>
         </div>
         {shared ? (
@@ -149,7 +157,9 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
           error={action.error}
           onCancel={() => setRemoving(false)}
           onConfirm={async () => {
-            const done = await action.run(() => call(api.DELETE('/api/shares/{id}', { params: { path: { id: item.shareId ?? '' } } })));
+            const done = await action.run(() =>
+              call(api.DELETE('/api/shares/{id}', { params: { path: { id: item.shareId ?? '' } } })),
+            );
             if (done) {
               setRemoving(false);
               onChange();

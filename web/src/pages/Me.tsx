@@ -16,12 +16,22 @@ export function MePage() {
           <div className="strong">{account.displayName}</div>
           {account.email ? (
             <div className="muted">
-              {account.email} {account.emailVerified ? <span className="tag ok">verified</span> : <span className="tag warn">not verified</span>}
+              {account.email}{' '}
+              {account.emailVerified ? (
+                <span className="tag ok">verified</span>
+              ) : (
+                <span className="tag warn">not verified</span>
+              )}
             </div>
           ) : null}
           {account.phone ? (
             <div className="muted">
-              {account.phone} {account.phoneVerified ? <span className="tag ok">verified</span> : <span className="tag warn">not verified</span>}
+              {account.phone}{' '}
+              {account.phoneVerified ? (
+                <span className="tag ok">verified</span>
+              ) : (
+                <span className="tag warn">not verified</span>
+              )}
             </div>
           ) : null}
         </div>
@@ -50,11 +60,7 @@ export function MePage() {
           <Link to="/portal">Installer portal</Link>
         </li>
       </ul>
-      <button
-        type="button"
-        className="secondary block"
-        onClick={() => void logout()}
-      >
+      <button type="button" className="secondary block" onClick={() => void logout()}>
         Log out
       </button>
     </Page>

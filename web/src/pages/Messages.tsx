@@ -39,7 +39,12 @@ export function MessagesPage() {
       }
     >
       <ErrorBox message={markAll.error} />
-      <Async state={inbox} what="Loading your messages" isEmpty={(p) => p.items.length === 0} empty="No messages yet. Shares, invitations and applications will show up here.">
+      <Async
+        state={inbox}
+        what="Loading your messages"
+        isEmpty={(p) => p.items.length === 0}
+        empty="No messages yet. Shares, invitations and applications will show up here."
+      >
         {(page) => (
           <>
             <p className="muted small" aria-live="polite">
@@ -94,7 +99,9 @@ function str(v: unknown): string | null {
 function MessageBody({ message }: { message: Message }) {
   const data = message.data as Record<string, unknown>;
   const invitationId = str(data.invitationId);
-  const applicationIds = Array.isArray(data.applicationIds) ? data.applicationIds.filter((x): x is string => typeof x === 'string') : [];
+  const applicationIds = Array.isArray(data.applicationIds)
+    ? data.applicationIds.filter((x): x is string => typeof x === 'string')
+    : [];
   const [viewing, setViewing] = useState(false);
   const navigate = useNavigate();
   return (
@@ -115,9 +122,15 @@ function MessageBody({ message }: { message: Message }) {
         ) : null}
         <MessageLinks kind={message.kind} data={data} />
       </article>
-      {message.kind === 'handover_invitation' && invitationId && viewing ? <HandoverInvitation invitationId={invitationId} /> : null}
-      {message.kind === 'permission_application' && applicationIds.length > 0 ? <ApplicationDecision applicationIds={applicationIds} /> : null}
-      {message.kind === 'device_transfer' && str(data.transferId) ? <TransferOffer transferId={str(data.transferId)!} /> : null}
+      {message.kind === 'handover_invitation' && invitationId && viewing ? (
+        <HandoverInvitation invitationId={invitationId} />
+      ) : null}
+      {message.kind === 'permission_application' && applicationIds.length > 0 ? (
+        <ApplicationDecision applicationIds={applicationIds} />
+      ) : null}
+      {message.kind === 'device_transfer' && str(data.transferId) ? (
+        <TransferOffer transferId={str(data.transferId)!} />
+      ) : null}
     </>
   );
 }
@@ -156,11 +169,22 @@ function MessageLinks({ kind, data }: { kind: string; data: Record<string, unkno
       </Link>
     );
   }
-  if (kind.startsWith('authorization') || kind.startsWith('application_') || kind.startsWith('share') || kind.startsWith('transfer_')) {
+  if (
+    kind.startsWith('authorization') ||
+    kind.startsWith('application_') ||
+    kind.startsWith('share') ||
+    kind.startsWith('transfer_')
+  ) {
     return (
       <>
         {ending}
-        {deviceIds.length > 0 ? <DeviceLinks deviceIds={deviceIds} orgId={str(data.orgId)} installerKind={kind.startsWith('authorization') || kind.startsWith('application_')} /> : null}
+        {deviceIds.length > 0 ? (
+          <DeviceLinks
+            deviceIds={deviceIds}
+            orgId={str(data.orgId)}
+            installerKind={kind.startsWith('authorization') || kind.startsWith('application_')}
+          />
+        ) : null}
       </>
     );
   }
@@ -176,7 +200,15 @@ interface Target {
  * For each device: its owner goes to its Authorization Service (installer messages) or Settings; a recipient
  * goes Home; an installer goes to the site holding it in the portal; a device no longer theirs says so.
  */
-function DeviceLinks({ deviceIds, orgId, installerKind }: { deviceIds: string[]; orgId: string | null; installerKind: boolean }) {
+function DeviceLinks({
+  deviceIds,
+  orgId,
+  installerKind,
+}: {
+  deviceIds: string[];
+  orgId: string | null;
+  installerKind: boolean;
+}) {
   const targets = useLoad(async (): Promise<Target[]> => {
     const mine = await call(api.GET('/api/devices'));
     const siteOf = new Map<string, { siteId: string; name: string }>();
@@ -190,7 +222,11 @@ function DeviceLinks({ deviceIds, orgId, installerKind }: { deviceIds: string[];
     }
     return deviceIds.map((id) => {
       const device = mine.find((d) => d.id === id);
-      if (device?.access === 'owner') return { to: installerKind ? `/devices/${id}/authorization` : `/devices/${id}/settings`, text: `Open ${device.name}` };
+      if (device?.access === 'owner')
+        return {
+          to: installerKind ? `/devices/${id}/authorization` : `/devices/${id}/settings`,
+          text: `Open ${device.name}`,
+        };
       const site = siteOf.get(id);
       if (site) return { to: `/portal/sites/${site.siteId}`, text: `Open the site ${site.name}` };
       if (device) return { to: '/', text: `Open ${device.name} on Home` };

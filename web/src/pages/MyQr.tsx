@@ -22,13 +22,25 @@ export function MyQrPage() {
             The QR image could not be loaded. Reload the page to try again.
           </p>
         ) : (
-          <img src={src} alt={`QR ID of ${account.displayName}`} width={280} height={280} onError={() => setFailed(true)} onLoad={() => setFailed(false)} />
+          <img
+            src={src}
+            alt={`QR ID of ${account.displayName}`}
+            width={280}
+            height={280}
+            onError={() => setFailed(true)}
+            onLoad={() => setFailed(false)}
+          />
         )}
         <div>
           <div className="strong">{account.displayName}</div>
-          <p className="muted small">Let someone scan this code, or save it and send the picture, so they can share devices with you without typing your email. It never contains your email or phone.</p>
+          <p className="muted small">
+            Let someone scan this code, or save it and send the picture, so they can share devices with you without
+            typing your email. It never contains your email or phone.
+          </p>
         </div>
-        {rotated ? <Notice tone="success">Your QR ID was replaced. Earlier pictures of it no longer work.</Notice> : null}
+        {rotated ? (
+          <Notice tone="success">Your QR ID was replaced. Earlier pictures of it no longer work.</Notice>
+        ) : null}
         <div className="actions" style={{ width: '100%' }}>
           <a className="primary" href={src} download="keyholder-qr-id.png">
             Save as image

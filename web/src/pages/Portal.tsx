@@ -67,7 +67,10 @@ function CreateOrg({ onCreated }: { onCreated(): void }) {
   return (
     <form className="card" onSubmit={submit} noValidate>
       <h2>Create your organization</h2>
-      <p className="muted">Installers work as an organization: its members manage sites, hand them over to their owners and ask owners for permissions.</p>
+      <p className="muted">
+        Installers work as an organization: its members manage sites, hand them over to their owners and ask owners for
+        permissions.
+      </p>
       <Field label="Organization name" error={invalid ?? action.error}>
         {(p) => <input {...p} name="orgName" value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
@@ -102,7 +105,11 @@ function JoinInvitations({ onJoined }: { onJoined(): void }) {
                   onClick={async () => {
                     const path = { invitationId: i.id };
                     const done = await action.run(() =>
-                      call(answer === 'accept' ? api.POST('/api/org-invitations/{invitationId}/accept', { params: { path } }) : api.POST('/api/org-invitations/{invitationId}/decline', { params: { path } })),
+                      call(
+                        answer === 'accept'
+                          ? api.POST('/api/org-invitations/{invitationId}/accept', { params: { path } })
+                          : api.POST('/api/org-invitations/{invitationId}/decline', { params: { path } }),
+                      ),
                     );
                     if (done) {
                       invitations.reload();
@@ -122,14 +129,21 @@ function JoinInvitations({ onJoined }: { onJoined(): void }) {
 }
 
 function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
-  const sites = useLoad(() => call(api.GET('/api/orgs/{orgId}/sites', { params: { path: { orgId: org.id } } })), [org.id]);
+  const sites = useLoad(
+    () => call(api.GET('/api/orgs/{orgId}/sites', { params: { path: { orgId: org.id } } })),
+    [org.id],
+  );
   return (
     <div className="portal-grid">
       <div>
         <div className="spread">
           <h2>Sites</h2>
         </div>
-        <Async state={sites} what="Loading the sites" empty="No sites yet. Create one for each customer location you install.">
+        <Async
+          state={sites}
+          what="Loading the sites"
+          empty="No sites yet. Create one for each customer location you install."
+        >
           {(list) => (
             <div className="table-wrap">
               <table aria-label="Sites">
@@ -157,7 +171,9 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
                           <span className={`tag ${status.tone}`}>{status.text}</span>
                         </td>
                         <td>{s.devices.length}</td>
-                        <td>{blocked > 0 ? <span className="tag bad">{blocked}</span> : <span className="muted">—</span>}</td>
+                        <td>
+                          {blocked > 0 ? <span className="tag bad">{blocked}</span> : <span className="muted">—</span>}
+                        </td>
                       </tr>
                     );
                   })}
@@ -179,11 +195,18 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
  * it directly (those are on no site, so this is the only place the portal shows them).
  */
 function AuthorizedDevices({ orgId }: { orgId: string }) {
-  const list = useLoad(() => call(api.GET('/api/orgs/{orgId}/authorized-devices', { params: { path: { orgId } } })), [orgId]);
+  const list = useLoad(
+    () => call(api.GET('/api/orgs/{orgId}/authorized-devices', { params: { path: { orgId } } })),
+    [orgId],
+  );
   return (
     <section aria-label="Authorized devices">
       <h2>Authorized devices</h2>
-      <Async state={list} what="Loading the authorized devices" empty="No owner has authorized your organization on a device yet.">
+      <Async
+        state={list}
+        what="Loading the authorized devices"
+        empty="No owner has authorized your organization on a device yet."
+      >
         {(items) => (
           <div className="table-wrap">
             <table aria-label="Authorized devices">
@@ -213,7 +236,9 @@ function AuthorizedDevices({ orgId }: { orgId: string }) {
                             {NO_PERMISSION}
                           </p>
                         ) : null}
-                        {current.length > 0 ? <Chips items={current.map((p) => `${p.label} · ${validityInWords(p)}`)} /> : null}
+                        {current.length > 0 ? (
+                          <Chips items={current.map((p) => `${p.label} · ${validityInWords(p)}`)} />
+                        ) : null}
                       </td>
                     </tr>
                   );
@@ -228,7 +253,11 @@ function AuthorizedDevices({ orgId }: { orgId: string }) {
 }
 
 function CreateSite({ orgId, onCreated }: { orgId: string; onCreated(): void }) {
-  const [form, setForm] = useState({ name: '', address: '', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
+  const [form, setForm] = useState({
+    name: '',
+    address: '',
+    timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+  });
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const [created, setCreated] = useState<string | null>(null);
   const action = useAction();
@@ -239,7 +268,14 @@ function CreateSite({ orgId, onCreated }: { orgId: string; onCreated(): void }) 
     if (!form.timeZone.trim()) problems.timeZone = 'Give the time zone, e.g. Europe/Dublin.';
     setInvalid(problems);
     if (Object.keys(problems).length) return;
-    const site = await action.run(() => call(api.POST('/api/orgs/{orgId}/sites', { params: { path: { orgId } }, body: { name: form.name.trim(), address: form.address.trim(), timeZone: form.timeZone.trim() } })));
+    const site = await action.run(() =>
+      call(
+        api.POST('/api/orgs/{orgId}/sites', {
+          params: { path: { orgId } },
+          body: { name: form.name.trim(), address: form.address.trim(), timeZone: form.timeZone.trim() },
+        }),
+      ),
+    );
     if (site) {
       setCreated(site.name);
       setForm({ ...form, name: '', address: '' });
@@ -255,10 +291,14 @@ function CreateSite({ orgId, onCreated }: { orgId: string; onCreated(): void }) 
           {(p) => <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
         </Field>
         <Field label="Time zone" error={invalid.timeZone ?? (action.field === 'timeZone' ? action.error : null)}>
-          {(p) => <input {...p} value={form.timeZone} onChange={(e) => setForm({ ...form, timeZone: e.target.value })} />}
+          {(p) => (
+            <input {...p} value={form.timeZone} onChange={(e) => setForm({ ...form, timeZone: e.target.value })} />
+          )}
         </Field>
       </div>
-      <Field label="Address (optional)">{(p) => <input {...p} value={form.address} onChange={(e) => setForm({ ...form, address: e.target.value })} />}</Field>
+      <Field label="Address (optional)">
+        {(p) => <input {...p} value={form.address} onChange={(e) => setForm({ ...form, address: e.target.value })} />}
+      </Field>
       {action.field !== 'name' && action.field !== 'timeZone' ? <ErrorBox message={action.error} /> : null}
       <button type="submit" className="primary" disabled={action.busy}>
         Create site
@@ -269,7 +309,13 @@ function CreateSite({ orgId, onCreated }: { orgId: string; onCreated(): void }) 
 
 function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
   const detail = useLoad(() => call(api.GET('/api/orgs/{orgId}', { params: { path: { orgId: org.id } } })), [org.id]);
-  const invitations = useLoad(() => (org.myRole === 'admin' ? call(api.GET('/api/orgs/{orgId}/invitations', { params: { path: { orgId: org.id } } })) : Promise.resolve([])), [org.id]);
+  const invitations = useLoad(
+    () =>
+      org.myRole === 'admin'
+        ? call(api.GET('/api/orgs/{orgId}/invitations', { params: { path: { orgId: org.id } } }))
+        : Promise.resolve([]),
+    [org.id],
+  );
   const account = useAccount();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<'technician' | 'admin'>('technician');
@@ -283,14 +329,30 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
     e.preventDefault();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) return setInvalid('Enter a valid email address.');
     setInvalid(null);
-    if (await action.run(() => call(api.POST('/api/orgs/{orgId}/invitations', { params: { path: { orgId: org.id } }, body: { email: email.trim(), role } })))) {
+    if (
+      await action.run(() =>
+        call(
+          api.POST('/api/orgs/{orgId}/invitations', {
+            params: { path: { orgId: org.id } },
+            body: { email: email.trim(), role },
+          }),
+        ),
+      )
+    ) {
       setEmail('');
       invitations.reload();
     }
   }
   async function changeRole(m: Member, next: 'admin' | 'technician') {
     setNotice(null);
-    const ok = await manage.run(() => call(api.PATCH('/api/orgs/{orgId}/members/{accountId}', { params: { path: { orgId: org.id, accountId: m.accountId } }, body: { role: next } })));
+    const ok = await manage.run(() =>
+      call(
+        api.PATCH('/api/orgs/{orgId}/members/{accountId}', {
+          params: { path: { orgId: org.id, accountId: m.accountId } },
+          body: { role: next },
+        }),
+      ),
+    );
     if (ok) {
       setNotice(`${m.displayName} is now ${next === 'admin' ? 'an admin' : 'a technician'}.`);
       // Demoting myself takes the admin controls away: my role comes with the organization list.
@@ -302,7 +364,13 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
     if (!removing) return;
     const m = removing;
     setNotice(null);
-    const ok = await manage.run(() => call(api.DELETE('/api/orgs/{orgId}/members/{accountId}', { params: { path: { orgId: org.id, accountId: m.accountId } } })));
+    const ok = await manage.run(() =>
+      call(
+        api.DELETE('/api/orgs/{orgId}/members/{accountId}', {
+          params: { path: { orgId: org.id, accountId: m.accountId } },
+        }),
+      ),
+    );
     setRemoving(null);
     if (ok) {
       if (m.accountId === account.id) return onOrgsChanged();
@@ -330,11 +398,22 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
                 </span>
                 {isAdmin ? (
                   <span className="member-actions">
-                    <select aria-label={`Role of ${m.displayName}`} value={m.role} disabled={manage.busy} onChange={(e) => void changeRole(m, e.target.value as 'admin' | 'technician')}>
+                    <select
+                      aria-label={`Role of ${m.displayName}`}
+                      value={m.role}
+                      disabled={manage.busy}
+                      onChange={(e) => void changeRole(m, e.target.value as 'admin' | 'technician')}
+                    >
                       <option value="technician">Technician</option>
                       <option value="admin">Admin</option>
                     </select>
-                    <button type="button" className="ghost danger-text small-btn" aria-label={`Remove ${m.displayName}`} disabled={manage.busy} onClick={() => setRemoving(m)}>
+                    <button
+                      type="button"
+                      className="ghost danger-text small-btn"
+                      aria-label={`Remove ${m.displayName}`}
+                      disabled={manage.busy}
+                      onClick={() => setRemoving(m)}
+                    >
                       Remove
                     </button>
                   </span>
@@ -362,11 +441,14 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
             <>
               <h3>Invited</h3>
               <ul className="plain">
-                {invitations.data.filter((i) => i.status === 'pending').map((i) => (
-                  <li key={i.id}>
-                    {i.email} <span className="tag">{i.role}</span> <span className="muted small">until {dateTime(i.expiresAt)}</span>
-                  </li>
-                ))}
+                {invitations.data
+                  .filter((i) => i.status === 'pending')
+                  .map((i) => (
+                    <li key={i.id}>
+                      {i.email} <span className="tag">{i.role}</span>{' '}
+                      <span className="muted small">until {dateTime(i.expiresAt)}</span>
+                    </li>
+                  ))}
               </ul>
             </>
           ) : null}
@@ -399,8 +481,15 @@ function OrgQr({ org }: { org: Org }) {
   return (
     <details className="org-qr">
       <summary>Organization QR ID</summary>
-      <p className="muted small">Owners scan this, or type the ID, in Keyholder under Me › Authorized Devices › Authorize an installer, to give {org.name} permissions directly.</p>
-      {failed ? <ErrorBox message="The QR ID could not be loaded." /> : <img src={src} alt={`QR ID of ${org.name}`} width={180} height={180} onError={() => setFailed(true)} />}
+      <p className="muted small">
+        Owners scan this, or type the ID, in Keyholder under Me › Authorized Devices › Authorize an installer, to give{' '}
+        {org.name} permissions directly.
+      </p>
+      {failed ? (
+        <ErrorBox message="The QR ID could not be loaded." />
+      ) : (
+        <img src={src} alt={`QR ID of ${org.name}`} width={180} height={180} onError={() => setFailed(true)} />
+      )}
       <p className="small">
         Organization ID: <code aria-label="Organization ID">{org.id}</code>
       </p>

@@ -4,7 +4,13 @@ import { Link, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { PERMANENT } from '../components/pickers.tsx';
 import { NO_RECIPIENT, RecipientPicker, recipientBody, type RecipientState } from '../components/RecipientPicker.tsx';
-import { DEFAULT_SPEC, ShareSpecFields, specBody, specProblems, type ShareSpecState } from '../components/ShareForm.tsx';
+import {
+  DEFAULT_SPEC,
+  ShareSpecFields,
+  specBody,
+  specProblems,
+  type ShareSpecState,
+} from '../components/ShareForm.tsx';
 import { Async, ErrorBox, Notice, Page } from '../components/ui.tsx';
 import { useAction, useLoad, type Action } from '../lib/hooks.ts';
 
@@ -16,7 +22,11 @@ export function serverError(action: Action, prefix: string): string | null {
   return action.field && action.field.startsWith(prefix) ? action.error : null;
 }
 
-export function ShareSummary({ share }: { share: Pick<ShareView, 'device' | 'recipient' | 'scope' | 'channels' | 'permissions' | 'validityText'> }) {
+export function ShareSummary({
+  share,
+}: {
+  share: Pick<ShareView, 'device' | 'recipient' | 'scope' | 'channels' | 'permissions' | 'validityText'>;
+}) {
   return (
     <dl className="summary">
       <dt>Device</dt>
@@ -66,7 +76,9 @@ function ShareFlow({ device }: { device: Device }) {
     if (typeof r === 'string') problems.recipient = r;
     setInvalid(problems);
     if (Object.keys(problems).length) return;
-    const result = await check.run(() => call(api.POST('/api/devices/{id}/shares/preview', { params: { path: { id: device.id } }, body: body()! })));
+    const result = await check.run(() =>
+      call(api.POST('/api/devices/{id}/shares/preview', { params: { path: { id: device.id } }, body: body()! })),
+    );
     if (result) setPreview(result);
   }
 
@@ -99,7 +111,9 @@ function ShareFlow({ device }: { device: Device }) {
             className="primary"
             disabled={send.busy}
             onClick={async () => {
-              const created = await send.run(() => call(api.POST('/api/devices/{id}/shares', { params: { path: { id: device.id } }, body: body()! })));
+              const created = await send.run(() =>
+                call(api.POST('/api/devices/{id}/shares', { params: { path: { id: device.id } }, body: body()! })),
+              );
               if (created) setDone(created);
             }}
           >
@@ -110,7 +124,10 @@ function ShareFlow({ device }: { device: Device }) {
     );
   }
 
-  const generalError = check.error && !['recipient', 'channels', 'permissions', 'validity'].some((f) => check.field?.startsWith(f)) ? check.error : null;
+  const generalError =
+    check.error && !['recipient', 'channels', 'permissions', 'validity'].some((f) => check.field?.startsWith(f))
+      ? check.error
+      : null;
   return (
     <form onSubmit={review} noValidate>
       <div className="card">
@@ -129,7 +146,11 @@ function ShareFlow({ device }: { device: Device }) {
           validity: invalid.validity ?? serverError(check, 'validity'),
         }}
       />
-      <RecipientPicker value={recipient} onChange={setRecipient} error={invalid.recipient ?? serverError(check, 'recipient')} />
+      <RecipientPicker
+        value={recipient}
+        onChange={setRecipient}
+        error={invalid.recipient ?? serverError(check, 'recipient')}
+      />
       <ErrorBox message={generalError} />
       {!device.supportsSharing ? <Notice tone="warning">This device does not support sharing.</Notice> : null}
       <button type="submit" className="primary block" disabled={check.busy}>

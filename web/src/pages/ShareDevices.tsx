@@ -5,7 +5,13 @@ import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { PERMANENT } from '../components/pickers.tsx';
 import { NO_RECIPIENT, RecipientPicker, recipientBody, type RecipientState } from '../components/RecipientPicker.tsx';
-import { DEFAULT_SPEC, ShareSpecFields, specBody, specProblems, type ShareSpecState } from '../components/ShareForm.tsx';
+import {
+  DEFAULT_SPEC,
+  ShareSpecFields,
+  specBody,
+  specProblems,
+  type ShareSpecState,
+} from '../components/ShareForm.tsx';
 import { Async, ErrorBox, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { labels } from '../lib/permissions.ts';
@@ -106,7 +112,9 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
   return (
     <form onSubmit={review} noValidate>
       {chooser.devices.length === 0 ? (
-        <div className="state empty">You have no device you can share. Only devices bound to your account that support sharing are listed.</div>
+        <div className="state empty">
+          You have no device you can share. Only devices bound to your account that support sharing are listed.
+        </div>
       ) : (
         <fieldset>
           <legend>Devices</legend>
@@ -116,18 +124,40 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
             return (
               <div key={d.id} className="bulk-device">
                 <label className="check">
-                  <input type="checkbox" checked={on} onChange={(e) => setSelected(e.target.checked ? [...selected, d.id] : selected.filter((x) => x !== d.id))} />
+                  <input
+                    type="checkbox"
+                    checked={on}
+                    onChange={(e) =>
+                      setSelected(e.target.checked ? [...selected, d.id] : selected.filter((x) => x !== d.id))
+                    }
+                  />
                   <span className="grow">
                     {d.name} <span className="muted small">· {d.model}</span>
                   </span>
                 </label>
                 {on ? (
                   <div className="bulk-spec">
-                    <button type="button" className="ghost small-btn" aria-expanded={open === d.id} onClick={() => setOpen(open === d.id ? null : d.id)}>
-                      {open === d.id ? 'Done' : `Permissions of ${d.name}`}: {spec.scope === 'device' ? 'whole device' : `${spec.channels.length} channel(s)`}, {labels(spec.permissions)}
+                    <button
+                      type="button"
+                      className="ghost small-btn"
+                      aria-expanded={open === d.id}
+                      onClick={() => setOpen(open === d.id ? null : d.id)}
+                    >
+                      {open === d.id ? 'Done' : `Permissions of ${d.name}`}:{' '}
+                      {spec.scope === 'device' ? 'whole device' : `${spec.channels.length} channel(s)`},{' '}
+                      {labels(spec.permissions)}
                     </button>
-                    {invalid[`device:${d.id}`] ? <small className="field-error">{invalid[`device:${d.id}`]}</small> : null}
-                    {open === d.id ? <ShareSpecFields channels={d.channels} value={spec} onChange={(next) => setSpecs({ ...specs, [d.id]: next })} errors={{}} /> : null}
+                    {invalid[`device:${d.id}`] ? (
+                      <small className="field-error">{invalid[`device:${d.id}`]}</small>
+                    ) : null}
+                    {open === d.id ? (
+                      <ShareSpecFields
+                        channels={d.channels}
+                        value={spec}
+                        onChange={(next) => setSpecs({ ...specs, [d.id]: next })}
+                        errors={{}}
+                      />
+                    ) : null}
                   </div>
                 ) : null}
               </div>
@@ -148,7 +178,11 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
           </ul>
         </details>
       ) : null}
-      <RecipientPicker value={recipient} onChange={setRecipient} error={invalid.recipient ?? serverError(check, 'recipient')} />
+      <RecipientPicker
+        value={recipient}
+        onChange={setRecipient}
+        error={invalid.recipient ?? serverError(check, 'recipient')}
+      />
       <ErrorBox message={check.field?.startsWith('recipient') ? null : check.error} />
       <button type="submit" className="primary block" disabled={check.busy || chooser.devices.length === 0}>
         {check.busy ? 'Checking…' : 'Share'}

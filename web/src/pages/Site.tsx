@@ -3,7 +3,14 @@
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
-import { InstallerPermissionPicker, VALIDITY_CHOICES, choicesBody, choicesFrom, choicesProblem, type PermissionChoices } from '../components/InstallerPermissions.tsx';
+import {
+  InstallerPermissionPicker,
+  VALIDITY_CHOICES,
+  choicesBody,
+  choicesFrom,
+  choicesProblem,
+  type PermissionChoices,
+} from '../components/InstallerPermissions.tsx';
 import { Async, Chips, Confirm, Dialog, ErrorBox, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { EMAIL_RE, PHONE_RE, dateTime, fromLocalInput } from '../lib/format.ts';
@@ -42,12 +49,27 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
   const status = SITE_STATUS[site.status] ?? { text: site.status, tone: '' };
   return (
     <>
-      {site.address ? <p className="muted">{site.address} · {site.timeZone}</p> : <p className="muted">{site.timeZone}</p>}
+      {site.address ? (
+        <p className="muted">
+          {site.address} · {site.timeZone}
+        </p>
+      ) : (
+        <p className="muted">{site.timeZone}</p>
+      )}
       {notice ? <Notice tone="success">{notice}</Notice> : null}
-      <div className={`banner ${handedOver ? 'ok' : site.status === 'invited' ? 'info' : ''}`} role="region" aria-label="Handover">
+      <div
+        className={`banner ${handedOver ? 'ok' : site.status === 'invited' ? 'info' : ''}`}
+        role="region"
+        aria-label="Handover"
+      >
         <span>{status.text}</span>
         {canInvite ? (
-          <button type="button" className="primary small-btn" disabled={site.devices.length === 0} onClick={() => setInviting(true)}>
+          <button
+            type="button"
+            className="primary small-btn"
+            disabled={site.devices.length === 0}
+            onClick={() => setInviting(true)}
+          >
             Invite Now
           </button>
         ) : null}
@@ -56,7 +78,9 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
 
       <h2>Devices</h2>
       {site.devices.length === 0 ? (
-        <div className="state empty">No devices on this site yet. Add them with their serial number and verification code.</div>
+        <div className="state empty">
+          No devices on this site yet. Add them with their serial number and verification code.
+        </div>
       ) : (
         <div className="table-wrap">
           <table aria-label="Site devices">
@@ -72,10 +96,18 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
                 <tr key={d.id} aria-label={d.name}>
                   <td>
                     <div className="strong">{d.name}</div>
-                    <div className="muted small">{[d.model !== d.name ? d.model : null, d.serial].filter(Boolean).join(' · ')}</div>
+                    <div className="muted small">
+                      {[d.model !== d.name ? d.model : null, d.serial].filter(Boolean).join(' · ')}
+                    </div>
                     <StatusDot online={d.online} />
                   </td>
-                  <td>{d.status === 'handed_over' ? <span className="tag ok">Owner's device</span> : <span className="tag">Held by us</span>}</td>
+                  <td>
+                    {d.status === 'handed_over' ? (
+                      <span className="tag ok">Owner's device</span>
+                    ) : (
+                      <span className="tag">Held by us</span>
+                    )}
+                  </td>
                   <td>
                     {d.noPermission ? (
                       <p className="no-permission" role="note">
@@ -84,7 +116,11 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
                     ) : d.status === 'held' ? (
                       <span className="muted small">Full access until handover</span>
                     ) : (
-                      <Chips items={d.permissions.map((p) => (p.validUntil ? `${p.label} until ${dateTime(p.validUntil)}` : p.label))} />
+                      <Chips
+                        items={d.permissions.map((p) =>
+                          p.validUntil ? `${p.label} until ${dateTime(p.validUntil)}` : p.label,
+                        )}
+                      />
                     )}
                   </td>
                 </tr>
@@ -155,7 +191,11 @@ function PendingInvitation({ siteId, onChange }: { siteId: string; onChange(): v
         error={action.error}
         onCancel={() => setCancelling(false)}
         onConfirm={async () => {
-          if (await action.run(() => call(api.POST('/api/sites/{siteId}/handover/cancel', { params: { path: { siteId } } })))) {
+          if (
+            await action.run(() =>
+              call(api.POST('/api/sites/{siteId}/handover/cancel', { params: { path: { siteId } } })),
+            )
+          ) {
             setCancelling(false);
             onChange();
           }
@@ -173,11 +213,21 @@ function AddSiteDevice({ siteId, onAdded }: { siteId: string; onAdded(): void })
   async function submit(e: FormEvent) {
     e.preventDefault();
     const problems: Record<string, string> = {};
-    if (!/^[A-Za-z0-9-]{4,32}$/.test(serial.trim())) problems.serial = 'The serial number has 4 to 32 letters, digits or dashes.';
+    if (!/^[A-Za-z0-9-]{4,32}$/.test(serial.trim()))
+      problems.serial = 'The serial number has 4 to 32 letters, digits or dashes.';
     if (!code.trim()) problems.code = 'Enter the verification code from the label.';
     setInvalid(problems);
     if (Object.keys(problems).length) return;
-    if (await action.run(() => call(api.POST('/api/sites/{siteId}/devices', { params: { path: { siteId } }, body: { serial: serial.trim(), verificationCode: code.trim() } })))) {
+    if (
+      await action.run(() =>
+        call(
+          api.POST('/api/sites/{siteId}/devices', {
+            params: { path: { siteId } },
+            body: { serial: serial.trim(), verificationCode: code.trim() },
+          }),
+        ),
+      )
+    ) {
       setSerial('');
       setCode('');
       onAdded();
@@ -205,19 +255,32 @@ function AddSiteDevice({ siteId, onAdded }: { siteId: string; onAdded(): void })
 function InviteDialog({ site, onClose }: { site: Site; onClose(sent: string | null): void }) {
   const [by, setBy] = useState<'email' | 'phone'>('email');
   const [contact, setContact] = useState('');
-  const [choices, setChoices] = useState<PermissionChoices>(() => choicesFrom(['live_view', 'playback', 'configuration']));
+  const [choices, setChoices] = useState<PermissionChoices>(() =>
+    choicesFrom(['live_view', 'playback', 'configuration']),
+  );
   const [invalid, setInvalid] = useState<string | null>(null);
   const action = useAction();
   async function send() {
     const value = by === 'phone' ? contact.replace(/[\s()-]/g, '') : contact.trim();
     const problem =
-      by === 'email' ? (EMAIL_RE.test(value) ? null : "Enter the owner's email address.") : PHONE_RE.test(value) ? null : 'Enter the phone number in the international form, e.g. +353861234567.';
+      by === 'email'
+        ? EMAIL_RE.test(value)
+          ? null
+          : "Enter the owner's email address."
+        : PHONE_RE.test(value)
+          ? null
+          : 'Enter the phone number in the international form, e.g. +353861234567.';
     const p2 = problem ?? choicesProblem(choices);
     setInvalid(p2);
     if (p2) return;
     const permissions = choicesBody(choices);
-    const body = { ...(by === 'email' ? { email: value } : { phone: value }), devices: site.devices.map((d) => ({ deviceId: d.id, permissions })) };
-    const inv = await action.run(() => call(api.POST('/api/sites/{siteId}/handover', { params: { path: { siteId: site.id } }, body })));
+    const body = {
+      ...(by === 'email' ? { email: value } : { phone: value }),
+      devices: site.devices.map((d) => ({ deviceId: d.id, permissions })),
+    };
+    const inv = await action.run(() =>
+      call(api.POST('/api/sites/{siteId}/handover', { params: { path: { siteId: site.id } }, body })),
+    );
     if (inv) onClose(`Invitation sent to ${inv.contact}.`);
   }
   return (
@@ -236,7 +299,10 @@ function InviteDialog({ site, onClose }: { site: Site; onClose(sent: string | nu
         </>
       }
     >
-      <p className="muted small">The owner gets the {site.devices.length} device(s) of this site. Choose what your organization asks to keep for maintenance.</p>
+      <p className="muted small">
+        The owner gets the {site.devices.length} device(s) of this site. Choose what your organization asks to keep for
+        maintenance.
+      </p>
       <div className="segmented" role="radiogroup" aria-label="Invite by">
         {(['email', 'phone'] as const).map((k) => (
           <label key={k}>
@@ -246,7 +312,14 @@ function InviteDialog({ site, onClose }: { site: Site; onClose(sent: string | nu
         ))}
       </div>
       <Field label={by === 'email' ? "Owner's email" : "Owner's phone"}>
-        {(p) => <input {...p} type={by === 'email' ? 'email' : 'tel'} value={contact} onChange={(e) => setContact(e.target.value)} />}
+        {(p) => (
+          <input
+            {...p}
+            type={by === 'email' ? 'email' : 'tel'}
+            value={contact}
+            onChange={(e) => setContact(e.target.value)}
+          />
+        )}
       </Field>
       <InstallerPermissionPicker value={choices} onChange={setChoices} legend="Permissions to keep" />
       <ErrorBox message={invalid ?? action.error} />
@@ -275,8 +348,16 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
             : null;
     setInvalid(problem);
     if (problem) return;
-    const body = { deviceIds: devices, permissions, validity, ...(validity === 'until' ? { until: untilMs } : {}), ...(remark.trim() ? { remark: remark.trim() } : {}) };
-    const sent = await action.run(() => call(api.POST('/api/sites/{siteId}/applications', { params: { path: { siteId: site.id } }, body })));
+    const body = {
+      deviceIds: devices,
+      permissions,
+      validity,
+      ...(validity === 'until' ? { until: untilMs } : {}),
+      ...(remark.trim() ? { remark: remark.trim() } : {}),
+    };
+    const sent = await action.run(() =>
+      call(api.POST('/api/sites/{siteId}/applications', { params: { path: { siteId: site.id } }, body })),
+    );
     if (sent) onClose(`Application sent to the owner for ${sent.length} device(s).`);
   }
   return (
@@ -299,7 +380,11 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
         <legend>Devices</legend>
         {owned.map((d) => (
           <label key={d.id} className="check">
-            <input type="checkbox" checked={devices.includes(d.id)} onChange={(e) => setDevices(e.target.checked ? [...devices, d.id] : devices.filter((x) => x !== d.id))} />
+            <input
+              type="checkbox"
+              checked={devices.includes(d.id)}
+              onChange={(e) => setDevices(e.target.checked ? [...devices, d.id] : devices.filter((x) => x !== d.id))}
+            />
             <span className="grow">
               {d.name} {d.noPermission ? <span className="tag bad">no permission</span> : null}
             </span>
@@ -308,9 +393,20 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
       </fieldset>
       <fieldset>
         <legend>Permissions</legend>
-        {['live_view', 'configuration', 'playback', ...Object.keys(PERMISSIONS).filter((p) => !['live_view', 'configuration', 'playback'].includes(p))].map((p) => (
+        {[
+          'live_view',
+          'configuration',
+          'playback',
+          ...Object.keys(PERMISSIONS).filter((p) => !['live_view', 'configuration', 'playback'].includes(p)),
+        ].map((p) => (
           <label key={p} className="check">
-            <input type="checkbox" checked={permissions.includes(p)} onChange={(e) => setPermissions(e.target.checked ? [...permissions, p] : permissions.filter((x) => x !== p))} />
+            <input
+              type="checkbox"
+              checked={permissions.includes(p)}
+              onChange={(e) =>
+                setPermissions(e.target.checked ? [...permissions, p] : permissions.filter((x) => x !== p))
+              }
+            />
             <span className="grow">{label(p)}</span>
           </label>
         ))}
@@ -326,8 +422,14 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
           </select>
         )}
       </Field>
-      {validity === 'until' ? <Field label="Ends">{(p) => <input {...p} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />}</Field> : null}
-      <Field label="Remark (optional)">{(p) => <textarea {...p} rows={2} value={remark} onChange={(e) => setRemark(e.target.value)} />}</Field>
+      {validity === 'until' ? (
+        <Field label="Ends">
+          {(p) => <input {...p} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />}
+        </Field>
+      ) : null}
+      <Field label="Remark (optional)">
+        {(p) => <textarea {...p} rows={2} value={remark} onChange={(e) => setRemark(e.target.value)} />}
+      </Field>
       <ErrorBox message={invalid ?? action.error} />
     </Dialog>
   );
@@ -336,11 +438,18 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
 const APP_STATUS: Record<string, string> = { pending: 'warn', agreed: 'ok', rejected: 'bad' };
 
 function SiteApplications({ siteId }: { siteId: string }) {
-  const apps = useLoad(() => call(api.GET('/api/sites/{siteId}/applications', { params: { path: { siteId } } })), [siteId]);
+  const apps = useLoad(
+    () => call(api.GET('/api/sites/{siteId}/applications', { params: { path: { siteId } } })),
+    [siteId],
+  );
   return (
     <>
       <h2>Permission applications</h2>
-      <Async state={apps} what="Loading the applications" empty="No applications yet. Use “Available permission” to ask the owner.">
+      <Async
+        state={apps}
+        what="Loading the applications"
+        empty="No applications yet. Use “Available permission” to ask the owner."
+      >
         {(list) => (
           <div className="table-wrap">
             <table aria-label="Permission applications">

@@ -16,14 +16,17 @@ export function TransferSection({ deviceId, deviceName }: { deviceId: string; de
   function submit(e: FormEvent) {
     e.preventDefault();
     const value = to.trim();
-    if (!EMAIL_RE.test(value) && !PHONE_RE.test(value.replace(/[\s()-]/g, ''))) return setInvalid('Enter the new owner’s email address or phone number (+353…).');
+    if (!EMAIL_RE.test(value) && !PHONE_RE.test(value.replace(/[\s()-]/g, '')))
+      return setInvalid('Enter the new owner’s email address or phone number (+353…).');
     setInvalid(null);
     setAsking(true);
   }
   return (
     <form className="card" onSubmit={submit} noValidate aria-label="Transfer ownership">
       <h3>Transfer ownership</h3>
-      <p className="muted small">The device becomes theirs when they accept. Its shares and installer permissions then end.</p>
+      <p className="muted small">
+        The device becomes theirs when they accept. Its shares and installer permissions then end.
+      </p>
       {sent ? <Notice tone="success">{sent}</Notice> : null}
       <Field label="New owner (email or phone)" error={invalid ?? action.error}>
         {(p) => <input {...p} value={to} onChange={(e) => setTo(e.target.value)} />}
@@ -40,7 +43,11 @@ export function TransferSection({ deviceId, deviceName }: { deviceId: string; de
         error={action.error}
         onCancel={() => setAsking(false)}
         onConfirm={async () => {
-          const t = await action.run(() => call(api.POST('/api/devices/{id}/transfer', { params: { path: { id: deviceId } }, body: { to: to.trim() } })));
+          const t = await action.run(() =>
+            call(
+              api.POST('/api/devices/{id}/transfer', { params: { path: { id: deviceId } }, body: { to: to.trim() } }),
+            ),
+          );
           if (t) {
             setAsking(false);
             setSent(`Offered to ${t.to.displayName} until ${dateTime(t.expiresAt)}.`);
@@ -52,7 +59,10 @@ export function TransferSection({ deviceId, deviceName }: { deviceId: string; de
 }
 
 export function TransferOffer({ transferId }: { transferId: string }) {
-  const transfer = useLoad(() => call(api.GET('/api/transfers/{id}', { params: { path: { id: transferId } } })), [transferId]);
+  const transfer = useLoad(
+    () => call(api.GET('/api/transfers/{id}', { params: { path: { id: transferId } } })),
+    [transferId],
+  );
   const action = useAction();
   return (
     <Async state={transfer} what="Loading the offer">
@@ -70,7 +80,8 @@ export function TransferOffer({ transferId }: { transferId: string }) {
         ) : (
           <section className="card" aria-label="Device offered">
             <p>
-              <strong>{t.from.displayName}</strong> offers you <strong>{t.device.name}</strong> ({t.device.model}). Until {dateTime(t.expiresAt)}.
+              <strong>{t.from.displayName}</strong> offers you <strong>{t.device.name}</strong> ({t.device.model}).
+              Until {dateTime(t.expiresAt)}.
             </p>
             <ErrorBox message={action.error} />
             <div className="actions">
@@ -78,7 +89,11 @@ export function TransferOffer({ transferId }: { transferId: string }) {
                 type="button"
                 className="secondary"
                 disabled={action.busy}
-                onClick={async () => (await action.run(() => call(api.POST('/api/transfers/{id}/decline', { params: { path: { id: t.id } } })))) && transfer.reload()}
+                onClick={async () =>
+                  (await action.run(() =>
+                    call(api.POST('/api/transfers/{id}/decline', { params: { path: { id: t.id } } })),
+                  )) && transfer.reload()
+                }
               >
                 Decline
               </button>
@@ -86,7 +101,11 @@ export function TransferOffer({ transferId }: { transferId: string }) {
                 type="button"
                 className="primary"
                 disabled={action.busy}
-                onClick={async () => (await action.run(() => call(api.POST('/api/transfers/{id}/accept', { params: { path: { id: t.id } } })))) && transfer.reload()}
+                onClick={async () =>
+                  (await action.run(() =>
+                    call(api.POST('/api/transfers/{id}/accept', { params: { path: { id: t.id } } })),
+                  )) && transfer.reload()
+                }
               >
                 Accept
               </button>

@@ -33,12 +33,31 @@ function CodeForm({ channel, address }: { channel: 'email' | 'phone'; address: s
         We sent a 6-digit code to <strong>{address}</strong>.
       </p>
       <Field label={channel === 'email' ? 'Email code' : 'SMS code'} error={invalid}>
-        {(p) => <input {...p} name={`${channel}-code`} inputMode="numeric" autoComplete="one-time-code" maxLength={7} value={code} onChange={(e) => setCode(e.target.value)} />}
+        {(p) => (
+          <input
+            {...p}
+            name={`${channel}-code`}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            maxLength={7}
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+          />
+        )}
       </Field>
       <ErrorBox message={action.error ?? resend.error} />
       {resent ? <Notice tone="success">A new code is on its way.</Notice> : null}
       <div className="actions">
-        <button type="button" className="secondary" disabled={resend.busy} onClick={async () => setResent((await resend.run(() => call(api.POST('/api/me/verify/resend', { body: { channel } })))) !== undefined)}>
+        <button
+          type="button"
+          className="secondary"
+          disabled={resend.busy}
+          onClick={async () =>
+            setResent(
+              (await resend.run(() => call(api.POST('/api/me/verify/resend', { body: { channel } })))) !== undefined,
+            )
+          }
+        >
           Send a new code
         </button>
         <button type="submit" className="primary" disabled={action.busy}>
@@ -66,7 +85,8 @@ export function VerifyPage() {
         </>
       ) : (
         <p className="muted small">
-          Shares and handover invitations sent to an address reach you once it is verified. <Link to="/">Skip for now</Link>
+          Shares and handover invitations sent to an address reach you once it is verified.{' '}
+          <Link to="/">Skip for now</Link>
         </p>
       )}
     </Page>
