@@ -139,9 +139,7 @@ export function validityProblem(v: ValidityState, now = Date.now()): string | nu
 }
 
 /** The API's validity object (null = permanent). */
-export function validityBody(
-  v: ValidityState,
-): {
+export function validityBody(v: ValidityState): {
   until?: number | null;
   schedule?: { windows: Array<{ days: number[]; from: string; to: string }> } | null;
 } | null {
