@@ -7,7 +7,8 @@ import { openDatabase, type OpenDatabase } from './persistence/db.ts';
 import { migrateToLatest } from './persistence/migrate.ts';
 import type { AccessChange, ServiceContext } from './services/context.ts';
 import { buildApp, type App } from './http/app.ts';
-import { startAccess } from './services/access-engine.ts';
+import { AccessEngine, cacheSizeFromEnv, connectAccessBus, databaseSource } from './services/access-engine.ts';
+import type { ChangeBus } from './services/change-bus.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
 // Registers the hook that sends verification codes on registration.
@@ -33,6 +34,8 @@ export interface Runtime {
   outbox: OutboxDeliverer;
   /** Sends expiring/expired notices every minute; `runOnce()` lets tests sweep without waiting. */
   expiryNotices: ExpiryNoticeSweeper;
+  /** Other instances' changes (PostgreSQL); null on SQLite. */
+  accessBus: ChangeBus | null;
   /** Listeners told of every committed access change on this instance (and, when wired, on others). */
   onChange(listener: (c: AccessChange) => void): void;
   close(): Promise<void>;
@@ -70,6 +73,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     config,
     db: database.db,
     engine: database.engine,
+    // The decision cache: invalidated by this instance's commits and, on PostgreSQL, by every other instance's.
+    access: new AccessEngine(databaseSource(database.db), cacheSizeFromEnv()),
     clock: options.clock ?? systemClock,
     log,
     kickOutbox: () => kick(),
@@ -82,10 +87,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   workers.push(outbox);
   const expiryNotices = new ExpiryNoticeSweeper(ctx, options.expiryNotices);
   workers.push(expiryNotices);
-  // The decision cache: invalidated by this instance's commits and, on PostgreSQL, by every other instance's.
-  const access = await startAccess(ctx, database);
-  listeners.push((c) => access.invalidate(c));
-  workers.push(access);
+  listeners.push((c) => ctx.access.invalidate(c));
+  const accessBus = await connectAccessBus(ctx, database);
+  workers.push({
+    async stop() {
+      ctx.announceChanges = undefined;
+      await accessBus?.stop();
+    },
+  });
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   outbox.start();
   expiryNotices.start();
@@ -95,6 +104,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     app,
     outbox,
     expiryNotices,
+    accessBus,
     onChange: (l) => listeners.push(l),
     async close() {
       for (const w of workers) await w.stop();

@@ -233,14 +233,3 @@ function evaluate(
   if (best !== null) return { allowed: true, source: best.source, sourceId: best.sourceId, until: bestUntil };
   return DENIED[failReason];
 }
-
-/** Convenience for callers holding only a device id mismatch-free facts object. */
-export function can(
-  facts: DeviceFacts,
-  principal: Principal,
-  channel: number | null,
-  permission: Permission,
-  at: number,
-): Decision {
-  return decide(facts, principal, facts.deviceId, channel, permission, at);
-}

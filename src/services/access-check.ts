@@ -3,7 +3,6 @@
 // answers 404, the same as for a device that does not exist.
 import { AppError, invalid } from '../domain/errors.ts';
 import { isPermission, type Permission } from '../domain/permissions.ts';
-import { checkAccess } from './access-engine.ts';
 import type { ServiceContext } from './context.ts';
 
 export const MAX_BATCH_CHECKS = 1000;
@@ -77,7 +76,7 @@ async function checkOne(ctx: ServiceContext, subject: string, c: CheckInput, now
   const at = c.at ?? now;
   const channel = c.channel ?? null;
   const permission = c.permission as Permission;
-  const d = await checkAccess(ctx, subject, c.deviceId, channel, permission, at);
+  const d = await ctx.access.check(subject, c.deviceId, channel, permission, at);
   // Whole literals, not `{ ...base, allowed }`: V8's object spread made this answer cost ~3 µs of the ~4 µs
   // the check took (measured), more than the decision itself.
   return d.allowed

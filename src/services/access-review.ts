@@ -7,7 +7,6 @@ import { nextChange, whyNot } from '../domain/validity.ts';
 import * as repo from '../persistence/repositories/access.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { postInbox } from '../persistence/repositories/inbox.ts';
-import { engineOf } from './access-engine.ts';
 import { transact, type ServiceContext } from './context.ts';
 
 export interface PermissionNow {
@@ -36,7 +35,7 @@ function permissionsNow(g: Grant, at: number): PermissionNow[] {
 }
 
 async function ownedFacts(ctx: ServiceContext, ownerId: string, deviceId: string) {
-  const facts = await engineOf(ctx).factsFor(deviceId);
+  const facts = await ctx.access.factsFor(deviceId);
   if (!facts || facts.ownerAccountId !== ownerId) throw notFound('No such device.', 'device_not_found');
   return facts;
 }
@@ -83,7 +82,7 @@ export async function subjectAccessReview(
   const orgNames = (await repo.namesOf(ctx.db, [], orgIds)).orgs;
   const devices = [];
   for (const deviceId of deviceIds) {
-    const facts = await engineOf(ctx).factsFor(deviceId);
+    const facts = await ctx.access.factsFor(deviceId);
     if (!facts) continue;
     const grants = facts.grants.filter((g) =>
       g.subject.type === 'account'

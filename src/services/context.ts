@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Db, Engine } from '../persistence/db.ts';
 import type { Database } from '../persistence/schema.ts';
+import type { AccessEngine } from './access-engine.ts';
 
 /** Told after every committed change that can alter an access decision. */
 export interface ChangeListener {
@@ -24,6 +25,8 @@ export interface ServiceContext {
   config: Config;
   db: Db;
   engine: Engine;
+  /** The access decision (and remembered sessions), from memory where possible: the one way to ask "may they?". */
+  access: AccessEngine;
   clock: Clock;
   log: Logger;
   /** Wakes the outbox deliverer after a commit that queued messages. */

@@ -8,7 +8,6 @@ import { newId, newToken } from '../lib/ids.ts';
 import { hashToken, safeEqual } from '../lib/secrets.ts';
 import * as accessRepo from '../persistence/repositories/access.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { checkAccess } from './access-engine.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { authenticate } from './sessions.ts';
 import { metricsOf } from './metrics.ts';
@@ -53,7 +52,7 @@ export async function issueStreamTicket(
     throw invalid('A stream ticket is for live_view or playback.', 'permission', 'invalid_permission');
   }
   const now = ctx.clock.now();
-  const decision = await checkAccess(ctx, accountId, deviceId, channel, permission as Permission, now);
+  const decision = await ctx.access.check(accountId, deviceId, channel, permission as Permission, now);
   if (!decision.allowed) {
     // An outsider learns nothing about whether the device exists.
     if (decision.reason === 'no_access') throw notFound('No such device.', 'device_not_found');
@@ -159,8 +158,7 @@ export async function verifyStreamTicket(
     );
   if (!covers) return { ok: false, reason: 'not_for_this_path_or_action' };
   const accountId = payload.sub!;
-  const decision = await checkAccess(
-    ctx,
+  const decision = await ctx.access.check(
     accountId,
     wanted.deviceId,
     wanted.channel,
