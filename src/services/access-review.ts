@@ -8,6 +8,7 @@ import * as repo from '../persistence/repositories/access.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { postInbox } from '../persistence/repositories/inbox.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { requireManagedFacts } from './guards.ts';
 
 export interface PermissionNow {
   permission: string;
@@ -34,15 +35,9 @@ function permissionsNow(g: Grant, at: number): PermissionNow[] {
   });
 }
 
-async function ownedFacts(ctx: ServiceContext, ownerId: string, deviceId: string) {
-  const facts = await ctx.access.factsFor(deviceId);
-  if (!facts || facts.ownerAccountId !== ownerId) throw notFound('No such device.', 'device_not_found');
-  return facts;
-}
-
 /** Who can do what on this device now (owner only). */
 export async function deviceAccessReview(ctx: ServiceContext, ownerId: string, deviceId: string) {
-  const facts = await ownedFacts(ctx, ownerId, deviceId);
+  const facts = await requireManagedFacts(ctx.access, ownerId, deviceId);
   const at = ctx.clock.now();
   const accountIds = [ownerId, ...facts.grants.filter((g) => g.subject.type === 'account').map((g) => g.subject.id)];
   const orgIds = facts.grants.filter((g) => g.subject.type === 'org').map((g) => g.subject.id);

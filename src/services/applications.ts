@@ -32,8 +32,8 @@ import * as orgs from '../persistence/repositories/orgs.ts';
 import * as sites from '../persistence/repositories/sites.ts';
 import type { Executor } from '../persistence/db.ts';
 import { writeAuthorization } from './authorizations.ts';
-import { notifyOrgAdmins, requireMember } from './orgs.ts';
-import { requireSiteMember } from './sites.ts';
+import { notifyOrgAdmins } from './orgs.ts';
+import { requireApplicant, requireApplicationsAddressedTo, requireSiteMember } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
 
 export interface ApplyInput extends ValidityInput {
@@ -104,7 +104,7 @@ async function applyInTx(
 ): Promise<ApplicationView[]> {
   return transact(ctx, async (tx) => {
     const spec = parseValidity(input, tx.now, '');
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     const onSite = await sites.listSiteDevices(tx.db, [siteId]);
     const targets = input.deviceIds.map((id, i) => {
       const d = onSite.find((x) => x.id === id);
@@ -195,20 +195,14 @@ export async function siteApplications(
   accountId: string,
   siteId: string,
 ): Promise<ApplicationView[]> {
-  await requireSiteMember(ctx.db, siteId, accountId);
+  await requireSiteMember(ctx.db, accountId, siteId);
   return views(ctx.db, await apps.listForSite(ctx.db, siteId), ctx.clock.now());
 }
 
 /** The installer withdraws an application it sent. */
 export async function cancelApplication(ctx: ServiceContext, accountId: string, id: string): Promise<ApplicationView> {
   return transact(ctx, async (tx) => {
-    const [row] = await apps.findApplications(tx.db, [id]);
-    if (!row) throw notFound('No such application.', 'application_not_found');
-    try {
-      await requireMember(tx.db, row.org_id, accountId);
-    } catch {
-      throw notFound('No such application.', 'application_not_found');
-    }
+    const row = await requireApplicant(tx.db, accountId, id);
     checkPending(applicationStatus(row.status, row.expires_at, tx.now));
     if (!(await apps.settle(tx.db, id, 'cancelled', accountId, tx.now)))
       throw conflict('This application was answered meanwhile.', 'application_answered');
@@ -244,9 +238,8 @@ export async function myApplications(
 }
 
 export async function getApplication(ctx: ServiceContext, accountId: string, id: string): Promise<ApplicationView> {
-  const [row] = await apps.findApplications(ctx.db, [id]);
-  if (!row || row.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
-  return (await views(ctx.db, [row], ctx.clock.now()))[0]!;
+  const rows = await requireApplicationsAddressedTo(ctx.db, accountId, [id]);
+  return (await views(ctx.db, rows, ctx.clock.now()))[0]!;
 }
 
 /**
@@ -261,12 +254,7 @@ export async function decideApplications(
 ) {
   checkDistinctIds(ids, 'applicationIds', 'application');
   return transact(ctx, async (tx) => {
-    const rows = await apps.findApplications(tx.db, ids);
-    const ordered = ids.map((id) => {
-      const row = rows.find((r) => r.id === id);
-      if (!row || row.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
-      return row;
-    });
+    const ordered = await requireApplicationsAddressedTo(tx.db, accountId, ids);
     for (const row of ordered) {
       checkPending(applicationStatus(row.status, row.expires_at, tx.now));
       const [device] = await sites.deviceLabels(tx.db, [row.device_id]);

@@ -19,7 +19,13 @@ import * as auths from '../persistence/repositories/authorizations.ts';
 import * as devices from '../persistence/repositories/devices.ts';
 import { postInbox } from '../persistence/repositories/inbox.ts';
 import type { Executor } from '../persistence/db.ts';
-import { notifyOrgAdmins, orgPublicView, requireMember, resolveOrg } from './orgs.ts';
+import { notifyOrgAdmins, orgPublicView, resolveOrg } from './orgs.ts';
+import {
+  requireAuthorizationHolder,
+  requireAuthorizationManager,
+  requireDeviceManager,
+  requireOrgMember,
+} from './guards.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 
 export const EDIT_WARNING = "Editing permissions will affect the installer's management of your devices.";
@@ -67,13 +73,6 @@ function authorizationView(
 
 function snapshot(rows: auths.AuthorizationPermissionRow[]) {
   return rows.map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until }));
-}
-
-/** The owner's device, or 404 (a non-owner cannot tell it exists). */
-async function requireOwned(db: Executor, accountId: string, deviceId: string) {
-  const d = await devices.findOwnedDevice(db, accountId, deviceId);
-  if (!d) throw notFound('No such device.', 'device_not_found');
-  return d;
 }
 
 export interface WriteInput {
@@ -163,7 +162,7 @@ function resolveItems(requests: PermissionRequest[], at: number) {
 // ---- owner side -------------------------------------------------------------------------------------
 
 export async function deviceAuthorizations(ctx: ServiceContext, accountId: string, deviceId: string) {
-  const device = await requireOwned(ctx.db, accountId, deviceId);
+  const device = await requireDeviceManager(ctx.db, accountId, deviceId);
   const rows = await auths.listForDevices(ctx.db, [deviceId]);
   const perms = await auths.permissionsOf(
     ctx.db,
@@ -196,7 +195,7 @@ export async function setDevicePermissions(
   permissions: PermissionInput[],
 ) {
   return transact(ctx, async (tx) => {
-    const device = await requireOwned(tx.db, accountId, deviceId);
+    const device = await requireDeviceManager(tx.db, accountId, deviceId);
     const requests = parsePermissionRequests(permissions, tx.now, 'permissions');
     const existing = await auths.findAuthorization(tx.db, deviceId, orgId);
     if (!existing) await resolveOrg(tx.db, orgId, 'orgId');
@@ -223,9 +222,7 @@ export async function withdrawPermission(
   permission: string,
 ) {
   return transact(ctx, async (tx) => {
-    const device = await requireOwned(tx.db, accountId, deviceId);
-    const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
-    if (!auth) throw notFound('This organization is not authorized on this device.', 'authorization_not_found');
+    const { device, auth } = await requireAuthorizationManager(tx.db, accountId, deviceId, orgId);
     if (!isPermission(permission))
       throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
     const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
@@ -251,9 +248,7 @@ export async function withdrawPermission(
 /** Ends the authorization altogether (the "Authorized devices" cancel). */
 export async function cancelAuthorization(ctx: ServiceContext, accountId: string, deviceId: string, orgId: string) {
   return transact(ctx, async (tx) => {
-    const device = await requireOwned(tx.db, accountId, deviceId);
-    const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
-    if (!auth) throw notFound('This organization is not authorized on this device.', 'authorization_not_found');
+    const { device, auth } = await requireAuthorizationManager(tx.db, accountId, deviceId, orgId);
     const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
     await auths.deleteAuthorization(tx.db, auth.id);
     await recordChange(tx, {
@@ -287,7 +282,7 @@ export async function authorizedDevices(ctx: ServiceContext, accountId: string) 
  * theirs or entrusted directly, with each permission and its state. Any member may look.
  */
 export async function orgAuthorizedDevices(ctx: ServiceContext, accountId: string, orgId: string) {
-  await requireMember(ctx.db, orgId, accountId);
+  await requireOrgMember(ctx.db, accountId, orgId);
   const rows = await auths.listForOrg(ctx.db, orgId);
   const perms = await auths.permissionsOf(
     ctx.db,
@@ -352,9 +347,7 @@ export async function releasePermission(
   permission: string,
 ) {
   return transact(ctx, async (tx) => {
-    await requireMember(tx.db, orgId, accountId);
-    const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
-    if (!auth) throw notFound('The organization has no authorization on this device.', 'authorization_not_found');
+    const auth = await requireAuthorizationHolder(tx.db, accountId, orgId, deviceId);
     if (!isPermission(permission))
       throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
     const device = await devices.findDeviceById(tx.db, deviceId);

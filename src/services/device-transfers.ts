@@ -10,7 +10,7 @@ import * as repo from '../persistence/repositories/devices.ts';
 import type { TransferDetails } from '../persistence/repositories/devices.ts';
 import { postInbox } from '../persistence/repositories/inbox.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
-import { requireOwnedDevice } from './devices.ts';
+import { requireDeviceOwner, requireTransferParty, requireTransferRecipient } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
 
 export const TRANSFER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -72,7 +72,7 @@ export async function startTransfer(
   input: { to: string },
 ): Promise<TransferView> {
   return transact(ctx, async (tx) => {
-    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const device = await requireDeviceOwner(tx.db, accountId, deviceId);
     const recipient = await findRecipient(tx.db, input.to);
     if (recipient.id === accountId)
       throw invalid('You already own this device; choose another account.', 'to', 'transfer_to_self');
@@ -129,7 +129,7 @@ export async function startTransfer(
 /** The owner withdraws the open offer of a device. */
 export async function cancelTransfer(ctx: ServiceContext, accountId: string, deviceId: string): Promise<void> {
   await transact(ctx, async (tx) => {
-    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const device = await requireDeviceOwner(tx.db, accountId, deviceId);
     const open = await repo.findPendingTransferOfDevice(tx.db, deviceId);
     if (!open) throw notFound('No transfer of this device is waiting for an answer.', 'transfer_not_found');
     await repo.decideTransfer(tx.db, open.id, 'cancelled', tx.now);
@@ -169,10 +169,7 @@ export async function listMyTransfers(
 
 /** One transfer, for the two people it concerns; anyone else gets 404. */
 export async function getTransfer(ctx: ServiceContext, accountId: string, id: string): Promise<TransferView> {
-  const t = await repo.findTransferDetails(ctx.db, id);
-  if (!t || (t.from_account_id !== accountId && t.to_account_id !== accountId))
-    throw notFound('No such transfer.', 'transfer_not_found');
-  return transferView(t, ctx.clock.now());
+  return transferView(await requireTransferParty(ctx.db, accountId, id), ctx.clock.now());
 }
 
 async function openTransferFor(
@@ -180,8 +177,7 @@ async function openTransferFor(
   accountId: string,
   id: string,
 ) {
-  const t = await repo.findTransfer(tx.db, id);
-  if (!t || t.to_account_id !== accountId) throw notFound('No such transfer.', 'transfer_not_found');
+  const t = await requireTransferRecipient(tx.db, accountId, id);
   if (t.status !== 'pending') throw conflict(`This transfer was already ${t.status}.`, 'transfer_closed');
   if (t.expires_at <= tx.now)
     throw gone('This transfer offer has expired. Ask the owner to send it again.', 'transfer_expired');

@@ -36,7 +36,7 @@ import type { Executor } from '../persistence/db.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
 import { writeAuthorization, type PermissionInput } from './authorizations.ts';
 import { notifyOrgAdmins } from './orgs.ts';
-import { requireSiteMember } from './sites.ts';
+import { requireHandoverInvitee, requireSiteMember } from './guards.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 
@@ -190,7 +190,7 @@ export async function inviteOwner(
 ): Promise<InvitationView> {
   const { channel, contact } = parseContact(input);
   return transact(ctx, async (tx) => {
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     const latest = (await handovers.latestForSites(tx.db, [siteId])).get(siteId);
     if (latest && invitationStatus(latest.status, latest.expires_at, tx.now) === 'pending') {
       throw conflict('The site owner is already invited. Resend or cancel that invitation first.', 'already_invited');
@@ -266,7 +266,7 @@ async function latestOfSite(db: Executor, siteId: string) {
 }
 
 export async function siteInvitation(ctx: ServiceContext, accountId: string, siteId: string): Promise<InvitationView> {
-  await requireSiteMember(ctx.db, siteId, accountId);
+  await requireSiteMember(ctx.db, accountId, siteId);
   return invitationView(ctx.db, await latestOfSite(ctx.db, siteId), ctx.clock.now());
 }
 
@@ -276,7 +276,7 @@ export async function cancelInvitation(
   siteId: string,
 ): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     const inv = await latestOfSite(tx.db, siteId);
     checkCanCancel(invitationStatus(inv.status, inv.expires_at, tx.now));
     if (!(await handovers.settle(tx.db, inv.id, 'cancelled', tx.now)))
@@ -310,7 +310,7 @@ export async function resendInvitation(
   siteId: string,
 ): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     const inv = await latestOfSite(tx.db, siteId);
     checkCanResend(invitationStatus(inv.status, inv.expires_at, tx.now));
     if (!(await handovers.renew(tx.db, inv.id, tx.now, tx.now + ctx.config.invitationTtlMs)))
@@ -337,14 +337,6 @@ export async function resendInvitation(
 
 // ---- the invitee ------------------------------------------------------------------------------------
 
-/** The invitation, if it was delivered to this account; anyone else gets 404. */
-async function requireInvitee(db: Executor, accountId: string, id: string) {
-  const inv = await handovers.findHandover(db, id);
-  if (!inv || inv.invitee_account_id !== accountId || inv.delivered_at === null)
-    throw notFound('No such invitation.', 'invitation_not_found');
-  return inv;
-}
-
 export async function myInvitations(ctx: ServiceContext, accountId: string): Promise<InvitationView[]> {
   const now = ctx.clock.now();
   const rows = await handovers.listDeliveredTo(ctx.db, accountId);
@@ -354,7 +346,7 @@ export async function myInvitations(ctx: ServiceContext, accountId: string): Pro
 }
 
 export async function getMyInvitation(ctx: ServiceContext, accountId: string, id: string): Promise<InvitationView> {
-  return invitationView(ctx.db, await requireInvitee(ctx.db, accountId, id), ctx.clock.now());
+  return invitationView(ctx.db, await requireHandoverInvitee(ctx.db, accountId, id), ctx.clock.now());
 }
 
 export async function acceptInvitation(
@@ -364,7 +356,7 @@ export async function acceptInvitation(
   choice: Array<{ deviceId: string; permissions: string[] }> | undefined,
 ): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
-    const inv = await requireInvitee(tx.db, accountId, id);
+    const inv = await requireHandoverInvitee(tx.db, accountId, id);
     const me = await accounts.findAccountById(tx.db, accountId);
     const stillVerified =
       inv.channel === 'email'
@@ -452,7 +444,7 @@ export async function acceptInvitation(
 
 export async function declineInvitation(ctx: ServiceContext, accountId: string, id: string): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
-    const inv = await requireInvitee(tx.db, accountId, id);
+    const inv = await requireHandoverInvitee(tx.db, accountId, id);
     checkCanRespond(invitationStatus(inv.status, inv.expires_at, tx.now));
     if (!(await handovers.settle(tx.db, inv.id, 'declined', tx.now)))
       throw conflict('This invitation was answered already.', 'invitation_answered');

@@ -8,7 +8,6 @@ import {
   checkName,
   memberInvitationStatus,
   parseOrgPick,
-  requireAdmin,
   type OrgRole,
 } from '../domain/installer.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
@@ -20,21 +19,9 @@ import type { Executor } from '../persistence/db.ts';
 import { decodeQrImage, orgQrText, parseQrText, renderQrPng, renderQrSvg } from './qr-id.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
+import { requireOrgAdmin, requireOrgInvitationOfAdmin, requireOrgInvitee, requireOrgMember } from './guards.ts';
 
 const NO_ORG = 'No such organization.';
-
-/** The caller's membership, or 404: an outsider cannot tell an organization exists. */
-export async function requireMember(db: Executor, orgId: string, accountId: string): Promise<orgs.MemberRow> {
-  const m = await orgs.findMembership(db, orgId, accountId);
-  if (!m) throw notFound(NO_ORG, 'org_not_found');
-  return m;
-}
-
-export async function requireOrgAdmin(db: Executor, orgId: string, accountId: string): Promise<orgs.MemberRow> {
-  const m = await requireMember(db, orgId, accountId);
-  requireAdmin(m.role);
-  return m;
-}
 
 /** Tells every administrator of the organization (in the caller's transaction). */
 export async function notifyOrgAdmins(
@@ -89,7 +76,7 @@ export async function listMyOrgs(ctx: ServiceContext, accountId: string) {
 }
 
 export async function getOrg(ctx: ServiceContext, accountId: string, orgId: string) {
-  const me = await requireMember(ctx.db, orgId, accountId);
+  const me = await requireOrgMember(ctx.db, accountId, orgId);
   const org = await orgs.findOrg(ctx.db, orgId);
   if (!org) throw notFound(NO_ORG, 'org_not_found');
   const members = await orgs.listMembers(ctx.db, orgId);
@@ -108,7 +95,7 @@ export async function getOrg(ctx: ServiceContext, accountId: string, orgId: stri
 export async function renameOrg(ctx: ServiceContext, accountId: string, orgId: string, input: { name: string }) {
   const name = checkName(input.name, 'name', 'organization name');
   await transact(ctx, async (tx) => {
-    await requireOrgAdmin(tx.db, orgId, accountId);
+    await requireOrgAdmin(tx.db, accountId, orgId);
     const before = await orgs.findOrg(tx.db, orgId);
     await orgs.renameOrg(tx.db, orgId, name);
     await appendAudit(tx.db, {
@@ -132,7 +119,7 @@ export async function orgQr(
   orgId: string,
   format: 'png' | 'svg' | 'text',
 ): Promise<Buffer | string> {
-  await requireMember(ctx.db, orgId, accountId);
+  await requireOrgMember(ctx.db, accountId, orgId);
   const org = await orgs.findOrg(ctx.db, orgId);
   if (!org) throw notFound(NO_ORG, 'org_not_found');
   const text = orgQrText(org.qr_ref);
@@ -183,7 +170,7 @@ export async function inviteMember(
 ) {
   const email = normalizeEmail(input.email, 'email');
   return transact(ctx, async (tx) => {
-    await requireOrgAdmin(tx.db, orgId, accountId);
+    await requireOrgAdmin(tx.db, accountId, orgId);
     const org = await orgs.findOrg(tx.db, orgId);
     if (!org) throw notFound(NO_ORG, 'org_not_found');
     const existing = await accounts.findAccountByEmail(tx.db, email);
@@ -261,16 +248,14 @@ onContactVerified(async (_ctx, tx, account, channel, address) => {
 });
 
 export async function listOrgInvitations(ctx: ServiceContext, accountId: string, orgId: string) {
-  await requireOrgAdmin(ctx.db, orgId, accountId);
+  await requireOrgAdmin(ctx.db, accountId, orgId);
   const now = ctx.clock.now();
   return (await orgs.listOrgInvitations(ctx.db, orgId)).map((r) => invitationView(r, now));
 }
 
 export async function cancelOrgInvitation(ctx: ServiceContext, accountId: string, orgId: string, invitationId: string) {
   await transact(ctx, async (tx) => {
-    await requireOrgAdmin(tx.db, orgId, accountId);
-    const inv = await orgs.findOrgInvitation(tx.db, invitationId);
-    if (!inv || inv.org_id !== orgId) throw notFound('No such invitation.', 'invitation_not_found');
+    const inv = await requireOrgInvitationOfAdmin(tx.db, accountId, orgId, invitationId);
     if (!(await orgs.settleOrgInvitation(tx.db, inv.id, 'cancelled', accountId, tx.now, { mustBeUnexpired: false }))) {
       throw conflict(`This invitation was already ${inv.status}.`, `invitation_${inv.status}`);
     }
@@ -302,11 +287,7 @@ export async function answerOrgInvitation(
   answer: 'accept' | 'decline',
 ) {
   return transact(ctx, async (tx) => {
-    const me = await accounts.findAccountById(tx.db, accountId);
-    const inv = await orgs.findOrgInvitation(tx.db, invitationId);
-    // Only the verified owner of the address may see or answer it.
-    if (!inv || !me?.email || me.email !== inv.email || me.email_verified_at === null)
-      throw notFound('No such invitation.', 'invitation_not_found');
+    const { inv, me } = await requireOrgInvitee(tx.db, accountId, invitationId);
     const status = memberInvitationStatus(inv.status, inv.expires_at, tx.now);
     if (status === 'expired')
       throw gone('This invitation has expired. Ask the organization to invite you again.', 'invitation_expired');
@@ -357,7 +338,7 @@ export async function changeRole(
   role: OrgRole,
 ) {
   await transact(ctx, async (tx) => {
-    await requireOrgAdmin(tx.db, orgId, accountId);
+    await requireOrgAdmin(tx.db, accountId, orgId);
     await orgs.lockOrg(tx.db, orgId);
     const target = await orgs.findMembership(tx.db, orgId, memberId);
     if (!target) throw notFound('No such member.', 'member_not_found');
@@ -389,7 +370,7 @@ export async function changeRole(
 /** An admin removes a member, or a member leaves; the last admin cannot go. */
 export async function removeMember(ctx: ServiceContext, accountId: string, orgId: string, memberId: string) {
   await transact(ctx, async (tx) => {
-    const me = await requireMember(tx.db, orgId, accountId);
+    const me = await requireOrgMember(tx.db, accountId, orgId);
     await orgs.lockOrg(tx.db, orgId);
     if (memberId !== accountId && me.role !== 'admin')
       throw forbidden('Only an administrator of the organization may do this.', 'admin_only');

@@ -24,6 +24,7 @@ import type { ShareRow } from '../persistence/repositories/shares.ts';
 import type { Executor } from '../persistence/db.ts';
 import { resolveRecipient, type RecipientInput } from './recipients.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
+import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
 
 export const MAX_BULK_DEVICES = 500;
 
@@ -173,36 +174,6 @@ async function requireAccount(db: Executor, id: string): Promise<AccountRow> {
 
 // ---- who may share what ------------------------------------------------------------------------------------
 
-/** The device if `accountId` owns it and it supports sharing; otherwise the error names `field` when given. */
-async function requireShareable(
-  db: Executor,
-  accountId: string,
-  device: DeviceInfo | undefined,
-  deviceId: string,
-  field?: string,
-): Promise<DeviceInfo> {
-  if (!device || device.owner_account_id !== accountId) {
-    if (device && (await shares.findShareOfDeviceFor(db, deviceId, accountId))) {
-      throw new AppError(
-        'forbidden',
-        'This device was shared with you: only its owner can share it.',
-        field,
-        'reshare_not_allowed',
-      );
-    }
-    throw new AppError('not_found', 'No such device.', field, 'device_not_found');
-  }
-  if (device.supports_sharing !== 1)
-    throw new AppError('forbidden', `"${device.name}" does not support sharing.`, field, 'sharing_not_supported');
-  return device;
-}
-
-async function requireOwnerOf(db: Executor, accountId: string, deviceId: string): Promise<DeviceInfo> {
-  const [device] = await shares.findDevicesForSharing(db, [deviceId]);
-  if (!device || device.owner_account_id !== accountId) throw notFound('No such device.', 'device_not_found');
-  return device;
-}
-
 // ---- messages -----------------------------------------------------------------------------------------------
 
 async function tell(
@@ -253,7 +224,7 @@ async function prepareOne(
   prefix: string,
   deviceField: string | undefined,
 ): Promise<Prepared> {
-  const d = await requireShareable(db, owner.id, device, deviceId, deviceField);
+  const d = await requireShareableDevice(db, owner.id, device, deviceId, deviceField);
   const spec = checkShareSpec(input, { channelCount: d.channel_count }, owner.time_zone, now, prefix);
   const mine = existing.find((s) => s.recipient_account_id === recipient.id);
   if (mine) {
@@ -292,7 +263,7 @@ async function shareOne(
     const owner = await requireAccount(tx.db, ownerId);
     // Only the owner may learn anything about the device: check it before saying anything about the recipient.
     const [device] = await shares.findDevicesForSharing(tx.db, [deviceId]);
-    await requireShareable(tx.db, ownerId, device, deviceId);
+    await requireShareableDevice(tx.db, ownerId, device, deviceId);
     refuseSelf(owner, recipient);
     if (!dryRun) await shares.lockDevices(tx.db, [deviceId]);
     const existing = await shares.listSharesOfDevice(tx.db, deviceId);
@@ -395,25 +366,8 @@ async function viewsOf(db: Executor, rows: ShareRow[]): Promise<ShareView[]> {
 }
 
 export async function listDeviceShares(ctx: ServiceContext, ownerId: string, deviceId: string): Promise<ShareView[]> {
-  await requireOwnerOf(ctx.db, ownerId, deviceId);
+  await requireDeviceManager(ctx.db, ownerId, deviceId);
   return viewsOf(ctx.db, await shares.listSharesOfDevice(ctx.db, deviceId));
-}
-
-/** A share the caller may see: as its device's owner, or (when allowed) as its recipient; anyone else gets 404. */
-async function findVisibleShare(
-  db: Executor,
-  accountId: string,
-  shareId: string,
-  recipientToo: boolean,
-): Promise<{ row: ShareRow; as: 'owner' | 'recipient' }> {
-  const row = await shares.findShare(db, shareId);
-  if (row) {
-    // The device's current owner (not whoever made the share) manages it.
-    const [device] = await shares.findDevicesForSharing(db, [row.device_id]);
-    if (device && device.owner_account_id === accountId) return { row, as: 'owner' };
-    if (recipientToo && row.recipient_account_id === accountId) return { row, as: 'recipient' };
-  }
-  throw notFound('No such share.', 'share_not_found');
 }
 
 export async function updateShare(
@@ -423,7 +377,7 @@ export async function updateShare(
   patch: SharePatch,
 ): Promise<ShareView> {
   return transact(ctx, async (tx) => {
-    const { row } = await findVisibleShare(tx.db, ownerId, shareId, false);
+    const row = await requireShareManager(tx.db, ownerId, shareId);
     await shares.lockDevices(tx.db, [row.device_id]);
     const owner = await requireAccount(tx.db, ownerId);
     const [device] = await shares.findDevicesForSharing(tx.db, [row.device_id]);
@@ -505,7 +459,7 @@ export async function endShare(
   shareId: string,
 ): Promise<{ endedBy: 'owner' | 'recipient' }> {
   return transact(ctx, async (tx) => {
-    const { row, as } = await findVisibleShare(tx.db, accountId, shareId, true);
+    const { row, as } = await requireShareParty(tx.db, accountId, shareId, true);
     await shares.lockDevices(tx.db, [row.device_id]);
     if (!(await shares.deleteShare(tx.db, row.id))) throw notFound('No such share.', 'share_not_found');
     const [device] = await shares.findDevicesForSharing(tx.db, [row.device_id]);
@@ -555,7 +509,7 @@ export async function revokeAllShares(
   deviceId: string,
 ): Promise<{ revoked: number }> {
   return transact(ctx, async (tx) => {
-    const device = await requireOwnerOf(tx.db, ownerId, deviceId);
+    const device = await requireDeviceManager(tx.db, ownerId, deviceId);
     await shares.lockDevices(tx.db, [deviceId]);
     const rows = await shares.listSharesOfDevice(tx.db, deviceId);
     if (rows.length === 0) return { revoked: 0 };
@@ -788,7 +742,7 @@ async function shareMany(
       const deviceChannels = channels.get(deviceId) ?? [];
       if (i === 0) {
         // The recipient check comes after the first device is known to be the caller's (see shareOne).
-        await requireShareable(tx.db, ownerId, byId.get(deviceId), deviceId, `devices[${i}].deviceId`);
+        await requireShareableDevice(tx.db, ownerId, byId.get(deviceId), deviceId, `devices[${i}].deviceId`);
         refuseSelf(owner, recipient);
       }
       prepared.push(
