@@ -6,9 +6,9 @@ import { notFound } from '../domain/errors.ts';
 import { nextChange, whyNot } from '../domain/validity.ts';
 import * as repo from '../persistence/repositories/access.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { requireManagedFacts } from './guards.ts';
+import { notify } from './notifier.ts';
 
 export interface PermissionNow {
   permission: string;
@@ -140,13 +140,10 @@ export async function revokeEverything(
         tx.changed({ type: 'device', deviceId: s.device_id });
       }
       if (shares.length > 0) {
-        await postInbox(tx.db, {
-          accountId: subject.id,
+        await notify(tx, [subject.id], {
           kind: 'share_revoked',
-          title: `${owner} stopped sharing ${shares.length === 1 ? shares[0]!.device_name : `${shares.length} devices`} with you`,
-          body: `You no longer have access to: ${shares.map((s) => s.device_name).join(', ')}.`,
+          facts: { owner, devices: shares.map((s) => s.device_name) },
           data: { deviceIds: shares.map((s) => s.device_id), shareIds: shares.map((s) => s.id) },
-          at: tx.now,
         });
       }
       return { sharesRevoked: shares.length, authorizationsWithdrawn: 0, deviceIds: shares.map((s) => s.device_id) };
@@ -179,16 +176,11 @@ export async function revokeEverything(
       tx.changed({ type: 'device', deviceId: a.device_id });
     }
     if (auths.length > 0) {
-      for (const admin of await repo.orgAdmins(tx.db, subject.id)) {
-        await postInbox(tx.db, {
-          accountId: admin,
-          kind: 'authorization_changed',
-          title: `${owner} withdrew your authorization on ${auths.length === 1 ? auths[0]!.device_name : `${auths.length} devices`}`,
-          body: 'The installer has no permission to operate or configure these devices any more.',
-          data: { deviceIds: auths.map((a) => a.device_id), authorizationIds: auths.map((a) => a.id) },
-          at: tx.now,
-        });
-      }
+      await notify(tx, await repo.orgAdmins(tx.db, subject.id), {
+        kind: 'authorization_withdrawn',
+        facts: { owner, devices: auths.map((a) => a.device_name) },
+        data: { deviceIds: auths.map((a) => a.device_id), authorizationIds: auths.map((a) => a.id) },
+      });
     }
     return { sharesRevoked: 0, authorizationsWithdrawn: auths.length, deviceIds: auths.map((a) => a.device_id) };
   });

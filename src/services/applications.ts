@@ -23,18 +23,15 @@ import {
   type ValidityInput,
 } from '../domain/authorization-validity.ts';
 import { permissionLabel, type Permission } from '../domain/permissions.ts';
-import * as accounts from '../persistence/repositories/accounts.ts';
 import * as apps from '../persistence/repositories/applications.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import * as sites from '../persistence/repositories/sites.ts';
 import type { Executor } from '../persistence/db.ts';
 import { writeAuthorization } from './authorizations.ts';
-import { notifyOrgAdmins } from './orgs.ts';
 import { requireApplicant, requireApplicationsAddressedTo, requireSiteMember } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { notify, orgAdmins } from './notifier.ts';
 
 export interface ApplyInput extends ValidityInput {
   deviceIds: string[];
@@ -155,36 +152,21 @@ async function applyInTx(
     const labels = permissions.map(permissionLabel).join(', ');
     for (const ownerId of new Set(targets.map((t) => t.owner_account_id))) {
       const mine = targets.filter((t) => t.owner_account_id === ownerId);
-      const title = `${org?.name ?? 'Your installer'} has applied for permissions`;
-      const body =
-        `${org?.name ?? 'Your installer'} has applied for ${labels} (${describeSpec(spec)}) on ${mine.map((m) => m.name).join(', ')}.` +
-        `${remark ? ` Remark: ${remark}` : ''} Agree or reject per device, or all at once.`;
-      const messageId = await postInbox(tx.db, {
-        accountId: ownerId,
+      await notify(tx, [ownerId], {
         kind: 'permission_application',
-        title,
-        body,
+        facts: {
+          org: org?.name ?? 'Your installer',
+          permissions: labels,
+          validity: describeSpec(spec),
+          devices: mine.map((m) => m.name),
+          remark,
+        },
         data: {
           batchId,
           applicationIds: rows.filter((r) => r.owner_account_id === ownerId).map((r) => r.id),
           orgId: site.org_id,
         },
-        at: tx.now,
       });
-      const owner = await accounts.findAccountById(tx.db, ownerId);
-      if (owner?.email) {
-        await enqueueMessage(
-          tx.db,
-          {
-            channel: 'email',
-            recipient: owner.email,
-            subject: title,
-            body: `${body}\n\nView now: ${ctx.config.publicUrl}/messages/${messageId}\n`,
-          },
-          tx.now,
-        );
-        tx.queuedMail();
-      }
     }
     return views(tx.db, rows, tx.now);
   });
@@ -215,13 +197,10 @@ export async function cancelApplication(ctx: ServiceContext, accountId: string, 
       objectType: 'permission_application',
       objectId: id,
     });
-    await postInbox(tx.db, {
-      accountId: row.owner_account_id,
+    await notify(tx, [row.owner_account_id], {
       kind: 'permission_application_cancelled',
-      title: 'A permission application was withdrawn',
-      body: 'The installer withdrew its application; there is nothing to answer.',
+      facts: {},
       data: { applicationId: id },
-      at: tx.now,
     });
     return (await views(tx.db, await apps.findApplications(tx.db, [id]), tx.now))[0]!;
   });
@@ -294,19 +273,18 @@ export async function decideApplications(
         objectType: 'permission_application',
         objectId: row.id,
       });
-      await notifyOrgAdmins(
+      const labels = permissions.map(permissionLabel).join(', ');
+      const data = { orgId: row.org_id, applicationId: row.id, deviceId: row.device_id };
+      await notify(
         tx,
-        row.org_id,
-        {
-          kind: decision === 'agree' ? 'application_agreed' : 'application_rejected',
-          title: `Permission application ${decision === 'agree' ? 'agreed' : 'rejected'}: ${device.name}`,
-          body:
-            decision === 'agree'
-              ? `The owner agreed: ${permissions.map(permissionLabel).join(', ')} (${describeSpec(spec)}) on ${device.name}.`
-              : `The owner rejected the application for ${permissions.map(permissionLabel).join(', ')} on ${device.name}.`,
-          data: { applicationId: row.id, deviceId: row.device_id },
-        },
-        row.applicant_account_id,
+        await orgAdmins(tx, row.org_id, row.applicant_account_id),
+        decision === 'agree'
+          ? {
+              kind: 'application_agreed',
+              facts: { device: device.name, permissions: labels, validity: describeSpec(spec) },
+              data,
+            }
+          : { kind: 'application_rejected', facts: { device: device.name, permissions: labels }, data },
       );
     }
     const result = await views(tx.db, await apps.findApplications(tx.db, ids), tx.now);

@@ -17,9 +17,9 @@ import { isPermission, permissionLabel, type Permission } from '../domain/permis
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as auths from '../persistence/repositories/authorizations.ts';
 import * as devices from '../persistence/repositories/devices.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import type { Executor } from '../persistence/db.ts';
-import { notifyOrgAdmins, orgPublicView, resolveOrg } from './orgs.ts';
+import { orgPublicView, resolveOrg } from './orgs.ts';
+import { notify, orgAdmins } from './notifier.ts';
 import {
   requireAuthorizationHolder,
   requireAuthorizationManager,
@@ -143,11 +143,10 @@ async function recordChange(
     after: c.after,
   });
   const list = Array.isArray(c.after) ? (c.after as Array<{ permission: string }>).map((p) => p.permission) : [];
-  await notifyOrgAdmins(tx, c.orgId, {
+  await notify(tx, await orgAdmins(tx, c.orgId), {
     kind: 'authorization_changed',
-    title: `Permissions on ${c.deviceName} changed`,
-    body: `${c.why} Permissions now: ${list.length > 0 ? list.join(', ') : 'none'}.${list.length === 0 ? ` ${NO_PERMISSION}` : ''}`,
-    data: { deviceId: c.deviceId, authorizationId: c.authorizationId },
+    facts: { device: c.deviceName, why: c.why, permissions: list, noPermissionNote: NO_PERMISSION },
+    data: { orgId: c.orgId, deviceId: c.deviceId, authorizationId: c.authorizationId },
   });
   tx.changed({ type: 'device', deviceId: c.deviceId });
 }
@@ -368,13 +367,10 @@ export async function releasePermission(
       after,
     });
     if (device?.owner_account_id) {
-      await postInbox(tx.db, {
-        accountId: device.owner_account_id,
-        kind: 'authorization_changed',
-        title: `The installer released a permission on ${device.name}`,
-        body: `The installer gave back ${permissionLabel(permission)} on ${device.name}.`,
+      await notify(tx, [device.owner_account_id], {
+        kind: 'authorization_released',
+        facts: { device: device.name, permission },
         data: { deviceId, orgId },
-        at: tx.now,
       });
     }
     return { authorization: await oneAuthorization(tx.db, deviceId, orgId, tx.now) };

@@ -41,6 +41,8 @@ export interface ServiceContext {
 }
 
 export interface Tx {
+  /** The context this unit of work runs in (so helpers deep in a use case can reach config, log, access). */
+  ctx: ServiceContext;
   db: Transaction<Database>;
   /** The time of this unit of work: every row it writes carries the same instant. */
   now: number;
@@ -57,6 +59,7 @@ export async function transact<T>(ctx: ServiceContext, work: (tx: Tx) => Promise
   let mail = false;
   const result = await ctx.db.transaction().execute(async (trx) => {
     const value = await work({
+      ctx,
       db: trx,
       now: ctx.clock.now(),
       afterCommit: (fn) => after.push(fn),

@@ -1,10 +1,10 @@
 // When a device changes hands (unbind, ownership transfer, handover) nobody keeps access the
 // previous owner gave: every share and installer authorization on it ends, each with an audit event,
-// and each person who loses a share is told in their inbox.
+// and each person who loses a share is told (like any revoked share: inbox and email).
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as devices from '../persistence/repositories/devices.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import type { Tx } from './context.ts';
+import { notify } from './notifier.ts';
 
 export interface Actor {
   accountId: string | null;
@@ -45,13 +45,10 @@ export async function cancelDeviceAccess(
       },
       after: null,
     });
-    await postInbox(tx.db, {
-      accountId: s.recipient_account_id,
+    await notify(tx, [s.recipient_account_id], {
       kind: 'share_revoked',
-      title: `${device.name} is no longer shared with you`,
-      body: `${device.name} (${device.model}) changed owner, so the access that was shared with you has ended.`,
+      facts: { owner: null, devices: [device.name], changedOwner: true },
       data: { deviceId, shareId: s.id, reason },
-      at: tx.now,
     });
   }
   if (shares.length > 0) await devices.deleteDeviceShares(tx.db, deviceId);

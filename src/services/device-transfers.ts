@@ -8,10 +8,10 @@ import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as repo from '../persistence/repositories/devices.ts';
 import type { TransferDetails } from '../persistence/repositories/devices.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
 import { requireDeviceOwner, requireTransferParty, requireTransferRecipient } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { notify } from './notifier.ts';
 
 export const TRANSFER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -114,13 +114,10 @@ export async function startTransfer(
       after: { fromAccountId: accountId, toAccountId: recipient.id, expiresAt: tx.now + TRANSFER_TTL_MS },
     });
     const owner = await accounts.findAccountById(tx.db, accountId);
-    await postInbox(tx.db, {
-      accountId: recipient.id,
+    await notify(tx, [recipient.id], {
       kind: 'device_transfer',
-      title: `${owner?.display_name ?? 'Someone'} wants to give you ${device.name}`,
-      body: `Accept to become the owner of ${device.name} (${device.model}). Any sharing and installer access on it ends when you accept.`,
+      facts: { from: owner?.display_name ?? 'Someone', device: device.name, model: device.model },
       data: { transferId: id, deviceId },
-      at: tx.now,
     });
     return transferView((await repo.findTransferDetails(tx.db, id))!, tx.now);
   });
@@ -143,13 +140,10 @@ export async function cancelTransfer(ctx: ServiceContext, accountId: string, dev
       before: { status: 'pending', toAccountId: open.to_account_id },
       after: { status: 'cancelled' },
     });
-    await postInbox(tx.db, {
-      accountId: open.to_account_id,
+    await notify(tx, [open.to_account_id], {
       kind: 'transfer_cancelled',
-      title: `The offer of ${device.name} was withdrawn`,
-      body: `The owner of ${device.name} withdrew the ownership transfer.`,
+      facts: { device: device.name },
       data: { transferId: open.id, deviceId },
-      at: tx.now,
     });
   });
 }
@@ -205,13 +199,10 @@ export async function acceptTransfer(ctx: ServiceContext, accountId: string, id:
       after: { ownerAccountId: accountId, transferId: id },
     });
     const details = (await repo.findTransferDetails(tx.db, id))!;
-    await postInbox(tx.db, {
-      accountId: t.from_account_id,
+    await notify(tx, [t.from_account_id], {
       kind: 'transfer_accepted',
-      title: `${details.to_name} accepted ${details.device_name}`,
-      body: `${details.to_name} is now the owner of ${details.device_name}. Its shares and installer access have ended.`,
+      facts: { to: details.to_name, device: details.device_name },
       data: { transferId: id, deviceId: t.device_id },
-      at: tx.now,
     });
     tx.changed({ type: 'device', deviceId: t.device_id });
     return transferView(details, tx.now);
@@ -234,13 +225,10 @@ export async function declineTransfer(ctx: ServiceContext, accountId: string, id
       after: { status: 'declined' },
     });
     const details = (await repo.findTransferDetails(tx.db, id))!;
-    await postInbox(tx.db, {
-      accountId: t.from_account_id,
+    await notify(tx, [t.from_account_id], {
       kind: 'transfer_declined',
-      title: `${details.to_name} declined ${details.device_name}`,
-      body: `${details.to_name} did not accept the ownership of ${details.device_name}; it is still yours.`,
+      facts: { to: details.to_name, device: details.device_name },
       data: { transferId: id, deviceId: t.device_id },
-      at: tx.now,
     });
     return transferView(details, tx.now);
   });

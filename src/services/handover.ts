@@ -27,15 +27,13 @@ import { permissionLabel, type Permission } from '../domain/permissions.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as handovers from '../persistence/repositories/handovers.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import * as sites from '../persistence/repositories/sites.ts';
 import type { Executor } from '../persistence/db.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
 import { writeAuthorization, type PermissionInput } from './authorizations.ts';
-import { notifyOrgAdmins } from './orgs.ts';
+import { notify, orgAdmins, sendToAddress } from './notifier.ts';
 import { requireHandoverInvitee, requireSiteMember } from './guards.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
@@ -114,39 +112,35 @@ async function sendNotice(
   const link = messageId
     ? `View now: ${ctx.config.publicUrl}/messages/${messageId}`
     : `Sign in to Keyholder, or register with this ${inv.channel === 'email' ? 'email address' : 'phone number'} and verify it, to see it: ${ctx.config.publicUrl}/`;
-  if (inv.channel === 'email') {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: inv.contact,
-        subject: what,
-        body: `${what}\n\n${summary(parseStored(inv.devices))}\n\n${link}\n`,
-      },
-      tx.now,
-    );
-  } else {
-    await enqueueMessage(
-      tx.db,
-      { channel: 'sms', recipient: inv.contact, subject: 'Keyholder invitation', body: `${what} ${link}` },
-      tx.now,
-    );
-  }
-  tx.queuedMail();
+  await sendToAddress(
+    tx,
+    inv.channel === 'email'
+      ? {
+          channel: 'email',
+          recipient: inv.contact,
+          subject: what,
+          body: `${what}\n\n${summary(parseStored(inv.devices))}\n\n${link}\n`,
+        }
+      : { channel: 'sms', recipient: inv.contact, subject: 'Keyholder invitation', body: `${what} ${link}` },
+  );
 }
 
 /** Puts the invitation in the verified account's inbox and tells them by email/SMS with the "View now" link. */
 async function deliver(ctx: ServiceContext, tx: Tx, inv: handovers.HandoverRow, account: AccountRow): Promise<void> {
   const org = await orgs.findOrg(tx.db, inv.org_id);
   const site = await sites.findSite(tx.db, inv.site_id);
-  const messageId = await postInbox(tx.db, {
-    accountId: account.id,
+  const devices = parseStored(inv.devices);
+  const sent = await notify(tx, [account.id], {
     kind: 'handover_invitation',
-    title: `${org?.name ?? 'An installer'} invites you to take over ${site?.name ?? 'a site'}`,
-    body: `${parseStored(inv.devices).length} device(s) will be bound to your account. ${summary(parseStored(inv.devices))} Accept, decline, or decide later.`,
+    facts: {
+      org: org?.name ?? 'An installer',
+      site: site?.name ?? 'a site',
+      devices: devices.length,
+      summary: summary(devices),
+    },
     data: { invitationId: inv.id, siteId: inv.site_id, orgId: inv.org_id },
-    at: tx.now,
   });
+  const messageId = sent.get(account.id)!;
   await handovers.markDelivered(tx.db, inv.id, account.id, messageId, tx.now);
   await sendNotice(ctx, tx, inv, messageId);
 }
@@ -290,13 +284,10 @@ export async function cancelInvitation(
       objectId: inv.id,
     });
     if (inv.invitee_account_id) {
-      await postInbox(tx.db, {
-        accountId: inv.invitee_account_id,
+      await notify(tx, [inv.invitee_account_id], {
         kind: 'handover_cancelled',
-        title: `The invitation to take over ${site.name} was withdrawn`,
-        body: 'The installer cancelled the invitation.',
+        facts: { site: site.name },
         data: { invitationId: inv.id },
-        at: tx.now,
       });
     }
     return invitationView(tx.db, (await handovers.findHandover(tx.db, inv.id))!, tx.now);
@@ -427,17 +418,15 @@ export async function acceptInvitation(
       before: { requested },
       after: { agreed },
     });
-    await notifyOrgAdmins(
-      tx,
-      inv.org_id,
-      {
-        kind: 'handover_accepted',
-        title: `${site?.name ?? 'The site'} was handed over`,
-        body: `${me!.display_name} accepted the invitation; the devices are now theirs. ${summary(agreed).replace('The installer asks to keep', 'You keep')}`,
-        data: { invitationId: inv.id, siteId: inv.site_id },
+    await notify(tx, await orgAdmins(tx, inv.org_id, inv.invited_by_account_id), {
+      kind: 'handover_accepted',
+      facts: {
+        site: site?.name ?? 'The site',
+        invitee: me!.display_name,
+        kept: summary(agreed).replace('The installer asks to keep', 'You keep'),
       },
-      inv.invited_by_account_id,
-    );
+      data: { orgId: inv.org_id, invitationId: inv.id, siteId: inv.site_id },
+    });
     return invitationView(tx.db, (await handovers.findHandover(tx.db, inv.id))!, tx.now);
   });
 }
@@ -457,17 +446,11 @@ export async function declineInvitation(ctx: ServiceContext, accountId: string, 
       objectType: 'handover_invitation',
       objectId: inv.id,
     });
-    await notifyOrgAdmins(
-      tx,
-      inv.org_id,
-      {
-        kind: 'handover_declined',
-        title: `The handover of ${site?.name ?? 'the site'} was declined`,
-        body: 'The invitee declined the invitation.',
-        data: { invitationId: inv.id, siteId: inv.site_id },
-      },
-      inv.invited_by_account_id,
-    );
+    await notify(tx, await orgAdmins(tx, inv.org_id, inv.invited_by_account_id), {
+      kind: 'handover_declined',
+      facts: { site: site?.name ?? 'the site' },
+      data: { orgId: inv.org_id, invitationId: inv.id, siteId: inv.site_id },
+    });
     return invitationView(tx.db, (await handovers.findHandover(tx.db, inv.id))!, tx.now);
   });
 }

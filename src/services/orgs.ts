@@ -12,29 +12,15 @@ import {
 } from '../domain/installer.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import type { Executor } from '../persistence/db.ts';
 import { decodeQrImage, orgQrText, parseQrText, renderQrPng, renderQrSvg } from './qr-id.ts';
 import { onContactVerified } from './verification.ts';
-import { transact, type ServiceContext, type Tx } from './context.ts';
+import { transact, type ServiceContext } from './context.ts';
 import { requireOrgAdmin, requireOrgInvitationOfAdmin, requireOrgInvitee, requireOrgMember } from './guards.ts';
+import { notify, orgAdmins, sendToAddress, wordsOf } from './notifier.ts';
 
 const NO_ORG = 'No such organization.';
-
-/** Tells every administrator of the organization (in the caller's transaction). */
-export async function notifyOrgAdmins(
-  tx: Tx,
-  orgId: string,
-  m: { kind: string; title: string; body: string; data?: Record<string, unknown> },
-  alsoAccountId?: string,
-): Promise<void> {
-  const ids = new Set(await orgs.adminIds(tx.db, orgId));
-  if (alsoAccountId) ids.add(alsoAccountId);
-  for (const accountId of ids)
-    await postInbox(tx.db, { accountId, ...m, data: { orgId, ...(m.data ?? {}) }, at: tx.now });
-}
 
 export function orgPublicView(o: { id: string; name: string }) {
   return { id: o.id, name: o.name };
@@ -204,29 +190,20 @@ export async function inviteMember(
       objectId: row.id,
       after: { email, role: input.role },
     });
-    const title = `Join ${org.name} on Keyholder`;
-    const body = `You are invited to join the installer organization ${org.name} as ${input.role}.`;
-    if (existing && existing.email_verified_at !== null) {
-      await postInbox(tx.db, {
-        accountId: existing.id,
-        kind: 'org_invitation',
-        title,
-        body,
-        data: { orgId, invitationId: row.id },
-        at: tx.now,
-      });
-    }
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: email,
-        subject: title,
-        body: `${body}\n\nSign in (or register with this address and verify it) to accept: ${ctx.config.publicUrl}/orgs/invitations\n`,
-      },
-      tx.now,
-    );
-    tx.queuedMail();
+    const event = {
+      kind: 'org_invitation',
+      facts: { org: org.name, role: input.role },
+      data: { orgId, invitationId: row.id },
+    } as const;
+    if (existing && existing.email_verified_at !== null) await notify(tx, [existing.id], event);
+    // The address is told whether or not it has an account yet.
+    const { title, body } = wordsOf(event, { id: '', email, display_name: '', time_zone: 'UTC' });
+    await sendToAddress(tx, {
+      channel: 'email',
+      recipient: email,
+      subject: title,
+      body: `${body}\n\nSign in (or register with this address and verify it) to accept: ${ctx.config.publicUrl}/orgs/invitations\n`,
+    });
     return invitationView(row, tx.now);
   });
 }
@@ -236,13 +213,10 @@ onContactVerified(async (_ctx, tx, account, channel, address) => {
   if (channel !== 'email') return;
   for (const inv of await orgs.listInvitationsForEmail(tx.db, address)) {
     if (memberInvitationStatus(inv.status, inv.expires_at, tx.now) !== 'pending') continue;
-    await postInbox(tx.db, {
-      accountId: account.id,
+    await notify(tx, [account.id], {
       kind: 'org_invitation',
-      title: `Join ${inv.org_name} on Keyholder`,
-      body: `You are invited to join the installer organization ${inv.org_name} as ${inv.role}.`,
+      facts: { org: inv.org_name, role: inv.role },
       data: { orgId: inv.org_id, invitationId: inv.id },
-      at: tx.now,
     });
   }
 });
@@ -317,15 +291,14 @@ export async function answerOrgInvitation(
       objectId: inv.id,
       after: { accountId, role: inv.role },
     });
-    await notifyOrgAdmins(tx, inv.org_id, {
-      kind: answer === 'accept' ? 'org_member_joined' : 'org_invitation_declined',
-      title: answer === 'accept' ? `${me.display_name} joined the organization` : `${me.display_name} declined to join`,
-      body:
-        answer === 'accept'
-          ? `${me.display_name} is now a ${inv.role} of the organization.`
-          : `${me.display_name} declined the invitation.`,
-      data: { accountId },
-    });
+    const data = { orgId: inv.org_id, accountId };
+    await notify(
+      tx,
+      await orgAdmins(tx, inv.org_id),
+      answer === 'accept'
+        ? { kind: 'org_member_joined', facts: { member: me.display_name, role: inv.role }, data }
+        : { kind: 'org_invitation_declined', facts: { member: me.display_name }, data },
+    );
     return { orgId: inv.org_id, role: inv.role };
   });
 }
@@ -355,14 +328,7 @@ export async function changeRole(
       before: { role: target.role },
       after: { role },
     });
-    await postInbox(tx.db, {
-      accountId: memberId,
-      kind: 'org_role_changed',
-      title: 'Your role changed',
-      body: `You are now a ${role} of the organization.`,
-      data: { orgId },
-      at: tx.now,
-    });
+    await notify(tx, [memberId], { kind: 'org_role_changed', facts: { role }, data: { orgId } });
     tx.changed({ type: 'membership', accountId: memberId });
   });
 }
@@ -388,14 +354,7 @@ export async function removeMember(ctx: ServiceContext, accountId: string, orgId
       before: { role: target.role },
     });
     if (memberId !== accountId) {
-      await postInbox(tx.db, {
-        accountId: memberId,
-        kind: 'org_member_removed',
-        title: 'You were removed from an organization',
-        body: 'An administrator removed you from the organization.',
-        data: { orgId },
-        at: tx.now,
-      });
+      await notify(tx, [memberId], { kind: 'org_member_removed', facts: {}, data: { orgId } });
     }
     tx.changed({ type: 'membership', accountId: memberId });
   });

@@ -17,13 +17,12 @@ import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { shareToGrant } from '../persistence/repositories/grants.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as shares from '../persistence/repositories/shares.ts';
 import type { ShareRow } from '../persistence/repositories/shares.ts';
 import type { Executor } from '../persistence/db.ts';
 import { resolveRecipient, type RecipientInput } from './recipients.ts';
-import { transact, type ServiceContext, type Tx } from './context.ts';
+import { transact, type ServiceContext } from './context.ts';
+import { notify } from './notifier.ts';
 import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
 
 export const MAX_BULK_DEVICES = 500;
@@ -174,33 +173,6 @@ async function requireAccount(db: Executor, id: string): Promise<AccountRow> {
 
 // ---- who may share what ------------------------------------------------------------------------------------
 
-// ---- messages -----------------------------------------------------------------------------------------------
-
-async function tell(
-  ctx: ServiceContext,
-  tx: Tx,
-  to: Pick<AccountRow, 'id' | 'email'>,
-  kind: string,
-  title: string,
-  body: string,
-  data: Record<string, unknown>,
-): Promise<void> {
-  await postInbox(tx.db, { accountId: to.id, kind, title, body, data, at: tx.now });
-  if (to.email) {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: to.email,
-        subject: title,
-        body: `${body}\n\nOpen Keyholder: ${ctx.config.publicUrl}/`,
-      },
-      tx.now,
-    );
-    tx.queuedMail();
-  }
-}
-
 // ---- one device (Method 1) ------------------------------------------------------------------------------------
 
 interface Prepared {
@@ -306,15 +278,11 @@ async function shareOne(
       objectId: row.id,
       after: snapshot(row),
     });
-    await tell(
-      ctx,
-      tx,
-      recipient,
-      'share_received',
-      `${owner.display_name} shared "${p.device.name}" with you`,
-      view.confirmation,
-      { deviceId, shareId: row.id },
-    );
+    await notify(tx, [recipient.id], {
+      kind: 'share_received',
+      facts: { owner: owner.display_name, devices: [p.device.name], confirmation: view.confirmation },
+      data: { deviceId, shareId: row.id },
+    });
     tx.changed({ type: 'device', deviceId });
     return view;
   });
@@ -435,18 +403,11 @@ export async function updateShare(
     });
     const [view] = await viewsOf(tx.db, [after]);
     const recipient = await requireAccount(tx.db, row.recipient_account_id);
-    await tell(
-      ctx,
-      tx,
-      recipient,
-      'share_changed',
-      `${owner.display_name} changed what you can do with "${device!.name}"`,
-      view!.confirmation.replace(/^Share /, 'Now shared: '),
-      {
-        deviceId: row.device_id,
-        shareId: row.id,
-      },
-    );
+    await notify(tx, [recipient.id], {
+      kind: 'share_changed',
+      facts: { owner: owner.display_name, device: device!.name, confirmation: view!.confirmation },
+      data: { deviceId: row.device_id, shareId: row.id },
+    });
     tx.changed({ type: 'device', deviceId: row.device_id });
     return view!;
   });
@@ -475,27 +436,16 @@ export async function endShare(
       before: snapshot(row),
     });
     if (as === 'owner') {
-      const recipient = await requireAccount(tx.db, row.recipient_account_id);
-      await tell(
-        ctx,
-        tx,
-        recipient,
-        'share_revoked',
-        `${actor.display_name} stopped sharing "${deviceName}" with you`,
-        `You no longer have access to "${deviceName}".`,
-        {
-          deviceId: row.device_id,
-          shareId: row.id,
-        },
-      );
-    } else if (device?.owner_account_id) {
-      await postInbox(tx.db, {
-        accountId: device.owner_account_id,
-        kind: 'share_removed',
-        title: `${actor.display_name} removed "${deviceName}" from their account`,
-        body: `The share of "${deviceName}" with ${actor.display_name} has ended.`,
+      await notify(tx, [row.recipient_account_id], {
+        kind: 'share_revoked',
+        facts: { owner: actor.display_name, devices: [deviceName] },
         data: { deviceId: row.device_id, shareId: row.id },
-        at: tx.now,
+      });
+    } else if (device?.owner_account_id) {
+      await notify(tx, [device.owner_account_id], {
+        kind: 'share_removed',
+        facts: { recipient: actor.display_name, device: deviceName },
+        data: { deviceId: row.device_id, shareId: row.id },
       });
     }
     tx.changed({ type: 'device', deviceId: row.device_id });
@@ -515,8 +465,7 @@ export async function revokeAllShares(
     if (rows.length === 0) return { revoked: 0 };
     const owner = await requireAccount(tx.db, ownerId);
     await shares.deleteSharesOfDevice(tx.db, deviceId);
-    const people = await Promise.all(rows.map((r) => requireAccount(tx.db, r.recipient_account_id)));
-    for (const [i, row] of rows.entries()) {
+    for (const row of rows) {
       await appendAudit(tx.db, {
         at: tx.now,
         actorAccountId: ownerId,
@@ -526,18 +475,11 @@ export async function revokeAllShares(
         objectId: row.id,
         before: snapshot(row),
       });
-      await tell(
-        ctx,
-        tx,
-        people[i]!,
-        'share_revoked',
-        `${owner.display_name} stopped sharing "${device.name}" with you`,
-        `You no longer have access to "${device.name}".`,
-        {
-          deviceId,
-          shareId: row.id,
-        },
-      );
+      await notify(tx, [row.recipient_account_id], {
+        kind: 'share_revoked',
+        facts: { owner: owner.display_name, devices: [device.name] },
+        data: { deviceId, shareId: row.id },
+      });
     }
     tx.changed({ type: 'device', deviceId });
     return { revoked: rows.length };
@@ -800,13 +742,14 @@ async function shareMany(
       });
       tx.changed({ type: 'device', deviceId: row.device_id });
     }
-    const title =
-      rows.length === 1
-        ? `${owner.display_name} shared ${names[0]} with you`
-        : `${owner.display_name} shared ${rows.length} devices with you`;
-    await tell(ctx, tx, recipient, 'share_received', title, views.map((v) => v.confirmation).join('\n'), {
-      deviceIds: rows.map((r) => r.device_id),
-      shareIds: rows.map((r) => r.id),
+    await notify(tx, [recipient.id], {
+      kind: 'share_received',
+      facts: {
+        owner: owner.display_name,
+        devices: prepared.map((p) => p.device.name),
+        confirmation: views.map((v) => v.confirmation).join('\n'),
+      },
+      data: { deviceIds: rows.map((r) => r.device_id), shareIds: rows.map((r) => r.id) },
     });
     return result;
   });

@@ -8,10 +8,10 @@ import { AppError, conflict, gone, invalid, tooMany } from '../domain/errors.ts'
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as codes from '../persistence/repositories/verification-codes.ts';
 import * as throttles from '../persistence/repositories/throttles.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { onRegister } from './accounts.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
+import { sendToAddress } from './notifier.ts';
 
 export type Channel = 'email' | 'phone';
 
@@ -70,32 +70,24 @@ export async function sendCode(tx: Tx, account: AccountRow, channel: Channel): P
     expires_at: tx.now + CODE_TTL_MS,
     created_at: tx.now,
   });
-  if (channel === 'email') {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: address,
-        subject: `Your Keyholder verification code: ${code}`,
-        body:
-          `Hello ${account.display_name},\n\nyour code to verify this email address for Keyholder is ${code}.\n` +
-          `It expires in 15 minutes. If you did not ask for it, ignore this message.\n`,
-      },
-      tx.now,
-    );
-  } else {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'sms',
-        recipient: address,
-        subject: 'Keyholder code',
-        body: `Keyholder code: ${code} (valid 15 min). Do not share it.`,
-      },
-      tx.now,
-    );
-  }
-  tx.queuedMail();
+  await sendToAddress(
+    tx,
+    channel === 'email'
+      ? {
+          channel: 'email',
+          recipient: address,
+          subject: `Your Keyholder verification code: ${code}`,
+          body:
+            `Hello ${account.display_name},\n\nyour code to verify this email address for Keyholder is ${code}.\n` +
+            `It expires in 15 minutes. If you did not ask for it, ignore this message.\n`,
+        }
+      : {
+          channel: 'sms',
+          recipient: address,
+          subject: 'Keyholder code',
+          body: `Keyholder code: ${code} (valid 15 min). Do not share it.`,
+        },
+  );
 }
 
 onRegister(async (ctx, tx, account) => {

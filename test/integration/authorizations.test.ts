@@ -276,7 +276,7 @@ describeEachDatabase('authorization service', (h) => {
     });
     assert.equal(rel.statusCode, 200, rel.body);
     assert.equal((await check(h(), installer, d, 'live_view')).allowed, false);
-    assert.ok((await inbox(h(), owner)).some((m) => m.kind === 'authorization_changed'));
+    assert.ok((await inbox(h(), owner)).some((m) => m.kind === 'authorization_released'));
     // Taking the device off the site and deleting the site leave the owner as they were.
     assert.equal(
       (await h().request({ method: 'DELETE', url: `/api/sites/${site.id}/devices/${d}`, token: installer.token }))
