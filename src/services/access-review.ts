@@ -9,6 +9,7 @@ import { appendAudit } from '../persistence/repositories/audit.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { requireManagedFacts } from './guards.ts';
 import { notify } from './notifier.ts';
+import { snapshot } from './audit-snapshots.ts';
 
 export interface PermissionNow {
   permission: string;
@@ -127,14 +128,7 @@ export async function revokeEverything(
           deviceId: s.device_id,
           objectType: 'share',
           objectId: s.id,
-          before: {
-            recipientAccountId: subject.id,
-            scope: s.scope,
-            channels: JSON.parse(s.channels),
-            permissions: JSON.parse(s.permissions),
-            validFrom: s.valid_from,
-            validUntil: s.valid_until,
-          },
+          before: snapshot.share(s),
           after: { reason: 'revoke_everything' },
         });
         tx.changed({ type: 'device', deviceId: s.device_id });
@@ -165,12 +159,7 @@ export async function revokeEverything(
         deviceId: a.device_id,
         objectType: 'authorization',
         objectId: a.id,
-        before: {
-          orgId: a.org_id,
-          permissions: perms
-            .filter((p) => p.authorization_id === a.id)
-            .map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until })),
-        },
+        before: snapshot.authorization(a, perms),
         after: { reason: 'revoke_everything' },
       });
       tx.changed({ type: 'device', deviceId: a.device_id });

@@ -20,6 +20,9 @@ import * as devices from '../persistence/repositories/devices.ts';
 import type { Executor } from '../persistence/db.ts';
 import { orgPublicView, resolveOrg } from './orgs.ts';
 import { notify, orgAdmins } from './notifier.ts';
+import { snapshot } from './audit-snapshots.ts';
+
+type AuthorizationSnapshot = ReturnType<typeof snapshot.authorization>;
 import {
   requireAuthorizationHolder,
   requireAuthorizationManager,
@@ -71,8 +74,9 @@ function authorizationView(
   };
 }
 
-function snapshot(rows: auths.AuthorizationPermissionRow[]) {
-  return rows.map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until }));
+/** The authorization as the audit trail keeps it, read now. */
+async function snapshotOf(tx: Tx, auth: auths.AuthorizationRow) {
+  return snapshot.authorization(auth, await auths.permissionsOf(tx.db, [auth.id]));
 }
 
 export interface WriteInput {
@@ -101,7 +105,7 @@ export async function writeAuthorization(tx: Tx, w: WriteInput): Promise<string>
     updated_at: tx.now,
   });
   const auth = ensured.row;
-  const before = ensured.created ? null : snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+  const before = ensured.created ? null : await snapshotOf(tx, auth);
   if (!ensured.created) await auths.touchAuthorization(tx.db, auth.id, tx.now);
   if (w.mode === 'replace') await auths.deleteAllPermissions(tx.db, auth.id);
   for (const item of w.items) {
@@ -112,7 +116,7 @@ export async function writeAuthorization(tx: Tx, w: WriteInput): Promise<string>
       valid_until: item.validUntil,
     });
   }
-  const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+  const after = await snapshotOf(tx, auth);
   await recordChange(tx, { ...w, authorizationId: auth.id, before, after });
   return auth.id;
 }
@@ -127,8 +131,8 @@ async function recordChange(
     actor: WriteInput['actor'];
     action: string;
     why: string;
-    before: unknown;
-    after: unknown;
+    before: AuthorizationSnapshot | null;
+    after: AuthorizationSnapshot | null;
   },
 ): Promise<void> {
   await appendAudit(tx.db, {
@@ -142,7 +146,7 @@ async function recordChange(
     before: c.before,
     after: c.after,
   });
-  const list = Array.isArray(c.after) ? (c.after as Array<{ permission: string }>).map((p) => p.permission) : [];
+  const list = c.after?.permissions.map((p) => p.permission) ?? [];
   await notify(tx, await orgAdmins(tx, c.orgId), {
     kind: 'authorization_changed',
     facts: { device: c.deviceName, why: c.why, permissions: list, noPermissionNote: NO_PERMISSION },
@@ -224,11 +228,11 @@ export async function withdrawPermission(
     const { device, auth } = await requireAuthorizationManager(tx.db, accountId, deviceId, orgId);
     if (!isPermission(permission))
       throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
-    const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    const before = await snapshotOf(tx, auth);
     if (!(await auths.deletePermission(tx.db, auth.id, permission)))
       throw notFound('The organization does not have this permission.', 'permission_not_found');
     await auths.touchAuthorization(tx.db, auth.id, tx.now);
-    const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    const after = await snapshotOf(tx, auth);
     await recordChange(tx, {
       deviceId,
       deviceName: device.name,
@@ -248,7 +252,7 @@ export async function withdrawPermission(
 export async function cancelAuthorization(ctx: ServiceContext, accountId: string, deviceId: string, orgId: string) {
   return transact(ctx, async (tx) => {
     const { device, auth } = await requireAuthorizationManager(tx.db, accountId, deviceId, orgId);
-    const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    const before = await snapshotOf(tx, auth);
     await auths.deleteAuthorization(tx.db, auth.id);
     await recordChange(tx, {
       deviceId,
@@ -350,11 +354,11 @@ export async function releasePermission(
     if (!isPermission(permission))
       throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
     const device = await devices.findDeviceById(tx.db, deviceId);
-    const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    const before = await snapshotOf(tx, auth);
     if (!(await auths.deletePermission(tx.db, auth.id, permission)))
       throw notFound('The organization does not have this permission.', 'permission_not_found');
     await auths.touchAuthorization(tx.db, auth.id, tx.now);
-    const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    const after = await snapshotOf(tx, auth);
     await recordChange(tx, {
       deviceId,
       deviceName: device?.name ?? deviceId,

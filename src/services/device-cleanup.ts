@@ -5,6 +5,7 @@ import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as devices from '../persistence/repositories/devices.ts';
 import type { Tx } from './context.ts';
 import { notify } from './notifier.ts';
+import { snapshot } from './audit-snapshots.ts';
 
 export interface Actor {
   accountId: string | null;
@@ -33,17 +34,8 @@ export async function cancelDeviceAccess(
       deviceId,
       objectType: 'share',
       objectId: s.id,
-      before: {
-        recipientAccountId: s.recipient_account_id,
-        ownerAccountId: s.owner_account_id,
-        scope: s.scope,
-        channels: JSON.parse(s.channels) as unknown,
-        permissions: JSON.parse(s.permissions) as unknown,
-        validFrom: s.valid_from,
-        validUntil: s.valid_until,
-        reason,
-      },
-      after: null,
+      before: snapshot.share(s),
+      after: { reason },
     });
     await notify(tx, [s.recipient_account_id], {
       kind: 'share_revoked',
@@ -67,15 +59,8 @@ export async function cancelDeviceAccess(
       deviceId,
       objectType: 'authorization',
       objectId: a.id,
-      before: {
-        orgId: a.org_id,
-        grantedByAccountId: a.granted_by_account_id,
-        permissions: perms
-          .filter((p) => p.authorization_id === a.id)
-          .map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until })),
-        reason,
-      },
-      after: null,
+      before: snapshot.authorization(a, perms),
+      after: { reason },
     });
   }
   if (auths.length > 0) await devices.deleteDeviceAuthorizations(tx.db, deviceId);

@@ -23,6 +23,7 @@ import type { Executor } from '../persistence/db.ts';
 import { resolveRecipient, type RecipientInput } from './recipients.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { notify } from './notifier.ts';
+import { snapshot } from './audit-snapshots.ts';
 import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
 
 export const MAX_BULK_DEVICES = 500;
@@ -103,22 +104,6 @@ function specOfRow(row: ShareRow): ShareSpec {
     channels: row.scope === 'device' ? [] : (JSON.parse(row.channels) as number[]),
     permissions: g.permissions.map((p) => p.permission),
     validity: g.validity,
-  };
-}
-
-/** What the audit trail keeps of a share (no names: they can change; ids and rules only). */
-function snapshot(row: ShareRow) {
-  return {
-    deviceId: row.device_id,
-    ownerAccountId: row.owner_account_id,
-    recipientAccountId: row.recipient_account_id,
-    scope: row.scope,
-    channels: JSON.parse(row.channels) as number[],
-    permissions: JSON.parse(row.permissions) as string[],
-    validFrom: row.valid_from,
-    validUntil: row.valid_until,
-    schedule: row.schedule === null ? null : (JSON.parse(row.schedule) as ScheduleSpec),
-    timeZone: row.time_zone,
   };
 }
 
@@ -276,7 +261,7 @@ async function shareOne(
       deviceId,
       objectType: 'share',
       objectId: row.id,
-      after: snapshot(row),
+      after: snapshot.share(row),
     });
     await notify(tx, [recipient.id], {
       kind: 'share_received',
@@ -398,8 +383,8 @@ export async function updateShare(
       deviceId: row.device_id,
       objectType: 'share',
       objectId: row.id,
-      before: snapshot(row),
-      after: snapshot(after),
+      before: snapshot.share(row),
+      after: snapshot.share(after),
     });
     const [view] = await viewsOf(tx.db, [after]);
     const recipient = await requireAccount(tx.db, row.recipient_account_id);
@@ -433,7 +418,7 @@ export async function endShare(
       deviceId: row.device_id,
       objectType: 'share',
       objectId: row.id,
-      before: snapshot(row),
+      before: snapshot.share(row),
     });
     if (as === 'owner') {
       await notify(tx, [row.recipient_account_id], {
@@ -473,7 +458,7 @@ export async function revokeAllShares(
         deviceId,
         objectType: 'share',
         objectId: row.id,
-        before: snapshot(row),
+        before: snapshot.share(row),
       });
       await notify(tx, [row.recipient_account_id], {
         kind: 'share_revoked',
@@ -738,7 +723,7 @@ async function shareMany(
         deviceId: row.device_id,
         objectType: 'share',
         objectId: row.id,
-        after: snapshot(row),
+        after: snapshot.share(row),
       });
       tx.changed({ type: 'device', deviceId: row.device_id });
     }

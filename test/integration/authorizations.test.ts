@@ -69,7 +69,7 @@ describeEachDatabase('authorization service', (h) => {
       .execute();
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.actor_account_id, owner.id);
-    assert.equal(JSON.parse(audit[0]!.after!).length, 0);
+    assert.equal(JSON.parse(audit[0]!.after!).permissions.length, 0);
     assert.ok(
       (await inbox(h(), installer)).some((m) => m.kind === 'authorization_changed' && m.body.includes(NO_PERMISSION)),
     );
