@@ -8,7 +8,7 @@ import {
   denied,
   type Decision as AccessDecision,
   type DeviceFacts,
-  type Principal as AccessPrincipal,
+  type AccessPrincipal,
   type QuickDecision,
 } from '../domain/access.ts';
 import type { Permission } from '../domain/permissions.ts';

@@ -3,7 +3,7 @@
 // One open application per organization and device: a new one supersedes the old. The owner agrees or
 // rejects per device or all at once; agreeing adds the permissions to the organization's authorization.
 import { newId } from '../lib/ids.ts';
-import { conflict, gone, invalid, notFound } from '../domain/errors.ts';
+import { conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
 import {
   AGREED_MESSAGE,
   applicationStatus,
@@ -105,12 +105,12 @@ async function applyInTx(
     const onSite = await sites.listSiteDevices(tx.db, [siteId]);
     const targets = input.deviceIds.map((id, i) => {
       const d = onSite.find((x) => x.id === id);
-      if (!d) throw invalid('This device is not on the site.', `deviceIds/${i}`, 'device_not_on_site');
+      if (!d) throw invalidInput('This device is not on the site.', 'device_not_on_site', `deviceIds/${i}`);
       if (d.owner_account_id === null)
-        throw invalid(
+        throw invalidInput(
           'The organization still holds this device with every permission; there is no owner to ask.',
-          `deviceIds/${i}`,
           'device_not_handed_over',
+          `deviceIds/${i}`,
         );
       return { ...d, owner_account_id: d.owner_account_id };
     });

@@ -3,7 +3,7 @@
 // every change leaves the same trail: an audit event, an inbox message to the organization's admins, and
 // a published access change (the next check sees it).
 import { newId } from '../lib/ids.ts';
-import { invalid, notFound } from '../domain/errors.ts';
+import { invalidInput, notFound } from '../domain/errors.ts';
 import { checkDistinctIds } from '../domain/applications.ts';
 import {
   describeValidUntil,
@@ -227,7 +227,7 @@ export async function withdrawPermission(
   return transact(ctx, async (tx) => {
     const { device, auth } = await requireAuthorizationManager(tx.db, accountId, deviceId, orgId);
     if (!isPermission(permission))
-      throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
+      throw invalidInput(`"${permission}" is not a permission.`, 'unknown_permission', 'permission');
     const before = await snapshotOf(tx, auth);
     if (!(await auths.deletePermission(tx.db, auth.id, permission)))
       throw notFound('The organization does not have this permission.', 'permission_not_found');
@@ -305,11 +305,11 @@ export async function entrust(
   return transact(ctx, async (tx) => {
     const org = await resolveOrg(tx.db, input.org, 'org');
     const requests = parsePermissionRequests(input.permissions, tx.now, 'permissions');
-    if (requests.length === 0) throw invalid('Choose at least one permission.', 'permissions');
+    if (requests.length === 0) throw invalidInput('Choose at least one permission.', undefined, 'permissions');
     const owned = [];
     for (const [i, id] of input.deviceIds.entries()) {
       const d = await devices.findOwnedDevice(tx.db, accountId, id);
-      if (!d) throw invalid('No device of yours has this id.', `deviceIds/${i}`, 'device_not_owned');
+      if (!d) throw invalidInput('No device of yours has this id.', 'device_not_owned', `deviceIds/${i}`);
       owned.push(d);
     }
     for (const d of owned) {
@@ -352,7 +352,7 @@ export async function releasePermission(
   return transact(ctx, async (tx) => {
     const auth = await requireAuthorizationHolder(tx.db, accountId, orgId, deviceId);
     if (!isPermission(permission))
-      throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
+      throw invalidInput(`"${permission}" is not a permission.`, 'unknown_permission', 'permission');
     const device = await devices.findDeviceById(tx.db, deviceId);
     const before = await snapshotOf(tx, auth);
     if (!(await auths.deletePermission(tx.db, auth.id, permission)))

@@ -2,7 +2,7 @@
 // declines from their inbox. Accepting moves ownership and ends every share and installer
 // authorization on the device, exactly as an unbind would, so nobody keeps access the old owner gave.
 import { looksLikeEmail, normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { AppError, conflict, gone, invalid, notFound } from '../domain/errors.ts';
+import { AppError, conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
@@ -75,7 +75,7 @@ export async function startTransfer(
     const device = await requireDeviceOwner(tx.db, accountId, deviceId);
     const recipient = await findRecipient(tx.db, input.to);
     if (recipient.id === accountId)
-      throw invalid('You already own this device; choose another account.', 'to', 'transfer_to_self');
+      throw invalidInput('You already own this device; choose another account.', 'transfer_to_self', 'to');
     const open = await repo.findPendingTransferOfDevice(tx.db, deviceId);
     if (open && open.expires_at > tx.now) {
       throw conflict(

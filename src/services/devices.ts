@@ -22,7 +22,7 @@ import {
   type InputPlace,
   type RawDeviceInput,
 } from '../domain/devices.ts';
-import { AppError, conflict, invalid, notFound, tooMany, type ProblemKind } from '../domain/errors.ts';
+import { AppError, conflict, invalidInput, notFound, tooMany, type ProblemKind } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { hashPassword, verifyPassword } from '../lib/secrets.ts';
 import type { Executor } from '../persistence/db.ts';
@@ -376,7 +376,7 @@ export async function importDevicesJson(
   actorAccountId: string | null,
   rows: JsonDeviceInput[],
 ): Promise<ImportResult> {
-  if (rows.length === 0) throw invalid('Give at least one device.', 'devices');
+  if (rows.length === 0) throw invalidInput('Give at least one device.', undefined, 'devices');
   const entries = rows.map((r, i) => {
     const place = jsonPlace(i);
     const record = checkDeviceInput(

@@ -5,7 +5,7 @@
 // delivered when an account verifies that address.
 import { newId } from '../lib/ids.ts';
 import { normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { conflict, forbidden, invalid, notFound } from '../domain/errors.ts';
+import { conflict, forbidden, invalidInput, notFound } from '../domain/errors.ts';
 import {
   describeSpec,
   isStillGrantable,
@@ -170,7 +170,7 @@ function parseContact(input: InviteInput): { channel: 'email' | 'sms'; contact: 
   const hasEmail = input.email !== undefined && input.email.trim() !== '';
   const hasPhone = input.phone !== undefined && input.phone.trim() !== '';
   if (hasEmail === hasPhone)
-    throw invalid("Give either the owner's email address or their phone number.", 'email', 'contact_required');
+    throw invalidInput("Give either the owner's email address or their phone number.", 'contact_required', 'email');
   return hasEmail
     ? { channel: 'email', contact: normalizeEmail(input.email!, 'email') }
     : { channel: 'sms', contact: normalizePhone(input.phone!, 'phone') };
@@ -203,10 +203,10 @@ export async function inviteOwner(
     const asked = new Map<string, StoredDevice['permissions']>();
     input.devices.forEach((d, i) => {
       if (!held.some((h) => h.id === d.deviceId))
-        throw invalid(
+        throw invalidInput(
           "This device is not one of the site's devices awaiting handover.",
-          `devices/${i}/deviceId`,
           'device_not_on_site',
+          `devices/${i}/deviceId`,
         );
       asked.set(d.deviceId, parsePermissionRequests(d.permissions, tx.now, `devices/${i}/permissions`));
     });

@@ -13,6 +13,7 @@ const TOUCH_EVERY_MS = 60 * 1000;
 /** How long a remembered session is trusted without reading it again (ended sessions are dropped at once). */
 const SESSION_CACHE_MS = 15 * 1000;
 
+/** The authenticated caller of a request (its session); `AccessPrincipal` is whom an access decision is about. */
 export interface Principal {
   accountId: string;
   sessionId: string;

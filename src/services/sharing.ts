@@ -2,7 +2,7 @@
 // recipient sees. Rules: docs/sharing.md. Every change runs in one transaction with its audit events,
 // inbox messages and mail, and announces the device as changed so cached decisions are dropped.
 import { decide, type DeviceFacts } from '../domain/access.ts';
-import { AppError, invalid, notFound } from '../domain/errors.ts';
+import { AppError, invalidInput, notFound } from '../domain/errors.ts';
 import { PERMISSIONS, isDeviceLevel, permissionLabel, type Permission } from '../domain/permissions.ts';
 import {
   checkShareSpec,
@@ -205,7 +205,7 @@ async function prepareOne(
 
 function refuseSelf(owner: AccountRow, recipient: AccountRow): void {
   if (owner.id === recipient.id)
-    throw invalid('You cannot share a device with yourself.', 'recipient', 'share_to_self');
+    throw invalidInput('You cannot share a device with yourself.', 'share_to_self', 'recipient');
 }
 
 async function shareOne(
@@ -633,16 +633,20 @@ async function shareMany(
   input: BulkShareInput,
   dryRun: boolean,
 ): Promise<BulkShareResult> {
-  if (input.devices.length === 0) throw invalid('Choose at least one device.', 'devices', 'no_devices');
+  if (input.devices.length === 0) throw invalidInput('Choose at least one device.', 'no_devices', 'devices');
   if (input.devices.length > MAX_BULK_DEVICES)
-    throw invalid(`At most ${MAX_BULK_DEVICES} devices can be shared in one request.`, 'devices', 'too_many_devices');
+    throw invalidInput(
+      `At most ${MAX_BULK_DEVICES} devices can be shared in one request.`,
+      'too_many_devices',
+      'devices',
+    );
   const seen = new Map<string, number>();
   input.devices.forEach((d, i) => {
     if (seen.has(d.deviceId))
-      throw invalid(
+      throw invalidInput(
         `This device is listed twice (also at devices[${seen.get(d.deviceId)}]).`,
-        `devices[${i}].deviceId`,
         'duplicate_device',
+        `devices[${i}].deviceId`,
       );
     seen.set(d.deviceId, i);
   });

@@ -2,7 +2,7 @@
 // holds a site's devices (every permission); afterwards the owner has them and the site shows what the
 // organization may still do, as the access decision sees it.
 import { newId } from '../lib/ids.ts';
-import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { conflict, invalidInput, notFound } from '../domain/errors.ts';
 import { decide, type Decision } from '../domain/access.ts';
 import { checkAddress, checkName } from '../domain/installer.ts';
 import { siteStatus } from '../domain/handover.ts';
@@ -20,7 +20,11 @@ import { transact, type ServiceContext } from './context.ts';
 
 function checkTimeZone(raw: string): string {
   if (!isValidTimeZone(raw))
-    throw invalid(`"${raw}" is not a known time zone (use an IANA name such as Europe/Dublin).`, 'timeZone');
+    throw invalidInput(
+      `"${raw}" is not a known time zone (use an IANA name such as Europe/Dublin).`,
+      undefined,
+      'timeZone',
+    );
   return raw;
 }
 
