@@ -17,6 +17,9 @@ function find(dir) {
     .sort();
 }
 
+/** What ESLint checks (also `npm run lint`). */
+const LINTED = ['src', 'test', 'bench', 'scripts', 'web/src', 'bin', 'eslint.config.js'];
+
 const args = process.argv.slice(2);
 const files = (args.length ? args : ['test']).flatMap(find);
 if (files.length === 0) {
@@ -30,6 +33,13 @@ if (!args.length && process.env.SKIP_TYPECHECK !== '1') {
   if (fmt.status !== 0) {
     console.error('Formatting differs: run `npm run format`.');
     process.exit(fmt.status ?? 1);
+  }
+
+  console.log('Linting (eslint)…');
+  const lint = spawnSync('npx', ['eslint', ...LINTED], { stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('ESLint found problems (npm run lint).');
+    process.exit(lint.status ?? 1);
   }
 
   console.log('Type-checking (tsc --noEmit)…');

@@ -114,6 +114,7 @@ export function defaultChannelName(number: number): string {
 }
 
 // Control characters would break list layouts and logs; names are otherwise free text.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function checkText(raw: string, what: string, max: number, field: string): string {
