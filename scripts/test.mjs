@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then every *.test.ts under test/ with Node's own test runner.
+// `npm test`: formatting, lint, type-check, then every *.test.ts under test/ with Node's own test runner.
 // Pass file names or folders to run only those: `npm test -- test/integration/auth.test.ts`.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
