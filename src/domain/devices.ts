@@ -1,5 +1,5 @@
 // Device rules: what a device in the registry looks like, and the import file that brings devices in.
-// Pure: every check throws `invalid(detail, field)`; nothing here touches the database.
+// Pure: every check throws `invalidInput(detail, code, field)`; nothing here touches the database.
 import { AppError, invalidInput } from './errors.ts';
 
 export const DEVICE_KINDS = ['camera', 'recorder', 'doorbell', 'alarm_hub'] as const;

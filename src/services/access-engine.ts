@@ -404,5 +404,6 @@ export async function connectAccessBus(
     onListening: (listening) => engine.setCaching(listening),
   });
   ctx.announceChanges = (trx, changes) => bus.announce(trx, changes);
+  ctx.changeBus = bus;
   return bus;
 }

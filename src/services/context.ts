@@ -7,6 +7,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Db, Engine } from '../persistence/db.ts';
 import type { Database } from '../persistence/schema.ts';
 import type { AccessEngine } from './access-engine.ts';
+import type { ChangeBus } from './change-bus.ts';
 
 /** Told after every committed change that can alter an access decision. */
 export interface ChangeListener {
@@ -38,6 +39,8 @@ export interface ServiceContext {
    * on commit). Unset on SQLite, where there is one instance.
    */
   announceChanges?: (trx: Transaction<Database>, changes: AccessChange[]) => Promise<void>;
+  /** The link to other instances' changes (PostgreSQL, while running); unset on SQLite and in the CLI. */
+  changeBus?: ChangeBus;
 }
 
 export interface Tx {

@@ -45,7 +45,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     one = await createRuntime(config, { clock, pgSchema: schema });
     two = await createRuntime(config, { clock, pgSchema: schema });
     await eventually('both listeners up', async () =>
-      Boolean(one.accessBus?.listening() && two.accessBus?.listening()),
+      Boolean(one.ctx.changeBus?.listening() && two.ctx.changeBus?.listening()),
     );
   });
 
@@ -134,7 +134,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const owner = await account(one, 'Owner');
     const friend = await account(one, 'Friend');
     const dev = await seedDevice(one, owner, 1);
-    const bus2 = two.accessBus!;
+    const bus2 = two.ctx.changeBus!;
     await bus2.dropConnection();
     assert.equal(bus2.listening(), false);
     // While instance 2 cannot hear instance 1, its answers come from the database, so they are current.
