@@ -6,7 +6,7 @@
 // Devices have two levels. `requireDeviceOwner`: what only ownership allows (release, transfer). `requireDeviceManager`:
 // running the device day to day (its settings, shares, installer authorizations, access review). Today only the owner
 // manages; a manager role (an account the owner lets manage chosen devices) changes `requireDeviceManager`,
-// `requireManagedFacts` and `requireShareManager` here, and no caller.
+// `requireManagedFacts`, `requireShareableDevice` and `requireShareParty` here, and no caller.
 import type { DeviceFacts } from '../domain/access.ts';
 import { AppError, notFound } from '../domain/errors.ts';
 import { requireAdmin } from '../domain/installer.ts';
