@@ -22,6 +22,7 @@ import type { ShareRow } from '../persistence/repositories/shares.ts';
 import type { Executor } from '../persistence/db.ts';
 import { resolveRecipient, type RecipientInput } from './recipients.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { tellOwnerIfManager } from './managers.ts';
 import { notify } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
 import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
@@ -183,6 +184,12 @@ async function prepareOne(
 ): Promise<Prepared> {
   const d = await requireShareableDevice(db, owner.id, device, deviceId, deviceField);
   const spec = checkShareSpec(input, { channelCount: d.channel_count }, owner.time_zone, now, prefix);
+  if (recipient.id === d.owner_account_id)
+    throw invalidInput(
+      `${recipient.display_name} owns "${d.name}": they have every permission already.`,
+      'share_to_owner',
+      deviceField ?? 'recipient',
+    );
   const mine = existing.find((s) => s.recipient_account_id === recipient.id);
   if (mine) {
     throw new AppError(
@@ -268,6 +275,7 @@ async function shareOne(
       facts: { owner: owner.display_name, devices: [p.device.name], confirmation: view.confirmation },
       data: { deviceId, shareId: row.id },
     });
+    await tellOwnerIfManager(tx, ownerId, p.device, `shared it with ${recipient.display_name}`);
     tx.changed({ type: 'device', deviceId });
     return view;
   });
@@ -393,6 +401,7 @@ export async function updateShare(
       facts: { owner: owner.display_name, device: device!.name, confirmation: view!.confirmation },
       data: { deviceId: row.device_id, shareId: row.id },
     });
+    await tellOwnerIfManager(tx, ownerId, device!, `changed what ${recipient.display_name} can do`);
     tx.changed({ type: 'device', deviceId: row.device_id });
     return view!;
   });
@@ -426,6 +435,15 @@ export async function endShare(
         facts: { owner: actor.display_name, devices: [deviceName] },
         data: { deviceId: row.device_id, shareId: row.id },
       });
+      if (device) {
+        const recipient = await accounts.findAccountById(tx.db, row.recipient_account_id);
+        await tellOwnerIfManager(
+          tx,
+          accountId,
+          device,
+          `stopped sharing it with ${recipient?.display_name ?? 'someone'}`,
+        );
+      }
     } else if (device?.owner_account_id) {
       await notify(tx, [device.owner_account_id], {
         kind: 'share_removed',
@@ -466,6 +484,7 @@ export async function revokeAllShares(
         data: { deviceId, shareId: row.id },
       });
     }
+    await tellOwnerIfManager(tx, ownerId, device, `revoked all ${rows.length} share(s)`);
     tx.changed({ type: 'device', deviceId });
     return { revoked: rows.length };
   });
@@ -740,6 +759,8 @@ async function shareMany(
       },
       data: { deviceIds: rows.map((r) => r.device_id), shareIds: rows.map((r) => r.id) },
     });
+    for (const p of prepared)
+      await tellOwnerIfManager(tx, ownerId, p.device, `shared it with ${recipient.display_name}`);
     return result;
   });
 }
