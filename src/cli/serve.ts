@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
 import { createRuntime } from '../runtime.ts';
 import { describeDemo, seedDemoIfEmpty } from '../services/demo.ts';
+import { startDemoDevices } from '../device-link/demo-devices.ts';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
@@ -21,8 +22,21 @@ export async function serve(config: Config): Promise<void> {
   if (config.devMailbox)
     console.log(`No SMTP_URL: mail and SMS go to the dev mailbox (${url}/dev/mailbox, or \`keyholder mail\`).`);
   if (demo) console.log(describeDemo(demo));
+  // The device link: where devices connect, and the demo's simulated devices.
+  const link = runtime.deviceLink;
+  let demoDevices: { stop(): Promise<void> } | null = null;
+  if (link) {
+    console.log(`Device link (MQTT): ${link.describe}`);
+    if (config.demo && link.embedded) {
+      const started = await startDemoDevices(runtime.ctx, link.embedded.port);
+      demoDevices = started;
+      if (started.count > 0)
+        console.log(`Demo: ${started.count} simulated devices connected (one reports a disk error).`);
+    }
+  } else console.log('Device link: off (DEVICE_LINK=off).');
   const stop = async (signal: string) => {
     log.info({ signal }, 'shutting down');
+    await demoDevices?.stop();
     await runtime.close();
     process.exit(0);
   };
