@@ -34,12 +34,17 @@ export async function serve(config: Config): Promise<void> {
         console.log(`Demo: ${started.count} simulated devices connected (one reports a disk error).`);
     }
   } else console.log('Device link: off (DEVICE_LINK=off).');
+  let stopping = false;
   const stop = async (signal: string) => {
-    log.info({ signal }, 'shutting down');
+    // A second signal (Ctrl-C twice) does not wait for the drain.
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining HTTP, then stopping the workers');
     await demoDevices?.stop();
     await runtime.close();
+    log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
