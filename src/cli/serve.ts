@@ -22,19 +22,8 @@ export async function serve(config: Config): Promise<void> {
   if (config.devMailbox)
     console.log(`No SMTP_URL: mail and SMS go to the dev mailbox (${url}/dev/mailbox, or \`keyholder mail\`).`);
   if (demo) console.log(describeDemo(demo));
-  // The device link: where devices connect, and the demo's simulated devices.
-  const link = runtime.deviceLink;
-  let demoDevices: { stop(): Promise<void> } | null = null;
-  if (link) {
-    console.log(`Device link (MQTT): ${link.describe}`);
-    if (config.demo && link.embedded) {
-      const started = await startDemoDevices(runtime.ctx, link.embedded.port);
-      demoDevices = started;
-      if (started.count > 0)
-        console.log(`Demo: ${started.count} simulated devices connected (one reports a disk error).`);
-    }
-  } else console.log('Device link: off (DEVICE_LINK=off).');
   let stopping = false;
+  let demoDevices: { stop(): Promise<void> } | null = null;
   const stop = async (signal: string) => {
     // A second signal (Ctrl-C twice) does not wait for the drain.
     if (stopping) process.exit(1);
@@ -47,4 +36,15 @@ export async function serve(config: Config): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // The device link: where devices connect, and the demo's simulated devices.
+  const link = runtime.deviceLink;
+  if (link) {
+    console.log(`Device link (MQTT): ${link.describe}`);
+    if (config.demo && link.embedded) {
+      const started = await startDemoDevices(runtime.ctx, link.embedded.port);
+      demoDevices = started;
+      if (started.count > 0)
+        console.log(`Demo: ${started.count} simulated devices connected (one reports a disk error).`);
+    }
+  } else console.log('Device link: off (DEVICE_LINK=off).');
 }

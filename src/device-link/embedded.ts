@@ -110,11 +110,16 @@ export class EmbeddedBroker implements Transport {
     const tcp = net.createServer((socket) => broker.handle(socket));
     this.tcp = tcp;
     await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(this.options.port, this.options.host, () => {
-        tcp.off('error', reject);
-        resolve();
-      });
+      tcp.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new Error(
+                `MQTT_PORT ${this.options.port} is in use: set MQTT_PORT to a free port (0 picks one), or DEVICE_LINK=off`,
+              )
+            : err,
+        ),
+      );
+      tcp.listen(this.options.port, this.options.host, () => resolve());
     });
     const address = tcp.address();
     this.port = typeof address === 'object' && address ? address.port : this.options.port;
