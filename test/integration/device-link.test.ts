@@ -68,6 +68,17 @@ describeEachDatabase(
       await waitFor(async () => !(await deviceOnline(h(), owner, cam.id)), 'offline after its goodbye');
     });
 
+    test('MQTT over WebSocket at /mqtt on the HTTP port', async () => {
+      const owner = await signUp(h(), 'Owner');
+      const cam = await ownDevice(h(), owner);
+      const app = h().runtime.app;
+      if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address();
+      assert.ok(address && typeof address === 'object');
+      await live(h(), owner, cam.id, { url: `ws://127.0.0.1:${address.port}/mqtt` });
+      assert.equal(await deviceOnline(h(), owner, cam.id), true);
+    });
+
     test('wrong secrets and foreign client ids are refused at connect', async () => {
       const owner = await signUp(h(), 'Owner');
       const cam = await ownDevice(h(), owner);
