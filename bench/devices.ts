@@ -151,11 +151,23 @@ async function runOne(broker: 'embedded' | 'mosquitto', count: number): Promise<
     const reports = connected.connected;
     const healthBefore = await handled(rt, 'health');
     const cpu0 = process.cpuUsage();
-    const h0 = performance.now();
+    const h0 = Date.now();
     swarm.send({ cmd: 'health', perDevice: 1 });
-    await until(async () => (await handled(rt, 'health')) - healthBefore >= reports, 300_000);
+    // Until every report is handled, or nothing more arrives for 10 s (a broker may drop what overflows its
+    // per-client queue: Mosquitto's max_queued_messages is 1000 by default).
+    let last = -1;
+    let lastChange = Date.now();
+    await until(async () => {
+      const n = (await handled(rt, 'health')) - healthBefore;
+      if (n !== last) {
+        last = n;
+        lastChange = Date.now();
+      }
+      return n >= reports || Date.now() - lastChange > 10_000;
+    }, 600_000);
     await rt.deviceLink!.link.idle();
-    const healthMs = performance.now() - h0;
+    // Up to the last report handled (not the quiet wait after it).
+    const healthMs = Math.max(1, lastChange - h0);
     const cpu = process.cpuUsage(cpu0);
     const done = (await handled(rt, 'health')) - healthBefore;
 
@@ -179,7 +191,7 @@ async function runOne(broker: 'embedded' | 'mosquitto', count: number): Promise<
       cpuMsPer1000Health: ((cpu.user + cpu.system) / 1000 / Math.max(1, done)) * 1000,
     };
     console.log(
-      `  ${broker}: server memory per connection ${fmt(run.serverRssPerConnectionKb, 1)} KB RSS (${fmt(run.serverHeapPerConnectionKb, 1)} KB heap); status change → API p50 ${fmt(run.statusP50Ms)} ms, p99 ${fmt(run.statusP99Ms)} ms over ${run.statusFlips} changes; ${fmt(done)} health reports at ${fmt(run.healthPerSec)} /s, ${fmt(run.cpuMsPer1000Health)} ms CPU per 1,000`,
+      `  ${broker}: ${fmt(done)} of ${fmt(reports)} health reports arrived${done < reports ? ' (the rest were dropped by the broker)' : ''}; server memory per connection ${fmt(run.serverRssPerConnectionKb, 1)} KB RSS (${fmt(run.serverHeapPerConnectionKb, 1)} KB heap); status change → API p50 ${fmt(run.statusP50Ms)} ms, p99 ${fmt(run.statusP99Ms)} ms over ${run.statusFlips} changes; ${fmt(done)} health reports at ${fmt(run.healthPerSec)} /s, ${fmt(run.cpuMsPer1000Health)} ms CPU per 1,000`,
     );
     return run;
   } finally {

@@ -57,10 +57,6 @@ export function isDeviceId(value: string): boolean {
   return DEVICE_ID.test(value);
 }
 
-export function isInstanceId(value: string): boolean {
-  return INSTANCE_ID.test(value);
-}
-
 /**
  * The device's access control list: it publishes its own status, health and replies, and subscribes to its own
  * commands topic, nothing else (no wildcards, no other device, no `$share`, no `$SYS`).
