@@ -148,6 +148,12 @@ export class EmbeddedBroker implements Transport {
     );
   }
 
+  disconnect(deviceId: string): void {
+    // Aedes keeps its connected clients by id (not in its type declarations).
+    const clients = (this.broker as unknown as { clients?: Record<string, { close(): void }> } | null)?.clients;
+    clients?.[deviceId]?.close();
+  }
+
   async stop(): Promise<void> {
     if (this.onUpgrade && this.options.httpServer) this.options.httpServer.off('upgrade', this.onUpgrade);
     for (const ws of this.wss?.clients ?? []) ws.terminate();

@@ -25,6 +25,8 @@ export interface Transport {
   readonly describe: string;
   start(onMessage: MessageHandler): Promise<void>;
   publish(topic: string, payload: string): Promise<void>;
+  /** Ends the device's connection, if this transport can (the embedded broker can; an external one cannot). */
+  disconnect?(deviceId: string): void;
   stop(): Promise<void>;
 }
 

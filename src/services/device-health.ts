@@ -14,6 +14,7 @@ import {
   type StatusMessage,
 } from '../device-link/protocol.ts';
 import { emitDeviceEvent, type DeviceEvent } from '../device-link/events.ts';
+import { deviceLinkOf } from '../device-link/link.ts';
 import { newToken } from '../lib/ids.ts';
 import { hashToken, safeEqual } from '../lib/secrets.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
@@ -61,6 +62,8 @@ async function issue(ctx: ServiceContext, deviceId: string, actorAccountId: stri
       objectId: deviceId,
     });
   });
+  // A session opened with the old secret ends now (embedded broker; an external broker keeps it until it drops).
+  deviceLinkOf(ctx)?.transport.disconnect?.(deviceId);
   return {
     deviceId,
     username: deviceId,

@@ -87,9 +87,11 @@ describeEachDatabase(
         mqtt.connectAsync(brokerUrl(h()), { reconnectPeriod: 0, connectTimeout: 10_000, ...opts });
       await assert.rejects(attempt({ clientId: cam.id, username: cam.id, password: 'not-the-secret' }));
       await assert.rejects(attempt({ clientId: 'someone-else', username: cam.id, password: secret }));
-      // A reissued secret replaces the old one.
+      // A reissued secret replaces the old one, and ends the session opened with the old one.
+      const d = await live(h(), owner, cam.id);
       await linkSecret(h(), owner, cam.id);
-      await assert.rejects(attempt({ clientId: cam.id, username: cam.id, password: secret }));
+      await waitFor(async () => !(await deviceOnline(h(), owner, cam.id)), 'the old session to end');
+      await assert.rejects(attempt({ clientId: cam.id, username: cam.id, password: d.options.secret }));
       assert.ok((await metricValue(h(), 'keyholder_device_link_refused_total', 'what="connect"')) >= 3);
     });
 
