@@ -1,7 +1,7 @@
 // Remote configuration: a person's command to a device, allowed only with `configuration` on it (the access
 // decision, asked now), forwarded over the device link and answered with the device's reply. Every command that
 // was allowed is an audit event with who, what and how it ended (answered, failed, offline, timed out).
-import { AppError, conflict, forbidden, invalid, notFound } from '../domain/errors.ts';
+import { AppError, conflict, forbidden, invalidInput, notFound } from '../domain/errors.ts';
 import { isValidTimeZone } from '../domain/contact.ts';
 import { deviceLinkOf } from '../device-link/link.ts';
 import { linkMetrics } from '../device-link/metrics.ts';
@@ -9,7 +9,6 @@ import { COMMAND_TYPES, commandParamsProblem, type CommandType } from '../device
 import { newId } from '../lib/ids.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { findLinkDevice } from '../persistence/repositories/device-link.ts';
-import { checkAccessNow } from './access-engine.ts';
 import { transact, type ServiceContext } from './context.ts';
 
 export interface CommandInput {
@@ -39,7 +38,7 @@ export async function sendCommand(
   deviceId: string,
   input: CommandInput,
 ): Promise<CommandAnswer> {
-  const decision = await checkAccessNow(ctx, accountId, deviceId, null, 'configuration');
+  const decision = await ctx.access.checkNow(accountId, deviceId, null, 'configuration', ctx.clock.now());
   if (!decision.allowed) {
     if (decision.reason === 'no_access') throw notFound('No such device.', 'device_not_found');
     throw forbidden(decision.detail, decision.reason);
@@ -47,22 +46,24 @@ export async function sendCommand(
   const type = checkType(input.type);
   const params = input.params ?? {};
   const problem = commandParamsProblem(type, params);
-  if (problem) throw invalid(`params${problem.path}: ${problem.message}`, `params${problem.path}`, 'invalid_params');
+  if (problem)
+    throw invalidInput(`params${problem.path}: ${problem.message}`, 'invalid_params', `params${problem.path}`);
   const device = await findLinkDevice(ctx.db, deviceId);
   if (!device) throw notFound('No such device.', 'device_not_found');
   if (type === 'format_storage' && input.confirm !== true)
-    throw invalid(
+    throw invalidInput(
       'Formatting erases every recording on that disk. Send "confirm": true to go ahead.',
-      'confirm',
       'confirmation_required',
+      'confirm',
     );
   if (type === 'set_time_zone' && !isValidTimeZone(String(params.timeZone)))
-    throw invalid(
+    throw invalidInput(
       `"${String(params.timeZone)}" is not a known time zone (IANA, e.g. Europe/Dublin).`,
+      'unknown_time_zone',
       'params/timeZone',
     );
   if (type === 'set_channel_name' && Number(params.channel) > device.channel_count)
-    throw invalid(`This device has ${device.channel_count} channel(s).`, 'params/channel', 'unknown_channel');
+    throw invalidInput(`This device has ${device.channel_count} channel(s).`, 'unknown_channel', 'params/channel');
 
   const id = newId('cmd');
   const metrics = linkMetrics(ctx);
@@ -108,5 +109,5 @@ export async function sendCommand(
 
 function checkType(raw: string): CommandType {
   if ((COMMAND_TYPES as readonly string[]).includes(raw)) return raw as CommandType;
-  throw invalid(`"${raw}" is not a command. Known: ${COMMAND_TYPES.join(', ')}.`, 'type', 'unknown_command');
+  throw invalidInput(`"${raw}" is not a command. Known: ${COMMAND_TYPES.join(', ')}.`, 'unknown_command', 'type');
 }

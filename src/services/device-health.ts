@@ -1,7 +1,7 @@
 // What devices say over the device link, turned into state: online/offline, health (current and a bounded history),
 // exceptions raised and cleared, and who is told. Plus the views of that state for the owner and installers, and
 // the devices' own secrets. The broker and the MQTT client live in src/device-link/; this file sees only messages.
-import { decideNow, type DeviceFacts, type Principal } from '../domain/access.ts';
+import { decideNow, type AccessPrincipal, type DeviceFacts } from '../domain/access.ts';
 import { loadDeviceFacts, loadPrincipal } from '../persistence/repositories/grants.ts';
 import { forbidden, notFound } from '../domain/errors.ts';
 import {
@@ -17,21 +17,16 @@ import { emitDeviceEvent, type DeviceEvent } from '../device-link/events.ts';
 import { deviceLinkOf } from '../device-link/link.ts';
 import { newToken } from '../lib/ids.ts';
 import { hashToken, safeEqual } from '../lib/secrets.ts';
-import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as repo from '../persistence/repositories/device-link.ts';
 import type { LinkDevice } from '../persistence/repositories/device-link.ts';
 import { findDeviceBySerial } from '../persistence/repositories/devices.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as sitesRepo from '../persistence/repositories/sites.ts';
 import * as throttles from '../persistence/repositories/throttles.ts';
 import type { DeviceExceptionsTable } from '../persistence/schema.ts';
-import { engineOf } from './access-engine.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
-import { requireOwnedDevice } from './devices.ts';
-import { requireMember } from './orgs.ts';
-import { requireSiteMember } from './sites.ts';
+import { requireDeviceOwner, requireOrgMember, requireSiteMember } from './guards.ts';
+import { notify } from './notifier.ts';
 
 /** Health reports kept per device besides the current one. */
 export const HISTORY_PER_DEVICE = 100;
@@ -74,7 +69,7 @@ async function issue(ctx: ServiceContext, deviceId: string, actorAccountId: stri
 
 /** The owner (re)issues the device's link secret; the old one stops working at once for new connections. */
 export async function issueLinkSecret(ctx: ServiceContext, accountId: string, deviceId: string): Promise<LinkSecret> {
-  await requireOwnedDevice(ctx.db, accountId, deviceId);
+  await requireDeviceOwner(ctx.db, accountId, deviceId);
   return issue(ctx, deviceId, accountId);
 }
 
@@ -250,37 +245,20 @@ async function tell(ctx: ServiceContext, tx: Tx, device: LinkDevice, raised: Dev
     if (mine.length > 0) told.set(accountId, mine);
   }
   for (const [accountId, list] of told) {
-    const account = await accounts.findAccountById(tx.db, accountId);
-    if (!account) continue;
-    const what = list.map((e) => EXCEPTION_LABELS[e.kind as ExceptionKind] ?? e.kind).join(', ');
-    const title = `${device.name}: ${what}`;
-    const body = list.map((e) => e.detail).join(' ');
-    await postInbox(tx.db, {
-      accountId,
+    await notify(tx, [accountId], {
       kind: 'device_exception',
-      title,
-      body,
+      facts: {
+        device: device.name,
+        what: list.map((e) => EXCEPTION_LABELS[e.kind as ExceptionKind] ?? e.kind).join(', '),
+        detail: list.map((e) => e.detail).join(' '),
+      },
       data: { deviceId: device.id, exceptionIds: list.map((e) => e.id), siteId: device.site_id },
-      at: tx.now,
     });
-    if (account.email && account.email_verified_at !== null) {
-      await enqueueMessage(
-        tx.db,
-        {
-          channel: 'email',
-          recipient: account.email,
-          subject: title,
-          body: `${body}\n\nOpen Keyholder: ${ctx.config.publicUrl}/`,
-        },
-        tx.now,
-      );
-      tx.queuedMail();
-    }
   }
 }
 
 /** alarm_notifications on the exception's channel, or on every channel for a device-wide one (channel 0). */
-export function mayBeTold(facts: DeviceFacts, principal: Principal, channel: number, at: number): boolean {
+export function mayBeTold(facts: DeviceFacts, principal: AccessPrincipal, channel: number, at: number): boolean {
   const channels = channel === 0 ? Array.from({ length: facts.channelCount }, (_, i) => i + 1) : [channel];
   for (const c of channels) {
     if (!decideNow(facts, principal, facts.deviceId, c, 'alarm_notifications', at).allowed) return false;
@@ -326,7 +304,7 @@ function ordered(list: ExceptionView[]): ExceptionView[] {
  * Configuration or Alarm Notifications allow now. Share recipients never see health details.
  */
 async function orgMaySeeHealth(ctx: ServiceContext, orgIds: readonly string[], deviceId: string, now: number) {
-  const facts = await engineOf(ctx).factsFor(deviceId);
+  const facts = await ctx.access.factsFor(deviceId);
   if (!facts || orgIds.length === 0) return { visible: false, installerDenied: false };
   const principal = { accountId: '', orgIds };
   let installerDenied = false;
@@ -360,7 +338,7 @@ export async function getDeviceHealth(
   const device = await repo.findLinkDevice(ctx.db, deviceId);
   if (!device) throw notFound('No such device.', 'device_not_found');
   if (device.owner_account_id !== accountId) {
-    const principal = await engineOf(ctx).principalFor(accountId);
+    const principal = await ctx.access.principalFor(accountId);
     const seen = await orgMaySeeHealth(ctx, principal.orgIds, deviceId, ctx.clock.now());
     if (!seen.visible) {
       if (seen.installerDenied)
@@ -404,7 +382,7 @@ export async function listSiteExceptions(
   accountId: string,
   siteId: string,
 ): Promise<{ open: number; items: ExceptionView[] }> {
-  const { site } = await requireSiteMember(ctx.db, siteId, accountId);
+  const { site } = await requireSiteMember(ctx.db, accountId, siteId);
   const devices = await visibleSiteDevices(ctx, site.org_id, [site.id]);
   const names = new Map(devices.map((d) => [d.id, d.name]));
   const rows = await repo.listExceptions(ctx.db, [...names.keys()], 200);
@@ -418,7 +396,7 @@ export async function countOrgExceptions(
   accountId: string,
   orgId: string,
 ): Promise<Array<{ siteId: string; open: number }>> {
-  await requireMember(ctx.db, orgId, accountId);
+  await requireOrgMember(ctx.db, accountId, orgId);
   const sites = await sitesRepo.listSites(ctx.db, orgId);
   const devices = await visibleSiteDevices(
     ctx,
