@@ -78,7 +78,9 @@ send({
   rssMb: process.memoryUsage().rss / 1048576,
 });
 
-process.on('message', async (m: Command) => {
+process.on('message', (m: Command) => void handle(m));
+
+async function handle(m: Command): Promise<void> {
   if (m.cmd === 'flip') {
     const sentAt: Record<string, number> = {};
     for (const id of m.ids) {
@@ -109,4 +111,4 @@ process.on('message', async (m: Command) => {
     );
     process.exit(0);
   }
-});
+}
