@@ -7852,44 +7852,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database reachability */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            database: string;
-                            detail?: string;
-                            status: "ok" | "unavailable";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            database: string;
-                            detail?: string;
-                            status: "ok" | "unavailable";
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Liveness and database reachability
+         * @description Whether the process answers and reaches its database. Stays 200 while draining (see /readyz).
+         */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8032,6 +7999,26 @@ export interface paths {
         put?: never;
         /** EMQX HTTP authentication for devices: allow, deny, or ignore (not a device username) */
         post: operations["emqxAuthenticate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: whether a load balancer should send requests here
+         * @description 503 while the instance shuts down (after SIGTERM, until it exits) or cannot reach its database; a proxy stops routing to it while in-flight requests finish.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -8440,6 +8427,43 @@ export interface operations {
             };
         };
     };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: string;
+                        detail?: string;
+                        status: "ok" | "unavailable";
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: string;
+                        detail?: string;
+                        status: "ok" | "unavailable";
+                    };
+                };
+            };
+        };
+    };
     emqxAuthorize: {
         parameters: {
             query?: never;
@@ -8533,6 +8557,45 @@ export interface operations {
                     "application/json": {
                         is_superuser: boolean;
                         result: "allow" | "deny" | "ignore";
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changeListener?: "listening" | "down";
+                        database: string;
+                        detail?: string;
+                        status: "ready" | "unavailable";
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changeListener?: "listening" | "down";
+                        database: string;
+                        detail?: string;
+                        status: "ready" | "unavailable";
                     };
                 };
             };
