@@ -199,6 +199,11 @@ const EVENTS = {
     title: `${f.manager} ${f.what} on "${f.device}"`,
     body: `${f.manager} manages "${f.device}" for you and ${f.what}. See the device's history for the details.`,
   })),
+  // ---- the device link: an exception raised on a device (docs/device-link.md, "Who is told") ----
+  device_exception: spec<{ device: string; what: string; detail: string }>(INBOX_EMAIL, (f) => ({
+    title: `${f.device}: ${f.what}`,
+    body: f.detail,
+  })),
   // ---- ownership transfers ----
   device_transfer: spec<{ from: string; device: string; model: string }>(INBOX, (f) => ({
     title: `${f.from} wants to give you ${f.device}`,

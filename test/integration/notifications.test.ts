@@ -103,6 +103,11 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
       facts: { manager: 'Bob', device: 'Shop NVR', what: 'shared it with Carol' },
       data,
     },
+    device_exception: {
+      kind: 'device_exception',
+      facts: { device: 'Shop NVR', what: 'Disk error', detail: 'The disk in slot 1 reports an error.' },
+      data,
+    },
   };
 }
 
