@@ -56,6 +56,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     KEYHOLDER_DEMO: '0',
     SCRYPT_COST: '1024',
     COOKIE_SECURE: 'false',
+    DEV_MAILBOX: '1',
+    // Suites sign up dozens of people from one address; test/integration/rate-limits.test.ts proves the defaults.
+    RATE_LIMIT_SCALE: '1000',
     ...overrides,
   });
 }
