@@ -10,6 +10,7 @@ import { buildApp, type App } from './http/app.ts';
 import { startAccess } from './services/access-engine.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
+import { stopDecodePool } from './services/qr-decode/pool.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
 
@@ -86,6 +87,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const access = await startAccess(ctx, database);
   listeners.push((c) => access.invalidate(c));
   workers.push(access);
+  // QR pictures are decoded in worker threads, started on the first upload.
+  workers.push({ stop: stopDecodePool });
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   outbox.start();
   expiryNotices.start();

@@ -1,7 +1,18 @@
 // Failures every layer can raise; the HTTP layer maps them to problem+json.
 // Domain code never imports the framework, so the status lives here as a plain number.
 
-export type ProblemKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_many' | 'gone';
+export type ProblemKind =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_many'
+  | 'gone'
+  /** The input is well-formed but too big to process (e.g. an image's pixel count). */
+  | 'too_large'
+  /** The input is understood but cannot be processed as sent (e.g. an interlaced PNG). */
+  | 'unprocessable';
 
 const STATUS: Record<ProblemKind, number> = {
   invalid: 400,
@@ -11,6 +22,8 @@ const STATUS: Record<ProblemKind, number> = {
   conflict: 409,
   gone: 410,
   too_many: 429,
+  too_large: 413,
+  unprocessable: 422,
 };
 
 const TITLE: Record<ProblemKind, string> = {
@@ -21,6 +34,8 @@ const TITLE: Record<ProblemKind, string> = {
   conflict: 'Conflict',
   gone: 'Gone',
   too_many: 'Too many attempts',
+  too_large: 'Too large',
+  unprocessable: 'Cannot be processed',
 };
 
 export class AppError extends Error {
