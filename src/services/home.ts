@@ -33,6 +33,7 @@ const OWNED_TAIL =
 
 // Channel counts are few (1-4 for cameras, up to 256 for recorders): the default list of each is built once.
 const defaultChannelsJson = new Map<number, string>();
+const defaultCoveredJson = new Map<string, string>();
 
 function channelList(count: number, renamed: Record<string, string> | null): Channel[] {
   const out: Channel[] = new Array(count);
@@ -52,7 +53,17 @@ function coveredChannels(count: number, covered: readonly number[], renamed: str
 
 /** The `channels` JSON of a device: 1..channel_count (the numbering every decision uses), renamed ones by name. */
 function channelsJson(count: number, renamed: string | null, covered: 'all' | readonly number[] = 'all'): string {
-  if (covered !== 'all') return coveredChannels(count, covered, renamed);
+  if (covered !== 'all') {
+    if (renamed !== null && renamed !== '{}') return coveredChannels(count, covered, renamed);
+    // Without renamed channels the list depends only on the count and the covered numbers: built once.
+    const key = `${count}:${covered.join(',')}`;
+    let json = defaultCoveredJson.get(key);
+    if (json === undefined) {
+      json = coveredChannels(count, covered, null);
+      if (defaultCoveredJson.size < 10_000) defaultCoveredJson.set(key, json);
+    }
+    return json;
+  }
   // SQLite's json_group_object gives "{}" for no rows, PostgreSQL's json_object_agg gives null.
   if (renamed !== null && renamed !== '{}')
     return JSON.stringify(channelList(count, JSON.parse(renamed) as Record<string, string>));
