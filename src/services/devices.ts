@@ -86,7 +86,7 @@ export async function requireOwnedDevice(db: Executor, accountId: string, device
   return d;
 }
 
-/** A wrong guess: `serial` says whether it also counts against the serial (a wrong code) or only the caller. */
+/** A wrong guess; `countsAgainstSerial`: a wrong code (the serial's allowance too), not an unknown serial. */
 export class BindAttemptRejected extends AppError {
   constructor(
     kind: ProblemKind,
@@ -144,29 +144,26 @@ export async function checkBindable(
  * Runs a bind attempt (a transaction calling checkBindable) under the guess limits. The guess is taken
  * from the caller's and the serial's allowances BEFORE the code is checked, each in its own committed
  * statement, so concurrent guesses cannot outrun the limits and the count survives the attempt's rollback.
- * `caller` names who guesses (e.g. `account:<id>` or `org:<id>`); null skips the per-caller limit.
+ * `caller` names who guesses: `account:<id>`, or `org:<id>` for an organization's site.
  */
 export async function withBindThrottle<T>(
   ctx: ServiceContext,
-  guess: { serial: string; caller: string | null },
+  guess: { serial: string; caller: string },
   work: () => Promise<T>,
 ): Promise<T> {
   const serial = normalizeSerial(guess.serial, 'serial');
   const now = ctx.clock.now();
-  let perCaller: throttles.Reservation | null = null;
-  if (guess.caller) {
-    perCaller = await throttles.reserveAttempt(ctx.db, `bind-by:${guess.caller}`, now, CALLER_RULE);
-    if (!perCaller.ok) {
-      ctx.log.warn({ event: 'bind.throttled', caller: guess.caller }, 'bind throttled (caller)');
-      throw tooMany(
-        `Too many failed attempts to add devices. Try again in ${minutes(perCaller.waitMs)}.`,
-        Math.ceil(perCaller.waitMs / 1000),
-      );
-    }
+  const perCaller = await throttles.reserveAttempt(ctx.db, `bind-by:${guess.caller}`, now, CALLER_RULE);
+  if (!perCaller.ok) {
+    ctx.log.warn({ event: 'bind.throttled', caller: guess.caller }, 'bind throttled (caller)');
+    throw tooMany(
+      `Too many failed attempts to add devices. Try again in ${minutes(perCaller.waitMs)}.`,
+      Math.ceil(perCaller.waitMs / 1000),
+    );
   }
   const serialKey = `bind-serial:${serial}`;
   const perSerial = await throttles.reserveAttempt(ctx.db, serialKey, now, SERIAL_RULE);
-  const refundCaller = () => (perCaller ? throttles.refundAttempt(ctx.db, perCaller, CALLER_RULE) : undefined);
+  const refundCaller = () => throttles.refundAttempt(ctx.db, perCaller, CALLER_RULE);
   if (!perSerial.ok) {
     await refundCaller();
     ctx.log.warn({ event: 'bind.throttled', serial }, 'bind throttled (serial)');
