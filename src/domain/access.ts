@@ -180,7 +180,10 @@ function evaluate(
   } else if (channel === null) {
     return DENIED.channel_required;
   } else if (!Number.isInteger(channel) || channel < 1 || channel > facts.channelCount) {
-    return DENIED.unknown_channel;
+    // Only someone who may see every channel learns how many there are; a recipient of some channels hears
+    // that this one is not shared, as for any other channel outside their share.
+    const seesAll = owner || holder || facts.grants.some((g) => g.channels === 'all' && appliesTo(g, principal));
+    return seesAll ? DENIED.unknown_channel : DENIED.channel_not_shared;
   }
 
   if (owner) return { allowed: true, source: 'ownership', sourceId: facts.deviceId, until: null };

@@ -83,13 +83,35 @@ describeEachDatabase('a recipient sees only what was shared', (h) => {
     });
     assert.equal(refused.statusCode, 403);
     seen.push(['refused ticket', refused.body]);
+    // Channel 99 answers like channel 3: the recipient does not learn how many channels the recorder has.
+    const beyond = await h().request({
+      method: 'POST',
+      url: '/api/stream-tickets',
+      token: sam.token,
+      body: { deviceId: nvr.id, channel: 99, permission: 'live_view' },
+    });
+    assert.deepEqual([beyond.statusCode, beyond.json().code], [refused.statusCode, refused.json().code]);
     const check = await h().request({
       method: 'POST',
       url: '/api/access/check',
       token: sam.token,
-      body: { checks: [1, 2, 3, 5, 9].map((channel) => ({ deviceId: nvr.id, channel, permission: 'live_view' })) },
+      body: {
+        checks: [1, 2, 3, 5, 9, 17, 99].map((channel) => ({ deviceId: nvr.id, channel, permission: 'live_view' })),
+      },
     });
     seen.push(['access check', check.body]);
+    assert.deepEqual(
+      (check.json().results as Array<{ reason?: string }>).map((r) => r.reason ?? 'allowed'),
+      [
+        'channel_not_shared',
+        'allowed',
+        'channel_not_shared',
+        'allowed',
+        'channel_not_shared',
+        'channel_not_shared',
+        'channel_not_shared',
+      ],
+    );
 
     for (const [where, body] of seen) {
       for (const name of SECRET_NAMES) assert.ok(!body.includes(name), `${where} shows "${name}": ${body}`);
