@@ -76,6 +76,21 @@ describe('web app under its Content-Security-Policy', { timeout: 180_000 }, () =
     await p.context.close();
   });
 
+  test('the API documentation (Swagger UI) renders under the same policy', async () => {
+    const p = await openPerson(browser, server.url, 'docs', { width: 1280, height: 860 });
+    await p.context.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { cspViolations: string[] }).cspViolations = seen;
+      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    await p.page.goto('/docs');
+    await p.page.getByText('Keyholder API').first().waitFor();
+    const violations = await p.page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+    assert.deepEqual(violations, []);
+    assert.deepEqual(p.problems, []);
+    await p.context.close();
+  });
+
   test('another site cannot frame the app', async () => {
     const p = await openPerson(browser, server.url, 'framer');
     const { page } = p;
