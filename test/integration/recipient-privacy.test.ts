@@ -47,7 +47,7 @@ describeEachDatabase('a recipient sees only what was shared', (h) => {
     };
     const home = await get('/api/devices');
     assert.equal(home.statusCode, 200);
-    const item = (home.json() as Array<Record<string, any>>).find((d) => d.id === nvr.id)!;
+    const item = (home.json() as Array<Record<string, unknown>>).find((d) => d.id === nvr.id)!;
     assert.deepEqual(item.channels, [
       { number: 2, name: 'Front Door' },
       { number: 5, name: 'Driveway' },
@@ -57,7 +57,9 @@ describeEachDatabase('a recipient sees only what was shared', (h) => {
 
     const received = await get('/api/shares/received');
     assert.equal(received.statusCode, 200);
-    const mine = (received.json() as Array<Record<string, any>>).find((s) => s.id === shareId)!;
+    const mine = (received.json() as Array<{ id: string; channels: Array<{ number: number }> }>).find(
+      (s) => s.id === shareId,
+    )!;
     assert.deepEqual(
       mine.channels.map((c: { number: number }) => c.number),
       [2, 5],
