@@ -3,7 +3,7 @@
 import QRCode from 'qrcode';
 import { newToken } from '../lib/ids.ts';
 import { decodePool } from './qr-decode/pool.ts';
-import { AppError, invalid, notFound } from '../domain/errors.ts';
+import { AppError, invalidInput, notFound } from '../domain/errors.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { transact, type ServiceContext } from './context.ts';
@@ -60,9 +60,9 @@ export async function rotateQr(ctx: ServiceContext, accountId: string): Promise<
 
 export async function resolveAccountByQrText(ctx: ServiceContext, text: string): Promise<AccountRow> {
   const parsed = parseQrText(text);
-  if (!parsed) throw invalid('This is not a Keyholder QR ID.', 'text', 'not_a_qr_id');
+  if (!parsed) throw invalidInput('This is not a Keyholder QR ID.', 'not_a_qr_id', 'text');
   if (parsed.kind !== 'account')
-    throw invalid('This QR ID belongs to an installer organization, not a person.', 'text', 'not_a_person');
+    throw invalidInput('This QR ID belongs to an installer organization, not a person.', 'not_a_person', 'text');
   const account = await accounts.findAccountByQrRef(ctx.db, parsed.ref);
   // Rotated and never-issued references look the same: the holder may have replaced it on purpose.
   if (!account) throw notFound('No one has this QR ID (it may have been replaced by a new one).', 'qr_unknown');

@@ -1,7 +1,7 @@
 // What an uploaded picture claims to be, read from its header alone (no decoding): its format, size and, for
 // PNG, whether it is interlaced and how many bytes it inflates to. Everything absurd is refused here, before a
 // single pixel is decoded, so a tiny file cannot make the decoder allocate gigabytes or spin for seconds.
-import { AppError, invalid } from '../../domain/errors.ts';
+import { AppError, invalidInput } from '../../domain/errors.ts';
 
 /** The longest side accepted: phone photos are ~4000-8000 px; a QR code needs far fewer. */
 export const MAX_IMAGE_SIDE = 8192;
@@ -23,7 +23,7 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 const tooLarge = (detail: string) => new AppError('too_large', detail, 'image', 'image_too_large');
-const notReadable = (what: string) => invalid(`The file is not a readable ${what} image.`, 'image', 'bad_image');
+const notReadable = (what: string) => invalidInput(`The file is not a readable ${what} image.`, 'bad_image', 'image');
 
 function checkSize(width: number, height: number): void {
   if (width === 0 || height === 0) throw notReadable('image');
@@ -97,5 +97,5 @@ export function inspectImage(buffer: Buffer, mime: string): ImageHeader {
   const type = mime.split(';')[0]!.trim().toLowerCase();
   if (type === 'image/png') return pngHeader(buffer);
   if (type === 'image/jpeg') return jpegHeader(buffer);
-  throw invalid('Send the QR image as PNG (image/png) or JPEG (image/jpeg).', 'image', 'unsupported_image');
+  throw invalidInput('Send the QR image as PNG (image/png) or JPEG (image/jpeg).', 'unsupported_image', 'image');
 }

@@ -3,7 +3,7 @@
 // is terminated and replaced. The queue is bounded too: when it is full the upload is refused (429).
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { AppError, invalid, tooMany } from '../../domain/errors.ts';
+import { AppError, invalidInput, tooMany } from '../../domain/errors.ts';
 import { inspectImage } from './header.ts';
 import type { DecodeAnswer, DecodeJob } from './worker.ts';
 
@@ -117,7 +117,7 @@ export class DecodePool {
 }
 
 function failure(code: 'bad_image' | 'no_qr_code' | 'image_too_large'): AppError {
-  if (code === 'no_qr_code') return invalid('No QR code was found in the image.', 'image', 'no_qr_code');
+  if (code === 'no_qr_code') return invalidInput('No QR code was found in the image.', 'no_qr_code', 'image');
   if (code === 'image_too_large')
     return new AppError(
       'too_large',
@@ -125,7 +125,7 @@ function failure(code: 'bad_image' | 'no_qr_code' | 'image_too_large'): AppError
       'image',
       'image_too_large',
     );
-  return invalid('The file is not a readable image.', 'image', 'bad_image');
+  return invalidInput('The file is not a readable image.', 'bad_image', 'image');
 }
 
 let shared: DecodePool | null = null;
