@@ -204,7 +204,7 @@ export async function addDevice(
   input: { serial: string; verificationCode: string },
 ) {
   // The organization is the guesser; the membership is checked again inside the transaction.
-  const orgId = (await requireSiteMember(ctx.db, siteId, accountId)).site.org_id;
+  const orgId = (await requireSiteMember(ctx.db, accountId, siteId)).site.org_id;
   const deviceId = await withBindThrottle(ctx, { serial: input.serial, caller: `org:${orgId}` }, () =>
     transact(ctx, async (tx) => {
       const { site } = await requireSiteMember(tx.db, accountId, siteId);
