@@ -1,5 +1,6 @@
 // Configuration comes from environment variables only, validated once at start.
 // A bad value stops the start with one line naming the variable and the reason.
+import net from 'node:net';
 import path from 'node:path';
 
 export interface Config {
@@ -24,8 +25,20 @@ export interface Config {
   /** scrypt cost parameter N (power of two); memory used is 128·N·r bytes. */
   scryptCost: number;
   cookieSecure: boolean;
-  /** The dev mailbox (CLI `keyholder mail` and /dev/mailbox) exists only while no SMTP server is configured. */
+  /**
+   * The dev mailbox web page and API (/dev/mailbox, /api/dev/mailbox): only when DEV_MAILBOX is on, no SMTP server
+   * is configured, and never with NODE_ENV=production (anyone who reaches it reads every code sent).
+   */
   devMailbox: boolean;
+  /**
+   * Which peers are trusted to say who the client is (X-Forwarded-For, X-Forwarded-Proto): false (no one, the
+   * default), a hop count, or a list of proxy addresses / CIDR ranges. See docs/security.md.
+   */
+  trustProxy: false | number | string[];
+  /** Multiplies every request rate limit (1 = the documented numbers; tests raise it). */
+  rateLimitScale: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <this>`. */
+  metricsToken: string | null;
   invitationTtlMs: number;
   applicationTtlMs: number;
   streamTicketTtlSeconds: number;
@@ -90,6 +103,42 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
+function devMailbox(env: Env, smtpUrl: string | null): boolean {
+  const on = flag(env, 'DEV_MAILBOX', false);
+  if (on && env.NODE_ENV === 'production')
+    throw new ConfigError('DEV_MAILBOX must be off when NODE_ENV=production (it shows every code sent)');
+  return on && smtpUrl === null;
+}
+
+function metricsToken(env: Env): string | null {
+  const raw = env.METRICS_TOKEN;
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw))
+    throw new ConfigError('METRICS_TOKEN must have at least 16 visible characters and no spaces');
+  return raw;
+}
+
+/** TRUST_PROXY: off (default), a hop count, or a comma-separated list of addresses and CIDR ranges. */
+function trustProxy(env: Env): Config['trustProxy'] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || ['0', 'false', 'off', 'no'].includes(raw.toLowerCase())) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10)
+      throw new ConfigError(`TRUST_PROXY must be a hop count from 1 to 10 or a list of addresses, got ${raw}`);
+    return hops;
+  }
+  const entries = raw.split(',').map((e) => e.trim());
+  for (const e of entries) {
+    const [address, prefix, extra] = e.split('/');
+    const family = net.isIP(address ?? '');
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || extra !== undefined)
+      throw new ConfigError(`TRUST_PROXY must be a hop count or a list of IP addresses / CIDR ranges, got "${e}"`);
+  }
+  return entries;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -129,7 +178,10 @@ export function loadConfig(env: Env = process.env): Config {
     maxShareRecipients: integer(env, 'MAX_SHARE_RECIPIENTS', 6, 1, 1000),
     scryptCost,
     cookieSecure: flag(env, 'COOKIE_SECURE', true),
-    devMailbox: smtpUrl === null,
+    devMailbox: devMailbox(env, smtpUrl),
+    trustProxy: trustProxy(env),
+    rateLimitScale: integer(env, 'RATE_LIMIT_SCALE', 1, 1, 1_000_000),
+    metricsToken: metricsToken(env),
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),

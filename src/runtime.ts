@@ -13,6 +13,7 @@ import { AccessEngine, cacheSizeFromEnv, connectAccessBus, databaseSource } from
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
 import { startDeviceLink, type DeviceLinkRuntime } from './device-link/index.ts';
+import { stopDecodePool } from './services/qr-decode/pool.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
 
@@ -118,6 +119,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
       await accessBus?.stop();
     },
   });
+  // QR pictures are decoded in worker threads, started on the first upload.
+  workers.push({ stop: stopDecodePool });
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   // The device link: embedded MQTT broker (or a client of MQTT_URL), device messages, the offline sweep.
   const deviceLink = config.deviceLink.enabled

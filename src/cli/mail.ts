@@ -36,7 +36,8 @@ export async function listMail(config: Config, options: { limit: number; to?: st
       messages = messages
         .filter((m) => m.recipient.toLowerCase() === options.to!.toLowerCase())
         .slice(0, options.limit);
-    const note = config.devMailbox ? '' : 'SMTP_URL is set: these messages are sent by SMTP; this is the outbox.\n\n';
+    const note =
+      config.smtpUrl === null ? '' : 'SMTP_URL is set: these messages are sent by SMTP; this is the outbox.\n\n';
     return note + formatMailbox(messages);
   });
 }

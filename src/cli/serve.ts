@@ -21,6 +21,10 @@ export async function serve(config: Config): Promise<void> {
   console.log(`Keyholder is running at ${url} (${runtime.database.describe})`);
   if (config.devMailbox)
     console.log(`No SMTP_URL: mail and SMS go to the dev mailbox (${url}/dev/mailbox, or \`keyholder mail\`).`);
+  else if (config.smtpUrl === null)
+    console.log(
+      'No SMTP_URL: mail and SMS stay in the outbox; read them with `keyholder mail` (or set DEV_MAILBOX=1).',
+    );
   if (demo) console.log(describeDemo(demo));
   let stopping = false;
   let demoDevices: { stop(): Promise<void> } | null = null;

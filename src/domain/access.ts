@@ -171,25 +171,25 @@ function evaluate(
   wantUntil: boolean,
 ): Decision | QuickDecision {
   if (facts.deviceId !== deviceId) return DENIED.no_access;
+  const owner = facts.ownerAccountId !== null && facts.ownerAccountId === principal.accountId;
+  const holder = facts.holderOrgId !== null && principal.orgIds.includes(facts.holderOrgId);
+  // Someone with no relation to the device learns nothing about it (not even its channel count): the same
+  // answer as for a device that does not exist, decided before the channel is looked at.
+  if (!owner && !holder && !facts.grants.some((g) => appliesTo(g, principal))) return DENIED.no_access;
   const deviceLevel = isDeviceLevel(permission);
   if (deviceLevel) {
     if (channel !== null) return DENIED.device_level_permission;
   } else if (channel === null) {
     return DENIED.channel_required;
   } else if (!Number.isInteger(channel) || channel < 1 || channel > facts.channelCount) {
-    return DENIED.unknown_channel;
+    // Only someone who may see every channel learns how many there are; a recipient of some channels hears
+    // that this one is not shared, as for any other channel outside their share.
+    const seesAll = owner || holder || facts.grants.some((g) => g.channels === 'all' && appliesTo(g, principal));
+    return seesAll ? DENIED.unknown_channel : DENIED.channel_not_shared;
   }
 
-  if (facts.ownerAccountId !== null && facts.ownerAccountId === principal.accountId) {
-    return { allowed: true, source: 'ownership', sourceId: facts.deviceId, until: null };
-  }
-  if (facts.holderOrgId !== null) {
-    const orgs = principal.orgIds;
-    for (let i = 0; i < orgs.length; i++) {
-      if (orgs[i] === facts.holderOrgId)
-        return { allowed: true, source: 'holder', sourceId: facts.holderOrgId, until: null };
-    }
-  }
+  if (owner) return { allowed: true, source: 'ownership', sourceId: facts.deviceId, until: null };
+  if (holder) return { allowed: true, source: 'holder', sourceId: facts.holderOrgId!, until: null };
 
   let best: Grant | null = null;
   let bestUntil: number | null = null;

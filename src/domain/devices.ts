@@ -5,18 +5,23 @@ import { AppError, invalidInput } from './errors.ts';
 export const DEVICE_KINDS = ['camera', 'recorder', 'doorbell', 'alarm_hub'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
-/** Words people write in vendor sheets for the same kinds. */
-const KIND_ALIASES: Record<string, DeviceKind> = {
-  camera: 'camera',
-  ipc: 'camera',
-  recorder: 'recorder',
-  nvr: 'recorder',
-  dvr: 'recorder',
-  doorbell: 'doorbell',
-  alarm_hub: 'alarm_hub',
-  'alarm-hub': 'alarm_hub',
-  alarmhub: 'alarm_hub',
-};
+/**
+ * Words people write in vendor sheets for the same kinds. A Map, not an object: `__proto__` or `constructor`
+ * typed into a sheet must not find Object.prototype's members.
+ */
+const KIND_ALIASES = new Map<string, DeviceKind>(
+  Object.entries({
+    camera: 'camera',
+    ipc: 'camera',
+    recorder: 'recorder',
+    nvr: 'recorder',
+    dvr: 'recorder',
+    doorbell: 'doorbell',
+    alarm_hub: 'alarm_hub',
+    'alarm-hub': 'alarm_hub',
+    alarmhub: 'alarm_hub',
+  } satisfies Record<string, DeviceKind>),
+);
 
 /**
  * How many video channels each kind may have. A camera has one lens (up to 4 on multi-sensor models),
@@ -84,7 +89,7 @@ export function normalizeVerificationCode(raw: string, field = 'verificationCode
 }
 
 export function parseKind(raw: string, field = 'kind'): DeviceKind {
-  const kind = KIND_ALIASES[raw.trim().toLowerCase()];
+  const kind = KIND_ALIASES.get(raw.trim().toLowerCase());
   if (!kind)
     throw invalidInput(`"${clip(raw)}" is not a device kind (${DEVICE_KINDS.join(', ')}).`, 'invalid_kind', field);
   return kind;

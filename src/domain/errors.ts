@@ -2,7 +2,19 @@
 // Domain code never imports the framework, so the status lives here as a plain number.
 
 export type ProblemKind =
-  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_many' | 'gone' | 'timeout';
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_many'
+  | 'gone'
+  /** Something we waited for (a device's answer) did not come in time. */
+  | 'timeout'
+  /** The input is well-formed but too big to process (e.g. an image's pixel count). */
+  | 'too_large'
+  /** The input is understood but cannot be processed as sent (e.g. an interlaced PNG). */
+  | 'unprocessable';
 
 const STATUS: Record<ProblemKind, number> = {
   invalid: 400,
@@ -14,6 +26,8 @@ const STATUS: Record<ProblemKind, number> = {
   /** Something we waited for (a device's answer) did not come in time. */
   timeout: 504,
   too_many: 429,
+  too_large: 413,
+  unprocessable: 422,
 };
 
 const TITLE: Record<ProblemKind, string> = {
@@ -25,6 +39,8 @@ const TITLE: Record<ProblemKind, string> = {
   gone: 'Gone',
   timeout: 'Timed out',
   too_many: 'Too many attempts',
+  too_large: 'Too large',
+  unprocessable: 'Cannot be processed',
 };
 
 export class AppError extends Error {

@@ -14,6 +14,8 @@ import { refuseNonFiniteNumbers } from './plugins/finite-numbers.ts';
 import { frameworkErrors, registerProblemHandlers, type NotFoundFallback } from './plugins/problems.ts';
 import { RequestLog } from './plugins/request-log.ts';
 import { registerWebApp } from './plugins/web-app.ts';
+import { rateLimitsPlugin } from './plugins/rate-limits.ts';
+import { securityHeaders } from './plugins/security-headers.ts';
 import { routeModules } from './routes/index.ts';
 
 export interface BuildOptions {
@@ -42,11 +44,17 @@ function buildValidator(externalSchemas: unknown, options: AjvOptions = {}): Com
   return (route) => (route.httpPart === 'body' ? exact(route) : coercing(route));
 }
 
+/** A hop count trusts that many proxies nearest to us, whatever their addresses. */
+function trustProxy(setting: ServiceContext['config']['trustProxy']) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<App> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     logController: new RequestLog(),
-    trustProxy: false,
+    // Only a trusted proxy may say who the client is (request.ip) and whether it spoke TLS (request.protocol).
+    trustProxy: trustProxy(ctx.config.trustProxy),
     bodyLimit: 1024 * 1024,
     frameworkErrors,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
@@ -58,6 +66,8 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
   const notFoundFallback: { current: NotFoundFallback | null } = { current: null };
   registerProblemHandlers(app, notFoundFallback);
   refuseNonFiniteNumbers(app);
+  await app.register(securityHeaders);
+  await app.register(rateLimitsPlugin, { ctx });
   // Cookies are parsed by the auth hook, only on requests that send them (most API calls carry a bearer token).
   await app.register(cookie, { hook: false });
   await app.register(swagger, {

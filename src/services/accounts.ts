@@ -143,21 +143,22 @@ export async function login(
   // so it is throttled exactly like a real one.
   const loginKey = account ? `login:${account.id}` : `login:${input.login.trim().toLowerCase()}`;
   const addressKey = `login-ip:${meta.ip ?? 'unknown'}`;
-  const wait = Math.max(
-    await throttles.blockedFor(ctx.db, loginKey, now),
-    await throttles.blockedFor(ctx.db, addressKey, now),
-  );
-  if (wait > 0) throw tooMany('Too many failed logins. Try again later.', Math.ceil(wait / 1000));
+  // Both slots are taken before the password is checked, so concurrent guesses cannot outrun the limit.
+  const perAccount = await throttles.reserveAttempt(ctx.db, loginKey, now, LOGIN_PER_ACCOUNT);
+  const perAddress = await throttles.reserveAttempt(ctx.db, addressKey, now, LOGIN_PER_ADDRESS);
+  if (!perAccount.ok || !perAddress.ok) {
+    await throttles.refundAttempt(ctx.db, perAccount, LOGIN_PER_ACCOUNT);
+    await throttles.refundAttempt(ctx.db, perAddress, LOGIN_PER_ADDRESS);
+    const wait = Math.max(perAccount.ok ? 0 : perAccount.waitMs, perAddress.ok ? 0 : perAddress.waitMs);
+    ctx.log.warn({ event: 'login.throttled', account: account?.id ?? null, ip: meta.ip }, 'login throttled');
+    throw tooMany('Too many failed logins. Try again later.', Math.ceil(wait / 1000));
+  }
   const ok = account
     ? await verifyPassword(input.password, account.password_hash)
     : (await burnPasswordCheck(input.password, ctx.config.scryptCost), false);
-  if (!account || !ok) {
-    await transact(ctx, async (tx) => {
-      await throttles.recordFailure(tx.db, loginKey, now, LOGIN_PER_ACCOUNT);
-      await throttles.recordFailure(tx.db, addressKey, now, LOGIN_PER_ADDRESS);
-    });
-    throw new AppError('unauthenticated', BAD_LOGIN, undefined, 'bad_login');
-  }
+  // A failed guess keeps both reserved slots: they are its record.
+  if (!account || !ok) throw new AppError('unauthenticated', BAD_LOGIN, undefined, 'bad_login');
+  await throttles.refundAttempt(ctx.db, perAddress, LOGIN_PER_ADDRESS);
   return transact(ctx, async (tx) => {
     await throttles.clearFailures(tx.db, loginKey);
     const session = await startSession(tx.db, account.id, kind, meta, tx.now);

@@ -36,6 +36,6 @@ export async function readMailbox(db: Executor, limit = 100): Promise<MailboxEnt
 
 export async function devMailbox(ctx: ServiceContext, limit = 100): Promise<MailboxEntry[]> {
   if (!ctx.config.devMailbox)
-    throw notFound('There is no dev mailbox: mail is sent by SMTP (SMTP_URL is set).', 'no_dev_mailbox');
+    throw notFound('There is no dev mailbox here (it needs DEV_MAILBOX=1 and no SMTP_URL).', 'no_dev_mailbox');
   return readMailbox(ctx.db, limit);
 }

@@ -79,14 +79,14 @@ export async function loadDeviceView(db: Executor, d: DeviceRow): Promise<Device
   return deviceView(d, await repo.listChannels(db, d.id));
 }
 
-/** A refusal that also counts as a failed guess; the failures outlive the transaction (see withBindThrottle). */
+/** A wrong guess; `countsAgainstSerial`: a wrong code (the serial's allowance too), not an unknown serial. */
 export class BindAttemptRejected extends AppError {
   constructor(
     kind: ProblemKind,
     detail: string,
     field: string,
     code: string,
-    readonly failures: Array<{ key: string; rule: throttles.ThrottleRule }>,
+    readonly countsAgainstSerial: boolean,
   ) {
     super(kind, detail, field, code);
   }
@@ -94,29 +94,17 @@ export class BindAttemptRejected extends AppError {
 
 /**
  * Checks that a serial + verification code may be bound right now and returns the device row.
- * Order matters: throttling first, then 404 for an unknown serial, 400 for a wrong code, and only a
- * caller who knows the code learns that the device is taken (409).
- *
- * `throttleKey` names the caller (e.g. `account:<id>` or `org:<id>`); pass null to skip the per-caller limit.
- * Wrong guesses are thrown as BindAttemptRejected; run the transaction inside `withBindThrottle` so they
- * are counted even though the transaction rolls back.
+ * Run it inside `withBindThrottle`, which has already taken the guess from the allowances.
+ * Order matters: 404 for an unknown serial, 400 for a wrong code, and only a caller who knows the
+ * code learns that the device is taken (409).
  */
 export async function checkBindable(
   db: Executor,
   input: { serial: string; code: string },
-  throttleKey: string | null,
-  now: number,
   caller: { accountId?: string; orgId?: string } = {},
 ): Promise<DeviceRow> {
   const serial = normalizeSerial(input.serial, 'serial');
   const code = normalizeVerificationCode(input.code, 'verificationCode');
-  const callerKey = throttleKey ? `bind-by:${throttleKey}` : null;
-  const callerFailure = callerKey ? [{ key: callerKey, rule: CALLER_RULE }] : [];
-  if (callerKey) {
-    const wait = await throttles.blockedFor(db, callerKey, now);
-    if (wait > 0)
-      throw tooMany(`Too many failed attempts to add devices. Try again in ${minutes(wait)}.`, Math.ceil(wait / 1000));
-  }
   const device = await repo.findDeviceBySerial(db, serial);
   if (!device) {
     throw new BindAttemptRejected(
@@ -124,15 +112,7 @@ export async function checkBindable(
       'No device with this serial number is registered. Check the label on the device.',
       'serial',
       'unknown_serial',
-      callerFailure,
-    );
-  }
-  const serialKey = `bind-serial:${serial}`;
-  const wait = await throttles.blockedFor(db, serialKey, now);
-  if (wait > 0) {
-    throw tooMany(
-      `Too many wrong verification codes for this device. Try again in ${minutes(wait)}.`,
-      Math.ceil(wait / 1000),
+      false,
     );
   }
   if (!(await verifyPassword(code, device.verification_code_hash))) {
@@ -141,10 +121,9 @@ export async function checkBindable(
       'The verification code is wrong. It is printed on the device label.',
       'verificationCode',
       'wrong_code',
-      [{ key: serialKey, rule: SERIAL_RULE }, ...callerFailure],
+      true,
     );
   }
-  await throttles.clearFailures(db, serialKey);
   if (caller.accountId && device.owner_account_id === caller.accountId)
     throw conflict('This device is already bound to your account.', 'device_already_yours');
   if (caller.orgId && device.holder_org_id === caller.orgId)
@@ -154,17 +133,48 @@ export async function checkBindable(
   return device;
 }
 
-/** Runs work (a transaction calling checkBindable) and records its wrong guesses in a transaction of their own. */
-export async function withBindThrottle<T>(ctx: ServiceContext, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs a bind attempt (a transaction calling checkBindable) under the guess limits. The guess is taken
+ * from the caller's and the serial's allowances BEFORE the code is checked, each in its own committed
+ * statement, so concurrent guesses cannot outrun the limits and the count survives the attempt's rollback.
+ * `caller` names who guesses: `account:<id>`, or `org:<id>` for an organization's site.
+ */
+export async function withBindThrottle<T>(
+  ctx: ServiceContext,
+  guess: { serial: string; caller: string },
+  work: () => Promise<T>,
+): Promise<T> {
+  const serial = normalizeSerial(guess.serial, 'serial');
+  const now = ctx.clock.now();
+  const perCaller = await throttles.reserveAttempt(ctx.db, `bind-by:${guess.caller}`, now, CALLER_RULE);
+  if (!perCaller.ok) {
+    ctx.log.warn({ event: 'bind.throttled', caller: guess.caller }, 'bind throttled (caller)');
+    throw tooMany(
+      `Too many failed attempts to add devices. Try again in ${minutes(perCaller.waitMs)}.`,
+      Math.ceil(perCaller.waitMs / 1000),
+    );
+  }
+  const serialKey = `bind-serial:${serial}`;
+  const perSerial = await throttles.reserveAttempt(ctx.db, serialKey, now, SERIAL_RULE);
+  const refundCaller = () => throttles.refundAttempt(ctx.db, perCaller, CALLER_RULE);
+  if (!perSerial.ok) {
+    await refundCaller();
+    ctx.log.warn({ event: 'bind.throttled', serial }, 'bind throttled (serial)');
+    throw tooMany(
+      `Too many wrong verification codes for this device. Try again in ${minutes(perSerial.waitMs)}.`,
+      Math.ceil(perSerial.waitMs / 1000),
+    );
+  }
   try {
-    return await work();
+    const result = await work();
+    await throttles.clearFailures(ctx.db, serialKey);
+    await refundCaller();
+    return result;
   } catch (err) {
-    if (err instanceof BindAttemptRejected && err.failures.length > 0) {
-      const now = ctx.clock.now();
-      await transact(ctx, async (tx) => {
-        for (const f of err.failures) await throttles.recordFailure(tx.db, f.key, now, f.rule);
-      });
-    }
+    // A wrong guess keeps what it took; anything else (bad input, a taken device) gives it back.
+    if (!(err instanceof BindAttemptRejected)) await refundCaller();
+    if (!(err instanceof BindAttemptRejected && err.countsAgainstSerial))
+      await throttles.refundAttempt(ctx.db, perSerial, SERIAL_RULE);
     throw err;
   }
 }
@@ -181,15 +191,9 @@ export async function bindDevice(
   accountId: string,
   input: { serial: string; verificationCode: string },
 ): Promise<DeviceView> {
-  return withBindThrottle(ctx, () =>
+  return withBindThrottle(ctx, { serial: input.serial, caller: `account:${accountId}` }, () =>
     transact(ctx, async (tx) => {
-      const device = await checkBindable(
-        tx.db,
-        { serial: input.serial, code: input.verificationCode },
-        `account:${accountId}`,
-        tx.now,
-        { accountId },
-      );
+      const device = await checkBindable(tx.db, { serial: input.serial, code: input.verificationCode }, { accountId });
       // Another bind may have won between the check and here; only one UPDATE can match.
       if (!(await repo.claimDevice(tx.db, device.id, accountId, tx.now)))
         throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');

@@ -14,7 +14,9 @@ import { allowsAt, nextChange } from '../domain/validity.ts';
 import { shareToGrant } from '../persistence/repositories/grants.ts';
 import type { SharesTable } from '../persistence/schema.ts';
 
-export interface HomeItem extends DeviceView {
+export interface HomeItem extends Omit<DeviceView, 'serial'> {
+  /** null on a device shared with me: the serial is the owner's to know. */
+  serial: string | null;
   access: 'owner' | 'shared';
   /** For shared devices: the share, who shared it, and what is allowed right now. */
   shareId: string | null;
@@ -31,6 +33,7 @@ const OWNED_TAIL =
 
 // Channel counts are few (1-4 for cameras, up to 256 for recorders): the default list of each is built once.
 const defaultChannelsJson = new Map<number, string>();
+const defaultCoveredJson = new Map<string, string>();
 
 function channelList(count: number, renamed: Record<string, string> | null): Channel[] {
   const out: Channel[] = new Array(count);
@@ -38,8 +41,29 @@ function channelList(count: number, renamed: Record<string, string> | null): Cha
   return out;
 }
 
+/** The channels a share covers that the device has, in order (a recipient sees only these). */
+function coveredChannels(count: number, covered: readonly number[], renamed: string | null): string {
+  const names = renamed !== null && renamed !== '{}' ? (JSON.parse(renamed) as Record<string, string>) : null;
+  const out: Channel[] = [];
+  for (const n of [...new Set(covered)].sort((a, b) => a - b)) {
+    if (n >= 1 && n <= count) out.push({ number: n, name: names?.[n] ?? defaultChannelName(n) });
+  }
+  return JSON.stringify(out);
+}
+
 /** The `channels` JSON of a device: 1..channel_count (the numbering every decision uses), renamed ones by name. */
-function channelsJson(count: number, renamed: string | null): string {
+function channelsJson(count: number, renamed: string | null, covered: 'all' | readonly number[] = 'all'): string {
+  if (covered !== 'all') {
+    if (renamed !== null && renamed !== '{}') return coveredChannels(count, covered, renamed);
+    // Without renamed channels the list depends only on the count and the covered numbers: built once.
+    const key = `${count}:${covered.join(',')}`;
+    let json = defaultCoveredJson.get(key);
+    if (json === undefined) {
+      json = coveredChannels(count, covered, null);
+      if (defaultCoveredJson.size < 10_000) defaultCoveredJson.set(key, json);
+    }
+    return json;
+  }
   // SQLite's json_group_object gives "{}" for no rows, PostgreSQL's json_object_agg gives null.
   if (renamed !== null && renamed !== '{}')
     return JSON.stringify(channelList(count, JSON.parse(renamed) as Record<string, string>));
@@ -51,9 +75,12 @@ function channelsJson(count: number, renamed: string | null): string {
   return json;
 }
 
-/** The device's JSON object (closing brace dropped) followed by its channels. */
-function deviceHead(d: shares.HomeDeviceJson): string {
-  return `${d.json.slice(0, d.json.lastIndexOf('}'))},"channels":${channelsJson(d.channel_count, d.renamed)}`;
+/**
+ * The device's JSON object (closing brace dropped) followed by its channels: all of them for the owner, only
+ * those the share covers for a recipient (whose device JSON already leaves out the owner-only fields).
+ */
+function deviceHead(d: shares.HomeDeviceJson, covered: 'all' | readonly number[] = 'all'): string {
+  return `${d.json.slice(0, d.json.lastIndexOf('}'))},"channels":${channelsJson(d.channel_count, d.renamed, covered)}`;
 }
 
 const CHANNEL_PERMISSIONS = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => !isDeviceLevel(p));
@@ -91,7 +118,12 @@ type Terms = [SharesTable['scope'], string, string, number | null, number | null
  * The access part of a shared device's item, from the share's terms alone: the decision does not depend on
  * which share or device it is (a grant with the same terms on a device with as many channels answers the same).
  */
-function accessTail(termsText: string, channelCount: number, recipientId: string, at: number): string {
+function accessTail(
+  termsText: string,
+  channelCount: number,
+  recipientId: string,
+  at: number,
+): { tail: string; covered: 'all' | readonly number[] } {
   const [scope, channels, permissions, validFrom, validUntil, schedule, timeZone] = JSON.parse(termsText) as Terms;
   const grant = shareToGrant({
     id: '',
@@ -109,7 +141,10 @@ function accessTail(termsText: string, channelCount: number, recipientId: string
     updated_at: 0,
   });
   const now = sharePermissionsNow(grant, '', recipientId, channelCount, at);
-  return `,"activeNow":${allowsAt(grant.validity, at)},"changesAt":${JSON.stringify(nextChange(grant.validity, at))},"permissionsNow":${JSON.stringify(now)}}`;
+  return {
+    tail: `,"activeNow":${allowsAt(grant.validity, at)},"changesAt":${JSON.stringify(nextChange(grant.validity, at))},"permissionsNow":${JSON.stringify(now)}}`,
+    covered: grant.channels,
+  };
 }
 
 /** The Home list as the JSON text of `GET /api/devices`. */
@@ -122,18 +157,20 @@ export async function homeListJson(ctx: ServiceContext, accountId: string): Prom
   const parts: string[] = new Array(owned.length + received.length);
   let i = 0;
   for (const d of owned) parts[i++] = deviceHead(d) + OWNED_TAIL;
-  const tails = new Map<string, string>();
+  const tails = new Map<string, ReturnType<typeof accessTail>>();
   const sharedBy = new Map<string, string>();
   for (const r of received) {
     const key = `${r.channel_count} ${r.terms}`;
-    let tail = tails.get(key);
-    if (tail === undefined) tails.set(key, (tail = accessTail(r.terms, r.channel_count, accountId, now)));
+    let access = tails.get(key);
+    if (access === undefined) tails.set(key, (access = accessTail(r.terms, r.channel_count, accountId, now)));
     let by = sharedBy.get(r.owner_account_id);
     if (by === undefined) {
       by = r.owner_name === null ? 'null' : JSON.stringify({ id: r.owner_account_id, displayName: r.owner_name });
       sharedBy.set(r.owner_account_id, by);
     }
-    parts[i++] = `${deviceHead(r)},"access":"shared","shareId":${JSON.stringify(r.share_id)},"sharedBy":${by}${tail}`;
+    parts[i++] =
+      `${deviceHead(r, access.covered)},"access":"shared","shareId":${JSON.stringify(r.share_id)},"sharedBy":${by}` +
+      access.tail;
   }
   return `[${parts.join(',')}]`;
 }

@@ -130,7 +130,7 @@ export async function resolveOrg(db: Executor, reference: string, field: string)
 
 /** Picks an organization from an uploaded picture of its QR ID. */
 export async function resolveOrgByImage(db: Executor, image: Buffer, mime: string): Promise<orgs.OrgRow> {
-  return resolveOrg(db, decodeQrImage(image, mime), 'image');
+  return resolveOrg(db, await decodeQrImage(image, mime), 'image');
 }
 
 // ---- members ---------------------------------------------------------------------------------------

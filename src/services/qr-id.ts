@@ -1,22 +1,14 @@
 // Personal QR IDs: a QR image holding an opaque, rotatable reference to an account (never its email or phone).
 // Text form: `keyholder:account:<ref>`; installer organizations use `keyholder:org:<ref>`.
 import QRCode from 'qrcode';
-import { PNG } from 'pngjs';
-import jpeg from 'jpeg-js';
-import jsQRModule from 'jsqr';
 import { newToken } from '../lib/ids.ts';
+import { decodePool } from './qr-decode/pool.ts';
 import { AppError, invalidInput, notFound } from '../domain/errors.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { transact, type ServiceContext } from './context.ts';
 
-// jsqr is CommonJS with an ES-style default export; depending on the loader it arrives wrapped once more.
-type JsQR = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
-const jsQR: JsQR = ((jsQRModule as unknown as { default?: JsQR }).default ?? jsQRModule) as JsQR;
-
 export const QR_PREFIX = 'keyholder';
-/** Images larger than this are refused before decoding, so an upload cannot exhaust memory. */
-export const MAX_IMAGE_PIXELS = 16_000_000;
 export const QR_IMAGE_TYPES = ['image/png', 'image/jpeg'] as const;
 
 const REF = /^[A-Za-z0-9_-]{16,128}$/;
@@ -43,60 +35,12 @@ export function renderQrSvg(text: string): Promise<string> {
   return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
 }
 
-function pngSize(buffer: Buffer): { width: number; height: number } | null {
-  // Signature (8 bytes), IHDR length and type (8 bytes), then width and height.
-  if (buffer.length < 24 || buffer.readUInt32BE(12) !== 0x49484452) return null;
-  return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
-}
-
-function tooBig(width: number, height: number): boolean {
-  return width * height > MAX_IMAGE_PIXELS;
-}
-
-/** Reads the text of the QR code in a PNG or JPEG image; a clear 4xx when there is none. */
-export function decodeQrImage(buffer: Buffer, mime: string): string {
-  let rgba: { width: number; height: number; data: Uint8Array };
-  const type = mime.split(';')[0]!.trim().toLowerCase();
-  if (type === 'image/png') {
-    const size = pngSize(buffer);
-    if (!size) throw invalidInput('The file is not a readable PNG image.', 'bad_image', 'image');
-    if (tooBig(size.width, size.height))
-      throw invalidInput('The image is too large; send at most 16 megapixels.', 'image_too_large', 'image');
-    try {
-      const png = PNG.sync.read(buffer);
-      rgba = { width: png.width, height: png.height, data: png.data };
-    } catch {
-      throw invalidInput('The file is not a readable PNG image.', 'bad_image', 'image');
-    }
-  } else if (type === 'image/jpeg') {
-    try {
-      rgba = jpeg.decode(buffer, {
-        useTArray: true,
-        formatAsRGBA: true,
-        maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
-        maxMemoryUsageInMB: 256,
-      });
-    } catch (err) {
-      if (/maxResolutionInMP|maxMemoryUsageInMB/.test((err as Error).message)) {
-        throw invalidInput('The image is too large; send at most 16 megapixels.', 'image_too_large', 'image');
-      }
-      throw invalidInput('The file is not a readable JPEG image.', 'bad_image', 'image');
-    }
-  } else {
-    throw new AppError(
-      'invalid',
-      'Send the QR image as PNG (image/png) or JPEG (image/jpeg).',
-      'image',
-      'unsupported_image',
-    );
-  }
-  const found = jsQR(
-    new Uint8ClampedArray(rgba.data.buffer, rgba.data.byteOffset, rgba.data.byteLength),
-    rgba.width,
-    rgba.height,
-  );
-  if (!found) throw invalidInput('No QR code was found in the image.', 'no_qr_code', 'image');
-  return found.data;
+/**
+ * Reads the text of the QR code in a PNG or JPEG image; a clear 4xx when there is none. The header is checked
+ * first (size, interlacing), then the picture is decoded in a worker thread (see qr-decode/).
+ */
+export function decodeQrImage(buffer: Buffer, mime: string): Promise<string> {
+  return decodePool().decode(buffer, mime);
 }
 
 export async function myQrText(ctx: ServiceContext, accountId: string): Promise<string> {
@@ -126,7 +70,7 @@ export async function resolveAccountByQrText(ctx: ServiceContext, text: string):
 }
 
 export async function resolveAccountByQrImage(ctx: ServiceContext, buffer: Buffer, mime: string): Promise<AccountRow> {
-  const text = decodeQrImage(buffer, mime);
+  const text = await decodeQrImage(buffer, mime);
   try {
     return await resolveAccountByQrText(ctx, text);
   } catch (err) {

@@ -203,14 +203,14 @@ export async function addDevice(
   siteId: string,
   input: { serial: string; verificationCode: string },
 ) {
-  const deviceId = await withBindThrottle(ctx, () =>
+  // The organization is the guesser; the membership is checked again inside the transaction.
+  const orgId = (await requireSiteMember(ctx.db, accountId, siteId)).site.org_id;
+  const deviceId = await withBindThrottle(ctx, { serial: input.serial, caller: `org:${orgId}` }, () =>
     transact(ctx, async (tx) => {
       const { site } = await requireSiteMember(tx.db, accountId, siteId);
       const device = await checkBindable(
         tx.db,
         { serial: input.serial, code: input.verificationCode },
-        `org:${site.org_id}`,
-        tx.now,
         { orgId: site.org_id },
       );
       if (!(await sites.holdDevice(tx.db, device.id, site.org_id, siteId)))

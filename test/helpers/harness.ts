@@ -61,6 +61,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // The embedded MQTT broker on a free loopback port (never the default 1884, never the shared 1883).
     MQTT_PORT: '0',
     MQTT_HOST: '127.0.0.1',
+    DEV_MAILBOX: '1',
+    // Suites sign up dozens of people from one address; test/integration/rate-limits.test.ts proves the defaults.
+    RATE_LIMIT_SCALE: '1000',
     ...overrides,
   });
 }

@@ -67,6 +67,13 @@ describeEachDatabase('demo world', (h) => {
     const shared = JSON.stringify(home);
     assert.match(shared, /Coastal I-Series NVR/);
     assert.match(shared, /Olivia Owner/);
+    // Only the two channels he was given: none of the NVR's other channel names (docs/security.md).
+    const nvr = (home as Array<{ name: string; channels: Array<{ number: number }> }>).find((d) => /NVR/.test(d.name))!;
+    assert.deepEqual(
+      nvr.channels.map((c) => c.number),
+      [1, 2],
+    );
+    for (const hidden of ['Back Garden', 'Garage', 'Car Park']) assert.ok(!shared.includes(hidden), hidden);
 
     const ian = await login('installer@demo.keyholder');
     const orgs = await h().request({ method: 'GET', url: '/api/orgs', token: ian });

@@ -87,7 +87,15 @@ describeEachDatabase('home list as written JSON', (h) => {
     const ownerPage = (
       await h().request({ method: 'GET', url: `/api/devices/${theirs.id}`, token: friend.token })
     ).json() as Record<string, unknown>;
-    for (const [k, v] of Object.entries(ownerPage)) assert.deepEqual(shared[k], v, `shared: ${k}`);
+    // The owner-only fields stay with the owner; only the shared channels are listed (docs/security.md).
+    const ownerOnly = ['serial', 'firmwareVersion', 'channels'];
+    for (const [k, v] of Object.entries(ownerPage)) if (!ownerOnly.includes(k)) assert.deepEqual(shared[k], v, k);
+    assert.equal(shared.serial, null);
+    assert.equal(shared.firmwareVersion, null);
+    assert.deepEqual(shared.channels, [
+      { number: 1, name: 'Channel 1' },
+      { number: 3, name: 'Shop "floor"' },
+    ]);
     assert.deepEqual(shared.sharedBy, { id: friend.id, displayName: 'Friend "F" \\ Ünal' });
     assert.equal(shared.shareId, (share.json() as { id: string }).id);
     assert.deepEqual(shared.permissionsNow, [

@@ -33,7 +33,7 @@ describeEachDatabase('personal QR ID', (h) => {
     const png = await h().request({ method: 'GET', url: '/api/me/qr.png', token: p.token });
     assert.equal(png.statusCode, 200);
     assert.equal(png.headers['content-type'], 'image/png');
-    assert.equal(decodeQrImage(png.rawPayload, 'image/png'), text);
+    assert.equal(await decodeQrImage(png.rawPayload, 'image/png'), text);
 
     const svg = await h().request({ method: 'GET', url: '/api/me/qr.svg', token: p.token });
     assert.equal(svg.statusCode, 200);
@@ -108,7 +108,7 @@ describeEachDatabase('personal QR ID', (h) => {
     const header = Buffer.from(PNG.sync.write(blank));
     header.writeUInt32BE(20_000, 16);
     header.writeUInt32BE(20_000, 20);
-    assert.equal(assertProblem(await upload(h(), p.token, header, 'image/png'), 400).code, 'image_too_large');
+    assert.equal(assertProblem(await upload(h(), p.token, header, 'image/png'), 413).code, 'image_too_large');
     const asJson = await h().request({
       method: 'POST',
       url: '/api/qr/resolve-image',

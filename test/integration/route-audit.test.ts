@@ -140,6 +140,12 @@ function malformedCalls(op: Operation, token: string): Call[] {
     for (const [key, schema] of Object.entries((op.jsonBody.properties ?? {}) as Record<string, Schema>)) {
       const value = key in sample ? sample[key] : sampleOf(schema, key);
       calls.push(jsonCall(`body.${key} of the wrong type`, op, base, token, { ...sample, [key]: wrongTypeOf(value) }));
+      // Numbers no field can mean: beyond a Date, beyond a database integer, beyond a double's integers.
+      const numeric = [schema.type, ...(schema.anyOf ?? []).map((s: Schema) => s.type)];
+      if (numeric.includes('integer') || numeric.includes('number')) {
+        for (const n of [1e300, -1e300, 2 ** 63, 8.64e15 + 1])
+          calls.push(jsonCall(`body.${key} = ${n}`, op, base, token, { ...sample, [key]: n }));
+      }
       if (schema.type === 'string' && typeof schema.maxLength === 'number') {
         calls.push(
           jsonCall(`body.${key} over-long`, op, base, token, { ...sample, [key]: 'x'.repeat(schema.maxLength + 1) }),

@@ -62,7 +62,8 @@ test('a recipient gets exactly the shared channels and permissions, until the en
     [3, 'live_view', T, 'channel_not_shared'],
     [1, 'ptz', T, 'permission_not_granted'],
     [1, 'live_view', T + H, 'expired'],
-    [9, 'live_view', T, 'unknown_channel'],
+    // A recipient of channels 1 and 2 does not learn how many channels there are.
+    [9, 'live_view', T, 'channel_not_shared'],
     [1, 'configuration', T, 'device_level_permission'],
     [null, 'configuration', T, 'permission_not_granted'],
     [null, 'live_view', T, 'channel_required'],
@@ -71,6 +72,13 @@ test('a recipient gets exactly the shared channels and permissions, until the en
     const d = decide(facts, bob, 'd1', channel, permission, at);
     assert.equal(d.allowed, false);
     if (!d.allowed) assert.equal(d.reason, reason, `${channel} ${permission}`);
+  }
+});
+
+test('a channel the device does not have is unknown_channel only to those who see every channel', () => {
+  for (const who of [owner, tech]) {
+    const d = decide(facts, who, 'd1', 9, 'live_view', T);
+    assert.equal(!d.allowed && d.reason, 'unknown_channel');
   }
 });
 

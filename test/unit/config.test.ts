@@ -15,13 +15,16 @@ function refused(env: Record<string, string>, variable: string): string {
   assert.fail(`${JSON.stringify(env)} was accepted`);
 }
 
-test('defaults: port 8080, SQLite in ./data, dev mailbox, demo on', () => {
+test('defaults: port 8080, SQLite in ./data, no dev mailbox page, demo on', () => {
   const c = loadConfig({});
   assert.equal(c.port, 8080);
   assert.equal(c.databaseUrl, null);
   assert.equal(c.dataDir, path.resolve('data'));
   assert.equal(c.smtpUrl, null);
-  assert.equal(c.devMailbox, true);
+  assert.equal(c.devMailbox, false);
+  assert.equal(c.trustProxy, false);
+  assert.equal(c.rateLimitScale, 1);
+  assert.equal(c.metricsToken, null);
   assert.equal(c.demo, true);
   assert.equal(c.demoPassword, null);
   assert.equal(c.publicUrl, 'http://localhost:8080');
@@ -82,4 +85,29 @@ test('bad values are refused with one line naming the variable and why', () => {
 test('a database URL with a password is never echoed back in the error', () => {
   const message = refused({ DATABASE_URL: 'mysql://user:s3cret@db/x' }, 'DATABASE_URL');
   assert.ok(!message.includes('s3cret'));
+});
+
+test('the dev mailbox page is on only when asked for, without SMTP, and never in production', () => {
+  assert.equal(loadConfig({ DEV_MAILBOX: '1' }).devMailbox, true);
+  assert.equal(loadConfig({ DEV_MAILBOX: '1', SMTP_URL: 'smtp://mail.example.com' }).devMailbox, false);
+  assert.equal(loadConfig({ NODE_ENV: 'production' }).devMailbox, false);
+  refused({ DEV_MAILBOX: '1', NODE_ENV: 'production' }, 'DEV_MAILBOX');
+});
+
+test('TRUST_PROXY: off, a hop count, or addresses and CIDR ranges', () => {
+  assert.equal(loadConfig({ TRUST_PROXY: 'off' }).trustProxy, false);
+  assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1' }).trustProxy, [
+    '10.0.0.1',
+    '192.168.0.0/16',
+    '::1',
+  ]);
+  refused({ TRUST_PROXY: 'proxy.example.com' }, 'TRUST_PROXY');
+  refused({ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY');
+  refused({ TRUST_PROXY: '99' }, 'TRUST_PROXY');
+});
+
+test('METRICS_TOKEN must be long enough to be a secret', () => {
+  assert.equal(loadConfig({ METRICS_TOKEN: 'a-long-enough-secret' }).metricsToken, 'a-long-enough-secret');
+  refused({ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN');
 });

@@ -15,6 +15,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+  interface FastifyContextConfig {
+    /** The route checks its own credentials (e.g. /metrics and METRICS_TOKEN): no session lookup. */
+    ownAuth?: boolean;
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -36,6 +40,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: ServiceCo
   // A callback hook, so a request without credentials costs no promise; cookies are parsed here, only when
   // sent (the cookie plugin's own parsing hook is off, see app.ts).
   app.addHook('preValidation', (request, _reply, done) => {
+    if (request.routeOptions.config.ownAuth) return done();
     const bearer = bearerOf(request);
     if (bearer) {
       authenticate(opts.ctx, bearer).then((principal) => {

@@ -17,6 +17,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
   app.post(
     '/api/auth/register',
     {
+      config: { limit: 'register' },
       schema: {
         tags: ['accounts'],
         summary: 'Create an account (email and/or phone); a verification code is sent to each',
@@ -34,6 +35,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
   app.post(
     '/api/auth/login',
     {
+      config: { limit: 'login' },
       schema: {
         tags: ['accounts'],
         summary: 'Log in for the browser: sets the HttpOnly session cookie and returns the CSRF token',
@@ -52,6 +54,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
   app.post(
     '/api/auth/tokens',
     {
+      config: { limit: 'login' },
       schema: {
         tags: ['accounts'],
         summary: 'Log in for an API client: returns a bearer token (shown once, stored only as a hash)',

@@ -37,6 +37,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
   app.post(
     '/api/devices/bind',
     {
+      config: { limit: 'bind' },
       schema: {
         tags: ['devices'],
         summary: 'Bind a device to my account with its serial number and the verification code on its label',

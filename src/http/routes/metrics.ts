@@ -3,6 +3,8 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { metricsOf } from '../../services/metrics.ts';
+import { AppError } from '../../domain/errors.ts';
+import { safeEqual } from '../../lib/secrets.ts';
 import type { ServiceContext } from '../../services/context.ts';
 
 export const metricsRoutes = fp(async (app: FastifyInstance, { ctx }: { ctx: ServiceContext }) => {
@@ -20,11 +22,19 @@ export const metricsRoutes = fp(async (app: FastifyInstance, { ctx }: { ctx: Ser
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics (text exposition format)',
+        description: 'Open unless METRICS_TOKEN is set; then send `Authorization: Bearer <METRICS_TOKEN>`.',
         security: [],
         hide: false,
       },
+      // With a metrics token the bearer is that token, not a session; without one, a bad bearer is still refused.
+      config: { ownAuth: ctx.config.metricsToken !== null },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      const token = ctx.config.metricsToken;
+      if (token !== null && !safeEqual(request.headers.authorization ?? '', `Bearer ${token}`)) {
+        reply.header('www-authenticate', 'Bearer realm="metrics"');
+        throw new AppError('unauthenticated', 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.');
+      }
       const body = await m.registry.metrics();
       return reply.header('content-type', m.registry.contentType).send(body);
     },

@@ -53,6 +53,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
   app.post(
     '/api/orgs/resolve',
     {
+      config: { limit: 'resolveRecipient' },
       schema: {
         tags,
         summary: 'Pick an organization by its id or the text of its QR ID (to entrust devices to it)',
@@ -74,6 +75,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
   app.post(
     '/api/orgs/resolve-image',
     {
+      config: { limit: 'resolveImage' },
       schema: {
         tags,
         summary: 'Pick an organization from an uploaded picture of its QR ID (raw body, image/png or image/jpeg)',

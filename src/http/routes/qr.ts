@@ -98,6 +98,7 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
   app.post(
     '/api/qr/resolve',
     {
+      config: { limit: 'resolveRecipient' },
       schema: {
         tags: ['qr'],
         summary: 'Find the person a scanned QR ID belongs to (to pick a recipient)',
@@ -114,6 +115,7 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
   app.post(
     '/api/qr/resolve-image',
     {
+      config: { limit: 'resolveImage' },
       schema: {
         tags: ['qr'],
         summary:

@@ -64,6 +64,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
   app.post(
     '/api/recipients/resolve',
     {
+      config: { limit: 'resolveRecipient' },
       schema: {
         tags,
         summary: 'Find the person to share with by email, phone or QR text',
@@ -81,6 +82,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
   app.post(
     '/api/recipients/resolve-image',
     {
+      config: { limit: 'resolveImage' },
       schema: {
         tags,
         summary:

@@ -87,6 +87,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
   app.post(
     '/api/sites/:siteId/devices',
     {
+      config: { limit: 'bind' },
       schema: {
         tags,
         summary: 'Add a device by serial + verification code; the organization holds it until handover',

@@ -34,6 +34,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
   app.post(
     '/api/me/verify/resend',
     {
+      config: { limit: 'sendCode' },
       schema: {
         tags: ['accounts'],
         summary: 'Send a new verification code (the previous one stops working)',
@@ -50,6 +51,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
   app.put(
     '/api/me/email',
     {
+      config: { limit: 'sendCode' },
       schema: {
         tags: ['accounts'],
         summary: 'Add or change my email address (unverified until its code is entered); needs my password',
@@ -71,6 +73,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
   app.put(
     '/api/me/phone',
     {
+      config: { limit: 'sendCode' },
       schema: {
         tags: ['accounts'],
         summary: 'Add or change my phone number (E.164; unverified until its code is entered); needs my password',

@@ -28,8 +28,11 @@ export function Strict<T extends Parameters<typeof Type.Object>[0]>(
 export const IdParam = Strict({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
 export type IdParam = Static<typeof IdParam>;
 
-/** Epoch milliseconds. */
-export const Millis = Type.Integer({ minimum: 0, description: 'epoch milliseconds' });
+/** The last instant a JavaScript Date can hold (±8.64e15 ms, about the year 275760): later times cannot be shown. */
+export const MAX_MILLIS = 8.64e15;
+
+/** Epoch milliseconds, within what a Date can represent. */
+export const Millis = Type.Integer({ minimum: 0, maximum: MAX_MILLIS, description: 'epoch milliseconds' });
 
 export const Ok = Strict({ ok: Type.Literal(true) });
 

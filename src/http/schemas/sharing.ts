@@ -129,6 +129,11 @@ export const ReceivedShare = Type.Object({
 
 export const HomeItem = Type.Object({
   ...Device.properties,
+  serial: nullable(Type.String({ description: 'null on a device shared with me (owner-only)' })),
+  firmwareVersion: nullable(Type.String({ description: 'null on a device shared with me (owner-only)' })),
+  channels: Type.Array(Type.Object({ number: Type.Integer({ minimum: 1 }), name: Type.String() }), {
+    description: 'On a device shared with me: only the channels the share covers',
+  }),
   access: Type.Union([Type.Literal('owner'), Type.Literal('shared')]),
   shareId: nullable(Type.String()),
   sharedBy: nullable(Person),

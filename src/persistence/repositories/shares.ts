@@ -202,13 +202,19 @@ export async function countSharesOfOwnedDevices(db: Executor, ownerId: string): 
 /** The predicate of `device_channels_named`, spelled exactly as in the index so SQLite uses it. */
 const RENAMED = sql<boolean>`c.name <> ('Channel ' || CAST(c.number AS TEXT))`;
 
-function deviceJson(db: Executor) {
+/**
+ * The device's fields as JSON. A recipient (`forOwner` false) gets no serial number (with the printed code it is
+ * what binds a device, and vendors' clouds key on it) and no firmware version (it tells which exploits apply).
+ */
+function deviceJson(db: Executor, forOwner: boolean) {
+  const serial = forOwner ? sql`d.serial` : sql`NULL`;
+  const firmware = forOwner ? sql`d.firmware_version` : sql`NULL`;
   return isPostgres(db)
-    ? sql<string>`json_build_object('id', d.id, 'serial', d.serial, 'model', d.model, 'kind', d.kind, 'name', d.name,
-        'firmwareVersion', d.firmware_version, 'capabilities', d.capabilities::json, 'supportsSharing', d.supports_sharing = 1,
+    ? sql<string>`json_build_object('id', d.id, 'serial', ${serial}, 'model', d.model, 'kind', d.kind, 'name', d.name,
+        'firmwareVersion', ${firmware}, 'capabilities', d.capabilities::json, 'supportsSharing', d.supports_sharing = 1,
         'online', d.online = 1, 'lastSeenAt', d.last_seen_at)::text`
-    : sql<string>`json_object('id', d.id, 'serial', d.serial, 'model', d.model, 'kind', d.kind, 'name', d.name,
-        'firmwareVersion', d.firmware_version, 'capabilities', json(d.capabilities),
+    : sql<string>`json_object('id', d.id, 'serial', ${serial}, 'model', d.model, 'kind', d.kind, 'name', d.name,
+        'firmwareVersion', ${firmware}, 'capabilities', json(d.capabilities),
         'supportsSharing', json(CASE WHEN d.supports_sharing = 1 THEN 'true' ELSE 'false' END),
         'online', json(CASE WHEN d.online = 1 THEN 'true' ELSE 'false' END), 'lastSeenAt', d.last_seen_at)`;
 }
@@ -242,7 +248,7 @@ export interface HomeDeviceJson {
 export function listHomeOwnedJson(db: Executor, ownerId: string): Promise<HomeDeviceJson[]> {
   return db
     .selectFrom('devices as d')
-    .select([deviceJson(db).as('json'), 'd.channel_count', renamedChannels(db).as('renamed')])
+    .select([deviceJson(db, true).as('json'), 'd.channel_count', renamedChannels(db).as('renamed')])
     .where('d.owner_account_id', '=', ownerId)
     .orderBy('d.name')
     .orderBy('d.id')
@@ -267,7 +273,7 @@ export function listHomeReceivedJson(db: Executor, recipientId: string): Promise
       's.owner_account_id',
       'a.display_name as owner_name',
       shareTerms(db).as('terms'),
-      deviceJson(db).as('json'),
+      deviceJson(db, false).as('json'),
       'd.channel_count',
       renamedChannels(db).as('renamed'),
     ])

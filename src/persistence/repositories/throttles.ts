@@ -1,4 +1,5 @@
 import type { Executor } from '../db.ts';
+import { sql } from 'kysely';
 
 export interface ThrottleRule {
   /** Failures allowed inside one window before the key is blocked. */
@@ -35,4 +36,50 @@ export async function recordFailure(db: Executor, key: string, now: number, rule
 
 export async function clearFailures(db: Executor, key: string): Promise<void> {
   await db.deleteFrom('throttles').where('key', '=', key).execute();
+}
+
+export type Reservation = { ok: true; key: string; window: number } | { ok: false; key: string; waitMs: number };
+
+/**
+ * Takes one attempt from the key's allowance BEFORE the attempt is checked, in one atomic statement
+ * (an upsert: PostgreSQL locks the row, SQLite has one writer), so however many requests arrive at once,
+ * at most `rule.max` are ever evaluated per window. Refused attempts are counted too, which keeps the
+ * key blocked until `blocked_until`. Call outside any transaction: the reservation must be committed
+ * before the slow check starts, and must survive the check's rollback.
+ * An attempt that turns out not to be a failure gives its slot back with `refundAttempt`.
+ */
+export async function reserveAttempt(db: Executor, key: string, now: number, rule: ThrottleRule): Promise<Reservation> {
+  const expired = sql`(throttles.window_started_at < ${now - rule.windowMs} AND (throttles.blocked_until IS NULL OR throttles.blocked_until <= ${now}))`;
+  const firstBlock = rule.max <= 1 ? now + rule.blockMs : null;
+  const row = await db
+    .insertInto('throttles')
+    .values({ key, failures: 1, window_started_at: now, blocked_until: firstBlock })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        failures: sql<number>`CASE WHEN ${expired} THEN 1 ELSE throttles.failures + 1 END`,
+        window_started_at: sql<number>`CASE WHEN ${expired} THEN ${now} ELSE throttles.window_started_at END`,
+        blocked_until: sql<number | null>`CASE WHEN ${expired} THEN ${firstBlock === null ? sql`NULL` : firstBlock}
+          WHEN throttles.failures + 1 = ${rule.max} THEN ${now + rule.blockMs} ELSE throttles.blocked_until END`,
+      }),
+    )
+    .returning(['failures', 'window_started_at', 'blocked_until'])
+    .executeTakeFirstOrThrow();
+  if (row.failures <= rule.max) return { ok: true, key, window: row.window_started_at };
+  const waitMs = Math.max(row.blocked_until ?? 0, row.window_started_at + rule.windowMs) - now;
+  return { ok: false, key, waitMs: Math.max(1000, waitMs) };
+}
+
+/** Gives back a slot taken by `reserveAttempt` (the attempt succeeded or was never evaluated). */
+export async function refundAttempt(db: Executor, r: Reservation, rule: ThrottleRule): Promise<void> {
+  if (!r.ok) return;
+  await db
+    .updateTable('throttles')
+    .set({
+      failures: sql<number>`failures - 1`,
+      blocked_until: sql<number | null>`CASE WHEN failures - 1 < ${rule.max} THEN NULL ELSE blocked_until END`,
+    })
+    .where('key', '=', r.key)
+    .where('window_started_at', '=', r.window)
+    .where('failures', '>', 0)
+    .execute();
 }

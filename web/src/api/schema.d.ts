@@ -1506,6 +1506,7 @@ export interface paths {
                                 [key: string]: boolean | number | string;
                             };
                             changesAt: number | null;
+                            /** @description On a device shared with me: only the channels the share covers */
                             channels: {
                                 name: string;
                                 number: number;
@@ -1522,7 +1523,7 @@ export interface paths {
                                 channel: number | null;
                                 permissions: string[];
                             }[] | null;
-                            serial: string;
+                            serial: string | null;
                             sharedBy: {
                                 displayName: string;
                                 id: string;
@@ -7996,7 +7997,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description Open unless METRICS_TOKEN is set; then send `Authorization: Bearer <METRICS_TOKEN>`.
+         */
         get: {
             parameters: {
                 query?: never;
