@@ -22,6 +22,7 @@ import { devMailboxRoutes } from './dev-mailbox.ts';
 import { sharingRoutes } from './sharing.ts';
 import { homeRoutes } from './home.ts';
 import { accessRoutes } from './access.ts';
+import { accountSecurityRoutes } from './account-security.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -39,4 +40,5 @@ routeModules.push(
 );
 routeModules.push(deviceRoutes, adminDeviceRoutes, inboxRoutes);
 routeModules.push(sharingRoutes, homeRoutes, accessRoutes);
+routeModules.push(accountSecurityRoutes);
 routeModules.push(orgRoutes, siteRoutes, handoverRoutes, authorizationRoutes, applicationRoutes);
