@@ -46,7 +46,13 @@ function otherCode(code: string): string {
 async function me(h: Harness, token: string) {
   const res = await h.request({ method: 'GET', url: '/api/me', token });
   assert.equal(res.statusCode, 200);
-  return res.json() as { email: string | null; emailVerified: boolean; phone: string | null; phoneVerified: boolean };
+  return res.json() as {
+    email: string | null;
+    emailVerified: boolean;
+    phone: string | null;
+    phoneVerified: boolean;
+    pendingEmail: string | null;
+  };
 }
 
 let phoneCounter = 0;
