@@ -969,6 +969,8 @@ export interface paths {
                     "application/json": {
                         /** @description email or phone (E.164) */
                         login: string;
+                        /** @description with two-factor login on: the 6-digit code from the authenticator app, or a recovery code */
+                        otp?: string;
                         password: string;
                     };
                 };
@@ -1065,6 +1067,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Forgot password: send a reset code to this verified email or phone (same answer for any address) */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the reset code; every session of the account ends */
+        post: operations["confirmPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/register": {
         parameters: {
             query?: never;
@@ -1124,9 +1160,13 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            pendingEmail?: string | null;
+                            pendingPhone?: string | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
+                            /** @description two-factor login is on */
+                            twoFactor?: boolean;
                         };
                     };
                 };
@@ -1160,6 +1200,8 @@ export interface paths {
                     "application/json": {
                         /** @description email or phone (E.164) */
                         login: string;
+                        /** @description with two-factor login on: the 6-digit code from the authenticator app, or a recovery code */
+                        otp?: string;
                         password: string;
                     };
                 };
@@ -2366,11 +2408,14 @@ export interface paths {
                                 name: string;
                             }[];
                             recipient: {
+                                /** @description the address itself while the share waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                             /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                             scope: "device" | "channels";
+                            /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                            status: "active" | "waiting";
                             updatedAt: number | null;
                             validity: {
                                 from: number | null;
@@ -2385,6 +2430,8 @@ export interface paths {
                                 until: number | null;
                             };
                             validityText: string;
+                            waitingFor: string | null;
+                            waitingUntil: number | null;
                         }[];
                     };
                 };
@@ -2483,11 +2530,14 @@ export interface paths {
                                 name: string;
                             }[];
                             recipient: {
+                                /** @description the address itself while the share waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                             /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                             scope: "device" | "channels";
+                            /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                            status: "active" | "waiting";
                             updatedAt: number | null;
                             validity: {
                                 from: number | null;
@@ -2502,6 +2552,8 @@ export interface paths {
                                 until: number | null;
                             };
                             validityText: string;
+                            waitingFor: string | null;
+                            waitingUntil: number | null;
                         };
                     };
                 };
@@ -2654,11 +2706,14 @@ export interface paths {
                                 name: string;
                             }[];
                             recipient: {
+                                /** @description the address itself while the share waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                             /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                             scope: "device" | "channels";
+                            /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                            status: "active" | "waiting";
                             updatedAt: number | null;
                             validity: {
                                 from: number | null;
@@ -2673,6 +2728,8 @@ export interface paths {
                                 until: number | null;
                             };
                             validityText: string;
+                            waitingFor: string | null;
+                            waitingUntil: number | null;
                         };
                     };
                 };
@@ -2751,10 +2808,11 @@ export interface paths {
                                 id: string;
                             };
                             id: string;
-                            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                            status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
                             to: {
+                                /** @description the address itself while the offer waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                         };
                     };
@@ -3593,9 +3651,13 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            pendingEmail?: string | null;
+                            pendingPhone?: string | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
+                            /** @description two-factor login is on */
+                            twoFactor?: boolean;
                         };
                     };
                 };
@@ -3617,7 +3679,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add or change my email address (unverified until its code is entered); needs my password */
+        /** Add or change my email address: a code goes to the new one, which replaces the current one only once the code is entered; needs my password */
         put: {
             parameters: {
                 query?: never;
@@ -3664,9 +3726,13 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            pendingEmail?: string | null;
+                            pendingPhone?: string | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
+                            /** @description two-factor login is on */
+                            twoFactor?: boolean;
                         };
                     };
                 };
@@ -3742,6 +3808,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change my password (the current one is required); my other sessions end */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/phone": {
         parameters: {
             query?: never;
@@ -3750,7 +3833,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add or change my phone number (E.164; unverified until its code is entered); needs my password */
+        /** Add or change my phone number (E.164): it replaces the current one only once its code is entered; needs my password */
         put: {
             parameters: {
                 query?: never;
@@ -3797,9 +3880,13 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            pendingEmail?: string | null;
+                            pendingPhone?: string | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
+                            /** @description two-factor login is on */
+                            twoFactor?: boolean;
                         };
                     };
                 };
@@ -4069,6 +4156,8 @@ export interface paths {
                             /** @description epoch milliseconds */
                             createdAt: number;
                             current: boolean;
+                            /** @description what opened it, from its user agent, e.g. "Firefox on Windows" */
+                            device: string;
                             /** @description epoch milliseconds */
                             expiresAt: number;
                             id: string;
@@ -4147,6 +4236,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/sessions/end-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log out everywhere: every session of mine ends, this one included */
+        post: operations["logOutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether two-factor login is on, and how many recovery codes are left */
+        get: operations["getTwoFactor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn two-factor login off (password and a current or recovery code) */
+        post: operations["disableTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn two-factor login on with a first code from the app; returns the recovery codes (once) */
+        post: operations["enableTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new set of recovery codes (the old ones stop working) */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start turning on two-factor login: a new TOTP secret, as text, otpauth URI and QR code (SVG) */
+        post: operations["beginTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/verify": {
         parameters: {
             query?: never;
@@ -4205,9 +4396,13 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            pendingEmail?: string | null;
+                            pendingPhone?: string | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
+                            /** @description two-factor login is on */
+                            twoFactor?: boolean;
                         };
                     };
                 };
@@ -4555,10 +4750,14 @@ export interface paths {
                                 /** @description epoch milliseconds */
                                 joinedAt: number;
                                 role: "admin" | "technician";
+                                /** @description has two-factor login on */
+                                twoFactor: boolean;
                             }[];
                             myRole: "admin" | "technician";
                             name: string;
                             qrText: string;
+                            /** @description members must have two-factor login on to act for it */
+                            requireTwoFactor: boolean;
                         };
                     };
                 };
@@ -4620,10 +4819,14 @@ export interface paths {
                                 /** @description epoch milliseconds */
                                 joinedAt: number;
                                 role: "admin" | "technician";
+                                /** @description has two-factor login on */
+                                twoFactor: boolean;
                             }[];
                             myRole: "admin" | "technician";
                             name: string;
                             qrText: string;
+                            /** @description members must have two-factor login on to act for it */
+                            requireTwoFactor: boolean;
                         };
                     };
                 };
@@ -5177,6 +5380,23 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Require two-factor login of every member (admins only; the admin must have it on first) */
+        put: operations["setOrgSecurity"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5970,11 +6190,14 @@ export interface paths {
                                 name: string;
                             }[];
                             recipient: {
+                                /** @description the address itself while the share waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                             /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                             scope: "device" | "channels";
+                            /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                            status: "active" | "waiting";
                             updatedAt: number | null;
                             validity: {
                                 from: number | null;
@@ -5989,6 +6212,8 @@ export interface paths {
                                 until: number | null;
                             };
                             validityText: string;
+                            waitingFor: string | null;
+                            waitingUntil: number | null;
                         };
                     };
                 };
@@ -6077,8 +6302,9 @@ export interface paths {
                         "application/json": {
                             confirmation: string;
                             recipient: {
+                                /** @description the address itself while the share waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                             shares: {
                                 /** @description The channels covered now (every channel for a whole-device share) */
@@ -6104,11 +6330,14 @@ export interface paths {
                                     name: string;
                                 }[];
                                 recipient: {
+                                    /** @description the address itself while the share waits */
                                     displayName: string;
-                                    id: string;
+                                    id: string | null;
                                 };
                                 /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                                 scope: "device" | "channels";
+                                /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                                status: "active" | "waiting";
                                 updatedAt: number | null;
                                 validity: {
                                     from: number | null;
@@ -6123,6 +6352,8 @@ export interface paths {
                                     until: number | null;
                                 };
                                 validityText: string;
+                                waitingFor: string | null;
+                                waitingUntil: number | null;
                             }[];
                         };
                     };
@@ -6216,8 +6447,9 @@ export interface paths {
                         "application/json": {
                             confirmation: string;
                             recipient: {
+                                /** @description the address itself while the share waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                             shares: {
                                 /** @description The channels covered now (every channel for a whole-device share) */
@@ -6243,11 +6475,14 @@ export interface paths {
                                     name: string;
                                 }[];
                                 recipient: {
+                                    /** @description the address itself while the share waits */
                                     displayName: string;
-                                    id: string;
+                                    id: string | null;
                                 };
                                 /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                                 scope: "device" | "channels";
+                                /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                                status: "active" | "waiting";
                                 updatedAt: number | null;
                                 validity: {
                                     from: number | null;
@@ -6262,6 +6497,8 @@ export interface paths {
                                     until: number | null;
                                 };
                                 validityText: string;
+                                waitingFor: string | null;
+                                waitingUntil: number | null;
                             }[];
                         };
                     };
@@ -6344,11 +6581,14 @@ export interface paths {
                                 permissions: string[];
                             }[];
                             recipient: {
+                                /** @description the address itself while the share waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                             /** @description device = the whole device (all channels, present and future, and device-level permissions) */
                             scope: "device" | "channels";
+                            /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                            status: "active" | "waiting";
                             updatedAt: number | null;
                             validity: {
                                 from: number | null;
@@ -6363,6 +6603,8 @@ export interface paths {
                                 until: number | null;
                             };
                             validityText: string;
+                            waitingFor: string | null;
+                            waitingUntil: number | null;
                         }[];
                     };
                 };
@@ -7413,10 +7655,11 @@ export interface paths {
                                     id: string;
                                 };
                                 id: string;
-                                status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                                status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
                                 to: {
+                                    /** @description the address itself while the offer waits */
                                     displayName: string;
-                                    id: string;
+                                    id: string | null;
                                 };
                             }[];
                             outgoing: {
@@ -7436,10 +7679,11 @@ export interface paths {
                                     id: string;
                                 };
                                 id: string;
-                                status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                                status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
                                 to: {
+                                    /** @description the address itself while the offer waits */
                                     displayName: string;
-                                    id: string;
+                                    id: string | null;
                                 };
                             }[];
                         };
@@ -7513,10 +7757,11 @@ export interface paths {
                                 id: string;
                             };
                             id: string;
-                            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                            status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
                             to: {
+                                /** @description the address itself while the offer waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                         };
                     };
@@ -7591,10 +7836,11 @@ export interface paths {
                                 id: string;
                             };
                             id: string;
-                            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                            status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
                             to: {
+                                /** @description the address itself while the offer waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                         };
                     };
@@ -7667,10 +7913,11 @@ export interface paths {
                                 id: string;
                             };
                             id: string;
-                            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                            status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
                             to: {
+                                /** @description the address itself while the offer waits */
                                 displayName: string;
-                                id: string;
+                                id: string | null;
                             };
                         };
                     };
@@ -7744,44 +7991,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database reachability */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            database: string;
-                            detail?: string;
-                            status: "ok" | "unavailable";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            database: string;
-                            detail?: string;
-                            status: "ok" | "unavailable";
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Liveness and database reachability
+         * @description Whether the process answers and reaches its database. Stays 200 while draining (see /readyz).
+         */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7896,6 +8110,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: whether a load balancer should send requests here
+         * @description 503 while the instance shuts down (after SIGTERM, until it exits) or cannot reach its database; a proxy stops routing to it while in-flight requests finish.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -7909,9 +8143,13 @@ export interface components {
             emailVerified: boolean;
             id: string;
             isOperator: boolean;
+            pendingEmail?: string | null;
+            pendingPhone?: string | null;
             phone: string | null;
             phoneVerified: boolean;
             timeZone: string;
+            /** @description two-factor login is on */
+            twoFactor?: boolean;
         };
     };
     responses: never;
@@ -7921,4 +8159,545 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description email or phone (E.164) */
+                    login: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the 8 digits received */
+                    code: string;
+                    /** @description email or phone (E.164) */
+                    login: string;
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    currentPassword: string;
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endedSessions: number;
+                    };
+                };
+            };
+        };
+    };
+    logOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endedSessions: number;
+                    };
+                };
+            };
+        };
+    };
+    getTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        enabledAt: number | null;
+                        recoveryCodesLeft: number;
+                    };
+                };
+            };
+        };
+    };
+    disableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+        };
+    };
+    enableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description shown once; each works once */
+                        recoveryCodes: string[];
+                    };
+                };
+            };
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description shown once; each works once */
+                        recoveryCodes: string[];
+                    };
+                };
+            };
+        };
+    };
+    beginTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        otpauthUri: string;
+                        qrSvg: string;
+                        secret: string;
+                    };
+                };
+            };
+        };
+    };
+    setOrgSecurity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    requireTwoFactor: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        id: string;
+                        members: {
+                            accountId: string;
+                            displayName: string;
+                            email: string | null;
+                            /** @description epoch milliseconds */
+                            joinedAt: number;
+                            role: "admin" | "technician";
+                            /** @description has two-factor login on */
+                            twoFactor: boolean;
+                        }[];
+                        myRole: "admin" | "technician";
+                        name: string;
+                        qrText: string;
+                        /** @description members must have two-factor login on to act for it */
+                        requireTwoFactor: boolean;
+                    };
+                };
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: string;
+                        detail?: string;
+                        status: "ok" | "unavailable";
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: string;
+                        detail?: string;
+                        status: "ok" | "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changeListener?: "listening" | "down";
+                        database: string;
+                        detail?: string;
+                        status: "ready" | "unavailable";
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changeListener?: "listening" | "down";
+                        database: string;
+                        detail?: string;
+                        status: "ready" | "unavailable";
+                    };
+                };
+            };
+        };
+    };
+}
