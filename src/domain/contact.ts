@@ -19,8 +19,23 @@ export function normalizeEmail(raw: string, field = 'email'): string {
 
 const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\p{Co}\p{Cn}]/u;
 const LETTER = /\p{L}|\p{M}|\p{N}/u;
-const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Cherokee', 'Han', 'Hiragana', 'Katakana', 'Hangul',
-  'Arabic', 'Hebrew', 'Thai', 'Devanagari', 'Georgian', 'Ethiopic'].map((name) => ({
+const SCRIPTS = [
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Cherokee',
+  'Han',
+  'Hiragana',
+  'Katakana',
+  'Hangul',
+  'Arabic',
+  'Hebrew',
+  'Thai',
+  'Devanagari',
+  'Georgian',
+  'Ethiopic',
+].map((name) => ({
   name,
   re: new RegExp(`\\p{Script=${name}}`, 'u'),
 }));

@@ -167,8 +167,7 @@ export async function confirmPasswordReset(
   if (wait > 0) throw tooMany('Too many wrong codes. Try again later.', Math.ceil(wait / 1000));
   const account = await verifiedHolder(ctx, canonical);
   const pending = account ? await resets.findReset(ctx.db, account.id) : undefined;
-  const usable =
-    pending !== undefined && pending.attempts < MAX_RESET_ATTEMPTS && pending.expires_at > ctx.clock.now();
+  const usable = pending !== undefined && pending.attempts < MAX_RESET_ATTEMPTS && pending.expires_at > ctx.clock.now();
   if (!account || !pending || !usable || !codeMatches(pending.code_hash, input.code.trim())) {
     await transact(ctx, async (tx) => {
       await throttles.recordFailure(tx.db, key, tx.now, RESET_CONFIRM_RULE);

@@ -31,8 +31,7 @@ function missing(what: string, field: string): AppError {
  * holder may not be its owner (see docs/sharing.md, "Waiting shares").
  */
 export type ShareTarget =
-  | { kind: 'account'; account: AccountRow }
-  | { kind: 'waiting'; channel: 'email' | 'phone'; contact: string };
+  { kind: 'account'; account: AccountRow } | { kind: 'waiting'; channel: 'email' | 'phone'; contact: string };
 
 export async function resolveShareTarget(
   ctx: ServiceContext,

@@ -327,8 +327,7 @@ async function holdersOf(db: Executor, deviceIds: readonly string[], now: number
     list.push(h);
   };
   for (const r of active) add(r.device_id, { key: `acc:${r.recipient_account_id}`, id: r.id, waiting: false });
-  for (const r of waiting)
-    add(r.device_id, { key: `waiting:${r.channel}:${r.contact}`, id: r.id, waiting: true });
+  for (const r of waiting) add(r.device_id, { key: `waiting:${r.channel}:${r.contact}`, id: r.id, waiting: true });
   return map;
 }
 

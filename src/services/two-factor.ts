@@ -112,7 +112,11 @@ export async function confirmEnrolment(ctx: ServiceContext, accountId: string, c
     if (row.enabled_at !== null) throw conflict('Two-factor login is already on.', 'two_factor_on');
     const step = stepOf(row.secret, code, tx.now);
     if (step === null)
-      throw invalid('The code is wrong: check the time on your phone and enter the current code.', 'code', 'wrong_code');
+      throw invalid(
+        'The code is wrong: check the time on your phone and enter the current code.',
+        'code',
+        'wrong_code',
+      );
     await repo.enableTotp(tx.db, accountId, tx.now, step);
     const { codes, rows } = newRecoveryRows(accountId, tx.now);
     await repo.replaceRecoveryCodes(tx.db, rows);

@@ -133,7 +133,8 @@ async function dropUnprovenClaims(tx: Tx, winner: AccountRow, channel: Channel, 
       : await accounts.findAccountByPhone(tx.db, address);
   if (holder && holder.id !== winner.id) {
     if (isVerified(holder, channel)) throw takenError(channel);
-    const patch = channel === 'email' ? { email: null, email_verified_at: null } : { phone: null, phone_verified_at: null };
+    const patch =
+      channel === 'email' ? { email: null, email_verified_at: null } : { phone: null, phone_verified_at: null };
     await accounts.updateAccount(tx.db, holder.id, patch);
     await codes.deleteCodesFor(tx.db, holder.id, channel, address);
     await postInbox(tx.db, {

@@ -265,10 +265,7 @@ describeEachDatabase('ownership transfer', (h) => {
     });
     assert.equal(nobody.statusCode, 201, nobody.body);
     assert.equal(nobody.json().status, 'waiting');
-    assert.equal(
-      (await h().request({ method: 'DELETE', url: transferUrl, token: owner.token })).statusCode,
-      200,
-    );
+    assert.equal((await h().request({ method: 'DELETE', url: transferUrl, token: owner.token })).statusCode, 200);
     assert.equal(
       assertProblem(
         await h().request({ method: 'POST', url: transferUrl, token: owner.token, body: { to: 'not an address' } }),

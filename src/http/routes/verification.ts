@@ -27,7 +27,10 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     },
     async (request) => {
       const principal = requirePrincipal(request);
-      return fullAccountView(ctx, await verifyContact(ctx, principal.accountId, request.body.channel, request.body.code));
+      return fullAccountView(
+        ctx,
+        await verifyContact(ctx, principal.accountId, request.body.channel, request.body.code),
+      );
     },
   );
 

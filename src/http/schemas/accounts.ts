@@ -13,7 +13,9 @@ export const Account = Type.Object(
     isOperator: Type.Boolean(),
     createdAt: Millis,
     pendingEmail: Type.Optional(
-      nullable(Type.String({ description: 'a new email address waiting for its code; it replaces email once entered' })),
+      nullable(
+        Type.String({ description: 'a new email address waiting for its code; it replaces email once entered' }),
+      ),
     ),
     pendingPhone: Type.Optional(nullable(Type.String({ description: 'a new phone number waiting for its code' }))),
     twoFactor: Type.Optional(Type.Boolean({ description: 'two-factor login is on' })),
