@@ -160,10 +160,6 @@ export async function loginCandidates(ctx: ServiceContext, login: string): Promi
   return found;
 }
 
-export async function findByLogin(ctx: ServiceContext, login: string): Promise<AccountRow | undefined> {
-  return (await loginCandidates(ctx, login))[0];
-}
-
 /** The first candidate whose password matches (each is checked, so the time does not tell how many there are). */
 async function matchPassword(candidates: AccountRow[], password: string): Promise<AccountRow | undefined> {
   let match: AccountRow | undefined;
@@ -193,22 +189,20 @@ export async function login(
     await throttles.blockedFor(ctx.db, addressKey, now),
   );
   if (wait > 0) throw tooMany('Too many failed logins. Try again later.', Math.ceil(wait / 1000));
+  const recordFailure = () =>
+    transact(ctx, async (tx) => {
+      await throttles.recordFailure(tx.db, loginKey, now, LOGIN_PER_ACCOUNT);
+      await throttles.recordFailure(tx.db, addressKey, now, LOGIN_PER_ADDRESS);
+    });
   const matched = account
     ? await matchPassword(candidates, input.password)
     : (await burnPasswordCheck(input.password, ctx.config.scryptCost), undefined);
   if (!matched) {
-    await transact(ctx, async (tx) => {
-      await throttles.recordFailure(tx.db, loginKey, now, LOGIN_PER_ACCOUNT);
-      await throttles.recordFailure(tx.db, addressKey, now, LOGIN_PER_ADDRESS);
-    });
+    await recordFailure();
     throw new AppError('unauthenticated', BAD_LOGIN, undefined, 'bad_login');
   }
-  await secondFactor(ctx, matched, input.otp, async () => {
-    await transact(ctx, async (tx) => {
-      await throttles.recordFailure(tx.db, loginKey, now, LOGIN_PER_ACCOUNT);
-      await throttles.recordFailure(tx.db, addressKey, now, LOGIN_PER_ADDRESS);
-    });
-  });
+  // A wrong second factor counts like a wrong password.
+  await secondFactor(ctx, matched, input.otp, recordFailure);
   return transact(ctx, async (tx) => {
     await throttles.clearFailures(tx.db, loginKey);
     const session = await startSession(tx.db, matched.id, kind, meta, tx.now);
