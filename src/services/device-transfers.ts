@@ -2,19 +2,19 @@
 // declines from their inbox. Accepting moves ownership and ends every share and installer
 // authorization on the device, exactly as an unbind would, so nobody keeps access the old owner gave.
 import { looksLikeEmail, normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { AppError, conflict, gone, invalid, notFound } from '../domain/errors.ts';
+import { AppError, conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as repo from '../persistence/repositories/devices.ts';
 import type { TransferDetails } from '../persistence/repositories/devices.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
-import { requireOwnedDevice } from './devices.ts';
+import { requireDeviceOwner, requireTransferParty, requireTransferRecipient } from './guards.ts';
 import * as pending from '../persistence/repositories/pending-shares.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
+import { notify } from './notifier.ts';
 
 export const TRANSFER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -98,10 +98,10 @@ export async function startTransfer(
   input: { to: string },
 ): Promise<TransferView> {
   return transact(ctx, async (tx) => {
-    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const device = await requireDeviceOwner(tx.db, accountId, deviceId);
     const found = await findRecipient(tx.db, input.to);
     if ('account' in found && found.account.id === accountId)
-      throw invalid('You already own this device; choose another account.', 'to', 'transfer_to_self');
+      throw invalidInput('You already own this device; choose another account.', 'transfer_to_self', 'to');
     const waiting = await pending.findPendingTransferOfDevice(tx.db, deviceId);
     if (waiting && waiting.expires_at > tx.now) throw conflict(TRANSFER_OPEN, 'transfer_pending');
     if (waiting) await pending.deletePendingTransfer(tx.db, waiting.id);
@@ -172,13 +172,10 @@ export async function startTransfer(
       after: { fromAccountId: accountId, toAccountId: recipient.id, expiresAt: tx.now + TRANSFER_TTL_MS },
     });
     const owner = await accounts.findAccountById(tx.db, accountId);
-    await postInbox(tx.db, {
-      accountId: recipient.id,
+    await notify(tx, [recipient.id], {
       kind: 'device_transfer',
-      title: `${owner?.display_name ?? 'Someone'} wants to give you ${device.name}`,
-      body: `Accept to become the owner of ${device.name} (${device.model}). Any sharing and installer access on it ends when you accept.`,
+      facts: { from: owner?.display_name ?? 'Someone', device: device.name, model: device.model },
       data: { transferId: id, deviceId },
-      at: tx.now,
     });
     return transferView((await repo.findTransferDetails(tx.db, id))!, tx.now);
   });
@@ -187,7 +184,7 @@ export async function startTransfer(
 /** The owner withdraws the open offer of a device. */
 export async function cancelTransfer(ctx: ServiceContext, accountId: string, deviceId: string): Promise<void> {
   await transact(ctx, async (tx) => {
-    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const device = await requireDeviceOwner(tx.db, accountId, deviceId);
     const waiting = await pending.findPendingTransferOfDevice(tx.db, deviceId);
     if (waiting && (await pending.deletePendingTransfer(tx.db, waiting.id))) {
       await appendAudit(tx.db, {
@@ -215,13 +212,10 @@ export async function cancelTransfer(ctx: ServiceContext, accountId: string, dev
       before: { status: 'pending', toAccountId: open.to_account_id },
       after: { status: 'cancelled' },
     });
-    await postInbox(tx.db, {
-      accountId: open.to_account_id,
+    await notify(tx, [open.to_account_id], {
       kind: 'transfer_cancelled',
-      title: `The offer of ${device.name} was withdrawn`,
-      body: `The owner of ${device.name} withdrew the ownership transfer.`,
+      facts: { device: device.name },
       data: { transferId: open.id, deviceId },
-      at: tx.now,
     });
   });
 }
@@ -247,10 +241,7 @@ export async function listMyTransfers(
 export async function getTransfer(ctx: ServiceContext, accountId: string, id: string): Promise<TransferView> {
   const waiting = (await pending.listPendingTransfersFrom(ctx.db, accountId, ctx.clock.now())).find((w) => w.id === id);
   if (waiting) return waitingView(waiting, waiting);
-  const t = await repo.findTransferDetails(ctx.db, id);
-  if (!t || (t.from_account_id !== accountId && t.to_account_id !== accountId))
-    throw notFound('No such transfer.', 'transfer_not_found');
-  return transferView(t, ctx.clock.now());
+  return transferView(await requireTransferParty(ctx.db, accountId, id), ctx.clock.now());
 }
 
 async function openTransferFor(
@@ -258,8 +249,7 @@ async function openTransferFor(
   accountId: string,
   id: string,
 ) {
-  const t = await repo.findTransfer(tx.db, id);
-  if (!t || t.to_account_id !== accountId) throw notFound('No such transfer.', 'transfer_not_found');
+  const t = await requireTransferRecipient(tx.db, accountId, id);
   if (t.status !== 'pending') throw conflict(`This transfer was already ${t.status}.`, 'transfer_closed');
   if (t.expires_at <= tx.now)
     throw gone('This transfer offer has expired. Ask the owner to send it again.', 'transfer_expired');
@@ -287,13 +277,10 @@ export async function acceptTransfer(ctx: ServiceContext, accountId: string, id:
       after: { ownerAccountId: accountId, transferId: id },
     });
     const details = (await repo.findTransferDetails(tx.db, id))!;
-    await postInbox(tx.db, {
-      accountId: t.from_account_id,
+    await notify(tx, [t.from_account_id], {
       kind: 'transfer_accepted',
-      title: `${details.to_name} accepted ${details.device_name}`,
-      body: `${details.to_name} is now the owner of ${details.device_name}. Its shares and installer access have ended.`,
+      facts: { to: details.to_name, device: details.device_name },
       data: { transferId: id, deviceId: t.device_id },
-      at: tx.now,
     });
     tx.changed({ type: 'device', deviceId: t.device_id });
     return transferView(details, tx.now);
@@ -316,13 +303,10 @@ export async function declineTransfer(ctx: ServiceContext, accountId: string, id
       after: { status: 'declined' },
     });
     const details = (await repo.findTransferDetails(tx.db, id))!;
-    await postInbox(tx.db, {
-      accountId: t.from_account_id,
+    await notify(tx, [t.from_account_id], {
       kind: 'transfer_declined',
-      title: `${details.to_name} declined ${details.device_name}`,
-      body: `${details.to_name} did not accept the ownership of ${details.device_name}; it is still yours.`,
+      facts: { to: details.to_name, device: details.device_name },
       data: { transferId: id, deviceId: t.device_id },
-      at: tx.now,
     });
     return transferView(details, tx.now);
   });
@@ -364,21 +348,15 @@ async function deliverWaitingTransfers(
       after: { fromAccountId: w.from_account_id, toAccountId: account.id, deliveredTo: { channel, contact: address } },
     });
     const owner = await accounts.findAccountById(tx.db, w.from_account_id);
-    await postInbox(tx.db, {
-      accountId: account.id,
+    await notify(tx, [account.id], {
       kind: 'device_transfer',
-      title: `${owner?.display_name ?? 'Someone'} wants to give you ${device.name}`,
-      body: `Accept to become the owner of ${device.name} (${device.model}). Any sharing and installer access on it ends when you accept.`,
+      facts: { from: owner?.display_name ?? 'Someone', device: device.name, model: device.model },
       data: { transferId: w.id, deviceId: w.device_id },
-      at: tx.now,
     });
-    await postInbox(tx.db, {
-      accountId: w.from_account_id,
+    await notify(tx, [w.from_account_id], {
       kind: 'transfer_delivered',
-      title: `${address} signed up: your offer of ${device.name} reached ${account.display_name}`,
-      body: `${account.display_name} proved ${address} is theirs and can now accept or decline ${device.name}.`,
+      facts: { address, device: device.name, to: account.display_name },
       data: { transferId: w.id, deviceId: w.device_id },
-      at: tx.now,
     });
   }
 }

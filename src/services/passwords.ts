@@ -3,7 +3,7 @@
 // whether or not the address belongs to anyone.
 import { randomBytes } from 'node:crypto';
 import { checkPassword, looksLikeEmail, normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { AppError, invalid, tooMany } from '../domain/errors.ts';
+import { AppError, invalidInput, tooMany } from '../domain/errors.ts';
 import { newId, newNumericCode } from '../lib/ids.ts';
 import { hashPassword, hashToken, safeEqual, verifyPassword } from '../lib/secrets.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
@@ -111,7 +111,8 @@ export async function changePassword(
  */
 export async function requestPasswordReset(ctx: ServiceContext, login: string, ip: string | null): Promise<void> {
   const canonical = canonicalLogin(login);
-  if (!canonical) throw invalid('Type the email address or the phone number (+353…) of your account.', 'login');
+  if (!canonical)
+    throw invalidInput('Type the email address or the phone number (+353…) of your account.', undefined, 'login');
   const key = `reset:${canonical.channel}:${canonical.address}`;
   const ipKey = `reset-ip:${ip ?? 'unknown'}`;
   const now = ctx.clock.now();
@@ -161,7 +162,7 @@ export async function confirmPasswordReset(
 ): Promise<void> {
   checkPassword(input.newPassword, 'newPassword');
   const canonical = canonicalLogin(input.login);
-  if (!canonical) throw invalid(BAD_CODE, 'code', 'bad_reset_code');
+  if (!canonical) throw invalidInput(BAD_CODE, 'bad_reset_code', 'code');
   const key = `reset-confirm:${canonical.channel}:${canonical.address}`;
   const wait = await throttles.blockedFor(ctx.db, key, ctx.clock.now());
   if (wait > 0) throw tooMany('Too many wrong codes. Try again later.', Math.ceil(wait / 1000));
@@ -173,12 +174,12 @@ export async function confirmPasswordReset(
       await throttles.recordFailure(tx.db, key, tx.now, RESET_CONFIRM_RULE);
       if (pending) await resets.countAttempt(tx.db, pending.id);
     });
-    throw invalid(BAD_CODE, 'code', 'bad_reset_code');
+    throw invalidInput(BAD_CODE, 'bad_reset_code', 'code');
   }
   const hash = await hashPassword(input.newPassword, ctx.config.scryptCost);
   await transact(ctx, async (tx) => {
     // Two confirmations with the same code: only the one that deletes it goes on.
-    if (!(await resets.consumeReset(tx.db, pending.id))) throw invalid(BAD_CODE, 'code', 'bad_reset_code');
+    if (!(await resets.consumeReset(tx.db, pending.id))) throw invalidInput(BAD_CODE, 'bad_reset_code', 'code');
     await accounts.updateAccount(tx.db, account.id, { password_hash: hash });
     await throttles.clearFailures(tx.db, key);
     await throttles.clearFailures(tx.db, `login:${account.id}`);

@@ -3,7 +3,7 @@
 // the person out. An organization may require it of its members (see requireTwoFactorFor).
 import { randomBytes } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import { AppError, conflict, forbidden, invalid } from '../domain/errors.ts';
+import { AppError, conflict, forbidden, invalidInput } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { hashToken, verifyPassword } from '../lib/secrets.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
@@ -108,14 +108,14 @@ function newRecoveryRows(accountId: string, now: number) {
 export async function confirmEnrolment(ctx: ServiceContext, accountId: string, code: string) {
   return transact(ctx, async (tx) => {
     const row = await repo.findTotp(tx.db, accountId);
-    if (!row) throw invalid('Start the set-up first.', 'code', 'no_enrolment');
+    if (!row) throw invalidInput('Start the set-up first.', 'no_enrolment', 'code');
     if (row.enabled_at !== null) throw conflict('Two-factor login is already on.', 'two_factor_on');
     const step = stepOf(row.secret, code, tx.now);
     if (step === null)
-      throw invalid(
+      throw invalidInput(
         'The code is wrong: check the time on your phone and enter the current code.',
-        'code',
         'wrong_code',
+        'code',
       );
     await repo.enableTotp(tx.db, accountId, tx.now, step);
     const { codes, rows } = newRecoveryRows(accountId, tx.now);

@@ -4,15 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { newId, newNumericCode } from '../lib/ids.ts';
 import { hashToken, safeEqual, verifyPassword } from '../lib/secrets.ts';
 import { normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { AppError, conflict, gone, invalid, tooMany } from '../domain/errors.ts';
+import { AppError, conflict, gone, invalidInput, tooMany } from '../domain/errors.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as codes from '../persistence/repositories/verification-codes.ts';
 import * as throttles from '../persistence/repositories/throttles.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { onRegister } from './accounts.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
+import { notify, sendToAddress } from './notifier.ts';
 
 export type Channel = 'email' | 'phone';
 
@@ -80,32 +79,24 @@ export async function sendCode(
     expires_at: tx.now + CODE_TTL_MS,
     created_at: tx.now,
   });
-  if (channel === 'email') {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: address,
-        subject: `Your Keyholder verification code: ${code}`,
-        body:
-          `Hello ${account.display_name},\n\nyour code to verify this email address for Keyholder is ${code}.\n` +
-          `It expires in 15 minutes. If you did not ask for it, ignore this message.\n`,
-      },
-      tx.now,
-    );
-  } else {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'sms',
-        recipient: address,
-        subject: 'Keyholder code',
-        body: `Keyholder code: ${code} (valid 15 min). Do not share it.`,
-      },
-      tx.now,
-    );
-  }
-  tx.queuedMail();
+  await sendToAddress(
+    tx,
+    channel === 'email'
+      ? {
+          channel: 'email',
+          recipient: address,
+          subject: `Your Keyholder verification code: ${code}`,
+          body:
+            `Hello ${account.display_name},\n\nyour code to verify this email address for Keyholder is ${code}.\n` +
+            `It expires in 15 minutes. If you did not ask for it, ignore this message.\n`,
+        }
+      : {
+          channel: 'sms',
+          recipient: address,
+          subject: 'Keyholder code',
+          body: `Keyholder code: ${code} (valid 15 min). Do not share it.`,
+        },
+  );
 }
 
 onRegister(async (ctx, tx, account, claims) => {
@@ -137,15 +128,10 @@ async function dropUnprovenClaims(tx: Tx, winner: AccountRow, channel: Channel, 
       channel === 'email' ? { email: null, email_verified_at: null } : { phone: null, phone_verified_at: null };
     await accounts.updateAccount(tx.db, holder.id, patch);
     await codes.deleteCodesFor(tx.db, holder.id, channel, address);
-    await postInbox(tx.db, {
-      accountId: holder.id,
+    await notify(tx, [holder.id], {
       kind: 'address_removed',
-      title: `${channel === 'email' ? 'Email address' : 'Phone number'} removed from your account`,
-      body:
-        `Someone proved that ${address} is theirs before this account verified it, so it was removed from this ` +
-        'account. Add an address you can verify under Me.',
+      facts: { address, what: channel === 'email' ? 'Email address' : 'Phone number' },
       data: { channel },
-      at: tx.now,
     });
   }
   // Other accounts' claims on the address can no longer succeed.
@@ -172,8 +158,9 @@ export async function verifyContact(
     // A code for another address than the current one is a change (or a claim): it takes effect only now.
     const changing = pending !== undefined && pending.target !== current;
     if (!changing && !current)
-      throw invalid(
+      throw invalidInput(
         `This account has no ${channel === 'email' ? 'email address' : 'phone number'} to verify.`,
+        undefined,
         'channel',
       );
     if (!changing && isVerified(account, channel))
@@ -183,7 +170,7 @@ export async function verifyContact(
         'channel',
       );
     if (!pending || pending.attempts >= MAX_CODE_ATTEMPTS) {
-      throw invalid('There is no code waiting to be entered. Ask for a new one.', 'code', 'no_code');
+      throw invalidInput('There is no code waiting to be entered. Ask for a new one.', 'no_code', 'code');
     }
     if (pending.expires_at <= tx.now) throw gone('The code has expired. Ask for a new one.', 'code_expired');
     if (!codeMatches(pending.code_hash, code)) return { ok: false as const, codeId: pending.id };
@@ -211,12 +198,12 @@ export async function verifyContact(
     return codes.countAttempt(tx.db, outcome.codeId);
   });
   const left = MAX_CODE_ATTEMPTS - attempts;
-  throw invalid(
+  throw invalidInput(
     left > 0
       ? `The code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).`
       : 'The code is wrong. This code can no longer be used: ask for a new one.',
-    'code',
     'wrong_code',
+    'code',
   );
 }
 
@@ -236,7 +223,11 @@ export async function resendCode(ctx: ServiceContext, accountId: string, channel
       return;
     }
     if (!addressOf(account, channel))
-      throw invalid(`This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`, 'channel');
+      throw invalidInput(
+        `This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`,
+        undefined,
+        'channel',
+      );
     if (isVerified(account, channel))
       throw conflict(
         `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
