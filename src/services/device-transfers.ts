@@ -2,7 +2,7 @@
 // declines from their inbox. Accepting moves ownership and ends every share and installer
 // authorization on the device, exactly as an unbind would, so nobody keeps access the old owner gave.
 import { looksLikeEmail, normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { AppError, conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
+import { conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
