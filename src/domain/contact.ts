@@ -4,12 +4,67 @@ import { invalidInput } from './errors.ts';
 const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
 
-/** Emails are unique case-insensitively, so they are stored lower-cased. */
+/**
+ * Emails are compared in one canonical form: NFKC (a fullwidth `ｂｏｂ` or a mathematical bold 𝐛𝐨𝐛 becomes `bob`),
+ * then lower-cased. Look-alikes that survive NFKC are refused rather than guessed at: see `lookAlikeProblem`.
+ */
 export function normalizeEmail(raw: string, field = 'email'): string {
-  const email = raw.trim().toLowerCase();
+  const email = raw.trim().normalize('NFKC').toLowerCase();
   if (email.length > 254 || !EMAIL.test(email))
     throw invalidInput(`"${raw}" is not a valid email address.`, 'invalid_email', field);
+  const problem = lookAlikeProblem(email);
+  if (problem) throw invalidInput(`"${raw}" cannot be used as an email address: ${problem}`, 'confusable_email', field);
   return email;
+}
+
+const INVISIBLE = /[\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}\p{Co}\p{Cn}]/u;
+const LETTER = /\p{L}|\p{M}|\p{N}/u;
+const SCRIPTS = [
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Cherokee',
+  'Han',
+  'Hiragana',
+  'Katakana',
+  'Hangul',
+  'Arabic',
+  'Hebrew',
+  'Thai',
+  'Devanagari',
+  'Georgian',
+  'Ethiopic',
+].map((name) => ({
+  name,
+  re: new RegExp(`\\p{Script=${name}}`, 'u'),
+}));
+/** Cyrillic and Greek letters drawn like Latin ones: a part made only of them reads as a Latin word. */
+const LATIN_LOOKALIKES = new Set([...'аеорсухіјѕԁһԛԝӏвкмнтьѵαοορνικτυχβεζηιμ']);
+
+/**
+ * Why an (NFKC, lower-cased) address could pass for another one, or null. Each part (the local part and every
+ * domain label) must be written in one script: `pаypal` with a Cyrillic `а` is refused, so is an all-Cyrillic
+ * part made only of Latin look-alikes (`рауpаl`); invisible and format characters are refused anywhere.
+ */
+export function lookAlikeProblem(email: string): string | null {
+  if (INVISIBLE.test(email)) return 'it contains an invisible or formatting character.';
+  const [local = '', domain = ''] = email.split('@');
+  for (const part of [local, ...domain.split('.')]) {
+    const letters = [...part].filter((ch) => LETTER.test(ch) && !/[0-9]/.test(ch));
+    if (letters.every((ch) => ch.charCodeAt(0) < 128)) continue;
+    const scripts = new Set<string>();
+    for (const ch of letters) {
+      if (/\p{Script=Inherited}|\p{Script=Common}/u.test(ch)) continue;
+      const script = SCRIPTS.find((s) => s.re.test(ch))?.name ?? 'other';
+      scripts.add(script);
+    }
+    if (scripts.size > 1) return 'it mixes letters of different scripts (look-alike characters).';
+    if ((scripts.has('Cyrillic') || scripts.has('Greek')) && letters.every((ch) => LATIN_LOOKALIKES.has(ch)))
+      return 'it is written in letters that look like Latin ones (look-alike characters).';
+    if (scripts.has('other')) return 'it contains characters that are not accepted in addresses.';
+  }
+  return null;
 }
 
 /** Phones are E.164: a plus sign, the country code and the number, digits only (spaces and dashes are dropped). */

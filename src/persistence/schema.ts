@@ -332,6 +332,71 @@ export interface DeviceExceptionsTable {
   detail: string;
   raised_at: number;
   cleared_at: number | null;
+/** A share addressed to an email or phone no account has verified yet (see docs/sharing.md, "Waiting shares"). */
+export interface PendingSharesTable {
+  id: string;
+  /** Rows made by one request (a bulk share) share it, so their delivery is one message. */
+  batch_id: string;
+  device_id: string;
+  owner_account_id: string;
+  channel: 'email' | 'phone';
+  contact: string;
+  scope: 'device' | 'channels';
+  channels: string;
+  permissions: string;
+  valid_from: number | null;
+  valid_until: number | null;
+  schedule: string | null;
+  time_zone: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** An ownership transfer addressed to an email or phone no account has verified yet. */
+export interface PendingTransfersTable {
+  id: string;
+  device_id: string;
+  from_account_id: string;
+  channel: 'email' | 'phone';
+  contact: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface PasswordResetsTable {
+  id: string;
+  account_id: string;
+  code_hash: string;
+  attempts: number;
+  expires_at: number;
+  created_at: number;
+}
+
+/** TOTP (RFC 6238) of an account; enabled once a first code from the authenticator app was confirmed. */
+export interface AccountTotpTable {
+  account_id: string;
+  /** Base32 shared secret (the server must compute codes from it, so it cannot be a hash). */
+  secret: string;
+  enabled_at: number | null;
+  /** The last time step accepted: a code is never accepted twice. */
+  last_step: number | null;
+  created_at: number;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  account_id: string;
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** An organization's security policy (one row once an admin set one). */
+export interface OrgPoliciesTable {
+  org_id: string;
+  /** 1: members must have two-factor login on before they act for the organization. */
+  require_two_factor: number;
+  updated_at: number;
 }
 
 export interface Database {
@@ -362,4 +427,10 @@ export interface Database {
   device_health: DeviceHealthTable;
   device_health_history: DeviceHealthHistoryTable;
   device_exceptions: DeviceExceptionsTable;
+  pending_shares: PendingSharesTable;
+  pending_transfers: PendingTransfersTable;
+  password_resets: PasswordResetsTable;
+  account_totp: AccountTotpTable;
+  recovery_codes: RecoveryCodesTable;
+  org_policies: OrgPoliciesTable;
 }

@@ -12,6 +12,8 @@ import {
 import { AppError, conflict, invalidInput, tooMany } from '../domain/errors.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as throttles from '../persistence/repositories/throttles.ts';
+import * as codes from '../persistence/repositories/verification-codes.ts';
+import { secondFactor } from './two-factor.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { startSession } from './sessions.ts';
 import { transact, type ServiceContext } from './context.ts';
@@ -74,15 +76,26 @@ export async function register(
     );
   const passwordHash = await hashPassword(input.password, ctx.config.scryptCost);
   return transact(ctx, async (tx) => {
-    if (email && (await accounts.findAccountByEmail(tx.db, email)))
-      throw conflict('An account with this email address already exists.', 'email_taken', 'email');
-    if (phone && (await accounts.findAccountByPhone(tx.db, phone)))
-      throw conflict('An account with this phone number already exists.', 'phone_taken', 'phone');
+    // An address another account holds without having proven it is not lost to the person who really has it:
+    // the new account claims it (a code goes to it) and gets it once the code is entered; see verification.ts.
+    const claims: Claim[] = [];
+    const emailHolder = email ? await accounts.findAccountByEmail(tx.db, email) : undefined;
+    if (emailHolder) {
+      if (emailHolder.email_verified_at !== null || opts.verified)
+        throw conflict('An account with this email address already exists.', 'email_taken', 'email');
+      claims.push({ channel: 'email', address: email! });
+    }
+    const phoneHolder = phone ? await accounts.findAccountByPhone(tx.db, phone) : undefined;
+    if (phoneHolder) {
+      if (phoneHolder.phone_verified_at !== null || opts.verified)
+        throw conflict('An account with this phone number already exists.', 'phone_taken', 'phone');
+      claims.push({ channel: 'phone', address: phone! });
+    }
     const row: AccountRow = {
       id: newId('acc'),
-      email,
+      email: emailHolder ? null : email,
       email_verified_at: opts.verified && email ? tx.now : null,
-      phone,
+      phone: phoneHolder ? null : phone,
       phone_verified_at: opts.verified && phone ? tx.now : null,
       display_name: displayName,
       password_hash: passwordHash,
@@ -92,9 +105,15 @@ export async function register(
       created_at: tx.now,
     };
     await accounts.insertAccount(tx.db, row);
-    for (const hook of afterRegisterHooks) await hook(ctx, tx, row);
+    for (const hook of afterRegisterHooks) await hook(ctx, tx, row, claims);
     return row;
   });
+}
+
+/** An address a new account registered while another, unverified account held it. */
+export interface Claim {
+  channel: 'email' | 'phone';
+  address: string;
 }
 
 /** Called inside the registration transaction (e.g. to send verification codes). */
@@ -102,6 +121,7 @@ export type AfterRegisterHook = (
   ctx: ServiceContext,
   tx: import('./context.ts').Tx,
   account: AccountRow,
+  claims: Claim[],
 ) => Promise<void>;
 const afterRegisterHooks: AfterRegisterHook[] = [];
 export function onRegister(hook: AfterRegisterHook): void {
@@ -112,19 +132,43 @@ const LOGIN_PER_ACCOUNT = { max: 5, windowMs: 15 * 60_000, blockMs: 15 * 60_000 
 const LOGIN_PER_ADDRESS = { max: 30, windowMs: 15 * 60_000, blockMs: 15 * 60_000 };
 const BAD_LOGIN = 'The login or password is wrong.';
 
-export async function findByLogin(ctx: ServiceContext, login: string): Promise<AccountRow | undefined> {
+/** How many accounts one typed login may stand for: its holder and the accounts claiming it (see register). */
+const MAX_LOGIN_CANDIDATES = 4;
+
+/**
+ * The accounts a typed email or phone may log in to: the one holding it, and, while nobody has proven it, the
+ * accounts that registered it since and are waiting for its code (each can only be opened with its own password).
+ */
+export async function loginCandidates(ctx: ServiceContext, login: string): Promise<AccountRow[]> {
   const trimmed = login.trim();
-  if (looksLikeEmail(trimmed)) {
-    const email = trimmed.toLowerCase();
-    return accounts.findAccountByEmail(ctx.db, email);
-  }
-  let phone: string;
+  let channel: 'email' | 'phone';
+  let address: string;
   try {
-    phone = normalizePhone(trimmed, 'login');
+    [channel, address] = looksLikeEmail(trimmed)
+      ? ['email', normalizeEmail(trimmed, 'login')]
+      : ['phone', normalizePhone(trimmed, 'login')];
   } catch {
-    return undefined;
+    return [];
   }
-  return accounts.findAccountByPhone(ctx.db, phone);
+  const holder =
+    channel === 'email'
+      ? await accounts.findAccountByEmail(ctx.db, address)
+      : await accounts.findAccountByPhone(ctx.db, address);
+  if (holder && (channel === 'email' ? holder.email_verified_at : holder.phone_verified_at) !== null) return [holder];
+  const found = holder ? [holder] : [];
+  for (const { account_id } of await codes.claimantsOf(ctx.db, channel, address, MAX_LOGIN_CANDIDATES)) {
+    if (found.length >= MAX_LOGIN_CANDIDATES || found.some((a) => a.id === account_id)) continue;
+    const a = await accounts.findAccountById(ctx.db, account_id);
+    if (a) found.push(a);
+  }
+  return found;
+}
+
+/** The first candidate whose password matches (each is checked, so the time does not tell how many there are). */
+async function matchPassword(candidates: AccountRow[], password: string): Promise<AccountRow | undefined> {
+  let match: AccountRow | undefined;
+  for (const a of candidates) if ((await verifyPassword(password, a.password_hash)) && !match) match = a;
+  return match;
 }
 
 /**
@@ -133,12 +177,13 @@ export async function findByLogin(ctx: ServiceContext, login: string): Promise<A
  */
 export async function login(
   ctx: ServiceContext,
-  input: { login: string; password: string },
+  input: { login: string; password: string; otp?: string },
   meta: { ip: string | null; userAgent: string | null },
   kind: 'cookie' | 'bearer',
 ): Promise<{ token: string; account: AccountRow; expiresAt: number }> {
   const now = ctx.clock.now();
-  const account = await findByLogin(ctx, input.login);
+  const candidates = await loginCandidates(ctx, input.login);
+  const account = candidates[0];
   // Per account, whichever of its email or phone is typed; an unknown login is counted under its own name,
   // so it is throttled exactly like a real one.
   const loginKey = account ? `login:${account.id}` : `login:${input.login.trim().toLowerCase()}`;
@@ -146,23 +191,34 @@ export async function login(
   // Both slots are taken before the password is checked, so concurrent guesses cannot outrun the limit.
   const perAccount = await throttles.reserveAttempt(ctx.db, loginKey, now, LOGIN_PER_ACCOUNT);
   const perAddress = await throttles.reserveAttempt(ctx.db, addressKey, now, LOGIN_PER_ADDRESS);
-  if (!perAccount.ok || !perAddress.ok) {
+  const refund = async () => {
     await throttles.refundAttempt(ctx.db, perAccount, LOGIN_PER_ACCOUNT);
     await throttles.refundAttempt(ctx.db, perAddress, LOGIN_PER_ADDRESS);
+  };
+  if (!perAccount.ok || !perAddress.ok) {
+    await refund();
     const wait = Math.max(perAccount.ok ? 0 : perAccount.waitMs, perAddress.ok ? 0 : perAddress.waitMs);
     ctx.log.warn({ event: 'login.throttled', account: account?.id ?? null, ip: meta.ip }, 'login throttled');
     throw tooMany('Too many failed logins. Try again later.', Math.ceil(wait / 1000));
   }
-  const ok = account
-    ? await verifyPassword(input.password, account.password_hash)
-    : (await burnPasswordCheck(input.password, ctx.config.scryptCost), false);
+  const matched = account
+    ? await matchPassword(candidates, input.password)
+    : (await burnPasswordCheck(input.password, ctx.config.scryptCost), undefined);
   // A failed guess keeps both reserved slots: they are its record.
-  if (!account || !ok) throw new AppError('unauthenticated', BAD_LOGIN, undefined, 'bad_login');
+  if (!matched) throw new AppError('unauthenticated', BAD_LOGIN, undefined, 'bad_login');
+  try {
+    // A wrong second factor counts like a wrong password: its slots stay taken too.
+    await secondFactor(ctx, matched, input.otp, async () => {});
+  } catch (err) {
+    // The right password without a code yet is the first step of a two-step login, not a guess.
+    if (err instanceof AppError && err.code === 'two_factor_required') await refund();
+    throw err;
+  }
   await throttles.refundAttempt(ctx.db, perAddress, LOGIN_PER_ADDRESS);
   return transact(ctx, async (tx) => {
     await throttles.clearFailures(tx.db, loginKey);
-    const session = await startSession(tx.db, account.id, kind, meta, tx.now);
-    return { token: session.token, account, expiresAt: session.expiresAt };
+    const session = await startSession(tx.db, matched.id, kind, meta, tx.now);
+    return { token: session.token, account: matched, expiresAt: session.expiresAt };
   });
 }
 

@@ -3,6 +3,7 @@
 // and each person who loses a share is told (like any revoked share: inbox and email).
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as devices from '../persistence/repositories/devices.ts';
+import * as pending from '../persistence/repositories/pending-shares.ts';
 import type { Tx } from './context.ts';
 import { notify } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
@@ -44,6 +45,10 @@ export async function cancelDeviceAccess(
     });
   }
   if (shares.length > 0) await devices.deleteDeviceShares(tx.db, deviceId);
+  // Shares and transfers still waiting for someone to sign up were the previous owner's offers too.
+  await pending.deletePendingSharesOfDevice(tx.db, deviceId);
+  const waitingTransfer = await pending.findPendingTransferOfDevice(tx.db, deviceId);
+  if (waitingTransfer) await pending.deletePendingTransfer(tx.db, waitingTransfer.id);
 
   const auths = await devices.listDeviceAuthorizations(tx.db, deviceId);
   const perms = await devices.listAuthorizationPermissions(

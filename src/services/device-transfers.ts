@@ -2,7 +2,7 @@
 // declines from their inbox. Accepting moves ownership and ends every share and installer
 // authorization on the device, exactly as an unbind would, so nobody keeps access the old owner gave.
 import { looksLikeEmail, normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { AppError, conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
+import { conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
@@ -10,19 +10,22 @@ import * as repo from '../persistence/repositories/devices.ts';
 import type { TransferDetails } from '../persistence/repositories/devices.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
 import { requireDeviceOwner, requireTransferParty, requireTransferRecipient } from './guards.ts';
-import { transact, type ServiceContext } from './context.ts';
+import * as pending from '../persistence/repositories/pending-shares.ts';
+import type { AccountRow } from '../persistence/repositories/accounts.ts';
+import { onContactVerified } from './verification.ts';
+import { transact, type ServiceContext, type Tx } from './context.ts';
 import { notify } from './notifier.ts';
 
 export const TRANSFER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-export type TransferStatus = 'pending' | 'accepted' | 'declined' | 'cancelled' | 'expired';
+export type TransferStatus = 'waiting' | 'pending' | 'accepted' | 'declined' | 'cancelled' | 'expired';
 
 export interface TransferView {
   id: string;
   deviceId: string;
   device: { name: string; model: string; kind: string };
   from: { id: string; displayName: string };
-  to: { id: string; displayName: string };
+  to: { id: string | null; displayName: string };
   status: TransferStatus;
   createdAt: number;
   expiresAt: number;
@@ -43,20 +46,43 @@ function transferView(t: TransferDetails, now: number): TransferView {
   };
 }
 
-async function findRecipient(db: Parameters<typeof accounts.findAccountByEmail>[0], to: string) {
+/**
+ * The account that proved the address, or the address itself: an offer to an address nobody has verified waits
+ * until an account does (the holder of an unverified address may not be its owner).
+ */
+async function findRecipient(
+  db: Parameters<typeof accounts.findAccountByEmail>[0],
+  to: string,
+): Promise<{ account: AccountRow } | { channel: 'email' | 'phone'; contact: string }> {
   const raw = to.trim();
-  const found = looksLikeEmail(raw)
-    ? await accounts.findAccountByEmail(db, normalizeEmail(raw, 'to'))
-    : await accounts.findAccountByPhone(db, normalizePhone(raw, 'to'));
-  if (!found)
-    throw new AppError(
-      'not_found',
-      'No account has this email address or phone number. Ask them to register first.',
-      'to',
-      'recipient_not_found',
-    );
-  return found;
+  if (looksLikeEmail(raw)) {
+    const contact = normalizeEmail(raw, 'to');
+    const a = await accounts.findAccountByEmail(db, contact);
+    return a && a.email_verified_at !== null ? { account: a } : { channel: 'email', contact };
+  }
+  const contact = normalizePhone(raw, 'to');
+  const a = await accounts.findAccountByPhone(db, contact);
+  return a && a.phone_verified_at !== null ? { account: a } : { channel: 'phone', contact };
 }
+
+function waitingView(
+  w: pending.PendingTransferRow,
+  d: { device_name: string; device_model: string; device_kind: string; from_name: string },
+): TransferView {
+  return {
+    id: w.id,
+    deviceId: w.device_id,
+    device: { name: d.device_name, model: d.device_model, kind: d.device_kind },
+    from: { id: w.from_account_id, displayName: d.from_name },
+    to: { id: null, displayName: w.contact },
+    status: 'waiting',
+    createdAt: w.created_at,
+    expiresAt: w.expires_at,
+    decidedAt: null,
+  };
+}
+
+const TRANSFER_OPEN = 'A transfer of this device is already waiting for an answer. Cancel it first.';
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
@@ -73,9 +99,12 @@ export async function startTransfer(
 ): Promise<TransferView> {
   return transact(ctx, async (tx) => {
     const device = await requireDeviceOwner(tx.db, accountId, deviceId);
-    const recipient = await findRecipient(tx.db, input.to);
-    if (recipient.id === accountId)
+    const found = await findRecipient(tx.db, input.to);
+    if ('account' in found && found.account.id === accountId)
       throw invalidInput('You already own this device; choose another account.', 'transfer_to_self', 'to');
+    const waiting = await pending.findPendingTransferOfDevice(tx.db, deviceId);
+    if (waiting && waiting.expires_at > tx.now) throw conflict(TRANSFER_OPEN, 'transfer_pending');
+    if (waiting) await pending.deletePendingTransfer(tx.db, waiting.id);
     const open = await repo.findPendingTransferOfDevice(tx.db, deviceId);
     if (open && open.expires_at > tx.now) {
       throw conflict(
@@ -85,6 +114,35 @@ export async function startTransfer(
     }
     if (open) await repo.closePendingTransfers(tx.db, deviceId, 'expired', tx.now);
     const id = newId('xfr');
+    if (!('account' in found)) {
+      const row = {
+        id,
+        device_id: deviceId,
+        from_account_id: accountId,
+        channel: found.channel,
+        contact: found.contact,
+        created_at: tx.now,
+        expires_at: tx.now + TRANSFER_TTL_MS,
+      };
+      await pending.insertPendingTransfer(tx.db, row);
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: accountId,
+        action: 'transfer.waiting',
+        deviceId,
+        objectType: 'transfer',
+        objectId: id,
+        after: { fromAccountId: accountId, waitingFor: { channel: found.channel, contact: found.contact } },
+      });
+      const owner = await accounts.findAccountById(tx.db, accountId);
+      return waitingView(row, {
+        device_name: device.name,
+        device_model: device.model,
+        device_kind: device.kind,
+        from_name: owner?.display_name ?? '',
+      });
+    }
+    const recipient = found.account;
     try {
       await repo.insertTransfer(tx.db, {
         id,
@@ -127,6 +185,20 @@ export async function startTransfer(
 export async function cancelTransfer(ctx: ServiceContext, accountId: string, deviceId: string): Promise<void> {
   await transact(ctx, async (tx) => {
     const device = await requireDeviceOwner(tx.db, accountId, deviceId);
+    const waiting = await pending.findPendingTransferOfDevice(tx.db, deviceId);
+    if (waiting && (await pending.deletePendingTransfer(tx.db, waiting.id))) {
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: accountId,
+        action: 'transfer.cancelled',
+        deviceId,
+        objectType: 'transfer',
+        objectId: waiting.id,
+        before: { status: 'waiting', waitingFor: { channel: waiting.channel, contact: waiting.contact } },
+        after: { status: 'cancelled' },
+      });
+      return;
+    }
     const open = await repo.findPendingTransferOfDevice(tx.db, deviceId);
     if (!open) throw notFound('No transfer of this device is waiting for an answer.', 'transfer_not_found');
     await repo.decideTransfer(tx.db, open.id, 'cancelled', tx.now);
@@ -155,14 +227,20 @@ export async function listMyTransfers(
 ): Promise<{ incoming: TransferView[]; outgoing: TransferView[] }> {
   const now = ctx.clock.now();
   const rows = await repo.listOpenTransfers(ctx.db, accountId, now);
+  const waiting = await pending.listPendingTransfersFrom(ctx.db, accountId, now);
   return {
     incoming: rows.filter((r) => r.to_account_id === accountId).map((r) => transferView(r, now)),
-    outgoing: rows.filter((r) => r.from_account_id === accountId).map((r) => transferView(r, now)),
+    outgoing: [
+      ...rows.filter((r) => r.from_account_id === accountId).map((r) => transferView(r, now)),
+      ...waiting.map((w) => waitingView(w, w)),
+    ],
   };
 }
 
 /** One transfer, for the two people it concerns; anyone else gets 404. */
 export async function getTransfer(ctx: ServiceContext, accountId: string, id: string): Promise<TransferView> {
+  const waiting = (await pending.listPendingTransfersFrom(ctx.db, accountId, ctx.clock.now())).find((w) => w.id === id);
+  if (waiting) return waitingView(waiting, waiting);
   return transferView(await requireTransferParty(ctx.db, accountId, id), ctx.clock.now());
 }
 
@@ -233,3 +311,54 @@ export async function declineTransfer(ctx: ServiceContext, accountId: string, id
     return transferView(details, tx.now);
   });
 }
+
+/**
+ * An account proved an address: an ownership offer waiting for it becomes an ordinary offer to that account
+ * (which still has to accept it), provided the device still belongs to whoever made it.
+ */
+async function deliverWaitingTransfers(
+  _ctx: ServiceContext,
+  tx: Tx,
+  account: AccountRow,
+  channel: 'email' | 'phone',
+  address: string,
+): Promise<void> {
+  for (const w of await pending.listPendingTransfersFor(tx.db, channel, address, tx.now)) {
+    await pending.deletePendingTransfer(tx.db, w.id);
+    const device = await repo.findDeviceById(tx.db, w.device_id);
+    if (!device || device.owner_account_id !== w.from_account_id || account.id === w.from_account_id) continue;
+    if (await repo.findPendingTransferOfDevice(tx.db, w.device_id)) continue;
+    await repo.insertTransfer(tx.db, {
+      id: w.id,
+      device_id: w.device_id,
+      from_account_id: w.from_account_id,
+      to_account_id: account.id,
+      status: 'pending',
+      created_at: tx.now,
+      expires_at: tx.now + TRANSFER_TTL_MS,
+      decided_at: null,
+    });
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: w.from_account_id,
+      action: 'transfer.started',
+      deviceId: w.device_id,
+      objectType: 'transfer',
+      objectId: w.id,
+      after: { fromAccountId: w.from_account_id, toAccountId: account.id, deliveredTo: { channel, contact: address } },
+    });
+    const owner = await accounts.findAccountById(tx.db, w.from_account_id);
+    await notify(tx, [account.id], {
+      kind: 'device_transfer',
+      facts: { from: owner?.display_name ?? 'Someone', device: device.name, model: device.model },
+      data: { transferId: w.id, deviceId: w.device_id },
+    });
+    await notify(tx, [w.from_account_id], {
+      kind: 'transfer_delivered',
+      facts: { address, device: device.name, to: account.display_name },
+      data: { transferId: w.id, deviceId: w.device_id },
+    });
+  }
+}
+
+onContactVerified(deliverWaitingTransfers);

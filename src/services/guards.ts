@@ -10,6 +10,7 @@
 import type { DeviceFacts } from '../domain/access.ts';
 import { AppError, forbidden, notFound } from '../domain/errors.ts';
 import { requireAdmin } from '../domain/installer.ts';
+import { requireTwoFactorFor } from './two-factor.ts';
 import type { Executor } from '../persistence/db.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as apps from '../persistence/repositories/applications.ts';
@@ -131,6 +132,8 @@ const NO_ORG = 'No such organization.';
 export async function requireOrgMember(db: Executor, actorId: string, orgId: string): Promise<orgs.MemberRow> {
   const m = await orgs.findMembership(db, orgId, actorId);
   if (!m) throw notFound(NO_ORG, 'org_not_found');
+  // An organization that requires two-factor login accepts no action from a member without it (docs/security.md).
+  await requireTwoFactorFor(db, orgId, actorId);
   return m;
 }
 

@@ -221,6 +221,25 @@ const EVENTS = {
     title: `${f.to} declined ${f.device}`,
     body: `${f.to} did not accept the ownership of ${f.device}; it is still yours.`,
   })),
+  // ---- identity (trust-identity): offers that waited for an address, and an address taken over ----
+  share_delivered: spec<{ address: string; devices: string[]; to: string }>(INBOX, (f) => ({
+    title: `${f.address} signed up: ${devicesShort(f.devices)} ${f.devices.length === 1 ? 'is' : 'are'} now shared with ${f.to}`,
+    body: `The share you made for ${f.address} waited until ${f.to} proved this address is theirs.`,
+  })),
+  share_not_delivered: spec<{ address: string }>(INBOX, (f) => ({
+    title: `${f.address} signed up, but your waiting share could not be delivered`,
+    body: 'The device changed owner meanwhile, or it was already shared with this person.',
+  })),
+  transfer_delivered: spec<{ address: string; device: string; to: string }>(INBOX, (f) => ({
+    title: `${f.address} signed up: your offer of ${f.device} reached ${f.to}`,
+    body: `${f.to} proved ${f.address} is theirs and can now accept or decline ${f.device}.`,
+  })),
+  address_removed: spec<{ address: string; what: string }>(INBOX, (f) => ({
+    title: `${f.what} removed from your account`,
+    body:
+      `Someone proved that ${f.address} is theirs before this account verified it, so it was removed from this ` +
+      'account. Add an address you can verify under Me.',
+  })),
 };
 
 export interface ShareEnding {

@@ -17,6 +17,8 @@ import type { Executor } from '../persistence/db.ts';
 import { decodeQrImage, orgQrText, parseQrText, renderQrPng, renderQrSvg } from './qr-id.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { orgRequiresTwoFactor, setOrgTwoFactor } from './two-factor.ts';
+import { accountsWithTwoFactor } from '../persistence/repositories/two-factor.ts';
 import { requireOrgAdmin, requireOrgInvitationOfAdmin, requireOrgInvitee, requireOrgMember } from './guards.ts';
 import { notify, orgAdmins, sendToAddress, wordsOf } from './notifier.ts';
 
@@ -61,21 +63,41 @@ export async function listMyOrgs(ctx: ServiceContext, accountId: string) {
   return rows.map((r) => orgView(r, r.role));
 }
 
+/** Any member may read the organization, even one it stops from acting until they turn on two-factor login. */
 export async function getOrg(ctx: ServiceContext, accountId: string, orgId: string) {
-  const me = await requireOrgMember(ctx.db, accountId, orgId);
+  const me = await orgs.findMembership(ctx.db, orgId, accountId);
+  if (!me) throw notFound(NO_ORG, 'org_not_found');
   const org = await orgs.findOrg(ctx.db, orgId);
   if (!org) throw notFound(NO_ORG, 'org_not_found');
   const members = await orgs.listMembers(ctx.db, orgId);
+  const withTwoFactor = await accountsWithTwoFactor(
+    ctx.db,
+    members.map((m) => m.account_id),
+  );
   return {
     ...orgView(org, me.role),
+    requireTwoFactor: await orgRequiresTwoFactor(ctx.db, orgId),
     members: members.map((m) => ({
       accountId: m.account_id,
       displayName: m.display_name,
       email: m.email,
       role: m.role,
       joinedAt: m.created_at,
+      twoFactor: withTwoFactor.has(m.account_id),
     })),
   };
+}
+
+/** An admin turns the two-factor requirement for members on or off. */
+export async function setOrgSecurity(
+  ctx: ServiceContext,
+  accountId: string,
+  orgId: string,
+  input: { requireTwoFactor: boolean },
+) {
+  await requireOrgAdmin(ctx.db, accountId, orgId);
+  await setOrgTwoFactor(ctx, accountId, orgId, input.requireTwoFactor);
+  return getOrg(ctx, accountId, orgId);
 }
 
 export async function renameOrg(ctx: ServiceContext, accountId: string, orgId: string, input: { name: string }) {

@@ -25,7 +25,33 @@ function missing(what: string, field: string): AppError {
   );
 }
 
-/** Finds the recipient; `field` prefixes error fields (e.g. `recipient`). */
+/**
+ * Who a share is for: an account, or (for an email or phone no account has proven yet) the address itself, which
+ * the share waits for. An address held by an account that never verified it is treated like an unknown one: the
+ * holder may not be its owner (see docs/sharing.md, "Waiting shares").
+ */
+export type ShareTarget =
+  { kind: 'account'; account: AccountRow } | { kind: 'waiting'; channel: 'email' | 'phone'; contact: string };
+
+export async function resolveShareTarget(
+  ctx: ServiceContext,
+  input: RecipientInput,
+  field = 'recipient',
+): Promise<ShareTarget> {
+  try {
+    return { kind: 'account', account: await resolveRecipient(ctx, input, field) };
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== 'recipient_not_found') throw err;
+    if (input.email) return { kind: 'waiting', channel: 'email', contact: normalizeEmail(input.email) };
+    if (input.phone) return { kind: 'waiting', channel: 'phone', contact: normalizePhone(input.phone) };
+    throw err;
+  }
+}
+
+/**
+ * Finds the recipient; `field` prefixes error fields (e.g. `recipient`). By email or phone only an account that
+ * verified that address is found.
+ */
 export async function resolveRecipient(
   ctx: ServiceContext,
   input: RecipientInput,
@@ -43,13 +69,13 @@ export async function resolveRecipient(
   if (input.email !== undefined && input.email !== '') {
     const email = normalizeEmail(input.email, `${field}.email`);
     const a = await accounts.findAccountByEmail(ctx.db, email);
-    if (!a) throw missing('email address', `${field}.email`);
+    if (!a || a.email_verified_at === null) throw missing('email address', `${field}.email`);
     return a;
   }
   if (input.phone !== undefined && input.phone !== '') {
     const phone = normalizePhone(input.phone, `${field}.phone`);
     const a = await accounts.findAccountByPhone(ctx.db, phone);
-    if (!a) throw missing('phone number', `${field}.phone`);
+    if (!a || a.phone_verified_at === null) throw missing('phone number', `${field}.phone`);
     return a;
   }
   if (input.qrText !== undefined && input.qrText !== '') {

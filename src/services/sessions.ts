@@ -97,7 +97,58 @@ export async function listMySessions(ctx: ServiceContext, principal: Principal) 
     lastUsedAt: r.last_used_at,
     expiresAt: r.expires_at,
     current: r.id === principal.sessionId,
+    device: deviceLabel(r.user_agent, r.kind),
   }));
+}
+
+/** A person-readable name for what opened a session ("Firefox on Windows"), from its user agent. */
+export function deviceLabel(userAgent: string | null, kind: 'cookie' | 'bearer'): string {
+  if (!userAgent) return kind === 'bearer' ? 'API client' : 'Unknown browser';
+  const ua = userAgent;
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /OPR\//.test(ua)
+      ? 'Opera'
+      : /Firefox\//.test(ua)
+        ? 'Firefox'
+        : /Chrome\//.test(ua)
+          ? 'Chrome'
+          : /Safari\//.test(ua)
+            ? 'Safari'
+            : kind === 'bearer'
+              ? 'API client'
+              : 'Browser';
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad|iOS/.test(ua)
+      ? 'iOS'
+      : /Windows/.test(ua)
+        ? 'Windows'
+        : /Mac OS X|Macintosh/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : null;
+  return os ? `${browser} on ${os}` : browser;
+}
+
+/**
+ * Ends every session of the account but `keepSessionId` (null: every one), in the caller's transaction. Each
+ * ended session is announced, so every instance refuses its token from the very next request.
+ */
+export async function endOtherSessions(
+  tx: import('./context.ts').Tx,
+  accountId: string,
+  keepSessionId: string | null,
+): Promise<number> {
+  const ended = await sessions.deleteOtherSessions(tx.db, accountId, keepSessionId);
+  for (const sessionId of ended) tx.changed({ type: 'session', sessionId });
+  return ended.length;
+}
+
+/** "Log out everywhere": every session of mine, this one included. */
+export async function endAllMySessions(ctx: ServiceContext, principal: Principal): Promise<number> {
+  return transact(ctx, (tx) => endOtherSessions(tx, principal.accountId, null));
 }
 
 export async function endSession(ctx: ServiceContext, principal: Principal, sessionId: string): Promise<void> {

@@ -2,7 +2,7 @@
 // recipient sees. Rules: docs/sharing.md. Every change runs in one transaction with its audit events,
 // inbox messages and mail, and announces the device as changed so cached decisions are dropped.
 import { decide, type DeviceFacts } from '../domain/access.ts';
-import { AppError, invalidInput, notFound } from '../domain/errors.ts';
+import { AppError, conflict, invalidInput, notFound } from '../domain/errors.ts';
 import { PERMISSIONS, isDeviceLevel, permissionLabel, type Permission } from '../domain/permissions.ts';
 import {
   checkShareSpec,
@@ -20,23 +20,32 @@ import { shareToGrant } from '../persistence/repositories/grants.ts';
 import * as shares from '../persistence/repositories/shares.ts';
 import type { ShareRow } from '../persistence/repositories/shares.ts';
 import type { Executor } from '../persistence/db.ts';
-import { resolveRecipient, type RecipientInput } from './recipients.ts';
-import { transact, type ServiceContext } from './context.ts';
+import * as pending from '../persistence/repositories/pending-shares.ts';
+import type { PendingShareRow } from '../persistence/repositories/pending-shares.ts';
+import { resolveShareTarget, type RecipientInput, type ShareTarget } from './recipients.ts';
+import { onContactVerified } from './verification.ts';
+import { transact, type ServiceContext, type Tx } from './context.ts';
 import { tellOwnerIfManager } from './managers.ts';
 import { notify } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
 import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
 
 export const MAX_BULK_DEVICES = 500;
+/** How long a share addressed to an unproven email or phone waits for someone to verify it. */
+export const WAITING_SHARE_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 type DeviceInfo = Awaited<ReturnType<typeof shares.findDevicesForSharing>>[number];
 type Person = { id: string; display_name: string };
 
 export interface ShareView {
   id: string | null;
+  /** `waiting`: addressed to an email or phone nobody has verified yet; delivered when an account does. */
+  status: 'active' | 'waiting';
+  waitingFor: string | null;
+  waitingUntil: number | null;
   device: { id: string; name: string; model: string };
   owner: { id: string; displayName: string };
-  recipient: { id: string; displayName: string };
+  recipient: { id: string | null; displayName: string };
   scope: ShareScope;
   channels: Array<{ number: number; name: string }>;
   permissions: Array<{ name: Permission; label: string }>;
@@ -69,6 +78,8 @@ function buildView(p: {
   timeZone: string;
   createdAt: number | null;
   updatedAt: number | null;
+  /** Set for a share waiting for its address: until when it waits (null in a preview). */
+  waiting?: { until: number | null };
 }): ShareView {
   const names = channelNames(p.deviceChannels);
   const channels =
@@ -76,23 +87,30 @@ function buildView(p: {
       ? p.deviceChannels.map((c) => ({ number: c.number, name: c.name }))
       : p.spec.channels.map((n) => ({ number: n, name: names.get(n) ?? `Channel ${n}` }));
   const v = p.spec.validity;
+  const confirmation = confirmationText({
+    deviceName: p.device.name,
+    recipientName: p.recipient.display_name,
+    spec: p.spec,
+    channelNames: names,
+    timeZone: p.timeZone,
+  });
   return {
     id: p.id,
+    status: p.waiting ? 'waiting' : 'active',
+    waitingFor: p.waiting ? p.recipient.display_name : null,
+    waitingUntil: p.waiting ? p.waiting.until : null,
     device: { id: p.device.id, name: p.device.name, model: p.device.model },
     owner: { id: p.owner.id, displayName: p.owner.display_name },
-    recipient: { id: p.recipient.id, displayName: p.recipient.display_name },
+    recipient: { id: p.waiting ? null : p.recipient.id, displayName: p.recipient.display_name },
     scope: p.spec.scope,
     channels,
     permissions: p.spec.permissions.map((name) => ({ name, label: permissionLabel(name) })),
     validity: { from: v.from, until: v.until, schedule: v.schedule ? v.schedule.spec : null, timeZone: p.timeZone },
     validityText: describeValidity(v, p.timeZone),
-    confirmation: confirmationText({
-      deviceName: p.device.name,
-      recipientName: p.recipient.display_name,
-      spec: p.spec,
-      channelNames: names,
-      timeZone: p.timeZone,
-    }),
+    confirmation: p.waiting
+      ? `${confirmation} Nobody has verified ${p.recipient.display_name} yet: the share waits until someone signs up ` +
+        'with it and proves it is theirs.'
+      : confirmation,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };
@@ -172,12 +190,12 @@ async function prepareOne(
   ctx: ServiceContext,
   db: Executor,
   owner: AccountRow,
-  recipient: AccountRow,
+  recipient: Person,
   deviceId: string,
   input: ShareSpecInput,
   device: DeviceInfo | undefined,
   deviceChannels: Array<{ number: number; name: string }>,
-  existing: ShareRow[],
+  existing: Holder[],
   now: number,
   prefix: string,
   deviceField: string | undefined,
@@ -190,19 +208,23 @@ async function prepareOne(
       'share_to_owner',
       deviceField ?? 'recipient',
     );
-  const mine = existing.find((s) => s.recipient_account_id === recipient.id);
+  const key = holderKey(recipient);
+  const mine = existing.find((s) => s.key === key);
   if (mine) {
     throw new AppError(
       'conflict',
-      `"${d.name}" is already shared with ${recipient.display_name}: edit that share instead (PATCH /api/shares/${mine.id}).`,
+      mine.waiting
+        ? `"${d.name}" is already waiting for ${recipient.display_name}: revoke that share (DELETE /api/shares/${mine.id}) to share it differently.`
+        : `"${d.name}" is already shared with ${recipient.display_name}: edit that share instead (PATCH /api/shares/${mine.id}).`,
       deviceField ?? 'recipient',
       'share_exists',
     );
   }
+  // Shares waiting for their address count: once delivered they are shares like any other.
   if (existing.length >= ctx.config.maxShareRecipients) {
     throw new AppError(
       'conflict',
-      `"${d.name}" is already shared with ${existing.length} people, the most allowed (${ctx.config.maxShareRecipients}). Revoke a share first.`,
+      `"${d.name}" is already shared with ${existing.length} people (counting shares waiting for someone to sign up), the most allowed (${ctx.config.maxShareRecipients}). Revoke a share first.`,
       deviceField,
       'recipient_limit',
     );
@@ -210,7 +232,95 @@ async function prepareOne(
   return { device: d, deviceChannels, spec };
 }
 
-function refuseSelf(owner: AccountRow, recipient: AccountRow): void {
+/** Who holds a place on a device's recipient list: an account, or an address a waiting share is for. */
+interface Holder {
+  key: string;
+  id: string;
+  waiting: boolean;
+}
+
+/** A waiting share's recipient is the address itself; its id is `email:…` / `phone:…` so it never equals an account. */
+function holderKey(p: Person): string {
+  return p.id.startsWith('waiting:') ? p.id : `acc:${p.id}`;
+}
+
+function targetPerson(target: ShareTarget): Person {
+  return target.kind === 'account'
+    ? target.account
+    : { id: `waiting:${target.channel}:${target.contact}`, display_name: target.contact };
+}
+
+async function holdersOf(db: Executor, deviceIds: readonly string[], now: number): Promise<Map<string, Holder[]>> {
+  const [active, waiting] = await Promise.all([
+    shares.listSharesOfDevices(db, deviceIds),
+    pending.listPendingOfDevices(db, deviceIds, now),
+  ]);
+  const map = new Map<string, Holder[]>();
+  const add = (deviceId: string, h: Holder) => {
+    let list = map.get(deviceId);
+    if (!list) map.set(deviceId, (list = []));
+    list.push(h);
+  };
+  for (const r of active) add(r.device_id, { key: `acc:${r.recipient_account_id}`, id: r.id, waiting: false });
+  for (const r of waiting) add(r.device_id, { key: `waiting:${r.channel}:${r.contact}`, id: r.id, waiting: true });
+  return map;
+}
+
+function pendingRowOf(
+  id: string,
+  batchId: string,
+  deviceId: string,
+  ownerId: string,
+  target: Extract<ShareTarget, { kind: 'waiting' }>,
+  spec: ShareSpec,
+  timeZone: string,
+  now: number,
+): PendingShareRow {
+  const r = rowOf(id, deviceId, ownerId, '', spec, timeZone, now);
+  return {
+    id,
+    batch_id: batchId,
+    device_id: deviceId,
+    owner_account_id: ownerId,
+    channel: target.channel,
+    contact: target.contact,
+    scope: r.scope,
+    channels: r.channels,
+    permissions: r.permissions,
+    valid_from: r.valid_from,
+    valid_until: r.valid_until,
+    schedule: r.schedule,
+    time_zone: r.time_zone,
+    created_at: now,
+    expires_at: now + WAITING_SHARE_TTL_MS,
+  };
+}
+
+/** A waiting share read as the share it becomes, for its rules, views and snapshots. */
+function asShareRow(p: PendingShareRow, recipientId: string, now: number): ShareRow {
+  return {
+    id: p.id,
+    device_id: p.device_id,
+    owner_account_id: p.owner_account_id,
+    recipient_account_id: recipientId,
+    scope: p.scope,
+    channels: p.channels,
+    permissions: p.permissions,
+    valid_from: p.valid_from,
+    valid_until: p.valid_until,
+    schedule: p.schedule,
+    time_zone: p.time_zone,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+function waitingSnapshot(p: PendingShareRow) {
+  const { recipientAccountId: _none, ...rest } = snapshot.share(asShareRow(p, '', p.created_at));
+  return { ...rest, waitingFor: { channel: p.channel, contact: p.contact }, waitingUntil: p.expires_at };
+}
+
+function refuseSelf(owner: AccountRow, recipient: Person): void {
   if (owner.id === recipient.id)
     throw invalidInput('You cannot share a device with yourself.', 'share_to_self', 'recipient');
 }
@@ -222,7 +332,8 @@ async function shareOne(
   input: ShareInput,
   dryRun: boolean,
 ): Promise<ShareView> {
-  const recipient = await resolveRecipient(ctx, input.recipient);
+  const target = await resolveShareTarget(ctx, input.recipient);
+  const recipient = targetPerson(target);
   return transact(ctx, async (tx) => {
     const owner = await requireAccount(tx.db, ownerId);
     // Only the owner may learn anything about the device: check it before saying anything about the recipient.
@@ -230,7 +341,7 @@ async function shareOne(
     await requireShareableDevice(tx.db, ownerId, device, deviceId);
     refuseSelf(owner, recipient);
     if (!dryRun) await shares.lockDevices(tx.db, [deviceId]);
-    const existing = await shares.listSharesOfDevice(tx.db, deviceId);
+    const existing = (await holdersOf(tx.db, [deviceId], tx.now)).get(deviceId) ?? [];
     const channels = (await channelsByDevice(tx.db, [deviceId])).get(deviceId) ?? [];
     const p = await prepareOne(
       ctx,
@@ -257,9 +368,24 @@ async function shareOne(
       timeZone: owner.time_zone,
       createdAt: dryRun ? null : tx.now,
       updatedAt: dryRun ? null : tx.now,
+      waiting: target.kind === 'waiting' ? { until: dryRun ? null : tx.now + WAITING_SHARE_TTL_MS } : undefined,
     });
     if (dryRun) return view;
-    const row = rowOf(id!, deviceId, owner.id, recipient.id, p.spec, owner.time_zone, tx.now);
+    if (target.kind === 'waiting') {
+      const waitingRow = pendingRowOf(id!, id!, deviceId, owner.id, target, p.spec, owner.time_zone, tx.now);
+      await pending.insertPendingShares(tx.db, [waitingRow]);
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: owner.id,
+        action: 'share.waiting',
+        deviceId,
+        objectType: 'share',
+        objectId: id,
+        after: waitingSnapshot(waitingRow),
+      });
+      return view;
+    }
+    const row = rowOf(id!, deviceId, owner.id, target.account.id, p.spec, owner.time_zone, tx.now);
     await shares.insertShares(tx.db, [row]);
     await appendAudit(tx.db, {
       at: tx.now,
@@ -326,9 +452,57 @@ async function viewsOf(db: Executor, rows: ShareRow[]): Promise<ShareView[]> {
   );
 }
 
+/** The device's shares, then the ones waiting for someone to sign up ("waiting for X to sign up"). */
 export async function listDeviceShares(ctx: ServiceContext, ownerId: string, deviceId: string): Promise<ShareView[]> {
-  await requireDeviceManager(ctx.db, ownerId, deviceId);
-  return viewsOf(ctx.db, await shares.listSharesOfDevice(ctx.db, deviceId));
+  const device = await requireDeviceManager(ctx.db, ownerId, deviceId);
+  const active = await viewsOf(ctx.db, await shares.listSharesOfDevice(ctx.db, deviceId));
+  const waiting = await pending.listPendingOfDevices(ctx.db, [deviceId], ctx.clock.now());
+  if (waiting.length === 0) return active;
+  const channels = (await channelsByDevice(ctx.db, [deviceId])).get(deviceId) ?? [];
+  const owners = await peopleById(
+    ctx.db,
+    waiting.map((w) => w.owner_account_id),
+  );
+  return [...active, ...waiting.map((w) => waitingView(w, device, channels, owners.get(w.owner_account_id)!))];
+}
+
+function waitingView(
+  w: PendingShareRow,
+  device: Pick<DeviceInfo, 'id' | 'name' | 'model'>,
+  channels: Array<{ number: number; name: string }>,
+  owner: Person,
+): ShareView {
+  return buildView({
+    id: w.id,
+    device,
+    deviceChannels: channels,
+    owner,
+    recipient: { id: `waiting:${w.channel}:${w.contact}`, display_name: w.contact },
+    spec: specOfRow(asShareRow(w, '', w.created_at)),
+    timeZone: w.time_zone,
+    createdAt: w.created_at,
+    updatedAt: w.created_at,
+    waiting: { until: w.expires_at },
+  });
+}
+
+/** The device's owner withdraws a share that is still waiting for its address; anyone else gets 404. */
+async function cancelWaitingShare(tx: Tx, accountId: string, shareId: string): Promise<boolean> {
+  const w = await pending.findPendingShare(tx.db, shareId);
+  if (!w) return false;
+  const [device] = await shares.findDevicesForSharing(tx.db, [w.device_id]);
+  if (!device || device.owner_account_id !== accountId) return false;
+  if ((await pending.deletePendingShares(tx.db, [w.id])) === 0) return false;
+  await appendAudit(tx.db, {
+    at: tx.now,
+    actorAccountId: accountId,
+    action: 'share.revoked',
+    deviceId: w.device_id,
+    objectType: 'share',
+    objectId: w.id,
+    before: waitingSnapshot(w),
+  });
+  return true;
 }
 
 export async function updateShare(
@@ -338,6 +512,12 @@ export async function updateShare(
   patch: SharePatch,
 ): Promise<ShareView> {
   return transact(ctx, async (tx) => {
+    const w = await pending.findPendingShare(tx.db, shareId);
+    if (w && (await shares.findDevicesForSharing(tx.db, [w.device_id]))[0]?.owner_account_id === ownerId)
+      throw conflict(
+        `This share is still waiting for ${w.contact} to sign up: revoke it and share again to change it.`,
+        'share_waiting',
+      );
     const row = await requireShareManager(tx.db, ownerId, shareId);
     await shares.lockDevices(tx.db, [row.device_id]);
     const owner = await requireAccount(tx.db, ownerId);
@@ -414,6 +594,7 @@ export async function endShare(
   shareId: string,
 ): Promise<{ endedBy: 'owner' | 'recipient' }> {
   return transact(ctx, async (tx) => {
+    if (await cancelWaitingShare(tx, accountId, shareId)) return { endedBy: 'owner' as const };
     const { row, as } = await requireShareParty(tx.db, accountId, shareId, true);
     await shares.lockDevices(tx.db, [row.device_id]);
     if (!(await shares.deleteShare(tx.db, row.id))) throw notFound('No such share.', 'share_not_found');
@@ -465,7 +646,9 @@ export async function revokeAllShares(
     const device = await requireDeviceManager(tx.db, ownerId, deviceId);
     await shares.lockDevices(tx.db, [deviceId]);
     const rows = await shares.listSharesOfDevice(tx.db, deviceId);
-    if (rows.length === 0) return { revoked: 0 };
+    const waiting = await pending.listPendingOfDevices(tx.db, [deviceId], tx.now);
+    for (const w of waiting) await cancelWaitingShare(tx, ownerId, w.id);
+    if (rows.length === 0) return { revoked: waiting.length };
     const owner = await requireAccount(tx.db, ownerId);
     await shares.deleteSharesOfDevice(tx.db, deviceId);
     for (const row of rows) {
@@ -486,7 +669,7 @@ export async function revokeAllShares(
     }
     await tellOwnerIfManager(tx, ownerId, device, `revoked all ${rows.length} share(s)`);
     tx.changed({ type: 'device', deviceId });
-    return { revoked: rows.length };
+    return { revoked: rows.length + waiting.length };
   });
 }
 
@@ -641,7 +824,7 @@ export interface BulkShareInput {
 }
 
 export interface BulkShareResult {
-  recipient: { id: string; displayName: string };
+  recipient: { id: string | null; displayName: string };
   shares: ShareView[];
   confirmation: string;
 }
@@ -669,23 +852,18 @@ async function shareMany(
       );
     seen.set(d.deviceId, i);
   });
-  const recipient = await resolveRecipient(ctx, input.recipient);
+  const target = await resolveShareTarget(ctx, input.recipient);
+  const recipient = targetPerson(target);
   return transact(ctx, async (tx) => {
     const owner = await requireAccount(tx.db, ownerId);
     const ids = input.devices.map((d) => d.deviceId);
     if (!dryRun) await shares.lockDevices(tx.db, ids);
-    const [devices, channels, existingRows] = await Promise.all([
+    const [devices, channels, existing] = await Promise.all([
       shares.findDevicesForSharing(tx.db, ids),
       channelsByDevice(tx.db, ids),
-      shares.listSharesOfDevices(tx.db, ids),
+      holdersOf(tx.db, ids, tx.now),
     ]);
     const byId = new Map(devices.map((d) => [d.id, d]));
-    const existing = new Map<string, ShareRow[]>();
-    for (const r of existingRows) {
-      let list = existing.get(r.device_id);
-      if (!list) existing.set(r.device_id, (list = []));
-      list.push(r);
-    }
     const prepared: Prepared[] = [];
     for (const [i, item] of input.devices.entries()) {
       const { deviceId, ...spec } = item;
@@ -724,18 +902,42 @@ async function shareMany(
         timeZone: owner.time_zone,
         createdAt: dryRun ? null : tx.now,
         updatedAt: dryRun ? null : tx.now,
+        waiting: target.kind === 'waiting' ? { until: dryRun ? null : tx.now + WAITING_SHARE_TTL_MS } : undefined,
       });
     });
     const names = prepared.map((p) => `"${p.device.name}"`);
-    const confirmation = `Share ${prepared.length === 1 ? names[0] : `${prepared.length} devices (${names.join(', ')})`} with ${recipient.display_name}.`;
+    const confirmation =
+      `Share ${prepared.length === 1 ? names[0] : `${prepared.length} devices (${names.join(', ')})`} with ${recipient.display_name}.` +
+      (target.kind === 'waiting'
+        ? ` Nobody has verified ${recipient.display_name} yet: the shares wait until someone signs up with it and proves it is theirs.`
+        : '');
     const result = {
-      recipient: { id: recipient.id, displayName: recipient.display_name },
+      recipient: { id: target.kind === 'account' ? recipient.id : null, displayName: recipient.display_name },
       shares: views,
       confirmation,
     };
     if (dryRun) return result;
+    if (target.kind === 'waiting') {
+      const batchId = views[0]!.id!;
+      const waitingRows = prepared.map((p, i) =>
+        pendingRowOf(views[i]!.id!, batchId, p.device.id, owner.id, target, p.spec, owner.time_zone, tx.now),
+      );
+      await pending.insertPendingShares(tx.db, waitingRows);
+      for (const w of waitingRows)
+        await appendAudit(tx.db, {
+          at: tx.now,
+          actorAccountId: owner.id,
+          action: 'share.waiting',
+          deviceId: w.device_id,
+          objectType: 'share',
+          objectId: w.id,
+          after: waitingSnapshot(w),
+        });
+      return result;
+    }
+    const account = target.account;
     const rows = prepared.map((p, i) =>
-      rowOf(views[i]!.id!, p.device.id, owner.id, recipient.id, p.spec, owner.time_zone, tx.now),
+      rowOf(views[i]!.id!, p.device.id, owner.id, account.id, p.spec, owner.time_zone, tx.now),
     );
     await shares.insertShares(tx.db, rows);
     for (const row of rows) {
@@ -750,7 +952,7 @@ async function shareMany(
       });
       tx.changed({ type: 'device', deviceId: row.device_id });
     }
-    await notify(tx, [recipient.id], {
+    await notify(tx, [account.id], {
       kind: 'share_received',
       facts: {
         owner: owner.display_name,
@@ -776,3 +978,81 @@ export function previewBulkShare(
 export function createBulkShare(ctx: ServiceContext, ownerId: string, input: BulkShareInput): Promise<BulkShareResult> {
   return shareMany(ctx, ownerId, input, false);
 }
+
+// ---- delivery of waiting shares ---------------------------------------------------------------------------------
+
+/**
+ * An account proved an address: the shares waiting for it become its shares, in the same transaction. A share is
+ * dropped instead when its device changed owner meanwhile, the account is the owner itself, or the account
+ * already has a share of the device (the owner is told either way).
+ */
+async function deliverWaitingShares(
+  ctx: ServiceContext,
+  tx: Tx,
+  account: AccountRow,
+  channel: 'email' | 'phone',
+  address: string,
+): Promise<void> {
+  const waiting = await pending.listPendingSharesFor(tx.db, channel, address, tx.now);
+  if (waiting.length === 0) return;
+  await shares.lockDevices(tx.db, [...new Set(waiting.map((w) => w.device_id))].sort());
+  const batches = new Map<string, PendingShareRow[]>();
+  for (const w of waiting) {
+    let list = batches.get(w.batch_id);
+    if (!list) batches.set(w.batch_id, (list = []));
+    list.push(w);
+  }
+  for (const batch of batches.values()) {
+    const owner = await accounts.findAccountById(tx.db, batch[0]!.owner_account_id);
+    const delivered: ShareRow[] = [];
+    const names: string[] = [];
+    for (const w of batch) {
+      const [device] = await shares.findDevicesForSharing(tx.db, [w.device_id]);
+      const stillOwner = device && device.owner_account_id === w.owner_account_id && device.supports_sharing === 1;
+      const usable =
+        stillOwner &&
+        owner &&
+        account.id !== owner.id &&
+        !(await shares.findShareOfDeviceFor(tx.db, w.device_id, account.id));
+      await pending.deletePendingShares(tx.db, [w.id]);
+      if (!usable) continue;
+      const row = asShareRow(w, account.id, tx.now);
+      await shares.insertShares(tx.db, [row]);
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: w.owner_account_id,
+        action: 'share.created',
+        deviceId: w.device_id,
+        objectType: 'share',
+        objectId: row.id,
+        after: { ...snapshot.share(row), deliveredTo: { channel, contact: address } },
+      });
+      tx.changed({ type: 'device', deviceId: w.device_id });
+      delivered.push(row);
+      names.push(device!.name);
+    }
+    if (!owner) continue;
+    if (delivered.length === 0) {
+      await notify(tx, [owner.id], {
+        kind: 'share_not_delivered',
+        facts: { address },
+        data: { shareIds: batch.map((w) => w.id) },
+      });
+      continue;
+    }
+    const views = await viewsOf(tx.db, delivered);
+    const data = { deviceIds: delivered.map((r) => r.device_id), shareIds: delivered.map((r) => r.id) };
+    await notify(tx, [account.id], {
+      kind: 'share_received',
+      facts: { owner: owner.display_name, devices: names, confirmation: views.map((v) => v.confirmation).join('\n') },
+      data: delivered.length === 1 ? { deviceId: delivered[0]!.device_id, shareId: delivered[0]!.id } : data,
+    });
+    await notify(tx, [owner.id], {
+      kind: 'share_delivered',
+      facts: { address, devices: names, to: account.display_name },
+      data,
+    });
+  }
+}
+
+onContactVerified(deliverWaitingShares);

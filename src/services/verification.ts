@@ -11,7 +11,7 @@ import * as throttles from '../persistence/repositories/throttles.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { onRegister } from './accounts.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
-import { sendToAddress } from './notifier.ts';
+import { notify, sendToAddress } from './notifier.ts';
 
 export type Channel = 'email' | 'phone';
 
@@ -54,9 +54,18 @@ function codeMatches(stored: string, code: string): boolean {
   return !!salt && safeEqual(stored, hashCode(salt, code));
 }
 
-/** Replaces any pending code for the channel with a new one and queues it, in the caller's transaction. */
-export async function sendCode(tx: Tx, account: AccountRow, channel: Channel): Promise<void> {
-  const address = addressOf(account, channel);
+/**
+ * Replaces any pending code for the channel with a new one and queues it, in the caller's transaction. `target`
+ * is the address the code proves: the account's own by default, or one it claims (a change of address, or an
+ * address registered while another unverified account held it), which only becomes the account's once proven.
+ */
+export async function sendCode(
+  tx: Tx,
+  account: AccountRow,
+  channel: Channel,
+  target: string | null = addressOf(account, channel),
+): Promise<void> {
+  const address = target;
   if (!address) return;
   const code = newNumericCode(6);
   await codes.deleteCodes(tx.db, account.id, channel);
@@ -90,15 +99,44 @@ export async function sendCode(tx: Tx, account: AccountRow, channel: Channel): P
   );
 }
 
-onRegister(async (ctx, tx, account) => {
+onRegister(async (ctx, tx, account, claims) => {
   for (const channel of ['email', 'phone'] as const) {
     const address = addressOf(account, channel);
-    if (!address) continue;
-    // An account created already verified (operator CLI, demo) gets what was waiting for its address at once.
-    if (isVerified(account, channel)) for (const hook of verifiedHooks) await hook(ctx, tx, account, channel, address);
-    else await sendCode(tx, account, channel);
+    if (address) {
+      // An account created already verified (operator CLI, demo) gets what was waiting for its address at once.
+      if (isVerified(account, channel))
+        for (const hook of verifiedHooks) await hook(ctx, tx, account, channel, address);
+      else await sendCode(tx, account, channel);
+    }
+    const claim = claims.find((c) => c.channel === channel);
+    if (claim) await sendCode(tx, account, channel, claim.address);
   }
 });
+
+/**
+ * Another account's unverified hold on `address` ends: whoever proved the address now has it. The other account
+ * keeps everything else (devices, shares, sessions, its other address) and is told in its inbox.
+ */
+async function dropUnprovenClaims(tx: Tx, winner: AccountRow, channel: Channel, address: string): Promise<void> {
+  const holder =
+    channel === 'email'
+      ? await accounts.findAccountByEmail(tx.db, address)
+      : await accounts.findAccountByPhone(tx.db, address);
+  if (holder && holder.id !== winner.id) {
+    if (isVerified(holder, channel)) throw takenError(channel);
+    const patch =
+      channel === 'email' ? { email: null, email_verified_at: null } : { phone: null, phone_verified_at: null };
+    await accounts.updateAccount(tx.db, holder.id, patch);
+    await codes.deleteCodesFor(tx.db, holder.id, channel, address);
+    await notify(tx, [holder.id], {
+      kind: 'address_removed',
+      facts: { address, what: channel === 'email' ? 'Email address' : 'Phone number' },
+      data: { channel },
+    });
+  }
+  // Other accounts' claims on the address can no longer succeed.
+  await codes.deleteClaimsOn(tx.db, channel, address, winner.id);
+}
 
 /** Checks a code the person typed; on success the address is verified and the hooks run in the same transaction. */
 export async function verifyContact(
@@ -115,31 +153,42 @@ export async function verifyContact(
   const outcome = await transact(ctx, async (tx) => {
     const account = await accounts.findAccountById(tx.db, accountId);
     if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
-    const address = addressOf(account, channel);
-    if (!address)
+    const pending = await codes.findPendingCode(tx.db, accountId, channel);
+    const current = addressOf(account, channel);
+    // A code for another address than the current one is a change (or a claim): it takes effect only now.
+    const changing = pending !== undefined && pending.target !== current;
+    if (!changing && !current)
       throw invalidInput(
         `This account has no ${channel === 'email' ? 'email address' : 'phone number'} to verify.`,
         undefined,
         'channel',
       );
-    if (isVerified(account, channel))
+    if (!changing && isVerified(account, channel))
       throw conflict(
         `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
         'already_verified',
         'channel',
       );
-    const pending = await codes.findPendingCode(tx.db, accountId, channel);
-    if (!pending || pending.target !== address || pending.attempts >= MAX_CODE_ATTEMPTS) {
+    if (!pending || pending.attempts >= MAX_CODE_ATTEMPTS) {
       throw invalidInput('There is no code waiting to be entered. Ask for a new one.', 'no_code', 'code');
     }
     if (pending.expires_at <= tx.now) throw gone('The code has expired. Ask for a new one.', 'code_expired');
     if (!codeMatches(pending.code_hash, code)) return { ok: false as const, codeId: pending.id };
-    const patch = channel === 'email' ? { email_verified_at: tx.now } : { phone_verified_at: tx.now };
+    const address = pending.target;
+    await dropUnprovenClaims(tx, account, channel, address);
+    const patch =
+      channel === 'email'
+        ? { email: address, email_verified_at: tx.now }
+        : { phone: address, phone_verified_at: tx.now };
     await accounts.updateAccount(tx.db, accountId, patch);
     await codes.deleteCodes(tx.db, accountId, channel);
     const verified = { ...account, ...patch };
     for (const hook of verifiedHooks) await hook(ctx, tx, verified, channel, address);
     return { ok: true as const, account: verified };
+  }).catch((err: unknown) => {
+    // Two accounts proving the same address at the same instant: the second finds it taken.
+    if (isUniqueViolation(err)) throw takenError(channel);
+    throw err;
   });
   if (outcome.ok) return outcome.account;
 
@@ -166,6 +215,13 @@ export async function resendCode(ctx: ServiceContext, accountId: string, channel
   await transact(ctx, async (tx) => {
     const account = await accounts.findAccountById(tx.db, accountId);
     if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
+    const pending = await codes.findPendingCode(tx.db, accountId, channel);
+    if (pending && pending.target !== addressOf(account, channel)) {
+      // A change of address waiting for its code: the new code goes to the new address.
+      await throttles.recordFailure(tx.db, throttleKey, tx.now, RESEND_RULE);
+      await sendCode(tx, account, channel, pending.target);
+      return;
+    }
     if (!addressOf(account, channel))
       throw invalidInput(
         `This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`,
@@ -189,8 +245,9 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /**
- * Adds or changes the account's email address or phone number. The new address is unverified until its code
- * is entered. Asks for the password, so a borrowed session cannot move the account to another address.
+ * Adds or changes the account's email address or phone number. The change takes effect only when the code sent
+ * to the new address is entered (until then the current address stays, and so does its verification). Asks for
+ * the password, so a borrowed session cannot move the account to another address.
  */
 export async function changeContact(
   ctx: ServiceContext,
@@ -214,28 +271,43 @@ export async function changeContact(
     await transact(ctx, (tx) => throttles.recordFailure(tx.db, throttleKey, tx.now, PASSWORD_RULE));
     throw new AppError('forbidden', 'The password is wrong.', 'password', 'bad_password');
   }
-  try {
-    return await transact(ctx, async (tx) => {
-      const account = await accounts.findAccountById(tx.db, accountId);
-      if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
-      if (addressOf(account, channel) === address && isVerified(account, channel)) return account;
-      const other =
-        channel === 'email'
-          ? await accounts.findAccountByEmail(tx.db, address)
-          : await accounts.findAccountByPhone(tx.db, address);
-      if (other && other.id !== accountId) throw takenError(channel);
-      const patch =
-        channel === 'email' ? { email: address, email_verified_at: null } : { phone: address, phone_verified_at: null };
-      await accounts.updateAccount(tx.db, accountId, patch);
-      const changed = { ...account, ...patch };
-      await throttles.recordFailure(tx.db, sendKey, tx.now, RESEND_RULE);
-      await sendCode(tx, changed, channel);
-      return changed;
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw takenError(channel);
-    throw err;
-  }
+  return transact(ctx, async (tx) => {
+    const account = await accounts.findAccountById(tx.db, accountId);
+    if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
+    if (addressOf(account, channel) === address) {
+      // Back to the current address: a pending change is dropped; an unverified address gets a fresh code.
+      await codes.deleteCodes(tx.db, accountId, channel);
+      if (!isVerified(account, channel)) {
+        await throttles.recordFailure(tx.db, sendKey, tx.now, RESEND_RULE);
+        await sendCode(tx, account, channel);
+      }
+      return account;
+    }
+    const other =
+      channel === 'email'
+        ? await accounts.findAccountByEmail(tx.db, address)
+        : await accounts.findAccountByPhone(tx.db, address);
+    // Held by an account that proved it: taken. Held without proof: this account may claim it by proving it.
+    if (other && isVerified(other, channel)) throw takenError(channel);
+    await throttles.recordFailure(tx.db, sendKey, tx.now, RESEND_RULE);
+    await sendCode(tx, account, channel, address);
+    return account;
+  });
+}
+
+/** The address this account asked to change to (or claimed), still waiting for its code. */
+export async function pendingAddresses(
+  ctx: ServiceContext,
+  account: AccountRow,
+): Promise<{ pendingEmail: string | null; pendingPhone: string | null }> {
+  const [email, phone] = await Promise.all([
+    codes.findPendingCode(ctx.db, account.id, 'email'),
+    codes.findPendingCode(ctx.db, account.id, 'phone'),
+  ]);
+  return {
+    pendingEmail: email && email.target !== account.email ? email.target : null,
+    pendingPhone: phone && phone.target !== account.phone ? phone.target : null,
+  };
 }
 
 function takenError(channel: Channel): AppError {

@@ -347,10 +347,12 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await page.getByRole('checkbox', { name: /Playback/ }).check();
     await page.getByRole('button', { name: /^Done/ }).click();
 
-    // A recipient without an account: refused, and nothing is shared.
+    // A recipient nobody has verified yet: the confirmation says the shares would wait for them; going back shares
+    // nothing (docs/sharing.md, "Waiting shares").
     await page.getByLabel('Recipient email').fill(`nobody.${stamp}@example.com`);
     await page.getByRole('button', { name: 'Share', exact: true }).click();
-    await page.getByText('No Keyholder account uses this email address.').waitFor();
+    await page.getByText(/the shares wait until someone signs up with it/).waitFor();
+    await page.getByRole('button', { name: 'Back' }).click();
 
     await page.getByLabel('Recipient email').fill(emails.recipient);
     await page.getByRole('button', { name: 'Share', exact: true }).click();

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Harness } from './harness.ts';
-import { signUp, type Person } from './people.ts';
+import { signUp, verifyEmail, type Person } from './people.ts';
 
 export interface TestDevice {
   serial: string;
@@ -19,8 +19,10 @@ export function newSerial(prefix = 'T'): string {
 
 /** An account that is an operator: registered normally, then promoted in the database. */
 export async function signUpOperator(h: Harness, name = 'Operator'): Promise<Person> {
-  const p = await signUp(h, name);
+  // Promoted before its first authenticated request, so no cached session remembers it as a non-operator.
+  const p = await signUp(h, name, { verified: false });
   await h.runtime.ctx.db.updateTable('accounts').set({ is_operator: 1 }).where('id', '=', p.id).execute();
+  await verifyEmail(h, p);
   return p;
 }
 

@@ -43,7 +43,7 @@ export async function verifyPhone(h: Harness, p: Person, phone: string): Promise
 }
 
 export async function verifiedPerson(h: Harness, name: string, extra: { phone?: string } = {}): Promise<Person> {
-  const p = await signUp(h, name, extra);
+  const p = await signUp(h, name, { ...extra, verified: false });
   await verifyEmail(h, p);
   return p;
 }

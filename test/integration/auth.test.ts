@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
-import { assertProblem, signUp } from '../helpers/people.ts';
+import { assertProblem, signUp, verifyEmail } from '../helpers/people.ts';
 
 describeEachDatabase('accounts and sessions', (h) => {
   test('register, get a token, see myself', async () => {
-    const p = await signUp(h(), 'Alice');
+    const p = await signUp(h(), 'Alice', { verified: false });
     const me = await h().request({ method: 'GET', url: '/api/me', token: p.token });
     assert.equal(me.statusCode, 200);
     assert.equal(me.json().displayName, 'Alice');
@@ -270,14 +270,22 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
       body: { email, password: PASSWORD, displayName: 'N' },
     });
     assert.equal(res.statusCode, 201);
-    assertProblem(
-      await h().request({
-        method: 'POST',
-        url: '/api/auth/register',
-        body: { email: email.toUpperCase(), password: PASSWORD, displayName: 'N' },
-      }),
-      409,
-    );
+    // Once the address is proven, nobody else can register it, in any spelling that is the same address.
+    const token = (
+      await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: email, password: PASSWORD } })
+    ).json().token as string;
+    await verifyEmail(h(), { email, token });
+    for (const variant of [email.toUpperCase(), email.replace('new', 'ｎｅｗ'), email.replace('new', '𝐧𝐞𝐰')]) {
+      const taken = assertProblem(
+        await h().request({
+          method: 'POST',
+          url: '/api/auth/register',
+          body: { email: variant, password: PASSWORD, displayName: 'N' },
+        }),
+        409,
+      );
+      assert.equal(taken.code, 'email_taken', variant);
+    }
   });
 
   test('a bearer token that is unknown or malformed is refused', async () => {

@@ -172,7 +172,7 @@ describeEachDatabase('handover to the site owner', (h) => {
     assert.equal(inv.json().delivered, false);
     assert.ok((await outboxTo(h(), phone)).some((m) => m.channel === 'sms'));
 
-    const newcomer = await signUp(h(), 'Newcomer', { phone });
+    const newcomer = await signUp(h(), 'Newcomer', { phone, verified: false });
     assert.deepEqual(
       (await h().request({ method: 'GET', url: '/api/handover-invitations', token: newcomer.token })).json(),
       [],

@@ -8,7 +8,7 @@ import { PG_URL, testConfig } from '../helpers/harness.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import { deleteShare, seedDevice, seedShare } from '../helpers/access-world.ts';
-import { authenticate, endSession, startSession } from '../../src/services/sessions.ts';
+import { authenticate, endAllMySessions, endSession, startSession } from '../../src/services/sessions.ts';
 import { hashToken } from '../../src/lib/secrets.ts';
 
 async function reachable(): Promise<boolean> {
@@ -128,6 +128,21 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     await endSession(one.ctx, onTwo!, sessionId);
     assert.equal(await authenticate(one.ctx, token), null, 'instance 1 at once');
     await eventually('instance 2 refuses the ended session', async () => (await authenticate(two.ctx, token)) === null);
+  });
+
+  // trust-identity: "log out everywhere" (and a password change or reset, which use the same path).
+  test('every session ended through instance 1 (log out everywhere) is refused on instance 2', async () => {
+    const person = await account(one, 'Everywhere');
+    const a = await startSession(one.ctx.db, person, 'bearer', { userAgent: null, ip: null }, clock.now());
+    const b = await startSession(one.ctx.db, person, 'cookie', { userAgent: null, ip: null }, clock.now());
+    const onTwo = await authenticate(two.ctx, a.token);
+    assert.equal((await authenticate(two.ctx, b.token))?.accountId, person);
+    await endAllMySessions(one.ctx, onTwo!);
+    assert.equal(await authenticate(one.ctx, a.token), null);
+    await eventually(
+      'instance 2 refuses both sessions',
+      async () => (await authenticate(two.ctx, a.token)) === null && (await authenticate(two.ctx, b.token)) === null,
+    );
   });
 
   test('a lost listener connection is re-established; nothing is cached while it is down', async () => {

@@ -108,6 +108,23 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
       facts: { device: 'Shop NVR', what: 'Disk error', detail: 'The disk in slot 1 reports an error.' },
       data,
     },
+    // trust-identity
+    share_delivered: {
+      kind: 'share_delivered',
+      facts: { address: 'bob@example.com', devices: ['Shop NVR'], to: 'Bob' },
+      data,
+    },
+    share_not_delivered: { kind: 'share_not_delivered', facts: { address: 'bob@example.com' }, data },
+    transfer_delivered: {
+      kind: 'transfer_delivered',
+      facts: { address: 'bob@example.com', device: 'Shop NVR', to: 'Bob' },
+      data,
+    },
+    address_removed: {
+      kind: 'address_removed',
+      facts: { address: 'bob@example.com', what: 'Email address' },
+      data,
+    },
   };
 }
 

@@ -213,7 +213,7 @@ describeEachDatabase('installer organizations', (h) => {
   test('an invitation to an unverified address waits for its verification; expired ones cannot be accepted', async () => {
     const admin = await verifiedPerson(h(), 'Admin');
     const org = await createOrg(h(), admin);
-    const newcomer = await signUp(h(), 'Newcomer');
+    const newcomer = await signUp(h(), 'Newcomer', { verified: false });
     const inv = await h().request({
       method: 'POST',
       url: `/api/orgs/${org.id}/invitations`,

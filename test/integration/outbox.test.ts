@@ -72,7 +72,7 @@ describeEachDatabase(
   'outbox delivery by SMTP',
   (h) => {
     test('a verification code reaches the SMTP server; there is no dev mailbox', async () => {
-      const p = await signUp(h(), 'Mailed');
+      const p = await signUp(h(), 'Mailed', { verified: false });
       await h().runtime.outbox.runOnce();
       const mails = smtp.to(p.email);
       assert.equal(mails.length, 1);
@@ -89,7 +89,7 @@ describeEachDatabase(
     test('while the SMTP server is down the message stays queued, and is delivered once it is back', async () => {
       await smtp.stop();
       try {
-        const p = await signUp(h(), 'Patient');
+        const p = await signUp(h(), 'Patient', { verified: false });
         await h().runtime.outbox.runOnce();
         let row = await outboxRow(h(), p.email);
         assert.equal(row.delivered_at, null);
@@ -131,9 +131,9 @@ describeEachDatabase(
 
 describeEachDatabase('dev mailbox (no SMTP_URL)', (h) => {
   test('mail lands in the dev mailbox, newest first, as JSON and as a page', async () => {
-    const first = await signUp(h(), 'First <b>');
+    const first = await signUp(h(), 'First <b>', { verified: false });
     h().clock.advance(1000);
-    const second = await signUp(h(), 'Second');
+    const second = await signUp(h(), 'Second', { verified: false });
     await h().runtime.outbox.runOnce();
     const res = await h().request({ method: 'GET', url: '/api/dev/mailbox' });
     assert.equal(res.statusCode, 200);

@@ -201,6 +201,12 @@ const TABLE: Record<string, Entry> = {
     body: () => ({ name: 'Hijacked' }),
     refuse: { ...STRANGERS, techA: 403, siteOwner: 404 },
   },
+  // trust-identity: an organization's two-factor requirement (admins only).
+  'PUT /api/orgs/{orgId}/security': {
+    ids: (w) => ({ orgId: w.orgA }),
+    body: () => ({ requireTwoFactor: false }),
+    refuse: { ...STRANGERS, techA: 403, siteOwner: 404 },
+  },
   'GET /api/orgs/{orgId}/qr.png': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },
   'GET /api/orgs/{orgId}/qr.svg': { ids: (w) => ({ orgId: w.orgA }), refuse: { ...STRANGERS, siteOwner: 404 } },
   'POST /api/orgs/{orgId}/invitations': {

@@ -227,9 +227,9 @@ test('tickets never appear in the logs', async () => {
           ...(o.body === undefined ? {} : { payload: o.body as object }),
         }),
     };
-    const owner = await signUp(h as never, 'Owner');
+    const owner = await signUp(h as never, 'Owner', { verified: false });
     const dev = await seedDevice(rt, owner.id, 1);
-    const friend = await signUp(h as never, 'Friend');
+    const friend = await signUp(h as never, 'Friend', { verified: false });
     const shareId = await seedShare(rt, dev.id, owner.id, friend.id);
     const res = await h.request({
       method: 'POST',

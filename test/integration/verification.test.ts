@@ -46,7 +46,13 @@ function otherCode(code: string): string {
 async function me(h: Harness, token: string) {
   const res = await h.request({ method: 'GET', url: '/api/me', token });
   assert.equal(res.statusCode, 200);
-  return res.json() as { email: string | null; emailVerified: boolean; phone: string | null; phoneVerified: boolean };
+  return res.json() as {
+    email: string | null;
+    emailVerified: boolean;
+    phone: string | null;
+    phoneVerified: boolean;
+    pendingEmail: string | null;
+  };
 }
 
 let phoneCounter = 0;
@@ -58,7 +64,7 @@ function newPhone(): string {
 describeEachDatabase('email and phone verification', (h) => {
   test('registering sends a code by email and by SMS; each verifies its own address', async () => {
     const phone = newPhone();
-    const p = await signUp(h(), 'Vera', { phone });
+    const p = await signUp(h(), 'Vera', { phone, verified: false });
     const messages = await mailbox(h());
     const email = messages.find((m) => m.recipient === p.email);
     const sms = messages.find((m) => m.recipient === phone);
@@ -101,7 +107,7 @@ describeEachDatabase('email and phone verification', (h) => {
   });
 
   test('a wrong code is refused and counted; after 5 wrong codes even the right one needs a resend', async () => {
-    const p = await signUp(h(), 'Wrong');
+    const p = await signUp(h(), 'Wrong', { verified: false });
     const code = await lastCode(h(), p.email);
     const first = await h().request({
       method: 'POST',
@@ -142,7 +148,7 @@ describeEachDatabase('email and phone verification', (h) => {
   });
 
   test('a resent code replaces the old one', async () => {
-    const p = await signUp(h(), 'Resend');
+    const p = await signUp(h(), 'Resend', { verified: false });
     const old = await lastCode(h(), p.email);
     await resend(h(), p.token);
     let fresh = await lastCode(h(), p.email);
@@ -168,7 +174,7 @@ describeEachDatabase('email and phone verification', (h) => {
   });
 
   test('codes expire after 15 minutes', async () => {
-    const p = await signUp(h(), 'Late');
+    const p = await signUp(h(), 'Late', { verified: false });
     const code = await lastCode(h(), p.email);
     h().clock.advance(15 * 60_000 + 1);
     const late = await h().request({
@@ -182,7 +188,7 @@ describeEachDatabase('email and phone verification', (h) => {
   });
 
   test('guessing across resends is throttled', async () => {
-    const p = await signUp(h(), 'Guesser');
+    const p = await signUp(h(), 'Guesser', { verified: false });
     const statuses: number[] = [];
     for (let round = 0; round < 3; round++) {
       const code = await lastCode(h(), p.email);
@@ -214,7 +220,7 @@ describeEachDatabase('email and phone verification', (h) => {
   });
 
   test('resending is limited, and refused for an address already verified or missing', async () => {
-    const p = await signUp(h(), 'Spammer');
+    const p = await signUp(h(), 'Spammer', { verified: false });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       statuses.push((await resend(h(), p.token)).statusCode);
@@ -228,7 +234,7 @@ describeEachDatabase('email and phone verification', (h) => {
     });
     assert.equal(assertProblem(noPhone, 400).field, 'channel');
 
-    const q = await signUp(h(), 'Done');
+    const q = await signUp(h(), 'Done', { verified: false });
     await h().request({
       method: 'POST',
       url: '/api/me/verify',
@@ -245,7 +251,7 @@ describeEachDatabase('email and phone verification', (h) => {
   });
 
   test('bad input and no login are refused without a change', async () => {
-    const p = await signUp(h(), 'Input');
+    const p = await signUp(h(), 'Input', { verified: false });
     const before = (await mailbox(h())).length;
     for (const body of [
       { channel: 'email', code: 'abcdef' },
@@ -273,8 +279,8 @@ describeEachDatabase('email and phone verification', (h) => {
     assert.equal((await me(h(), p.token)).emailVerified, false);
   });
 
-  test('changing my email needs the password, makes it unverified and sends a code to the new address', async () => {
-    const p = await signUp(h(), 'Mover');
+  test('changing my email needs the password and takes effect only once the code sent to the new address is entered', async () => {
+    const p = await signUp(h(), 'Mover', { verified: false });
     await h().request({
       method: 'POST',
       url: '/api/me/verify',
@@ -323,8 +329,15 @@ describeEachDatabase('email and phone verification', (h) => {
       body: { email: newEmail, password: PASSWORD },
     });
     assert.equal(ok.statusCode, 200, ok.body);
-    assert.equal(ok.json().email, newEmail.toLowerCase());
-    assert.equal(ok.json().emailVerified, false);
+    // Until the code is entered the current, verified address stays: a typo cannot lock the account out.
+    assert.equal(ok.json().email, p.email);
+    assert.equal(ok.json().emailVerified, true);
+    assert.equal(ok.json().pendingEmail, newEmail.toLowerCase());
+    assert.equal(
+      (await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } }))
+        .statusCode,
+      201,
+    );
     const code = await lastCode(h(), newEmail.toLowerCase());
     const v = await h().request({
       method: 'POST',
@@ -334,7 +347,9 @@ describeEachDatabase('email and phone verification', (h) => {
     });
     assert.equal(v.statusCode, 200);
     mine = await me(h(), p.token);
+    assert.equal(mine.email, newEmail.toLowerCase());
     assert.equal(mine.emailVerified, true);
+    assert.equal(mine.pendingEmail, null);
 
     // The new address logs in; the old one no longer does.
     const login = await h().request({
@@ -350,7 +365,7 @@ describeEachDatabase('email and phone verification', (h) => {
   });
 
   test('adding a phone number sends an SMS code; a malformed or taken number is refused', async () => {
-    const p = await signUp(h(), 'Phoner');
+    const p = await signUp(h(), 'Phoner', { verified: false });
     const phone = newPhone();
     const bad = await h().request({
       method: 'PUT',
@@ -366,8 +381,8 @@ describeEachDatabase('email and phone verification', (h) => {
       body: { phone, password: PASSWORD },
     });
     assert.equal(ok.statusCode, 200, ok.body);
-    assert.equal(ok.json().phone, phone);
-    assert.equal(ok.json().phoneVerified, false);
+    assert.equal(ok.json().phone, null);
+    assert.equal(ok.json().pendingPhone, phone);
     const sms = (await mailbox(h())).find((m) => m.recipient === phone);
     assert.equal(sms?.channel, 'sms');
     const v = await h().request({
@@ -377,9 +392,10 @@ describeEachDatabase('email and phone verification', (h) => {
       body: { channel: 'phone', code: await lastCode(h(), phone) },
     });
     assert.equal(v.statusCode, 200);
+    assert.equal(v.json().phone, phone);
     assert.equal(v.json().phoneVerified, true);
 
-    const q = await signUp(h(), 'Second');
+    const q = await signUp(h(), 'Second', { verified: false });
     const taken = await h().request({
       method: 'PUT',
       url: '/api/me/phone',
@@ -391,7 +407,7 @@ describeEachDatabase('email and phone verification', (h) => {
   });
 
   test('changing the address again and again is limited like resending', async () => {
-    const p = await signUp(h(), 'Hopper');
+    const p = await signUp(h(), 'Hopper', { verified: false });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       const res = await h().request({
@@ -403,7 +419,9 @@ describeEachDatabase('email and phone verification', (h) => {
       statuses.push(res.statusCode);
     }
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
-    assert.equal((await me(h(), p.token)).email, `hop.4.${p.email}`);
+    const mine = await me(h(), p.token);
+    assert.equal(mine.email, p.email);
+    assert.equal(mine.pendingEmail, `hop.4.${p.email}`);
   });
 
   test('an account created already verified runs the verified hooks at once', async () => {
@@ -422,7 +440,7 @@ describeEachDatabase('email and phone verification', (h) => {
   });
 
   test('the verified hook runs in the verifying transaction: if it fails, nothing is verified', async () => {
-    const p = await signUp(h(), 'Hooked');
+    const p = await signUp(h(), 'Hooked', { verified: false });
     refuseFor.add(p.id);
     const code = await lastCode(h(), p.email);
     const res = await h().request({

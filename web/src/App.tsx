@@ -3,7 +3,7 @@ import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/ui.tsx';
 import { UnreadProvider } from './lib/unread.tsx';
-import { LoginPage, SignUpPage } from './pages/Auth.tsx';
+import { LoginPage, ResetPasswordPage, SignUpPage } from './pages/Auth.tsx';
 import { AddDevicePage } from './pages/AddDevice.tsx';
 import { AuthorizationServicePage } from './pages/AuthorizationService.tsx';
 import { DeviceSettingsPage } from './pages/DeviceSettings.tsx';
@@ -18,6 +18,7 @@ import { SitePage } from './pages/Site.tsx';
 import { MessagePage, MessagesPage } from './pages/Messages.tsx';
 import { MyQrPage } from './pages/MyQr.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
+import { SecurityPage } from './pages/Security.tsx';
 import { useSession } from './session.tsx';
 
 function SignedOut() {
@@ -26,6 +27,7 @@ function SignedOut() {
     <Routes>
       <Route path="/login" element={<LoginPage />} />
       <Route path="/signup" element={<SignUpPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route
         path="*"
         element={<Navigate to="/login" replace state={{ from: location.pathname + location.search }} />}
@@ -63,6 +65,7 @@ export function App() {
           <Route path="me/entrust" element={<EntrustPage />} />
           <Route path="me/verify" element={<VerifyPage />} />
           <Route path="me/qr" element={<MyQrPage />} />
+          <Route path="me/security" element={<SecurityPage />} />
           <Route path="login" element={<AfterLogin />} />
           <Route path="signup" element={<Navigate to="/me/verify" replace />} />
           <Route path="*" element={<NotFound />} />

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { accountView, getAccount, login, register } from '../../services/accounts.ts';
 import { endSession, listMySessions } from '../../services/sessions.ts';
+import { fullAccountView } from '../../services/account-view.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { clearSessionCookies, requirePrincipal, setSessionCookies } from '../plugins/auth.ts';
 import { Account, LoginBody, RegisterBody, Session } from '../schemas/accounts.ts';
@@ -28,7 +29,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     },
     async (request, reply) => {
       const account = await register(ctx, request.body);
-      return reply.status(201).send(accountView(account));
+      return reply.status(201).send(await fullAccountView(ctx, account));
     },
   );
 
@@ -94,7 +95,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
   app.get(
     '/api/me',
     { schema: { tags: ['accounts'], summary: 'Who am I', response: { 200: Account, ...problemResponses } } },
-    async (request) => accountView(await getAccount(ctx, requirePrincipal(request).accountId)),
+    async (request) => fullAccountView(ctx, await getAccount(ctx, requirePrincipal(request).accountId)),
   );
 
   app.get(

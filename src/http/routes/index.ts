@@ -24,6 +24,7 @@ import { homeRoutes } from './home.ts';
 import { accessRoutes } from './access.ts';
 import { managerRoutes } from './managers.ts';
 import { deviceLinkRoutes } from './device-link.ts';
+import { accountSecurityRoutes } from './account-security.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -41,6 +42,7 @@ routeModules.push(
 );
 routeModules.push(deviceRoutes, adminDeviceRoutes, inboxRoutes);
 routeModules.push(sharingRoutes, homeRoutes, accessRoutes);
+routeModules.push(accountSecurityRoutes);
 routeModules.push(orgRoutes, siteRoutes, handoverRoutes, authorizationRoutes, applicationRoutes);
 routeModules.push(managerRoutes);
 routeModules.push(deviceLinkRoutes);

@@ -110,6 +110,22 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     async (request) => orgs.getOrg(ctx, requirePrincipal(request).accountId, request.params.orgId),
   );
 
+  app.put(
+    '/api/orgs/:orgId/security',
+    {
+      schema: {
+        operationId: 'setOrgSecurity',
+        tags,
+        summary: 'Require two-factor login of every member (admins only; the admin must have it on first)',
+        params: OrgParams,
+        body: Strict({ requireTwoFactor: Type.Boolean() }),
+        response: { 200: OrgDetail, ...problemResponses },
+      },
+    },
+    async (request) =>
+      orgs.setOrgSecurity(ctx, requirePrincipal(request).accountId, request.params.orgId, request.body),
+  );
+
   app.patch(
     '/api/orgs/:orgId',
     {

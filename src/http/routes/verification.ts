@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { accountView } from '../../services/accounts.ts';
+import { fullAccountView } from '../../services/account-view.ts';
 import { changeContact, resendCode, verifyContact } from '../../services/verification.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
@@ -27,7 +27,10 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     },
     async (request) => {
       const principal = requirePrincipal(request);
-      return accountView(await verifyContact(ctx, principal.accountId, request.body.channel, request.body.code));
+      return fullAccountView(
+        ctx,
+        await verifyContact(ctx, principal.accountId, request.body.channel, request.body.code),
+      );
     },
   );
 
@@ -54,7 +57,8 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       config: { limit: 'sendCode' },
       schema: {
         tags: ['accounts'],
-        summary: 'Add or change my email address (unverified until its code is entered); needs my password',
+        summary:
+          'Add or change my email address: a code goes to the new one, which replaces the current one only once the code is entered; needs my password',
         body: Strict({
           email: Type.String({ minLength: 3, maxLength: 254 }),
           password: Type.String({ minLength: 1, maxLength: 200 }),
@@ -64,7 +68,8 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     },
     async (request) => {
       const principal = requirePrincipal(request);
-      return accountView(
+      return fullAccountView(
+        ctx,
         await changeContact(ctx, principal.accountId, 'email', request.body.email, request.body.password),
       );
     },
@@ -76,7 +81,8 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       config: { limit: 'sendCode' },
       schema: {
         tags: ['accounts'],
-        summary: 'Add or change my phone number (E.164; unverified until its code is entered); needs my password',
+        summary:
+          'Add or change my phone number (E.164): it replaces the current one only once its code is entered; needs my password',
         body: Strict({
           phone: Type.String({ minLength: 3, maxLength: 32 }),
           password: Type.String({ minLength: 1, maxLength: 200 }),
@@ -86,7 +92,8 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     },
     async (request) => {
       const principal = requirePrincipal(request);
-      return accountView(
+      return fullAccountView(
+        ctx,
         await changeContact(ctx, principal.accountId, 'phone', request.body.phone, request.body.password),
       );
     },

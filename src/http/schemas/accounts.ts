@@ -12,6 +12,13 @@ export const Account = Type.Object(
     timeZone: Type.String(),
     isOperator: Type.Boolean(),
     createdAt: Millis,
+    pendingEmail: Type.Optional(
+      nullable(
+        Type.String({ description: 'a new email address waiting for its code; it replaces email once entered' }),
+      ),
+    ),
+    pendingPhone: Type.Optional(nullable(Type.String({ description: 'a new phone number waiting for its code' }))),
+    twoFactor: Type.Optional(Type.Boolean({ description: 'two-factor login is on' })),
   },
   { $id: 'Account' },
 );
@@ -27,6 +34,13 @@ export const RegisterBody = Strict({
 export const LoginBody = Strict({
   login: Type.String({ minLength: 1, maxLength: 254, description: 'email or phone (E.164)' }),
   password: Type.String({ minLength: 1, maxLength: 200 }),
+  otp: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 40,
+      description: 'with two-factor login on: the 6-digit code from the authenticator app, or a recovery code',
+    }),
+  ),
 });
 
 export const Session = Type.Object({
@@ -38,4 +52,5 @@ export const Session = Type.Object({
   lastUsedAt: Millis,
   expiresAt: Millis,
   current: Type.Boolean(),
+  device: Type.String({ description: 'what opened it, from its user agent, e.g. "Firefox on Windows"' }),
 });

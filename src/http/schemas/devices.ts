@@ -117,8 +117,12 @@ export const Transfer = Type.Object(
     deviceId: Type.String(),
     device: Type.Object({ name: Type.String(), model: Type.String(), kind: Type.String() }),
     from: Person,
-    to: Person,
+    to: Type.Object({
+      id: nullable(Type.String({ description: 'null while the offer waits for its address to be verified' })),
+      displayName: Type.String({ description: 'the address itself while the offer waits' }),
+    }),
     status: Type.Union([
+      Type.Literal('waiting', { description: 'addressed to an email or phone nobody has verified yet' }),
       Type.Literal('pending'),
       Type.Literal('accepted'),
       Type.Literal('declined'),

@@ -52,6 +52,7 @@ export const OrgDetail = Type.Object({
   qrText: Type.String(),
   myRole: Role,
   createdAt: Millis,
+  requireTwoFactor: Type.Boolean({ description: 'members must have two-factor login on to act for it' }),
   members: Type.Array(
     Type.Object({
       accountId: Type.String(),
@@ -59,6 +60,7 @@ export const OrgDetail = Type.Object({
       email: nullable(Type.String()),
       role: Role,
       joinedAt: Millis,
+      twoFactor: Type.Boolean({ description: 'has two-factor login on' }),
     }),
   ),
 });

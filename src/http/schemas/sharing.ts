@@ -88,11 +88,21 @@ const ScheduleView = Type.Object({
   windows: Type.Array(Type.Object({ days: Type.Array(Type.Integer()), from: Type.String(), to: Type.String() })),
 });
 
+const Recipient = Type.Object({
+  id: nullable(Type.String({ description: 'null while the share waits for its address to be verified' })),
+  displayName: Type.String({ description: 'the address itself while the share waits' }),
+});
+
 export const ShareView = Type.Object({
   id: nullable(Type.String({ description: 'null in a preview' })),
+  status: Type.Union([Type.Literal('active'), Type.Literal('waiting')], {
+    description: 'waiting: addressed to an email or phone no account has verified yet; delivered when one does',
+  }),
+  waitingFor: nullable(Type.String({ description: 'the address a waiting share is for' })),
+  waitingUntil: nullable(Millis),
   device: Type.Object({ id: Type.String(), name: Type.String(), model: Type.String() }),
   owner: Person,
-  recipient: Person,
+  recipient: Recipient,
   scope: Scope,
   channels: Type.Array(ChannelView, {
     description: 'The channels covered now (every channel for a whole-device share)',
@@ -175,7 +185,7 @@ export const Chooser = Type.Object({
 });
 
 export const BulkResult = Type.Object({
-  recipient: Person,
+  recipient: Recipient,
   shares: Type.Array(ShareView),
   confirmation: Type.String(),
 });

@@ -9,6 +9,7 @@ import * as m005 from './005_notices.ts';
 import * as m006 from './006_home.ts';
 import * as m009 from './009_device_link.ts';
 import * as m013 from './013_household.ts';
+import * as m007 from './007_identity.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '006_home': m006,
   '009_device_link': m009,
   '013_household': m013,
+  '007_identity': m007,
 };

@@ -120,6 +120,24 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
 }
 
 export async function loadPrincipal(db: Executor, accountId: string): Promise<AccessPrincipal> {
-  const rows = await db.selectFrom('org_members').select('org_id').where('account_id', '=', accountId).execute();
-  return { accountId, orgIds: rows.map((r) => r.org_id) };
+  const rows = await db
+    .selectFrom('org_members')
+    .leftJoin('org_policies', 'org_policies.org_id', 'org_members.org_id')
+    .select(['org_members.org_id', 'org_policies.require_two_factor'])
+    .where('org_members.account_id', '=', accountId)
+    .execute();
+  // A member without two-factor login gets nothing through an organization that requires it.
+  const strict = rows.some((r) => Number(r.require_two_factor) === 1);
+  const hasTwoFactor =
+    strict &&
+    (await db
+      .selectFrom('account_totp')
+      .select('account_id')
+      .where('account_id', '=', accountId)
+      .where('enabled_at', 'is not', null)
+      .executeTakeFirst()) !== undefined;
+  return {
+    accountId,
+    orgIds: rows.filter((r) => hasTwoFactor || Number(r.require_two_factor) !== 1).map((r) => r.org_id),
+  };
 }

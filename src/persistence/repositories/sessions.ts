@@ -46,3 +46,12 @@ export async function deleteSession(db: Executor, accountId: string, id: string)
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/** Deletes every session of the account but `keepId` (null: all); returns the ids deleted. */
+export async function deleteOtherSessions(db: Executor, accountId: string, keepId: string | null): Promise<string[]> {
+  let q = db.selectFrom('sessions').select('id').where('account_id', '=', accountId);
+  if (keepId) q = q.where('id', '<>', keepId);
+  const ids = (await q.execute()).map((r) => r.id);
+  if (ids.length > 0) await db.deleteFrom('sessions').where('id', 'in', ids).execute();
+  return ids;
+}

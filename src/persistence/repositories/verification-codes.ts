@@ -36,3 +36,44 @@ export async function countAttempt(db: Executor, id: string): Promise<number> {
   const row = await db.selectFrom('verification_codes').select('attempts').where('id', '=', id).executeTakeFirst();
   return row?.attempts ?? Number.MAX_SAFE_INTEGER;
 }
+
+export async function deleteCodesFor(
+  db: Executor,
+  accountId: string,
+  channel: 'email' | 'phone',
+  target: string,
+): Promise<void> {
+  await db
+    .deleteFrom('verification_codes')
+    .where('account_id', '=', accountId)
+    .where('channel', '=', channel)
+    .where('target', '=', target)
+    .execute();
+}
+
+/** Drops every other account's code for `target`: once one account proved the address, no other can. */
+export async function deleteClaimsOn(
+  db: Executor,
+  channel: 'email' | 'phone',
+  target: string,
+  exceptAccountId: string,
+): Promise<void> {
+  await db
+    .deleteFrom('verification_codes')
+    .where('channel', '=', channel)
+    .where('target', '=', target)
+    .where('account_id', '<>', exceptAccountId)
+    .execute();
+}
+
+/** Accounts that claimed `target` (asked for a code to it) without holding it yet, newest first. */
+export function claimantsOf(db: Executor, channel: 'email' | 'phone', target: string, limit: number) {
+  return db
+    .selectFrom('verification_codes')
+    .select('account_id')
+    .where('channel', '=', channel)
+    .where('target', '=', target)
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -2,8 +2,8 @@
 import { Logo } from '../components/Logo.tsx';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { api, call } from '../api/client.ts';
-import { ErrorBox, Field } from '../components/ui.tsx';
+import { ApiError, api, call } from '../api/client.ts';
+import { ErrorBox, Field, Notice } from '../components/ui.tsx';
 import { useAction } from '../lib/hooks.ts';
 import { EMAIL_RE, PHONE_RE } from '../lib/format.ts';
 import { useSession } from '../session.tsx';
@@ -26,6 +26,8 @@ export function LoginPage() {
   const { setAccount } = useSession();
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
+  // Asked for once the server says this account has two-factor login on.
+  const [otp, setOtp] = useState<string | null>(null);
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
 
@@ -34,11 +36,24 @@ export function LoginPage() {
     const problems: Record<string, string> = {};
     if (!login.trim()) problems.login = 'Enter your email or phone number.';
     if (!password) problems.password = 'Enter your password.';
+    if (otp !== null && !otp.trim()) problems.otp = 'Enter the code from your authenticator app.';
     setInvalid(problems);
     if (Object.keys(problems).length) return;
-    const result = await action.run(() =>
-      call(api.POST('/api/auth/login', { body: { login: login.trim(), password } })),
-    );
+    const result = await action.run(async () => {
+      try {
+        return await call(
+          api.POST('/api/auth/login', {
+            body: { login: login.trim(), password, ...(otp !== null ? { otp: otp.trim() } : {}) },
+          }),
+        );
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'two_factor_required') {
+          setOtp('');
+          return undefined;
+        }
+        throw err;
+      }
+    });
     // The signed-in routes take over from here and return to where the login was asked for.
     if (result) setAccount(result.account);
   }
@@ -69,11 +84,28 @@ export function LoginPage() {
             />
           )}
         </Field>
+        {otp !== null ? (
+          <Field label="Code from your authenticator app" hint="Or one of your recovery codes" error={invalid.otp}>
+            {(p) => (
+              <input
+                {...p}
+                name="otp"
+                autoComplete="one-time-code"
+                autoFocus
+                value={otp}
+                onChange={(e) => setOtp(e.target.value)}
+              />
+            )}
+          </Field>
+        ) : null}
         <ErrorBox message={action.error} />
         <button type="submit" className="primary block" disabled={action.busy}>
           {action.busy ? 'Logging in…' : 'Log in'}
         </button>
       </form>
+      <p className="muted center">
+        <Link to="/reset-password">Forgot your password?</Link>
+      </p>
       <p className="muted center">
         New here? <Link to="/signup">Create an account</Link>
       </p>
@@ -171,6 +203,114 @@ export function SignUpPage() {
       </form>
       <p className="muted center">
         Already have an account? <Link to="/login">Log in</Link>
+      </p>
+    </AuthCard>
+  );
+}
+
+/** Forgot password: a code goes to the verified email or phone; with it, a new password. */
+export function ResetPasswordPage() {
+  const [login, setLogin] = useState('');
+  const [sent, setSent] = useState<string | null>(null);
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const [done, setDone] = useState(false);
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const action = useAction();
+
+  async function ask(e: FormEvent) {
+    e.preventDefault();
+    if (!login.trim()) return setInvalid({ login: 'Enter your email or phone number.' });
+    setInvalid({});
+    const r = await action.run(() => call(api.POST('/api/auth/password-reset', { body: { login: login.trim() } })));
+    if (r) setSent(r.detail);
+  }
+
+  async function confirm(e: FormEvent) {
+    e.preventDefault();
+    const problems: Record<string, string> = {};
+    if (!/^\d{8}$/.test(code.replace(/\s/g, ''))) problems.code = 'Enter the 8 digits from the message.';
+    if (password.length < 8) problems.newPassword = 'Use at least 8 characters.';
+    setInvalid(problems);
+    if (Object.keys(problems).length) return;
+    const r = await action.run(() =>
+      call(
+        api.POST('/api/auth/password-reset/confirm', {
+          body: { login: login.trim(), code: code.replace(/\s/g, ''), newPassword: password },
+        }),
+      ),
+    );
+    if (r) setDone(true);
+  }
+
+  if (done)
+    return (
+      <AuthCard title="Password changed">
+        <Notice tone="success">Your new password is set and every session was logged out.</Notice>
+        <Link className="primary block" to="/login">
+          Log in
+        </Link>
+      </AuthCard>
+    );
+  return (
+    <AuthCard title="Reset your password">
+      {sent === null ? (
+        <form onSubmit={ask} noValidate>
+          <Field label="Email or phone" error={invalid.login ?? (action.field === 'login' ? action.error : null)}>
+            {(p) => (
+              <input
+                {...p}
+                name="login"
+                autoComplete="username"
+                value={login}
+                onChange={(e) => setLogin(e.target.value)}
+              />
+            )}
+          </Field>
+          {action.field ? null : <ErrorBox message={action.error} />}
+          <button type="submit" className="primary block" disabled={action.busy}>
+            Send a code
+          </button>
+        </form>
+      ) : (
+        <form onSubmit={confirm} noValidate>
+          <Notice>{sent}</Notice>
+          <Field label="Code" error={invalid.code ?? (action.field === 'code' ? action.error : null)}>
+            {(p) => (
+              <input
+                {...p}
+                name="code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+              />
+            )}
+          </Field>
+          <Field
+            label="New password"
+            hint="At least 8 characters"
+            error={invalid.newPassword ?? (action.field === 'newPassword' ? action.error : null)}
+          >
+            {(p) => (
+              <input
+                {...p}
+                name="newPassword"
+                type="password"
+                autoComplete="new-password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            )}
+          </Field>
+          {action.field === 'code' || action.field === 'newPassword' ? null : <ErrorBox message={action.error} />}
+          <button type="submit" className="primary block" disabled={action.busy}>
+            Set the new password
+          </button>
+        </form>
+      )}
+      <p className="muted center">
+        <Link to="/login">Back to log in</Link>
       </p>
     </AuthCard>
   );

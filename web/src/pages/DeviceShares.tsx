@@ -27,11 +27,18 @@ export function SharesSection({ device }: { device: Device }) {
             {list.map((s) => (
               <li key={s.id} aria-label={`Share with ${s.recipient.displayName}`}>
                 <div className="spread">
-                  <span className="strong">{s.recipient.displayName}</span>
+                  <span className="strong">
+                    {s.recipient.displayName}{' '}
+                    {s.status === 'waiting' ? (
+                      <span className="tag warn">waiting for {s.waitingFor} to sign up</span>
+                    ) : null}
+                  </span>
                   <span className="row">
-                    <button type="button" className="ghost" onClick={() => setEditing(s)}>
-                      Edit
-                    </button>
+                    {s.status === 'active' ? (
+                      <button type="button" className="ghost" onClick={() => setEditing(s)}>
+                        Edit
+                      </button>
+                    ) : null}
                     <button type="button" className="ghost danger-text" onClick={() => setRevoking(s)}>
                       Revoke
                     </button>
@@ -59,7 +66,11 @@ export function SharesSection({ device }: { device: Device }) {
       <Confirm
         open={revoking !== null}
         title={`Stop sharing with ${revoking?.recipient.displayName ?? ''}?`}
-        message="They lose access to this device immediately."
+        message={
+          revoking?.status === 'waiting'
+            ? 'The share will not be delivered when they sign up.'
+            : 'They lose access to this device immediately.'
+        }
         confirmLabel="Revoke"
         danger
         busy={revoke.busy}

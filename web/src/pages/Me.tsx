@@ -45,6 +45,9 @@ export function MePage() {
         <li>
           <Link to="/me/qr">My QR ID</Link>
         </li>
+        <li>
+          <Link to="/me/security">Security</Link>
+        </li>
       </ul>
       <h2>Service</h2>
       <ul className="menu" aria-label="Service">

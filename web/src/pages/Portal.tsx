@@ -406,41 +406,74 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
       <ErrorBox message={manage.error} />
       <Async state={detail} what="Loading the members">
         {(d) => (
-          <ul className="plain members" aria-label="Members">
-            {d.members.map((m) => (
-              <li key={m.accountId} aria-label={m.displayName} className="member">
-                <span className="grow">
-                  {m.displayName}
-                  {m.accountId === account.id ? <span className="muted small"> (you)</span> : null}
-                  {m.email ? <span className="muted small member-email">{m.email}</span> : null}
-                </span>
-                {isAdmin ? (
-                  <span className="member-actions">
-                    <select
-                      aria-label={`Role of ${m.displayName}`}
-                      value={m.role}
-                      disabled={manage.busy}
-                      onChange={(e) => void changeRole(m, e.target.value as 'admin' | 'technician')}
-                    >
-                      <option value="technician">Technician</option>
-                      <option value="admin">Admin</option>
-                    </select>
-                    <button
-                      type="button"
-                      className="ghost danger-text small-btn"
-                      aria-label={`Remove ${m.displayName}`}
-                      disabled={manage.busy}
-                      onClick={() => setRemoving(m)}
-                    >
-                      Remove
-                    </button>
+          <>
+            {d.requireTwoFactor && !account.twoFactor ? (
+              <Link className="notice warning block-link" to="/me/security">
+                {org.name} requires two-factor login: turn it on under Me → Security to work for it ›
+              </Link>
+            ) : null}
+            {isAdmin ? (
+              <label className="row">
+                <input
+                  type="checkbox"
+                  checked={d.requireTwoFactor}
+                  disabled={manage.busy}
+                  onChange={async (e) => {
+                    const next = e.target.checked;
+                    setNotice(null);
+                    const ok = await manage.run(() =>
+                      call(
+                        api.PUT('/api/orgs/{orgId}/security', {
+                          params: { path: { orgId: org.id } },
+                          body: { requireTwoFactor: next },
+                        }),
+                      ),
+                    );
+                    if (ok)
+                      setNotice(next ? 'Members now need two-factor login.' : 'Two-factor login is optional again.');
+                    detail.reload();
+                  }}
+                />{' '}
+                Require two-factor login of every member
+              </label>
+            ) : null}
+            <ul className="plain members" aria-label="Members">
+              {d.members.map((m) => (
+                <li key={m.accountId} aria-label={m.displayName} className="member">
+                  <span className="grow">
+                    {m.displayName}
+                    {m.accountId === account.id ? <span className="muted small"> (you)</span> : null}
+                    {m.email ? <span className="muted small member-email">{m.email}</span> : null}
+                    {d.requireTwoFactor && !m.twoFactor ? <span className="tag warn">no two-factor login</span> : null}
                   </span>
-                ) : (
-                  <span className="tag">{m.role}</span>
-                )}
-              </li>
-            ))}
-          </ul>
+                  {isAdmin ? (
+                    <span className="member-actions">
+                      <select
+                        aria-label={`Role of ${m.displayName}`}
+                        value={m.role}
+                        disabled={manage.busy}
+                        onChange={(e) => void changeRole(m, e.target.value as 'admin' | 'technician')}
+                      >
+                        <option value="technician">Technician</option>
+                        <option value="admin">Admin</option>
+                      </select>
+                      <button
+                        type="button"
+                        className="ghost danger-text small-btn"
+                        aria-label={`Remove ${m.displayName}`}
+                        disabled={manage.busy}
+                        onClick={() => setRemoving(m)}
+                      >
+                        Remove
+                      </button>
+                    </span>
+                  ) : (
+                    <span className="tag">{m.role}</span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </>
         )}
       </Async>
       <Confirm

@@ -50,7 +50,11 @@ export function TransferSection({ deviceId, deviceName }: { deviceId: string; de
           );
           if (t) {
             setAsking(false);
-            setSent(`Offered to ${t.to.displayName} until ${dateTime(t.expiresAt)}.`);
+            setSent(
+              t.status === 'waiting'
+                ? `Waiting for ${t.to.displayName} to sign up: the offer reaches them once they verify this address (until ${dateTime(t.expiresAt)}).`
+                : `Offered to ${t.to.displayName} until ${dateTime(t.expiresAt)}.`,
+            );
           }
         }}
       />

@@ -70,8 +70,9 @@ function CodeForm({ channel, address }: { channel: 'email' | 'phone'; address: s
 
 export function VerifyPage() {
   const account = useAccount();
-  const pendingEmail = account.email && !account.emailVerified ? account.email : null;
-  const pendingPhone = account.phone && !account.phoneVerified ? account.phone : null;
+  // A new address waiting for its code comes first: the current one stays until that code is entered.
+  const pendingEmail = account.pendingEmail ?? (account.email && !account.emailVerified ? account.email : null);
+  const pendingPhone = account.pendingPhone ?? (account.phone && !account.phoneVerified ? account.phone : null);
   return (
     <Page title="Verify your account" back="/me">
       {pendingEmail ? <CodeForm channel="email" address={pendingEmail} /> : null}
