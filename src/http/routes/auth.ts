@@ -19,6 +19,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'register',
         summary: 'Create an account (email and/or phone); a verification code is sent to each',
         security: [],
         body: RegisterBody,
@@ -36,6 +37,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'login',
         summary: 'Log in for the browser: sets the HttpOnly session cookie and returns the CSRF token',
         security: [],
         body: LoginBody,
@@ -54,6 +56,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'createToken',
         summary: 'Log in for an API client: returns a bearer token (shown once, stored only as a hash)',
         security: [],
         body: LoginBody,
@@ -76,6 +79,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'logout',
         summary: 'End the current session (cookie or token)',
         response: { 200: Ok, ...problemResponses },
       },
@@ -90,7 +94,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
 
   app.get(
     '/api/me',
-    { schema: { tags: ['accounts'], summary: 'Who am I', response: { 200: Account, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        operationId: 'getMe',
+        summary: 'Who am I',
+        response: { 200: Account, ...problemResponses },
+      },
+    },
     async (request) => accountView(await getAccount(ctx, requirePrincipal(request).accountId)),
   );
 
@@ -99,6 +110,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'listMySessions',
         summary: 'My open sessions',
         response: { 200: Type.Array(Session), ...problemResponses },
       },
@@ -111,6 +123,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'endMySession',
         summary: 'End one of my sessions',
         params: IdParam,
         response: { 200: Ok, ...problemResponses },

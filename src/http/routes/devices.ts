@@ -39,6 +39,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'bindDevice',
         summary: 'Bind a device to my account with its serial number and the verification code on its label',
         description:
           'Wrong code: 400. After 5 wrong codes for one serial, further tries are refused (429) for 15 minutes. ' +
@@ -58,6 +59,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'getDevice',
         summary: 'One of my devices, with its channels',
         params: IdParam,
         response: { 200: Device, ...problemResponses },
@@ -71,6 +73,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'renameDevice',
         summary: 'Rename one of my devices',
         params: IdParam,
         body: NameBody,
@@ -85,6 +88,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'renameChannel',
         summary: 'Rename a channel of one of my devices',
         params: ChannelParams,
         body: NameBody,
@@ -106,6 +110,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'unbindDevice',
         summary:
           'Unbind one of my devices: it returns to the registry and every share and installer authorization on it ends',
         params: IdParam,
@@ -123,6 +128,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'getDeviceAudit',
         summary:
           'What happened to one of my devices since I own it (binding, renames, shares, authorizations, tickets), newest first',
         params: IdParam,
@@ -142,6 +148,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'offerDeviceTransfer',
         summary: 'Offer one of my devices to another account; it becomes theirs when they accept',
         params: IdParam,
         body: TransferBody,
@@ -159,6 +166,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'withdrawDeviceTransfer',
         summary: 'Withdraw the open transfer offer of one of my devices',
         params: IdParam,
         response: { 200: Ok, ...problemResponses },
@@ -175,6 +183,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'listTransfers',
         summary: 'Open transfer offers: ones waiting for my answer and ones I made',
         response: { 200: TransferList, ...problemResponses },
       },
@@ -187,6 +196,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'getTransfer',
         summary: 'One transfer I made or received',
         params: IdParam,
         response: { 200: Transfer, ...problemResponses },
@@ -200,6 +210,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'acceptTransfer',
         summary: 'Accept a device offered to me: I become its owner; its shares and installer authorizations end',
         params: IdParam,
         response: { 200: Transfer, ...problemResponses },
@@ -213,6 +224,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'declineTransfer',
         summary: 'Decline a device offered to me',
         params: IdParam,
         response: { 200: Transfer, ...problemResponses },

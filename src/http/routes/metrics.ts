@@ -19,6 +19,7 @@ export const metricsRoutes = fp(async (app: FastifyInstance, { ctx }: { ctx: Ser
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics (text exposition format)',
         security: [],
         hide: false,

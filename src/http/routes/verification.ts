@@ -17,6 +17,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'verifyContact',
         summary: 'Verify my email address or phone number with the 6-digit code sent to it',
         body: Strict({
           channel: Channel,
@@ -36,6 +37,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'resendVerificationCode',
         summary: 'Send a new verification code (the previous one stops working)',
         body: Strict({ channel: Channel }),
         response: { 202: Ok, ...problemResponses },
@@ -52,6 +54,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'setMyEmail',
         summary: 'Add or change my email address (unverified until its code is entered); needs my password',
         body: Strict({
           email: Type.String({ minLength: 3, maxLength: 254 }),
@@ -73,6 +76,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'setMyPhone',
         summary: 'Add or change my phone number (E.164; unverified until its code is entered); needs my password',
         body: Strict({
           phone: Type.String({ minLength: 3, maxLength: 32 }),
