@@ -12,6 +12,7 @@ import { drainOf } from './http/drain.ts';
 import { startAccess } from './services/access-engine.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
+import { WebhookDeliverer, type WebhookDelivererOptions } from './webhooks/deliverer.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
 
@@ -25,6 +26,8 @@ export interface RuntimeOptions {
   outbox?: DelivererOptions;
   /** The expiring/expired notice sweep (`intervalMs: 0`: only on `runOnce()`). */
   expiryNotices?: SweeperOptions;
+  /** Retry timing and limits of webhook delivery (tests shorten them). */
+  webhooks?: WebhookDelivererOptions;
 }
 
 export interface Runtime {
@@ -35,6 +38,8 @@ export interface Runtime {
   outbox: OutboxDeliverer;
   /** Sends expiring/expired notices every minute; `runOnce()` lets tests sweep without waiting. */
   expiryNotices: ExpiryNoticeSweeper;
+  /** Delivers queued webhook events; `runOnce()` lets tests deliver without waiting. */
+  webhooks: WebhookDeliverer;
   /** Listeners told of every committed access change on this instance (and, when wired, on others). */
   onChange(listener: (c: AccessChange) => void): void;
   close(): Promise<void>;
@@ -107,9 +112,13 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const access = await startAccess(ctx, database);
   listeners.push((c) => access.invalidate(c));
   workers.push(access);
+  // Webhooks: their own outbox table and deliverer (src/webhooks/).
+  const webhooks = new WebhookDeliverer(ctx, options.webhooks);
+  workers.push(webhooks);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   outbox.start();
   expiryNotices.start();
+  webhooks.start();
   let closing: Promise<void> | undefined;
   return {
     ctx,
@@ -117,6 +126,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     app,
     outbox,
     expiryNotices,
+    webhooks,
     onChange: (l) => listeners.push(l),
     close() {
       closing ??= shutdown();

@@ -25,6 +25,10 @@ export const TAGS: Array<{ name: string; description: string }> = [
   },
   { name: 'permission applications', description: 'Installers applying to owners for permissions; owners deciding.' },
   { name: 'admin', description: 'Operator-only: the device registry and signing keys.' },
+  {
+    name: 'webhooks',
+    description: 'Endpoints of a person or an organization that receive signed events (Standard Webhooks).',
+  },
 ];
 
 /** The problem+json answers, by status, that operations declare (RFC 9457 body: the Problem schema). */
