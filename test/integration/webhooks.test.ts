@@ -10,6 +10,7 @@ import { emitWebhookEvent } from '../../src/webhooks/service.ts';
 import { describeEachDatabase, json, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp, type Person } from '../helpers/people.ts';
 import { addMember, createOrg, inbox, verifiedPerson } from '../helpers/installer.ts';
+import { ownDevice } from '../helpers/sharing.ts';
 
 interface Received {
   path: string;
@@ -230,6 +231,57 @@ describeEachDatabase(
       await emit();
       await h().runtime.webhooks.runOnce();
       assert.equal(rx.got.at(-1)!.path, '/failing');
+    });
+
+    test('stream_ticket.issued reaches the device owner when someone it shared with gets a ticket', async () => {
+      const owner = await signUp(h(), 'Ticket Owner');
+      const viewer = await signUp(h(), 'Ticket Viewer');
+      const hook = json(await register(h(), owner, { url: `${rx.url}/tickets`, events: ['stream_ticket.issued'] }));
+      const viewerHook = json(
+        await register(h(), viewer, { url: `${rx.url}/viewer-tickets`, events: ['stream_ticket.issued'] }),
+      );
+      assert.ok(viewerHook.id);
+      const deviceId = await ownDevice(h(), owner.id);
+      const share = await h().request({
+        method: 'POST',
+        url: `/api/devices/${deviceId}/shares`,
+        token: owner.token,
+        body: { recipient: { email: viewer.email }, scope: 'channels', channels: [2], permissions: ['live_view'] },
+      });
+      assert.equal(share.statusCode, 201, share.body);
+      const before = rx.got.length;
+      const ticket = await h().request({
+        method: 'POST',
+        url: '/api/stream-tickets',
+        token: viewer.token,
+        body: { deviceId, channel: 2, permission: 'live_view' },
+      });
+      assert.equal(ticket.statusCode, 201, ticket.body);
+      await h().runtime.webhooks.runOnce();
+      const got = rx.got.slice(before);
+      assert.deepEqual(
+        got.map((g) => g.path),
+        ['/tickets'],
+        "the owner's endpoint only: the viewer's account does not see the device's audit",
+      );
+      const event = new Webhook(hook.secret).verify(got[0]!.body, got[0]!.headers) as {
+        type: string;
+        data: Record<string, unknown>;
+      };
+      assert.equal(event.type, 'stream_ticket.issued');
+      assert.deepEqual(
+        { ...event.data, ticketId: undefined },
+        {
+          ticketId: undefined,
+          deviceId,
+          channel: 2,
+          permission: 'live_view',
+          accountId: viewer.id,
+          expiresAt: json(ticket).expiresAt,
+          source: 'share',
+        },
+      );
+      assert.doesNotMatch(got[0]!.body, /eyJ/, 'the ticket itself never leaves');
     });
 
     test("an organization's admins manage its endpoints; technicians are refused, outsiders see nothing", async () => {
