@@ -18,6 +18,7 @@ import { SitePage } from './pages/Site.tsx';
 import { MessagePage, MessagesPage } from './pages/Messages.tsx';
 import { MyQrPage } from './pages/MyQr.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
+import { MyWebhooksPage, OrgWebhooksPage } from './pages/Webhooks.tsx';
 import { useSession } from './session.tsx';
 
 function SignedOut() {
@@ -63,6 +64,8 @@ export function App() {
           <Route path="me/entrust" element={<EntrustPage />} />
           <Route path="me/verify" element={<VerifyPage />} />
           <Route path="me/qr" element={<MyQrPage />} />
+          <Route path="me/webhooks" element={<MyWebhooksPage />} />
+          <Route path="portal/orgs/:orgId/webhooks" element={<OrgWebhooksPage />} />
           <Route path="login" element={<AfterLogin />} />
           <Route path="signup" element={<Navigate to="/me/verify" replace />} />
           <Route path="*" element={<NotFound />} />
