@@ -277,6 +277,35 @@ export async function emitWebhookEvent(tx: Tx, event: WebhookEvent): Promise<num
   return queued;
 }
 
+/**
+ * A device's own event (online, offline, an exception it reported): to its owner and to every organization that
+ * holds it or is authorized on it, i.e. everyone who sees the device in the API. The device-link module calls this.
+ */
+export async function emitDeviceEvent(
+  tx: Tx,
+  deviceId: string,
+  type: 'device.online' | 'device.offline' | 'device.exception',
+  data: Record<string, unknown> = {},
+): Promise<number> {
+  const device = await tx.db
+    .selectFrom('devices')
+    .select(['owner_account_id', 'holder_org_id'])
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
+  if (!device) return 0;
+  const authorized = await tx.db
+    .selectFrom('authorizations')
+    .select('org_id')
+    .where('device_id', '=', deviceId)
+    .execute();
+  return emitWebhookEvent(tx, {
+    type,
+    accounts: device.owner_account_id ? [device.owner_account_id] : [],
+    orgs: [...(device.holder_org_id ? [device.holder_org_id] : []), ...authorized.map((a) => a.org_id)],
+    data: { ...data, deviceId },
+  });
+}
+
 // Deliverers running in this process, woken after a commit that queued something (each polls its own database).
 const deliverers = new Set<() => void>();
 

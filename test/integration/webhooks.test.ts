@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { transact } from '../../src/services/context.ts';
-import { emitWebhookEvent } from '../../src/webhooks/service.ts';
+import { emitDeviceEvent, emitWebhookEvent } from '../../src/webhooks/service.ts';
 import { describeEachDatabase, json, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp, type Person } from '../helpers/people.ts';
 import { addMember, createOrg, inbox, verifiedPerson } from '../helpers/installer.ts';
@@ -282,6 +282,23 @@ describeEachDatabase(
         },
       );
       assert.doesNotMatch(got[0]!.body, /eyJ/, 'the ticket itself never leaves');
+    });
+
+    test('device events reach the owner, not others (the one call the device link uses)', async () => {
+      const owner = await signUp(h(), 'Device Owner');
+      const other = await signUp(h(), 'Other Owner');
+      await register(h(), owner, { url: `${rx.url}/device-owner`, events: ['device.offline'] });
+      await register(h(), other, { url: `${rx.url}/device-other`, events: ['device.offline'] });
+      const deviceId = await ownDevice(h(), owner.id);
+      const before = rx.got.length;
+      await transact(h().runtime.ctx, (tx) => emitDeviceEvent(tx, deviceId, 'device.offline', { since: 1 }));
+      await h().runtime.webhooks.runOnce();
+      const got = rx.got.slice(before);
+      assert.deepEqual(
+        got.map((g) => g.path),
+        ['/device-owner'],
+      );
+      assert.deepEqual(JSON.parse(got[0]!.body).data, { since: 1, deviceId });
     });
 
     test("an organization's admins manage its endpoints; technicians are refused, outsiders see nothing", async () => {
