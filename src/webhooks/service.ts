@@ -1,9 +1,9 @@
 // Webhook use cases: an account (for itself) or an organization's admins register endpoints, see their delivery
 // log, send a test event; other modules emit events with `emitWebhookEvent` inside their own transaction.
-import { forbidden, invalid, notFound } from '../domain/errors.ts';
+import { invalidInput, notFound } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
-import * as orgs from '../persistence/repositories/orgs.ts';
 import { transact, type ServiceContext, type Tx } from '../services/context.ts';
+import { requireOrgAdmin } from '../services/guards.ts';
 import { isWebhookEvent, TEST_EVENT, WEBHOOK_EVENTS, type WebhookEventType } from './events.ts';
 import { newWebhookSecret } from './signing.ts';
 import { checkTarget, TargetRefused, type TargetPolicy } from './ssrf.ts';
@@ -57,10 +57,7 @@ async function requireManager(ctx: ServiceContext, accountId: string, owner: Own
     if (owner.id !== accountId) throw notFound('No such account.');
     return;
   }
-  const membership = await orgs.findMembership(ctx.db, owner.id, accountId);
-  if (!membership) throw notFound('No such organization.');
-  if (membership.role !== 'admin')
-    throw forbidden("Only the organization's admins manage its webhooks.", 'not_org_admin');
+  await requireOrgAdmin(ctx.db, accountId, owner.id);
 }
 
 async function checkUrl(ctx: ServiceContext, raw: string): Promise<string> {
@@ -68,17 +65,17 @@ async function checkUrl(ctx: ServiceContext, raw: string): Promise<string> {
   try {
     url = new URL(raw);
   } catch {
-    throw invalid('The URL is not valid; give a full https:// address.', 'url', 'bad_url');
+    throw invalidInput('The URL is not valid; give a full https:// address.', 'bad_url', 'url');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw invalid('The URL must start with https:// (or http://).', 'url', 'bad_url');
+    throw invalidInput('The URL must start with https:// (or http://).', 'bad_url', 'url');
   if (url.username || url.password)
-    throw invalid('Put no user name or password in the URL; check the signature instead.', 'url', 'bad_url');
+    throw invalidInput('Put no user name or password in the URL; check the signature instead.', 'bad_url', 'url');
   try {
     await checkTarget(targetPolicy(ctx), url.hostname);
   } catch (err) {
     if (err instanceof TargetRefused)
-      throw invalid(`Webhooks cannot target this URL: ${err.message}.`, 'url', 'target_refused');
+      throw invalidInput(`Webhooks cannot target this URL: ${err.message}.`, 'target_refused', 'url');
     throw err;
   }
   return url.toString();
@@ -87,12 +84,12 @@ async function checkUrl(ctx: ServiceContext, raw: string): Promise<string> {
 function checkEvents(events: string[]): string[] {
   const unknown = events.filter((e) => !isWebhookEvent(e));
   if (unknown.length)
-    throw invalid(
+    throw invalidInput(
       `Unknown event type ${unknown.map((e) => `"${e}"`).join(', ')}; known: ${Object.keys(WEBHOOK_EVENTS).join(', ')}.`,
-      'events',
       'unknown_event',
+      'events',
     );
-  if (events.length === 0) throw invalid('Choose at least one event.', 'events', 'no_events');
+  if (events.length === 0) throw invalidInput('Choose at least one event.', 'no_events', 'events');
   return [...new Set(events)].sort();
 }
 
@@ -120,7 +117,7 @@ export async function createEndpoint(
   const events = checkEvents(input.events);
   return transact(ctx, async (tx) => {
     if ((await store.listEndpoints(tx.db, owner)).length >= MAX_ENDPOINTS)
-      throw invalid(`At most ${MAX_ENDPOINTS} webhook endpoints; delete one first.`, 'url', 'too_many_endpoints');
+      throw invalidInput(`At most ${MAX_ENDPOINTS} webhook endpoints; delete one first.`, 'too_many_endpoints', 'url');
     const row: EndpointRow = {
       id: newId('whk'),
       account_id: owner.kind === 'account' ? owner.id : null,

@@ -9,7 +9,7 @@ import { transact } from '../../src/services/context.ts';
 import { emitDeviceEvent, emitWebhookEvent } from '../../src/webhooks/service.ts';
 import { describeEachDatabase, json, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp, type Person } from '../helpers/people.ts';
-import { addMember, createOrg, inbox, verifiedPerson } from '../helpers/installer.ts';
+import { addMember, createOrg, handedOverSite, inbox, verifiedPerson } from '../helpers/installer.ts';
 import { ownDevice } from '../helpers/sharing.ts';
 
 interface Received {
@@ -299,6 +299,77 @@ describeEachDatabase(
         ['/device-owner'],
       );
       assert.deepEqual(JSON.parse(got[0]!.body).data, { since: 1, deviceId });
+    });
+
+    test('notices become events: the recipient hears of a share and its end; an organization once per change', async () => {
+      const sharer = await signUp(h(), 'Sharer');
+      const viewer = await signUp(h(), 'Viewer');
+      const viewerHook = json(
+        await register(h(), viewer, {
+          url: `${rx.url}/viewer`,
+          events: ['share.created', 'share.changed', 'share.revoked'],
+        }),
+      );
+      const deviceId = await ownDevice(h(), sharer.id);
+      let before = rx.got.length;
+      const share = await h().request({
+        method: 'POST',
+        url: `/api/devices/${deviceId}/shares`,
+        token: sharer.token,
+        body: { recipient: { email: viewer.email }, scope: 'device', permissions: ['live_view'] },
+      });
+      assert.equal(share.statusCode, 201, share.body);
+      const revoke = await h().request({ method: 'DELETE', url: `/api/shares/${json(share).id}`, token: sharer.token });
+      assert.equal(revoke.statusCode, 200, revoke.body);
+      await h().runtime.webhooks.runOnce();
+      const events = rx.got
+        .slice(before)
+        .filter((g) => g.path === '/viewer')
+        .map(
+          (g) =>
+            new Webhook(viewerHook.secret).verify(g.body, g.headers) as {
+              type: string;
+              data: { shareId: string; deviceId: string; notice: string; title: string };
+            },
+        );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['share.created', 'share.revoked'],
+      );
+      assert.equal(events[0]!.data.shareId, json(share).id);
+      assert.equal(events[0]!.data.deviceId, deviceId);
+      assert.equal(events[0]!.data.notice, 'share_received');
+      assert.match(events[0]!.data.title, /Sharer shared/);
+
+      // Two admins are told that the owner withdrew the organization's permissions: the organization's endpoint
+      // gets one event, each admin's own endpoint one.
+      const world = await handedOverSite(h(), { devices: 1 });
+      const second = await verifiedPerson(h(), 'Second Admin');
+      await addMember(h(), world.installer, world.org.id, second, 'admin');
+      const orgHook = await register(
+        h(),
+        world.installer,
+        { url: `${rx.url}/org-auth`, events: ['authorization.changed'] },
+        `/api/orgs/${world.org.id}/webhooks`,
+      );
+      assert.equal(orgHook.statusCode, 201, orgHook.body);
+      await register(h(), second, { url: `${rx.url}/second-auth`, events: ['authorization.changed'] });
+      before = rx.got.length;
+      const withdrawn = await h().request({
+        method: 'PUT',
+        url: `/api/devices/${world.devices[0]!.id}/authorizations/${world.org.id}`,
+        token: world.owner.token,
+        body: { permissions: [] },
+      });
+      assert.equal(withdrawn.statusCode, 200, withdrawn.body);
+      await h().runtime.webhooks.runOnce();
+      assert.deepEqual(
+        rx.got
+          .slice(before)
+          .map((g) => g.path)
+          .sort(),
+        ['/org-auth', '/second-auth'],
+      );
     });
 
     test("an organization's admins manage its endpoints; technicians are refused, outsiders see nothing", async () => {
