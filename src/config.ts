@@ -42,6 +42,12 @@ export interface Config {
   invitationTtlMs: number;
   applicationTtlMs: number;
   streamTicketTtlSeconds: number;
+  /** Webhooks may target private, loopback and link-local addresses (only for a trusted internal network). */
+  webhookAllowPrivate: boolean;
+  /** Host names or IP addresses webhooks may target even when private. */
+  webhookAllowHosts: string[];
+  /** An endpoint is disabled after this many failed deliveries in a row. */
+  webhookDisableAfter: number;
   /** The MQTT device link (docs/device-link.md, docs/operations.md). */
   deviceLink: DeviceLinkConfig;
 }
@@ -103,6 +109,19 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
+function hostList(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  const hosts = raw.split(',').map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/^\[|\]$/g, ''),
+  );
+  const bad = hosts.find((h) => !/^[a-z0-9.:-]+$/.test(h));
+  if (bad !== undefined)
+    throw new ConfigError(`${name} must be a comma-separated list of host names or IP addresses, got "${bad}"`);
+  return hosts;
 function devMailbox(env: Env, smtpUrl: string | null): boolean {
   const on = flag(env, 'DEV_MAILBOX', false);
   if (on && env.NODE_ENV === 'production')
@@ -185,6 +204,9 @@ export function loadConfig(env: Env = process.env): Config {
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
+    webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    webhookAllowHosts: hostList(env, 'WEBHOOK_ALLOW_HOSTS'),
+    webhookDisableAfter: integer(env, 'WEBHOOK_DISABLE_AFTER', 20, 1, 1000),
     deviceLink: deviceLinkConfig(env, host),
   };
 }

@@ -14,6 +14,9 @@ import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delive
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
 import { startDeviceLink, type DeviceLinkRuntime } from './device-link/index.ts';
 import { stopDecodePool } from './services/qr-decode/pool.ts';
+import { WebhookDeliverer, type WebhookDelivererOptions } from './webhooks/deliverer.ts';
+// Registers the webhook channel of the notifier.
+import './webhooks/notifier-channel.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
 
@@ -29,6 +32,8 @@ export interface RuntimeOptions {
   expiryNotices?: SweeperOptions;
   /** The device link's offline sweep (`offlineSweepMs: 0`: only on `runOnce()`). */
   deviceLink?: { offlineSweepMs?: number };
+  /** Retry timing and limits of webhook delivery (tests shorten them). */
+  webhooks?: WebhookDelivererOptions;
 }
 
 export interface Runtime {
@@ -41,6 +46,8 @@ export interface Runtime {
   expiryNotices: ExpiryNoticeSweeper;
   /** The MQTT device link (null when DEVICE_LINK=off). */
   deviceLink: DeviceLinkRuntime | null;
+  /** Delivers queued webhook events; `runOnce()` lets tests deliver without waiting. */
+  webhooks: WebhookDeliverer;
   /** Listeners told of every committed access change on this instance (and, when wired, on others). */
   onChange(listener: (c: AccessChange) => void): void;
   close(): Promise<void>;
@@ -121,6 +128,9 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   });
   // QR pictures are decoded in worker threads, started on the first upload.
   workers.push({ stop: stopDecodePool });
+  // Webhooks: their own outbox table and deliverer (src/webhooks/).
+  const webhooks = new WebhookDeliverer(ctx, options.webhooks);
+  workers.push(webhooks);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   // The device link: embedded MQTT broker (or a client of MQTT_URL), device messages, the offline sweep.
   const deviceLink = config.deviceLink.enabled
@@ -129,6 +139,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   if (deviceLink) workers.push(deviceLink);
   outbox.start();
   expiryNotices.start();
+  webhooks.start();
   let closing: Promise<void> | undefined;
   return {
     ctx,
@@ -137,6 +148,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     outbox,
     expiryNotices,
     deviceLink,
+    webhooks,
     onChange: (l) => listeners.push(l),
     close() {
       closing ??= shutdown();

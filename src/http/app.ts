@@ -7,8 +7,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../services/context.ts';
-import { VERSION } from '../version.ts';
 import { trackConnections } from './drain.ts';
+import { swaggerOptions } from './openapi.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { refuseNonFiniteNumbers } from './plugins/finite-numbers.ts';
 import { frameworkErrors, registerProblemHandlers, type NotFoundFallback } from './plugins/problems.ts';
@@ -70,26 +70,7 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
   await app.register(rateLimitsPlugin, { ctx });
   // Cookies are parsed by the auth hook, only on requests that send them (most API calls carry a bearer token).
   await app.register(cookie, { hook: false });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Keyholder API',
-        version: VERSION,
-        description:
-          'Who may do what with which security camera, and until when. Authenticate with `Authorization: Bearer <token>` ' +
-          '(POST /api/auth/tokens) or with the session cookie plus the `x-csrf-token` header (POST /api/auth/login). ' +
-          'Errors are application/problem+json.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'kh_session' },
-        },
-      },
-      security: [{ bearer: [] }, { cookie: [] }],
-    },
-  });
+  await app.register(swagger, swaggerOptions(ctx.config));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -168,7 +168,7 @@ export async function revokeEverything(
       await notify(tx, await repo.orgAdmins(tx.db, subject.id), {
         kind: 'authorization_withdrawn',
         facts: { owner, devices: auths.map((a) => a.device_name) },
-        data: { deviceIds: auths.map((a) => a.device_id), authorizationIds: auths.map((a) => a.id) },
+        data: { orgId: subject.id, deviceIds: auths.map((a) => a.device_id), authorizationIds: auths.map((a) => a.id) },
       });
     }
     return { sharesRevoked: 0, authorizationsWithdrawn: auths.length, deviceIds: auths.map((a) => a.device_id) };

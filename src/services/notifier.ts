@@ -39,8 +39,10 @@ function spec<F>(channels: readonly ChannelName[], words: (facts: F, to: Recipie
   return { channels, words };
 }
 
-const INBOX = ['inbox'] as const;
-const INBOX_EMAIL = ['inbox', 'email'] as const;
+// Every notice may also become a webhook event: which kinds do, and as which event type, is the webhook channel's
+// own table (WEBHOOK_TYPE_OF in src/webhooks/notifier-channel.ts).
+const INBOX = ['inbox', 'webhook'] as const;
+const INBOX_EMAIL = ['inbox', 'email', 'webhook'] as const;
 
 /** A permission's label (or the raw name of one that no longer exists). */
 function label(permission: string): string {

@@ -8,7 +8,8 @@ import { newId, newToken } from '../lib/ids.ts';
 import { hashToken, safeEqual } from '../lib/secrets.ts';
 import * as accessRepo from '../persistence/repositories/access.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { transact, type ServiceContext } from './context.ts';
+import { transact, type ServiceContext, type Tx } from './context.ts';
+import { emitWebhookEvent } from '../webhooks/service.ts';
 import { authenticate } from './sessions.ts';
 import { metricsOf } from './metrics.ts';
 import { currentSigningKey, TICKET_ALG, verificationKey } from './signing-keys.ts';
@@ -100,9 +101,57 @@ export async function issueStreamTicket(
         kid: key.kid,
       },
     });
+    await emitTicketIssued(tx, { jti, accountId, deviceId, channel, permission, expiresAt, decision });
   });
   metricsOf(ctx).ticketsIssued.inc({ permission });
   return { ticket, expiresAt, path, action, kid: key.kid };
+}
+
+/**
+ * Webhook `stream_ticket.issued`: to the device's owner (who sees every ticket in the device's audit log) and, for a
+ * ticket an organization's authorization or holding allowed, to that organization.
+ */
+async function emitTicketIssued(
+  tx: Tx,
+  t: {
+    jti: string;
+    accountId: string;
+    deviceId: string;
+    channel: number;
+    permission: string;
+    expiresAt: number;
+    decision: { source: string; sourceId: string };
+  },
+): Promise<void> {
+  const device = await tx.db
+    .selectFrom('devices')
+    .select(['owner_account_id', 'holder_org_id'])
+    .where('id', '=', t.deviceId)
+    .executeTakeFirst();
+  const orgIds: string[] = [];
+  if (t.decision.source === 'holder') orgIds.push(t.decision.sourceId);
+  if (t.decision.source === 'authorization') {
+    const auth = await tx.db
+      .selectFrom('authorizations')
+      .select('org_id')
+      .where('id', '=', t.decision.sourceId)
+      .executeTakeFirst();
+    if (auth) orgIds.push(auth.org_id);
+  }
+  await emitWebhookEvent(tx, {
+    type: 'stream_ticket.issued',
+    accounts: device?.owner_account_id ? [device.owner_account_id] : [],
+    orgs: orgIds,
+    data: {
+      ticketId: t.jti,
+      deviceId: t.deviceId,
+      channel: t.channel,
+      permission: t.permission,
+      accountId: t.accountId,
+      expiresAt: t.expiresAt,
+      source: t.decision.source,
+    },
+  });
 }
 
 export type TicketCheck =

@@ -1,5 +1,6 @@
 // Everything a refused call must leave untouched, as comparable text: take one before, one after, compare.
 import type { Harness } from './harness.ts';
+import '../../src/webhooks/schema.ts';
 
 /** Tables that hold what people own, share, grant and were told (not sessions or throttles, which count attempts). */
 const TABLES = [
@@ -20,6 +21,8 @@ const TABLES = [
   'audit_events',
   'inbox_messages',
   'outbox',
+  'webhook_endpoints',
+  'webhook_deliveries',
 ] as const;
 
 export async function snapshot(h: Harness): Promise<Record<string, string[]>> {

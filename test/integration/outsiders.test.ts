@@ -21,6 +21,8 @@ import {
 import type { Person } from '../helpers/people.ts';
 import { fillPath, operationsOf, type Method } from '../helpers/openapi.ts';
 import { changedTables, snapshot } from '../helpers/snapshot.ts';
+import { newId } from '../../src/lib/ids.ts';
+import { insertEndpoint } from '../../src/webhooks/store.ts';
 
 interface World {
   owner: Person;
@@ -49,6 +51,8 @@ interface World {
   handoverInvitationId: string;
   orgInvitationId: string;
   applicationId: string;
+  ownerWebhookId: string;
+  orgAWebhookId: string;
 }
 
 type Outsider = Exclude<
@@ -68,6 +72,8 @@ type Outsider = Exclude<
   | 'handoverInvitationId'
   | 'orgInvitationId'
   | 'applicationId'
+  | 'ownerWebhookId'
+  | 'orgAWebhookId'
 >;
 
 interface Entry {
@@ -365,6 +371,64 @@ const TABLE: Record<string, Entry> = {
   },
 };
 
+// webhooks: a person's own endpoints, and an organization's (admins; its technicians get 403)
+const WEBHOOK_BODY = () => ({ url: 'https://hooks.example.net/in', events: ['share.created'] });
+Object.assign(TABLE, {
+  'GET /api/me/webhooks/{id}': {
+    ids: (w: World) => ({ id: w.ownerWebhookId }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+  'PATCH /api/me/webhooks/{id}': {
+    ids: (w: World) => ({ id: w.ownerWebhookId }),
+    body: () => ({ description: 'taken over' }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+  'DELETE /api/me/webhooks/{id}': {
+    ids: (w: World) => ({ id: w.ownerWebhookId }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+  'POST /api/me/webhooks/{id}/rotate-secret': {
+    ids: (w: World) => ({ id: w.ownerWebhookId }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+  'POST /api/me/webhooks/{id}/test': {
+    ids: (w: World) => ({ id: w.ownerWebhookId }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+  'GET /api/me/webhooks/{id}/deliveries': {
+    ids: (w: World) => ({ id: w.ownerWebhookId }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+  'GET /api/orgs/{orgId}/webhooks': {
+    ids: (w: World) => ({ orgId: w.orgA }),
+    refuse: { ...STRANGERS, techA: 403, siteOwner: 404 },
+  },
+  'POST /api/orgs/{orgId}/webhooks': {
+    ids: (w: World) => ({ orgId: w.orgA }),
+    body: WEBHOOK_BODY,
+    refuse: { ...STRANGERS, techA: 403, siteOwner: 404 },
+  },
+  ...Object.fromEntries(
+    (
+      [
+        ['GET', ''],
+        ['PATCH', ''],
+        ['DELETE', ''],
+        ['POST', '/rotate-secret'],
+        ['POST', '/test'],
+        ['GET', '/deliveries'],
+      ] as const
+    ).map(([method, tail]) => [
+      `${method} /api/orgs/{orgId}/webhooks/{id}${tail}`,
+      {
+        ids: (w: World) => ({ orgId: w.orgA, id: w.orgAWebhookId }),
+        ...(method === 'PATCH' ? { body: () => ({ description: 'taken over' }) } : {}),
+        refuse: { ...STRANGERS, techA: 403, siteOwner: 404 },
+      },
+    ]),
+  ),
+} satisfies Record<string, Entry>);
+
 /** Routes whose object ids travel in the body rather than the path. */
 const BODY_ID_CALLS: Array<{
   label: string;
@@ -527,6 +591,27 @@ async function buildWorld(h: Harness): Promise<World> {
   ok(application, 201);
   // a device nobody in the world owns, so that the site-device route has a registry device to be refused
   await registerDevices(h, [{}]);
+  // webhook endpoints (straight into the table: registering one resolves its host, which tests need not do)
+  const webhook = async (owner: { account_id: string | null; org_id: string | null }) => {
+    const id = newId('whk');
+    await insertEndpoint(h.runtime.ctx.db, {
+      id,
+      ...owner,
+      url: 'https://hooks.example.net/in',
+      description: '',
+      events: '["share.created"]',
+      secret: 'whsec_dGVzdA==',
+      enabled: 1,
+      disabled_reason: null,
+      consecutive_failures: 0,
+      created_by_account_id: null,
+      created_at: h.clock.now(),
+      updated_at: h.clock.now(),
+    });
+    return id;
+  };
+  const ownerWebhookId = await webhook({ account_id: owner.id, org_id: null });
+  const orgAWebhookId = await webhook({ account_id: null, org_id: orgA });
 
   return {
     owner,
@@ -554,6 +639,8 @@ async function buildWorld(h: Harness): Promise<World> {
     handoverInvitationId: handover.json().id,
     orgInvitationId: orgInvitation.json().id,
     applicationId: application.json()[0].id,
+    ownerWebhookId,
+    orgAWebhookId,
   };
 }
 

@@ -19,6 +19,7 @@ import { MessagePage, MessagesPage } from './pages/Messages.tsx';
 import { MyQrPage } from './pages/MyQr.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
 import { SecurityPage } from './pages/Security.tsx';
+import { MyWebhooksPage, OrgWebhooksPage } from './pages/Webhooks.tsx';
 import { useSession } from './session.tsx';
 
 function SignedOut() {
@@ -66,6 +67,8 @@ export function App() {
           <Route path="me/verify" element={<VerifyPage />} />
           <Route path="me/qr" element={<MyQrPage />} />
           <Route path="me/security" element={<SecurityPage />} />
+          <Route path="me/webhooks" element={<MyWebhooksPage />} />
+          <Route path="portal/orgs/:orgId/webhooks" element={<OrgWebhooksPage />} />
           <Route path="login" element={<AfterLogin />} />
           <Route path="signup" element={<Navigate to="/me/verify" replace />} />
           <Route path="*" element={<NotFound />} />

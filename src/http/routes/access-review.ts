@@ -73,6 +73,7 @@ export const accessReviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     {
       schema: {
         tags: ['access'],
+        operationId: 'getDeviceAccess',
         summary: 'Owner: who can do what on this device now',
         params: IdParam,
         response: { 200: DeviceReview, ...problemResponses },
@@ -86,6 +87,7 @@ export const accessReviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     {
       schema: {
         tags: ['access'],
+        operationId: 'getAccessReview',
         summary: 'Owner: what this person (accounts) or organization (orgs) can do on my devices',
         params: SubjectParams,
         response: { 200: SubjectReview, ...problemResponses },
@@ -100,6 +102,7 @@ export const accessReviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     {
       schema: {
         tags: ['access'],
+        operationId: 'revokeAccessReview',
         summary:
           'Owner: revoke everything this person (their shares) or organization (its authorizations) has on my devices, in one go',
         params: SubjectParams,

@@ -16,6 +16,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['access'],
+        operationId: 'checkAccess',
         summary:
           'May this person do this on this device channel now (or at `at`)? Single or batch (checks: up to 1000)',
         body: CheckBody,

@@ -22,6 +22,7 @@ export const adminDeviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
       bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
         tags: ['admin'],
+        operationId: 'importDevices',
         summary: 'Import devices into the registry (operators only): all of them or none',
         description:
           'Send the CSV file as text/csv (header: serial,model,kind,channels,verification_code,channel_names,capabilities,firmware_version) ' +

@@ -22,6 +22,7 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
     {
       schema: {
         tags,
+        operationId: 'createApplications',
         summary: 'Installer: apply to the owner for permissions on devices of the site (one application per device)',
         params: SiteParams,
         body: ApplyBody,
@@ -39,6 +40,7 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
     {
       schema: {
         tags,
+        operationId: 'listSiteApplications',
         summary: "Installer: the site's applications",
         params: SiteParams,
         response: { 200: Type.Array(Application), ...problemResponses },
@@ -52,6 +54,7 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
     {
       schema: {
         tags,
+        operationId: 'cancelApplication',
         summary: 'Installer: withdraw an application',
         params: ApplicationParams,
         response: { 200: Application, ...problemResponses },
@@ -66,6 +69,7 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
     {
       schema: {
         tags,
+        operationId: 'listApplications',
         summary: 'Owner: applications for my devices (pending ones unless all=true)',
         querystring: ApplicationsQuery,
         response: { 200: Type.Array(Application), ...problemResponses },
@@ -80,6 +84,7 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
     {
       schema: {
         tags,
+        operationId: 'getApplication',
         summary: 'Owner: one application',
         params: ApplicationParams,
         response: { 200: Application, ...problemResponses },
@@ -95,7 +100,8 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
       {
         schema: {
           tags,
-          summary: `Owner: ${decision} to one application`,
+          operationId: decision === 'agree' ? 'agreeApplication' : 'rejectApplication',
+          summary: decision === 'agree' ? 'Owner: agree to one application' : 'Owner: reject one application',
           params: ApplicationParams,
           response: { 200: DecisionResult, ...problemResponses },
         },
@@ -115,6 +121,7 @@ export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
     {
       schema: {
         tags,
+        operationId: 'decideApplications',
         summary: 'Owner: agree to or reject several applications at once (all or nothing)',
         body: DecideBody,
         response: { 200: DecisionResult, ...problemResponses },

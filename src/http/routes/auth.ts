@@ -21,6 +21,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
       config: { limit: 'register' },
       schema: {
         tags: ['accounts'],
+        operationId: 'register',
         summary: 'Create an account (email and/or phone); a verification code is sent to each',
         security: [],
         body: RegisterBody,
@@ -39,6 +40,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
       config: { limit: 'login' },
       schema: {
         tags: ['accounts'],
+        operationId: 'login',
         summary: 'Log in for the browser: sets the HttpOnly session cookie and returns the CSRF token',
         security: [],
         body: LoginBody,
@@ -58,6 +60,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
       config: { limit: 'login' },
       schema: {
         tags: ['accounts'],
+        operationId: 'createToken',
         summary: 'Log in for an API client: returns a bearer token (shown once, stored only as a hash)',
         security: [],
         body: LoginBody,
@@ -80,6 +83,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'logout',
         summary: 'End the current session (cookie or token)',
         response: { 200: Ok, ...problemResponses },
       },
@@ -94,7 +98,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
 
   app.get(
     '/api/me',
-    { schema: { tags: ['accounts'], summary: 'Who am I', response: { 200: Account, ...problemResponses } } },
+    {
+      schema: {
+        tags: ['accounts'],
+        operationId: 'getMe',
+        summary: 'Who am I',
+        response: { 200: Account, ...problemResponses },
+      },
+    },
     async (request) => fullAccountView(ctx, await getAccount(ctx, requirePrincipal(request).accountId)),
   );
 
@@ -103,6 +114,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'listMySessions',
         summary: 'My open sessions',
         response: { 200: Type.Array(Session), ...problemResponses },
       },
@@ -115,6 +127,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'endMySession',
         summary: 'End one of my sessions',
         params: IdParam,
         response: { 200: Ok, ...problemResponses },

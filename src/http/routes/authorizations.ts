@@ -26,6 +26,7 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
+        operationId: 'listDeviceAuthorizations',
         summary:
           "My device's Authorization Service: which organization is authorized, each permission with its validity",
         params: DeviceParams,
@@ -40,6 +41,7 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
+        operationId: 'setDeviceAuthorization',
         summary: 'Set exactly these permissions for the organization on my device (grant, edit; leave out to withdraw)',
         params: DeviceOrgParams,
         body: SetPermissionsBody,
@@ -61,6 +63,7 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
+        operationId: 'withdrawAuthorizationPermission',
         summary: 'Withdraw one permission',
         params: DeviceOrgPermissionParams,
         response: { 200: AuthorizationChange, ...problemResponses },
@@ -81,6 +84,7 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
+        operationId: 'cancelDeviceAuthorization',
         summary: 'Cancel the authorization altogether',
         params: DeviceOrgParams,
         response: { 200: Strict({ ok: Type.Literal(true), warning: Type.String() }), ...problemResponses },
@@ -95,6 +99,7 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
+        operationId: 'listAuthorizedDevices',
         summary: 'Authorized devices: every device of mine with an authorization',
         response: { 200: Type.Array(Authorization), ...problemResponses },
       },
@@ -107,6 +112,7 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
+        operationId: 'listOrgAuthorizedDevices',
         summary:
           "The installer's view: every device the organization is authorized on (site or entrusted), with each permission",
         params: OrgParams,
@@ -121,6 +127,7 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
+        operationId: 'entrustDevices',
         summary: 'Entrust devices directly: authorize an organization (by id or QR text) on some of my devices',
         body: EntrustBody,
         response: {
@@ -138,6 +145,7 @@ export const authorizationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContex
     {
       schema: {
         tags,
+        operationId: 'releaseAuthorizationPermission',
         summary: 'Installer: release a permission before it ends',
         params: OrgDevicePermissionParams,
         response: {

@@ -48,6 +48,7 @@ export const devMailboxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }
     {
       schema: {
         tags: ['operations'],
+        operationId: 'listDevMailbox',
         summary: 'Dev mailbox (only while SMTP_URL is not set): mail and SMS, newest first',
         security: [],
         querystring: Query,
@@ -62,6 +63,7 @@ export const devMailboxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getDevMailboxPage',
         summary: 'Dev mailbox as a web page (only while SMTP_URL is not set)',
         security: [],
         querystring: Query,

@@ -40,6 +40,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
       config: { limit: 'bind' },
       schema: {
         tags: ['devices'],
+        operationId: 'bindDevice',
         summary: 'Bind a device to my account with its serial number and the verification code on its label',
         description:
           'Wrong code: 400. After 5 wrong codes for one serial, further tries are refused (429) for 15 minutes. ' +
@@ -59,6 +60,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'getDevice',
         summary: 'One of my devices, with its channels',
         params: IdParam,
         response: { 200: Device, ...problemResponses },
@@ -72,6 +74,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'renameDevice',
         summary: 'Rename one of my devices',
         params: IdParam,
         body: NameBody,
@@ -86,6 +89,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'renameChannel',
         summary: 'Rename a channel of one of my devices',
         params: ChannelParams,
         body: NameBody,
@@ -107,6 +111,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'unbindDevice',
         summary:
           'Unbind one of my devices: it returns to the registry and every share and installer authorization on it ends',
         params: IdParam,
@@ -124,6 +129,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'getDeviceAudit',
         summary:
           'What happened to one of my devices since I own it (binding, renames, shares, authorizations, tickets), newest first',
         params: IdParam,
@@ -143,6 +149,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'offerDeviceTransfer',
         summary: 'Offer one of my devices to another account; it becomes theirs when they accept',
         params: IdParam,
         body: TransferBody,
@@ -160,6 +167,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'withdrawDeviceTransfer',
         summary: 'Withdraw the open transfer offer of one of my devices',
         params: IdParam,
         response: { 200: Ok, ...problemResponses },
@@ -176,6 +184,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'listTransfers',
         summary: 'Open transfer offers: ones waiting for my answer and ones I made',
         response: { 200: TransferList, ...problemResponses },
       },
@@ -188,6 +197,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'getTransfer',
         summary: 'One transfer I made or received',
         params: IdParam,
         response: { 200: Transfer, ...problemResponses },
@@ -201,6 +211,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'acceptTransfer',
         summary: 'Accept a device offered to me: I become its owner; its shares and installer authorizations end',
         params: IdParam,
         response: { 200: Transfer, ...problemResponses },
@@ -214,6 +225,7 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['devices'],
+        operationId: 'declineTransfer',
         summary: 'Decline a device offered to me',
         params: IdParam,
         response: { 200: Transfer, ...problemResponses },

@@ -14,6 +14,7 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     {
       schema: {
         tags,
+        operationId: 'createHandover',
         summary:
           "Invite the site's owner by email or phone, listing the permissions the installer asks to keep per device",
         params: SiteParams,
@@ -34,6 +35,7 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     {
       schema: {
         tags,
+        operationId: 'getHandover',
         summary: "The site's latest handover invitation",
         params: SiteParams,
         response: { 200: Invitation, ...problemResponses },
@@ -47,6 +49,7 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     {
       schema: {
         tags,
+        operationId: 'cancelHandover',
         summary: 'Cancel the pending invitation',
         params: SiteParams,
         response: { 200: Invitation, ...problemResponses },
@@ -60,6 +63,7 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     {
       schema: {
         tags,
+        operationId: 'resendHandover',
         summary: 'Send the invitation again with a fresh expiry',
         params: SiteParams,
         response: { 200: Invitation, ...problemResponses },
@@ -73,6 +77,7 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     {
       schema: {
         tags,
+        operationId: 'listHandoverInvitations',
         summary: 'Handover invitations delivered to me',
         response: { 200: Type.Array(Invitation), ...problemResponses },
       },
@@ -85,6 +90,7 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     {
       schema: {
         tags,
+        operationId: 'getHandoverInvitation',
         summary: 'One invitation delivered to me ("View now")',
         params: InvitationParams,
         response: { 200: Invitation, ...problemResponses },
@@ -102,6 +108,7 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
       },
       schema: {
         tags,
+        operationId: 'acceptHandoverInvitation',
         summary: 'Accept: the devices become mine and the installer keeps exactly what I agree to',
         params: InvitationParams,
         body: AcceptBody,
@@ -122,6 +129,7 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     {
       schema: {
         tags,
+        operationId: 'declineHandoverInvitation',
         summary: 'Decline the invitation',
         params: InvitationParams,
         response: { 200: Invitation, ...problemResponses },

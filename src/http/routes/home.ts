@@ -13,6 +13,7 @@ export const homeRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['devices'],
+        operationId: 'listHomeDevices',
         summary:
           'Home: devices I own, then devices shared with me (access "shared", who shared them, what is allowed now per channel)',
         response: { 200: Type.Array(HomeItem), ...problemResponses },

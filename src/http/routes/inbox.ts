@@ -12,6 +12,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = a
     {
       schema: {
         tags: ['inbox'],
+        operationId: 'listInbox',
         summary: 'My messages, newest first (page with nextCursor)',
         querystring: InboxQuery,
         response: { 200: InboxPage, ...problemResponses },
@@ -30,6 +31,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = a
     {
       schema: {
         tags: ['inbox'],
+        operationId: 'getInboxUnreadCount',
         summary: 'How many of my messages are unread',
         response: { 200: UnreadCount, ...problemResponses },
       },
@@ -42,6 +44,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = a
     {
       schema: {
         tags: ['inbox'],
+        operationId: 'markInboxRead',
         summary: 'Mark all my messages read',
         response: { 200: MarkedCount, ...problemResponses },
       },
@@ -57,6 +60,7 @@ export const inboxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = a
     {
       schema: {
         tags: ['inbox'],
+        operationId: 'markInboxMessageRead',
         summary: 'Mark one of my messages read',
         params: IdParam,
         response: { 200: Ok, ...problemResponses },

@@ -25,6 +25,7 @@ import { accessRoutes } from './access.ts';
 import { managerRoutes } from './managers.ts';
 import { deviceLinkRoutes } from './device-link.ts';
 import { accountSecurityRoutes } from './account-security.ts';
+import { webhookRoutes } from '../../webhooks/routes.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -46,3 +47,4 @@ routeModules.push(accountSecurityRoutes);
 routeModules.push(orgRoutes, siteRoutes, handoverRoutes, authorizationRoutes, applicationRoutes);
 routeModules.push(managerRoutes);
 routeModules.push(deviceLinkRoutes);
+routeModules.push(webhookRoutes);

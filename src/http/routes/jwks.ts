@@ -23,6 +23,7 @@ export const jwksRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['streams'],
+        operationId: 'getJwks',
         summary:
           'Public keys of stream tickets (MediaMTX authJWTJWKS): the current key and retired keys whose tickets may still be valid',
         security: [],
@@ -41,6 +42,7 @@ export const jwksRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags: ['operations'],
+        operationId: 'rotateSigningKey',
         summary: 'Operator: make a new ticket signing key; the old one stays published until its tickets have expired',
         response: { 200: Strict({ kid: Type.String(), retired: Type.Array(Type.String()) }), ...problemResponses },
       },

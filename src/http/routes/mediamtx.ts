@@ -34,6 +34,7 @@ export const mediamtxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
       bodyLimit: 64 * 1024,
       schema: {
         tags: ['streams'],
+        operationId: 'authorizeMediamtx',
         summary: 'MediaMTX external HTTP authentication: 200 allows, 401 asks the client for credentials, 403 refuses',
         security: [],
         body: AuthBody,
@@ -59,6 +60,7 @@ export const mediamtxRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> 
     {
       schema: {
         tags: ['streams'],
+        operationId: 'issuePublishCredential',
         summary: "Owner: (re)issue the device's MediaMTX publish credentials (user = serial, password shown once)",
         params: IdParam,
         response: {

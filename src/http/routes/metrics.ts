@@ -21,6 +21,7 @@ export const metricsRoutes = fp(async (app: FastifyInstance, { ctx }: { ctx: Ser
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics (text exposition format)',
         description: 'Open unless METRICS_TOKEN is set; then send `Authorization: Bearer <METRICS_TOKEN>`.',
         security: [],

@@ -4,7 +4,7 @@ import * as orgs from '../../services/orgs.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { invalidInput } from '../../domain/errors.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
-import { Ok, Strict, problemResponses } from '../schemas/common.ts';
+import { Ok, Strict, imageUpload, problemResponses } from '../schemas/common.ts';
 import {
   InvitationParams,
   InviteMemberBody,
@@ -29,6 +29,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'createOrg',
         summary: 'Create an installer organization; I become its admin',
         body: OrgName,
         response: { 201: Org, ...problemResponses },
@@ -43,6 +44,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'listMyOrgs',
         summary: 'The organizations I belong to',
         response: { 200: Type.Array(Org), ...problemResponses },
       },
@@ -56,6 +58,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
       config: { limit: 'resolveRecipient' },
       schema: {
         tags,
+        operationId: 'resolveOrg',
         summary: 'Pick an organization by its id or the text of its QR ID (to entrust devices to it)',
         body: OrgResolve,
         response: { 200: OrgPublic, ...problemResponses },
@@ -78,10 +81,13 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
       config: { limit: 'resolveImage' },
       schema: {
         tags,
+        operationId: 'resolveOrgImage',
         summary: 'Pick an organization from an uploaded picture of its QR ID (raw body, image/png or image/jpeg)',
-        consumes: ['image/png', 'image/jpeg'],
+        ...imageUpload("the picture of the organization's QR ID"),
         response: { 200: OrgPublic, ...problemResponses },
       },
+      // The body is raw bytes, checked by the decoder below; the schema is there for the OpenAPI document.
+      validatorCompiler: () => () => true,
     },
     async (request) => {
       requirePrincipal(request);
@@ -102,6 +108,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'getOrg',
         summary: 'An organization I belong to, with its members',
         params: OrgParams,
         response: { 200: OrgDetail, ...problemResponses },
@@ -131,6 +138,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'renameOrg',
         summary: 'Rename the organization (admins)',
         params: OrgParams,
         body: OrgName,
@@ -145,6 +153,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'getOrgQrPng',
         summary: "The organization's QR ID as PNG (members), for an owner to scan",
         params: OrgParams,
         produces: ['image/png'],
@@ -162,6 +171,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'getOrgQrSvg',
         summary: "The organization's QR ID as SVG (members)",
         params: OrgParams,
         produces: ['image/svg+xml'],
@@ -179,6 +189,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'inviteOrgMember',
         summary: 'Invite a person by email to join as technician or admin (admins)',
         params: OrgParams,
         body: InviteMemberBody,
@@ -196,6 +207,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'listOrgInvitations',
         summary: 'Invitations to join (admins)',
         params: OrgParams,
         response: { 200: Type.Array(MemberInvitation), ...problemResponses },
@@ -209,6 +221,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'cancelOrgInvitation',
         summary: 'Cancel an invitation to join (admins)',
         params: OrgInvitationParams,
         response: { 200: Ok, ...problemResponses },
@@ -230,6 +243,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'listMyOrgInvitations',
         summary: 'Invitations to join organizations addressed to my verified email',
         response: { 200: Type.Array(MemberInvitation), ...problemResponses },
       },
@@ -244,6 +258,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
       {
         schema: {
           tags,
+          operationId: answer === 'accept' ? 'acceptOrgInvitation' : 'declineOrgInvitation',
           summary: `${answer === 'accept' ? 'Accept' : 'Decline'} an invitation to join`,
           params: InvitationParams,
           response: { 200: Joined, ...problemResponses },
@@ -259,6 +274,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'changeOrgMemberRole',
         summary: "Change a member's role (admins; the last admin stays admin)",
         params: OrgMemberParams,
         body: RoleBody,
@@ -282,6 +298,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
     {
       schema: {
         tags,
+        operationId: 'removeOrgMember',
         summary: 'Remove a member (admins) or leave (myself); never the last admin',
         params: OrgMemberParams,
         response: { 200: Ok, ...problemResponses },

@@ -12,7 +12,7 @@ import {
 } from '../../services/qr-id.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
-import { Strict, problemResponses } from '../schemas/common.ts';
+import { Binary, Strict, problemResponses } from '../schemas/common.ts';
 
 /** Photos of a QR code from a phone are a few MB at most. */
 export const QR_UPLOAD_LIMIT = 5 * 1024 * 1024;
@@ -22,7 +22,6 @@ const PublicPerson = Strict(
   { id: Type.String(), displayName: Type.String() },
   { description: 'the minimal public view of a person' },
 );
-const Binary = (description: string) => Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description });
 
 export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
   // Raw image uploads: scoped to this plugin, so no other route accepts image bodies.
@@ -37,6 +36,7 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
     {
       schema: {
         tags: ['qr'],
+        operationId: 'getMyQrText',
         summary: 'My personal QR ID as text (an opaque reference, never my email or phone)',
         response: { 200: QrText, ...problemResponses },
       },
@@ -52,6 +52,7 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
     {
       schema: {
         tags: ['qr'],
+        operationId: 'getMyQrPng',
         summary: 'My personal QR ID as a PNG image (to show or save)',
         produces: ['image/png'],
         response: { 200: Binary('PNG image'), ...problemResponses },
@@ -72,6 +73,7 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
     {
       schema: {
         tags: ['qr'],
+        operationId: 'getMyQrSvg',
         summary: 'My personal QR ID as an SVG image',
         produces: ['image/svg+xml'],
         response: { 200: Type.String({ description: 'SVG image' }), ...problemResponses },
@@ -88,6 +90,7 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
     {
       schema: {
         tags: ['qr'],
+        operationId: 'rotateMyQr',
         summary: 'Replace my QR ID: every earlier text or image of it stops working',
         response: { 200: QrText, ...problemResponses },
       },
@@ -101,6 +104,7 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
       config: { limit: 'resolveRecipient' },
       schema: {
         tags: ['qr'],
+        operationId: 'resolveQrText',
         summary: 'Find the person a scanned QR ID belongs to (to pick a recipient)',
         body: Strict({ text: Type.String({ minLength: 1, maxLength: 500 }) }),
         response: { 200: PublicPerson, ...problemResponses },
@@ -118,6 +122,7 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
       config: { limit: 'resolveImage' },
       schema: {
         tags: ['qr'],
+        operationId: 'resolveQrImage',
         summary:
           'Find the person from an uploaded picture of a QR ID (raw body, image/png or image/jpeg, at most 5 MB)',
         consumes: ['image/png', 'image/jpeg'],

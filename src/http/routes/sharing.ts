@@ -18,7 +18,7 @@ import {
 } from '../../services/sharing.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
-import { IdParam, Strict, problemResponses } from '../schemas/common.ts';
+import { IdParam, Strict, imageUpload, problemResponses } from '../schemas/common.ts';
 import {
   BulkResult,
   BulkShareBody,
@@ -46,6 +46,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'listPermissions',
         summary: 'The permission catalog, with labels',
         security: [],
         response: { 200: Type.Array(PermissionInfo), ...problemResponses },
@@ -67,6 +68,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
       config: { limit: 'resolveRecipient' },
       schema: {
         tags,
+        operationId: 'resolveRecipient',
         summary: 'Find the person to share with by email, phone or QR text',
         body: RecipientBody,
         response: { 200: ResolvedRecipient, ...problemResponses },
@@ -85,11 +87,14 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
       config: { limit: 'resolveImage' },
       schema: {
         tags,
+        operationId: 'resolveRecipientImage',
         summary:
           'Find the person to share with from an uploaded QR ID image (raw body, image/png or image/jpeg, at most 5 MB)',
-        consumes: ['image/png', 'image/jpeg'],
+        ...imageUpload("the picture of the recipient's QR ID"),
         response: { 200: ResolvedRecipient, ...problemResponses },
       },
+      // The body is raw bytes, checked by the decoder below; the schema is there for the OpenAPI document.
+      validatorCompiler: () => () => true,
     },
     async (request) => {
       requirePrincipal(request);
@@ -113,6 +118,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'previewShare',
         summary: 'Dry run of sharing one device: checks everything and returns the confirmation, changes nothing',
         params: IdParam,
         body: ShareBody,
@@ -127,6 +133,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'createShare',
         summary: 'Share one device (whole device or chosen channels) with one person',
         params: IdParam,
         body: ShareBody,
@@ -144,6 +151,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'listDeviceShares',
         summary: "The device's shares (owner only)",
         params: IdParam,
         response: { 200: Type.Array(ShareView), ...problemResponses },
@@ -157,6 +165,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'revokeDeviceShares',
         summary: 'Revoke every share of the device (owner only)',
         params: IdParam,
         response: { 200: Strict({ revoked: Type.Integer() }), ...problemResponses },
@@ -170,6 +179,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'updateShare',
         summary: 'Edit a share: scope, channels, permissions, validity (owner only)',
         params: IdParam,
         body: SharePatchBody,
@@ -184,6 +194,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'deleteShare',
         summary: 'End a share: the owner revokes it, or the recipient removes the device from their account',
         params: IdParam,
         response: {
@@ -206,6 +217,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'listReceivedShares',
         summary: 'Shares I received, with what each allows right now',
         response: { 200: Type.Array(ReceivedShare), ...problemResponses },
       },
@@ -218,6 +230,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'getShareChooser',
         summary: 'Devices I can share (owned and supporting sharing); with explain=1 also the others and why not',
         querystring: Strict({
           explain: Type.Optional(
@@ -240,6 +253,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'previewBulkShare',
         summary: `Dry run of sharing several devices (up to 500) with one person; changes nothing`,
         body: BulkShareBody,
         response: { 200: BulkResult, ...problemResponses },
@@ -253,6 +267,7 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     {
       schema: {
         tags,
+        operationId: 'createBulkShare',
         summary:
           'Share several devices with one person, each with its own scope, permissions and validity: all or nothing',
         body: BulkShareBody,

@@ -22,6 +22,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags,
+        operationId: 'createSite',
         summary: 'Create a site (members)',
         params: OrgParams,
         body: CreateSiteBody,
@@ -39,6 +40,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags,
+        operationId: 'listSites',
         summary:
           "The organization's sites with their status and devices, and per device what the organization may do now",
         params: OrgParams,
@@ -50,7 +52,15 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
 
   app.get(
     '/api/sites/:siteId',
-    { schema: { tags, summary: 'One site', params: SiteParams, response: { 200: Site, ...problemResponses } } },
+    {
+      schema: {
+        tags,
+        operationId: 'getSite',
+        summary: 'One site',
+        params: SiteParams,
+        response: { 200: Site, ...problemResponses },
+      },
+    },
     async (request) => sites.getSite(ctx, requirePrincipal(request).accountId, request.params.siteId),
   );
 
@@ -59,6 +69,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags,
+        operationId: 'updateSite',
         summary: 'Rename a site or change its address or time zone',
         params: SiteParams,
         body: UpdateSiteBody,
@@ -73,6 +84,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags,
+        operationId: 'deleteSite',
         summary: 'Delete an empty site (admins)',
         params: SiteParams,
         response: { 200: Ok, ...problemResponses },
@@ -90,6 +102,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
       config: { limit: 'bind' },
       schema: {
         tags,
+        operationId: 'addSiteDevice',
         summary: 'Add a device by serial + verification code; the organization holds it until handover',
         params: SiteParams,
         body: AddDeviceBody,
@@ -107,6 +120,7 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
     {
       schema: {
         tags,
+        operationId: 'removeSiteDevice',
         summary: 'Take a device off the site (before handover it becomes free again; after, the owner keeps it)',
         params: SiteDeviceParams,
         response: { 200: Ok, ...problemResponses },

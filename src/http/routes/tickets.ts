@@ -25,6 +25,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     {
       schema: {
         tags: ['streams'],
+        operationId: 'createStreamTicket',
         summary:
           'Get a short-lived stream ticket for one channel (live_view or playback), valid no longer than the grant',
         body: TicketBody,

@@ -17,6 +17,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
     {
       schema: {
         tags: ['accounts'],
+        operationId: 'verifyContact',
         summary: 'Verify my email address or phone number with the 6-digit code sent to it',
         body: Strict({
           channel: Channel,
@@ -40,6 +41,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       config: { limit: 'sendCode' },
       schema: {
         tags: ['accounts'],
+        operationId: 'resendVerificationCode',
         summary: 'Send a new verification code (the previous one stops working)',
         body: Strict({ channel: Channel }),
         response: { 202: Ok, ...problemResponses },
@@ -57,6 +59,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       config: { limit: 'sendCode' },
       schema: {
         tags: ['accounts'],
+        operationId: 'setMyEmail',
         summary:
           'Add or change my email address: a code goes to the new one, which replaces the current one only once the code is entered; needs my password',
         body: Strict({
@@ -81,6 +84,7 @@ export const verificationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
       config: { limit: 'sendCode' },
       schema: {
         tags: ['accounts'],
+        operationId: 'setMyPhone',
         summary:
           'Add or change my phone number (E.164): it replaces the current one only once its code is entered; needs my password',
         body: Strict({

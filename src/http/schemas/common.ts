@@ -17,6 +17,15 @@ export const problemResponses = {
   '4xx': { ...Problem, description: 'Bad input, not allowed, not found, conflict or throttled (problem+json)' },
 };
 
+/** Raw bytes (an image upload or download); the OpenAPI document says `format: binary`. */
+export const Binary = (description: string) => Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description });
+
+/** The body of a raw image upload: declared for the OpenAPI document; the route's decoder checks the bytes. */
+export const imageUpload = (description: string) => ({
+  consumes: ['image/png', 'image/jpeg'],
+  body: Binary(description),
+});
+
 /** Object schemas reject unknown properties instead of dropping them silently. */
 export function Strict<T extends Parameters<typeof Type.Object>[0]>(
   props: T,

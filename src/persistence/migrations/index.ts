@@ -10,6 +10,7 @@ import * as m006 from './006_home.ts';
 import * as m009 from './009_device_link.ts';
 import * as m013 from './013_household.ts';
 import * as m007 from './007_identity.ts';
+import * as m011 from './011_webhooks.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '009_device_link': m009,
   '013_household': m013,
   '007_identity': m007,
+  '011_webhooks': m011,
 };

@@ -57,6 +57,9 @@ export function MePage() {
         <li>
           <Link to="/me/authorized-devices">Authorized Devices</Link>
         </li>
+        <li>
+          <Link to="/me/webhooks">Webhooks</Link>
+        </li>
       </ul>
       <ul className="menu">
         <li>

@@ -202,6 +202,13 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
         </Async>
         <AuthorizedDevices orgId={org.id} />
         <CreateSite orgId={org.id} onCreated={sites.reload} />
+        {org.myRole === 'admin' ? (
+          <ul className="menu">
+            <li>
+              <Link to={`/portal/orgs/${org.id}/webhooks`}>Webhooks</Link>
+            </li>
+          </ul>
+        ) : null}
       </div>
       <OrgMembers org={org} onOrgsChanged={onOrgsChanged} />
     </div>
