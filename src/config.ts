@@ -25,6 +25,12 @@ export interface Config {
   invitationTtlMs: number;
   applicationTtlMs: number;
   streamTicketTtlSeconds: number;
+  /** The media server as browsers reach it (MediaMTX's HLS server); null: no media server configured. */
+  mediaPublicUrl: string | null;
+  /** MediaMTX's playback server as browsers reach it; null: no playback. */
+  mediaPlaybackUrl: string | null;
+  /** MediaMTX's control API as Keyholder reaches it (to end sessions); null: streams are only refused at auth. */
+  mediamtxApiUrl: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -104,5 +110,8 @@ export function loadConfig(env: Env = process.env): Config {
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
+    mediaPublicUrl: url(env, 'MEDIA_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null,
+    mediaPlaybackUrl: url(env, 'MEDIA_PLAYBACK_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null,
+    mediamtxApiUrl: url(env, 'MEDIAMTX_API_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null,
   };
 }

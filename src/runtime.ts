@@ -10,6 +10,7 @@ import { buildApp, type App } from './http/app.ts';
 import { startAccess } from './services/access-engine.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
+import { startMediaSessions, type MediaSessions } from './services/media/sessions.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
 
@@ -33,6 +34,8 @@ export interface Runtime {
   outbox: OutboxDeliverer;
   /** Sends expiring/expired notices every minute; `runOnce()` lets tests sweep without waiting. */
   expiryNotices: ExpiryNoticeSweeper;
+  /** Media sessions opened with our tickets, ended when their grant stops allowing (docs/mediamtx.md). */
+  media: MediaSessions;
   /** Listeners told of every committed access change on this instance (and, when wired, on others). */
   onChange(listener: (c: AccessChange) => void): void;
   close(): Promise<void>;
@@ -86,6 +89,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const access = await startAccess(ctx, database);
   listeners.push((c) => access.invalidate(c));
   workers.push(access);
+  // Streams cut when access ends: after the engine's listener, so local re-checks see the invalidated cache.
+  const media = await startMediaSessions(ctx, database.engine === 'postgres' ? database.pgConnection : null);
+  listeners.push((c) => media.changed(c));
+  workers.push(media);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   outbox.start();
   expiryNotices.start();
@@ -95,6 +102,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     app,
     outbox,
     expiryNotices,
+    media,
     onChange: (l) => listeners.push(l),
     async close() {
       for (const w of workers) await w.stop();
