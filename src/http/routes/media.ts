@@ -62,7 +62,10 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = a
         summary:
           'The recorded time inside [from, until) whose footage I may play back now (recordings bounded by the grant)',
         params: Strict({ id: IdParam.properties.id, channel: Type.Integer({ minimum: 1, maximum: 9999 }) }),
-        querystring: Strict({ from: Millis, until: Millis }),
+        querystring: Strict({
+          from: Type.Optional({ ...Millis, description: 'default: 24 hours before until' }),
+          until: Type.Optional({ ...Millis, description: 'default: now' }),
+        }),
         response: {
           200: Strict({
             windows: Type.Array(Interval),
@@ -76,7 +79,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = a
     },
     async (request) => {
       const { id, channel } = request.params;
-      const { from, until } = request.query;
+      const until = request.query.until ?? ctx.clock.now();
+      const from = request.query.from ?? until - 24 * 3_600_000;
       return allowedPlaybackWindows(ctx, requirePrincipal(request).accountId, id, channel, { from, until });
     },
   );
