@@ -18,6 +18,8 @@ import { SitePage } from './pages/Site.tsx';
 import { MessagePage, MessagesPage } from './pages/Messages.tsx';
 import { MyQrPage } from './pages/MyQr.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
+import { LivePage } from './pages/Live.tsx';
+import { PlaybackPage } from './pages/Playback.tsx';
 import { useSession } from './session.tsx';
 
 function SignedOut() {
@@ -53,6 +55,8 @@ export function App() {
           <Route path="devices/:id/settings" element={<DeviceSettingsPage />} />
           <Route path="devices/:id/share" element={<ShareDevicePage />} />
           <Route path="devices/:id/authorization" element={<AuthorizationServicePage />} />
+          <Route path="devices/:id/live/:channel?" element={<LivePage />} />
+          <Route path="devices/:id/playback/:channel?" element={<PlaybackPage />} />
           <Route path="messages" element={<MessagesPage />} />
           <Route path="messages/:id" element={<MessagePage />} />
           <Route path="portal" element={<PortalPage />} />

@@ -2163,6 +2163,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{id}/channels/{channel}/playback-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The recorded time inside [from, until) whose footage I may play back now (recordings bounded by the grant) */
+        get: operations["listPlaybackWindows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices/{id}/channels/{number}": {
         parameters: {
             query?: never;
@@ -2241,6 +2258,23 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/devices/{id}/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live/Playback screens: the media server (or that none is configured) and the channels I may watch, with what I may do on each */
+        get: operations["getDeviceMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/devices/{id}/publish-credential": {
@@ -5996,6 +6030,24 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/shares/{id}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Owner: which recordings this share opens (null: what was recorded while the share applied) */
+        get: operations["getShareRecordings"];
+        /** Owner: widen or set the recordings this share opens ("recordings since …"), or null to follow the share */
+        put: operations["setShareRecordings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shares/bulk": {
         parameters: {
             query?: never;
@@ -7309,7 +7361,11 @@ export interface paths {
                     "application/json": {
                         channel: number;
                         deviceId: string;
+                        /** @description playback: start of the recorded time the ticket is for */
+                        from?: number;
                         permission: "live_view" | "playback";
+                        /** @description playback: end (exclusive) of the recorded time */
+                        until?: number;
                     };
                 };
             };
@@ -7896,6 +7952,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator-docs/mediamtx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The operator's guide to connecting MediaMTX (docs/mediamtx.md, as Markdown text) */
+        get: operations["getMediaMtxGuide"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -7921,4 +7994,255 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    listPlaybackWindows: {
+        parameters: {
+            query?: {
+                /** @description default: 24 hours before until */
+                from?: number;
+                /** @description default: now */
+                until?: number;
+            };
+            header?: never;
+            path: {
+                channel: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowedNow: boolean;
+                        detail: string | null;
+                        reason: string | null;
+                        windows: {
+                            /** @description epoch milliseconds */
+                            from: number;
+                            /** @description epoch milliseconds */
+                            until: number;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getDeviceMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channels: {
+                            liveView: boolean;
+                            name: string;
+                            number: number;
+                            playback: boolean;
+                            ptz: boolean;
+                            twoWayAudio: boolean;
+                        }[];
+                        device: {
+                            id: string;
+                            kind: string;
+                            name: string;
+                            online: boolean;
+                        };
+                        server: {
+                            configured: boolean;
+                            docsUrl: string;
+                            hlsUrl: string | null;
+                            playbackUrl: string | null;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getShareRecordings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The share's recordings: since `from` (up to `until`, or up to now when null); null = what was recorded while the share applied */
+                        recordings: {
+                            /** @description epoch milliseconds */
+                            from: number;
+                            until: number | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+    };
+    setShareRecordings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The share's recordings: since `from` (up to `until`, or up to now when null); null = what was recorded while the share applied */
+                    recordings: {
+                        /** @description epoch milliseconds */
+                        from: number;
+                        until: number | null;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The share's recordings: since `from` (up to `until`, or up to now when null); null = what was recorded while the share applied */
+                        recordings: {
+                            /** @description epoch milliseconds */
+                            from: number;
+                            until: number | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+    };
+    getMediaMtxGuide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+        };
+    };
+}
