@@ -202,7 +202,7 @@ function ChannelPlayer({ media, channel, hlsUrl }: { media: DeviceMedia; channel
           Connecting…
         </p>
       ) : null}
-      <div className="row">
+      <div className="row" hidden={state.kind === 'ended'}>
         {features?.ptz ? (
           <button
             type="button"
