@@ -191,6 +191,13 @@ describeEachDatabase(
       await h().runtime.media.idle();
       assert.ok(standin.kicks.includes(id), 'kicked through /v3/hlssessions/kick/{id}');
       assert.equal(await mediaPlaylist(path, opened.playlist), 401);
+      // The ticket's signature is remembered (it was verified for the session), its grant is not: refused at once.
+      const again = await h().request({
+        method: 'POST',
+        url: '/mediamtx/auth',
+        body: { ...call.body, id: '7d1f0c8e-0000-4000-8000-000000000001' },
+      });
+      assertProblem(again, 403);
       const audit = await h()
         .runtime.ctx.db.selectFrom('audit_events')
         .selectAll()
