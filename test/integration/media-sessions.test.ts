@@ -210,6 +210,37 @@ describeEachDatabase(
       assert.ok(standin.authCalls.some((c) => c.body.action === 'api' && c.status === 200));
     });
 
+    test('narrowing the share and unbinding the device end the streams they no longer allow', async () => {
+      const { owner, viewer, dev, shareId, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const narrow = await h().request({
+        method: 'PATCH',
+        url: `/api/shares/${shareId}`,
+        token: owner.token,
+        body: { scope: 'channels', channels: [3], permissions: ['live_view'] },
+      });
+      assert.equal(narrow.statusCode, 200, narrow.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id));
+      const row = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(row!.end_reason, 'access narrowed');
+      // Channel 3 now plays; unbinding the device ends that too.
+      standin.livePaths.add(`${dev.id}/3`);
+      const t3 = await ticket(h(), viewer, { deviceId: dev.id, channel: 3, permission: 'live_view' });
+      assert.equal((await openHls(`${dev.id}/3`, t3)).status, 200);
+      const id3 = standin.authCalls.at(-1)!.body.id!;
+      const unbind = await h().request({ method: 'DELETE', url: `/api/devices/${dev.id}`, token: owner.token });
+      assert.equal(unbind.statusCode, 200, unbind.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id3));
+    });
+
     test('a share that expires with no request at all: the timer ends the session at its end', async () => {
       const until = h().clock.now() + H;
       const { viewer, dev, path } = await world({ until });
