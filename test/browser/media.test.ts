@@ -172,6 +172,39 @@ describe('web app: live view and playback through the media server', { timeout: 
     await viewer.context.close();
   });
 
+  test('without a media server the screens say so plainly, with the operator guide', async () => {
+    const bare = await startWebServer();
+    try {
+      const serial = `CAM${stamp}`.toUpperCase();
+      await importDevicesJson(bare.runtime.ctx, null, [
+        { serial, model: 'Gate Cam', kind: 'camera', verificationCode: 'GATE0001' },
+      ]);
+      const email = `nina.${stamp}@example.com`;
+      const token = await person(bare, 'Nina Owner', email);
+      await api(bare, 'POST', '/api/devices/bind', { serial, verificationCode: 'GATE0001' }, token);
+      const owner = await openPerson(browser, bare.url, 'media-none');
+      const { page } = owner;
+      await login(page, email);
+      await page.getByRole('link', { name: 'Live View of Gate Cam' }).click();
+      await page.getByText('No media server is configured').waitFor();
+      const guide = page.getByRole('link', { name: 'the MediaMTX guide' });
+      const href = await guide.getAttribute('href');
+      const doc = await fetch(bare.url + href);
+      assert.equal(doc.status, 200);
+      assert.match(await doc.text(), /authHTTPAddress: http:\/\/keyholder:8080\/mediamtx\/auth/);
+      assert.equal(await page.locator('video').count(), 0, 'no dead player');
+      await owner.shot('live-no-media-server');
+      await page.goBack();
+      await page.getByRole('button', { name: 'More for Gate Cam' }).click();
+      await page.getByRole('menuitem', { name: 'Recordings' }).click();
+      await page.getByText('No media server is configured').waitFor();
+      assert.deepEqual(owner.problems, []);
+      await owner.context.close();
+    } finally {
+      await bare.stop();
+    }
+  });
+
   test('the recipient watches channel 2 live, cannot open channel 3, and the stream stops when the owner revokes', async () => {
     const viewer = await openPerson(browser, server.url, 'media-live', { width: 900, height: 900 });
     const { page } = viewer;
