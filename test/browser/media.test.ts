@@ -115,13 +115,6 @@ describe('web app: live view and playback through the media server', { timeout: 
     for (const n of [1, 2, 3, 4]) standin.livePaths.add(`${deviceId}/${n}`);
     // Six hours recorded yesterday; the share opens only 10:00-12:00 of them.
     standin.recordings[`${deviceId}/2`] = [{ start: new Date(yesterdayAt(8)), duration: 6 * 3600 }];
-    await api(
-      server,
-      'PUT',
-      `/api/shares/${shareId}/recordings`,
-      { recordings: { from: yesterdayAt(10), until: yesterdayAt(12) } },
-      ownerToken,
-    );
     browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required']);
   });
 
@@ -132,13 +125,33 @@ describe('web app: live view and playback through the media server', { timeout: 
   });
 
   test('a share for yesterday 10:00-12:00 plays back only the recordings inside it', async () => {
+    const yesterday = new Date(yesterdayAt(12)).toLocaleDateString('en-CA', { timeZone: ZONE });
+    // The owner chooses the share's recordings in the device's settings.
+    const owner = await openPerson(browser, server.url, 'media-owner', { width: 900, height: 900 });
+    await login(owner.page, ownerEmail);
+    await owner.page.goto(`/devices/${deviceId}/settings`);
+    await owner.page
+      .getByRole('listitem', { name: 'Share with Vic Viewer' })
+      .getByRole('button', { name: 'Recordings' })
+      .click();
+    await owner.page.getByLabel('Recorded between…').check();
+    await owner.page.getByLabel('From').fill(`${yesterday}T10:00`);
+    await owner.page.getByLabel('Until').fill(`${yesterday}T12:00`);
+    await owner.shot('share-recordings');
+    const dialog = owner.page.getByRole('dialog', { name: 'Recordings Vic Viewer may play back' });
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const set = await api(server, 'GET', `/api/shares/${shareId}/recordings`, undefined, ownerToken);
+    assert.deepEqual(await set.json(), { recordings: { from: yesterdayAt(10), until: yesterdayAt(12) } });
+    assert.deepEqual(owner.problems, []);
+    await owner.context.close();
+
     const viewer = await openPerson(browser, server.url, 'media-playback', { width: 900, height: 900 });
     const { page } = viewer;
     await login(page, viewerEmail);
     await page.getByRole('button', { name: 'More for Yard NVR' }).click();
     await page.getByRole('menuitem', { name: 'Recordings' }).click();
     await page.getByText('Nothing recorded on this day is shared with you.').waitFor();
-    const yesterday = new Date(yesterdayAt(12)).toLocaleDateString('en-CA', { timeZone: ZONE });
     await page.getByLabel('Day', { exact: true }).fill(yesterday);
     await page.getByText('You may watch what was recorded 10:00–12:00 on this day.').waitFor();
     const items = page.getByRole('list', { name: 'Recordings' }).getByRole('listitem');
