@@ -241,6 +241,28 @@ describeEachDatabase(
       assert.ok(standin.kicks.includes(id3));
     });
 
+    test('a viewer who already left: the revocation records no cut (nothing was playing)', async () => {
+      const { owner, viewer, dev, shareId, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      standin.sessions.delete(id); // MediaMTX closed the idle session; it does not tell Keyholder
+      await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: owner.token });
+      await h().runtime.media.idle();
+      const row = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(row!.end_reason, 'closed');
+      const audit = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select('action')
+        .where('object_id', '=', id)
+        .execute();
+      assert.deepEqual(audit, []);
+    });
+
     test('a share that expires with no request at all: the timer ends the session at its end', async () => {
       const until = h().clock.now() + H;
       const { viewer, dev, path } = await world({ until });

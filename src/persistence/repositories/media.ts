@@ -29,15 +29,35 @@ export async function openSessions(db: Executor, filter: SessionFilter): Promise
   return q.limit(10_000).execute();
 }
 
-/** Marks a session ended; true only for the one caller that ended it (instances racing to cut agree on one). */
-export async function endSession(db: Executor, id: string, at: number, reason: string): Promise<boolean> {
-  const r = await db
-    .updateTable('media_sessions')
-    .set({ ended_at: at, end_reason: reason })
-    .where('id', '=', id)
-    .where('ended_at', 'is', null)
-    .executeTakeFirst();
+/**
+ * Marks a session ended; true only for the one caller that ended it (instances racing to cut agree on one).
+ * `correct`: rewrite the reason of a session this caller just ended.
+ */
+export async function endSession(
+  db: Executor,
+  id: string,
+  at: number,
+  reason: string,
+  correct = false,
+): Promise<boolean> {
+  let q = db.updateTable('media_sessions').set({ ended_at: at, end_reason: reason }).where('id', '=', id);
+  q = correct ? q.where('ended_at', '=', at) : q.where('ended_at', 'is', null);
+  const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Opens an ended session again, due for another look at `until` (a kick that did not reach MediaMTX). */
+export async function reopenSession(db: Executor, id: string, until: number): Promise<void> {
+  await db
+    .updateTable('media_sessions')
+    .set({ ended_at: null, end_reason: null, until })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Forgets sessions that ended before `before` (their cuts stay in the audit log). */
+export async function purgeEndedSessions(db: Executor, before: number): Promise<void> {
+  await db.deleteFrom('media_sessions').where('ended_at', '<', before).execute();
 }
 
 export async function setSessionUntil(db: Executor, id: string, until: number | null): Promise<void> {

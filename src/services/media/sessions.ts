@@ -33,6 +33,11 @@ export const END_REASONS: Readonly<Record<string, string>> = {
 
 /** setTimeout's longest delay; a later end is looked at again then. */
 const MAX_DELAY_MS = 2_147_000_000;
+/** Ended sessions are kept this long (the cuts themselves stay in the audit log), purged at most this often. */
+const KEEP_ENDED_MS = 7 * 86_400_000;
+const PURGE_EVERY_MS = 3_600_000;
+/** How soon a kick that could not reach MediaMTX is tried again. */
+const RETRY_MS = 5_000;
 /** Sessions remembered as already recorded (so a repeated auth writes nothing); past this, the oldest go. */
 const KNOWN_MAX = 100_000;
 
@@ -62,6 +67,7 @@ export class MediaSessions {
   private pending = new Map<string, AccessChange>();
   private bus: ChangeBus | null = null;
   private stopped = false;
+  private purgedAt = 0;
   /** Told of every session this instance ended (tests and benchmarks wait on it). */
   readonly cutListeners = new Set<(e: CutEvent) => void>();
 
@@ -79,6 +85,8 @@ export class MediaSessions {
         },
       });
     }
+    this.purgedAt = this.ctx.clock.now();
+    await repo.purgeEndedSessions(this.ctx.db, this.purgedAt - KEEP_ENDED_MS);
     await this.reschedule();
   }
 
@@ -132,6 +140,10 @@ export class MediaSessions {
     const now = this.ctx.clock.now();
     const due = await repo.openSessions(this.ctx.db, { dueAt: now });
     for (const row of due) await this.recheck(row);
+    if (now - this.purgedAt > PURGE_EVERY_MS) {
+      this.purgedAt = now;
+      await repo.purgeEndedSessions(this.ctx.db, now - KEEP_ENDED_MS);
+    }
     await this.reschedule();
   }
 
@@ -186,15 +198,30 @@ export class MediaSessions {
     if (!(await repo.endSession(this.ctx.db, row.id, at, reason))) return;
     this.known.delete(row.id);
     const kick = await kickSession(this.ctx, row.protocol, row.id);
+    if (kick === 'gone') {
+      // The viewer had already left (MediaMTX does not tell us when a reader goes): nothing was cut.
+      await repo.endSession(this.ctx.db, row.id, at, 'closed', true);
+      return;
+    }
+    if (kick === 'failed') {
+      // MediaMTX unreachable: open again, due in a few seconds, so the timer tries once more.
+      this.ctx.log.warn({ sessionId: row.id, protocol: row.protocol }, 'could not end media session; retrying');
+      await repo.reopenSession(this.ctx.db, row.id, at + RETRY_MS);
+      this.arm(at + RETRY_MS);
+      return;
+    }
+    const ended = kick === 'kicked';
     await appendAudit(this.ctx.db, {
       at,
       actorAccountId: null,
-      action: 'stream.ended',
+      // Without a control API (or for a protocol it cannot kick) the stream runs on until the viewer reconnects,
+      // and is refused then: recorded as such, not as ended.
+      action: ended ? 'stream.ended' : 'stream.not_ended',
       deviceId: row.device_id,
       objectType: 'media_session',
       objectId: row.id,
       after: {
-        message: `stream ended: ${reason}`,
+        message: ended ? `stream ended: ${reason}` : `stream could not be ended (${kick}): ${reason}`,
         reason: why,
         accountId: row.account_id,
         channel: row.channel,
@@ -202,8 +229,6 @@ export class MediaSessions {
         kick,
       },
     });
-    if (kick === 'failed')
-      this.ctx.log.warn({ sessionId: row.id, protocol: row.protocol }, 'could not end media session');
     const event: CutEvent = {
       sessionId: row.id,
       protocol: row.protocol,
