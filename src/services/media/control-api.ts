@@ -3,9 +3,9 @@
 // 404 {"status":"error","error":"…"} when the session is gone. The call authenticates with a short-lived
 // EdDSA JWT of ours (`mediamtx_permissions: [{action: "api"}]`), which MediaMTX accepts both ways: it
 // forwards it to /mediamtx/auth (authMethod http) or checks it against our JWKS (authMethod jwt).
-import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import type { ServiceContext } from '../context.ts';
-import { currentSigningKey, TICKET_ALG, verificationKey } from '../signing-keys.ts';
+import { currentSigningKey, TICKET_ALG, verifyOwnJwt } from '../signing-keys.ts';
 
 const CONTROL_SUBJECT = 'keyholder:control';
 const CONTROL_TTL_S = 60;
@@ -46,23 +46,10 @@ async function controlTicket(ctx: ServiceContext): Promise<string> {
 
 /** Whether `token` is Keyholder's own control-API credential (when MediaMTX forwards an `api` auth to us). */
 export async function isControlTicket(ctx: ServiceContext, token: string): Promise<boolean> {
-  try {
-    const { kid, alg } = decodeProtectedHeader(token);
-    if (alg !== TICKET_ALG || !kid) return false;
-    const key = await verificationKey(ctx, kid);
-    if (!key) return false;
-    const { payload } = await jwtVerify(token, key.publicKey, {
-      algorithms: [TICKET_ALG],
-      issuer: ctx.config.publicUrl,
-      audience: 'mediamtx',
-      subject: CONTROL_SUBJECT,
-      currentDate: new Date(ctx.clock.now()),
-    });
-    const perms = (payload as { mediamtx_permissions?: unknown }).mediamtx_permissions;
-    return Array.isArray(perms) && perms.some((p) => (p as { action?: unknown })?.action === 'api');
-  } catch {
-    return false;
-  }
+  const v = await verifyOwnJwt(ctx, token, { audience: 'mediamtx', subject: CONTROL_SUBJECT });
+  if (!v.ok) return false;
+  const perms = (v.payload as { mediamtx_permissions?: unknown }).mediamtx_permissions;
+  return Array.isArray(perms) && perms.some((p) => (p as { action?: unknown })?.action === 'api');
 }
 
 export type KickResult = 'kicked' | 'gone' | 'unsupported' | 'no_control_api' | 'failed';
