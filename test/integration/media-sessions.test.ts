@@ -289,6 +289,33 @@ describeEachDatabase(
       assert.equal(ended!.end_reason, 'access expired');
     });
 
+    test('the end of a schedule window ends the session (weekly schedule, no request)', async () => {
+      const { viewer, dev, shareId, path } = await world();
+      // Every day 08:00-10:00 UTC; the clock is 09:00.
+      const schedule = JSON.stringify({ windows: [{ days: [0, 1, 2, 3, 4, 5, 6], from: '08:00', to: '10:00' }] });
+      await h().runtime.ctx.db.updateTable('shares').set({ schedule }).where('id', '=', shareId).execute();
+      h().runtime.ctx.publishChanges([{ type: 'device', deviceId: dev.id }]);
+      h().clock.set(Date.UTC(2026, 11, 1, 9, 0));
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const row = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(Number(row!.until), Date.UTC(2026, 11, 1, 10, 0));
+      h().clock.set(Date.UTC(2026, 11, 1, 10, 0));
+      await h().runtime.media.runDue();
+      assert.ok(standin.kicks.includes(id));
+      const ended = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(ended!.end_reason, 'schedule window ended');
+    });
+
     test('ending the login session that asked for the ticket ends the stream', async () => {
       const { viewer, dev, path } = await world();
       const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
