@@ -89,6 +89,8 @@ describe('web app: live view and playback through the media server', { timeout: 
       MEDIA_PUBLIC_URL: standin.hlsUrl,
       MEDIA_PLAYBACK_URL: standin.playbackUrl,
       MEDIAMTX_API_URL: standin.apiUrl,
+      // Short-lived tickets, so their renewal while the screen is open is seen within the test.
+      STREAM_TICKET_TTL_SECONDS: '5',
     });
     standin.authHttpAddress = `${server.url}/mediamtx/auth`;
     const serial = `NVR${stamp}`.toUpperCase();
@@ -236,6 +238,18 @@ describe('web app: live view and playback through the media server', { timeout: 
 
     await page.goto(`/devices/${deviceId}/live/2`);
     await videoAdvances(page, 'Live video of Channel 2', 1);
+    // Tickets (5 s here) are renewed before they expire while the screen is open; the picture keeps going.
+    const issued = async () =>
+      (
+        await server.runtime.ctx.db
+          .selectFrom('audit_events')
+          .select('after')
+          .where('action', '=', 'ticket.issued')
+          .execute()
+      ).filter((r) => JSON.parse(r.after!).permission === 'live_view').length;
+    const before = await issued();
+    await videoAdvances(page, 'Live video of Channel 2', 6);
+    assert.ok((await issued()) >= before + 2, 'renewed at least twice in 6 s of 5-second tickets');
     const revoked = Date.now();
     await api(server, 'DELETE', `/api/shares/${shareId}`, undefined, ownerToken);
     const answered = Date.now();

@@ -105,12 +105,14 @@ function ChannelPlayer({ media, channel, hlsUrl }: { media: DeviceMedia; channel
       const t = await streamTicket({ deviceId, channel, permission: 'live_view' });
       ticket.current = t.ticket;
       clearTimeout(renewTimer);
+      // Well before it expires: 15 s ahead, or half-way for short-lived tickets.
+      const lifetime = Math.max(0, t.expiresAt - Date.now());
       renewTimer = setTimeout(
         () => {
           // A failed renewal is not yet the end: the playing session is ended by Keyholder when access ends.
           renew().catch(() => {});
         },
-        Math.max(5_000, t.expiresAt - Date.now() - RENEW_BEFORE_MS),
+        Math.max(1_000, lifetime > 2 * RENEW_BEFORE_MS ? lifetime - RENEW_BEFORE_MS : lifetime / 2),
       );
       return t;
     };
