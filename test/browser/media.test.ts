@@ -4,14 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
+import { launchBrowser, openPerson, startWebServer, WAIT_MS, type WebServer } from '../helpers/browser.ts';
 import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
-
-// The npm Chromium (plays H.264 through MSE) unless one is given.
-if (!process.env.CHROMIUM_PATH) {
-  process.env.CHROMIUM_PATH = await (await import('@sparticuz/chromium')).default.executablePath();
-}
-const { launchBrowser, openPerson, startWebServer, WAIT_MS } = await import('../helpers/browser.ts');
-type WebServer = Awaited<ReturnType<typeof startWebServer>>;
 
 const PASSWORD = 'correct horse battery';
 const ZONE = 'Europe/Dublin'; // the browser's zone (openPerson)
