@@ -112,11 +112,13 @@ export class MediaSessions {
       account_id: accountId,
       login_session_id: sid,
       opened_at: this.ctx.clock.now(),
-      until: typeof until === 'number' ? until : null,
+      // Denied already (a change raced the auth call): due at once, so the timer ends it.
+      until: typeof until === 'string' ? this.ctx.clock.now() : until,
     });
     if (this.known.size >= KNOWN_MAX) this.known.delete(this.known.values().next().value!);
     this.known.add(s.id);
-    if (typeof until === 'number' && (this.timerAt === null || until < this.timerAt)) this.arm(until);
+    const due = typeof until === 'string' ? this.ctx.clock.now() : until;
+    if (due !== null && (this.timerAt === null || due < this.timerAt)) this.arm(due);
   }
 
   /** A committed access change (here or on another instance): re-check the open sessions it may concern. */
@@ -266,8 +268,9 @@ export class MediaSessions {
   }
 
   private fail(err: unknown): void {
-    this.ctx.log.error({ err }, 'media session check failed; retrying in 5 s');
-    if (!this.stopped && this.timer === null) this.arm(this.ctx.clock.now() + 5_000);
+    this.ctx.log.error({ err }, 'media session check failed; looking at every open session again in 5 s');
+    // The change that failed is not kept: looking at everything again covers it.
+    setTimeout(() => this.changed({ type: 'all' }), RETRY_MS).unref();
   }
 }
 
