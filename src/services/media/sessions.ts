@@ -68,6 +68,8 @@ export class MediaSessions {
   private bus: ChangeBus | null = null;
   private stopped = false;
   private purgedAt = 0;
+  /** Bumped by every change heard: a session recorded while one was being handled is looked at again. */
+  private heard = 0;
   /** Told of every session this instance ended (tests and benchmarks wait on it). */
   readonly cutListeners = new Set<(e: CutEvent) => void>();
 
@@ -102,6 +104,7 @@ export class MediaSessions {
   async track(s: TrackedSession): Promise<void> {
     if (this.known.has(s.id)) return;
     const { accountId, deviceId, channel, sid } = s.ticket;
+    const heardBefore = this.heard;
     const until = await this.untilNow(accountId, deviceId, channel);
     await repo.insertSession(this.ctx.db, {
       id: s.id,
@@ -119,11 +122,14 @@ export class MediaSessions {
     this.known.add(s.id);
     const due = typeof until === 'string' ? this.ctx.clock.now() : until;
     if (due !== null && (this.timerAt === null || due < this.timerAt)) this.arm(due);
+    // A change heard meanwhile may have looked for this device's sessions before this one was in the table.
+    if (this.heard !== heardBefore) this.changed({ type: 'device', deviceId });
   }
 
   /** A committed access change (here or on another instance): re-check the open sessions it may concern. */
   changed(change: AccessChange): void {
     if (this.stopped) return;
+    this.heard += 1;
     const key =
       change.type === 'device'
         ? `d:${change.deviceId}`
