@@ -214,6 +214,37 @@ describe('web app: live view and playback through the media server', { timeout: 
     }
   });
 
+  test('a recorder’s grid shows only the channels I may watch; PTZ appears with that permission', async () => {
+    const email = `wes.${stamp}@example.com`;
+    await person(server, 'Wes Watcher', email);
+    await api(
+      server,
+      'POST',
+      `/api/devices/${deviceId}/shares`,
+      { recipient: { email }, scope: 'channels', channels: [2, 4], permissions: ['live_view', 'ptz'] },
+      ownerToken,
+    );
+    const wes = await openPerson(browser, server.url, 'media-grid', { width: 900, height: 900 });
+    const { page } = wes;
+    await login(page, email);
+    await page.getByRole('link', { name: 'Live View of Yard NVR' }).click();
+    const tiles = page.getByRole('list', { name: 'Channels' }).getByRole('link');
+    await tiles.first().waitFor();
+    assert.deepEqual(
+      (await tiles.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')),
+      ['▶ Channel 2', '▶ Channel 4'],
+    );
+    await wes.shot('live-grid');
+    await tiles.nth(1).click();
+    await page.getByRole('heading', { name: 'Yard NVR · Channel 4' }).waitFor();
+    await page.getByRole('button', { name: 'PTZ' }).click();
+    await page.getByText('PTZ: not connected').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Talk' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Recordings' }).count(), 0, 'no Playback permission');
+    assert.deepEqual(wes.problems, []);
+    await wes.context.close();
+  });
+
   test('the recipient watches channel 2 live, cannot open channel 3, and the stream stops when the owner revokes', async () => {
     const viewer = await openPerson(browser, server.url, 'media-live', { width: 900, height: 900 });
     const { page } = viewer;
@@ -254,7 +285,11 @@ describe('web app: live view and playback through the media server', { timeout: 
     const stoppedAfter = Date.now() - answered;
     console.log(`revoke answered in ${answered - revoked} ms; the stream stopped on screen ${stoppedAfter} ms later`);
     assert.ok(stoppedAfter <= 2_000, `the playing stream stopped ${stoppedAfter} ms after the revocation answered`);
-    assert.equal(standin.sessions.size, 0, 'the media server no longer serves the session');
+    assert.equal(
+      [...standin.sessions.values()].filter((x) => x.path === `${deviceId}/2`).length,
+      0,
+      'the media server no longer serves the session',
+    );
     await viewer.shot('live-revoked');
     assert.deepEqual(viewer.problems, []);
     await viewer.context.close();
