@@ -136,6 +136,32 @@ describeEachDatabase(
       await got.arrayBuffer();
     });
 
+    test('the verified-ticket cache is keyed by the whole ticket: a forged payload with a remembered signature is refused', async () => {
+      const { viewer, dev, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      const body = (token: string, p: string) => ({
+        ip: '192.0.2.7',
+        user: '',
+        password: '',
+        token,
+        action: 'read',
+        path: p,
+        protocol: 'webrtc',
+        id: null,
+        query: '',
+        userAgent: 'x',
+      });
+      assert.equal((await h().request({ method: 'POST', url: '/mediamtx/auth', body: body(t, path) })).statusCode, 200);
+      const [header, payload, signature] = t.split('.') as [string, string, string];
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      claims.mediamtx_permissions = [{ action: 'read', path: `${dev.id}/3` }];
+      const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+      assertProblem(
+        await h().request({ method: 'POST', url: '/mediamtx/auth', body: body(forged, `${dev.id}/3`) }),
+        403,
+      );
+    });
+
     test('without an owner’s choice a share opens what was recorded since it began; outsiders learn nothing', async () => {
       const { owner, viewer, dev, shareId } = await world();
       const began = h().clock.now();
