@@ -4,7 +4,7 @@
 // month's. The owner may set a share's recordings explicitly instead ("recordings since …", or a from–until
 // range). Owners and the installer holding a device before handover see every recording.
 // See docs/mediamtx.md ("Recordings bounded by the grant").
-import { appliesTo, coversChannel, findPermission, type DeviceFacts, type Principal } from './access.ts';
+import { appliesTo, coversChannel, findPermission, type AccessPrincipal, type DeviceFacts } from './access.ts';
 import { allowsAt, nextChange, whyNot, type Validity } from './validity.ts';
 
 /** A half-open span of time [from, until) in epoch milliseconds. */
@@ -61,7 +61,7 @@ export function covers(windows: readonly Interval[], span: Interval): boolean {
 
 export interface PlaybackInput {
   facts: DeviceFacts;
-  principal: Principal;
+  principal: AccessPrincipal;
   channel: number;
   /** The recorded time asked about. */
   range: Interval;

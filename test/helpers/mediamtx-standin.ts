@@ -170,7 +170,9 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
 
 const authError = (res: http.ServerResponse) => json(res, 401, { status: 'error', error: 'authentication error' });
 
-function listen(handler: http.RequestListener): Promise<{ server: http.Server; url: string }> {
+function listen(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> | void,
+): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer((req, res) => {
     Promise.resolve(handler(req, res)).catch((err: Error) => {
       if (!res.headersSent) json(res, 500, { status: 'error', error: err.message });

@@ -164,11 +164,3 @@ export async function deviceForViewing(db: Executor, deviceId: string) {
     })),
   };
 }
-
-export async function findShareOwner(db: Executor, shareId: string) {
-  return db
-    .selectFrom('shares')
-    .select(['id', 'device_id', 'owner_account_id'])
-    .where('id', '=', shareId)
-    .executeTakeFirst();
-}

@@ -1,12 +1,12 @@
 // Playback bounded by the grant: which recorded time a caller may watch (for the timeline and for every
 // playback request MediaMTX forwards to /mediamtx/auth), and the owner's per-share choice of recordings.
 import { covers, playbackWindows, type Interval, type RecordingsOverride } from '../../domain/playback-windows.ts';
-import { invalid, notFound } from '../../domain/errors.ts';
+import { invalidInput, notFound } from '../../domain/errors.ts';
 import { appendAudit } from '../../persistence/repositories/audit.ts';
 import { loadDeviceFacts, loadPrincipal } from '../../persistence/repositories/grants.ts';
 import * as mediaRepo from '../../persistence/repositories/media.ts';
-import { checkAccessNow } from '../access-engine.ts';
 import { transact, type ServiceContext } from '../context.ts';
+import { requireShareManager } from '../guards.ts';
 
 /** The longest recorded span one question may cover (the timeline asks per day). */
 export const MAX_RANGE_MS = 7 * 24 * 3_600_000;
@@ -72,7 +72,7 @@ export function requestedSpan(query: string): Interval | { reason: string } {
   if (from === null) return { reason: 'playback_start_invalid' };
   const duration = q.get('duration');
   const end = q.get('end');
-  let until: number | null = null;
+  let until: number | null;
   if (duration !== null) {
     const ms = parseMediaDuration(duration);
     if (ms === null || !(ms > 0)) return { reason: 'playback_duration_invalid' };
@@ -117,13 +117,13 @@ export async function allowedPlaybackWindows(
   channel: number,
   range: Interval,
 ): Promise<AllowedWindows> {
-  if (!(range.until > range.from)) throw invalid('"until" must be after "from".', 'until', 'invalid_range');
+  if (!(range.until > range.from)) throw invalidInput('"until" must be after "from".', 'invalid_range', 'until');
   if (range.until - range.from > MAX_RANGE_MS)
-    throw invalid('Ask for at most 7 days at once.', 'until', 'range_too_long');
-  const decision = await checkAccessNow(ctx, accountId, deviceId, channel, 'playback');
+    throw invalidInput('Ask for at most 7 days at once.', 'range_too_long', 'until');
+  const decision = await ctx.access.checkNow(accountId, deviceId, channel, 'playback', ctx.clock.now());
   if (!decision.allowed) {
     if (decision.reason === 'no_access') throw notFound('No such device.', 'device_not_found');
-    if (decision.reason === 'unknown_channel') throw invalid(decision.detail, 'channel', decision.reason);
+    if (decision.reason === 'unknown_channel') throw invalidInput(decision.detail, decision.reason, 'channel');
     return { windows: [], allowedNow: false, reason: decision.reason, detail: decision.detail };
   }
   const windows = await playbackWindowsFor(ctx, accountId, deviceId, channel, range);
@@ -136,7 +136,7 @@ export async function shareRecordings(
   accountId: string,
   shareId: string,
 ): Promise<RecordingsOverride | null> {
-  await ownedShare(ctx, accountId, shareId);
+  await requireShareManager(ctx.db, accountId, shareId);
   return mediaRepo.recordingOverride(ctx.db, shareId);
 }
 
@@ -148,11 +148,11 @@ export async function setShareRecordings(
 ): Promise<RecordingsOverride | null> {
   if (value !== null) {
     if (!Number.isSafeInteger(value.from) || value.from < 0)
-      throw invalid('"from" must be a time in epoch milliseconds.', 'from', 'invalid_range');
+      throw invalidInput('"from" must be a time in epoch milliseconds.', 'invalid_range', 'from');
     if (value.until !== null && !(Number.isSafeInteger(value.until) && value.until > value.from))
-      throw invalid('"until" must be after "from".', 'until', 'invalid_range');
+      throw invalidInput('"until" must be after "from".', 'invalid_range', 'until');
   }
-  const share = await ownedShare(ctx, accountId, shareId);
+  const share = await requireShareManager(ctx.db, accountId, shareId);
   return transact(ctx, async (tx) => {
     const before = await mediaRepo.recordingOverride(tx.db, shareId);
     await mediaRepo.setRecordingOverride(tx.db, shareId, value, tx.now);
@@ -168,11 +168,4 @@ export async function setShareRecordings(
     });
     return value;
   });
-}
-
-async function ownedShare(ctx: ServiceContext, accountId: string, shareId: string) {
-  const share = await mediaRepo.findShareOwner(ctx.db, shareId);
-  // Only the owner who shared it; anyone else learns nothing about whether it exists.
-  if (!share || share.owner_account_id !== accountId) throw notFound('No such share.', 'share_not_found');
-  return share;
 }

@@ -3,7 +3,6 @@
 import { notFound } from '../../domain/errors.ts';
 import type { Permission } from '../../domain/permissions.ts';
 import * as mediaRepo from '../../persistence/repositories/media.ts';
-import { checkAccessNow } from '../access-engine.ts';
 import type { ServiceContext } from '../context.ts';
 
 /** Keyholder serves the operator's MediaMTX guide (docs/mediamtx.md) here, so the link works offline. */
@@ -29,7 +28,7 @@ export async function deviceMedia(ctx: ServiceContext, accountId: string, device
   for (const c of device.channels) {
     const allowed: Record<string, boolean> = {};
     for (const p of CHANNEL_FEATURES) {
-      const d = await checkAccessNow(ctx, accountId, deviceId, c.number, p, now);
+      const d = await ctx.access.checkNow(accountId, deviceId, c.number, p, now);
       allowed[p] = d.allowed;
       if (d.allowed || d.reason !== 'no_access') anyAccess = true;
     }

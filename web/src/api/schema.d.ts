@@ -7800,44 +7800,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database reachability */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            database: string;
-                            detail?: string;
-                            status: "ok" | "unavailable";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            database: string;
-                            detail?: string;
-                            status: "ok" | "unavailable";
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Liveness and database reachability
+         * @description Whether the process answers and reaches its database. Stays 200 while draining (see /readyz).
+         */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7961,6 +7928,26 @@ export interface paths {
         };
         /** The operator's guide to connecting MediaMTX (docs/mediamtx.md, as Markdown text) */
         get: operations["getMediaMtxGuide"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: whether a load balancer should send requests here
+         * @description 503 while the instance shuts down (after SIGTERM, until it exits) or cannot reach its database; a proxy stops routing to it while in-flight requests finish.
+         */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8209,6 +8196,43 @@ export interface operations {
             };
         };
     };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: string;
+                        detail?: string;
+                        status: "ok" | "unavailable";
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: string;
+                        detail?: string;
+                        status: "ok" | "unavailable";
+                    };
+                };
+            };
+        };
+    };
     getMediaMtxGuide: {
         parameters: {
             query?: never;
@@ -8241,6 +8265,45 @@ export interface operations {
                 };
                 content: {
                     "application/json": string;
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changeListener?: "listening" | "down";
+                        database: string;
+                        detail?: string;
+                        status: "ready" | "unavailable";
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changeListener?: "listening" | "down";
+                        database: string;
+                        detail?: string;
+                        status: "ready" | "unavailable";
+                    };
                 };
             };
         };

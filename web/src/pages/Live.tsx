@@ -134,7 +134,7 @@ function ChannelPlayer({ media, channel, hlsUrl }: { media: DeviceMedia; channel
       }
     };
 
-    (async () => {
+    void (async () => {
       let t: Ticket;
       try {
         t = await renew();
