@@ -13,6 +13,7 @@ import { AccessEngine, cacheSizeFromEnv, connectAccessBus, databaseSource } from
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
 import { startMediaSessions, type MediaSessions } from './services/media/sessions.ts';
+import { startDeviceLink, type DeviceLinkRuntime } from './device-link/index.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
 
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   outbox?: DelivererOptions;
   /** The expiring/expired notice sweep (`intervalMs: 0`: only on `runOnce()`). */
   expiryNotices?: SweeperOptions;
+  /** The device link's offline sweep (`offlineSweepMs: 0`: only on `runOnce()`). */
+  deviceLink?: { offlineSweepMs?: number };
 }
 
 export interface Runtime {
@@ -38,6 +41,8 @@ export interface Runtime {
   expiryNotices: ExpiryNoticeSweeper;
   /** Media sessions opened with our tickets, ended when their grant stops allowing (docs/mediamtx.md). */
   media: MediaSessions;
+  /** The MQTT device link (null when DEVICE_LINK=off). */
+  deviceLink: DeviceLinkRuntime | null;
   /** Listeners told of every committed access change on this instance (and, when wired, on others). */
   onChange(listener: (c: AccessChange) => void): void;
   close(): Promise<void>;
@@ -121,6 +126,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   listeners.push((c) => media.changed(c));
   workers.push(media);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
+  // The device link: embedded MQTT broker (or a client of MQTT_URL), device messages, the offline sweep.
+  const deviceLink = config.deviceLink.enabled
+    ? await startDeviceLink(ctx, { httpServer: app.server, offlineSweepMs: options.deviceLink?.offlineSweepMs })
+    : null;
+  if (deviceLink) workers.push(deviceLink);
   outbox.start();
   expiryNotices.start();
   let closing: Promise<void> | undefined;
@@ -131,6 +141,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     outbox,
     expiryNotices,
     media,
+    deviceLink,
     onChange: (l) => listeners.push(l),
     close() {
       closing ??= shutdown();

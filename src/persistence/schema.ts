@@ -292,6 +292,38 @@ export interface ExpiryNoticesTable {
   sent_at: number;
 }
 
+/** A device's MQTT device-link secret (hashed); username = device id. */
+export interface DeviceLinkCredentialsTable {
+  device_id: string;
+  secret_hash: string;
+  created_at: number;
+}
+
+/** The latest health report of a device (validated JSON). */
+export interface DeviceHealthTable {
+  device_id: string;
+  reported_at: number;
+  report: string;
+}
+
+export interface DeviceHealthHistoryTable {
+  seq: Generated<number>;
+  device_id: string;
+  reported_at: number;
+  report: string;
+}
+
+export interface DeviceExceptionsTable {
+  id: string;
+  device_id: string;
+  /** 0 = the whole device. */
+  channel: number;
+  kind: string;
+  detail: string;
+  raised_at: number;
+  cleared_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   verification_codes: VerificationCodesTable;
@@ -317,6 +349,10 @@ export interface Database {
   expiry_notices: ExpiryNoticesTable;
   media_sessions: MediaSessionsTable;
   share_recordings: ShareRecordingsTable;
+  device_link_credentials: DeviceLinkCredentialsTable;
+  device_health: DeviceHealthTable;
+  device_health_history: DeviceHealthHistoryTable;
+  device_exceptions: DeviceExceptionsTable;
 }
 
 /** A media session MediaMTX reported at auth (its id and protocol), opened with one of our tickets. */

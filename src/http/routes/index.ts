@@ -23,6 +23,7 @@ import { sharingRoutes } from './sharing.ts';
 import { homeRoutes } from './home.ts';
 import { accessRoutes } from './access.ts';
 import { mediaRoutes } from './media.ts';
+import { deviceLinkRoutes } from './device-link.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -42,3 +43,4 @@ routeModules.push(deviceRoutes, adminDeviceRoutes, inboxRoutes);
 routeModules.push(sharingRoutes, homeRoutes, accessRoutes);
 routeModules.push(orgRoutes, siteRoutes, handoverRoutes, authorizationRoutes, applicationRoutes);
 routeModules.push(mediaRoutes);
+routeModules.push(deviceLinkRoutes);

@@ -8,6 +8,7 @@ import * as m004 from './004_access.ts';
 import * as m005 from './005_notices.ts';
 import * as m006 from './006_home.ts';
 import * as m010 from './010_media.ts';
+import * as m009 from './009_device_link.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '005_notices': m005,
   '006_home': m006,
   '010_media': m010,
+  '009_device_link': m009,
 };

@@ -5,7 +5,8 @@ import { api, call, type Res } from '../api/client.ts';
 import { DeviceIcon } from '../components/DeviceIcon.tsx';
 import { Menu } from '../components/Menu.tsx';
 import { Async, Chips, Confirm, Notice, Page, StatusDot } from '../components/ui.tsx';
-import { useAction, useLoad } from '../lib/hooks.ts';
+import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
+import { LIVE_REFRESH_MS } from '../components/DeviceLink.tsx';
 import { PERMISSION_NAMES, label } from '../lib/permissions.ts';
 import { dateTime } from '../lib/format.ts';
 
@@ -32,6 +33,7 @@ export function HomePage() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice;
   const devices = useLoad(() => call(api.GET('/api/devices')), []);
+  usePolling(devices.reload, LIVE_REFRESH_MS);
   return (
     <Page
       title="Home"
