@@ -5,7 +5,9 @@
 // server has none of the app's plugins and hooks (cookies, authentication, validation, metrics, problem
 // handling): they are what the comparison measures. Sends {port, token?, body} to the parent over IPC when
 // listening (stdout is left to the log lines); stops on SIGTERM.
-// Usage: http-server.ts bare|keyholder [log level, default silent]
+// `bare-mediamtx` / `mediamtx` / `mediamtx-nocache`: the same for POST /mediamtx/auth with MediaMTX's body and a
+// valid stream ticket (the real app with and without its verified-ticket cache).
+// Usage: http-server.ts bare|keyholder|bare-mediamtx|mediamtx|mediamtx-nocache [log level, default silent]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,12 +16,27 @@ import { loadConfig } from '../src/config.ts';
 import { RequestLog } from '../src/http/plugins/request-log.ts';
 import { createLogger, createRuntime } from '../src/runtime.ts';
 import { seedBenchDevice } from './seed.ts';
+import { issueStreamTicket, rememberVerifiedTickets } from '../src/services/stream-tickets.ts';
+
+/** What MediaMTX POSTs for an HLS reader (internal/auth/manager.go). */
+const mtxBody = (token: string, path: string) => ({
+  ip: '127.0.0.1',
+  user: '',
+  password: '',
+  token,
+  action: 'read',
+  path,
+  protocol: 'hls',
+  id: '0b6f2a52-54b4-4c55-9a4b-5d1c2b9e3f10',
+  query: '',
+  userAgent: 'bench',
+});
 
 const mode = process.argv[2];
 const logLevel = process.argv[3] ?? 'silent';
 const send = (info: object) => (process.send ? process.send(info) : console.log(JSON.stringify(info)));
 
-if (mode === 'bare') {
+if (mode === 'bare' || mode === 'bare-mediamtx') {
   const config = loadConfig({ LOG_LEVEL: logLevel, KEYHOLDER_DEMO: '0' });
   const app = Fastify({
     loggerInstance: createLogger(config) as FastifyBaseLogger,
@@ -28,9 +45,11 @@ if (mode === 'bare') {
     bodyLimit: 1024 * 1024,
   });
   app.post('/api/access/check', async () => ({ allowed: true }));
+  app.post('/mediamtx/auth', async () => ({ ok: true }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
-  send({ port, body: { deviceId: 'x', channel: 1, permission: 'live_view' } });
+  if (mode === 'bare') send({ port, body: { deviceId: 'x', channel: 1, permission: 'live_view' } });
+  else send({ port, path: '/mediamtx/auth', body: mtxBody('x', 'x/1') });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 } else {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-bench-http-'));
@@ -40,6 +59,8 @@ if (mode === 'bare') {
     KEYHOLDER_DEMO: '0',
     SCRYPT_COST: '1024',
     COOKIE_SECURE: 'false',
+    // The ticket must outlive the whole benchmark.
+    STREAM_TICKET_TTL_SECONDS: '3600',
   });
   const rt = await createRuntime(config);
   const reg = await rt.app.inject({
@@ -57,7 +78,12 @@ if (mode === 'bare') {
   const deviceId = await seedBenchDevice(rt, account.id, 8);
   await rt.app.listen({ port: 0, host: '127.0.0.1' });
   const port = (rt.app.server.address() as { port: number }).port;
-  send({ port, token, body: { deviceId, channel: 3, permission: 'live_view' } });
+  if (mode === 'keyholder') send({ port, token, body: { deviceId, channel: 3, permission: 'live_view' } });
+  else {
+    rememberVerifiedTickets(mode === 'mediamtx');
+    const t = await issueStreamTicket(rt.ctx, account.id, { deviceId, channel: 3, permission: 'live_view' });
+    send({ port, path: '/mediamtx/auth', body: mtxBody(t.ticket, t.path) });
+  }
   process.once(
     'SIGTERM',
     () =>

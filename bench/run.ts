@@ -1,4 +1,4 @@
-// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,http,services,devices] [--devices N]`: the access
+// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,http,services,devices,media] [--devices N]`: the access
 // engine against node-casbin on the same world and checks, the HTTP check against a bare Fastify route, the
 // home list, a bulk share, a site handover, and how cost grows with the number of devices. Prints every figure
 // and writes bench/results.json (not committed) so runs can be compared.
@@ -15,6 +15,7 @@ import { decide, decideNow } from '../src/domain/access.ts';
 import { AccessEngine, type FactSource } from '../src/services/access-engine.ts';
 import { casbinEnforcer, casbinPolicyCount, casbinRequest } from './casbin.ts';
 import { benchServices, type ServiceResults } from './services.ts';
+import { benchCuts } from './media.ts';
 import { benchDevices } from './devices.ts';
 import { generateWorld, sampleChecks, type Check, type World } from './world.ts';
 
@@ -39,7 +40,7 @@ function args() {
     else if (a[i] === '--devices') devices = Number(a[++i]!.replace(/_/g, ''));
     else
       throw new Error(
-        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services, --casbin-max N, --http-log LEVEL[,LEVEL], --devices N)`,
+        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services,devices,media, --casbin-max N, --http-log LEVEL[,LEVEL], --devices N)`,
       );
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 100))
@@ -297,10 +298,10 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   };
 }
 
-function startServer(
-  mode: 'bare' | 'keyholder',
-  logLevel: string,
-): Promise<{ child: ChildProcess; info: { port: number; token?: string; body: object } }> {
+type ServerMode = 'bare' | 'keyholder' | 'bare-mediamtx' | 'mediamtx' | 'mediamtx-nocache';
+type ServerInfo = { port: number; token?: string; path?: string; body: object };
+
+function startServer(mode: ServerMode, logLevel: string): Promise<{ child: ChildProcess; info: ServerInfo }> {
   return new Promise((resolve, reject) => {
     // Log lines go to /dev/null (as they would to a log file), not through this process, which runs autocannon.
     const devNull = fs.openSync('/dev/null', 'w');
@@ -308,7 +309,7 @@ function startServer(
       stdio: ['ignore', devNull, 'inherit', 'ipc'],
     });
     fs.closeSync(devNull);
-    child.once('message', (info) => resolve({ child, info: info as { port: number; token?: string; body: object } }));
+    child.once('message', (info) => resolve({ child, info: info as ServerInfo }));
     child.on('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
   });
 }
@@ -324,12 +325,12 @@ interface Server {
   opts: { url: string; method: 'POST'; headers: Record<string, string>; body: string; connections: number };
 }
 
-async function server(mode: 'bare' | 'keyholder', logLevel: string): Promise<Server> {
+async function server(mode: ServerMode, logLevel: string): Promise<Server> {
   const { child, info } = await startServer(mode, logLevel);
   return {
     child,
     opts: {
-      url: `http://127.0.0.1:${info.port}/api/access/check`,
+      url: `http://127.0.0.1:${info.port}${info.path ?? '/api/access/check'}`,
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(info.token ? { authorization: `Bearer ${info.token}` } : {}) },
       body: JSON.stringify(info.body),
@@ -410,6 +411,55 @@ async function benchHttp(quick: boolean, logLevel: string) {
   }
 }
 
+/** POST /mediamtx/auth with a valid ticket: the app with and without its verified-ticket cache, and a bare route. */
+async function benchMediaAuth(quick: boolean) {
+  console.log(
+    "\n== MediaMTX auth: POST /mediamtx/auth (MediaMTX's body, a valid ticket, grant re-checked) against a bare route",
+  );
+  console.log(
+    '   three servers up together, runs rotated; "nocache" verifies the Ed25519 signature on every call (before)',
+  );
+  const servers = {
+    bare: await server('bare-mediamtx', 'silent'),
+    cached: await server('mediamtx', 'silent'),
+    nocache: await server('mediamtx-nocache', 'silent'),
+  };
+  try {
+    for (const s of Object.values(servers)) await hit(s, 2);
+    const rounds: Array<Record<keyof typeof servers, Load>> = [];
+    const n = quick ? 3 : 5;
+    const order = ['bare', 'cached', 'nocache'] as const;
+    for (let i = 0; i < n; i++) {
+      const round = {} as Record<keyof typeof servers, Load>;
+      for (let j = 0; j < 3; j++) {
+        const k = order[(i + j) % 3]!;
+        round[k] = await hit(servers[k], 3);
+      }
+      rounds.push(round);
+      console.log(
+        `round ${i + 1}: bare ${fmt(round.bare.reqPerSec)} req/s, cached ${fmt(round.cached.reqPerSec)} req/s (${fmt((100 * round.cached.reqPerSec) / round.bare.reqPerSec, 1)}%), no cache ${fmt(round.nocache.reqPerSec)} req/s (${fmt((100 * round.nocache.reqPerSec) / round.bare.reqPerSec, 1)}%)`,
+      );
+    }
+    const result = {
+      bareReqPerSec: median(rounds.map((r) => r.bare.reqPerSec)),
+      cachedReqPerSec: median(rounds.map((r) => r.cached.reqPerSec)),
+      nocacheReqPerSec: median(rounds.map((r) => r.nocache.reqPerSec)),
+      cachedRatio: median(rounds.map((r) => r.cached.reqPerSec / r.bare.reqPerSec)),
+      nocacheRatio: median(rounds.map((r) => r.nocache.reqPerSec / r.bare.reqPerSec)),
+      cachedP99ms: median(rounds.map((r) => r.cached.p99ms)),
+    };
+    console.log(
+      `RATIO /mediamtx/auth with the ticket cache / bare route = ${fmt(result.cachedRatio * 100, 1)}% (without: ${fmt(result.nocacheRatio * 100, 1)}%; median of ${n} rounds; target ≥ 60%)`,
+    );
+    return result;
+  } finally {
+    for (const s of Object.values(servers)) {
+      s.child.kill('SIGTERM');
+      await new Promise((res) => s.child.once('exit', res));
+    }
+  }
+}
+
 const { sizes, quick, only, casbinMax, httpLogLevels, devices } = args();
 const want = (part: string) => only === null || only.has(part);
 const started = Date.now();
@@ -426,6 +476,9 @@ if (want('engine')) for (const s of sizes) perSize.push(await benchSize(s, quick
 const httpRuns = [];
 if (want('http')) for (const level of httpLogLevels) httpRuns.push(await benchHttp(quick, level));
 const http = httpRuns.length === 0 ? null : httpRuns.length === 1 ? httpRuns[0] : httpRuns;
+let media: { auth: Awaited<ReturnType<typeof benchMediaAuth>>; cuts: Awaited<ReturnType<typeof benchCuts>> } | null =
+  null;
+if (want('media')) media = { auth: await benchMediaAuth(quick), cuts: await benchCuts(quick) };
 let services: ServiceResults | null = null;
 if (want('services')) {
   heapBytes(); // the generated worlds are garbage by now: collect them so they do not slow the services' GC
@@ -483,6 +536,7 @@ const results = {
   },
   sizes: perSize,
   http,
+  media,
   services,
   deviceLink,
   growth,

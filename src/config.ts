@@ -48,6 +48,12 @@ export interface Config {
   webhookAllowHosts: string[];
   /** An endpoint is disabled after this many failed deliveries in a row. */
   webhookDisableAfter: number;
+  /** The media server as browsers reach it (MediaMTX's HLS server); null: no media server configured. */
+  mediaPublicUrl: string | null;
+  /** MediaMTX's playback server as browsers reach it; null: no playback. */
+  mediaPlaybackUrl: string | null;
+  /** MediaMTX's control API as Keyholder reaches it (to end sessions); null: streams are only refused at auth. */
+  mediamtxApiUrl: string | null;
   /** The MQTT device link (docs/device-link.md, docs/operations.md). */
   deviceLink: DeviceLinkConfig;
 }
@@ -207,6 +213,9 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     webhookAllowHosts: hostList(env, 'WEBHOOK_ALLOW_HOSTS'),
     webhookDisableAfter: integer(env, 'WEBHOOK_DISABLE_AFTER', 20, 1, 1000),
+    mediaPublicUrl: url(env, 'MEDIA_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null,
+    mediaPlaybackUrl: url(env, 'MEDIA_PLAYBACK_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null,
+    mediamtxApiUrl: url(env, 'MEDIAMTX_API_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null,
     deviceLink: deviceLinkConfig(env, host),
   };
 }

@@ -12,6 +12,7 @@ import { drainOf } from './http/drain.ts';
 import { AccessEngine, cacheSizeFromEnv, connectAccessBus, databaseSource } from './services/access-engine.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
+import { startMediaSessions, type MediaSessions } from './services/media/sessions.ts';
 import { startDeviceLink, type DeviceLinkRuntime } from './device-link/index.ts';
 import { stopDecodePool } from './services/qr-decode/pool.ts';
 import { WebhookDeliverer, type WebhookDelivererOptions } from './webhooks/deliverer.ts';
@@ -44,6 +45,8 @@ export interface Runtime {
   outbox: OutboxDeliverer;
   /** Sends expiring/expired notices every minute; `runOnce()` lets tests sweep without waiting. */
   expiryNotices: ExpiryNoticeSweeper;
+  /** Media sessions opened with our tickets, ended when their grant stops allowing (docs/mediamtx.md). */
+  media: MediaSessions;
   /** The MQTT device link (null when DEVICE_LINK=off). */
   deviceLink: DeviceLinkRuntime | null;
   /** Delivers queued webhook events; `runOnce()` lets tests deliver without waiting. */
@@ -131,6 +134,10 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // Webhooks: their own outbox table and deliverer (src/webhooks/).
   const webhooks = new WebhookDeliverer(ctx, options.webhooks);
   workers.push(webhooks);
+  // Streams cut when access ends: after the engine's listener, so local re-checks see the invalidated cache.
+  const media = await startMediaSessions(ctx, database.engine === 'postgres' ? database.pgConnection : null);
+  listeners.push((c) => media.changed(c));
+  workers.push(media);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   // The device link: embedded MQTT broker (or a client of MQTT_URL), device messages, the offline sweep.
   const deviceLink = config.deviceLink.enabled
@@ -147,6 +154,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     app,
     outbox,
     expiryNotices,
+    media,
     deviceLink,
     webhooks,
     onChange: (l) => listeners.push(l),

@@ -107,7 +107,7 @@ const STAGE_CHANNEL = 1;
 const STAGE_PERMISSION = 2;
 const STAGE_TIME = 3;
 
-function coversChannel(g: Grant, channel: number | null): boolean {
+export function coversChannel(g: Grant, channel: number | null): boolean {
   if (g.channels === 'all') return true;
   // Device-level permissions need the whole device.
   if (channel === null) return false;
@@ -116,14 +116,14 @@ function coversChannel(g: Grant, channel: number | null): boolean {
   return false;
 }
 
-function appliesTo(g: Grant, p: AccessPrincipal): boolean {
+export function appliesTo(g: Grant, p: AccessPrincipal): boolean {
   if (g.subject.type === 'account') return g.subject.id === p.accountId;
   const orgs = p.orgIds;
   for (let i = 0; i < orgs.length; i++) if (orgs[i] === g.subject.id) return true;
   return false;
 }
 
-function findPermission(g: Grant, permission: Permission): GrantedPermission | undefined {
+export function findPermission(g: Grant, permission: Permission): GrantedPermission | undefined {
   const list = g.permissions;
   for (let i = 0; i < list.length; i++) if (list[i]!.permission === permission) return list[i];
   return undefined;

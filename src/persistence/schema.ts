@@ -423,6 +423,8 @@ export interface Database {
   signing_keys: SigningKeysTable;
   device_publish_credentials: DevicePublishCredentialsTable;
   expiry_notices: ExpiryNoticesTable;
+  media_sessions: MediaSessionsTable;
+  share_recordings: ShareRecordingsTable;
   device_link_credentials: DeviceLinkCredentialsTable;
   device_health: DeviceHealthTable;
   device_health_history: DeviceHealthHistoryTable;
@@ -433,4 +435,28 @@ export interface Database {
   account_totp: AccountTotpTable;
   recovery_codes: RecoveryCodesTable;
   org_policies: OrgPoliciesTable;
+}
+
+/** A media session MediaMTX reported at auth (its id and protocol), opened with one of our tickets. */
+export interface MediaSessionsTable {
+  id: string;
+  protocol: string;
+  path: string;
+  device_id: string;
+  channel: number;
+  account_id: string;
+  login_session_id: string | null;
+  opened_at: number;
+  /** When the grant stops allowing, as of the last check; null = open-ended. */
+  until: number | null;
+  ended_at: number | null;
+  end_reason: string | null;
+}
+
+/** The owner's explicit choice of a share's recordings. */
+export interface ShareRecordingsTable {
+  share_id: string;
+  recordings_from: number;
+  recordings_until: number | null;
+  updated_at: number;
 }

@@ -1,6 +1,14 @@
 // Ed25519 keys that sign stream tickets. One key is current; rotation retires it but keeps it in the JWKS
 // until every ticket it signed has expired, so MediaMTX (which caches the JWKS) never rejects a valid ticket.
-import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import {
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { newId } from '../lib/ids.ts';
 import * as repo from '../persistence/repositories/access.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
@@ -149,4 +157,40 @@ export async function rotateSigningKey(
   });
   await keys(ctx, true);
   return { kid: row.kid, retired };
+}
+
+/**
+ * Verifies a JWT signed with one of our keys (EdDSA, issuer PUBLIC_URL, the given audience) at the context's time:
+ * stream tickets and the control-API credential. The payload, or why not.
+ */
+export async function verifyOwnJwt(
+  ctx: ServiceContext,
+  token: string,
+  opts: { audience: string; subject?: string; requiredClaims?: string[] },
+): Promise<{ ok: true; payload: JWTPayload } | { ok: false; reason: string }> {
+  let kid: string | undefined;
+  try {
+    const header = decodeProtectedHeader(token);
+    if (header.alg !== TICKET_ALG) return { ok: false, reason: 'wrong_algorithm' };
+    kid = header.kid;
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  if (!kid) return { ok: false, reason: 'unknown_key' };
+  const key = await verificationKey(ctx, kid);
+  if (!key) return { ok: false, reason: 'unknown_key' };
+  try {
+    const { payload } = await jwtVerify(token, key.publicKey, {
+      algorithms: [TICKET_ALG],
+      issuer: ctx.config.publicUrl,
+      audience: opts.audience,
+      subject: opts.subject,
+      currentDate: new Date(ctx.clock.now()),
+      requiredClaims: opts.requiredClaims,
+    });
+    return { ok: true, payload };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return { ok: false, reason: code === 'ERR_JWT_EXPIRED' ? 'expired' : 'bad_signature_or_claims' };
+  }
 }

@@ -1,7 +1,7 @@
 // Stream tickets: short-lived EdDSA JWTs for one permission on one channel, in the form MediaMTX's JWT
 // authentication reads (`mediamtx_permissions`), never valid past the grant they came from. Keyholder's own
 // MediaMTX endpoint (/mediamtx/auth) verifies them AND re-checks the grant, so a revocation denies at once.
-import { decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { SignJWT, type JWTPayload } from 'jose';
 import { forbidden, invalidInput, notFound } from '../domain/errors.ts';
 import type { Permission } from '../domain/permissions.ts';
 import { newId, newToken } from '../lib/ids.ts';
@@ -12,7 +12,11 @@ import { transact, type ServiceContext, type Tx } from './context.ts';
 import { emitWebhookEvent } from '../webhooks/service.ts';
 import { authenticate } from './sessions.ts';
 import { metricsOf } from './metrics.ts';
-import { currentSigningKey, TICKET_ALG, verificationKey } from './signing-keys.ts';
+import { currentSigningKey, TICKET_ALG, verifyOwnJwt } from './signing-keys.ts';
+import { checkPlaybackRequest, playbackWindowsFor } from './media/playback.ts';
+import { trackMediaSession } from './media/sessions.ts';
+import { isControlTicket } from './media/control-api.ts';
+import type { Interval } from '../domain/playback-windows.ts';
 
 export type StreamPermission = 'live_view' | 'playback';
 export type MediaAction = 'read' | 'playback';
@@ -46,7 +50,15 @@ export interface IssuedTicket {
 export async function issueStreamTicket(
   ctx: ServiceContext,
   accountId: string,
-  input: { deviceId: string; channel: number; permission: StreamPermission },
+  input: {
+    deviceId: string;
+    channel: number;
+    permission: StreamPermission;
+    /** The login session asking: ending it ends the streams opened with this ticket. */
+    loginSessionId?: string;
+    /** Playback: the recorded time the ticket is for (its allowed parts travel in the ticket). */
+    range?: Interval;
+  },
 ): Promise<IssuedTicket> {
   const { deviceId, channel, permission } = input;
   if (permission !== 'live_view' && permission !== 'playback') {
@@ -68,9 +80,22 @@ export async function issueStreamTicket(
   const action = ACTION_OF[permission];
   const path = streamPath(deviceId, channel);
   const jti = newId('tkt');
+  // A playback ticket carries the recorded time it opens; /mediamtx/auth still computes it afresh every call.
+  const windows =
+    permission === 'playback' && input.range
+      ? (await playbackWindowsFor(ctx, accountId, deviceId, channel, input.range)).map((w) => [w.from, w.until])
+      : undefined;
   const ticket = await new SignJWT({
     mediamtx_permissions: [{ action, path }],
-    kh: { deviceId, channel, permission, source: decision.source, sourceId: decision.sourceId },
+    kh: {
+      deviceId,
+      channel,
+      permission,
+      source: decision.source,
+      sourceId: decision.sourceId,
+      ...(input.loginSessionId ? { sid: input.loginSessionId } : {}),
+      ...(windows ? { windows } : {}),
+    },
   })
     .setProtectedHeader({ alg: TICKET_ALG, kid: key.kid, typ: 'JWT' })
     .setIssuer(ctx.config.publicUrl)
@@ -155,11 +180,94 @@ async function emitTicketIssued(
 }
 
 export type TicketCheck =
-  { ok: true; accountId: string; deviceId: string; channel: number; jti: string } | { ok: false; reason: string };
+  | {
+      ok: true;
+      accountId: string;
+      deviceId: string;
+      channel: number;
+      jti: string;
+      /** The login session the ticket was asked for, if any. */
+      sid: string | null;
+    }
+  | { ok: false; reason: string };
+
+/** A ticket whose signature and claims were verified: remembered by its hash until it expires. */
+interface VerifiedTicket {
+  accountId: string;
+  deviceId: string;
+  channel: number;
+  jti: string;
+  sid: string | null;
+  action: MediaAction;
+  path: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/** Verified tickets remembered per instance at most (each ~300 bytes): past this, the oldest goes first. */
+export const TICKET_CACHE_SIZE = 50_000;
+const verifiedTickets = new WeakMap<ServiceContext, Map<string, VerifiedTicket>>();
+let rememberTickets = true;
+
+/** For the benchmark's side-by-side figure only: verify every ticket's signature on every call. */
+export function rememberVerifiedTickets(on: boolean): void {
+  rememberTickets = on;
+}
+
+function ticketCache(ctx: ServiceContext): Map<string, VerifiedTicket> {
+  let m = verifiedTickets.get(ctx);
+  if (!m) {
+    m = new Map();
+    verifiedTickets.set(ctx, m);
+  }
+  return m;
+}
+
+/** The one permission a stream ticket names, or null when it does not name exactly one of ours. */
+function ticketPermission(payload: JWTPayload): { action: MediaAction; path: string } | null {
+  const perms = (payload as { mediamtx_permissions?: unknown }).mediamtx_permissions;
+  if (!Array.isArray(perms) || perms.length !== 1) return null;
+  const p = perms[0] as { action?: unknown; path?: unknown } | null;
+  if (!p || (p.action !== 'read' && p.action !== 'playback') || typeof p.path !== 'string') return null;
+  return { action: p.action, path: p.path };
+}
+
+async function verifiedTicket(ctx: ServiceContext, token: string): Promise<VerifiedTicket | { reason: string }> {
+  const cache = ticketCache(ctx);
+  const key = hashToken(token);
+  const now = ctx.clock.now();
+  const hit = rememberTickets ? cache.get(key) : undefined;
+  if (hit) {
+    if (hit.expiresAt > now) return hit;
+    cache.delete(key);
+  }
+  // The signature and claims (Ed25519, ~155 µs); no grant is consulted here.
+  const v = await verifyOwnJwt(ctx, token, { audience: TICKET_AUDIENCE, requiredClaims: ['exp', 'sub', 'jti'] });
+  if (!v.ok) return v;
+  const perm = ticketPermission(v.payload);
+  const target = perm ? parseStreamPath(perm.path) : null;
+  if (!perm || !target) return { reason: 'not_for_this_path_or_action' };
+  const kh = (v.payload as { kh?: { sid?: unknown } }).kh;
+  const verified: VerifiedTicket = {
+    accountId: v.payload.sub!,
+    deviceId: target.deviceId,
+    channel: target.channel,
+    jti: v.payload.jti!,
+    sid: typeof kh?.sid === 'string' ? kh.sid : null,
+    action: perm.action,
+    path: perm.path,
+    expiresAt: v.payload.exp! * 1000,
+  };
+  if (!rememberTickets) return verified;
+  if (cache.size >= TICKET_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, verified);
+  return verified;
+}
 
 /**
  * Whether `token` lets its holder do `action` on `path` now: a genuine, unexpired ticket of ours naming exactly
- * that action and path, AND the grant behind it still allows it (checked again, from the engine).
+ * that action and path, AND the grant behind it still allows it (checked again on every call, from the engine:
+ * only the signature check is remembered, so a revocation denies at once).
  */
 export async function verifyStreamTicket(
   ctx: ServiceContext,
@@ -168,54 +276,19 @@ export async function verifyStreamTicket(
   path: string,
 ): Promise<TicketCheck> {
   if (action !== 'read' && action !== 'playback') return { ok: false, reason: 'action_not_allowed' };
-  const wanted = parseStreamPath(path);
-  if (!wanted) return { ok: false, reason: 'unknown_path' };
-  let kid: string | undefined;
-  try {
-    const header = decodeProtectedHeader(token);
-    if (header.alg !== TICKET_ALG) return { ok: false, reason: 'wrong_algorithm' };
-    kid = header.kid;
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  if (!kid) return { ok: false, reason: 'unknown_key' };
-  const key = await verificationKey(ctx, kid);
-  if (!key) return { ok: false, reason: 'unknown_key' };
-  let payload: JWTPayload;
-  try {
-    ({ payload } = await jwtVerify(token, key.publicKey, {
-      algorithms: [TICKET_ALG],
-      issuer: ctx.config.publicUrl,
-      audience: TICKET_AUDIENCE,
-      currentDate: new Date(ctx.clock.now()),
-      requiredClaims: ['exp', 'sub', 'jti'],
-    }));
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    return { ok: false, reason: code === 'ERR_JWT_EXPIRED' ? 'expired' : 'bad_signature_or_claims' };
-  }
-  const perms = (payload as { mediamtx_permissions?: unknown }).mediamtx_permissions;
-  const normalized = path.replace(/^\/|\/$/g, '');
-  const covers =
-    Array.isArray(perms) &&
-    perms.some(
-      (p: unknown) =>
-        typeof p === 'object' &&
-        p !== null &&
-        (p as { action?: unknown }).action === action &&
-        (p as { path?: unknown }).path === normalized,
-    );
-  if (!covers) return { ok: false, reason: 'not_for_this_path_or_action' };
-  const accountId = payload.sub!;
-  const decision = await ctx.access.check(
-    accountId,
-    wanted.deviceId,
-    wanted.channel,
+  const t = await verifiedTicket(ctx, token);
+  if ('reason' in t) return { ok: false, reason: t.reason };
+  const normalized = path.charCodeAt(0) === 47 || path.endsWith('/') ? path.replace(/^\/|\/$/g, '') : path;
+  if (t.action !== action || t.path !== normalized) return { ok: false, reason: 'not_for_this_path_or_action' };
+  const decision = await ctx.access.checkNow(
+    t.accountId,
+    t.deviceId,
+    t.channel,
     PERMISSION_OF[action],
     ctx.clock.now(),
   );
   if (!decision.allowed) return { ok: false, reason: decision.reason };
-  return { ok: true, accountId, deviceId: wanted.deviceId, channel: wanted.channel, jti: payload.jti! };
+  return { ok: true, accountId: t.accountId, deviceId: t.deviceId, channel: t.channel, jti: t.jti, sid: t.sid };
 }
 
 // ---- MediaMTX external HTTP authentication ---------------------------------------------------------------
@@ -241,7 +314,9 @@ const OPERATOR_ACTIONS = new Set(['api', 'metrics', 'pprof']);
 function tokenFromQuery(query: string | null | undefined): string | null {
   if (!query) return null;
   try {
-    return new URLSearchParams(query.startsWith('?') ? query.slice(1) : query).get('token');
+    const q = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
+    // MediaMTX's own JWT reader takes ?token= or ?jwt= (internal/auth/manager.go, getToken).
+    return q.get('token') ?? q.get('jwt');
   } catch {
     return null;
   }
@@ -280,8 +355,19 @@ async function decideMediaMtx(ctx: ServiceContext, req: MediaMtxAuthRequest, act
     let last = 'no_ticket';
     for (const token of creds) {
       const r = await verifyStreamTicket(ctx, token, action, path);
-      if (r.ok) return { allow: true, as: 'viewer' };
-      last = r.reason;
+      if (!r.ok) {
+        last = r.reason;
+        continue;
+      }
+      if (action === 'playback') {
+        // The recorded time asked for must lie inside what the grant opens (recordings bounded by the grant).
+        const why = await checkPlaybackRequest(ctx, r, req.query ?? '');
+        if (why !== null) return { allow: false, status: 403, reason: why };
+      } else if (req.id && req.protocol) {
+        // MediaMTX names the reader session it is opening: remembered, so it can be ended when access ends.
+        await trackMediaSession(ctx, { id: req.id, protocol: req.protocol, path, ticket: r });
+      }
+      return { allow: true, as: 'viewer' };
     }
     return { allow: false, status: creds.length === 0 ? 401 : 403, reason: last };
   }
@@ -302,6 +388,10 @@ async function decideMediaMtx(ctx: ServiceContext, req: MediaMtxAuthRequest, act
   }
 
   if (OPERATOR_ACTIONS.has(action)) {
+    // Keyholder itself, ending sessions through the control API.
+    if (action === 'api' && (await Promise.all(creds.map((c) => isControlTicket(ctx, c)))).some(Boolean)) {
+      return { allow: true, as: 'operator' };
+    }
     for (const token of creds) {
       const principal = await authenticate(ctx, token);
       if (principal?.isOperator) return { allow: true, as: 'operator' };

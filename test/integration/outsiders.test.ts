@@ -427,6 +427,21 @@ Object.assign(TABLE, {
       },
     ]),
   ),
+});
+
+// media: watching (docs/mediamtx.md)
+Object.assign(TABLE, {
+  'GET /api/devices/{id}/media': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, installerA: 404 } },
+  'GET /api/devices/{id}/channels/{channel}/playback-windows': {
+    ids: (w) => ({ id: w.device.id, channel: '1' }),
+    refuse: { ...STRANGERS, installerA: 404 },
+  },
+  'GET /api/shares/{id}/recordings': { ids: (w) => ({ id: w.shareId }), refuse: { ...STRANGERS, recipient: 404 } },
+  'PUT /api/shares/{id}/recordings': {
+    ids: (w) => ({ id: w.shareId }),
+    body: () => ({ recordings: { from: 0, until: null } }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
 } satisfies Record<string, Entry>);
 
 /** Routes whose object ids travel in the body rather than the path. */

@@ -20,6 +20,8 @@ import { MyQrPage } from './pages/MyQr.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
 import { SecurityPage } from './pages/Security.tsx';
 import { MyWebhooksPage, OrgWebhooksPage } from './pages/Webhooks.tsx';
+import { LivePage } from './pages/Live.tsx';
+import { PlaybackPage } from './pages/Playback.tsx';
 import { useSession } from './session.tsx';
 
 function SignedOut() {
@@ -56,6 +58,8 @@ export function App() {
           <Route path="devices/:id/settings" element={<DeviceSettingsPage />} />
           <Route path="devices/:id/share" element={<ShareDevicePage />} />
           <Route path="devices/:id/authorization" element={<AuthorizationServicePage />} />
+          <Route path="devices/:id/live/:channel?" element={<LivePage />} />
+          <Route path="devices/:id/playback/:channel?" element={<PlaybackPage />} />
           <Route path="messages" element={<MessagesPage />} />
           <Route path="messages/:id" element={<MessagePage />} />
           <Route path="portal" element={<PortalPage />} />

@@ -9,6 +9,8 @@ const TicketBody = Strict({
   deviceId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
   channel: Type.Integer({ minimum: 1, maximum: 9999 }),
   permission: Type.Union([Type.Literal('live_view'), Type.Literal('playback')]),
+  from: Type.Optional({ ...Millis, description: 'playback: start of the recorded time the ticket is for' }),
+  until: Type.Optional({ ...Millis, description: 'playback: end (exclusive) of the recorded time' }),
 });
 
 const Ticket = Strict({
@@ -34,7 +36,13 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      const issued = await issueStreamTicket(ctx, principal.accountId, request.body);
+      const { from, until, ...rest } = request.body;
+      const range = from !== undefined && until !== undefined && until > from ? { from, until } : undefined;
+      const issued = await issueStreamTicket(ctx, principal.accountId, {
+        ...rest,
+        loginSessionId: principal.sessionId,
+        range,
+      });
       // The ticket is a credential: never cached by a proxy.
       reply.header('cache-control', 'no-store');
       return reply.status(201).send(issued);

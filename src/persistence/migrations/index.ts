@@ -7,6 +7,7 @@ import * as m003 from './003_installer.ts';
 import * as m004 from './004_access.ts';
 import * as m005 from './005_notices.ts';
 import * as m006 from './006_home.ts';
+import * as m010 from './010_media.ts';
 import * as m009 from './009_device_link.ts';
 import * as m013 from './013_household.ts';
 import * as m007 from './007_identity.ts';
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '004_access': m004,
   '005_notices': m005,
   '006_home': m006,
+  '010_media': m010,
   '009_device_link': m009,
   '013_household': m013,
   '007_identity': m007,

@@ -6,6 +6,7 @@ import { ShareSpecFields, specBody, specProblems, type ShareSpecState } from '..
 import { Async, Chips, Confirm, Dialog, ErrorBox } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { serverError } from './ShareDevice.tsx';
+import { ShareRecordingsDialog } from '../components/ShareRecordings.tsx';
 
 type Share = Res<'/api/devices/{id}/shares', 'get'>[number];
 type Device = Res<'/api/devices/{id}', 'get'>;
@@ -17,6 +18,7 @@ export function SharesSection({ device }: { device: Device }) {
   );
   const [editing, setEditing] = useState<Share | null>(null);
   const [revoking, setRevoking] = useState<Share | null>(null);
+  const [recordingsOf, setRecordingsOf] = useState<Share | null>(null);
   const revoke = useAction();
   return (
     <>
@@ -34,6 +36,11 @@ export function SharesSection({ device }: { device: Device }) {
                     ) : null}
                   </span>
                   <span className="row">
+                    {s.permissions.some((p) => p.name === 'playback') ? (
+                      <button type="button" className="ghost" onClick={() => setRecordingsOf(s)}>
+                        Recordings
+                      </button>
+                    ) : null}
                     {s.status === 'active' ? (
                       <button type="button" className="ghost" onClick={() => setEditing(s)}>
                         Edit
@@ -61,6 +68,13 @@ export function SharesSection({ device }: { device: Device }) {
             setEditing(null);
             if (changed) shares.reload();
           }}
+        />
+      ) : null}
+      {recordingsOf ? (
+        <ShareRecordingsDialog
+          shareId={recordingsOf.id!}
+          recipient={recordingsOf.recipient.displayName}
+          onClose={() => setRecordingsOf(null)}
         />
       ) : null}
       <Confirm

@@ -121,19 +121,31 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
           </>
         ) : null}
       </div>
+      {!shared || now.includes('live_view') ? (
+        <Link className="small-btn" to={`/devices/${item.id}/live`} aria-label={`Live View of ${item.name}`}>
+          ▶ Live
+        </Link>
+      ) : null}
       <Menu label={`More for ${item.name}`}>
         {(close) =>
           shared ? (
-            <button
-              type="button"
-              role="menuitem"
-              onClick={() => {
-                close();
-                setRemoving(true);
-              }}
-            >
-              Remove from my devices
-            </button>
+            <>
+              {now.includes('playback') ? (
+                <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/playback`)}>
+                  Recordings
+                </button>
+              ) : null}
+              <button
+                type="button"
+                role="menuitem"
+                onClick={() => {
+                  close();
+                  setRemoving(true);
+                }}
+              >
+                Remove from my devices
+              </button>
+            </>
           ) : (
             <>
               {item.supportsSharing ? (
@@ -141,6 +153,9 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
                   Share Device
                 </button>
               ) : null}
+              <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/playback`)}>
+                Recordings
+              </button>
               <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/settings`)}>
                 Settings
               </button>

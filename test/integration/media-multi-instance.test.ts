@@ -1,0 +1,138 @@
+// Two Keyholder instances on one PostgreSQL behind one MediaMTX (its stand-in): a session opened through one
+// is ended when access changes on the other, or in a process that is neither (the CLI), exactly once.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { PG_URL, testConfig } from '../helpers/harness.ts';
+import { ManualClock } from '../../src/lib/clock.ts';
+import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import { announcerFor } from '../../src/services/change-bus.ts';
+import { endShare } from '../../src/services/sharing.ts';
+import { issueStreamTicket } from '../../src/services/stream-tickets.ts';
+import { seedDevice, seedShare } from '../helpers/access-world.ts';
+import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
+
+async function reachable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+const skip = (await reachable()) || process.env.CI === 'true' ? false : `PostgreSQL not reachable at ${PG_URL}`;
+
+async function eventually(what: string, fn: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
+describe('media sessions across two instances on one PostgreSQL', { skip }, () => {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const clock = new ManualClock(Date.UTC(2026, 10, 23, 9, 0, 0));
+  let one: Runtime;
+  let two: Runtime;
+  let standin: MediaMtxStandin;
+
+  before(async () => {
+    standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
+    const config = testConfig({ DATABASE_URL: PG_URL, MEDIAMTX_API_URL: standin.apiUrl });
+    one = await createRuntime(config, { clock, pgSchema: schema });
+    two = await createRuntime(config, { clock, pgSchema: schema });
+    await one.app.listen({ port: 0, host: '127.0.0.1' });
+    // MediaMTX talks to instance one only; instance two never hears an auth call.
+    standin.authHttpAddress = `http://127.0.0.1:${(one.app.server.address() as { port: number }).port}/mediamtx/auth`;
+  });
+
+  after(async () => {
+    await one?.close();
+    await two?.close();
+    await standin?.stop();
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  });
+
+  async function account(name: string): Promise<string> {
+    const id = `acc_${randomBytes(8).toString('hex')}`;
+    await one.ctx.db
+      .insertInto('accounts')
+      .values({
+        id,
+        email: `${id}@example.com`,
+        email_verified_at: null,
+        phone: null,
+        phone_verified_at: null,
+        display_name: name,
+        password_hash: 'x',
+        qr_ref: id,
+        time_zone: 'UTC',
+        is_operator: 0,
+        created_at: clock.now(),
+      })
+      .execute();
+    return id;
+  }
+
+  async function playing() {
+    const owner = await account('Owner');
+    const viewer = await account('Viewer');
+    const dev = await seedDevice(one, owner, 4);
+    const shareId = await seedShare(one, dev.id, owner, viewer, { channels: [2], permissions: ['live_view'] });
+    const path = `${dev.id}/2`;
+    standin.livePaths.add(path);
+    const { ticket } = await issueStreamTicket(one.ctx, viewer, {
+      deviceId: dev.id,
+      channel: 2,
+      permission: 'live_view',
+    });
+    const res = await fetch(`${standin.hlsUrl}/${path}/index.m3u8`, { headers: { authorization: `Bearer ${ticket}` } });
+    assert.equal(res.status, 200, await res.text());
+    const id = standin.authCalls.at(-1)!.body.id!;
+    return { owner, viewer, dev, shareId, id };
+  }
+
+  async function stopCount(id: string): Promise<number> {
+    const rows = await one.ctx.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('action', '=', 'stream.ended')
+      .where('object_id', '=', id)
+      .execute();
+    return rows.length;
+  }
+
+  test('revoked on instance two: the session opened through instance one is ended, once', async () => {
+    const { owner, shareId, id } = await playing();
+    // The owner's revocation lands on the other instance.
+    await endShare(two.ctx, owner, shareId);
+    await eventually('kicked', () => standin.kicks.includes(id));
+    await one.media.idle();
+    await two.media.idle();
+    assert.equal(await stopCount(id), 1, 'one audit event, though both instances heard the change');
+    assert.equal(standin.kicks.filter((k) => k === id).length, 1);
+  });
+
+  test('a change committed by neither instance (the CLI on PostgreSQL) still ends the stream', async () => {
+    const { dev, shareId, id } = await playing();
+    const announce = await announcerFor(one.ctx.db);
+    await one.ctx.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('shares').where('id', '=', shareId).execute();
+      await announce(trx, [{ type: 'device', deviceId: dev.id }]);
+    });
+    await eventually('kicked after a change from elsewhere', () => standin.kicks.includes(id));
+    await one.media.idle();
+    await two.media.idle();
+    assert.equal(await stopCount(id), 1);
+  });
+});

@@ -1,0 +1,361 @@
+// Watching through MediaMTX (its stand-in, test/helpers/mediamtx-standin.ts, with MediaMTX's exact shapes):
+// playback bounded by the grant at /mediamtx/auth, reader sessions learnt from auth calls and ended through the
+// control API when the grant stops allowing, each cut an audit event.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
+import { assertProblem, signUp, type Person } from '../helpers/people.ts';
+import { seedDevice, seedShare } from '../helpers/access-world.ts';
+import { startMediaMtxStandin } from '../helpers/mediamtx-standin.ts';
+
+const standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
+const H = 3_600_000;
+
+async function ticket(h: Harness, p: Person, body: object): Promise<string> {
+  const res = await h.request({ method: 'POST', url: '/api/stream-tickets', token: p.token, body });
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().ticket as string;
+}
+
+/** Exactly what MediaMTX's playback server forwards for GET /get or /list (internal/playback/server.go doAuth). */
+function playbackAuth(token: string, path: string, query: string) {
+  return {
+    ip: '192.0.2.7',
+    user: '',
+    password: '',
+    token,
+    action: 'playback',
+    path,
+    protocol: '',
+    id: null,
+    query,
+    userAgent: 'Mozilla/5.0',
+  };
+}
+
+async function openHls(path: string, token: string): Promise<{ status: number; playlist: string }> {
+  const res = await fetch(`${standin.hlsUrl}/${path}/index.m3u8`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, playlist: await res.text() };
+}
+
+async function mediaPlaylist(path: string, index: string): Promise<number> {
+  const variant = index.split('\n').find((l) => l.startsWith('main_stream.m3u8'))!;
+  const res = await fetch(`${standin.hlsUrl}/${path}/${variant}`);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describeEachDatabase(
+  'media sessions and playback bounded by the grant',
+  (h) => {
+    before(async () => {
+      await h().runtime.app.listen({ port: 0, host: '127.0.0.1' });
+      const a = h().runtime.app.server.address() as { port: number };
+      standin.authHttpAddress = `http://127.0.0.1:${a.port}/mediamtx/auth`;
+    });
+
+    async function world(opts: { until?: number } = {}) {
+      const owner = await signUp(h(), 'Owner');
+      const viewer = await signUp(h(), 'Viewer');
+      const dev = await seedDevice(h().runtime, owner.id, 4);
+      const shareId = await seedShare(h().runtime, dev.id, owner.id, viewer.id, {
+        channels: [2],
+        permissions: ['live_view', 'playback'],
+        until: opts.until ?? null,
+      });
+      standin.livePaths.add(`${dev.id}/2`);
+      return { owner, viewer, dev, shareId, path: `${dev.id}/2` };
+    }
+
+    test('a playback request outside the share’s recordings is refused at /mediamtx/auth; inside it is allowed', async () => {
+      const { owner, viewer, dev, shareId, path } = await world();
+      const day = Date.UTC(2026, 10, 22);
+      const set = await h().request({
+        method: 'PUT',
+        url: `/api/shares/${shareId}/recordings`,
+        token: owner.token,
+        body: { recordings: { from: day + 10 * H, until: day + 12 * H } },
+      });
+      assert.equal(set.statusCode, 200, set.body);
+      const windows = await h().request({
+        method: 'GET',
+        url: `/api/devices/${dev.id}/channels/2/playback-windows?from=${day}&until=${day + 24 * H}`,
+        token: viewer.token,
+      });
+      assert.equal(windows.statusCode, 200, windows.body);
+      assert.deepEqual(windows.json().windows, [{ from: day + 10 * H, until: day + 12 * H }]);
+      const t = await ticket(h(), viewer, {
+        deviceId: dev.id,
+        channel: 2,
+        permission: 'playback',
+        from: day,
+        until: day + 24 * H,
+      });
+      const q = (start: string, rest: string) =>
+        `path=${encodeURIComponent(path)}&start=${encodeURIComponent(start)}&${rest}`;
+      const inside = await h().request({
+        method: 'POST',
+        url: '/mediamtx/auth',
+        body: playbackAuth(t, path, q('2026-11-22T10:30:00.123456789Z', 'duration=60')),
+      });
+      assert.equal(inside.statusCode, 200, inside.body);
+      for (const query of [
+        q('2026-11-22T09:30:00Z', 'duration=60'), // before
+        q('2026-11-22T11:59:30Z', 'duration=1m0s'), // runs past the end
+        q('2026-11-22T10:00:00Z', 'end=2026-11-22T13:00:00Z'), // a list reaching outside
+        `path=${encodeURIComponent(path)}`, // a list of everything
+      ]) {
+        const res = await h().request({ method: 'POST', url: '/mediamtx/auth', body: playbackAuth(t, path, query) });
+        assertProblem(res, 403);
+      }
+      // Through the stand-in's playback server, as a browser would ask.
+      const list = await fetch(`${standin.playbackUrl}/list?${q('2026-11-22T10:00:00Z', 'end=2026-11-22T12:00:00Z')}`, {
+        headers: { authorization: `Bearer ${t}` },
+      });
+      assert.equal(list.status, 404, 'allowed, and no recordings on this path yet');
+      standin.recordings[path] = [{ start: new Date(day + 9 * H), duration: 4 * 3600 }];
+      const listed = await fetch(
+        `${standin.playbackUrl}/list?${q('2026-11-22T10:00:00Z', 'end=2026-11-22T12:00:00Z')}`,
+        { headers: { authorization: `Bearer ${t}` } },
+      );
+      assert.equal(listed.status, 200);
+      assert.deepEqual(
+        ((await listed.json()) as Array<{ start: string; duration: number }>).map((e) => [e.start, e.duration]),
+        [['2026-11-22T10:00:00Z', 7200]],
+      );
+      const outside = await fetch(`${standin.playbackUrl}/get?${q('2026-11-22T12:30:00Z', 'duration=30')}`, {
+        headers: { authorization: `Bearer ${t}` },
+      });
+      assert.equal(outside.status, 401);
+      assert.deepEqual(await outside.json(), { status: 'error', error: 'authentication error' });
+      const got = await fetch(`${standin.playbackUrl}/get?${q('2026-11-22T11:00:00Z', 'duration=30')}`, {
+        headers: { authorization: `Bearer ${t}` },
+      });
+      assert.equal(got.status, 200);
+      assert.equal(got.headers.get('content-type'), 'video/mp4');
+      await got.arrayBuffer();
+    });
+
+    test('the verified-ticket cache is keyed by the whole ticket: a forged payload with a remembered signature is refused', async () => {
+      const { viewer, dev, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      const body = (token: string, p: string) => ({
+        ip: '192.0.2.7',
+        user: '',
+        password: '',
+        token,
+        action: 'read',
+        path: p,
+        protocol: 'webrtc',
+        id: null,
+        query: '',
+        userAgent: 'x',
+      });
+      assert.equal((await h().request({ method: 'POST', url: '/mediamtx/auth', body: body(t, path) })).statusCode, 200);
+      const [header, payload, signature] = t.split('.') as [string, string, string];
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      claims.mediamtx_permissions = [{ action: 'read', path: `${dev.id}/3` }];
+      const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+      assertProblem(
+        await h().request({ method: 'POST', url: '/mediamtx/auth', body: body(forged, `${dev.id}/3`) }),
+        403,
+      );
+    });
+
+    test('without an owner’s choice a share opens what was recorded since it began; outsiders learn nothing', async () => {
+      const { owner, viewer, dev, shareId } = await world();
+      const began = h().clock.now();
+      h().clock.advance(2 * H);
+      const res = await h().request({
+        method: 'GET',
+        url: `/api/devices/${dev.id}/channels/2/playback-windows?from=${began - 24 * H}&until=${began + 24 * H}`,
+        token: viewer.token,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.deepEqual(res.json().windows, [{ from: began, until: began + 2 * H }]);
+      const stranger = await signUp(h(), 'Stranger');
+      assertProblem(
+        await h().request({
+          method: 'GET',
+          url: `/api/devices/${dev.id}/channels/2/playback-windows?from=${began}&until=${began + H}`,
+          token: stranger.token,
+        }),
+        404,
+      );
+      for (const who of [stranger, viewer]) {
+        assertProblem(
+          await h().request({ method: 'GET', url: `/api/shares/${shareId}/recordings`, token: who.token }),
+          404,
+        );
+        assertProblem(
+          await h().request({
+            method: 'PUT',
+            url: `/api/shares/${shareId}/recordings`,
+            token: who.token,
+            body: { recordings: { from: 0, until: null } },
+          }),
+          404,
+        );
+      }
+      const mine = await h().request({ method: 'GET', url: `/api/shares/${shareId}/recordings`, token: owner.token });
+      assert.deepEqual(mine.json(), { recordings: null });
+    });
+
+    test('revoking the share ends the playing HLS session through the control API, with an audit event', async () => {
+      const { owner, viewer, dev, shareId, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      const opened = await openHls(path, t);
+      assert.equal(opened.status, 200, opened.playlist);
+      const call = standin.authCalls.at(-1)!;
+      assert.equal(call.body.protocol, 'hls');
+      const id = call.body.id!;
+      assert.equal(await mediaPlaylist(path, opened.playlist), 200);
+      // Another channel is refused at the start.
+      assert.equal((await openHls(`${dev.id}/3`, t)).status, 401);
+      const revoke = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: owner.token });
+      assert.equal(revoke.statusCode, 200, revoke.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id), 'kicked through /v3/hlssessions/kick/{id}');
+      assert.equal(await mediaPlaylist(path, opened.playlist), 401);
+      // The ticket's signature is remembered (it was verified for the session), its grant is not: refused at once.
+      const again = await h().request({
+        method: 'POST',
+        url: '/mediamtx/auth',
+        body: { ...call.body, id: '7d1f0c8e-0000-4000-8000-000000000001' },
+      });
+      assertProblem(again, 403);
+      const audit = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'stream.ended')
+        .where('object_id', '=', id)
+        .execute();
+      assert.equal(audit.length, 1);
+      assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: access revoked');
+      // The control API call was authenticated by Keyholder as its own (action api).
+      assert.ok(standin.authCalls.some((c) => c.body.action === 'api' && c.status === 200));
+    });
+
+    test('narrowing the share and unbinding the device end the streams they no longer allow', async () => {
+      const { owner, viewer, dev, shareId, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const narrow = await h().request({
+        method: 'PATCH',
+        url: `/api/shares/${shareId}`,
+        token: owner.token,
+        body: { scope: 'channels', channels: [3], permissions: ['live_view'] },
+      });
+      assert.equal(narrow.statusCode, 200, narrow.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id));
+      const row = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(row!.end_reason, 'access narrowed');
+      // Channel 3 now plays; unbinding the device ends that too.
+      standin.livePaths.add(`${dev.id}/3`);
+      const t3 = await ticket(h(), viewer, { deviceId: dev.id, channel: 3, permission: 'live_view' });
+      assert.equal((await openHls(`${dev.id}/3`, t3)).status, 200);
+      const id3 = standin.authCalls.at(-1)!.body.id!;
+      const unbind = await h().request({ method: 'DELETE', url: `/api/devices/${dev.id}`, token: owner.token });
+      assert.equal(unbind.statusCode, 200, unbind.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id3));
+    });
+
+    test('a viewer who already left: the revocation records no cut (nothing was playing)', async () => {
+      const { owner, viewer, dev, shareId, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      standin.sessions.delete(id); // MediaMTX closed the idle session; it does not tell Keyholder
+      await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: owner.token });
+      await h().runtime.media.idle();
+      const row = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(row!.end_reason, 'closed');
+      const audit = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select('action')
+        .where('object_id', '=', id)
+        .execute();
+      assert.deepEqual(audit, []);
+    });
+
+    test('a share that expires with no request at all: the timer ends the session at its end', async () => {
+      const until = h().clock.now() + H;
+      const { viewer, dev, path } = await world({ until });
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      const opened = await openHls(path, t);
+      assert.equal(opened.status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const row = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(Number(row!.until), until, 'the session knows when its grant ends');
+      await h().runtime.media.runDue();
+      assert.ok(!standin.kicks.includes(id), 'not before the end');
+      h().clock.set(until);
+      await h().runtime.media.runDue();
+      assert.ok(standin.kicks.includes(id));
+      const ended = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(ended!.end_reason, 'access expired');
+    });
+
+    test('the end of a schedule window ends the session (weekly schedule, no request)', async () => {
+      const { viewer, dev, shareId, path } = await world();
+      // Every day 08:00-10:00 UTC; the clock is 09:00.
+      const schedule = JSON.stringify({ windows: [{ days: [0, 1, 2, 3, 4, 5, 6], from: '08:00', to: '10:00' }] });
+      await h().runtime.ctx.db.updateTable('shares').set({ schedule }).where('id', '=', shareId).execute();
+      h().runtime.ctx.publishChanges([{ type: 'device', deviceId: dev.id }]);
+      h().clock.set(Date.UTC(2026, 11, 1, 9, 0));
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const row = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(Number(row!.until), Date.UTC(2026, 11, 1, 10, 0));
+      h().clock.set(Date.UTC(2026, 11, 1, 10, 0));
+      await h().runtime.media.runDue();
+      assert.ok(standin.kicks.includes(id));
+      const ended = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.equal(ended!.end_reason, 'schedule window ended');
+    });
+
+    test('ending the login session that asked for the ticket ends the stream', async () => {
+      const { viewer, dev, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const sessions = await h().request({ method: 'GET', url: '/api/me/sessions', token: viewer.token });
+      const current = (sessions.json() as Array<{ id: string; current: boolean }>).find((s) => s.current)!;
+      const end = await h().request({ method: 'DELETE', url: `/api/me/sessions/${current.id}`, token: viewer.token });
+      assert.equal(end.statusCode, 200, end.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id));
+    });
+  },
+  { MEDIAMTX_API_URL: standin.apiUrl },
+);
+
+after(() => standin.stop());

@@ -1,0 +1,250 @@
+// Playback: a day's timeline of the recordings I may see on one channel. Keyholder says which recorded time my
+// grant opens (playback windows); MediaMTX's playback server lists the recordings inside those windows (/list)
+// and serves a clip (/get). The ticket travels as `Authorization: Bearer`, never in a URL: the clip is fetched
+// and played from memory.
+import { useEffect, useRef, useState } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import { api, call, errorMessage } from '../api/client.ts';
+import { Async, ErrorBox, Loading, Notice, Page } from '../components/ui.tsx';
+import { useLoad } from '../lib/hooks.ts';
+import { NoMediaServer, streamTicket, useDeviceMedia, type DeviceMedia } from './Live.tsx';
+
+const DAY_MS = 86_400_000;
+/** Longest clip fetched at once (the browser holds it in memory). */
+const CLIP_MAX_S = 600;
+
+interface Recording {
+  start: number;
+  /** Seconds. */
+  duration: number;
+}
+
+function localDay(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+function dayRange(day: string): { from: number; until: number } {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const from = new Date(y, m - 1, d).getTime();
+  return { from, until: new Date(y, m - 1, d + 1).getTime() };
+}
+
+const time = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+
+export function PlaybackPage() {
+  const { id = '', channel } = useParams();
+  const media = useDeviceMedia(id);
+  return (
+    <Async state={media} what="Loading the device">
+      {(m) => {
+        const playable = m.channels.filter((c) => c.playback);
+        const selected = channel ? Number(channel) : (playable[0]?.number ?? null);
+        return (
+          <Page title={`${m.device.name} · Recordings`} back={true}>
+            {!m.server.configured || !m.server.playbackUrl ? (
+              <NoMediaServer docsUrl={m.server.docsUrl} />
+            ) : selected === null ? (
+              <Notice>You may not play back recordings of this device.</Notice>
+            ) : (
+              <Timeline media={m} channel={selected} playbackUrl={m.server.playbackUrl} />
+            )}
+          </Page>
+        );
+      }}
+    </Async>
+  );
+}
+
+function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel: number; playbackUrl: string }) {
+  const navigate = useNavigate();
+  const deviceId = media.device.id;
+  const [day, setDay] = useState(() => localDay(new Date()));
+  const range = dayRange(day);
+  const data = useLoad(async () => {
+    const allowed = await call(
+      api.GET('/api/devices/{id}/channels/{channel}/playback-windows', {
+        params: { path: { id: deviceId, channel }, query: range },
+      }),
+    );
+    if (allowed.windows.length === 0) return { allowed, recordings: [] as Recording[], ticket: null };
+    const ticket = await streamTicket({ deviceId, channel, permission: 'playback', ...range });
+    const recordings: Recording[] = [];
+    for (const w of allowed.windows) {
+      const q = new URLSearchParams({
+        path: ticket.path,
+        start: new Date(w.from).toISOString(),
+        end: new Date(w.until).toISOString(),
+      });
+      const res = await fetch(`${playbackUrl}/list?${q}`, { headers: { authorization: `Bearer ${ticket.ticket}` } });
+      if (res.status === 404) continue; // no recordings in this window
+      if (!res.ok) throw new Error(`The media server refused the recordings list (${res.status}).`);
+      for (const e of (await res.json()) as Array<{ start: string; duration: number }>)
+        recordings.push({ start: Date.parse(e.start), duration: e.duration });
+    }
+    return { allowed, recordings, ticket };
+  }, [deviceId, channel, day]);
+
+  const [playing, setPlaying] = useState<Recording | null>(null);
+  useEffect(() => setPlaying(null), [deviceId, channel, day]);
+
+  const playable = media.channels.filter((c) => c.playback);
+  return (
+    <>
+      <div className="row">
+        <label>
+          Day{' '}
+          <input
+            type="date"
+            value={day}
+            max={localDay(new Date())}
+            onChange={(e) => e.target.value && setDay(e.target.value)}
+          />
+        </label>
+        {playable.length > 1 ? (
+          <label>
+            Channel{' '}
+            <select value={channel} onChange={(e) => navigate(`/devices/${deviceId}/playback/${e.target.value}`)}>
+              {playable.map((c) => (
+                <option key={c.number} value={c.number}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+      </div>
+      <Async state={data} what="Loading recordings">
+        {({ allowed, recordings }) => (
+          <>
+            {!allowed.allowedNow ? <Notice tone="warning">{allowed.detail}</Notice> : null}
+            <div
+              className="timeline"
+              role="img"
+              aria-label="Timeline of the day: shaded is what you may watch, blue is recorded"
+            >
+              {allowed.windows.map((w) => (
+                <span
+                  key={`w${w.from}`}
+                  className="timeline-window"
+                  style={{
+                    left: `${((w.from - range.from) / DAY_MS) * 100}%`,
+                    width: `${((w.until - w.from) / DAY_MS) * 100}%`,
+                  }}
+                  title={`You may watch ${time(w.from)}–${time(w.until)}`}
+                />
+              ))}
+              {recordings.map((r) => (
+                <span
+                  key={`r${r.start}`}
+                  className="timeline-recording"
+                  style={{
+                    left: `${((r.start - range.from) / DAY_MS) * 100}%`,
+                    width: `${((r.duration * 1000) / DAY_MS) * 100}%`,
+                  }}
+                />
+              ))}
+            </div>
+            {allowed.windows.length > 0 ? (
+              <p className="muted small">
+                You may watch what was recorded{' '}
+                {allowed.windows.map((w) => `${time(w.from)}–${time(w.until)}`).join(', ')} on this day.
+              </p>
+            ) : allowed.allowedNow ? (
+              <p className="muted small">Nothing recorded on this day is shared with you.</p>
+            ) : null}
+            {recordings.length === 0 && allowed.windows.length > 0 ? <p>No recordings in that time.</p> : null}
+            <ul className="list" aria-label="Recordings">
+              {recordings.map((r) => (
+                <li key={r.start} className="list-item">
+                  <div className="grow">
+                    {time(r.start)}–{time(r.start + r.duration * 1000)}
+                  </div>
+                  <button type="button" onClick={() => setPlaying(r)}>
+                    Play {time(r.start)}
+                  </button>
+                </li>
+              ))}
+            </ul>
+            {playing && data.data?.ticket ? (
+              <Clip
+                key={playing.start}
+                playbackUrl={playbackUrl}
+                deviceId={deviceId}
+                channel={channel}
+                recording={playing}
+                range={range}
+              />
+            ) : null}
+          </>
+        )}
+      </Async>
+    </>
+  );
+}
+
+function Clip({
+  playbackUrl,
+  deviceId,
+  channel,
+  recording,
+  range,
+}: {
+  playbackUrl: string;
+  deviceId: string;
+  channel: number;
+  recording: Recording;
+  range: { from: number; until: number };
+}) {
+  const video = useRef<HTMLVideoElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  useEffect(() => {
+    let url: string | null = null;
+    let alive = true;
+    (async () => {
+      // A fresh ticket: the one used for the list may be near its end.
+      const t = await streamTicket({ deviceId, channel, permission: 'playback', ...range });
+      const q = new URLSearchParams({
+        path: t.path,
+        start: new Date(recording.start).toISOString(),
+        duration: String(Math.min(recording.duration, CLIP_MAX_S)),
+        format: 'mp4',
+      });
+      const res = await fetch(`${playbackUrl}/get?${q}`, { headers: { authorization: `Bearer ${t.ticket}` } });
+      if (!res.ok)
+        throw new Error(
+          res.status === 401 ? 'This recording is not shared with you.' : `The media server answered ${res.status}.`,
+        );
+      url = URL.createObjectURL(await res.blob());
+      if (!alive || !video.current) return;
+      video.current.src = url;
+      await video.current.play().catch(() => {});
+    })().then(
+      () => alive && setLoading(false),
+      (err) => {
+        if (!alive) return;
+        setLoading(false);
+        setError(errorMessage(err));
+      },
+    );
+    return () => {
+      alive = false;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [playbackUrl, deviceId, channel, recording.start, recording.duration, range.from, range.until]);
+  return (
+    <div className="live">
+      {loading ? <Loading what="Loading the recording" /> : null}
+      <ErrorBox message={error} />
+      <video
+        ref={video}
+        className="live-video"
+        aria-label={`Recording from ${time(recording.start)}`}
+        muted
+        playsInline
+        controls
+      />
+    </div>
+  );
+}
