@@ -25,6 +25,11 @@ export interface Config {
   invitationTtlMs: number;
   applicationTtlMs: number;
   streamTicketTtlSeconds: number;
+  /**
+   * PostgreSQL, several instances: how long an instance answers from memory after it last confirmed it had
+   * seen every access change; also the longest a revoking request waits for an instance that does not answer.
+   */
+  accessLeaseMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -104,5 +109,6 @@ export function loadConfig(env: Env = process.env): Config {
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
+    accessLeaseMs: integer(env, 'ACCESS_LEASE_MS', 2000, 200, 60_000),
   };
 }

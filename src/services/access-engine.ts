@@ -14,6 +14,7 @@ import {
 import type { Permission } from '../domain/permissions.ts';
 import { loadDeviceFacts, loadPrincipal } from '../persistence/repositories/grants.ts';
 import type pg from 'pg';
+import { performance } from 'node:perf_hooks';
 import { startChangeBus, type ChangeBus } from './change-bus.ts';
 import type { AccessChange, ServiceContext } from './context.ts';
 
@@ -133,9 +134,14 @@ export class AccessEngine {
   private readonly pendingFacts = new Map<string, Promise<DeviceFacts | null>>();
   private readonly pendingPrincipals = new Map<string, Promise<AccessPrincipal>>();
   private readonly sessions: Lru<string, RememberedSession>;
-  /** Bumped by every invalidation; a load that started before a bump must not fill the cache. */
+  /** Bumped when sessions end; a session read that started before a bump must not be remembered. */
   private generation = 0;
   private caching = true;
+  /**
+   * Until when (performance.now()) answers from memory are known to reflect every committed change: Infinity
+   * with one instance; on PostgreSQL the lease the change bus renews. Past it the engine reads the database.
+   */
+  private validUntil = Infinity;
   hits = 0;
   misses = 0;
   invalidations = 0;
@@ -154,6 +160,7 @@ export class AccessEngine {
 
   /** The remembered session for a token hash, if any (nothing is remembered while caching is off). */
   session(tokenHash: string): RememberedSession | undefined {
+    if (!this.current()) return undefined;
     return this.sessions.get(tokenHash);
   }
 
@@ -163,7 +170,7 @@ export class AccessEngine {
   }
 
   rememberSession(tokenHash: string, session: RememberedSession, startedAt: number): void {
-    if (this.caching && startedAt === this.generation) this.sessions.set(tokenHash, session);
+    if (this.caching && startedAt === this.generation && this.current()) this.sessions.set(tokenHash, session);
   }
 
   forgetSession(tokenHash: string): void {
@@ -178,6 +185,7 @@ export class AccessEngine {
     permission: Permission,
     at: number,
   ): AccessDecision | undefined {
+    if (!this.current()) return undefined;
     const principal = this.principals.get(accountId);
     if (principal === undefined) return undefined;
     const facts = this.facts.get(deviceId);
@@ -215,6 +223,7 @@ export class AccessEngine {
     permission: Permission,
     at: number,
   ): QuickDecision | undefined {
+    if (!this.current()) return undefined;
     const principal = this.principals.get(accountId);
     if (principal === undefined) return undefined;
     const facts = this.facts.get(deviceId);
@@ -243,15 +252,19 @@ export class AccessEngine {
 
   /** The facts of a device (from memory when possible); null when it does not exist. */
   async factsFor(deviceId: string): Promise<DeviceFacts | null> {
+    // Fenced: memory may miss a change, and a load shared with an earlier request may predate it.
+    if (!this.current()) return this.source.facts(deviceId);
     const cached = this.facts.get(deviceId);
     if (cached !== undefined) return cached;
     let pending = this.pendingFacts.get(deviceId);
     if (!pending) {
-      const gen = this.generation;
+      // A change to this device (or a clear) while loading removes the pending entry: the load is then not kept.
       pending = this.source.facts(deviceId).then(
         (f) => {
-          if (this.pendingFacts.get(deviceId) === pending) this.pendingFacts.delete(deviceId);
-          if (this.caching && gen === this.generation) this.facts.set(deviceId, f ?? MISSING);
+          if (this.pendingFacts.get(deviceId) === pending) {
+            this.pendingFacts.delete(deviceId);
+            if (this.caching && this.current()) this.facts.set(deviceId, f ?? MISSING);
+          }
           return f;
         },
         (err: unknown) => {
@@ -265,15 +278,17 @@ export class AccessEngine {
   }
 
   async principalFor(accountId: string): Promise<AccessPrincipal> {
+    if (!this.current()) return this.source.principal(accountId);
     const cached = this.principals.get(accountId);
     if (cached !== undefined) return cached;
     let pending = this.pendingPrincipals.get(accountId);
     if (!pending) {
-      const gen = this.generation;
       pending = this.source.principal(accountId).then(
         (p) => {
-          if (this.pendingPrincipals.get(accountId) === pending) this.pendingPrincipals.delete(accountId);
-          if (this.caching && gen === this.generation) this.principals.set(accountId, p);
+          if (this.pendingPrincipals.get(accountId) === pending) {
+            this.pendingPrincipals.delete(accountId);
+            if (this.caching && this.current()) this.principals.set(accountId, p);
+          }
           return p;
         },
         (err: unknown) => {
@@ -287,7 +302,6 @@ export class AccessEngine {
   }
 
   invalidate(change: AccessChange): void {
-    this.generation += 1;
     this.invalidations += 1;
     if (change.type === 'device') {
       this.facts.delete(change.deviceId);
@@ -296,6 +310,7 @@ export class AccessEngine {
       this.principals.delete(change.accountId);
       this.pendingPrincipals.delete(change.accountId);
     } else if (change.type === 'session') {
+      this.generation += 1;
       const id = change.sessionId;
       this.sessions.deleteWhere((s) => s.sessionId === id);
     } else {
@@ -312,10 +327,23 @@ export class AccessEngine {
     this.pendingPrincipals.clear();
   }
 
-  /** While other instances' changes cannot reach us (listener down), answer from the database only. */
+  /** Switches memory off (and empties it) or on again. */
   setCaching(on: boolean): void {
     this.caching = on;
     this.clear();
+  }
+
+  /**
+   * Sets until when (performance.now()) memory is confirmed current. Past it, every answer comes from the
+   * database and nothing read is kept; what memory holds stays, as the change log replays what it missed.
+   */
+  setLease(until: number): void {
+    this.validUntil = until;
+  }
+
+  /** Whether answers may come from memory now (a clock read only when several instances share the database). */
+  current(): boolean {
+    return this.validUntil === Infinity || performance.now() < this.validUntil;
   }
 
   stats(): EngineStats {
@@ -328,7 +356,7 @@ export class AccessEngine {
       misses: this.misses,
       evictions: this.facts.evictions + this.principals.evictions,
       invalidations: this.invalidations,
-      caching: this.caching,
+      caching: this.caching && this.current(),
       allowed: this.allowed,
       denied: { ...this.denied },
     };
@@ -425,13 +453,12 @@ export async function startAccess(
   attachEngine(ctx, engine);
   let bus: ChangeBus | null = null;
   if (database.engine === 'postgres' && database.pgConnection) {
-    // Nothing is cached until the listener is up: a change another instance makes before then would be missed.
-    engine.setCaching(false);
+    // Fenced until the change bus first confirms it has seen every change: memory is not trusted before.
+    engine.setLease(0);
     bus = await startChangeBus(ctx, database.pgConnection, {
-      onRemote: (changes) => {
-        for (const c of changes) engine.invalidate(c);
-      },
-      onListening: (listening) => engine.setCaching(listening),
+      // Other instances' changes reach every listener of this one (the engine, live streams) like its own.
+      onRemote: (changes) => ctx.publishChanges(changes),
+      onLease: (until) => engine.setLease(until),
     });
     ctx.announceChanges = (trx, changes) => bus!.announce(trx, changes);
   }

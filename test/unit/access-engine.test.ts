@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { DeviceFacts, Principal } from '../../src/domain/access.ts';
 import { PERMANENT } from '../../src/domain/validity.ts';
 import { AccessEngine, Lru, type FactSource } from '../../src/services/access-engine.ts';
-import { decodeChanges, encodeChanges } from '../../src/services/change-bus.ts';
+import { decodeChanges, uniqueChanges } from '../../src/services/change-bus.ts';
 
 function world() {
   const devices = new Map<string, DeviceFacts>([
@@ -73,28 +73,44 @@ test('the cache stays within its capacity and keeps what is used', () => {
   assert.ok(lru.evictions > 900);
 });
 
-test('change notifications round-trip and collapse to "all" when too large', () => {
-  const m = decodeChanges(
-    encodeChanges('i1', [
+test('change notifications carry their seq and their changes, or only the seq (a pointer to the log row)', () => {
+  assert.deepEqual(
+    uniqueChanges([
       { type: 'device', deviceId: 'd' },
       { type: 'device', deviceId: 'd' },
       { type: 'membership', accountId: 'a' },
     ]),
-  );
-  assert.deepEqual(m, {
-    o: 'i1',
-    c: [
+    [
       { type: 'device', deviceId: 'd' },
       { type: 'membership', accountId: 'a' },
     ],
+  );
+  assert.deepEqual(decodeChanges('{"o":"i1","s":7,"c":[{"type":"device","deviceId":"d"}]}'), {
+    o: 'i1',
+    s: 7,
+    c: [{ type: 'device', deviceId: 'd' }],
   });
-  const many = Array.from({ length: 1000 }, (_, i) => ({
-    type: 'device' as const,
-    deviceId: `dev_${i}_${'x'.repeat(20)}`,
-  }));
-  assert.deepEqual(decodeChanges(encodeChanges('i1', many))?.c, [{ type: 'all' }]);
+  assert.deepEqual(decodeChanges('{"o":"i1","s":8,"c":null}'), { o: 'i1', s: 8, c: null });
+  assert.equal(decodeChanges('{"o":"i1","s":8,"c":[{"type":"device"}]}'), null);
   assert.equal(decodeChanges('{"o":1}'), null);
   assert.equal(decodeChanges('not json'), null);
+});
+
+test('past its lease the engine answers from the source and keeps nothing it read', async () => {
+  const w = world();
+  const engine = new AccessEngine(w.source, 100);
+  await engine.check('friend', 'd1', 1, 'live_view', 0);
+  assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0)?.allowed, false);
+  engine.setLease(0);
+  assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0), undefined, 'no memory answer when fenced');
+  w.devices.set('d1', { ...w.devices.get('d1')!, ownerAccountId: 'friend' });
+  assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, true, 'read from the source');
+  assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, true);
+  assert.equal(w.loads(), 3, 'every fenced check reads');
+  engine.invalidate({ type: 'device', deviceId: 'd1' });
+  engine.setLease(Infinity);
+  assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, true);
+  assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0)?.allowed, true, 'memory again once confirmed');
 });
 
 function remembered(sessionId: string, readAt = 0) {
