@@ -1,4 +1,4 @@
-// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,http,services]`: the access
+// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,http,services,consistency]`: the access
 // engine against node-casbin on the same world and checks, the HTTP check against a bare Fastify route, the
 // home list, a bulk share, a site handover, and how cost grows with the number of devices. Prints every figure
 // and writes bench/results.json (not committed) so runs can be compared.
@@ -15,6 +15,7 @@ import { decide, decideNow } from '../src/domain/access.ts';
 import { AccessEngine, type FactSource } from '../src/services/access-engine.ts';
 import { casbinEnforcer, casbinPolicyCount, casbinRequest } from './casbin.ts';
 import { benchServices, type ServiceResults } from './services.ts';
+import { benchConsistency, type ConsistencyResults } from './consistency.ts';
 import { generateWorld, sampleChecks, type Check, type World } from './world.ts';
 
 v8.setFlagsFromString('--expose_gc');
@@ -36,7 +37,7 @@ function args() {
     else if (a[i] === '--http-log') httpLog = a[++i]!;
     else
       throw new Error(
-        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services, --casbin-max N, --http-log LEVEL[,LEVEL])`,
+        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services,consistency, --casbin-max N, --http-log LEVEL[,LEVEL])`,
       );
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 100))
@@ -429,6 +430,12 @@ if (want('services')) {
   services = await benchServices();
 }
 
+let consistency: ConsistencyResults | null = null;
+if (want('consistency')) {
+  console.log('\n== Revocation final on every instance (PostgreSQL, two instances in this process)');
+  consistency = await benchConsistency(quick ? 100 : 300);
+}
+
 let growth: {
   from: number;
   to: number;
@@ -473,6 +480,7 @@ const results = {
   sizes: perSize,
   http,
   services,
+  consistency,
   growth,
   seconds: (Date.now() - started) / 1000,
 };

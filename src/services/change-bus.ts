@@ -153,24 +153,44 @@ async function append(
  * `committedAt` (an instance that has not applied it by then cannot be answering from memory: see the header).
  * Never throws: when the database cannot be asked, the lease alone bounds the wait.
  */
-async function settle(db: Db, self: string, seq: number, leaseMs: number, committedAt: number): Promise<void> {
+async function settle(
+  db: Db,
+  self: string,
+  seq: number,
+  leaseMs: number,
+  committedAt: number,
+  heard?: { acked: ReadonlyMap<string, number>; next(maxMs: number): Promise<boolean> },
+): Promise<void> {
   const deadline = committedAt + leaseMs * LEASE_MARGIN + LEASE_MARGIN_MS;
-  let pause = 1;
+  let pause = 2;
+  let pending: string[] | null = null;
   for (;;) {
-    try {
-      const { rows } = await sql<{ n: string | number }>`
-        select count(*) as n from access_instances
-        where id <> ${self} and applied_seq < ${seq} and heartbeat_at > ${sql.raw(DB_NOW_MS)} - ${leaseMs}`.execute(db);
-      if (Number(rows[0]?.n ?? 0) === 0) return;
-    } catch {
-      // Unreachable database: wait out the lease.
+    if (pending === null) {
+      try {
+        const { rows } = await sql<{ id: string }>`
+          select id from access_instances
+          where id <> ${self} and applied_seq < ${seq} and heartbeat_at > ${sql.raw(DB_NOW_MS)} - ${leaseMs}`.execute(
+          db,
+        );
+        pending = rows.map((r) => r.id);
+      } catch {
+        // Unreachable database: wait out the lease.
+        pending = ['?'];
+      }
     }
+    // Acknowledgements heard on this instance's channel save asking the database again.
+    if (pending.length === 0 || (heard && pending.every((id) => (heard.acked.get(id) ?? 0) >= seq))) return;
     const left = deadline - performance.now();
     if (left <= 0) return;
-    await new Promise((r) => setTimeout(r, Math.min(pause, left)));
-    pause = Math.min(pause * 2, 16);
+    const woken = heard ? await heard.next(Math.min(pause, left)) : await sleep(Math.min(pause, left));
+    if (!woken) {
+      pending = null;
+      pause = Math.min(pause * 2, 32);
+    }
   }
 }
+
+const sleep = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms));
 
 async function channelOf(db: Db): Promise<string> {
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
@@ -255,12 +275,33 @@ export async function startChangeBus(
     });
   };
 
+  // Records what was applied, and wakes writers waiting for it (on every instance, through the same channel).
   const ack = async (c: pg.Client) => {
     await c.query(
-      `insert into access_instances (id, applied_seq, heartbeat_at, started_at) values ($1, $2, ${DB_NOW_MS}, ${DB_NOW_MS})
-       on conflict (id) do update set applied_seq = excluded.applied_seq, heartbeat_at = excluded.heartbeat_at`,
-      [instanceId, applied],
+      `with mark as (
+         insert into access_instances (id, applied_seq, heartbeat_at, started_at)
+         values ($1, $2, ${DB_NOW_MS}, ${DB_NOW_MS})
+         on conflict (id) do update set applied_seq = excluded.applied_seq, heartbeat_at = excluded.heartbeat_at
+         returning 1
+       )
+       select pg_notify($3, $4) from mark`,
+      [instanceId, applied, channel, JSON.stringify({ a: instanceId, s: applied })],
     );
+  };
+  const acked = new Map<string, number>();
+  const waiters = new Set<(woken: boolean) => void>();
+  const heard = {
+    acked,
+    next: (maxMs: number) =>
+      new Promise<boolean>((resolve) => {
+        const done = (woken: boolean) => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve(woken);
+        };
+        const timer = setTimeout(() => done(false), maxMs);
+        waiters.add(done);
+      }),
   };
 
   const applyRows = (rows: Array<{ seq: string | number; origin: string; changes: string }>) => {
@@ -343,6 +384,16 @@ export async function startChangeBus(
     });
     c.on('notification', (n) => {
       if (n.channel !== channel || !n.payload) return;
+      if (n.payload.startsWith('{"a":')) {
+        try {
+          const a = JSON.parse(n.payload) as { a: string; s: number };
+          if (typeof a.a === 'string' && typeof a.s === 'number' && a.s > (acked.get(a.a) ?? 0)) acked.set(a.a, a.s);
+        } catch {
+          return;
+        }
+        for (const w of [...waiters]) w(true);
+        return;
+      }
       const m = decodeChanges(n.payload);
       enqueue(c, async () => {
         if (m && m.s <= applied) return;
@@ -379,7 +430,7 @@ export async function startChangeBus(
       const seq = await append(trx, channel, instanceId, changes);
       return async () => {
         const t = performance.now();
-        await settle(ctx.db, instanceId, seq, leaseMs, t);
+        await settle(ctx.db, instanceId, seq, leaseMs, t, heard);
         settles.push(performance.now() - t);
         if (settles.length > 10_000) settles.splice(0, 5_000);
       };

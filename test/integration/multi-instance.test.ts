@@ -162,7 +162,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
         await deleteShare(rt, id, other.id);
       }
     });
-    const ROUNDS = 80;
+    const ROUNDS = 50;
     let stale = 0;
     let fromMemory = 0;
     let staleSessions = 0;
