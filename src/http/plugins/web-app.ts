@@ -6,7 +6,16 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { NotFoundFallback } from './problems.ts';
 
-const API_PREFIXES = ['/api/', '/healthz', '/openapi.json', '/docs', '/.well-known/', '/metrics', '/mediamtx/'];
+const API_PREFIXES = [
+  '/api/',
+  '/healthz',
+  '/readyz',
+  '/openapi.json',
+  '/docs',
+  '/.well-known/',
+  '/metrics',
+  '/mediamtx/',
+];
 
 export async function registerWebApp(app: FastifyInstance, root: string): Promise<NotFoundFallback> {
   const index = fs.readFileSync(path.join(root, 'index.html'), 'utf8');
