@@ -12,7 +12,8 @@ import {
   type QuickDecision,
 } from '../domain/access.ts';
 import type { Permission } from '../domain/permissions.ts';
-import { loadDeviceFacts, loadPrincipal } from '../persistence/repositories/grants.ts';
+import { factLoader } from '../persistence/repositories/fact-loader.ts';
+import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { startChangeBus, type ChangeBus } from './change-bus.ts';
@@ -378,11 +379,9 @@ export const DEFAULT_CACHE_SIZE = 100_000;
 
 const engines = new WeakMap<ServiceContext, AccessEngine>();
 
-export function databaseSource(ctx: ServiceContext): FactSource {
-  return {
-    facts: (deviceId) => loadDeviceFacts(ctx.db, deviceId),
-    principal: (accountId) => loadPrincipal(ctx.db, accountId),
-  };
+/** The database as the engine's source: one statement prepared per engine (SQLite), or pre-built (PostgreSQL). */
+export function databaseSource(ctx: ServiceContext, sqlite: SQLite.Database | null = null): FactSource {
+  return factLoader(ctx.db, sqlite);
 }
 
 /** This instance's engine (made on first use with the database as its source). */
@@ -446,10 +445,10 @@ export interface AccessRuntime {
  */
 export async function startAccess(
   ctx: ServiceContext,
-  database: { engine: 'sqlite' | 'postgres'; pgConnection: pg.ClientConfig | null },
+  database: { engine: 'sqlite' | 'postgres'; pgConnection: pg.ClientConfig | null; sqlite?: SQLite.Database | null },
   capacity: number = cacheSizeFromEnv(),
 ): Promise<AccessRuntime> {
-  const engine = new AccessEngine(databaseSource(ctx), capacity);
+  const engine = new AccessEngine(databaseSource(ctx, database.sqlite ?? null), capacity);
   attachEngine(ctx, engine);
   let bus: ChangeBus | null = null;
   if (database.engine === 'postgres' && database.pgConnection) {
