@@ -1,4 +1,4 @@
-// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,http,services,consistency]`: the access
+// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,misses,http,services,consistency]`: the access
 // engine against node-casbin on the same world and checks, the HTTP check against a bare Fastify route, the
 // home list, a bulk share, a site handover, and how cost grows with the number of devices. Prints every figure
 // and writes bench/results.json (not committed) so runs can be compared.
@@ -16,6 +16,7 @@ import { AccessEngine, type FactSource } from '../src/services/access-engine.ts'
 import { casbinEnforcer, casbinPolicyCount, casbinRequest } from './casbin.ts';
 import { benchServices, type ServiceResults } from './services.ts';
 import { benchConsistency, type ConsistencyResults } from './consistency.ts';
+import { benchMisses, type MissResults } from './misses.ts';
 import { generateWorld, sampleChecks, type Check, type World } from './world.ts';
 
 v8.setFlagsFromString('--expose_gc');
@@ -37,7 +38,7 @@ function args() {
     else if (a[i] === '--http-log') httpLog = a[++i]!;
     else
       throw new Error(
-        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services,consistency, --casbin-max N, --http-log LEVEL[,LEVEL])`,
+        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,misses,http,services,consistency, --casbin-max N, --http-log LEVEL[,LEVEL])`,
       );
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 100))
@@ -127,6 +128,8 @@ interface SizeResult {
   hotWorkingSet10k: Throughput;
   decideNowOnly: Throughput;
   cold: { checksPerSec: number; p50ns: number; p99ns: number };
+  /** Misses read from SQLite holding this world (before: query builder; now: one prepared statement). */
+  sqliteMiss: MissResults | null;
   casbin: {
     checks: number;
     policies: number;
@@ -225,6 +228,8 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     `memory: world ${fmt(worldBytes / world.grants)} bytes per grant (${fmt(((worldBytes / world.grants) * 1e6) / 1048576)} MB per million grants); engine caches add ${fmt(engineBytes / size)} bytes per cached device`,
   );
 
+  const sqliteMiss = want('misses') ? await benchMisses(world, checks.slice(0, quick ? 5_000 : 20_000)) : null;
+
   let casbin: SizeResult['casbin'] = null;
   let agreement: SizeResult['agreement'] = null;
   if (withCasbin) {
@@ -288,6 +293,7 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     hotWorkingSet10k,
     decideNowOnly,
     cold,
+    sqliteMiss,
     casbin,
     hotVsCasbin: casbin ? hot.checksPerSec / casbin.checksPerSec : null,
     agreement,
