@@ -87,6 +87,8 @@ export class CompactAccess {
   // Per account: its organizations (interned), or undefined when not loaded.
   private principalOrgs: Array<Int32Array | undefined> = [];
   private principalCount = 0;
+  /** Devices stored (existing or known missing). */
+  deviceCount = 0;
 
   // The grant arena.
   private used = 0;
@@ -147,6 +149,7 @@ export class CompactAccess {
       this.grantCount = grow(this.grantCount, n);
     }
     this.garbage += this.grantCount[d]!;
+    if (this.present[d] === 0) this.deviceCount++;
     if (facts === null || facts.deviceId !== deviceId) {
       this.present[d] = 2;
       this.channelCount[d] = 0;
@@ -171,6 +174,7 @@ export class CompactAccess {
     const d = this.deviceIds.get(deviceId);
     if (d === NONE || this.present[d] === 0) return;
     this.present[d] = 0;
+    this.deviceCount--;
     this.garbage += this.grantCount[d]!;
     this.grantCount[d] = 0;
   }

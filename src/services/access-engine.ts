@@ -12,7 +12,8 @@ import {
   type QuickDecision,
 } from '../domain/access.ts';
 import type { Permission } from '../domain/permissions.ts';
-import { factLoader } from '../persistence/repositories/fact-loader.ts';
+import { CompactAccess, type CompactStats } from '../domain/compact-access.ts';
+import { bulkLoader, factLoader } from '../persistence/repositories/fact-loader.ts';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
 import { performance } from 'node:perf_hooks';
@@ -92,6 +93,12 @@ export interface FactSource {
   principal(accountId: string): Promise<AccessPrincipal>;
 }
 
+/** The whole world in batches, for loading it at start. */
+export interface BulkSource {
+  devices(): AsyncIterable<DeviceFacts[]>;
+  principals(): AsyncIterable<AccessPrincipal[]>;
+}
+
 export interface EngineStats {
   factsEntries: number;
   principalEntries: number;
@@ -129,9 +136,13 @@ export const SESSION_CACHE_SIZE = 20_000;
 /** Stored for a device that does not exist, so unknown ids are also answered from memory. */
 const MISSING = null;
 
+/** Device facts kept as objects for `factsFor` (access reviews); checks use the compact store. */
+const FACTS_OBJECTS = 10_000;
+
 export class AccessEngine {
+  /** Every device and principal loaded so far, packed (src/domain/compact-access.ts): what checks read. */
+  private store = new CompactAccess();
   private readonly facts: Lru<string, DeviceFacts | typeof MISSING>;
-  private readonly principals: Lru<string, AccessPrincipal>;
   private readonly pendingFacts = new Map<string, Promise<DeviceFacts | null>>();
   private readonly pendingPrincipals = new Map<string, Promise<AccessPrincipal>>();
   private readonly sessions: Lru<string, RememberedSession>;
@@ -143,19 +154,21 @@ export class AccessEngine {
    * with one instance; on PostgreSQL the lease the change bus renews. Past it the engine reads the database.
    */
   private validUntil = Infinity;
+  /** While a bulk load runs: devices and accounts changed since each batch started are not taken from it. */
+  private changedDuringLoad: Set<string> | null = null;
   hits = 0;
   misses = 0;
   invalidations = 0;
+  evictions = 0;
   allowed = 0;
   readonly denied: Record<string, number> = Object.create(null);
 
+  /** `capacity`: devices held at most (ACCESS_CACHE_SIZE); past it memory starts afresh. */
   constructor(
     private readonly source: FactSource,
     readonly capacity: number,
   ) {
-    this.facts = new Lru(capacity);
-    // Principals are small (an id and a few org ids); as many as devices is plenty.
-    this.principals = new Lru(capacity);
+    this.facts = new Lru(Math.max(2, Math.min(capacity, FACTS_OBJECTS)));
     this.sessions = new Lru(Math.max(2, Math.min(capacity, SESSION_CACHE_SIZE)));
   }
 
@@ -187,14 +200,10 @@ export class AccessEngine {
     at: number,
   ): AccessDecision | undefined {
     if (!this.current()) return undefined;
-    const principal = this.principals.get(accountId);
-    if (principal === undefined) return undefined;
-    const facts = this.facts.get(deviceId);
-    if (facts === undefined) return undefined;
+    const d = this.store.decide(accountId, deviceId, channel, permission, at);
+    if (d === undefined) return undefined;
     this.hits += 1;
-    return this.count(
-      facts === MISSING ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at),
-    );
+    return this.count(d);
   }
 
   async check(
@@ -207,7 +216,7 @@ export class AccessEngine {
     const hot = this.tryCheck(accountId, deviceId, channel, permission, at);
     if (hot !== undefined) return hot;
     this.misses += 1;
-    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.factsFor(deviceId)]);
+    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.load(deviceId)]);
     return this.count(
       facts === null ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at),
     );
@@ -225,14 +234,10 @@ export class AccessEngine {
     at: number,
   ): QuickDecision | undefined {
     if (!this.current()) return undefined;
-    const principal = this.principals.get(accountId);
-    if (principal === undefined) return undefined;
-    const facts = this.facts.get(deviceId);
-    if (facts === undefined) return undefined;
+    const d = this.store.decideNow(accountId, deviceId, channel, permission, at);
+    if (d === undefined) return undefined;
     this.hits += 1;
-    return this.count(
-      facts === MISSING ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at),
-    );
+    return this.count(d);
   }
 
   async checkNow(
@@ -245,18 +250,26 @@ export class AccessEngine {
     const hot = this.tryCheckNow(accountId, deviceId, channel, permission, at);
     if (hot !== undefined) return hot;
     this.misses += 1;
-    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.factsFor(deviceId)]);
+    // Decided on what was just read (not on memory, which a change may already have emptied again).
+    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.load(deviceId)]);
     return this.count(
       facts === null ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at),
     );
   }
 
-  /** The facts of a device (from memory when possible); null when it does not exist. */
+  /** The facts of a device (recent ones from memory); null when it does not exist. */
   async factsFor(deviceId: string): Promise<DeviceFacts | null> {
+    if (this.current()) {
+      const cached = this.facts.get(deviceId);
+      if (cached !== undefined) return cached;
+    }
+    return this.load(deviceId);
+  }
+
+  /** Reads a device into memory (one read shared by concurrent callers); fenced, only reads. */
+  private load(deviceId: string): Promise<DeviceFacts | null> {
     // Fenced: memory may miss a change, and a load shared with an earlier request may predate it.
     if (!this.current()) return this.source.facts(deviceId);
-    const cached = this.facts.get(deviceId);
-    if (cached !== undefined) return cached;
     let pending = this.pendingFacts.get(deviceId);
     if (!pending) {
       // A change to this device (or a clear) while loading removes the pending entry: the load is then not kept.
@@ -264,7 +277,7 @@ export class AccessEngine {
         (f) => {
           if (this.pendingFacts.get(deviceId) === pending) {
             this.pendingFacts.delete(deviceId);
-            if (this.caching && this.current()) this.facts.set(deviceId, f ?? MISSING);
+            if (this.caching && this.current()) this.keepDevice(deviceId, f);
           }
           return f;
         },
@@ -278,17 +291,24 @@ export class AccessEngine {
     return pending;
   }
 
+  private keepDevice(deviceId: string, f: DeviceFacts | null): void {
+    if (this.store.deviceCount >= this.capacity && !this.store.hasDevice(deviceId)) {
+      this.evictions += this.store.deviceCount;
+      this.store = new CompactAccess();
+    }
+    this.store.setDevice(deviceId, f);
+    this.facts.set(deviceId, f ?? MISSING);
+  }
+
   async principalFor(accountId: string): Promise<AccessPrincipal> {
     if (!this.current()) return this.source.principal(accountId);
-    const cached = this.principals.get(accountId);
-    if (cached !== undefined) return cached;
     let pending = this.pendingPrincipals.get(accountId);
     if (!pending) {
       pending = this.source.principal(accountId).then(
         (p) => {
           if (this.pendingPrincipals.get(accountId) === pending) {
             this.pendingPrincipals.delete(accountId);
-            if (this.caching && this.current()) this.principals.set(accountId, p);
+            if (this.caching && this.current()) this.store.setPrincipal(p);
           }
           return p;
         },
@@ -302,14 +322,58 @@ export class AccessEngine {
     return pending;
   }
 
+  /**
+   * Loads the whole world in batches (devices with their grants, then every principal), reporting progress.
+   * Runs while the engine serves: what changes meanwhile is not taken from a batch read before the change.
+   */
+  async warmUp(bulk: BulkSource, progress: (loaded: number, what: string) => void = () => {}): Promise<number> {
+    if (!this.caching) return 0;
+    let loaded = 0;
+    this.changedDuringLoad = new Set();
+    try {
+      for await (const batch of bulk.devices()) {
+        const changed = this.changedDuringLoad;
+        for (const f of batch) {
+          if (!changed.has(f.deviceId) && !this.pendingFacts.has(f.deviceId) && this.current()) {
+            if (this.store.deviceCount >= this.capacity) return loaded;
+            this.store.setDevice(f.deviceId, f);
+          }
+        }
+        changed.clear();
+        loaded += batch.length;
+        progress(loaded, 'devices');
+      }
+      for await (const batch of bulk.principals()) {
+        const changed = this.changedDuringLoad;
+        for (const p of batch) {
+          if (!changed.has(p.accountId) && !this.pendingPrincipals.has(p.accountId) && this.current()) {
+            this.store.setPrincipal(p);
+          }
+        }
+        changed.clear();
+      }
+      return loaded;
+    } finally {
+      this.changedDuringLoad = null;
+    }
+  }
+
+  /** The compact store's figures (devices, principals, grant slots), for the benchmark and metrics. */
+  storeStats(): CompactStats {
+    return this.store.stats();
+  }
+
   invalidate(change: AccessChange): void {
     this.invalidations += 1;
     if (change.type === 'device') {
+      this.store.forgetDevice(change.deviceId);
       this.facts.delete(change.deviceId);
       this.pendingFacts.delete(change.deviceId);
+      this.changedDuringLoad?.add(change.deviceId);
     } else if (change.type === 'membership') {
-      this.principals.delete(change.accountId);
+      this.store.forgetPrincipal(change.accountId);
       this.pendingPrincipals.delete(change.accountId);
+      this.changedDuringLoad?.add(change.accountId);
     } else if (change.type === 'session') {
       this.generation += 1;
       const id = change.sessionId;
@@ -321,8 +385,8 @@ export class AccessEngine {
 
   clear(): void {
     this.generation += 1;
+    this.store = new CompactAccess();
     this.facts.clear();
-    this.principals.clear();
     this.sessions.clear();
     this.pendingFacts.clear();
     this.pendingPrincipals.clear();
@@ -349,13 +413,13 @@ export class AccessEngine {
 
   stats(): EngineStats {
     return {
-      factsEntries: this.facts.size,
-      principalEntries: this.principals.size,
+      factsEntries: this.store.deviceCount,
+      principalEntries: this.store.stats().principals,
       sessionEntries: this.sessions.size,
       capacity: this.capacity,
       hits: this.hits,
       misses: this.misses,
-      evictions: this.facts.evictions + this.principals.evictions,
+      evictions: this.evictions,
       invalidations: this.invalidations,
       caching: this.caching && this.current(),
       allowed: this.allowed,
@@ -375,7 +439,8 @@ function unknownDevice(_deviceId: string): AccessDecision {
   return denied('no_access');
 }
 
-export const DEFAULT_CACHE_SIZE = 100_000;
+/** The whole world stays in memory by default (a million devices take about 100 MB; docs/performance.md). */
+export const DEFAULT_CACHE_SIZE = 10_000_000;
 
 const engines = new WeakMap<ServiceContext, AccessEngine>();
 
@@ -435,6 +500,8 @@ export function cacheSizeFromEnv(env: Record<string, string | undefined> = proce
 export interface AccessRuntime {
   engine: AccessEngine;
   bus: ChangeBus | null;
+  /** Settles when the whole world has been loaded into memory (or loading stopped). */
+  warm: Promise<void>;
   invalidate(change: AccessChange): void;
   stop(): Promise<void>;
 }
@@ -461,11 +528,36 @@ export async function startAccess(
     });
     ctx.announceChanges = (trx, changes) => bus!.announce(trx, changes);
   }
+  // The whole world into memory, in the background: checks are served (from the database) meanwhile.
+  let stopping = false;
+  const started = performance.now();
+  let next = 100_000;
+  const warm = engine
+    .warmUp(bulkLoader(ctx.db), (n) => {
+      if (stopping) throw new Error('stopping');
+      if (n >= next) {
+        ctx.log.info({ devices: n }, 'access: loading devices into memory');
+        next += 100_000;
+      }
+    })
+    .then(
+      (n) =>
+        ctx.log.info(
+          { devices: n, ms: Math.round(performance.now() - started) },
+          'access: every device and account in memory',
+        ),
+      (err: unknown) => {
+        if (!stopping) ctx.log.warn({ err }, 'access: loading the world failed; devices load on first use');
+      },
+    );
   const runtime: AccessRuntime = {
     engine,
     bus,
+    warm,
     invalidate: (c) => engine.invalidate(c),
     async stop() {
+      stopping = true;
+      await warm;
       ctx.announceChanges = undefined;
       await bus?.stop();
     },

@@ -148,3 +148,52 @@ test('a session read that raced a logout is not remembered; nothing is remembere
   assert.equal(engine.session('hash1'), undefined);
   assert.equal(engine.stats().sessionEntries, 0);
 });
+
+test('the whole world loads in batches; what changes during the load is not taken from a batch read before', async () => {
+  const w = world();
+  w.devices.set('d2', { deviceId: 'd2', channelCount: 1, ownerAccountId: 'owner', holderOrgId: null, grants: [] });
+  const engine = new AccessEngine(w.source, 100);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const stale = [...w.devices.values()];
+  const progress: number[] = [];
+  const warm = engine.warmUp(
+    {
+      async *devices() {
+        await gate; // the batch was read before the change below
+        yield stale;
+      },
+      async *principals() {
+        yield [{ accountId: 'owner', orgIds: [] }];
+      },
+    },
+    (n) => progress.push(n),
+  );
+  // d1 is handed to the friend while the batch is in flight.
+  w.devices.set('d1', { ...w.devices.get('d1')!, ownerAccountId: 'friend' });
+  engine.invalidate({ type: 'device', deviceId: 'd1' });
+  release();
+  assert.equal(await warm, 2);
+  assert.deepEqual(progress, [2]);
+  assert.equal(engine.tryCheckNow('owner', 'd2', 1, 'live_view', 0)?.allowed, true, 'loaded');
+  assert.equal(engine.tryCheckNow('owner', 'd1', 1, 'live_view', 0), undefined, 'the changed device was not taken');
+  assert.equal((await engine.checkNow('owner', 'd1', 1, 'live_view', 0)).allowed, false, 'read afresh');
+  assert.equal(w.loads(), 1);
+});
+
+test('past its capacity the engine starts afresh rather than grow', async () => {
+  const w = world();
+  for (let i = 0; i < 10; i++)
+    w.devices.set(`x${i}`, {
+      deviceId: `x${i}`,
+      channelCount: 1,
+      ownerAccountId: 'owner',
+      holderOrgId: null,
+      grants: [],
+    });
+  const engine = new AccessEngine(w.source, 4);
+  for (let i = 0; i < 10; i++) assert.equal((await engine.checkNow('owner', `x${i}`, 1, 'live_view', 0)).allowed, true);
+  assert.ok(engine.stats().factsEntries <= 4);
+  assert.ok(engine.stats().evictions >= 4);
+  assert.equal(engine.tryCheckNow('owner', 'x9', 1, 'live_view', 0)?.allowed, true);
+});

@@ -163,3 +163,129 @@ function prebuilt(db: Db, param: (i: number) => string): FactLoader {
     },
   };
 }
+
+/** The whole world in batches (devices in id order with their grants; then every account's organizations). */
+export function bulkLoader(
+  db: Db,
+  batch = 5000,
+): { devices(): AsyncIterable<DeviceFacts[]>; principals(): AsyncIterable<Principal[]> } {
+  return {
+    async *devices() {
+      let after = '';
+      for (;;) {
+        const devices = await db
+          .selectFrom('devices')
+          .select(['id', 'channel_count', 'owner_account_id', 'holder_org_id'])
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(batch)
+          .execute();
+        if (devices.length === 0) return;
+        const first = devices[0]!.id;
+        const last = devices[devices.length - 1]!.id;
+        const [shares, auths] = await Promise.all([
+          db
+            .selectFrom('shares')
+            .select([
+              'id',
+              'device_id',
+              'recipient_account_id',
+              'scope',
+              'channels',
+              'permissions',
+              'valid_from',
+              'valid_until',
+              'schedule',
+              'time_zone',
+            ])
+            .where('device_id', '>=', first)
+            .where('device_id', '<=', last)
+            .execute(),
+          db
+            .selectFrom('authorizations as z')
+            .leftJoin('authorization_permissions as ap', 'ap.authorization_id', 'z.id')
+            .select(['z.id', 'z.device_id', 'z.org_id', 'ap.permission', 'ap.valid_from', 'ap.valid_until'])
+            .where('z.device_id', '>=', first)
+            .where('z.device_id', '<=', last)
+            .execute(),
+        ]);
+        const rows = new Map<string, FactRow[]>();
+        for (const d of devices) {
+          rows.set(d.id, [
+            {
+              k: 'd',
+              id: d.id,
+              n: d.channel_count,
+              a: d.owner_account_id,
+              b: d.holder_org_id,
+              c: null,
+              p: null,
+              vf: null,
+              vu: null,
+              sc: null,
+              tz: null,
+            },
+          ]);
+        }
+        for (const s of shares) {
+          rows.get(s.device_id)?.push({
+            k: 's',
+            id: s.id,
+            n: null,
+            a: s.recipient_account_id,
+            b: s.scope,
+            c: s.channels,
+            p: s.permissions,
+            vf: s.valid_from,
+            vu: s.valid_until,
+            sc: s.schedule,
+            tz: s.time_zone,
+          });
+        }
+        for (const z of auths) {
+          rows.get(z.device_id)?.push({
+            k: 'a',
+            id: z.id,
+            n: null,
+            a: z.org_id,
+            b: z.permission,
+            c: null,
+            p: null,
+            vf: z.valid_from,
+            vu: z.valid_until,
+            sc: null,
+            tz: null,
+          });
+        }
+        yield [...rows.values()].map((r) => factsFromRows(r)!);
+        after = last;
+      }
+    },
+    async *principals() {
+      let after = '';
+      for (;;) {
+        const accounts = await db
+          .selectFrom('accounts')
+          .select('id')
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(batch)
+          .execute();
+        if (accounts.length === 0) return;
+        const first = accounts[0]!.id;
+        const last = accounts[accounts.length - 1]!.id;
+        const members = await db
+          .selectFrom('org_members')
+          .select(['account_id', 'org_id'])
+          .where('account_id', '>=', first)
+          .where('account_id', '<=', last)
+          .execute();
+        const orgs = new Map<string, string[]>();
+        for (const a of accounts) orgs.set(a.id, []);
+        for (const m of members) orgs.get(m.account_id)?.push(m.org_id);
+        yield [...orgs].map(([accountId, orgIds]) => ({ accountId, orgIds }));
+        after = last;
+      }
+    },
+  };
+}
