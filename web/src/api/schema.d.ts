@@ -1449,10 +1449,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Home: devices I own, then devices shared with me (access "shared", who shared them, what is allowed now per channel) */
+        /** Home: devices I own (by name), then devices shared with me (access "shared", who shared them, what is allowed now per channel). With limit/cursor/filter/site/q: one page, and the next page's cursor in the X-Next-Cursor header (absent after the last page) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The X-Next-Cursor header of the previous page */
+                    cursor?: string;
+                    filter?: "owned" | "shared";
+                    /** @description Page size (default 50 when paging). Without any of these parameters the whole list is returned (export). */
+                    limit?: number;
+                    /** @description Part of the name or the serial number (any case) */
+                    q?: string;
+                    /** @description Devices on this site only */
+                    site?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -7744,44 +7754,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database reachability */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            database: string;
-                            detail?: string;
-                            status: "ok" | "unavailable";
-                        };
-                    };
-                };
-                /** @description Default Response */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            database: string;
-                            detail?: string;
-                            status: "ok" | "unavailable";
-                        };
-                    };
-                };
-            };
-        };
+        /**
+         * Liveness and database reachability
+         * @description Whether the process answers and reaches its database. Stays 200 while draining (see /readyz).
+         */
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7896,6 +7873,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: whether a load balancer should send requests here
+         * @description 503 while the instance shuts down (after SIGTERM, until it exits) or cannot reach its database; a proxy stops routing to it while in-flight requests finish.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -7921,4 +7918,81 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: string;
+                        detail?: string;
+                        status: "ok" | "unavailable";
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        database: string;
+                        detail?: string;
+                        status: "ok" | "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changeListener?: "listening" | "down";
+                        database: string;
+                        detail?: string;
+                        status: "ready" | "unavailable";
+                    };
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changeListener?: "listening" | "down";
+                        database: string;
+                        detail?: string;
+                        status: "ready" | "unavailable";
+                    };
+                };
+            };
+        };
+    };
+}
