@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { decide, decideNow } from '../src/domain/access.ts';
 import { AccessEngine, type FactSource } from '../src/services/access-engine.ts';
 import { casbinEnforcer, casbinPolicyCount, casbinRequest } from './casbin.ts';
+import { caslFor } from './casl.ts';
 import { benchServices, type ServiceResults } from './services.ts';
 import { benchConsistency, type ConsistencyResults } from './consistency.ts';
 import { benchMisses, type MissResults } from './misses.ts';
@@ -132,6 +133,8 @@ interface SizeResult {
   cold: { checksPerSec: number; p50ns: number; p99ns: number };
   /** Misses read from SQLite holding this world (before: query builder; now: one prepared statement). */
   sqliteMiss: MissResults | null;
+  casl: { checks: number; checksPerSec: number; p50ns: number; buildMs: number };
+  hotVsCasl: number;
   casbin: {
     checks: number;
     policies: number;
@@ -241,6 +244,24 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     `memory: the world as DeviceFacts objects ${fmt(worldBytes / world.grants)} bytes per grant; the engine's compact store ${fmt(engineBytes / world.grants)} bytes per grant (${fmt(engineBytes / 1048576)} MB; ${fmt(slots)} packed slots; target ≤ 64 B); whole world loaded into the engine in ${fmt(warmMs)} ms`,
   );
 
+  // CASL on the same world and checks: abilities built first (per person, as an application caches them), then
+  // the same checks timed; every answer compared with Keyholder's.
+  const caslN = Math.min(checks.length, quick ? 20_000 : 50_000);
+  const tCaslBuild = performance.now();
+  const casl = caslFor(world);
+  for (let i = 0; i < caslN; i++) casl.can(checks[i]!);
+  const caslBuildMs = performance.now() - tCaslBuild;
+  for (let i = 0; i < caslN; i++) {
+    const c = checks[i]!;
+    const ours = engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed;
+    if (casl.can(c) !== ours) throw new Error(`CASL and Keyholder disagree on ${JSON.stringify(c)}: keyholder ${ours}`);
+  }
+  const caslRun = measure(checks.slice(0, caslN), quick ? 2 : 3, (c) => casl.can(c));
+  console.log(
+    `CASL ${fmt(caslRun.checksPerSec)} checks/s  p50 ${fmt(caslRun.p50ns)} ns  p99 ${fmt(caslRun.p99ns)} ns  (${fmt(caslN)} checks, identical answers; ${fmt(casl.abilitiesBuilt())} abilities built and rules compiled in ${fmt(caslBuildMs)} ms)`,
+  );
+  console.log(`RATIO hot engine / CASL = ${fmt(hot.checksPerSec / caslRun.checksPerSec, 1)}x (target ≥ 10x)`);
+
   const sqliteMiss = want('misses') ? await benchMisses(world, checks.slice(0, quick ? 5_000 : 20_000)) : null;
 
   let casbin: SizeResult['casbin'] = null;
@@ -309,6 +330,8 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     decideNowOnly,
     cold,
     sqliteMiss,
+    casl: { checks: caslN, checksPerSec: caslRun.checksPerSec, p50ns: caslRun.p50ns, buildMs: caslBuildMs },
+    hotVsCasl: hot.checksPerSec / caslRun.checksPerSec,
     casbin,
     hotVsCasbin: casbin ? hot.checksPerSec / casbin.checksPerSec : null,
     agreement,
