@@ -4,7 +4,6 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { createRuntime, type Runtime } from '../src/runtime.ts';
-import { accessRuntimeOf, checkAccess } from '../src/services/access-engine.ts';
 import { PG_URL, testConfig } from '../test/helpers/harness.ts';
 import { deleteShare, seedDevice, seedShare } from '../test/helpers/access-world.ts';
 import { newId } from '../src/lib/ids.ts';
@@ -51,11 +50,11 @@ async function revokeRounds(one: Runtime, two: Runtime | null, rounds: number) {
   let stale = 0;
   for (let i = 0; i < rounds; i++) {
     const shareId = await seedShare(one, dev.id, owner, friend);
-    if (two) await checkAccess(two.ctx, friend, dev.id, 1, 'live_view'); // instance 2 holds it in memory
+    if (two) await two.ctx.access.check(friend, dev.id, 1, 'live_view', two.ctx.clock.now()); // instance 2 holds it in memory
     const t = performance.now();
     await deleteShare(one, shareId, dev.id);
     times.push(performance.now() - t);
-    if (two && (await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed) stale++;
+    if (two && (await two.ctx.access.check(friend, dev.id, 1, 'live_view', two.ctx.clock.now())).allowed) stale++;
   }
   return { times, stale };
 }
@@ -78,7 +77,7 @@ export async function benchConsistency(rounds = 300): Promise<ConsistencyResults
     await revokeRounds(one, null, 20); // warm-up
     const single = await revokeRounds(one, null, rounds);
     two = await createRuntime(config, { pgSchema: schema });
-    const bus = accessRuntimeOf(one.ctx)!.bus!;
+    const bus = one.ctx.changeBus!;
     await revokeRounds(one, two, 20);
     const waitsBefore = bus.settleTimes().length;
     const double = await revokeRounds(one, two, rounds);

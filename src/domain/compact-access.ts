@@ -9,7 +9,7 @@ import {
   type DenyReason,
   type DeviceFacts,
   type Grant,
-  type Principal,
+  type AccessPrincipal,
   type QuickDecision,
 } from './access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from './permissions.ts';
@@ -120,7 +120,7 @@ export class CompactAccess {
     return a !== NONE && this.principalOrgs[a] !== undefined;
   }
 
-  setPrincipal(p: Principal): void {
+  setPrincipal(p: AccessPrincipal): void {
     const a = this.accounts.add(p.accountId);
     if (this.principalOrgs[a] === undefined) this.principalCount++;
     const orgs = new Int32Array(p.orgIds.length);

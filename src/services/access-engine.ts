@@ -1,5 +1,6 @@
-// The access decision's hot path: per-device facts and per-account principals kept in memory (bounded LRUs)
-// in front of the pure `decide`. A hit costs two map look-ups and the decision itself. Every committed change
+// The access decision's hot path: every device and principal kept in memory in a compact store (ids interned,
+// grants packed; src/domain/compact-access.ts), answering exactly as the pure `decide`. A hit costs two map
+// look-ups and the decision over typed arrays. Every committed change
 // invalidates what it touched (this instance via publishChanges, the others via the change bus), and no
 // decision is ever cached: `decide` reads the time, so expiries and schedules need no background job.
 import {
@@ -8,7 +9,7 @@ import {
   denied,
   type Decision as AccessDecision,
   type DeviceFacts,
-  type Principal as AccessPrincipal,
+  type AccessPrincipal,
   type QuickDecision,
 } from '../domain/access.ts';
 import type { Permission } from '../domain/permissions.ts';
@@ -19,6 +20,7 @@ import type pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { startChangeBus, type ChangeBus } from './change-bus.ts';
 import type { AccessChange, ServiceContext } from './context.ts';
+import type { Db } from '../persistence/db.ts';
 
 export type { AccessDecision, AccessPrincipal, DeviceFacts, QuickDecision };
 
@@ -442,52 +444,12 @@ function unknownDevice(_deviceId: string): AccessDecision {
 /** The whole world stays in memory by default (a million devices take about 100 MB; docs/performance.md). */
 export const DEFAULT_CACHE_SIZE = 10_000_000;
 
-const engines = new WeakMap<ServiceContext, AccessEngine>();
-
 /** The database as the engine's source: one statement prepared per engine (SQLite), or pre-built (PostgreSQL). */
-export function databaseSource(ctx: ServiceContext, sqlite: SQLite.Database | null = null): FactSource {
-  return factLoader(ctx.db, sqlite);
+export function databaseSource(db: Db, sqlite: SQLite.Database | null = null): FactSource {
+  return factLoader(db, sqlite);
 }
 
-/** This instance's engine (made on first use with the database as its source). */
-export function engineOf(ctx: ServiceContext): AccessEngine {
-  let e = engines.get(ctx);
-  if (!e) {
-    e = new AccessEngine(databaseSource(ctx), DEFAULT_CACHE_SIZE);
-    engines.set(ctx, e);
-  }
-  return e;
-}
-
-export function attachEngine(ctx: ServiceContext, engine: AccessEngine): void {
-  engines.set(ctx, engine);
-}
-
-/** The one question every service asks: may this account do this on this device's channel now (or at `at`)? */
-export function checkAccess(
-  ctx: ServiceContext,
-  accountId: string,
-  deviceId: string,
-  channel: number | null,
-  permission: Permission,
-  at: number = ctx.clock.now(),
-): Promise<AccessDecision> {
-  return engineOf(ctx).check(accountId, deviceId, channel, permission, at);
-}
-
-/** Like `checkAccess` without `until`: for guards that only need allowed or not, and why. */
-export function checkAccessNow(
-  ctx: ServiceContext,
-  accountId: string,
-  deviceId: string,
-  channel: number | null,
-  permission: Permission,
-  at: number = ctx.clock.now(),
-): Promise<QuickDecision> {
-  return engineOf(ctx).checkNow(accountId, deviceId, channel, permission, at);
-}
-
-/** ACCESS_CACHE_SIZE: how many devices' facts (and as many principals) stay in memory per instance. */
+/** ACCESS_CACHE_SIZE: how many devices each instance holds in memory (the whole world by default). */
 export function cacheSizeFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.ACCESS_CACHE_SIZE;
   if (raw === undefined || raw === '') return DEFAULT_CACHE_SIZE;
@@ -497,42 +459,38 @@ export function cacheSizeFromEnv(env: Record<string, string | undefined> = proce
   return Number(raw);
 }
 
-export interface AccessRuntime {
-  engine: AccessEngine;
-  bus: ChangeBus | null;
-  /** Settles when the whole world has been loaded into memory (or loading stopped). */
-  warm: Promise<void>;
-  invalidate(change: AccessChange): void;
-  stop(): Promise<void>;
+/**
+ * Keeps this instance's engine current with every other instance's commits and makes this instance's commits
+ * final everywhere (PostgreSQL: the change log, its notifications and leases; docs/architecture.md). Null on
+ * SQLite, where there is one instance. Local commits reach the engine through the runtime's change listeners.
+ */
+export async function connectAccessBus(
+  ctx: ServiceContext,
+  database: { engine: 'sqlite' | 'postgres'; pgConnection: pg.ClientConfig | null },
+): Promise<ChangeBus | null> {
+  if (database.engine !== 'postgres' || !database.pgConnection) return null;
+  const engine = ctx.access;
+  // Fenced until the change bus first confirms it has seen every change: memory is not trusted before.
+  engine.setLease(0);
+  const bus = await startChangeBus(ctx, database.pgConnection, {
+    // Other instances' changes reach every listener of this one (the engine, live streams) like its own.
+    onRemote: (changes) => ctx.publishChanges(changes),
+    onLease: (until) => engine.setLease(until),
+  });
+  ctx.announceChanges = (trx, changes) => bus.announce(trx, changes);
+  ctx.changeBus = bus;
+  return bus;
 }
 
 /**
- * Wires this instance's engine: attached to the context, invalidated by local commits (the caller subscribes
- * `invalidate`), and on PostgreSQL by every other instance's commits through the change bus.
+ * Loads the whole world into this instance's engine in the background (checks are served meanwhile, from the
+ * database), with a progress line every 100,000 devices. Start it after `connectAccessBus`.
  */
-export async function startAccess(
-  ctx: ServiceContext,
-  database: { engine: 'sqlite' | 'postgres'; pgConnection: pg.ClientConfig | null; sqlite?: SQLite.Database | null },
-  capacity: number = cacheSizeFromEnv(),
-): Promise<AccessRuntime> {
-  const engine = new AccessEngine(databaseSource(ctx, database.sqlite ?? null), capacity);
-  attachEngine(ctx, engine);
-  let bus: ChangeBus | null = null;
-  if (database.engine === 'postgres' && database.pgConnection) {
-    // Fenced until the change bus first confirms it has seen every change: memory is not trusted before.
-    engine.setLease(0);
-    bus = await startChangeBus(ctx, database.pgConnection, {
-      // Other instances' changes reach every listener of this one (the engine, live streams) like its own.
-      onRemote: (changes) => ctx.publishChanges(changes),
-      onLease: (until) => engine.setLease(until),
-    });
-    ctx.announceChanges = (trx, changes) => bus!.announce(trx, changes);
-  }
-  // The whole world into memory, in the background: checks are served (from the database) meanwhile.
+export function loadWorld(ctx: ServiceContext): { done: Promise<void>; stop(): Promise<void> } {
   let stopping = false;
   const started = performance.now();
   let next = 100_000;
-  const warm = engine
+  const done = ctx.access
     .warmUp(bulkLoader(ctx.db), (n) => {
       if (stopping) throw new Error('stopping');
       if (n >= next) {
@@ -550,25 +508,11 @@ export async function startAccess(
         if (!stopping) ctx.log.warn({ err }, 'access: loading the world failed; devices load on first use');
       },
     );
-  const runtime: AccessRuntime = {
-    engine,
-    bus,
-    warm,
-    invalidate: (c) => engine.invalidate(c),
+  return {
+    done,
     async stop() {
       stopping = true;
-      await warm;
-      ctx.announceChanges = undefined;
-      await bus?.stop();
+      await done;
     },
   };
-  accessRuntimes.set(ctx, runtime);
-  return runtime;
-}
-
-const accessRuntimes = new WeakMap<ServiceContext, AccessRuntime>();
-
-/** This instance's wiring (engine and change bus), for operations and tests. */
-export function accessRuntimeOf(ctx: ServiceContext): AccessRuntime | undefined {
-  return accessRuntimes.get(ctx);
 }

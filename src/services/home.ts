@@ -13,7 +13,7 @@ import { PERMISSIONS, isDeviceLevel, type Permission } from '../domain/permissio
 import { allowsAt, nextChange } from '../domain/validity.ts';
 import { shareToGrant } from '../persistence/repositories/grants.ts';
 import type { SharesTable } from '../persistence/schema.ts';
-import { invalid } from '../domain/errors.ts';
+import { invalidInput } from '../domain/errors.ts';
 
 export interface HomeItem extends DeviceView {
   access: 'owner' | 'shared';
@@ -172,7 +172,7 @@ function decodeCursor(text: string): Cursor {
   } catch {
     // fall through
   }
-  throw invalid('This cursor is not one the device list gave out.', 'cursor', 'invalid_cursor');
+  throw invalidInput('This cursor is not one the device list gave out.', 'invalid_cursor', 'cursor');
 }
 
 /**

@@ -8,7 +8,6 @@ import pg from 'pg';
 import { PG_URL, testConfig } from '../helpers/harness.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
-import { accessRuntimeOf, checkAccess } from '../../src/services/access-engine.ts';
 import { deleteShare, seedDevice, seedShare } from '../helpers/access-world.ts';
 import { transact } from '../../src/services/context.ts';
 import { newId } from '../../src/lib/ids.ts';
@@ -50,7 +49,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     one = await createRuntime(config, { clock, pgSchema: schema });
     two = await createRuntime(config, { clock, pgSchema: schema });
     await eventually('both listeners up', async () =>
-      Boolean(accessRuntimeOf(one.ctx)?.bus?.listening() && accessRuntimeOf(two.ctx)?.bus?.listening()),
+      Boolean(one.ctx.changeBus?.listening() && two.ctx.changeBus?.listening()),
     );
   });
 
@@ -89,24 +88,32 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const friend = await account(one, 'Friend');
     const dev = await seedDevice(one, owner, 2);
     // Instance 2 caches the device before the share exists…
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, false);
+    assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, false);
     const shareId = await seedShare(one, dev.id, owner, friend);
     // …and hears about the share made on instance 1.
     await eventually(
       'instance 2 sees the new share',
-      async () => (await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed,
+      async () => (await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed,
     );
     // Now it is cached there: a hit.
-    const engine2 = accessRuntimeOf(two.ctx)!.engine;
+    const engine2 = two.ctx.access;
     await eventually('instance 2 answers from memory', async () => {
-      await checkAccess(two.ctx, friend, dev.id, 1, 'live_view');
+      await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now());
       return engine2.tryCheck(friend, dev.id, 1, 'live_view', clock.now())?.allowed === true;
     });
 
     await deleteShare(one, shareId, dev.id);
     // No waiting: the revoking call returned only once instance 2 had applied it.
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, false, 'instance 2 at once');
-    assert.equal((await checkAccess(one.ctx, friend, dev.id, 1, 'live_view')).allowed, false, 'instance 1 at once');
+    assert.equal(
+      (await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed,
+      false,
+      'instance 2 at once',
+    );
+    assert.equal(
+      (await one.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed,
+      false,
+      'instance 1 at once',
+    );
   });
 
   test('a token logged out through instance 1 is refused by the next request on instance 2', async () => {
@@ -121,7 +128,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const onTwo = await authenticate(two.ctx, token);
     assert.equal(onTwo?.accountId, person);
     // Instance 2 now answers this token from memory…
-    assert.equal(accessRuntimeOf(two.ctx)!.engine.session(hashToken(token))?.sessionId, sessionId);
+    assert.equal(two.ctx.access.session(hashToken(token))?.sessionId, sessionId);
     assert.equal((await authenticate(two.ctx, token))?.sessionId, sessionId);
     // …until the session is ended elsewhere (the clock stands still: only the notification can drop it).
     await endSession(one.ctx, onTwo!, sessionId);
@@ -133,16 +140,16 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const owner = await account(one, 'Owner');
     const friend = await account(one, 'Friend');
     const dev = await seedDevice(one, owner, 1);
-    const bus2 = accessRuntimeOf(two.ctx)!.bus!;
+    const bus2 = two.ctx.changeBus!;
     await bus2.dropConnection();
     assert.equal(bus2.listening(), false);
     // While instance 2 cannot hear instance 1, its answers come from the database, so they are current.
     const shareId = await seedShare(one, dev.id, owner, friend);
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, true);
+    assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, true);
     await eventually('listener back', async () => bus2.listening());
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, true);
+    assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, true);
     await deleteShare(one, shareId, dev.id);
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, false);
+    assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, false);
   });
 
   test('no stale answer in many revoke-then-check rounds under background load', async () => {
@@ -151,14 +158,14 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const busy = [await account(one, 'Busy 1'), await account(one, 'Busy 2')];
     const dev = await seedDevice(one, owner, 2);
     const other = await seedDevice(one, owner, 1);
-    const engine2 = accessRuntimeOf(two.ctx)!.engine;
+    const engine2 = two.ctx.access;
     // Background: checks on both instances and unrelated shares made and revoked through both.
     let stop = false;
     const load = [one, two].map(async (rt, i) => {
       while (!stop) {
         const id = await seedShare(rt, other.id, owner, busy[i]!);
-        await checkAccess(one.ctx, busy[i]!, other.id, 1, 'live_view');
-        await checkAccess(two.ctx, busy[i]!, other.id, 1, 'live_view');
+        await one.ctx.access.check(busy[i]!, other.id, 1, 'live_view', clock.now());
+        await two.ctx.access.check(busy[i]!, other.id, 1, 'live_view', clock.now());
         await deleteShare(rt, id, other.id);
       }
     });
@@ -170,10 +177,14 @@ describe('two instances on one PostgreSQL', { skip }, () => {
       for (let i = 0; i < ROUNDS; i++) {
         const shareId = await seedShare(one, dev.id, owner, friend);
         // Grants are waited for too: instance 2 allows at once, and now holds the device in memory.
-        assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, true, `round ${i}`);
+        assert.equal(
+          (await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed,
+          true,
+          `round ${i}`,
+        );
         if (engine2.tryCheck(friend, dev.id, 1, 'live_view', clock.now())?.allowed) fromMemory++;
         await deleteShare(one, shareId, dev.id);
-        if ((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed) stale++;
+        if ((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed) stale++;
         if (i % 3 === 0) {
           const { token, sessionId } = await startSession(
             one.ctx.db,
@@ -203,8 +214,8 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const friend = await account(one, 'Friend');
     const dev = await seedDevice(one, owner, 1);
     const shareId = await seedShare(one, dev.id, owner, friend);
-    const rt2 = accessRuntimeOf(two.ctx)!;
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, true);
+    const rt2 = { engine: two.ctx.access, bus: two.ctx.changeBus };
+    assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, true);
     assert.equal(rt2.engine.tryCheck(friend, dev.id, 1, 'live_view', clock.now())?.allowed, true, 'in memory');
     const started = performance.now();
     await rt2.bus!.isolate(true);
@@ -214,17 +225,17 @@ describe('two instances on one PostgreSQL', { skip }, () => {
       assert.ok(performance.now() - started >= 300, 'the revoke waited out the lease');
       assert.equal(rt2.engine.current(), false, 'instance 2 is fenced');
       // Its memory still holds the share, but it answers from the database.
-      assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, false);
+      assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, false);
       const reshare = await seedShare(one, dev.id, owner, friend);
-      assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, true);
+      assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, true);
       await deleteShare(one, reshare, dev.id);
-      assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, false);
+      assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, false);
     } finally {
       await rt2.bus!.isolate(false);
     }
     // Healed: it replays the log it missed, and answers from memory again, correctly.
     await eventually('instance 2 confirmed again', async () => rt2.engine.current());
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, false);
+    assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, false);
     assert.equal(rt2.engine.tryCheck(friend, dev.id, 1, 'live_view', clock.now())?.allowed, false);
   });
 
@@ -258,8 +269,9 @@ describe('two instances on one PostgreSQL', { skip }, () => {
         })),
       )
       .execute();
-    const engine2 = accessRuntimeOf(two.ctx)!.engine;
-    for (const id of [unrelated.id, ids[0]!, ids[999]!]) await checkAccess(two.ctx, owner, id, 1, 'live_view');
+    const engine2 = two.ctx.access;
+    for (const id of [unrelated.id, ids[0]!, ids[999]!])
+      await two.ctx.access.check(owner, id, 1, 'live_view', clock.now());
     assert.ok(engine2.tryCheck(owner, ids[0]!, 1, 'live_view', clock.now()));
     // One transaction hands all 1,000 to the friend: far too large for one notification.
     await transact(one.ctx, async (tx) => {
@@ -268,8 +280,8 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     });
     assert.equal(engine2.tryCheck(owner, ids[0]!, 1, 'live_view', clock.now()), undefined, 'changed: dropped');
     assert.equal(engine2.tryCheck(owner, ids[999]!, 1, 'live_view', clock.now()), undefined, 'changed: dropped');
-    assert.equal((await checkAccess(two.ctx, owner, ids[0]!, 1, 'live_view')).allowed, false);
-    assert.equal((await checkAccess(two.ctx, friend, ids[999]!, 1, 'live_view')).allowed, true);
+    assert.equal((await two.ctx.access.check(owner, ids[0]!, 1, 'live_view', clock.now())).allowed, false);
+    assert.equal((await two.ctx.access.check(friend, ids[999]!, 1, 'live_view', clock.now())).allowed, true);
     assert.equal(
       engine2.tryCheck(friend, unrelated.id, 1, 'live_view', clock.now())?.allowed,
       true,

@@ -3,7 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decide, decideNow, denied, type DeviceFacts, type Grant, type Principal } from '../../src/domain/access.ts';
+import {
+  decide,
+  decideNow,
+  denied,
+  type DeviceFacts,
+  type Grant,
+  type AccessPrincipal,
+} from '../../src/domain/access.ts';
 import { CompactAccess } from '../../src/domain/compact-access.ts';
 import { PERMISSION_NAMES } from '../../src/domain/permissions.ts';
 import { PERMANENT, compileSchedule, type Validity } from '../../src/domain/validity.ts';
@@ -106,7 +113,7 @@ test('the compact store answers exactly as decide and decideNow on random worlds
         };
         store.setDevice(ids.d0!, facts.d0!);
         store.setDevice(ids.d1!, facts.d1!);
-        const principals: Record<string, Principal> = {};
+        const principals: Record<string, AccessPrincipal> = {};
         for (const a of ACCOUNTS) {
           principals[a] = { accountId: a, orgIds: members[a]! };
           store.setPrincipal(principals[a]!);

@@ -4,7 +4,7 @@
 // commit): then the read waits for the connection like every other query.
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
-import type { DeviceFacts, Grant, GrantedPermission, Principal } from '../../domain/access.ts';
+import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../../domain/access.ts';
 import { isPermission } from '../../domain/permissions.ts';
 import { PERMANENT, compileSchedule, type ScheduleSpec, type Validity } from '../../domain/validity.ts';
 import type { Db } from '../db.ts';
@@ -125,7 +125,7 @@ export function factsFromRows(rows: readonly FactRow[]): DeviceFacts | null {
 
 export interface FactLoader {
   facts(deviceId: string): Promise<DeviceFacts | null>;
-  principal(accountId: string): Promise<Principal>;
+  principal(accountId: string): Promise<AccessPrincipal>;
 }
 
 /**
@@ -168,7 +168,7 @@ function prebuilt(db: Db, param: (i: number) => string): FactLoader {
 export function bulkLoader(
   db: Db,
   batch = 5000,
-): { devices(): AsyncIterable<DeviceFacts[]>; principals(): AsyncIterable<Principal[]> } {
+): { devices(): AsyncIterable<DeviceFacts[]>; principals(): AsyncIterable<AccessPrincipal[]> } {
   return {
     async *devices() {
       let after = '';

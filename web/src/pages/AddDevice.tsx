@@ -23,7 +23,7 @@ export function AddDevicePage() {
     const device = await action.run(() =>
       call(api.POST('/api/devices/bind', { body: { serial: serial.trim(), verificationCode: code.trim() } })),
     );
-    if (device) navigate('/', { state: { notice: `${device.name} was added to your devices.` } });
+    if (device) void navigate('/', { state: { notice: `${device.name} was added to your devices.` } });
   }
 
   return (
