@@ -15,6 +15,7 @@ import { decide, decideNow } from '../src/domain/access.ts';
 import { AccessEngine, type FactSource } from '../src/services/access-engine.ts';
 import { casbinEnforcer, casbinPolicyCount, casbinRequest } from './casbin.ts';
 import { caslFor } from './casl.ts';
+import { CompactAccess } from '../src/domain/compact-access.ts';
 import { benchServices, type ServiceResults } from './services.ts';
 import { benchConsistency, type ConsistencyResults } from './consistency.ts';
 import { benchMisses, type MissResults } from './misses.ts';
@@ -135,6 +136,8 @@ interface SizeResult {
   sqliteMiss: MissResults | null;
   casl: { checks: number; checksPerSec: number; p50ns: number; buildMs: number };
   hotVsCasl: number;
+  ceiling: { checksPerSec: number; p50ns: number };
+  hotOfCeiling: number;
   casbin: {
     checks: number;
     policies: number;
@@ -244,6 +247,33 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     `memory: the world as DeviceFacts objects ${fmt(worldBytes / world.grants)} bytes per grant; the engine's compact store ${fmt(engineBytes / world.grants)} bytes per grant (${fmt(engineBytes / 1048576)} MB; ${fmt(slots)} packed slots; target ≤ 64 B); whole world loaded into the engine in ${fmt(warmMs)} ms`,
   );
 
+  // The ceiling: the same packed arrays addressed by integer ids interned beforehand (no string look-ups, no
+  // engine bookkeeping), as a typed-array-only check would be; answers asserted equal to the engine's.
+  const bare = new CompactAccess();
+  for (const id of world.deviceIds) bare.setDevice(id, world.devices.get(id)!);
+  for (const id of world.accountIds) bare.setPrincipal(world.principals.get(id)!);
+  const indexed = checks.map((c) => ({ ...c, a: bare.accountIndex(c.accountId), d: bare.deviceIndex(c.deviceId) }));
+  for (const c of indexed) {
+    const ours = engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed;
+    if (bare.decideNowAt(c.a, c.d, c.channel, c.permission, c.at)!.allowed !== ours)
+      throw new Error(`ceiling and engine disagree on ${JSON.stringify(c)}`);
+  }
+  const ceiling = measure(
+    indexed as Check[],
+    rounds,
+    (c) =>
+      bare.decideNowAt(
+        (c as (typeof indexed)[number]).a,
+        (c as (typeof indexed)[number]).d,
+        c.channel,
+        c.permission,
+        c.at,
+      )!.allowed,
+  );
+  console.log(
+    `ceiling (packed arrays, integer ids) best ${fmt(ceiling.checksPerSec)} /s  p50 ${fmt(ceiling.p50ns)} ns; RATIO hot engine / ceiling = ${fmt((100 * hot.checksPerSec) / ceiling.checksPerSec, 1)}% (target ≥ 40%)`,
+  );
+
   // CASL on the same world and checks: abilities built first (per person, as an application caches them), then
   // the same checks timed; every answer compared with Keyholder's.
   const caslN = Math.min(checks.length, quick ? 20_000 : 50_000);
@@ -332,6 +362,8 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     sqliteMiss,
     casl: { checks: caslN, checksPerSec: caslRun.checksPerSec, p50ns: caslRun.p50ns, buildMs: caslBuildMs },
     hotVsCasl: hot.checksPerSec / caslRun.checksPerSec,
+    ceiling: { checksPerSec: ceiling.checksPerSec, p50ns: ceiling.p50ns },
+    hotOfCeiling: hot.checksPerSec / ceiling.checksPerSec,
     casbin,
     hotVsCasbin: casbin ? hot.checksPerSec / casbin.checksPerSec : null,
     agreement,

@@ -357,9 +357,41 @@ export class CompactAccess {
     at: number,
     wantUntil: boolean,
   ): Decision | QuickDecision | undefined {
-    const d = this.deviceIds.get(deviceId);
+    return this.evaluateAt(
+      this.accounts.get(accountId),
+      this.deviceIds.get(deviceId),
+      channel,
+      permission,
+      at,
+      wantUntil,
+    );
+  }
+
+  /** The interned index of a device (NONE when unknown). */
+  deviceIndex(deviceId: string): number {
+    return this.deviceIds.get(deviceId);
+  }
+
+  /** `decideNow` by interned indexes (no string look-up): the floor of what a check costs in this store. */
+  decideNowAt(
+    account: number,
+    device: number,
+    channel: number | null,
+    permission: Permission,
+    at: number,
+  ): QuickDecision | undefined {
+    return this.evaluateAt(account, device, channel, permission, at, false);
+  }
+
+  private evaluateAt(
+    a: number,
+    d: number,
+    channel: number | null,
+    permission: Permission,
+    at: number,
+    wantUntil: boolean,
+  ): Decision | QuickDecision | undefined {
     if (d === NONE || this.present[d] === 0) return undefined;
-    const a = this.accounts.get(accountId);
     const orgs = a === NONE ? undefined : this.principalOrgs[a];
     if (orgs === undefined) return undefined;
     // A device that does not exist looks exactly like one the caller has no access to.
@@ -373,7 +405,8 @@ export class CompactAccess {
     } else if (!Number.isInteger(channel) || channel < 1 || channel > channelCount) {
       return denied('unknown_channel');
     }
-    if (this.owner[d] === a) return { allowed: true, source: 'ownership', sourceId: deviceId, until: null };
+    if (this.owner[d] === a)
+      return { allowed: true, source: 'ownership', sourceId: this.deviceIds.names[d]!, until: null };
     const holder = this.holder[d]!;
     if (holder !== NONE) {
       for (let k = 0; k < orgs.length; k++) {
