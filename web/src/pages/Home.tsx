@@ -54,12 +54,17 @@ export function HomePage() {
   const [loadingMore, setLoadingMore] = useState(false);
   useEffect(() => setMore(null), [first.data]);
   const next = more ? more.next : (first.data?.next ?? null);
+  // One request per cursor: scrolling and the button may both ask for the same next page.
+  const asked = useRef<string | null>(null);
   const showMore = async () => {
-    if (!next || loadingMore) return;
+    if (!next || asked.current === next) return;
+    asked.current = next;
     setLoadingMore(true);
     try {
       const page = await loadPage(query, next);
       setMore((m) => ({ items: [...(m?.items ?? []), ...page.items], next: page.next }));
+    } catch {
+      asked.current = null; // let the person try again
     } finally {
       setLoadingMore(false);
     }
