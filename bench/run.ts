@@ -1,4 +1,4 @@
-// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,http,services,devices,media] [--devices N]`: the access
+// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,misses,http,services,consistency,devices,media] [--devices N]`: the access
 // engine against node-casbin on the same world and checks, the HTTP check against a bare Fastify route, the
 // home list, a bulk share, a site handover, and how cost grows with the number of devices. Prints every figure
 // and writes bench/results.json (not committed) so runs can be compared.
@@ -14,9 +14,13 @@ import autocannon from 'autocannon';
 import { decide, decideNow } from '../src/domain/access.ts';
 import { AccessEngine, type FactSource } from '../src/services/access-engine.ts';
 import { casbinEnforcer, casbinPolicyCount, casbinRequest } from './casbin.ts';
+import { caslFor } from './casl.ts';
+import { CompactAccess } from '../src/domain/compact-access.ts';
 import { benchServices, type ServiceResults } from './services.ts';
 import { benchCuts } from './media.ts';
 import { benchDevices } from './devices.ts';
+import { benchConsistency, type ConsistencyResults } from './consistency.ts';
+import { benchMisses, type MissResults } from './misses.ts';
 import { generateWorld, sampleChecks, type Check, type World } from './world.ts';
 
 v8.setFlagsFromString('--expose_gc');
@@ -40,7 +44,7 @@ function args() {
     else if (a[i] === '--devices') devices = Number(a[++i]!.replace(/_/g, ''));
     else
       throw new Error(
-        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,http,services,devices,media, --casbin-max N, --http-log LEVEL[,LEVEL], --devices N)`,
+        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,misses,http,services,consistency,devices,media, --casbin-max N, --http-log LEVEL[,LEVEL], --devices N)`,
       );
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 100))
@@ -125,12 +129,20 @@ interface SizeResult {
   worldHeapMb: number;
   bytesPerGrant: number;
   engineCacheBytesPerDevice: number;
+  compactBytesPerGrant: number;
+  warmMs: number;
   hot: Throughput;
   hotWithUntil: Throughput;
   /** Checks over a fixed 10,000-device working set inside this world: how the index itself scales. */
   hotWorkingSet10k: Throughput;
   decideNowOnly: Throughput;
   cold: { checksPerSec: number; p50ns: number; p99ns: number };
+  /** Misses read from SQLite holding this world (before: query builder; now: one prepared statement). */
+  sqliteMiss: MissResults | null;
+  casl: { checks: number; checksPerSec: number; p50ns: number; buildMs: number };
+  hotVsCasl: number;
+  ceiling: { checksPerSec: number; p50ns: number };
+  hotOfCeiling: number;
   casbin: {
     checks: number;
     policies: number;
@@ -158,10 +170,21 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   // Hot: every device and principal of the world in the engine's caches (capacity above the world size).
   const engine = new AccessEngine(worldSource(world), 2 * size + 10);
   const beforeFill = heapBytes();
-  for (const id of world.deviceIds) await engine.factsFor(id);
-  for (const id of world.accountIds) await engine.principalFor(id);
-  // The facts are the world's own objects: this is what the caches add on top (map entries, keys).
+  const tWarm = performance.now();
+  await engine.warmUp({
+    async *devices() {
+      for (let i = 0; i < world.deviceIds.length; i += 5000)
+        yield world.deviceIds.slice(i, i + 5000).map((id) => world.devices.get(id)!);
+    },
+    async *principals() {
+      for (let i = 0; i < world.accountIds.length; i += 5000)
+        yield world.accountIds.slice(i, i + 5000).map((id) => world.principals.get(id)!);
+    },
+  });
+  const warmMs = performance.now() - tWarm;
+  // The compact store copies everything it needs (interned ids, packed grants): its whole size.
   const engineBytes = heapBytes() - beforeFill;
+  const slots = engine.storeStats().grants;
   const hot = measure(
     checks,
     rounds,
@@ -226,8 +249,55 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     `cold check (miss)            ${fmt(cold.checksPerSec)} /s  p50 ${fmt(cold.p50ns)} ns  p99 ${fmt(cold.p99ns)} ns`,
   );
   console.log(
-    `memory: world ${fmt(worldBytes / world.grants)} bytes per grant (${fmt(((worldBytes / world.grants) * 1e6) / 1048576)} MB per million grants); engine caches add ${fmt(engineBytes / size)} bytes per cached device`,
+    `memory: the world as DeviceFacts objects ${fmt(worldBytes / world.grants)} bytes per grant; the engine's compact store ${fmt(engineBytes / world.grants)} bytes per grant (${fmt(engineBytes / 1048576)} MB; ${fmt(slots)} packed slots; target ≤ 64 B); whole world loaded into the engine in ${fmt(warmMs)} ms`,
   );
+
+  // The ceiling: the same packed arrays addressed by integer ids interned beforehand (no string look-ups, no
+  // engine bookkeeping), as a typed-array-only check would be; answers asserted equal to the engine's.
+  const bare = new CompactAccess();
+  for (const id of world.deviceIds) bare.setDevice(id, world.devices.get(id)!);
+  for (const id of world.accountIds) bare.setPrincipal(world.principals.get(id)!);
+  const indexed = checks.map((c) => ({ ...c, a: bare.accountIndex(c.accountId), d: bare.deviceIndex(c.deviceId) }));
+  for (const c of indexed) {
+    const ours = engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed;
+    if (bare.decideNowAt(c.a, c.d, c.channel, c.permission, c.at)!.allowed !== ours)
+      throw new Error(`ceiling and engine disagree on ${JSON.stringify(c)}`);
+  }
+  const ceiling = measure(
+    indexed as Check[],
+    rounds,
+    (c) =>
+      bare.decideNowAt(
+        (c as (typeof indexed)[number]).a,
+        (c as (typeof indexed)[number]).d,
+        c.channel,
+        c.permission,
+        c.at,
+      )!.allowed,
+  );
+  console.log(
+    `ceiling (packed arrays, integer ids) best ${fmt(ceiling.checksPerSec)} /s  p50 ${fmt(ceiling.p50ns)} ns; RATIO hot engine / ceiling = ${fmt((100 * hot.checksPerSec) / ceiling.checksPerSec, 1)}% (target ≥ 40%)`,
+  );
+
+  // CASL on the same world and checks: abilities built first (per person, as an application caches them), then
+  // the same checks timed; every answer compared with Keyholder's.
+  const caslN = Math.min(checks.length, quick ? 20_000 : 50_000);
+  const tCaslBuild = performance.now();
+  const casl = caslFor(world);
+  for (let i = 0; i < caslN; i++) casl.can(checks[i]!);
+  const caslBuildMs = performance.now() - tCaslBuild;
+  for (let i = 0; i < caslN; i++) {
+    const c = checks[i]!;
+    const ours = engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed;
+    if (casl.can(c) !== ours) throw new Error(`CASL and Keyholder disagree on ${JSON.stringify(c)}: keyholder ${ours}`);
+  }
+  const caslRun = measure(checks.slice(0, caslN), quick ? 2 : 3, (c) => casl.can(c));
+  console.log(
+    `CASL ${fmt(caslRun.checksPerSec)} checks/s  p50 ${fmt(caslRun.p50ns)} ns  p99 ${fmt(caslRun.p99ns)} ns  (${fmt(caslN)} checks, identical answers; ${fmt(casl.abilitiesBuilt())} abilities built and rules compiled in ${fmt(caslBuildMs)} ms)`,
+  );
+  console.log(`RATIO hot engine / CASL = ${fmt(hot.checksPerSec / caslRun.checksPerSec, 1)}x (target ≥ 10x)`);
+
+  const sqliteMiss = want('misses') ? await benchMisses(world, checks.slice(0, quick ? 5_000 : 20_000)) : null;
 
   let casbin: SizeResult['casbin'] = null;
   let agreement: SizeResult['agreement'] = null;
@@ -287,11 +357,18 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     worldHeapMb: worldBytes / 1048576,
     bytesPerGrant: worldBytes / world.grants,
     engineCacheBytesPerDevice: engineBytes / size,
+    compactBytesPerGrant: engineBytes / world.grants,
+    warmMs,
     hot,
     hotWithUntil,
     hotWorkingSet10k,
     decideNowOnly,
     cold,
+    sqliteMiss,
+    casl: { checks: caslN, checksPerSec: caslRun.checksPerSec, p50ns: caslRun.p50ns, buildMs: caslBuildMs },
+    hotVsCasl: hot.checksPerSec / caslRun.checksPerSec,
+    ceiling: { checksPerSec: ceiling.checksPerSec, p50ns: ceiling.p50ns },
+    hotOfCeiling: hot.checksPerSec / ceiling.checksPerSec,
     casbin,
     hotVsCasbin: casbin ? hot.checksPerSec / casbin.checksPerSec : null,
     agreement,
@@ -493,6 +570,12 @@ if (want('devices')) {
   deviceLink = await benchDevices(quick ? Math.min(devices, 1000) : devices, true);
 }
 
+let consistency: ConsistencyResults | null = null;
+if (want('consistency')) {
+  console.log('\n== Revocation final on every instance (PostgreSQL, two instances in this process)');
+  consistency = await benchConsistency(quick ? 100 : 300);
+}
+
 let growth: {
   from: number;
   to: number;
@@ -539,6 +622,7 @@ const results = {
   media,
   services,
   deviceLink,
+  consistency,
   growth,
   seconds: (Date.now() - started) / 1000,
 };

@@ -3,7 +3,7 @@
 // 256 channels (8 recorders of 32 channels). Bulk rows are written straight into the tables; what is timed
 // goes through the same code a user's request does.
 import assert from 'node:assert/strict';
-import { homeListJson, type HomeItem } from '../src/services/home.ts';
+import { homeListJson, homePageJson, type HomeItem } from '../src/services/home.ts';
 import { createBulkShare } from '../src/services/sharing.ts';
 import { startHarness, type Harness } from '../test/helpers/harness.ts';
 import { signUp } from '../test/helpers/people.ts';
@@ -35,6 +35,7 @@ async function timed<T>(
 export interface ServiceResults {
   homeList: { devices: number; channels: number; firstMs: number; medianMs: number; bestMs: number };
   homeListHttp: { medianMs: number; bestMs: number; bytes: number };
+  homeFirstPage: { medianMs: number; bestMs: number; deepMedianMs: number; searchMedianMs: number };
   bulkShare: { devices: number; ms: number };
   handover256: { devices: number; channels: number; inviteMs: number; acceptMs: number };
 }
@@ -57,6 +58,16 @@ async function homeBench(h: Harness) {
   console.log(
     `home list (service, JSON body): ${list.length} devices, ${channels} channels: first ${fmt(svc.firstMs)} ms, then median ${fmt(svc.medianMs)} ms, best ${fmt(svc.bestMs)} ms`,
   );
+  // The first page (50) and a page deep inside, as the web app asks for them.
+  const firstPage = await timed(31, () => homePageJson(rt.ctx, me.id, { limit: 50 }));
+  assert.equal((JSON.parse(firstPage.value.body) as unknown[]).length, 50);
+  let cursor: string | null = firstPage.value.next;
+  for (let i = 0; i < 100 && cursor; i++) cursor = (await homePageJson(rt.ctx, me.id, { limit: 50, cursor })).next;
+  const deepPage = await timed(31, () => homePageJson(rt.ctx, me.id, { limit: 50, cursor: cursor! }));
+  const searched = await timed(31, () => homePageJson(rt.ctx, me.id, { limit: 50, search: 'device 77' }));
+  console.log(
+    `home list first page of 50 (service): median ${fmt(firstPage.medianMs, 2)} ms, best ${fmt(firstPage.bestMs, 2)} ms (target ≤ 2 ms); page 101 median ${fmt(deepPage.medianMs, 2)} ms; search "device 77" median ${fmt(searched.medianMs, 2)} ms; the whole list is ${fmt(svc.medianMs / firstPage.medianMs, 0)}x the first page`,
+  );
   const http = await timed(9, async () => {
     const res = await h.request({ method: 'GET', url: '/api/devices', token: me.token });
     assert.equal(res.statusCode, 200);
@@ -78,6 +89,12 @@ async function homeBench(h: Harness) {
   return {
     homeList: { devices: list.length, channels, firstMs: svc.firstMs, medianMs: svc.medianMs, bestMs: svc.bestMs },
     homeListHttp: { medianMs: http.medianMs, bestMs: http.bestMs, bytes: http.value },
+    homeFirstPage: {
+      medianMs: firstPage.medianMs,
+      bestMs: firstPage.bestMs,
+      deepMedianMs: deepPage.medianMs,
+      searchMedianMs: searched.medianMs,
+    },
     bulkShare: bulk,
   };
 }

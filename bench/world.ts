@@ -3,7 +3,7 @@
 // authorizations. Deterministic for a seed, so two runs compare.
 import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../src/domain/access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from '../src/domain/permissions.ts';
-import { PERMANENT, compileSchedule, type Validity } from '../src/domain/validity.ts';
+import { PERMANENT, compileSchedule, type ScheduleSpec, type Validity } from '../src/domain/validity.ts';
 import { sharePermissions } from '../src/persistence/repositories/grants.ts';
 
 /** Small fast PRNG (mulberry32). */
@@ -38,11 +38,19 @@ export interface Check {
   at: number;
 }
 
-const SCHEDULES = [
-  compileSchedule({ windows: [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' }] }, 'Europe/Dublin'),
-  compileSchedule({ windows: [{ days: [0, 6], from: '00:00', to: '24:00' }] }, 'America/New_York'),
-  compileSchedule({ windows: [{ days: [5], from: '22:00', to: '06:00' }] }, 'Asia/Tokyo'),
+const SCHEDULE_SPECS: Array<[ScheduleSpec, string]> = [
+  [{ windows: [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' }] }, 'Europe/Dublin'],
+  [{ windows: [{ days: [0, 6], from: '00:00', to: '24:00' }] }, 'America/New_York'],
+  [{ windows: [{ days: [5], from: '22:00', to: '06:00' }] }, 'Asia/Tokyo'],
 ];
+const SCHEDULES = SCHEDULE_SPECS.map(([spec, tz]) => compileSchedule(spec, tz));
+
+/** The stored form (JSON text and time zone) of a compiled schedule of this world, for writing it to a database. */
+export function storedSchedule(schedule: object): { json: string; timeZone: string } {
+  const i = SCHEDULES.indexOf(schedule as (typeof SCHEDULES)[number]);
+  if (i < 0) throw new Error('not a schedule of the benchmark world');
+  return { json: JSON.stringify(SCHEDULE_SPECS[i]![0]), timeZone: SCHEDULE_SPECS[i]![1] };
+}
 
 function validityFor(r: () => number): Validity {
   const x = r();

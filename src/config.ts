@@ -42,6 +42,11 @@ export interface Config {
   invitationTtlMs: number;
   applicationTtlMs: number;
   streamTicketTtlSeconds: number;
+  /**
+   * PostgreSQL, several instances: how long an instance answers from memory after it last confirmed it had
+   * seen every access change; also the longest a revoking request waits for an instance that does not answer.
+   */
+  accessLeaseMs: number;
   /** Webhooks may target private, loopback and link-local addresses (only for a trusted internal network). */
   webhookAllowPrivate: boolean;
   /** Host names or IP addresses webhooks may target even when private. */
@@ -210,6 +215,7 @@ export function loadConfig(env: Env = process.env): Config {
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
+    accessLeaseMs: integer(env, 'ACCESS_LEASE_MS', 2000, 200, 60_000),
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     webhookAllowHosts: hostList(env, 'WEBHOOK_ALLOW_HOSTS'),
     webhookDisableAfter: integer(env, 'WEBHOOK_DISABLE_AFTER', 20, 1, 1000),

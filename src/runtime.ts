@@ -9,7 +9,13 @@ import { migrateToLatest } from './persistence/migrate.ts';
 import type { AccessChange, ServiceContext } from './services/context.ts';
 import { buildApp, type App } from './http/app.ts';
 import { drainOf } from './http/drain.ts';
-import { AccessEngine, cacheSizeFromEnv, connectAccessBus, databaseSource } from './services/access-engine.ts';
+import {
+  AccessEngine,
+  cacheSizeFromEnv,
+  connectAccessBus,
+  databaseSource,
+  loadWorld,
+} from './services/access-engine.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
 import { startMediaSessions, type MediaSessions } from './services/media/sessions.ts';
@@ -108,7 +114,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     db: database.db,
     engine: database.engine,
     // The decision cache: invalidated by this instance's commits and, on PostgreSQL, by every other instance's.
-    access: new AccessEngine(databaseSource(database.db), cacheSizeFromEnv()),
+    access: new AccessEngine(databaseSource(database.db, database.sqlite), cacheSizeFromEnv()),
     clock: options.clock ?? systemClock,
     log,
     kickOutbox: () => kick(),
@@ -123,8 +129,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   workers.push(expiryNotices);
   listeners.push((c) => ctx.access.invalidate(c));
   const accessBus = await connectAccessBus(ctx, database);
+  // The whole world into memory, in the background (after the bus: no change can slip between the two).
+  const world = loadWorld(ctx);
   workers.push({
     async stop() {
+      await world.stop();
       ctx.announceChanges = undefined;
       await accessBus?.stop();
     },

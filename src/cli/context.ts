@@ -29,7 +29,8 @@ export async function withServiceContext<T>(
       kickOutbox: () => {},
       publishChanges: () => {},
       // Running instances on the same PostgreSQL must drop what they cached about what this command changes.
-      announceChanges: database.engine === 'postgres' ? await announcerFor(database.db) : undefined,
+      announceChanges:
+        database.engine === 'postgres' ? await announcerFor(database.db, config.accessLeaseMs) : undefined,
     };
     return await work(ctx, database.describe);
   } finally {

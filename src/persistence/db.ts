@@ -19,6 +19,8 @@ export interface OpenDatabase {
   describe: string;
   /** PostgreSQL connection settings, for LISTEN/NOTIFY clients; null on SQLite. */
   pgConnection: pg.ClientConfig | null;
+  /** The SQLite connection itself, for statements prepared once (the access engine's loads); null on PostgreSQL. */
+  sqlite: SQLite.Database | null;
   close(): Promise<void>;
 }
 
@@ -53,7 +55,14 @@ function openSqlite(dataDir: string, file: string): OpenDatabase {
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, engine: 'sqlite', describe: `SQLite ${location}`, pgConnection: null, close: () => db.destroy() };
+  return {
+    db,
+    engine: 'sqlite',
+    describe: `SQLite ${location}`,
+    pgConnection: null,
+    sqlite: database,
+    close: () => db.destroy(),
+  };
 }
 
 async function openPostgres(url: string, schema: string | undefined, max: number): Promise<OpenDatabase> {
@@ -78,6 +87,7 @@ async function openPostgres(url: string, schema: string | undefined, max: number
     engine: 'postgres',
     describe: `PostgreSQL ${safe.host}${safe.pathname}${schema ? ` (schema ${schema})` : ''}`,
     pgConnection: connection,
+    sqlite: null,
     close: () => db.destroy(),
   };
 }

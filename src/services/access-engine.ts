@@ -1,5 +1,6 @@
-// The access decision's hot path: per-device facts and per-account principals kept in memory (bounded LRUs)
-// in front of the pure `decide`. A hit costs two map look-ups and the decision itself. Every committed change
+// The access decision's hot path: every device and principal kept in memory in a compact store (ids interned,
+// grants packed; src/domain/compact-access.ts), answering exactly as the pure `decide`. A hit costs two map
+// look-ups and the decision over typed arrays. Every committed change
 // invalidates what it touched (this instance via publishChanges, the others via the change bus), and no
 // decision is ever cached: `decide` reads the time, so expiries and schedules need no background job.
 import {
@@ -12,8 +13,11 @@ import {
   type QuickDecision,
 } from '../domain/access.ts';
 import type { Permission } from '../domain/permissions.ts';
-import { loadDeviceFacts, loadPrincipal } from '../persistence/repositories/grants.ts';
+import { CompactAccess, type CompactStats } from '../domain/compact-access.ts';
+import { bulkLoader, factLoader } from '../persistence/repositories/fact-loader.ts';
+import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
+import { performance } from 'node:perf_hooks';
 import { startChangeBus, type ChangeBus } from './change-bus.ts';
 import type { AccessChange, ServiceContext } from './context.ts';
 import type { Db } from '../persistence/db.ts';
@@ -91,6 +95,12 @@ export interface FactSource {
   principal(accountId: string): Promise<AccessPrincipal>;
 }
 
+/** The whole world in batches, for loading it at start. */
+export interface BulkSource {
+  devices(): AsyncIterable<DeviceFacts[]>;
+  principals(): AsyncIterable<AccessPrincipal[]>;
+}
+
 export interface EngineStats {
   factsEntries: number;
   principalEntries: number;
@@ -128,33 +138,45 @@ export const SESSION_CACHE_SIZE = 20_000;
 /** Stored for a device that does not exist, so unknown ids are also answered from memory. */
 const MISSING = null;
 
+/** Device facts kept as objects for `factsFor` (access reviews); checks use the compact store. */
+const FACTS_OBJECTS = 10_000;
+
 export class AccessEngine {
+  /** Every device and principal loaded so far, packed (src/domain/compact-access.ts): what checks read. */
+  private store = new CompactAccess();
   private readonly facts: Lru<string, DeviceFacts | typeof MISSING>;
-  private readonly principals: Lru<string, AccessPrincipal>;
   private readonly pendingFacts = new Map<string, Promise<DeviceFacts | null>>();
   private readonly pendingPrincipals = new Map<string, Promise<AccessPrincipal>>();
   private readonly sessions: Lru<string, RememberedSession>;
-  /** Bumped by every invalidation; a load that started before a bump must not fill the cache. */
+  /** Bumped when sessions end; a session read that started before a bump must not be remembered. */
   private generation = 0;
   private caching = true;
+  /**
+   * Until when (performance.now()) answers from memory are known to reflect every committed change: Infinity
+   * with one instance; on PostgreSQL the lease the change bus renews. Past it the engine reads the database.
+   */
+  private validUntil = Infinity;
+  /** While a bulk load runs: devices and accounts changed since each batch started are not taken from it. */
+  private changedDuringLoad: Set<string> | null = null;
   hits = 0;
   misses = 0;
   invalidations = 0;
+  evictions = 0;
   allowed = 0;
   readonly denied: Record<string, number> = Object.create(null);
 
+  /** `capacity`: devices held at most (ACCESS_CACHE_SIZE); past it memory starts afresh. */
   constructor(
     private readonly source: FactSource,
     readonly capacity: number,
   ) {
-    this.facts = new Lru(capacity);
-    // Principals are small (an id and a few org ids); as many as devices is plenty.
-    this.principals = new Lru(capacity);
+    this.facts = new Lru(Math.max(2, Math.min(capacity, FACTS_OBJECTS)));
     this.sessions = new Lru(Math.max(2, Math.min(capacity, SESSION_CACHE_SIZE)));
   }
 
   /** The remembered session for a token hash, if any (nothing is remembered while caching is off). */
   session(tokenHash: string): RememberedSession | undefined {
+    if (!this.current()) return undefined;
     return this.sessions.get(tokenHash);
   }
 
@@ -164,7 +186,7 @@ export class AccessEngine {
   }
 
   rememberSession(tokenHash: string, session: RememberedSession, startedAt: number): void {
-    if (this.caching && startedAt === this.generation) this.sessions.set(tokenHash, session);
+    if (this.caching && startedAt === this.generation && this.current()) this.sessions.set(tokenHash, session);
   }
 
   forgetSession(tokenHash: string): void {
@@ -179,17 +201,27 @@ export class AccessEngine {
     permission: Permission,
     at: number,
   ): AccessDecision | undefined {
-    return this.fromMemory(decide, accountId, deviceId, channel, permission, at);
+    if (!this.current()) return undefined;
+    const d = this.store.decide(accountId, deviceId, channel, permission, at);
+    if (d === undefined) return undefined;
+    this.hits += 1;
+    return this.count(d);
   }
 
-  check(
+  async check(
     accountId: string,
     deviceId: string,
     channel: number | null,
     permission: Permission,
     at: number,
   ): Promise<AccessDecision> {
-    return this.answer(decide, accountId, deviceId, channel, permission, at);
+    const hot = this.tryCheck(accountId, deviceId, channel, permission, at);
+    if (hot !== undefined) return hot;
+    this.misses += 1;
+    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.load(deviceId)]);
+    return this.count(
+      facts === null ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at),
+    );
   }
 
   /**
@@ -203,67 +235,52 @@ export class AccessEngine {
     permission: Permission,
     at: number,
   ): QuickDecision | undefined {
-    return this.fromMemory(decideNow, accountId, deviceId, channel, permission, at);
+    if (!this.current()) return undefined;
+    const d = this.store.decideNow(accountId, deviceId, channel, permission, at);
+    if (d === undefined) return undefined;
+    this.hits += 1;
+    return this.count(d);
   }
 
-  checkNow(
+  async checkNow(
     accountId: string,
     deviceId: string,
     channel: number | null,
     permission: Permission,
     at: number,
   ): Promise<QuickDecision> {
-    return this.answer(decideNow, accountId, deviceId, channel, permission, at);
-  }
-
-  // The two kinds of check share these; V8 inlines `decider` at each caller (two targets: still fast,
-  // measured with `npm run bench`).
-  private fromMemory<D extends QuickDecision>(
-    decider: Decider<D>,
-    accountId: string,
-    deviceId: string,
-    channel: number | null,
-    permission: Permission,
-    at: number,
-  ): D | undefined {
-    const principal = this.principals.get(accountId);
-    if (principal === undefined) return undefined;
-    const facts = this.facts.get(deviceId);
-    if (facts === undefined) return undefined;
-    this.hits += 1;
-    return this.count(
-      facts === MISSING ? (UNKNOWN_DEVICE as D) : decider(facts, principal, deviceId, channel, permission, at),
-    );
-  }
-
-  private async answer<D extends QuickDecision>(
-    decider: Decider<D>,
-    accountId: string,
-    deviceId: string,
-    channel: number | null,
-    permission: Permission,
-    at: number,
-  ): Promise<D> {
-    const hot = this.fromMemory(decider, accountId, deviceId, channel, permission, at);
+    const hot = this.tryCheckNow(accountId, deviceId, channel, permission, at);
     if (hot !== undefined) return hot;
     this.misses += 1;
-    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.factsFor(deviceId)]);
+    // Decided on what was just read (not on memory, which a change may already have emptied again).
+    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.load(deviceId)]);
     return this.count(
-      facts === null ? (UNKNOWN_DEVICE as D) : decider(facts, principal, deviceId, channel, permission, at),
+      facts === null ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at),
     );
   }
 
-  /** The facts of a device (from memory when possible); null when it does not exist. */
+  /** The facts of a device (recent ones from memory); null when it does not exist. */
   async factsFor(deviceId: string): Promise<DeviceFacts | null> {
-    const cached = this.facts.get(deviceId);
-    if (cached !== undefined) return cached;
+    if (this.current()) {
+      const cached = this.facts.get(deviceId);
+      if (cached !== undefined) return cached;
+    }
+    return this.load(deviceId);
+  }
+
+  /** Reads a device into memory (one read shared by concurrent callers); fenced, only reads. */
+  private load(deviceId: string): Promise<DeviceFacts | null> {
+    // Fenced: memory may miss a change, and a load shared with an earlier request may predate it.
+    if (!this.current()) return this.source.facts(deviceId);
     let pending = this.pendingFacts.get(deviceId);
     if (!pending) {
-      const gen = this.generation;
+      // A change to this device (or a clear) while loading removes the pending entry: the load is then not kept.
       pending = this.source.facts(deviceId).then(
         (f) => {
-          if (this.pendingFacts.get(deviceId) === pending) this.pendingFacts.delete(deviceId);
-          if (this.caching && gen === this.generation) this.facts.set(deviceId, f ?? MISSING);
+          if (this.pendingFacts.get(deviceId) === pending) {
+            this.pendingFacts.delete(deviceId);
+            if (this.caching && this.current()) this.keepDevice(deviceId, f);
+          }
           return f;
         },
         (err: unknown) => {
@@ -276,16 +293,25 @@ export class AccessEngine {
     return pending;
   }
 
+  private keepDevice(deviceId: string, f: DeviceFacts | null): void {
+    if (this.store.deviceCount >= this.capacity && !this.store.hasDevice(deviceId)) {
+      this.evictions += this.store.deviceCount;
+      this.store = new CompactAccess();
+    }
+    this.store.setDevice(deviceId, f);
+    this.facts.set(deviceId, f ?? MISSING);
+  }
+
   async principalFor(accountId: string): Promise<AccessPrincipal> {
-    const cached = this.principals.get(accountId);
-    if (cached !== undefined) return cached;
+    if (!this.current()) return this.source.principal(accountId);
     let pending = this.pendingPrincipals.get(accountId);
     if (!pending) {
-      const gen = this.generation;
       pending = this.source.principal(accountId).then(
         (p) => {
-          if (this.pendingPrincipals.get(accountId) === pending) this.pendingPrincipals.delete(accountId);
-          if (this.caching && gen === this.generation) this.principals.set(accountId, p);
+          if (this.pendingPrincipals.get(accountId) === pending) {
+            this.pendingPrincipals.delete(accountId);
+            if (this.caching && this.current()) this.store.setPrincipal(p);
+          }
           return p;
         },
         (err: unknown) => {
@@ -298,16 +324,60 @@ export class AccessEngine {
     return pending;
   }
 
+  /**
+   * Loads the whole world in batches (devices with their grants, then every principal), reporting progress.
+   * Runs while the engine serves: what changes meanwhile is not taken from a batch read before the change.
+   */
+  async warmUp(bulk: BulkSource, progress: (loaded: number, what: string) => void = () => {}): Promise<number> {
+    if (!this.caching) return 0;
+    let loaded = 0;
+    this.changedDuringLoad = new Set();
+    try {
+      for await (const batch of bulk.devices()) {
+        const changed = this.changedDuringLoad;
+        for (const f of batch) {
+          if (!changed.has(f.deviceId) && !this.pendingFacts.has(f.deviceId) && this.current()) {
+            if (this.store.deviceCount >= this.capacity) return loaded;
+            this.store.setDevice(f.deviceId, f);
+          }
+        }
+        changed.clear();
+        loaded += batch.length;
+        progress(loaded, 'devices');
+      }
+      for await (const batch of bulk.principals()) {
+        const changed = this.changedDuringLoad;
+        for (const p of batch) {
+          if (!changed.has(p.accountId) && !this.pendingPrincipals.has(p.accountId) && this.current()) {
+            this.store.setPrincipal(p);
+          }
+        }
+        changed.clear();
+      }
+      return loaded;
+    } finally {
+      this.changedDuringLoad = null;
+    }
+  }
+
+  /** The compact store's figures (devices, principals, grant slots), for the benchmark and metrics. */
+  storeStats(): CompactStats {
+    return this.store.stats();
+  }
+
   invalidate(change: AccessChange): void {
-    this.generation += 1;
     this.invalidations += 1;
     if (change.type === 'device') {
+      this.store.forgetDevice(change.deviceId);
       this.facts.delete(change.deviceId);
       this.pendingFacts.delete(change.deviceId);
+      this.changedDuringLoad?.add(change.deviceId);
     } else if (change.type === 'membership') {
-      this.principals.delete(change.accountId);
+      this.store.forgetPrincipal(change.accountId);
       this.pendingPrincipals.delete(change.accountId);
+      this.changedDuringLoad?.add(change.accountId);
     } else if (change.type === 'session') {
+      this.generation += 1;
       const id = change.sessionId;
       this.sessions.deleteWhere((s) => s.sessionId === id);
     } else {
@@ -317,30 +387,43 @@ export class AccessEngine {
 
   clear(): void {
     this.generation += 1;
+    this.store = new CompactAccess();
     this.facts.clear();
-    this.principals.clear();
     this.sessions.clear();
     this.pendingFacts.clear();
     this.pendingPrincipals.clear();
   }
 
-  /** While other instances' changes cannot reach us (listener down), answer from the database only. */
+  /** Switches memory off (and empties it) or on again. */
   setCaching(on: boolean): void {
     this.caching = on;
     this.clear();
   }
 
+  /**
+   * Sets until when (performance.now()) memory is confirmed current. Past it, every answer comes from the
+   * database and nothing read is kept; what memory holds stays, as the change log replays what it missed.
+   */
+  setLease(until: number): void {
+    this.validUntil = until;
+  }
+
+  /** Whether answers may come from memory now (a clock read only when several instances share the database). */
+  current(): boolean {
+    return this.validUntil === Infinity || performance.now() < this.validUntil;
+  }
+
   stats(): EngineStats {
     return {
-      factsEntries: this.facts.size,
-      principalEntries: this.principals.size,
+      factsEntries: this.store.deviceCount,
+      principalEntries: this.store.stats().principals,
       sessionEntries: this.sessions.size,
       capacity: this.capacity,
       hits: this.hits,
       misses: this.misses,
-      evictions: this.facts.evictions + this.principals.evictions,
+      evictions: this.evictions,
       invalidations: this.invalidations,
-      caching: this.caching,
+      caching: this.caching && this.current(),
       allowed: this.allowed,
       denied: { ...this.denied },
     };
@@ -354,27 +437,19 @@ export class AccessEngine {
 }
 
 /** An unknown device looks exactly like one the caller has no access to. */
-const UNKNOWN_DEVICE: AccessDecision = denied('no_access');
-
-type Decider<D> = (
-  facts: DeviceFacts,
-  principal: AccessPrincipal,
-  deviceId: string,
-  channel: number | null,
-  permission: Permission,
-  at: number,
-) => D;
-
-export const DEFAULT_CACHE_SIZE = 100_000;
-
-export function databaseSource(db: Db): FactSource {
-  return {
-    facts: (deviceId) => loadDeviceFacts(db, deviceId),
-    principal: (accountId) => loadPrincipal(db, accountId),
-  };
+function unknownDevice(_deviceId: string): AccessDecision {
+  return denied('no_access');
 }
 
-/** ACCESS_CACHE_SIZE: how many devices' facts (and as many principals) stay in memory per instance. */
+/** The whole world stays in memory by default (a million devices take about 100 MB; docs/performance.md). */
+export const DEFAULT_CACHE_SIZE = 10_000_000;
+
+/** The database as the engine's source: one statement prepared per engine (SQLite), or pre-built (PostgreSQL). */
+export function databaseSource(db: Db, sqlite: SQLite.Database | null = null): FactSource {
+  return factLoader(db, sqlite);
+}
+
+/** ACCESS_CACHE_SIZE: how many devices each instance holds in memory (the whole world by default). */
 export function cacheSizeFromEnv(env: Record<string, string | undefined> = process.env): number {
   const raw = env.ACCESS_CACHE_SIZE;
   if (raw === undefined || raw === '') return DEFAULT_CACHE_SIZE;
@@ -385,9 +460,9 @@ export function cacheSizeFromEnv(env: Record<string, string | undefined> = proce
 }
 
 /**
- * Keeps this instance's engine current with every other instance's commits (PostgreSQL: the change bus) and
- * announces this instance's commits to them. Null on SQLite, where there is one instance. Local commits reach
- * the engine through the runtime's change listeners.
+ * Keeps this instance's engine current with every other instance's commits and makes this instance's commits
+ * final everywhere (PostgreSQL: the change log, its notifications and leases; docs/architecture.md). Null on
+ * SQLite, where there is one instance. Local commits reach the engine through the runtime's change listeners.
  */
 export async function connectAccessBus(
   ctx: ServiceContext,
@@ -395,15 +470,49 @@ export async function connectAccessBus(
 ): Promise<ChangeBus | null> {
   if (database.engine !== 'postgres' || !database.pgConnection) return null;
   const engine = ctx.access;
-  // Nothing is cached until the listener is up: a change another instance makes before then would be missed.
-  engine.setCaching(false);
+  // Fenced until the change bus first confirms it has seen every change: memory is not trusted before.
+  engine.setLease(0);
   const bus = await startChangeBus(ctx, database.pgConnection, {
-    onRemote: (changes) => {
-      for (const c of changes) engine.invalidate(c);
-    },
-    onListening: (listening) => engine.setCaching(listening),
+    // Other instances' changes reach every listener of this one (the engine, live streams) like its own.
+    onRemote: (changes) => ctx.publishChanges(changes),
+    onLease: (until) => engine.setLease(until),
   });
   ctx.announceChanges = (trx, changes) => bus.announce(trx, changes);
   ctx.changeBus = bus;
   return bus;
+}
+
+/**
+ * Loads the whole world into this instance's engine in the background (checks are served meanwhile, from the
+ * database), with a progress line every 100,000 devices. Start it after `connectAccessBus`.
+ */
+export function loadWorld(ctx: ServiceContext): { done: Promise<void>; stop(): Promise<void> } {
+  let stopping = false;
+  const started = performance.now();
+  let next = 100_000;
+  const done = ctx.access
+    .warmUp(bulkLoader(ctx.db), (n) => {
+      if (stopping) throw new Error('stopping');
+      if (n >= next) {
+        ctx.log.info({ devices: n }, 'access: loading devices into memory');
+        next += 100_000;
+      }
+    })
+    .then(
+      (n) =>
+        ctx.log.info(
+          { devices: n, ms: Math.round(performance.now() - started) },
+          'access: every device and account in memory',
+        ),
+      (err: unknown) => {
+        if (!stopping) ctx.log.warn({ err }, 'access: loading the world failed; devices load on first use');
+      },
+    );
+  return {
+    done,
+    async stop() {
+      stopping = true;
+      await done;
+    },
+  };
 }

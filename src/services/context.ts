@@ -35,10 +35,11 @@ export interface ServiceContext {
   /** Publishes committed access changes (to this instance's cache and, on PostgreSQL, to the others). */
   publishChanges(changes: AccessChange[]): void;
   /**
-   * Tells other instances about the changes from inside the transaction (PostgreSQL NOTIFY, delivered only
-   * on commit). Unset on SQLite, where there is one instance.
+   * Tells other instances about the changes from inside the transaction (PostgreSQL: the change log and NOTIFY,
+   * delivered only on commit). Returns what to await after the commit: the other instances have applied the
+   * change (or fenced themselves). Unset on SQLite, where there is one instance.
    */
-  announceChanges?: (trx: Transaction<Database>, changes: AccessChange[]) => Promise<void>;
+  announceChanges?: (trx: Transaction<Database>, changes: AccessChange[]) => Promise<() => Promise<void>>;
   /** The link to other instances' changes (PostgreSQL, while running); unset on SQLite and in the CLI. */
   changeBus?: ChangeBus;
 }
@@ -60,6 +61,7 @@ export async function transact<T>(ctx: ServiceContext, work: (tx: Tx) => Promise
   const after: Array<() => void> = [];
   const changes: AccessChange[] = [];
   let mail = false;
+  let settle: (() => Promise<void>) | undefined;
   const result = await ctx.db.transaction().execute(async (trx) => {
     const value = await work({
       ctx,
@@ -71,10 +73,13 @@ export async function transact<T>(ctx: ServiceContext, work: (tx: Tx) => Promise
         mail = true;
       },
     });
-    if (changes.length > 0 && ctx.announceChanges) await ctx.announceChanges(trx, changes);
+    if (changes.length > 0 && ctx.announceChanges) settle = await ctx.announceChanges(trx, changes);
     return value;
   });
   if (changes.length > 0) ctx.publishChanges(changes);
+  // Access removed is removed everywhere before this request answers (grants are waited for alike: simpler,
+  // and a share is usable on every instance the moment its creation answers).
+  if (settle) await settle();
   if (mail) ctx.kickOutbox();
   for (const fn of after) {
     try {

@@ -13,6 +13,7 @@ import { PERMISSIONS, isDeviceLevel, type Permission } from '../domain/permissio
 import { allowsAt, nextChange } from '../domain/validity.ts';
 import { shareToGrant } from '../persistence/repositories/grants.ts';
 import type { SharesTable } from '../persistence/schema.ts';
+import { invalidInput } from '../domain/errors.ts';
 
 export interface HomeItem extends Omit<DeviceView, 'serial'> {
   /** null on a device shared with me: the serial is the owner's to know. */
@@ -178,4 +179,92 @@ export async function homeListJson(ctx: ServiceContext, accountId: string): Prom
 /** The Home list as objects (for callers in the same process). */
 export async function homeList(ctx: ServiceContext, accountId: string): Promise<HomeItem[]> {
   return JSON.parse(await homeListJson(ctx, accountId)) as HomeItem[];
+}
+
+/** A page of the Home list: `?limit` (1-200), `?cursor` from the previous page, and what narrows it. */
+export interface HomePageQuery {
+  limit: number;
+  cursor?: string;
+  /** owned: my devices only; shared: devices shared with me only. */
+  filter?: 'owned' | 'shared';
+  siteId?: string;
+  /** Part of the name or the serial (any case). */
+  search?: string;
+}
+
+export const HOME_PAGE_DEFAULT = 50;
+export const HOME_PAGE_MAX = 200;
+
+type Cursor = { o: [string, string] } | { s: [number, string] };
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    if ('o' in c && Array.isArray(c.o) && typeof c.o[0] === 'string' && typeof c.o[1] === 'string') return c;
+    if ('s' in c && Array.isArray(c.s) && Number.isSafeInteger(c.s[0]) && typeof c.s[1] === 'string') return c;
+  } catch {
+    // fall through
+  }
+  throw invalidInput('This cursor is not one the device list gave out.', 'invalid_cursor', 'cursor');
+}
+
+/**
+ * One page of the Home list in its stable order (my devices by name, then devices shared with me in the order
+ * they were shared), as JSON text, and the cursor of the next page (null after the last). Reads at most
+ * `limit` + 1 rows per part, through the indexes the whole list uses.
+ */
+export async function homePageJson(
+  ctx: ServiceContext,
+  accountId: string,
+  query: HomePageQuery,
+): Promise<{ body: string; next: string | null }> {
+  const now = ctx.clock.now();
+  const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor);
+  const filter = {
+    siteId: query.siteId,
+    search: query.search === undefined || query.search.trim() === '' ? undefined : query.search.trim().toLowerCase(),
+  };
+  const parts: string[] = [];
+  let next: Cursor | null = null;
+  const wantOwned = query.filter !== 'shared' && (cursor === null || 'o' in cursor);
+  if (wantOwned) {
+    const after = cursor && 'o' in cursor ? { name: cursor.o[0], id: cursor.o[1] } : null;
+    const owned = await shares.pageHomeOwnedJson(ctx.db, accountId, after, query.limit + 1, filter);
+    for (const d of owned.slice(0, query.limit)) parts.push(deviceHead(d) + OWNED_TAIL);
+    if (owned.length > query.limit) {
+      const last = owned[query.limit - 1]!;
+      next = { o: [last.name, last.id] };
+    }
+  }
+  const room = query.limit - parts.length;
+  if (next === null && query.filter !== 'owned' && room > 0) {
+    const after = cursor && 's' in cursor ? { createdAt: cursor.s[0], shareId: cursor.s[1] } : null;
+    const received = await shares.pageHomeReceivedJson(ctx.db, accountId, after, room + 1, filter);
+    const tails = new Map<string, string>();
+    const sharedBy = new Map<string, string>();
+    for (const r of received.slice(0, room)) {
+      const key = `${r.channel_count} ${r.terms}`;
+      let tail = tails.get(key);
+      if (tail === undefined) tails.set(key, (tail = accessTail(r.terms, r.channel_count, accountId, now)));
+      let by = sharedBy.get(r.owner_account_id);
+      if (by === undefined) {
+        by = r.owner_name === null ? 'null' : JSON.stringify({ id: r.owner_account_id, displayName: r.owner_name });
+        sharedBy.set(r.owner_account_id, by);
+      }
+      parts.push(`${deviceHead(r)},"access":"shared","shareId":${JSON.stringify(r.share_id)},"sharedBy":${by}${tail}`);
+    }
+    if (received.length > room) {
+      const last = received[room - 1]!;
+      next = { s: [last.created_at, last.share_id] };
+    }
+  } else if (next === null && query.filter !== 'owned' && room === 0 && wantOwned) {
+    // The page ended exactly with my last device: shared ones follow if there are any.
+    const first = await shares.pageHomeReceivedJson(ctx.db, accountId, null, 1, filter);
+    if (first.length > 0) next = { s: [Number.MIN_SAFE_INTEGER, ''] };
+  }
+  return { body: `[${parts.join(',')}]`, next: next === null ? null : encodeCursor(next) };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { DeviceFacts, AccessPrincipal } from '../../src/domain/access.ts';
 import { PERMANENT } from '../../src/domain/validity.ts';
 import { AccessEngine, Lru, type FactSource } from '../../src/services/access-engine.ts';
-import { decodeChanges, encodeChanges } from '../../src/services/change-bus.ts';
+import { decodeChanges, uniqueChanges } from '../../src/services/change-bus.ts';
 
 function world() {
   const devices = new Map<string, DeviceFacts>([
@@ -73,28 +73,44 @@ test('the cache stays within its capacity and keeps what is used', () => {
   assert.ok(lru.evictions > 900);
 });
 
-test('change notifications round-trip and collapse to "all" when too large', () => {
-  const m = decodeChanges(
-    encodeChanges('i1', [
+test('change notifications carry their seq and their changes, or only the seq (a pointer to the log row)', () => {
+  assert.deepEqual(
+    uniqueChanges([
       { type: 'device', deviceId: 'd' },
       { type: 'device', deviceId: 'd' },
       { type: 'membership', accountId: 'a' },
     ]),
-  );
-  assert.deepEqual(m, {
-    o: 'i1',
-    c: [
+    [
       { type: 'device', deviceId: 'd' },
       { type: 'membership', accountId: 'a' },
     ],
+  );
+  assert.deepEqual(decodeChanges('{"o":"i1","s":7,"c":[{"type":"device","deviceId":"d"}]}'), {
+    o: 'i1',
+    s: 7,
+    c: [{ type: 'device', deviceId: 'd' }],
   });
-  const many = Array.from({ length: 1000 }, (_, i) => ({
-    type: 'device' as const,
-    deviceId: `dev_${i}_${'x'.repeat(20)}`,
-  }));
-  assert.deepEqual(decodeChanges(encodeChanges('i1', many))?.c, [{ type: 'all' }]);
+  assert.deepEqual(decodeChanges('{"o":"i1","s":8,"c":null}'), { o: 'i1', s: 8, c: null });
+  assert.equal(decodeChanges('{"o":"i1","s":8,"c":[{"type":"device"}]}'), null);
   assert.equal(decodeChanges('{"o":1}'), null);
   assert.equal(decodeChanges('not json'), null);
+});
+
+test('past its lease the engine answers from the source and keeps nothing it read', async () => {
+  const w = world();
+  const engine = new AccessEngine(w.source, 100);
+  await engine.check('friend', 'd1', 1, 'live_view', 0);
+  assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0)?.allowed, false);
+  engine.setLease(0);
+  assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0), undefined, 'no memory answer when fenced');
+  w.devices.set('d1', { ...w.devices.get('d1')!, ownerAccountId: 'friend' });
+  assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, true, 'read from the source');
+  assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, true);
+  assert.equal(w.loads(), 3, 'every fenced check reads');
+  engine.invalidate({ type: 'device', deviceId: 'd1' });
+  engine.setLease(Infinity);
+  assert.equal((await engine.check('friend', 'd1', 1, 'live_view', 0)).allowed, true);
+  assert.equal(engine.tryCheck('friend', 'd1', 1, 'live_view', 0)?.allowed, true, 'memory again once confirmed');
 });
 
 function remembered(sessionId: string, readAt = 0) {
@@ -131,4 +147,53 @@ test('a session read that raced a logout is not remembered; nothing is remembere
   engine.rememberSession('hash1', remembered('s1'), engine.sessionReadStarts());
   assert.equal(engine.session('hash1'), undefined);
   assert.equal(engine.stats().sessionEntries, 0);
+});
+
+test('the whole world loads in batches; what changes during the load is not taken from a batch read before', async () => {
+  const w = world();
+  w.devices.set('d2', { deviceId: 'd2', channelCount: 1, ownerAccountId: 'owner', holderOrgId: null, grants: [] });
+  const engine = new AccessEngine(w.source, 100);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const stale = [...w.devices.values()];
+  const progress: number[] = [];
+  const warm = engine.warmUp(
+    {
+      async *devices() {
+        await gate; // the batch was read before the change below
+        yield stale;
+      },
+      async *principals() {
+        yield [{ accountId: 'owner', orgIds: [] }];
+      },
+    },
+    (n) => progress.push(n),
+  );
+  // d1 is handed to the friend while the batch is in flight.
+  w.devices.set('d1', { ...w.devices.get('d1')!, ownerAccountId: 'friend' });
+  engine.invalidate({ type: 'device', deviceId: 'd1' });
+  release();
+  assert.equal(await warm, 2);
+  assert.deepEqual(progress, [2]);
+  assert.equal(engine.tryCheckNow('owner', 'd2', 1, 'live_view', 0)?.allowed, true, 'loaded');
+  assert.equal(engine.tryCheckNow('owner', 'd1', 1, 'live_view', 0), undefined, 'the changed device was not taken');
+  assert.equal((await engine.checkNow('owner', 'd1', 1, 'live_view', 0)).allowed, false, 'read afresh');
+  assert.equal(w.loads(), 1);
+});
+
+test('past its capacity the engine starts afresh rather than grow', async () => {
+  const w = world();
+  for (let i = 0; i < 10; i++)
+    w.devices.set(`x${i}`, {
+      deviceId: `x${i}`,
+      channelCount: 1,
+      ownerAccountId: 'owner',
+      holderOrgId: null,
+      grants: [],
+    });
+  const engine = new AccessEngine(w.source, 4);
+  for (let i = 0; i < 10; i++) assert.equal((await engine.checkNow('owner', `x${i}`, 1, 'live_view', 0)).allowed, true);
+  assert.ok(engine.stats().factsEntries <= 4);
+  assert.ok(engine.stats().evictions >= 4);
+  assert.equal(engine.tryCheckNow('owner', 'x9', 1, 'live_view', 0)?.allowed, true);
 });

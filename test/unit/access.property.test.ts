@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decide, decideNow, type DeviceFacts, type Grant, type AccessPrincipal } from '../../src/domain/access.ts';
+import { CompactAccess } from '../../src/domain/compact-access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from '../../src/domain/permissions.ts';
 import {
   compileSchedule,
@@ -249,11 +250,16 @@ test('the decision agrees with the reference model on random worlds', () => {
       ),
       ([w, queries]) => {
         const facts = toFacts(w);
+        const compact = new CompactAccess();
+        compact.setDevice('dev', facts);
         for (const [q, t] of queries) {
           const principal: AccessPrincipal = { accountId: q.account, orgIds: w.members[q.account] ?? [] };
           const d = decide(facts, principal, 'dev', q.channel, q.permission, t);
           const expected = refCan(w, q.account, q.channel, q.permission, t);
           assert.equal(d.allowed, expected, `${JSON.stringify({ q, t, d })}`);
+          // The compact store (the engine's in-memory form) against the same reference, and the same answer.
+          compact.setPrincipal(principal);
+          assert.deepEqual(compact.decide(q.account, 'dev', q.channel, q.permission, t), d);
           if (d.allowed && d.source !== 'ownership' && d.source !== 'holder') {
             // `until` is exact for the grant it names: allowed at until-1, not at until.
             const g = w.grants.find((x) => x.id === d.sourceId)!;

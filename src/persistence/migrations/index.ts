@@ -12,6 +12,7 @@ import * as m009 from './009_device_link.ts';
 import * as m013 from './013_household.ts';
 import * as m007 from './007_identity.ts';
 import * as m011 from './011_webhooks.ts';
+import * as m014 from './014_access_changes.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '013_household': m013,
   '007_identity': m007,
   '011_webhooks': m011,
+  '014_access_changes': m014,
 };

@@ -255,6 +255,91 @@ export function listHomeOwnedJson(db: Executor, ownerId: string): Promise<HomeDe
     .execute();
 }
 
+/** What narrows a page of the Home list (all optional). */
+export interface HomePageFilter {
+  /** Devices on this site only. */
+  siteId?: string;
+  /** Lower-case text that the name or the serial contains. */
+  search?: string;
+}
+
+/** `%text%` for LIKE, with the wildcards in the text itself escaped. */
+function containing(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** One page of the devices an account owns, by name then id, after (name, id). */
+export function pageHomeOwnedJson(
+  db: Executor,
+  ownerId: string,
+  after: { name: string; id: string } | null,
+  limit: number,
+  filter: HomePageFilter,
+): Promise<Array<HomeDeviceJson & { name: string; id: string }>> {
+  let q = db
+    .selectFrom('devices as d')
+    .select([deviceJson(db).as('json'), 'd.channel_count', renamedChannels(db).as('renamed'), 'd.name', 'd.id'])
+    .where('d.owner_account_id', '=', ownerId);
+  if (after)
+    q = q.where((eb) =>
+      eb.or([eb('d.name', '>', after.name), eb.and([eb('d.name', '=', after.name), eb('d.id', '>', after.id)])]),
+    );
+  if (filter.siteId !== undefined) q = q.where('d.site_id', '=', filter.siteId);
+  if (filter.search !== undefined) {
+    const like = containing(filter.search);
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(d.name) like ${like} escape '\\'`,
+        sql<boolean>`lower(d.serial) like ${like} escape '\\'`,
+      ]),
+    );
+  }
+  return q.orderBy('d.name').orderBy('d.id').limit(limit).execute();
+}
+
+/** One page of the devices shared with an account, in the order they were shared, after (created_at, share id). */
+export function pageHomeReceivedJson(
+  db: Executor,
+  recipientId: string,
+  after: { createdAt: number; shareId: string } | null,
+  limit: number,
+  filter: HomePageFilter,
+): Promise<Array<HomeReceivedJson & { created_at: number }>> {
+  let q = db
+    .selectFrom('shares as s')
+    .innerJoin('devices as d', 'd.id', 's.device_id')
+    .leftJoin('accounts as a', 'a.id', 's.owner_account_id')
+    .select([
+      's.id as share_id',
+      's.owner_account_id',
+      'a.display_name as owner_name',
+      shareTerms(db).as('terms'),
+      deviceJson(db).as('json'),
+      'd.channel_count',
+      renamedChannels(db).as('renamed'),
+      's.created_at',
+    ])
+    .where('s.recipient_account_id', '=', recipientId);
+  if (after)
+    q = q.where((eb) =>
+      eb.or([
+        eb('s.created_at', '>', after.createdAt),
+        eb.and([eb('s.created_at', '=', after.createdAt), eb('s.id', '>', after.shareId)]),
+      ]),
+    );
+  if (filter.siteId !== undefined) q = q.where('d.site_id', '=', filter.siteId);
+  if (filter.search !== undefined) {
+    const like = containing(filter.search);
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`lower(d.name) like ${like} escape '\\'`,
+        sql<boolean>`lower(d.serial) like ${like} escape '\\'`,
+      ]),
+    );
+  }
+  return q.orderBy('s.created_at').orderBy('s.id').limit(limit).execute();
+}
+
 export interface HomeReceivedJson extends HomeDeviceJson {
   share_id: string;
   owner_account_id: string;

@@ -1,5 +1,5 @@
 // Home: my devices, then devices shared with me (marked with who shared them and what I may do now).
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { DeviceIcon } from '../components/DeviceIcon.tsx';
@@ -29,11 +29,63 @@ function sharedChannels(item: HomeItem): string | null {
     .join(', ');
 }
 
+const PAGE = 50;
+
+/** One page of the Home list and the cursor of the next one (null after the last). */
+async function loadPage(q: string, cursor: string | null): Promise<{ items: HomeItem[]; next: string | null }> {
+  const pending = api.GET('/api/devices', {
+    params: { query: { limit: PAGE, ...(q ? { q } : {}), ...(cursor ? { cursor } : {}) } },
+  });
+  const items = await call(pending);
+  return { items, next: (await pending).response.headers.get('x-next-cursor') };
+}
+
 export function HomePage() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice;
-  const devices = useLoad(() => call(api.GET('/api/devices')), []);
-  usePolling(devices.reload, LIVE_REFRESH_MS);
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  // Typing settles for a moment before the list is asked again.
+  useEffect(() => {
+    const t = setTimeout(() => setQuery(search.trim()), 250);
+    return () => clearTimeout(t);
+  }, [search]);
+  const first = useLoad(() => loadPage(query, null), [query]);
+  usePolling(first.reload, LIVE_REFRESH_MS);
+  const [more, setMore] = useState<{ items: HomeItem[]; next: string | null } | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
+  useEffect(() => setMore(null), [first.data]);
+  const next = more ? more.next : (first.data?.next ?? null);
+  // One request per cursor: scrolling and the button may both ask for the same next page.
+  const asked = useRef<string | null>(null);
+  const showMore = async () => {
+    if (!next || asked.current === next) return;
+    asked.current = next;
+    setLoadingMore(true);
+    try {
+      const page = await loadPage(query, next);
+      setMore((m) => ({ items: [...(m?.items ?? []), ...page.items], next: page.next }));
+    } catch {
+      asked.current = null; // let the person try again
+    } finally {
+      setLoadingMore(false);
+    }
+  };
+  // Scrolling to the end of the list loads the next page.
+  const sentinel = useRef<HTMLDivElement | null>(null);
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || !next || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) void showMore();
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  });
+  const devices = {
+    ...first,
+    data: first.data ? [...first.data.items, ...(more?.items ?? [])] : undefined,
+  };
   return (
     <Page
       title="Home"
@@ -44,14 +96,29 @@ export function HomePage() {
       }
     >
       {notice ? <Notice tone="success">{notice}</Notice> : null}
+      <input
+        type="search"
+        className="search"
+        aria-label="Search devices by name or serial number"
+        placeholder="Search by name or serial number"
+        value={search}
+        maxLength={100}
+        onChange={(e) => setSearch(e.target.value)}
+      />
       <Async
         state={devices}
         what="Loading your devices"
         empty={
-          <>
-            <p>No devices yet.</p>
-            <p className="small">Add a camera or recorder with the serial number and verification code on its label.</p>
-          </>
+          query ? (
+            <p>No device matches “{query}”.</p>
+          ) : (
+            <>
+              <p>No devices yet.</p>
+              <p className="small">
+                Add a camera or recorder with the serial number and verification code on its label.
+              </p>
+            </>
+          )
         }
       >
         {(items) => {
@@ -78,6 +145,13 @@ export function HomePage() {
                     ))}
                   </ul>
                 </>
+              ) : null}
+              {next ? (
+                <div ref={sentinel}>
+                  <button type="button" className="secondary" onClick={() => void showMore()} disabled={loadingMore}>
+                    {loadingMore ? 'Loading…' : 'Show more devices'}
+                  </button>
+                </div>
               ) : null}
             </>
           );
