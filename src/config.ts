@@ -133,6 +133,8 @@ function hostList(env: Env, name: string): string[] {
   if (bad !== undefined)
     throw new ConfigError(`${name} must be a comma-separated list of host names or IP addresses, got "${bad}"`);
   return hosts;
+}
+
 function devMailbox(env: Env, smtpUrl: string | null): boolean {
   const on = flag(env, 'DEV_MAILBOX', false);
   if (on && env.NODE_ENV === 'production')

@@ -332,6 +332,8 @@ export interface DeviceExceptionsTable {
   detail: string;
   raised_at: number;
   cleared_at: number | null;
+}
+
 /** A share addressed to an email or phone no account has verified yet (see docs/sharing.md, "Waiting shares"). */
 export interface PendingSharesTable {
   id: string;

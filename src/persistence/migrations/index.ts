@@ -7,11 +7,11 @@ import * as m003 from './003_installer.ts';
 import * as m004 from './004_access.ts';
 import * as m005 from './005_notices.ts';
 import * as m006 from './006_home.ts';
-import * as m010 from './010_media.ts';
-import * as m009 from './009_device_link.ts';
-import * as m013 from './013_household.ts';
 import * as m007 from './007_identity.ts';
+import * as m009 from './009_device_link.ts';
+import * as m010 from './010_media.ts';
 import * as m011 from './011_webhooks.ts';
+import * as m013 from './013_household.ts';
 import * as m014 from './014_access_changes.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -22,10 +22,10 @@ export const migrations: Record<string, Migration> = {
   '004_access': m004,
   '005_notices': m005,
   '006_home': m006,
-  '010_media': m010,
-  '009_device_link': m009,
-  '013_household': m013,
   '007_identity': m007,
+  '009_device_link': m009,
+  '010_media': m010,
   '011_webhooks': m011,
+  '013_household': m013,
   '014_access_changes': m014,
 };
