@@ -1,4 +1,4 @@
-// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,misses,http,services,consistency]`: the access
+// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,misses,http,services,consistency,devices] [--devices N]`: the access
 // engine against node-casbin on the same world and checks, the HTTP check against a bare Fastify route, the
 // home list, a bulk share, a site handover, and how cost grows with the number of devices. Prints every figure
 // and writes bench/results.json (not committed) so runs can be compared.
@@ -19,6 +19,7 @@ import { CompactAccess } from '../src/domain/compact-access.ts';
 import { benchServices, type ServiceResults } from './services.ts';
 import { benchConsistency, type ConsistencyResults } from './consistency.ts';
 import { benchMisses, type MissResults } from './misses.ts';
+import { benchDevices } from './devices.ts';
 import { generateWorld, sampleChecks, type Check, type World } from './world.ts';
 
 v8.setFlagsFromString('--expose_gc');
@@ -32,15 +33,17 @@ function args() {
   let only: Set<string> | null = null;
   let casbinMax = 200_000;
   let httpLog = 'silent';
+  let devices = 10_000;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--size') sizes.push(...a[++i]!.split(',').map((s) => Number(s.replace(/_/g, ''))));
     else if (a[i] === '--quick') quick = true;
     else if (a[i] === '--only') only = new Set(a[++i]!.split(','));
     else if (a[i] === '--casbin-max') casbinMax = Number(a[++i]!.replace(/_/g, ''));
     else if (a[i] === '--http-log') httpLog = a[++i]!;
+    else if (a[i] === '--devices') devices = Number(a[++i]!.replace(/_/g, ''));
     else
       throw new Error(
-        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,misses,http,services,consistency, --casbin-max N, --http-log LEVEL[,LEVEL])`,
+        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,misses,http,services,consistency,devices, --casbin-max N, --http-log LEVEL[,LEVEL], --devices N)`,
       );
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 100))
@@ -51,6 +54,7 @@ function args() {
     only,
     casbinMax,
     httpLogLevels: httpLog.split(','),
+    devices,
   };
 }
 
@@ -483,7 +487,7 @@ async function benchHttp(quick: boolean, logLevel: string) {
   }
 }
 
-const { sizes, quick, only, casbinMax, httpLogLevels } = args();
+const { sizes, quick, only, casbinMax, httpLogLevels, devices } = args();
 const want = (part: string) => only === null || only.has(part);
 const started = Date.now();
 console.log(
@@ -510,6 +514,13 @@ let consistency: ConsistencyResults | null = null;
 if (want('consistency')) {
   console.log('\n== Revocation final on every instance (PostgreSQL, two instances in this process)');
   consistency = await benchConsistency(quick ? 100 : 300);
+}
+
+// The device link (--only devices): embedded broker and the external Mosquitto, side by side.
+let deviceLink: Awaited<ReturnType<typeof benchDevices>> | null = null;
+if (want('devices')) {
+  heapBytes();
+  deviceLink = await benchDevices(quick ? Math.min(devices, 1000) : devices, true);
 }
 
 let growth: {
@@ -557,6 +568,7 @@ const results = {
   http,
   services,
   consistency,
+  deviceLink,
   growth,
   seconds: (Date.now() - started) / 1000,
 };

@@ -34,6 +34,25 @@ export interface Config {
    * seen every access change; also the longest a revoking request waits for an instance that does not answer.
    */
   accessLeaseMs: number;
+  /** The MQTT device link (docs/device-link.md, docs/operations.md). */
+  deviceLink: DeviceLinkConfig;
+}
+
+export interface DeviceLinkConfig {
+  /** false: no broker and no client (DEVICE_LINK=off). */
+  enabled: boolean;
+  /** An external broker (mqtt://, mqtts://, ws://, wss://); null runs the embedded broker. */
+  mqttUrl: string | null;
+  /** The embedded broker's TCP port (0: any free port); its WebSocket endpoint is /mqtt on the HTTP port. */
+  mqttPort: number;
+  mqttHost: string;
+  /** The first topic level; lets several deployments (or test runs) share one broker. */
+  topicPrefix: string;
+  /** The shared-subscription group every instance joins on an external broker. */
+  shareGroup: string;
+  commandTimeoutMs: number;
+  /** A device offline longer than this gets an `offline` exception. */
+  offlineExceptionMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -120,5 +139,30 @@ export function loadConfig(env: Env = process.env): Config {
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
     accessLeaseMs: integer(env, 'ACCESS_LEASE_MS', 2000, 200, 60_000),
+    deviceLink: deviceLinkConfig(env, host),
+  };
+}
+
+/** The default embedded MQTT port: not 1883, where a system Mosquitto often runs already. */
+export const DEFAULT_MQTT_PORT = 1884;
+
+function deviceLinkConfig(env: Env, host: string): DeviceLinkConfig {
+  const topicPrefix = env.MQTT_TOPIC_PREFIX || 'keyholder';
+  if (!/^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64}){0,3}$/.test(topicPrefix))
+    throw new ConfigError(
+      `MQTT_TOPIC_PREFIX must be 1 to 4 topic levels of letters, digits, _ and -, got "${topicPrefix}"`,
+    );
+  const shareGroup = env.MQTT_SHARE_GROUP || 'keyholder';
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(shareGroup))
+    throw new ConfigError(`MQTT_SHARE_GROUP must be letters, digits, _ and -, got "${shareGroup}"`);
+  return {
+    enabled: flag(env, 'DEVICE_LINK', true),
+    mqttUrl: url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']),
+    mqttPort: integer(env, 'MQTT_PORT', DEFAULT_MQTT_PORT, 0, 65535),
+    mqttHost: env.MQTT_HOST || host,
+    topicPrefix,
+    shareGroup,
+    commandTimeoutMs: integer(env, 'DEVICE_COMMAND_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+    offlineExceptionMs: integer(env, 'DEVICE_OFFLINE_MINUTES', 10, 1, 7 * 24 * 60) * 60_000,
   };
 }

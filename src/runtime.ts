@@ -18,6 +18,7 @@ import {
 } from './services/access-engine.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
+import { startDeviceLink, type DeviceLinkRuntime } from './device-link/index.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
 
@@ -31,6 +32,8 @@ export interface RuntimeOptions {
   outbox?: DelivererOptions;
   /** The expiring/expired notice sweep (`intervalMs: 0`: only on `runOnce()`). */
   expiryNotices?: SweeperOptions;
+  /** The device link's offline sweep (`offlineSweepMs: 0`: only on `runOnce()`). */
+  deviceLink?: { offlineSweepMs?: number };
 }
 
 export interface Runtime {
@@ -41,6 +44,8 @@ export interface Runtime {
   outbox: OutboxDeliverer;
   /** Sends expiring/expired notices every minute; `runOnce()` lets tests sweep without waiting. */
   expiryNotices: ExpiryNoticeSweeper;
+  /** The MQTT device link (null when DEVICE_LINK=off). */
+  deviceLink: DeviceLinkRuntime | null;
   /** Listeners told of every committed access change on this instance (and, when wired, on others). */
   onChange(listener: (c: AccessChange) => void): void;
   close(): Promise<void>;
@@ -123,6 +128,11 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     },
   });
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
+  // The device link: embedded MQTT broker (or a client of MQTT_URL), device messages, the offline sweep.
+  const deviceLink = config.deviceLink.enabled
+    ? await startDeviceLink(ctx, { httpServer: app.server, offlineSweepMs: options.deviceLink?.offlineSweepMs })
+    : null;
+  if (deviceLink) workers.push(deviceLink);
   outbox.start();
   expiryNotices.start();
   let closing: Promise<void> | undefined;
@@ -132,6 +142,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     app,
     outbox,
     expiryNotices,
+    deviceLink,
     onChange: (l) => listeners.push(l),
     close() {
       closing ??= shutdown();

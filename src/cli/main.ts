@@ -94,6 +94,66 @@ program
     console.log(result.message);
   });
 
+// The device link: a device's MQTT secret, and simulated devices.
+program.commands
+  .find((c) => c.name() === 'devices')!
+  .command('secret')
+  .argument('<serial>', 'the serial number on the label')
+  .description("Issue a device's MQTT link secret (username = the device id). Shown once; the old one stops working.")
+  .action(async (serial: string) => {
+    const { withServiceContext } = await import('./context.ts');
+    const { issueLinkSecretBySerial } = await import('../services/device-health.ts');
+    const s = await withServiceContext(config(), (ctx) => issueLinkSecretBySerial(ctx, serial));
+    console.log(
+      `device id (MQTT username and client id): ${s.deviceId}\nsecret (MQTT password): ${s.secret}\ntopics: ${s.topicRoot}/…`,
+    );
+  });
+
+program
+  .command('device')
+  .description('A device of the device link.')
+  .command('simulate')
+  .description('Run simulated devices that speak the device link protocol (steer them with lines on standard input).')
+  .option('--url <url>', 'broker (default: the embedded one, mqtt://localhost:MQTT_PORT)')
+  .option('--device <id>', 'device id (MQTT username)')
+  .option('--secret <secret>', 'its link secret (or KEYHOLDER_DEVICE_SECRET)')
+  .option('--credentials <file>', 'JSON list of {deviceId, secret, channels} to simulate many')
+  .option('--channels <n>', 'channels per device', '1')
+  .option('--health-interval <seconds>', 'report health every … seconds (0: on changes only)', '60')
+  .option('--disk <state>', 'start with the disk ok, absent, error or full')
+  .option('--video-loss <channel>', 'start with video lost on this channel')
+  .action(
+    async (opts: {
+      url?: string;
+      device?: string;
+      secret?: string;
+      credentials?: string;
+      channels: string;
+      healthInterval: string;
+      disk?: string;
+      videoLoss?: string;
+    }) => {
+      const c = config();
+      if (!/^\d{1,4}$/.test(opts.channels)) fail('--channels must be a whole number');
+      if (!/^\d{1,6}$/.test(opts.healthInterval)) fail('--health-interval must be a whole number of seconds');
+      const { simulate } = await import('./device-simulate.ts');
+      await simulate(
+        {
+          url: opts.url ?? c.deviceLink.mqttUrl ?? `mqtt://localhost:${c.deviceLink.mqttPort}`,
+          prefix: c.deviceLink.topicPrefix,
+          device: opts.device,
+          secret: opts.secret ?? process.env.KEYHOLDER_DEVICE_SECRET,
+          credentials: opts.credentials,
+          channels: Number(opts.channels),
+          healthInterval: Number(opts.healthInterval),
+          disk: opts.disk,
+          videoLoss: opts.videoLoss ? Number(opts.videoLoss) : undefined,
+        },
+        (line) => console.log(line),
+      );
+    },
+  );
+
 const user = program.command('user').description('Accounts.');
 user
   .command('create')

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.ts';
 import { createRuntime } from '../runtime.ts';
 import { describeDemo, seedDemoIfEmpty } from '../services/demo.ts';
+import { startDemoDevices } from '../device-link/demo-devices.ts';
 
 const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
@@ -22,15 +23,28 @@ export async function serve(config: Config): Promise<void> {
     console.log(`No SMTP_URL: mail and SMS go to the dev mailbox (${url}/dev/mailbox, or \`keyholder mail\`).`);
   if (demo) console.log(describeDemo(demo));
   let stopping = false;
+  let demoDevices: { stop(): Promise<void> } | null = null;
   const stop = async (signal: string) => {
     // A second signal (Ctrl-C twice) does not wait for the drain.
     if (stopping) process.exit(1);
     stopping = true;
     log.info({ signal }, 'shutting down: draining HTTP, then stopping the workers');
+    await demoDevices?.stop();
     await runtime.close();
     log.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // The device link: where devices connect, and the demo's simulated devices.
+  const link = runtime.deviceLink;
+  if (link) {
+    console.log(`Device link (MQTT): ${link.describe}`);
+    if (config.demo && link.embedded) {
+      const started = await startDemoDevices(runtime.ctx, link.embedded.port);
+      demoDevices = started;
+      if (started.count > 0)
+        console.log(`Demo: ${started.count} simulated devices connected (one reports a disk error).`);
+    }
+  } else console.log('Device link: off (DEVICE_LINK=off).');
 }

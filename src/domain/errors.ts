@@ -1,7 +1,8 @@
 // Failures every layer can raise; the HTTP layer maps them to problem+json.
 // Domain code never imports the framework, so the status lives here as a plain number.
 
-export type ProblemKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_many' | 'gone';
+export type ProblemKind =
+  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'too_many' | 'gone' | 'timeout';
 
 const STATUS: Record<ProblemKind, number> = {
   invalid: 400,
@@ -10,6 +11,8 @@ const STATUS: Record<ProblemKind, number> = {
   not_found: 404,
   conflict: 409,
   gone: 410,
+  /** Something we waited for (a device's answer) did not come in time. */
+  timeout: 504,
   too_many: 429,
 };
 
@@ -20,6 +23,7 @@ const TITLE: Record<ProblemKind, string> = {
   not_found: 'Not found',
   conflict: 'Conflict',
   gone: 'Gone',
+  timeout: 'Timed out',
   too_many: 'Too many attempts',
 };
 

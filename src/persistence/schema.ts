@@ -292,6 +292,38 @@ export interface ExpiryNoticesTable {
   sent_at: number;
 }
 
+/** A device's MQTT device-link secret (hashed); username = device id. */
+export interface DeviceLinkCredentialsTable {
+  device_id: string;
+  secret_hash: string;
+  created_at: number;
+}
+
+/** The latest health report of a device (validated JSON). */
+export interface DeviceHealthTable {
+  device_id: string;
+  reported_at: number;
+  report: string;
+}
+
+export interface DeviceHealthHistoryTable {
+  seq: Generated<number>;
+  device_id: string;
+  reported_at: number;
+  report: string;
+}
+
+export interface DeviceExceptionsTable {
+  id: string;
+  device_id: string;
+  /** 0 = the whole device. */
+  channel: number;
+  kind: string;
+  detail: string;
+  raised_at: number;
+  cleared_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   verification_codes: VerificationCodesTable;
@@ -315,4 +347,8 @@ export interface Database {
   signing_keys: SigningKeysTable;
   device_publish_credentials: DevicePublishCredentialsTable;
   expiry_notices: ExpiryNoticesTable;
+  device_link_credentials: DeviceLinkCredentialsTable;
+  device_health: DeviceHealthTable;
+  device_health_history: DeviceHealthHistoryTable;
+  device_exceptions: DeviceExceptionsTable;
 }

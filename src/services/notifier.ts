@@ -181,6 +181,11 @@ const EVENTS = {
     title: 'You were removed from an organization',
     body: 'An administrator removed you from the organization.',
   })),
+  // ---- the device link: an exception raised on a device (docs/device-link.md, "Who is told") ----
+  device_exception: spec<{ device: string; what: string; detail: string }>(INBOX_EMAIL, (f) => ({
+    title: `${f.device}: ${f.what}`,
+    body: f.detail,
+  })),
   // ---- ownership transfers ----
   device_transfer: spec<{ from: string; device: string; model: string }>(INBOX, (f) => ({
     title: `${f.from} wants to give you ${f.device}`,

@@ -35,6 +35,8 @@ export type Engine = 'sqlite' | 'postgres';
 
 /** Tests run the expiry sweep themselves (runOnce), at the manual clock's time, never on a real timer. */
 const QUIET_SWEEPER = { intervalMs: 0 };
+/** Likewise the device link's offline sweep. */
+const QUIET_DEVICE_LINK = { offlineSweepMs: 0 };
 
 export interface Harness {
   engine: Engine;
@@ -56,6 +58,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     KEYHOLDER_DEMO: '0',
     SCRYPT_COST: '1024',
     COOKIE_SECURE: 'false',
+    // The embedded MQTT broker on a free loopback port (never the default 1884, never the shared 1883).
+    MQTT_PORT: '0',
+    MQTT_HOST: '127.0.0.1',
     ...overrides,
   });
 }
@@ -77,7 +82,12 @@ export async function startHarness(
       await client.end();
     };
     try {
-      runtime = await createRuntime(config, { clock, pgSchema: schema, expiryNotices: QUIET_SWEEPER });
+      runtime = await createRuntime(config, {
+        clock,
+        pgSchema: schema,
+        expiryNotices: QUIET_SWEEPER,
+        deviceLink: QUIET_DEVICE_LINK,
+      });
     } catch (err) {
       await cleanup(); // a failed start must not leave its schema behind
       throw err;
@@ -85,7 +95,7 @@ export async function startHarness(
   } else {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-test-'));
     const config = testConfig({ DATA_DIR: dir, ...env });
-    runtime = await createRuntime(config, { clock, expiryNotices: QUIET_SWEEPER });
+    runtime = await createRuntime(config, { clock, expiryNotices: QUIET_SWEEPER, deviceLink: QUIET_DEVICE_LINK });
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   return {

@@ -156,6 +156,7 @@ test('serve on an empty database prints the URL and the demo logins, answers /he
       DATA_DIR: tempDir(),
       KEYHOLDER_DEMO: '1',
       KEYHOLDER_DEMO_PASSWORD: 'demo password 1',
+      MQTT_PORT: '0',
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -92,6 +92,11 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
     transfer_cancelled: { kind: 'transfer_cancelled', facts: { device: 'Shop NVR' }, data },
     transfer_accepted: { kind: 'transfer_accepted', facts: { to: 'Bob', device: 'Shop NVR' }, data },
     transfer_declined: { kind: 'transfer_declined', facts: { to: 'Bob', device: 'Shop NVR' }, data },
+    device_exception: {
+      kind: 'device_exception',
+      facts: { device: 'Shop NVR', what: 'Disk error', detail: 'The disk in slot 1 reports an error.' },
+      data,
+    },
   };
 }
 

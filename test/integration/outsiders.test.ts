@@ -290,6 +290,30 @@ const TABLE: Record<string, Entry> = {
     refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 },
   },
 
+  // device link: health and link secret (owner, or an organization with configuration/alarm notifications),
+  // commands (configuration), the site's Exception tab and the portal's counts (members of the organization)
+  'POST /api/devices/{id}/link-secret': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 404, installerA: 404 },
+  },
+  'GET /api/devices/{id}/health': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 404, installerA: 404 },
+  },
+  'POST /api/devices/{id}/commands': {
+    ids: (w) => ({ id: w.device.id }),
+    body: () => ({ type: 'request_health' }),
+    refuse: { ...STRANGERS, recipient: 403, installerA: 404 },
+  },
+  'GET /api/sites/{siteId}/exceptions': {
+    ids: (w) => ({ siteId: w.siteA2 }),
+    refuse: { ...STRANGERS, memberB: 404, owner: 404 },
+  },
+  'GET /api/orgs/{orgId}/exception-counts': {
+    ids: (w) => ({ orgId: w.orgA }),
+    refuse: { ...STRANGERS, memberB: 404, siteOwner: 404 },
+  },
+
   // permission applications
   'POST /api/sites/{siteId}/applications': {
     ids: (w) => ({ siteId: w.siteHandedOver }),

@@ -23,6 +23,10 @@ import {
  * are not in the document at all, being hidden from it.)
  */
 const EXCLUDED: Record<string, string> = {
+  'POST /mqtt/auth':
+    "EMQX's HTTP authentication contract: it always answers 200 with allow/deny/ignore (an EMQX 4xx would mean 'ignore'); covered in device-link-broker.test.ts",
+  'POST /mqtt/acl':
+    "EMQX's HTTP authorization contract: always 200 with allow/deny/ignore; covered in device-link-broker.test.ts",
   'POST /mediamtx/auth':
     "MediaMTX's own webhook: its body is open-ended by design (MediaMTX adds fields between versions) and any refusal is a 401 to MediaMTX; its inputs are covered in mediamtx.test.ts",
 };

@@ -7,6 +7,7 @@ import * as m003 from './003_installer.ts';
 import * as m004 from './004_access.ts';
 import * as m005 from './005_notices.ts';
 import * as m006 from './006_home.ts';
+import * as m009 from './009_device_link.ts';
 import * as m014 from './014_access_changes.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '004_access': m004,
   '005_notices': m005,
   '006_home': m006,
+  '009_device_link': m009,
   '014_access_changes': m014,
 };

@@ -1442,6 +1442,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/device-commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The command catalog: each type with its label and the JSON Schema of its parameters */
+        get: operations["listDeviceCommands"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices": {
         parameters: {
             query?: never;
@@ -2251,6 +2268,63 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/devices/{id}/commands": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remote configuration: send a command to the device and wait for its answer
+         * @description Needs Configuration on the device. 409 when the device is offline, 504 when it does not answer in time. A device that refuses or fails answers 200 with ok: false and its error.
+         */
+        post: operations["sendDeviceCommand"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Online state, the latest health report, recent reports and exceptions
+         * @description The owner, and organizations holding the device or a valid Configuration or Alarm Notifications authorization on it. An installer without either gets 403; anyone else 404.
+         */
+        get: operations["getDeviceHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/link-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Owner: (re)issue the device's MQTT secret (username = device id); shown once */
+        post: operations["issueDeviceLinkSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/devices/{id}/publish-credential": {
@@ -4801,6 +4875,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orgs/{orgId}/exception-counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open exceptions per site of the organization (the portal) */
+        get: operations["countOrgExceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orgs/{orgId}/invitations": {
         parameters: {
             query?: never;
@@ -6892,6 +6983,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sites/{siteId}/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The site's Exception tab: exceptions of its devices the organization may see, open ones first */
+        get: operations["listSiteExceptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sites/{siteId}/handover": {
         parameters: {
             query?: never;
@@ -7873,6 +7981,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mqtt/acl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** EMQX HTTP authorization for devices: a device publishes and subscribes only its own topics */
+        post: operations["emqxAuthorize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mqtt/auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** EMQX HTTP authentication for devices: allow, deny, or ignore (not a device username) */
+        post: operations["emqxAuthenticate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -7919,6 +8061,382 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listDeviceCommands: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        confirm: boolean;
+                        label: string;
+                        params: unknown;
+                        type: string;
+                    }[];
+                };
+            };
+        };
+    };
+    sendDeviceCommand: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description true is required for format_storage */
+                    confirm?: boolean;
+                    /** @description As the command type needs (see GET /api/device-commands) */
+                    params?: {
+                        channel?: number;
+                        name?: string;
+                        slot?: number;
+                        timeZone?: string;
+                    };
+                    type: "reboot" | "set_time_zone" | "set_channel_name" | "format_storage" | "request_health";
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        answeredAt: number;
+                        error?: {
+                            code: string;
+                            message: string;
+                        };
+                        id: string;
+                        ok: boolean;
+                        result?: {
+                            [key: string]: unknown;
+                        };
+                        type: string;
+                    };
+                };
+            };
+            /** @description The device did not answer in time (problem+json) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+        };
+    };
+    getDeviceHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deviceId: string;
+                        exceptions: {
+                            channel: number | null;
+                            clearedAt: number | null;
+                            detail: string;
+                            deviceId: string;
+                            deviceName: string;
+                            id: string;
+                            /** @description One of offline, storage_absent, storage_error, storage_full, video_loss, tampering, clock_drift */
+                            kind: string;
+                            label: string;
+                            /** @description epoch milliseconds */
+                            raisedAt: number;
+                        }[];
+                        health: {
+                            report: {
+                                /** @description epoch milliseconds (the device clock) */
+                                at?: number;
+                                channels: {
+                                    channel: number;
+                                    tampering: boolean;
+                                    videoLoss: boolean;
+                                }[];
+                                /** @description device clock minus true time (NTP), if known */
+                                clockDriftMs?: number;
+                                firmware?: string;
+                                /** @description One entry per storage slot the device has; [] for none */
+                                storage: {
+                                    capacityMb?: number;
+                                    freeMb?: number;
+                                    slot: number;
+                                    state: "ok" | "absent" | "error" | "full";
+                                }[];
+                                uptimeS?: number;
+                                /**
+                                 * @description Protocol version
+                                 * @enum {number}
+                                 */
+                                v: 1;
+                            };
+                            /** @description epoch milliseconds */
+                            reportedAt: number;
+                        } | null;
+                        history: {
+                            report: {
+                                /** @description epoch milliseconds (the device clock) */
+                                at?: number;
+                                channels: {
+                                    channel: number;
+                                    tampering: boolean;
+                                    videoLoss: boolean;
+                                }[];
+                                /** @description device clock minus true time (NTP), if known */
+                                clockDriftMs?: number;
+                                firmware?: string;
+                                /** @description One entry per storage slot the device has; [] for none */
+                                storage: {
+                                    capacityMb?: number;
+                                    freeMb?: number;
+                                    slot: number;
+                                    state: "ok" | "absent" | "error" | "full";
+                                }[];
+                                uptimeS?: number;
+                                /**
+                                 * @description Protocol version
+                                 * @enum {number}
+                                 */
+                                v: 1;
+                            };
+                            /** @description epoch milliseconds */
+                            reportedAt: number;
+                        }[];
+                        lastSeenAt: number | null;
+                        /** @description The device has a link secret (it can connect) */
+                        linked: boolean;
+                        name: string;
+                        online: boolean;
+                    };
+                };
+            };
+        };
+    };
+    issueDeviceLinkSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deviceId: string;
+                        secret: string;
+                        topicRoot: string;
+                        username: string;
+                    };
+                };
+            };
+        };
+    };
+    countOrgExceptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        open: number;
+                        siteId: string;
+                    }[];
+                };
+            };
+        };
+    };
+    listSiteExceptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            channel: number | null;
+                            clearedAt: number | null;
+                            detail: string;
+                            deviceId: string;
+                            deviceName: string;
+                            id: string;
+                            /** @description One of offline, storage_absent, storage_error, storage_full, video_loss, tampering, clock_drift */
+                            kind: string;
+                            label: string;
+                            /** @description epoch milliseconds */
+                            raisedAt: number;
+                        }[];
+                        open: number;
+                    };
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -7951,6 +8469,104 @@ export interface operations {
                         database: string;
                         detail?: string;
                         status: "ok" | "unavailable";
+                    };
+                };
+            };
+        };
+    };
+    emqxAuthorize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action?: string;
+                    clientid?: string;
+                    topic?: string;
+                    username?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        result: "allow" | "deny" | "ignore";
+                    };
+                };
+            };
+        };
+    };
+    emqxAuthenticate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    clientid?: string;
+                    password?: string;
+                    username?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        is_superuser: boolean;
+                        result: "allow" | "deny" | "ignore";
                     };
                 };
             };

@@ -69,3 +69,13 @@ export function useAction(): Action {
   }, []);
   return { busy, error, field, setError, run };
 }
+
+/** Calls `refresh` every `ms` while the page is visible (live status by short polling; see docs/device-link.md). */
+export function usePolling(refresh: () => void, ms: number): void {
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') refresh();
+    }, ms);
+    return () => clearInterval(timer);
+  }, [refresh, ms]);
+}

@@ -6,7 +6,8 @@ import { Async, Chips, Confirm, Field, Notice, Page, StatusDot } from '../compon
 import { label } from '../lib/permissions.ts';
 import { SharesSection } from './DeviceShares.tsx';
 import { TransferSection } from './Transfer.tsx';
-import { useAction, useLoad } from '../lib/hooks.ts';
+import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
+import { HealthSection, LIVE_REFRESH_MS, RemoteConfiguration } from '../components/DeviceLink.tsx';
 import { dateTime } from '../lib/format.ts';
 
 type Device = Res<'/api/devices/{id}', 'get'>;
@@ -26,6 +27,7 @@ export function kindLabel(kind: string): string {
 export function DeviceSettingsPage() {
   const { id = '' } = useParams();
   const device = useLoad(() => call(api.GET('/api/devices/{id}', { params: { path: { id } } })), [id]);
+  usePolling(device.reload, LIVE_REFRESH_MS);
   return (
     <Page title="Settings" back="/">
       <Async state={device} what="Loading the device">
@@ -50,6 +52,8 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
         </div>
       </div>
       <RenameForm device={device} onChange={onChange} />
+      <HealthSection deviceId={device.id} />
+      <RemoteConfiguration deviceId={device.id} channels={device.channels.length} />
       <ul className="menu">
         <li>
           <Link to={`/devices/${device.id}/authorization`}>
@@ -143,6 +147,8 @@ const ACTION_LABEL: Record<string, string> = {
   'application.rejected': 'Permission application rejected',
   'application.cancelled': 'Permission application withdrawn',
   'ticket.issued': 'Video watched',
+  'device.command': 'Remote configuration',
+  'device.link_secret_issued': 'Device link secret issued',
 };
 
 export function auditLabel(action: string): string {

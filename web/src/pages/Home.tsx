@@ -5,7 +5,8 @@ import { api, call, type Res } from '../api/client.ts';
 import { DeviceIcon } from '../components/DeviceIcon.tsx';
 import { Menu } from '../components/Menu.tsx';
 import { Async, Chips, Confirm, Notice, Page, StatusDot } from '../components/ui.tsx';
-import { useAction, useLoad } from '../lib/hooks.ts';
+import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
+import { LIVE_REFRESH_MS } from '../components/DeviceLink.tsx';
 import { PERMISSION_NAMES, label } from '../lib/permissions.ts';
 import { dateTime } from '../lib/format.ts';
 
@@ -80,6 +81,10 @@ export function HomePage() {
     io.observe(el);
     return () => io.disconnect();
   });
+  // Online states refresh while only the first page is shown (a refresh would drop the pages loaded after it).
+  usePolling(() => {
+    if (!more) first.reload();
+  }, LIVE_REFRESH_MS);
   const devices = {
     ...first,
     data: first.data ? [...first.data.items, ...(more?.items ?? [])] : undefined,

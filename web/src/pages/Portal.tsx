@@ -4,7 +4,8 @@ import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Chips, Confirm, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
 import { useAccount } from '../session.tsx';
-import { useAction, useLoad } from '../lib/hooks.ts';
+import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
+import { LIVE_REFRESH_MS } from '../components/DeviceLink.tsx';
 import { dateTime, validityInWords } from '../lib/format.ts';
 import { NO_PERMISSION } from './Site.tsx';
 
@@ -133,6 +134,13 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
     () => call(api.GET('/api/orgs/{orgId}/sites', { params: { path: { orgId: org.id } } })),
     [org.id],
   );
+  const counts = useLoad(
+    () => call(api.GET('/api/orgs/{orgId}/exception-counts', { params: { path: { orgId: org.id } } })),
+    [org.id],
+  );
+  usePolling(sites.reload, LIVE_REFRESH_MS);
+  usePolling(counts.reload, LIVE_REFRESH_MS);
+  const openBySite = new Map((counts.data ?? []).map((c) => [c.siteId, c.open]));
   return (
     <div className="portal-grid">
       <div>
@@ -153,6 +161,7 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
                     <th>Status</th>
                     <th>Devices</th>
                     <th>No permission</th>
+                    <th>Exceptions</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -173,6 +182,15 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
                         <td>{s.devices.length}</td>
                         <td>
                           {blocked > 0 ? <span className="tag bad">{blocked}</span> : <span className="muted">—</span>}
+                        </td>
+                        <td>
+                          {(openBySite.get(s.id) ?? 0) > 0 ? (
+                            <span className="tag bad" aria-label={`${openBySite.get(s.id)} open exceptions`}>
+                              {openBySite.get(s.id)}
+                            </span>
+                          ) : (
+                            <span className="muted">—</span>
+                          )}
                         </td>
                       </tr>
                     );

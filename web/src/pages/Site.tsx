@@ -12,7 +12,8 @@ import {
   type PermissionChoices,
 } from '../components/InstallerPermissions.tsx';
 import { Async, Chips, Confirm, Dialog, ErrorBox, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
-import { useAction, useLoad } from '../lib/hooks.ts';
+import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
+import { ExceptionList, HealthSection, LIVE_REFRESH_MS, RemoteConfiguration } from '../components/DeviceLink.tsx';
 import { EMAIL_RE, PHONE_RE, dateTime, fromLocalInput } from '../lib/format.ts';
 import { PERMISSIONS, label } from '../lib/permissions.ts';
 import { SITE_STATUS } from './Portal.tsx';
@@ -30,6 +31,7 @@ function noPermissionText(notice: string | null): string {
 export function SitePage() {
   const { siteId = '' } = useParams();
   const site = useLoad(() => call(api.GET('/api/sites/{siteId}', { params: { path: { siteId } } })), [siteId]);
+  usePolling(site.reload, LIVE_REFRESH_MS);
   return (
     <Page title={site.data?.name ?? 'Site'} back="/portal" wide>
       <Async state={site} what="Loading the site">
@@ -44,6 +46,13 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
   const [applying, setApplying] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [applied, setApplied] = useState(0);
+  const [tab, setTab] = useState<'devices' | 'exceptions'>('devices');
+  const [configuring, setConfiguring] = useState<Site['devices'][number] | null>(null);
+  const exceptions = useLoad(
+    () => call(api.GET('/api/sites/{siteId}/exceptions', { params: { path: { siteId: site.id } } })),
+    [site.id],
+  );
+  usePolling(exceptions.reload, LIVE_REFRESH_MS);
   const handedOver = site.status === 'handed_over';
   const canInvite = ['not_invited', 'declined', 'expired', 'cancelled'].includes(site.status);
   const status = SITE_STATUS[site.status] ?? { text: site.status, tone: '' };
@@ -76,58 +85,95 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
         {site.status === 'invited' ? <PendingInvitation siteId={site.id} onChange={reload} /> : null}
       </div>
 
-      <h2>Devices</h2>
-      {site.devices.length === 0 ? (
-        <div className="state empty">
-          No devices on this site yet. Add them with their serial number and verification code.
-        </div>
+      <div className="tabs" role="tablist" aria-label="Site">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'devices'}
+          className={tab === 'devices' ? 'tab-button active' : 'tab-button'}
+          onClick={() => setTab('devices')}
+        >
+          Device
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'exceptions'}
+          className={tab === 'exceptions' ? 'tab-button active' : 'tab-button'}
+          onClick={() => setTab('exceptions')}
+        >
+          Exception{exceptions.data && exceptions.data.open > 0 ? ` (${exceptions.data.open})` : ''}
+        </button>
+      </div>
+      {tab === 'exceptions' ? (
+        <Async
+          state={exceptions}
+          what="Loading the exceptions"
+          isEmpty={(e) => e.items.length === 0}
+          empty="No exceptions on this site's devices."
+        >
+          {(e) => <ExceptionList items={e.items} showDevice />}
+        </Async>
       ) : (
-        <div className="table-wrap">
-          <table aria-label="Site devices">
-            <thead>
-              <tr>
-                <th>Device</th>
-                <th>Status</th>
-                <th>Permissions in force</th>
-              </tr>
-            </thead>
-            <tbody>
-              {site.devices.map((d) => (
-                <tr key={d.id} aria-label={d.name}>
-                  <td>
-                    <div className="strong">{d.name}</div>
-                    <div className="muted small">
-                      {[d.model !== d.name ? d.model : null, d.serial].filter(Boolean).join(' · ')}
-                    </div>
-                    <StatusDot online={d.online} />
-                  </td>
-                  <td>
-                    {d.status === 'handed_over' ? (
-                      <span className="tag ok">Owner's device</span>
-                    ) : (
-                      <span className="tag">Held by us</span>
-                    )}
-                  </td>
-                  <td>
-                    {d.noPermission ? (
-                      <p className="no-permission" role="note">
-                        {noPermissionText(d.notice)}
-                      </p>
-                    ) : d.status === 'held' ? (
-                      <span className="muted small">Full access until handover</span>
-                    ) : (
-                      <Chips
-                        items={d.permissions.map((p) =>
-                          p.validUntil ? `${p.label} until ${dateTime(p.validUntil)}` : p.label,
+        <>
+          {site.devices.length === 0 ? (
+            <div className="state empty">
+              No devices on this site yet. Add them with their serial number and verification code.
+            </div>
+          ) : (
+            <div className="table-wrap">
+              <table aria-label="Site devices">
+                <thead>
+                  <tr>
+                    <th>Device</th>
+                    <th>Status</th>
+                    <th>Permissions in force</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {site.devices.map((d) => (
+                    <tr key={d.id} aria-label={d.name}>
+                      <td>
+                        <div className="strong">{d.name}</div>
+                        <div className="muted small">
+                          {[d.model !== d.name ? d.model : null, d.serial].filter(Boolean).join(' · ')}
+                        </div>
+                        <StatusDot online={d.online} />
+                        {!d.noPermission ? (
+                          <button type="button" className="secondary small-btn" onClick={() => setConfiguring(d)}>
+                            Health and configuration
+                          </button>
+                        ) : null}
+                      </td>
+                      <td>
+                        {d.status === 'handed_over' ? (
+                          <span className="tag ok">Owner's device</span>
+                        ) : (
+                          <span className="tag">Held by us</span>
                         )}
-                      />
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                      </td>
+                      <td>
+                        {d.noPermission ? (
+                          <p className="no-permission" role="note">
+                            {noPermissionText(d.notice)}
+                          </p>
+                        ) : d.status === 'held' ? (
+                          <span className="muted small">Full access until handover</span>
+                        ) : (
+                          <Chips
+                            items={d.permissions.map((p) =>
+                              p.validUntil ? `${p.label} until ${dateTime(p.validUntil)}` : p.label,
+                            )}
+                          />
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
       )}
       <div className="actions">
         {handedOver ? (
@@ -149,6 +195,12 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
             }
           }}
         />
+      ) : null}
+      {configuring ? (
+        <Dialog open title={configuring.name} onClose={() => setConfiguring(null)}>
+          <HealthSection deviceId={configuring.id} />
+          <RemoteConfiguration deviceId={configuring.id} />
+        </Dialog>
       ) : null}
       {applying ? (
         <ApplyDialog
