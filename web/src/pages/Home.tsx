@@ -51,7 +51,6 @@ export function HomePage() {
     return () => clearTimeout(t);
   }, [search]);
   const first = useLoad(() => loadPage(query, null), [query]);
-  usePolling(first.reload, LIVE_REFRESH_MS);
   const [more, setMore] = useState<{ items: HomeItem[]; next: string | null } | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   useEffect(() => setMore(null), [first.data]);
@@ -82,6 +81,10 @@ export function HomePage() {
     io.observe(el);
     return () => io.disconnect();
   });
+  // Online states refresh while only the first page is shown (a refresh would drop the pages loaded after it).
+  usePolling(() => {
+    if (!more) first.reload();
+  }, LIVE_REFRESH_MS);
   const devices = {
     ...first,
     data: first.data ? [...first.data.items, ...(more?.items ?? [])] : undefined,
