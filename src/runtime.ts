@@ -144,7 +144,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const webhooks = new WebhookDeliverer(ctx, options.webhooks);
   workers.push(webhooks);
   // Streams cut when access ends: after the engine's listener, so local re-checks see the invalidated cache.
-  const media = await startMediaSessions(ctx, database.engine === 'postgres' ? database.pgConnection : null);
+  const media = await startMediaSessions(ctx);
   listeners.push((c) => media.changed(c));
   workers.push(media);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });

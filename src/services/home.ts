@@ -244,18 +244,21 @@ export async function homePageJson(
   if (next === null && query.filter !== 'owned' && room > 0) {
     const after = cursor && 's' in cursor ? { createdAt: cursor.s[0], shareId: cursor.s[1] } : null;
     const received = await shares.pageHomeReceivedJson(ctx.db, accountId, after, room + 1, filter);
-    const tails = new Map<string, string>();
+    const tails = new Map<string, ReturnType<typeof accessTail>>();
     const sharedBy = new Map<string, string>();
     for (const r of received.slice(0, room)) {
       const key = `${r.channel_count} ${r.terms}`;
-      let tail = tails.get(key);
-      if (tail === undefined) tails.set(key, (tail = accessTail(r.terms, r.channel_count, accountId, now)));
+      let access = tails.get(key);
+      if (access === undefined) tails.set(key, (access = accessTail(r.terms, r.channel_count, accountId, now)));
       let by = sharedBy.get(r.owner_account_id);
       if (by === undefined) {
         by = r.owner_name === null ? 'null' : JSON.stringify({ id: r.owner_account_id, displayName: r.owner_name });
         sharedBy.set(r.owner_account_id, by);
       }
-      parts.push(`${deviceHead(r)},"access":"shared","shareId":${JSON.stringify(r.share_id)},"sharedBy":${by}${tail}`);
+      parts.push(
+        `${deviceHead(r, access.covered)},"access":"shared","shareId":${JSON.stringify(r.share_id)},"sharedBy":${by}` +
+          access.tail,
+      );
     }
     if (received.length > room) {
       const last = received[room - 1]!;

@@ -125,7 +125,7 @@ describe('media sessions across two instances on one PostgreSQL', { skip }, () =
 
   test('a change committed by neither instance (the CLI on PostgreSQL) still ends the stream', async () => {
     const { dev, shareId, id } = await playing();
-    const announce = await announcerFor(one.ctx.db);
+    const announce = await announcerFor(one.ctx.db, one.ctx.config.accessLeaseMs);
     await one.ctx.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('shares').where('id', '=', shareId).execute();
       await announce(trx, [{ type: 'device', deviceId: dev.id }]);

@@ -278,7 +278,7 @@ export function pageHomeOwnedJson(
 ): Promise<Array<HomeDeviceJson & { name: string; id: string }>> {
   let q = db
     .selectFrom('devices as d')
-    .select([deviceJson(db).as('json'), 'd.channel_count', renamedChannels(db).as('renamed'), 'd.name', 'd.id'])
+    .select([deviceJson(db, true).as('json'), 'd.channel_count', renamedChannels(db).as('renamed'), 'd.name', 'd.id'])
     .where('d.owner_account_id', '=', ownerId);
   if (after)
     q = q.where((eb) =>
@@ -314,7 +314,7 @@ export function pageHomeReceivedJson(
       's.owner_account_id',
       'a.display_name as owner_name',
       shareTerms(db).as('terms'),
-      deviceJson(db).as('json'),
+      deviceJson(db, false).as('json'),
       'd.channel_count',
       renamedChannels(db).as('renamed'),
       's.created_at',
@@ -328,15 +328,8 @@ export function pageHomeReceivedJson(
       ]),
     );
   if (filter.siteId !== undefined) q = q.where('d.site_id', '=', filter.siteId);
-  if (filter.search !== undefined) {
-    const like = containing(filter.search);
-    q = q.where((eb) =>
-      eb.or([
-        sql<boolean>`lower(d.name) like ${like} escape '\\'`,
-        sql<boolean>`lower(d.serial) like ${like} escape '\\'`,
-      ]),
-    );
-  }
+  // A recipient never sees the serial (docs/security.md), so shared devices are searched by name only.
+  if (filter.search !== undefined) q = q.where(sql<boolean>`lower(d.name) like ${containing(filter.search)} escape '\\'`);
   return q.orderBy('s.created_at').orderBy('s.id').limit(limit).execute();
 }
 

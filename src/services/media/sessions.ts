@@ -9,12 +9,10 @@
 //   open sessions (an indexed MIN), never a scan of every session.
 // - Re-checks read the grant from the database (not the decision cache), so a change heard before the cache is
 //   invalidated cannot be judged on stale facts.
-import type pg from 'pg';
 import { decide, type DenyReason } from '../../domain/access.ts';
 import { appendAudit } from '../../persistence/repositories/audit.ts';
 import { loadDeviceFacts, loadPrincipal } from '../../persistence/repositories/grants.ts';
 import * as repo from '../../persistence/repositories/media.ts';
-import { startChangeBus, type ChangeBus } from '../change-bus.ts';
 import type { AccessChange, ServiceContext } from '../context.ts';
 import { kickSession, type KickResult } from './control-api.ts';
 
@@ -65,7 +63,6 @@ export class MediaSessions {
   private timerAt: number | null = null;
   private queue: Promise<void> = Promise.resolve();
   private pending = new Map<string, AccessChange>();
-  private bus: ChangeBus | null = null;
   private stopped = false;
   private purgedAt = 0;
   /** Bumped by every change heard: a session recorded while one was being handled is looked at again. */
@@ -75,18 +72,9 @@ export class MediaSessions {
 
   constructor(private readonly ctx: ServiceContext) {}
 
-  async start(pgConnection: pg.ClientConfig | null): Promise<void> {
-    if (pgConnection) {
-      this.bus = await startChangeBus(this.ctx, pgConnection, {
-        onRemote: (changes) => {
-          for (const c of changes) this.changed(c);
-        },
-        // While nobody listened, a change may have been missed: look at every open session again.
-        onListening: (up) => {
-          if (up) this.changed({ type: 'all' });
-        },
-      });
-    }
+  // Changes committed on other instances reach `changed` through the runtime's listeners (the access change bus
+  // publishes them before the writer's request answers), so this class needs no connection of its own.
+  async start(): Promise<void> {
     this.purgedAt = this.ctx.clock.now();
     await repo.purgeEndedSessions(this.ctx.db, this.purgedAt - KEEP_ENDED_MS);
     await this.reschedule();
@@ -96,7 +84,6 @@ export class MediaSessions {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.bus?.stop();
     await this.queue.catch(() => {});
   }
 
@@ -282,13 +269,10 @@ export class MediaSessions {
 
 const instances = new WeakMap<ServiceContext, MediaSessions>();
 
-export async function startMediaSessions(
-  ctx: ServiceContext,
-  pgConnection: pg.ClientConfig | null,
-): Promise<MediaSessions> {
+export async function startMediaSessions(ctx: ServiceContext): Promise<MediaSessions> {
   const m = new MediaSessions(ctx);
   instances.set(ctx, m);
-  await m.start(pgConnection);
+  await m.start();
   return m;
 }
 

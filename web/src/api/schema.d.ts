@@ -9,37 +9,7 @@ export interface paths {
             cookie?: never;
         };
         /** Public keys of stream tickets (MediaMTX authJWTJWKS): the current key and retired keys whose tickets may still be valid */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            keys: ({
-                                alg: string;
-                                crv?: string;
-                                kid: string;
-                                kty: string;
-                                use?: string;
-                                x?: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getJwks"];
         put?: never;
         post?: never;
         delete?: never;
@@ -56,71 +26,7 @@ export interface paths {
             cookie?: never;
         };
         /** Owner: what this person (accounts) or organization (orgs) can do on my devices */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    kind: "accounts" | "orgs";
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            at: number;
-                            devices: {
-                                deviceId: string;
-                                deviceName: string;
-                                grants: {
-                                    channels: "all" | number[];
-                                    permissions: {
-                                        activeNow: boolean;
-                                        changesAt: number | null;
-                                        permission: string;
-                                        reason: string | null;
-                                    }[];
-                                    source: "share" | "authorization" | "manager";
-                                    sourceId: string;
-                                    via: {
-                                        orgId: string;
-                                        orgName: string;
-                                    } | null;
-                                }[];
-                            }[];
-                            subject: {
-                                id: string;
-                                type: "account" | "org";
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getAccessReview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -139,49 +45,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Owner: revoke everything this person (their shares) or organization (its authorizations) has on my devices, in one go */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    kind: "accounts" | "orgs";
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            authorizationsWithdrawn: number;
-                            deviceIds: string[];
-                            sharesRevoked: number;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["revokeAccessReview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -198,106 +62,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** May this person do this on this device channel now (or at `at`)? Single or batch (checks: up to 1000) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            /** @description One check ({deviceId, channel, permission, at?, subject?}) or a batch ({checks: [...]}) */
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description epoch milliseconds */
-                        at?: number;
-                        channel?: null | number;
-                        checks?: {
-                            /** @description epoch milliseconds */
-                            at?: number;
-                            channel?: null | number;
-                            deviceId: string;
-                            /** @enum {string} */
-                            permission: "live_view" | "playback" | "two_way_audio" | "ptz" | "alarm_notifications" | "download" | "configuration";
-                            /** @description Whose access (operators: anyone; owners: anyone on their own devices). Default: the caller. */
-                            subject?: {
-                                accountId: string;
-                            };
-                        }[];
-                        deviceId?: string;
-                        /** @enum {string} */
-                        permission?: "live_view" | "playback" | "two_way_audio" | "ptz" | "alarm_notifications" | "download" | "configuration";
-                        /** @description Whose access (operators: anyone; owners: anyone on their own devices). Default: the caller. */
-                        subject?: {
-                            accountId: string;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            allowed: boolean;
-                            /** @description epoch milliseconds */
-                            at: number;
-                            channel: number | null;
-                            detail?: string;
-                            deviceId: string;
-                            permission: string;
-                            /** @enum {string} */
-                            reason?: "no_access" | "unknown_channel" | "channel_required" | "device_level_permission" | "channel_not_shared" | "permission_not_granted" | "installer_no_permission" | "not_yet_valid" | "expired" | "outside_schedule";
-                            /** @description ownership, holder, share or authorization */
-                            source?: string;
-                            sourceId?: string;
-                            subject: {
-                                accountId: string;
-                            };
-                            until?: number | null;
-                        } | {
-                            results: {
-                                allowed: boolean;
-                                /** @description epoch milliseconds */
-                                at: number;
-                                channel: number | null;
-                                detail?: string;
-                                deviceId: string;
-                                permission: string;
-                                /** @enum {string} */
-                                reason?: "no_access" | "unknown_channel" | "channel_required" | "device_level_permission" | "channel_not_shared" | "permission_not_granted" | "installer_no_permission" | "not_yet_valid" | "expired" | "outside_schedule";
-                                /** @description ownership, holder, share or authorization */
-                                source?: string;
-                                sourceId?: string;
-                                subject: {
-                                    accountId: string;
-                                };
-                                until?: number | null;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["checkAccess"];
         delete?: never;
         options?: never;
         head?: never;
@@ -317,68 +82,7 @@ export interface paths {
          * Import devices into the registry (operators only): all of them or none
          * @description Send the CSV file as text/csv (header: serial,model,kind,channels,verification_code,channel_names,capabilities,firmware_version) or JSON {"devices": [...]}. A bad line stops the whole import; the error names the line and the column.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        devices: {
-                            capabilities?: {
-                                [key: string]: boolean | number | string;
-                            } | null;
-                            channelNames?: string[] | null;
-                            channels?: number | null;
-                            firmwareVersion?: string | null;
-                            /** @description camera, recorder, doorbell, alarm_hub (nvr and dvr mean recorder) */
-                            kind: string;
-                            model: string;
-                            serial: string;
-                            /** @description normalized to ^[A-Z0-9]{4,32}$ */
-                            verificationCode: string;
-                        }[];
-                    };
-                    "text/csv": string;
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            devices: {
-                                id: string;
-                                serial: string;
-                            }[];
-                            imported: number;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["importDevices"];
         delete?: never;
         options?: never;
         head?: never;
@@ -395,45 +99,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Operator: make a new ticket signing key; the old one stays published until its tickets have expired */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            kid: string;
-                            retired: string[];
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["rotateSigningKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -448,73 +114,7 @@ export interface paths {
             cookie?: never;
         };
         /** Owner: applications for my devices (pending ones unless all=true) */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description include answered ones */
-                    all?: boolean;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            batchId: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            device: {
-                                id: string;
-                                name: string;
-                                serial: string;
-                            };
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            permissions: {
-                                label: string;
-                                permission: string;
-                            }[];
-                            remark: string | null;
-                            respondedAt: number | null;
-                            siteId: string;
-                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
-                            status: string;
-                            until: number | null;
-                            validity: string;
-                            validityDescription: string;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listApplications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -531,72 +131,7 @@ export interface paths {
             cookie?: never;
         };
         /** Owner: one application */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    applicationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            batchId: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            device: {
-                                id: string;
-                                name: string;
-                                serial: string;
-                            };
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            permissions: {
-                                label: string;
-                                permission: string;
-                            }[];
-                            remark: string | null;
-                            respondedAt: number | null;
-                            siteId: string;
-                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
-                            status: string;
-                            until: number | null;
-                            validity: string;
-                            validityDescription: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getApplication"];
         put?: never;
         post?: never;
         delete?: never;
@@ -615,75 +150,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Owner: agree to one application */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    applicationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            applications: {
-                                batchId: string;
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                device: {
-                                    id: string;
-                                    name: string;
-                                    serial: string;
-                                };
-                                /** @description epoch milliseconds */
-                                expiresAt: number;
-                                id: string;
-                                org: {
-                                    id: string;
-                                    name: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                }[];
-                                remark: string | null;
-                                respondedAt: number | null;
-                                siteId: string;
-                                /** @description pending, agreed, rejected, cancelled, superseded or expired */
-                                status: string;
-                                until: number | null;
-                                validity: string;
-                                validityDescription: string;
-                            }[];
-                            message: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["agreeApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -700,72 +167,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Installer: withdraw an application */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    applicationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            batchId: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            device: {
-                                id: string;
-                                name: string;
-                                serial: string;
-                            };
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            permissions: {
-                                label: string;
-                                permission: string;
-                            }[];
-                            remark: string | null;
-                            respondedAt: number | null;
-                            siteId: string;
-                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
-                            status: string;
-                            until: number | null;
-                            validity: string;
-                            validityDescription: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["cancelApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -781,76 +183,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Owner: reject to one application */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    applicationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            applications: {
-                                batchId: string;
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                device: {
-                                    id: string;
-                                    name: string;
-                                    serial: string;
-                                };
-                                /** @description epoch milliseconds */
-                                expiresAt: number;
-                                id: string;
-                                org: {
-                                    id: string;
-                                    name: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                }[];
-                                remark: string | null;
-                                respondedAt: number | null;
-                                siteId: string;
-                                /** @description pending, agreed, rejected, cancelled, superseded or expired */
-                                status: string;
-                                until: number | null;
-                                validity: string;
-                                validityDescription: string;
-                            }[];
-                            message: string;
-                        };
-                    };
-                };
-            };
-        };
+        /** Owner: reject one application */
+        post: operations["rejectApplication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -867,80 +201,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Owner: agree to or reject several applications at once (all or nothing) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        applicationIds: string[];
-                        decision: "agree" | "reject";
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            applications: {
-                                batchId: string;
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                device: {
-                                    id: string;
-                                    name: string;
-                                    serial: string;
-                                };
-                                /** @description epoch milliseconds */
-                                expiresAt: number;
-                                id: string;
-                                org: {
-                                    id: string;
-                                    name: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                }[];
-                                remark: string | null;
-                                respondedAt: number | null;
-                                siteId: string;
-                                /** @description pending, agreed, rejected, cancelled, superseded or expired */
-                                status: string;
-                                until: number | null;
-                                validity: string;
-                                validityDescription: string;
-                            }[];
-                            message: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["decideApplications"];
         delete?: never;
         options?: never;
         head?: never;
@@ -957,53 +218,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log in for the browser: sets the HttpOnly session cookie and returns the CSRF token */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description email or phone (E.164) */
-                        login: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            account: components["schemas"]["Account"];
-                            csrfToken: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["login"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1020,45 +235,41 @@ export interface paths {
         get?: never;
         put?: never;
         /** End the current session (cookie or token) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /** Forgot password: send a reset code to this verified email or phone (same answer for any address) */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the reset code; every session of the account ends */
+        post: operations["confirmPasswordReset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1075,63 +286,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Create an account (email and/or phone); a verification code is sent to each */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        displayName: string;
-                        email?: string;
-                        password: string;
-                        phone?: string;
-                        timeZone?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            displayName: string;
-                            email: string | null;
-                            emailVerified: boolean;
-                            id: string;
-                            isOperator: boolean;
-                            phone: string | null;
-                            phoneVerified: boolean;
-                            timeZone: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["register"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1148,55 +303,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log in for an API client: returns a bearer token (shown once, stored only as a hash) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description email or phone (E.164) */
-                        login: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            account: components["schemas"]["Account"];
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            token: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1213,87 +320,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Entrust devices directly: authorize an organization (by id or QR text) on some of my devices */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        deviceIds: string[];
-                        /** @description organization id (org_…) or QR text (keyholder:org:…) */
-                        org: string;
-                        permissions: {
-                            /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
-                            permission: string;
-                            until?: number | null;
-                            /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
-                            validity: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            authorizations: {
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                deviceId: string;
-                                deviceName?: string;
-                                deviceSerial?: string;
-                                id: string;
-                                org: {
-                                    id: string;
-                                    name: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                    state: "active" | "expired" | "scheduled";
-                                    validFrom: number | null;
-                                    /** @description "Permanent" or "until <ISO time>" */
-                                    validity: string;
-                                    validUntil: number | null;
-                                }[];
-                                status: "authorized" | "none";
-                                statusLabel: string;
-                                /** @description epoch milliseconds */
-                                updatedAt: number;
-                            }[];
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["entrustDevices"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1308,66 +335,7 @@ export interface paths {
             cookie?: never;
         };
         /** Authorized devices: every device of mine with an authorization */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            deviceId: string;
-                            deviceName?: string;
-                            deviceSerial?: string;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            permissions: {
-                                label: string;
-                                permission: string;
-                                state: "active" | "expired" | "scheduled";
-                                validFrom: number | null;
-                                /** @description "Permanent" or "until <ISO time>" */
-                                validity: string;
-                                validUntil: number | null;
-                            }[];
-                            status: "authorized" | "none";
-                            statusLabel: string;
-                            /** @description epoch milliseconds */
-                            updatedAt: number;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listAuthorizedDevices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1384,56 +352,7 @@ export interface paths {
             cookie?: never;
         };
         /** Dev mailbox (only while SMTP_URL is not set): mail and SMS, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            attempts: number;
-                            body: string;
-                            channel: "email" | "sms";
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            deliveredAt: number | null;
-                            id: string;
-                            lastError: string | null;
-                            recipient: string;
-                            subject: string;
-                            transport: string | null;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listDevMailbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1466,75 +385,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Home: devices I own, then devices shared with me (access "shared", who shared them, what is allowed now per channel) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            access: "owner" | "shared";
-                            activeNow: boolean;
-                            /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
-                            capabilities: {
-                                [key: string]: boolean | number | string;
-                            };
-                            changesAt: number | null;
-                            /** @description On a device shared with me: only the channels the share covers */
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            firmwareVersion: string | null;
-                            id: string;
-                            kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
-                            lastSeenAt: number | null;
-                            model: string;
-                            name: string;
-                            /** @description Placeholder until devices report in */
-                            online: boolean;
-                            permissionsNow: {
-                                channel: number | null;
-                                permissions: string[];
-                            }[] | null;
-                            serial: string | null;
-                            sharedBy: {
-                                displayName: string;
-                                id: string;
-                            } | null;
-                            shareId: string | null;
-                            supportsSharing: boolean;
-                        }[];
-                    };
-                };
-            };
-        };
+        /** Home: devices I own (by name), then devices shared with me (access "shared", who shared them, what is allowed now per channel). With limit/cursor/filter/site/q: one page, and the next page's cursor in the X-Next-Cursor header (absent after the last page) */
+        get: operations["listHomeDevices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1551,175 +403,15 @@ export interface paths {
             cookie?: never;
         };
         /** One of my devices, with its channels */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description A device as its owner sees it */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
-                            capabilities: {
-                                [key: string]: boolean | number | string;
-                            };
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            firmwareVersion: string | null;
-                            id: string;
-                            kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
-                            lastSeenAt: number | null;
-                            model: string;
-                            name: string;
-                            /** @description Placeholder until devices report in */
-                            online: boolean;
-                            serial: string;
-                            supportsSharing: boolean;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getDevice"];
         put?: never;
         post?: never;
         /** Unbind one of my devices: it returns to the registry and every share and installer authorization on it ends */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            authorizationsCancelled: number;
-                            /** @enum {boolean} */
-                            ok: true;
-                            sharesCancelled: number;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["unbindDevice"];
         options?: never;
         head?: never;
         /** Rename one of my devices */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description A device as its owner sees it */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
-                            capabilities: {
-                                [key: string]: boolean | number | string;
-                            };
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            firmwareVersion: string | null;
-                            id: string;
-                            kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
-                            lastSeenAt: number | null;
-                            model: string;
-                            name: string;
-                            /** @description Placeholder until devices report in */
-                            online: boolean;
-                            serial: string;
-                            supportsSharing: boolean;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["renameDevice"];
         trace?: never;
     };
     "/api/devices/{id}/access": {
@@ -1730,68 +422,7 @@ export interface paths {
             cookie?: never;
         };
         /** Owner: who can do what on this device now */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            at: number;
-                            deviceId: string;
-                            entries: {
-                                channels: "all" | number[];
-                                permissions: {
-                                    activeNow: boolean;
-                                    changesAt: number | null;
-                                    permission: string;
-                                    reason: string | null;
-                                }[];
-                                source: "share" | "authorization" | "manager";
-                                sourceId: string;
-                                subject: {
-                                    id: string;
-                                    name: string;
-                                    type: "account" | "org";
-                                };
-                            }[];
-                            owner: {
-                                id: string;
-                                name: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getDeviceAccess"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1808,67 +439,7 @@ export interface paths {
             cookie?: never;
         };
         /** What happened to one of my devices since I own it (binding, renames, shares, authorizations, tickets), newest first */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description seq of the last event of the previous page */
-                    before?: number;
-                    limit?: number;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                /** @description e.g. device.bound, device.renamed, share.cancelled, transfer.started */
-                                action: string;
-                                actor: {
-                                    accountId: string | null;
-                                    name: string | null;
-                                    orgId: string | null;
-                                };
-                                after: unknown;
-                                /** @description epoch milliseconds */
-                                at: number;
-                                before: unknown;
-                                id: string;
-                                objectId: string | null;
-                                objectType: string;
-                                seq: number;
-                            }[];
-                            nextBefore: number | null;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getDeviceAudit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1885,74 +456,7 @@ export interface paths {
             cookie?: never;
         };
         /** My device's Authorization Service: which organization is authorized, each permission with its validity */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            authorizations: {
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                deviceId: string;
-                                deviceName?: string;
-                                deviceSerial?: string;
-                                id: string;
-                                org: {
-                                    id: string;
-                                    name: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                    state: "active" | "expired" | "scheduled";
-                                    validFrom: number | null;
-                                    /** @description "Permanent" or "until <ISO time>" */
-                                    validity: string;
-                                    validUntil: number | null;
-                                }[];
-                                status: "authorized" | "none";
-                                statusLabel: string;
-                                /** @description epoch milliseconds */
-                                updatedAt: number;
-                            }[];
-                            deviceId: string;
-                            deviceName: string;
-                            status: "authorized" | "none";
-                            statusLabel: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listDeviceAuthorizations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1970,129 +474,10 @@ export interface paths {
         };
         get?: never;
         /** Set exactly these permissions for the organization on my device (grant, edit; leave out to withdraw) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        permissions: {
-                            /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
-                            permission: string;
-                            until?: number | null;
-                            /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
-                            validity: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            authorization: {
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                deviceId: string;
-                                deviceName?: string;
-                                deviceSerial?: string;
-                                id: string;
-                                org: {
-                                    id: string;
-                                    name: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                    state: "active" | "expired" | "scheduled";
-                                    validFrom: number | null;
-                                    /** @description "Permanent" or "until <ISO time>" */
-                                    validity: string;
-                                    validUntil: number | null;
-                                }[];
-                                status: "authorized" | "none";
-                                statusLabel: string;
-                                /** @description epoch milliseconds */
-                                updatedAt: number;
-                            } | null;
-                            warning: string;
-                        };
-                    };
-                };
-            };
-        };
+        put: operations["setDeviceAuthorization"];
         post?: never;
         /** Cancel the authorization altogether */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                            warning: string;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["cancelDeviceAuthorization"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2109,73 +494,24 @@ export interface paths {
         put?: never;
         post?: never;
         /** Withdraw one permission */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    orgId: string;
-                    permission: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            authorization: {
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                deviceId: string;
-                                deviceName?: string;
-                                deviceSerial?: string;
-                                id: string;
-                                org: {
-                                    id: string;
-                                    name: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                    state: "active" | "expired" | "scheduled";
-                                    validFrom: number | null;
-                                    /** @description "Permanent" or "until <ISO time>" */
-                                    validity: string;
-                                    validUntil: number | null;
-                                }[];
-                                status: "authorized" | "none";
-                                statusLabel: string;
-                                /** @description epoch milliseconds */
-                                updatedAt: number;
-                            } | null;
-                            warning: string;
-                        };
-                    };
-                };
-            };
+        delete: operations["withdrawAuthorizationPermission"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/channels/{channel}/playback-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** The recorded time inside [from, until) whose footage I may play back now (recordings bounded by the grant) */
+        get: operations["listPlaybackWindows"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2195,70 +531,7 @@ export interface paths {
         options?: never;
         head?: never;
         /** Rename a channel of one of my devices */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    number: number;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description A device as its owner sees it */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
-                            capabilities: {
-                                [key: string]: boolean | number | string;
-                            };
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            firmwareVersion: string | null;
-                            id: string;
-                            kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
-                            lastSeenAt: number | null;
-                            model: string;
-                            name: string;
-                            /** @description Placeholder until devices report in */
-                            online: boolean;
-                            serial: string;
-                            supportsSharing: boolean;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["renameChannel"];
         trace?: never;
     };
     "/api/devices/{id}/commands": {
@@ -2353,6 +626,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{id}/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live/Playback screens: the media server (or that none is configured) and the channels I may watch, with what I may do on each */
+        get: operations["getDeviceMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices/{id}/publish-credential": {
         parameters: {
             query?: never;
@@ -2363,48 +653,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Owner: (re)issue the device's MediaMTX publish credentials (user = serial, password shown once) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            password: string;
-                            paths: string;
-                            user: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["issuePublishCredential"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2419,245 +668,12 @@ export interface paths {
             cookie?: never;
         };
         /** The device's shares (owner only) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description The channels covered now (every channel for a whole-device share) */
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            /** @description The confirmation text: device, channels, permissions, validity, recipient */
-                            confirmation: string;
-                            createdAt: number | null;
-                            device: {
-                                id: string;
-                                model: string;
-                                name: string;
-                            };
-                            id: string | null;
-                            owner: {
-                                displayName: string;
-                                id: string;
-                            };
-                            permissions: {
-                                label: string;
-                                name: string;
-                            }[];
-                            recipient: {
-                                displayName: string;
-                                id: string;
-                            };
-                            /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                            scope: "device" | "channels";
-                            updatedAt: number | null;
-                            validity: {
-                                from: number | null;
-                                schedule: {
-                                    windows: {
-                                        days: number[];
-                                        from: string;
-                                        to: string;
-                                    }[];
-                                } | null;
-                                timeZone: string;
-                                until: number | null;
-                            };
-                            validityText: string;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listDeviceShares"];
         put?: never;
         /** Share one device (whole device or chosen channels) with one person */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description For scope "channels" */
-                        channels?: number[];
-                        /** @description Names from GET /api/permissions; must include live_view */
-                        permissions: string[];
-                        /** @description Exactly one of email, phone, qrText, accountId */
-                        recipient: {
-                            /** @description An id returned by /api/recipients/resolve(-image) */
-                            accountId?: string;
-                            email?: string;
-                            phone?: string;
-                            /** @description The text of a scanned personal QR ID */
-                            qrText?: string;
-                        };
-                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                        scope: "device" | "channels";
-                        validity?: {
-                            from?: null | number;
-                            schedule?: {
-                                windows: {
-                                    /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
-                                    days: number[];
-                                    /** @description HH:MM */
-                                    from: string;
-                                    /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
-                                    to: string;
-                                }[];
-                            } | null;
-                            until?: null | number;
-                        } | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description The channels covered now (every channel for a whole-device share) */
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            /** @description The confirmation text: device, channels, permissions, validity, recipient */
-                            confirmation: string;
-                            createdAt: number | null;
-                            device: {
-                                id: string;
-                                model: string;
-                                name: string;
-                            };
-                            id: string | null;
-                            owner: {
-                                displayName: string;
-                                id: string;
-                            };
-                            permissions: {
-                                label: string;
-                                name: string;
-                            }[];
-                            recipient: {
-                                displayName: string;
-                                id: string;
-                            };
-                            /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                            scope: "device" | "channels";
-                            updatedAt: number | null;
-                            validity: {
-                                from: number | null;
-                                schedule: {
-                                    windows: {
-                                        days: number[];
-                                        from: string;
-                                        to: string;
-                                    }[];
-                                } | null;
-                                timeZone: string;
-                                until: number | null;
-                            };
-                            validityText: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createShare"];
         /** Revoke every share of the device (owner only) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            revoked: number;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["revokeDeviceShares"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2673,121 +689,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Dry run of sharing one device: checks everything and returns the confirmation, changes nothing */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description For scope "channels" */
-                        channels?: number[];
-                        /** @description Names from GET /api/permissions; must include live_view */
-                        permissions: string[];
-                        /** @description Exactly one of email, phone, qrText, accountId */
-                        recipient: {
-                            /** @description An id returned by /api/recipients/resolve(-image) */
-                            accountId?: string;
-                            email?: string;
-                            phone?: string;
-                            /** @description The text of a scanned personal QR ID */
-                            qrText?: string;
-                        };
-                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                        scope: "device" | "channels";
-                        validity?: {
-                            from?: null | number;
-                            schedule?: {
-                                windows: {
-                                    /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
-                                    days: number[];
-                                    /** @description HH:MM */
-                                    from: string;
-                                    /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
-                                    to: string;
-                                }[];
-                            } | null;
-                            until?: null | number;
-                        } | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description The channels covered now (every channel for a whole-device share) */
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            /** @description The confirmation text: device, channels, permissions, validity, recipient */
-                            confirmation: string;
-                            createdAt: number | null;
-                            device: {
-                                id: string;
-                                model: string;
-                                name: string;
-                            };
-                            id: string | null;
-                            owner: {
-                                displayName: string;
-                                id: string;
-                            };
-                            permissions: {
-                                label: string;
-                                name: string;
-                            }[];
-                            recipient: {
-                                displayName: string;
-                                id: string;
-                            };
-                            /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                            scope: "device" | "channels";
-                            updatedAt: number | null;
-                            validity: {
-                                from: number | null;
-                                schedule: {
-                                    windows: {
-                                        days: number[];
-                                        from: string;
-                                        to: string;
-                                    }[];
-                                } | null;
-                                timeZone: string;
-                                until: number | null;
-                            };
-                            validityText: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["previewShare"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2804,115 +706,9 @@ export interface paths {
         get?: never;
         put?: never;
         /** Offer one of my devices to another account; it becomes theirs when they accept */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description The recipient's email address or phone number (E.164) */
-                        to: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description An ownership transfer offer */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            decidedAt: number | null;
-                            device: {
-                                kind: string;
-                                model: string;
-                                name: string;
-                            };
-                            deviceId: string;
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            from: {
-                                displayName: string;
-                                id: string;
-                            };
-                            id: string;
-                            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
-                            to: {
-                                displayName: string;
-                                id: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["offerDeviceTransfer"];
         /** Withdraw the open transfer offer of one of my devices */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["withdrawDeviceTransfer"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2931,70 +727,7 @@ export interface paths {
          * Bind a device to my account with its serial number and the verification code on its label
          * @description Wrong code: 400. After 5 wrong codes for one serial, further tries are refused (429) for 15 minutes. Unknown serial: 404. Already bound to another account: 409.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description As printed on the label (4-32 letters, digits, dashes; any case) */
-                        serial: string;
-                        /** @description The verification code on the label */
-                        verificationCode: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description A device as its owner sees it */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
-                            capabilities: {
-                                [key: string]: boolean | number | string;
-                            };
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            firmwareVersion: string | null;
-                            id: string;
-                            kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
-                            lastSeenAt: number | null;
-                            model: string;
-                            name: string;
-                            /** @description Placeholder until devices report in */
-                            online: boolean;
-                            serial: string;
-                            supportsSharing: boolean;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["bindDevice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3009,89 +742,7 @@ export interface paths {
             cookie?: never;
         };
         /** Handover invitations delivered to me */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            agreed: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[] | null;
-                            channel: "email" | "sms";
-                            contact: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            delivered: boolean;
-                            devices: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[];
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            respondedAt: number | null;
-                            /** @description epoch milliseconds */
-                            sentAt: number;
-                            siteAddress: string;
-                            siteId: string;
-                            siteName: string;
-                            /** @description pending, accepted, declined, cancelled or expired */
-                            status: string;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listHandoverInvitations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3108,91 +759,7 @@ export interface paths {
             cookie?: never;
         };
         /** One invitation delivered to me ("View now") */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    invitationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            agreed: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[] | null;
-                            channel: "email" | "sms";
-                            contact: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            delivered: boolean;
-                            devices: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[];
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            respondedAt: number | null;
-                            /** @description epoch milliseconds */
-                            sentAt: number;
-                            siteAddress: string;
-                            siteId: string;
-                            siteName: string;
-                            /** @description pending, accepted, declined, cancelled or expired */
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getHandoverInvitation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3211,101 +778,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Accept: the devices become mine and the installer keeps exactly what I agree to */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    invitationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description what you agree the installer keeps per device (untick by leaving out); omit to agree to everything asked */
-                        devices?: {
-                            deviceId: string;
-                            permissions: string[];
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            agreed: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[] | null;
-                            channel: "email" | "sms";
-                            contact: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            delivered: boolean;
-                            devices: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[];
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            respondedAt: number | null;
-                            /** @description epoch milliseconds */
-                            sentAt: number;
-                            siteAddress: string;
-                            siteId: string;
-                            siteName: string;
-                            /** @description pending, accepted, declined, cancelled or expired */
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["acceptHandoverInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3322,91 +795,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Decline the invitation */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    invitationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            agreed: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[] | null;
-                            channel: "email" | "sms";
-                            contact: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            delivered: boolean;
-                            devices: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[];
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            respondedAt: number | null;
-                            /** @description epoch milliseconds */
-                            sentAt: number;
-                            siteAddress: string;
-                            siteId: string;
-                            siteName: string;
-                            /** @description pending, accepted, declined, cancelled or expired */
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["declineHandoverInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3421,66 +810,7 @@ export interface paths {
             cookie?: never;
         };
         /** My messages, newest first (page with nextCursor) */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description nextCursor of the previous page */
-                    cursor?: string;
-                    limit?: number;
-                    /** @description Only unread messages */
-                    unread?: boolean;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                body: string;
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                /** @description Ids the app needs to act on the message */
-                                data: {
-                                    [key: string]: unknown;
-                                };
-                                id: string;
-                                /** @description share_received, share_revoked, device_transfer, handover_invitation, permission_application … */
-                                kind: string;
-                                read: boolean;
-                                readAt: number | null;
-                                title: string;
-                            }[];
-                            nextCursor: string | null;
-                            unread: number;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listInbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3499,47 +829,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark one of my messages read */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["markInboxMessageRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3556,46 +846,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Mark all my messages read */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            marked: number;
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["markInboxRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3610,44 +861,7 @@ export interface paths {
             cookie?: never;
         };
         /** How many of my messages are unread */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            unread: number;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getInboxUnreadCount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3681,53 +895,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who am I */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            displayName: string;
-                            email: string | null;
-                            emailVerified: boolean;
-                            id: string;
-                            isOperator: boolean;
-                            phone: string | null;
-                            phoneVerified: boolean;
-                            timeZone: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3744,61 +912,8 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add or change my email address (unverified until its code is entered); needs my password */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        email: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            displayName: string;
-                            email: string | null;
-                            emailVerified: boolean;
-                            id: string;
-                            isOperator: boolean;
-                            phone: string | null;
-                            phoneVerified: boolean;
-                            timeZone: string;
-                        };
-                    };
-                };
-            };
-        };
+        /** Add or change my email address: a code goes to the new one, which replaces the current one only once the code is entered; needs my password */
+        put: operations["setMyEmail"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3814,55 +929,26 @@ export interface paths {
             cookie?: never;
         };
         /** Invitations to join organizations addressed to my verified email */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            email: string;
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            orgId: string;
-                            orgName?: string;
-                            role: "admin" | "technician";
-                            status: string;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listMyOrgInvitations"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change my password (the current one is required); my other sessions end */
+        post: operations["changePassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3877,61 +963,8 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Add or change my phone number (E.164; unverified until its code is entered); needs my password */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        password: string;
-                        phone: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            displayName: string;
-                            email: string | null;
-                            emailVerified: boolean;
-                            id: string;
-                            isOperator: boolean;
-                            phone: string | null;
-                            phoneVerified: boolean;
-                            timeZone: string;
-                        };
-                    };
-                };
-            };
-        };
+        /** Add or change my phone number (E.164): it replaces the current one only once its code is entered; needs my password */
+        put: operations["setMyPhone"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3947,45 +980,7 @@ export interface paths {
             cookie?: never;
         };
         /** My personal QR ID as text (an opaque reference, never my email or phone) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description keyholder:account:<opaque reference> */
-                            text: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getMyQrText"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4002,42 +997,7 @@ export interface paths {
             cookie?: never;
         };
         /** My personal QR ID as a PNG image (to show or save) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/png": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description PNG image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/png": string;
-                    };
-                };
-            };
-        };
+        get: operations["getMyQrPng"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4054,42 +1014,7 @@ export interface paths {
             cookie?: never;
         };
         /** My personal QR ID as an SVG image */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/svg+xml": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description SVG image */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/svg+xml": string;
-                    };
-                };
-            };
-        };
+        get: operations["getMyQrSvg"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4108,45 +1033,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Replace my QR ID: every earlier text or image of it stops working */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description keyholder:account:<opaque reference> */
-                            text: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["rotateMyQr"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4161,54 +1048,7 @@ export interface paths {
             cookie?: never;
         };
         /** My open sessions */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            current: boolean;
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            ip: string | null;
-                            kind: "cookie" | "bearer";
-                            /** @description epoch milliseconds */
-                            lastUsedAt: number;
-                            userAgent: string | null;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listMySessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4228,47 +1068,109 @@ export interface paths {
         put?: never;
         post?: never;
         /** End one of my sessions */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
+        delete: operations["endMySession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions/end-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /** Log out everywhere: every session of mine ends, this one included */
+        post: operations["logOutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether two-factor login is on, and how many recovery codes are left */
+        get: operations["getTwoFactor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn two-factor login off (password and a current or recovery code) */
+        post: operations["disableTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn two-factor login on with a first code from the app; returns the recovery codes (once) */
+        post: operations["enableTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new set of recovery codes (the old ones stop working) */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/two-factor/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start turning on two-factor login: a new TOTP secret, as text, otpauth URI and QR code (SVG) */
+        post: operations["beginTwoFactor"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -4284,62 +1186,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Verify my email address or phone number with the 6-digit code sent to it */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description which address: email or phone */
-                        channel: "email" | "phone";
-                        /** @description the 6 digits received */
-                        code: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            displayName: string;
-                            email: string | null;
-                            emailVerified: boolean;
-                            id: string;
-                            isOperator: boolean;
-                            phone: string | null;
-                            phoneVerified: boolean;
-                            timeZone: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["verifyContact"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4356,52 +1203,98 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send a new verification code (the previous one stops working) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description which address: email or phone */
-                        channel: "email" | "phone";
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
+        post: operations["resendVerificationCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** List my own webhook endpoints */
+        get: operations["listMyWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint (my own); the answer shows its signing secret once
+         * @description The URL must resolve to a public address (unless the operator allows private ones). Events are signed per Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature (v1, HMAC-SHA256).
+         */
+        post: operations["createMyWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of my own webhook endpoints */
+        get: operations["getMyWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint and its delivery log */
+        delete: operations["deleteMyWebhook"];
+        options?: never;
+        head?: never;
+        /** Change the URL, description or events of a webhook endpoint, or enable or disable it */
+        patch: operations["updateMyWebhook"];
+        trace?: never;
+    };
+    "/api/me/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log of a webhook endpoint: the latest 50 events, each attempt with its answer */
+        get: operations["listMyWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret of a webhook endpoint (the new one is shown once) */
+        post: operations["rotateMyWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook.test event to the endpoint now (see its delivery log for the answer) */
+        post: operations["testMyWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4418,47 +1311,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Accept an invitation to join */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    invitationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            orgId: string;
-                            role: "admin" | "technician";
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["acceptOrgInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4475,47 +1328,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Decline an invitation to join */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    invitationId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            orgId: string;
-                            role: "admin" | "technician";
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["declineOrgInvitation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4530,100 +1343,10 @@ export interface paths {
             cookie?: never;
         };
         /** The organizations I belong to */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            id: string;
-                            myRole: "admin" | "technician";
-                            name: string;
-                            qrText: string;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listMyOrgs"];
         put?: never;
         /** Create an installer organization; I become its admin */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            id: string;
-                            myRole: "admin" | "technician";
-                            name: string;
-                            qrText: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createOrg"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4638,124 +1361,14 @@ export interface paths {
             cookie?: never;
         };
         /** An organization I belong to, with its members */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            id: string;
-                            members: {
-                                accountId: string;
-                                displayName: string;
-                                email: string | null;
-                                /** @description epoch milliseconds */
-                                joinedAt: number;
-                                role: "admin" | "technician";
-                            }[];
-                            myRole: "admin" | "technician";
-                            name: string;
-                            qrText: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getOrg"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Rename the organization (admins) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            id: string;
-                            members: {
-                                accountId: string;
-                                displayName: string;
-                                email: string | null;
-                                /** @description epoch milliseconds */
-                                joinedAt: number;
-                                role: "admin" | "technician";
-                            }[];
-                            myRole: "admin" | "technician";
-                            name: string;
-                            qrText: string;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["renameOrg"];
         trace?: never;
     };
     "/api/orgs/{orgId}/authorizations/{deviceId}/permissions/{permission}": {
@@ -4769,72 +1382,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Installer: release a permission before it ends */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    deviceId: string;
-                    orgId: string;
-                    permission: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            authorization: {
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                deviceId: string;
-                                deviceName?: string;
-                                deviceSerial?: string;
-                                id: string;
-                                org: {
-                                    id: string;
-                                    name: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                    state: "active" | "expired" | "scheduled";
-                                    validFrom: number | null;
-                                    /** @description "Permanent" or "until <ISO time>" */
-                                    validity: string;
-                                    validUntil: number | null;
-                                }[];
-                                status: "authorized" | "none";
-                                statusLabel: string;
-                                /** @description epoch milliseconds */
-                                updatedAt: number;
-                            } | null;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["releaseAuthorizationPermission"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4848,68 +1396,7 @@ export interface paths {
             cookie?: never;
         };
         /** The installer's view: every device the organization is authorized on (site or entrusted), with each permission */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            deviceId: string;
-                            deviceName?: string;
-                            deviceSerial?: string;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            permissions: {
-                                label: string;
-                                permission: string;
-                                state: "active" | "expired" | "scheduled";
-                                validFrom: number | null;
-                                /** @description "Permanent" or "until <ISO time>" */
-                                validity: string;
-                                validUntil: number | null;
-                            }[];
-                            status: "authorized" | "none";
-                            statusLabel: string;
-                            /** @description epoch milliseconds */
-                            updatedAt: number;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listOrgAuthorizedDevices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4943,113 +1430,10 @@ export interface paths {
             cookie?: never;
         };
         /** Invitations to join (admins) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            email: string;
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            orgId: string;
-                            orgName?: string;
-                            role: "admin" | "technician";
-                            status: string;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listOrgInvitations"];
         put?: never;
         /** Invite a person by email to join as technician or admin (admins) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        email: string;
-                        role: "admin" | "technician";
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            email: string;
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            orgId: string;
-                            orgName?: string;
-                            role: "admin" | "technician";
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["inviteOrgMember"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5067,48 +1451,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Cancel an invitation to join (admins) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    invitationId: string;
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["cancelOrgInvitation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -5125,99 +1468,11 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove a member (admins) or leave (myself); never the last admin */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    accountId: string;
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["removeOrgMember"];
         options?: never;
         head?: never;
         /** Change a member's role (admins; the last admin stays admin) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    accountId: string;
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        role: "admin" | "technician";
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["changeOrgMemberRole"];
         trace?: never;
     };
     "/api/orgs/{orgId}/qr.png": {
@@ -5228,44 +1483,7 @@ export interface paths {
             cookie?: never;
         };
         /** The organization's QR ID as PNG (members), for an owner to scan */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/png": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/png": string;
-                    };
-                };
-            };
-        };
+        get: operations["getOrgQrPng"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5282,45 +1500,25 @@ export interface paths {
             cookie?: never;
         };
         /** The organization's QR ID as SVG (members) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/svg+xml": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "image/svg+xml": string;
-                    };
-                };
-            };
-        };
+        get: operations["getOrgQrSvg"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Require two-factor login of every member (admins only; the admin must have it on first) */
+        put: operations["setOrgSecurity"];
         post?: never;
         delete?: never;
         options?: never;
@@ -5336,148 +1534,101 @@ export interface paths {
             cookie?: never;
         };
         /** The organization's sites with their status and devices, and per device what the organization may do now */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            address: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            devices: {
-                                id: string;
-                                kind: string;
-                                model: string;
-                                name: string;
-                                noPermission: boolean;
-                                notice: string | null;
-                                online: boolean;
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                    validUntil: number | null;
-                                }[];
-                                serial: string;
-                                status: "held" | "handed_over";
-                            }[];
-                            id: string;
-                            invitationId: string | null;
-                            name: string;
-                            orgId: string;
-                            status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
-                            timeZone: string;
-                            /** @description epoch milliseconds */
-                            updatedAt: number;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listSites"];
         put?: never;
         /** Create a site (members) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    orgId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        address?: string;
-                        name: string;
-                        timeZone: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            address: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            devices: {
-                                id: string;
-                                kind: string;
-                                model: string;
-                                name: string;
-                                noPermission: boolean;
-                                notice: string | null;
-                                online: boolean;
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                    validUntil: number | null;
-                                }[];
-                                serial: string;
-                                status: "held" | "handed_over";
-                            }[];
-                            id: string;
-                            invitationId: string | null;
-                            name: string;
-                            orgId: string;
-                            status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
-                            timeZone: string;
-                            /** @description epoch milliseconds */
-                            updatedAt: number;
-                        };
-                    };
-                };
-            };
+        post: operations["createSite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** List the organization's (admins) webhook endpoints */
+        get: operations["listOrgWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint (the organization's (admins)); the answer shows its signing secret once
+         * @description The URL must resolve to a public address (unless the operator allows private ones). Events are signed per Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature (v1, HMAC-SHA256).
+         */
+        post: operations["createOrgWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the organization's (admins) webhook endpoints */
+        get: operations["getOrgWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint and its delivery log */
+        delete: operations["deleteOrgWebhook"];
+        options?: never;
+        head?: never;
+        /** Change the URL, description or events of a webhook endpoint, or enable or disable it */
+        patch: operations["updateOrgWebhook"];
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log of a webhook endpoint: the latest 50 events, each attempt with its answer */
+        get: operations["listOrgWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the signing secret of a webhook endpoint (the new one is shown once) */
+        post: operations["rotateOrgWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orgs/{orgId}/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook.test event to the endpoint now (see its delivery log for the answer) */
+        post: operations["testOrgWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5494,52 +1645,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Pick an organization by its id or the text of its QR ID (to entrust devices to it) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description organization id (org_…) or QR text (keyholder:org:…) */
-                        reference: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resolveOrg"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5556,45 +1662,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Pick an organization from an uploaded picture of its QR ID (raw body, image/png or image/jpeg) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            name: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resolveOrgImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5609,48 +1677,7 @@ export interface paths {
             cookie?: never;
         };
         /** The permission catalog, with labels */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            description: string;
-                            label: string;
-                            level: "channel" | "device";
-                            name: string;
-                            requiredForShares: boolean;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listPermissions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5669,51 +1696,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Find the person a scanned QR ID belongs to (to pick a recipient) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        text: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description the minimal public view of a person */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            displayName: string;
-                            id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resolveQrText"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5730,51 +1713,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Find the person from an uploaded picture of a QR ID (raw body, image/png or image/jpeg, at most 5 MB) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            /** @description the picture of the QR code */
-            requestBody: {
-                content: {
-                    "image/jpeg": string;
-                    "image/png": string;
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description the minimal public view of a person */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            displayName: string;
-                            id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resolveQrImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5791,57 +1730,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Find the person to share with by email, phone or QR text */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            /** @description Exactly one of email, phone, qrText, accountId */
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description An id returned by /api/recipients/resolve(-image) */
-                        accountId?: string;
-                        email?: string;
-                        phone?: string;
-                        /** @description The text of a scanned personal QR ID */
-                        qrText?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            displayName: string;
-                            id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resolveRecipient"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5858,45 +1747,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Find the person to share with from an uploaded QR ID image (raw body, image/png or image/jpeg, at most 5 MB) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            displayName: string;
-                            id: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resolveRecipientImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5911,63 +1762,7 @@ export interface paths {
             cookie?: never;
         };
         /** Devices I can share (owned and supporting sharing); with explain=1 also the others and why not */
-        get: {
-            parameters: {
-                query?: {
-                    explain?: "1" | "0" | "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            devices: {
-                                channels: {
-                                    name: string;
-                                    number: number;
-                                }[];
-                                id: string;
-                                kind: string;
-                                model: string;
-                                name: string;
-                                sharedWith: number;
-                            }[];
-                            excluded?: {
-                                detail: string;
-                                id: string;
-                                model: string;
-                                name: string;
-                                reason: "not_owned" | "sharing_not_supported";
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getShareChooser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5987,157 +1782,29 @@ export interface paths {
         put?: never;
         post?: never;
         /** End a share: the owner revokes it, or the recipient removes the device from their account */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            endedBy: "owner" | "recipient";
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["deleteShare"];
         options?: never;
         head?: never;
         /** Edit a share: scope, channels, permissions, validity (owner only) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description For scope "channels" */
-                        channels?: number[];
-                        /** @description Names from GET /api/permissions; must include live_view */
-                        permissions?: string[];
-                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                        scope?: "device" | "channels";
-                        validity?: {
-                            from?: null | number;
-                            schedule?: {
-                                windows: {
-                                    /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
-                                    days: number[];
-                                    /** @description HH:MM */
-                                    from: string;
-                                    /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
-                                    to: string;
-                                }[];
-                            } | null;
-                            until?: null | number;
-                        } | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description The channels covered now (every channel for a whole-device share) */
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            /** @description The confirmation text: device, channels, permissions, validity, recipient */
-                            confirmation: string;
-                            createdAt: number | null;
-                            device: {
-                                id: string;
-                                model: string;
-                                name: string;
-                            };
-                            id: string | null;
-                            owner: {
-                                displayName: string;
-                                id: string;
-                            };
-                            permissions: {
-                                label: string;
-                                name: string;
-                            }[];
-                            recipient: {
-                                displayName: string;
-                                id: string;
-                            };
-                            /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                            scope: "device" | "channels";
-                            updatedAt: number | null;
-                            validity: {
-                                from: number | null;
-                                schedule: {
-                                    windows: {
-                                        days: number[];
-                                        from: string;
-                                        to: string;
-                                    }[];
-                                } | null;
-                                timeZone: string;
-                                until: number | null;
-                            };
-                            validityText: string;
-                        };
-                    };
-                };
-            };
+        patch: operations["updateShare"];
+        trace?: never;
+    };
+    "/api/shares/{id}/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** Owner: which recordings this share opens (null: what was recorded while the share applied) */
+        get: operations["getShareRecordings"];
+        /** Owner: widen or set the recordings this share opens ("recordings since …"), or null to follow the share */
+        put: operations["setShareRecordings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/shares/bulk": {
@@ -6150,129 +1817,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Share several devices with one person, each with its own scope, permissions and validity: all or nothing */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        devices: {
-                            /** @description For scope "channels" */
-                            channels?: number[];
-                            deviceId: string;
-                            /** @description Names from GET /api/permissions; must include live_view */
-                            permissions: string[];
-                            /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                            scope: "device" | "channels";
-                            validity?: {
-                                from?: null | number;
-                                schedule?: {
-                                    windows: {
-                                        /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
-                                        days: number[];
-                                        /** @description HH:MM */
-                                        from: string;
-                                        /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
-                                        to: string;
-                                    }[];
-                                } | null;
-                                until?: null | number;
-                            } | null;
-                        }[];
-                        /** @description Exactly one of email, phone, qrText, accountId */
-                        recipient: {
-                            /** @description An id returned by /api/recipients/resolve(-image) */
-                            accountId?: string;
-                            email?: string;
-                            phone?: string;
-                            /** @description The text of a scanned personal QR ID */
-                            qrText?: string;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            confirmation: string;
-                            recipient: {
-                                displayName: string;
-                                id: string;
-                            };
-                            shares: {
-                                /** @description The channels covered now (every channel for a whole-device share) */
-                                channels: {
-                                    name: string;
-                                    number: number;
-                                }[];
-                                /** @description The confirmation text: device, channels, permissions, validity, recipient */
-                                confirmation: string;
-                                createdAt: number | null;
-                                device: {
-                                    id: string;
-                                    model: string;
-                                    name: string;
-                                };
-                                id: string | null;
-                                owner: {
-                                    displayName: string;
-                                    id: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    name: string;
-                                }[];
-                                recipient: {
-                                    displayName: string;
-                                    id: string;
-                                };
-                                /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                                scope: "device" | "channels";
-                                updatedAt: number | null;
-                                validity: {
-                                    from: number | null;
-                                    schedule: {
-                                        windows: {
-                                            days: number[];
-                                            from: string;
-                                            to: string;
-                                        }[];
-                                    } | null;
-                                    timeZone: string;
-                                    until: number | null;
-                                };
-                                validityText: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createBulkShare"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6289,129 +1834,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Dry run of sharing several devices (up to 500) with one person; changes nothing */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        devices: {
-                            /** @description For scope "channels" */
-                            channels?: number[];
-                            deviceId: string;
-                            /** @description Names from GET /api/permissions; must include live_view */
-                            permissions: string[];
-                            /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                            scope: "device" | "channels";
-                            validity?: {
-                                from?: null | number;
-                                schedule?: {
-                                    windows: {
-                                        /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
-                                        days: number[];
-                                        /** @description HH:MM */
-                                        from: string;
-                                        /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
-                                        to: string;
-                                    }[];
-                                } | null;
-                                until?: null | number;
-                            } | null;
-                        }[];
-                        /** @description Exactly one of email, phone, qrText, accountId */
-                        recipient: {
-                            /** @description An id returned by /api/recipients/resolve(-image) */
-                            accountId?: string;
-                            email?: string;
-                            phone?: string;
-                            /** @description The text of a scanned personal QR ID */
-                            qrText?: string;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            confirmation: string;
-                            recipient: {
-                                displayName: string;
-                                id: string;
-                            };
-                            shares: {
-                                /** @description The channels covered now (every channel for a whole-device share) */
-                                channels: {
-                                    name: string;
-                                    number: number;
-                                }[];
-                                /** @description The confirmation text: device, channels, permissions, validity, recipient */
-                                confirmation: string;
-                                createdAt: number | null;
-                                device: {
-                                    id: string;
-                                    model: string;
-                                    name: string;
-                                };
-                                id: string | null;
-                                owner: {
-                                    displayName: string;
-                                    id: string;
-                                };
-                                permissions: {
-                                    label: string;
-                                    name: string;
-                                }[];
-                                recipient: {
-                                    displayName: string;
-                                    id: string;
-                                };
-                                /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                                scope: "device" | "channels";
-                                updatedAt: number | null;
-                                validity: {
-                                    from: number | null;
-                                    schedule: {
-                                        windows: {
-                                            days: number[];
-                                            from: string;
-                                            to: string;
-                                        }[];
-                                    } | null;
-                                    timeZone: string;
-                                    until: number | null;
-                                };
-                                validityText: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["previewBulkShare"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6426,92 +1849,7 @@ export interface paths {
             cookie?: never;
         };
         /** Shares I received, with what each allows right now */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            activeNow: boolean;
-                            changesAt: number | null;
-                            /** @description The channels covered now (every channel for a whole-device share) */
-                            channels: {
-                                name: string;
-                                number: number;
-                            }[];
-                            /** @description The confirmation text: device, channels, permissions, validity, recipient */
-                            confirmation: string;
-                            createdAt: number | null;
-                            device: {
-                                id: string;
-                                model: string;
-                                name: string;
-                            };
-                            id: string | null;
-                            owner: {
-                                displayName: string;
-                                id: string;
-                            };
-                            permissions: {
-                                label: string;
-                                name: string;
-                            }[];
-                            /** @description Per channel, what is allowed at this moment (validity and schedule applied) */
-                            permissionsNow: {
-                                channel: number | null;
-                                permissions: string[];
-                            }[];
-                            recipient: {
-                                displayName: string;
-                                id: string;
-                            };
-                            /** @description device = the whole device (all channels, present and future, and device-level permissions) */
-                            scope: "device" | "channels";
-                            updatedAt: number | null;
-                            validity: {
-                                from: number | null;
-                                schedule: {
-                                    windows: {
-                                        days: number[];
-                                        from: string;
-                                        to: string;
-                                    }[];
-                                } | null;
-                                timeZone: string;
-                                until: number | null;
-                            };
-                            validityText: string;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listReceivedShares"];
         put?: never;
         post?: never;
         delete?: never;
@@ -6528,193 +1866,15 @@ export interface paths {
             cookie?: never;
         };
         /** One site */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            address: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            devices: {
-                                id: string;
-                                kind: string;
-                                model: string;
-                                name: string;
-                                noPermission: boolean;
-                                notice: string | null;
-                                online: boolean;
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                    validUntil: number | null;
-                                }[];
-                                serial: string;
-                                status: "held" | "handed_over";
-                            }[];
-                            id: string;
-                            invitationId: string | null;
-                            name: string;
-                            orgId: string;
-                            status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
-                            timeZone: string;
-                            /** @description epoch milliseconds */
-                            updatedAt: number;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getSite"];
         put?: never;
         post?: never;
         /** Delete an empty site (admins) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["deleteSite"];
         options?: never;
         head?: never;
         /** Rename a site or change its address or time zone */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        address?: string;
-                        name?: string;
-                        timeZone?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            address: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            devices: {
-                                id: string;
-                                kind: string;
-                                model: string;
-                                name: string;
-                                noPermission: boolean;
-                                notice: string | null;
-                                online: boolean;
-                                permissions: {
-                                    label: string;
-                                    permission: string;
-                                    validUntil: number | null;
-                                }[];
-                                serial: string;
-                                status: "held" | "handed_over";
-                            }[];
-                            id: string;
-                            invitationId: string | null;
-                            name: string;
-                            orgId: string;
-                            status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
-                            timeZone: string;
-                            /** @description epoch milliseconds */
-                            updatedAt: number;
-                        };
-                    };
-                };
-            };
-        };
+        patch: operations["updateSite"];
         trace?: never;
     };
     "/api/sites/{siteId}/applications": {
@@ -6725,151 +1885,10 @@ export interface paths {
             cookie?: never;
         };
         /** Installer: the site's applications */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            batchId: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            device: {
-                                id: string;
-                                name: string;
-                                serial: string;
-                            };
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            permissions: {
-                                label: string;
-                                permission: string;
-                            }[];
-                            remark: string | null;
-                            respondedAt: number | null;
-                            siteId: string;
-                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
-                            status: string;
-                            until: number | null;
-                            validity: string;
-                            validityDescription: string;
-                        }[];
-                    };
-                };
-            };
-        };
+        get: operations["listSiteApplications"];
         put?: never;
         /** Installer: apply to the owner for permissions on devices of the site (one application per device) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        deviceIds: string[];
-                        permissions: string[];
-                        remark?: string;
-                        until?: number | null;
-                        /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
-                        validity: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            batchId: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            device: {
-                                id: string;
-                                name: string;
-                                serial: string;
-                            };
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            permissions: {
-                                label: string;
-                                permission: string;
-                            }[];
-                            remark: string | null;
-                            respondedAt: number | null;
-                            siteId: string;
-                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
-                            status: string;
-                            until: number | null;
-                            validity: string;
-                            validityDescription: string;
-                        }[];
-                    };
-                };
-            };
-        };
+        post: operations["createApplications"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6886,82 +1905,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Add a device by serial + verification code; the organization holds it until handover */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        serial: string;
-                        verificationCode: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            deviceId: string;
-                            site: {
-                                address: string;
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                devices: {
-                                    id: string;
-                                    kind: string;
-                                    model: string;
-                                    name: string;
-                                    noPermission: boolean;
-                                    notice: string | null;
-                                    online: boolean;
-                                    permissions: {
-                                        label: string;
-                                        permission: string;
-                                        validUntil: number | null;
-                                    }[];
-                                    serial: string;
-                                    status: "held" | "handed_over";
-                                }[];
-                                id: string;
-                                invitationId: string | null;
-                                name: string;
-                                orgId: string;
-                                status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
-                                timeZone: string;
-                                /** @description epoch milliseconds */
-                                updatedAt: number;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["addSiteDevice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6979,48 +1923,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Take a device off the site (before handover it becomes free again; after, the owner keeps it) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    deviceId: string;
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        delete: operations["removeSiteDevice"];
         options?: never;
         head?: never;
         patch?: never;
@@ -7051,195 +1954,10 @@ export interface paths {
             cookie?: never;
         };
         /** The site's latest handover invitation */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            agreed: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[] | null;
-                            channel: "email" | "sms";
-                            contact: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            delivered: boolean;
-                            devices: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[];
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            respondedAt: number | null;
-                            /** @description epoch milliseconds */
-                            sentAt: number;
-                            siteAddress: string;
-                            siteId: string;
-                            siteName: string;
-                            /** @description pending, accepted, declined, cancelled or expired */
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getHandover"];
         put?: never;
         /** Invite the site's owner by email or phone, listing the permissions the installer asks to keep per device */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        devices: {
-                            deviceId: string;
-                            permissions: {
-                                /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
-                                permission: string;
-                                until?: number | null;
-                                /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
-                                validity: string;
-                            }[];
-                        }[];
-                        email?: string;
-                        phone?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            agreed: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[] | null;
-                            channel: "email" | "sms";
-                            contact: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            delivered: boolean;
-                            devices: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[];
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            respondedAt: number | null;
-                            /** @description epoch milliseconds */
-                            sentAt: number;
-                            siteAddress: string;
-                            siteId: string;
-                            siteName: string;
-                            /** @description pending, accepted, declined, cancelled or expired */
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createHandover"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7256,91 +1974,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel the pending invitation */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            agreed: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[] | null;
-                            channel: "email" | "sms";
-                            contact: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            delivered: boolean;
-                            devices: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[];
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            respondedAt: number | null;
-                            /** @description epoch milliseconds */
-                            sentAt: number;
-                            siteAddress: string;
-                            siteId: string;
-                            siteName: string;
-                            /** @description pending, accepted, declined, cancelled or expired */
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["cancelHandover"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7357,91 +1991,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Send the invitation again with a fresh expiry */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    siteId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            agreed: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[] | null;
-                            channel: "email" | "sms";
-                            contact: string;
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            delivered: boolean;
-                            devices: {
-                                deviceId: string;
-                                model: string;
-                                name: string;
-                                permissions: {
-                                    description: string;
-                                    label: string;
-                                    permission: string;
-                                    until: number | null;
-                                    validity: string;
-                                }[];
-                                serial: string;
-                            }[];
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            id: string;
-                            org: {
-                                id: string;
-                                name: string;
-                            };
-                            respondedAt: number | null;
-                            /** @description epoch milliseconds */
-                            sentAt: number;
-                            siteAddress: string;
-                            siteId: string;
-                            siteName: string;
-                            /** @description pending, accepted, declined, cancelled or expired */
-                            status: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["resendHandover"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7458,59 +2008,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Get a short-lived stream ticket for one channel (live_view or playback), valid no longer than the grant */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        channel: number;
-                        deviceId: string;
-                        permission: "live_view" | "playback";
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            action: "read" | "playback";
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            kid: string;
-                            /** @description MediaMTX path: <deviceId>/<channel> */
-                            path: string;
-                            /** @description EdDSA JWT; give it to MediaMTX as `token`, as the password, or as ?token= */
-                            ticket: string;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["createStreamTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7525,89 +2023,7 @@ export interface paths {
             cookie?: never;
         };
         /** Open transfer offers: ones waiting for my answer and ones I made */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            incoming: {
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                decidedAt: number | null;
-                                device: {
-                                    kind: string;
-                                    model: string;
-                                    name: string;
-                                };
-                                deviceId: string;
-                                /** @description epoch milliseconds */
-                                expiresAt: number;
-                                from: {
-                                    displayName: string;
-                                    id: string;
-                                };
-                                id: string;
-                                status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
-                                to: {
-                                    displayName: string;
-                                    id: string;
-                                };
-                            }[];
-                            outgoing: {
-                                /** @description epoch milliseconds */
-                                createdAt: number;
-                                decidedAt: number | null;
-                                device: {
-                                    kind: string;
-                                    model: string;
-                                    name: string;
-                                };
-                                deviceId: string;
-                                /** @description epoch milliseconds */
-                                expiresAt: number;
-                                from: {
-                                    displayName: string;
-                                    id: string;
-                                };
-                                id: string;
-                                status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
-                                to: {
-                                    displayName: string;
-                                    id: string;
-                                };
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listTransfers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7624,66 +2040,7 @@ export interface paths {
             cookie?: never;
         };
         /** One transfer I made or received */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description An ownership transfer offer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            decidedAt: number | null;
-                            device: {
-                                kind: string;
-                                model: string;
-                                name: string;
-                            };
-                            deviceId: string;
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            from: {
-                                displayName: string;
-                                id: string;
-                            };
-                            id: string;
-                            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
-                            to: {
-                                displayName: string;
-                                id: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["getTransfer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7702,66 +2059,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Accept a device offered to me: I become its owner; its shares and installer authorizations end */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description An ownership transfer offer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            decidedAt: number | null;
-                            device: {
-                                kind: string;
-                                model: string;
-                                name: string;
-                            };
-                            deviceId: string;
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            from: {
-                                displayName: string;
-                                id: string;
-                            };
-                            id: string;
-                            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
-                            to: {
-                                displayName: string;
-                                id: string;
-                            };
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["acceptTransfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7778,66 +2076,24 @@ export interface paths {
         get?: never;
         put?: never;
         /** Decline a device offered to me */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description An ownership transfer offer */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description epoch milliseconds */
-                            createdAt: number;
-                            decidedAt: number | null;
-                            device: {
-                                kind: string;
-                                model: string;
-                                name: string;
-                            };
-                            deviceId: string;
-                            /** @description epoch milliseconds */
-                            expiresAt: number;
-                            from: {
-                                displayName: string;
-                                id: string;
-                            };
-                            id: string;
-                            status: "pending" | "accepted" | "declined" | "cancelled" | "expired";
-                            to: {
-                                displayName: string;
-                                id: string;
-                            };
-                        };
-                    };
-                };
-            };
+        post: operations["declineTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhook-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** The event types a webhook endpoint can subscribe to */
+        get: operations["listWebhookEventTypes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -7852,44 +2108,7 @@ export interface paths {
             cookie?: never;
         };
         /** Dev mailbox as a web page (only while SMTP_URL is not set) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/html": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description HTML page */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/html": string;
-                    };
-                };
-            };
-        };
+        get: operations["getDevMailboxPage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7928,62 +2147,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** MediaMTX external HTTP authentication: 200 allows, 401 asks the client for credentials, 403 refuses */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        action?: string | null;
-                        id?: string | null;
-                        ip?: string | null;
-                        password?: string | null;
-                        path?: string | null;
-                        protocol?: string | null;
-                        query?: string | null;
-                        token?: string | null;
-                        user?: string | null;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            responses: {
-                /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code?: string;
-                            detail: string;
-                            field?: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        };
-                    };
-                };
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            as: string;
-                            /** @enum {boolean} */
-                            ok: true;
-                        };
-                    };
-                };
-            };
-        };
+        post: operations["authorizeMediamtx"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8001,24 +2165,7 @@ export interface paths {
          * Prometheus metrics (text exposition format)
          * @description Open unless METRICS_TOKEN is set; then send `Authorization: Bearer <METRICS_TOKEN>`.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getMetrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8061,6 +2208,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/operator-docs/mediamtx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The operator's guide to connecting MediaMTX (docs/mediamtx.md, as Markdown text) */
+        get: operations["getMediaMtxGuide"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -8085,7 +2249,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** Account */
         Account: {
             /** @description epoch milliseconds */
             createdAt: number;
@@ -8094,12 +2257,102 @@ export interface components {
             emailVerified: boolean;
             id: string;
             isOperator: boolean;
+            pendingEmail?: string | null;
+            pendingPhone?: string | null;
             phone: string | null;
             phoneVerified: boolean;
             timeZone: string;
+            /** @description two-factor login is on */
+            twoFactor?: boolean;
+        };
+        /** @description RFC 9457 problem details */
+        Problem: {
+            code?: string;
+            detail: string;
+            field?: string;
+            status: number;
+            title: string;
+            type: string;
+        };
+        WebhookEndpoint: {
+            consecutiveFailures: number;
+            /** @description epoch milliseconds */
+            createdAt: number;
+            description: string;
+            disabledReason: string | null;
+            enabled: boolean;
+            events: string[];
+            id: string;
+            /** @description epoch milliseconds */
+            updatedAt: number;
+            url: string;
         };
     };
-    responses: never;
+    responses: {
+        /** @description The input was wrong; `detail` says what and `field` where. */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The object is not in a state that allows this. */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Logged in, but not allowed; `code` gives the reason. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such object, or not one the caller may see. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request body is larger than this operation accepts. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Throttled; `Retry-After` says when to try again. */
+        TooManyRequests: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not logged in, or the token or session is not valid. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -8107,6 +2360,1037 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: ({
+                            alg: string;
+                            crv?: string;
+                            kid: string;
+                            kty: string;
+                            use?: string;
+                            x?: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getAccessReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                kind: "accounts" | "orgs";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        at: number;
+                        devices: {
+                            deviceId: string;
+                            deviceName: string;
+                            grants: {
+                                channels: "all" | number[];
+                                permissions: {
+                                    activeNow: boolean;
+                                    changesAt: number | null;
+                                    permission: string;
+                                    reason: string | null;
+                                }[];
+                                source: "share" | "authorization" | "manager";
+                                sourceId: string;
+                                via: {
+                                    orgId: string;
+                                    orgName: string;
+                                } | null;
+                            }[];
+                        }[];
+                        subject: {
+                            id: string;
+                            type: "account" | "org";
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    revokeAccessReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                kind: "accounts" | "orgs";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizationsWithdrawn: number;
+                        deviceIds: string[];
+                        sharesRevoked: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    checkAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One check ({deviceId, channel, permission, at?, subject?}) or a batch ({checks: [...]}) */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description epoch milliseconds */
+                    at?: number;
+                    channel?: null | number;
+                    checks?: {
+                        /** @description epoch milliseconds */
+                        at?: number;
+                        channel?: null | number;
+                        deviceId: string;
+                        /** @enum {string} */
+                        permission: "live_view" | "playback" | "two_way_audio" | "ptz" | "alarm_notifications" | "download" | "configuration";
+                        /** @description Whose access (operators: anyone; owners: anyone on their own devices). Default: the caller. */
+                        subject?: {
+                            accountId: string;
+                        };
+                    }[];
+                    deviceId?: string;
+                    /** @enum {string} */
+                    permission?: "live_view" | "playback" | "two_way_audio" | "ptz" | "alarm_notifications" | "download" | "configuration";
+                    /** @description Whose access (operators: anyone; owners: anyone on their own devices). Default: the caller. */
+                    subject?: {
+                        accountId: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowed: boolean;
+                        /** @description epoch milliseconds */
+                        at: number;
+                        channel: number | null;
+                        detail?: string;
+                        deviceId: string;
+                        permission: string;
+                        /** @enum {string} */
+                        reason?: "no_access" | "unknown_channel" | "channel_required" | "device_level_permission" | "channel_not_shared" | "permission_not_granted" | "installer_no_permission" | "not_yet_valid" | "expired" | "outside_schedule";
+                        /** @description ownership, holder, share or authorization */
+                        source?: string;
+                        sourceId?: string;
+                        subject: {
+                            accountId: string;
+                        };
+                        until?: number | null;
+                    } | {
+                        results: {
+                            allowed: boolean;
+                            /** @description epoch milliseconds */
+                            at: number;
+                            channel: number | null;
+                            detail?: string;
+                            deviceId: string;
+                            permission: string;
+                            /** @enum {string} */
+                            reason?: "no_access" | "unknown_channel" | "channel_required" | "device_level_permission" | "channel_not_shared" | "permission_not_granted" | "installer_no_permission" | "not_yet_valid" | "expired" | "outside_schedule";
+                            /** @description ownership, holder, share or authorization */
+                            source?: string;
+                            sourceId?: string;
+                            subject: {
+                                accountId: string;
+                            };
+                            until?: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    importDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    devices: {
+                        capabilities?: {
+                            [key: string]: boolean | number | string;
+                        } | null;
+                        channelNames?: string[] | null;
+                        channels?: number | null;
+                        firmwareVersion?: string | null;
+                        /** @description camera, recorder, doorbell, alarm_hub (nvr and dvr mean recorder) */
+                        kind: string;
+                        model: string;
+                        serial: string;
+                        /** @description normalized to ^[A-Z0-9]{4,32}$ */
+                        verificationCode: string;
+                    }[];
+                };
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        devices: {
+                            id: string;
+                            serial: string;
+                        }[];
+                        imported: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateSigningKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kid: string;
+                        retired: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listApplications: {
+        parameters: {
+            query?: {
+                /** @description include answered ones */
+                all?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batchId: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            id: string;
+                            name: string;
+                            serial: string;
+                        };
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        permissions: {
+                            label: string;
+                            permission: string;
+                        }[];
+                        remark: string | null;
+                        respondedAt: number | null;
+                        siteId: string;
+                        /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                        status: string;
+                        until: number | null;
+                        validity: string;
+                        validityDescription: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batchId: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            id: string;
+                            name: string;
+                            serial: string;
+                        };
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        permissions: {
+                            label: string;
+                            permission: string;
+                        }[];
+                        remark: string | null;
+                        respondedAt: number | null;
+                        siteId: string;
+                        /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                        status: string;
+                        until: number | null;
+                        validity: string;
+                        validityDescription: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    agreeApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        applications: {
+                            batchId: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            device: {
+                                id: string;
+                                name: string;
+                                serial: string;
+                            };
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                            }[];
+                            remark: string | null;
+                            respondedAt: number | null;
+                            siteId: string;
+                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                            status: string;
+                            until: number | null;
+                            validity: string;
+                            validityDescription: string;
+                        }[];
+                        message: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    cancelApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batchId: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            id: string;
+                            name: string;
+                            serial: string;
+                        };
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        permissions: {
+                            label: string;
+                            permission: string;
+                        }[];
+                        remark: string | null;
+                        respondedAt: number | null;
+                        siteId: string;
+                        /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                        status: string;
+                        until: number | null;
+                        validity: string;
+                        validityDescription: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rejectApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                applicationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        applications: {
+                            batchId: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            device: {
+                                id: string;
+                                name: string;
+                                serial: string;
+                            };
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                            }[];
+                            remark: string | null;
+                            respondedAt: number | null;
+                            siteId: string;
+                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                            status: string;
+                            until: number | null;
+                            validity: string;
+                            validityDescription: string;
+                        }[];
+                        message: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    decideApplications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    applicationIds: string[];
+                    decision: "agree" | "reject";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        applications: {
+                            batchId: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            device: {
+                                id: string;
+                                name: string;
+                                serial: string;
+                            };
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                            }[];
+                            remark: string | null;
+                            respondedAt: number | null;
+                            siteId: string;
+                            /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                            status: string;
+                            until: number | null;
+                            validity: string;
+                            validityDescription: string;
+                        }[];
+                        message: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description email or phone (E.164) */
+                    login: string;
+                    /** @description with two-factor login on: the 6-digit code from the authenticator app, or a recovery code */
+                    otp?: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account: components["schemas"]["Account"];
+                        csrfToken: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description email or phone (E.164) */
+                    login: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    confirmPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the 8 digits received */
+                    code: string;
+                    /** @description email or phone (E.164) */
+                    login: string;
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName: string;
+                    email?: string;
+                    password: string;
+                    phone?: string;
+                    timeZone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        displayName: string;
+                        email: string | null;
+                        emailVerified: boolean;
+                        id: string;
+                        isOperator: boolean;
+                        pendingEmail?: string | null;
+                        pendingPhone?: string | null;
+                        phone: string | null;
+                        phoneVerified: boolean;
+                        timeZone: string;
+                        /** @description two-factor login is on */
+                        twoFactor?: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description email or phone (E.164) */
+                    login: string;
+                    /** @description with two-factor login on: the 6-digit code from the authenticator app, or a recovery code */
+                    otp?: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account: components["schemas"]["Account"];
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        token: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    entrustDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    deviceIds: string[];
+                    /** @description organization id (org_…) or QR text (keyholder:org:…) */
+                    org: string;
+                    permissions: {
+                        /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
+                        permission: string;
+                        until?: number | null;
+                        /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                        validity: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizations: {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            deviceId: string;
+                            deviceName?: string;
+                            deviceSerial?: string;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                state: "active" | "expired" | "scheduled";
+                                validFrom: number | null;
+                                /** @description "Permanent" or "until <ISO time>" */
+                                validity: string;
+                                validUntil: number | null;
+                            }[];
+                            status: "authorized" | "none";
+                            statusLabel: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        }[];
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listAuthorizedDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        deviceId: string;
+                        deviceName?: string;
+                        deviceSerial?: string;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        permissions: {
+                            label: string;
+                            permission: string;
+                            state: "active" | "expired" | "scheduled";
+                            validFrom: number | null;
+                            /** @description "Permanent" or "until <ISO time>" */
+                            validity: string;
+                            validUntil: number | null;
+                        }[];
+                        status: "authorized" | "none";
+                        statusLabel: string;
+                        /** @description epoch milliseconds */
+                        updatedAt: number;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listDevMailbox: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attempts: number;
+                        body: string;
+                        channel: "email" | "sms";
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        deliveredAt: number | null;
+                        id: string;
+                        lastError: string | null;
+                        recipient: string;
+                        subject: string;
+                        transport: string | null;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     listDeviceCommands: {
         parameters: {
             query?: never;
@@ -8116,22 +3400,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8146,6 +3414,626 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listHomeDevices: {
+        parameters: {
+            query?: {
+                /** @description The X-Next-Cursor header of the previous page */
+                cursor?: string;
+                filter?: "owned" | "shared";
+                /** @description Page size (default 50 when paging). Without any of these parameters the whole list is returned (export). */
+                limit?: number;
+                /** @description Part of the name or the serial number (any case) */
+                q?: string;
+                /** @description Devices on this site only */
+                site?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access: "owner" | "shared";
+                        activeNow: boolean;
+                        /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
+                        capabilities: {
+                            [key: string]: boolean | number | string;
+                        };
+                        changesAt: number | null;
+                        /** @description On a device shared with me: only the channels the share covers */
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        firmwareVersion: string | null;
+                        id: string;
+                        kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
+                        lastSeenAt: number | null;
+                        model: string;
+                        name: string;
+                        /** @description Placeholder until devices report in */
+                        online: boolean;
+                        permissionsNow: {
+                            channel: number | null;
+                            permissions: string[];
+                        }[] | null;
+                        serial: string | null;
+                        sharedBy: {
+                            displayName: string;
+                            id: string;
+                        } | null;
+                        shareId: string | null;
+                        supportsSharing: boolean;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A device as its owner sees it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
+                        capabilities: {
+                            [key: string]: boolean | number | string;
+                        };
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        firmwareVersion: string | null;
+                        id: string;
+                        kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
+                        lastSeenAt: number | null;
+                        model: string;
+                        name: string;
+                        /** @description Placeholder until devices report in */
+                        online: boolean;
+                        serial: string;
+                        supportsSharing: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    unbindDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizationsCancelled: number;
+                        /** @enum {boolean} */
+                        ok: true;
+                        sharesCancelled: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    renameDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A device as its owner sees it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
+                        capabilities: {
+                            [key: string]: boolean | number | string;
+                        };
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        firmwareVersion: string | null;
+                        id: string;
+                        kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
+                        lastSeenAt: number | null;
+                        model: string;
+                        name: string;
+                        /** @description Placeholder until devices report in */
+                        online: boolean;
+                        serial: string;
+                        supportsSharing: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDeviceAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        at: number;
+                        deviceId: string;
+                        entries: {
+                            channels: "all" | number[];
+                            permissions: {
+                                activeNow: boolean;
+                                changesAt: number | null;
+                                permission: string;
+                                reason: string | null;
+                            }[];
+                            source: "share" | "authorization" | "manager";
+                            sourceId: string;
+                            subject: {
+                                id: string;
+                                name: string;
+                                type: "account" | "org";
+                            };
+                        }[];
+                        owner: {
+                            id: string;
+                            name: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDeviceAudit: {
+        parameters: {
+            query?: {
+                /** @description seq of the last event of the previous page */
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description e.g. device.bound, device.renamed, share.cancelled, transfer.started */
+                            action: string;
+                            actor: {
+                                accountId: string | null;
+                                name: string | null;
+                                orgId: string | null;
+                            };
+                            after: unknown;
+                            /** @description epoch milliseconds */
+                            at: number;
+                            before: unknown;
+                            id: string;
+                            objectId: string | null;
+                            objectType: string;
+                            seq: number;
+                        }[];
+                        nextBefore: number | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listDeviceAuthorizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorizations: {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            deviceId: string;
+                            deviceName?: string;
+                            deviceSerial?: string;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                state: "active" | "expired" | "scheduled";
+                                validFrom: number | null;
+                                /** @description "Permanent" or "until <ISO time>" */
+                                validity: string;
+                                validUntil: number | null;
+                            }[];
+                            status: "authorized" | "none";
+                            statusLabel: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        }[];
+                        deviceId: string;
+                        deviceName: string;
+                        status: "authorized" | "none";
+                        statusLabel: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setDeviceAuthorization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    permissions: {
+                        /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
+                        permission: string;
+                        until?: number | null;
+                        /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                        validity: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization: {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            deviceId: string;
+                            deviceName?: string;
+                            deviceSerial?: string;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                state: "active" | "expired" | "scheduled";
+                                validFrom: number | null;
+                                /** @description "Permanent" or "until <ISO time>" */
+                                validity: string;
+                                validUntil: number | null;
+                            }[];
+                            status: "authorized" | "none";
+                            statusLabel: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        } | null;
+                        warning: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    cancelDeviceAuthorization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                        warning: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    withdrawAuthorizationPermission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orgId: string;
+                permission: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization: {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            deviceId: string;
+                            deviceName?: string;
+                            deviceSerial?: string;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                state: "active" | "expired" | "scheduled";
+                                validFrom: number | null;
+                                /** @description "Permanent" or "until <ISO time>" */
+                                validity: string;
+                                validUntil: number | null;
+                            }[];
+                            status: "authorized" | "none";
+                            statusLabel: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        } | null;
+                        warning: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listPlaybackWindows: {
+        parameters: {
+            query?: {
+                /** @description default: 24 hours before until */
+                from?: number;
+                /** @description default: now */
+                until?: number;
+            };
+            header?: never;
+            path: {
+                channel: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowedNow: boolean;
+                        detail: string | null;
+                        reason: string | null;
+                        windows: {
+                            /** @description epoch milliseconds */
+                            from: number;
+                            /** @description epoch milliseconds */
+                            until: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    renameChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A device as its owner sees it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
+                        capabilities: {
+                            [key: string]: boolean | number | string;
+                        };
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        firmwareVersion: string | null;
+                        id: string;
+                        kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
+                        lastSeenAt: number | null;
+                        model: string;
+                        name: string;
+                        /** @description Placeholder until devices report in */
+                        online: boolean;
+                        serial: string;
+                        supportsSharing: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     sendDeviceCommand: {
@@ -8174,22 +4062,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8212,6 +4084,13 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             /** @description The device did not answer in time (problem+json) */
             504: {
                 headers: {
@@ -8241,22 +4120,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8344,6 +4207,11 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     issueDeviceLinkSecret: {
@@ -8357,22 +4225,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             201: {
                 headers: {
@@ -8387,6 +4239,12 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listDeviceManagers: {
@@ -8400,22 +4258,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8431,6 +4273,11 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     addDeviceManager: {
@@ -8458,22 +4305,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             201: {
                 headers: {
@@ -8489,6 +4320,13 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     removeDeviceManager: {
@@ -8503,22 +4341,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8531,6 +4353,1008 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDeviceMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channels: {
+                            liveView: boolean;
+                            name: string;
+                            number: number;
+                            playback: boolean;
+                            ptz: boolean;
+                            twoWayAudio: boolean;
+                        }[];
+                        device: {
+                            id: string;
+                            kind: string;
+                            name: string;
+                            online: boolean;
+                        };
+                        server: {
+                            configured: boolean;
+                            docsUrl: string;
+                            hlsUrl: string | null;
+                            playbackUrl: string | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    issuePublishCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        password: string;
+                        paths: string;
+                        user: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listDeviceShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The channels covered now (every channel for a whole-device share) */
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        /** @description The confirmation text: device, channels, permissions, validity, recipient */
+                        confirmation: string;
+                        createdAt: number | null;
+                        device: {
+                            id: string;
+                            model: string;
+                            name: string;
+                        };
+                        id: string | null;
+                        owner: {
+                            displayName: string;
+                            id: string;
+                        };
+                        permissions: {
+                            label: string;
+                            name: string;
+                        }[];
+                        recipient: {
+                            /** @description the address itself while the share waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                        scope: "device" | "channels";
+                        /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                        status: "active" | "waiting";
+                        updatedAt: number | null;
+                        validity: {
+                            from: number | null;
+                            schedule: {
+                                windows: {
+                                    days: number[];
+                                    from: string;
+                                    to: string;
+                                }[];
+                            } | null;
+                            timeZone: string;
+                            until: number | null;
+                        };
+                        validityText: string;
+                        waitingFor: string | null;
+                        waitingUntil: number | null;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description For scope "channels" */
+                    channels?: number[];
+                    /** @description Names from GET /api/permissions; must include live_view */
+                    permissions: string[];
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    recipient: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                    /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                    scope: "device" | "channels";
+                    validity?: {
+                        from?: null | number;
+                        schedule?: {
+                            windows: {
+                                /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                days: number[];
+                                /** @description HH:MM */
+                                from: string;
+                                /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                to: string;
+                            }[];
+                        } | null;
+                        until?: null | number;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The channels covered now (every channel for a whole-device share) */
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        /** @description The confirmation text: device, channels, permissions, validity, recipient */
+                        confirmation: string;
+                        createdAt: number | null;
+                        device: {
+                            id: string;
+                            model: string;
+                            name: string;
+                        };
+                        id: string | null;
+                        owner: {
+                            displayName: string;
+                            id: string;
+                        };
+                        permissions: {
+                            label: string;
+                            name: string;
+                        }[];
+                        recipient: {
+                            /** @description the address itself while the share waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                        scope: "device" | "channels";
+                        /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                        status: "active" | "waiting";
+                        updatedAt: number | null;
+                        validity: {
+                            from: number | null;
+                            schedule: {
+                                windows: {
+                                    days: number[];
+                                    from: string;
+                                    to: string;
+                                }[];
+                            } | null;
+                            timeZone: string;
+                            until: number | null;
+                        };
+                        validityText: string;
+                        waitingFor: string | null;
+                        waitingUntil: number | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    revokeDeviceShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        revoked: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    previewShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description For scope "channels" */
+                    channels?: number[];
+                    /** @description Names from GET /api/permissions; must include live_view */
+                    permissions: string[];
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    recipient: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                    /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                    scope: "device" | "channels";
+                    validity?: {
+                        from?: null | number;
+                        schedule?: {
+                            windows: {
+                                /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                days: number[];
+                                /** @description HH:MM */
+                                from: string;
+                                /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                to: string;
+                            }[];
+                        } | null;
+                        until?: null | number;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The channels covered now (every channel for a whole-device share) */
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        /** @description The confirmation text: device, channels, permissions, validity, recipient */
+                        confirmation: string;
+                        createdAt: number | null;
+                        device: {
+                            id: string;
+                            model: string;
+                            name: string;
+                        };
+                        id: string | null;
+                        owner: {
+                            displayName: string;
+                            id: string;
+                        };
+                        permissions: {
+                            label: string;
+                            name: string;
+                        }[];
+                        recipient: {
+                            /** @description the address itself while the share waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                        scope: "device" | "channels";
+                        /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                        status: "active" | "waiting";
+                        updatedAt: number | null;
+                        validity: {
+                            from: number | null;
+                            schedule: {
+                                windows: {
+                                    days: number[];
+                                    from: string;
+                                    to: string;
+                                }[];
+                            } | null;
+                            timeZone: string;
+                            until: number | null;
+                        };
+                        validityText: string;
+                        waitingFor: string | null;
+                        waitingUntil: number | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    offerDeviceTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The recipient's email address or phone number (E.164) */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description An ownership transfer offer */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        decidedAt: number | null;
+                        device: {
+                            kind: string;
+                            model: string;
+                            name: string;
+                        };
+                        deviceId: string;
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        from: {
+                            displayName: string;
+                            id: string;
+                        };
+                        id: string;
+                        status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                        to: {
+                            /** @description the address itself while the offer waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    withdrawDeviceTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    bindDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description As printed on the label (4-32 letters, digits, dashes; any case) */
+                    serial: string;
+                    /** @description The verification code on the label */
+                    verificationCode: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A device as its owner sees it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Capability flags, e.g. {"supportsSharing": true, "ptz": false} */
+                        capabilities: {
+                            [key: string]: boolean | number | string;
+                        };
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        firmwareVersion: string | null;
+                        id: string;
+                        kind: "camera" | "recorder" | "doorbell" | "alarm_hub";
+                        lastSeenAt: number | null;
+                        model: string;
+                        name: string;
+                        /** @description Placeholder until devices report in */
+                        online: boolean;
+                        serial: string;
+                        supportsSharing: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listHandoverInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreed: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[] | null;
+                        channel: "email" | "sms";
+                        contact: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        delivered: boolean;
+                        devices: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[];
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        respondedAt: number | null;
+                        /** @description epoch milliseconds */
+                        sentAt: number;
+                        siteAddress: string;
+                        siteId: string;
+                        siteName: string;
+                        /** @description pending, accepted, declined, cancelled or expired */
+                        status: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getHandoverInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreed: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[] | null;
+                        channel: "email" | "sms";
+                        contact: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        delivered: boolean;
+                        devices: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[];
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        respondedAt: number | null;
+                        /** @description epoch milliseconds */
+                        sentAt: number;
+                        siteAddress: string;
+                        siteId: string;
+                        siteName: string;
+                        /** @description pending, accepted, declined, cancelled or expired */
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    acceptHandoverInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description what you agree the installer keeps per device (untick by leaving out); omit to agree to everything asked */
+                    devices?: {
+                        deviceId: string;
+                        permissions: string[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreed: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[] | null;
+                        channel: "email" | "sms";
+                        contact: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        delivered: boolean;
+                        devices: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[];
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        respondedAt: number | null;
+                        /** @description epoch milliseconds */
+                        sentAt: number;
+                        siteAddress: string;
+                        siteId: string;
+                        siteName: string;
+                        /** @description pending, accepted, declined, cancelled or expired */
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    declineHandoverInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreed: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[] | null;
+                        channel: "email" | "sms";
+                        contact: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        delivered: boolean;
+                        devices: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[];
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        respondedAt: number | null;
+                        /** @description epoch milliseconds */
+                        sentAt: number;
+                        siteAddress: string;
+                        siteId: string;
+                        siteName: string;
+                        /** @description pending, accepted, declined, cancelled or expired */
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listInbox: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                /** @description Only unread messages */
+                unread?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            body: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            /** @description Ids the app needs to act on the message */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            id: string;
+                            /** @description share_received, share_revoked, device_transfer, handover_invitation, permission_application … */
+                            kind: string;
+                            read: boolean;
+                            readAt: number | null;
+                            title: string;
+                        }[];
+                        nextCursor: string | null;
+                        unread: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    markInboxMessageRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    markInboxRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        marked: number;
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getInboxUnreadCount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        unread: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listManagedDevices: {
@@ -8542,22 +5366,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8578,6 +5386,1299 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        displayName: string;
+                        email: string | null;
+                        emailVerified: boolean;
+                        id: string;
+                        isOperator: boolean;
+                        pendingEmail?: string | null;
+                        pendingPhone?: string | null;
+                        phone: string | null;
+                        phoneVerified: boolean;
+                        timeZone: string;
+                        /** @description two-factor login is on */
+                        twoFactor?: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setMyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        displayName: string;
+                        email: string | null;
+                        emailVerified: boolean;
+                        id: string;
+                        isOperator: boolean;
+                        pendingEmail?: string | null;
+                        pendingPhone?: string | null;
+                        phone: string | null;
+                        phoneVerified: boolean;
+                        timeZone: string;
+                        /** @description two-factor login is on */
+                        twoFactor?: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMyOrgInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        email: string;
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        orgId: string;
+                        orgName?: string;
+                        role: "admin" | "technician";
+                        status: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    currentPassword: string;
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endedSessions: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setMyPhone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                    phone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        displayName: string;
+                        email: string | null;
+                        emailVerified: boolean;
+                        id: string;
+                        isOperator: boolean;
+                        pendingEmail?: string | null;
+                        pendingPhone?: string | null;
+                        phone: string | null;
+                        phoneVerified: boolean;
+                        timeZone: string;
+                        /** @description two-factor login is on */
+                        twoFactor?: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMyQrText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description keyholder:account:<opaque reference> */
+                        text: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMyQrPng: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PNG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMyQrSvg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description SVG image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateMyQr: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description keyholder:account:<opaque reference> */
+                        text: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        current: boolean;
+                        /** @description what opened it, from its user agent, e.g. "Firefox on Windows" */
+                        device: string;
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        ip: string | null;
+                        kind: "cookie" | "bearer";
+                        /** @description epoch milliseconds */
+                        lastUsedAt: number;
+                        userAgent: string | null;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    endMySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    logOutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endedSessions: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                        enabledAt: number | null;
+                        recoveryCodesLeft: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    disableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    enableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description shown once; each works once */
+                        recoveryCodes: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description shown once; each works once */
+                        recoveryCodes: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    beginTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        otpauthUri: string;
+                        qrSvg: string;
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    verifyContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description which address: email or phone */
+                    channel: "email" | "phone";
+                    /** @description the 6 digits received */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        displayName: string;
+                        email: string | null;
+                        emailVerified: boolean;
+                        id: string;
+                        isOperator: boolean;
+                        pendingEmail?: string | null;
+                        pendingPhone?: string | null;
+                        phone: string | null;
+                        phoneVerified: boolean;
+                        timeZone: string;
+                        /** @description two-factor login is on */
+                        twoFactor?: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resendVerificationCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description which address: email or phone */
+                    channel: "email" | "phone";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMyWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createMyWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    events: string[];
+                    /** @description https:// address that receives the events */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"] & {
+                        /** @description whsec_… signing secret (Standard Webhooks); shown only in this answer */
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMyWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteMyWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateMyWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    /** @description true enables a disabled endpoint again */
+                    enabled?: boolean;
+                    events?: string[];
+                    /** @description https:// address that receives the events */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMyWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attempts: {
+                            /** @description epoch milliseconds */
+                            at: number;
+                            durationMs: number;
+                            error: string | null;
+                            status: number | null;
+                        }[];
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        deliveredAt: number | null;
+                        eventType: string;
+                        /** @description the webhook-id header (the same for every retry) */
+                        id: string;
+                        lastError: string | null;
+                        lastStatus: number | null;
+                        nextAttemptAt: number | null;
+                        payload: unknown;
+                        state: "pending" | "delivered" | "failed" | "cancelled";
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateMyWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"] & {
+                        /** @description whsec_… signing secret (Standard Webhooks); shown only in this answer */
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    testMyWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveryId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    acceptOrgInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        orgId: string;
+                        role: "admin" | "technician";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    declineOrgInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        orgId: string;
+                        role: "admin" | "technician";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMyOrgs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        id: string;
+                        myRole: "admin" | "technician";
+                        name: string;
+                        qrText: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        id: string;
+                        myRole: "admin" | "technician";
+                        name: string;
+                        qrText: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        id: string;
+                        members: {
+                            accountId: string;
+                            displayName: string;
+                            email: string | null;
+                            /** @description epoch milliseconds */
+                            joinedAt: number;
+                            role: "admin" | "technician";
+                            /** @description has two-factor login on */
+                            twoFactor: boolean;
+                        }[];
+                        myRole: "admin" | "technician";
+                        name: string;
+                        qrText: string;
+                        /** @description members must have two-factor login on to act for it */
+                        requireTwoFactor: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    renameOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        id: string;
+                        members: {
+                            accountId: string;
+                            displayName: string;
+                            email: string | null;
+                            /** @description epoch milliseconds */
+                            joinedAt: number;
+                            role: "admin" | "technician";
+                            /** @description has two-factor login on */
+                            twoFactor: boolean;
+                        }[];
+                        myRole: "admin" | "technician";
+                        name: string;
+                        qrText: string;
+                        /** @description members must have two-factor login on to act for it */
+                        requireTwoFactor: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    releaseAuthorizationPermission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deviceId: string;
+                orgId: string;
+                permission: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        authorization: {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            deviceId: string;
+                            deviceName?: string;
+                            deviceSerial?: string;
+                            id: string;
+                            org: {
+                                id: string;
+                                name: string;
+                            };
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                state: "active" | "expired" | "scheduled";
+                                validFrom: number | null;
+                                /** @description "Permanent" or "until <ISO time>" */
+                                validity: string;
+                                validUntil: number | null;
+                            }[];
+                            status: "authorized" | "none";
+                            statusLabel: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listOrgAuthorizedDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        deviceId: string;
+                        deviceName?: string;
+                        deviceSerial?: string;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        permissions: {
+                            label: string;
+                            permission: string;
+                            state: "active" | "expired" | "scheduled";
+                            validFrom: number | null;
+                            /** @description "Permanent" or "until <ISO time>" */
+                            validity: string;
+                            validUntil: number | null;
+                        }[];
+                        status: "authorized" | "none";
+                        statusLabel: string;
+                        /** @description epoch milliseconds */
+                        updatedAt: number;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     countOrgExceptions: {
@@ -8591,22 +6692,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8619,6 +6704,1912 @@ export interface operations {
                     }[];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listOrgInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        email: string;
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        orgId: string;
+                        orgName?: string;
+                        role: "admin" | "technician";
+                        status: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    inviteOrgMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    role: "admin" | "technician";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        email: string;
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        orgId: string;
+                        orgName?: string;
+                        role: "admin" | "technician";
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    cancelOrgInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invitationId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    removeOrgMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    changeOrgMemberRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    role: "admin" | "technician";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOrgQrPng: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOrgQrSvg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setOrgSecurity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    requireTwoFactor: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        id: string;
+                        members: {
+                            accountId: string;
+                            displayName: string;
+                            email: string | null;
+                            /** @description epoch milliseconds */
+                            joinedAt: number;
+                            role: "admin" | "technician";
+                            /** @description has two-factor login on */
+                            twoFactor: boolean;
+                        }[];
+                        myRole: "admin" | "technician";
+                        name: string;
+                        qrText: string;
+                        /** @description members must have two-factor login on to act for it */
+                        requireTwoFactor: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listSites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        devices: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            noPermission: boolean;
+                            notice: string | null;
+                            online: boolean;
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                validUntil: number | null;
+                            }[];
+                            serial: string;
+                            status: "held" | "handed_over";
+                        }[];
+                        id: string;
+                        invitationId: string | null;
+                        name: string;
+                        orgId: string;
+                        status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                        timeZone: string;
+                        /** @description epoch milliseconds */
+                        updatedAt: number;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    address?: string;
+                    name: string;
+                    timeZone: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        devices: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            noPermission: boolean;
+                            notice: string | null;
+                            online: boolean;
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                validUntil: number | null;
+                            }[];
+                            serial: string;
+                            status: "held" | "handed_over";
+                        }[];
+                        id: string;
+                        invitationId: string | null;
+                        name: string;
+                        orgId: string;
+                        status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                        timeZone: string;
+                        /** @description epoch milliseconds */
+                        updatedAt: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listOrgWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createOrgWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    events: string[];
+                    /** @description https:// address that receives the events */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"] & {
+                        /** @description whsec_… signing secret (Standard Webhooks); shown only in this answer */
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOrgWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteOrgWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateOrgWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    /** @description true enables a disabled endpoint again */
+                    enabled?: boolean;
+                    events?: string[];
+                    /** @description https:// address that receives the events */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listOrgWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        attempts: {
+                            /** @description epoch milliseconds */
+                            at: number;
+                            durationMs: number;
+                            error: string | null;
+                            status: number | null;
+                        }[];
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        deliveredAt: number | null;
+                        eventType: string;
+                        /** @description the webhook-id header (the same for every retry) */
+                        id: string;
+                        lastError: string | null;
+                        lastStatus: number | null;
+                        nextAttemptAt: number | null;
+                        payload: unknown;
+                        state: "pending" | "delivered" | "failed" | "cancelled";
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateOrgWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"] & {
+                        /** @description whsec_… signing secret (Standard Webhooks); shown only in this answer */
+                        secret: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    testOrgWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveryId: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resolveOrg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description organization id (org_…) or QR text (keyholder:org:…) */
+                    reference: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resolveOrgImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the picture of the organization's QR ID */
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        name: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        description: string;
+                        label: string;
+                        level: "channel" | "device";
+                        name: string;
+                        requiredForShares: boolean;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resolveQrText: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description the minimal public view of a person */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        displayName: string;
+                        id: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resolveQrImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the picture of the QR code */
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+            };
+        };
+        responses: {
+            /** @description the minimal public view of a person */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        displayName: string;
+                        id: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resolveRecipient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Exactly one of email, phone, qrText, accountId */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description An id returned by /api/recipients/resolve(-image) */
+                    accountId?: string;
+                    email?: string;
+                    phone?: string;
+                    /** @description The text of a scanned personal QR ID */
+                    qrText?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        displayName: string;
+                        id: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resolveRecipientImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description the picture of the recipient's QR ID */
+        requestBody: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        displayName: string;
+                        id: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getShareChooser: {
+        parameters: {
+            query?: {
+                explain?: "1" | "0" | "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        devices: {
+                            channels: {
+                                name: string;
+                                number: number;
+                            }[];
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            sharedWith: number;
+                        }[];
+                        excluded?: {
+                            detail: string;
+                            id: string;
+                            model: string;
+                            name: string;
+                            reason: "not_owned" | "sharing_not_supported";
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endedBy: "owner" | "recipient";
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description For scope "channels" */
+                    channels?: number[];
+                    /** @description Names from GET /api/permissions; must include live_view */
+                    permissions?: string[];
+                    /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                    scope?: "device" | "channels";
+                    validity?: {
+                        from?: null | number;
+                        schedule?: {
+                            windows: {
+                                /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                days: number[];
+                                /** @description HH:MM */
+                                from: string;
+                                /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                to: string;
+                            }[];
+                        } | null;
+                        until?: null | number;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The channels covered now (every channel for a whole-device share) */
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        /** @description The confirmation text: device, channels, permissions, validity, recipient */
+                        confirmation: string;
+                        createdAt: number | null;
+                        device: {
+                            id: string;
+                            model: string;
+                            name: string;
+                        };
+                        id: string | null;
+                        owner: {
+                            displayName: string;
+                            id: string;
+                        };
+                        permissions: {
+                            label: string;
+                            name: string;
+                        }[];
+                        recipient: {
+                            /** @description the address itself while the share waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                        scope: "device" | "channels";
+                        /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                        status: "active" | "waiting";
+                        updatedAt: number | null;
+                        validity: {
+                            from: number | null;
+                            schedule: {
+                                windows: {
+                                    days: number[];
+                                    from: string;
+                                    to: string;
+                                }[];
+                            } | null;
+                            timeZone: string;
+                            until: number | null;
+                        };
+                        validityText: string;
+                        waitingFor: string | null;
+                        waitingUntil: number | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getShareRecordings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The share's recordings: since `from` (up to `until`, or up to now when null); null = what was recorded while the share applied */
+                        recordings: {
+                            /** @description epoch milliseconds */
+                            from: number;
+                            until: number | null;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setShareRecordings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The share's recordings: since `from` (up to `until`, or up to now when null); null = what was recorded while the share applied */
+                    recordings: {
+                        /** @description epoch milliseconds */
+                        from: number;
+                        until: number | null;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The share's recordings: since `from` (up to `until`, or up to now when null); null = what was recorded while the share applied */
+                        recordings: {
+                            /** @description epoch milliseconds */
+                            from: number;
+                            until: number | null;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createBulkShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    devices: {
+                        /** @description For scope "channels" */
+                        channels?: number[];
+                        deviceId: string;
+                        /** @description Names from GET /api/permissions; must include live_view */
+                        permissions: string[];
+                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                        scope: "device" | "channels";
+                        validity?: {
+                            from?: null | number;
+                            schedule?: {
+                                windows: {
+                                    /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                    days: number[];
+                                    /** @description HH:MM */
+                                    from: string;
+                                    /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                    to: string;
+                                }[];
+                            } | null;
+                            until?: null | number;
+                        } | null;
+                    }[];
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    recipient: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        confirmation: string;
+                        recipient: {
+                            /** @description the address itself while the share waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                        shares: {
+                            /** @description The channels covered now (every channel for a whole-device share) */
+                            channels: {
+                                name: string;
+                                number: number;
+                            }[];
+                            /** @description The confirmation text: device, channels, permissions, validity, recipient */
+                            confirmation: string;
+                            createdAt: number | null;
+                            device: {
+                                id: string;
+                                model: string;
+                                name: string;
+                            };
+                            id: string | null;
+                            owner: {
+                                displayName: string;
+                                id: string;
+                            };
+                            permissions: {
+                                label: string;
+                                name: string;
+                            }[];
+                            recipient: {
+                                /** @description the address itself while the share waits */
+                                displayName: string;
+                                id: string | null;
+                            };
+                            /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                            scope: "device" | "channels";
+                            /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                            status: "active" | "waiting";
+                            updatedAt: number | null;
+                            validity: {
+                                from: number | null;
+                                schedule: {
+                                    windows: {
+                                        days: number[];
+                                        from: string;
+                                        to: string;
+                                    }[];
+                                } | null;
+                                timeZone: string;
+                                until: number | null;
+                            };
+                            validityText: string;
+                            waitingFor: string | null;
+                            waitingUntil: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    previewBulkShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    devices: {
+                        /** @description For scope "channels" */
+                        channels?: number[];
+                        deviceId: string;
+                        /** @description Names from GET /api/permissions; must include live_view */
+                        permissions: string[];
+                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                        scope: "device" | "channels";
+                        validity?: {
+                            from?: null | number;
+                            schedule?: {
+                                windows: {
+                                    /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                    days: number[];
+                                    /** @description HH:MM */
+                                    from: string;
+                                    /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                    to: string;
+                                }[];
+                            } | null;
+                            until?: null | number;
+                        } | null;
+                    }[];
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    recipient: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        confirmation: string;
+                        recipient: {
+                            /** @description the address itself while the share waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                        shares: {
+                            /** @description The channels covered now (every channel for a whole-device share) */
+                            channels: {
+                                name: string;
+                                number: number;
+                            }[];
+                            /** @description The confirmation text: device, channels, permissions, validity, recipient */
+                            confirmation: string;
+                            createdAt: number | null;
+                            device: {
+                                id: string;
+                                model: string;
+                                name: string;
+                            };
+                            id: string | null;
+                            owner: {
+                                displayName: string;
+                                id: string;
+                            };
+                            permissions: {
+                                label: string;
+                                name: string;
+                            }[];
+                            recipient: {
+                                /** @description the address itself while the share waits */
+                                displayName: string;
+                                id: string | null;
+                            };
+                            /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                            scope: "device" | "channels";
+                            /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                            status: "active" | "waiting";
+                            updatedAt: number | null;
+                            validity: {
+                                from: number | null;
+                                schedule: {
+                                    windows: {
+                                        days: number[];
+                                        from: string;
+                                        to: string;
+                                    }[];
+                                } | null;
+                                timeZone: string;
+                                until: number | null;
+                            };
+                            validityText: string;
+                            waitingFor: string | null;
+                            waitingUntil: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listReceivedShares: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        activeNow: boolean;
+                        changesAt: number | null;
+                        /** @description The channels covered now (every channel for a whole-device share) */
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        /** @description The confirmation text: device, channels, permissions, validity, recipient */
+                        confirmation: string;
+                        createdAt: number | null;
+                        device: {
+                            id: string;
+                            model: string;
+                            name: string;
+                        };
+                        id: string | null;
+                        owner: {
+                            displayName: string;
+                            id: string;
+                        };
+                        permissions: {
+                            label: string;
+                            name: string;
+                        }[];
+                        /** @description Per channel, what is allowed at this moment (validity and schedule applied) */
+                        permissionsNow: {
+                            channel: number | null;
+                            permissions: string[];
+                        }[];
+                        recipient: {
+                            /** @description the address itself while the share waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                        scope: "device" | "channels";
+                        /** @description waiting: addressed to an email or phone no account has verified yet; delivered when one does */
+                        status: "active" | "waiting";
+                        updatedAt: number | null;
+                        validity: {
+                            from: number | null;
+                            schedule: {
+                                windows: {
+                                    days: number[];
+                                    from: string;
+                                    to: string;
+                                }[];
+                            } | null;
+                            timeZone: string;
+                            until: number | null;
+                        };
+                        validityText: string;
+                        waitingFor: string | null;
+                        waitingUntil: number | null;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        devices: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            noPermission: boolean;
+                            notice: string | null;
+                            online: boolean;
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                validUntil: number | null;
+                            }[];
+                            serial: string;
+                            status: "held" | "handed_over";
+                        }[];
+                        id: string;
+                        invitationId: string | null;
+                        name: string;
+                        orgId: string;
+                        status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                        timeZone: string;
+                        /** @description epoch milliseconds */
+                        updatedAt: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateSite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    address?: string;
+                    name?: string;
+                    timeZone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        devices: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            noPermission: boolean;
+                            notice: string | null;
+                            online: boolean;
+                            permissions: {
+                                label: string;
+                                permission: string;
+                                validUntil: number | null;
+                            }[];
+                            serial: string;
+                            status: "held" | "handed_over";
+                        }[];
+                        id: string;
+                        invitationId: string | null;
+                        name: string;
+                        orgId: string;
+                        status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                        timeZone: string;
+                        /** @description epoch milliseconds */
+                        updatedAt: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listSiteApplications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batchId: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            id: string;
+                            name: string;
+                            serial: string;
+                        };
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        permissions: {
+                            label: string;
+                            permission: string;
+                        }[];
+                        remark: string | null;
+                        respondedAt: number | null;
+                        siteId: string;
+                        /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                        status: string;
+                        until: number | null;
+                        validity: string;
+                        validityDescription: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createApplications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    deviceIds: string[];
+                    permissions: string[];
+                    remark?: string;
+                    until?: number | null;
+                    /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                    validity: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        batchId: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            id: string;
+                            name: string;
+                            serial: string;
+                        };
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        permissions: {
+                            label: string;
+                            permission: string;
+                        }[];
+                        remark: string | null;
+                        respondedAt: number | null;
+                        siteId: string;
+                        /** @description pending, agreed, rejected, cancelled, superseded or expired */
+                        status: string;
+                        until: number | null;
+                        validity: string;
+                        validityDescription: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    addSiteDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    serial: string;
+                    verificationCode: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deviceId: string;
+                        site: {
+                            address: string;
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            devices: {
+                                id: string;
+                                kind: string;
+                                model: string;
+                                name: string;
+                                noPermission: boolean;
+                                notice: string | null;
+                                online: boolean;
+                                permissions: {
+                                    label: string;
+                                    permission: string;
+                                    validUntil: number | null;
+                                }[];
+                                serial: string;
+                                status: "held" | "handed_over";
+                            }[];
+                            id: string;
+                            invitationId: string | null;
+                            name: string;
+                            orgId: string;
+                            status: "not_invited" | "invited" | "handed_over" | "declined" | "expired" | "cancelled";
+                            timeZone: string;
+                            /** @description epoch milliseconds */
+                            updatedAt: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    removeSiteDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deviceId: string;
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listSiteExceptions: {
@@ -8632,22 +8623,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8672,6 +8647,655 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getHandover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreed: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[] | null;
+                        channel: "email" | "sms";
+                        contact: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        delivered: boolean;
+                        devices: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[];
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        respondedAt: number | null;
+                        /** @description epoch milliseconds */
+                        sentAt: number;
+                        siteAddress: string;
+                        siteId: string;
+                        siteName: string;
+                        /** @description pending, accepted, declined, cancelled or expired */
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createHandover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    devices: {
+                        deviceId: string;
+                        permissions: {
+                            /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
+                            permission: string;
+                            until?: number | null;
+                            /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                            validity: string;
+                        }[];
+                    }[];
+                    email?: string;
+                    phone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreed: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[] | null;
+                        channel: "email" | "sms";
+                        contact: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        delivered: boolean;
+                        devices: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[];
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        respondedAt: number | null;
+                        /** @description epoch milliseconds */
+                        sentAt: number;
+                        siteAddress: string;
+                        siteId: string;
+                        siteName: string;
+                        /** @description pending, accepted, declined, cancelled or expired */
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    cancelHandover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreed: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[] | null;
+                        channel: "email" | "sms";
+                        contact: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        delivered: boolean;
+                        devices: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[];
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        respondedAt: number | null;
+                        /** @description epoch milliseconds */
+                        sentAt: number;
+                        siteAddress: string;
+                        siteId: string;
+                        siteName: string;
+                        /** @description pending, accepted, declined, cancelled or expired */
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    resendHandover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                siteId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agreed: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[] | null;
+                        channel: "email" | "sms";
+                        contact: string;
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        delivered: boolean;
+                        devices: {
+                            deviceId: string;
+                            model: string;
+                            name: string;
+                            permissions: {
+                                description: string;
+                                label: string;
+                                permission: string;
+                                until: number | null;
+                                validity: string;
+                            }[];
+                            serial: string;
+                        }[];
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        id: string;
+                        org: {
+                            id: string;
+                            name: string;
+                        };
+                        respondedAt: number | null;
+                        /** @description epoch milliseconds */
+                        sentAt: number;
+                        siteAddress: string;
+                        siteId: string;
+                        siteName: string;
+                        /** @description pending, accepted, declined, cancelled or expired */
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createStreamTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    channel: number;
+                    deviceId: string;
+                    /** @description playback: start of the recorded time the ticket is for */
+                    from?: number;
+                    permission: "live_view" | "playback";
+                    /** @description playback: end (exclusive) of the recorded time */
+                    until?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        action: "read" | "playback";
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        kid: string;
+                        /** @description MediaMTX path: <deviceId>/<channel> */
+                        path: string;
+                        /** @description EdDSA JWT; give it to MediaMTX as `token`, as the password, or as ?token= */
+                        ticket: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listTransfers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        incoming: {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            decidedAt: number | null;
+                            device: {
+                                kind: string;
+                                model: string;
+                                name: string;
+                            };
+                            deviceId: string;
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            from: {
+                                displayName: string;
+                                id: string;
+                            };
+                            id: string;
+                            status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                            to: {
+                                /** @description the address itself while the offer waits */
+                                displayName: string;
+                                id: string | null;
+                            };
+                        }[];
+                        outgoing: {
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            decidedAt: number | null;
+                            device: {
+                                kind: string;
+                                model: string;
+                                name: string;
+                            };
+                            deviceId: string;
+                            /** @description epoch milliseconds */
+                            expiresAt: number;
+                            from: {
+                                displayName: string;
+                                id: string;
+                            };
+                            id: string;
+                            status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                            to: {
+                                /** @description the address itself while the offer waits */
+                                displayName: string;
+                                id: string | null;
+                            };
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An ownership transfer offer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        decidedAt: number | null;
+                        device: {
+                            kind: string;
+                            model: string;
+                            name: string;
+                        };
+                        deviceId: string;
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        from: {
+                            displayName: string;
+                            id: string;
+                        };
+                        id: string;
+                        status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                        to: {
+                            /** @description the address itself while the offer waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    acceptTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An ownership transfer offer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        decidedAt: number | null;
+                        device: {
+                            kind: string;
+                            model: string;
+                            name: string;
+                        };
+                        deviceId: string;
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        from: {
+                            displayName: string;
+                            id: string;
+                        };
+                        id: string;
+                        status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                        to: {
+                            /** @description the address itself while the offer waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    declineTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An ownership transfer offer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        decidedAt: number | null;
+                        device: {
+                            kind: string;
+                            model: string;
+                            name: string;
+                        };
+                        deviceId: string;
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        from: {
+                            displayName: string;
+                            id: string;
+                        };
+                        id: string;
+                        status: "waiting" | "pending" | "accepted" | "declined" | "cancelled" | "expired";
+                        to: {
+                            /** @description the address itself while the offer waits */
+                            displayName: string;
+                            id: string | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listWebhookEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        description: string;
+                        type: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDevMailboxPage: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getHealth: {
@@ -8696,6 +9320,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Default Response */
             503: {
                 headers: {
@@ -8709,6 +9334,70 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    authorizeMediamtx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    action?: string | null;
+                    id?: string | null;
+                    ip?: string | null;
+                    password?: string | null;
+                    path?: string | null;
+                    protocol?: string | null;
+                    query?: string | null;
+                    token?: string | null;
+                    user?: string | null;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        as: string;
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
         };
     };
     emqxAuthorize: {
@@ -8731,22 +9420,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8758,6 +9431,11 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     emqxAuthenticate: {
@@ -8779,22 +9457,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        code?: string;
-                        detail: string;
-                        field?: string;
-                        status: number;
-                        title: string;
-                        type: string;
-                    };
-                };
-            };
             /** @description Default Response */
             200: {
                 headers: {
@@ -8807,6 +9469,34 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMediaMtxGuide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getReadiness: {
@@ -8832,6 +9522,7 @@ export interface operations {
                     };
                 };
             };
+            400: components["responses"]["BadRequest"];
             /** @description Default Response */
             503: {
                 headers: {
