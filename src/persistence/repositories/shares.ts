@@ -329,7 +329,8 @@ export function pageHomeReceivedJson(
     );
   if (filter.siteId !== undefined) q = q.where('d.site_id', '=', filter.siteId);
   // A recipient never sees the serial (docs/security.md), so shared devices are searched by name only.
-  if (filter.search !== undefined) q = q.where(sql<boolean>`lower(d.name) like ${containing(filter.search)} escape '\\'`);
+  if (filter.search !== undefined)
+    q = q.where(sql<boolean>`lower(d.name) like ${containing(filter.search)} escape '\\'`);
   return q.orderBy('s.created_at').orderBy('s.id').limit(limit).execute();
 }
 
