@@ -22,6 +22,7 @@ import { startMediaSessions, type MediaSessions } from './services/media/session
 import { startDeviceLink, type DeviceLinkRuntime } from './device-link/index.ts';
 import { stopDecodePool } from './services/qr-decode/pool.ts';
 import { WebhookDeliverer, type WebhookDelivererOptions } from './webhooks/deliverer.ts';
+import { forwardDeviceEvents } from './webhooks/device-events.ts';
 // Registers the webhook channel of the notifier.
 import './webhooks/notifier-channel.ts';
 // Registers the hook that sends verification codes on registration.
@@ -143,6 +144,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   // Webhooks: their own outbox table and deliverer (src/webhooks/).
   const webhooks = new WebhookDeliverer(ctx, options.webhooks);
   workers.push(webhooks);
+  const stopDeviceWebhooks = forwardDeviceEvents(ctx);
+  workers.push({ stop: stopDeviceWebhooks });
   // Streams cut when access ends: after the engine's listener, so local re-checks see the invalidated cache.
   const media = await startMediaSessions(ctx);
   listeners.push((c) => media.changed(c));

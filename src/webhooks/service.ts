@@ -290,10 +290,16 @@ export async function emitDeviceEvent(
     .where('id', '=', deviceId)
     .executeTakeFirst();
   if (!device) return 0;
+  // Device health is for the organizations that may configure the device or hear its alarms now (SPEC, "Who is told").
   const authorized = await tx.db
-    .selectFrom('authorizations')
-    .select('org_id')
-    .where('device_id', '=', deviceId)
+    .selectFrom('authorizations as a')
+    .innerJoin('authorization_permissions as p', 'p.authorization_id', 'a.id')
+    .select('a.org_id')
+    .distinct()
+    .where('a.device_id', '=', deviceId)
+    .where('p.permission', 'in', ['configuration', 'alarm_notifications'])
+    .where((eb) => eb.or([eb('p.valid_from', 'is', null), eb('p.valid_from', '<=', tx.now)]))
+    .where((eb) => eb.or([eb('p.valid_until', 'is', null), eb('p.valid_until', '>', tx.now)]))
     .execute();
   return emitWebhookEvent(tx, {
     type,
