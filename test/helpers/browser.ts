@@ -31,6 +31,8 @@ export function ensureWebBuilt(): void {
     path.join(ROOT, 'web/src'),
     path.join(ROOT, 'web/index.html'),
     path.join(ROOT, 'web/vite.config.ts'),
+    path.join(ROOT, 'web/build'),
+    path.join(ROOT, 'web/public'),
     path.join(ROOT, 'src/domain/permissions.ts'),
   ];
   const built = path.join(WEB_DIST, 'index.html');
