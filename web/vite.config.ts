@@ -5,12 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { precompress } from './build/precompress.ts';
+import { pwa } from './build/pwa.ts';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
 export default defineConfig({
   root,
-  plugins: [react(), precompress()],
+  plugins: [react(), pwa(), precompress()],
   // No source maps in the served build: the app's source is public anyway (it is open source), but maps double
   // what a curious visitor downloads and are no use to a person. `vite build --sourcemap` makes them locally.
   build: { outDir: path.join(root, 'dist'), emptyOutDir: true, sourcemap: false },

@@ -56,6 +56,8 @@ export function ensureWebBuilt(): void {
     const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
     const run = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
       cwd: ROOT,
+      // The test runner sets NODE_ENV=test, which would make Vite build React's development version.
+      env: { ...process.env, NODE_ENV: 'production' },
       encoding: 'utf8',
       timeout: 170_000,
     });

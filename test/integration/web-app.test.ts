@@ -31,12 +31,17 @@ describe('web app delivery', () => {
         .on('error', reject);
     });
 
-  test('index.html and deep links are revalidated on every load', async () => {
+  test('index.html, deep links and the other unhashed files are revalidated on every load', async () => {
     for (const url of ['/', '/devices/dev_1/settings']) {
       const res = await fetch(`${server.url}${url}`);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('cache-control'), 'no-cache', url);
       assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+    }
+    for (const url of ['/sw.js', '/manifest.webmanifest', '/icons/icon-192.png']) {
+      const res = await fetch(`${server.url}${url}`);
+      assert.equal(res.status, 200, url);
+      assert.equal(res.headers.get('cache-control'), 'no-cache', url);
     }
   });
 

@@ -35,13 +35,9 @@ function SignedOut() {
 }
 
 export function App() {
-  const { account } = useSession();
+  const { account, unreachable, refresh } = useSession();
   if (account === undefined) {
-    return (
-      <main className="auth">
-        <Loading />
-      </main>
-    );
+    return <main className="auth">{unreachable ? <Offline onRetry={() => void refresh()} /> : <Loading />}</main>;
   }
   if (account === null) return <SignedOut />;
   return (
@@ -76,6 +72,19 @@ export function App() {
 function AfterLogin() {
   const from = (useLocation().state as { from?: string } | null)?.from;
   return <Navigate to={from && !from.startsWith('/login') ? from : '/'} replace />;
+}
+
+/** Opened without a connection: the shell came from the service worker's cache, the account cannot be asked for. */
+function Offline({ onRetry }: { onRetry(): void }) {
+  return (
+    <div className="card offline-screen" role="alert">
+      <h1>You are offline</h1>
+      <p>Keyholder needs a connection to show your devices. It opens by itself when the connection is back.</p>
+      <button type="button" className="primary" onClick={onRetry}>
+        Try again
+      </button>
+    </div>
+  );
 }
 
 function NotFound() {

@@ -3,6 +3,7 @@
 import { Logo } from './Logo.tsx';
 import { NavLink, Outlet } from 'react-router';
 import { useUnread } from '../lib/unread.tsx';
+import { useOnline } from '../lib/online.ts';
 
 function TabIcon({ name }: { name: 'home' | 'messages' | 'me' | 'portal' }) {
   const paths = {
@@ -30,8 +31,14 @@ function TabIcon({ name }: { name: 'home' | 'messages' | 'me' | 'portal' }) {
 
 export function Layout() {
   const unread = useUnread();
+  const online = useOnline();
   return (
     <div className="shell">
+      {online ? null : (
+        <p className="offline-banner" role="status">
+          You are offline. What you see may be out of date; changes need a connection.
+        </p>
+      )}
       <nav className="tabbar" aria-label="Main">
         <div className="tabbar-brand" aria-hidden="true">
           <Logo /> Keyholder
