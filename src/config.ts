@@ -25,6 +25,8 @@ export interface Config {
   invitationTtlMs: number;
   applicationTtlMs: number;
   streamTicketTtlSeconds: number;
+  /** Accept push subscriptions whose endpoint is on loopback over http (tests' own push service only). */
+  pushAllowLoopbackEndpoints: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -104,5 +106,6 @@ export function loadConfig(env: Env = process.env): Config {
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
+    pushAllowLoopbackEndpoints: flag(env, 'PUSH_ALLOW_LOOPBACK_ENDPOINTS', false),
   };
 }

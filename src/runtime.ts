@@ -12,6 +12,8 @@ import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delive
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
+// Queues a push for every inbox message of a push kind.
+import './services/push/index.ts';
 
 export interface RuntimeOptions {
   clock?: Clock;

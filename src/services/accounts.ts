@@ -86,6 +86,7 @@ export async function register(
       time_zone: timeZone,
       is_operator: opts.operator ? 1 : 0,
       created_at: tx.now,
+      language: null,
     };
     await accounts.insertAccount(tx.db, row);
     for (const hook of afterRegisterHooks) await hook(ctx, tx, row);

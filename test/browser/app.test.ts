@@ -1,9 +1,11 @@
-// The web app as an installed phone app: manifest and service worker (installable in Chromium), opening offline.
+// The web app as an installed phone app: manifest and service worker (installable in Chromium), opening offline,
+// push notifications (opting in on Me; an invitation arrives as a push that opens its message).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, CDPSession } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { launchBrowser, openPerson, startWebServer, type Person, type WebServer } from '../helpers/browser.ts';
+import { startPushService, type TestPushService } from '../helpers/push-service.ts';
 
 const PASSWORD = 'correct horse battery';
 const PHONE = { width: 390, height: 844 };
@@ -13,18 +15,39 @@ describe('web app: installable, works offline', { timeout: 120_000 }, () => {
   let browser: Browser;
   let owner: Person;
   let cdp: CDPSession;
+  let pushService: TestPushService;
   const email = `pia.${Date.now().toString(36)}@example.com`;
 
+  async function apiAs(token: string | null, method: string, url: string, body?: unknown) {
+    const res = await fetch(server.url + url, {
+      method,
+      headers: {
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
+    return res.json() as Promise<Record<string, any>>;
+  }
+
+  /** Registers someone with a verified email (set in the database: the mail round trip is tested elsewhere). */
+  async function verifiedAccount(name: string, address: string): Promise<string> {
+    await apiAs(null, 'POST', '/api/auth/register', { email: address, password: PASSWORD, displayName: name });
+    await server.runtime.ctx.db
+      .updateTable('accounts')
+      .set({ email_verified_at: Date.now() })
+      .where('email', '=', address)
+      .execute();
+    return (await apiAs(null, 'POST', '/api/auth/tokens', { login: address, password: PASSWORD })).token as string;
+  }
+
   before(async () => {
-    server = await startWebServer();
+    pushService = await startPushService();
+    server = await startWebServer({ PUSH_ALLOW_LOOPBACK_ENDPOINTS: '1' });
     browser = await launchBrowser();
     owner = await openPerson(browser, server.url, 'owner', PHONE);
-    const res = await fetch(`${server.url}/api/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD, displayName: 'Pia Phone' }),
-    });
-    assert.equal(res.status, 201);
+    await verifiedAccount('Pia Phone', email);
     const login = await owner.context.request.post('/api/auth/login', { data: { login: email, password: PASSWORD } });
     assert.ok(login.ok());
     cdp = await owner.context.newCDPSession(owner.page);
@@ -32,6 +55,7 @@ describe('web app: installable, works offline', { timeout: 120_000 }, () => {
   after(async () => {
     await browser?.close();
     await server?.stop();
+    await pushService?.stop();
   });
 
   test('the manifest and the service worker are registered and Chromium finds the app installable', async () => {
@@ -92,6 +116,89 @@ describe('web app: installable, works offline', { timeout: 120_000 }, () => {
     await page.getByRole('heading', { name: 'You are offline' }).waitFor();
     await context.setOffline(false);
     await page.getByRole('heading', { name: 'Home' }).waitFor();
+    assert.deepEqual(owner.problems, []);
+  });
+
+  test('push: opting in on Me, an invitation arrives as a push, tapping it opens the invitation', async () => {
+    const { page, context } = owner;
+    // Stand-in for the browser's push service (headless Chromium cannot reach FCM): PushManager hands out a
+    // subscription of the local test push service, with keys only that service can decrypt with.
+    const subscription = pushService.newSubscription();
+    // (Playwright's contexts are incognito, where Chromium has no Push API at all.) A string, not a function:
+    // the test's compiled functions carry helpers the page does not have.
+    await context.addInitScript({
+      content: `(() => {
+        const sub = ${JSON.stringify(subscription)};
+        let current = null;
+        const made = {
+          endpoint: sub.endpoint,
+          toJSON: () => ({ endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }),
+          unsubscribe: async () => { current = null; return true; },
+        };
+        PushManager.prototype.getSubscription = async () => current;
+        PushManager.prototype.subscribe = async (options) => {
+          if (!options || !options.applicationServerKey || !options.userVisibleOnly) throw new Error('subscribe: VAPID key missing');
+          current = made;
+          return made;
+        };
+      })();`,
+    });
+    await context.grantPermissions(['notifications'], { origin: server.url });
+    await page.goto('/me');
+    const toggle = page.getByRole('switch', { name: /Notifications on this device/ });
+    assert.equal(await toggle.isChecked(), false);
+    await toggle.click();
+    await page.waitForFunction(() => document.querySelector<HTMLInputElement>('[role=switch]')?.checked === true);
+    const stored = await server.runtime.ctx.db
+      .selectFrom('push_subscriptions')
+      .select('endpoint')
+      .where('endpoint', '=', subscription.endpoint)
+      .execute();
+    assert.equal(stored.length, 1);
+
+    // An installer invites Pia to join their organization.
+    const installer = await verifiedAccount('Ian Installer', `ian.${Date.now().toString(36)}@example.com`);
+    const org = await apiAs(installer, 'POST', '/api/orgs', { name: 'Coastal Security' });
+    await apiAs(installer, 'POST', `/api/orgs/${org.id}/invitations`, { email, role: 'technician' });
+    await server.runtime.outbox.runOnce();
+    const push = pushService.received.find((r) => r.endpoint === subscription.endpoint);
+    assert.ok(push, 'the push service received the notification');
+    assert.match(String(push.payload.title), /Coastal Security/);
+    assert.match(String(push.payload.url), /^\/messages\/msg_/);
+
+    // The push service hands it to the browser (CDP delivers a real push event to the service worker). Headless
+    // Chromium cannot display notifications (it refuses showNotification), so the worker's call is recorded instead.
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith('/sw.js'))!;
+    await worker.evaluate(`(() => {
+      self.shown = [];
+      self.registration.showNotification = (title, options) => {
+        self.shown.push({ title, body: options.body, tag: options.tag, url: options.data.url });
+        return Promise.resolve();
+      };
+    })()`);
+    const registrations = await new Promise<Array<{ registrationId: string; scopeURL: string }>>((resolve) => {
+      cdp.once('ServiceWorker.workerRegistrationUpdated', (e) => resolve(e.registrations));
+      void cdp.send('ServiceWorker.enable');
+    });
+    const registration = registrations.find((r) => r.scopeURL === `${server.url}/`)!;
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: server.url,
+      registrationId: registration.registrationId,
+      data: JSON.stringify(push.payload),
+    });
+    let shown: Array<{ title: string; body: string; tag: string; url: string }> = [];
+    for (const end = Date.now() + 10_000; shown.length === 0 && Date.now() < end;) {
+      shown = (await worker.evaluate('self.shown')) as typeof shown;
+      if (shown.length === 0) await page.waitForTimeout(100);
+    }
+    assert.deepEqual(shown, [
+      { title: push.payload.title, body: push.payload.body, tag: push.payload.tag, url: push.payload.url },
+    ]);
+
+    // Tapping it: what the worker's notificationclick handler does (a system notification cannot be clicked here).
+    await worker.evaluate(`self.openScreen(${JSON.stringify(shown[0]!.url)})`);
+    await page.waitForURL(`**${shown[0]!.url}`);
+    await page.getByRole('heading', { name: String(push.payload.title) }).waitFor();
     assert.deepEqual(owner.problems, []);
   });
 });

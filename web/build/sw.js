@@ -43,3 +43,39 @@ self.addEventListener('fetch', (event) => {
     );
   }
 });
+
+self.addEventListener('push', (event) => {
+  let notice;
+  try {
+    notice = event.data.json();
+  } catch {
+    notice = { title: 'Keyholder', body: event.data ? event.data.text() : '', url: '/messages' };
+  }
+  event.waitUntil(
+    self.registration.showNotification(notice.title || 'Keyholder', {
+      body: notice.body || '',
+      tag: notice.tag,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/favicon-32.png',
+      data: { url: notice.url || '/messages' },
+    }),
+  );
+});
+
+/** Shows `url` in the app: in an open window (which the app navigates itself), else in a new one. */
+async function openScreen(url) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+  if (open) {
+    open.postMessage({ type: 'open', url });
+    return open.focus().catch(() => open);
+  }
+  return self.clients.openWindow(url);
+}
+self.openScreen = openScreen;
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = event.notification.data && event.notification.data.url;
+  event.waitUntil(openScreen(typeof url === 'string' && url.startsWith('/') ? url : '/messages'));
+});

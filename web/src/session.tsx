@@ -1,5 +1,6 @@
 // Who is signed in. The session itself is the HttpOnly cookie; this only remembers the account for display.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { forgetPushSubscription } from './lib/push.ts';
 import { api, ApiError, call, onUnauthenticated, type Schemas } from './api/client.ts';
 
 type Account = Schemas['Account'];
@@ -46,6 +47,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [unreachable, refresh]);
   const logout = useCallback(async () => {
     try {
+      await forgetPushSubscription();
       await call(api.POST('/api/auth/logout'));
     } finally {
       setAccount(null);

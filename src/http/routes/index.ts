@@ -22,6 +22,7 @@ import { devMailboxRoutes } from './dev-mailbox.ts';
 import { sharingRoutes } from './sharing.ts';
 import { homeRoutes } from './home.ts';
 import { accessRoutes } from './access.ts';
+import { pushRoutes } from './push.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -40,3 +41,4 @@ routeModules.push(
 routeModules.push(deviceRoutes, adminDeviceRoutes, inboxRoutes);
 routeModules.push(sharingRoutes, homeRoutes, accessRoutes);
 routeModules.push(orgRoutes, siteRoutes, handoverRoutes, authorizationRoutes, applicationRoutes);
+routeModules.push(pushRoutes);

@@ -7,6 +7,7 @@ import * as m003 from './003_installer.ts';
 import * as m004 from './004_access.ts';
 import * as m005 from './005_notices.ts';
 import * as m006 from './006_home.ts';
+import * as m012 from './012_push.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '004_access': m004,
   '005_notices': m005,
   '006_home': m006,
+  '012_push': m012,
 };

@@ -11,6 +11,14 @@ export interface InboxInput {
   at: number;
 }
 
+type PostedListener = (db: Executor, message: InboxInput & { id: string }) => Promise<void>;
+const postedListeners: PostedListener[] = [];
+
+/** Told of every message posted, in the same transaction (push notifications are queued this way). */
+export function onInboxPosted(listener: PostedListener): void {
+  postedListeners.push(listener);
+}
+
 export async function postInbox(db: Executor, m: InboxInput): Promise<string> {
   const id = newSortableId('msg');
   await db
@@ -26,6 +34,7 @@ export async function postInbox(db: Executor, m: InboxInput): Promise<string> {
       read_at: null,
     })
     .execute();
+  for (const listener of postedListeners) await listener(db, { ...m, id });
   return id;
 }
 

@@ -1,7 +1,9 @@
 // The signed-in frame: content above, the phone app's tab bar (Home / Messages / Me) below;
 // on a wide screen the same tabs sit in a side bar next to the installer portal.
 import { Logo } from './Logo.tsx';
-import { NavLink, Outlet } from 'react-router';
+import { useEffect } from 'react';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { onOpenScreen } from '../lib/push.ts';
 import { useUnread } from '../lib/unread.tsx';
 import { useOnline } from '../lib/online.ts';
 
@@ -32,6 +34,8 @@ function TabIcon({ name }: { name: 'home' | 'messages' | 'me' | 'portal' }) {
 export function Layout() {
   const unread = useUnread();
   const online = useOnline();
+  const navigate = useNavigate();
+  useEffect(() => onOpenScreen(navigate), [navigate]);
   return (
     <div className="shell">
       {online ? null : (

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // Registers the service worker (web/build/sw.js) that caches the app shell and receives push notifications.
 // Only in the built app: the dev server's modules change on every edit.
 export function registerServiceWorker(): void {

@@ -1,6 +1,7 @@
 // Me: who I am, my QR ID, services, the installer portal, log out.
 import { Link } from 'react-router';
 import { Page } from '../components/ui.tsx';
+import { PushToggle } from '../components/PushToggle.tsx';
 import { useAccount, useSession } from '../session.tsx';
 
 export function MePage() {
@@ -41,6 +42,7 @@ export function MePage() {
           Verify your account so shares and invitations can reach you ›
         </Link>
       ) : null}
+      <PushToggle />
       <ul className="menu">
         <li>
           <Link to="/me/qr">My QR ID</Link>

@@ -1,0 +1,71 @@
+// Push as a way of telling people things: which kinds of message arrive as a push, what it says, where tapping it
+// leads. Messages are queued in the outbox (one row per browser, in the caller's transaction) and delivered with
+// retries by the outbox deliverer (delivery.ts).
+import * as outbox from '../../persistence/repositories/outbox.ts';
+import * as repo from '../../persistence/repositories/push.ts';
+import type { Executor } from '../../persistence/db.ts';
+
+/**
+ * The kinds of inbox message that also arrive as a push: things a person should act on or know about soon.
+ * Areas that add such a kind call `registerPushKind` (e.g. device exceptions: `device_exception`).
+ */
+const PUSH_KINDS = new Set([
+  'handover_invitation',
+  'org_invitation',
+  'permission_application',
+  'device_transfer',
+  'share_received',
+  'share_changed',
+  'share_revoked',
+  'share_expiring',
+  'authorization_expiring',
+  'device_exception',
+]);
+
+export function registerPushKind(kind: string): void {
+  PUSH_KINDS.add(kind);
+}
+
+export function isPushKind(kind: string): boolean {
+  return PUSH_KINDS.has(kind);
+}
+
+/** What the service worker shows (web/build/sw.js); `url` is the screen tapping it opens. */
+export interface PushPayload {
+  title: string;
+  body: string;
+  url: string;
+  /** Notifications with the same tag replace each other instead of piling up. */
+  tag: string;
+}
+
+/** Push services take at most 4 KB of payload; a phone shows two or three lines anyway. */
+const MAX_BODY = 300;
+
+export interface PushNotice {
+  accountId: string;
+  /** The inbox message it announces: tapping the push opens it, where its actions are. */
+  messageId: string;
+  kind: string;
+  title: string;
+  body: string;
+}
+
+/** Queues the notice for each browser the person opted in on; nothing when they have none. */
+export async function queuePush(db: Executor, notice: PushNotice, now: number): Promise<number> {
+  if (!isPushKind(notice.kind)) return 0;
+  const subscriptions = await repo.subscriptionsOf(db, notice.accountId);
+  const payload: PushPayload = {
+    title: notice.title.slice(0, 120),
+    body: notice.body.length > MAX_BODY ? `${notice.body.slice(0, MAX_BODY - 1)}…` : notice.body,
+    url: `/messages/${encodeURIComponent(notice.messageId)}`,
+    tag: notice.messageId,
+  };
+  for (const s of subscriptions)
+    await outbox.enqueueMessage(
+      db,
+      { channel: 'push', recipient: s.id, subject: notice.kind, body: JSON.stringify(payload) },
+      now,
+    );
+  return subscriptions.length;
+}
