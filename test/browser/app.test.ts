@@ -4,11 +4,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, CDPSession } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { launchBrowser, openPerson, startWebServer, type Person, type WebServer } from '../helpers/browser.ts';
+import {
+  assertAccessible,
+  launchBrowser,
+  openPerson,
+  startWebServer,
+  type Person,
+  type WebServer,
+} from '../helpers/browser.ts';
 import { startPushService, type TestPushService } from '../helpers/push-service.ts';
 
 const PASSWORD = 'correct horse battery';
-const PHONE = { width: 390, height: 844 };
 
 describe('web app: installable, works offline', { timeout: 120_000 }, () => {
   let server: WebServer;
@@ -62,6 +68,7 @@ describe('web app: installable, works offline', { timeout: 120_000 }, () => {
     const { page } = owner;
     await page.goto('/');
     await page.getByRole('heading', { name: 'Home' }).waitFor();
+    await assertAccessible(page, 'Home (empty)');
     const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
     assert.equal(scope, `${server.url}/`);
 
@@ -147,6 +154,7 @@ describe('web app: installable, works offline', { timeout: 120_000 }, () => {
     await page.goto('/me');
     const toggle = page.getByRole('switch', { name: /Notifications on this device/ });
     assert.equal(await toggle.isChecked(), false);
+    await assertAccessible(page, 'Me');
     await toggle.click();
     await page.waitForFunction(() => document.querySelector<HTMLInputElement>('[role=switch]')?.checked === true);
     const stored = await server.runtime.ctx.db

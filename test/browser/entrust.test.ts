@@ -75,7 +75,8 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
   });
 
   after(async () => {
-    for (const p of people) await p.shot(`last-entrust-${p.name}`).catch(() => {});
+    for (const p of people)
+      await p.page.screenshot({ path: `test-artifacts/screenshots/last-entrust-${p.name}.png` }).catch(() => {});
     await browser?.close();
     await server?.stop();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -74,7 +74,8 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
 
   after(async () => {
     // The last screen each person saw: the first thing to look at when a step fails.
-    for (const p of [owner, recipient, installer]) await p?.shot(`last-${p.name}`).catch(() => {});
+    for (const p of [owner, recipient, installer])
+      await p?.page.screenshot({ path: `test-artifacts/screenshots/last-${p.name}.png` }).catch(() => {});
     await browser?.close();
     await server?.stop();
   });
