@@ -259,7 +259,7 @@ async function prepareOne(
   if (mine) {
     throw new AppError(
       'conflict',
-      `"${d.name}" is already shared with ${recipient.display_name}: edit that share instead (PATCH /api/shares/${mine.id}).`,
+      `"${d.name}" is already shared with ${recipient.display_name}. Edit the existing share instead.`,
       deviceField ?? 'recipient',
       'share_exists',
     );

@@ -52,7 +52,7 @@ describe('web app: installable, works offline', { timeout: 120_000 }, () => {
     pushService = await startPushService();
     server = await startWebServer({ PUSH_ALLOW_LOOPBACK_ENDPOINTS: '1' });
     browser = await launchBrowser();
-    owner = await openPerson(browser, server.url, 'owner', PHONE);
+    owner = await openPerson(browser, server.url, 'owner');
     await verifiedAccount('Pia Phone', email);
     const login = await owner.context.request.post('/api/auth/login', { data: { login: email, password: PASSWORD } });
     assert.ok(login.ok());

@@ -6,6 +6,7 @@ import { NavLink, Outlet, useNavigate } from 'react-router';
 import { onOpenScreen } from '../lib/push.ts';
 import { useUnread } from '../lib/unread.tsx';
 import { useOnline } from '../lib/online.ts';
+import { useRole } from '../lib/role.tsx';
 
 function TabIcon({ name }: { name: 'home' | 'messages' | 'me' | 'portal' }) {
   const paths = {
@@ -35,6 +36,7 @@ export function Layout() {
   const unread = useUnread();
   const online = useOnline();
   const navigate = useNavigate();
+  const { installer } = useRole();
   useEffect(() => onOpenScreen(navigate), [navigate]);
   return (
     <div className="shell">
@@ -60,13 +62,15 @@ export function Layout() {
             </span>
           ) : null}
         </NavLink>
+        {installer ? (
+          <NavLink to="/portal" className="tab tab-portal">
+            <TabIcon name="portal" />
+            <span>Portal</span>
+          </NavLink>
+        ) : null}
         <NavLink to="/me" className="tab">
           <TabIcon name="me" />
           <span>Me</span>
-        </NavLink>
-        <NavLink to="/portal" className="tab tab-portal">
-          <TabIcon name="portal" />
-          <span>Installer portal</span>
         </NavLink>
       </nav>
       <main className="content" id="main">

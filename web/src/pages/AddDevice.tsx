@@ -4,6 +4,8 @@ import { useNavigate } from 'react-router';
 import { api, call } from '../api/client.ts';
 import { ErrorBox, Field, Page } from '../components/ui.tsx';
 import { useAction } from '../lib/hooks.ts';
+import { CameraScanner, decodeImageFile } from '../components/RecipientPicker.tsx';
+import { parseLabelQr } from '../lib/label-qr.ts';
 
 export function AddDevicePage() {
   const navigate = useNavigate();
@@ -11,6 +13,25 @@ export function AddDevicePage() {
   const [code, setCode] = useState('');
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
+  const [scanning, setScanning] = useState(false);
+  const [scanProblem, setScanProblem] = useState<string | null>(null);
+  const canScan = !!navigator.mediaDevices?.getUserMedia && window.isSecureContext;
+
+  function fromLabel(text: string | null) {
+    setScanning(false);
+    const found = text ? parseLabelQr(text) : null;
+    if (!found) {
+      setScanProblem(
+        text
+          ? 'This QR code does not hold a serial number and verification code. Type them in from the label.'
+          : 'No QR code was found in the picture. Try a sharper photo, or type the numbers in.',
+      );
+      return;
+    }
+    setScanProblem(null);
+    setSerial(found.serial);
+    setCode(found.code);
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -29,7 +50,39 @@ export function AddDevicePage() {
   return (
     <Page title="Add device" back="/">
       <form className="card" onSubmit={submit} noValidate>
-        <p className="muted small">You find both on the label of the camera or recorder (or its box).</p>
+        <p className="muted small">
+          Scan the QR code on the label of the camera or recorder (or its box), or type in the serial number and
+          verification code printed next to it.
+        </p>
+        <div className="stack">
+          {canScan ? (
+            scanning ? (
+              <CameraScanner onText={fromLabel} onClose={() => setScanning(false)} onError={setScanProblem} />
+            ) : (
+              <button type="button" className="secondary block" onClick={() => setScanning(true)}>
+                Scan the label’s QR code
+              </button>
+            )
+          ) : null}
+          <label className="secondary block file-button">
+            Use a photo of the label
+            <input
+              type="file"
+              accept="image/*"
+              className="visually-hidden"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                e.target.value = '';
+                if (f) void decodeImageFile(f).then(fromLabel, () => fromLabel(null));
+              }}
+            />
+          </label>
+          {scanProblem ? (
+            <p className="field-error" role="alert">
+              {scanProblem}
+            </p>
+          ) : null}
+        </div>
         <Field label="Serial number" error={invalid.serial ?? (action.field === 'serial' ? action.error : null)}>
           {(p) => (
             <input

@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Notice } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { dateTime } from '../lib/format.ts';
+import { dateTime, deadline } from '../lib/format.ts';
 
 type Invitation = Res<'/api/handover-invitations/{invitationId}', 'get'>;
 
@@ -83,7 +83,7 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
       <h2>Take over {invitation.siteName}</h2>
       <p className="muted small">
         From <strong>{invitation.org.name}</strong>
-        {invitation.siteAddress ? ` · ${invitation.siteAddress}` : ''} · valid until {dateTime(invitation.expiresAt)}
+        {invitation.siteAddress ? ` · ${invitation.siteAddress}` : ''} · valid until {deadline(invitation.expiresAt)}
       </p>
       <p>
         These devices will be bound to your account. Choose what the installer may keep for maintenance; untick anything

@@ -7,7 +7,7 @@ import { Menu } from '../components/Menu.tsx';
 import { Async, Chips, Confirm, Notice, Page, StatusDot } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { PERMISSION_NAMES, label } from '../lib/permissions.ts';
-import { dateTime } from '../lib/format.ts';
+import { dateTime, deadline } from '../lib/format.ts';
 
 type HomeItem = Res<'/api/devices', 'get'>[number];
 
@@ -55,6 +55,7 @@ export function HomePage() {
         {(items) => {
           const owned = items.filter((d) => d.access === 'owner');
           const shared = items.filter((d) => d.access === 'shared');
+          const twins = namesTwice(items);
           return (
             <>
               {owned.length > 0 ? (
@@ -62,7 +63,7 @@ export function HomePage() {
                   <h2>My devices</h2>
                   <ul className="list" aria-label="My devices">
                     {owned.map((d) => (
-                      <DeviceRow key={d.id} item={d} onChange={devices.reload} />
+                      <DeviceRow key={d.id} item={d} onChange={devices.reload} twin={twins.has(d.name)} />
                     ))}
                   </ul>
                 </>
@@ -72,7 +73,7 @@ export function HomePage() {
                   <h2>Shared with me</h2>
                   <ul className="list" aria-label="Shared with me">
                     {shared.map((d) => (
-                      <DeviceRow key={d.id} item={d} onChange={devices.reload} />
+                      <DeviceRow key={d.id} item={d} onChange={devices.reload} twin={twins.has(d.name)} />
                     ))}
                   </ul>
                 </>
@@ -85,7 +86,20 @@ export function HomePage() {
   );
 }
 
-function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
+/** Names that more than one device on the list carries (e.g. two "Coastal I-Series NVR" after a handover). */
+function namesTwice(items: HomeItem[]): Set<string> {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const d of items) (seen.has(d.name) ? twice : seen).add(d.name);
+  return twice;
+}
+
+/** The end of a serial number, as printed on the label: enough to tell two devices apart. */
+export function serialTail(serial: string): string {
+  return serial.length > 6 ? `…${serial.slice(-6)}` : serial;
+}
+
+function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void; twin: boolean }) {
   const navigate = useNavigate();
   const [removing, setRemoving] = useState(false);
   const action = useAction();
@@ -102,6 +116,7 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
             {[
               item.model !== item.name ? item.model : null,
               item.channels.length > 1 ? `${item.channels.length} channels` : null,
+              twin ? `Serial ${serialTail(item.serial)}` : null,
             ]
               .filter(Boolean)
               .join(' · ')}
@@ -115,7 +130,7 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
             </div>
             {sharedChannels(item) ? <div className="muted small">Channels: {sharedChannels(item)}</div> : null}
             {now.length > 0 ? <Chips items={now.map(label)} /> : null}
-            {item.changesAt ? <div className="muted small">Changes {dateTime(item.changesAt)}</div> : null}
+            {item.changesAt ? <div className="muted small">Changes {deadline(item.changesAt)}</div> : null}
           </>
         ) : null}
       </div>

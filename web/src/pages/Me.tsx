@@ -3,10 +3,12 @@ import { Link } from 'react-router';
 import { Page } from '../components/ui.tsx';
 import { PushToggle } from '../components/PushToggle.tsx';
 import { useAccount, useSession } from '../session.tsx';
+import { useRole } from '../lib/role.tsx';
 
 export function MePage() {
   const account = useAccount();
   const { logout } = useSession();
+  const { installer } = useRole();
   return (
     <Page title="Me">
       <div className="card profile">
@@ -57,14 +59,21 @@ export function MePage() {
           <Link to="/me/authorized-devices">Authorized Devices</Link>
         </li>
       </ul>
-      <ul className="menu">
-        <li>
-          <Link to="/portal">Installer portal</Link>
-        </li>
-      </ul>
+      {installer ? (
+        <ul className="menu">
+          <li>
+            <Link to="/portal">Installer portal</Link>
+          </li>
+        </ul>
+      ) : null}
       <button type="button" className="secondary block" onClick={() => void logout()}>
         Log out
       </button>
+      {installer ? null : (
+        <p className="muted small center">
+          Installing cameras for customers? <Link to="/portal">Set up an installer organization</Link>
+        </p>
+      )}
     </Page>
   );
 }

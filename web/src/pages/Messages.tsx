@@ -5,7 +5,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, ErrorBox, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { dateTime } from '../lib/format.ts';
+import { dateTime, deadline } from '../lib/format.ts';
 import { useRefreshUnread } from '../lib/unread.tsx';
 import { HandoverInvitation } from './Handover.tsx';
 import { ApplicationDecision } from './Applications.tsx';
@@ -152,7 +152,7 @@ function MessageLinks({ kind, data }: { kind: string; data: Record<string, unkno
   const ending =
     ENDING_KINDS.has(kind) && validUntil !== null ? (
       <p className="small">
-        {kind.endsWith('_expired') ? 'Ended' : 'Ends'}: <strong>{dateTime(validUntil)}</strong>
+        {kind.endsWith('_expired') ? 'Ended' : 'Ends'}: <strong>{deadline(validUntil)}</strong>
       </p>
     ) : null;
   if (kind.startsWith('org_')) {
