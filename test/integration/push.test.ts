@@ -99,6 +99,30 @@ describeEachDatabase(
       assert.equal((await pushRows(h())).filter((r) => r.delivered_at === null).length, 0);
     });
 
+    test('a person who chose German gets the push in German; the choice is on the account', async () => {
+      const greta = await verifiedPerson(h(), 'Greta Deutsch');
+      const chosen = await h().request({
+        method: 'PUT',
+        url: '/api/me/language',
+        token: greta.token,
+        body: { language: 'de' },
+      });
+      assert.equal(chosen.statusCode, 200, chosen.body);
+      const me = await h().request({ method: 'GET', url: '/api/me', token: greta.token });
+      assert.equal((me.json() as { language: string }).language, 'de');
+      assertProblem(
+        await h().request({ method: 'PUT', url: '/api/me/language', token: greta.token, body: { language: 'xx' } }),
+        400,
+      );
+      const sub = await subscribe(h(), greta);
+      await share(h(), owner, greta);
+      await h().runtime.outbox.runOnce();
+      const got = service.received.filter((r) => r.endpoint === sub.endpoint);
+      assert.equal(got.length, 1);
+      assert.equal(got[0]!.payload.title, 'Ein Gerät wurde mit Ihnen geteilt');
+      assert.match(String(got[0]!.payload.url), /^\/messages\/msg_/);
+    });
+
     test('a failing push service is retried with back-off; 410 Gone ends the subscription', async () => {
       const other = await verifiedPerson(h(), 'Rita Retry');
       const sub = await subscribe(h(), other);

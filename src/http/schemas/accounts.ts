@@ -12,9 +12,18 @@ export const Account = Type.Object(
     timeZone: Type.String(),
     isOperator: Type.Boolean(),
     createdAt: Millis,
+    language: nullable(
+      Type.Union([Type.Literal('en'), Type.Literal('de')], {
+        description: 'Chosen language of the app, emails and push texts; null: not chosen',
+      }),
+    ),
   },
   { $id: 'Account' },
 );
+
+export const LanguageBody = Strict({
+  language: Type.Union([Type.Literal('en'), Type.Literal('de')], { description: 'en (English) or de (German)' }),
+});
 
 export const RegisterBody = Strict({
   email: Type.Optional(Type.String({ maxLength: 254 })),

@@ -1,6 +1,9 @@
 // Push as a way of telling people things: which kinds of message arrive as a push, what it says, where tapping it
 // leads. Messages are queued in the outbox (one row per browser, in the caller's transaction) and delivered with
 // retries by the outbox deliverer (delivery.ts).
+import { languageOf } from '../../i18n/languages.ts';
+import { pushTexts } from '../../i18n/push-texts.ts';
+import { findAccountById } from '../../persistence/repositories/accounts.ts';
 import * as outbox from '../../persistence/repositories/outbox.ts';
 import * as repo from '../../persistence/repositories/push.ts';
 import type { Executor } from '../../persistence/db.ts';
@@ -55,9 +58,12 @@ export interface PushNotice {
 export async function queuePush(db: Executor, notice: PushNotice, now: number): Promise<number> {
   if (!isPushKind(notice.kind)) return 0;
   const subscriptions = await repo.subscriptionsOf(db, notice.accountId);
+  if (subscriptions.length === 0) return 0;
+  const account = await findAccountById(db, notice.accountId);
+  const words = (account && pushTexts(languageOf(account), notice.kind)) ?? notice;
   const payload: PushPayload = {
-    title: notice.title.slice(0, 120),
-    body: notice.body.length > MAX_BODY ? `${notice.body.slice(0, MAX_BODY - 1)}…` : notice.body,
+    title: words.title.slice(0, 120),
+    body: words.body.length > MAX_BODY ? `${words.body.slice(0, MAX_BODY - 1)}…` : words.body,
     url: `/messages/${encodeURIComponent(notice.messageId)}`,
     tag: notice.messageId,
   };

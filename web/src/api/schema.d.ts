@@ -1124,6 +1124,7 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            language: ("en" | "de") | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
@@ -3593,6 +3594,7 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            language: ("en" | "de") | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
@@ -3664,6 +3666,7 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            language: ("en" | "de") | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
@@ -3672,6 +3675,23 @@ export interface paths {
                 };
             };
         };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/language": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose my language (the app, emails and push notifications are written in it) */
+        put: operations["setMyLanguage"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3797,6 +3817,7 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            language: ("en" | "de") | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
@@ -4205,6 +4226,7 @@ export interface paths {
                             emailVerified: boolean;
                             id: string;
                             isOperator: boolean;
+                            language: ("en" | "de") | null;
                             phone: string | null;
                             phoneVerified: boolean;
                             timeZone: string;
@@ -7944,6 +7966,7 @@ export interface components {
             emailVerified: boolean;
             id: string;
             isOperator: boolean;
+            language: ("en" | "de") | null;
             phone: string | null;
             phoneVerified: boolean;
             timeZone: string;
@@ -7957,6 +7980,61 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    setMyLanguage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description en (English) or de (German) */
+                    language: "en" | "de";
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, not allowed, not found, conflict or throttled (problem+json) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        code?: string;
+                        detail: string;
+                        field?: string;
+                        status: number;
+                        title: string;
+                        type: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        displayName: string;
+                        email: string | null;
+                        emailVerified: boolean;
+                        id: string;
+                        isOperator: boolean;
+                        language: ("en" | "de") | null;
+                        phone: string | null;
+                        phoneVerified: boolean;
+                        timeZone: string;
+                    };
+                };
+            };
+        };
+    };
     getPushConfig: {
         parameters: {
             query?: never;
