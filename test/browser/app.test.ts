@@ -8,6 +8,7 @@ import {
   assertAccessible,
   launchBrowser,
   openPerson,
+  PHONE,
   startWebServer,
   type Person,
   type WebServer,
@@ -208,5 +209,60 @@ describe('web app: installable, works offline', { timeout: 120_000 }, () => {
     await page.waitForURL(`**${shown[0]!.url}`);
     await page.getByRole('heading', { name: String(push.payload.title) }).waitFor();
     assert.deepEqual(owner.problems, []);
+  });
+
+  test('languages: the browser’s by default, a setting on Me, remembered on the account', async () => {
+    const accountLanguage = (address: string) =>
+      server.runtime.ctx.db
+        .selectFrom('accounts')
+        .select('language')
+        .where('email', '=', address)
+        .executeTakeFirst()
+        .then((r) => r?.language ?? null);
+
+    // A German browser: the app opens in German and the account takes German for its mail and pushes.
+    const gretaEmail = `greta.${Date.now().toString(36)}@example.com`;
+    await verifiedAccount('Greta Berlin', gretaEmail);
+    const context = await browser.newContext({ baseURL: server.url, viewport: PHONE, locale: 'de-DE' });
+    try {
+      const login = await context.request.post('/api/auth/login', { data: { login: gretaEmail, password: PASSWORD } });
+      assert.ok(login.ok());
+      const page = await context.newPage();
+      await page.goto('/');
+      await page.getByRole('heading', { name: 'Start' }).waitFor();
+      await page.getByText('Noch keine Geräte.').waitFor();
+      await page.getByRole('navigation').getByRole('link', { name: 'Nachrichten' }).waitFor();
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'de');
+      for (let i = 0; i < 50 && (await accountLanguage(gretaEmail)) !== 'de'; i++) await page.waitForTimeout(100);
+      assert.equal(await accountLanguage(gretaEmail), 'de');
+    } finally {
+      await context.close();
+    }
+
+    // An English browser, switched to German on Me.
+    const { page } = owner;
+    await page.goto('/me');
+    await page.getByLabel('Language').selectOption('de');
+    await page.getByRole('heading', { name: 'Ich' }).waitFor();
+    await page.getByText('Benachrichtigungen auf diesem Gerät').waitFor();
+    for (let i = 0; i < 50 && (await accountLanguage(email)) !== 'de'; i++) await page.waitForTimeout(100);
+    assert.equal(await accountLanguage(email), 'de');
+    await owner.shot('me-german');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Ich' }).waitFor();
+    await page.getByLabel('Sprache').selectOption('en');
+    await page.getByRole('heading', { name: 'Me' }).waitFor();
+    assert.deepEqual(owner.problems, []);
+  });
+
+  test('dark mode follows the system setting and keeps its contrast', async () => {
+    const { page } = owner;
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto('/me');
+    await page.getByRole('heading', { name: 'Me' }).waitFor();
+    const background = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    assert.notEqual(background, 'rgb(244, 246, 250)', 'the dark background');
+    await owner.shot('me-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 });

@@ -20,6 +20,7 @@ import { MessagePage, MessagesPage } from './pages/Messages.tsx';
 import { MyQrPage } from './pages/MyQr.tsx';
 import { VerifyPage } from './pages/Verify.tsx';
 import { useSession } from './session.tsx';
+import { useTranslation } from 'react-i18next';
 
 function SignedOut() {
   const location = useLocation();
@@ -82,22 +83,24 @@ function AfterLogin() {
 
 /** Opened without a connection: the shell came from the service worker's cache, the account cannot be asked for. */
 function Offline({ onRetry }: { onRetry(): void }) {
+  const { t } = useTranslation();
   return (
     <div className="card offline-screen" role="alert">
-      <h1>You are offline</h1>
-      <p>Keyholder needs a connection to show your devices. It opens by itself when the connection is back.</p>
+      <h1>{t('offline.title')}</h1>
+      <p>{t('offline.text')}</p>
       <button type="button" className="primary" onClick={onRetry}>
-        Try again
+        {t('common.tryAgain')}
       </button>
     </div>
   );
 }
 
 function NotFound() {
+  const { t } = useTranslation();
   return (
     <section className="page">
-      <h1>Not found</h1>
-      <p>There is nothing at this address.</p>
+      <h1>{t('common.notFound')}</h1>
+      <p>{t('common.notFoundText')}</p>
     </section>
   );
 }

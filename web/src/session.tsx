@@ -1,6 +1,7 @@
 // Who is signed in. The session itself is the HttpOnly cookie; this only remembers the account for display.
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { forgetPushSubscription } from './lib/push.ts';
+import { currentLanguage, showLanguage } from './i18n/index.ts';
 import { api, ApiError, call, onUnauthenticated, type Schemas } from './api/client.ts';
 
 type Account = Schemas['Account'];
@@ -22,7 +23,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [unreachable, setUnreachable] = useState(false);
   const refresh = useCallback(async () => {
     try {
-      setAccount(await call(api.GET('/api/me')));
+      const me = await call(api.GET('/api/me'));
+      // The account's language wins; an account without one takes this browser's, so mail and pushes match it.
+      if (me.language) showLanguage(me.language);
+      else void call(api.PUT('/api/me/language', { body: { language: currentLanguage() } })).catch(() => {});
+      setAccount(me);
       setUnreachable(false);
     } catch (err) {
       // Offline is not signed out: keep waiting for the connection instead of showing the login screen.

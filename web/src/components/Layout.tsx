@@ -7,6 +7,7 @@ import { onOpenScreen } from '../lib/push.ts';
 import { useUnread } from '../lib/unread.tsx';
 import { useOnline } from '../lib/online.ts';
 import { useRole } from '../lib/role.tsx';
+import { useTranslation } from 'react-i18next';
 
 function TabIcon({ name }: { name: 'home' | 'messages' | 'me' | 'portal' }) {
   const paths = {
@@ -37,27 +38,28 @@ export function Layout() {
   const online = useOnline();
   const navigate = useNavigate();
   const { installer } = useRole();
+  const { t } = useTranslation();
   useEffect(() => onOpenScreen(navigate), [navigate]);
   return (
     <div className="shell">
       {online ? null : (
         <p className="offline-banner" role="status">
-          You are offline. What you see may be out of date; changes need a connection.
+          {t('offline.banner')}
         </p>
       )}
-      <nav className="tabbar" aria-label="Main">
+      <nav className="tabbar" aria-label={t('nav.main')}>
         <div className="tabbar-brand" aria-hidden="true">
           <Logo /> Keyholder
         </div>
         <NavLink to="/" end className="tab">
           <TabIcon name="home" />
-          <span>Home</span>
+          <span>{t('nav.home')}</span>
         </NavLink>
         <NavLink to="/messages" className="tab">
           <TabIcon name="messages" />
-          <span>Messages</span>
+          <span>{t('nav.messages')}</span>
           {unread > 0 ? (
-            <span className="badge" aria-label={`${unread} unread`}>
+            <span className="badge" aria-label={t('nav.unread', { count: unread })}>
               {unread > 99 ? '99+' : unread}
             </span>
           ) : null}
@@ -65,12 +67,12 @@ export function Layout() {
         {installer ? (
           <NavLink to="/portal" className="tab tab-portal">
             <TabIcon name="portal" />
-            <span>Portal</span>
+            <span>{t('nav.portal')}</span>
           </NavLink>
         ) : null}
         <NavLink to="/me" className="tab">
           <TabIcon name="me" />
-          <span>Me</span>
+          <span>{t('nav.me')}</span>
         </NavLink>
       </nav>
       <main className="content" id="main">

@@ -1,9 +1,11 @@
 // "Notifications on this device": opting this browser in or out of push notifications.
 import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../api/client.ts';
 import { pushState, turnPushOff, turnPushOn, type PushState } from '../lib/push.ts';
 
 export function PushToggle() {
+  const { t } = useTranslation();
   const [state, setState] = useState<PushState | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -26,13 +28,9 @@ export function PushToggle() {
     <div className="card push-toggle">
       <label className="switch-row">
         <span>
-          <span className="strong">Notifications on this device</span>
+          <span className="strong">{t('push.title')}</span>
           <span className="muted small">
-            {state === 'unsupported'
-              ? 'This browser cannot receive notifications from Keyholder. On an iPhone, add Keyholder to the Home Screen first.'
-              : state === 'denied'
-                ? 'Notifications are blocked for Keyholder in this browser’s settings. Allow them there to turn this on.'
-                : 'Invitations, applications, shares and ending permissions arrive even when Keyholder is closed.'}
+            {state === 'unsupported' ? t('push.unsupported') : state === 'denied' ? t('push.denied') : t('push.hint')}
           </span>
         </span>
         <input

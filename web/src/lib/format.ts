@@ -1,4 +1,5 @@
 // Small display helpers shared by the screens.
+import i18next from 'i18next';
 
 /** The language times are written in: the app's (set by i18n), else the browser's. */
 let locale: string | undefined;
@@ -53,10 +54,11 @@ export const PHONE_RE = /^\+[1-9]\d{6,14}$/;
 /** A permission's validity as a person says it; `validity` from the API is for machines (ISO times). */
 export function validityInWords(p: { validFrom: number | null; validUntil: number | null; state: string }): string {
   const at = (ms: number | null) => dateTime(ms, Date.now(), true);
-  if (p.state === 'expired') return `ended ${at(p.validUntil)}`;
-  const until = p.validUntil === null ? '' : `until ${at(p.validUntil)}`;
-  if (p.state === 'scheduled') return [`from ${at(p.validFrom)}`, until].filter(Boolean).join(' ');
-  return until || 'Permanent';
+  if (p.state === 'expired') return i18next.t('time.ended', { when: at(p.validUntil) });
+  const until = p.validUntil === null ? '' : i18next.t('time.until', { when: at(p.validUntil) });
+  if (p.state === 'scheduled')
+    return [i18next.t('time.from', { when: at(p.validFrom) }), until].filter(Boolean).join(' ');
+  return until || i18next.t('time.permanent');
 }
 
 /** A time something ends or starts ("until today 14:05"): always with the clock time. */

@@ -7,7 +7,8 @@ import { Menu } from '../components/Menu.tsx';
 import { Async, Chips, Confirm, Notice, Page, StatusDot } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { PERMISSION_NAMES, label } from '../lib/permissions.ts';
-import { dateTime, deadline } from '../lib/format.ts';
+import { deadline } from '../lib/format.ts';
+import { useTranslation } from 'react-i18next';
 
 type HomeItem = Res<'/api/devices', 'get'>[number];
 
@@ -32,23 +33,24 @@ export function HomePage() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice;
   const devices = useLoad(() => call(api.GET('/api/devices')), []);
+  const { t } = useTranslation();
   return (
     <Page
-      title="Home"
+      title={t('home.title')}
       actions={
         <Link className="primary small-btn" to="/devices/add">
-          + Add device
+          {t('home.add')}
         </Link>
       }
     >
       {notice ? <Notice tone="success">{notice}</Notice> : null}
       <Async
         state={devices}
-        what="Loading your devices"
+        what={t('home.loading')}
         empty={
           <>
-            <p>No devices yet.</p>
-            <p className="small">Add a camera or recorder with the serial number and verification code on its label.</p>
+            <p>{t('home.empty')}</p>
+            <p className="small">{t('home.emptyHint')}</p>
           </>
         }
       >
@@ -60,8 +62,8 @@ export function HomePage() {
             <>
               {owned.length > 0 ? (
                 <>
-                  <h2>My devices</h2>
-                  <ul className="list" aria-label="My devices">
+                  <h2>{t('home.mine')}</h2>
+                  <ul className="list" aria-label={t('home.mine')}>
                     {owned.map((d) => (
                       <DeviceRow key={d.id} item={d} onChange={devices.reload} twin={twins.has(d.name)} />
                     ))}
@@ -70,8 +72,8 @@ export function HomePage() {
               ) : null}
               {shared.length > 0 ? (
                 <>
-                  <h2>Shared with me</h2>
-                  <ul className="list" aria-label="Shared with me">
+                  <h2>{t('home.sharedWithMe')}</h2>
+                  <ul className="list" aria-label={t('home.sharedWithMe')}>
                     {shared.map((d) => (
                       <DeviceRow key={d.id} item={d} onChange={devices.reload} twin={twins.has(d.name)} />
                     ))}
@@ -101,6 +103,7 @@ export function serialTail(serial: string): string {
 
 function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void; twin: boolean }) {
   const navigate = useNavigate();
+  const { t } = useTranslation();
   const [removing, setRemoving] = useState(false);
   const action = useAction();
   const shared = item.access === 'shared';
@@ -115,8 +118,8 @@ function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void;
           <span className="muted">
             {[
               item.model !== item.name ? item.model : null,
-              item.channels.length > 1 ? `${item.channels.length} channels` : null,
-              twin ? `Serial ${serialTail(item.serial)}` : null,
+              item.channels.length > 1 ? t('home.channels', { count: item.channels.length }) : null,
+              twin ? t('home.serial', { tail: serialTail(item.serial) }) : null,
             ]
               .filter(Boolean)
               .join(' · ')}
@@ -125,16 +128,22 @@ function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void;
         {shared ? (
           <>
             <div className="small">
-              <span className="tag info">Shared by {item.sharedBy?.displayName ?? 'its owner'}</span>{' '}
-              {!item.activeNow ? <span className="tag warn">Not available now</span> : null}
+              <span className="tag info">
+                {t('home.sharedBy', { name: item.sharedBy?.displayName ?? t('home.itsOwner') })}
+              </span>{' '}
+              {!item.activeNow ? <span className="tag warn">{t('home.notNow')}</span> : null}
             </div>
-            {sharedChannels(item) ? <div className="muted small">Channels: {sharedChannels(item)}</div> : null}
+            {sharedChannels(item) ? (
+              <div className="muted small">{t('home.channelsNow', { names: sharedChannels(item) })}</div>
+            ) : null}
             {now.length > 0 ? <Chips items={now.map(label)} /> : null}
-            {item.changesAt ? <div className="muted small">Changes {deadline(item.changesAt)}</div> : null}
+            {item.changesAt ? (
+              <div className="muted small">{t('time.changes', { when: deadline(item.changesAt) })}</div>
+            ) : null}
           </>
         ) : null}
       </div>
-      <Menu label={`More for ${item.name}`}>
+      <Menu label={t('home.more', { name: item.name })}>
         {(close) =>
           shared ? (
             <button
@@ -145,17 +154,17 @@ function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void;
                 setRemoving(true);
               }}
             >
-              Remove from my devices
+              {t('home.removeMine')}
             </button>
           ) : (
             <>
               {item.supportsSharing ? (
                 <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/share`)}>
-                  Share Device
+                  {t('home.share')}
                 </button>
               ) : null}
               <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/settings`)}>
-                Settings
+                {t('home.settings')}
               </button>
             </>
           )
@@ -164,9 +173,9 @@ function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void;
       {shared ? (
         <Confirm
           open={removing}
-          title={`Remove ${item.name}?`}
-          message={`You will no longer see this device. ${item.sharedBy?.displayName ?? 'Its owner'} can share it with you again.`}
-          confirmLabel="Remove"
+          title={t('home.removeTitle', { name: item.name })}
+          message={t('home.removeText', { owner: item.sharedBy?.displayName ?? t('home.removeOwner') })}
+          confirmLabel={t('common.remove')}
           danger
           busy={action.busy}
           error={action.error}
