@@ -12,6 +12,10 @@ export interface Config {
   mailFrom: string;
   publicUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `auto`: human-readable (pino-pretty) when stdout is a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** On SIGTERM: longest wait for in-flight requests before the remaining connections are cut. */
+  shutdownTimeoutMs: number;
   demo: boolean;
   /** The demo accounts' password; random (and printed) when not given. */
   demoPassword: string | null;
@@ -34,6 +38,7 @@ export class ConfigError extends Error {}
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -76,6 +81,9 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  const logFormat = (env.LOG_FORMAT || 'auto') as Config['logFormat'];
+  if (!LOG_FORMATS.includes(logFormat))
+    throw new ConfigError(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got "${env.LOG_FORMAT}"`);
   const scryptCost = integer(env, 'SCRYPT_COST', 2 ** 15, 2 ** 10, 2 ** 20);
   if ((scryptCost & (scryptCost - 1)) !== 0)
     throw new ConfigError(`SCRYPT_COST must be a power of two, got ${scryptCost}`);
@@ -97,6 +105,8 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom,
     publicUrl: publicUrl.replace(/\/$/, ''),
     logLevel,
+    logFormat,
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 20, 1, 3600) * 1000,
     demo: flag(env, 'KEYHOLDER_DEMO', true),
     demoPassword,
     maxShareRecipients: integer(env, 'MAX_SHARE_RECIPIENTS', 6, 1, 1000),

@@ -1,12 +1,14 @@
 // Wires one running Keyholder: database, migrations, services' context, background workers, HTTP app.
 // The CLI's `serve`, the tests and the benchmarks all start Keyholder through here.
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { openDatabase, type OpenDatabase } from './persistence/db.ts';
 import { migrateToLatest } from './persistence/migrate.ts';
 import type { AccessChange, ServiceContext } from './services/context.ts';
 import { buildApp, type App } from './http/app.ts';
+import { drainOf } from './http/drain.ts';
 import { startAccess } from './services/access-engine.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
@@ -52,8 +54,27 @@ export const REDACT = [
   '*.verificationCode',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
+/** An idle keep-alive connection is closed after this long during a drain (its client has nothing to send). */
+const DRAIN_IDLE_GRACE_MS = 1000;
+
+export function createLogger(
+  config: Pick<Config, 'logLevel' | 'logFormat'>,
+  out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+): Logger {
+  const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } };
+  const human = config.logFormat === 'pretty' || (config.logFormat === 'auto' && out.isTTY === true);
+  if (!human) return out === process.stdout ? pino(options) : pino(options, out);
+  // In-process (no worker thread), so a line is written before the process exits; redaction happens first.
+  return pino(
+    options,
+    pretty({
+      destination: out,
+      colorize: out.isTTY === true,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: 'pid,hostname',
+      sync: true,
+    }),
+  );
 }
 
 export async function createRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -91,6 +112,7 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   outbox.start();
   expiryNotices.start();
+  let closing: Promise<void> | undefined;
   return {
     ctx,
     database,
@@ -98,10 +120,21 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     outbox,
     expiryNotices,
     onChange: (l) => listeners.push(l),
-    async close() {
-      for (const w of workers) await w.stop();
-      await app.close();
-      await database.close();
+    close() {
+      closing ??= shutdown();
+      return closing;
     },
   };
+
+  async function shutdown(): Promise<void> {
+    // HTTP first: in-flight requests still need the workers (outbox kick) and the change listener (decisions).
+    const drained = await drainOf(app.server)?.drain({
+      timeoutMs: config.shutdownTimeoutMs,
+      idleGraceMs: DRAIN_IDLE_GRACE_MS,
+    });
+    if (drained?.destroyed) log.warn({ connections: drained.destroyed }, 'shutdown timeout: connections cut');
+    for (const w of workers) await w.stop();
+    await app.close();
+    await database.close();
+  }
 }

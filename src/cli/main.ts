@@ -1,6 +1,7 @@
 // The `keyholder` command line.
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
+import { VERSION } from '../version.ts';
 
 function fail(message: string): never {
   process.stderr.write(`keyholder: ${message}\n`);
@@ -20,6 +21,7 @@ const program = new Command();
 program
   .name('keyholder')
   .description('Who may do what with which security camera, and until when.')
+  .version(VERSION)
   .showHelpAfterError();
 
 program
@@ -44,6 +46,34 @@ program
     } finally {
       await database.close();
     }
+  });
+
+program
+  .command('backup')
+  .argument('<file>', 'new file to write the backup to')
+  .description(
+    "Copy the SQLite database to FILE with SQLite's online backup API: consistent while the service runs and writes. " +
+      'For PostgreSQL use pg_dump.',
+  )
+  .action(async (file: string) => {
+    const { backup } = await import('./backup.ts');
+    const result = await backup(config(), file);
+    if (!result.ok) fail(result.message);
+    console.log(result.message);
+  });
+
+program
+  .command('restore')
+  .argument('<file>', 'a file written by `keyholder backup`')
+  .description(
+    'Replace the SQLite database in DATA_DIR with a backup (the current one is kept next to it), then migrate it. ' +
+      'Stop the service first.',
+  )
+  .action(async (file: string) => {
+    const { restore } = await import('./backup.ts');
+    const result = await restore(config(), file);
+    if (!result.ok) fail(result.message);
+    console.log(result.message);
   });
 
 program

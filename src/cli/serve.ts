@@ -21,11 +21,16 @@ export async function serve(config: Config): Promise<void> {
   if (config.devMailbox)
     console.log(`No SMTP_URL: mail and SMS go to the dev mailbox (${url}/dev/mailbox, or \`keyholder mail\`).`);
   if (demo) console.log(describeDemo(demo));
+  let stopping = false;
   const stop = async (signal: string) => {
-    log.info({ signal }, 'shutting down');
+    // A second signal (Ctrl-C twice) does not wait for the drain.
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining HTTP, then stopping the workers');
     await runtime.close();
+    log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }

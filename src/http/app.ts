@@ -8,6 +8,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../services/context.ts';
+import { VERSION } from '../version.ts';
+import { trackConnections } from './drain.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { refuseNonFiniteNumbers } from './plugins/finite-numbers.ts';
 import { frameworkErrors, registerProblemHandlers, type NotFoundFallback } from './plugins/problems.ts';
@@ -52,6 +54,8 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
     schemaController: { compilersFactory: { buildValidator: buildValidator as never } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // SIGTERM drains the server instead of resetting keep-alive clients (runtime.close()).
+  trackConnections(app.server);
   const notFoundFallback: { current: NotFoundFallback | null } = { current: null };
   registerProblemHandlers(app, notFoundFallback);
   refuseNonFiniteNumbers(app);
@@ -68,7 +72,7 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
       openapi: '3.1.0',
       info: {
         title: 'Keyholder API',
-        version: '0.1.0',
+        version: VERSION,
         description:
           'Who may do what with which security camera, and until when. Authenticate with `Authorization: Bearer <token>` ' +
           '(POST /api/auth/tokens) or with the session cookie plus the `x-csrf-token` header (POST /api/auth/login). ' +

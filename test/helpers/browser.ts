@@ -1,5 +1,6 @@
-// Browser tests: a real Keyholder (temporary SQLite, the built web app) and Debian's Chromium driven by
-// playwright-core. No browser download: CHROMIUM_PATH or /usr/bin/chromium.
+// Browser tests: a real Keyholder (temporary SQLite, the built web app) and Chromium driven by playwright-core.
+// The browser: CHROMIUM_PATH, else Debian's /usr/bin/chromium, else the headless Chromium that `npm install` brought
+// inside the @sparticuz/chromium package (unpacked once to the temp directory). Nothing is downloaded.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +16,7 @@ import { testConfig } from './harness.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WEB_DIST = path.join(ROOT, 'web/dist');
 export const SCREENSHOTS = path.join(ROOT, 'test-artifacts/screenshots');
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 /** The phone every phone-sized test uses (an iPhone 14's CSS viewport). */
 export const PHONE = { width: 390, height: 844 };
 /** Longest wait for anything to appear on screen. */
@@ -95,13 +96,47 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
   };
 }
 
+/** Holds a cross-process lock (a directory) while `fn` runs: test files run in parallel processes. */
+async function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(os.tmpdir(), name);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`another test process holds ${lock}; remove it if none runs`);
+      if (Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 110_000)
+        fs.rmSync(lock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** The Chromium executable the browser tests use (see the file comment for the order). */
+export async function chromiumPath(): Promise<string> {
+  const configured = process.env.CHROMIUM_PATH;
+  if (configured) {
+    assert.ok(fs.existsSync(configured), `CHROMIUM_PATH=${configured} does not exist`);
+    return configured;
+  }
+  if (fs.existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
+  // The package unpacks its brotli-compressed binary (and fonts) on first use; one process at a time, so that no
+  // test launches a half-written file.
+  return withLock('keyholder-chromium-unpack.lock', async () => {
+    const { default: packaged } = await import('@sparticuz/chromium');
+    return packaged.executablePath();
+  });
+}
+
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
-  assert.ok(
-    fs.existsSync(CHROMIUM),
-    `Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`,
-  );
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: await chromiumPath(),
     headless: true,
     timeout: 60_000,
     args: [

@@ -28,7 +28,7 @@ const EXCLUDED: Record<string, string> = {
 };
 
 /** Public routes that answer without login (documented `security: []` or plainly public). */
-const OPEN_WITHOUT_LOGIN = new Set(['GET /healthz', 'POST /api/auth/logout']);
+const OPEN_WITHOUT_LOGIN = new Set(['GET /healthz', 'GET /readyz', 'POST /api/auth/logout']);
 
 /** Upload routes take raw image bytes, not JSON; the document cannot describe every one of them. */
 const isUpload = (op: Operation) => op.path.endsWith('/resolve-image');

@@ -10,7 +10,16 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { NotFoundFallback } from './problems.ts';
 
-const API_PREFIXES = ['/api/', '/healthz', '/openapi.json', '/docs', '/.well-known/', '/metrics', '/mediamtx/'];
+const API_PREFIXES = [
+  '/api/',
+  '/healthz',
+  '/readyz',
+  '/openapi.json',
+  '/docs',
+  '/.well-known/',
+  '/metrics',
+  '/mediamtx/',
+];
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'no-cache';
 
