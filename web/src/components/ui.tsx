@@ -238,3 +238,29 @@ export function Chips({ items }: { items: string[] }) {
     </ul>
   );
 }
+
+/**
+ * A part of a long phone screen that can be folded away: the heading is the tap target, the count says what is
+ * inside while it is closed. Closed parts keep the primary actions within reach.
+ */
+export function Section({
+  title,
+  count,
+  open = false,
+  children,
+}: {
+  title: string;
+  count?: number;
+  open?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <details className="section" open={open}>
+      <summary>
+        <h2>{title}</h2>
+        {count !== undefined ? <span className="muted small">{count}</span> : null}
+      </summary>
+      {children}
+    </details>
+  );
+}
