@@ -25,6 +25,7 @@ export const de: Catalog = {
     banner: 'Sie sind offline. Was Sie sehen, ist vielleicht nicht aktuell; Änderungen brauchen eine Verbindung.',
   },
   time: {
+    justNow: 'gerade eben',
     permanent: 'Unbefristet',
     until: 'bis {{when}}',
     ended: 'beendet {{when}}',

@@ -17,6 +17,7 @@ export const en = {
     banner: 'You are offline. What you see may be out of date; changes need a connection.',
   },
   time: {
+    justNow: 'just now',
     permanent: 'Permanent',
     until: 'until {{when}}',
     ended: 'ended {{when}}',

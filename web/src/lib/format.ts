@@ -25,6 +25,7 @@ export function dateTime(ms: number | null | undefined, now = Date.now(), deadli
   const minutes = Math.round((ms - now) / 60_000);
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   // "until in 25 minutes" reads badly: deadlines keep the clock time.
+  if (!deadline && minutes === 0) return i18next.t('time.justNow');
   if (!deadline && Math.abs(minutes) < 60) return relative.format(minutes, 'minute');
   const days = Math.round((startOfDay(ms) - startOfDay(now)) / DAY_MS);
   if (Math.abs(days) <= 1) return `${relative.format(days, 'day')} ${time}`;

@@ -109,7 +109,7 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
               />
               <span className="grow">
                 {p.label}
-                <span className="hint">Validity Period: {p.description}</span>
+                <span className="hint">{p.description}</span>
               </span>
             </label>
           ))}

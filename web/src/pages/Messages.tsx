@@ -109,7 +109,11 @@ function MessageBody({ message }: { message: Message }) {
       <article className="card">
         <h2>{message.title}</h2>
         <p className="muted small">{dateTime(message.createdAt)}</p>
-        <p>{message.body}</p>
+        {/* The decision below has its own introduction (and the remark): the message's text would say it twice. */}
+        {(message.kind === 'handover_invitation' && viewing) ||
+        (message.kind === 'permission_application' && applicationIds.length > 0) ? null : (
+          <p>{message.body}</p>
+        )}
         {message.kind === 'handover_invitation' && invitationId && !viewing ? (
           <div className="actions">
             <button type="button" className="secondary" onClick={() => navigate('/messages')}>
