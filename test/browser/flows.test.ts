@@ -274,9 +274,18 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     ]);
     await recipient.shot('06-home-recipient');
 
-    // The owner edits the share: adds PTZ.
+    // Sharing it with Ryan again is refused in people's words, with the way out as a link.
     await tab(page, 'Home').click();
-    await openMenu(page, 'Shop NVR', 'Settings');
+    await openMenu(page, 'Shop NVR', 'Share Device');
+    await page.getByLabel('Recipient email').fill(emails.recipient);
+    await page.getByRole('button', { name: 'Share', exact: true }).click();
+    await page
+      .getByText('"Shop NVR" is already shared with Ryan Recipient. Edit the existing share instead.')
+      .waitFor();
+    assert.equal(await page.getByText('/api/').count(), 0, 'no developer text');
+
+    // The owner edits the share: adds PTZ.
+    await page.getByRole('link', { name: 'Edit the existing share' }).click();
     const share = page.getByRole('listitem', { name: 'Share with Ryan Recipient' });
     await share.getByRole('button', { name: 'Edit' }).click();
     const dialog = page.getByRole('dialog', { name: 'Share with Ryan Recipient' });
@@ -368,7 +377,9 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await devices.getByRole('checkbox', { name: /Office Cam/ }).check();
     await page.getByRole('button', { name: /Permissions of Office Cam/ }).click();
     await page.getByRole('checkbox', { name: /Playback/ }).check();
-    await page.getByRole('button', { name: /^Done/ }).click();
+    await page.getByRole('button', { name: /Permissions of Office Cam/ }).click();
+    // Folded again, the device's line says what it gets.
+    await devices.getByText('Whole device · Live View, Playback').waitFor();
 
     // A recipient without an account: refused, and nothing is shared.
     await page.getByLabel('Recipient email').fill(`nobody.${stamp}@example.com`);
