@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, CDPSession } from 'playwright-core';
 import { PNG } from 'pngjs';
+import { importDevicesJson } from '../../src/services/devices.ts';
 import {
   assertAccessible,
   launchBrowser,
@@ -208,6 +209,42 @@ describe('web app: installable, works offline', { timeout: 120_000 }, () => {
     await worker.evaluate(`self.openScreen(${JSON.stringify(shown[0]!.url)})`);
     await page.waitForURL(`**${shown[0]!.url}`);
     await page.getByRole('heading', { name: String(push.payload.title) }).waitFor();
+    assert.deepEqual(owner.problems, []);
+  });
+
+  test('handover: the new owner renames a device while accepting it', async () => {
+    const installer = await verifiedAccount('Hal Harbour', `hal.${Date.now().toString(36)}@example.com`);
+    const org = await apiAs(installer, 'POST', '/api/orgs', { name: 'Harbour Security' });
+    const site = await apiAs(installer, 'POST', `/api/orgs/${org.id}/sites`, {
+      name: 'Pier Site',
+      address: '1 Pier Road',
+      timeZone: 'Europe/Dublin',
+    });
+    const serial = `PIER${Date.now().toString(36)}`.toUpperCase();
+    await importDevicesJson(server.runtime.ctx, null, [
+      { serial, model: 'Coastal I-Series NVR', kind: 'recorder', channels: 4, verificationCode: 'PIER0001' },
+    ]);
+    const added = await apiAs(installer, 'POST', `/api/sites/${site.id}/devices`, {
+      serial,
+      verificationCode: 'PIER0001',
+    });
+    await apiAs(installer, 'POST', `/api/sites/${site.id}/handover`, {
+      email,
+      devices: [{ deviceId: added.deviceId, permissions: [{ permission: 'live_view', validity: 'permanent' }] }],
+    });
+
+    const { page } = owner;
+    await page.goto('/messages');
+    await page.getByRole('link', { name: /Harbour Security invites you to take over Pier Site/ }).click();
+    await page.getByRole('button', { name: 'View now' }).click();
+    const invitation = page.getByRole('region', { name: 'Handover invitation' });
+    const name = invitation.getByLabel('Name on your account');
+    assert.equal(await name.inputValue(), 'Coastal I-Series NVR');
+    await name.fill('Pier NVR');
+    await invitation.getByRole('button', { name: 'Accept' }).click();
+    await page.getByRole('region', { name: 'Invitation result' }).waitFor();
+    await page.goto('/');
+    await page.getByRole('list', { name: 'My devices' }).getByRole('listitem', { name: 'Pier NVR' }).waitFor();
     assert.deepEqual(owner.problems, []);
   });
 
