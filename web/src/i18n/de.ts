@@ -71,6 +71,16 @@ export const de: Catalog = {
     adding: 'Wird hinzugefügt…',
     added: '{{name}} wurde Ihren Geräten hinzugefügt.',
   },
+  messages: {
+    title: 'Nachrichten',
+    one: 'Nachricht',
+    markAllRead: 'Alle als gelesen markieren',
+    loading: 'Ihre Nachrichten werden geladen',
+    loadingOne: 'Die Nachricht wird geladen',
+    empty: 'Noch keine Nachrichten. Freigaben, Einladungen und Anträge erscheinen hier.',
+    allRead: 'Alles gelesen.',
+    gone: 'Diese Nachricht gibt es nicht, oder sie ist nicht mehr in Ihrem Posteingang.',
+  },
   me: {
     title: 'Ich',
     verified: 'bestätigt',

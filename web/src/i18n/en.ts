@@ -63,6 +63,16 @@ export const en = {
     adding: 'Adding…',
     added: '{{name}} was added to your devices.',
   },
+  messages: {
+    title: 'Messages',
+    one: 'Message',
+    markAllRead: 'Mark all read',
+    loading: 'Loading your messages',
+    loadingOne: 'Loading the message',
+    empty: 'No messages yet. Shares, invitations and applications will show up here.',
+    allRead: 'Everything read.',
+    gone: 'This message does not exist, or it is no longer in your inbox.',
+  },
   me: {
     title: 'Me',
     verified: 'verified',
