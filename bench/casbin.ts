@@ -46,11 +46,14 @@ export async function casbinEnforcer(world: World): Promise<Enforcer> {
   if (!p) throw new Error('casbin model has no policy section "p"');
   p.policy = rows;
   // "-" for a device-level request (no channel): only whole-device grants ("*") cover it, as in decide().
-  e.addFunction(
+  await e.addFunction(
     'inList',
     (value: string, list: string) => list === '*' || (value !== '-' && list.split('|').includes(String(value))),
   );
-  e.addFunction('validAt', (vid: string, at: number) => vid === '-' || allowsAt(validities[Number(vid)]!, Number(at)));
+  await e.addFunction(
+    'validAt',
+    (vid: string, at: number) => vid === '-' || allowsAt(validities[Number(vid)]!, Number(at)),
+  );
   return e;
 }
 

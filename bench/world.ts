@@ -1,7 +1,7 @@
 // A synthetic world for the benchmarks: accounts owning cameras and 4-32 channel recorders, shares with channel
 // scopes, time windows and weekly schedules, installer organizations with members and per-permission
 // authorizations. Deterministic for a seed, so two runs compare.
-import type { DeviceFacts, Grant, GrantedPermission, Principal } from '../src/domain/access.ts';
+import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../src/domain/access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from '../src/domain/permissions.ts';
 import { PERMANENT, compileSchedule, type Validity } from '../src/domain/validity.ts';
 import { sharePermissions } from '../src/persistence/repositories/grants.ts';
@@ -23,7 +23,7 @@ const DAY = 86_400_000;
 
 export interface World {
   devices: Map<string, DeviceFacts>;
-  principals: Map<string, Principal>;
+  principals: Map<string, AccessPrincipal>;
   accountIds: string[];
   orgMembers: Map<string, string[]>;
   deviceIds: string[];
@@ -140,7 +140,7 @@ export function generateWorld(deviceCount: number, seed = 42): World {
     });
     deviceIds.push(id);
   }
-  const principals = new Map<string, Principal>();
+  const principals = new Map<string, AccessPrincipal>();
   for (const a of accountIds) principals.set(a, { accountId: a, orgIds: memberships.get(a) ?? [] });
   return { devices, principals, accountIds, orgMembers, deviceIds, grants };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then every *.test.ts under test/ with Node's own test runner.
+// `npm test`: formatting, lint, type-check, then every *.test.ts under test/ with Node's own test runner.
 // Pass file names or folders to run only those: `npm test -- test/integration/auth.test.ts`.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +17,9 @@ function find(dir) {
     .sort();
 }
 
+/** What ESLint checks (also `npm run lint`). */
+const LINTED = ['src', 'test', 'bench', 'scripts', 'web/src', 'bin', 'eslint.config.js'];
+
 const args = process.argv.slice(2);
 const files = (args.length ? args : ['test']).flatMap(find);
 if (files.length === 0) {
@@ -30,6 +33,13 @@ if (!args.length && process.env.SKIP_TYPECHECK !== '1') {
   if (fmt.status !== 0) {
     console.error('Formatting differs: run `npm run format`.');
     process.exit(fmt.status ?? 1);
+  }
+
+  console.log('Linting (eslint)…');
+  const lint = spawnSync('npx', ['eslint', ...LINTED], { stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('ESLint found problems (npm run lint).');
+    process.exit(lint.status ?? 1);
   }
 
   console.log('Type-checking (tsc --noEmit)…');

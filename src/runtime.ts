@@ -9,7 +9,7 @@ import { migrateToLatest } from './persistence/migrate.ts';
 import type { AccessChange, ServiceContext } from './services/context.ts';
 import { buildApp, type App } from './http/app.ts';
 import { drainOf } from './http/drain.ts';
-import { startAccess } from './services/access-engine.ts';
+import { AccessEngine, cacheSizeFromEnv, connectAccessBus, databaseSource } from './services/access-engine.ts';
 import { OutboxDeliverer, type DelivererOptions } from './services/outbox-delivery.ts';
 import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-notices.ts';
 // Registers the hook that sends verification codes on registration.
@@ -93,6 +93,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
     config,
     db: database.db,
     engine: database.engine,
+    // The decision cache: invalidated by this instance's commits and, on PostgreSQL, by every other instance's.
+    access: new AccessEngine(databaseSource(database.db), cacheSizeFromEnv()),
     clock: options.clock ?? systemClock,
     log,
     kickOutbox: () => kick(),
@@ -105,10 +107,14 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   workers.push(outbox);
   const expiryNotices = new ExpiryNoticeSweeper(ctx, options.expiryNotices);
   workers.push(expiryNotices);
-  // The decision cache: invalidated by this instance's commits and, on PostgreSQL, by every other instance's.
-  const access = await startAccess(ctx, database);
-  listeners.push((c) => access.invalidate(c));
-  workers.push(access);
+  listeners.push((c) => ctx.access.invalidate(c));
+  const accessBus = await connectAccessBus(ctx, database);
+  workers.push({
+    async stop() {
+      ctx.announceChanges = undefined;
+      await accessBus?.stop();
+    },
+  });
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });
   outbox.start();
   expiryNotices.start();

@@ -7,6 +7,7 @@ import { openDatabase } from '../persistence/db.ts';
 import { migrateToLatest } from '../persistence/migrate.ts';
 import { announcerFor } from '../services/change-bus.ts';
 import type { ServiceContext } from '../services/context.ts';
+import { AccessEngine, DEFAULT_CACHE_SIZE, databaseSource } from '../services/access-engine.ts';
 // Loads every area's services, so their hooks run for CLI changes too (verification codes on registration,
 // invitations waiting for an address that `user create --verified` brings in).
 import '../http/routes/index.ts';
@@ -22,6 +23,7 @@ export async function withServiceContext<T>(
       config,
       db: database.db,
       engine: database.engine,
+      access: new AccessEngine(databaseSource(database.db), DEFAULT_CACHE_SIZE),
       clock: systemClock,
       log: pino({ level: 'silent' }),
       kickOutbox: () => {},

@@ -5,7 +5,8 @@
 import { isDeviceLevel, type Permission } from './permissions.ts';
 import { nextChange, whyNot, type Validity } from './validity.ts';
 
-export interface Principal {
+/** Whom a decision is about: an account and the organizations it acts for (not the request's session). */
+export interface AccessPrincipal {
   accountId: string;
   /** Installer organizations the account is a member of. */
   orgIds: readonly string[];
@@ -114,7 +115,7 @@ function coversChannel(g: Grant, channel: number | null): boolean {
   return false;
 }
 
-function appliesTo(g: Grant, p: Principal): boolean {
+function appliesTo(g: Grant, p: AccessPrincipal): boolean {
   if (g.subject.type === 'account') return g.subject.id === p.accountId;
   const orgs = p.orgIds;
   for (let i = 0; i < orgs.length; i++) if (orgs[i] === g.subject.id) return true;
@@ -134,7 +135,7 @@ function findPermission(g: Grant, permission: Permission): GrantedPermission | u
  */
 export function decide(
   facts: DeviceFacts,
-  principal: Principal,
+  principal: AccessPrincipal,
   deviceId: string,
   channel: number | null,
   permission: Permission,
@@ -150,7 +151,7 @@ export function decide(
  */
 export function decideNow(
   facts: DeviceFacts,
-  principal: Principal,
+  principal: AccessPrincipal,
   deviceId: string,
   channel: number | null,
   permission: Permission,
@@ -161,7 +162,7 @@ export function decideNow(
 
 function evaluate(
   facts: DeviceFacts,
-  principal: Principal,
+  principal: AccessPrincipal,
   deviceId: string,
   channel: number | null,
   permission: Permission,
@@ -232,15 +233,4 @@ function evaluate(
   }
   if (best !== null) return { allowed: true, source: best.source, sourceId: best.sourceId, until: bestUntil };
   return DENIED[failReason];
-}
-
-/** Convenience for callers holding only a device id mismatch-free facts object. */
-export function can(
-  facts: DeviceFacts,
-  principal: Principal,
-  channel: number | null,
-  permission: Permission,
-  at: number,
-): Decision {
-  return decide(facts, principal, facts.deviceId, channel, permission, at);
 }

@@ -5,7 +5,7 @@
 //   pending --cancel---> cancelled   (installer)
 //   pending --new one--> superseded  (a newer application of the same organization for the same device)
 //   pending --time-----> expired     (computed on read: expires_at <= now)
-import { conflict, gone, invalid } from './errors.ts';
+import { conflict, gone, invalidInput } from './errors.ts';
 
 export type ApplicationStatus = 'pending' | 'agreed' | 'rejected' | 'cancelled' | 'superseded' | 'expired';
 
@@ -25,17 +25,17 @@ export function checkPending(status: ApplicationStatus): void {
 export function checkRemark(raw: string | undefined | null): string | null {
   if (raw === undefined || raw === null) return null;
   const remark = raw.trim();
-  if (remark.length > 500) throw invalid('The remark must have at most 500 characters.', 'remark');
+  if (remark.length > 500) throw invalidInput('The remark must have at most 500 characters.', undefined, 'remark');
   return remark.length === 0 ? null : remark;
 }
 
 /** Each id at most once, at least one. */
 export function checkDistinctIds(ids: readonly string[], field: string, what: string): void {
-  if (ids.length === 0) throw invalid(`Choose at least one ${what}.`, field);
+  if (ids.length === 0) throw invalidInput(`Choose at least one ${what}.`, undefined, field);
   const seen = new Set<string>();
   ids.forEach((id, i) => {
     if (seen.has(id))
-      throw invalid(`This ${what} is listed twice.`, `${field}/${i}`, `duplicate_${what.replace(/\W/g, '_')}`);
+      throw invalidInput(`This ${what} is listed twice.`, `duplicate_${what.replace(/\W/g, '_')}`, `${field}/${i}`);
     seen.add(id);
   });
 }

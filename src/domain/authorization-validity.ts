@@ -1,6 +1,6 @@
 // How long an authorized permission lasts. The Hik-ProConnect presets (1 h, 2 h, 4 h, 8 h) count from the
 // moment the permission is granted (or agreed to), so a request stores the preset and is resolved only then.
-import { invalid } from './errors.ts';
+import { invalidInput } from './errors.ts';
 import { isPermission, PERMISSIONS, type Permission } from './permissions.ts';
 
 export const VALIDITY_PRESETS = ['permanent', '1h', '2h', '4h', '8h', 'until'] as const;
@@ -32,16 +32,21 @@ export function parseValidity(input: ValidityInput, now: number, field: string):
     case 'until': {
       const until = input.until;
       if (typeof until !== 'number' || !Number.isInteger(until))
-        throw invalid('Give the end time (epoch milliseconds) for a validity "until".', at('until'));
+        throw invalidInput('Give the end time (epoch milliseconds) for a validity "until".', undefined, at('until'));
       if (until <= now)
-        throw invalid('The end time is in the past; choose a time from now on.', at('until'), 'validity_in_past');
+        throw invalidInput('The end time is in the past; choose a time from now on.', 'validity_in_past', at('until'));
       if (until > LATEST_END)
-        throw invalid('The end time is too far in the future; choose "permanent" instead.', at('until'));
+        throw invalidInput(
+          'The end time is too far in the future; choose "permanent" instead.',
+          undefined,
+          at('until'),
+        );
       return { kind: 'until', until };
     }
     default:
-      throw invalid(
+      throw invalidInput(
         `"${input.validity}" is not a validity; use one of ${VALIDITY_PRESETS.join(', ')}.`,
+        undefined,
         at('validity'),
       );
   }
@@ -96,14 +101,14 @@ export function parsePermissionRequests(
   return items.map((item, i) => {
     const at = `${field}/${i}`;
     if (!isPermission(item.permission)) {
-      throw invalid(
+      throw invalidInput(
         `"${item.permission}" is not a permission; use one of ${Object.keys(PERMISSIONS).join(', ')}.`,
-        `${at}/permission`,
         'unknown_permission',
+        `${at}/permission`,
       );
     }
     if (seen.has(item.permission))
-      throw invalid(`"${item.permission}" is listed twice.`, `${at}/permission`, 'duplicate_permission');
+      throw invalidInput(`"${item.permission}" is listed twice.`, 'duplicate_permission', `${at}/permission`);
     seen.add(item.permission);
     return { permission: item.permission, spec: parseValidity(item, now, at) };
   });
@@ -115,16 +120,16 @@ export function parsePermissionNames(
   field: string,
   opts: { allowEmpty: boolean },
 ): Permission[] {
-  if (!opts.allowEmpty && items.length === 0) throw invalid('Choose at least one permission.', field);
+  if (!opts.allowEmpty && items.length === 0) throw invalidInput('Choose at least one permission.', undefined, field);
   const seen = new Set<string>();
   items.forEach((p, i) => {
     if (!isPermission(p))
-      throw invalid(
+      throw invalidInput(
         `"${p}" is not a permission; use one of ${Object.keys(PERMISSIONS).join(', ')}.`,
-        `${field}/${i}`,
         'unknown_permission',
+        `${field}/${i}`,
       );
-    if (seen.has(p)) throw invalid(`"${p}" is listed twice.`, `${field}/${i}`, 'duplicate_permission');
+    if (seen.has(p)) throw invalidInput(`"${p}" is listed twice.`, 'duplicate_permission', `${field}/${i}`);
     seen.add(p);
   });
   return items as Permission[];

@@ -1,5 +1,5 @@
 // Rules for the ways a person is reached: email addresses and phone numbers.
-import { invalid } from './errors.ts';
+import { invalidInput } from './errors.ts';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -8,7 +8,7 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 export function normalizeEmail(raw: string, field = 'email'): string {
   const email = raw.trim().toLowerCase();
   if (email.length > 254 || !EMAIL.test(email))
-    throw invalid(`"${raw}" is not a valid email address.`, field, 'invalid_email');
+    throw invalidInput(`"${raw}" is not a valid email address.`, 'invalid_email', field);
   return email;
 }
 
@@ -16,7 +16,11 @@ export function normalizeEmail(raw: string, field = 'email'): string {
 export function normalizePhone(raw: string, field = 'phone'): string {
   const phone = raw.trim().replace(/[\s\-().]/g, '');
   if (!E164.test(phone))
-    throw invalid(`"${raw}" is not a phone number in international form, e.g. +353861234567.`, field, 'invalid_phone');
+    throw invalidInput(
+      `"${raw}" is not a phone number in international form, e.g. +353861234567.`,
+      'invalid_phone',
+      field,
+    );
   return phone;
 }
 
@@ -26,14 +30,14 @@ export function looksLikeEmail(raw: string): boolean {
 
 /** Passwords: long enough to resist guessing, short enough not to be a denial-of-service vector for scrypt. */
 export function checkPassword(password: string, field = 'password'): void {
-  if (password.length < 8) throw invalid('The password must have at least 8 characters.', field, 'weak_password');
-  if (password.length > 200) throw invalid('The password must have at most 200 characters.', field);
+  if (password.length < 8) throw invalidInput('The password must have at least 8 characters.', 'weak_password', field);
+  if (password.length > 200) throw invalidInput('The password must have at most 200 characters.', undefined, field);
 }
 
 export function checkDisplayName(raw: string, field = 'displayName'): string {
   const name = raw.trim();
-  if (name.length === 0) throw invalid('The name must not be empty.', field);
-  if (name.length > 100) throw invalid('The name must have at most 100 characters.', field);
+  if (name.length === 0) throw invalidInput('The name must not be empty.', undefined, field);
+  if (name.length > 100) throw invalidInput('The name must have at most 100 characters.', undefined, field);
   return name;
 }
 

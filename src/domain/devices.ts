@@ -1,6 +1,6 @@
 // Device rules: what a device in the registry looks like, and the import file that brings devices in.
-// Pure: every check throws `invalid(detail, field)`; nothing here touches the database.
-import { AppError, invalid } from './errors.ts';
+// Pure: every check throws `invalidInput(detail, code, field)`; nothing here touches the database.
+import { AppError, invalidInput } from './errors.ts';
 
 export const DEVICE_KINDS = ['camera', 'recorder', 'doorbell', 'alarm_hub'] as const;
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
@@ -61,10 +61,10 @@ export interface DeviceRecord {
 export function normalizeSerial(raw: string, field = 'serial'): string {
   const serial = raw.trim().toUpperCase();
   if (!SERIAL_PATTERN.test(serial)) {
-    throw invalid(
+    throw invalidInput(
       `"${clip(raw)}" is not a valid serial number: use 4 to 32 letters, digits or dashes.`,
-      field,
       'invalid_serial',
+      field,
     );
   }
   return serial;
@@ -74,10 +74,10 @@ export function normalizeSerial(raw: string, field = 'serial'): string {
 export function normalizeVerificationCode(raw: string, field = 'verificationCode'): string {
   const code = raw.replace(/\s+/g, '').toUpperCase();
   if (!CODE_PATTERN.test(code)) {
-    throw invalid(
+    throw invalidInput(
       'The verification code must be 4 to 32 letters or digits, as printed on the device label.',
-      field,
       'invalid_code',
+      field,
     );
   }
   return code;
@@ -85,23 +85,25 @@ export function normalizeVerificationCode(raw: string, field = 'verificationCode
 
 export function parseKind(raw: string, field = 'kind'): DeviceKind {
   const kind = KIND_ALIASES[raw.trim().toLowerCase()];
-  if (!kind) throw invalid(`"${clip(raw)}" is not a device kind (${DEVICE_KINDS.join(', ')}).`, field, 'invalid_kind');
+  if (!kind)
+    throw invalidInput(`"${clip(raw)}" is not a device kind (${DEVICE_KINDS.join(', ')}).`, 'invalid_kind', field);
   return kind;
 }
 
 export function checkChannelCount(kind: DeviceKind, count: number | null, field = 'channels'): number {
   const limits = CHANNEL_LIMITS[kind];
   if (count === null) {
-    if (limits.required) throw invalid(`A ${kind} must state its number of channels (1 to ${limits.max}).`, field);
+    if (limits.required)
+      throw invalidInput(`A ${kind} must state its number of channels (1 to ${limits.max}).`, undefined, field);
     return 1;
   }
   if (!Number.isInteger(count) || count < 1 || count > limits.max) {
-    throw invalid(
+    throw invalidInput(
       limits.max === 1
         ? `A ${kind} has exactly 1 channel.`
         : `A ${kind} has 1 to ${limits.max} channels, not ${count}.`,
-      field,
       'invalid_channels',
+      field,
     );
   }
   return count;
@@ -112,13 +114,14 @@ export function defaultChannelName(number: number): string {
 }
 
 // Control characters would break list layouts and logs; names are otherwise free text.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function checkText(raw: string, what: string, max: number, field: string): string {
   const text = raw.trim();
-  if (text.length === 0) throw invalid(`The ${what} must not be empty.`, field);
-  if (text.length > max) throw invalid(`The ${what} must have at most ${max} characters.`, field);
-  if (CONTROL.test(text)) throw invalid(`The ${what} must not contain control characters.`, field);
+  if (text.length === 0) throw invalidInput(`The ${what} must not be empty.`, undefined, field);
+  if (text.length > max) throw invalidInput(`The ${what} must have at most ${max} characters.`, undefined, field);
+  if (CONTROL.test(text)) throw invalidInput(`The ${what} must not contain control characters.`, undefined, field);
   return text;
 }
 
@@ -141,7 +144,8 @@ export function checkFirmware(raw: string | null | undefined, field = 'firmwareV
 
 /** Names for channels 1..count: the given ones (blank = default), padded with defaults. */
 export function channelNamesFor(count: number, given: readonly string[], field = 'channelNames'): string[] {
-  if (given.length > count) throw invalid(`${given.length} channel names given for ${count} channel(s).`, field);
+  if (given.length > count)
+    throw invalidInput(`${given.length} channel names given for ${count} channel(s).`, undefined, field);
   const names: string[] = [];
   for (let n = 1; n <= count; n += 1) {
     const raw = given[n - 1];
@@ -182,20 +186,20 @@ export function checkCapabilities(entries: Iterable<[string, unknown]>, field = 
   const seen = new Set<string>();
   for (const [key, value] of entries) {
     if (!CAPABILITY_KEY.test(key))
-      throw invalid(`"${clip(key)}" is not a capability name (letters, digits, underscores).`, field);
-    if (seen.has(key)) throw invalid(`The capability "${key}" is given twice.`, field);
+      throw invalidInput(`"${clip(key)}" is not a capability name (letters, digits, underscores).`, undefined, field);
+    if (seen.has(key)) throw invalidInput(`The capability "${key}" is given twice.`, undefined, field);
     seen.add(key);
     if (typeof value === 'string') {
       if (value.length === 0 || value.length > 64 || CONTROL.test(value))
-        throw invalid(`The capability "${key}" has a bad value.`, field);
+        throw invalidInput(`The capability "${key}" has a bad value.`, undefined, field);
     } else if (typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value))) {
-      throw invalid(`The capability "${key}" must be true, false, a number or a short text.`, field);
+      throw invalidInput(`The capability "${key}" must be true, false, a number or a short text.`, undefined, field);
     }
     if (key === 'supportsSharing' && typeof value !== 'boolean')
-      throw invalid('supportsSharing must be true or false.', field);
+      throw invalidInput('supportsSharing must be true or false.', undefined, field);
     caps[key] = value as CapabilityValue;
   }
-  if (seen.size > MAX_CAPABILITIES) throw invalid(`At most ${MAX_CAPABILITIES} capabilities.`, field);
+  if (seen.size > MAX_CAPABILITIES) throw invalidInput(`At most ${MAX_CAPABILITIES} capabilities.`, undefined, field);
   return caps;
 }
 
@@ -229,7 +233,7 @@ export function checkDeviceInput(raw: RawDeviceInput, place: InputPlace): Device
     if (raw.channels === null || (typeof raw.channels === 'string' && raw.channels.trim() === '')) count = null;
     else if (typeof raw.channels === 'number') count = raw.channels;
     else if (/^\s*\d{1,4}\s*$/.test(raw.channels)) count = Number(raw.channels);
-    else throw invalid(`"${clip(raw.channels)}" is not a number of channels.`, f('channels'));
+    else throw invalidInput(`"${clip(raw.channels)}" is not a number of channels.`, undefined, f('channels'));
     const channelCount = checkChannelCount(kind, count, f('channels'));
     const verificationCode = normalizeVerificationCode(raw.verificationCode, f('verificationCode'));
     const givenNames =
@@ -268,7 +272,7 @@ function located<T>(place: InputPlace, check: () => T): T {
     return check();
   } catch (err) {
     if (err instanceof AppError && err.kind === 'invalid')
-      throw invalid(`${place.label}: ${err.detail}`, err.field, err.code);
+      throw invalidInput(`${place.label}: ${err.detail}`, err.code, err.field);
     throw err;
   }
 }
@@ -279,10 +283,10 @@ export function checkUniqueSerials(records: ReadonlyArray<{ record: DeviceRecord
   for (const { record, place } of records) {
     const earlier = first.get(record.serial);
     if (earlier)
-      throw invalid(
+      throw invalidInput(
         `${place.label}: the serial ${record.serial} already appears at ${earlier.toLowerCase()}.`,
-        place.fieldPrefix + place.names.serial,
         'duplicate_serial',
+        place.fieldPrefix + place.names.serial,
       );
     first.set(record.serial, place.label);
   }
@@ -358,7 +362,7 @@ export function parseCsv(text: string): CsvRow[] {
         i += 1;
         for (;;) {
           if (i >= src.length)
-            throw invalid(`Line ${startLine}: a quoted field is not closed.`, `line ${startLine}`, 'csv_syntax');
+            throw invalidInput(`Line ${startLine}: a quoted field is not closed.`, 'csv_syntax', `line ${startLine}`);
           const ch = src[i]!;
           if (ch === '"') {
             if (src[i + 1] === '"') {
@@ -375,15 +379,15 @@ export function parseCsv(text: string): CsvRow[] {
         }
         const next = src[i];
         if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-          throw invalid(`Line ${line}: unexpected text after a closing quote.`, `line ${line}`, 'csv_syntax');
+          throw invalidInput(`Line ${line}: unexpected text after a closing quote.`, 'csv_syntax', `line ${line}`);
         }
       } else {
         while (i < src.length && src[i] !== ',' && src[i] !== '\n' && src[i] !== '\r') {
           if (src[i] === '"')
-            throw invalid(
+            throw invalidInput(
               `Line ${line}: a quote inside an unquoted field (quote the whole field and double the quote).`,
-              `line ${line}`,
               'csv_syntax',
+              `line ${line}`,
             );
           cell += src[i];
           i += 1;
@@ -411,45 +415,53 @@ export function parseDeviceCsv(text: string): Array<{ record: DeviceRecord; plac
   const rows = parseCsv(text);
   const header = rows.shift();
   if (!header)
-    throw invalid(
+    throw invalidInput(
       `The file is empty; the first line must name the columns: ${CSV_COLUMNS.join(',')}.`,
-      'line 1',
       'csv_header',
+      'line 1',
     );
   const index = new Map<CsvColumn, number>();
   header.cells.forEach((raw, i) => {
     const name = raw.trim().toLowerCase();
     if (!(CSV_COLUMNS as readonly string[]).includes(name)) {
-      throw invalid(
+      throw invalidInput(
         `Line ${header.line}: "${clip(raw)}" is not a known column (${CSV_COLUMNS.join(', ')}).`,
-        `line ${header.line}`,
         'csv_header',
+        `line ${header.line}`,
       );
     }
     if (index.has(name as CsvColumn))
-      throw invalid(`Line ${header.line}: the column "${name}" appears twice.`, `line ${header.line}`, 'csv_header');
+      throw invalidInput(
+        `Line ${header.line}: the column "${name}" appears twice.`,
+        'csv_header',
+        `line ${header.line}`,
+      );
     index.set(name as CsvColumn, i);
   });
   for (const required of REQUIRED_COLUMNS) {
     if (!index.has(required))
-      throw invalid(`Line ${header.line}: the column "${required}" is missing.`, `line ${header.line}`, 'csv_header');
+      throw invalidInput(
+        `Line ${header.line}: the column "${required}" is missing.`,
+        'csv_header',
+        `line ${header.line}`,
+      );
   }
   if (rows.length === 0)
-    throw invalid('The file has no devices after the header line.', `line ${header.line + 1}`, 'csv_empty');
+    throw invalidInput('The file has no devices after the header line.', 'csv_empty', `line ${header.line + 1}`);
   if (rows.length > MAX_IMPORT_ROWS)
-    throw invalid(
+    throw invalidInput(
       `At most ${MAX_IMPORT_ROWS} devices per file; split it.`,
-      `line ${rows[MAX_IMPORT_ROWS]!.line}`,
       'csv_too_long',
+      `line ${rows[MAX_IMPORT_ROWS]!.line}`,
     );
 
   const out = rows.map((row) => {
     const place = csvPlace(row.line);
     if (row.cells.length !== header.cells.length) {
-      throw invalid(
+      throw invalidInput(
         `Line ${row.line}: ${row.cells.length} fields, but the header has ${header.cells.length}.`,
-        `line ${row.line}`,
         'csv_syntax',
+        `line ${row.line}`,
       );
     }
     const cell = (c: CsvColumn): string | null => {

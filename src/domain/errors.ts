@@ -42,7 +42,9 @@ export class AppError extends Error {
   }
 }
 
-export const invalid = (detail: string, field?: string, code?: string) => new AppError('invalid', detail, field, code);
+// Every helper takes (detail, code, field): the words for people, the stable code for programs, the input at fault.
+export const invalidInput = (detail: string, code?: string, field?: string) =>
+  new AppError('invalid', detail, field, code);
 export const notFound = (detail: string, code?: string) => new AppError('not_found', detail, undefined, code);
 export const forbidden = (detail: string, code?: string) => new AppError('forbidden', detail, undefined, code);
 export const conflict = (detail: string, code?: string, field?: string) =>

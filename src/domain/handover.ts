@@ -6,7 +6,7 @@
 //   pending --resend--> pending         (installer; new expiry)
 //   pending --time----> expired         (computed on read: expires_at <= now)
 //   expired --resend--> pending         (installer)
-import { conflict, gone, invalid } from './errors.ts';
+import { conflict, gone, invalidInput } from './errors.ts';
 import type { Permission } from './permissions.ts';
 import type { ValiditySpec } from './authorization-validity.ts';
 
@@ -58,17 +58,21 @@ export function agreedSubset(
   const agreed = choice.map((c, i) => {
     const asked = byDevice.get(c.deviceId);
     if (!asked)
-      throw invalid('This device is not part of the invitation.', `devices/${i}/deviceId`, 'device_not_in_invitation');
+      throw invalidInput(
+        'This device is not part of the invitation.',
+        'device_not_in_invitation',
+        `devices/${i}/deviceId`,
+      );
     if (seen.has(c.deviceId))
-      throw invalid('This device is listed twice.', `devices/${i}/deviceId`, 'duplicate_device');
+      throw invalidInput('This device is listed twice.', 'duplicate_device', `devices/${i}/deviceId`);
     seen.add(c.deviceId);
     const permissions = c.permissions.map((p, j) => {
       const item = asked.permissions.find((a) => a.permission === p);
       if (!item)
-        throw invalid(
+        throw invalidInput(
           `The installer did not ask for "${p}" on this device; you can only untick permissions.`,
-          `devices/${i}/permissions/${j}`,
           'permission_not_requested',
+          `devices/${i}/permissions/${j}`,
         );
       return item;
     });

@@ -1,5 +1,5 @@
 // Installer organizations: roles, who may do what, the organization's QR ID, and names.
-import { conflict, forbidden, invalid } from './errors.ts';
+import { conflict, forbidden, invalidInput } from './errors.ts';
 
 export type OrgRole = 'admin' | 'technician';
 export const ORG_ROLES: readonly OrgRole[] = ['admin', 'technician'];
@@ -18,27 +18,27 @@ export function parseOrgPick(raw: string, field: string): OrgPick {
   if (text.startsWith(ORG_QR_PREFIX)) {
     const ref = text.slice(ORG_QR_PREFIX.length);
     if (!/^[A-Za-z0-9_-]{10,100}$/.test(ref))
-      throw invalid('This QR code is not a Keyholder organization QR ID.', field, 'bad_qr');
+      throw invalidInput('This QR code is not a Keyholder organization QR ID.', 'bad_qr', field);
     return { kind: 'qr', ref };
   }
   if (/^org_[A-Za-z0-9_-]{10,60}$/.test(text)) return { kind: 'id', id: text };
-  throw invalid(
+  throw invalidInput(
     'Give the organization id (org_…) or the text of its QR ID (keyholder:org:…).',
-    field,
     'bad_org_reference',
+    field,
   );
 }
 
 export function checkName(raw: string, field: string, what: string): string {
   const name = raw.trim();
-  if (name.length === 0) throw invalid(`The ${what} must not be empty.`, field);
-  if (name.length > 120) throw invalid(`The ${what} must have at most 120 characters.`, field);
+  if (name.length === 0) throw invalidInput(`The ${what} must not be empty.`, undefined, field);
+  if (name.length > 120) throw invalidInput(`The ${what} must have at most 120 characters.`, undefined, field);
   return name;
 }
 
 export function checkAddress(raw: string, field = 'address'): string {
   const address = raw.trim();
-  if (address.length > 300) throw invalid('The address must have at most 300 characters.', field);
+  if (address.length > 300) throw invalidInput('The address must have at most 300 characters.', undefined, field);
   return address;
 }
 

@@ -1,6 +1,6 @@
 // What makes a share valid: scope, channels, permissions, validity. Pure; the service adds who may share.
 // Rules: docs/sharing.md.
-import { invalid } from './errors.ts';
+import { invalidInput } from './errors.ts';
 import {
   PERMISSIONS,
   REQUIRED_SHARE_PERMISSION,
@@ -44,57 +44,57 @@ export function checkShareSpec(
 ): ShareSpec {
   const f = (name: string) => `${prefix}${name}`;
   if (input.scope !== 'device' && input.scope !== 'channels')
-    throw invalid('The scope is "device" (the whole device) or "channels".', f('scope'), 'invalid_scope');
+    throw invalidInput('The scope is "device" (the whole device) or "channels".', 'invalid_scope', f('scope'));
   let channels: number[] = [];
   if (input.scope === 'channels') {
     const list = input.channels ?? [];
     if (list.length === 0)
-      throw invalid('Choose at least one channel, or share the whole device.', f('channels'), 'invalid_channels');
+      throw invalidInput('Choose at least one channel, or share the whole device.', 'invalid_channels', f('channels'));
     const seen = new Set<number>();
     list.forEach((c, i) => {
       if (!Number.isInteger(c) || c < 1 || c > device.channelCount) {
-        throw invalid(
+        throw invalidInput(
           `Channel ${c} does not exist on this device (it has ${device.channelCount === 1 ? '1 channel' : `channels 1 to ${device.channelCount}`}).`,
-          f(`channels[${i}]`),
           'unknown_channel',
+          f(`channels[${i}]`),
         );
       }
-      if (seen.has(c)) throw invalid(`Channel ${c} is listed twice.`, f(`channels[${i}]`), 'invalid_channels');
+      if (seen.has(c)) throw invalidInput(`Channel ${c} is listed twice.`, 'invalid_channels', f(`channels[${i}]`));
       seen.add(c);
     });
     channels = [...seen].sort((a, b) => a - b);
   } else if (input.channels && input.channels.length > 0) {
-    throw invalid(
+    throw invalidInput(
       'A whole-device share covers every channel: leave "channels" out or choose scope "channels".',
-      f('channels'),
       'invalid_channels',
+      f('channels'),
     );
   }
 
   const chosen = new Set<Permission>();
   (input.permissions ?? []).forEach((p, i) => {
     if (!isPermission(p))
-      throw invalid(
+      throw invalidInput(
         `"${p}" is not a permission. Known: ${ORDER.join(', ')}.`,
-        f(`permissions[${i}]`),
         'unknown_permission',
+        f(`permissions[${i}]`),
       );
-    if (chosen.has(p)) throw invalid(`"${p}" is listed twice.`, f(`permissions[${i}]`), 'invalid_permissions');
+    if (chosen.has(p)) throw invalidInput(`"${p}" is listed twice.`, 'invalid_permissions', f(`permissions[${i}]`));
     chosen.add(p);
   });
   if (!chosen.has(REQUIRED_SHARE_PERMISSION))
-    throw invalid(
+    throw invalidInput(
       'Play Video is required: the permissions must include live_view.',
-      f('permissions'),
       'live_view_required',
+      f('permissions'),
     );
   if (input.scope === 'channels') {
     for (const p of chosen) {
       if (isDeviceLevel(p)) {
-        throw invalid(
+        throw invalidInput(
           `${permissionLabel(p)} applies to the whole device: share the whole device to grant it.`,
-          f('permissions'),
           'device_level_permission',
+          f('permissions'),
         );
       }
     }

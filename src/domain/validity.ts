@@ -11,7 +11,7 @@
 //   that day; 01:30-02:30 ends at the jump), and in a fall-back overlap both occurrences of the repeated hour
 //   count (01:00-01:30 allows twice that night).
 import { isValidTimeZone } from './contact.ts';
-import { invalid } from './errors.ts';
+import { invalidInput } from './errors.ts';
 
 export interface ScheduleWindow {
   /** Days of week the window starts on: 0 = Sunday … 6 = Saturday. */
@@ -52,14 +52,14 @@ const DAY_MS = 86_400_000;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 function parseTime(value: unknown, field: string, allow24: boolean): number {
-  if (typeof value !== 'string') throw invalid('A time must be given as "HH:MM".', field, 'invalid_time');
+  if (typeof value !== 'string') throw invalidInput('A time must be given as "HH:MM".', 'invalid_time', field);
   if (allow24 && value === '24:00') return DAY_MIN;
   const m = HHMM.exec(value);
   if (!m)
-    throw invalid(
+    throw invalidInput(
       `"${value}" is not a time of day as "HH:MM" (00:00 to ${allow24 ? '24:00' : '23:59'}).`,
-      field,
       'invalid_time',
+      field,
     );
   return Number(m[1]) * 60 + Number(m[2]);
 }
@@ -69,32 +69,36 @@ export { isValidTimeZone };
 /** Validates a schedule and compiles it. Throws `invalid` naming the field (prefix, e.g. `schedule`). */
 export function compileSchedule(spec: ScheduleSpec, timeZone: string, field = 'schedule'): CompiledSchedule {
   if (!isValidTimeZone(timeZone))
-    throw invalid(`"${timeZone}" is not a known time zone.`, 'timeZone', 'invalid_time_zone');
+    throw invalidInput(`"${timeZone}" is not a known time zone.`, 'invalid_time_zone', 'timeZone');
   if (!spec || !Array.isArray(spec.windows))
-    throw invalid('A schedule needs a list of windows.', `${field}.windows`, 'invalid_schedule');
+    throw invalidInput('A schedule needs a list of windows.', 'invalid_schedule', `${field}.windows`);
   if (spec.windows.length === 0)
-    throw invalid('A schedule must allow some time: add at least one window.', `${field}.windows`, 'empty_schedule');
+    throw invalidInput(
+      'A schedule must allow some time: add at least one window.',
+      'empty_schedule',
+      `${field}.windows`,
+    );
   if (spec.windows.length > MAX_WINDOWS)
-    throw invalid(`A schedule has at most ${MAX_WINDOWS} windows.`, `${field}.windows`, 'invalid_schedule');
+    throw invalidInput(`A schedule has at most ${MAX_WINDOWS} windows.`, 'invalid_schedule', `${field}.windows`);
   const raw: number[][] = [[], [], [], [], [], [], []];
   spec.windows.forEach((w, i) => {
     const wf = `${field}.windows[${i}]`;
     if (!Array.isArray(w.days) || w.days.length === 0)
-      throw invalid('Choose at least one day of the week.', `${wf}.days`, 'invalid_schedule');
+      throw invalidInput('Choose at least one day of the week.', 'invalid_schedule', `${wf}.days`);
     const seen = new Set<number>();
     for (const d of w.days) {
       if (!Number.isInteger(d) || d < 0 || d > 6)
-        throw invalid('Days of the week are 0 (Sunday) to 6 (Saturday).', `${wf}.days`, 'invalid_schedule');
-      if (seen.has(d)) throw invalid(`Day ${d} is listed twice.`, `${wf}.days`, 'invalid_schedule');
+        throw invalidInput('Days of the week are 0 (Sunday) to 6 (Saturday).', 'invalid_schedule', `${wf}.days`);
+      if (seen.has(d)) throw invalidInput(`Day ${d} is listed twice.`, 'invalid_schedule', `${wf}.days`);
       seen.add(d);
     }
     const from = parseTime(w.from, `${wf}.from`, false);
     const to = parseTime(w.to, `${wf}.to`, true);
     if (from === to) {
-      throw invalid(
+      throw invalidInput(
         'A window must not start and end at the same time (use 00:00-24:00 for the whole day).',
-        `${wf}.to`,
         'invalid_schedule',
+        `${wf}.to`,
       );
     }
     for (const d of w.days) {
@@ -146,23 +150,23 @@ export function makeValidity(
   const from = input.from ?? null;
   const until = input.until ?? null;
   if (from !== null && (!Number.isSafeInteger(from) || from < 0))
-    throw invalid('"from" must be a time in epoch milliseconds.', `${field}.from`, 'invalid_validity');
+    throw invalidInput('"from" must be a time in epoch milliseconds.', 'invalid_validity', `${field}.from`);
   if (until !== null && (!Number.isSafeInteger(until) || until < 0))
-    throw invalid('"until" must be a time in epoch milliseconds.', `${field}.until`, 'invalid_validity');
+    throw invalidInput('"until" must be a time in epoch milliseconds.', 'invalid_validity', `${field}.until`);
   if (from !== null && until !== null && until <= from)
-    throw invalid('"until" must be after "from".', `${field}.until`, 'invalid_validity');
+    throw invalidInput('"until" must be after "from".', 'invalid_validity', `${field}.until`);
   if (until !== null && opts.now !== undefined && until <= opts.now)
-    throw invalid('"until" is already in the past.', `${field}.until`, 'invalid_validity');
+    throw invalidInput('"until" is already in the past.', 'invalid_validity', `${field}.until`);
   const schedule = input.schedule ? compileSchedule(input.schedule, timeZone, `${field}.schedule`) : null;
   const v: Validity = { from, until, schedule };
   if (schedule && from !== null && until !== null) {
     // A schedule combined with a period must leave some allowed instant inside the period.
     const ok = allowsAt(v, from) || nextChange(v, from) !== null;
     if (!ok)
-      throw invalid(
+      throw invalidInput(
         'The schedule never applies between "from" and "until": this would allow no time at all.',
-        `${field}.schedule`,
         'empty_schedule',
+        `${field}.schedule`,
       );
   }
   return v;

@@ -1,9 +1,8 @@
 // POST /api/access/check: the decision exposed to services (operators: anyone) and to owners (anyone, on their
 // own devices). Anybody may ask about themselves. Asking about someone else on a device you do not own
 // answers 404, the same as for a device that does not exist.
-import { AppError, invalid } from '../domain/errors.ts';
+import { AppError, invalidInput } from '../domain/errors.ts';
 import { isPermission, type Permission } from '../domain/permissions.ts';
-import { checkAccess } from './access-engine.ts';
 import type { ServiceContext } from './context.ts';
 
 export const MAX_BATCH_CHECKS = 1000;
@@ -38,13 +37,13 @@ export async function runChecks(
   fieldOf: (i: number, name: string) => string,
 ): Promise<CheckResult[]> {
   if (checks.length > MAX_BATCH_CHECKS)
-    throw invalid(`At most ${MAX_BATCH_CHECKS} checks per request.`, 'checks', 'too_many_checks');
+    throw invalidInput(`At most ${MAX_BATCH_CHECKS} checks per request.`, 'too_many_checks', 'checks');
   const now = ctx.clock.now();
   if (checks.length === 1 && (checks[0]!.subject === undefined || checks[0]!.subject.accountId === caller.accountId)) {
     // The common case (one check about oneself) without the batch's bookkeeping.
     const c = checks[0]!;
     if (!isPermission(c.permission))
-      throw invalid(`"${c.permission}" is not a permission.`, fieldOf(0, 'permission'), 'unknown_permission');
+      throw invalidInput(`"${c.permission}" is not a permission.`, 'unknown_permission', fieldOf(0, 'permission'));
     return [await checkOne(ctx, caller.accountId, c, now)];
   }
   // Which devices the caller owns, for checks about other people (one query for the whole batch).
@@ -63,7 +62,7 @@ export async function runChecks(
   }
   checks.forEach((c, i) => {
     if (!isPermission(c.permission))
-      throw invalid(`"${c.permission}" is not a permission.`, fieldOf(i, 'permission'), 'unknown_permission');
+      throw invalidInput(`"${c.permission}" is not a permission.`, 'unknown_permission', fieldOf(i, 'permission'));
     const other = c.subject && c.subject.accountId !== caller.accountId;
     if (other && !caller.isOperator && !owned.has(c.deviceId))
       throw new AppError('not_found', 'No such device.', fieldOf(i, 'deviceId'), 'device_not_found');
@@ -77,7 +76,7 @@ async function checkOne(ctx: ServiceContext, subject: string, c: CheckInput, now
   const at = c.at ?? now;
   const channel = c.channel ?? null;
   const permission = c.permission as Permission;
-  const d = await checkAccess(ctx, subject, c.deviceId, channel, permission, at);
+  const d = await ctx.access.check(subject, c.deviceId, channel, permission, at);
   // Whole literals, not `{ ...base, allowed }`: V8's object spread made this answer cost ~3 µs of the ~4 µs
   // the check took (measured), more than the decision itself.
   return d.allowed

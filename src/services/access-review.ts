@@ -6,9 +6,10 @@ import { notFound } from '../domain/errors.ts';
 import { nextChange, whyNot } from '../domain/validity.ts';
 import * as repo from '../persistence/repositories/access.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { engineOf } from './access-engine.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { requireManagedFacts } from './guards.ts';
+import { notify } from './notifier.ts';
+import { snapshot } from './audit-snapshots.ts';
 
 export interface PermissionNow {
   permission: string;
@@ -35,15 +36,9 @@ function permissionsNow(g: Grant, at: number): PermissionNow[] {
   });
 }
 
-async function ownedFacts(ctx: ServiceContext, ownerId: string, deviceId: string) {
-  const facts = await engineOf(ctx).factsFor(deviceId);
-  if (!facts || facts.ownerAccountId !== ownerId) throw notFound('No such device.', 'device_not_found');
-  return facts;
-}
-
 /** Who can do what on this device now (owner only). */
 export async function deviceAccessReview(ctx: ServiceContext, ownerId: string, deviceId: string) {
-  const facts = await ownedFacts(ctx, ownerId, deviceId);
+  const facts = await requireManagedFacts(ctx.access, ownerId, deviceId);
   const at = ctx.clock.now();
   const accountIds = [ownerId, ...facts.grants.filter((g) => g.subject.type === 'account').map((g) => g.subject.id)];
   const orgIds = facts.grants.filter((g) => g.subject.type === 'org').map((g) => g.subject.id);
@@ -83,7 +78,7 @@ export async function subjectAccessReview(
   const orgNames = (await repo.namesOf(ctx.db, [], orgIds)).orgs;
   const devices = [];
   for (const deviceId of deviceIds) {
-    const facts = await engineOf(ctx).factsFor(deviceId);
+    const facts = await ctx.access.factsFor(deviceId);
     if (!facts) continue;
     const grants = facts.grants.filter((g) =>
       g.subject.type === 'account'
@@ -133,26 +128,16 @@ export async function revokeEverything(
           deviceId: s.device_id,
           objectType: 'share',
           objectId: s.id,
-          before: {
-            recipientAccountId: subject.id,
-            scope: s.scope,
-            channels: JSON.parse(s.channels),
-            permissions: JSON.parse(s.permissions),
-            validFrom: s.valid_from,
-            validUntil: s.valid_until,
-          },
+          before: snapshot.share(s),
           after: { reason: 'revoke_everything' },
         });
         tx.changed({ type: 'device', deviceId: s.device_id });
       }
       if (shares.length > 0) {
-        await postInbox(tx.db, {
-          accountId: subject.id,
+        await notify(tx, [subject.id], {
           kind: 'share_revoked',
-          title: `${owner} stopped sharing ${shares.length === 1 ? shares[0]!.device_name : `${shares.length} devices`} with you`,
-          body: `You no longer have access to: ${shares.map((s) => s.device_name).join(', ')}.`,
+          facts: { owner, devices: shares.map((s) => s.device_name) },
           data: { deviceIds: shares.map((s) => s.device_id), shareIds: shares.map((s) => s.id) },
-          at: tx.now,
         });
       }
       return { sharesRevoked: shares.length, authorizationsWithdrawn: 0, deviceIds: shares.map((s) => s.device_id) };
@@ -174,27 +159,17 @@ export async function revokeEverything(
         deviceId: a.device_id,
         objectType: 'authorization',
         objectId: a.id,
-        before: {
-          orgId: a.org_id,
-          permissions: perms
-            .filter((p) => p.authorization_id === a.id)
-            .map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until })),
-        },
+        before: snapshot.authorization(a, perms),
         after: { reason: 'revoke_everything' },
       });
       tx.changed({ type: 'device', deviceId: a.device_id });
     }
     if (auths.length > 0) {
-      for (const admin of await repo.orgAdmins(tx.db, subject.id)) {
-        await postInbox(tx.db, {
-          accountId: admin,
-          kind: 'authorization_changed',
-          title: `${owner} withdrew your authorization on ${auths.length === 1 ? auths[0]!.device_name : `${auths.length} devices`}`,
-          body: 'The installer has no permission to operate or configure these devices any more.',
-          data: { deviceIds: auths.map((a) => a.device_id), authorizationIds: auths.map((a) => a.id) },
-          at: tx.now,
-        });
-      }
+      await notify(tx, await repo.orgAdmins(tx.db, subject.id), {
+        kind: 'authorization_withdrawn',
+        facts: { owner, devices: auths.map((a) => a.device_name) },
+        data: { deviceIds: auths.map((a) => a.device_id), authorizationIds: auths.map((a) => a.id) },
+      });
     }
     return { sharesRevoked: 0, authorizationsWithdrawn: auths.length, deviceIds: auths.map((a) => a.device_id) };
   });

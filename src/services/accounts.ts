@@ -9,7 +9,7 @@ import {
   normalizeEmail,
   normalizePhone,
 } from '../domain/contact.ts';
-import { AppError, conflict, invalid, notFound, tooMany } from '../domain/errors.ts';
+import { AppError, conflict, invalidInput, notFound, tooMany } from '../domain/errors.ts';
 import { isLanguage, type Language } from '../i18n/languages.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as throttles from '../persistence/repositories/throttles.ts';
@@ -74,14 +74,18 @@ export async function register(
   input: RegisterInput,
   opts: { operator?: boolean; verified?: boolean } = {},
 ): Promise<AccountRow> {
-  if (!input.email && !input.phone) throw invalid('Give an email address or a phone number.', 'email');
+  if (!input.email && !input.phone) throw invalidInput('Give an email address or a phone number.', undefined, 'email');
   const email = input.email ? normalizeEmail(input.email) : null;
   const phone = input.phone ? normalizePhone(input.phone) : null;
   checkPassword(input.password);
   const displayName = checkDisplayName(input.displayName);
   const timeZone = input.timeZone ?? 'UTC';
   if (!isValidTimeZone(timeZone))
-    throw invalid(`"${timeZone}" is not a known time zone (use an IANA name such as Europe/Dublin).`, 'timeZone');
+    throw invalidInput(
+      `"${timeZone}" is not a known time zone (use an IANA name such as Europe/Dublin).`,
+      undefined,
+      'timeZone',
+    );
   const passwordHash = await hashPassword(input.password, ctx.config.scryptCost);
   return transact(ctx, async (tx) => {
     if (email && (await accounts.findAccountByEmail(tx.db, email)))

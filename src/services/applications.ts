@@ -3,7 +3,7 @@
 // One open application per organization and device: a new one supersedes the old. The owner agrees or
 // rejects per device or all at once; agreeing adds the permissions to the organization's authorization.
 import { newId } from '../lib/ids.ts';
-import { conflict, gone, invalid, notFound } from '../domain/errors.ts';
+import { conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
 import {
   AGREED_MESSAGE,
   applicationStatus,
@@ -23,18 +23,15 @@ import {
   type ValidityInput,
 } from '../domain/authorization-validity.ts';
 import { permissionLabel, type Permission } from '../domain/permissions.ts';
-import * as accounts from '../persistence/repositories/accounts.ts';
 import * as apps from '../persistence/repositories/applications.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import * as sites from '../persistence/repositories/sites.ts';
 import type { Executor } from '../persistence/db.ts';
 import { writeAuthorization } from './authorizations.ts';
-import { notifyOrgAdmins, requireMember } from './orgs.ts';
-import { requireSiteMember } from './sites.ts';
+import { requireApplicant, requireApplicationsAddressedTo, requireSiteMember } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { notify, orgAdmins } from './notifier.ts';
 
 export interface ApplyInput extends ValidityInput {
   deviceIds: string[];
@@ -104,16 +101,16 @@ async function applyInTx(
 ): Promise<ApplicationView[]> {
   return transact(ctx, async (tx) => {
     const spec = parseValidity(input, tx.now, '');
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     const onSite = await sites.listSiteDevices(tx.db, [siteId]);
     const targets = input.deviceIds.map((id, i) => {
       const d = onSite.find((x) => x.id === id);
-      if (!d) throw invalid('This device is not on the site.', `deviceIds/${i}`, 'device_not_on_site');
+      if (!d) throw invalidInput('This device is not on the site.', 'device_not_on_site', `deviceIds/${i}`);
       if (d.owner_account_id === null)
-        throw invalid(
+        throw invalidInput(
           'The organization still holds this device with every permission; there is no owner to ask.',
-          `deviceIds/${i}`,
           'device_not_handed_over',
+          `deviceIds/${i}`,
         );
       return { ...d, owner_account_id: d.owner_account_id };
     });
@@ -155,36 +152,21 @@ async function applyInTx(
     const labels = permissions.map(permissionLabel).join(', ');
     for (const ownerId of new Set(targets.map((t) => t.owner_account_id))) {
       const mine = targets.filter((t) => t.owner_account_id === ownerId);
-      const title = `${org?.name ?? 'Your installer'} has applied for permissions`;
-      const body =
-        `${org?.name ?? 'Your installer'} has applied for ${labels} (${describeSpec(spec)}) on ${mine.map((m) => m.name).join(', ')}.` +
-        `${remark ? ` Remark: ${remark}` : ''} Agree or reject per device, or all at once.`;
-      const messageId = await postInbox(tx.db, {
-        accountId: ownerId,
+      await notify(tx, [ownerId], {
         kind: 'permission_application',
-        title,
-        body,
+        facts: {
+          org: org?.name ?? 'Your installer',
+          permissions: labels,
+          validity: describeSpec(spec),
+          devices: mine.map((m) => m.name),
+          remark,
+        },
         data: {
           batchId,
           applicationIds: rows.filter((r) => r.owner_account_id === ownerId).map((r) => r.id),
           orgId: site.org_id,
         },
-        at: tx.now,
       });
-      const owner = await accounts.findAccountById(tx.db, ownerId);
-      if (owner?.email) {
-        await enqueueMessage(
-          tx.db,
-          {
-            channel: 'email',
-            recipient: owner.email,
-            subject: title,
-            body: `${body}\n\nView now: ${ctx.config.publicUrl}/messages/${messageId}\n`,
-          },
-          tx.now,
-        );
-        tx.queuedMail();
-      }
     }
     return views(tx.db, rows, tx.now);
   });
@@ -195,20 +177,14 @@ export async function siteApplications(
   accountId: string,
   siteId: string,
 ): Promise<ApplicationView[]> {
-  await requireSiteMember(ctx.db, siteId, accountId);
+  await requireSiteMember(ctx.db, accountId, siteId);
   return views(ctx.db, await apps.listForSite(ctx.db, siteId), ctx.clock.now());
 }
 
 /** The installer withdraws an application it sent. */
 export async function cancelApplication(ctx: ServiceContext, accountId: string, id: string): Promise<ApplicationView> {
   return transact(ctx, async (tx) => {
-    const [row] = await apps.findApplications(tx.db, [id]);
-    if (!row) throw notFound('No such application.', 'application_not_found');
-    try {
-      await requireMember(tx.db, row.org_id, accountId);
-    } catch {
-      throw notFound('No such application.', 'application_not_found');
-    }
+    const row = await requireApplicant(tx.db, accountId, id);
     checkPending(applicationStatus(row.status, row.expires_at, tx.now));
     if (!(await apps.settle(tx.db, id, 'cancelled', accountId, tx.now)))
       throw conflict('This application was answered meanwhile.', 'application_answered');
@@ -221,13 +197,10 @@ export async function cancelApplication(ctx: ServiceContext, accountId: string, 
       objectType: 'permission_application',
       objectId: id,
     });
-    await postInbox(tx.db, {
-      accountId: row.owner_account_id,
+    await notify(tx, [row.owner_account_id], {
       kind: 'permission_application_cancelled',
-      title: 'A permission application was withdrawn',
-      body: 'The installer withdrew its application; there is nothing to answer.',
+      facts: {},
       data: { applicationId: id },
-      at: tx.now,
     });
     return (await views(tx.db, await apps.findApplications(tx.db, [id]), tx.now))[0]!;
   });
@@ -244,9 +217,8 @@ export async function myApplications(
 }
 
 export async function getApplication(ctx: ServiceContext, accountId: string, id: string): Promise<ApplicationView> {
-  const [row] = await apps.findApplications(ctx.db, [id]);
-  if (!row || row.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
-  return (await views(ctx.db, [row], ctx.clock.now()))[0]!;
+  const rows = await requireApplicationsAddressedTo(ctx.db, accountId, [id]);
+  return (await views(ctx.db, rows, ctx.clock.now()))[0]!;
 }
 
 /**
@@ -261,12 +233,7 @@ export async function decideApplications(
 ) {
   checkDistinctIds(ids, 'applicationIds', 'application');
   return transact(ctx, async (tx) => {
-    const rows = await apps.findApplications(tx.db, ids);
-    const ordered = ids.map((id) => {
-      const row = rows.find((r) => r.id === id);
-      if (!row || row.owner_account_id !== accountId) throw notFound('No such application.', 'application_not_found');
-      return row;
-    });
+    const ordered = await requireApplicationsAddressedTo(tx.db, accountId, ids);
     for (const row of ordered) {
       checkPending(applicationStatus(row.status, row.expires_at, tx.now));
       const [device] = await sites.deviceLabels(tx.db, [row.device_id]);
@@ -306,19 +273,18 @@ export async function decideApplications(
         objectType: 'permission_application',
         objectId: row.id,
       });
-      await notifyOrgAdmins(
+      const labels = permissions.map(permissionLabel).join(', ');
+      const data = { orgId: row.org_id, applicationId: row.id, deviceId: row.device_id };
+      await notify(
         tx,
-        row.org_id,
-        {
-          kind: decision === 'agree' ? 'application_agreed' : 'application_rejected',
-          title: `Permission application ${decision === 'agree' ? 'agreed' : 'rejected'}: ${device.name}`,
-          body:
-            decision === 'agree'
-              ? `The owner agreed: ${permissions.map(permissionLabel).join(', ')} (${describeSpec(spec)}) on ${device.name}.`
-              : `The owner rejected the application for ${permissions.map(permissionLabel).join(', ')} on ${device.name}.`,
-          data: { applicationId: row.id, deviceId: row.device_id },
-        },
-        row.applicant_account_id,
+        await orgAdmins(tx, row.org_id, row.applicant_account_id),
+        decision === 'agree'
+          ? {
+              kind: 'application_agreed',
+              facts: { device: device.name, permissions: labels, validity: describeSpec(spec) },
+              data,
+            }
+          : { kind: 'application_rejected', facts: { device: device.name, permissions: labels }, data },
       );
     }
     const result = await views(tx.db, await apps.findApplications(tx.db, ids), tx.now);

@@ -3,7 +3,7 @@
 // every change leaves the same trail: an audit event, an inbox message to the organization's admins, and
 // a published access change (the next check sees it).
 import { newId } from '../lib/ids.ts';
-import { invalid, notFound } from '../domain/errors.ts';
+import { invalidInput, notFound } from '../domain/errors.ts';
 import { checkDistinctIds } from '../domain/applications.ts';
 import {
   describeValidUntil,
@@ -17,9 +17,18 @@ import { isPermission, permissionLabel, type Permission } from '../domain/permis
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as auths from '../persistence/repositories/authorizations.ts';
 import * as devices from '../persistence/repositories/devices.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import type { Executor } from '../persistence/db.ts';
-import { notifyOrgAdmins, orgPublicView, requireMember, resolveOrg } from './orgs.ts';
+import { orgPublicView, resolveOrg } from './orgs.ts';
+import { notify, orgAdmins } from './notifier.ts';
+import { snapshot } from './audit-snapshots.ts';
+
+type AuthorizationSnapshot = ReturnType<typeof snapshot.authorization>;
+import {
+  requireAuthorizationHolder,
+  requireAuthorizationManager,
+  requireDeviceManager,
+  requireOrgMember,
+} from './guards.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 
 export const EDIT_WARNING = "Editing permissions will affect the installer's management of your devices.";
@@ -65,15 +74,9 @@ function authorizationView(
   };
 }
 
-function snapshot(rows: auths.AuthorizationPermissionRow[]) {
-  return rows.map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until }));
-}
-
-/** The owner's device, or 404 (a non-owner cannot tell it exists). */
-async function requireOwned(db: Executor, accountId: string, deviceId: string) {
-  const d = await devices.findOwnedDevice(db, accountId, deviceId);
-  if (!d) throw notFound('No such device.', 'device_not_found');
-  return d;
+/** The authorization as the audit trail keeps it, read now. */
+async function snapshotOf(tx: Tx, auth: auths.AuthorizationRow) {
+  return snapshot.authorization(auth, await auths.permissionsOf(tx.db, [auth.id]));
 }
 
 export interface WriteInput {
@@ -102,7 +105,7 @@ export async function writeAuthorization(tx: Tx, w: WriteInput): Promise<string>
     updated_at: tx.now,
   });
   const auth = ensured.row;
-  const before = ensured.created ? null : snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+  const before = ensured.created ? null : await snapshotOf(tx, auth);
   if (!ensured.created) await auths.touchAuthorization(tx.db, auth.id, tx.now);
   if (w.mode === 'replace') await auths.deleteAllPermissions(tx.db, auth.id);
   for (const item of w.items) {
@@ -113,7 +116,7 @@ export async function writeAuthorization(tx: Tx, w: WriteInput): Promise<string>
       valid_until: item.validUntil,
     });
   }
-  const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+  const after = await snapshotOf(tx, auth);
   await recordChange(tx, { ...w, authorizationId: auth.id, before, after });
   return auth.id;
 }
@@ -128,8 +131,8 @@ async function recordChange(
     actor: WriteInput['actor'];
     action: string;
     why: string;
-    before: unknown;
-    after: unknown;
+    before: AuthorizationSnapshot | null;
+    after: AuthorizationSnapshot | null;
   },
 ): Promise<void> {
   await appendAudit(tx.db, {
@@ -143,12 +146,11 @@ async function recordChange(
     before: c.before,
     after: c.after,
   });
-  const list = Array.isArray(c.after) ? (c.after as Array<{ permission: string }>).map((p) => p.permission) : [];
-  await notifyOrgAdmins(tx, c.orgId, {
+  const list = c.after?.permissions.map((p) => p.permission) ?? [];
+  await notify(tx, await orgAdmins(tx, c.orgId), {
     kind: 'authorization_changed',
-    title: `Permissions on ${c.deviceName} changed`,
-    body: `${c.why} Permissions now: ${list.length > 0 ? list.join(', ') : 'none'}.${list.length === 0 ? ` ${NO_PERMISSION}` : ''}`,
-    data: { deviceId: c.deviceId, authorizationId: c.authorizationId },
+    facts: { device: c.deviceName, why: c.why, permissions: list, noPermissionNote: NO_PERMISSION },
+    data: { orgId: c.orgId, deviceId: c.deviceId, authorizationId: c.authorizationId },
   });
   tx.changed({ type: 'device', deviceId: c.deviceId });
 }
@@ -163,7 +165,7 @@ function resolveItems(requests: PermissionRequest[], at: number) {
 // ---- owner side -------------------------------------------------------------------------------------
 
 export async function deviceAuthorizations(ctx: ServiceContext, accountId: string, deviceId: string) {
-  const device = await requireOwned(ctx.db, accountId, deviceId);
+  const device = await requireDeviceManager(ctx.db, accountId, deviceId);
   const rows = await auths.listForDevices(ctx.db, [deviceId]);
   const perms = await auths.permissionsOf(
     ctx.db,
@@ -196,7 +198,7 @@ export async function setDevicePermissions(
   permissions: PermissionInput[],
 ) {
   return transact(ctx, async (tx) => {
-    const device = await requireOwned(tx.db, accountId, deviceId);
+    const device = await requireDeviceManager(tx.db, accountId, deviceId);
     const requests = parsePermissionRequests(permissions, tx.now, 'permissions');
     const existing = await auths.findAuthorization(tx.db, deviceId, orgId);
     if (!existing) await resolveOrg(tx.db, orgId, 'orgId');
@@ -223,16 +225,14 @@ export async function withdrawPermission(
   permission: string,
 ) {
   return transact(ctx, async (tx) => {
-    const device = await requireOwned(tx.db, accountId, deviceId);
-    const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
-    if (!auth) throw notFound('This organization is not authorized on this device.', 'authorization_not_found');
+    const { device, auth } = await requireAuthorizationManager(tx.db, accountId, deviceId, orgId);
     if (!isPermission(permission))
-      throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
-    const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+      throw invalidInput(`"${permission}" is not a permission.`, 'unknown_permission', 'permission');
+    const before = await snapshotOf(tx, auth);
     if (!(await auths.deletePermission(tx.db, auth.id, permission)))
       throw notFound('The organization does not have this permission.', 'permission_not_found');
     await auths.touchAuthorization(tx.db, auth.id, tx.now);
-    const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    const after = await snapshotOf(tx, auth);
     await recordChange(tx, {
       deviceId,
       deviceName: device.name,
@@ -251,10 +251,8 @@ export async function withdrawPermission(
 /** Ends the authorization altogether (the "Authorized devices" cancel). */
 export async function cancelAuthorization(ctx: ServiceContext, accountId: string, deviceId: string, orgId: string) {
   return transact(ctx, async (tx) => {
-    const device = await requireOwned(tx.db, accountId, deviceId);
-    const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
-    if (!auth) throw notFound('This organization is not authorized on this device.', 'authorization_not_found');
-    const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    const { device, auth } = await requireAuthorizationManager(tx.db, accountId, deviceId, orgId);
+    const before = await snapshotOf(tx, auth);
     await auths.deleteAuthorization(tx.db, auth.id);
     await recordChange(tx, {
       deviceId,
@@ -287,7 +285,7 @@ export async function authorizedDevices(ctx: ServiceContext, accountId: string) 
  * theirs or entrusted directly, with each permission and its state. Any member may look.
  */
 export async function orgAuthorizedDevices(ctx: ServiceContext, accountId: string, orgId: string) {
-  await requireMember(ctx.db, orgId, accountId);
+  await requireOrgMember(ctx.db, accountId, orgId);
   const rows = await auths.listForOrg(ctx.db, orgId);
   const perms = await auths.permissionsOf(
     ctx.db,
@@ -307,11 +305,11 @@ export async function entrust(
   return transact(ctx, async (tx) => {
     const org = await resolveOrg(tx.db, input.org, 'org');
     const requests = parsePermissionRequests(input.permissions, tx.now, 'permissions');
-    if (requests.length === 0) throw invalid('Choose at least one permission.', 'permissions');
+    if (requests.length === 0) throw invalidInput('Choose at least one permission.', undefined, 'permissions');
     const owned = [];
     for (const [i, id] of input.deviceIds.entries()) {
       const d = await devices.findOwnedDevice(tx.db, accountId, id);
-      if (!d) throw invalid('No device of yours has this id.', `deviceIds/${i}`, 'device_not_owned');
+      if (!d) throw invalidInput('No device of yours has this id.', 'device_not_owned', `deviceIds/${i}`);
       owned.push(d);
     }
     for (const d of owned) {
@@ -352,17 +350,15 @@ export async function releasePermission(
   permission: string,
 ) {
   return transact(ctx, async (tx) => {
-    await requireMember(tx.db, orgId, accountId);
-    const auth = await auths.findAuthorization(tx.db, deviceId, orgId);
-    if (!auth) throw notFound('The organization has no authorization on this device.', 'authorization_not_found');
+    const auth = await requireAuthorizationHolder(tx.db, accountId, orgId, deviceId);
     if (!isPermission(permission))
-      throw invalid(`"${permission}" is not a permission.`, 'permission', 'unknown_permission');
+      throw invalidInput(`"${permission}" is not a permission.`, 'unknown_permission', 'permission');
     const device = await devices.findDeviceById(tx.db, deviceId);
-    const before = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    const before = await snapshotOf(tx, auth);
     if (!(await auths.deletePermission(tx.db, auth.id, permission)))
       throw notFound('The organization does not have this permission.', 'permission_not_found');
     await auths.touchAuthorization(tx.db, auth.id, tx.now);
-    const after = snapshot(await auths.permissionsOf(tx.db, [auth.id]));
+    const after = await snapshotOf(tx, auth);
     await recordChange(tx, {
       deviceId,
       deviceName: device?.name ?? deviceId,
@@ -375,13 +371,10 @@ export async function releasePermission(
       after,
     });
     if (device?.owner_account_id) {
-      await postInbox(tx.db, {
-        accountId: device.owner_account_id,
-        kind: 'authorization_changed',
-        title: `The installer released a permission on ${device.name}`,
-        body: `The installer gave back ${permissionLabel(permission)} on ${device.name}.`,
+      await notify(tx, [device.owner_account_id], {
+        kind: 'authorization_released',
+        facts: { device: device.name, permission },
         data: { deviceId, orgId },
-        at: tx.now,
       });
     }
     return { authorization: await oneAuthorization(tx.db, deviceId, orgId, tx.now) };

@@ -6,6 +6,8 @@ import type { Config } from '../config.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Db, Engine } from '../persistence/db.ts';
 import type { Database } from '../persistence/schema.ts';
+import type { AccessEngine } from './access-engine.ts';
+import type { ChangeBus } from './change-bus.ts';
 
 /** Told after every committed change that can alter an access decision. */
 export interface ChangeListener {
@@ -24,6 +26,8 @@ export interface ServiceContext {
   config: Config;
   db: Db;
   engine: Engine;
+  /** The access decision (and remembered sessions), from memory where possible: the one way to ask "may they?". */
+  access: AccessEngine;
   clock: Clock;
   log: Logger;
   /** Wakes the outbox deliverer after a commit that queued messages. */
@@ -35,9 +39,13 @@ export interface ServiceContext {
    * on commit). Unset on SQLite, where there is one instance.
    */
   announceChanges?: (trx: Transaction<Database>, changes: AccessChange[]) => Promise<void>;
+  /** The link to other instances' changes (PostgreSQL, while running); unset on SQLite and in the CLI. */
+  changeBus?: ChangeBus;
 }
 
 export interface Tx {
+  /** The context this unit of work runs in (so helpers deep in a use case can reach config, log, access). */
+  ctx: ServiceContext;
   db: Transaction<Database>;
   /** The time of this unit of work: every row it writes carries the same instant. */
   now: number;
@@ -54,6 +62,7 @@ export async function transact<T>(ctx: ServiceContext, work: (tx: Tx) => Promise
   let mail = false;
   const result = await ctx.db.transaction().execute(async (trx) => {
     const value = await work({
+      ctx,
       db: trx,
       now: ctx.clock.now(),
       afterCommit: (fn) => after.push(fn),

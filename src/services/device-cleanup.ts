@@ -1,10 +1,11 @@
 // When a device changes hands (unbind, ownership transfer, handover) nobody keeps access the
 // previous owner gave: every share and installer authorization on it ends, each with an audit event,
-// and each person who loses a share is told in their inbox.
+// and each person who loses a share is told (like any revoked share: inbox and email).
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as devices from '../persistence/repositories/devices.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import type { Tx } from './context.ts';
+import { notify } from './notifier.ts';
+import { snapshot } from './audit-snapshots.ts';
 
 export interface Actor {
   accountId: string | null;
@@ -33,25 +34,13 @@ export async function cancelDeviceAccess(
       deviceId,
       objectType: 'share',
       objectId: s.id,
-      before: {
-        recipientAccountId: s.recipient_account_id,
-        ownerAccountId: s.owner_account_id,
-        scope: s.scope,
-        channels: JSON.parse(s.channels) as unknown,
-        permissions: JSON.parse(s.permissions) as unknown,
-        validFrom: s.valid_from,
-        validUntil: s.valid_until,
-        reason,
-      },
-      after: null,
+      before: snapshot.share(s),
+      after: { reason },
     });
-    await postInbox(tx.db, {
-      accountId: s.recipient_account_id,
+    await notify(tx, [s.recipient_account_id], {
       kind: 'share_revoked',
-      title: `${device.name} is no longer shared with you`,
-      body: `${device.name} (${device.model}) changed owner, so the access that was shared with you has ended.`,
+      facts: { owner: null, devices: [device.name], changedOwner: true },
       data: { deviceId, shareId: s.id, reason },
-      at: tx.now,
     });
   }
   if (shares.length > 0) await devices.deleteDeviceShares(tx.db, deviceId);
@@ -70,15 +59,8 @@ export async function cancelDeviceAccess(
       deviceId,
       objectType: 'authorization',
       objectId: a.id,
-      before: {
-        orgId: a.org_id,
-        grantedByAccountId: a.granted_by_account_id,
-        permissions: perms
-          .filter((p) => p.authorization_id === a.id)
-          .map((p) => ({ permission: p.permission, validFrom: p.valid_from, validUntil: p.valid_until })),
-        reason,
-      },
-      after: null,
+      before: snapshot.authorization(a, perms),
+      after: { reason },
     });
   }
   if (auths.length > 0) await devices.deleteDeviceAuthorizations(tx.db, deviceId);

@@ -2,16 +2,16 @@
 // declines from their inbox. Accepting moves ownership and ends every share and installer
 // authorization on the device, exactly as an unbind would, so nobody keeps access the old owner gave.
 import { looksLikeEmail, normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { AppError, conflict, gone, invalid, notFound } from '../domain/errors.ts';
+import { AppError, conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as repo from '../persistence/repositories/devices.ts';
 import type { TransferDetails } from '../persistence/repositories/devices.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
-import { requireOwnedDevice } from './devices.ts';
+import { requireDeviceOwner, requireTransferParty, requireTransferRecipient } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { notify } from './notifier.ts';
 
 export const TRANSFER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -72,10 +72,10 @@ export async function startTransfer(
   input: { to: string },
 ): Promise<TransferView> {
   return transact(ctx, async (tx) => {
-    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const device = await requireDeviceOwner(tx.db, accountId, deviceId);
     const recipient = await findRecipient(tx.db, input.to);
     if (recipient.id === accountId)
-      throw invalid('You already own this device; choose another account.', 'to', 'transfer_to_self');
+      throw invalidInput('You already own this device; choose another account.', 'transfer_to_self', 'to');
     const open = await repo.findPendingTransferOfDevice(tx.db, deviceId);
     if (open && open.expires_at > tx.now) {
       throw conflict(
@@ -114,13 +114,10 @@ export async function startTransfer(
       after: { fromAccountId: accountId, toAccountId: recipient.id, expiresAt: tx.now + TRANSFER_TTL_MS },
     });
     const owner = await accounts.findAccountById(tx.db, accountId);
-    await postInbox(tx.db, {
-      accountId: recipient.id,
+    await notify(tx, [recipient.id], {
       kind: 'device_transfer',
-      title: `${owner?.display_name ?? 'Someone'} wants to give you ${device.name}`,
-      body: `Accept to become the owner of ${device.name} (${device.model}). Any sharing and installer access on it ends when you accept.`,
+      facts: { from: owner?.display_name ?? 'Someone', device: device.name, model: device.model },
       data: { transferId: id, deviceId },
-      at: tx.now,
     });
     return transferView((await repo.findTransferDetails(tx.db, id))!, tx.now);
   });
@@ -129,7 +126,7 @@ export async function startTransfer(
 /** The owner withdraws the open offer of a device. */
 export async function cancelTransfer(ctx: ServiceContext, accountId: string, deviceId: string): Promise<void> {
   await transact(ctx, async (tx) => {
-    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const device = await requireDeviceOwner(tx.db, accountId, deviceId);
     const open = await repo.findPendingTransferOfDevice(tx.db, deviceId);
     if (!open) throw notFound('No transfer of this device is waiting for an answer.', 'transfer_not_found');
     await repo.decideTransfer(tx.db, open.id, 'cancelled', tx.now);
@@ -143,13 +140,10 @@ export async function cancelTransfer(ctx: ServiceContext, accountId: string, dev
       before: { status: 'pending', toAccountId: open.to_account_id },
       after: { status: 'cancelled' },
     });
-    await postInbox(tx.db, {
-      accountId: open.to_account_id,
+    await notify(tx, [open.to_account_id], {
       kind: 'transfer_cancelled',
-      title: `The offer of ${device.name} was withdrawn`,
-      body: `The owner of ${device.name} withdrew the ownership transfer.`,
+      facts: { device: device.name },
       data: { transferId: open.id, deviceId },
-      at: tx.now,
     });
   });
 }
@@ -169,10 +163,7 @@ export async function listMyTransfers(
 
 /** One transfer, for the two people it concerns; anyone else gets 404. */
 export async function getTransfer(ctx: ServiceContext, accountId: string, id: string): Promise<TransferView> {
-  const t = await repo.findTransferDetails(ctx.db, id);
-  if (!t || (t.from_account_id !== accountId && t.to_account_id !== accountId))
-    throw notFound('No such transfer.', 'transfer_not_found');
-  return transferView(t, ctx.clock.now());
+  return transferView(await requireTransferParty(ctx.db, accountId, id), ctx.clock.now());
 }
 
 async function openTransferFor(
@@ -180,8 +171,7 @@ async function openTransferFor(
   accountId: string,
   id: string,
 ) {
-  const t = await repo.findTransfer(tx.db, id);
-  if (!t || t.to_account_id !== accountId) throw notFound('No such transfer.', 'transfer_not_found');
+  const t = await requireTransferRecipient(tx.db, accountId, id);
   if (t.status !== 'pending') throw conflict(`This transfer was already ${t.status}.`, 'transfer_closed');
   if (t.expires_at <= tx.now)
     throw gone('This transfer offer has expired. Ask the owner to send it again.', 'transfer_expired');
@@ -209,13 +199,10 @@ export async function acceptTransfer(ctx: ServiceContext, accountId: string, id:
       after: { ownerAccountId: accountId, transferId: id },
     });
     const details = (await repo.findTransferDetails(tx.db, id))!;
-    await postInbox(tx.db, {
-      accountId: t.from_account_id,
+    await notify(tx, [t.from_account_id], {
       kind: 'transfer_accepted',
-      title: `${details.to_name} accepted ${details.device_name}`,
-      body: `${details.to_name} is now the owner of ${details.device_name}. Its shares and installer access have ended.`,
+      facts: { to: details.to_name, device: details.device_name },
       data: { transferId: id, deviceId: t.device_id },
-      at: tx.now,
     });
     tx.changed({ type: 'device', deviceId: t.device_id });
     return transferView(details, tx.now);
@@ -238,13 +225,10 @@ export async function declineTransfer(ctx: ServiceContext, accountId: string, id
       after: { status: 'declined' },
     });
     const details = (await repo.findTransferDetails(tx.db, id))!;
-    await postInbox(tx.db, {
-      accountId: t.from_account_id,
+    await notify(tx, [t.from_account_id], {
       kind: 'transfer_declined',
-      title: `${details.to_name} declined ${details.device_name}`,
-      body: `${details.to_name} did not accept the ownership of ${details.device_name}; it is still yours.`,
+      facts: { to: details.to_name, device: details.device_name },
       data: { transferId: id, deviceId: t.device_id },
-      at: tx.now,
     });
     return transferView(details, tx.now);
   });

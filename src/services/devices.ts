@@ -22,7 +22,7 @@ import {
   type InputPlace,
   type RawDeviceInput,
 } from '../domain/devices.ts';
-import { AppError, conflict, invalid, notFound, tooMany, type ProblemKind } from '../domain/errors.ts';
+import { AppError, conflict, invalidInput, notFound, tooMany, type ProblemKind } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { hashPassword, verifyPassword } from '../lib/secrets.ts';
 import type { Executor } from '../persistence/db.ts';
@@ -32,6 +32,7 @@ import type { ChannelRow, DeviceRow } from '../persistence/repositories/devices.
 import * as throttles from '../persistence/repositories/throttles.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { requireDeviceManager, requireDeviceOwner } from './guards.ts';
 
 /** scrypt N for verification codes (see the note at the top). */
 export const DEVICE_CODE_COST = 2 ** 12;
@@ -75,15 +76,6 @@ export function deviceView(d: DeviceRow, channels: ReadonlyArray<Pick<ChannelRow
 
 export async function loadDeviceView(db: Executor, d: DeviceRow): Promise<DeviceView> {
   return deviceView(d, await repo.listChannels(db, d.id));
-}
-
-// ---- ownership checks other areas build on ----
-
-/** The device if this account owns it; anyone else gets the same 404 as for a device that does not exist. */
-export async function requireOwnedDevice(db: Executor, accountId: string, deviceId: string): Promise<DeviceRow> {
-  const d = await repo.findOwnedDevice(db, accountId, deviceId);
-  if (!d) throw notFound('No such device.', 'device_not_found');
-  return d;
 }
 
 /** A refusal that also counts as a failed guess; the failures outlive the transaction (see withBindThrottle). */
@@ -222,7 +214,7 @@ export async function unbindDevice(
   deviceId: string,
 ): Promise<{ sharesCancelled: number; authorizationsCancelled: number }> {
   return transact(ctx, async (tx) => {
-    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const device = await requireDeviceOwner(tx.db, accountId, deviceId);
     const cancelled = await cancelDeviceAccess(tx, deviceId, { accountId }, 'unbound');
     await repo.closePendingTransfers(tx.db, deviceId, 'cancelled', tx.now);
     if (!(await repo.releaseDevice(tx.db, deviceId, accountId))) throw notFound('No such device.', 'device_not_found');
@@ -259,7 +251,7 @@ export async function listOwnedDevices(ctx: ServiceContext, accountId: string): 
 }
 
 export async function getOwnedDevice(ctx: ServiceContext, accountId: string, deviceId: string): Promise<DeviceView> {
-  return loadDeviceView(ctx.db, await requireOwnedDevice(ctx.db, accountId, deviceId));
+  return loadDeviceView(ctx.db, await requireDeviceManager(ctx.db, accountId, deviceId));
 }
 
 export async function renameDevice(
@@ -270,7 +262,7 @@ export async function renameDevice(
 ): Promise<DeviceView> {
   const name = checkDeviceName(rawName, 'name');
   return transact(ctx, async (tx) => {
-    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const device = await requireDeviceManager(tx.db, accountId, deviceId);
     if (device.name !== name) {
       await repo.setDeviceName(tx.db, deviceId, name);
       await appendAudit(tx.db, {
@@ -297,7 +289,7 @@ export async function renameChannel(
 ): Promise<DeviceView> {
   const name = checkChannelName(rawName, 'name');
   return transact(ctx, async (tx) => {
-    const device = await requireOwnedDevice(tx.db, accountId, deviceId);
+    const device = await requireDeviceManager(tx.db, accountId, deviceId);
     const channels = await repo.listChannels(tx.db, deviceId);
     const channel = channels.find((c) => c.number === number);
     if (!channel) throw notFound(`This device has no channel ${number}.`, 'channel_not_found');
@@ -338,7 +330,7 @@ export async function listDeviceAudit(
   deviceId: string,
   page: { limit: number; before?: number },
 ): Promise<{ items: AuditEventView[]; nextBefore: number | null }> {
-  const device = await requireOwnedDevice(ctx.db, accountId, deviceId);
+  const device = await requireDeviceManager(ctx.db, accountId, deviceId);
   const rows = await repo.listDeviceAuditSince(ctx.db, deviceId, device.owner_since ?? 0, page.limit + 1, page.before);
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit).map((r) => ({
@@ -384,7 +376,7 @@ export async function importDevicesJson(
   actorAccountId: string | null,
   rows: JsonDeviceInput[],
 ): Promise<ImportResult> {
-  if (rows.length === 0) throw invalid('Give at least one device.', 'devices');
+  if (rows.length === 0) throw invalidInput('Give at least one device.', undefined, 'devices');
   const entries = rows.map((r, i) => {
     const place = jsonPlace(i);
     const record = checkDeviceInput(

@@ -3,13 +3,11 @@
 // Each notice is claimed in expiry_notices before anything is sent, in the same transaction as the
 // messages, so it goes out once even when several instances sweep at the same moment, and an edited end
 // time (a new key) is told about again.
-import { isPermission, permissionLabel } from '../domain/permissions.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as notices from '../persistence/repositories/expiry-notices.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
+import { notify } from './notifier.ts';
 
 /** How long before its end a permission or share is announced as ending. */
 export const NOTICE_WINDOW_MS = 24 * 60 * 60_000;
@@ -29,156 +27,49 @@ export interface SweeperOptions {
   batch?: number;
 }
 
-interface Recipient {
-  id: string;
-  email: string | null;
-  display_name: string;
-  time_zone: string;
-}
-
-function formatWhen(t: number, timeZone: string): string {
-  try {
-    return `${new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(t)} (${timeZone})`;
-  } catch {
-    // A time zone Intl does not know must not stop the notice.
-    return `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-  }
-}
-
-function label(permission: string): string {
-  return isPermission(permission) ? permissionLabel(permission) : permission;
-}
-
-async function tell(
-  ctx: ServiceContext,
-  tx: Tx,
-  to: Recipient,
-  kind: NoticeKind,
-  title: string,
-  body: string,
-  data: Record<string, unknown>,
-): Promise<void> {
-  await postInbox(tx.db, { accountId: to.id, kind, title, body, data, at: tx.now });
-  if (to.email) {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: to.email,
-        subject: title,
-        body: `${body}\n\nOpen Keyholder: ${ctx.config.publicUrl}/`,
-      },
-      tx.now,
-    );
-    tx.queuedMail();
-  }
-}
-
-async function recipients(tx: Tx, ids: Iterable<string>): Promise<Recipient[]> {
-  const out: Recipient[] = [];
-  for (const id of new Set(ids)) {
-    const a = await accounts.findAccountById(tx.db, id);
-    if (a) out.push(a);
-  }
-  return out;
-}
-
 // ---- authorizations: the device's owner and the organization's admins --------------------------------------
 
-async function tellAuthorization(
-  ctx: ServiceContext,
-  tx: Tx,
-  e: notices.AuthorizationEnding,
-  ended: boolean,
-): Promise<void> {
-  const kind: NoticeKind = ended ? 'authorization_expired' : 'authorization_expiring';
-  const what = `${e.orgName}'s ${label(e.permission)} permission on ${e.deviceName}`;
-  const data = {
-    deviceId: e.deviceId,
-    orgId: e.orgId,
-    authorizationId: e.authorizationId,
-    permission: e.permission,
-    validUntil: e.validUntil,
-  };
-  const admins = await recipients(
-    tx,
-    (await orgs.adminIds(tx.db, e.orgId)).filter((id) => id !== e.ownerId),
-  );
-  const owner = e.ownerId ? (await recipients(tx, [e.ownerId]))[0] : undefined;
-  if (owner) {
-    const when = formatWhen(e.validUntil, owner.time_zone);
-    await tell(
-      ctx,
-      tx,
-      owner,
-      kind,
-      ended
-        ? `${e.orgName}'s ${label(e.permission)} on "${e.deviceName}" has ended`
-        : `${e.orgName}'s ${label(e.permission)} on "${e.deviceName}" ends soon`,
-      ended
-        ? `${what} ended on ${when}. The installer can no longer use it.`
-        : `${what} ends on ${when}. After that the installer can no longer use it, unless you grant it again.`,
-      data,
-    );
-  }
-  for (const admin of admins) {
-    const when = formatWhen(e.validUntil, admin.time_zone);
-    await tell(
-      ctx,
-      tx,
-      admin,
-      kind,
-      ended
-        ? `${label(e.permission)} on "${e.deviceName}" has ended`
-        : `${label(e.permission)} on "${e.deviceName}" ends soon`,
-      `${what} ${ended ? 'ended' : 'ends'} on ${when}. Apply for it again if you still need it.`,
-      data,
-    );
-  }
+async function tellAuthorization(tx: Tx, e: notices.AuthorizationEnding, ended: boolean): Promise<void> {
+  const admins = (await orgs.adminIds(tx.db, e.orgId)).filter((id) => id !== e.ownerId);
+  await notify(tx, e.ownerId ? [e.ownerId, ...admins] : admins, {
+    kind: ended ? 'authorization_expired' : 'authorization_expiring',
+    facts: {
+      ownerId: e.ownerId,
+      org: e.orgName,
+      device: e.deviceName,
+      permission: e.permission,
+      validUntil: e.validUntil,
+    },
+    data: {
+      deviceId: e.deviceId,
+      orgId: e.orgId,
+      authorizationId: e.authorizationId,
+      permission: e.permission,
+      validUntil: e.validUntil,
+    },
+  });
 }
 
 // ---- shares: the recipient and the owner ---------------------------------------------------------------------
 
-async function tellShare(ctx: ServiceContext, tx: Tx, e: notices.ShareEnding, ended: boolean): Promise<void> {
-  const kind: NoticeKind = ended ? 'share_expired' : 'share_expiring';
+async function tellShare(tx: Tx, e: notices.ShareEnding, ended: boolean): Promise<void> {
   const [owner, recipient] = await Promise.all([
     accounts.findAccountById(tx.db, e.ownerId),
     accounts.findAccountById(tx.db, e.recipientId),
   ]);
-  const labels = (JSON.parse(e.permissions) as string[]).map(label).join(', ');
-  const data = { deviceId: e.deviceId, shareId: e.shareId, validUntil: e.validUntil };
-  if (recipient) {
-    const when = formatWhen(e.validUntil, recipient.time_zone);
-    const whose = owner ? `${owner.display_name}'s share` : 'The share';
-    await tell(
-      ctx,
-      tx,
-      recipient,
-      kind,
-      ended ? `Your access to "${e.deviceName}" has ended` : `Your access to "${e.deviceName}" ends soon`,
-      ended
-        ? `${whose} of ${e.deviceName} (${labels}) ended on ${when}.`
-        : `${whose} of ${e.deviceName} (${labels}) ends on ${when}.`,
-      data,
-    );
-  }
-  if (owner) {
-    const when = formatWhen(e.validUntil, owner.time_zone);
-    const withWhom = recipient ? ` with ${recipient.display_name}` : '';
-    await tell(
-      ctx,
-      tx,
-      owner,
-      kind,
-      ended
-        ? `Your share of "${e.deviceName}"${withWhom} has ended`
-        : `Your share of "${e.deviceName}"${withWhom} ends soon`,
-      ended
-        ? `Your share of ${e.deviceName}${withWhom} (${labels}) ended on ${when}.`
-        : `Your share of ${e.deviceName}${withWhom} (${labels}) ends on ${when}. Edit the share to extend it.`,
-      data,
-    );
-  }
+  await notify(tx, [e.recipientId, e.ownerId], {
+    kind: ended ? 'share_expired' : 'share_expiring',
+    facts: {
+      ownerId: e.ownerId,
+      recipientId: e.recipientId,
+      ownerName: owner?.display_name ?? null,
+      recipientName: recipient?.display_name ?? null,
+      device: e.deviceName,
+      permissions: JSON.parse(e.permissions) as string[],
+      validUntil: e.validUntil,
+    },
+    data: { deviceId: e.deviceId, shareId: e.shareId, validUntil: e.validUntil },
+  });
 }
 
 // ---- the sweep -----------------------------------------------------------------------------------------------------
@@ -201,7 +92,7 @@ export async function sweepExpiryNotices(ctx: ServiceContext, batch = BATCH): Pr
           }))
         )
           continue;
-        await tellAuthorization(ctx, tx, e, ended);
+        await tellAuthorization(tx, e, ended);
         n += 1;
       }
       return { seen: rows.length, sent: n };
@@ -220,7 +111,7 @@ export async function sweepExpiryNotices(ctx: ServiceContext, batch = BATCH): Pr
           }))
         )
           continue;
-        await tellShare(ctx, tx, e, ended);
+        await tellShare(tx, e, ended);
         n += 1;
       }
       return { seen: rows.length, sent: n };

@@ -5,7 +5,7 @@
 // delivered when an account verifies that address.
 import { newId } from '../lib/ids.ts';
 import { normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { conflict, forbidden, invalid, notFound } from '../domain/errors.ts';
+import { conflict, forbidden, invalidInput, notFound } from '../domain/errors.ts';
 import {
   describeSpec,
   isStillGrantable,
@@ -27,16 +27,14 @@ import { permissionLabel, type Permission } from '../domain/permissions.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as handovers from '../persistence/repositories/handovers.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import * as sites from '../persistence/repositories/sites.ts';
 import type { Executor } from '../persistence/db.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
 import { writeAuthorization, type PermissionInput } from './authorizations.ts';
-import { notifyOrgAdmins } from './orgs.ts';
-import { requireSiteMember } from './sites.ts';
+import { notify, orgAdmins, sendToAddress } from './notifier.ts';
+import { requireHandoverInvitee, requireSiteMember } from './guards.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 
@@ -114,39 +112,35 @@ async function sendNotice(
   const link = messageId
     ? `View now: ${ctx.config.publicUrl}/messages/${messageId}`
     : `Sign in to Keyholder, or register with this ${inv.channel === 'email' ? 'email address' : 'phone number'} and verify it, to see it: ${ctx.config.publicUrl}/`;
-  if (inv.channel === 'email') {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: inv.contact,
-        subject: what,
-        body: `${what}\n\n${summary(parseStored(inv.devices))}\n\n${link}\n`,
-      },
-      tx.now,
-    );
-  } else {
-    await enqueueMessage(
-      tx.db,
-      { channel: 'sms', recipient: inv.contact, subject: 'Keyholder invitation', body: `${what} ${link}` },
-      tx.now,
-    );
-  }
-  tx.queuedMail();
+  await sendToAddress(
+    tx,
+    inv.channel === 'email'
+      ? {
+          channel: 'email',
+          recipient: inv.contact,
+          subject: what,
+          body: `${what}\n\n${summary(parseStored(inv.devices))}\n\n${link}\n`,
+        }
+      : { channel: 'sms', recipient: inv.contact, subject: 'Keyholder invitation', body: `${what} ${link}` },
+  );
 }
 
 /** Puts the invitation in the verified account's inbox and tells them by email/SMS with the "View now" link. */
 async function deliver(ctx: ServiceContext, tx: Tx, inv: handovers.HandoverRow, account: AccountRow): Promise<void> {
   const org = await orgs.findOrg(tx.db, inv.org_id);
   const site = await sites.findSite(tx.db, inv.site_id);
-  const messageId = await postInbox(tx.db, {
-    accountId: account.id,
+  const devices = parseStored(inv.devices);
+  const sent = await notify(tx, [account.id], {
     kind: 'handover_invitation',
-    title: `${org?.name ?? 'An installer'} invites you to take over ${site?.name ?? 'a site'}`,
-    body: `${parseStored(inv.devices).length} device(s) will be bound to your account. ${summary(parseStored(inv.devices))} Accept, decline, or decide later.`,
+    facts: {
+      org: org?.name ?? 'An installer',
+      site: site?.name ?? 'a site',
+      devices: devices.length,
+      summary: summary(devices),
+    },
     data: { invitationId: inv.id, siteId: inv.site_id, orgId: inv.org_id },
-    at: tx.now,
   });
+  const messageId = sent.get(account.id)!;
   await handovers.markDelivered(tx.db, inv.id, account.id, messageId, tx.now);
   await sendNotice(ctx, tx, inv, messageId);
 }
@@ -176,7 +170,7 @@ function parseContact(input: InviteInput): { channel: 'email' | 'sms'; contact: 
   const hasEmail = input.email !== undefined && input.email.trim() !== '';
   const hasPhone = input.phone !== undefined && input.phone.trim() !== '';
   if (hasEmail === hasPhone)
-    throw invalid("Give either the owner's email address or their phone number.", 'email', 'contact_required');
+    throw invalidInput("Give either the owner's email address or their phone number.", 'contact_required', 'email');
   return hasEmail
     ? { channel: 'email', contact: normalizeEmail(input.email!, 'email') }
     : { channel: 'sms', contact: normalizePhone(input.phone!, 'phone') };
@@ -190,7 +184,7 @@ export async function inviteOwner(
 ): Promise<InvitationView> {
   const { channel, contact } = parseContact(input);
   return transact(ctx, async (tx) => {
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     const latest = (await handovers.latestForSites(tx.db, [siteId])).get(siteId);
     if (latest && invitationStatus(latest.status, latest.expires_at, tx.now) === 'pending') {
       throw conflict('The site owner is already invited. Resend or cancel that invitation first.', 'already_invited');
@@ -209,10 +203,10 @@ export async function inviteOwner(
     const asked = new Map<string, StoredDevice['permissions']>();
     input.devices.forEach((d, i) => {
       if (!held.some((h) => h.id === d.deviceId))
-        throw invalid(
+        throw invalidInput(
           "This device is not one of the site's devices awaiting handover.",
-          `devices/${i}/deviceId`,
           'device_not_on_site',
+          `devices/${i}/deviceId`,
         );
       asked.set(d.deviceId, parsePermissionRequests(d.permissions, tx.now, `devices/${i}/permissions`));
     });
@@ -266,7 +260,7 @@ async function latestOfSite(db: Executor, siteId: string) {
 }
 
 export async function siteInvitation(ctx: ServiceContext, accountId: string, siteId: string): Promise<InvitationView> {
-  await requireSiteMember(ctx.db, siteId, accountId);
+  await requireSiteMember(ctx.db, accountId, siteId);
   return invitationView(ctx.db, await latestOfSite(ctx.db, siteId), ctx.clock.now());
 }
 
@@ -276,7 +270,7 @@ export async function cancelInvitation(
   siteId: string,
 ): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     const inv = await latestOfSite(tx.db, siteId);
     checkCanCancel(invitationStatus(inv.status, inv.expires_at, tx.now));
     if (!(await handovers.settle(tx.db, inv.id, 'cancelled', tx.now)))
@@ -290,13 +284,10 @@ export async function cancelInvitation(
       objectId: inv.id,
     });
     if (inv.invitee_account_id) {
-      await postInbox(tx.db, {
-        accountId: inv.invitee_account_id,
+      await notify(tx, [inv.invitee_account_id], {
         kind: 'handover_cancelled',
-        title: `The invitation to take over ${site.name} was withdrawn`,
-        body: 'The installer cancelled the invitation.',
+        facts: { site: site.name },
         data: { invitationId: inv.id },
-        at: tx.now,
       });
     }
     return invitationView(tx.db, (await handovers.findHandover(tx.db, inv.id))!, tx.now);
@@ -310,7 +301,7 @@ export async function resendInvitation(
   siteId: string,
 ): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     const inv = await latestOfSite(tx.db, siteId);
     checkCanResend(invitationStatus(inv.status, inv.expires_at, tx.now));
     if (!(await handovers.renew(tx.db, inv.id, tx.now, tx.now + ctx.config.invitationTtlMs)))
@@ -337,14 +328,6 @@ export async function resendInvitation(
 
 // ---- the invitee ------------------------------------------------------------------------------------
 
-/** The invitation, if it was delivered to this account; anyone else gets 404. */
-async function requireInvitee(db: Executor, accountId: string, id: string) {
-  const inv = await handovers.findHandover(db, id);
-  if (!inv || inv.invitee_account_id !== accountId || inv.delivered_at === null)
-    throw notFound('No such invitation.', 'invitation_not_found');
-  return inv;
-}
-
 export async function myInvitations(ctx: ServiceContext, accountId: string): Promise<InvitationView[]> {
   const now = ctx.clock.now();
   const rows = await handovers.listDeliveredTo(ctx.db, accountId);
@@ -354,7 +337,7 @@ export async function myInvitations(ctx: ServiceContext, accountId: string): Pro
 }
 
 export async function getMyInvitation(ctx: ServiceContext, accountId: string, id: string): Promise<InvitationView> {
-  return invitationView(ctx.db, await requireInvitee(ctx.db, accountId, id), ctx.clock.now());
+  return invitationView(ctx.db, await requireHandoverInvitee(ctx.db, accountId, id), ctx.clock.now());
 }
 
 export async function acceptInvitation(
@@ -364,7 +347,7 @@ export async function acceptInvitation(
   choice: Array<{ deviceId: string; permissions: string[] }> | undefined,
 ): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
-    const inv = await requireInvitee(tx.db, accountId, id);
+    const inv = await requireHandoverInvitee(tx.db, accountId, id);
     const me = await accounts.findAccountById(tx.db, accountId);
     const stillVerified =
       inv.channel === 'email'
@@ -435,24 +418,22 @@ export async function acceptInvitation(
       before: { requested },
       after: { agreed },
     });
-    await notifyOrgAdmins(
-      tx,
-      inv.org_id,
-      {
-        kind: 'handover_accepted',
-        title: `${site?.name ?? 'The site'} was handed over`,
-        body: `${me!.display_name} accepted the invitation; the devices are now theirs. ${summary(agreed).replace('The installer asks to keep', 'You keep')}`,
-        data: { invitationId: inv.id, siteId: inv.site_id },
+    await notify(tx, await orgAdmins(tx, inv.org_id, inv.invited_by_account_id), {
+      kind: 'handover_accepted',
+      facts: {
+        site: site?.name ?? 'The site',
+        invitee: me!.display_name,
+        kept: summary(agreed).replace('The installer asks to keep', 'You keep'),
       },
-      inv.invited_by_account_id,
-    );
+      data: { orgId: inv.org_id, invitationId: inv.id, siteId: inv.site_id },
+    });
     return invitationView(tx.db, (await handovers.findHandover(tx.db, inv.id))!, tx.now);
   });
 }
 
 export async function declineInvitation(ctx: ServiceContext, accountId: string, id: string): Promise<InvitationView> {
   return transact(ctx, async (tx) => {
-    const inv = await requireInvitee(tx.db, accountId, id);
+    const inv = await requireHandoverInvitee(tx.db, accountId, id);
     checkCanRespond(invitationStatus(inv.status, inv.expires_at, tx.now));
     if (!(await handovers.settle(tx.db, inv.id, 'declined', tx.now)))
       throw conflict('This invitation was answered already.', 'invitation_answered');
@@ -465,17 +446,11 @@ export async function declineInvitation(ctx: ServiceContext, accountId: string, 
       objectType: 'handover_invitation',
       objectId: inv.id,
     });
-    await notifyOrgAdmins(
-      tx,
-      inv.org_id,
-      {
-        kind: 'handover_declined',
-        title: `The handover of ${site?.name ?? 'the site'} was declined`,
-        body: 'The invitee declined the invitation.',
-        data: { invitationId: inv.id, siteId: inv.site_id },
-      },
-      inv.invited_by_account_id,
-    );
+    await notify(tx, await orgAdmins(tx, inv.org_id, inv.invited_by_account_id), {
+      kind: 'handover_declined',
+      facts: { site: site?.name ?? 'the site' },
+      data: { orgId: inv.org_id, invitationId: inv.id, siteId: inv.site_id },
+    });
     return invitationView(tx.db, (await handovers.findHandover(tx.db, inv.id))!, tx.now);
   });
 }

@@ -1,6 +1,6 @@
 // The in-app inbox: what a person has been told (shares, invitations, applications, transfers…).
 // Other areas post with postInbox (persistence/repositories/inbox.ts) inside their own transaction.
-import { invalid, notFound } from '../domain/errors.ts';
+import { invalidInput, notFound } from '../domain/errors.ts';
 import * as inbox from '../persistence/repositories/inbox.ts';
 import { transact, type ServiceContext } from './context.ts';
 
@@ -26,7 +26,7 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   const createdAt = Number(text.slice(0, dot));
   const id = text.slice(dot + 1);
   if (dot < 1 || !Number.isSafeInteger(createdAt) || !/^[A-Za-z0-9_-]{1,64}$/.test(id))
-    throw invalid('The cursor is not valid; start from the first page.', 'cursor');
+    throw invalidInput('The cursor is not valid; start from the first page.', undefined, 'cursor');
   return { createdAt, id };
 }
 

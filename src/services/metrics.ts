@@ -2,7 +2,6 @@
 // stream tickets and MediaMTX answers. One registry per runtime (tests start several in one process).
 import client from 'prom-client';
 import { countOutboxBacklog } from '../persistence/repositories/access.ts';
-import { engineOf } from './access-engine.ts';
 import type { ServiceContext } from './context.ts';
 
 export interface Metrics {
@@ -64,7 +63,7 @@ function createMetrics(ctx: ServiceContext): Metrics {
     labelNames: ['result', 'reason'] as const,
     registers: [registry],
     collect() {
-      const s = engineOf(ctx).stats();
+      const s = ctx.access.stats();
       if (s.allowed > exported.allowed) this.inc({ result: 'allowed', reason: '' }, s.allowed - exported.allowed);
       exported.allowed = s.allowed;
       for (const [reason, n] of Object.entries(s.denied)) {
@@ -80,7 +79,7 @@ function createMetrics(ctx: ServiceContext): Metrics {
       help,
       registers: [registry],
       collect() {
-        const v = engineOf(ctx).stats()[name];
+        const v = ctx.access.stats()[name];
         if (v > exported[name]) this.inc(v - exported[name]);
         exported[name] = v;
       },
@@ -96,7 +95,7 @@ function createMetrics(ctx: ServiceContext): Metrics {
     labelNames: ['kind'] as const,
     registers: [registry],
     collect() {
-      const s = engineOf(ctx).stats();
+      const s = ctx.access.stats();
       this.set({ kind: 'devices' }, s.factsEntries);
       this.set({ kind: 'principals' }, s.principalEntries);
     },
@@ -106,7 +105,7 @@ function createMetrics(ctx: ServiceContext): Metrics {
     help: 'Most entries of each kind the decision cache holds (ACCESS_CACHE_SIZE)',
     registers: [registry],
     collect() {
-      this.set(engineOf(ctx).stats().capacity);
+      this.set(ctx.access.stats().capacity);
     },
   });
   new client.Gauge({
@@ -114,7 +113,7 @@ function createMetrics(ctx: ServiceContext): Metrics {
     help: 'Share of checks answered from memory since start',
     registers: [registry],
     collect() {
-      const s = engineOf(ctx).stats();
+      const s = ctx.access.stats();
       const total = s.hits + s.misses;
       this.set(total === 0 ? 0 : s.hits / total);
     },
@@ -124,7 +123,7 @@ function createMetrics(ctx: ServiceContext): Metrics {
     help: '1 while the cache is in use; 0 while the change listener is down and checks read the database',
     registers: [registry],
     collect() {
-      this.set(engineOf(ctx).stats().caching ? 1 : 0);
+      this.set(ctx.access.stats().caching ? 1 : 0);
     },
   });
   new client.Gauge({

@@ -8,46 +8,19 @@ import {
   checkName,
   memberInvitationStatus,
   parseOrgPick,
-  requireAdmin,
   type OrgRole,
 } from '../domain/installer.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import type { Executor } from '../persistence/db.ts';
 import { decodeQrImage, orgQrText, parseQrText, renderQrPng, renderQrSvg } from './qr-id.ts';
 import { onContactVerified } from './verification.ts';
-import { transact, type ServiceContext, type Tx } from './context.ts';
+import { transact, type ServiceContext } from './context.ts';
+import { requireOrgAdmin, requireOrgInvitationOfAdmin, requireOrgInvitee, requireOrgMember } from './guards.ts';
+import { notify, orgAdmins, sendToAddress, wordsOf } from './notifier.ts';
 
 const NO_ORG = 'No such organization.';
-
-/** The caller's membership, or 404: an outsider cannot tell an organization exists. */
-export async function requireMember(db: Executor, orgId: string, accountId: string): Promise<orgs.MemberRow> {
-  const m = await orgs.findMembership(db, orgId, accountId);
-  if (!m) throw notFound(NO_ORG, 'org_not_found');
-  return m;
-}
-
-export async function requireOrgAdmin(db: Executor, orgId: string, accountId: string): Promise<orgs.MemberRow> {
-  const m = await requireMember(db, orgId, accountId);
-  requireAdmin(m.role);
-  return m;
-}
-
-/** Tells every administrator of the organization (in the caller's transaction). */
-export async function notifyOrgAdmins(
-  tx: Tx,
-  orgId: string,
-  m: { kind: string; title: string; body: string; data?: Record<string, unknown> },
-  alsoAccountId?: string,
-): Promise<void> {
-  const ids = new Set(await orgs.adminIds(tx.db, orgId));
-  if (alsoAccountId) ids.add(alsoAccountId);
-  for (const accountId of ids)
-    await postInbox(tx.db, { accountId, ...m, data: { orgId, ...(m.data ?? {}) }, at: tx.now });
-}
 
 export function orgPublicView(o: { id: string; name: string }) {
   return { id: o.id, name: o.name };
@@ -89,7 +62,7 @@ export async function listMyOrgs(ctx: ServiceContext, accountId: string) {
 }
 
 export async function getOrg(ctx: ServiceContext, accountId: string, orgId: string) {
-  const me = await requireMember(ctx.db, orgId, accountId);
+  const me = await requireOrgMember(ctx.db, accountId, orgId);
   const org = await orgs.findOrg(ctx.db, orgId);
   if (!org) throw notFound(NO_ORG, 'org_not_found');
   const members = await orgs.listMembers(ctx.db, orgId);
@@ -108,7 +81,7 @@ export async function getOrg(ctx: ServiceContext, accountId: string, orgId: stri
 export async function renameOrg(ctx: ServiceContext, accountId: string, orgId: string, input: { name: string }) {
   const name = checkName(input.name, 'name', 'organization name');
   await transact(ctx, async (tx) => {
-    await requireOrgAdmin(tx.db, orgId, accountId);
+    await requireOrgAdmin(tx.db, accountId, orgId);
     const before = await orgs.findOrg(tx.db, orgId);
     await orgs.renameOrg(tx.db, orgId, name);
     await appendAudit(tx.db, {
@@ -132,7 +105,7 @@ export async function orgQr(
   orgId: string,
   format: 'png' | 'svg' | 'text',
 ): Promise<Buffer | string> {
-  await requireMember(ctx.db, orgId, accountId);
+  await requireOrgMember(ctx.db, accountId, orgId);
   const org = await orgs.findOrg(ctx.db, orgId);
   if (!org) throw notFound(NO_ORG, 'org_not_found');
   const text = orgQrText(org.qr_ref);
@@ -183,7 +156,7 @@ export async function inviteMember(
 ) {
   const email = normalizeEmail(input.email, 'email');
   return transact(ctx, async (tx) => {
-    await requireOrgAdmin(tx.db, orgId, accountId);
+    await requireOrgAdmin(tx.db, accountId, orgId);
     const org = await orgs.findOrg(tx.db, orgId);
     if (!org) throw notFound(NO_ORG, 'org_not_found');
     const existing = await accounts.findAccountByEmail(tx.db, email);
@@ -217,29 +190,20 @@ export async function inviteMember(
       objectId: row.id,
       after: { email, role: input.role },
     });
-    const title = `Join ${org.name} on Keyholder`;
-    const body = `You are invited to join the installer organization ${org.name} as ${input.role}.`;
-    if (existing && existing.email_verified_at !== null) {
-      await postInbox(tx.db, {
-        accountId: existing.id,
-        kind: 'org_invitation',
-        title,
-        body,
-        data: { orgId, invitationId: row.id },
-        at: tx.now,
-      });
-    }
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: email,
-        subject: title,
-        body: `${body}\n\nSign in (or register with this address and verify it) to accept: ${ctx.config.publicUrl}/orgs/invitations\n`,
-      },
-      tx.now,
-    );
-    tx.queuedMail();
+    const event = {
+      kind: 'org_invitation',
+      facts: { org: org.name, role: input.role },
+      data: { orgId, invitationId: row.id },
+    } as const;
+    if (existing && existing.email_verified_at !== null) await notify(tx, [existing.id], event);
+    // The address is told whether or not it has an account yet.
+    const { title, body } = wordsOf(event, { id: '', email, display_name: '', time_zone: 'UTC' });
+    await sendToAddress(tx, {
+      channel: 'email',
+      recipient: email,
+      subject: title,
+      body: `${body}\n\nSign in (or register with this address and verify it) to accept: ${ctx.config.publicUrl}/orgs/invitations\n`,
+    });
     return invitationView(row, tx.now);
   });
 }
@@ -249,28 +213,23 @@ onContactVerified(async (_ctx, tx, account, channel, address) => {
   if (channel !== 'email') return;
   for (const inv of await orgs.listInvitationsForEmail(tx.db, address)) {
     if (memberInvitationStatus(inv.status, inv.expires_at, tx.now) !== 'pending') continue;
-    await postInbox(tx.db, {
-      accountId: account.id,
+    await notify(tx, [account.id], {
       kind: 'org_invitation',
-      title: `Join ${inv.org_name} on Keyholder`,
-      body: `You are invited to join the installer organization ${inv.org_name} as ${inv.role}.`,
+      facts: { org: inv.org_name, role: inv.role },
       data: { orgId: inv.org_id, invitationId: inv.id },
-      at: tx.now,
     });
   }
 });
 
 export async function listOrgInvitations(ctx: ServiceContext, accountId: string, orgId: string) {
-  await requireOrgAdmin(ctx.db, orgId, accountId);
+  await requireOrgAdmin(ctx.db, accountId, orgId);
   const now = ctx.clock.now();
   return (await orgs.listOrgInvitations(ctx.db, orgId)).map((r) => invitationView(r, now));
 }
 
 export async function cancelOrgInvitation(ctx: ServiceContext, accountId: string, orgId: string, invitationId: string) {
   await transact(ctx, async (tx) => {
-    await requireOrgAdmin(tx.db, orgId, accountId);
-    const inv = await orgs.findOrgInvitation(tx.db, invitationId);
-    if (!inv || inv.org_id !== orgId) throw notFound('No such invitation.', 'invitation_not_found');
+    const inv = await requireOrgInvitationOfAdmin(tx.db, accountId, orgId, invitationId);
     if (!(await orgs.settleOrgInvitation(tx.db, inv.id, 'cancelled', accountId, tx.now, { mustBeUnexpired: false }))) {
       throw conflict(`This invitation was already ${inv.status}.`, `invitation_${inv.status}`);
     }
@@ -302,11 +261,7 @@ export async function answerOrgInvitation(
   answer: 'accept' | 'decline',
 ) {
   return transact(ctx, async (tx) => {
-    const me = await accounts.findAccountById(tx.db, accountId);
-    const inv = await orgs.findOrgInvitation(tx.db, invitationId);
-    // Only the verified owner of the address may see or answer it.
-    if (!inv || !me?.email || me.email !== inv.email || me.email_verified_at === null)
-      throw notFound('No such invitation.', 'invitation_not_found');
+    const { inv, me } = await requireOrgInvitee(tx.db, accountId, invitationId);
     const status = memberInvitationStatus(inv.status, inv.expires_at, tx.now);
     if (status === 'expired')
       throw gone('This invitation has expired. Ask the organization to invite you again.', 'invitation_expired');
@@ -336,15 +291,14 @@ export async function answerOrgInvitation(
       objectId: inv.id,
       after: { accountId, role: inv.role },
     });
-    await notifyOrgAdmins(tx, inv.org_id, {
-      kind: answer === 'accept' ? 'org_member_joined' : 'org_invitation_declined',
-      title: answer === 'accept' ? `${me.display_name} joined the organization` : `${me.display_name} declined to join`,
-      body:
-        answer === 'accept'
-          ? `${me.display_name} is now a ${inv.role} of the organization.`
-          : `${me.display_name} declined the invitation.`,
-      data: { accountId },
-    });
+    const data = { orgId: inv.org_id, accountId };
+    await notify(
+      tx,
+      await orgAdmins(tx, inv.org_id),
+      answer === 'accept'
+        ? { kind: 'org_member_joined', facts: { member: me.display_name, role: inv.role }, data }
+        : { kind: 'org_invitation_declined', facts: { member: me.display_name }, data },
+    );
     return { orgId: inv.org_id, role: inv.role };
   });
 }
@@ -357,7 +311,7 @@ export async function changeRole(
   role: OrgRole,
 ) {
   await transact(ctx, async (tx) => {
-    await requireOrgAdmin(tx.db, orgId, accountId);
+    await requireOrgAdmin(tx.db, accountId, orgId);
     await orgs.lockOrg(tx.db, orgId);
     const target = await orgs.findMembership(tx.db, orgId, memberId);
     if (!target) throw notFound('No such member.', 'member_not_found');
@@ -374,14 +328,7 @@ export async function changeRole(
       before: { role: target.role },
       after: { role },
     });
-    await postInbox(tx.db, {
-      accountId: memberId,
-      kind: 'org_role_changed',
-      title: 'Your role changed',
-      body: `You are now a ${role} of the organization.`,
-      data: { orgId },
-      at: tx.now,
-    });
+    await notify(tx, [memberId], { kind: 'org_role_changed', facts: { role }, data: { orgId } });
     tx.changed({ type: 'membership', accountId: memberId });
   });
 }
@@ -389,7 +336,7 @@ export async function changeRole(
 /** An admin removes a member, or a member leaves; the last admin cannot go. */
 export async function removeMember(ctx: ServiceContext, accountId: string, orgId: string, memberId: string) {
   await transact(ctx, async (tx) => {
-    const me = await requireMember(tx.db, orgId, accountId);
+    const me = await requireOrgMember(tx.db, accountId, orgId);
     await orgs.lockOrg(tx.db, orgId);
     if (memberId !== accountId && me.role !== 'admin')
       throw forbidden('Only an administrator of the organization may do this.', 'admin_only');
@@ -407,14 +354,7 @@ export async function removeMember(ctx: ServiceContext, accountId: string, orgId
       before: { role: target.role },
     });
     if (memberId !== accountId) {
-      await postInbox(tx.db, {
-        accountId: memberId,
-        kind: 'org_member_removed',
-        title: 'You were removed from an organization',
-        body: 'An administrator removed you from the organization.',
-        data: { orgId },
-        at: tx.now,
-      });
+      await notify(tx, [memberId], { kind: 'org_member_removed', facts: {}, data: { orgId } });
     }
     tx.changed({ type: 'membership', accountId: memberId });
   });

@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import jsQRModule from 'jsqr';
 import { newToken } from '../lib/ids.ts';
-import { AppError, invalid, notFound } from '../domain/errors.ts';
+import { AppError, invalidInput, notFound } from '../domain/errors.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { transact, type ServiceContext } from './context.ts';
@@ -59,14 +59,14 @@ export function decodeQrImage(buffer: Buffer, mime: string): string {
   const type = mime.split(';')[0]!.trim().toLowerCase();
   if (type === 'image/png') {
     const size = pngSize(buffer);
-    if (!size) throw invalid('The file is not a readable PNG image.', 'image', 'bad_image');
+    if (!size) throw invalidInput('The file is not a readable PNG image.', 'bad_image', 'image');
     if (tooBig(size.width, size.height))
-      throw invalid('The image is too large; send at most 16 megapixels.', 'image', 'image_too_large');
+      throw invalidInput('The image is too large; send at most 16 megapixels.', 'image_too_large', 'image');
     try {
       const png = PNG.sync.read(buffer);
       rgba = { width: png.width, height: png.height, data: png.data };
     } catch {
-      throw invalid('The file is not a readable PNG image.', 'image', 'bad_image');
+      throw invalidInput('The file is not a readable PNG image.', 'bad_image', 'image');
     }
   } else if (type === 'image/jpeg') {
     try {
@@ -78,9 +78,9 @@ export function decodeQrImage(buffer: Buffer, mime: string): string {
       });
     } catch (err) {
       if (/maxResolutionInMP|maxMemoryUsageInMB/.test((err as Error).message)) {
-        throw invalid('The image is too large; send at most 16 megapixels.', 'image', 'image_too_large');
+        throw invalidInput('The image is too large; send at most 16 megapixels.', 'image_too_large', 'image');
       }
-      throw invalid('The file is not a readable JPEG image.', 'image', 'bad_image');
+      throw invalidInput('The file is not a readable JPEG image.', 'bad_image', 'image');
     }
   } else {
     throw new AppError(
@@ -95,7 +95,7 @@ export function decodeQrImage(buffer: Buffer, mime: string): string {
     rgba.width,
     rgba.height,
   );
-  if (!found) throw invalid('No QR code was found in the image.', 'image', 'no_qr_code');
+  if (!found) throw invalidInput('No QR code was found in the image.', 'no_qr_code', 'image');
   return found.data;
 }
 
@@ -116,9 +116,9 @@ export async function rotateQr(ctx: ServiceContext, accountId: string): Promise<
 
 export async function resolveAccountByQrText(ctx: ServiceContext, text: string): Promise<AccountRow> {
   const parsed = parseQrText(text);
-  if (!parsed) throw invalid('This is not a Keyholder QR ID.', 'text', 'not_a_qr_id');
+  if (!parsed) throw invalidInput('This is not a Keyholder QR ID.', 'not_a_qr_id', 'text');
   if (parsed.kind !== 'account')
-    throw invalid('This QR ID belongs to an installer organization, not a person.', 'text', 'not_a_person');
+    throw invalidInput('This QR ID belongs to an installer organization, not a person.', 'not_a_person', 'text');
   const account = await accounts.findAccountByQrRef(ctx.db, parsed.ref);
   // Rotated and never-issued references look the same: the holder may have replaced it on purpose.
   if (!account) throw notFound('No one has this QR ID (it may have been replaced by a new one).', 'qr_unknown');

@@ -1,5 +1,5 @@
 // Picking the person to share with: by email, phone, QR text, an uploaded QR image, or the id a resolve returned.
-import { AppError, invalid } from '../domain/errors.ts';
+import { AppError, invalidInput } from '../domain/errors.ts';
 import { normalizeEmail, normalizePhone } from '../domain/contact.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
@@ -35,10 +35,10 @@ export async function resolveRecipient(
     (k) => input[k] !== undefined && input[k] !== '',
   );
   if (given.length !== 1)
-    throw invalid(
+    throw invalidInput(
       'Pick the recipient by exactly one of email, phone, qrText or accountId.',
-      field,
       'invalid_recipient',
+      field,
     );
   if (input.email !== undefined && input.email !== '') {
     const email = normalizeEmail(input.email, `${field}.email`);

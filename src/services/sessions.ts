@@ -5,7 +5,6 @@ import { hashToken } from '../lib/secrets.ts';
 import { notFound } from '../domain/errors.ts';
 import * as sessions from '../persistence/repositories/sessions.ts';
 import type { Executor } from '../persistence/db.ts';
-import { engineOf } from './access-engine.ts';
 import * as push from '../persistence/repositories/push.ts';
 import { transact, type ServiceContext } from './context.ts';
 
@@ -15,6 +14,7 @@ const TOUCH_EVERY_MS = 60 * 1000;
 /** How long a remembered session is trusted without reading it again (ended sessions are dropped at once). */
 const SESSION_CACHE_MS = 15 * 1000;
 
+/** The authenticated caller of a request (its session); `AccessPrincipal` is whom an access decision is about. */
 export interface Principal {
   accountId: string;
   sessionId: string;
@@ -50,7 +50,7 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
   if (token.length < 20 || token.length > 100) return null;
   const now = ctx.clock.now();
   const tokenHash = hashToken(token);
-  const engine = engineOf(ctx);
+  const engine = ctx.access;
   // Every API request authenticates: remembered sessions skip the database read. Ending a session publishes a
   // `session` change that drops it on every instance; expiry is checked here; anything else is re-read soon.
   const known = engine.session(tokenHash);

@@ -2,7 +2,7 @@
 // recipient sees. Rules: docs/sharing.md. Every change runs in one transaction with its audit events,
 // inbox messages and mail, and announces the device as changed so cached decisions are dropped.
 import { decide, type DeviceFacts } from '../domain/access.ts';
-import { AppError, invalid, notFound } from '../domain/errors.ts';
+import { AppError, invalidInput, notFound } from '../domain/errors.ts';
 import { PERMISSIONS, isDeviceLevel, permissionLabel, type Permission } from '../domain/permissions.ts';
 import {
   checkShareSpec,
@@ -17,13 +17,14 @@ import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { shareToGrant } from '../persistence/repositories/grants.ts';
-import { postInbox } from '../persistence/repositories/inbox.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import * as shares from '../persistence/repositories/shares.ts';
 import type { ShareRow } from '../persistence/repositories/shares.ts';
 import type { Executor } from '../persistence/db.ts';
 import { resolveRecipient, type RecipientInput } from './recipients.ts';
-import { transact, type ServiceContext, type Tx } from './context.ts';
+import { transact, type ServiceContext } from './context.ts';
+import { notify } from './notifier.ts';
+import { snapshot } from './audit-snapshots.ts';
+import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
 
 export const MAX_BULK_DEVICES = 500;
 
@@ -106,22 +107,6 @@ function specOfRow(row: ShareRow): ShareSpec {
   };
 }
 
-/** What the audit trail keeps of a share (no names: they can change; ids and rules only). */
-function snapshot(row: ShareRow) {
-  return {
-    deviceId: row.device_id,
-    ownerAccountId: row.owner_account_id,
-    recipientAccountId: row.recipient_account_id,
-    scope: row.scope,
-    channels: JSON.parse(row.channels) as number[],
-    permissions: JSON.parse(row.permissions) as string[],
-    validFrom: row.valid_from,
-    validUntil: row.valid_until,
-    schedule: row.schedule === null ? null : (JSON.parse(row.schedule) as ScheduleSpec),
-    timeZone: row.time_zone,
-  };
-}
-
 function rowOf(
   id: string,
   deviceId: string,
@@ -173,63 +158,6 @@ async function requireAccount(db: Executor, id: string): Promise<AccountRow> {
 
 // ---- who may share what ------------------------------------------------------------------------------------
 
-/** The device if `accountId` owns it and it supports sharing; otherwise the error names `field` when given. */
-async function requireShareable(
-  db: Executor,
-  accountId: string,
-  device: DeviceInfo | undefined,
-  deviceId: string,
-  field?: string,
-): Promise<DeviceInfo> {
-  if (!device || device.owner_account_id !== accountId) {
-    if (device && (await shares.findShareOfDeviceFor(db, deviceId, accountId))) {
-      throw new AppError(
-        'forbidden',
-        'This device was shared with you: only its owner can share it.',
-        field,
-        'reshare_not_allowed',
-      );
-    }
-    throw new AppError('not_found', 'No such device.', field, 'device_not_found');
-  }
-  if (device.supports_sharing !== 1)
-    throw new AppError('forbidden', `"${device.name}" does not support sharing.`, field, 'sharing_not_supported');
-  return device;
-}
-
-async function requireOwnerOf(db: Executor, accountId: string, deviceId: string): Promise<DeviceInfo> {
-  const [device] = await shares.findDevicesForSharing(db, [deviceId]);
-  if (!device || device.owner_account_id !== accountId) throw notFound('No such device.', 'device_not_found');
-  return device;
-}
-
-// ---- messages -----------------------------------------------------------------------------------------------
-
-async function tell(
-  ctx: ServiceContext,
-  tx: Tx,
-  to: Pick<AccountRow, 'id' | 'email'>,
-  kind: string,
-  title: string,
-  body: string,
-  data: Record<string, unknown>,
-): Promise<void> {
-  await postInbox(tx.db, { accountId: to.id, kind, title, body, data, at: tx.now });
-  if (to.email) {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: to.email,
-        subject: title,
-        body: `${body}\n\nOpen Keyholder: ${ctx.config.publicUrl}/`,
-      },
-      tx.now,
-    );
-    tx.queuedMail();
-  }
-}
-
 // ---- one device (Method 1) ------------------------------------------------------------------------------------
 
 interface Prepared {
@@ -253,7 +181,7 @@ async function prepareOne(
   prefix: string,
   deviceField: string | undefined,
 ): Promise<Prepared> {
-  const d = await requireShareable(db, owner.id, device, deviceId, deviceField);
+  const d = await requireShareableDevice(db, owner.id, device, deviceId, deviceField);
   const spec = checkShareSpec(input, { channelCount: d.channel_count }, owner.time_zone, now, prefix);
   const mine = existing.find((s) => s.recipient_account_id === recipient.id);
   if (mine) {
@@ -277,7 +205,7 @@ async function prepareOne(
 
 function refuseSelf(owner: AccountRow, recipient: AccountRow): void {
   if (owner.id === recipient.id)
-    throw invalid('You cannot share a device with yourself.', 'recipient', 'share_to_self');
+    throw invalidInput('You cannot share a device with yourself.', 'share_to_self', 'recipient');
 }
 
 async function shareOne(
@@ -292,7 +220,7 @@ async function shareOne(
     const owner = await requireAccount(tx.db, ownerId);
     // Only the owner may learn anything about the device: check it before saying anything about the recipient.
     const [device] = await shares.findDevicesForSharing(tx.db, [deviceId]);
-    await requireShareable(tx.db, ownerId, device, deviceId);
+    await requireShareableDevice(tx.db, ownerId, device, deviceId);
     refuseSelf(owner, recipient);
     if (!dryRun) await shares.lockDevices(tx.db, [deviceId]);
     const existing = await shares.listSharesOfDevice(tx.db, deviceId);
@@ -333,17 +261,13 @@ async function shareOne(
       deviceId,
       objectType: 'share',
       objectId: row.id,
-      after: snapshot(row),
+      after: snapshot.share(row),
     });
-    await tell(
-      ctx,
-      tx,
-      recipient,
-      'share_received',
-      `${owner.display_name} shared "${p.device.name}" with you`,
-      view.confirmation,
-      { deviceId, shareId: row.id },
-    );
+    await notify(tx, [recipient.id], {
+      kind: 'share_received',
+      facts: { owner: owner.display_name, devices: [p.device.name], confirmation: view.confirmation },
+      data: { deviceId, shareId: row.id },
+    });
     tx.changed({ type: 'device', deviceId });
     return view;
   });
@@ -395,25 +319,8 @@ async function viewsOf(db: Executor, rows: ShareRow[]): Promise<ShareView[]> {
 }
 
 export async function listDeviceShares(ctx: ServiceContext, ownerId: string, deviceId: string): Promise<ShareView[]> {
-  await requireOwnerOf(ctx.db, ownerId, deviceId);
+  await requireDeviceManager(ctx.db, ownerId, deviceId);
   return viewsOf(ctx.db, await shares.listSharesOfDevice(ctx.db, deviceId));
-}
-
-/** A share the caller may see: as its device's owner, or (when allowed) as its recipient; anyone else gets 404. */
-async function findVisibleShare(
-  db: Executor,
-  accountId: string,
-  shareId: string,
-  recipientToo: boolean,
-): Promise<{ row: ShareRow; as: 'owner' | 'recipient' }> {
-  const row = await shares.findShare(db, shareId);
-  if (row) {
-    // The device's current owner (not whoever made the share) manages it.
-    const [device] = await shares.findDevicesForSharing(db, [row.device_id]);
-    if (device && device.owner_account_id === accountId) return { row, as: 'owner' };
-    if (recipientToo && row.recipient_account_id === accountId) return { row, as: 'recipient' };
-  }
-  throw notFound('No such share.', 'share_not_found');
 }
 
 export async function updateShare(
@@ -423,7 +330,7 @@ export async function updateShare(
   patch: SharePatch,
 ): Promise<ShareView> {
   return transact(ctx, async (tx) => {
-    const { row } = await findVisibleShare(tx.db, ownerId, shareId, false);
+    const row = await requireShareManager(tx.db, ownerId, shareId);
     await shares.lockDevices(tx.db, [row.device_id]);
     const owner = await requireAccount(tx.db, ownerId);
     const [device] = await shares.findDevicesForSharing(tx.db, [row.device_id]);
@@ -476,23 +383,16 @@ export async function updateShare(
       deviceId: row.device_id,
       objectType: 'share',
       objectId: row.id,
-      before: snapshot(row),
-      after: snapshot(after),
+      before: snapshot.share(row),
+      after: snapshot.share(after),
     });
     const [view] = await viewsOf(tx.db, [after]);
     const recipient = await requireAccount(tx.db, row.recipient_account_id);
-    await tell(
-      ctx,
-      tx,
-      recipient,
-      'share_changed',
-      `${owner.display_name} changed what you can do with "${device!.name}"`,
-      view!.confirmation.replace(/^Share /, 'Now shared: '),
-      {
-        deviceId: row.device_id,
-        shareId: row.id,
-      },
-    );
+    await notify(tx, [recipient.id], {
+      kind: 'share_changed',
+      facts: { owner: owner.display_name, device: device!.name, confirmation: view!.confirmation },
+      data: { deviceId: row.device_id, shareId: row.id },
+    });
     tx.changed({ type: 'device', deviceId: row.device_id });
     return view!;
   });
@@ -505,7 +405,7 @@ export async function endShare(
   shareId: string,
 ): Promise<{ endedBy: 'owner' | 'recipient' }> {
   return transact(ctx, async (tx) => {
-    const { row, as } = await findVisibleShare(tx.db, accountId, shareId, true);
+    const { row, as } = await requireShareParty(tx.db, accountId, shareId, true);
     await shares.lockDevices(tx.db, [row.device_id]);
     if (!(await shares.deleteShare(tx.db, row.id))) throw notFound('No such share.', 'share_not_found');
     const [device] = await shares.findDevicesForSharing(tx.db, [row.device_id]);
@@ -518,30 +418,19 @@ export async function endShare(
       deviceId: row.device_id,
       objectType: 'share',
       objectId: row.id,
-      before: snapshot(row),
+      before: snapshot.share(row),
     });
     if (as === 'owner') {
-      const recipient = await requireAccount(tx.db, row.recipient_account_id);
-      await tell(
-        ctx,
-        tx,
-        recipient,
-        'share_revoked',
-        `${actor.display_name} stopped sharing "${deviceName}" with you`,
-        `You no longer have access to "${deviceName}".`,
-        {
-          deviceId: row.device_id,
-          shareId: row.id,
-        },
-      );
-    } else if (device?.owner_account_id) {
-      await postInbox(tx.db, {
-        accountId: device.owner_account_id,
-        kind: 'share_removed',
-        title: `${actor.display_name} removed "${deviceName}" from their account`,
-        body: `The share of "${deviceName}" with ${actor.display_name} has ended.`,
+      await notify(tx, [row.recipient_account_id], {
+        kind: 'share_revoked',
+        facts: { owner: actor.display_name, devices: [deviceName] },
         data: { deviceId: row.device_id, shareId: row.id },
-        at: tx.now,
+      });
+    } else if (device?.owner_account_id) {
+      await notify(tx, [device.owner_account_id], {
+        kind: 'share_removed',
+        facts: { recipient: actor.display_name, device: deviceName },
+        data: { deviceId: row.device_id, shareId: row.id },
       });
     }
     tx.changed({ type: 'device', deviceId: row.device_id });
@@ -555,14 +444,13 @@ export async function revokeAllShares(
   deviceId: string,
 ): Promise<{ revoked: number }> {
   return transact(ctx, async (tx) => {
-    const device = await requireOwnerOf(tx.db, ownerId, deviceId);
+    const device = await requireDeviceManager(tx.db, ownerId, deviceId);
     await shares.lockDevices(tx.db, [deviceId]);
     const rows = await shares.listSharesOfDevice(tx.db, deviceId);
     if (rows.length === 0) return { revoked: 0 };
     const owner = await requireAccount(tx.db, ownerId);
     await shares.deleteSharesOfDevice(tx.db, deviceId);
-    const people = await Promise.all(rows.map((r) => requireAccount(tx.db, r.recipient_account_id)));
-    for (const [i, row] of rows.entries()) {
+    for (const row of rows) {
       await appendAudit(tx.db, {
         at: tx.now,
         actorAccountId: ownerId,
@@ -570,20 +458,13 @@ export async function revokeAllShares(
         deviceId,
         objectType: 'share',
         objectId: row.id,
-        before: snapshot(row),
+        before: snapshot.share(row),
       });
-      await tell(
-        ctx,
-        tx,
-        people[i]!,
-        'share_revoked',
-        `${owner.display_name} stopped sharing "${device.name}" with you`,
-        `You no longer have access to "${device.name}".`,
-        {
-          deviceId,
-          shareId: row.id,
-        },
-      );
+      await notify(tx, [row.recipient_account_id], {
+        kind: 'share_revoked',
+        facts: { owner: owner.display_name, devices: [device.name] },
+        data: { deviceId, shareId: row.id },
+      });
     }
     tx.changed({ type: 'device', deviceId });
     return { revoked: rows.length };
@@ -752,16 +633,20 @@ async function shareMany(
   input: BulkShareInput,
   dryRun: boolean,
 ): Promise<BulkShareResult> {
-  if (input.devices.length === 0) throw invalid('Choose at least one device.', 'devices', 'no_devices');
+  if (input.devices.length === 0) throw invalidInput('Choose at least one device.', 'no_devices', 'devices');
   if (input.devices.length > MAX_BULK_DEVICES)
-    throw invalid(`At most ${MAX_BULK_DEVICES} devices can be shared in one request.`, 'devices', 'too_many_devices');
+    throw invalidInput(
+      `At most ${MAX_BULK_DEVICES} devices can be shared in one request.`,
+      'too_many_devices',
+      'devices',
+    );
   const seen = new Map<string, number>();
   input.devices.forEach((d, i) => {
     if (seen.has(d.deviceId))
-      throw invalid(
+      throw invalidInput(
         `This device is listed twice (also at devices[${seen.get(d.deviceId)}]).`,
-        `devices[${i}].deviceId`,
         'duplicate_device',
+        `devices[${i}].deviceId`,
       );
     seen.set(d.deviceId, i);
   });
@@ -788,7 +673,7 @@ async function shareMany(
       const deviceChannels = channels.get(deviceId) ?? [];
       if (i === 0) {
         // The recipient check comes after the first device is known to be the caller's (see shareOne).
-        await requireShareable(tx.db, ownerId, byId.get(deviceId), deviceId, `devices[${i}].deviceId`);
+        await requireShareableDevice(tx.db, ownerId, byId.get(deviceId), deviceId, `devices[${i}].deviceId`);
         refuseSelf(owner, recipient);
       }
       prepared.push(
@@ -842,17 +727,18 @@ async function shareMany(
         deviceId: row.device_id,
         objectType: 'share',
         objectId: row.id,
-        after: snapshot(row),
+        after: snapshot.share(row),
       });
       tx.changed({ type: 'device', deviceId: row.device_id });
     }
-    const title =
-      rows.length === 1
-        ? `${owner.display_name} shared ${names[0]} with you`
-        : `${owner.display_name} shared ${rows.length} devices with you`;
-    await tell(ctx, tx, recipient, 'share_received', title, views.map((v) => v.confirmation).join('\n'), {
-      deviceIds: rows.map((r) => r.device_id),
-      shareIds: rows.map((r) => r.id),
+    await notify(tx, [recipient.id], {
+      kind: 'share_received',
+      facts: {
+        owner: owner.display_name,
+        devices: prepared.map((p) => p.device.name),
+        confirmation: views.map((v) => v.confirmation).join('\n'),
+      },
+      data: { deviceIds: rows.map((r) => r.device_id), shareIds: rows.map((r) => r.id) },
     });
     return result;
   });

@@ -2,7 +2,7 @@
 // holds a site's devices (every permission); afterwards the owner has them and the site shows what the
 // organization may still do, as the access decision sees it.
 import { newId } from '../lib/ids.ts';
-import { conflict, invalid, notFound } from '../domain/errors.ts';
+import { conflict, invalidInput, notFound } from '../domain/errors.ts';
 import { decide, type Decision } from '../domain/access.ts';
 import { checkAddress, checkName } from '../domain/installer.ts';
 import { siteStatus } from '../domain/handover.ts';
@@ -15,26 +15,16 @@ import * as sites from '../persistence/repositories/sites.ts';
 import type { Executor } from '../persistence/db.ts';
 import { ALREADY_BOUND, checkBindable, withBindThrottle } from './devices.ts';
 import { NO_PERMISSION } from './authorizations.ts';
-import { requireMember, requireOrgAdmin } from './orgs.ts';
+import { requireOrgMember, requireSiteAdmin, requireSiteMember } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
-
-const NO_SITE = 'No such site.';
-
-/** The site, if the caller is a member of its organization; otherwise the same 404 as for an unknown id. */
-export async function requireSiteMember(db: Executor, siteId: string, accountId: string) {
-  const site = await sites.findSite(db, siteId);
-  if (!site) throw notFound(NO_SITE, 'site_not_found');
-  try {
-    const member = await requireMember(db, site.org_id, accountId);
-    return { site, member };
-  } catch {
-    throw notFound(NO_SITE, 'site_not_found');
-  }
-}
 
 function checkTimeZone(raw: string): string {
   if (!isValidTimeZone(raw))
-    throw invalid(`"${raw}" is not a known time zone (use an IANA name such as Europe/Dublin).`, 'timeZone');
+    throw invalidInput(
+      `"${raw}" is not a known time zone (use an IANA name such as Europe/Dublin).`,
+      undefined,
+      'timeZone',
+    );
   return raw;
 }
 
@@ -114,12 +104,12 @@ async function siteViews(db: Executor, rows: sites.SiteRow[], orgId: string, now
 export type SiteView = Awaited<ReturnType<typeof siteViews>>[number];
 
 export async function getSite(ctx: ServiceContext, accountId: string, siteId: string): Promise<SiteView> {
-  const { site } = await requireSiteMember(ctx.db, siteId, accountId);
+  const { site } = await requireSiteMember(ctx.db, accountId, siteId);
   return (await siteViews(ctx.db, [site], site.org_id, ctx.clock.now()))[0]!;
 }
 
 export async function listSites(ctx: ServiceContext, accountId: string, orgId: string): Promise<SiteView[]> {
-  await requireMember(ctx.db, orgId, accountId);
+  await requireOrgMember(ctx.db, accountId, orgId);
   return siteViews(ctx.db, await sites.listSites(ctx.db, orgId), orgId, ctx.clock.now());
 }
 
@@ -133,7 +123,7 @@ export async function createSite(
   const address = checkAddress(input.address ?? '');
   const timeZone = checkTimeZone(input.timeZone);
   const id = await transact(ctx, async (tx) => {
-    await requireMember(tx.db, orgId, accountId);
+    await requireOrgMember(tx.db, accountId, orgId);
     const row: sites.SiteRow = {
       id: newId('site'),
       org_id: orgId,
@@ -170,7 +160,7 @@ export async function updateSite(
   if (input.address !== undefined) patch.address = checkAddress(input.address);
   if (input.timeZone !== undefined) patch.time_zone = checkTimeZone(input.timeZone);
   await transact(ctx, async (tx) => {
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     await sites.updateSite(tx.db, siteId, { ...patch, updated_at: tx.now });
     await appendAudit(tx.db, {
       at: tx.now,
@@ -189,8 +179,7 @@ export async function updateSite(
 /** Admins only, and only an empty site: devices must be removed first (handed-over ones stay the owner's). */
 export async function deleteSite(ctx: ServiceContext, accountId: string, siteId: string) {
   await transact(ctx, async (tx) => {
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
-    await requireOrgAdmin(tx.db, site.org_id, accountId);
+    const { site } = await requireSiteAdmin(tx.db, accountId, siteId);
     if ((await sites.countSiteDevices(tx.db, siteId)) > 0) {
       throw conflict('The site still has devices. Remove them from the site first.', 'site_not_empty');
     }
@@ -216,7 +205,7 @@ export async function addDevice(
 ) {
   const deviceId = await withBindThrottle(ctx, () =>
     transact(ctx, async (tx) => {
-      const { site } = await requireSiteMember(tx.db, siteId, accountId);
+      const { site } = await requireSiteMember(tx.db, accountId, siteId);
       const device = await checkBindable(
         tx.db,
         { serial: input.serial, code: input.verificationCode },
@@ -250,7 +239,7 @@ export async function addDevice(
  */
 export async function removeDevice(ctx: ServiceContext, accountId: string, siteId: string, deviceId: string) {
   await transact(ctx, async (tx) => {
-    const { site } = await requireSiteMember(tx.db, siteId, accountId);
+    const { site } = await requireSiteMember(tx.db, accountId, siteId);
     const devs = await sites.listSiteDevices(tx.db, [siteId]);
     const d = devs.find((x) => x.id === deviceId);
     if (!d) throw notFound('This device is not on the site.', 'device_not_found');

@@ -2,13 +2,12 @@
 // authentication reads (`mediamtx_permissions`), never valid past the grant they came from. Keyholder's own
 // MediaMTX endpoint (/mediamtx/auth) verifies them AND re-checks the grant, so a revocation denies at once.
 import { decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
-import { forbidden, invalid, notFound } from '../domain/errors.ts';
+import { forbidden, invalidInput, notFound } from '../domain/errors.ts';
 import type { Permission } from '../domain/permissions.ts';
 import { newId, newToken } from '../lib/ids.ts';
 import { hashToken, safeEqual } from '../lib/secrets.ts';
 import * as accessRepo from '../persistence/repositories/access.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
-import { checkAccess } from './access-engine.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { authenticate } from './sessions.ts';
 import { metricsOf } from './metrics.ts';
@@ -50,14 +49,14 @@ export async function issueStreamTicket(
 ): Promise<IssuedTicket> {
   const { deviceId, channel, permission } = input;
   if (permission !== 'live_view' && permission !== 'playback') {
-    throw invalid('A stream ticket is for live_view or playback.', 'permission', 'invalid_permission');
+    throw invalidInput('A stream ticket is for live_view or playback.', 'invalid_permission', 'permission');
   }
   const now = ctx.clock.now();
-  const decision = await checkAccess(ctx, accountId, deviceId, channel, permission as Permission, now);
+  const decision = await ctx.access.check(accountId, deviceId, channel, permission as Permission, now);
   if (!decision.allowed) {
     // An outsider learns nothing about whether the device exists.
     if (decision.reason === 'no_access') throw notFound('No such device.', 'device_not_found');
-    if (decision.reason === 'unknown_channel') throw invalid(decision.detail, 'channel', decision.reason);
+    if (decision.reason === 'unknown_channel') throw invalidInput(decision.detail, decision.reason, 'channel');
     throw forbidden(decision.detail, decision.reason);
   }
   const ttlMs = ctx.config.streamTicketTtlSeconds * 1000;
@@ -159,8 +158,7 @@ export async function verifyStreamTicket(
     );
   if (!covers) return { ok: false, reason: 'not_for_this_path_or_action' };
   const accountId = payload.sub!;
-  const decision = await checkAccess(
-    ctx,
+  const decision = await ctx.access.check(
     accountId,
     wanted.deviceId,
     wanted.channel,

@@ -4,14 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { newId, newNumericCode } from '../lib/ids.ts';
 import { hashToken, safeEqual, verifyPassword } from '../lib/secrets.ts';
 import { normalizeEmail, normalizePhone } from '../domain/contact.ts';
-import { AppError, conflict, gone, invalid, tooMany } from '../domain/errors.ts';
+import { AppError, conflict, gone, invalidInput, tooMany } from '../domain/errors.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as codes from '../persistence/repositories/verification-codes.ts';
 import * as throttles from '../persistence/repositories/throttles.ts';
-import { enqueueMessage } from '../persistence/repositories/outbox.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { onRegister } from './accounts.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
+import { sendToAddress } from './notifier.ts';
 
 export type Channel = 'email' | 'phone';
 
@@ -70,32 +70,24 @@ export async function sendCode(tx: Tx, account: AccountRow, channel: Channel): P
     expires_at: tx.now + CODE_TTL_MS,
     created_at: tx.now,
   });
-  if (channel === 'email') {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'email',
-        recipient: address,
-        subject: `Your Keyholder verification code: ${code}`,
-        body:
-          `Hello ${account.display_name},\n\nyour code to verify this email address for Keyholder is ${code}.\n` +
-          `It expires in 15 minutes. If you did not ask for it, ignore this message.\n`,
-      },
-      tx.now,
-    );
-  } else {
-    await enqueueMessage(
-      tx.db,
-      {
-        channel: 'sms',
-        recipient: address,
-        subject: 'Keyholder code',
-        body: `Keyholder code: ${code} (valid 15 min). Do not share it.`,
-      },
-      tx.now,
-    );
-  }
-  tx.queuedMail();
+  await sendToAddress(
+    tx,
+    channel === 'email'
+      ? {
+          channel: 'email',
+          recipient: address,
+          subject: `Your Keyholder verification code: ${code}`,
+          body:
+            `Hello ${account.display_name},\n\nyour code to verify this email address for Keyholder is ${code}.\n` +
+            `It expires in 15 minutes. If you did not ask for it, ignore this message.\n`,
+        }
+      : {
+          channel: 'sms',
+          recipient: address,
+          subject: 'Keyholder code',
+          body: `Keyholder code: ${code} (valid 15 min). Do not share it.`,
+        },
+  );
 }
 
 onRegister(async (ctx, tx, account) => {
@@ -125,8 +117,9 @@ export async function verifyContact(
     if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
     const address = addressOf(account, channel);
     if (!address)
-      throw invalid(
+      throw invalidInput(
         `This account has no ${channel === 'email' ? 'email address' : 'phone number'} to verify.`,
+        undefined,
         'channel',
       );
     if (isVerified(account, channel))
@@ -137,7 +130,7 @@ export async function verifyContact(
       );
     const pending = await codes.findPendingCode(tx.db, accountId, channel);
     if (!pending || pending.target !== address || pending.attempts >= MAX_CODE_ATTEMPTS) {
-      throw invalid('There is no code waiting to be entered. Ask for a new one.', 'code', 'no_code');
+      throw invalidInput('There is no code waiting to be entered. Ask for a new one.', 'no_code', 'code');
     }
     if (pending.expires_at <= tx.now) throw gone('The code has expired. Ask for a new one.', 'code_expired');
     if (!codeMatches(pending.code_hash, code)) return { ok: false as const, codeId: pending.id };
@@ -156,12 +149,12 @@ export async function verifyContact(
     return codes.countAttempt(tx.db, outcome.codeId);
   });
   const left = MAX_CODE_ATTEMPTS - attempts;
-  throw invalid(
+  throw invalidInput(
     left > 0
       ? `The code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).`
       : 'The code is wrong. This code can no longer be used: ask for a new one.',
-    'code',
     'wrong_code',
+    'code',
   );
 }
 
@@ -174,7 +167,11 @@ export async function resendCode(ctx: ServiceContext, accountId: string, channel
     const account = await accounts.findAccountById(tx.db, accountId);
     if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
     if (!addressOf(account, channel))
-      throw invalid(`This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`, 'channel');
+      throw invalidInput(
+        `This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`,
+        undefined,
+        'channel',
+      );
     if (isVerified(account, channel))
       throw conflict(
         `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,

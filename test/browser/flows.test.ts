@@ -113,7 +113,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     const img = page.getByRole('img', { name: 'QR ID of Olivia Owner' });
     await img.waitFor();
     await page.waitForFunction(
-      () => (document.querySelector('.qr-box img') as HTMLImageElement | null)?.naturalWidth! > 0,
+      () => ((document.querySelector('.qr-box img') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0,
     );
     const firstSrc = await img.getAttribute('src');
     await owner.shot('02-my-qr-id');

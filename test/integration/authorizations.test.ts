@@ -69,7 +69,7 @@ describeEachDatabase('authorization service', (h) => {
       .execute();
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.actor_account_id, owner.id);
-    assert.equal(JSON.parse(audit[0]!.after!).length, 0);
+    assert.equal(JSON.parse(audit[0]!.after!).permissions.length, 0);
     assert.ok(
       (await inbox(h(), installer)).some((m) => m.kind === 'authorization_changed' && m.body.includes(NO_PERMISSION)),
     );
@@ -276,7 +276,7 @@ describeEachDatabase('authorization service', (h) => {
     });
     assert.equal(rel.statusCode, 200, rel.body);
     assert.equal((await check(h(), installer, d, 'live_view')).allowed, false);
-    assert.ok((await inbox(h(), owner)).some((m) => m.kind === 'authorization_changed'));
+    assert.ok((await inbox(h(), owner)).some((m) => m.kind === 'authorization_released'));
     // Taking the device off the site and deleting the site leave the owner as they were.
     assert.equal(
       (await h().request({ method: 'DELETE', url: `/api/sites/${site.id}/devices/${d}`, token: installer.token }))

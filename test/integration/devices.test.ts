@@ -186,7 +186,7 @@ describeEachDatabase('my devices', (h) => {
     ]);
 
     const inbox = (await h().request({ method: 'GET', url: '/api/inbox', token: friend.token })).json();
-    assert.equal(inbox.items[0].title, 'Grandma house is no longer shared with you');
+    assert.equal(inbox.items[0].title, '"Grandma house" is no longer shared with you');
     assert.equal(inbox.items[0].kind, 'share_revoked');
     assert.equal(inbox.items[0].data.deviceId, d.id);
 

@@ -7,7 +7,6 @@ import pg from 'pg';
 import { PG_URL, testConfig } from '../helpers/harness.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
-import { accessRuntimeOf, checkAccess } from '../../src/services/access-engine.ts';
 import { deleteShare, seedDevice, seedShare } from '../helpers/access-world.ts';
 import { authenticate, endSession, startSession } from '../../src/services/sessions.ts';
 import { hashToken } from '../../src/lib/secrets.ts';
@@ -46,7 +45,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     one = await createRuntime(config, { clock, pgSchema: schema });
     two = await createRuntime(config, { clock, pgSchema: schema });
     await eventually('both listeners up', async () =>
-      Boolean(accessRuntimeOf(one.ctx)?.bus?.listening() && accessRuntimeOf(two.ctx)?.bus?.listening()),
+      Boolean(one.ctx.changeBus?.listening() && two.ctx.changeBus?.listening()),
     );
   });
 
@@ -85,26 +84,30 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const friend = await account(one, 'Friend');
     const dev = await seedDevice(one, owner, 2);
     // Instance 2 caches the device before the share exists…
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, false);
+    assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, false);
     const shareId = await seedShare(one, dev.id, owner, friend);
     // …and hears about the share made on instance 1.
     await eventually(
       'instance 2 sees the new share',
-      async () => (await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed,
+      async () => (await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed,
     );
     // Now it is cached there: a hit.
-    const engine2 = accessRuntimeOf(two.ctx)!.engine;
+    const engine2 = two.ctx.access;
     await eventually('instance 2 answers from memory', async () => {
-      await checkAccess(two.ctx, friend, dev.id, 1, 'live_view');
+      await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now());
       return engine2.tryCheck(friend, dev.id, 1, 'live_view', clock.now())?.allowed === true;
     });
 
     await deleteShare(one, shareId, dev.id);
     await eventually(
       'instance 2 sees the revocation',
-      async () => !(await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed,
+      async () => !(await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed,
     );
-    assert.equal((await checkAccess(one.ctx, friend, dev.id, 1, 'live_view')).allowed, false, 'instance 1 at once');
+    assert.equal(
+      (await one.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed,
+      false,
+      'instance 1 at once',
+    );
   });
 
   test('a token logged out through instance 1 is refused by the next request on instance 2', async () => {
@@ -119,7 +122,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const onTwo = await authenticate(two.ctx, token);
     assert.equal(onTwo?.accountId, person);
     // Instance 2 now answers this token from memory…
-    assert.equal(accessRuntimeOf(two.ctx)!.engine.session(hashToken(token))?.sessionId, sessionId);
+    assert.equal(two.ctx.access.session(hashToken(token))?.sessionId, sessionId);
     assert.equal((await authenticate(two.ctx, token))?.sessionId, sessionId);
     // …until the session is ended elsewhere (the clock stands still: only the notification can drop it).
     await endSession(one.ctx, onTwo!, sessionId);
@@ -131,18 +134,18 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const owner = await account(one, 'Owner');
     const friend = await account(one, 'Friend');
     const dev = await seedDevice(one, owner, 1);
-    const bus2 = accessRuntimeOf(two.ctx)!.bus!;
+    const bus2 = two.ctx.changeBus!;
     await bus2.dropConnection();
     assert.equal(bus2.listening(), false);
     // While instance 2 cannot hear instance 1, its answers come from the database, so they are current.
     const shareId = await seedShare(one, dev.id, owner, friend);
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, true);
+    assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, true);
     await eventually('listener back', async () => bus2.listening());
-    assert.equal((await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed, true);
+    assert.equal((await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed, true);
     await deleteShare(one, shareId, dev.id);
     await eventually(
       'instance 2 sees the revocation after reconnecting',
-      async () => !(await checkAccess(two.ctx, friend, dev.id, 1, 'live_view')).allowed,
+      async () => !(await two.ctx.access.check(friend, dev.id, 1, 'live_view', clock.now())).allowed,
     );
   });
 });

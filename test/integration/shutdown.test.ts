@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describeEachDatabase } from '../helpers/harness.ts';
-import { accessRuntimeOf } from '../../src/services/access-engine.ts';
 
 interface Answer {
   status: number;
@@ -61,7 +60,7 @@ describeEachDatabase('graceful shutdown', (h) => {
       openAtStop.outbox = await openConnections();
       return outboxStop();
     };
-    const bus = accessRuntimeOf(runtime.ctx)?.bus;
+    const bus = runtime.ctx.changeBus;
     if (bus) {
       const busStop = bus.stop.bind(bus);
       bus.stop = async () => {

@@ -89,7 +89,7 @@ describeEachDatabase('ownership transfer', (h) => {
     );
     assert.equal(
       (await h().request({ method: 'GET', url: '/api/inbox', token: friend.token })).json().items[0].title,
-      'Shop NVR is no longer shared with you',
+      '"Shop NVR" is no longer shared with you',
     );
     assert.equal(
       (await h().request({ method: 'GET', url: '/api/inbox', token: seller.token })).json().items[0].kind,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DeviceFacts, Principal } from '../../src/domain/access.ts';
+import type { DeviceFacts, AccessPrincipal } from '../../src/domain/access.ts';
 import { PERMANENT } from '../../src/domain/validity.ts';
 import { AccessEngine, Lru, type FactSource } from '../../src/services/access-engine.ts';
 import { decodeChanges, encodeChanges } from '../../src/services/change-bus.ts';
@@ -15,7 +15,7 @@ function world() {
       loads++;
       return devices.get(id) ?? null;
     },
-    principal: async (id): Promise<Principal> => ({ accountId: id, orgIds: [] }),
+    principal: async (id): Promise<AccessPrincipal> => ({ accountId: id, orgIds: [] }),
   };
   return { devices, source, loads: () => loads };
 }

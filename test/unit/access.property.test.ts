@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decide, decideNow, type DeviceFacts, type Grant, type Principal } from '../../src/domain/access.ts';
+import { decide, decideNow, type DeviceFacts, type Grant, type AccessPrincipal } from '../../src/domain/access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from '../../src/domain/permissions.ts';
 import {
   compileSchedule,
@@ -250,7 +250,7 @@ test('the decision agrees with the reference model on random worlds', () => {
       ([w, queries]) => {
         const facts = toFacts(w);
         for (const [q, t] of queries) {
-          const principal: Principal = { accountId: q.account, orgIds: w.members[q.account] ?? [] };
+          const principal: AccessPrincipal = { accountId: q.account, orgIds: w.members[q.account] ?? [] };
           const d = decide(facts, principal, 'dev', q.channel, q.permission, t);
           const expected = refCan(w, q.account, q.channel, q.permission, t);
           assert.equal(d.allowed, expected, `${JSON.stringify({ q, t, d })}`);
@@ -291,7 +291,7 @@ test('the quick decision (no `until`) gives the same answer and reason as the fu
       ([w, queries]) => {
         const facts = toFacts(w);
         for (const [q, t] of queries) {
-          const principal: Principal = { accountId: q.account, orgIds: w.members[q.account] ?? [] };
+          const principal: AccessPrincipal = { accountId: q.account, orgIds: w.members[q.account] ?? [] };
           const full = decide(facts, principal, 'dev', q.channel, q.permission, t);
           const quick = decideNow(facts, principal, 'dev', q.channel, q.permission, t);
           assert.equal(quick.allowed, full.allowed, `${JSON.stringify({ q, t, full, quick })}`);

@@ -1,7 +1,7 @@
 // Ajv coerces query and path strings such as "1e400" or "Infinity" to Infinity and then lets them past
 // integer/maximum checks; such a value must be refused as bad input before it reaches a query.
 import type { FastifyInstance } from 'fastify';
-import { invalid } from '../../domain/errors.ts';
+import { invalidInput } from '../../domain/errors.ts';
 
 /** The path (keys from the outside in) to the first non-finite number, or null. Built only when one is found. */
 function nonFiniteAt(value: unknown): string[] | null {
@@ -28,6 +28,6 @@ export function refuseNonFiniteNumbers(app: FastifyInstance): void {
     const found = inPart(request.params) ?? inPart(request.query) ?? inPart(request.body);
     if (found === null) return done();
     const field = found.join('.');
-    done(invalid(`"${field}" must be a finite number.`, field));
+    done(invalidInput(`"${field}" must be a finite number.`, undefined, field));
   });
 }

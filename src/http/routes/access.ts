@@ -1,6 +1,6 @@
 // The access decision over HTTP: one check or a batch.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { invalid } from '../../domain/errors.ts';
+import { invalidInput } from '../../domain/errors.ts';
 import { runChecks, type CheckInput } from '../../services/access-check.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
@@ -28,11 +28,11 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
       const body = request.body;
       if (body.checks) {
         const extra = Object.keys(body).find((k) => k !== 'checks');
-        if (extra) throw invalid('Send either one check or "checks", not both.', extra, 'invalid_check');
+        if (extra) throw invalidInput('Send either one check or "checks", not both.', 'invalid_check', extra);
         return { results: await runChecks(ctx, caller, body.checks as CheckInput[], batchField) };
       }
-      if (body.deviceId === undefined) throw invalid('"deviceId" is required.', 'deviceId');
-      if (body.permission === undefined) throw invalid('"permission" is required.', 'permission');
+      if (body.deviceId === undefined) throw invalidInput('"deviceId" is required.', undefined, 'deviceId');
+      if (body.permission === undefined) throw invalidInput('"permission" is required.', undefined, 'permission');
       // The body is exactly one check here (the schema refuses unknown properties; `checks` is absent).
       const [result] = await runChecks(ctx, caller, [body as CheckInput], singleField);
       return result!;

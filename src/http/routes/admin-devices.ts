@@ -1,6 +1,6 @@
 // The device registry for operators: import devices from the vendor's CSV sheet (or JSON rows).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { invalid } from '../../domain/errors.ts';
+import { invalidInput } from '../../domain/errors.ts';
 import { importDevicesCsv, importDevicesJson, type JsonDeviceInput } from '../../services/devices.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requireOperator } from '../plugins/auth.ts';
@@ -41,7 +41,7 @@ export const adminDeviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
           : body && typeof body === 'object' && Array.isArray((body as { devices?: unknown }).devices)
             ? await importDevicesJson(ctx, me.accountId, (body as { devices: JsonDeviceInput[] }).devices)
             : (() => {
-                throw invalid('Send the CSV file as text/csv, or JSON {"devices": [...]}.', 'body');
+                throw invalidInput('Send the CSV file as text/csv, or JSON {"devices": [...]}.', undefined, 'body');
               })();
       return reply.status(201).send(result);
     },

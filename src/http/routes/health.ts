@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ping } from '../../persistence/db.ts';
-import { accessRuntimeOf } from '../../services/access-engine.ts';
 import { drainOf } from '../drain.ts';
 import type { ServiceContext } from '../../services/context.ts';
 
@@ -55,7 +54,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
       },
     },
     async (_request, reply) => {
-      const bus = accessRuntimeOf(ctx)?.bus;
+      const bus = ctx.changeBus;
       const changeListener = bus ? (bus.listening() ? ('listening' as const) : ('down' as const)) : undefined;
       const base = { database: ctx.engine, ...(changeListener ? { changeListener } : {}) };
       if (drainOf(app.server)?.draining)

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import * as orgs from '../../services/orgs.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import { invalid } from '../../domain/errors.ts';
+import { invalidInput } from '../../domain/errors.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
 import { Ok, Strict, problemResponses } from '../schemas/common.ts';
 import {
@@ -86,10 +86,10 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asy
       const body = request.body as unknown;
       const mime = String(request.headers['content-type'] ?? '');
       if (!Buffer.isBuffer(body) || body.length === 0)
-        throw invalid(
+        throw invalidInput(
           'Send the QR image itself as the body, with content type image/png or image/jpeg.',
-          'image',
           'unsupported_image',
+          'image',
         );
       return orgs.orgPublicView(await orgs.resolveOrgByImage(ctx.db, body, mime));
     },

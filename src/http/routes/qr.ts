@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { invalid } from '../../domain/errors.ts';
+import { invalidInput } from '../../domain/errors.ts';
 import { personView } from '../../services/accounts.ts';
 import {
   myQrText,
@@ -130,13 +130,13 @@ export const qrRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = asyn
       const body = request.body as unknown;
       const mime = String(request.headers['content-type'] ?? '');
       if (!Buffer.isBuffer(body) || !mime.startsWith('image/')) {
-        throw invalid(
+        throw invalidInput(
           'Send the QR image itself as the body, with content type image/png or image/jpeg.',
-          'image',
           'unsupported_image',
+          'image',
         );
       }
-      if (body.length === 0) throw invalid('The image is empty.', 'image', 'bad_image');
+      if (body.length === 0) throw invalidInput('The image is empty.', 'bad_image', 'image');
       return personView(await resolveAccountByQrImage(ctx, body, mime));
     },
   );

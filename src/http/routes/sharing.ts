@@ -1,7 +1,7 @@
 // Sharing devices (DMSS Methods 1 and 2), the permission catalog and picking a recipient.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { invalid } from '../../domain/errors.ts';
+import { invalidInput } from '../../domain/errors.ts';
 import { PERMISSIONS, REQUIRED_SHARE_PERMISSION, type Permission } from '../../domain/permissions.ts';
 import { resolveRecipient, resolveRecipientImage } from '../../services/recipients.ts';
 import {
@@ -94,13 +94,13 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
       const body = request.body as unknown;
       const mime = String(request.headers['content-type'] ?? '');
       if (!Buffer.isBuffer(body) || !mime.startsWith('image/')) {
-        throw invalid(
+        throw invalidInput(
           'Send the QR image itself as the body, with content type image/png or image/jpeg.',
-          'image',
           'unsupported_image',
+          'image',
         );
       }
-      if (body.length === 0) throw invalid('The image is empty.', 'image', 'bad_image');
+      if (body.length === 0) throw invalidInput('The image is empty.', 'bad_image', 'image');
       const a = await resolveRecipientImage(ctx, body, mime);
       return { id: a.id, displayName: a.display_name };
     },

@@ -81,16 +81,8 @@ export async function sharedDevicesOf(db: Executor, ownerId: string, recipientId
   return db
     .selectFrom('shares')
     .innerJoin('devices', 'devices.id', 'shares.device_id')
-    .select([
-      'shares.id',
-      'shares.device_id',
-      'devices.name as device_name',
-      'shares.scope',
-      'shares.channels',
-      'shares.permissions',
-      'shares.valid_from',
-      'shares.valid_until',
-    ])
+    .selectAll('shares')
+    .select('devices.name as device_name')
     .where('devices.owner_account_id', '=', ownerId)
     .where('shares.recipient_account_id', '=', recipientId)
     .orderBy('shares.device_id')
@@ -103,7 +95,13 @@ export async function authorizedDevicesOf(db: Executor, ownerId: string, orgIds:
   return db
     .selectFrom('authorizations')
     .innerJoin('devices', 'devices.id', 'authorizations.device_id')
-    .select(['authorizations.id', 'authorizations.device_id', 'authorizations.org_id', 'devices.name as device_name'])
+    .select([
+      'authorizations.id',
+      'authorizations.device_id',
+      'authorizations.org_id',
+      'authorizations.granted_by_account_id',
+      'devices.name as device_name',
+    ])
     .where('devices.owner_account_id', '=', ownerId)
     .where('authorizations.org_id', 'in', orgIds)
     .orderBy('authorizations.device_id')

@@ -1,6 +1,6 @@
 // What the access decision reads: one device's facts (owner, holder, every share and authorization as grants)
 // and one account's principal (its installer organizations). The access engine caches both.
-import type { DeviceFacts, Grant, GrantedPermission, Principal } from '../../domain/access.ts';
+import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../../domain/access.ts';
 import { isPermission } from '../../domain/permissions.ts';
 import { PERMANENT, validityFromStored } from '../../domain/validity.ts';
 import type { Executor } from '../db.ts';
@@ -96,7 +96,7 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
   };
 }
 
-export async function loadPrincipal(db: Executor, accountId: string): Promise<Principal> {
+export async function loadPrincipal(db: Executor, accountId: string): Promise<AccessPrincipal> {
   const rows = await db.selectFrom('org_members').select('org_id').where('account_id', '=', accountId).execute();
   return { accountId, orgIds: rows.map((r) => r.org_id) };
 }

@@ -11,14 +11,6 @@ export interface InboxInput {
   at: number;
 }
 
-type PostedListener = (db: Executor, message: InboxInput & { id: string }) => Promise<void>;
-const postedListeners: PostedListener[] = [];
-
-/** Told of every message posted, in the same transaction (push notifications are queued this way). */
-export function onInboxPosted(listener: PostedListener): void {
-  postedListeners.push(listener);
-}
-
 export async function postInbox(db: Executor, m: InboxInput): Promise<string> {
   const id = newSortableId('msg');
   await db
@@ -34,7 +26,6 @@ export async function postInbox(db: Executor, m: InboxInput): Promise<string> {
       read_at: null,
     })
     .execute();
-  for (const listener of postedListeners) await listener(db, { ...m, id });
   return id;
 }
 

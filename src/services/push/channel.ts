@@ -1,37 +1,12 @@
-// Push as a way of telling people things: which kinds of message arrive as a push, what it says, where tapping it
-// leads. Messages are queued in the outbox (one row per browser, in the caller's transaction) and delivered with
-// retries by the outbox deliverer (delivery.ts).
+// Push as a way of telling people things: what a push says (in the reader's language) and where tapping it leads.
+// Which kinds arrive as a push is the notifier's table (channel `push`). Pushes are queued in the outbox (one row
+// per browser, in the caller's transaction) and delivered with retries by the outbox deliverer (delivery.ts).
 import { languageOf } from '../../i18n/languages.ts';
 import { pushTexts } from '../../i18n/push-texts.ts';
 import { findAccountById } from '../../persistence/repositories/accounts.ts';
 import * as outbox from '../../persistence/repositories/outbox.ts';
 import * as repo from '../../persistence/repositories/push.ts';
 import type { Executor } from '../../persistence/db.ts';
-
-/**
- * The kinds of inbox message that also arrive as a push: things a person should act on or know about soon.
- * Areas that add such a kind call `registerPushKind` (e.g. device exceptions: `device_exception`).
- */
-const PUSH_KINDS = new Set([
-  'handover_invitation',
-  'org_invitation',
-  'permission_application',
-  'device_transfer',
-  'share_received',
-  'share_changed',
-  'share_revoked',
-  'share_expiring',
-  'authorization_expiring',
-  'device_exception',
-]);
-
-export function registerPushKind(kind: string): void {
-  PUSH_KINDS.add(kind);
-}
-
-export function isPushKind(kind: string): boolean {
-  return PUSH_KINDS.has(kind);
-}
 
 /** What the service worker shows (web/build/sw.js); `url` is the screen tapping it opens. */
 export interface PushPayload {
@@ -56,7 +31,6 @@ export interface PushNotice {
 
 /** Queues the notice for each browser the person opted in on; nothing when they have none. */
 export async function queuePush(db: Executor, notice: PushNotice, now: number): Promise<number> {
-  if (!isPushKind(notice.kind)) return 0;
   const subscriptions = await repo.subscriptionsOf(db, notice.accountId);
   if (subscriptions.length === 0) return 0;
   const account = await findAccountById(db, notice.accountId);

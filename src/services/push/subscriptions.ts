@@ -1,7 +1,7 @@
 // Opting a browser in to push notifications and out again. A subscription belongs to the account and the session
 // that made it: logging out of that session ends it (see sessions.endSession).
 import { isIP } from 'node:net';
-import { invalid, notFound } from '../../domain/errors.ts';
+import { invalidInput, notFound } from '../../domain/errors.ts';
 import { newId } from '../../lib/ids.ts';
 import * as repo from '../../persistence/repositories/push.ts';
 import { transact, type ServiceContext } from '../context.ts';
@@ -27,18 +27,26 @@ function checkEndpoint(ctx: ServiceContext, endpoint: string): void {
   try {
     url = new URL(endpoint);
   } catch {
-    throw invalid('The subscription endpoint is not a URL.', 'endpoint');
+    throw invalidInput('The subscription endpoint is not a URL.', 'push_endpoint_invalid', 'endpoint');
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const loopback = host === 'localhost' || host === '127.0.0.1' || host === '::1';
   if (ctx.config.pushAllowLoopbackEndpoints && loopback) return;
   if (url.protocol !== 'https:' || isIP(host) !== 0 || loopback)
-    throw invalid("The subscription endpoint must be a push service's https address.", 'endpoint');
+    throw invalidInput(
+      "The subscription endpoint must be a push service's https address.",
+      'push_endpoint_invalid',
+      'endpoint',
+    );
 }
 
 function checkKey(value: string, field: string, bytes: number): void {
   if (Buffer.from(value, 'base64url').length !== bytes)
-    throw invalid(`The subscription key ${field} must be ${bytes} bytes in base64url.`, `keys.${field}`);
+    throw invalidInput(
+      `The subscription key ${field} must be ${bytes} bytes in base64url.`,
+      'push_key_invalid',
+      `keys.${field}`,
+    );
 }
 
 export async function subscribe(

@@ -41,7 +41,7 @@ export function AddDevicePage() {
     const device = await action.run(() =>
       call(api.POST('/api/devices/bind', { body: { serial: serial.trim(), verificationCode: code.trim() } })),
     );
-    if (device) navigate('/', { state: { notice: t('add.added', { name: device.name }) } });
+    if (device) void navigate('/', { state: { notice: t('add.added', { name: device.name }) } });
   }
 
   return (

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
-import { Async, Chips, Confirm, ErrorBox, Field, Notice, Page, Section, StatusDot } from '../components/ui.tsx';
+import { Async, Chips, Confirm, Field, Notice, Page, Section, StatusDot } from '../components/ui.tsx';
 import { label } from '../lib/permissions.ts';
 import { SharesSection } from './DeviceShares.tsx';
 import { TransferSection } from './Transfer.tsx';
@@ -243,7 +243,7 @@ function RemoveDevice({ device }: { device: Device }) {
           const done = await action.run(() =>
             call(api.DELETE('/api/devices/{id}', { params: { path: { id: device.id } } })),
           );
-          if (done) navigate('/', { state: { notice: `${device.name} was removed from your devices.` } });
+          if (done) void navigate('/', { state: { notice: `${device.name} was removed from your devices.` } });
         }}
       />
     </>
