@@ -60,6 +60,14 @@ export function formatWhen(t: number, timeZone: string): string {
   }
 }
 
+/**
+ * The owner's confirmation ("Share "X" with Sam: …") as the recipient reads it ("You can use "X": …"): the
+ * recipient is told what they may do, not shown the owner's dialog.
+ */
+function toRecipient(confirmation: string, lead: string): string {
+  return confirmation.replace(/^Share ("[^"]*") with [^:]*: /, `${lead} $1: `);
+}
+
 /** `"A"` or `3 devices`, for titles. */
 function devicesShort(names: readonly string[]): string {
   return names.length === 1 ? `"${names[0]}"` : `${names.length} devices`;
@@ -77,11 +85,11 @@ const EVENTS = {
   // ---- shares: to the recipient ----
   share_received: spec<{ owner: string; devices: string[]; confirmation: string }>(INBOX_EMAIL_PUSH, (f) => ({
     title: `${f.owner} shared ${devicesShort(f.devices)} with you`,
-    body: f.confirmation,
+    body: toRecipient(f.confirmation, 'You can use'),
   })),
   share_changed: spec<{ owner: string; device: string; confirmation: string }>(INBOX_EMAIL_PUSH, (f) => ({
     title: `${f.owner} changed what you can do with "${f.device}"`,
-    body: f.confirmation.replace(/^Share /, 'Now shared: '),
+    body: toRecipient(f.confirmation, 'You can now use'),
   })),
   /** However a share ends before its time (revoked, revoke-everything, the device changed owner): the same channels. */
   share_revoked: spec<{ owner: string | null; devices: string[]; changedOwner?: boolean }>(INBOX_EMAIL_PUSH, (f) => ({
@@ -151,7 +159,8 @@ const EVENTS = {
   // ---- site handover ----
   handover_invitation: spec<{ org: string; site: string; devices: number; summary: string }>(INBOX_PUSH, (f) => ({
     title: `${f.org} invites you to take over ${f.site}`,
-    body: `${f.devices} device(s) will be bound to your account. ${f.summary} Accept, decline, or decide later.`,
+    // No "accept or decline" here: the message outlives the decision; the invitation screen offers the choice.
+    body: `${f.devices === 1 ? 'One device' : `${f.devices} devices`} will be bound to your account. ${f.summary}`,
   })),
   handover_cancelled: spec<{ site: string }>(INBOX, (f) => ({
     title: `The invitation to take over ${f.site} was withdrawn`,

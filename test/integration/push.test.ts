@@ -88,7 +88,9 @@ describeEachDatabase(
         url: `/messages/${message.id}`,
         tag: message.id,
       });
-      assert.match(String(got[0]!.payload.body), /Porch Cam/);
+      // Written for the recipient, not the owner's confirmation ("Share … with Sam Recipient").
+      assert.match(String(got[0]!.payload.body), /^You can use "Porch Cam": /);
+      assert.doesNotMatch(String(got[0]!.payload.body), /Sam Recipient/);
       assert.equal(got[0]!.ttl, '86400');
       assert.equal(got[0]!.urgency, 'high');
       const config = await h().request({ method: 'GET', url: '/api/push/config', token: owner.token });
