@@ -36,7 +36,7 @@ describe('web app: installable, works offline', { timeout: 120_000 }, () => {
       body: body ? JSON.stringify(body) : undefined,
     });
     assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
-    return res.json() as Promise<Record<string, any>>;
+    return res.json() as Promise<Record<string, string>>;
   }
 
   /** Registers someone with a verified email (set in the database: the mail round trip is tested elsewhere). */

@@ -33,7 +33,9 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
     index: false,
     preCompressed: true,
     cacheControl: false,
-    setHeaders: (reply, file) => reply.header('cache-control', file.startsWith(assets) ? IMMUTABLE : REVALIDATE),
+    setHeaders: (reply, file) => {
+      reply.header('cache-control', file.startsWith(assets) ? IMMUTABLE : REVALIDATE);
+    },
   });
   const sendIndex = (reply: import('fastify').FastifyReply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', REVALIDATE).send(index);

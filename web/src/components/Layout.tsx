@@ -39,7 +39,7 @@ export function Layout() {
   const navigate = useNavigate();
   const { installer } = useRole();
   const { t } = useTranslation();
-  useEffect(() => onOpenScreen(navigate), [navigate]);
+  useEffect(() => onOpenScreen((url) => void navigate(url)), [navigate]);
   return (
     <div className="shell">
       {online ? null : (

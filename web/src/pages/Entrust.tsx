@@ -13,7 +13,7 @@ import {
 } from '../components/InstallerPermissions.tsx';
 import { Async, Dialog, ErrorBox, Notice, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { dateTime, deadline } from '../lib/format.ts';
+import { deadline } from '../lib/format.ts';
 import { label } from '../lib/permissions.ts';
 import { EDIT_WARNING } from './AuthorizationService.tsx';
 

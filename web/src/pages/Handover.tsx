@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { dateTime, deadline } from '../lib/format.ts';
+import { deadline } from '../lib/format.ts';
 
 type Invitation = Res<'/api/handover-invitations/{invitationId}', 'get'>;
 

@@ -6,7 +6,7 @@ import { Async, Chips, Confirm, ErrorBox, Field, Notice, Page } from '../compone
 import { useAccount } from '../session.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { useRole } from '../lib/role.tsx';
-import { dateTime, deadline, validityInWords } from '../lib/format.ts';
+import { deadline, validityInWords } from '../lib/format.ts';
 import { NO_PERMISSION } from './Site.tsx';
 
 type Org = Res<'/api/orgs', 'get'>[number];

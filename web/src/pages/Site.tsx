@@ -13,7 +13,7 @@ import {
 } from '../components/InstallerPermissions.tsx';
 import { Async, Chips, Confirm, Dialog, ErrorBox, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { EMAIL_RE, PHONE_RE, dateTime, deadline, fromLocalInput } from '../lib/format.ts';
+import { EMAIL_RE, PHONE_RE, deadline, fromLocalInput } from '../lib/format.ts';
 import { PERMISSIONS, label } from '../lib/permissions.ts';
 import { SITE_STATUS } from './Portal.tsx';
 

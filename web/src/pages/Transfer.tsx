@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { api, call } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { EMAIL_RE, PHONE_RE, dateTime, deadline } from '../lib/format.ts';
+import { EMAIL_RE, PHONE_RE, deadline } from '../lib/format.ts';
 
 export function TransferSection({ deviceId, deviceName }: { deviceId: string; deviceName: string }) {
   const [to, setTo] = useState('');
