@@ -42,6 +42,8 @@ export interface Config {
   invitationTtlMs: number;
   applicationTtlMs: number;
   streamTicketTtlSeconds: number;
+  /** Accept push subscriptions whose endpoint is on loopback over http (tests' own push service only). */
+  pushAllowLoopbackEndpoints: boolean;
   /**
    * PostgreSQL, several instances: how long an instance answers from memory after it last confirmed it had
    * seen every access change; also the longest a revoking request waits for an instance that does not answer.
@@ -217,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
+    pushAllowLoopbackEndpoints: flag(env, 'PUSH_ALLOW_LOOPBACK_ENDPOINTS', false),
     accessLeaseMs: integer(env, 'ACCESS_LEASE_MS', 2000, 200, 60_000),
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     webhookAllowHosts: hostList(env, 'WEBHOOK_ALLOW_HOSTS'),

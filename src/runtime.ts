@@ -27,6 +27,8 @@ import { forwardDeviceEvents } from './webhooks/device-events.ts';
 import './webhooks/notifier-channel.ts';
 // Registers the hook that sends verification codes on registration.
 import './services/verification.ts';
+// Queues a push for every inbox message of a push kind.
+import './services/push/index.ts';
 
 export interface RuntimeOptions {
   clock?: Clock;

@@ -2,6 +2,7 @@
 // Routes are thin: parse (schemas), call a service, shape the answer.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { AjvCompiler } from '@fastify/ajv-compiler';
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -68,6 +69,12 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
   refuseNonFiniteNumbers(app);
   await app.register(securityHeaders);
   await app.register(rateLimitsPlugin, { ctx });
+  // gzip/brotli for API answers and index.html (the web app's files come pre-compressed from the build; brotli here
+  // at the plugin's fast default quality). Event streams stay uncompressed so each event leaves when it is written.
+  await app.register(compress, {
+    encodings: ['br', 'gzip'],
+    customTypes: /^(text\/(?!event-stream)|application\/(json|problem\+json|javascript|xml|manifest\+json))/,
+  });
   // Cookies are parsed by the auth hook, only on requests that send them (most API calls carry a bearer token).
   await app.register(cookie, { hook: false });
   await app.register(swagger, swaggerOptions(ctx.config));

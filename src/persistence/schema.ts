@@ -18,6 +18,8 @@ export interface AccountsTable {
   time_zone: string;
   is_operator: number;
   created_at: number;
+  /** The language texts sent to this person are written in (`en`, `de`); null: not chosen (English). */
+  language: string | null;
 }
 
 export interface VerificationCodesTable {
@@ -53,7 +55,8 @@ export interface ThrottlesTable {
 
 export interface OutboxTable {
   id: string;
-  channel: 'email' | 'sms';
+  /** `push`: recipient is a push subscription id, body the notification as JSON. */
+  channel: 'email' | 'sms' | 'push';
   recipient: string;
   subject: string;
   body: string;
@@ -93,6 +96,25 @@ export interface DeviceChannelsTable {
   device_id: string;
   number: number;
   name: string;
+}
+
+/** A browser that opted in to Web Push for an account (the PushSubscription it gave us). */
+export interface PushSubscriptionsTable {
+  id: string;
+  account_id: string;
+  session_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  user_agent: string | null;
+  created_at: number;
+}
+
+export interface PushVapidKeysTable {
+  id: string;
+  public_key: string;
+  private_key: string;
+  created_at: number;
 }
 
 export interface InboxMessagesTable {
@@ -407,6 +429,8 @@ export interface Database {
   sessions: SessionsTable;
   throttles: ThrottlesTable;
   outbox: OutboxTable;
+  push_subscriptions: PushSubscriptionsTable;
+  push_vapid_keys: PushVapidKeysTable;
   devices: DevicesTable;
   device_channels: DeviceChannelsTable;
   device_transfers: DeviceTransfersTable;

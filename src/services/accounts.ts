@@ -9,7 +9,8 @@ import {
   normalizeEmail,
   normalizePhone,
 } from '../domain/contact.ts';
-import { AppError, conflict, invalidInput, tooMany } from '../domain/errors.ts';
+import { AppError, conflict, invalidInput, notFound, tooMany } from '../domain/errors.ts';
+import { isLanguage, type Language } from '../i18n/languages.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as throttles from '../persistence/repositories/throttles.ts';
 import * as codes from '../persistence/repositories/verification-codes.ts';
@@ -36,6 +37,8 @@ export interface AccountView {
   timeZone: string;
   isOperator: boolean;
   createdAt: number;
+  /** The language chosen for the app, emails and push texts; null: not chosen (the browser's is used). */
+  language: Language | null;
 }
 
 export function accountView(a: AccountRow): AccountView {
@@ -49,7 +52,18 @@ export function accountView(a: AccountRow): AccountView {
     timeZone: a.time_zone,
     isOperator: a.is_operator === 1,
     createdAt: a.created_at,
+    language: isLanguage(a.language) ? a.language : null,
   };
+}
+
+/** Remembers the person's language, so texts sent to them (emails, push notifications) are written in it. */
+export async function setLanguage(ctx: ServiceContext, accountId: string, language: Language): Promise<AccountView> {
+  return transact(ctx, async (tx) => {
+    await accounts.updateAccount(tx.db, accountId, { language });
+    const row = await accounts.findAccountById(tx.db, accountId);
+    if (!row) throw notFound('No such account.');
+    return accountView(row);
+  });
 }
 
 /** A short public view of another person, as shown to someone sharing with them. */
@@ -103,6 +117,7 @@ export async function register(
       time_zone: timeZone,
       is_operator: opts.operator ? 1 : 0,
       created_at: tx.now,
+      language: null,
     };
     await accounts.insertAccount(tx.db, row);
     for (const hook of afterRegisterHooks) await hook(ctx, tx, row, claims);

@@ -43,6 +43,9 @@ function spec<F>(channels: readonly ChannelName[], words: (facts: F, to: Recipie
 // own table (WEBHOOK_TYPE_OF in src/webhooks/notifier-channel.ts).
 const INBOX = ['inbox', 'webhook'] as const;
 const INBOX_EMAIL = ['inbox', 'email', 'webhook'] as const;
+// Push (src/services/push): what a person should act on or know about soon, on every browser they opted in on.
+const INBOX_PUSH = ['inbox', 'push', 'webhook'] as const;
+const INBOX_EMAIL_PUSH = ['inbox', 'email', 'push', 'webhook'] as const;
 
 /** A permission's label (or the raw name of one that no longer exists). */
 function label(permission: string): string {
@@ -57,6 +60,14 @@ export function formatWhen(t: number, timeZone: string): string {
     // A time zone Intl does not know must not stop the notice.
     return `${new Date(t).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   }
+}
+
+/**
+ * The owner's confirmation ("Share "X" with Sam: …") as the recipient reads it ("You can use "X": …"): the
+ * recipient is told what they may do, not shown the owner's dialog.
+ */
+function toRecipient(confirmation: string, lead: string): string {
+  return confirmation.replace(/^Share ("[^"]*") with [^:]*: /, `${lead} $1: `);
 }
 
 /** `"A"` or `3 devices`, for titles. */
@@ -74,16 +85,16 @@ function devicesLong(names: readonly string[]): string {
  */
 const EVENTS = {
   // ---- shares: to the recipient ----
-  share_received: spec<{ owner: string; devices: string[]; confirmation: string }>(INBOX_EMAIL, (f) => ({
+  share_received: spec<{ owner: string; devices: string[]; confirmation: string }>(INBOX_EMAIL_PUSH, (f) => ({
     title: `${f.owner} shared ${devicesShort(f.devices)} with you`,
-    body: f.confirmation,
+    body: toRecipient(f.confirmation, 'You can use'),
   })),
-  share_changed: spec<{ owner: string; device: string; confirmation: string }>(INBOX_EMAIL, (f) => ({
+  share_changed: spec<{ owner: string; device: string; confirmation: string }>(INBOX_EMAIL_PUSH, (f) => ({
     title: `${f.owner} changed what you can do with "${f.device}"`,
-    body: f.confirmation.replace(/^Share /, 'Now shared: '),
+    body: toRecipient(f.confirmation, 'You can now use'),
   })),
   /** However a share ends before its time (revoked, revoke-everything, the device changed owner): the same channels. */
-  share_revoked: spec<{ owner: string | null; devices: string[]; changedOwner?: boolean }>(INBOX_EMAIL, (f) => ({
+  share_revoked: spec<{ owner: string | null; devices: string[]; changedOwner?: boolean }>(INBOX_EMAIL_PUSH, (f) => ({
     title: f.owner
       ? `${f.owner} stopped sharing ${devicesShort(f.devices)} with you`
       : `${devicesShort(f.devices)} ${f.devices.length === 1 ? 'is' : 'are'} no longer shared with you`,
@@ -97,10 +108,12 @@ const EVENTS = {
     body: `The share of "${f.device}" with ${f.recipient} has ended.`,
   })),
   // ---- shares ending by their validity: recipient and owner (`to` says which) ----
-  share_expiring: spec<ShareEnding>(INBOX_EMAIL, (f, to) => shareEndingWords(f, to, false)),
+  share_expiring: spec<ShareEnding>(INBOX_EMAIL_PUSH, (f, to) => shareEndingWords(f, to, false)),
   share_expired: spec<ShareEnding>(INBOX_EMAIL, (f, to) => shareEndingWords(f, to, true)),
   // ---- installer authorizations ----
-  authorization_expiring: spec<AuthorizationEnding>(INBOX_EMAIL, (f, to) => authorizationEndingWords(f, to, false)),
+  authorization_expiring: spec<AuthorizationEnding>(INBOX_EMAIL_PUSH, (f, to) =>
+    authorizationEndingWords(f, to, false),
+  ),
   authorization_expired: spec<AuthorizationEnding>(INBOX_EMAIL, (f, to) => authorizationEndingWords(f, to, true)),
   /** To the organization's admins: the owner (or a member) changed what they may do on a device. */
   authorization_changed: spec<{ device: string; why: string; permissions: string[]; noPermissionNote: string }>(
@@ -127,7 +140,7 @@ const EVENTS = {
     validity: string;
     devices: string[];
     remark: string | null;
-  }>(INBOX_EMAIL, (f) => ({
+  }>(INBOX_EMAIL_PUSH, (f) => ({
     title: `${f.org} has applied for permissions`,
     body:
       `${f.org} has applied for ${f.permissions} (${f.validity}) on ${f.devices.join(', ')}.` +
@@ -146,9 +159,10 @@ const EVENTS = {
     body: `The owner rejected the application for ${f.permissions} on ${f.device}.`,
   })),
   // ---- site handover ----
-  handover_invitation: spec<{ org: string; site: string; devices: number; summary: string }>(INBOX, (f) => ({
+  handover_invitation: spec<{ org: string; site: string; devices: number; summary: string }>(INBOX_PUSH, (f) => ({
     title: `${f.org} invites you to take over ${f.site}`,
-    body: `${f.devices} device(s) will be bound to your account. ${f.summary} Accept, decline, or decide later.`,
+    // No "accept or decline" here: the message outlives the decision; the invitation screen offers the choice.
+    body: `${f.devices === 1 ? 'One device' : `${f.devices} devices`} will be bound to your account. ${f.summary}`,
   })),
   handover_cancelled: spec<{ site: string }>(INBOX, (f) => ({
     title: `The invitation to take over ${f.site} was withdrawn`,
@@ -163,7 +177,7 @@ const EVENTS = {
     body: 'The invitee declined the invitation.',
   })),
   // ---- organizations ----
-  org_invitation: spec<{ org: string; role: string }>(INBOX, (f) => ({
+  org_invitation: spec<{ org: string; role: string }>(INBOX_PUSH, (f) => ({
     title: `Join ${f.org} on Keyholder`,
     body: `You are invited to join the installer organization ${f.org} as ${f.role}.`,
   })),
@@ -207,7 +221,7 @@ const EVENTS = {
     body: f.detail,
   })),
   // ---- ownership transfers ----
-  device_transfer: spec<{ from: string; device: string; model: string }>(INBOX, (f) => ({
+  device_transfer: spec<{ from: string; device: string; model: string }>(INBOX_PUSH, (f) => ({
     title: `${f.from} wants to give you ${f.device}`,
     body: `Accept to become the owner of ${f.device} (${f.model}). Any sharing and installer access on it ends when you accept.`,
   })),
@@ -310,6 +324,11 @@ export type NotifyEvent = {
 }[EventKind];
 
 /** The channels an event kind goes to (for tests and the docs). */
+/** Every event kind (for tests and the docs). */
+export function eventKinds(): EventKind[] {
+  return Object.keys(EVENTS) as EventKind[];
+}
+
 export function channelsOf(kind: EventKind): readonly ChannelName[] {
   return EVENTS[kind].channels;
 }

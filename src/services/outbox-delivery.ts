@@ -1,10 +1,11 @@
 // Delivers what the outbox holds: email by SMTP (nodemailer) when SMTP_URL is set, otherwise into the dev
-// mailbox; SMS through a pluggable sender (the dev mailbox by default). A message leaves the outbox only when
+// mailbox; SMS through a pluggable sender (the dev mailbox by default); Web Push to the browsers' push services. A message leaves the outbox only when
 // delivered; failures are retried with exponential back-off, forever, at most an hour apart.
 import nodemailer from 'nodemailer';
 import * as outbox from '../persistence/repositories/outbox.ts';
 import type { OutboxTable } from '../persistence/schema.ts';
 import type { ServiceContext } from './context.ts';
+import { PushDeliverer, type PushTransport } from './push/delivery.ts';
 
 export interface EmailSender {
   /** Stored as the message's transport, e.g. `smtp` or `dev`. */
@@ -48,6 +49,8 @@ export function retryDelay(attempts: number): number {
 export interface DelivererOptions {
   email?: EmailSender;
   sms?: SmsSender;
+  /** How pushes reach the push services (default: fetch). */
+  push?: PushTransport;
   /** How often due messages (e.g. retries) are looked for without a kick. */
   pollMs?: number;
   batch?: number;
@@ -56,6 +59,7 @@ export interface DelivererOptions {
 export class OutboxDeliverer {
   readonly email: EmailSender;
   readonly sms: SmsSender;
+  readonly push: PushDeliverer;
   private readonly pollMs: number;
   private readonly batch: number;
   private timer: NodeJS.Timeout | null = null;
@@ -70,6 +74,7 @@ export class OutboxDeliverer {
     this.email =
       options.email ?? (ctx.config.smtpUrl ? smtpSender(ctx.config.smtpUrl, ctx.config.mailFrom) : devMailboxEmail);
     this.sms = options.sms ?? devMailboxSms;
+    this.push = new PushDeliverer(ctx, options.push);
     this.pollMs = options.pollMs ?? 5_000;
     this.batch = options.batch ?? 50;
   }
@@ -129,6 +134,8 @@ export class OutboxDeliverer {
       if (message.channel === 'email') {
         await this.email.send({ to: message.recipient, subject: message.subject, text: message.body });
         transport = this.email.name;
+      } else if (message.channel === 'push') {
+        transport = await this.push.deliver(message);
       } else {
         await this.sms.send({ to: message.recipient, text: message.body });
         transport = this.sms.name;

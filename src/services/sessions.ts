@@ -5,6 +5,7 @@ import { hashToken } from '../lib/secrets.ts';
 import { notFound } from '../domain/errors.ts';
 import * as sessions from '../persistence/repositories/sessions.ts';
 import type { Executor } from '../persistence/db.ts';
+import * as push from '../persistence/repositories/push.ts';
 import { transact, type ServiceContext } from './context.ts';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
@@ -155,6 +156,8 @@ export async function endSession(ctx: ServiceContext, principal: Principal, sess
   await transact(ctx, async (tx) => {
     const deleted = await sessions.deleteSession(tx.db, principal.accountId, sessionId);
     if (!deleted) throw notFound('No such session.');
+    // Its browser may pass to someone else: it stops receiving this person's notifications.
+    await push.deleteSubscriptionsOfSession(tx.db, sessionId);
     // Every instance forgets it: its token is refused on the very next request, wherever that lands.
     tx.changed({ type: 'session', sessionId });
   });

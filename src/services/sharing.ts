@@ -214,8 +214,8 @@ async function prepareOne(
     throw new AppError(
       'conflict',
       mine.waiting
-        ? `"${d.name}" is already waiting for ${recipient.display_name}: revoke that share (DELETE /api/shares/${mine.id}) to share it differently.`
-        : `"${d.name}" is already shared with ${recipient.display_name}: edit that share instead (PATCH /api/shares/${mine.id}).`,
+        ? `"${d.name}" is already waiting for ${recipient.display_name} to sign up. Revoke the waiting share to share it differently.`
+        : `"${d.name}" is already shared with ${recipient.display_name}. Edit the existing share instead.`,
       deviceField ?? 'recipient',
       'share_exists',
     );

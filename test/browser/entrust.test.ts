@@ -36,7 +36,8 @@ async function logIn(p: Person, who: ApiPerson): Promise<void> {
   await p.page.getByLabel('Email or phone').fill(who.email);
   await p.page.getByLabel('Password').fill(PASSWORD);
   await p.page.getByRole('button', { name: 'Log in' }).click();
-  await p.page.getByRole('heading', { name: 'Home' }).waitFor();
+  // Members of an organization land on the installer portal, everyone else on Home.
+  await p.page.getByRole('heading', { name: /^(Home|Installer portal)$/ }).waitFor();
 }
 
 describe('web app: entrust directly, members, the org QR ID, expiry notices', { timeout: 180_000 }, () => {
@@ -75,7 +76,8 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
   });
 
   after(async () => {
-    for (const p of people) await p.shot(`last-entrust-${p.name}`).catch(() => {});
+    for (const p of people)
+      await p.page.screenshot({ path: `test-artifacts/screenshots/last-entrust-${p.name}.png` }).catch(() => {});
     await browser?.close();
     await server?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -91,6 +93,9 @@ describe('web app: entrust directly, members, the org QR ID, expiry notices', { 
   test('the owner entrusts the organization by its ID; the installer sees the permissions; an expiring notice reaches both', async () => {
     const installer = await open('installer', world.installer, true);
     const owner = await open('owner', world.owner);
+    // Each lands where their work is: the installer on the portal, the owner on Home.
+    assert.match(installer.page.url(), /\/portal$/);
+    assert.match(owner.page.url(), /\/$/);
 
     // The installer shows the organization's QR ID and ID.
     await installer.page.goto('/portal');

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
@@ -16,6 +17,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const WEB_DIST = path.join(ROOT, 'web/dist');
 export const SCREENSHOTS = path.join(ROOT, 'test-artifacts/screenshots');
 const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+/** The phone every phone-sized test uses (an iPhone 14's CSS viewport). */
+export const PHONE = { width: 390, height: 844 };
 /** Longest wait for anything to appear on screen. */
 export const WAIT_MS = 15_000;
 
@@ -32,6 +35,8 @@ export function ensureWebBuilt(): void {
     path.join(ROOT, 'web/src'),
     path.join(ROOT, 'web/index.html'),
     path.join(ROOT, 'web/vite.config.ts'),
+    path.join(ROOT, 'web/build'),
+    path.join(ROOT, 'web/public'),
     path.join(ROOT, 'src/domain/permissions.ts'),
   ];
   const built = path.join(WEB_DIST, 'index.html');
@@ -55,6 +60,8 @@ export function ensureWebBuilt(): void {
     const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
     const run = spawnSync(process.execPath, [vite, 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn'], {
       cwd: ROOT,
+      // The test runner sets NODE_ENV=test, which would make Vite build React's development version.
+      env: { ...process.env, NODE_ENV: 'production' },
       encoding: 'utf8',
       timeout: 170_000,
     });
@@ -152,16 +159,12 @@ export interface Person {
   page: Page;
   /** Script errors and console errors seen so far (expected 4xx answers aside). */
   problems: string[];
+  /** Checks the screen's accessibility (assertAccessible), then saves a screenshot. */
   shot(name: string): Promise<void>;
 }
 
 /** One person = one isolated browser context (own cookies), phone-sized unless asked otherwise. */
-export async function openPerson(
-  browser: Browser,
-  baseURL: string,
-  name: string,
-  viewport = { width: 400, height: 860 },
-): Promise<Person> {
+export async function openPerson(browser: Browser, baseURL: string, name: string, viewport = PHONE): Promise<Person> {
   const context = await browser.newContext({
     baseURL,
     viewport,
@@ -187,6 +190,7 @@ export async function openPerson(
     page,
     problems,
     async shot(file) {
+      await assertAccessible(page, file);
       await page.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`) });
     },
   };
@@ -235,4 +239,62 @@ export function pngToY4m(png: Buffer, file: string): void {
     file,
     Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), luma, chroma]),
   );
+}
+
+/** Smallest tap target on a phone, in CSS pixels (WCAG 2.5.5, Apple and Android guidance). */
+export const TAP_TARGET_PX = 44;
+
+/**
+ * What an accessibility review of the current screen would flag: axe-core's serious and critical violations
+ * (contrast, names, roles, labels…), and on a phone-sized screen every tap target under 44×44 px (inline links in
+ * running text excepted, as WCAG does; a checkbox or radio counts with its label, which is what is tapped).
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const problems = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const phone = (page.viewportSize()?.width ?? 1000) < 600;
+  if (!phone) return problems;
+  const small = await page.evaluate((min) => {
+    const found: string[] = [];
+    const targets = document.querySelectorAll<HTMLElement>(
+      'button, a[href], select, input:not([type=hidden]), textarea, summary, [role=switch], [tabindex="0"]',
+    );
+    for (const el of targets) {
+      if (el.closest('dialog:not([open])')) continue;
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || style.display === 'none') continue;
+      // Inline links inside a sentence are exempt.
+      if (el.tagName === 'A' && getComputedStyle(el).display === 'inline' && el.parentElement?.closest('p, li'))
+        continue;
+      const measured =
+        el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')
+          ? (el.closest('label') ?? el)
+          : el;
+      const r = measured.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue;
+      // Visually hidden inputs (segmented controls) are tapped through their label.
+      if (r.width <= 2 && r.height <= 2) continue;
+      if (r.width < min - 0.5 || r.height < min - 0.5) {
+        const name = (
+          el.getAttribute('aria-label') ||
+          el.textContent ||
+          measured.textContent ||
+          `${el.tagName} in .${el.parentElement?.className}`
+        )
+          .trim()
+          .slice(0, 40);
+        found.push(`tap target "${name}" is ${Math.round(r.width)}×${Math.round(r.height)} px`);
+      }
+    }
+    return found;
+  }, TAP_TARGET_PX);
+  return [...problems, ...small];
+}
+
+/** Fails with the list when the screen has accessibility problems (see accessibilityProblems). */
+export async function assertAccessible(page: Page, screen: string): Promise<void> {
+  const problems = await accessibilityProblems(page);
+  assert.deepEqual(problems, [], `${screen}: ${problems.length} accessibility problems`);
 }

@@ -301,7 +301,8 @@ describeEachDatabase('sharing one device', (h) => {
     assert.equal((await share(owner.token, nvr, bob.email)).statusCode, 201);
     const again = assertProblem(await share(owner.token, nvr, bob.email), 409);
     assert.equal(again.code, 'share_exists');
-    assert.match(again.detail, /edit that share/);
+    assert.match(again.detail, /Edit the existing share instead\.$/);
+    assert.doesNotMatch(again.detail, /\/api\//, 'no developer text');
     const reshare = assertProblem(await share(bob.token, nvr, carol.email), 403);
     assert.equal(reshare.code, 'reshare_not_allowed');
     const old = await ownDevice(h(), owner.id, { supportsSharing: false, name: 'Old DVR' });

@@ -3,6 +3,7 @@ import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { Layout } from './components/Layout.tsx';
 import { Loading } from './components/ui.tsx';
 import { UnreadProvider } from './lib/unread.tsx';
+import { RoleProvider, useRole } from './lib/role.tsx';
 import { LoginPage, ResetPasswordPage, SignUpPage } from './pages/Auth.tsx';
 import { AddDevicePage } from './pages/AddDevice.tsx';
 import { AuthorizationServicePage } from './pages/AuthorizationService.tsx';
@@ -23,6 +24,7 @@ import { MyWebhooksPage, OrgWebhooksPage } from './pages/Webhooks.tsx';
 import { LivePage } from './pages/Live.tsx';
 import { PlaybackPage } from './pages/Playback.tsx';
 import { useSession } from './session.tsx';
+import { useTranslation } from 'react-i18next';
 
 function SignedOut() {
   const location = useLocation();
@@ -40,59 +42,75 @@ function SignedOut() {
 }
 
 export function App() {
-  const { account } = useSession();
+  const { account, unreachable, refresh } = useSession();
   if (account === undefined) {
-    return (
-      <main className="auth">
-        <Loading />
-      </main>
-    );
+    return <main className="auth">{unreachable ? <Offline onRetry={() => void refresh()} /> : <Loading />}</main>;
   }
   if (account === null) return <SignedOut />;
   return (
     <UnreadProvider>
-      <Routes>
-        <Route element={<Layout />}>
-          <Route index element={<HomePage />} />
-          <Route path="devices/add" element={<AddDevicePage />} />
-          <Route path="devices/:id/settings" element={<DeviceSettingsPage />} />
-          <Route path="devices/:id/share" element={<ShareDevicePage />} />
-          <Route path="devices/:id/authorization" element={<AuthorizationServicePage />} />
-          <Route path="devices/:id/live/:channel?" element={<LivePage />} />
-          <Route path="devices/:id/playback/:channel?" element={<PlaybackPage />} />
-          <Route path="messages" element={<MessagesPage />} />
-          <Route path="messages/:id" element={<MessagePage />} />
-          <Route path="portal" element={<PortalPage />} />
-          <Route path="portal/sites/:siteId" element={<SitePage />} />
-          <Route path="me" element={<MePage />} />
-          <Route path="me/share-devices" element={<ShareDevicesPage />} />
-          <Route path="me/authorized-devices" element={<AuthorizedDevicesPage />} />
-          <Route path="me/entrust" element={<EntrustPage />} />
-          <Route path="me/verify" element={<VerifyPage />} />
-          <Route path="me/qr" element={<MyQrPage />} />
-          <Route path="me/security" element={<SecurityPage />} />
-          <Route path="me/webhooks" element={<MyWebhooksPage />} />
-          <Route path="portal/orgs/:orgId/webhooks" element={<OrgWebhooksPage />} />
-          <Route path="login" element={<AfterLogin />} />
-          <Route path="signup" element={<Navigate to="/me/verify" replace />} />
-          <Route path="*" element={<NotFound />} />
-        </Route>
-      </Routes>
+      <RoleProvider>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route index element={<HomePage />} />
+            <Route path="devices/add" element={<AddDevicePage />} />
+            <Route path="devices/:id/settings" element={<DeviceSettingsPage />} />
+            <Route path="devices/:id/share" element={<ShareDevicePage />} />
+            <Route path="devices/:id/authorization" element={<AuthorizationServicePage />} />
+            <Route path="devices/:id/live/:channel?" element={<LivePage />} />
+            <Route path="devices/:id/playback/:channel?" element={<PlaybackPage />} />
+            <Route path="messages" element={<MessagesPage />} />
+            <Route path="messages/:id" element={<MessagePage />} />
+            <Route path="portal" element={<PortalPage />} />
+            <Route path="portal/sites/:siteId" element={<SitePage />} />
+            <Route path="me" element={<MePage />} />
+            <Route path="me/share-devices" element={<ShareDevicesPage />} />
+            <Route path="me/authorized-devices" element={<AuthorizedDevicesPage />} />
+            <Route path="me/entrust" element={<EntrustPage />} />
+            <Route path="me/verify" element={<VerifyPage />} />
+            <Route path="me/qr" element={<MyQrPage />} />
+            <Route path="me/security" element={<SecurityPage />} />
+            <Route path="me/webhooks" element={<MyWebhooksPage />} />
+            <Route path="portal/orgs/:orgId/webhooks" element={<OrgWebhooksPage />} />
+            <Route path="login" element={<AfterLogin />} />
+            <Route path="signup" element={<Navigate to="/me/verify" replace />} />
+            <Route path="*" element={<NotFound />} />
+          </Route>
+        </Routes>
+      </RoleProvider>
     </UnreadProvider>
   );
 }
 
-/** Just logged in: back to where the login was asked for. */
+/** Just logged in: back to where the login was asked for, else where the person's work is. */
 function AfterLogin() {
   const from = (useLocation().state as { from?: string } | null)?.from;
-  return <Navigate to={from && !from.startsWith('/login') ? from : '/'} replace />;
+  const { installer } = useRole();
+  if (from && !from.startsWith('/login')) return <Navigate to={from} replace />;
+  if (installer === undefined) return <Loading />;
+  return <Navigate to={installer ? '/portal' : '/'} replace />;
+}
+
+/** Opened without a connection: the shell came from the service worker's cache, the account cannot be asked for. */
+function Offline({ onRetry }: { onRetry(): void }) {
+  const { t } = useTranslation();
+  return (
+    <div className="card offline-screen" role="alert">
+      <h1>{t('offline.title')}</h1>
+      <p>{t('offline.text')}</p>
+      <button type="button" className="primary" onClick={onRetry}>
+        {t('common.tryAgain')}
+      </button>
+    </div>
+  );
 }
 
 function NotFound() {
+  const { t } = useTranslation();
   return (
     <section className="page">
-      <h1>Not found</h1>
-      <p>There is nothing at this address.</p>
+      <h1>{t('common.notFound')}</h1>
+      <p>{t('common.notFoundText')}</p>
     </section>
   );
 }

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { accountView, getAccount, login, register } from '../../services/accounts.ts';
+import { accountView, getAccount, login, register, setLanguage } from '../../services/accounts.ts';
 import { endSession, listMySessions } from '../../services/sessions.ts';
 import { fullAccountView } from '../../services/account-view.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { clearSessionCookies, requirePrincipal, setSessionCookies } from '../plugins/auth.ts';
-import { Account, LoginBody, RegisterBody, Session } from '../schemas/accounts.ts';
+import { Account, LanguageBody, LoginBody, RegisterBody, Session } from '../schemas/accounts.ts';
 import { IdParam, Millis, Ok, problemResponses } from '../schemas/common.ts';
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
@@ -107,6 +107,20 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = as
       },
     },
     async (request) => fullAccountView(ctx, await getAccount(ctx, requirePrincipal(request).accountId)),
+  );
+
+  app.put(
+    '/api/me/language',
+    {
+      schema: {
+        operationId: 'setMyLanguage',
+        tags: ['accounts'],
+        summary: 'Choose my language (the app, emails and push notifications are written in it)',
+        body: LanguageBody,
+        response: { 200: Account, ...problemResponses },
+      },
+    },
+    async (request) => setLanguage(ctx, requirePrincipal(request).accountId, request.body.language),
   );
 
   app.get(

@@ -19,9 +19,18 @@ export const Account = Type.Object(
     ),
     pendingPhone: Type.Optional(nullable(Type.String({ description: 'a new phone number waiting for its code' }))),
     twoFactor: Type.Optional(Type.Boolean({ description: 'two-factor login is on' })),
+    language: nullable(
+      Type.Union([Type.Literal('en'), Type.Literal('de')], {
+        description: 'Chosen language of the app, emails and push texts; null: not chosen',
+      }),
+    ),
   },
   { $id: 'Account' },
 );
+
+export const LanguageBody = Strict({
+  language: Type.Union([Type.Literal('en'), Type.Literal('de')], { description: 'en (English) or de (German)' }),
+});
 
 export const RegisterBody = Strict({
   email: Type.Optional(Type.String({ maxLength: 254 })),

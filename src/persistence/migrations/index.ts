@@ -11,6 +11,7 @@ import * as m007 from './007_identity.ts';
 import * as m009 from './009_device_link.ts';
 import * as m010 from './010_media.ts';
 import * as m011 from './011_webhooks.ts';
+import * as m012 from './012_push.ts';
 import * as m013 from './013_household.ts';
 import * as m014 from './014_access_changes.ts';
 
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '009_device_link': m009,
   '010_media': m010,
   '011_webhooks': m011,
+  '012_push': m012,
   '013_household': m013,
   '014_access_changes': m014,
 };

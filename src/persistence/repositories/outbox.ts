@@ -3,7 +3,7 @@ import type { Executor } from '../db.ts';
 import type { OutboxTable } from '../schema.ts';
 
 export interface OutgoingMessage {
-  channel: 'email' | 'sms';
+  channel: 'email' | 'sms' | 'push';
   recipient: string;
   subject: string;
   body: string;
@@ -61,6 +61,13 @@ export async function markFailed(db: Executor, id: string, error: string, retryA
     .execute();
 }
 
+/** Mail and SMS (pushes are encrypted for one browser and read by no one here). */
 export function listMailbox(db: Executor, limit: number) {
-  return db.selectFrom('outbox').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('channel', 'in', ['email', 'sms'])
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute() as Promise<Array<OutboxTable & { channel: 'email' | 'sms' }>>;
 }

@@ -921,6 +921,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/language": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose my language (the app, emails and push notifications are written in it) */
+        put: operations["setMyLanguage"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/org-invitations": {
         parameters: {
             query?: never;
@@ -1686,6 +1703,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/push/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server's VAPID public key, to subscribe a browser with */
+        get: operations["getPushConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/push/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Receive my notifications in this browser (its PushSubscription); ends when this session logs out */
+        put: operations["subscribePush"];
+        post?: never;
+        /** Stop my notifications in this browser (by its PushSubscription endpoint) */
+        delete: operations["unsubscribePush"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/qr/resolve": {
         parameters: {
             query?: never;
@@ -2257,6 +2309,7 @@ export interface components {
             emailVerified: boolean;
             id: string;
             isOperator: boolean;
+            language: ("en" | "de") | null;
             pendingEmail?: string | null;
             pendingPhone?: string | null;
             phone: string | null;
@@ -3176,6 +3229,7 @@ export interface operations {
                         emailVerified: boolean;
                         id: string;
                         isOperator: boolean;
+                        language: ("en" | "de") | null;
                         pendingEmail?: string | null;
                         pendingPhone?: string | null;
                         phone: string | null;
@@ -5416,6 +5470,7 @@ export interface operations {
                         emailVerified: boolean;
                         id: string;
                         isOperator: boolean;
+                        language: ("en" | "de") | null;
                         pendingEmail?: string | null;
                         pendingPhone?: string | null;
                         phone: string | null;
@@ -5463,6 +5518,57 @@ export interface operations {
                         emailVerified: boolean;
                         id: string;
                         isOperator: boolean;
+                        language: ("en" | "de") | null;
+                        pendingEmail?: string | null;
+                        pendingPhone?: string | null;
+                        phone: string | null;
+                        phoneVerified: boolean;
+                        timeZone: string;
+                        /** @description two-factor login is on */
+                        twoFactor?: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setMyLanguage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description en (English) or de (German) */
+                    language: "en" | "de";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        displayName: string;
+                        email: string | null;
+                        emailVerified: boolean;
+                        id: string;
+                        isOperator: boolean;
+                        language: ("en" | "de") | null;
                         pendingEmail?: string | null;
                         pendingPhone?: string | null;
                         phone: string | null;
@@ -5584,6 +5690,7 @@ export interface operations {
                         emailVerified: boolean;
                         id: string;
                         isOperator: boolean;
+                        language: ("en" | "de") | null;
                         pendingEmail?: string | null;
                         pendingPhone?: string | null;
                         phone: string | null;
@@ -6015,6 +6122,7 @@ export interface operations {
                         emailVerified: boolean;
                         id: string;
                         isOperator: boolean;
+                        language: ("en" | "de") | null;
                         pendingEmail?: string | null;
                         pendingPhone?: string | null;
                         phone: string | null;
@@ -7505,6 +7613,115 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPushConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The server's VAPID public key (base64url), for PushManager.subscribe */
+                        publicKey: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    subscribePush: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The push service's URL for this browser (PushSubscription.endpoint) */
+                    endpoint: string;
+                    expirationTime?: null | number;
+                    keys: {
+                        /** @description The 16-byte authentication secret (base64url) */
+                        auth: string;
+                        /** @description The browser's P-256 public key (base64url) */
+                        p256dh: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    unsubscribePush: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The push service's URL for this browser (PushSubscription.endpoint) */
+                    endpoint: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -1,6 +1,5 @@
 // Installer permissions, each with its own validity: permanent, the Hik-ProConnect presets (1 h, 2 h, 4 h, 8 h)
 // or until a chosen time. Used by the Authorization Service, the handover invite and the application forms.
-import { useId } from 'react';
 import { PERMISSIONS, PERMISSION_NAMES, label } from '../lib/permissions.ts';
 import { fromLocalInput } from '../lib/format.ts';
 
@@ -65,7 +64,6 @@ export function InstallerPermissionPicker({
   legend?: string;
   perPermissionValidity?: boolean;
 }) {
-  const id = useId();
   return (
     <fieldset>
       <legend>{legend}</legend>
@@ -74,10 +72,12 @@ export function InstallerPermissionPicker({
         const set = (patch: Partial<PermissionChoice>) => onChange({ ...value, [p]: { ...v, ...patch } });
         return (
           <div key={p} className="check perm-row">
-            <input id={`${id}-${p}`} type="checkbox" checked={v.on} onChange={(e) => set({ on: e.target.checked })} />
-            <label htmlFor={`${id}-${p}`} className="grow">
-              {label(p)}
-              <span className="hint">{(PERMISSIONS as Record<string, { description: string }>)[p]?.description}</span>
+            <label className="grow check-inline">
+              <input type="checkbox" checked={v.on} onChange={(e) => set({ on: e.target.checked })} />
+              <span>
+                {label(p)}
+                <span className="hint">{(PERMISSIONS as Record<string, { description: string }>)[p]?.description}</span>
+              </span>
             </label>
             {perPermissionValidity && v.on ? (
               <span className="perm-validity">

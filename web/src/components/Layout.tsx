@@ -1,8 +1,13 @@
 // The signed-in frame: content above, the phone app's tab bar (Home / Messages / Me) below;
 // on a wide screen the same tabs sit in a side bar next to the installer portal.
 import { Logo } from './Logo.tsx';
-import { NavLink, Outlet } from 'react-router';
+import { useEffect } from 'react';
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { onOpenScreen } from '../lib/push.ts';
 import { useUnread } from '../lib/unread.tsx';
+import { useOnline } from '../lib/online.ts';
+import { useRole } from '../lib/role.tsx';
+import { useTranslation } from 'react-i18next';
 
 function TabIcon({ name }: { name: 'home' | 'messages' | 'me' | 'portal' }) {
   const paths = {
@@ -30,32 +35,44 @@ function TabIcon({ name }: { name: 'home' | 'messages' | 'me' | 'portal' }) {
 
 export function Layout() {
   const unread = useUnread();
+  const online = useOnline();
+  const navigate = useNavigate();
+  const { installer } = useRole();
+  const { t } = useTranslation();
+  useEffect(() => onOpenScreen((url) => void navigate(url)), [navigate]);
   return (
     <div className="shell">
-      <nav className="tabbar" aria-label="Main">
+      {online ? null : (
+        <p className="offline-banner" role="status">
+          {t('offline.banner')}
+        </p>
+      )}
+      <nav className="tabbar" aria-label={t('nav.main')}>
         <div className="tabbar-brand" aria-hidden="true">
           <Logo /> Keyholder
         </div>
         <NavLink to="/" end className="tab">
           <TabIcon name="home" />
-          <span>Home</span>
+          <span>{t('nav.home')}</span>
         </NavLink>
         <NavLink to="/messages" className="tab">
           <TabIcon name="messages" />
-          <span>Messages</span>
+          <span>{t('nav.messages')}</span>
           {unread > 0 ? (
-            <span className="badge" aria-label={`${unread} unread`}>
+            <span className="badge" aria-label={t('nav.unread', { count: unread })}>
               {unread > 99 ? '99+' : unread}
             </span>
           ) : null}
         </NavLink>
+        {installer ? (
+          <NavLink to="/portal" className="tab tab-portal">
+            <TabIcon name="portal" />
+            <span>{t('nav.portal')}</span>
+          </NavLink>
+        ) : null}
         <NavLink to="/me" className="tab">
           <TabIcon name="me" />
-          <span>Me</span>
-        </NavLink>
-        <NavLink to="/portal" className="tab tab-portal">
-          <TabIcon name="portal" />
-          <span>Installer portal</span>
+          <span>{t('nav.me')}</span>
         </NavLink>
       </nav>
       <main className="content" id="main">

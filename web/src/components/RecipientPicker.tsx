@@ -12,7 +12,7 @@ type Decode = (
 ) => { data: string } | null;
 
 /** jsQR is large and only the camera needs it: loaded on first use. It is CommonJS, hence the interop. */
-async function loadDecoder(): Promise<Decode> {
+export async function loadDecoder(): Promise<Decode> {
   const mod = (await import('jsqr')) as unknown as { default: Decode | { default: Decode } };
   return typeof mod.default === 'function' ? mod.default : mod.default.default;
 }
@@ -196,8 +196,22 @@ export function RecipientPicker({
   );
 }
 
+/** The text of the QR code in a picture (a photo of a label, a screenshot), or null when none is found. */
+export async function decodeImageFile(file: File): Promise<string | null> {
+  const [decode, bitmap] = await Promise.all([loadDecoder(), createImageBitmap(file)]);
+  // Phone photos are large; a QR code on a label stays readable at 1200 px.
+  const scale = Math.min(1, 1200 / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  const g = canvas.getContext('2d', { willReadFrequently: true })!;
+  g.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const img = g.getImageData(0, 0, canvas.width, canvas.height);
+  return decode(img.data, img.width, img.height)?.data ?? null;
+}
+
 /** Live scanning with the camera: frames go through jsQR until one holds a code. */
-function CameraScanner({
+export function CameraScanner({
   onText,
   onClose,
   onError,

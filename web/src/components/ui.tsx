@@ -2,6 +2,8 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { Loaded } from '../lib/hooks.ts';
+import i18next from 'i18next';
+import { useTranslation } from 'react-i18next';
 
 export function Page({
   title,
@@ -17,6 +19,7 @@ export function Page({
   wide?: boolean;
 }) {
   const navigate = useNavigate();
+  const { t } = useTranslation();
   useEffect(() => {
     document.title = `${title} · Keyholder`;
   }, [title]);
@@ -24,11 +27,11 @@ export function Page({
     <section className={wide ? 'page page-wide' : 'page'} aria-labelledby="page-title">
       <header className="page-header">
         {back === true ? (
-          <button type="button" className="back" onClick={() => navigate(-1)} aria-label="Back">
+          <button type="button" className="back" onClick={() => navigate(-1)} aria-label={t('common.back')}>
             ‹
           </button>
         ) : back ? (
-          <Link className="back" to={back} aria-label="Back">
+          <Link className="back" to={back} aria-label={t('common.back')}>
             ‹
           </Link>
         ) : null}
@@ -40,7 +43,7 @@ export function Page({
   );
 }
 
-export function Loading({ what = 'Loading' }: { what?: string }) {
+export function Loading({ what = i18next.t('common.loading') }: { what?: string }) {
   return (
     <p className="state loading" role="status" aria-live="polite">
       <span className="spinner" aria-hidden="true" /> {what}…
@@ -55,7 +58,7 @@ export function ErrorBox({ message, onRetry }: { message: string | null | undefi
       <span>{message}</span>
       {onRetry ? (
         <button type="button" className="link" onClick={onRetry}>
-          Try again
+          {i18next.t('common.tryAgain')}
         </button>
       ) : null}
     </div>
@@ -233,5 +236,31 @@ export function Chips({ items }: { items: string[] }) {
         <li key={i}>{i}</li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * A part of a long phone screen that can be folded away: the heading is the tap target, the count says what is
+ * inside while it is closed. Closed parts keep the primary actions within reach.
+ */
+export function Section({
+  title,
+  count,
+  open = false,
+  children,
+}: {
+  title: string;
+  count?: number;
+  open?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <details className="section" open={open}>
+      <summary>
+        <h2>{title}</h2>
+        {count !== undefined ? <span className="muted small">{count}</span> : null}
+      </summary>
+      {children}
+    </details>
   );
 }

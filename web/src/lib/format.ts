@@ -1,7 +1,36 @@
 // Small display helpers shared by the screens.
-export function dateTime(ms: number | null | undefined): string {
+import i18next from 'i18next';
+
+/** The language times are written in: the app's (set by i18n), else the browser's. */
+let locale: string | undefined;
+export function setFormatLocale(tag: string | undefined): void {
+  locale = tag;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function startOfDay(ms: number): number {
+  const d = new Date(ms);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/**
+ * A point in time as a person says it, in their locale and time zone: "in 25 minutes", "5 minutes ago" within the
+ * hour; "today 14:05", "tomorrow 09:00", "yesterday 14:05"; the weekday within the week ahead; else the date.
+ */
+export function dateTime(ms: number | null | undefined, now = Date.now(), deadline = false): string {
   if (ms === null || ms === undefined) return '—';
-  return new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const time = new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).format(ms);
+  const minutes = Math.round((ms - now) / 60_000);
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  // "until in 25 minutes" reads badly: deadlines keep the clock time.
+  if (!deadline && minutes === 0) return i18next.t('time.justNow');
+  if (!deadline && Math.abs(minutes) < 60) return relative.format(minutes, 'minute');
+  const days = Math.round((startOfDay(ms) - startOfDay(now)) / DAY_MS);
+  if (Math.abs(days) <= 1) return `${relative.format(days, 'day')} ${time}`;
+  if (days > 1 && days < 7) return `${new Intl.DateTimeFormat(locale, { weekday: 'long' }).format(ms)} ${time}`;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
 
 export const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
@@ -25,8 +54,15 @@ export const PHONE_RE = /^\+[1-9]\d{6,14}$/;
 
 /** A permission's validity as a person says it; `validity` from the API is for machines (ISO times). */
 export function validityInWords(p: { validFrom: number | null; validUntil: number | null; state: string }): string {
-  if (p.state === 'expired') return `ended ${dateTime(p.validUntil)}`;
-  const until = p.validUntil === null ? '' : `until ${dateTime(p.validUntil)}`;
-  if (p.state === 'scheduled') return [`from ${dateTime(p.validFrom)}`, until].filter(Boolean).join(' ');
-  return until || 'Permanent';
+  const at = (ms: number | null) => dateTime(ms, Date.now(), true);
+  if (p.state === 'expired') return i18next.t('time.ended', { when: at(p.validUntil) });
+  const until = p.validUntil === null ? '' : i18next.t('time.until', { when: at(p.validUntil) });
+  if (p.state === 'scheduled')
+    return [i18next.t('time.from', { when: at(p.validFrom) }), until].filter(Boolean).join(' ');
+  return until || i18next.t('time.permanent');
+}
+
+/** A time something ends or starts ("until today 14:05"): always with the clock time. */
+export function deadline(ms: number | null | undefined): string {
+  return dateTime(ms, Date.now(), true);
 }

@@ -36,6 +36,8 @@ export interface Action {
   busy: boolean;
   error: string | null;
   field: string | undefined;
+  /** The problem's stable code (e.g. `share_exists`), for screens that offer the way out. */
+  code: string | undefined;
   setError(message: string | null): void;
   run<T>(work: () => Promise<T>): Promise<T | undefined>;
 }
@@ -45,6 +47,7 @@ export function useAction(): Action {
   const [busy, setBusy] = useState(false);
   const [error, setErrorState] = useState<string | null>(null);
   const [field, setField] = useState<string | undefined>(undefined);
+  const [code, setCode] = useState<string | undefined>(undefined);
   const running = useRef(false);
   const run = useCallback(async <T>(work: () => Promise<T>) => {
     if (running.current) return undefined;
@@ -52,11 +55,13 @@ export function useAction(): Action {
     setBusy(true);
     setErrorState(null);
     setField(undefined);
+    setCode(undefined);
     try {
       return await work();
     } catch (err) {
       setErrorState(errorMessage(err));
       setField(err instanceof ApiError ? err.field : undefined);
+      setCode(err instanceof ApiError ? err.code : undefined);
       return undefined;
     } finally {
       running.current = false;
@@ -66,8 +71,9 @@ export function useAction(): Action {
   const setError = useCallback((message: string | null) => {
     setErrorState(message);
     setField(undefined);
+    setCode(undefined);
   }, []);
-  return { busy, error, field, setError, run };
+  return { busy, error, field, code, setError, run };
 }
 
 /** Calls `refresh` every `ms` while the page is visible (live status by short polling; see docs/device-link.md). */

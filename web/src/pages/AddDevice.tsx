@@ -4,33 +4,80 @@ import { useNavigate } from 'react-router';
 import { api, call } from '../api/client.ts';
 import { ErrorBox, Field, Page } from '../components/ui.tsx';
 import { useAction } from '../lib/hooks.ts';
+import { CameraScanner, decodeImageFile } from '../components/RecipientPicker.tsx';
+import { parseLabelQr } from '../lib/label-qr.ts';
+import { useTranslation } from 'react-i18next';
 
 export function AddDevicePage() {
   const navigate = useNavigate();
+  const { t } = useTranslation();
   const [serial, setSerial] = useState('');
   const [code, setCode] = useState('');
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
+  const [scanning, setScanning] = useState(false);
+  const [scanProblem, setScanProblem] = useState<string | null>(null);
+  const canScan = !!navigator.mediaDevices?.getUserMedia && window.isSecureContext;
+
+  function fromLabel(text: string | null) {
+    setScanning(false);
+    const found = text ? parseLabelQr(text) : null;
+    if (!found) {
+      setScanProblem(text ? t('add.notALabel') : t('add.noCode'));
+      return;
+    }
+    setScanProblem(null);
+    setSerial(found.serial);
+    setCode(found.code);
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     const problems: Record<string, string> = {};
-    if (!/^[A-Za-z0-9-]{4,32}$/.test(serial.trim()))
-      problems.serial = 'The serial number has 4 to 32 letters, digits or dashes.';
-    if (!code.trim()) problems.verificationCode = 'Enter the verification code from the label.';
+    if (!/^[A-Za-z0-9-]{4,32}$/.test(serial.trim())) problems.serial = t('add.serialInvalid');
+    if (!code.trim()) problems.verificationCode = t('add.codeMissing');
     setInvalid(problems);
     if (Object.keys(problems).length) return;
     const device = await action.run(() =>
       call(api.POST('/api/devices/bind', { body: { serial: serial.trim(), verificationCode: code.trim() } })),
     );
-    if (device) void navigate('/', { state: { notice: `${device.name} was added to your devices.` } });
+    if (device) void navigate('/', { state: { notice: t('add.added', { name: device.name }) } });
   }
 
   return (
-    <Page title="Add device" back="/">
+    <Page title={t('add.title')} back="/">
       <form className="card" onSubmit={submit} noValidate>
-        <p className="muted small">You find both on the label of the camera or recorder (or its box).</p>
-        <Field label="Serial number" error={invalid.serial ?? (action.field === 'serial' ? action.error : null)}>
+        <p className="muted small">{t('add.intro')}</p>
+        <div className="stack">
+          {canScan ? (
+            scanning ? (
+              <CameraScanner onText={fromLabel} onClose={() => setScanning(false)} onError={setScanProblem} />
+            ) : (
+              <button type="button" className="secondary block" onClick={() => setScanning(true)}>
+                {t('add.scan')}
+              </button>
+            )
+          ) : null}
+          <label className="secondary block file-button">
+            {t('add.photo')}
+            <input
+              type="file"
+              accept="image/*"
+              className="visually-hidden"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                e.target.value = '';
+                if (f) void decodeImageFile(f).then(fromLabel, () => fromLabel(null));
+              }}
+            />
+          </label>
+          {scanProblem ? (
+            <p className="field-error" role="alert">
+              {scanProblem}
+            </p>
+          ) : null}
+        </div>
+        <Field label={t('add.serial')} error={invalid.serial ?? (action.field === 'serial' ? action.error : null)}>
           {(p) => (
             <input
               {...p}
@@ -43,7 +90,7 @@ export function AddDevicePage() {
           )}
         </Field>
         <Field
-          label="Verification code"
+          label={t('add.code')}
           error={invalid.verificationCode ?? (action.field === 'verificationCode' ? action.error : null)}
         >
           {(p) => (
@@ -59,7 +106,7 @@ export function AddDevicePage() {
         </Field>
         {action.field !== 'serial' && action.field !== 'verificationCode' ? <ErrorBox message={action.error} /> : null}
         <button type="submit" className="primary block" disabled={action.busy}>
-          {action.busy ? 'Adding…' : 'Add device'}
+          {action.busy ? t('add.adding') : t('add.submit')}
         </button>
       </form>
     </Page>

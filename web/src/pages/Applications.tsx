@@ -63,7 +63,7 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
                   </div>
                   {a.permissions.map((p) => (
                     <div key={p.permission} className="small">
-                      ✓ {p.label} <span className="muted">· Validity Period: {a.validityDescription}</span>
+                      ✓ {p.label} <span className="muted">· {a.validityDescription}</span>
                     </div>
                   ))}
                   {a.status === 'pending' ? (

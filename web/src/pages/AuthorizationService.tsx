@@ -1,6 +1,7 @@
 // A device's Authorization Service (owner): which installer organization may do what, each permission with
 // its validity; edit or withdraw behind the warning the vendors show.
 import { useState } from 'react';
+import { validityInWords } from '../lib/format.ts';
 import { Link, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import {
@@ -132,8 +133,7 @@ function OrgAuthorization({
               <span>
                 <span className="strong">{p.label}</span>
                 <span className="muted small" style={{ display: 'block' }}>
-                  Validity Period: {p.validity}
-                  {p.state !== 'active' ? ` · ${p.state}` : ''}
+                  {validityInWords(p)}
                 </span>
               </span>
               <button

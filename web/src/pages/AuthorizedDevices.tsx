@@ -1,5 +1,6 @@
 // Me → Service → Authorized Devices: every device of mine an installer organization is authorized on.
 import { Link } from 'react-router';
+import { validityInWords } from '../lib/format.ts';
 import { api, call } from '../api/client.ts';
 import { Async, Chips, Page } from '../components/ui.tsx';
 import { useLoad } from '../lib/hooks.ts';
@@ -28,7 +29,7 @@ export function AuthorizedDevicesPage() {
                   </div>
                   <div className="muted small">{a.org.name}</div>
                   {a.permissions.length > 0 ? (
-                    <Chips items={a.permissions.map((p) => `${p.label} · ${p.validity}`)} />
+                    <Chips items={a.permissions.map((p) => `${p.label} · ${validityInWords(p)}`)} />
                   ) : (
                     <p className="no-permission">No permissions.</p>
                   )}

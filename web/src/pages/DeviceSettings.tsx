@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
-import { Async, Chips, Confirm, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
+import { Async, Chips, Confirm, Field, Notice, Page, Section, StatusDot } from '../components/ui.tsx';
 import { label } from '../lib/permissions.ts';
 import { SharesSection } from './DeviceShares.tsx';
 import { TransferSection } from './Transfer.tsx';
@@ -51,9 +51,6 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
           <StatusDot online={device.online} />
         </div>
       </div>
-      <RenameForm device={device} onChange={onChange} />
-      <HealthSection deviceId={device.id} />
-      <RemoteConfiguration deviceId={device.id} channels={device.channels.length} />
       <ul className="menu">
         <li>
           <Link to={`/devices/${device.id}/authorization`}>
@@ -68,9 +65,15 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
           </li>
         ) : null}
       </ul>
+      <SharesSection device={device} />
+      <AccessNow deviceId={device.id} />
+      <HealthSection deviceId={device.id} />
+      <RemoteConfiguration deviceId={device.id} channels={device.channels.length} />
+      <Section title="Name">
+        <RenameForm device={device} onChange={onChange} />
+      </Section>
       {device.channels.length > 1 ? (
-        <>
-          <h2>Channels</h2>
+        <Section title="Channels" count={device.channels.length}>
           <ul className="list">
             {device.channels.map((c) => (
               <li key={c.number}>
@@ -78,10 +81,8 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
               </li>
             ))}
           </ul>
-        </>
+        </Section>
       ) : null}
-      <SharesSection device={device} />
-      <AccessNow deviceId={device.id} />
       <AuditSection deviceId={device.id} />
       <TransferSection deviceId={device.id} deviceName={device.name} />
       <RemoveDevice device={device} />
@@ -201,8 +202,7 @@ function AuditSection({ deviceId }: { deviceId: string }) {
     [deviceId],
   );
   return (
-    <>
-      <h2>Audit trail</h2>
+    <Section title="Audit trail">
       <Async
         state={audit}
         what="Loading the audit trail"
@@ -223,7 +223,7 @@ function AuditSection({ deviceId }: { deviceId: string }) {
           </ul>
         )}
       </Async>
-    </>
+    </Section>
   );
 }
 

@@ -13,7 +13,7 @@ import {
 } from '../components/InstallerPermissions.tsx';
 import { Async, Dialog, ErrorBox, Notice, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { dateTime } from '../lib/format.ts';
+import { deadline } from '../lib/format.ts';
 import { label } from '../lib/permissions.ts';
 import { EDIT_WARNING } from './AuthorizationService.tsx';
 
@@ -164,7 +164,7 @@ export function EntrustPage() {
                 <li key={p.permission}>
                   {label(p.permission)} (
                   {p.validity === 'until'
-                    ? `until ${dateTime(p.until)}`
+                    ? `until ${deadline(p.until)}`
                     : (VALIDITY_CHOICES.find(([v]) => v === p.validity)?.[1] ?? p.validity)}
                   )
                 </li>

@@ -3,9 +3,9 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
-import { Async, Confirm, ErrorBox, Notice } from '../components/ui.tsx';
+import { Async, Confirm, ErrorBox, Field, Notice } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { dateTime } from '../lib/format.ts';
+import { deadline } from '../lib/format.ts';
 
 type Invitation = Res<'/api/handover-invitations/{invitationId}', 'get'>;
 
@@ -69,6 +69,10 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
   const [chosen, setChosen] = useState<Record<string, string[]>>(() =>
     Object.fromEntries(invitation.devices.map((d) => [d.deviceId, d.permissions.map((p) => p.permission)])),
   );
+  // Installers name devices for their own records ("Coastal I-Series NVR" twice); the new owner may rename them.
+  const [names, setNames] = useState<Record<string, string>>(() =>
+    Object.fromEntries(invitation.devices.map((d) => [d.deviceId, d.name])),
+  );
   const [declining, setDeclining] = useState(false);
   const accept = useAction();
   const decline = useAction();
@@ -83,7 +87,7 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
       <h2>Take over {invitation.siteName}</h2>
       <p className="muted small">
         From <strong>{invitation.org.name}</strong>
-        {invitation.siteAddress ? ` · ${invitation.siteAddress}` : ''} · valid until {dateTime(invitation.expiresAt)}
+        {invitation.siteAddress ? ` · ${invitation.siteAddress}` : ''} · valid until {deadline(invitation.expiresAt)}
       </p>
       <p>
         These devices will be bound to your account. Choose what the installer may keep for maintenance; untick anything
@@ -97,6 +101,16 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
               ({d.model} · {d.serial})
             </span>
           </legend>
+          <Field label="Name on your account">
+            {(p) => (
+              <input
+                {...p}
+                value={names[d.deviceId] ?? ''}
+                maxLength={100}
+                onChange={(e) => setNames((n) => ({ ...n, [d.deviceId]: e.target.value }))}
+              />
+            )}
+          </Field>
           {d.permissions.length === 0 ? (
             <p className="muted small">The installer asks to keep nothing on this device.</p>
           ) : null}
@@ -109,7 +123,7 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
               />
               <span className="grow">
                 {p.label}
-                <span className="hint">Validity Period: {p.description}</span>
+                <span className="hint">{p.description}</span>
               </span>
             </label>
           ))}
@@ -128,15 +142,28 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
             const body = {
               devices: invitation.devices.map((d) => ({ deviceId: d.deviceId, permissions: chosen[d.deviceId] ?? [] })),
             };
+            const renamed = invitation.devices.filter((d) => {
+              const name = names[d.deviceId]?.trim();
+              return name && name !== d.name;
+            });
             if (
-              await accept.run(() =>
-                call(
+              await accept.run(async () => {
+                await call(
                   api.POST('/api/handover-invitations/{invitationId}/accept', {
                     params: { path: { invitationId: invitation.id } },
                     body,
                   }),
-                ),
-              )
+                );
+                // The devices are mine now: my names for them.
+                for (const d of renamed)
+                  await call(
+                    api.PATCH('/api/devices/{id}', {
+                      params: { path: { id: d.deviceId } },
+                      body: { name: names[d.deviceId]!.trim() },
+                    }),
+                  );
+                return true;
+              })
             )
               onDone();
           }}

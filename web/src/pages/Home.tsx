@@ -8,7 +8,8 @@ import { Async, Chips, Confirm, Notice, Page, StatusDot } from '../components/ui
 import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
 import { LIVE_REFRESH_MS } from '../components/DeviceLink.tsx';
 import { PERMISSION_NAMES, label } from '../lib/permissions.ts';
-import { dateTime } from '../lib/format.ts';
+import { deadline } from '../lib/format.ts';
+import { useTranslation } from 'react-i18next';
 
 type HomeItem = Res<'/api/devices', 'get'>[number];
 
@@ -89,12 +90,13 @@ export function HomePage() {
     ...first,
     data: first.data ? [...first.data.items, ...(more?.items ?? [])] : undefined,
   };
+  const { t } = useTranslation();
   return (
     <Page
-      title="Home"
+      title={t('home.title')}
       actions={
         <Link className="primary small-btn" to="/devices/add">
-          + Add device
+          {t('home.add')}
         </Link>
       }
     >
@@ -110,16 +112,14 @@ export function HomePage() {
       />
       <Async
         state={devices}
-        what="Loading your devices"
+        what={t('home.loading')}
         empty={
           query ? (
             <p>No device matches “{query}”.</p>
           ) : (
             <>
-              <p>No devices yet.</p>
-              <p className="small">
-                Add a camera or recorder with the serial number and verification code on its label.
-              </p>
+              <p>{t('home.empty')}</p>
+              <p className="small">{t('home.emptyHint')}</p>
             </>
           )
         }
@@ -127,24 +127,25 @@ export function HomePage() {
         {(items) => {
           const owned = items.filter((d) => d.access === 'owner');
           const shared = items.filter((d) => d.access === 'shared');
+          const twins = namesTwice(items);
           return (
             <>
               {owned.length > 0 ? (
                 <>
-                  <h2>My devices</h2>
-                  <ul className="list" aria-label="My devices">
+                  <h2>{t('home.mine')}</h2>
+                  <ul className="list" aria-label={t('home.mine')}>
                     {owned.map((d) => (
-                      <DeviceRow key={d.id} item={d} onChange={devices.reload} />
+                      <DeviceRow key={d.id} item={d} onChange={devices.reload} twin={twins.has(d.name)} />
                     ))}
                   </ul>
                 </>
               ) : null}
               {shared.length > 0 ? (
                 <>
-                  <h2>Shared with me</h2>
-                  <ul className="list" aria-label="Shared with me">
+                  <h2>{t('home.sharedWithMe')}</h2>
+                  <ul className="list" aria-label={t('home.sharedWithMe')}>
                     {shared.map((d) => (
-                      <DeviceRow key={d.id} item={d} onChange={devices.reload} />
+                      <DeviceRow key={d.id} item={d} onChange={devices.reload} twin={twins.has(d.name)} />
                     ))}
                   </ul>
                 </>
@@ -164,8 +165,22 @@ export function HomePage() {
   );
 }
 
-function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
+/** Names that more than one device on the list carries (e.g. two "Coastal I-Series NVR" after a handover). */
+function namesTwice(items: HomeItem[]): Set<string> {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const d of items) (seen.has(d.name) ? twice : seen).add(d.name);
+  return twice;
+}
+
+/** The end of a serial number, as printed on the label: enough to tell two devices apart. */
+export function serialTail(serial: string): string {
+  return serial.length > 6 ? `…${serial.slice(-6)}` : serial;
+}
+
+function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void; twin: boolean }) {
   const navigate = useNavigate();
+  const { t } = useTranslation();
   const [removing, setRemoving] = useState(false);
   const action = useAction();
   const shared = item.access === 'shared';
@@ -180,7 +195,8 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
           <span className="muted">
             {[
               item.model !== item.name ? item.model : null,
-              item.channels.length > 1 ? `${item.channels.length} channels` : null,
+              item.channels.length > 1 ? t('home.channels', { count: item.channels.length }) : null,
+              twin && item.serial ? t('home.serial', { tail: serialTail(item.serial) }) : null,
             ]
               .filter(Boolean)
               .join(' · ')}
@@ -189,12 +205,18 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
         {shared ? (
           <>
             <div className="small">
-              <span className="tag info">Shared by {item.sharedBy?.displayName ?? 'its owner'}</span>{' '}
-              {!item.activeNow ? <span className="tag warn">Not available now</span> : null}
+              <span className="tag info">
+                {t('home.sharedBy', { name: item.sharedBy?.displayName ?? t('home.itsOwner') })}
+              </span>{' '}
+              {!item.activeNow ? <span className="tag warn">{t('home.notNow')}</span> : null}
             </div>
-            {sharedChannels(item) ? <div className="muted small">Channels: {sharedChannels(item)}</div> : null}
+            {sharedChannels(item) ? (
+              <div className="muted small">{t('home.channelsNow', { names: sharedChannels(item) })}</div>
+            ) : null}
             {now.length > 0 ? <Chips items={now.map(label)} /> : null}
-            {item.changesAt ? <div className="muted small">Changes {dateTime(item.changesAt)}</div> : null}
+            {item.changesAt ? (
+              <div className="muted small">{t('time.changes', { when: deadline(item.changesAt) })}</div>
+            ) : null}
           </>
         ) : null}
       </div>
@@ -203,7 +225,7 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
           ▶ Live
         </Link>
       ) : null}
-      <Menu label={`More for ${item.name}`}>
+      <Menu label={t('home.more', { name: item.name })}>
         {(close) =>
           shared ? (
             <>
@@ -220,21 +242,21 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
                   setRemoving(true);
                 }}
               >
-                Remove from my devices
+                {t('home.removeMine')}
               </button>
             </>
           ) : (
             <>
               {item.supportsSharing ? (
                 <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/share`)}>
-                  Share Device
+                  {t('home.share')}
                 </button>
               ) : null}
               <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/playback`)}>
                 Recordings
               </button>
               <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/settings`)}>
-                Settings
+                {t('home.settings')}
               </button>
             </>
           )
@@ -243,9 +265,9 @@ function DeviceRow({ item, onChange }: { item: HomeItem; onChange(): void }) {
       {shared ? (
         <Confirm
           open={removing}
-          title={`Remove ${item.name}?`}
-          message={`You will no longer see this device. ${item.sharedBy?.displayName ?? 'Its owner'} can share it with you again.`}
-          confirmLabel="Remove"
+          title={t('home.removeTitle', { name: item.name })}
+          message={t('home.removeText', { owner: item.sharedBy?.displayName ?? t('home.removeOwner') })}
+          confirmLabel={t('common.remove')}
           danger
           busy={action.busy}
           error={action.error}

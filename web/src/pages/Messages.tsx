@@ -5,11 +5,12 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, ErrorBox, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { dateTime } from '../lib/format.ts';
+import { dateTime, deadline } from '../lib/format.ts';
 import { useRefreshUnread } from '../lib/unread.tsx';
 import { HandoverInvitation } from './Handover.tsx';
 import { ApplicationDecision } from './Applications.tsx';
 import { TransferOffer } from './Transfer.tsx';
+import { useTranslation } from 'react-i18next';
 
 type Message = Res<'/api/inbox', 'get'>['items'][number];
 
@@ -17,9 +18,10 @@ export function MessagesPage() {
   const inbox = useLoad(() => call(api.GET('/api/inbox', { params: { query: { limit: 100 } } })), []);
   const refreshUnread = useRefreshUnread();
   const markAll = useAction();
+  const { t } = useTranslation();
   return (
     <Page
-      title="Messages"
+      title={t('messages.title')}
       actions={
         inbox.data && inbox.data.unread > 0 ? (
           <button
@@ -33,7 +35,7 @@ export function MessagesPage() {
               }
             }}
           >
-            Mark all read
+            {t('messages.markAllRead')}
           </button>
         ) : null
       }
@@ -41,16 +43,16 @@ export function MessagesPage() {
       <ErrorBox message={markAll.error} />
       <Async
         state={inbox}
-        what="Loading your messages"
+        what={t('messages.loading')}
         isEmpty={(p) => p.items.length === 0}
-        empty="No messages yet. Shares, invitations and applications will show up here."
+        empty={t('messages.empty')}
       >
         {(page) => (
           <>
             <p className="muted small" aria-live="polite">
-              {page.unread === 0 ? 'Everything read.' : `${page.unread} unread`}
+              {page.unread === 0 ? t('messages.allRead') : t('nav.unread', { count: page.unread })}
             </p>
-            <ul className="list" aria-label="Messages">
+            <ul className="list" aria-label={t('messages.title')}>
               {page.items.map((m) => (
                 <li key={m.id} className={m.read ? '' : 'unread'}>
                   <Link className="list-link" to={`/messages/${m.id}`}>
@@ -72,10 +74,11 @@ export function MessagesPage() {
 export function MessagePage() {
   const { id = '' } = useParams();
   const refreshUnread = useRefreshUnread();
+  const { t } = useTranslation();
   const message = useLoad(async () => {
     const page = await call(api.GET('/api/inbox', { params: { query: { limit: 100 } } }));
     const found = page.items.find((m) => m.id === id);
-    if (!found) throw new Error('This message does not exist, or it is no longer in your inbox.');
+    if (!found) throw new Error(t('messages.gone'));
     return found;
   }, [id]);
   useEffect(() => {
@@ -84,8 +87,8 @@ export function MessagePage() {
     }
   }, [message.data, id, refreshUnread]);
   return (
-    <Page title="Message" back="/messages">
-      <Async state={message} what="Loading the message">
+    <Page title={t('messages.one')} back="/messages">
+      <Async state={message} what={t('messages.loadingOne')}>
         {(m) => <MessageBody message={m} />}
       </Async>
     </Page>
@@ -109,7 +112,11 @@ function MessageBody({ message }: { message: Message }) {
       <article className="card">
         <h2>{message.title}</h2>
         <p className="muted small">{dateTime(message.createdAt)}</p>
-        <p>{message.body}</p>
+        {/* The decision below has its own introduction (and the remark): the message's text would say it twice. */}
+        {(message.kind === 'handover_invitation' && viewing) ||
+        (message.kind === 'permission_application' && applicationIds.length > 0) ? null : (
+          <p>{message.body}</p>
+        )}
         {message.kind === 'handover_invitation' && invitationId && !viewing ? (
           <div className="actions">
             <button type="button" className="secondary" onClick={() => navigate('/messages')}>
@@ -152,7 +159,7 @@ function MessageLinks({ kind, data }: { kind: string; data: Record<string, unkno
   const ending =
     ENDING_KINDS.has(kind) && validUntil !== null ? (
       <p className="small">
-        {kind.endsWith('_expired') ? 'Ended' : 'Ends'}: <strong>{dateTime(validUntil)}</strong>
+        {kind.endsWith('_expired') ? 'Ended' : 'Ends'}: <strong>{deadline(validUntil)}</strong>
       </p>
     ) : null;
   if (kind.startsWith('org_')) {

@@ -6,7 +6,8 @@ import { Async, Chips, Confirm, ErrorBox, Field, Notice, Page } from '../compone
 import { useAccount } from '../session.tsx';
 import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
 import { LIVE_REFRESH_MS } from '../components/DeviceLink.tsx';
-import { dateTime, validityInWords } from '../lib/format.ts';
+import { useRole } from '../lib/role.tsx';
+import { deadline, validityInWords } from '../lib/format.ts';
 import { NO_PERMISSION } from './Site.tsx';
 
 type Org = Res<'/api/orgs', 'get'>[number];
@@ -22,7 +23,10 @@ export const SITE_STATUS: Record<string, { text: string; tone: string }> = {
 };
 
 export function PortalPage() {
-  const orgs = useLoad(() => call(api.GET('/api/orgs')), []);
+  const loaded = useLoad(() => call(api.GET('/api/orgs')), []);
+  const role = useRole();
+  // Creating, joining or leaving an organization changes the navigation too.
+  const orgs = { ...loaded, reload: () => (loaded.reload(), role.refresh()) };
   const [chosen, setChosen] = useState<string | null>(null);
   return (
     <Page title="Installer portal" wide>
@@ -504,7 +508,7 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
                   .map((i) => (
                     <li key={i.id}>
                       {i.email} <span className="tag">{i.role}</span>{' '}
-                      <span className="muted small">until {dateTime(i.expiresAt)}</span>
+                      <span className="muted small">until {deadline(i.expiresAt)}</span>
                     </li>
                   ))}
               </ul>

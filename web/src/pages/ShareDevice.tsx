@@ -151,6 +151,13 @@ function ShareFlow({ device }: { device: Device }) {
         onChange={setRecipient}
         error={invalid.recipient ?? serverError(check, 'recipient')}
       />
+      {check.code === 'share_exists' ? (
+        <p>
+          <Link className="secondary block" to={`/devices/${encodeURIComponent(device.id)}/settings`}>
+            Edit the existing share
+          </Link>
+        </p>
+      ) : null}
       <ErrorBox message={generalError} />
       {!device.supportsSharing ? <Notice tone="warning">This device does not support sharing.</Notice> : null}
       <button type="submit" className="primary block" disabled={check.busy}>

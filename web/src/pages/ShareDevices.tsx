@@ -137,16 +137,26 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
                 </label>
                 {on ? (
                   <div className="bulk-spec">
-                    <button
-                      type="button"
-                      className="ghost small-btn"
-                      aria-expanded={open === d.id}
-                      onClick={() => setOpen(open === d.id ? null : d.id)}
-                    >
-                      {open === d.id ? 'Done' : `Permissions of ${d.name}`}:{' '}
-                      {spec.scope === 'device' ? 'whole device' : `${spec.channels.length} channel(s)`},{' '}
-                      {labels(spec.permissions)}
-                    </button>
+                    <div className="spread">
+                      <span className="small">
+                        {spec.scope === 'device'
+                          ? 'Whole device'
+                          : spec.channels.length === 1
+                            ? '1 channel'
+                            : `${spec.channels.length} channels`}
+                        {' · '}
+                        {labels(spec.permissions)}
+                      </span>
+                      <button
+                        type="button"
+                        className="ghost small-btn"
+                        aria-expanded={open === d.id}
+                        aria-label={`Permissions of ${d.name}`}
+                        onClick={() => setOpen(open === d.id ? null : d.id)}
+                      >
+                        {open === d.id ? 'Close' : 'Change'}
+                      </button>
+                    </div>
                     {invalid[`device:${d.id}`] ? (
                       <small className="field-error">{invalid[`device:${d.id}`]}</small>
                     ) : null}

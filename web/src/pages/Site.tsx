@@ -14,7 +14,7 @@ import {
 import { Async, Chips, Confirm, Dialog, ErrorBox, Field, Notice, Page, StatusDot } from '../components/ui.tsx';
 import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
 import { ExceptionList, HealthSection, LIVE_REFRESH_MS, RemoteConfiguration } from '../components/DeviceLink.tsx';
-import { EMAIL_RE, PHONE_RE, dateTime, fromLocalInput } from '../lib/format.ts';
+import { EMAIL_RE, PHONE_RE, deadline, fromLocalInput } from '../lib/format.ts';
 import { PERMISSIONS, label } from '../lib/permissions.ts';
 import { SITE_STATUS } from './Portal.tsx';
 
@@ -162,7 +162,7 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
                         ) : (
                           <Chips
                             items={d.permissions.map((p) =>
-                              p.validUntil ? `${p.label} until ${dateTime(p.validUntil)}` : p.label,
+                              p.validUntil ? `${p.label} until ${deadline(p.validUntil)}` : p.label,
                             )}
                           />
                         )}
@@ -228,7 +228,7 @@ function PendingInvitation({ siteId, onChange }: { siteId: string; onChange(): v
     <span className="row">
       <span className="small">
         Waiting for {inv.data.contact}
-        {inv.data.delivered ? '' : ' (not registered yet)'} · until {dateTime(inv.data.expiresAt)}
+        {inv.data.delivered ? '' : ' (not registered yet)'} · until {deadline(inv.data.expiresAt)}
       </span>
       <button type="button" className="secondary small-btn" onClick={() => setCancelling(true)}>
         Cancel invitation

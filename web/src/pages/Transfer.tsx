@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { api, call } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { EMAIL_RE, PHONE_RE, dateTime } from '../lib/format.ts';
+import { EMAIL_RE, PHONE_RE, deadline } from '../lib/format.ts';
 
 export function TransferSection({ deviceId, deviceName }: { deviceId: string; deviceName: string }) {
   const [to, setTo] = useState('');
@@ -52,8 +52,8 @@ export function TransferSection({ deviceId, deviceName }: { deviceId: string; de
             setAsking(false);
             setSent(
               t.status === 'waiting'
-                ? `Waiting for ${t.to.displayName} to sign up: the offer reaches them once they verify this address (until ${dateTime(t.expiresAt)}).`
-                : `Offered to ${t.to.displayName} until ${dateTime(t.expiresAt)}.`,
+                ? `Waiting for ${t.to.displayName} to sign up: the offer reaches them once they verify this address (until ${deadline(t.expiresAt)}).`
+                : `Offered to ${t.to.displayName} until ${deadline(t.expiresAt)}.`,
             );
           }
         }}
@@ -85,7 +85,7 @@ export function TransferOffer({ transferId }: { transferId: string }) {
           <section className="card" aria-label="Device offered">
             <p>
               <strong>{t.from.displayName}</strong> offers you <strong>{t.device.name}</strong> ({t.device.model}).
-              Until {dateTime(t.expiresAt)}.
+              Until {deadline(t.expiresAt)}.
             </p>
             <ErrorBox message={action.error} />
             <div className="actions">
