@@ -320,6 +320,23 @@ export class CompactAccess {
     this.garbage = 0;
   }
 
+  /** 0: no grant of the device applies to the principal; 1: some do; 2: one covers every channel. */
+  private relation(a: number, d: number, orgs: ArrayLike<number>): 0 | 1 | 2 {
+    const start = this.grantStart[d]!;
+    const end = start + this.grantCount[d]!;
+    let found: 0 | 1 = 0;
+    for (let i = start; i < end; i++) {
+      const subject = this.gSubject[i]!;
+      let applies = false;
+      if (subject > 0) applies = subject - 1 === a;
+      else for (let k = 0; k < orgs.length && !applies; k++) applies = orgs[k] === -subject - 1;
+      if (!applies) continue;
+      if (this.gFlags[i]! & FLAG_ALL_CHANNELS) return 2;
+      found = 1;
+    }
+    return found;
+  }
+
   private covers(i: number, channel: number | null): boolean {
     const flags = this.gFlags[i]!;
     if (flags & FLAG_ALL_CHANNELS) return true;
@@ -397,23 +414,25 @@ export class CompactAccess {
     // A device that does not exist looks exactly like one the caller has no access to.
     if (this.present[d] === 2) return denied('no_access');
     const channelCount = this.channelCount[d]!;
+    const owner = this.owner[d] === a;
+    const holder = this.holder[d]!;
+    let holds = false;
+    if (holder !== NONE) for (let k = 0; k < orgs.length && !holds; k++) holds = orgs[k] === holder;
+    // Someone with no relation to the device learns nothing about it (not even its channel count): the same
+    // answer as for a device that does not exist, decided before the channel is looked at (as `decide`).
+    const related = owner || holds ? 2 : this.relation(a, d, orgs);
+    if (related === 0) return denied('no_access');
     const deviceLevel = DEVICE_LEVEL[permission]!;
     if (deviceLevel) {
       if (channel !== null) return denied('device_level_permission');
     } else if (channel === null) {
       return denied('channel_required');
     } else if (!Number.isInteger(channel) || channel < 1 || channel > channelCount) {
-      return denied('unknown_channel');
+      // Only someone who may see every channel learns how many there are.
+      return denied(related === 2 ? 'unknown_channel' : 'channel_not_shared');
     }
-    if (this.owner[d] === a)
-      return { allowed: true, source: 'ownership', sourceId: this.deviceIds.names[d]!, until: null };
-    const holder = this.holder[d]!;
-    if (holder !== NONE) {
-      for (let k = 0; k < orgs.length; k++) {
-        if (orgs[k] === holder)
-          return { allowed: true, source: 'holder', sourceId: this.orgs.names[holder]!, until: null };
-      }
-    }
+    if (owner) return { allowed: true, source: 'ownership', sourceId: this.deviceIds.names[d]!, until: null };
+    if (holds) return { allowed: true, source: 'holder', sourceId: this.orgs.names[holder]!, until: null };
     const bit = PERMISSION_BIT[permission]!;
     const start = this.grantStart[d]!;
     const end = start + this.grantCount[d]!;

@@ -24,9 +24,21 @@ export const CONTENT_SECURITY_POLICY = {
 
 const HSTS = 'max-age=31536000; includeSubDomains';
 
-export const securityHeaders = fp(async (app: FastifyInstance) => {
+/** Origins of a URL setting, for the CSP (the media server's HLS and playback servers live on other origins). */
+function originsOf(urls: Array<string | null>): string[] {
+  return [...new Set(urls.filter((u): u is string => u !== null).map((u) => new URL(u).origin))];
+}
+
+export const securityHeaders = fp(async (app: FastifyInstance, opts: { mediaUrls?: Array<string | null> }) => {
+  const media = originsOf(opts.mediaUrls ?? []);
+  const directives = {
+    ...CONTENT_SECURITY_POLICY,
+    // The Live and Playback screens fetch HLS playlists, segments and clips from the media server.
+    'connect-src': [...CONTENT_SECURITY_POLICY['connect-src'], ...media],
+    'media-src': [...CONTENT_SECURITY_POLICY['media-src'], ...media],
+  };
   await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    contentSecurityPolicy: { useDefaults: false, directives },
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
     // Sent below, only over TLS: over plain HTTP the header means nothing and would mislead.

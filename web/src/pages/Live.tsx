@@ -32,12 +32,14 @@ export async function streamTicket(body: {
 export function NoMediaServer({ docsUrl }: { docsUrl: string }) {
   return (
     <Notice tone="warning">
-      <strong>No media server is configured</strong>, so video cannot be shown here yet. The operator connects MediaMTX
-      as described in{' '}
-      <a href={docsUrl} target="_blank" rel="noreferrer">
-        the MediaMTX guide
-      </a>
-      .
+      <p>
+        <strong>No media server is configured</strong>, so video cannot be shown here yet. The operator connects
+        MediaMTX as described in{' '}
+        <a href={docsUrl} target="_blank" rel="noreferrer">
+          the MediaMTX guide
+        </a>
+        .
+      </p>
     </Notice>
   );
 }
