@@ -19,8 +19,7 @@ export interface GrantedPermission {
 }
 
 export interface Grant {
-  /** `manager`: an account the owner lets manage the device (every permission, while it manages it). */
-  source: 'share' | 'authorization' | 'manager';
+  source: 'share' | 'authorization';
   sourceId: string;
   subject: { type: 'account' | 'org'; id: string };
   /** 'all' = the whole device: every channel, present and future, and device-level permissions. */
@@ -39,7 +38,7 @@ export interface DeviceFacts {
   grants: readonly Grant[];
 }
 
-export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization' | 'manager';
+export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization';
 
 /** An allowance as a plain check needs it: yes, and through what. */
 export interface Allowance {
