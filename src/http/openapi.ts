@@ -9,6 +9,11 @@ import { Problem } from './schemas/common.ts';
 /** Every tag a route may use, with the description tools show. A route with an undeclared tag fails the lint test. */
 export const TAGS: Array<{ name: string; description: string }> = [
   { name: 'operations', description: 'Liveness and readiness for load balancers and orchestrators.' },
+  {
+    name: 'device link',
+    description: 'Devices over MQTT: their secrets, health, exceptions, remote commands, and the broker hooks.',
+  },
+  { name: 'push', description: 'Web Push: the VAPID key and this browser’s subscription to push notifications.' },
   { name: 'accounts', description: 'Registration, login, sessions, verification of email and phone.' },
   { name: 'qr', description: 'Personal QR IDs: show, rotate, and resolve a scanned one to a person.' },
   { name: 'devices', description: 'Binding devices, renaming them and their channels, audit, ownership transfer.' },
