@@ -155,7 +155,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     const { page } = p;
     await tab(page, 'Home').click();
     await page.getByRole('link', { name: '+ Add device' }).click();
-    await page.getByLabel('Serial number').fill(serial);
+    await page.getByLabel('Serial number', { exact: true }).fill(serial);
     await page.getByLabel('Verification code').fill(code);
     await page.getByRole('button', { name: 'Add device' }).click();
     await page.getByText(`${name} was added to your devices.`).waitFor();
@@ -194,7 +194,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await tab(page, 'Home').click();
     await page.getByText('No devices yet.').waitFor();
     await page.getByRole('link', { name: '+ Add device' }).click();
-    await page.getByLabel('Serial number').fill(`GARDEN${stamp}`);
+    await page.getByLabel('Serial number', { exact: true }).fill(`GARDEN${stamp}`);
     await page.getByLabel('Verification code').fill('WRONG999');
     await page.getByRole('button', { name: 'Add device' }).click();
     await page.locator('.field-error, [role=alert]').first().waitFor();
@@ -213,7 +213,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     const r = recipient.page;
     await tab(r, 'Home').click();
     await r.getByRole('link', { name: '+ Add device' }).click();
-    await r.getByLabel('Serial number').fill(`SHOP${stamp}`);
+    await r.getByLabel('Serial number', { exact: true }).fill(`SHOP${stamp}`);
     await r.getByLabel('Verification code').fill('SHOPNVR1');
     await r.getByRole('button', { name: 'Add device' }).click();
     await r.getByText('already bound to another account').waitFor();
@@ -447,7 +447,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
       [`WARE${stamp}`, 'WARENVR1', 'Warehouse NVR'],
       [`DOCK${stamp}`, 'DOCKCAM1', 'Dock Cam'],
     ]) {
-      await i.getByLabel('Serial number').fill(serial!);
+      await i.getByLabel('Serial number', { exact: true }).fill(serial!);
       await i.getByLabel('Verification code').fill(code!);
       await i.getByRole('button', { name: 'Add device' }).click();
       await i.getByRole('row', { name: name! }).getByText('Held by us').waitFor();
