@@ -35,7 +35,9 @@ async function logIn(p: Person, who: ApiPerson): Promise<void> {
   await p.page.getByLabel('Email or phone').fill(who.email);
   await p.page.getByLabel('Password').fill(PASSWORD);
   await p.page.getByRole('button', { name: 'Log in' }).click();
-  await p.page.getByRole('heading', { name: 'Home' }).waitFor();
+  // Owners land on Home, installers on the portal (where their work is).
+  await p.page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  await p.page.getByRole('heading', { level: 1 }).first().waitFor();
 }
 
 describe('web app: a device comes alive, raises an exception, and is rebooted', { timeout: 180_000 }, () => {

@@ -53,6 +53,21 @@ describeEachDatabase(
       assert.ok(Number(refused.headers['retry-after']) > 0);
     });
 
+    test('password reset is limited per address named, whatever address asks', async () => {
+      const max = RATE_LIMITS.passwordReset.perAccount.max;
+      const ask = (from: string) =>
+        h().runtime.app.inject({
+          method: 'POST',
+          url: '/api/auth/password-reset',
+          remoteAddress: from,
+          payload: { login: 'someone.forgetful@example.com' },
+        });
+      for (let i = 0; i < max; i++) assert.equal((await ask(`10.62.0.${i + 1}`)).statusCode, 202);
+      const refused = await ask('10.62.1.1');
+      assertProblem(refused, 429);
+      assert.ok(Number(refused.headers['retry-after']) > 0);
+    });
+
     test('looking up recipients is limited per account', async () => {
       const me = await signUp(h(), 'Looker');
       const max = RATE_LIMITS.resolveRecipient.perAccount.max;

@@ -63,6 +63,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceCont
   app.post(
     '/api/auth/password-reset',
     {
+      config: { limit: 'passwordReset' },
       schema: {
         operationId: 'requestPasswordReset',
         tags,
@@ -81,6 +82,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceCont
   app.post(
     '/api/auth/password-reset/confirm',
     {
+      config: { limit: 'passwordReset' },
       schema: {
         operationId: 'confirmPasswordReset',
         tags,

@@ -315,6 +315,7 @@ function TwoFactorSection() {
               {/* The SVG is drawn by the server's QR library from the otpauth URI: markup, no script. */}
               <div
                 className="qr"
+                role="img"
                 aria-label="QR code for the authenticator app"
                 dangerouslySetInnerHTML={{ __html: setup.qrSvg }}
               />
