@@ -4,40 +4,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { Harness } from '../helpers/harness.ts';
 import { handedOverSite } from '../helpers/installer.ts';
 import { linkSecret, waitFor } from '../helpers/device-link.ts';
-import { launchBrowser, openPerson, startWebServer, type Person, type WebServer } from '../helpers/browser.ts';
+import {
+  harnessOf,
+  launchBrowser,
+  logIn,
+  openPerson,
+  startWebServer,
+  type Person,
+  type WebServer,
+} from '../helpers/browser.ts';
 import { SimulatedDevice } from '../../src/device-link/simulator.ts';
 import type { Person as ApiPerson } from '../helpers/people.ts';
 
 const PASSWORD = 'correct horse battery';
 
-function harnessOf(server: WebServer): Harness {
-  return {
-    runtime: server.runtime,
-    config: server.runtime.ctx.config,
-    request({ method, url, token, body, headers = {} }) {
-      const h: Record<string, string> = { ...headers };
-      if (token) h.authorization = `Bearer ${token}`;
-      return server.runtime.app.inject({
-        method,
-        url,
-        headers: h,
-        ...(body === undefined ? {} : { payload: body as object }),
-      });
-    },
-  } as Harness;
-}
-
-async function logIn(p: Person, who: ApiPerson): Promise<void> {
-  await p.page.goto('/login');
-  await p.page.getByLabel('Email or phone').fill(who.email);
-  await p.page.getByLabel('Password').fill(PASSWORD);
-  await p.page.getByRole('button', { name: 'Log in' }).click();
-  // Owners land on Home, installers on the portal (where their work is).
-  await p.page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  await p.page.getByRole('heading', { level: 1 }).first().waitFor();
+async function logInAs(p: Person, who: ApiPerson): Promise<void> {
+  await logIn(p, who.email, PASSWORD);
 }
 
 describe('web app: a device comes alive, raises an exception, and is rebooted', { timeout: 180_000 }, () => {
@@ -74,7 +58,7 @@ describe('web app: a device comes alive, raises an exception, and is rebooted', 
     people.push(owner, installer);
     const name = world.devices[0]!.model;
 
-    await logIn(owner, world.owner);
+    await logInAs(owner, world.owner);
     const row = owner.page.getByRole('listitem').filter({ hasText: name }).first();
     await row.getByText('Offline').waitFor();
     await device.connect();
@@ -83,7 +67,7 @@ describe('web app: a device comes alive, raises an exception, and is rebooted', 
     await owner.shot('device-link-home-online');
 
     await device.setDisk('error');
-    await logIn(installer, world.installer);
+    await logInAs(installer, world.installer);
     await installer.page.goto('/portal');
     await installer.page
       .getByRole('table', { name: 'Sites' })

@@ -9,34 +9,20 @@ import { Webhook } from 'standardwebhooks';
 import type { Harness } from '../helpers/harness.ts';
 import type { Person as ApiPerson } from '../helpers/people.ts';
 import { addMember, createOrg, verifiedPerson } from '../helpers/installer.ts';
-import { launchBrowser, openPerson, startWebServer, type Person, type WebServer } from '../helpers/browser.ts';
+import {
+  harnessOf,
+  launchBrowser,
+  logIn,
+  openPerson,
+  startWebServer,
+  type Person,
+  type WebServer,
+} from '../helpers/browser.ts';
 
 const PASSWORD = 'correct horse battery';
 
-function harnessOf(server: WebServer): Harness {
-  return {
-    runtime: server.runtime,
-    request({ method, url, token, body, headers = {} }) {
-      const h: Record<string, string> = { ...headers };
-      if (token) h.authorization = `Bearer ${token}`;
-      return server.runtime.app.inject({
-        method,
-        url,
-        headers: h,
-        ...(body === undefined ? {} : { payload: body as object }),
-      });
-    },
-  } as Harness;
-}
-
-async function logIn(p: Person, who: ApiPerson): Promise<void> {
-  await p.page.goto('/login');
-  await p.page.getByLabel('Email or phone').fill(who.email);
-  await p.page.getByLabel('Password').fill(PASSWORD);
-  await p.page.getByRole('button', { name: 'Log in' }).click();
-  // Owners land on Home, installers on the portal (where their work is).
-  await p.page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  await p.page.getByRole('heading', { level: 1 }).first().waitFor();
+async function logInAs(p: Person, who: ApiPerson): Promise<void> {
+  await logIn(p, who.email, PASSWORD);
 }
 
 describe('web app: webhooks for owners and organization admins', { timeout: 180_000 }, () => {
@@ -82,7 +68,7 @@ describe('web app: webhooks for owners and organization admins', { timeout: 180_
   async function open(name: string, who: ApiPerson, desktop = false): Promise<Person> {
     const p = await openPerson(browser, server.url, name, desktop ? { width: 1280, height: 900 } : undefined);
     people.push(p);
-    await logIn(p, who);
+    await logInAs(p, who);
     return p;
   }
 

@@ -11,7 +11,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
-import { testConfig } from './harness.ts';
+import { testConfig, type Harness } from './harness.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WEB_DIST = path.join(ROOT, 'web/dist');
@@ -297,4 +297,32 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
 export async function assertAccessible(page: Page, screen: string): Promise<void> {
   const problems = await accessibilityProblems(page);
   assert.deepEqual(problems, [], `${screen}: ${problems.length} accessibility problems`);
+}
+
+/** The web server's runtime as a test harness (HTTP through inject), for the API helpers in people.ts/installer.ts. */
+export function harnessOf(server: WebServer): Harness {
+  return {
+    runtime: server.runtime,
+    config: server.runtime.ctx.config,
+    request({ method, url, token, body, headers = {} }) {
+      const h: Record<string, string> = { ...headers };
+      if (token) h.authorization = `Bearer ${token}`;
+      return server.runtime.app.inject({
+        method,
+        url,
+        headers: h,
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+    },
+  } as Harness;
+}
+
+/** Logs in through the login screen; owners land on Home, installers on the portal (where their work is). */
+export async function logIn(p: Person, email: string, password: string): Promise<void> {
+  await p.page.goto('/login');
+  await p.page.getByLabel('Email or phone').fill(email);
+  await p.page.getByLabel('Password').fill(password);
+  await p.page.getByRole('button', { name: 'Log in' }).click();
+  await p.page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  await p.page.getByRole('heading', { level: 1 }).first().waitFor();
 }
