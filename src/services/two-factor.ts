@@ -1,7 +1,7 @@
 // Two-factor login: TOTP (RFC 6238, 6 digits, 30 s, SHA-1: what every authenticator app reads from the QR code)
 // with single-use recovery codes. Turning it on takes a first code from the app, so a mistyped secret cannot lock
 // the person out. An organization may require it of its members (see requireTwoFactorFor).
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { AppError, conflict, forbidden, invalidInput } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
@@ -36,10 +36,9 @@ function stepOf(secret: string, code: string, now: number): number | null {
   return delta === null ? null : Math.floor(now / 1000 / PERIOD) + delta;
 }
 
-/** 16 characters from an alphabet without look-alikes (80 bits), shown as xxxx-xxxx-xxxx-xxxx. */
+/** 16 characters from a 31-letter alphabet without look-alikes (~79 bits, unbiased), in groups of four. */
 function newRecoveryCode(): string {
-  const bytes = randomBytes(16);
-  const chars = [...bytes].map((b) => ALPHABET[b % ALPHABET.length]).join('');
+  const chars = Array.from({ length: 16 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
   return chars.match(/.{4}/g)!.join('-');
 }
 
