@@ -1,0 +1,259 @@
+// Co-managers: what a manager may do on a device they manage, what only the owner may do, and that removing a
+// manager takes effect on the next check.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachDatabase } from '../helpers/harness.ts';
+import { assertProblem, signUp, type Person } from '../helpers/people.ts';
+import { auditOf, inboxOf, ownDevice, sharesOf } from '../helpers/sharing.ts';
+import { seedOrg } from '../helpers/access-world.ts';
+import { handedOverSite, verifiedPerson } from '../helpers/installer.ts';
+import { changedTables, snapshot } from '../helpers/snapshot.ts';
+
+describeEachDatabase('co-managers', (h) => {
+  const setup = async () => {
+    const owner = await signUp(h(), 'Olivia');
+    const manager = await signUp(h(), 'Mia');
+    const friend = await signUp(h(), 'Finn');
+    const stranger = await signUp(h(), 'Stranger');
+    const nvr = await ownDevice(h(), owner.id, { channels: 2, name: 'Home NVR' });
+    const made = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { email: manager.email } },
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    assert.equal(made.json().accountId, manager.id);
+    return { owner, manager, friend, stranger, nvr };
+  };
+  const check = (p: Person, deviceId: string, permission = 'live_view', channel: number | null = 1) =>
+    h().request({
+      method: 'POST',
+      url: '/api/access/check',
+      token: p.token,
+      body: { deviceId, channel, permission },
+    });
+  const share = (by: Person, deviceId: string, to: Person) =>
+    h().request({
+      method: 'POST',
+      url: `/api/devices/${deviceId}/shares`,
+      token: by.token,
+      body: { recipient: { email: to.email }, scope: 'channels', channels: [1], permissions: ['live_view'] },
+    });
+
+  test('a manager shares the device; the recipient can watch; the audit names the manager; the owner is told', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    assert.equal((await check(friend, nvr)).json().allowed, false);
+    const r = await share(manager, nvr, friend);
+    assert.equal(r.statusCode, 201, r.body);
+    const watch = await check(friend, nvr);
+    assert.equal(watch.statusCode, 200, watch.body);
+    assert.equal(watch.json().allowed, true);
+    const created = (await auditOf(h(), nvr)).find((e) => e.action === 'share.created')!;
+    assert.equal(created.actor_account_id, manager.id);
+    const told = (await inboxOf(h(), owner.id)).filter((m) => m.kind === 'managed_device_changed');
+    assert.equal(told.length, 1);
+    assert.match(told[0]!.title, /Mia shared it with Finn on "Home NVR"/);
+    // The manager sees the shares, edits and revokes one; the owner is told each time.
+    const list = await h().request({ method: 'GET', url: `/api/devices/${nvr}/shares`, token: manager.token });
+    assert.equal(list.statusCode, 200, list.body);
+    assert.equal(list.json().length, 1);
+    const shareId = r.json().id as string;
+    const edit = await h().request({
+      method: 'PATCH',
+      url: `/api/shares/${shareId}`,
+      token: manager.token,
+      body: { permissions: ['live_view', 'playback'] },
+    });
+    assert.equal(edit.statusCode, 200, edit.body);
+    const end = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: manager.token });
+    assert.equal(end.statusCode, 200, end.body);
+    assert.equal((await check(friend, nvr)).json().allowed, false);
+    assert.equal((await inboxOf(h(), owner.id)).filter((m) => m.kind === 'managed_device_changed').length, 3);
+    // The manager sees the device's history and its access review, where they appear as a `manager` grant.
+    const audit = await h().request({ method: 'GET', url: `/api/devices/${nvr}/audit`, token: manager.token });
+    assert.equal(audit.statusCode, 200, audit.body);
+    const review = await h().request({ method: 'GET', url: `/api/devices/${nvr}/access`, token: manager.token });
+    assert.equal(review.statusCode, 200, review.body);
+    const entry = (review.json().entries as Array<{ source: string; subject: { id: string } }>).find(
+      (e) => e.source === 'manager',
+    );
+    assert.equal(entry?.subject.id, manager.id);
+  });
+
+  test('a manager watches and configures through the engine (source manager), and lists what they manage', async () => {
+    const { owner, manager, nvr } = await setup();
+    const live = (await check(manager, nvr, 'live_view', 2)).json();
+    assert.equal(live.allowed, true);
+    assert.equal(live.source, 'manager');
+    assert.equal((await check(manager, nvr, 'configuration', null)).json().allowed, true);
+    const mine = await h().request({ method: 'GET', url: '/api/managed-devices', token: manager.token });
+    assert.equal(mine.statusCode, 200, mine.body);
+    assert.deepEqual(
+      (mine.json() as Array<{ deviceId: string; owner: { id: string } }>).map((d) => [d.deviceId, d.owner.id]),
+      [[nvr, owner.id]],
+    );
+    assert.equal((await inboxOf(h(), manager.id)).filter((m) => m.kind === 'manager_added').length, 1);
+  });
+
+  test('a manager edits the installer permissions (Authorization Service); audited as theirs', async () => {
+    const { owner, manager, nvr } = await setup();
+    const tech = await signUp(h(), 'Tech');
+    const org = await seedOrg(h().runtime, [tech.id]);
+    const put = await h().request({
+      method: 'PUT',
+      url: `/api/devices/${nvr}/authorizations/${org}`,
+      token: manager.token,
+      body: { permissions: [{ permission: 'configuration', validity: 'permanent' }] },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.equal((await check(tech, nvr, 'configuration', null)).json().allowed, true);
+    const granted = (await auditOf(h(), nvr)).find((e) => e.action === 'authorization.granted')!;
+    assert.equal(granted.actor_account_id, manager.id);
+    assert.ok((await inboxOf(h(), owner.id)).some((m) => m.kind === 'managed_device_changed'));
+  });
+
+  test('a manager may not unbind, transfer, make or remove managers, or share with the owner; nothing changes', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    const before = await snapshot(h());
+    const refused: Array<[string, string, unknown, number, string]> = [
+      ['DELETE', `/api/devices/${nvr}`, undefined, 403, 'owner_only'],
+      ['POST', `/api/devices/${nvr}/transfer`, { to: friend.email }, 403, 'owner_only'],
+      ['POST', `/api/devices/${nvr}/managers`, { manager: { email: friend.email } }, 403, 'owner_only'],
+      ['DELETE', `/api/devices/${nvr}/managers/${owner.id}`, undefined, 403, 'owner_only'],
+      ['POST', `/api/devices/${nvr}/shares`, shareBody(owner), 400, 'share_to_owner'],
+    ];
+    for (const [method, url, body, status, code] of refused) {
+      const res = await h().request({ method: method as 'POST', url, token: manager.token, body });
+      assert.equal(assertProblem(res, status).code, code);
+    }
+    assert.deepEqual(changedTables(before, await snapshot(h())), []);
+    assert.equal((await check(owner, nvr)).json().source, 'ownership');
+  });
+
+  test('outsiders and recipients are refused on every manager route, and nothing changes', async () => {
+    const { owner, manager, friend, stranger, nvr } = await setup();
+    assert.equal((await share(owner, nvr, friend)).statusCode, 201);
+    const before = await snapshot(h());
+    for (const p of [friend, stranger]) {
+      for (const [method, url, body] of [
+        ['GET', `/api/devices/${nvr}/managers`, undefined],
+        ['POST', `/api/devices/${nvr}/managers`, { manager: { email: p.email } }],
+        ['DELETE', `/api/devices/${nvr}/managers/${manager.id}`, undefined],
+      ] as const) {
+        assert.equal(
+          assertProblem(await h().request({ method, url, token: p.token, body }), 404).code,
+          'device_not_found',
+        );
+      }
+      const mine = await h().request({ method: 'GET', url: '/api/managed-devices', token: p.token });
+      assert.deepEqual(mine.json(), []);
+    }
+    assert.deepEqual(changedTables(before, await snapshot(h())), []);
+  });
+
+  test('the owner lists and removes a manager: refused on the next check; a manager may step down', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    const again = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { email: manager.email } },
+    });
+    assert.equal(assertProblem(again, 409).code, 'manager_exists');
+    const self = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { email: owner.email } },
+    });
+    assert.equal(assertProblem(self, 400).code, 'manager_is_owner');
+    const list = await h().request({ method: 'GET', url: `/api/devices/${nvr}/managers`, token: owner.token });
+    assert.deepEqual(
+      (list.json() as Array<{ accountId: string }>).map((m) => m.accountId),
+      [manager.id],
+    );
+    assert.equal((await check(manager, nvr)).json().allowed, true);
+    const del = await h().request({
+      method: 'DELETE',
+      url: `/api/devices/${nvr}/managers/${manager.id}`,
+      token: owner.token,
+    });
+    assert.equal(del.statusCode, 200, del.body);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    assert.equal(assertProblem(await share(manager, nvr, friend), 404).code, 'device_not_found');
+    assert.equal((await sharesOf(h(), nvr)).length, 0);
+    assert.ok((await inboxOf(h(), manager.id)).some((m) => m.kind === 'manager_removed'));
+
+    // Made again, the manager steps down themselves; the owner is told.
+    await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { accountId: manager.id } },
+    });
+    const down = await h().request({
+      method: 'DELETE',
+      url: `/api/devices/${nvr}/managers/${manager.id}`,
+      token: manager.token,
+    });
+    assert.equal(down.statusCode, 200, down.body);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    assert.ok((await inboxOf(h(), owner.id)).some((m) => m.kind === 'manager_removed'));
+  });
+
+  test('a manager answers an installer application; an outsider cannot', async () => {
+    const s = await handedOverSite(h(), { devices: 1 });
+    const d = s.devices[0]!;
+    const manager = await verifiedPerson(h(), 'Mia');
+    const made = await h().request({
+      method: 'POST',
+      url: `/api/devices/${d.id}/managers`,
+      token: s.owner.token,
+      body: { manager: { email: manager.email } },
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    const applied = await h().request({
+      method: 'POST',
+      url: `/api/sites/${s.site.id}/applications`,
+      token: s.installer.token,
+      body: { deviceIds: [d.id], permissions: ['ptz'], validity: '4h' },
+    });
+    assert.equal(applied.statusCode, 201, applied.body);
+    const id = applied.json()[0].id as string;
+    const stranger = await signUp(h(), 'Stranger');
+    const refused = await h().request({ method: 'POST', url: `/api/applications/${id}/agree`, token: stranger.token });
+    assert.equal(assertProblem(refused, 404).code, 'application_not_found');
+    const agree = await h().request({ method: 'POST', url: `/api/applications/${id}/agree`, token: manager.token });
+    assert.equal(agree.statusCode, 200, agree.body);
+    const agreed = (await auditOf(h(), d.id)).find((e) => e.action === 'application.agreed')!;
+    assert.equal(agreed.actor_account_id, manager.id);
+    assert.ok(
+      (await inboxOf(h(), s.owner.id)).some(
+        (m) => m.kind === 'managed_device_changed' && m.title.includes("agreed to an installer's application"),
+      ),
+    );
+  });
+
+  test('a device that changes owner leaves its managers behind', async () => {
+    const { manager, friend, nvr } = await setup();
+    await h()
+      .runtime.ctx.db.updateTable('devices')
+      .set({ owner_account_id: friend.id })
+      .where('id', '=', nvr)
+      .execute();
+    h().runtime.ctx.access.clear();
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    assert.equal(
+      assertProblem(
+        await h().request({ method: 'GET', url: `/api/devices/${nvr}/managers`, token: manager.token }),
+        404,
+      ).code,
+      'device_not_found',
+    );
+  });
+});
+
+function shareBody(to: Person) {
+  return { recipient: { email: to.email }, scope: 'device', permissions: ['live_view'] };
+}
