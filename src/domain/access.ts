@@ -19,7 +19,8 @@ export interface GrantedPermission {
 }
 
 export interface Grant {
-  source: 'share' | 'authorization';
+  /** `manager`: an account the owner lets manage the device (every permission, while it manages it). */
+  source: 'share' | 'authorization' | 'manager';
   sourceId: string;
   subject: { type: 'account' | 'org'; id: string };
   /** 'all' = the whole device: every channel, present and future, and device-level permissions. */
@@ -38,7 +39,7 @@ export interface DeviceFacts {
   grants: readonly Grant[];
 }
 
-export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization';
+export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization' | 'manager';
 
 /** An allowance as a plain check needs it: yes, and through what. */
 export interface Allowance {

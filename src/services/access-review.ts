@@ -22,7 +22,7 @@ export interface PermissionNow {
 
 export interface AccessEntry {
   subject: { type: 'account' | 'org'; id: string; name: string };
-  source: 'share' | 'authorization';
+  source: 'share' | 'authorization' | 'manager';
   sourceId: string;
   channels: 'all' | number[];
   permissions: PermissionNow[];

@@ -25,6 +25,7 @@ import type { PendingShareRow } from '../persistence/repositories/pending-shares
 import { resolveShareTarget, type RecipientInput, type ShareTarget } from './recipients.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
+import { tellOwnerIfManager } from './managers.ts';
 import { notify } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
 import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
@@ -400,6 +401,7 @@ async function shareOne(
       facts: { owner: owner.display_name, devices: [p.device.name], confirmation: view.confirmation },
       data: { deviceId, shareId: row.id },
     });
+    await tellOwnerIfManager(tx, ownerId, p.device, `shared it with ${recipient.display_name}`);
     tx.changed({ type: 'device', deviceId });
     return view;
   });
@@ -579,6 +581,7 @@ export async function updateShare(
       facts: { owner: owner.display_name, device: device!.name, confirmation: view!.confirmation },
       data: { deviceId: row.device_id, shareId: row.id },
     });
+    await tellOwnerIfManager(tx, ownerId, device!, `changed what ${recipient.display_name} can do`);
     tx.changed({ type: 'device', deviceId: row.device_id });
     return view!;
   });
@@ -613,6 +616,15 @@ export async function endShare(
         facts: { owner: actor.display_name, devices: [deviceName] },
         data: { deviceId: row.device_id, shareId: row.id },
       });
+      if (device) {
+        const recipient = await accounts.findAccountById(tx.db, row.recipient_account_id);
+        await tellOwnerIfManager(
+          tx,
+          accountId,
+          device,
+          `stopped sharing it with ${recipient?.display_name ?? 'someone'}`,
+        );
+      }
     } else if (device?.owner_account_id) {
       await notify(tx, [device.owner_account_id], {
         kind: 'share_removed',
@@ -655,6 +667,7 @@ export async function revokeAllShares(
         data: { deviceId, shareId: row.id },
       });
     }
+    await tellOwnerIfManager(tx, ownerId, device, `revoked all ${rows.length} share(s)`);
     tx.changed({ type: 'device', deviceId });
     return { revoked: rows.length + waiting.length };
   });
@@ -948,6 +961,8 @@ async function shareMany(
       },
       data: { deviceIds: rows.map((r) => r.device_id), shareIds: rows.map((r) => r.id) },
     });
+    for (const p of prepared)
+      await tellOwnerIfManager(tx, ownerId, p.device, `shared it with ${recipient.display_name}`);
     return result;
   });
 }

@@ -6,7 +6,6 @@ import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp, type Person } from '../helpers/people.ts';
 import { auditOf, inboxOf, ownDevice, sharesOf } from '../helpers/sharing.ts';
 import { seedOrg } from '../helpers/access-world.ts';
-import { handedOverSite, verifiedPerson } from '../helpers/installer.ts';
 import { changedTables, snapshot } from '../helpers/snapshot.ts';
 
 describeEachDatabase('co-managers', (h) => {
@@ -200,39 +199,6 @@ describeEachDatabase('co-managers', (h) => {
     assert.equal(down.statusCode, 200, down.body);
     assert.equal((await check(manager, nvr)).json().allowed, false);
     assert.ok((await inboxOf(h(), owner.id)).some((m) => m.kind === 'manager_removed'));
-  });
-
-  test('a manager answers an installer application; an outsider cannot', async () => {
-    const s = await handedOverSite(h(), { devices: 1 });
-    const d = s.devices[0]!;
-    const manager = await verifiedPerson(h(), 'Mia');
-    const made = await h().request({
-      method: 'POST',
-      url: `/api/devices/${d.id}/managers`,
-      token: s.owner.token,
-      body: { manager: { email: manager.email } },
-    });
-    assert.equal(made.statusCode, 201, made.body);
-    const applied = await h().request({
-      method: 'POST',
-      url: `/api/sites/${s.site.id}/applications`,
-      token: s.installer.token,
-      body: { deviceIds: [d.id], permissions: ['ptz'], validity: '4h' },
-    });
-    assert.equal(applied.statusCode, 201, applied.body);
-    const id = applied.json()[0].id as string;
-    const stranger = await signUp(h(), 'Stranger');
-    const refused = await h().request({ method: 'POST', url: `/api/applications/${id}/agree`, token: stranger.token });
-    assert.equal(assertProblem(refused, 404).code, 'application_not_found');
-    const agree = await h().request({ method: 'POST', url: `/api/applications/${id}/agree`, token: manager.token });
-    assert.equal(agree.statusCode, 200, agree.body);
-    const agreed = (await auditOf(h(), d.id)).find((e) => e.action === 'application.agreed')!;
-    assert.equal(agreed.actor_account_id, manager.id);
-    assert.ok(
-      (await inboxOf(h(), s.owner.id)).some(
-        (m) => m.kind === 'managed_device_changed' && m.title.includes("agreed to an installer's application"),
-      ),
-    );
   });
 
   test('a device that changes owner leaves its managers behind', async () => {

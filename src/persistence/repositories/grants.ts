@@ -1,7 +1,7 @@
 // What the access decision reads: one device's facts (owner, holder, every share and authorization as grants)
 // and one account's principal (its installer organizations). The access engine caches both.
 import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../../domain/access.ts';
-import { isPermission } from '../../domain/permissions.ts';
+import { isPermission, PERMISSION_NAMES } from '../../domain/permissions.ts';
 import { PERMANENT, validityFromStored } from '../../domain/validity.ts';
 import type { Executor } from '../db.ts';
 import type { SharesTable } from '../schema.ts';
@@ -22,6 +22,10 @@ export function sharePermissions(text: string): readonly GrantedPermission[] {
   if (permissionLists.size < PERMISSION_LISTS_MAX) permissionLists.set(text, list);
   return list;
 }
+
+const MANAGER_PERMISSIONS: readonly GrantedPermission[] = Object.freeze(
+  PERMISSION_NAMES.map((permission) => Object.freeze({ permission })),
+);
 
 /** A stored share as the decision sees it. */
 export function shareToGrant(s: SharesTable): Grant {
@@ -44,7 +48,7 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
     .where('id', '=', deviceId)
     .executeTakeFirst();
   if (!device) return null;
-  const [shares, authorizations] = await Promise.all([
+  const [shares, authorizations, managers] = await Promise.all([
     db.selectFrom('shares').selectAll().where('device_id', '=', deviceId).execute(),
     db
       .selectFrom('authorizations')
@@ -57,6 +61,14 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
         'authorization_permissions.valid_until as valid_until',
       ])
       .where('authorizations.device_id', '=', deviceId)
+      .execute(),
+    // Managers made by the current owner only (a row left by a previous owner gives nothing).
+    db
+      .selectFrom('device_managers')
+      .select(['id', 'manager_account_id'])
+      .where('device_id', '=', deviceId)
+      .where('owner_account_id', '=', device.owner_account_id ?? '')
+      .orderBy('id')
       .execute(),
   ]);
   const grants: Grant[] = shares.map(shareToGrant);
@@ -84,6 +96,17 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
       subject: { type: 'org', id: a.orgId },
       channels: 'all',
       permissions: a.permissions,
+      validity: PERMANENT,
+    });
+  }
+  // A manager runs the device for its owner: every permission on every channel, for as long as they manage it.
+  for (const m of managers) {
+    grants.push({
+      source: 'manager',
+      sourceId: m.id,
+      subject: { type: 'account', id: m.manager_account_id },
+      channels: 'all',
+      permissions: MANAGER_PERMISSIONS,
       validity: PERMANENT,
     });
   }
