@@ -113,7 +113,11 @@ export async function removeManager(
     const steppedDown = actorId === managerId;
     await notify(tx, [steppedDown ? device.owner_account_id! : managerId], {
       kind: 'manager_removed',
-      facts: { who: actor?.display_name ?? 'Someone', device: device.name, steppedDown },
+      facts: {
+        who: actor?.display_name ?? 'Someone',
+        device: device.name,
+        why: steppedDown ? 'stepped_down' : 'removed',
+      },
       data: { deviceId },
     });
     tx.changed({ type: 'device', deviceId });

@@ -203,13 +203,23 @@ const EVENTS = {
     title: `${f.owner} made you a manager of "${f.device}"`,
     body: `You can now share "${f.device}", edit and revoke its shares, answer installers and see its history. Only ${f.owner} can unbind it or give it away.`,
   })),
-  /** To the manager removed, or to the owner when a manager stepped down. */
-  manager_removed: spec<{ who: string; device: string; steppedDown: boolean }>(INBOX, (f) => ({
-    title: f.steppedDown ? `${f.who} no longer manages "${f.device}"` : `You no longer manage "${f.device}"`,
-    body: f.steppedDown
-      ? `${f.who} stepped down as a manager of "${f.device}".`
-      : `${f.who} removed you as a manager of "${f.device}".`,
-  })),
+  /**
+   * To the manager removed (`removed`), to the owner when a manager stepped down (`stepped_down`), or to every
+   * manager when the device changed hands (`changed_hands`: unbound, given away or handed over).
+   */
+  manager_removed: spec<{ who: string; device: string; why: 'removed' | 'stepped_down' | 'changed_hands' }>(
+    INBOX,
+    (f) => ({
+      title:
+        f.why === 'stepped_down' ? `${f.who} no longer manages "${f.device}"` : `You no longer manage "${f.device}"`,
+      body:
+        f.why === 'stepped_down'
+          ? `${f.who} stepped down as a manager of "${f.device}".`
+          : f.why === 'changed_hands'
+            ? `"${f.device}" is no longer ${f.who}'s device, so you no longer manage it.`
+            : `${f.who} removed you as a manager of "${f.device}".`,
+    }),
+  ),
   /** To the owner: what a manager did on one of their devices. */
   managed_device_changed: spec<{ manager: string; device: string; what: string }>(INBOX, (f) => ({
     title: `${f.manager} ${f.what} on "${f.device}"`,

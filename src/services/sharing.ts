@@ -17,6 +17,7 @@ import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { shareToGrant } from '../persistence/repositories/grants.ts';
+import * as managers from '../persistence/repositories/managers.ts';
 import * as shares from '../persistence/repositories/shares.ts';
 import type { ShareRow } from '../persistence/repositories/shares.ts';
 import type { Executor } from '../persistence/db.ts';
@@ -486,12 +487,13 @@ function waitingView(
   });
 }
 
-/** The device's owner withdraws a share that is still waiting for its address; anyone else gets 404. */
+/** The device's owner (or a manager) withdraws a share still waiting for its address; anyone else gets 404. */
 async function cancelWaitingShare(tx: Tx, accountId: string, shareId: string): Promise<boolean> {
   const w = await pending.findPendingShare(tx.db, shareId);
   if (!w) return false;
   const [device] = await shares.findDevicesForSharing(tx.db, [w.device_id]);
-  if (!device || device.owner_account_id !== accountId) return false;
+  if (!device || (device.owner_account_id !== accountId && !(await managers.isManager(tx.db, accountId, w.device_id))))
+    return false;
   if ((await pending.deletePendingShares(tx.db, [w.id])) === 0) return false;
   await appendAudit(tx.db, {
     at: tx.now,
@@ -513,7 +515,11 @@ export async function updateShare(
 ): Promise<ShareView> {
   return transact(ctx, async (tx) => {
     const w = await pending.findPendingShare(tx.db, shareId);
-    if (w && (await shares.findDevicesForSharing(tx.db, [w.device_id]))[0]?.owner_account_id === ownerId)
+    if (
+      w &&
+      ((await shares.findDevicesForSharing(tx.db, [w.device_id]))[0]?.owner_account_id === ownerId ||
+        (await managers.isManager(tx.db, ownerId, w.device_id)))
+    )
       throw conflict(
         `This share is still waiting for ${w.contact} to sign up: revoke it and share again to change it.`,
         'share_waiting',
@@ -1008,11 +1014,17 @@ async function deliverWaitingShares(
     const names: string[] = [];
     for (const w of batch) {
       const [device] = await shares.findDevicesForSharing(tx.db, [w.device_id]);
-      const stillOwner = device && device.owner_account_id === w.owner_account_id && device.supports_sharing === 1;
+      // Whoever shared must still run the device: its owner, or a manager made by its current owner.
+      const stillOwner =
+        device &&
+        device.supports_sharing === 1 &&
+        (device.owner_account_id === w.owner_account_id ||
+          (await managers.isManager(tx.db, w.owner_account_id, w.device_id)));
       const usable =
         stillOwner &&
         owner &&
         account.id !== owner.id &&
+        account.id !== device.owner_account_id &&
         !(await shares.findShareOfDeviceFor(tx.db, w.device_id, account.id));
       await pending.deletePendingShares(tx.db, [w.id]);
       if (!usable) continue;

@@ -95,7 +95,7 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
     manager_added: { kind: 'manager_added', facts: { owner: 'Olivia', device: 'Shop NVR' }, data },
     manager_removed: {
       kind: 'manager_removed',
-      facts: { who: 'Olivia', device: 'Shop NVR', steppedDown: false },
+      facts: { who: 'Olivia', device: 'Shop NVR', why: 'removed' },
       data,
     },
     managed_device_changed: {

@@ -1,7 +1,13 @@
-// What the access decision reads: one device's facts (owner, holder, every share and authorization as grants)
+// What the access decision reads: one device's facts (owner, holder, every share, authorization and manager as grants)
 // and one account's principal (its installer organizations). The access engine caches both.
-import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../../domain/access.ts';
-import { isPermission, PERMISSION_NAMES } from '../../domain/permissions.ts';
+import {
+  managerGrant,
+  type DeviceFacts,
+  type Grant,
+  type GrantedPermission,
+  type AccessPrincipal,
+} from '../../domain/access.ts';
+import { isPermission } from '../../domain/permissions.ts';
 import { PERMANENT, validityFromStored } from '../../domain/validity.ts';
 import type { Executor } from '../db.ts';
 import type { SharesTable } from '../schema.ts';
@@ -22,10 +28,6 @@ export function sharePermissions(text: string): readonly GrantedPermission[] {
   if (permissionLists.size < PERMISSION_LISTS_MAX) permissionLists.set(text, list);
   return list;
 }
-
-const MANAGER_PERMISSIONS: readonly GrantedPermission[] = Object.freeze(
-  PERMISSION_NAMES.map((permission) => Object.freeze({ permission })),
-);
 
 /** A stored share as the decision sees it. */
 export function shareToGrant(s: SharesTable): Grant {
@@ -99,17 +101,7 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
       validity: PERMANENT,
     });
   }
-  // A manager runs the device for its owner: every permission on every channel, for as long as they manage it.
-  for (const m of managers) {
-    grants.push({
-      source: 'manager',
-      sourceId: m.id,
-      subject: { type: 'account', id: m.manager_account_id },
-      channels: 'all',
-      permissions: MANAGER_PERMISSIONS,
-      validity: PERMANENT,
-    });
-  }
+  for (const m of managers) grants.push(managerGrant(m.id, m.manager_account_id));
   return {
     deviceId: device.id,
     channelCount: device.channel_count,

@@ -104,3 +104,18 @@ export async function deleteManager(db: Executor, deviceId: string, managerId: s
     .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
+
+/** Every manager row of a device, whoever made it (for ending them when the device changes hands). */
+export function listManagerRowsOfDevice(db: Executor, deviceId: string) {
+  return db
+    .selectFrom('device_managers')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export async function deleteManagersOfDevice(db: Executor, deviceId: string): Promise<void> {
+  await db.deleteFrom('device_managers').where('device_id', '=', deviceId).execute();
+}
