@@ -384,6 +384,7 @@ async function shareOne(
         objectId: id,
         after: waitingSnapshot(waitingRow),
       });
+      await tellOwnerIfManager(tx, ownerId, p.device, `shared it with ${target.contact}, who has not signed up yet`);
       return view;
     }
     const row = rowOf(id!, deviceId, owner.id, target.account.id, p.spec, owner.time_zone, tx.now);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
-import { assertProblem, signUp, type Person } from '../helpers/people.ts';
+import { assertProblem, signUp, verifyEmail, type Person } from '../helpers/people.ts';
 import { auditOf, inboxOf, ownDevice, sharesOf } from '../helpers/sharing.ts';
 import { seedOrg } from '../helpers/access-world.ts';
 import { changedTables, snapshot } from '../helpers/snapshot.ts';
@@ -199,6 +199,117 @@ describeEachDatabase('co-managers', (h) => {
     assert.equal(down.statusCode, 200, down.body);
     assert.equal((await check(manager, nvr)).json().allowed, false);
     assert.ok((await inboxOf(h(), owner.id)).some((m) => m.kind === 'manager_removed'));
+  });
+
+  test('a manager may not remove another manager; the owner is not a manager to remove; nothing changes', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    const add = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { email: friend.email } },
+    });
+    assert.equal(add.statusCode, 201, add.body);
+    const before = await snapshot(h());
+    const other = await h().request({
+      method: 'DELETE',
+      url: `/api/devices/${nvr}/managers/${friend.id}`,
+      token: manager.token,
+    });
+    assert.equal(assertProblem(other, 403).code, 'owner_only');
+    const revokeAll = await h().request({
+      method: 'POST',
+      url: `/api/access-review/accounts/${owner.id}/revoke`,
+      token: manager.token,
+    });
+    // Revoke-everything reaches only the caller's own devices: the owner keeps the device and all of it.
+    assert.equal(revokeAll.statusCode, 200, revokeAll.body);
+    assert.deepEqual(revokeAll.json().deviceIds, []);
+    assert.deepEqual(changedTables(before, await snapshot(h())), []);
+    assert.equal((await check(friend, nvr, 'playback', 2)).json().source, 'manager');
+    assert.equal((await check(owner, nvr)).json().source, 'ownership');
+  });
+
+  test('the access review names the owner for a manager too; revoke-everything ends a manager role', async () => {
+    const { owner, manager, nvr } = await setup();
+    const review = await h().request({ method: 'GET', url: `/api/devices/${nvr}/access`, token: manager.token });
+    assert.equal(review.json().owner.id, owner.id);
+    const person = await h().request({
+      method: 'GET',
+      url: `/api/access-review/accounts/${manager.id}`,
+      token: owner.token,
+    });
+    assert.equal(person.statusCode, 200, person.body);
+    assert.deepEqual(
+      (person.json().devices as Array<{ deviceId: string; grants: Array<{ source: string }> }>).map((d) => [
+        d.deviceId,
+        d.grants.map((g) => g.source),
+      ]),
+      [[nvr, ['manager']]],
+    );
+    const revoke = await h().request({
+      method: 'POST',
+      url: `/api/access-review/accounts/${manager.id}/revoke`,
+      token: owner.token,
+    });
+    assert.equal(revoke.statusCode, 200, revoke.body);
+    assert.equal(revoke.json().managersRemoved, 1);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    const mine = await h().request({ method: 'GET', url: '/api/managed-devices', token: manager.token });
+    assert.deepEqual(mine.json(), []);
+  });
+
+  test('a manager sees the device health; shares with an address not yet proven, delivered at sign-up', async () => {
+    const { owner, manager, nvr } = await setup();
+    const health = await h().request({ method: 'GET', url: `/api/devices/${nvr}/health`, token: manager.token });
+    assert.equal(health.statusCode, 200, health.body);
+    const later = await signUp(h(), 'Later', { verified: false });
+    const waiting = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/shares`,
+      token: manager.token,
+      body: { recipient: { email: later.email }, scope: 'device', permissions: ['live_view'] },
+    });
+    assert.equal(waiting.statusCode, 201, waiting.body);
+    assert.equal(waiting.json().status, 'waiting');
+    await verifyEmail(h(), later);
+    const watch = (await check(later, nvr)).json();
+    assert.equal(watch.allowed, true);
+    const shares = await sharesOf(h(), nvr);
+    assert.deepEqual(
+      shares.map((s) => [s.recipient_account_id, s.owner_account_id]),
+      [[later.id, manager.id]],
+    );
+    assert.ok((await inboxOf(h(), owner.id)).some((m) => m.kind === 'managed_device_changed'));
+  });
+
+  test('a transfer ends the managers (told); the device coming back does not bring them back', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    const give = async (from: Person, to: Person) => {
+      const offer = await h().request({
+        method: 'POST',
+        url: `/api/devices/${nvr}/transfer`,
+        token: from.token,
+        body: { to: to.email },
+      });
+      assert.equal(offer.statusCode, 201, offer.body);
+      const accept = await h().request({
+        method: 'POST',
+        url: `/api/transfers/${offer.json().id as string}/accept`,
+        token: to.token,
+      });
+      assert.equal(accept.statusCode, 200, accept.body);
+    };
+    await give(owner, friend);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    const told = (await inboxOf(h(), manager.id)).filter((m) => m.kind === 'manager_removed');
+    assert.equal(told.length, 1);
+    assert.match(told[0]!.body, /no longer Olivia's device/);
+    assert.equal((await auditOf(h(), nvr)).filter((e) => e.action === 'manager.removed').length, 1);
+    await give(friend, owner);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    const list = await h().request({ method: 'GET', url: `/api/devices/${nvr}/managers`, token: owner.token });
+    assert.deepEqual(list.json(), []);
   });
 
   test('a device that changes owner leaves its managers behind', async () => {

@@ -119,3 +119,19 @@ export function listManagerRowsOfDevice(db: Executor, deviceId: string) {
 export async function deleteManagersOfDevice(db: Executor, deviceId: string): Promise<void> {
   await db.deleteFrom('device_managers').where('device_id', '=', deviceId).execute();
 }
+
+/** Devices `ownerId` owns now that `managerId` manages for them (with the device's name). */
+export function managedDevicesOf(db: Executor, ownerId: string, managerId: string) {
+  return db
+    .selectFrom('device_managers')
+    .innerJoin('devices', (j) =>
+      j
+        .onRef('devices.id', '=', 'device_managers.device_id')
+        .onRef('devices.owner_account_id', '=', 'device_managers.owner_account_id'),
+    )
+    .select(['device_managers.device_id', 'devices.name as device_name'])
+    .where('device_managers.owner_account_id', '=', ownerId)
+    .where('device_managers.manager_account_id', '=', managerId)
+    .orderBy('device_managers.device_id')
+    .execute();
+}
