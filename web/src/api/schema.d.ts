@@ -44,7 +44,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Owner: revoke everything this person (their shares) or organization (its authorizations) has on my devices, in one go */
+        /** Owner: revoke everything this person (their shares, their managing) or organization (its authorizations) has on my devices, in one go */
         post: operations["revokeAccessReview"];
         delete?: never;
         options?: never;
@@ -2520,6 +2520,7 @@ export interface operations {
                     "application/json": {
                         authorizationsWithdrawn: number;
                         deviceIds: string[];
+                        managersRemoved: number;
                         sharesRevoked: number;
                     };
                 };
