@@ -23,6 +23,9 @@ export interface ManagedDeviceView {
   deviceId: string;
   name: string;
   model: string;
+  kind: string;
+  online: boolean;
+  supportsSharing: boolean;
   channelCount: number;
   owner: { id: string; displayName: string };
   since: number;
@@ -130,6 +133,9 @@ export async function listManagedDevices(ctx: ServiceContext, accountId: string)
     deviceId: d.id,
     name: d.name,
     model: d.model,
+    kind: d.kind,
+    online: d.online === 1,
+    supportsSharing: d.supports_sharing === 1,
     channelCount: d.channel_count,
     owner: { id: d.owner_id, displayName: d.owner_name },
     since: d.created_at,

@@ -5430,14 +5430,17 @@ export interface operations {
                     "application/json": {
                         channelCount: number;
                         deviceId: string;
+                        kind: string;
                         model: string;
                         name: string;
+                        online: boolean;
                         owner: {
                             displayName: string;
                             id: string;
                         };
                         /** @description epoch milliseconds */
                         since: number;
+                        supportsSharing: boolean;
                     }[];
                 };
             };
