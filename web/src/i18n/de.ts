@@ -125,6 +125,7 @@ export const de: Catalog = {
     stepDownTitle: '{{device}} nicht mehr verwalten?',
     stepDownText: 'Sie sehen dieses Gerät dann nicht mehr. Der Besitzer wird benachrichtigt.',
     home: 'Von mir verwaltet',
+    noneOwn: 'Noch keine eigenen Geräte. Die Geräte unten verwalten Sie für ihre Besitzer.',
     managedFor: 'Verwaltet für {{name}}',
     more: 'Mehr zu {{name}}',
     live: 'Live-Ansicht von {{name}}',

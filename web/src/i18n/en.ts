@@ -116,6 +116,7 @@ export const en = {
     stepDownTitle: 'Stop managing {{device}}?',
     stepDownText: 'You will no longer see this device. Its owner is told.',
     home: 'Devices I manage',
+    noneOwn: 'No devices of your own yet. You manage the devices below for their owners.',
     managedFor: 'Managed for {{name}}',
     more: 'More for {{name}}',
     live: 'Live View of {{name}}',

@@ -11,7 +11,7 @@ import { LIVE_REFRESH_MS } from '../components/DeviceLink.tsx';
 import { PERMISSION_NAMES, label } from '../lib/permissions.ts';
 import { deadline } from '../lib/format.ts';
 import { useTranslation } from 'react-i18next';
-import { ManagedDevices } from './Managers.tsx';
+import { ManagedDevices, useManagedDevices } from './Managers.tsx';
 
 type HomeItem = Res<'/api/devices', 'get'>[number];
 
@@ -93,6 +93,7 @@ export function HomePage() {
     data: first.data ? [...first.data.items, ...(more?.items ?? [])] : undefined,
   };
   const { t } = useTranslation();
+  const managed = useManagedDevices().data ?? [];
   return (
     <Page
       title={t('home.title')}
@@ -118,6 +119,8 @@ export function HomePage() {
         empty={
           query ? (
             <p>No device matches “{query}”.</p>
+          ) : managed.length > 0 ? (
+            <p className="small">{t('managers.noneOwn')}</p>
           ) : (
             <>
               <p>{t('home.empty')}</p>
@@ -163,7 +166,7 @@ export function HomePage() {
           );
         }}
       </Async>
-      {query ? null : <ManagedDevices />}
+      {query ? null : <ManagedDevices list={managed} />}
     </Page>
   );
 }

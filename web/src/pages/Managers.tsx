@@ -47,9 +47,8 @@ export function ManagersSection({
                 <div className="title">
                   {m.accountId === me ? t('managers.you', { name: m.displayName }) : m.displayName}
                 </div>
-                <div className="muted small">
-                  {[m.email, t('managers.since', { when: dateTime(m.since) })].filter(Boolean).join(' · ')}
-                </div>
+                {m.email ? <div className="muted small member-email">{m.email}</div> : null}
+                <div className="muted small">{t('managers.since', { when: dateTime(m.since) })}</div>
               </div>
               {!iManage || m.accountId === me ? (
                 <button
@@ -150,11 +149,14 @@ function AddManager({ deviceId, onAdded }: { deviceId: string; onAdded(): void }
   );
 }
 
+/** The devices the signed-in account manages for their owners. */
+export function useManagedDevices(): Loaded<ManagedDevice[]> {
+  return useLoad(() => call(api.GET('/api/managed-devices')), []);
+}
+
 /** Home's "Devices I manage": nothing at all for someone who manages none. */
-export function ManagedDevices() {
+export function ManagedDevices({ list }: { list: ManagedDevice[] }) {
   const { t } = useTranslation();
-  const managed = useLoad(() => call(api.GET('/api/managed-devices')), []);
-  const list = managed.data ?? [];
   if (list.length === 0) return null;
   return (
     <>
