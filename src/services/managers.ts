@@ -5,6 +5,7 @@
 import { AppError, invalidInput, notFound } from '../domain/errors.ts';
 import { newId } from '../lib/ids.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
+import * as devices from '../persistence/repositories/devices.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as repo from '../persistence/repositories/managers.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
@@ -159,4 +160,10 @@ export async function tellOwnerIfManager(
     facts: { manager: actor?.display_name ?? 'A manager', device: device.name, what },
     data: { deviceId: device.id, managerAccountId: actorId },
   });
+}
+
+/** `tellOwnerIfManager` for callers that hold only the device's id. */
+export async function tellOwnerIfManagerOf(tx: Tx, actorId: string, deviceId: string, what: string): Promise<void> {
+  const device = await devices.findDeviceById(tx.db, deviceId);
+  if (device) await tellOwnerIfManager(tx, actorId, device, what);
 }

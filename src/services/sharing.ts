@@ -26,7 +26,7 @@ import type { PendingShareRow } from '../persistence/repositories/pending-shares
 import { resolveShareTarget, type RecipientInput, type ShareTarget } from './recipients.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
-import { tellOwnerIfManager } from './managers.ts';
+import { tellOwnerIfManager, tellOwnerIfManagerOf } from './managers.ts';
 import { notify } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
 import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
@@ -505,6 +505,7 @@ async function cancelWaitingShare(tx: Tx, accountId: string, shareId: string): P
     objectId: w.id,
     before: waitingSnapshot(w),
   });
+  await tellOwnerIfManagerOf(tx, accountId, w.device_id, `withdrew the share waiting for ${w.contact}`);
   return true;
 }
 

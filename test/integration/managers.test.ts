@@ -65,10 +65,46 @@ describeEachDatabase('co-managers', (h) => {
       body: { permissions: ['live_view', 'playback'] },
     });
     assert.equal(edit.statusCode, 200, edit.body);
+    const recordings = await h().request({
+      method: 'PUT',
+      url: `/api/shares/${shareId}/recordings`,
+      token: manager.token,
+      body: { recordings: { from: 0, until: null } },
+    });
+    assert.equal(recordings.statusCode, 200, recordings.body);
     const end = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: manager.token });
     assert.equal(end.statusCode, 200, end.body);
     assert.equal((await check(friend, nvr)).json().allowed, false);
-    assert.equal((await inboxOf(h(), owner.id)).filter((m) => m.kind === 'managed_device_changed').length, 3);
+    // A share waiting for an address nobody has proven, withdrawn by the manager.
+    const waiting = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/shares`,
+      token: manager.token,
+      body: { recipient: { email: 'not-yet@example.com' }, scope: 'device', permissions: ['live_view'] },
+    });
+    assert.equal(waiting.json().status, 'waiting', waiting.body);
+    const withdraw = await h().request({
+      method: 'DELETE',
+      url: `/api/shares/${waiting.json().id as string}`,
+      token: manager.token,
+    });
+    assert.equal(withdraw.statusCode, 200, withdraw.body);
+    const changes = (await inboxOf(h(), owner.id)).filter((m) => m.kind === 'managed_device_changed');
+    assert.deepEqual(
+      changes.map((m) => m.title.replace(/ on "Home NVR"$/, '')).sort(),
+      [
+        'Mia shared it with Finn',
+        'Mia changed what Finn can do',
+        'Mia changed which recordings a share opens',
+        'Mia stopped sharing it with Finn',
+        'Mia shared it with not-yet@example.com, who has not signed up yet',
+        'Mia withdrew the share waiting for not-yet@example.com',
+      ].sort(),
+    );
+    // Everything in the device's history is the manager's doing.
+    const mine = (await auditOf(h(), nvr)).filter((e) => e.action.startsWith('share.'));
+    assert.ok(mine.length >= 6);
+    assert.ok(mine.every((e) => e.actor_account_id === manager.id));
     // The manager sees the device's history and its access review, where they appear as a `manager` grant.
     const audit = await h().request({ method: 'GET', url: `/api/devices/${nvr}/audit`, token: manager.token });
     assert.equal(audit.statusCode, 200, audit.body);
