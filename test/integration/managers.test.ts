@@ -122,6 +122,24 @@ describeEachDatabase('co-managers', (h) => {
     assert.equal(live.allowed, true);
     assert.equal(live.source, 'manager');
     assert.equal((await check(manager, nvr, 'configuration', null)).json().allowed, true);
+    // The viewing screens ask the same engine: every channel and feature, and every recording, also from before.
+    const media = await h().request({ method: 'GET', url: `/api/devices/${nvr}/media`, token: manager.token });
+    assert.equal(media.statusCode, 200, media.body);
+    assert.deepEqual(
+      (media.json().channels as Array<Record<string, unknown>>).map((c) => [c.liveView, c.playback, c.ptz]),
+      [
+        [true, true, true],
+        [true, true, true],
+      ],
+    );
+    const now = h().clock.now();
+    const windows = await h().request({
+      method: 'GET',
+      url: `/api/devices/${nvr}/channels/2/playback-windows?from=${now - 7 * 86_400_000}&until=${now}`,
+      token: manager.token,
+    });
+    assert.equal(windows.statusCode, 200, windows.body);
+    assert.deepEqual(windows.json().windows, [{ from: now - 7 * 86_400_000, until: now }]);
     const mine = await h().request({ method: 'GET', url: '/api/managed-devices', token: manager.token });
     assert.equal(mine.statusCode, 200, mine.body);
     assert.deepEqual(
