@@ -80,8 +80,10 @@ describe('web app: an owner makes a manager, who shares a camera', { timeout: 18
     await managed.getByText('Managed for Olivia Owner').waitFor();
     await m.getByText('No devices of your own yet. You manage the devices below for their owners.').waitFor();
     await manager.shot('managers-02-home-devices-i-manage');
-    await managed.getByRole('button', { name: 'More for Porch Cam' }).click();
-    await m.getByRole('menuitem', { name: 'Settings' }).click();
+    // Mia was told; the message leads to the device's Settings.
+    await tab(m, 'Messages').click();
+    await m.getByText('Olivia Owner made you a manager of "Porch Cam"').first().click();
+    await m.getByRole('link', { name: 'Open Porch Cam' }).click();
     await m.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
     // The Managers part opens by itself where there are managers.
     await m.getByText('You manage this device for its owner.', { exact: false }).waitFor();
