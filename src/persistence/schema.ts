@@ -164,6 +164,16 @@ export interface SharesTable {
   updated_at: number;
 }
 
+/** An account the owner lets manage one device (co-manager). */
+export interface DeviceManagersTable {
+  id: string;
+  device_id: string;
+  /** The owner who made them a manager: the row counts only while that account still owns the device. */
+  owner_account_id: string;
+  manager_account_id: string;
+  created_at: number;
+}
+
 export interface InstallerOrgsTable {
   id: string;
   name: string;
@@ -427,6 +437,7 @@ export interface Database {
   inbox_messages: InboxMessagesTable;
   audit_events: AuditEventsTable;
   shares: SharesTable;
+  device_managers: DeviceManagersTable;
   installer_orgs: InstallerOrgsTable;
   org_members: OrgMembersTable;
   authorizations: AuthorizationsTable;

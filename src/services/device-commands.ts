@@ -10,6 +10,7 @@ import { newId } from '../lib/ids.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { findLinkDevice } from '../persistence/repositories/device-link.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { tellOwnerIfManager } from './managers.ts';
 
 export interface CommandInput {
   type: string;
@@ -69,8 +70,8 @@ export async function sendCommand(
   const metrics = linkMetrics(ctx);
   const record = (outcome: Outcome, extra: Record<string, unknown> = {}) => {
     metrics.commands.inc({ type, result: outcome });
-    return transact(ctx, (tx) =>
-      appendAudit(tx.db, {
+    return transact(ctx, async (tx) => {
+      await appendAudit(tx.db, {
         at: tx.now,
         actorAccountId: accountId,
         action: 'device.command',
@@ -78,8 +79,9 @@ export async function sendCommand(
         objectType: 'device_command',
         objectId: id,
         after: { type, params, outcome, ...extra },
-      }),
-    );
+      });
+      if (outcome === 'ok') await tellOwnerIfManager(tx, accountId, device, `sent it the command "${type}"`);
+    });
   };
   const link = deviceLinkOf(ctx);
   if (!link || device.online !== 1) {

@@ -33,6 +33,7 @@ import * as throttles from '../persistence/repositories/throttles.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { requireDeviceManager, requireDeviceOwner } from './guards.ts';
+import { tellOwnerIfManager } from './managers.ts';
 
 /** scrypt N for verification codes (see the note at the top). */
 export const DEVICE_CODE_COST = 2 ** 12;
@@ -279,6 +280,7 @@ export async function renameDevice(
         before: { name: device.name },
         after: { name },
       });
+      await tellOwnerIfManager(tx, accountId, device, `renamed it to "${name}"`);
     }
     return loadDeviceView(tx.db, { ...device, name });
   });
@@ -309,6 +311,7 @@ export async function renameChannel(
         before: { number, name: channel.name },
         after: { number, name },
       });
+      await tellOwnerIfManager(tx, accountId, device, `renamed channel ${number} to "${name}"`);
       channel.name = name;
     }
     return deviceView(device, channels);

@@ -197,6 +197,34 @@ const EVENTS = {
     title: 'You were removed from an organization',
     body: 'An administrator removed you from the organization.',
   })),
+  // ---- co-managers ----
+  /** To the new manager. */
+  manager_added: spec<{ owner: string; device: string }>(INBOX_EMAIL, (f) => ({
+    title: `${f.owner} made you a manager of "${f.device}"`,
+    body: `You can now share "${f.device}", edit and revoke its shares, answer installers and see its history. Only ${f.owner} can unbind it or give it away.`,
+  })),
+  /**
+   * To the manager removed (`removed`), to the owner when a manager stepped down (`stepped_down`), or to every
+   * manager when the device changed hands (`changed_hands`: unbound, given away or handed over).
+   */
+  manager_removed: spec<{ who: string; device: string; why: 'removed' | 'stepped_down' | 'changed_hands' }>(
+    INBOX,
+    (f) => ({
+      title:
+        f.why === 'stepped_down' ? `${f.who} no longer manages "${f.device}"` : `You no longer manage "${f.device}"`,
+      body:
+        f.why === 'stepped_down'
+          ? `${f.who} stepped down as a manager of "${f.device}".`
+          : f.why === 'changed_hands'
+            ? `"${f.device}" is no longer ${f.who}'s device, so you no longer manage it.`
+            : `${f.who} removed you as a manager of "${f.device}".`,
+    }),
+  ),
+  /** To the owner: what a manager did on one of their devices. */
+  managed_device_changed: spec<{ manager: string; device: string; what: string }>(INBOX, (f) => ({
+    title: `${f.manager} ${f.what} on "${f.device}"`,
+    body: `${f.manager} manages "${f.device}" for you and ${f.what}. See the device's history for the details.`,
+  })),
   // ---- the device link: an exception raised on a device (docs/device-link.md, "Who is told") ----
   device_exception: spec<{ device: string; what: string; detail: string }>(INBOX_EMAIL, (f) => ({
     title: `${f.device}: ${f.what}`,

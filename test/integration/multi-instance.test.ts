@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/lib/clock.ts';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import { deleteShare, seedDevice, seedShare } from '../helpers/access-world.ts';
 import { transact } from '../../src/services/context.ts';
+import { addManager, removeManager } from '../../src/services/managers.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { authenticate, endAllMySessions, endSession, startSession } from '../../src/services/sessions.ts';
 import { hashToken } from '../../src/lib/secrets.ts';
@@ -114,6 +115,24 @@ describe('two instances on one PostgreSQL', { skip }, () => {
       false,
       'instance 1 at once',
     );
+  });
+
+  test('a manager removed through instance 1 is refused by the next check on instance 2', async () => {
+    const owner = await account(one, 'Owner M');
+    const manager = await account(one, 'Manager M');
+    const dev = await seedDevice(one, owner, 2);
+    assert.equal((await two.ctx.access.check(manager, dev.id, 1, 'live_view', clock.now())).allowed, false);
+    await addManager(one.ctx, owner, dev.id, { accountId: manager });
+    // Making a manager is an access change too: instance 2 knows by the time the call returned.
+    const made = await two.ctx.access.check(manager, dev.id, 2, 'playback', clock.now());
+    assert.deepEqual([made.allowed, made.allowed && made.source], [true, 'manager']);
+    await eventually('instance 2 answers from memory', async () => {
+      await two.ctx.access.check(manager, dev.id, 1, 'live_view', clock.now());
+      return two.ctx.access.tryCheck(manager, dev.id, 1, 'live_view', clock.now())?.allowed === true;
+    });
+    await removeManager(one.ctx, owner, dev.id, manager);
+    assert.equal((await two.ctx.access.check(manager, dev.id, 1, 'live_view', clock.now())).allowed, false);
+    assert.equal((await one.ctx.access.check(manager, dev.id, 1, 'live_view', clock.now())).allowed, false);
   });
 
   test('a token logged out through instance 1 is refused by the next request on instance 2', async () => {

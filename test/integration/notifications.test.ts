@@ -92,6 +92,17 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
     transfer_cancelled: { kind: 'transfer_cancelled', facts: { device: 'Shop NVR' }, data },
     transfer_accepted: { kind: 'transfer_accepted', facts: { to: 'Bob', device: 'Shop NVR' }, data },
     transfer_declined: { kind: 'transfer_declined', facts: { to: 'Bob', device: 'Shop NVR' }, data },
+    manager_added: { kind: 'manager_added', facts: { owner: 'Olivia', device: 'Shop NVR' }, data },
+    manager_removed: {
+      kind: 'manager_removed',
+      facts: { who: 'Olivia', device: 'Shop NVR', why: 'removed' },
+      data,
+    },
+    managed_device_changed: {
+      kind: 'managed_device_changed',
+      facts: { manager: 'Bob', device: 'Shop NVR', what: 'shared it with Carol' },
+      data,
+    },
     device_exception: {
       kind: 'device_exception',
       facts: { device: 'Shop NVR', what: 'Disk error', detail: 'The disk in slot 1 reports an error.' },

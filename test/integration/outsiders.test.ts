@@ -34,6 +34,8 @@ interface World {
   siteOwner: Person;
   adminB: Person;
   memberB: Person;
+  /** Manages `device` for its owner: refused what only the owner may do. */
+  manager: Person;
   device: { id: string };
   shareId: string;
   inboxMessageId: string;
@@ -111,7 +113,10 @@ const TABLE: Record<string, Entry> = {
     body: () => ({ name: 'Taken over' }),
     refuse: { ...STRANGERS, recipient: 404 },
   },
-  'DELETE /api/devices/{id}': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'DELETE /api/devices/{id}': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 404, manager: 403 },
+  },
   'PATCH /api/devices/{id}/channels/{number}': {
     ids: (w) => ({ id: w.device.id, number: '1' }),
     body: () => ({ name: 'Renamed' }),
@@ -121,7 +126,7 @@ const TABLE: Record<string, Entry> = {
   'POST /api/devices/{id}/transfer': {
     ids: (w) => ({ id: w.device.id }),
     body: (w) => ({ to: w.stranger.email }),
-    refuse: { ...STRANGERS, recipient: 404 },
+    refuse: { ...STRANGERS, recipient: 404, manager: 403 },
   },
   'DELETE /api/devices/{id}/transfer': {
     ids: (w) => ({ id: w.transferDevice.id }),
@@ -164,6 +169,18 @@ const TABLE: Record<string, Entry> = {
     refuse: { ...STRANGERS, recipient: 404 },
   },
   'DELETE /api/shares/{id}': { ids: (w) => ({ id: w.shareId }), refuse: { ...STRANGERS } },
+
+  // co-managers (the owner makes and removes them; a manager sees them and may step down, never make one)
+  'GET /api/devices/{id}/managers': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'POST /api/devices/{id}/managers': {
+    ids: (w) => ({ id: w.device.id }),
+    body: (w) => ({ manager: { email: w.stranger.email } }),
+    refuse: { ...STRANGERS, recipient: 404, manager: 403 },
+  },
+  'DELETE /api/devices/{id}/managers/{accountId}': {
+    ids: (w) => ({ id: w.device.id, accountId: w.manager.id }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
 
   // access review (answers about the caller's own devices)
   'GET /api/access-review/{kind}/{id}': {
@@ -519,11 +536,11 @@ async function buildWorld(h: Harness): Promise<World> {
   const ok = (res: { statusCode: number; body: string }, status = 200) =>
     assert.equal(res.statusCode, status, res.body);
   const handed = await handedOverSite(h, { devices: 1 });
-  const [owner, recipient, owner2, stranger, techA, adminB, memberB] = (await Promise.all(
-    ['Owner', 'Recipient', 'Second Owner', 'Stranger', 'Technician', 'Admin B', 'Member B'].map((n) =>
+  const [owner, recipient, owner2, stranger, techA, adminB, memberB, manager] = (await Promise.all(
+    ['Owner', 'Recipient', 'Second Owner', 'Stranger', 'Technician', 'Admin B', 'Member B', 'Manager'].map((n) =>
       verifiedPerson(h, n),
     ),
-  )) as [Person, Person, Person, Person, Person, Person, Person];
+  )) as [Person, Person, Person, Person, Person, Person, Person, Person];
   const device = await ownDevice(h, owner, { kind: 'recorder', channels: 4, model: 'Coastal I-Series NVR' });
   const transferDevice = await ownDevice(h, owner, {});
   await ownDevice(h, owner2, {});
@@ -535,6 +552,13 @@ async function buildWorld(h: Harness): Promise<World> {
     body: { recipient: { email: recipient.email }, scope: 'channels', channels: [1], permissions: ['live_view'] },
   });
   ok(share, 201);
+  const made = await h.request({
+    method: 'POST',
+    url: `/api/devices/${device.id}/managers`,
+    token: owner.token,
+    body: { manager: { email: manager.email } },
+  });
+  ok(made, 201);
   const inbox = await h.request({ method: 'GET', url: '/api/inbox', token: recipient.token });
   const inboxMessageId = (inbox.json().items as Array<{ id: string; kind: string }>).find(
     (m) => m.kind === 'share_received',
@@ -614,6 +638,7 @@ async function buildWorld(h: Harness): Promise<World> {
     siteOwner: handed.owner,
     adminB,
     memberB,
+    manager,
     device: { id: device.id },
     shareId: share.json().id,
     inboxMessageId,

@@ -7,6 +7,7 @@ import {
   decide,
   decideNow,
   denied,
+  managerGrant,
   type DeviceFacts,
   type Grant,
   type AccessPrincipal,
@@ -69,6 +70,7 @@ const grantArb = (channelCount: number): fc.Arbitrary<Grant> =>
         ),
       validity: fc.constant(PERMANENT),
     }),
+    fc.tuple(fc.uuid(), fc.constantFrom(...ACCOUNTS)).map(([id, account]) => managerGrant(id, account)),
   );
 const factsArb = (deviceId: string): fc.Arbitrary<DeviceFacts | null> =>
   fc.option(

@@ -12,6 +12,7 @@ import * as m009 from './009_device_link.ts';
 import * as m010 from './010_media.ts';
 import * as m011 from './011_webhooks.ts';
 import * as m012 from './012_push.ts';
+import * as m013 from './013_household.ts';
 import * as m014 from './014_access_changes.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   '010_media': m010,
   '011_webhooks': m011,
   '012_push': m012,
+  '013_household': m013,
   '014_access_changes': m014,
 };

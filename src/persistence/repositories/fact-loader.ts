@@ -1,21 +1,30 @@
-// What the access engine reads on a miss, as one statement prepared once per engine: the device, its shares and
-// its authorizations' permissions in one UNION ALL (no query builder at run time). On SQLite the statement runs
+// What the access engine reads on a miss, as one statement prepared once per engine: the device, its shares, its
+// authorizations' permissions and its managers in one UNION ALL (no query builder at run time). On SQLite the statement runs
 // synchronously on the database's own connection, except while a transaction is open on it (its rows may not
 // commit): then the read waits for the connection like every other query.
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
-import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../../domain/access.ts';
+import {
+  managerGrant,
+  type DeviceFacts,
+  type Grant,
+  type GrantedPermission,
+  type AccessPrincipal,
+} from '../../domain/access.ts';
 import { isPermission } from '../../domain/permissions.ts';
 import { PERMANENT, compileSchedule, type ScheduleSpec, type Validity } from '../../domain/validity.ts';
 import type { Db } from '../db.ts';
 import { sharePermissions } from './grants.ts';
 
-/** One row of the facts statement: k = 'd' (the device), 's' (a share) or 'a' (an authorization permission). */
+/**
+ * One row of the facts statement: k = 'd' (the device), 's' (a share), 'a' (an authorization permission) or
+ * 'm' (a manager).
+ */
 interface FactRow {
-  k: 'd' | 's' | 'a';
+  k: 'd' | 's' | 'a' | 'm';
   id: string;
   n: number | null;
-  /** device: owner; share: recipient; authorization: org */
+  /** device: owner; share: recipient; authorization: org; manager: the managing account */
   a: string | null;
   /** device: holder org; share: scope; authorization: permission (null when it has none left) */
   b: string | null;
@@ -40,7 +49,11 @@ function factsSql(param: (i: number) => string): string {
     union all
     select 'a', z.id, null, z.org_id, ap.permission, null, null, ap.valid_from, ap.valid_until, null, null
     from authorizations z left join authorization_permissions ap on ap.authorization_id = z.id
-    where z.device_id = ${param(3)}`;
+    where z.device_id = ${param(3)}
+    union all
+    select 'm', m.id, null, m.manager_account_id, null, null, null, null, null, null, null
+    from device_managers m join devices md on md.id = m.device_id and md.owner_account_id = m.owner_account_id
+    where m.device_id = ${param(4)}`;
 }
 
 const PRINCIPAL_SQL = (param: string) => `select org_id from org_members where account_id = ${param}`;
@@ -66,8 +79,10 @@ export function factsFromRows(rows: readonly FactRow[]): DeviceFacts | null {
   let device: FactRow | undefined;
   const grants: Grant[] = [];
   let auths: Map<string, { orgId: string; permissions: GrantedPermission[] }> | null = null;
+  let managers: FactRow[] | null = null;
   for (const r of rows) {
     if (r.k === 'd') device = r;
+    else if (r.k === 'm') (managers ??= []).push(r);
     else if (r.k === 's') {
       const from = num(r.vf);
       const until = num(r.vu);
@@ -114,6 +129,7 @@ export function factsFromRows(rows: readonly FactRow[]): DeviceFacts | null {
       });
     }
   }
+  if (managers) for (const m of managers) grants.push(managerGrant(m.id, m.a!));
   return {
     deviceId: device.id,
     channelCount: Number(device.n),
@@ -134,12 +150,12 @@ export interface FactLoader {
  */
 export function factLoader(db: Db, sqlite: SQLite.Database | null): FactLoader {
   if (sqlite) {
-    const factsStmt = sqlite.prepare<[string, string, string], FactRow>(factsSql(() => '?'));
+    const factsStmt = sqlite.prepare<[string, string, string, string], FactRow>(factsSql(() => '?'));
     const principalStmt = sqlite.prepare<[string], { org_id: string }>(PRINCIPAL_SQL('?')).pluck();
     const viaKysely = prebuilt(db, () => '?');
     return {
       facts: (id) =>
-        sqlite.inTransaction ? viaKysely.facts(id) : Promise.resolve(factsFromRows(factsStmt.all(id, id, id))),
+        sqlite.inTransaction ? viaKysely.facts(id) : Promise.resolve(factsFromRows(factsStmt.all(id, id, id, id))),
       principal: (id) =>
         sqlite.inTransaction
           ? viaKysely.principal(id)
@@ -154,7 +170,7 @@ function prebuilt(db: Db, param: (i: number) => string): FactLoader {
   const principalQuery = PRINCIPAL_SQL(param(1));
   return {
     async facts(id) {
-      const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(factsQuery, [id, id, id]));
+      const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(factsQuery, [id, id, id, id]));
       return factsFromRows(rows);
     },
     async principal(id) {
@@ -183,7 +199,7 @@ export function bulkLoader(
         if (devices.length === 0) return;
         const first = devices[0]!.id;
         const last = devices[devices.length - 1]!.id;
-        const [shares, auths] = await Promise.all([
+        const [shares, auths, managers] = await Promise.all([
           db
             .selectFrom('shares')
             .select([
@@ -207,6 +223,16 @@ export function bulkLoader(
             .select(['z.id', 'z.device_id', 'z.org_id', 'ap.permission', 'ap.valid_from', 'ap.valid_until'])
             .where('z.device_id', '>=', first)
             .where('z.device_id', '<=', last)
+            .execute(),
+          // Managers made by the device's current owner only, as in the one-device statement.
+          db
+            .selectFrom('device_managers as m')
+            .innerJoin('devices as md', (j) =>
+              j.onRef('md.id', '=', 'm.device_id').onRef('md.owner_account_id', '=', 'm.owner_account_id'),
+            )
+            .select(['m.id', 'm.device_id', 'm.manager_account_id'])
+            .where('m.device_id', '>=', first)
+            .where('m.device_id', '<=', last)
             .execute(),
         ]);
         const rows = new Map<string, FactRow[]>();
@@ -253,6 +279,21 @@ export function bulkLoader(
             p: null,
             vf: z.valid_from,
             vu: z.valid_until,
+            sc: null,
+            tz: null,
+          });
+        }
+        for (const m of managers) {
+          rows.get(m.device_id)?.push({
+            k: 'm',
+            id: m.id,
+            n: null,
+            a: m.manager_account_id,
+            b: null,
+            c: null,
+            p: null,
+            vf: null,
+            vu: null,
             sc: null,
             tz: null,
           });

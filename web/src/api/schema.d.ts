@@ -44,7 +44,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Owner: revoke everything this person (their shares) or organization (its authorizations) has on my devices, in one go */
+        /** Owner: revoke everything this person (their shares, their managing) or organization (its authorizations) has on my devices, in one go */
         post: operations["revokeAccessReview"];
         delete?: never;
         options?: never;
@@ -591,6 +591,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{id}/managers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The device's managers (its owner and its managers see them) */
+        get: operations["listDeviceManagers"];
+        put?: never;
+        /** Make a person a manager of the device (owner only); pick them like a share recipient */
+        post: operations["addDeviceManager"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/managers/{accountId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a manager (owner only), or step down as a manager (the manager themselves) */
+        delete: operations["removeDeviceManager"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices/{id}/media": {
         parameters: {
             query?: never;
@@ -827,6 +862,23 @@ export interface paths {
         };
         /** How many of my messages are unread */
         get: operations["getInboxUnreadCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/managed-devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices I manage for their owners */
+        get: operations["listManagedDevices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2425,7 +2477,7 @@ export interface operations {
                                     permission: string;
                                     reason: string | null;
                                 }[];
-                                source: "share" | "authorization";
+                                source: "share" | "authorization" | "manager";
                                 sourceId: string;
                                 via: {
                                     orgId: string;
@@ -2468,6 +2520,7 @@ export interface operations {
                     "application/json": {
                         authorizationsWithdrawn: number;
                         deviceIds: string[];
+                        managersRemoved: number;
                         sharesRevoked: number;
                     };
                 };
@@ -3652,7 +3705,7 @@ export interface operations {
                                 permission: string;
                                 reason: string | null;
                             }[];
-                            source: "share" | "authorization";
+                            source: "share" | "authorization" | "manager";
                             sourceId: string;
                             subject: {
                                 id: string;
@@ -4238,6 +4291,120 @@ export interface operations {
                         secret: string;
                         topicRoot: string;
                         username: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listDeviceManagers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        displayName: string;
+                        email: string | null;
+                        /** @description epoch milliseconds */
+                        since: number;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    addDeviceManager: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    manager: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        displayName: string;
+                        email: string | null;
+                        /** @description epoch milliseconds */
+                        since: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    removeDeviceManager: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
                     };
                 };
             };
@@ -5236,6 +5403,45 @@ export interface operations {
                     "application/json": {
                         unread: number;
                     };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listManagedDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channelCount: number;
+                        deviceId: string;
+                        kind: string;
+                        model: string;
+                        name: string;
+                        online: boolean;
+                        owner: {
+                            displayName: string;
+                            id: string;
+                        };
+                        /** @description epoch milliseconds */
+                        since: number;
+                        supportsSharing: boolean;
+                    }[];
                 };
             };
             400: components["responses"]["BadRequest"];
