@@ -15,6 +15,7 @@ import { decide, decideNow } from '../src/domain/access.ts';
 import { AccessEngine, type FactSource } from '../src/services/access-engine.ts';
 import { casbinEnforcer, casbinPolicyCount, casbinRequest } from './casbin.ts';
 import { caslFor } from './casl.ts';
+import { cedarFor } from './cedar.ts';
 import { CompactAccess } from '../src/domain/compact-access.ts';
 import { benchServices, type ServiceResults } from './services.ts';
 import { benchCuts } from './media.ts';
@@ -141,6 +142,9 @@ interface SizeResult {
   sqliteMiss: MissResults | null;
   casl: { checks: number; checksPerSec: number; p50ns: number; buildMs: number };
   hotVsCasl: number;
+  cedar: { checks: number; checksPerSec: number; p50ns: number; parseMs: number };
+  hotVsCedar: number;
+  hotVsSqlPerCheck: { sqlite: number; postgres: number | null } | null;
   ceiling: { checksPerSec: number; p50ns: number };
   hotOfCeiling: number;
   casbin: {
@@ -297,7 +301,31 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   );
   console.log(`RATIO hot engine / CASL = ${fmt(hot.checksPerSec / caslRun.checksPerSec, 1)}x (target ≥ 10x)`);
 
+  // Cedar on the same world and checks: each device's policy set parsed once (counted apart), then the checks.
+  const cedarN = Math.min(checks.length, quick ? 5_000 : 20_000);
+  const cedar = cedarFor(world);
+  const tCedarParse = performance.now();
+  for (let i = 0; i < cedarN; i++) cedar.prepare(checks[i]!.deviceId);
+  const cedarParseMs = performance.now() - tCedarParse;
+  for (let i = 0; i < cedarN; i++) {
+    const c = checks[i]!;
+    const ours = engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed;
+    if (cedar.can(c) !== ours)
+      throw new Error(`Cedar and Keyholder disagree on ${JSON.stringify(c)}: keyholder ${ours}`);
+  }
+  const cedarRun = measure(checks.slice(0, cedarN), quick ? 2 : 3, (c) => cedar.can(c));
+  console.log(
+    `Cedar ${fmt(cedarRun.checksPerSec)} checks/s  p50 ${fmt(cedarRun.p50ns)} ns  p99 ${fmt(cedarRun.p99ns)} ns  (${fmt(cedarN)} checks, identical answers; ${fmt(cedar.policiesParsed())} policies in ${fmt(cedar.policySetsParsed())} per-device policy sets parsed in ${fmt(cedarParseMs)} ms)`,
+  );
+  console.log(`RATIO hot engine / Cedar = ${fmt(hot.checksPerSec / cedarRun.checksPerSec, 1)}x (target ≥ 50x)`);
+
   const sqliteMiss = want('misses') ? await benchMisses(world, checks.slice(0, quick ? 5_000 : 20_000)) : null;
+  if (sqliteMiss) {
+    const { sqlite, postgres } = sqliteMiss.sqlPerCheck;
+    console.log(
+      `RATIO hot engine / one SQL query per check: SQLite ${fmt(hot.checksPerSec / sqlite.checksPerSec, 1)}x (target ≥ 10x)${postgres ? `, PostgreSQL ${fmt(hot.checksPerSec / postgres.checksPerSec, 1)}x` : ''}`,
+    );
+  }
 
   let casbin: SizeResult['casbin'] = null;
   let agreement: SizeResult['agreement'] = null;
@@ -367,6 +395,16 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     sqliteMiss,
     casl: { checks: caslN, checksPerSec: caslRun.checksPerSec, p50ns: caslRun.p50ns, buildMs: caslBuildMs },
     hotVsCasl: hot.checksPerSec / caslRun.checksPerSec,
+    cedar: { checks: cedarN, checksPerSec: cedarRun.checksPerSec, p50ns: cedarRun.p50ns, parseMs: cedarParseMs },
+    hotVsCedar: hot.checksPerSec / cedarRun.checksPerSec,
+    hotVsSqlPerCheck: sqliteMiss
+      ? {
+          sqlite: hot.checksPerSec / sqliteMiss.sqlPerCheck.sqlite.checksPerSec,
+          postgres: sqliteMiss.sqlPerCheck.postgres
+            ? hot.checksPerSec / sqliteMiss.sqlPerCheck.postgres.checksPerSec
+            : null,
+        }
+      : null,
     ceiling: { checksPerSec: ceiling.checksPerSec, p50ns: ceiling.p50ns },
     hotOfCeiling: hot.checksPerSec / ceiling.checksPerSec,
     casbin,
