@@ -1,4 +1,4 @@
-// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,misses,http,services,consistency,devices,media] [--devices N]`: the access
+// `npm run bench [-- --size 10000,100000] [--size 1000000] [--quick] [--only engine,misses,http,cerbos,services,consistency,devices,media] [--devices N]`: the access
 // engine against node-casbin on the same world and checks, the HTTP check against a bare Fastify route, the
 // home list, a bulk share, a site handover, and how cost grows with the number of devices. Prints every figure
 // and writes bench/results.json (not committed) so runs can be compared.
@@ -16,6 +16,7 @@ import { AccessEngine, type FactSource } from '../src/services/access-engine.ts'
 import { casbinEnforcer, casbinPolicyCount, casbinRequest } from './casbin.ts';
 import { caslFor } from './casl.ts';
 import { cedarFor } from './cedar.ts';
+import { cerbosAnswers, cerbosBinary, cerbosRequest, startCerbos } from './cerbos.ts';
 import { CompactAccess } from '../src/domain/compact-access.ts';
 import { benchServices, type ServiceResults } from './services.ts';
 import { benchCuts } from './media.ts';
@@ -45,7 +46,7 @@ function args() {
     else if (a[i] === '--devices') devices = Number(a[++i]!.replace(/_/g, ''));
     else
       throw new Error(
-        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,misses,http,services,consistency,devices,media, --casbin-max N, --http-log LEVEL[,LEVEL], --devices N)`,
+        `unknown argument ${a[i]} (use --size N[,N], --quick, --only engine,misses,http,cerbos,services,consistency,devices,media, --casbin-max N, --http-log LEVEL[,LEVEL], --devices N)`,
       );
   }
   if (sizes.some((s) => !Number.isInteger(s) || s < 100))
@@ -526,6 +527,100 @@ async function benchHttp(quick: boolean, logLevel: string) {
   }
 }
 
+/**
+ * Cerbos's HTTP check against ours: the PDP started on loopback with the equivalent policy; first its answers on a
+ * sample of the world's checks compared with Keyholder's, then autocannon against both alternately (16
+ * connections), the same check in both: an owner asking for live view of channel 3 of an 8-channel recorder (Cerbos
+ * receives the device's facts as attributes, as an application must send them).
+ */
+async function benchCerbos(quick: boolean) {
+  console.log('\n== Cerbos PDP over HTTP (POST /api/check/resources) against POST /api/access/check');
+  const bin = cerbosBinary();
+  if ('skipped' in bin) {
+    console.log(`Cerbos: skipped (${bin.skipped})`);
+    return { skipped: bin.skipped };
+  }
+  const pdp = await startCerbos(bin.path);
+  let keyholder: Server | null = null;
+  try {
+    const world = generateWorld(quick ? 2_000 : 10_000);
+    const checks = sampleChecks(world, quick ? 1_000 : 5_000, 13);
+    const theirs = await cerbosAnswers(pdp.url, world, checks);
+    let allowed = 0;
+    checks.forEach((c, i) => {
+      const ours = decideNow(
+        world.devices.get(c.deviceId)!,
+        world.principals.get(c.accountId)!,
+        c.deviceId,
+        c.channel,
+        c.permission,
+        c.at,
+      ).allowed;
+      if (theirs[i] !== ours)
+        throw new Error(`Cerbos and Keyholder disagree on ${JSON.stringify(c)}: keyholder ${ours}`);
+      if (ours) allowed++;
+    });
+    console.log(
+      `agreement: ${checks.length}/${checks.length} identical answers (${allowed} allowed) between Cerbos and Keyholder`,
+    );
+    const at = Date.now();
+    const body = cerbosRequest(
+      { accountId: 'acc_owner', deviceId: 'dev_recorder', channel: 3, permission: 'live_view', at },
+      { deviceId: 'dev_recorder', channelCount: 8, ownerAccountId: 'acc_owner', holderOrgId: null, grants: [] },
+      [],
+    );
+    const cerbos: Server = {
+      child: pdp.child,
+      opts: {
+        url: `${pdp.url}/api/check/resources`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        connections: 16,
+      },
+    };
+    keyholder = await server('keyholder', 'silent');
+    await hit(cerbos, 2);
+    await hit(keyholder, 2);
+    const pairs: Array<{ cerbos: Load; keyholder: Load; ratio: number }> = [];
+    const n = quick ? 3 : 5;
+    for (let i = 0; i < n; i++) {
+      let c: Load;
+      let k: Load;
+      if (i % 2 === 0) {
+        c = await hit(cerbos, 3);
+        k = await hit(keyholder, 3);
+      } else {
+        k = await hit(keyholder, 3);
+        c = await hit(cerbos, 3);
+      }
+      pairs.push({ cerbos: c, keyholder: k, ratio: k.reqPerSec / c.reqPerSec });
+      console.log(
+        `pair ${i + 1}: Cerbos ${fmt(c.reqPerSec)} req/s (p99 ${c.p99ms} ms), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms): ${fmt(k.reqPerSec / c.reqPerSec, 2)}x`,
+      );
+    }
+    const result = {
+      agreement: { compared: checks.length, allowed },
+      cerbosReqPerSec: median(pairs.map((p) => p.cerbos.reqPerSec)),
+      keyholderReqPerSec: median(pairs.map((p) => p.keyholder.reqPerSec)),
+      cerbosP99ms: median(pairs.map((p) => p.cerbos.p99ms)),
+      keyholderP99ms: median(pairs.map((p) => p.keyholder.p99ms)),
+      ratio: median(pairs.map((p) => p.ratio)),
+      pairs,
+    };
+    console.log(
+      `RATIO keyholder HTTP check / Cerbos HTTP check = ${fmt(result.ratio, 2)}x (median of ${n} pairs: ${fmt(result.keyholderReqPerSec)} vs ${fmt(result.cerbosReqPerSec)} req/s; target ≥ 3x)`,
+    );
+    return result;
+  } finally {
+    if (keyholder) {
+      keyholder.child.kill('SIGTERM');
+      await new Promise((res) => keyholder!.child.once('exit', res));
+    }
+    await pdp.stop();
+  }
+}
+
 /** POST /mediamtx/auth with a valid ticket: the app with and without its verified-ticket cache, and a bare route. */
 async function benchMediaAuth(quick: boolean) {
   console.log(
@@ -590,6 +685,7 @@ const perSize: SizeResult[] = [];
 if (want('engine')) for (const s of sizes) perSize.push(await benchSize(s, quick, s <= casbinMax));
 const httpRuns = [];
 if (want('http')) for (const level of httpLogLevels) httpRuns.push(await benchHttp(quick, level));
+const cerbos = want('cerbos') ? await benchCerbos(quick) : null;
 const http = httpRuns.length === 0 ? null : httpRuns.length === 1 ? httpRuns[0] : httpRuns;
 let media: { auth: Awaited<ReturnType<typeof benchMediaAuth>>; cuts: Awaited<ReturnType<typeof benchCuts>> } | null =
   null;
@@ -657,6 +753,7 @@ const results = {
   },
   sizes: perSize,
   http,
+  cerbos,
   media,
   services,
   deviceLink,
