@@ -174,7 +174,7 @@ describe('two instances on one PostgreSQL', { skip }, () => {
     const LANES = 8;
     const owner = await account(one, 'Owner');
     const busy = [await account(one, 'Busy 1'), await account(one, 'Busy 2')];
-    const devs = [];
+    const devs: Array<{ id: string; serial: string }> = [];
     for (let l = 0; l < LANES; l++) devs.push(await seedDevice(one, owner, 2));
     const other = await seedDevice(one, owner, 1);
     // One friend per round, each with a share of their lane's device, written in one transaction: every round
