@@ -468,6 +468,19 @@ interface Load {
   reqPerSec: number;
   p50ms: number;
   p99ms: number;
+  /** The server process's CPU time (user + system, all threads) per answered request, µs; null off Linux. */
+  cpuUsPerReq: number | null;
+}
+
+/** CPU time (ms) a process has used so far, from /proc (Linux); null elsewhere. */
+function cpuMsOf(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime (fields 14 and 15 of the whole line) in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 interface Server {
@@ -490,9 +503,16 @@ async function server(mode: ServerMode, logLevel: string): Promise<Server> {
 }
 
 async function hit(s: Server, seconds: number): Promise<Load> {
+  const cpu0 = cpuMsOf(s.child.pid);
   const r = await autocannon({ ...s.opts, duration: seconds });
+  const cpu1 = cpuMsOf(s.child.pid);
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${s.opts.url}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
-  return { reqPerSec: r.requests.average, p50ms: r.latency.p50, p99ms: r.latency.p99 };
+  return {
+    reqPerSec: r.requests.average,
+    p50ms: r.latency.p50,
+    p99ms: r.latency.p99,
+    cpuUsPerReq: cpu0 === null || cpu1 === null || r.requests.total === 0 ? null : ((cpu1 - cpu0) * 1000) / r.requests.total,
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -528,19 +548,25 @@ async function benchHttp(quick: boolean, logLevel: string) {
       }
       pairs.push({ bare: br, keyholder: k, ratio: k.reqPerSec / br.reqPerSec });
       console.log(
-        `pair ${i + 1}: bare ${fmt(br.reqPerSec)} req/s (p99 ${br.p99ms} ms), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms): ${fmt(100 * (k.reqPerSec / br.reqPerSec), 1)}%`,
+        `pair ${i + 1}: bare ${fmt(br.reqPerSec)} req/s (p99 ${br.p99ms} ms, ${fmt(br.cpuUsPerReq ?? NaN, 1)} µs CPU/req), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms, ${fmt(k.cpuUsPerReq ?? NaN, 1)} µs CPU/req): ${fmt(100 * (k.reqPerSec / br.reqPerSec), 1)}%`,
       );
     }
     const sum = (pick: (p: (typeof pairs)[number]) => Load): Load => ({
       reqPerSec: median(pairs.map((p) => pick(p).reqPerSec)),
       p50ms: median(pairs.map((p) => pick(p).p50ms)),
       p99ms: median(pairs.map((p) => pick(p).p99ms)),
+      cpuUsPerReq: pick(pairs[0]!).cpuUsPerReq === null ? null : median(pairs.map((p) => pick(p).cpuUsPerReq!)),
     });
     const result = {
       logLevel,
       bare: sum((p) => p.bare),
       keyholder: sum((p) => p.keyholder),
       ratio: median(pairs.map((p) => p.ratio)),
+      // CPU per request is what a busy machine disturbs least: the share of the bare route's cost, per pair.
+      cpuRatio:
+        pairs[0]!.bare.cpuUsPerReq === null
+          ? null
+          : median(pairs.map((p) => p.bare.cpuUsPerReq! / p.keyholder.cpuUsPerReq!)),
       pairs,
     };
     console.log(
@@ -552,6 +578,10 @@ async function benchHttp(quick: boolean, logLevel: string) {
     console.log(
       `RATIO keyholder check / bare route = ${fmt(result.ratio * 100, 1)}% (median of ${n} pairs; range ${fmt(100 * Math.min(...pairs.map((p) => p.ratio)), 1)}-${fmt(100 * Math.max(...pairs.map((p) => p.ratio)), 1)}%)`,
     );
+    if (result.cpuRatio !== null)
+      console.log(
+        `RATIO by server CPU per request (bare µs / keyholder µs, median of pairs) = ${fmt(result.cpuRatio * 100, 1)}% (${fmt(result.bare.cpuUsPerReq!, 1)} vs ${fmt(result.keyholder.cpuUsPerReq!, 1)} µs; what one core would give; target ≥ 75%)`,
+      );
     return result;
   } finally {
     for (const s of [bare, keyholder]) {
