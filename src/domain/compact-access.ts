@@ -65,6 +65,14 @@ class Interner {
   }
 }
 
+/**
+ * Where a caller remembers an account's interned index between checks (a logged-in session): a check given one
+ * skips the account's string look-up. The index is only trusted when it still names the same account.
+ */
+export interface AccountRef {
+  accountIndex: number;
+}
+
 export interface CompactStats {
   devices: number;
   principals: number;
@@ -192,8 +200,9 @@ export class CompactAccess {
     channel: number | null,
     permission: Permission,
     at: number,
+    ref?: AccountRef,
   ): QuickDecision | undefined {
-    return this.evaluate(accountId, deviceId, channel, permission, at, false);
+    return this.evaluateAt(this.account(accountId, ref), this.deviceIds.get(deviceId), channel, permission, at, false);
   }
 
   /** Like `decide`; undefined when the device or the principal is not in the store. */
@@ -203,8 +212,26 @@ export class CompactAccess {
     channel: number | null,
     permission: Permission,
     at: number,
+    ref?: AccountRef,
   ): Decision | undefined {
-    return this.evaluate(accountId, deviceId, channel, permission, at, true) as Decision | undefined;
+    return this.evaluateAt(
+      this.account(accountId, ref),
+      this.deviceIds.get(deviceId),
+      channel,
+      permission,
+      at,
+      true,
+    ) as Decision | undefined;
+  }
+
+  /** The account's index: the remembered one when it still names this account, else looked up (and remembered). */
+  private account(accountId: string, ref: AccountRef | undefined): number {
+    if (ref === undefined) return this.accounts.get(accountId);
+    const hint = ref.accountIndex;
+    if (hint >= 0 && this.accounts.names[hint] === accountId) return hint;
+    const a = this.accounts.get(accountId);
+    ref.accountIndex = a;
+    return a;
   }
 
   stats(): CompactStats {
@@ -370,24 +397,6 @@ export class CompactAccess {
       until: until === until ? until : null,
       schedule: s === NONE ? null : this.schedules[s]!,
     };
-  }
-
-  private evaluate(
-    accountId: string,
-    deviceId: string,
-    channel: number | null,
-    permission: Permission,
-    at: number,
-    wantUntil: boolean,
-  ): Decision | QuickDecision | undefined {
-    return this.evaluateAt(
-      this.accounts.get(accountId),
-      this.deviceIds.get(deviceId),
-      channel,
-      permission,
-      at,
-      wantUntil,
-    );
   }
 
   /** The interned index of a device (NONE when unknown). */

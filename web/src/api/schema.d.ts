@@ -3481,7 +3481,8 @@ export interface operations {
             query?: {
                 /** @description The X-Next-Cursor header of the previous page */
                 cursor?: string;
-                filter?: "owned" | "shared";
+                /** @description owned: my devices; shared: devices shared with me; online: both, only those the device link reports online */
+                filter?: "owned" | "shared" | "online";
                 /** @description Page size (default 50 when paging). Without any of these parameters the whole list is returned (export). */
                 limit?: number;
                 /** @description Part of the name or the serial number (any case) */
