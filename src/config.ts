@@ -244,7 +244,9 @@ function mediaLive(env: Env): Pick<Config, 'mediaWebrtcUrl' | 'mediaProtocol'> {
   if (!MEDIA_PROTOCOLS.includes(mediaProtocol))
     throw new ConfigError(`MEDIA_PROTOCOL must be one of ${MEDIA_PROTOCOLS.join(', ')}, got "${env.MEDIA_PROTOCOL}"`);
   if (mediaProtocol === 'webrtc' && !mediaWebrtcUrl)
-    throw new ConfigError('MEDIA_PROTOCOL=webrtc needs MEDIA_WEBRTC_URL (MediaMTX\'s WebRTC server as browsers reach it)');
+    throw new ConfigError(
+      "MEDIA_PROTOCOL=webrtc needs MEDIA_WEBRTC_URL (MediaMTX's WebRTC server as browsers reach it)",
+    );
   return { mediaWebrtcUrl, mediaProtocol };
 }
 

@@ -155,7 +155,9 @@ describe('web app: live view over WebRTC (WHEP)', { timeout: 180_000 }, () => {
       .getByText('The stream has stopped: your access to this device was revoked.')
       .waitFor({ timeout: WAIT_MS });
     const stoppedAfter = Date.now() - answered;
-    console.log(`revoke answered in ${answered - revoked} ms; the WebRTC stream stopped on screen ${stoppedAfter} ms later`);
+    console.log(
+      `revoke answered in ${answered - revoked} ms; the WebRTC stream stopped on screen ${stoppedAfter} ms later`,
+    );
     assert.ok(stoppedAfter <= 2_000, `the playing stream stopped ${stoppedAfter} ms after the revocation answered`);
     assert.ok(standin.kicks.includes(sessionId), 'ended through /v3/webrtcsessions/kick/<id>');
     assert.equal(standin.webrtcSessions.size, 0, 'the media server no longer serves the session');

@@ -16,6 +16,10 @@ type Ticket = Res<'/api/stream-tickets', 'post'>;
 const RENEW_BEFORE_MS = 15_000;
 /** WebRTC: no video packet for this long means the stream stopped (a kicked session may just go silent). */
 const STALL_MS = 1_000;
+/** WebRTC: not connected this long after the answer (MediaMTX's webrtcHandshakeTimeout) means it cannot. */
+const CONNECT_MS = 10_000;
+
+type WhepEnd = 'refused' | 'not_found' | 'unauthorized' | 'stopped';
 
 /**
  * Plays `path` from MediaMTX's WebRTC server over WHEP (internal/servers/webrtc: POST the offer as
@@ -27,18 +31,20 @@ async function playWhep(
   el: HTMLVideoElement,
   endpoint: string,
   ticket: string,
-  onStop: (why: 'refused' | 'not_found' | 'stopped', detail?: string) => void,
+  onStop: (why: WhepEnd, connected: boolean, detail?: string) => void,
 ): Promise<() => void> {
   const pc = new RTCPeerConnection();
   let sessionUrl: string | null = null;
   let done = false;
+  let connected = false;
   const queued: RTCIceCandidate[] = [];
-  let watchdog: ReturnType<typeof setInterval> | undefined;
-  const stop = (why: 'refused' | 'not_found' | 'stopped', detail?: string) => {
+  // Set once the answer is in; cleared by cleanup, which may run before.
+  let watchdog: ReturnType<typeof setInterval> | undefined = undefined;
+  const stop = (why: WhepEnd, detail?: string) => {
     if (done) return;
     done = true;
     cleanup();
-    onStop(why, detail);
+    onStop(why, connected, detail);
   };
   const cleanup = () => {
     done = true;
@@ -78,6 +84,7 @@ async function playWhep(
   };
   // "closed" arrives without close() when MediaMTX ends the session (DTLS close_notify); "failed" when it vanished.
   pc.onconnectionstatechange = () => {
+    if (pc.connectionState === 'connected') connected = true;
     if (pc.connectionState === 'failed' || pc.connectionState === 'closed') stop('stopped');
   };
   let res: Response;
@@ -96,7 +103,7 @@ async function playWhep(
       .json()
       .then((b: { error?: string }) => b.error)
       .catch(() => undefined);
-    stop(res.status === 404 ? 'not_found' : res.status === 401 ? 'stopped' : 'refused', detail);
+    stop(res.status === 404 ? 'not_found' : res.status === 401 ? 'unauthorized' : 'refused', detail);
     return cleanup;
   }
   sessionUrl = new URL(res.headers.get('Location') ?? '', endpoint).toString();
@@ -107,7 +114,9 @@ async function playWhep(
   // A session ended by MediaMTX may just go silent (no close_notify): notice that too.
   let lastPackets = -1;
   let lastChange = Date.now();
+  const answered = Date.now();
   watchdog = setInterval(() => {
+    if (!connected && Date.now() - answered >= CONNECT_MS) stop('stopped');
     void pc.getStats().then((stats) => {
       let packets = 0;
       stats.forEach((r: { type: string; kind?: string; packetsReceived?: number }) => {
@@ -199,7 +208,9 @@ type PlayerState =
 
 function ChannelPlayer({ media, channel }: { media: DeviceMedia; channel: number }) {
   const deviceId = media.device.id;
-  const { protocol, hlsUrl, webrtcUrl } = media.server;
+  const { hlsUrl, webrtcUrl } = media.server;
+  // WebRTC when the server says so; HLS for the rest of the screen's life if WebRTC never connects (UDP blocked).
+  const [protocol, setProtocol] = useState(media.server.protocol);
   const features = media.channels.find((c) => c.number === channel);
   const video = useRef<HTMLVideoElement>(null);
   const [state, setState] = useState<PlayerState>({ kind: 'starting' });
@@ -264,9 +275,12 @@ function ChannelPlayer({ media, channel }: { media: DeviceMedia; channel: number
           setState({ kind: 'refused', message: 'This browser cannot play live video (no WebRTC).' });
           return;
         }
-        const cleanup = await playWhep(el, `${webrtcUrl}/${t.path}/whep`, ticket.current, (why, detail) => {
+        const cleanup = await playWhep(el, `${webrtcUrl}/${t.path}/whep`, ticket.current, (why, connected, detail) => {
           if (!alive) return;
-          if (why === 'stopped') void stopped();
+          if (why === 'stopped' && !connected && hlsUrl) {
+            setNote('WebRTC could not connect from this network; playing over HLS instead.');
+            setProtocol('hls');
+          } else if (why === 'stopped' || why === 'unauthorized') void stopped();
           else
             setState({
               kind: 'refused',
