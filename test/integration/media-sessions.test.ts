@@ -357,6 +357,14 @@ describeEachDatabase(
 
     test('WebRTC (WHEP): MediaMTX’s auth body for protocol webrtc, the session tracked and kicked at /v3/webrtcsessions/kick/<id>', async () => {
       const { owner, viewer, dev, shareId, path } = await world();
+      // The Live screen is told to play over WebRTC, and where.
+      const media = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/media`, token: viewer.token });
+      assert.equal(media.statusCode, 200, media.body);
+      const server = media.json().server;
+      assert.deepEqual(
+        { configured: server.configured, protocol: server.protocol, webrtcUrl: server.webrtcUrl },
+        { configured: true, protocol: 'webrtc', webrtcUrl: standin.webrtcUrl },
+      );
       const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
       // A real WebRTC reader (werift), as a browser would be: recvonly video, the offer POSTed to <path>/whep.
       const { RTCPeerConnection } = await import('werift');
@@ -481,7 +489,7 @@ describeEachDatabase(
       assertProblem(await h().request({ method: 'POST', url: '/mediamtx/auth', body }), 403);
     });
   },
-  { MEDIAMTX_API_URL: standin.apiUrl },
+  { MEDIAMTX_API_URL: standin.apiUrl, MEDIA_WEBRTC_URL: standin.webrtcUrl, MEDIA_PROTOCOL: 'webrtc' },
 );
 
 after(() => standin.stop());
