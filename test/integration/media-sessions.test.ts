@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp, type Person } from '../helpers/people.ts';
-import { seedDevice, seedShare } from '../helpers/access-world.ts';
+import { seedAuthorization, seedDevice, seedOrg, seedShare } from '../helpers/access-world.ts';
 import { startMediaMtxStandin } from '../helpers/mediamtx-standin.ts';
 
 const standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
@@ -353,6 +353,49 @@ describeEachDatabase(
       assert.equal(end.statusCode, 200, end.body);
       await h().runtime.media.idle();
       assert.ok(standin.kicks.includes(id));
+    });
+
+    test('withdrawing an installer’s live view ends the stream it opened (“access withdrawn”)', async () => {
+      const { owner, dev, path } = await world();
+      const installer = await signUp(h(), 'Installer');
+      const orgId = await seedOrg(h().runtime, [installer.id]);
+      await seedAuthorization(h().runtime, dev.id, orgId, owner.id, [{ permission: 'live_view' }]);
+      const t = await ticket(h(), installer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const withdraw = await h().request({
+        method: 'DELETE',
+        url: `/api/devices/${dev.id}/authorizations/${orgId}/permissions/live_view`,
+        token: owner.token,
+      });
+      assert.equal(withdraw.statusCode, 200, withdraw.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id));
+      const audit = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select('after')
+        .where('action', '=', 'stream.ended')
+        .where('object_id', '=', id)
+        .execute();
+      assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: access withdrawn');
+    });
+
+    test('logging out everywhere ends the streams opened with my tickets (“signed out”)', async () => {
+      const { viewer, dev, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const out = await h().request({ method: 'POST', url: '/api/me/sessions/end-all', token: viewer.token });
+      assert.equal(out.statusCode, 200, out.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id));
+      const audit = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select('after')
+        .where('action', '=', 'stream.ended')
+        .where('object_id', '=', id)
+        .execute();
+      assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: signed out');
     });
 
     test('WebRTC (WHEP): MediaMTX’s auth body for protocol webrtc, the session tracked and kicked at /v3/webrtcsessions/kick/<id>', async () => {
