@@ -398,6 +398,35 @@ describeEachDatabase(
       assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: signed out');
     });
 
+    test('handing the device to a new owner ends the old owner’s and the recipients’ streams', async () => {
+      const { owner, viewer, dev, path } = await world();
+      const buyer = await signUp(h(), 'Buyer');
+      const mine = await ticket(h(), owner, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, mine)).status, 200);
+      const ownerSession = standin.authCalls.at(-1)!.body.id!;
+      const theirs = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, theirs)).status, 200);
+      const viewerSession = standin.authCalls.at(-1)!.body.id!;
+      const start = await h().request({
+        method: 'POST',
+        url: `/api/devices/${dev.id}/transfer`,
+        token: owner.token,
+        body: { to: buyer.email },
+      });
+      assert.equal(start.statusCode, 201, start.body);
+      await h().runtime.media.idle();
+      assert.ok(!standin.kicks.includes(ownerSession), 'nothing ends while the transfer is only offered');
+      const accept = await h().request({
+        method: 'POST',
+        url: `/api/transfers/${start.json().id}/accept`,
+        token: buyer.token,
+      });
+      assert.equal(accept.statusCode, 200, accept.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(ownerSession), 'the old owner’s stream ended');
+      assert.ok(standin.kicks.includes(viewerSession), 'the old share’s stream ended');
+    });
+
     test('WebRTC (WHEP): MediaMTX’s auth body for protocol webrtc, the session tracked and kicked at /v3/webrtcsessions/kick/<id>', async () => {
       const { owner, viewer, dev, shareId, path } = await world();
       // The Live screen is told to play over WebRTC, and where.
