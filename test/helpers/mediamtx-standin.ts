@@ -142,6 +142,38 @@ interface WebrtcSession {
   packetsSent: number;
 }
 
+/**
+ * MediaMTX (pion) sends a DTLS close_notify alert when it closes a session (a kick, a DELETE); the browser's
+ * RTCDtlsTransport then turns `closed` at once. werift 0.25.2 does not send it ("todo impl send alert" in its
+ * DtlsTransport.stop), so the stand-in does: an alert record (level warning, description close_notify) encrypted
+ * with the session's keys through werift's own record path (its application-data sender, content type changed
+ * before encryption, since the type is part of the AEAD's additional data).
+ */
+async function closeNotify(pc: import('werift').RTCPeerConnection): Promise<void> {
+  interface Plaintext {
+    recordLayerHeader: { contentType: number };
+  }
+  interface Socket {
+    cipher?: { encryptPacket(p: Plaintext): Plaintext };
+    send(buf: Buffer): Promise<void>;
+  }
+  for (const t of pc.dtlsTransports as unknown as Array<{ state: string; dtls?: Socket }>) {
+    const socket = t.dtls;
+    if (t.state !== 'connected' || !socket?.cipher) continue;
+    const cipher = socket.cipher;
+    const encrypt = cipher.encryptPacket;
+    cipher.encryptPacket = (p) => {
+      p.recordLayerHeader.contentType = 21; // ContentType.alert (RFC 6347) instead of application_data
+      return encrypt.call(cipher, p);
+    };
+    try {
+      await socket.send(Buffer.from([1, 0])); // AlertLevel.warning, AlertDescription.close_notify
+    } finally {
+      cipher.encryptPacket = encrypt;
+    }
+  }
+}
+
 export interface Recording {
   start: Date;
   /** Seconds. */
@@ -396,9 +428,12 @@ export async function startMediaMtxStandin(options: StandinOptions): Promise<Med
 
   function closeWebrtc(s: WebrtcSession): void {
     webrtcSessions.delete(s.id);
-    // MediaMTX (pion) sends a DTLS close_notify here, and browsers report the peer connection `closed` at once;
-    // werift 0.25.2 does not ("todo impl send alert"), so with the stand-in the browser sees the media stop.
-    void s.pc.close().catch(() => {});
+    void closeNotify(s.pc)
+      .catch(() => {})
+      // Closing the socket at once could drop the alert still queued in it.
+      .then(() => new Promise((resolve) => setTimeout(resolve, 50)))
+      .then(() => s.pc.close())
+      .catch(() => {});
   }
 
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

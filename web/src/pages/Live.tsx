@@ -82,7 +82,8 @@ async function playWhep(
     if (sessionUrl) trickle([e.candidate]);
     else queued.push(e.candidate);
   };
-  // "closed" arrives without close() when MediaMTX ends the session (DTLS close_notify); "failed" when it vanished.
+  // "closed" may arrive without close() when MediaMTX ends the session (its reader.js says so); "failed" when the
+  // peer vanished.
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === 'connected') connected = true;
     if (pc.connectionState === 'failed' || pc.connectionState === 'closed') stop('stopped');
@@ -111,7 +112,13 @@ async function playWhep(
   if (done) return cleanup;
   await pc.setRemoteDescription({ type: 'answer', sdp: answer });
   trickle(queued.splice(0));
-  // A session ended by MediaMTX may just go silent (no close_notify): notice that too.
+  // Chromium keeps connectionState "connected" after MediaMTX's close_notify; the DTLS transport itself closes.
+  const dtls = pc.getReceivers()[0]?.transport;
+  if (dtls)
+    dtls.onstatechange = () => {
+      if (dtls.state === 'closed' || dtls.state === 'failed') stop('stopped');
+    };
+  // A session that just goes silent (the media server gone, the network cut) is noticed too.
   let lastPackets = -1;
   let lastChange = Date.now();
   const answered = Date.now();
