@@ -38,7 +38,9 @@ export const securityHeaders = fp(async (app: FastifyInstance, opts: { mediaUrls
   const media = originsOf(opts.mediaUrls ?? []);
   const directives = {
     ...CONTENT_SECURITY_POLICY,
-    // The Live and Playback screens fetch HLS playlists, segments and clips from the media server.
+    // The Live and Playback screens fetch HLS playlists, segments and clips from the media server, and POST
+    // WHEP offers (then DELETE the session) to its WebRTC server; the media itself then flows over WebRTC,
+    // which CSP does not govern.
     'connect-src': [...CONTENT_SECURITY_POLICY['connect-src'], ...media],
     'media-src': [...CONTENT_SECURITY_POLICY['media-src'], ...media],
   };

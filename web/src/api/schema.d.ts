@@ -4454,6 +4454,10 @@ export interface operations {
                             docsUrl: string;
                             hlsUrl: string | null;
                             playbackUrl: string | null;
+                            /** @description How the Live screen plays: HLS (hls.js) or WebRTC (WHEP to webrtcUrl) */
+                            protocol: "hls" | "webrtc";
+                            /** @description MediaMTX's WebRTC server; WHEP endpoint <webrtcUrl>/<deviceId>/<channel>/whep */
+                            webrtcUrl: string | null;
                         };
                     };
                 };
