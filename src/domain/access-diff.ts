@@ -161,9 +161,10 @@ export function diffAccess(
         );
       }
     }
-    // Becoming (or ceasing to be) the owner or holder says it all: every permission comes or goes with it.
-    const gainsAll = (is?.roles.size ?? 0) > 0 && (was?.roles.size ?? 0) === 0;
-    const losesAll = (was?.roles.size ?? 0) > 0 && (is?.roles.size ?? 0) === 0;
+    // Becoming the owner or holder from nothing (or ceasing to be one, keeping nothing) says it all; someone who
+    // stops holding but keeps some permissions is told which ones go.
+    const gainsAll = (is?.roles.size ?? 0) > 0 && !was;
+    const losesAll = (was?.roles.size ?? 0) > 0 && !is;
     for (const p of PERMISSION_NAMES) {
       const x = was?.permissions.get(p);
       const y = is?.permissions.get(p);
