@@ -10,7 +10,13 @@ import { PERMISSION_NAMES } from '../../src/domain/permissions.ts';
 const T = Date.UTC(2026, 10, 23, 9);
 const H = 3_600_000;
 
-function share(id: string, who: string, channels: 'all' | number[], perms: string[], until: number | null = null): Grant {
+function share(
+  id: string,
+  who: string,
+  channels: 'all' | number[],
+  perms: string[],
+  until: number | null = null,
+): Grant {
   return {
     source: 'share',
     sourceId: id,
@@ -68,7 +74,10 @@ test('a changed end time is a change of when, not a loss', () => {
   assert.deepEqual(brief(d), [['sam', 'changes', 'live_view', [1]]]);
   assert.equal(d[0]!.validityBefore![0]!.until, T + 2 * H);
   assert.equal(d[0]!.validityAfter![0]!.until, T + 5 * H);
-  assert.match(sentenceOf(d[0]!, words()), /^Sam keeps Live View on "Cam 1" of "Garden", now until .* \(was until .*\)\.$/);
+  assert.match(
+    sentenceOf(d[0]!, words()),
+    /^Sam keeps Live View on "Cam 1" of "Garden", now until .* \(was until .*\)\.$/,
+  );
 });
 
 test('a grant that has already ended gives nothing, so removing it changes nothing', () => {
@@ -110,8 +119,14 @@ test('a handover: the organization stops holding and keeps what was agreed; the 
 });
 
 test('the diff agrees with the decision: what is gained is allowed after and denied before, and vice versa', () => {
-  const before = facts([share('s1', 'sam', [1, 2], ['live_view', 'playback']), share('s2', 'bo', 'all', ['live_view'])]);
-  const after = facts([share('s1', 'sam', [2, 3], ['live_view']), share('s3', 'bo', 'all', ['live_view', 'configuration'])]);
+  const before = facts([
+    share('s1', 'sam', [1, 2], ['live_view', 'playback']),
+    share('s2', 'bo', 'all', ['live_view']),
+  ]);
+  const after = facts([
+    share('s1', 'sam', [2, 3], ['live_view']),
+    share('s3', 'bo', 'all', ['live_view', 'configuration']),
+  ]);
   const d = diffAccess('d1', before, after, T);
   for (const x of d) {
     for (const p of x.permissions) {
