@@ -185,8 +185,7 @@ export function diffAccess(
         const va = validityList(y.validity);
         if (JSON.stringify(vb) !== JSON.stringify(va)) {
           const kept = x.channels && y.channels ? sorted([...y.channels].filter((c) => x.channels!.has(c))) : null;
-          if (kept === null || kept.length > 0)
-            push('changes', p, kept, { validityBefore: vb, validityAfter: va });
+          if (kept === null || kept.length > 0) push('changes', p, kept, { validityBefore: vb, validityAfter: va });
         }
       }
     }

@@ -90,7 +90,11 @@ export async function household(ctx: ServiceContext, actorId: string, deviceId: 
       "The device's owner has not chosen to let the people on this device see each other.",
       'household_hidden',
     );
-  const device = await ctx.db.selectFrom('devices').select(['id', 'name']).where('id', '=', deviceId).executeTakeFirst();
+  const device = await ctx.db
+    .selectFrom('devices')
+    .select(['id', 'name'])
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
   if (!device) throw notFound('No such device.', 'device_not_found');
   const channelRows = await ctx.db
     .selectFrom('device_channels')

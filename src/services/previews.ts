@@ -143,7 +143,11 @@ async function namesOf(ctx: ServiceContext, subjects: SubjectRef[]): Promise<Map
   const accounts = [...new Set(subjects.filter((s) => s.type === 'account').map((s) => s.id))];
   const orgs = [...new Set(subjects.filter((s) => s.type === 'org').map((s) => s.id))];
   if (accounts.length > 0) {
-    const rows = await ctx.db.selectFrom('accounts').select(['id', 'display_name']).where('id', 'in', accounts).execute();
+    const rows = await ctx.db
+      .selectFrom('accounts')
+      .select(['id', 'display_name'])
+      .where('id', 'in', accounts)
+      .execute();
     for (const r of rows) names.set(`account:${r.id}`, r.display_name);
   }
   if (orgs.length > 0) {
