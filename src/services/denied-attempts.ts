@@ -43,7 +43,10 @@ interface Group {
 }
 
 export class DeniedAttemptBuffer {
-  private groups = new Map<string, Group>();
+  // device → person → that person's groups on the device (a handful: one per reason and window). Nested maps
+  // keyed by the ids as given: no key string is built per refusal.
+  private groups = new Map<string, Map<string, Group[]>>();
+  private size = 0;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   recorded = 0;
@@ -56,18 +59,32 @@ export class DeniedAttemptBuffer {
     if (!RECORDED.has(reason)) return;
     this.recorded += 1;
     const window = at - (at % DENIAL_WINDOW_MS);
-    const key = `${deviceId}\n${accountId}\n${reason}\n${window}`;
-    const g = this.groups.get(key);
-    if (g !== undefined) {
-      g.count += 1;
-      if (at > g.last) g.last = at;
-      return;
+    let people = this.groups.get(deviceId);
+    let list = people?.get(accountId);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const g = list[i]!;
+        if (g.reason === reason && g.window === window) {
+          g.count += 1;
+          if (at > g.last) g.last = at;
+          return;
+        }
+      }
     }
-    if (this.groups.size >= DENIAL_BUFFER_MAX) {
+    if (this.size >= DENIAL_BUFFER_MAX) {
       this.dropped += 1;
       return;
     }
-    this.groups.set(key, { deviceId, accountId, reason, via, window, count: 1, first: at, last: at });
+    if (people === undefined) {
+      people = new Map();
+      this.groups.set(deviceId, people);
+    }
+    if (list === undefined) {
+      list = [];
+      people.set(accountId, list);
+    }
+    list.push({ deviceId, accountId, reason, via, window, count: 1, first: at, last: at });
+    this.size += 1;
     this.timer ??= setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -75,7 +92,7 @@ export class DeniedAttemptBuffer {
   }
 
   get pending(): number {
-    return this.groups.size;
+    return this.size;
   }
 
   /** Writes what the buffer holds (one transaction); resolves when it is written. */
@@ -93,9 +110,11 @@ export class DeniedAttemptBuffer {
   }
 
   private async write(): Promise<void> {
-    if (this.groups.size === 0) return;
-    const batch = [...this.groups.values()];
+    if (this.size === 0) return;
+    const batch: Group[] = [];
+    for (const people of this.groups.values()) for (const list of people.values()) batch.push(...list);
     this.groups = new Map();
+    this.size = 0;
     try {
       await writeGroups(this.ctx, batch);
       this.written += batch.length;

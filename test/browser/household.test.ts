@@ -53,11 +53,11 @@ describe('web app: change previews and who can see this camera', { timeout: 180_
   after(async () => {
     for (const p of people) await p.context.close();
     await browser?.close();
-    await server?.close();
+    await server?.stop();
   });
 
   test('the owner edits a share and sees the preview sentence before confirming', async () => {
-    const p = await openPerson(browser, server.baseURL, 'owner');
+    const p = await openPerson(browser, server.url, 'owner');
     people.push(p);
     await logIn(p, owner.email, PASSWORD);
     await p.page.goto(`/devices/${deviceId}/settings`);
@@ -93,7 +93,7 @@ describe('web app: change previews and who can see this camera', { timeout: 180_
   });
 
   test('a recipient sees who else can see the camera that sees them', async () => {
-    const p = await openPerson(browser, server.baseURL, 'recipient');
+    const p = await openPerson(browser, server.url, 'recipient');
     people.push(p);
     await logIn(p, bo.email, PASSWORD);
     await p.page.goto(`/devices/${deviceId}/live`);
