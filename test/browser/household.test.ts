@@ -66,8 +66,10 @@ describe('web app: change previews and who can see this camera', { timeout: 180_
     const dialog = p.page.getByRole('dialog');
     await dialog.getByLabel('Playback').uncheck();
     await dialog.getByRole('button', { name: 'Review' }).click();
-    const sentence = dialog.getByText('Sam loses Playback on "Channel 1" and "Channel 2" of "Recorder".');
-    await sentence.waitFor();
+    const sentence = dialog.getByText('Sam loses Playback on "Recorder".');
+    await sentence.waitFor().catch(async (err: unknown) => {
+      throw new Error(`${String(err)}\nThe dialog said: ${await dialog.innerText()}`);
+    });
     // Nothing has changed yet.
     const before = await h.request({ method: 'GET', url: `/api/devices/${deviceId}/shares`, token: owner.token });
     const samShare = () =>

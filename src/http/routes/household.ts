@@ -120,6 +120,8 @@ export const householdRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
   app.post(
     '/api/previews',
     {
+      // A preview runs the change in a transaction (then rolls it back): bounded like the other lookups of people.
+      config: { limit: 'resolveRecipient' },
       schema: {
         tags: ['access'],
         operationId: 'previewChange',

@@ -74,13 +74,11 @@ export function LivePage() {
                 ))}
               </ul>
             )}
-            {selected ? null : (
-              <p>
-                <Link className="button secondary" to={`/devices/${id}/household`}>
-                  {t('household.screen.link')}
-                </Link>
-              </p>
-            )}
+            <p>
+              <Link className="button secondary" to={`/devices/${id}/household`}>
+                {t('household.screen.link')}
+              </Link>
+            </p>
           </Page>
         );
       }}
