@@ -13,6 +13,8 @@ import vm from 'node:vm';
 import autocannon from 'autocannon';
 import { decide, decideNow } from '../src/domain/access.ts';
 import { AccessEngine, type FactSource } from '../src/services/access-engine.ts';
+import { DeniedAttemptBuffer } from '../src/services/denied-attempts.ts';
+import type { ServiceContext } from '../src/services/context.ts';
 import { casbinEnforcer, casbinPolicyCount, casbinRequest } from './casbin.ts';
 import { caslFor } from './casl.ts';
 import { cedarFor } from './cedar.ts';
@@ -220,6 +222,25 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     busy,
     rounds,
     (c) => engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed,
+  );
+  // Refused attempts (issue 17): the same checks, each refusal handed to the refusal buffer as the services do,
+  // side by side with the plain check measured just before (no flush runs: the buffer's timer only writes).
+  const refusals = new DeniedAttemptBuffer({ log: { warn() {} } } as unknown as ServiceContext);
+  const refusedShare =
+    checks.filter((c) => !engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed).length /
+    checks.length;
+  const plainAgain = measure(
+    checks,
+    rounds,
+    (c) => engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed,
+  );
+  const withRefusals = measure(checks, rounds, (c) => {
+    const d = engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!;
+    if (!d.allowed) refusals.record(c.accountId, c.deviceId, d.reason, 'check', c.at);
+    return d.allowed;
+  });
+  console.log(
+    `hot check + refusal recording best ${fmt(withRefusals.checksPerSec)} /s vs plain ${fmt(plainAgain.checksPerSec)} /s (${fmt(100 * refusedShare, 1)}% of the checks refused, ${fmt(refusals.recorded)} recorded, ${fmt(refusals.pending)} groups); RATIO = ${fmt((100 * withRefusals.checksPerSec) / plainAgain.checksPerSec, 1)}%`,
   );
   const decideNowOnly = measure(
     checks,

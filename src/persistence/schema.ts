@@ -461,6 +461,8 @@ export interface Database {
   account_totp: AccountTotpTable;
   recovery_codes: RecoveryCodesTable;
   org_policies: OrgPoliciesTable;
+  device_visibility: DeviceVisibilityTable;
+  access_denials: AccessDenialsTable;
 }
 
 /** A media session MediaMTX reported at auth (its id and protocol), opened with one of our tickets. */
@@ -485,4 +487,25 @@ export interface ShareRecordingsTable {
   recordings_from: number;
   recordings_until: number | null;
   updated_at: number;
+}
+
+/** The owner's visibility choices for a device (migration 016); no row = both off. */
+export interface DeviceVisibilityTable {
+  device_id: string;
+  household_visible: number;
+  notify_denied: number;
+  denied_notified_at: number | null;
+  updated_at: number;
+}
+
+/** Refused attempts of people with some access, one counter per device, person, reason and ten-minute window. */
+export interface AccessDenialsTable {
+  device_id: string;
+  account_id: string;
+  reason: string;
+  window_start: number;
+  via: string;
+  count: number;
+  first_at: number;
+  last_at: number;
 }

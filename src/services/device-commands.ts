@@ -11,6 +11,7 @@ import { appendAudit } from '../persistence/repositories/audit.ts';
 import { findLinkDevice } from '../persistence/repositories/device-link.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { tellOwnerIfManager } from './managers.ts';
+import { recordDenied } from './denied-attempts.ts';
 
 export interface CommandInput {
   type: string;
@@ -39,8 +40,10 @@ export async function sendCommand(
   deviceId: string,
   input: CommandInput,
 ): Promise<CommandAnswer> {
-  const decision = await ctx.access.checkNow(accountId, deviceId, null, 'configuration', ctx.clock.now());
+  const now = ctx.clock.now();
+  const decision = await ctx.access.checkNow(accountId, deviceId, null, 'configuration', now);
   if (!decision.allowed) {
+    recordDenied(ctx, accountId, deviceId, decision.reason, 'command', now);
     if (decision.reason === 'no_access') throw notFound('No such device.', 'device_not_found');
     throw forbidden(decision.detail, decision.reason);
   }

@@ -266,6 +266,14 @@ const EVENTS = {
       `Someone proved that ${f.address} is theirs before this account verified it, so it was removed from this ` +
       'account. Add an address you can verify under Me.',
   })),
+  // ---- refused attempts on a device (src/services/denied-attempts.ts): at most one per device per hour ----
+  access_denied: spec<{ device: string; people: string[]; attempts: number; reasons: string[] }>(INBOX_PUSH, (f) => ({
+    title: `Someone with access was refused on "${f.device}"`,
+    body:
+      `${f.people.join(', ')} tried to use "${f.device}" and ${f.attempts === 1 ? 'was' : 'were'} refused ` +
+      `(${f.reasons.join('; ')}; ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}). The device's audit lists ` +
+      'every refused attempt.',
+  })),
 };
 
 export interface ShareEnding {

@@ -125,6 +125,11 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
       facts: { address: 'bob@example.com', what: 'Email address' },
       data,
     },
+    access_denied: {
+      kind: 'access_denied',
+      facts: { device: 'Shop NVR', people: ['Bob'], attempts: 3, reasons: ['outside the allowed days and hours'] },
+      data,
+    },
   };
 }
 

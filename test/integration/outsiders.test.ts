@@ -137,6 +137,22 @@ const TABLE: Record<string, Entry> = {
     refuse: { ...STRANGERS, recipient: 404 },
   },
   'GET /api/devices/{id}/access': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  // household visibility (issue 17): the owner's switches and refused attempts are the owner's; the household
+  // screen answers a recipient 403 while the owner has not turned it on (they know the device), others 404.
+  'GET /api/devices/{id}/household': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 403, installerA: 404 },
+  },
+  'GET /api/devices/{id}/visibility': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'PATCH /api/devices/{id}/visibility': {
+    ids: (w) => ({ id: w.device.id }),
+    body: () => ({ householdVisible: true, notifyDenied: true }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+  'GET /api/devices/{id}/denied-attempts': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
   'GET /api/transfers/{id}': {
     ids: (w) => ({ id: w.transferId }),
     refuse: { stranger: 404, recipient: 404, adminB: 404 },
@@ -521,6 +537,53 @@ const BODY_ID_CALLS: Array<{
     body: (w) => ({ deviceIds: [w.device.id], permissions: ['ptz'], validity: '1h' }),
     refuse: { techA: 400 },
     check: (json) => (json.code === 'device_not_on_site' ? null : `code ${json.code}`),
+  },
+  // change previews (issue 17): refused exactly like the change they preview, and changing nothing
+  {
+    label: "preview of editing another owner's share",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'share.update', shareId: w.shareId, scope: 'device', permissions: ['live_view', 'ptz'] }),
+    refuse: { owner2: 404, stranger: 404, recipient: 404 },
+  },
+  {
+    label: "preview of revoking another owner's share",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'share.revoke', shareId: w.shareId }),
+    refuse: { owner2: 404, stranger: 404 },
+  },
+  {
+    label: "preview of revoking every share of another owner's device",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'shares.revoke_all', deviceId: w.device.id }),
+    refuse: { owner2: 404, stranger: 404, recipient: 404 },
+  },
+  {
+    label: "preview of a bulk share of another owner's device",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({
+      kind: 'shares.bulk',
+      recipient: { email: w.stranger.email },
+      devices: [{ deviceId: w.device.id, scope: 'device', permissions: ['live_view'] }],
+    }),
+    refuse: { owner2: 404, recipient: 403 },
+  },
+  {
+    label: "preview of cancelling another owner's authorization",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'authorization.cancel', deviceId: w.handedDevice, orgId: w.orgA }),
+    refuse: { owner: 404, stranger: 404, installerA: 404, techA: 404 },
+  },
+  {
+    label: "preview of accepting someone else's handover invitation",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'handover.accept', invitationId: w.handoverInvitationId }),
+    refuse: { owner: 404, stranger: 404, installerA: 404 },
   },
 ];
 

@@ -25,6 +25,7 @@ import { LivePage } from './pages/Live.tsx';
 import { PlaybackPage } from './pages/Playback.tsx';
 import { useSession } from './session.tsx';
 import { useTranslation } from 'react-i18next';
+import { HouseholdPage } from './pages/Household.tsx';
 
 function SignedOut() {
   const location = useLocation();
@@ -58,6 +59,7 @@ export function App() {
             <Route path="devices/:id/share" element={<ShareDevicePage />} />
             <Route path="devices/:id/authorization" element={<AuthorizationServicePage />} />
             <Route path="devices/:id/live/:channel?" element={<LivePage />} />
+            <Route path="devices/:id/household" element={<HouseholdPage />} />
             <Route path="devices/:id/playback/:channel?" element={<PlaybackPage />} />
             <Route path="messages" element={<MessagesPage />} />
             <Route path="messages/:id" element={<MessagePage />} />

@@ -28,6 +28,7 @@ import { deviceLinkRoutes } from './device-link.ts';
 import { accountSecurityRoutes } from './account-security.ts';
 import { webhookRoutes } from '../../webhooks/routes.ts';
 import { pushRoutes } from './push.ts';
+import { householdRoutes } from './household.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -52,3 +53,4 @@ routeModules.push(mediaRoutes);
 routeModules.push(deviceLinkRoutes);
 routeModules.push(webhookRoutes);
 routeModules.push(pushRoutes);
+routeModules.push(householdRoutes);

@@ -14,6 +14,7 @@ import * as m011 from './011_webhooks.ts';
 import * as m012 from './012_push.ts';
 import * as m013 from './013_household.ts';
 import * as m014 from './014_access_changes.ts';
+import * as m016 from './016_household_visibility.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '012_push': m012,
   '013_household': m013,
   '014_access_changes': m014,
+  '016_household_visibility': m016,
 };

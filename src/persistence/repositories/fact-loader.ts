@@ -330,3 +330,17 @@ export function bulkLoader(
     },
   };
 }
+
+/**
+ * The facts of one device read through any executor (the database or an open transaction), without memory:
+ * for change previews, which read the facts inside the transaction that made the change.
+ */
+export async function readFacts(
+  db: Pick<Db, 'executeQuery'>,
+  engine: 'sqlite' | 'postgres',
+  deviceId: string,
+): Promise<DeviceFacts | null> {
+  const query = factsSql(engine === 'postgres' ? (i) => `$${i}` : () => '?');
+  const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(query, [deviceId, deviceId, deviceId]));
+  return factsFromRows(rows);
+}

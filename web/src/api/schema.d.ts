@@ -554,6 +554,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{id}/denied-attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Refused attempts of people with access (outside schedule, expired, withdrawn), grouped per person, reason and 10 minutes */
+        get: operations["listDeniedAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices/{id}/health": {
         parameters: {
             query?: never;
@@ -566,6 +583,23 @@ export interface paths {
          * @description The owner, and organizations holding the device or a valid Configuration or Alarm Notifications authorization on it. An installer without either gets 403; anyone else 404.
          */
         get: operations["getDeviceHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/household": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who else can see the channels I can see on this device (when its owner allows it), names only */
+        get: operations["getDeviceHousehold"];
         put?: never;
         post?: never;
         delete?: never;
@@ -712,6 +746,24 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/visibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The owner's visibility switches for the device */
+        get: operations["getDeviceVisibility"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Owner: let the people on this device see each other; be told about refused attempts */
+        patch: operations["setDeviceVisibility"];
         trace?: never;
     };
     "/api/devices/bind": {
@@ -1697,6 +1749,23 @@ export interface paths {
         get: operations["listPermissions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/previews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a change would do to who may do what (who gains and who loses what), in sentences; changes nothing */
+        post: operations["previewChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4165,6 +4234,53 @@ export interface operations {
             };
         };
     };
+    listDeniedAttempts: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            count: number;
+                            detail: string;
+                            /** @description epoch milliseconds */
+                            firstAt: number;
+                            /** @description epoch milliseconds */
+                            lastAt: number;
+                            person: {
+                                accountId: string;
+                                name: string;
+                            };
+                            reason: string;
+                            /** @description check, ticket, stream or command */
+                            via: string;
+                            /** @description epoch milliseconds */
+                            windowStart: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getDeviceHealth: {
         parameters: {
             query?: never;
@@ -4260,6 +4376,50 @@ export interface operations {
                         linked: boolean;
                         name: string;
                         online: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDeviceHousehold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        device: {
+                            id: string;
+                            name: string;
+                        };
+                        people: {
+                            /** @description the channels both of you can see */
+                            channels: number[];
+                            /** @description owner, recipient, installer, or another role (manager) */
+                            kind: string;
+                            name: string;
+                            permissions: string[];
+                        }[];
                     };
                 };
             };
@@ -4915,6 +5075,79 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDeviceVisibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description People on this device can see each other (names only) */
+                        householdVisible: boolean;
+                        /** @description Tell me (inbox, push; at most hourly) when someone is refused */
+                        notifyDenied: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setDeviceVisibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    householdVisible?: boolean;
+                    notifyDenied?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description People on this device can see each other (names only) */
+                        householdVisible: boolean;
+                        /** @description Tell me (inbox, push; at most hourly) when someone is refused */
+                        notifyDenied: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -7622,6 +7855,225 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    previewChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The change to preview: its kind, the ids of its path, and the same body as the change itself */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description For scope "channels" */
+                    channels?: number[];
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "share.create";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    /** @description Names from GET /api/permissions; must include live_view */
+                    permissions: string[];
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    recipient: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                    /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                    scope: "device" | "channels";
+                    validity?: {
+                        from?: null | number;
+                        schedule?: {
+                            windows: {
+                                /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                days: number[];
+                                /** @description HH:MM */
+                                from: string;
+                                /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                to: string;
+                            }[];
+                        } | null;
+                        until?: null | number;
+                    } | null;
+                } | {
+                    /** @description For scope "channels" */
+                    channels?: number[];
+                    /** @enum {string} */
+                    kind: "share.update";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    /** @description Names from GET /api/permissions; must include live_view */
+                    permissions?: string[];
+                    /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                    scope?: "device" | "channels";
+                    shareId: string;
+                    validity?: {
+                        from?: null | number;
+                        schedule?: {
+                            windows: {
+                                /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                days: number[];
+                                /** @description HH:MM */
+                                from: string;
+                                /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                to: string;
+                            }[];
+                        } | null;
+                        until?: null | number;
+                    } | null;
+                } | {
+                    /** @enum {string} */
+                    kind: "share.revoke";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    shareId: string;
+                } | {
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "shares.revoke_all";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                } | {
+                    devices: {
+                        /** @description For scope "channels" */
+                        channels?: number[];
+                        deviceId: string;
+                        /** @description Names from GET /api/permissions; must include live_view */
+                        permissions: string[];
+                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                        scope: "device" | "channels";
+                        validity?: {
+                            from?: null | number;
+                            schedule?: {
+                                windows: {
+                                    /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                    days: number[];
+                                    /** @description HH:MM */
+                                    from: string;
+                                    /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                    to: string;
+                                }[];
+                            } | null;
+                            until?: null | number;
+                        } | null;
+                    }[];
+                    /** @enum {string} */
+                    kind: "shares.bulk";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    recipient: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                } | {
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "authorization.set";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    orgId: string;
+                    permissions: {
+                        /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
+                        permission: string;
+                        until?: number | null;
+                        /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                        validity: string;
+                    }[];
+                } | {
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "authorization.withdraw";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    orgId: string;
+                    permission: string;
+                } | {
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "authorization.cancel";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    orgId: string;
+                } | {
+                    /** @description what you agree the installer keeps per device (untick by leaving out); omit to agree to everything asked */
+                    devices?: {
+                        deviceId: string;
+                        permissions: string[];
+                    }[];
+                    invitationId: string;
+                    /** @enum {string} */
+                    kind: "handover.accept";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                } | {
+                    /** @enum {string} */
+                    kind: "access.revoke_everything";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    subject: {
+                        id: string;
+                        type: "account" | "org";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changes: {
+                            change: "gains" | "loses" | "changes" | "becomes_owner" | "stops_owning" | "becomes_holder" | "stops_holding";
+                            channels: "all" | number[] | null;
+                            deviceId: string;
+                            deviceName: string;
+                            permissions: string[];
+                            sentence: string;
+                            subject: {
+                                id: string;
+                                type: "account" | "org";
+                            };
+                            subjectName: string;
+                            validityAfter?: {
+                                from: number | null;
+                                scheduled: boolean;
+                                until: number | null;
+                            }[];
+                            validityBefore?: {
+                                from: number | null;
+                                scheduled: boolean;
+                                until: number | null;
+                            }[];
+                        }[];
+                        kind: string;
+                        /** @description The language of the sentences; default: the account’s language */
+                        language: "en" | "de";
+                        sentences: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -6,6 +6,7 @@ import { api, call, type Res } from '../api/client.ts';
 import { Async, Chips, Confirm, Field, Notice, Page, Section, StatusDot } from '../components/ui.tsx';
 import { label } from '../lib/permissions.ts';
 import { SharesSection } from './DeviceShares.tsx';
+import { VisibilitySection } from '../components/VisibilitySection.tsx';
 import { TransferSection } from './Transfer.tsx';
 import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
 import { HealthSection, LIVE_REFRESH_MS, RemoteConfiguration } from '../components/DeviceLink.tsx';
@@ -74,6 +75,7 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
       </ul>
       <SharesSection device={device} />
       <AccessNow deviceId={device.id} />
+      <VisibilitySection deviceId={device.id} />
       <HealthSection deviceId={device.id} />
       <RemoteConfiguration deviceId={device.id} channels={device.channels.length} />
       <Section title="Name">

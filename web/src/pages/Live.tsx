@@ -4,6 +4,7 @@
 // When the stream stops, the screen asks Keyholder why and says so.
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
 import Hls from 'hls.js';
 import { ApiError, api, call, errorMessage, type Res } from '../api/client.ts';
 import { Async, Notice, Page } from '../components/ui.tsx';
@@ -170,6 +171,7 @@ export function NoMediaServer({ docsUrl }: { docsUrl: string }) {
 
 export function LivePage() {
   const { id = '', channel } = useParams();
+  const { t } = useTranslation();
   const media = useDeviceMedia(id);
   return (
     <Async state={media} what="Loading the device">
@@ -196,6 +198,11 @@ export function LivePage() {
                 ))}
               </ul>
             )}
+            <p>
+              <Link className="button secondary" to={`/devices/${id}/household`}>
+                {t('household.screen.link')}
+              </Link>
+            </p>
           </Page>
         );
       }}
