@@ -19,7 +19,11 @@ export interface GrantedPermission {
 }
 
 export interface Grant {
-  source: 'share' | 'authorization';
+  /**
+   * `guest_link`: a link opened without an account (docs/sharing.md, "Guest links"). Its subject is an account-type
+   * principal whose id is the link's own id (`gst_…`, never an account's), with no organizations.
+   */
+  source: 'share' | 'authorization' | 'guest_link';
   sourceId: string;
   subject: { type: 'account' | 'org'; id: string };
   /** 'all' = the whole device: every channel, present and future, and device-level permissions. */
@@ -38,13 +42,13 @@ export interface DeviceFacts {
   grants: readonly Grant[];
 }
 
-export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization';
+export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization' | 'guest_link';
 
 /** An allowance as a plain check needs it: yes, and through what. */
 export interface Allowance {
   allowed: true;
   source: AllowSource;
-  /** Share or authorization id; the device id for ownership, the org id for a holder. */
+  /** Share, authorization or guest link id; the device id for ownership, the org id for a holder. */
   sourceId: string;
 }
 

@@ -22,6 +22,12 @@ const FLAG_AUTHORIZATION = 1;
 const FLAG_ALL_CHANNELS = 2;
 /** Channels above 32 do not fit the bitmask: the grant's list is kept aside. */
 const FLAG_CHANNEL_LIST = 4;
+/** A guest link's grant (reported as source `guest_link`). */
+const FLAG_GUEST_LINK = 16;
+
+function sourceOf(flags: number): 'authorization' | 'share' | 'guest_link' {
+  return flags & FLAG_AUTHORIZATION ? 'authorization' : flags & FLAG_GUEST_LINK ? 'guest_link' : 'share';
+}
 
 const STAGE_CHANNEL = 1;
 const STAGE_PERMISSION = 2;
@@ -228,7 +234,7 @@ export class CompactAccess {
   private pack(g: Grant): number {
     const subject =
       g.subject.type === 'account' ? this.accounts.add(g.subject.id) + 1 : -(this.orgs.add(g.subject.id) + 1);
-    let flags = g.source === 'authorization' ? FLAG_AUTHORIZATION : 0;
+    let flags = g.source === 'authorization' ? FLAG_AUTHORIZATION : g.source === 'guest_link' ? FLAG_GUEST_LINK : 0;
     let channels = 0;
     if (g.channels === 'all') flags |= FLAG_ALL_CHANNELS;
     else if (g.channels.every((c) => c >= 1 && c <= 32)) for (const c of g.channels) channels |= 1 << (c - 1);
@@ -477,7 +483,7 @@ export class CompactAccess {
         }
         continue;
       }
-      const source = this.gFlags[i]! & FLAG_AUTHORIZATION ? 'authorization' : 'share';
+      const source = sourceOf(this.gFlags[i]!);
       if (!wantUntil) return { allowed: true, source, sourceId: this.gSource[i]! } satisfies Allowance;
       const until = nextChange(this.validity(i), at);
       if (best === NONE || (bestUntil !== null && (until === null || until > bestUntil))) {
@@ -489,7 +495,7 @@ export class CompactAccess {
     if (best !== NONE) {
       return {
         allowed: true,
-        source: this.gFlags[best]! & FLAG_AUTHORIZATION ? 'authorization' : 'share',
+        source: sourceOf(this.gFlags[best]!),
         sourceId: this.gSource[best]!,
         until: bestUntil,
       };

@@ -121,6 +121,8 @@ export function swaggerOptions(config: Pick<Config, 'publicUrl'>): FastifyDynami
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
           cookie: { type: 'apiKey', in: 'cookie', name: 'kh_session' },
+          // Guest links' watch page (docs/sharing.md): the session got by exchanging a link's token.
+          guestSession: { type: 'apiKey', in: 'header', name: 'x-guest-session' },
         },
       },
       security: [{ bearer: [] }, { cookie: [] }],

@@ -28,7 +28,7 @@ const DeviceReview = Strict({
         id: Type.String(),
         name: Type.String(),
       }),
-      source: Type.Union([Type.Literal('share'), Type.Literal('authorization')]),
+      source: Type.Union([Type.Literal('share'), Type.Literal('authorization'), Type.Literal('guest_link')]),
       sourceId: Type.String(),
       channels: Channels,
       permissions: Type.Array(PermissionNow),
@@ -45,7 +45,7 @@ const SubjectReview = Strict({
       deviceName: Type.String(),
       grants: Type.Array(
         Strict({
-          source: Type.Union([Type.Literal('share'), Type.Literal('authorization')]),
+          source: Type.Union([Type.Literal('share'), Type.Literal('authorization'), Type.Literal('guest_link')]),
           sourceId: Type.String(),
           via: nullable(Strict({ orgId: Type.String(), orgName: Type.String() })),
           channels: Channels,

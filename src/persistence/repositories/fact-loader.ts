@@ -8,11 +8,14 @@ import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../
 import { isPermission } from '../../domain/permissions.ts';
 import { PERMANENT, compileSchedule, type ScheduleSpec, type Validity } from '../../domain/validity.ts';
 import type { Db } from '../db.ts';
-import { sharePermissions } from './grants.ts';
+import { guestLinkToGrant, sharePermissions } from './grants.ts';
 
-/** One row of the facts statement: k = 'd' (the device), 's' (a share) or 'a' (an authorization permission). */
+/**
+ * One row of the facts statement: k = 'd' (the device), 's' (a share), 'a' (an authorization permission) or 'g' (an
+ * active guest link: c = channels, p = permissions, vf/vu = its validity).
+ */
 interface FactRow {
-  k: 'd' | 's' | 'a';
+  k: 'd' | 's' | 'a' | 'g';
   id: string;
   n: number | null;
   /** device: owner; share: recipient; authorization: org */
@@ -40,7 +43,10 @@ function factsSql(param: (i: number) => string): string {
     union all
     select 'a', z.id, null, z.org_id, ap.permission, null, null, ap.valid_from, ap.valid_until, null, null
     from authorizations z left join authorization_permissions ap on ap.authorization_id = z.id
-    where z.device_id = ${param(3)}`;
+    where z.device_id = ${param(3)}
+    union all
+    select 'g', id, null, null, null, channels, permissions, valid_from, valid_until, null, null
+    from guest_links where device_id = ${param(4)} and active = 1`;
 }
 
 const PRINCIPAL_SQL = (param: string) => `select org_id from org_members where account_id = ${param}`;
@@ -68,7 +74,17 @@ export function factsFromRows(rows: readonly FactRow[]): DeviceFacts | null {
   let auths: Map<string, { orgId: string; permissions: GrantedPermission[] }> | null = null;
   for (const r of rows) {
     if (r.k === 'd') device = r;
-    else if (r.k === 's') {
+    else if (r.k === 'g') {
+      grants.push(
+        guestLinkToGrant({
+          id: r.id,
+          channels: r.c!,
+          permissions: r.p!,
+          valid_from: Number(r.vf),
+          valid_until: Number(r.vu),
+        }),
+      );
+    } else if (r.k === 's') {
       const from = num(r.vf);
       const until = num(r.vu);
       const validity: Validity =
@@ -134,12 +150,12 @@ export interface FactLoader {
  */
 export function factLoader(db: Db, sqlite: SQLite.Database | null): FactLoader {
   if (sqlite) {
-    const factsStmt = sqlite.prepare<[string, string, string], FactRow>(factsSql(() => '?'));
+    const factsStmt = sqlite.prepare<[string, string, string, string], FactRow>(factsSql(() => '?'));
     const principalStmt = sqlite.prepare<[string], { org_id: string }>(PRINCIPAL_SQL('?')).pluck();
     const viaKysely = prebuilt(db, () => '?');
     return {
       facts: (id) =>
-        sqlite.inTransaction ? viaKysely.facts(id) : Promise.resolve(factsFromRows(factsStmt.all(id, id, id))),
+        sqlite.inTransaction ? viaKysely.facts(id) : Promise.resolve(factsFromRows(factsStmt.all(id, id, id, id))),
       principal: (id) =>
         sqlite.inTransaction
           ? viaKysely.principal(id)
@@ -154,7 +170,7 @@ function prebuilt(db: Db, param: (i: number) => string): FactLoader {
   const principalQuery = PRINCIPAL_SQL(param(1));
   return {
     async facts(id) {
-      const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(factsQuery, [id, id, id]));
+      const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(factsQuery, [id, id, id, id]));
       return factsFromRows(rows);
     },
     async principal(id) {
@@ -183,7 +199,7 @@ export function bulkLoader(
         if (devices.length === 0) return;
         const first = devices[0]!.id;
         const last = devices[devices.length - 1]!.id;
-        const [shares, auths] = await Promise.all([
+        const [shares, auths, guestLinks] = await Promise.all([
           db
             .selectFrom('shares')
             .select([
@@ -207,6 +223,13 @@ export function bulkLoader(
             .select(['z.id', 'z.device_id', 'z.org_id', 'ap.permission', 'ap.valid_from', 'ap.valid_until'])
             .where('z.device_id', '>=', first)
             .where('z.device_id', '<=', last)
+            .execute(),
+          db
+            .selectFrom('guest_links')
+            .select(['id', 'device_id', 'channels', 'permissions', 'valid_from', 'valid_until'])
+            .where('device_id', '>=', first)
+            .where('device_id', '<=', last)
+            .where('active', '=', 1)
             .execute(),
         ]);
         const rows = new Map<string, FactRow[]>();
@@ -253,6 +276,21 @@ export function bulkLoader(
             p: null,
             vf: z.valid_from,
             vu: z.valid_until,
+            sc: null,
+            tz: null,
+          });
+        }
+        for (const l of guestLinks) {
+          rows.get(l.device_id)?.push({
+            k: 'g',
+            id: l.id,
+            n: null,
+            a: null,
+            b: null,
+            c: l.channels,
+            p: l.permissions,
+            vf: l.valid_from,
+            vu: l.valid_until,
             sc: null,
             tz: null,
           });
