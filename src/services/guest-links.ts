@@ -219,7 +219,10 @@ export async function listGuestLinks(ctx: ServiceContext, actorId: string, devic
   );
 }
 
-/** Revokes at once: the link's sessions go, and its streams are ended like any revocation (media sessions). */
+/**
+ * Revokes at once: its sessions are refused from now on (saying why), and its streams are ended like any
+ * revocation (the device's media sessions are re-checked).
+ */
 export async function revokeGuestLink(ctx: ServiceContext, actorId: string, linkId: string): Promise<GuestLinkView> {
   const link = await repo.findLink(ctx.db, linkId);
   if (!link) throw notFound(NO_LINK, 'guest_link_not_found');
@@ -232,7 +235,6 @@ export async function revokeGuestLink(ctx: ServiceContext, actorId: string, link
   }
   const row = await transact(ctx, async (tx) => {
     if (await repo.revokeLink(tx.db, linkId, actorId, tx.now)) {
-      await repo.deleteSessionsOf(tx.db, linkId);
       await appendAudit(tx.db, {
         at: tx.now,
         actorAccountId: actorId,
@@ -369,7 +371,6 @@ export async function guestSessionOf(ctx: ServiceContext, token: string | undefi
   const found = await repo.findSessionByTokenHash(ctx.db, hashToken(token));
   const now = ctx.clock.now();
   if (!found) {
-    // Revoking deletes the sessions: the page is told the session ended and opens the link again (and hears why).
     throw new AppError(
       'unauthenticated',
       'This guest session has ended: open the link again.',

@@ -96,10 +96,6 @@ export async function findSessionByTokenHash(
   return link ? { session, link } : undefined;
 }
 
-export async function deleteSessionsOf(db: Executor, linkId: string): Promise<void> {
-  await db.deleteFrom('guest_sessions').where('link_id', '=', linkId).execute();
-}
-
 /** Who opened each link and when, from the audit trail (oldest first per link). */
 export async function openingsOf(
   db: Executor,
