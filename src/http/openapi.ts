@@ -18,6 +18,11 @@ export const TAGS: Array<{ name: string; description: string }> = [
   { name: 'qr', description: 'Personal QR IDs: show, rotate, and resolve a scanned one to a person.' },
   { name: 'devices', description: 'Binding devices, renaming them and their channels, audit, ownership transfer.' },
   { name: 'sharing', description: 'Sharing devices or chosen channels with people, for chosen features and times.' },
+  {
+    name: 'guest',
+    description:
+      "A guest link's watch page, without an account: the link's token exchanged for a guest session, then stream tickets.",
+  },
   { name: 'access', description: 'The access decision: who may do what on which device channel, now or at a time.' },
   { name: 'streams', description: 'Stream tickets, their signing keys, and the MediaMTX authentication hook.' },
   { name: 'inbox', description: 'Messages to the signed-in person: invitations, applications, notices.' },
