@@ -403,7 +403,9 @@ describeEachDatabase(
         }
       }
       // The guest's session is no login: not as a bearer token, not as its own header on account routes.
-      for (const headers of [{ authorization: `Bearer ${s}` }, { 'x-guest-session': s }]) {
+      for (const headers of [{ authorization: `Bearer ${s}` }, { 'x-guest-session': s }] as Array<
+        Record<string, string>
+      >) {
         for (const [method, url] of [
           ['GET', `/api/devices/${dev.id}/guest-links`],
           ['DELETE', `/api/guest-links/${created.link.id}`],
