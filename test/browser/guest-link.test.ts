@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
-import { launchBrowser, openPerson, startWebServer, WAIT_MS, type WebServer } from '../helpers/browser.ts';
+import { launchBrowser, logIn, openPerson, startWebServer, WAIT_MS, type WebServer } from '../helpers/browser.ts';
 import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
 
 const PASSWORD = 'correct horse battery';
@@ -30,6 +30,7 @@ describe('web app: a guest link watched without an account', { timeout: 180_000 
   let standin: MediaMtxStandin;
   let ownerToken: string;
   let deviceId: string;
+  let ownerEmail: string;
   const stamp = Date.now().toString(36);
 
   before(async () => {
@@ -46,6 +47,7 @@ describe('web app: a guest link watched without an account', { timeout: 180_000 
       { serial, model: 'Gate NVR', kind: 'recorder', channels: 2, verificationCode: 'GATE0001' },
     ]);
     const email = `gus.${stamp}@example.com`;
+    ownerEmail = email;
     await api(server, 'POST', '/api/auth/register', { email, password: PASSWORD, displayName: 'Gus Owner' });
     const login = await api(server, 'POST', '/api/auth/tokens', { login: email, password: PASSWORD });
     ownerToken = ((await login.json()) as { token: string }).token;
@@ -126,5 +128,67 @@ describe('web app: a guest link watched without an account', { timeout: 180_000 
     );
     assert.deepEqual(guest.problems, []);
     await guest.context.close();
+  });
+
+  test('the owner makes a single-use link with a PIN in the app; the guest enters the PIN and watches until it is revoked', async () => {
+    const owner = await openPerson(browser, server.url, 'guest-owner', { width: 390, height: 844 });
+    await logIn(owner, ownerEmail, PASSWORD);
+    await owner.page.goto(`/devices/${deviceId}/settings`);
+    await owner.page.getByRole('link', { name: 'Guest links' }).click();
+    const form = owner.page.getByRole('form', { name: 'Create guest link' });
+    await form.getByLabel('For whom (optional)').fill('Neighbour');
+    await form.getByLabel('Channel 1').check();
+    await form.getByLabel('15 minutes').check();
+    await form.getByLabel('Single use: only the first browser that opens it').check();
+    await form.getByLabel('PIN (optional, 4 to 8 digits)').fill('2580');
+    await form.getByRole('button', { name: 'Create guest link' }).click();
+    const shown = owner.page.getByRole('status').filter({ hasText: 'Copy this link now' });
+    await shown.waitFor();
+    const url = (await shown.locator('code').innerText()).trim();
+    const fragment = new URL(url).hash;
+    assert.match(fragment, /^#[A-Za-z0-9_-]{43}$/, 'a 256-bit token in the fragment');
+    await owner.shot('guest-links-created');
+
+    const guest = await openPerson(browser, server.url, 'guest-pin', { width: 390, height: 844 });
+    const { page } = guest;
+    await page.goto(`/guest${fragment}`);
+    await page.getByRole('heading', { name: 'This link is protected by a PIN' }).waitFor();
+    await page.getByLabel('PIN').fill('1111');
+    await page.getByRole('button', { name: 'Watch' }).click();
+    await page.getByText('That PIN is not right.').waitFor();
+    await guest.shot('guest-pin');
+    await page.getByLabel('PIN').fill('2580');
+    await page.getByRole('button', { name: 'Watch' }).click();
+    await page.getByRole('heading', { name: 'Gate NVR · Neighbour' }).waitFor();
+    const video = page.getByLabel('Live video of Channel 1');
+    await video.waitFor();
+    await page.waitForFunction(() => (document.querySelector('video')?.currentTime ?? 0) > 1, null, {
+      timeout: WAIT_MS * 2,
+    });
+
+    // Another browser cannot use the single-use link any more.
+    const other = await openPerson(browser, server.url, 'guest-other', { width: 390, height: 844 });
+    await other.page.goto(`/guest${fragment}`);
+    await other.page.getByLabel('PIN').fill('2580');
+    await other.page.getByRole('button', { name: 'Watch' }).click();
+    await other.page.getByText('it has already been opened in another', { exact: false }).waitFor();
+    await other.context.close();
+
+    // The owner sees who opened it, and revokes it: the guest's stream stops at once, and the page says why.
+    await owner.page.reload();
+    const item = owner.page.getByRole('listitem', { name: 'Neighbour' });
+    await item.getByText('HeadlessChrome', { exact: false }).first().waitFor();
+    await item.getByRole('button', { name: 'Revoke' }).click();
+    await owner.page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await item.getByText('Revoked', { exact: false }).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText('This guest link was revoked by the person who shared it.', { exact: false })
+      .waitFor();
+    await guest.shot('guest-revoked');
+    assert.deepEqual(guest.problems, []);
+    assert.deepEqual(owner.problems, []);
+    await guest.context.close();
+    await owner.context.close();
   });
 });
