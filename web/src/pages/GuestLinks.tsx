@@ -170,7 +170,7 @@ function CreateForm({ device, onCreated }: { device: Device; onCreated(url: stri
     });
   };
   return (
-    <form className="card" onSubmit={submit} aria-label={t('guestLinks.create')}>
+    <form className="card guest-links-form" onSubmit={submit} aria-label={t('guestLinks.create')}>
       <Field label={t('guestLinks.label')}>
         {(f) => <input {...f} maxLength={60} value={label} onChange={(e) => setLabel(e.target.value)} />}
       </Field>
