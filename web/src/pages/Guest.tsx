@@ -82,7 +82,6 @@ export function GuestPage() {
     const kept = sessionStorage.getItem(STORED);
     if (kept) void show(kept);
     else setState({ kind: 'ended', message: t('guest.noLink') });
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- runs once, on the page's first render
   }, []);
 
   return (
@@ -221,7 +220,10 @@ function GuestPlayer(props: {
       clearTimeout(renewTimer);
       const lifetime = Math.max(0, issued.expiresAt - Date.now());
       renewTimer = setTimeout(
-        () => renew().catch(() => {}),
+        () => {
+          // A failed renewal is not yet the end: Keyholder ends the playing session when the link stops allowing it.
+          renew().catch(() => {});
+        },
         Math.max(1_000, lifetime > 2 * RENEW_BEFORE_MS ? lifetime - RENEW_BEFORE_MS : lifetime / 2),
       );
       return issued;
