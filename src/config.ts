@@ -42,6 +42,10 @@ export interface Config {
   invitationTtlMs: number;
   applicationTtlMs: number;
   streamTicketTtlSeconds: number;
+  /** Guest links (docs/sharing.md): active links a device may have at most. */
+  guestLinksPerDevice: number;
+  /** Guest links: the longest a link may last, from its creation (ms). */
+  guestLinkMaxMs: number;
   /** Accept push subscriptions whose endpoint is on loopback over http (tests' own push service only). */
   pushAllowLoopbackEndpoints: boolean;
   /**
@@ -223,6 +227,8 @@ export function loadConfig(env: Env = process.env): Config {
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
+    guestLinksPerDevice: integer(env, 'GUEST_LINKS_PER_DEVICE', 5, 1, 100),
+    guestLinkMaxMs: integer(env, 'GUEST_LINK_MAX_HOURS', 168, 1, 8760) * 3_600_000,
     pushAllowLoopbackEndpoints: flag(env, 'PUSH_ALLOW_LOOPBACK_ENDPOINTS', false),
     accessLeaseMs: integer(env, 'ACCESS_LEASE_MS', 2000, 200, 60_000),
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),

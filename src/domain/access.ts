@@ -19,8 +19,12 @@ export interface GrantedPermission {
 }
 
 export interface Grant {
-  /** `manager`: an account the owner lets manage the device (every permission, while it manages it). */
-  source: 'share' | 'authorization' | 'manager';
+  /**
+   * `manager`: an account the owner lets manage the device (every permission, while it manages it).
+   * `guest_link`: a link opened without an account (docs/sharing.md, "Guest links"). Its subject is an account-type
+   * principal whose id is the link's own id (`gst_…`, never an account's), with no organizations.
+   */
+  source: 'share' | 'authorization' | 'manager' | 'guest_link';
   sourceId: string;
   subject: { type: 'account' | 'org'; id: string };
   /** 'all' = the whole device: every channel, present and future, and device-level permissions. */
@@ -59,13 +63,13 @@ export function managerGrant(id: string, accountId: string): Grant {
   };
 }
 
-export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization' | 'manager';
+export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization' | 'manager' | 'guest_link';
 
 /** An allowance as a plain check needs it: yes, and through what. */
 export interface Allowance {
   allowed: true;
   source: AllowSource;
-  /** Share or authorization id; the device id for ownership, the org id for a holder. */
+  /** Share, authorization or guest link id; the device id for ownership, the org id for a holder. */
   sourceId: string;
 }
 

@@ -24,9 +24,17 @@ const FLAG_ALL_CHANNELS = 2;
 const FLAG_CHANNEL_LIST = 4;
 /** A manager's grant (reported as source `manager`; denied like a share's). */
 const FLAG_MANAGER = 8;
+/** A guest link's grant (reported as source `guest_link`). */
+const FLAG_GUEST_LINK = 16;
 
 function sourceOf(flags: number): Allowance['source'] {
-  return flags & FLAG_AUTHORIZATION ? 'authorization' : flags & FLAG_MANAGER ? 'manager' : 'share';
+  return flags & FLAG_AUTHORIZATION
+    ? 'authorization'
+    : flags & FLAG_MANAGER
+      ? 'manager'
+      : flags & FLAG_GUEST_LINK
+        ? 'guest_link'
+        : 'share';
 }
 
 const STAGE_CHANNEL = 1;
@@ -261,7 +269,14 @@ export class CompactAccess {
   private pack(g: Grant): number {
     const subject =
       g.subject.type === 'account' ? this.accounts.add(g.subject.id) + 1 : -(this.orgs.add(g.subject.id) + 1);
-    let flags = g.source === 'authorization' ? FLAG_AUTHORIZATION : g.source === 'manager' ? FLAG_MANAGER : 0;
+    let flags =
+      g.source === 'authorization'
+        ? FLAG_AUTHORIZATION
+        : g.source === 'manager'
+          ? FLAG_MANAGER
+          : g.source === 'guest_link'
+            ? FLAG_GUEST_LINK
+            : 0;
     let channels = 0;
     if (g.channels === 'all') flags |= FLAG_ALL_CHANNELS;
     else if (g.channels.every((c) => c >= 1 && c <= 32)) for (const c of g.channels) channels |= 1 << (c - 1);
@@ -492,7 +507,8 @@ export class CompactAccess {
         }
         continue;
       }
-      if (!wantUntil) return { allowed: true, source: sourceOf(this.gFlags[i]!), sourceId: this.gSource[i]! };
+      const source = sourceOf(this.gFlags[i]!);
+      if (!wantUntil) return { allowed: true, source, sourceId: this.gSource[i]! } satisfies Allowance;
       const until = nextChange(this.validity(i), at);
       if (best === NONE || (bestUntil !== null && (until === null || until > bestUntil))) {
         best = i;

@@ -23,6 +23,11 @@ export const TAGS: Array<{ name: string; description: string }> = [
     description:
       'Co-managers: people an owner lets run a device with them (share, answer installers, see its history).',
   },
+  {
+    name: 'guest',
+    description:
+      "A guest link's watch page, without an account: the link's token exchanged for a guest session, then stream tickets.",
+  },
   { name: 'access', description: 'The access decision: who may do what on which device channel, now or at a time.' },
   { name: 'streams', description: 'Stream tickets, their signing keys, and the MediaMTX authentication hook.' },
   { name: 'inbox', description: 'Messages to the signed-in person: invitations, applications, notices.' },
@@ -126,6 +131,8 @@ export function swaggerOptions(config: Pick<Config, 'publicUrl'>): FastifyDynami
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
           cookie: { type: 'apiKey', in: 'cookie', name: 'kh_session' },
+          // Guest links' watch page (docs/sharing.md): the session got by exchanging a link's token.
+          guestSession: { type: 'apiKey', in: 'header', name: 'x-guest-session' },
         },
       },
       security: [{ bearer: [] }, { cookie: [] }],

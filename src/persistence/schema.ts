@@ -463,6 +463,8 @@ export interface Database {
   org_policies: OrgPoliciesTable;
   device_visibility: DeviceVisibilityTable;
   access_denials: AccessDenialsTable;
+  guest_links: GuestLinksTable;
+  guest_sessions: GuestSessionsTable;
 }
 
 /** A media session MediaMTX reported at auth (its id and protocol), opened with one of our tickets. */
@@ -508,4 +510,38 @@ export interface AccessDenialsTable {
   count: number;
   first_at: number;
   last_at: number;
+}
+
+/** A guest link (migration 015): chosen channels of one device, watched without an account until `valid_until`. */
+export interface GuestLinksTable {
+  id: string;
+  device_id: string;
+  created_by_account_id: string;
+  label: string;
+  token_hash: string;
+  /** JSON array of channel numbers. */
+  channels: string;
+  /** JSON array: live_view, optionally playback. */
+  permissions: string;
+  created_at: number;
+  valid_from: number;
+  valid_until: number;
+  single_use: number;
+  bound_hash: string | null;
+  bound_at: number | null;
+  pin_hash: string | null;
+  /** 1 while the link may still allow something (not revoked, not retired after expiry). */
+  active: number;
+  revoked_at: number | null;
+  revoked_by_account_id: string | null;
+}
+
+export interface GuestSessionsTable {
+  id: string;
+  link_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
 }

@@ -23,7 +23,8 @@ export interface PermissionNow {
 
 export interface AccessEntry {
   subject: { type: 'account' | 'org'; id: string; name: string };
-  source: 'share' | 'authorization' | 'manager';
+  /** `guest_link`: the subject is the link itself (its id), named "Guest link". */
+  source: 'share' | 'authorization' | 'manager' | 'guest_link';
   sourceId: string;
   channels: 'all' | number[];
   permissions: PermissionNow[];
@@ -50,7 +51,10 @@ export async function deviceAccessReview(ctx: ServiceContext, actorId: string, d
     subject: {
       type: g.subject.type,
       id: g.subject.id,
-      name: (g.subject.type === 'account' ? names.accounts : names.orgs).get(g.subject.id) ?? '',
+      name:
+        g.source === 'guest_link'
+          ? 'Guest link'
+          : ((g.subject.type === 'account' ? names.accounts : names.orgs).get(g.subject.id) ?? ''),
     },
     source: g.source,
     sourceId: g.sourceId,

@@ -53,6 +53,7 @@ interface World {
   applicationId: string;
   ownerWebhookId: string;
   orgAWebhookId: string;
+  guestLinkId: string;
 }
 
 type Outsider = Exclude<
@@ -74,6 +75,7 @@ type Outsider = Exclude<
   | 'applicationId'
   | 'ownerWebhookId'
   | 'orgAWebhookId'
+  | 'guestLinkId'
 >;
 
 interface Entry {
@@ -93,6 +95,20 @@ interface Entry {
 const STRANGERS = { owner2: 404, stranger: 404, adminB: 404 } as const;
 
 const TABLE: Record<string, Entry> = {
+  // guest links (owner only; a guest session is no login at all: covered in guest-links.test.ts)
+  'POST /api/devices/{id}/guest-links': {
+    ids: (w) => ({ id: w.device.id }),
+    body: () => ({ channels: [1], validity: { preset: '15m' } }),
+    refuse: { ...STRANGERS, recipient: 404, installerA: 404 },
+  },
+  'GET /api/devices/{id}/guest-links': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 404, installerA: 404 },
+  },
+  'DELETE /api/guest-links/{id}': {
+    ids: (w) => ({ id: w.guestLinkId }),
+    refuse: { ...STRANGERS, recipient: 404, installerA: 404, techA: 404 },
+  },
   // accounts
   'DELETE /api/me/sessions/{id}': {
     ids: (w) => ({ id: w.ownerSessionId }),
@@ -688,6 +704,13 @@ async function buildWorld(h: Harness): Promise<World> {
     });
     return id;
   };
+  const guestLink = await h.request({
+    method: 'POST',
+    url: `/api/devices/${device.id}/guest-links`,
+    token: owner.token,
+    body: { channels: [1], validity: { preset: '1h' } },
+  });
+  ok(guestLink, 201);
   const ownerWebhookId = await webhook({ account_id: owner.id, org_id: null });
   const orgAWebhookId = await webhook({ account_id: null, org_id: orgA });
 
@@ -719,6 +742,7 @@ async function buildWorld(h: Harness): Promise<World> {
     applicationId: application.json()[0].id,
     ownerWebhookId,
     orgAWebhookId,
+    guestLinkId: guestLink.json().link.id,
   };
 }
 
@@ -843,6 +867,15 @@ describeEachDatabase('outsiders: every id-taking route refuses who must not act 
     );
     const org = await h().request({ method: 'GET', url: `/api/orgs/${w.orgA}`, token: w.installerA.token });
     assert.equal(org.json().name, 'Coastal Security');
+    const links = await h().request({
+      method: 'GET',
+      url: `/api/devices/${w.device.id}/guest-links`,
+      token: w.owner.token,
+    });
+    assert.deepEqual(
+      links.json().map((l: { id: string; status: string }) => [l.id, l.status]),
+      [[w.guestLinkId, 'active']],
+    );
     assert.ok(
       org
         .json()

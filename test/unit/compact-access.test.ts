@@ -71,6 +71,17 @@ const grantArb = (channelCount: number): fc.Arbitrary<Grant> =>
       validity: fc.constant(PERMANENT),
     }),
     fc.tuple(fc.uuid(), fc.constantFrom(...ACCOUNTS)).map(([id, account]) => managerGrant(id, account)),
+    // A guest link: its principal is the link (an account-type subject), chosen channels, a from-until window.
+    fc.record({
+      source: fc.constant('guest_link' as const),
+      sourceId: fc.uuid(),
+      subject: fc.record({ type: fc.constant('account' as const), id: fc.constantFrom(...ACCOUNTS) }),
+      channels: fc.uniqueArray(fc.integer({ min: 1, max: channelCount + 1 }), { minLength: 1, maxLength: 5 }),
+      permissions: fc
+        .constantFrom(['live_view'] as const, ['live_view', 'playback'] as const)
+        .map((ps) => ps.map((permission) => ({ permission }))),
+      validity: fc.record({ from: instant, until: instant, schedule: fc.constant(null) }),
+    }),
   );
 const factsArb = (deviceId: string): fc.Arbitrary<DeviceFacts | null> =>
   fc.option(

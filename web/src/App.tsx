@@ -23,6 +23,7 @@ import { SecurityPage } from './pages/Security.tsx';
 import { MyWebhooksPage, OrgWebhooksPage } from './pages/Webhooks.tsx';
 import { LivePage } from './pages/Live.tsx';
 import { PlaybackPage } from './pages/Playback.tsx';
+import { GuestLinksPage } from './pages/GuestLinks.tsx';
 import { useSession } from './session.tsx';
 import { useTranslation } from 'react-i18next';
 import { HouseholdPage } from './pages/Household.tsx';
@@ -61,6 +62,7 @@ export function App() {
             <Route path="devices/:id/live/:channel?" element={<LivePage />} />
             <Route path="devices/:id/household" element={<HouseholdPage />} />
             <Route path="devices/:id/playback/:channel?" element={<PlaybackPage />} />
+            <Route path="devices/:id/guest-links" element={<GuestLinksPage />} />
             <Route path="messages" element={<MessagesPage />} />
             <Route path="messages/:id" element={<MessagePage />} />
             <Route path="portal" element={<PortalPage />} />

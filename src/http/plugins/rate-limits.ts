@@ -21,6 +21,7 @@ export const RATE_LIMITS = {
   resolveRecipient: { perAddress: { max: 60, windowMs: 60_000 }, perAccount: { max: 30, windowMs: 60_000 } },
   resolveImage: { perAddress: { max: 20, windowMs: 60_000 }, perAccount: { max: 10, windowMs: 60_000 } },
   bind: { perAddress: { max: 30, windowMs: 60_000 }, perAccount: { max: 20, windowMs: 60_000 } },
+  guestOpen: { perAddress: { max: 30, windowMs: 60_000 }, perAccount: { max: 30, windowMs: 60_000 } },
   passwordReset: { perAddress: { max: 10, windowMs: 15 * 60_000 }, perAccount: { max: 3, windowMs: 15 * 60_000 } },
 } satisfies Record<string, { perAddress: Allowance; perAccount: Allowance }>;
 

@@ -28,7 +28,12 @@ const DeviceReview = Strict({
         id: Type.String(),
         name: Type.String(),
       }),
-      source: Type.Union([Type.Literal('share'), Type.Literal('authorization'), Type.Literal('manager')]),
+      source: Type.Union([
+        Type.Literal('share'),
+        Type.Literal('authorization'),
+        Type.Literal('manager'),
+        Type.Literal('guest_link'),
+      ]),
       sourceId: Type.String(),
       channels: Channels,
       permissions: Type.Array(PermissionNow),
@@ -45,7 +50,12 @@ const SubjectReview = Strict({
       deviceName: Type.String(),
       grants: Type.Array(
         Strict({
-          source: Type.Union([Type.Literal('share'), Type.Literal('authorization'), Type.Literal('manager')]),
+          source: Type.Union([
+            Type.Literal('share'),
+            Type.Literal('authorization'),
+            Type.Literal('manager'),
+            Type.Literal('guest_link'),
+          ]),
           sourceId: Type.String(),
           via: nullable(Strict({ orgId: Type.String(), orgName: Type.String() })),
           channels: Channels,

@@ -29,6 +29,7 @@ import { accountSecurityRoutes } from './account-security.ts';
 import { webhookRoutes } from '../../webhooks/routes.ts';
 import { pushRoutes } from './push.ts';
 import { householdRoutes } from './household.ts';
+import { guestLinkRoutes } from './guest-links.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -54,3 +55,4 @@ routeModules.push(deviceLinkRoutes);
 routeModules.push(webhookRoutes);
 routeModules.push(pushRoutes);
 routeModules.push(householdRoutes);
+routeModules.push(guestLinkRoutes);

@@ -15,6 +15,7 @@ import * as m012 from './012_push.ts';
 import * as m013 from './013_household.ts';
 import * as m014 from './014_access_changes.ts';
 import * as m016 from './016_household_visibility.ts';
+import * as m015 from './015_guest_links.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '013_household': m013,
   '014_access_changes': m014,
   '016_household_visibility': m016,
+  '015_guest_links': m015,
 };

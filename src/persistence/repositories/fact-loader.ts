@@ -14,14 +14,14 @@ import {
 import { isPermission } from '../../domain/permissions.ts';
 import { PERMANENT, compileSchedule, type ScheduleSpec, type Validity } from '../../domain/validity.ts';
 import type { Db } from '../db.ts';
-import { sharePermissions } from './grants.ts';
+import { guestLinkToGrant, sharePermissions } from './grants.ts';
 
 /**
- * One row of the facts statement: k = 'd' (the device), 's' (a share), 'a' (an authorization permission) or
- * 'm' (a manager).
+ * One row of the facts statement: k = 'd' (the device), 's' (a share), 'a' (an authorization permission),
+ * 'm' (a manager) or 'g' (an active guest link: c = channels, p = permissions, vf/vu = its validity).
  */
 interface FactRow {
-  k: 'd' | 's' | 'a' | 'm';
+  k: 'd' | 's' | 'a' | 'm' | 'g';
   id: string;
   n: number | null;
   /** device: owner; share: recipient; authorization: org; manager: the managing account */
@@ -53,8 +53,14 @@ function factsSql(param: (i: number) => string): string {
     union all
     select 'm', m.id, null, m.manager_account_id, null, null, null, null, null, null, null
     from device_managers m join devices md on md.id = m.device_id and md.owner_account_id = m.owner_account_id
-    where m.device_id = ${param(4)}`;
+    where m.device_id = ${param(4)}
+    union all
+    select 'g', id, null, null, null, channels, permissions, valid_from, valid_until, null, null
+    from guest_links where device_id = ${param(5)} and active = 1`;
 }
+
+/** The facts statement names the device once per branch. */
+const factParams = (id: string): string[] => [id, id, id, id, id];
 
 const PRINCIPAL_SQL = (param: string) => `select org_id from org_members where account_id = ${param}`;
 
@@ -83,7 +89,17 @@ export function factsFromRows(rows: readonly FactRow[]): DeviceFacts | null {
   for (const r of rows) {
     if (r.k === 'd') device = r;
     else if (r.k === 'm') (managers ??= []).push(r);
-    else if (r.k === 's') {
+    else if (r.k === 'g') {
+      grants.push(
+        guestLinkToGrant({
+          id: r.id,
+          channels: r.c!,
+          permissions: r.p!,
+          valid_from: Number(r.vf),
+          valid_until: Number(r.vu),
+        }),
+      );
+    } else if (r.k === 's') {
       const from = num(r.vf);
       const until = num(r.vu);
       const validity: Validity =
@@ -150,12 +166,12 @@ export interface FactLoader {
  */
 export function factLoader(db: Db, sqlite: SQLite.Database | null): FactLoader {
   if (sqlite) {
-    const factsStmt = sqlite.prepare<[string, string, string, string], FactRow>(factsSql(() => '?'));
+    const factsStmt = sqlite.prepare<string[], FactRow>(factsSql(() => '?'));
     const principalStmt = sqlite.prepare<[string], { org_id: string }>(PRINCIPAL_SQL('?')).pluck();
     const viaKysely = prebuilt(db, () => '?');
     return {
       facts: (id) =>
-        sqlite.inTransaction ? viaKysely.facts(id) : Promise.resolve(factsFromRows(factsStmt.all(id, id, id, id))),
+        sqlite.inTransaction ? viaKysely.facts(id) : Promise.resolve(factsFromRows(factsStmt.all(...factParams(id)))),
       principal: (id) =>
         sqlite.inTransaction
           ? viaKysely.principal(id)
@@ -170,7 +186,7 @@ function prebuilt(db: Db, param: (i: number) => string): FactLoader {
   const principalQuery = PRINCIPAL_SQL(param(1));
   return {
     async facts(id) {
-      const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(factsQuery, [id, id, id, id]));
+      const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(factsQuery, factParams(id)));
       return factsFromRows(rows);
     },
     async principal(id) {
@@ -199,7 +215,7 @@ export function bulkLoader(
         if (devices.length === 0) return;
         const first = devices[0]!.id;
         const last = devices[devices.length - 1]!.id;
-        const [shares, auths, managers] = await Promise.all([
+        const [shares, auths, managers, guestLinks] = await Promise.all([
           db
             .selectFrom('shares')
             .select([
@@ -233,6 +249,13 @@ export function bulkLoader(
             .select(['m.id', 'm.device_id', 'm.manager_account_id'])
             .where('m.device_id', '>=', first)
             .where('m.device_id', '<=', last)
+              .execute(),
+          db
+            .selectFrom('guest_links')
+            .select(['id', 'device_id', 'channels', 'permissions', 'valid_from', 'valid_until'])
+            .where('device_id', '>=', first)
+            .where('device_id', '<=', last)
+            .where('active', '=', 1)
             .execute(),
         ]);
         const rows = new Map<string, FactRow[]>();
@@ -298,6 +321,21 @@ export function bulkLoader(
             tz: null,
           });
         }
+        for (const l of guestLinks) {
+          rows.get(l.device_id)?.push({
+            k: 'g',
+            id: l.id,
+            n: null,
+            a: null,
+            b: null,
+            c: l.channels,
+            p: l.permissions,
+            vf: l.valid_from,
+            vu: l.valid_until,
+            sc: null,
+            tz: null,
+          });
+        }
         yield [...rows.values()].map((r) => factsFromRows(r)!);
         after = last;
       }
@@ -341,6 +379,6 @@ export async function readFacts(
   deviceId: string,
 ): Promise<DeviceFacts | null> {
   const query = factsSql(engine === 'postgres' ? (i) => `$${i}` : () => '?');
-  const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(query, [deviceId, deviceId, deviceId]));
+  const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(query, factParams(deviceId)));
   return factsFromRows(rows);
 }

@@ -10,7 +10,7 @@ import {
 import { isPermission } from '../../domain/permissions.ts';
 import { PERMANENT, validityFromStored } from '../../domain/validity.ts';
 import type { Executor } from '../db.ts';
-import type { SharesTable } from '../schema.ts';
+import type { GuestLinksTable, SharesTable } from '../schema.ts';
 
 // Most shares carry one of a handful of permission sets: each distinct stored text becomes one frozen list, shared
 // by every grant that has it (less memory per cached grant, no JSON parse per share). Bounded: past the limit,
@@ -43,6 +43,23 @@ export function shareToGrant(s: SharesTable): Grant {
   };
 }
 
+/**
+ * An active guest link as the decision sees it: the link is its own principal (subject id = the link id, never an
+ * account's), its channels and permissions for exactly [valid_from, valid_until).
+ */
+export function guestLinkToGrant(
+  l: Pick<GuestLinksTable, 'id' | 'channels' | 'permissions' | 'valid_from' | 'valid_until'>,
+): Grant {
+  return {
+    source: 'guest_link',
+    sourceId: l.id,
+    subject: { type: 'account', id: l.id },
+    channels: JSON.parse(l.channels) as number[],
+    permissions: sharePermissions(l.permissions),
+    validity: { from: Number(l.valid_from), until: Number(l.valid_until), schedule: null },
+  };
+}
+
 export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<DeviceFacts | null> {
   const device = await db
     .selectFrom('devices')
@@ -50,7 +67,7 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
     .where('id', '=', deviceId)
     .executeTakeFirst();
   if (!device) return null;
-  const [shares, authorizations, managers] = await Promise.all([
+  const [shares, authorizations, managers, guestLinks] = await Promise.all([
     db.selectFrom('shares').selectAll().where('device_id', '=', deviceId).execute(),
     db
       .selectFrom('authorizations')
@@ -72,8 +89,15 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
       .where('owner_account_id', '=', device.owner_account_id ?? '')
       .orderBy('id')
       .execute(),
+    db
+      .selectFrom('guest_links')
+      .select(['id', 'channels', 'permissions', 'valid_from', 'valid_until'])
+      .where('device_id', '=', deviceId)
+      .where('active', '=', 1)
+      .execute(),
   ]);
   const grants: Grant[] = shares.map(shareToGrant);
+  for (const l of guestLinks) grants.push(guestLinkToGrant(l));
   const byAuth = new Map<string, { orgId: string; permissions: GrantedPermission[] }>();
   for (const row of authorizations) {
     let entry = byAuth.get(row.id);

@@ -1,5 +1,6 @@
 // A device's Settings (owner, or a manager): name, channels, Authorization Service, shares, managers, audit trail,
 // and for the owner only: transfer, remove.
+import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
@@ -69,6 +70,13 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
           <li>
             <Link to={`/devices/${device.id}/share`}>
               <span>Share Device</span>
+            </Link>
+          </li>
+        ) : null}
+        {device.supportsSharing ? (
+          <li>
+            <Link to={`/devices/${device.id}/guest-links`}>
+              <span>{i18next.t('guestLinks.title')}</span>
             </Link>
           </li>
         ) : null}

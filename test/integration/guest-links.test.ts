@@ -1,0 +1,524 @@
+// Guest links (docs/sharing.md, "Guest links"): an owner lets someone without an account watch chosen channels
+// until a set end. Created, listed with who opened them, revoked; expiry exact to the millisecond; single use
+// bound to the first browser under concurrent opens; PIN attempts throttled; limits; streams through the MediaMTX
+// stand-in ended on revocation and expiry; the token never in a log line, a URL or the database.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LightMyRequestResponse } from 'fastify';
+import { describeEachDatabase, testConfig, type Harness } from '../helpers/harness.ts';
+import { assertProblem, signUp, type Person } from '../helpers/people.ts';
+import { seedDevice, seedShare } from '../helpers/access-world.ts';
+import { startMediaMtxStandin } from '../helpers/mediamtx-standin.ts';
+import { createLogger, createRuntime } from '../../src/runtime.ts';
+import { ManualClock } from '../../src/lib/clock.ts';
+import { PIN_RULE } from '../../src/services/guest-links.ts';
+
+const standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
+const MIN = 60_000;
+const H = 60 * MIN;
+
+interface Created {
+  link: { id: string; validUntil: number; status: string; channels: number[]; permissions: string[] };
+  token: string;
+  url: string;
+}
+
+async function createLink(h: Harness, owner: Person, deviceId: string, body: object): Promise<Created> {
+  const res = await h.request({
+    method: 'POST',
+    url: `/api/devices/${deviceId}/guest-links`,
+    token: owner.token,
+    body,
+  });
+  assert.equal(res.statusCode, 201, res.body);
+  assert.equal(res.headers['cache-control'], 'no-store');
+  return res.json() as Created;
+}
+
+function open(
+  h: Harness,
+  body: { token: string; pin?: string },
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return h.request({
+    method: 'POST',
+    url: '/api/guest/session',
+    body,
+    headers: { 'user-agent': 'GuestBrowser/1.0', ...headers },
+  });
+}
+
+async function session(h: Harness, token: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await open(h, { token }, headers);
+  assert.equal(res.statusCode, 201, res.body);
+  return res.json().session as string;
+}
+
+function guestTicket(h: Harness, s: string, body: object): Promise<LightMyRequestResponse> {
+  return h.request({ method: 'POST', url: '/api/guest/stream-tickets', body, headers: { 'x-guest-session': s } });
+}
+
+async function openHls(p: string, ticket: string): Promise<{ status: number; playlist: string }> {
+  const res = await fetch(`${standin.hlsUrl}/${p}/index.m3u8`, { headers: { authorization: `Bearer ${ticket}` } });
+  return { status: res.status, playlist: await res.text() };
+}
+
+function readAuth(token: string, p: string) {
+  return {
+    ip: '192.0.2.9',
+    user: '',
+    password: '',
+    token,
+    action: 'read',
+    path: p,
+    protocol: 'hls',
+    id: null,
+    query: '',
+    userAgent: 'x',
+  };
+}
+
+describeEachDatabase(
+  'guest links',
+  (h) => {
+    let owner: Person;
+    before(async () => {
+      await h().runtime.app.listen({ port: 0, host: '127.0.0.1' });
+      const a = h().runtime.app.server.address() as { port: number };
+      standin.authHttpAddress = `http://127.0.0.1:${a.port}/mediamtx/auth`;
+      owner = await signUp(h(), 'Owner');
+    });
+
+    async function device(channels = 4) {
+      const dev = await seedDevice(h().runtime, owner.id, channels);
+      for (let n = 1; n <= channels; n++) standin.livePaths.add(`${dev.id}/${n}`);
+      return dev;
+    }
+
+    test('the owner creates a link: token shown once (≥128 bits, in the fragment), stored only hashed, listed', async () => {
+      const dev = await device();
+      const created = await createLink(h(), owner, dev.id, {
+        label: 'Plumber',
+        channels: [2, 1, 2],
+        validity: { preset: '1h' },
+      });
+      assert.ok(Buffer.from(created.token, 'base64url').length >= 16, 'at least 128 bits');
+      assert.equal(created.url, `${h().config.publicUrl}/guest#${created.token}`);
+      assert.equal(new URL(created.url).search, '', 'nothing in the query');
+      assert.ok(!new URL(created.url).pathname.includes(created.token), 'nothing in the path');
+      assert.deepEqual(created.link.channels, [1, 2]);
+      assert.deepEqual(created.link.permissions, ['live_view']);
+      assert.equal(created.link.validUntil, h().clock.now() + H);
+      const stored = JSON.stringify(
+        await h().runtime.ctx.db.selectFrom('guest_links').selectAll().where('id', '=', created.link.id).execute(),
+      );
+      assert.ok(!stored.includes(created.token), 'the token is not stored');
+      const audit = JSON.stringify(await h().runtime.ctx.db.selectFrom('audit_events').selectAll().execute());
+      assert.ok(!audit.includes(created.token), 'the token is not in the audit trail');
+
+      const s = await session(h(), created.token);
+      const list = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/guest-links`, token: owner.token });
+      assert.equal(list.statusCode, 200, list.body);
+      const [row] = list.json() as Array<{ id: string; status: string; openings: unknown[]; label: string }>;
+      assert.equal(row!.id, created.link.id);
+      assert.equal(row!.status, 'active');
+      assert.equal(row!.label, 'Plumber');
+      assert.deepEqual(row!.openings, [
+        { at: h().clock.now(), outcome: 'opened', ip: '127.0.0.1', userAgent: 'GuestBrowser/1.0' },
+      ]);
+      // The guest sees the device's name and only the link's channels.
+      const watch = await h().request({ method: 'GET', url: '/api/guest/session', headers: { 'x-guest-session': s } });
+      assert.equal(watch.statusCode, 200, watch.body);
+      assert.deepEqual(
+        (watch.json().channels as Array<{ number: number; liveView: boolean; playback: boolean }>).map((c) => [
+          c.number,
+          c.liveView,
+          c.playback,
+        ]),
+        [
+          [1, true, false],
+          [2, true, false],
+        ],
+      );
+      assert.equal(watch.json().validUntil, created.link.validUntil);
+    });
+
+    test('bad input is refused clearly: no channels, a channel that does not exist, an end in the past, too long, a bad PIN', async () => {
+      const dev = await device(2);
+      const base = { channels: [1], validity: { preset: '15m' } };
+      const cases: Array<[object, number, string]> = [
+        [{ ...base, channels: [3] }, 400, 'unknown_channel'],
+        [{ ...base, validity: { until: h().clock.now() } }, 400, 'invalid_validity'],
+        [{ ...base, validity: { until: h().clock.now() + 169 * H } }, 400, 'guest_link_too_long'],
+        [{ ...base, pin: '12ab' }, 400, ''],
+      ];
+      for (const [body, status, code] of cases) {
+        const res = await h().request({
+          method: 'POST',
+          url: `/api/devices/${dev.id}/guest-links`,
+          token: owner.token,
+          body,
+        });
+        const p = assertProblem(res, status);
+        if (code) assert.equal(p.code, code, res.body);
+      }
+      assertProblem(
+        await h().request({
+          method: 'POST',
+          url: `/api/devices/${dev.id}/guest-links`,
+          token: owner.token,
+          body: { ...base, channels: [] },
+        }),
+        400,
+      );
+      // At most the configured maximum (168 h by default) is accepted.
+      await createLink(h(), owner, dev.id, { ...base, validity: { until: h().clock.now() + 168 * H } });
+    });
+
+    test('expiry is exact to the millisecond: tickets, /mediamtx/auth, the decision and the playing stream', async () => {
+      const dev = await device();
+      const created = await createLink(h(), owner, dev.id, { channels: [2], validity: { preset: '15m' } });
+      const until = created.link.validUntil;
+      const s = await session(h(), created.token);
+      const p = `${dev.id}/2`;
+      const t = await guestTicket(h(), s, { channel: 2, permission: 'live_view' });
+      assert.equal(t.statusCode, 201, t.body);
+      const opened = await openHls(p, t.json().ticket);
+      assert.equal(opened.status, 200, opened.playlist);
+      const sessionId = standin.authCalls.at(-1)!.body.id!;
+      const tracked = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .selectAll()
+        .where('id', '=', sessionId)
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(tracked.until), until, 'the stream knows when the link ends');
+      assert.equal(tracked.account_id, created.link.id, 'the guest principal is the link');
+
+      h().clock.set(until - 30_000);
+      const late = await guestTicket(h(), s, { channel: 2, permission: 'live_view' });
+      assert.equal(late.statusCode, 201, late.body);
+      assert.equal(late.json().expiresAt, until, 'a ticket never outlives the link');
+
+      h().clock.set(until - 1);
+      const access = h().runtime.ctx.access;
+      assert.equal((await access.check(created.link.id, dev.id, 2, 'live_view', until - 1)).allowed, true);
+      assert.equal(
+        (await h().request({ method: 'POST', url: '/mediamtx/auth', body: readAuth(late.json().ticket, p) }))
+          .statusCode,
+        200,
+      );
+      await h().runtime.media.runDue();
+      assert.ok(!standin.kicks.includes(sessionId), 'still playing 1 ms before the end');
+      assert.equal((await open(h(), { token: created.token })).statusCode, 201);
+
+      h().clock.set(until);
+      const denied = await access.check(created.link.id, dev.id, 2, 'live_view', until);
+      assert.deepEqual(denied.allowed ? null : denied.reason, 'expired');
+      assertProblem(
+        await h().request({ method: 'POST', url: '/mediamtx/auth', body: readAuth(late.json().ticket, p) }),
+        403,
+      );
+      assert.equal(
+        assertProblem(await guestTicket(h(), s, { channel: 2, permission: 'live_view' }), 410).code,
+        'guest_link_expired',
+      );
+      assert.equal(assertProblem(await open(h(), { token: created.token }), 410).code, 'guest_link_expired');
+      await h().runtime.media.runDue();
+      // The expiry timer (armed for the link's end) may be the one cutting it: wait for it too.
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(sessionId), 'the playing stream is ended at the end');
+      const ended = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .select('end_reason')
+        .where('id', '=', sessionId)
+        .executeTakeFirstOrThrow();
+      assert.equal(ended.end_reason, 'access expired');
+      const list = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/guest-links`, token: owner.token });
+      assert.equal((list.json() as Array<{ status: string }>)[0]!.status, 'expired');
+
+      // An end time that is not a whole second: the decision still ends on that millisecond.
+      const odd = h().clock.now() + 90_000 + 250;
+      const c2 = await createLink(h(), owner, dev.id, { channels: [1], validity: { until: odd } });
+      assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd - 1)).allowed, true);
+      assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd)).allowed, false);
+    });
+
+    test('revoking ends the playing stream at once and every later call says so', async () => {
+      const dev = await device();
+      const created = await createLink(h(), owner, dev.id, {
+        channels: [3],
+        playback: true,
+        validity: { preset: '24h' },
+      });
+      assert.deepEqual(created.link.permissions, ['live_view', 'playback']);
+      const s = await session(h(), created.token);
+      const t = await guestTicket(h(), s, { channel: 3, permission: 'live_view' });
+      assert.equal(t.statusCode, 201, t.body);
+      assert.equal((await openHls(`${dev.id}/3`, t.json().ticket)).status, 200);
+      const sessionId = standin.authCalls.at(-1)!.body.id!;
+      // A channel not in the link is refused.
+      assert.equal(
+        assertProblem(await guestTicket(h(), s, { channel: 2, permission: 'live_view' }), 403).code,
+        'channel_not_shared',
+      );
+      const revoke = await h().request({
+        method: 'DELETE',
+        url: `/api/guest-links/${created.link.id}`,
+        token: owner.token,
+      });
+      assert.equal(revoke.statusCode, 200, revoke.body);
+      assert.equal(revoke.json().status, 'revoked');
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(sessionId), 'kicked through the control API');
+      const audit = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select(['after'])
+        .where('action', '=', 'stream.ended')
+        .where('object_id', '=', sessionId)
+        .execute();
+      assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: access revoked');
+      assertProblem(
+        await h().request({ method: 'POST', url: '/mediamtx/auth', body: readAuth(t.json().ticket, `${dev.id}/3`) }),
+        403,
+      );
+      assert.equal(
+        assertProblem(await guestTicket(h(), s, { channel: 3, permission: 'live_view' }), 410).code,
+        'guest_link_revoked',
+      );
+      assert.equal(assertProblem(await open(h(), { token: created.token }), 410).code, 'guest_link_revoked');
+      const actions = (
+        await h()
+          .runtime.ctx.db.selectFrom('audit_events')
+          .select('action')
+          .where('object_id', '=', created.link.id)
+          .orderBy('seq')
+          .execute()
+      ).map((r) => r.action);
+      assert.deepEqual(actions, ['guest_link.created', 'guest_link.opened', 'guest_link.revoked']);
+    });
+
+    test('single use: of concurrent first opens exactly one wins; that browser may reopen, no other can', async () => {
+      const dev = await device();
+      for (let round = 0; round < 5; round++) {
+        const created = await createLink(h(), owner, dev.id, {
+          channels: [1],
+          singleUse: true,
+          validity: { preset: '15m' },
+        });
+        const answers = await Promise.all(Array.from({ length: 4 }, () => open(h(), { token: created.token })));
+        const won = answers.filter((r) => r.statusCode === 201);
+        assert.equal(won.length, 1, answers.map((r) => `${r.statusCode} ${r.body}`).join('\n'));
+        for (const r of answers.filter((x) => x.statusCode !== 201))
+          assert.equal(assertProblem(r, 410).code, 'guest_link_used');
+        const cookie = String(won[0]!.headers['set-cookie']);
+        assert.match(cookie, /kh_guest=/);
+        assert.match(cookie, /HttpOnly/i);
+        assert.match(cookie, /SameSite=Strict/i);
+        assert.match(cookie, /Path=\/api\/guest/);
+        const secret = /kh_guest=([^;]+)/.exec(cookie)![1]!;
+        assert.equal((await open(h(), { token: created.token }, { cookie: `kh_guest=${secret}` })).statusCode, 201);
+        assertProblem(await open(h(), { token: created.token }, { cookie: 'kh_guest=someone-else' }), 410);
+        const row = await h()
+          .runtime.ctx.db.selectFrom('guest_links')
+          .select(['bound_hash'])
+          .where('id', '=', created.link.id)
+          .executeTakeFirstOrThrow();
+        assert.ok(row.bound_hash && !row.bound_hash.includes(secret), 'only the hash of the browser secret');
+        await h().request({ method: 'DELETE', url: `/api/guest-links/${created.link.id}`, token: owner.token });
+      }
+    });
+
+    test('PIN: asked for, checked, and wrong guesses throttled per link (also when sent all at once)', async () => {
+      const dev = await device();
+      const created = await createLink(h(), owner, dev.id, { channels: [1], pin: '4321', validity: { preset: '1h' } });
+      const stored = await h()
+        .runtime.ctx.db.selectFrom('guest_links')
+        .select('pin_hash')
+        .where('id', '=', created.link.id)
+        .executeTakeFirstOrThrow();
+      assert.match(stored.pin_hash!, /^scrypt\$/);
+      assert.equal(assertProblem(await open(h(), { token: created.token }), 403).code, 'pin_required');
+      const guesses = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => open(h(), { token: created.token, pin: String(1000 + i) })),
+      );
+      const codes = guesses.map((r) => r.statusCode).sort();
+      assert.equal(codes.filter((c) => c === 403).length, PIN_RULE.max, codes.join(','));
+      assert.equal(codes.filter((c) => c === 429).length, 12 - PIN_RULE.max);
+      // Even the right PIN waits until the block ends.
+      const blocked = assertProblem(await open(h(), { token: created.token, pin: '4321' }), 429);
+      assert.equal(blocked.code, 'throttled');
+      h().clock.advance(PIN_RULE.blockMs + 1);
+      assert.equal((await open(h(), { token: created.token, pin: '4321' })).statusCode, 201);
+      const list = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/guest-links`, token: owner.token });
+      const outcomes = (list.json() as Array<{ id: string; openings: Array<{ outcome: string }> }>)
+        .find((l) => l.id === created.link.id)!
+        .openings.map((o) => o.outcome);
+      assert.equal(outcomes.filter((o) => o === 'pin_wrong').length, PIN_RULE.max);
+      assert.equal(outcomes.at(-1), 'opened');
+      // Another link's PIN budget is its own.
+      const other = await createLink(h(), owner, dev.id, { channels: [1], pin: '1111', validity: { preset: '1h' } });
+      assert.equal((await open(h(), { token: other.token, pin: '1111' })).statusCode, 201);
+    });
+
+    test('at most N active links per device (config); revoking or expiry makes room', async () => {
+      const dev = await device(1);
+      const made: Created[] = [];
+      for (let i = 0; i < h().config.guestLinksPerDevice; i++)
+        made.push(await createLink(h(), owner, dev.id, { channels: [1], validity: { preset: '15m' } }));
+      const over = await h().request({
+        method: 'POST',
+        url: `/api/devices/${dev.id}/guest-links`,
+        token: owner.token,
+        body: { channels: [1], validity: { preset: '15m' } },
+      });
+      assert.equal(assertProblem(over, 409).code, 'guest_link_limit');
+      await h().request({ method: 'DELETE', url: `/api/guest-links/${made[0]!.link.id}`, token: owner.token });
+      await createLink(h(), owner, dev.id, { channels: [1], validity: { preset: '15m' } });
+      h().clock.advance(15 * MIN);
+      for (let i = 0; i < h().config.guestLinksPerDevice; i++)
+        await createLink(h(), owner, dev.id, { channels: [1], validity: { preset: '15m' } });
+    });
+
+    test('outsiders are refused on every guest-link route, and a guest session opens nothing else', async () => {
+      const dev = await device(2);
+      const recipient = await signUp(h(), 'Recipient');
+      const stranger = await signUp(h(), 'Stranger');
+      await seedShare(h().runtime, dev.id, owner.id, recipient.id, { channels: [1], permissions: ['live_view'] });
+      const created = await createLink(h(), owner, dev.id, { channels: [1], validity: { preset: '1h' } });
+      const s = await session(h(), created.token);
+      const otherDevice = await device(1);
+      const before = await h().runtime.ctx.db.selectFrom('guest_links').select(['id', 'revoked_at']).execute();
+      for (const who of [recipient, stranger]) {
+        for (const [method, url, body] of [
+          ['POST', `/api/devices/${dev.id}/guest-links`, { channels: [1], validity: { preset: '15m' } }],
+          ['GET', `/api/devices/${dev.id}/guest-links`, undefined],
+          ['DELETE', `/api/guest-links/${created.link.id}`, undefined],
+        ] as const) {
+          const res = await h().request({ method, url, token: who.token, ...(body ? { body } : {}) });
+          assertProblem(res, 404);
+        }
+      }
+      // The guest's session is no login: not as a bearer token, not as its own header on account routes.
+      for (const headers of [{ authorization: `Bearer ${s}` }, { 'x-guest-session': s }] as Array<
+        Record<string, string>
+      >) {
+        for (const [method, url] of [
+          ['GET', `/api/devices/${dev.id}/guest-links`],
+          ['DELETE', `/api/guest-links/${created.link.id}`],
+          ['GET', `/api/devices/${dev.id}/media`],
+        ] as const) {
+          const res = await h().request({ method, url, headers });
+          assertProblem(res, 401);
+        }
+      }
+      // Nor the link's token.
+      assertProblem(
+        await h().request({ method: 'GET', url: '/api/guest/session', headers: { 'x-guest-session': created.token } }),
+        401,
+      );
+      // Tickets only for the link's own device: another device's channel is not reachable through the link.
+      const t = await guestTicket(h(), s, { channel: 1, permission: 'live_view' });
+      assert.equal(t.json().path, `${dev.id}/1`);
+      assertProblem(
+        await h().request({
+          method: 'POST',
+          url: '/mediamtx/auth',
+          body: readAuth(t.json().ticket, `${otherDevice.id}/1`),
+        }),
+        403,
+      );
+      assert.equal(
+        assertProblem(await guestTicket(h(), s, { channel: 1, permission: 'playback' }), 403).code,
+        'permission_not_granted',
+      );
+      assertProblem(await open(h(), { token: 'x'.repeat(43) }), 404);
+      assert.deepEqual(
+        await h().runtime.ctx.db.selectFrom('guest_links').select(['id', 'revoked_at']).execute(),
+        before,
+        'nothing changed',
+      );
+      // The access review names the link as a guest link.
+      const review = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/access`, token: owner.token });
+      assert.equal(review.statusCode, 200, review.body);
+      const entry = (
+        review.json().entries as Array<{ source: string; sourceId: string; subject: { name: string } }>
+      ).find((e) => e.source === 'guest_link');
+      assert.equal(entry?.sourceId, created.link.id);
+      assert.equal(entry?.subject.name, 'Guest link');
+    });
+  },
+  { MEDIAMTX_API_URL: standin.apiUrl, GUEST_LINKS_PER_DEVICE: '3' },
+);
+
+test('the token never reaches a log line (every request of a guest link, at trace level)', async () => {
+  const lines: string[] = [];
+  const out = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-guest-log-'));
+  const config = testConfig({ DATA_DIR: dir, LOG_LEVEL: 'trace', LOG_FORMAT: 'json' });
+  const rt = await createRuntime(config, {
+    clock: new ManualClock(Date.UTC(2026, 10, 23, 9, 0, 0)),
+    log: createLogger(config, out),
+    expiryNotices: { intervalMs: 0 },
+    deviceLink: { offlineSweepMs: 0 },
+  });
+  try {
+    const h: Harness = {
+      engine: 'sqlite',
+      runtime: rt,
+      clock: new ManualClock(0),
+      config,
+      request: ({ method, url, token, body, headers = {} }) =>
+        rt.app.inject({
+          method,
+          url,
+          headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          ...(body === undefined ? {} : { payload: body as object }),
+        }),
+    };
+    const owner = await signUp(h, 'Logged Owner');
+    const dev = await seedDevice(rt, owner.id, 2);
+    const created = await createLink(h, owner, dev.id, {
+      channels: [1],
+      pin: '2468',
+      singleUse: true,
+      validity: { preset: '1h' },
+    });
+    // Right, wrong, malformed and misplaced: every way the token may travel to the server.
+    const opened = await open(h, { token: created.token, pin: '2468' });
+    assert.equal(opened.statusCode, 201, opened.body);
+    const s = opened.json().session as string;
+    await open(h, { token: created.token, pin: '0000' });
+    await h.request({ method: 'POST', url: '/api/guest/session', body: { token: created.token, extra: 1 } });
+    await h.request({ method: 'POST', url: '/api/guest/session', body: { token: 5 } });
+    await h.request({ method: 'GET', url: '/api/guest/session', headers: { 'x-guest-session': created.token } });
+    await h.request({
+      method: 'GET',
+      url: '/api/guest/session',
+      headers: { authorization: `Bearer ${created.token}` },
+    });
+    await guestTicket(h, s, { channel: 1, permission: 'live_view' });
+    await guestTicket(h, s, { channel: 9, permission: 'live_view' });
+    await h.request({ method: 'DELETE', url: `/api/guest-links/${created.link.id}`, token: owner.token });
+    await guestTicket(h, s, { channel: 1, permission: 'live_view' });
+    const log = lines.join('');
+    assert.ok(lines.length > 10, `only ${lines.length} log lines`);
+    assert.match(log, /\/api\/guest\/session/, 'the requests were logged');
+    assert.ok(!log.includes(created.token), 'the link token is in the log');
+    assert.ok(!log.includes(s), 'the guest session is in the log');
+    assert.ok(!log.includes('2468'), 'the PIN is in the log');
+  } finally {
+    await rt.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+after(() => standin.stop());

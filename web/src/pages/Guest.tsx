@@ -1,0 +1,297 @@
+// The guest link's watch page, for someone without an account (docs/sharing.md, "Guest links"). The link's token
+// arrives in the address's fragment, which browsers never send to a server: it is read once, removed from the
+// address bar and history, and exchanged at once (POST) for a guest session kept in this tab only. Video plays
+// like on the Live screen (hls.js, the ticket as `Authorization: Bearer`, renewed before it expires); when the
+// stream stops the page asks why and says so plainly (expired, revoked).
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import Hls from 'hls.js';
+import i18next from 'i18next';
+import { ApiError, api, call, errorMessage, type Res } from '../api/client.ts';
+import { Logo } from '../components/Logo.tsx';
+import { Field } from '../components/ui.tsx';
+import { dateTime } from '../lib/format.ts';
+
+type Watch = Res<'/api/guest/session', 'get'>;
+type Ticket = Res<'/api/guest/stream-tickets', 'post'>;
+
+const STORED = 'keyholder.guest-session';
+const RENEW_BEFORE_MS = 15_000;
+
+/** The words for a refusal the guest can do nothing about but hear why. */
+function endedText(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.code === 'guest_link_expired' || err.code === 'expired') return i18next.t('guest.expired');
+    if (err.code === 'guest_link_revoked' || err.status === 404) return i18next.t('guest.revoked');
+    if (err.code === 'guest_link_used') return i18next.t('guest.used');
+  }
+  return errorMessage(err);
+}
+
+function guestHeaders(session: string) {
+  return { 'x-guest-session': session };
+}
+
+type State =
+  | { kind: 'opening' }
+  | { kind: 'pin'; token: string; error: string | null }
+  | { kind: 'watching'; session: string; watch: Watch }
+  | { kind: 'ended'; message: string };
+
+export function GuestPage() {
+  const { t } = useTranslation();
+  const [state, setState] = useState<State>({ kind: 'opening' });
+  const started = useRef(false);
+
+  useEffect(() => {
+    document.title = `${t('guest.title')} · Keyholder`;
+  }, [t]);
+
+  const show = async (session: string) => {
+    try {
+      const watch = await call(api.GET('/api/guest/session', { headers: guestHeaders(session) }));
+      sessionStorage.setItem(STORED, session);
+      setState({ kind: 'watching', session, watch });
+    } catch (err) {
+      sessionStorage.removeItem(STORED);
+      setState({ kind: 'ended', message: endedText(err) });
+    }
+  };
+
+  const exchange = async (token: string, pin?: string) => {
+    try {
+      const opened = await call(api.POST('/api/guest/session', { body: { token, ...(pin ? { pin } : {}) } }));
+      await show(opened.session);
+    } catch (err) {
+      if (err instanceof ApiError && (err.code === 'pin_required' || err.code === 'pin_wrong' || err.status === 429))
+        setState({ kind: 'pin', token, error: err.code === 'pin_required' ? null : err.message });
+      else setState({ kind: 'ended', message: endedText(err) });
+    }
+  };
+
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    const token = window.location.hash.slice(1);
+    if (token) {
+      // The token leaves the address bar and history at once; it is only ever sent in a POST body.
+      window.history.replaceState(null, '', window.location.pathname);
+      void exchange(token);
+      return;
+    }
+    const kept = sessionStorage.getItem(STORED);
+    if (kept) void show(kept);
+    else setState({ kind: 'ended', message: t('guest.noLink') });
+  }, []);
+
+  return (
+    <main className="guest">
+      <header className="guest-header">
+        <Logo />
+      </header>
+      {state.kind === 'opening' ? (
+        <p role="status" className="muted">
+          {t('guest.opening')}
+        </p>
+      ) : state.kind === 'pin' ? (
+        <PinForm error={state.error} onSubmit={(pin) => void exchange(state.token, pin)} />
+      ) : state.kind === 'ended' ? (
+        <div className="state error" role="alert">
+          {state.message}
+        </div>
+      ) : (
+        <Watching
+          session={state.session}
+          watch={state.watch}
+          onEnded={(message) => {
+            sessionStorage.removeItem(STORED);
+            setState({ kind: 'ended', message });
+          }}
+        />
+      )}
+    </main>
+  );
+}
+
+function PinForm({ error, onSubmit }: { error: string | null; onSubmit(pin: string): void }) {
+  const { t } = useTranslation();
+  const [pin, setPin] = useState('');
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onSubmit(pin);
+  };
+  return (
+    <form className="card" onSubmit={submit}>
+      <h1>{t('guest.pinTitle')}</h1>
+      <Field label={t('guest.pinLabel')} hint={t('guest.pinHint')} error={error}>
+        {(field) => (
+          <input
+            {...field}
+            inputMode="numeric"
+            autoComplete="off"
+            pattern="[0-9]{4,8}"
+            value={pin}
+            onChange={(e) => setPin(e.target.value)}
+            required
+          />
+        )}
+      </Field>
+      <button type="submit" className="primary">
+        {t('guest.pinSubmit')}
+      </button>
+    </form>
+  );
+}
+
+function Watching({ session, watch, onEnded }: { session: string; watch: Watch; onEnded(message: string): void }) {
+  const { t } = useTranslation();
+  const watchable = watch.channels.filter((c) => c.liveView);
+  const [channel, setChannel] = useState<number | null>(watchable[0]?.number ?? null);
+  return (
+    <section className="page" aria-labelledby="guest-title">
+      <h1 id="guest-title">{watch.label ? `${watch.device.name} · ${watch.label}` : watch.device.name}</h1>
+      <p className="muted">{t('guest.until', { when: dateTime(watch.validUntil, Date.now(), true) })}</p>
+      {!watch.server.configured || !watch.server.hlsUrl ? (
+        <div className="notice warning">{t('guest.noServer')}</div>
+      ) : channel === null ? (
+        <div className="notice">{t('guest.noChannel')}</div>
+      ) : (
+        <>
+          {watchable.length > 1 ? (
+            <ul className="channel-grid" aria-label={t('guest.channels')}>
+              {watchable.map((c) => (
+                <li key={c.number}>
+                  <button
+                    type="button"
+                    className="channel-tile"
+                    aria-pressed={c.number === channel}
+                    onClick={() => setChannel(c.number)}
+                  >
+                    {c.name}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          <GuestPlayer
+            key={channel}
+            session={session}
+            channel={channel}
+            name={watchable.find((c) => c.number === channel)?.name ?? String(channel)}
+            hlsUrl={watch.server.hlsUrl}
+            onEnded={onEnded}
+          />
+        </>
+      )}
+    </section>
+  );
+}
+
+function GuestPlayer(props: {
+  session: string;
+  channel: number;
+  name: string;
+  hlsUrl: string;
+  onEnded(message: string): void;
+}) {
+  const { session, channel, name, hlsUrl, onEnded } = props;
+  const { t } = useTranslation();
+  const video = useRef<HTMLVideoElement>(null);
+  // The latest callback, without restarting the stream when the parent renders again.
+  const ended = useRef(onEnded);
+  ended.current = onEnded;
+  const [playing, setPlaying] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let alive = true;
+    let hls: Hls | null = null;
+    let renewTimer: ReturnType<typeof setTimeout> | undefined;
+    const ticket = { current: '' };
+
+    const renew = async (): Promise<Ticket> => {
+      const issued = await call(
+        api.POST('/api/guest/stream-tickets', {
+          headers: guestHeaders(session),
+          body: { channel, permission: 'live_view' },
+        }),
+      );
+      ticket.current = issued.ticket;
+      clearTimeout(renewTimer);
+      const lifetime = Math.max(0, issued.expiresAt - Date.now());
+      renewTimer = setTimeout(
+        () => {
+          // A failed renewal is not yet the end: Keyholder ends the playing session when the link stops allowing it.
+          renew().catch(() => {});
+        },
+        Math.max(1_000, lifetime > 2 * RENEW_BEFORE_MS ? lifetime - RENEW_BEFORE_MS : lifetime / 2),
+      );
+      return issued;
+    };
+
+    /** The stream stopped: a new ticket means reconnect; a refusal says why the link no longer allows it. */
+    const stopped = async () => {
+      hls?.destroy();
+      hls = null;
+      video.current?.pause();
+      try {
+        await renew();
+        if (alive) setAttempt((a) => a + 1);
+      } catch (err) {
+        if (alive) ended.current(t('guest.ended', { why: endedText(err) }));
+      }
+    };
+
+    void (async () => {
+      let issued: Ticket;
+      try {
+        issued = await renew();
+      } catch (err) {
+        if (alive) ended.current(endedText(err));
+        return;
+      }
+      if (!alive || !video.current) return;
+      if (!Hls.isSupported()) {
+        ended.current(t('guest.unsupported'));
+        return;
+      }
+      const el = video.current;
+      const retry = { maxNumRetry: 1, retryDelayMs: 250, maxRetryDelayMs: 500 };
+      const policy = {
+        default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 10_000, timeoutRetry: retry, errorRetry: retry },
+      };
+      hls = new Hls({
+        xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${ticket.current}`),
+        liveSyncDurationCount: 2,
+        manifestLoadPolicy: policy,
+        playlistLoadPolicy: policy,
+      });
+      hls.on(Hls.Events.ERROR, (_e, data) => {
+        if (data.fatal) void stopped();
+      });
+      hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        el.play().catch(() => {});
+      });
+      el.addEventListener('playing', () => alive && setPlaying(true), { once: true });
+      hls.loadSource(`${hlsUrl}/${issued.path}/index.m3u8`);
+      hls.attachMedia(el);
+    })();
+
+    return () => {
+      alive = false;
+      clearTimeout(renewTimer);
+      hls?.destroy();
+    };
+  }, [session, channel, hlsUrl, attempt, t]);
+
+  return (
+    <div className="live">
+      <video ref={video} className="live-video" aria-label={t('guest.liveOf', { name })} muted playsInline />
+      {playing ? null : (
+        <p className="muted small" role="status">
+          {t('guest.connecting')}
+        </p>
+      )}
+    </div>
+  );
+}
