@@ -571,6 +571,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{id}/guest-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Owner: the device's guest links (newest 50), with who opened each and when (address, browser) */
+        get: operations["listGuestLinks"];
+        put?: never;
+        /** Owner: a guest link for chosen channels (live view, optionally playback) until a set end; the token and address are shown once */
+        post: operations["createGuestLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices/{id}/health": {
         parameters: {
             query?: never;
@@ -780,6 +798,58 @@ export interface paths {
          * @description Wrong code: 400. After 5 wrong codes for one serial, further tries are refused (429) for 15 minutes. Unknown serial: 404. Already bound to another account: 409.
          */
         post: operations["bindDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/guest-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Owner: revoke a guest link at once (its streams end like any revocation) */
+        delete: operations["revokeGuestLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/guest/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Guest: the link's end and the channels I may watch now (and the media server) */
+        get: operations["getGuestWatch"];
+        put?: never;
+        /** Guest: exchange a link's token (from the page's fragment) and PIN for a guest session; a single-use link is bound to this browser */
+        post: operations["openGuestLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/guest/stream-tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Guest: a stream ticket for one of the link's channels, valid no longer than the link */
+        post: operations["createGuestStreamTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2546,7 +2616,7 @@ export interface operations {
                                     permission: string;
                                     reason: string | null;
                                 }[];
-                                source: "share" | "authorization" | "manager";
+                                source: "share" | "authorization" | "manager" | "guest_link";
                                 sourceId: string;
                                 via: {
                                     orgId: string;
@@ -3775,7 +3845,7 @@ export interface operations {
                                 permission: string;
                                 reason: string | null;
                             }[];
-                            source: "share" | "authorization" | "manager";
+                            source: "share" | "authorization" | "manager" | "guest_link";
                             sourceId: string;
                             subject: {
                                 id: string;
@@ -4278,6 +4348,140 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listGuestLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        boundAt: number | null;
+                        channels: number[];
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        deviceId: string;
+                        id: string;
+                        label: string;
+                        openings: {
+                            /** @description epoch milliseconds */
+                            at: number;
+                            ip: string | null;
+                            /** @description opened, or why not: pin_wrong, used, throttled */
+                            outcome: string;
+                            userAgent: string | null;
+                        }[];
+                        permissions: ("live_view" | "playback")[];
+                        /** @description whether a PIN protects it (the PIN itself is never shown again) */
+                        pin: boolean;
+                        revokedAt: number | null;
+                        singleUse: boolean;
+                        status: "active" | "expired" | "revoked";
+                        /** @description epoch milliseconds */
+                        validFrom: number;
+                        /** @description epoch milliseconds */
+                        validUntil: number;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createGuestLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    channels: number[];
+                    /** @description whom it is for, e.g. "Plumber" */
+                    label?: string;
+                    /** @description 4 to 8 digits */
+                    pin?: string;
+                    /** @description also play back what was recorded while the link is valid (default false) */
+                    playback?: boolean;
+                    /** @description the first browser to open it keeps it (default false) */
+                    singleUse?: boolean;
+                    validity: {
+                        preset: "15m" | "1h" | "24h";
+                    } | {
+                        /** @description end (exclusive), epoch ms */
+                        until: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        link: {
+                            boundAt: number | null;
+                            channels: number[];
+                            /** @description epoch milliseconds */
+                            createdAt: number;
+                            deviceId: string;
+                            id: string;
+                            label: string;
+                            openings: {
+                                /** @description epoch milliseconds */
+                                at: number;
+                                ip: string | null;
+                                /** @description opened, or why not: pin_wrong, used, throttled */
+                                outcome: string;
+                                userAgent: string | null;
+                            }[];
+                            permissions: ("live_view" | "playback")[];
+                            /** @description whether a PIN protects it (the PIN itself is never shown again) */
+                            pin: boolean;
+                            revokedAt: number | null;
+                            singleUse: boolean;
+                            status: "active" | "expired" | "revoked";
+                            /** @description epoch milliseconds */
+                            validFrom: number;
+                            /** @description epoch milliseconds */
+                            validUntil: number;
+                        };
+                        /** @description shown once; only its hash is kept */
+                        token: string;
+                        /** @description the watch page, with the token in the fragment (#), which browsers never send */
+                        url: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -5194,6 +5398,186 @@ export interface operations {
                         online: boolean;
                         serial: string;
                         supportsSharing: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    revokeGuestLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        boundAt: number | null;
+                        channels: number[];
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        deviceId: string;
+                        id: string;
+                        label: string;
+                        openings: {
+                            /** @description epoch milliseconds */
+                            at: number;
+                            ip: string | null;
+                            /** @description opened, or why not: pin_wrong, used, throttled */
+                            outcome: string;
+                            userAgent: string | null;
+                        }[];
+                        permissions: ("live_view" | "playback")[];
+                        /** @description whether a PIN protects it (the PIN itself is never shown again) */
+                        pin: boolean;
+                        revokedAt: number | null;
+                        singleUse: boolean;
+                        status: "active" | "expired" | "revoked";
+                        /** @description epoch milliseconds */
+                        validFrom: number;
+                        /** @description epoch milliseconds */
+                        validUntil: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getGuestWatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channels: {
+                            liveView: boolean;
+                            name: string;
+                            number: number;
+                            playback: boolean;
+                        }[];
+                        device: {
+                            name: string;
+                        };
+                        label: string;
+                        server: {
+                            configured: boolean;
+                            docsUrl: string;
+                            hlsUrl: string | null;
+                            playbackUrl: string | null;
+                        };
+                        /** @description epoch milliseconds */
+                        validUntil: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    openGuestLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    pin?: string;
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        /** @description send it as the x-guest-session header */
+                        session: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createGuestStreamTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    channel: number;
+                    /** @description playback: start of the recorded time */
+                    from?: number;
+                    permission: "live_view" | "playback";
+                    /** @description playback: end (exclusive) of the recorded time */
+                    until?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        action: "read" | "playback";
+                        /** @description epoch milliseconds */
+                        expiresAt: number;
+                        kid: string;
+                        path: string;
+                        ticket: string;
                     };
                 };
             };
