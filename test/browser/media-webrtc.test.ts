@@ -85,6 +85,51 @@ describe('web app: live view over WebRTC (WHEP)', { timeout: 180_000 }, () => {
     await standin?.stop();
   });
 
+  test('where WebRTC cannot connect (UDP blocked), the Live screen falls back to HLS and says so', async () => {
+    const email = `una.${stamp}@example.com`;
+    await person(server, 'Una Udpless', email);
+    await api(
+      server,
+      'POST',
+      `/api/devices/${deviceId}/shares`,
+      { recipient: { email }, scope: 'channels', channels: [4], permissions: ['live_view'] },
+      ownerToken,
+    );
+    standin.webrtcUdpBlocked = true;
+    const una = await openPerson(browser, server.url, 'media-webrtc-fallback');
+    const { page } = una;
+    try {
+      await page.goto('/');
+      await page.getByLabel('Email or phone').fill(email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('heading', { name: 'Home' }).waitFor();
+      await page.getByRole('link', { name: 'Live View of Porch NVR' }).click();
+      await page.getByText('WebRTC could not connect from this network; playing over HLS instead.').waitFor({
+        timeout: WAIT_MS,
+      });
+      const video = page.getByLabel('Live video of Channel 4');
+      const deadline = Date.now() + WAIT_MS * 2;
+      let first: number | null = null;
+      for (;;) {
+        const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+        if (first === null && t > 0) first = t;
+        if (first !== null && t - first >= 1) break;
+        if (Date.now() > deadline) assert.fail(`the HLS fallback did not play (currentTime ${t})`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.ok(
+        [...standin.sessions.values()].some((s) => s.path === `${deviceId}/4`),
+        'playing from the HLS server',
+      );
+      await una.shot('live-webrtc-fallback');
+      assert.deepEqual(una.problems, []);
+    } finally {
+      standin.webrtcUdpBlocked = false;
+      await una.context.close();
+    }
+  });
+
   test('the recipient watches over WHEP; the owner revokes and the stream stops within 2 s', async () => {
     const viewer = await openPerson(browser, server.url, 'media-webrtc');
     const { page } = viewer;
@@ -127,7 +172,11 @@ describe('web app: live view over WebRTC (WHEP)', { timeout: 180_000 }, () => {
       width: v.videoWidth,
     }));
     assert.deepEqual(source, { stream: true, width: 320 });
-    assert.equal(standin.sessions.size, 0, 'no HLS session was opened');
+    assert.equal(
+      [...standin.sessions.values()].filter((s) => s.path === `${deviceId}/2`).length,
+      0,
+      'no HLS session was opened',
+    );
     await viewer.shot('live-webrtc-playing');
 
     // The offer went to <path>/whep as application/sdp with the ticket as a Bearer token, never in the URL.

@@ -197,6 +197,11 @@ export interface MediaMtxStandin {
   webrtcUrl: string;
   apiUrl: string;
   playbackUrl: string;
+  /**
+   * TEST KNOB, not MediaMTX: behave as if the browser could not reach the WebRTC media port (UDP blocked): WHEP
+   * still answers 201, but the answer carries no candidates and trickled ones are ignored, so ICE never connects.
+   */
+  webrtcUdpBlocked: boolean;
   /** Every auth request sent to Keyholder, with its answer status. */
   authCalls: Array<{ body: AuthBody; status: number }>;
   sessions: Map<string, HlsSession>;
@@ -527,6 +532,7 @@ export async function startMediaMtxStandin(options: StandinOptions): Promise<Med
             pc.iceGatheringStateChange.subscribe((state) => state === 'complete' && resolve()),
           );
         answer = loopbackOnly(pc.localDescription!.sdp);
+        if (standin.webrtcUdpBlocked) answer = answer.replace(/^a=candidate:.*\r\n/gm, '');
       } catch (err) {
         await pc.close().catch(() => {});
         return error(400, (err as Error).message);
@@ -583,7 +589,7 @@ export async function startMediaMtxStandin(options: StandinOptions): Promise<Med
           candidates.push({ candidate: line.slice(2), sdpMid: mid, sdpMLineIndex: Number(mid) });
         }
       }
-      for (const c of candidates) await s.pc.addIceCandidate(c).catch(() => {});
+      if (!standin.webrtcUdpBlocked) for (const c of candidates) await s.pc.addIceCandidate(c).catch(() => {});
       res.writeHead(204, cors);
       res.end();
       return;
@@ -781,6 +787,7 @@ export async function startMediaMtxStandin(options: StandinOptions): Promise<Med
     authHttpAddress: options.authHttpAddress,
     hlsUrl: hls.url,
     webrtcUrl: webrtc.url,
+    webrtcUdpBlocked: false,
     apiUrl: api.url,
     playbackUrl: playback.url,
     authCalls,

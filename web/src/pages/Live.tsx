@@ -51,6 +51,8 @@ async function playWhep(
     done = true;
     clearInterval(watchdog);
     pc.close();
+    // srcObject outranks src: left set, it would hide whatever plays next in this element (the HLS fallback).
+    el.srcObject = null;
     // Tells MediaMTX at once instead of after its timeout; a kicked session answers 404, which is fine.
     if (sessionUrl) fetch(sessionUrl, { method: 'DELETE', keepalive: true }).catch(() => {});
     sessionUrl = null;
