@@ -41,6 +41,8 @@ export interface Config {
   metricsToken: string | null;
   invitationTtlMs: number;
   applicationTtlMs: number;
+  /** How long the owner of a claimed device has to release it before an operator may review the claim. */
+  claimOwnerMs: number;
   streamTicketTtlSeconds: number;
   /** Accept push subscriptions whose endpoint is on loopback over http (tests' own push service only). */
   pushAllowLoopbackEndpoints: boolean;
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: metricsToken(env),
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
+    claimOwnerMs: integer(env, 'CLAIM_OWNER_DAYS', 14, 1, 90) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
     pushAllowLoopbackEndpoints: flag(env, 'PUSH_ALLOW_LOOPBACK_ENDPOINTS', false),
     accessLeaseMs: integer(env, 'ACCESS_LEASE_MS', 2000, 200, 60_000),

@@ -13,6 +13,7 @@ import * as m010 from './010_media.ts';
 import * as m011 from './011_webhooks.ts';
 import * as m012 from './012_push.ts';
 import * as m014 from './014_access_changes.ts';
+import * as m017 from './017_ownership_claims.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '011_webhooks': m011,
   '012_push': m012,
   '014_access_changes': m014,
+  '017_ownership_claims': m017,
 };
