@@ -27,6 +27,7 @@ import { deviceLinkRoutes } from './device-link.ts';
 import { accountSecurityRoutes } from './account-security.ts';
 import { webhookRoutes } from '../../webhooks/routes.ts';
 import { pushRoutes } from './push.ts';
+import { claimRoutes } from './claims.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -50,3 +51,4 @@ routeModules.push(mediaRoutes);
 routeModules.push(deviceLinkRoutes);
 routeModules.push(webhookRoutes);
 routeModules.push(pushRoutes);
+routeModules.push(claimRoutes);
