@@ -380,6 +380,11 @@ export async function completeReleasedClaim(tx: Tx, deviceId: string, accountId:
   const reservation = await repo.findReservation(tx.db, deviceId, tx.now);
   if (!reservation || reservation.claimant_account_id !== accountId) return;
   await repo.moveClaim(tx.db, reservation.id, ['released'], { status: 'completed', decided_at: tx.now });
+  // Released and bound within one millisecond: the new owner's history must still start after the release, whose
+  // events name the former owner.
+  const releasedAt = reservation.owner_answered_at ?? 0;
+  if (releasedAt >= tx.now)
+    await tx.db.updateTable('devices').set({ owner_since: releasedAt + 1 }).where('id', '=', deviceId).execute();
   await appendAudit(tx.db, {
     at: tx.now,
     actorAccountId: accountId,
