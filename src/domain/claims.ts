@@ -87,13 +87,12 @@ function fileLabel(name: string): string {
 
 /** A file name as shown to the operator: no path, no control characters. */
 export function cleanName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  const base = name
-    .split(/[\\/]/)
-    .pop()!
-    .replace(/[\u0000-\u001f\u007f"]/g, '')
+  const base = name.split(/[\\/]/).pop()!;
+  const kept = Array.from(base)
+    .filter((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f && ch !== '"')
+    .join('')
     .trim();
-  return base.slice(0, 120) || 'file';
+  return kept.slice(0, 120) || 'file';
 }
 
 export function checkClaimMessage(raw: string): string {

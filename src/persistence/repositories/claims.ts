@@ -121,13 +121,17 @@ export async function openClaimsOnDevice(db: Executor, deviceId: string): Promis
 }
 
 export async function listClaimFiles(db: Executor, claimId: string): Promise<ClaimFileMeta[]> {
-  return db
-    .selectFrom('ownership_claim_files')
-    .select(['id', 'claim_id', 'kind', 'media_type', 'name', 'size', 'sha256', 'created_at'])
-    .where('claim_id', '=', claimId)
-    .orderBy('created_at', 'asc')
-    .orderBy('id', 'asc')
-    .execute();
+  return (
+    db
+      .selectFrom('ownership_claim_files')
+      .select(['id', 'claim_id', 'kind', 'media_type', 'name', 'size', 'sha256', 'created_at'])
+      .where('claim_id', '=', claimId)
+      // One claim's files share one instant: the label photo first, then the proof, each by name.
+      .orderBy('kind', 'asc')
+      .orderBy('name', 'asc')
+      .orderBy('id', 'asc')
+      .execute()
+  );
 }
 
 export async function findClaimFile(
