@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import type { Harness } from '../helpers/harness.ts';
 import type { Person as ApiPerson } from '../helpers/people.ts';
 import { verifiedPerson } from '../helpers/installer.ts';
-import { ownDevice } from '../helpers/devices.ts';
+import { ownDevice, signUpOperator } from '../helpers/devices.ts';
 import {
   harnessOf,
   launchBrowser,
@@ -114,6 +114,48 @@ describe(
       assert.equal(owned.statusCode, 200, 'the claimant owns the device now');
       assert.deepEqual(c.problems, []);
       assert.deepEqual(o.problems, []);
+    });
+
+    test('an operator reviews a rejected claim on the operator screen and transfers the device', async () => {
+      const second = await ownDevice(h, owner, { kind: 'doorbell', model: 'Doorbell Pro' });
+      const filed = await h.request({
+        method: 'POST',
+        url: '/api/claims',
+        token: claimant.token,
+        body: {
+          serial: second.serial,
+          verificationCode: second.code,
+          message: 'My doorbell, sold by mistake with the house.',
+          files: [
+            { kind: 'label_photo', name: 'door-label.jpg', data: JPEG.toString('base64') },
+            { kind: 'proof_of_purchase', name: 'invoice.pdf', data: PDF.toString('base64') },
+          ],
+        },
+      });
+      assert.equal(filed.statusCode, 201, filed.body);
+      const claimId = filed.json().id as string;
+      const rejected = await h.request({ method: 'POST', url: `/api/claims/${claimId}/reject`, token: owner.token });
+      assert.equal(rejected.statusCode, 200, rejected.body);
+
+      const operator = await signUpOperator(h, 'Oona Operator');
+      const op = await open('operator', operator);
+      await op.page.goto('/me');
+      await op.page.getByRole('link', { name: 'Operator: ownership claims' }).click();
+      await op.page.getByRole('heading', { name: 'Claims to review' }).waitFor();
+      await op.page.getByRole('link', { name: new RegExp(second.serial) }).click();
+      await op.page.getByText(/sold by mistake/).waitFor();
+      await op.page.getByText(new RegExp(owner.email)).waitFor();
+      const download = op.page.waitForEvent('download');
+      await op.page.getByRole('link', { name: /invoice\.pdf/ }).click();
+      assert.equal((await download).suggestedFilename(), 'invoice.pdf');
+      await op.shot('claims-operator-review');
+      await op.page.getByRole('button', { name: 'Transfer to the claimant' }).click();
+      await op.page.getByRole('dialog').getByRole('button', { name: 'Transfer to the claimant' }).click();
+      await op.page.getByText('Transferred.').waitFor();
+      await op.shot('claims-operator-transferred');
+      const now = await h.request({ method: 'GET', url: `/api/devices/${second.id}`, token: claimant.token });
+      assert.equal(now.statusCode, 200, 'the claimant owns the doorbell');
+      assert.deepEqual(op.problems, []);
     });
   },
 );
