@@ -28,7 +28,7 @@ export function OperatorClaimsPage() {
             {claims.map((c) => (
               <li key={c.id}>
                 <Link to={`/operator/claims/${c.id}`}>
-                  {c.device.model} {c.device.serial} · {c.claimant.displayName} · {c.stage}
+                  {c.device.model} {c.device.serial} · {c.claimant.displayName} · <OperatorStage claim={c} />
                 </Link>
               </li>
             ))}
@@ -50,6 +50,11 @@ export function OperatorClaimPage() {
       </Async>
     </Page>
   );
+}
+
+function OperatorStage({ claim }: { claim: OperatorClaim }) {
+  const { t } = useTranslation();
+  return <>{t(`claims.opStage_${claim.stage}`, { date: deadline(claim.ownerDeadline) })}</>;
 }
 
 function person(p: { displayName: string; email: string | null } | null): string {
@@ -89,15 +94,25 @@ function Review({ claim, reload }: { claim: OperatorClaim; reload: () => void })
       <h2>
         {claim.device.model} {claim.device.serial}
       </h2>
-      <p className="strong">{claim.stage}</p>
+      <p className="strong">
+        <OperatorStage claim={claim} />
+      </p>
       {done ? <Notice tone="success">{done}</Notice> : null}
-      <dl>
+      <dl className="claim-facts">
         <dt>{t('claims.claimant')}</dt>
         <dd>{person(claim.claimant)}</dd>
         <dt>{t('claims.ownerAtFiling')}</dt>
         <dd>{person(claim.ownerAtFiling)}</dd>
         <dt>{t('claims.currentOwner')}</dt>
-        <dd>{claim.currentOwnerId ?? '—'}</dd>
+        <dd>
+          {claim.currentOwnerId === null
+            ? t('claims.nobody')
+            : claim.currentOwnerId === claim.ownerAtFiling?.id
+              ? t('claims.sameAsFiled')
+              : claim.currentOwnerId === claim.claimant.id
+                ? t('claims.theClaimant')
+                : claim.currentOwnerId}
+        </dd>
       </dl>
       <h3>{t('claims.theirMessage')}</h3>
       <p>{claim.message}</p>
