@@ -384,7 +384,11 @@ export async function completeReleasedClaim(tx: Tx, deviceId: string, accountId:
   // events name the former owner.
   const releasedAt = reservation.owner_answered_at ?? 0;
   if (releasedAt >= tx.now)
-    await tx.db.updateTable('devices').set({ owner_since: releasedAt + 1 }).where('id', '=', deviceId).execute();
+    await tx.db
+      .updateTable('devices')
+      .set({ owner_since: releasedAt + 1 })
+      .where('id', '=', deviceId)
+      .execute();
   await appendAudit(tx.db, {
     at: tx.now,
     actorAccountId: accountId,
