@@ -367,4 +367,33 @@ describeEachDatabase('ownership claims', (h) => {
     const list = await h().request({ method: 'GET', url: '/api/claims', token: stranger.token });
     assert.deepEqual(list.json(), { filed: [], received: [] });
   });
+
+  test('two answers at once: one release wins; two operator transfers at once: one wins', async () => {
+    const { owner, claimant, device } = await world('Concurrent Owner');
+    const claim = (await file(claimant, device)).json();
+    const releases = await Promise.all(
+      [1, 2].map(() => h().request({ method: 'POST', url: `/api/claims/${claim.id}/release`, token: owner.token })),
+    );
+    assert.deepEqual(releases.map((r) => r.statusCode).sort(), [200, 409]);
+    const unbound = (await auditOf(h(), device.id)).filter((e) => e.action === 'device.unbound');
+    assert.equal(unbound.length, 1);
+
+    const second = await world('Second Owner');
+    const operator = await signUpOperator(h(), 'Race Operator');
+    const claim2 = (await file(second.claimant, second.device)).json();
+    await h().request({ method: 'POST', url: `/api/claims/${claim2.id}/reject`, token: second.owner.token });
+    const transfers = await Promise.all(
+      [1, 2].map(() =>
+        h().request({
+          method: 'POST',
+          url: `/api/admin/claims/${claim2.id}/transfer`,
+          token: operator.token,
+          body: {},
+        }),
+      ),
+    );
+    assert.deepEqual(transfers.map((r) => r.statusCode).sort(), [200, 409]);
+    const moved = (await auditOf(h(), second.device.id)).filter((e) => e.action === 'claim.transferred');
+    assert.equal(moved.length, 1);
+  });
 });
