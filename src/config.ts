@@ -41,6 +41,8 @@ export interface Config {
   metricsToken: string | null;
   invitationTtlMs: number;
   applicationTtlMs: number;
+  /** How long the owner of a claimed device has to release it before an operator may review the claim. */
+  claimOwnerMs: number;
   streamTicketTtlSeconds: number;
   /** Guest links (docs/sharing.md): active links a device may have at most. */
   guestLinksPerDevice: number;
@@ -226,6 +228,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: metricsToken(env),
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
+    claimOwnerMs: integer(env, 'CLAIM_OWNER_DAYS', 14, 1, 90) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
     guestLinksPerDevice: integer(env, 'GUEST_LINKS_PER_DEVICE', 5, 1, 100),
     guestLinkMaxMs: integer(env, 'GUEST_LINK_MAX_HOURS', 168, 1, 8760) * 3_600_000,

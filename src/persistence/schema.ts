@@ -465,6 +465,8 @@ export interface Database {
   access_denials: AccessDenialsTable;
   guest_links: GuestLinksTable;
   guest_sessions: GuestSessionsTable;
+  ownership_claims: OwnershipClaimsTable;
+  ownership_claim_files: OwnershipClaimFilesTable;
 }
 
 /** A media session MediaMTX reported at auth (its id and protocol), opened with one of our tickets. */
@@ -544,4 +546,41 @@ export interface GuestSessionsTable {
   expires_at: number;
   ip: string | null;
   user_agent: string | null;
+}
+
+/**
+ * A claim by the person holding a device that is bound to someone else (migration 017). `owner_account_id` is the
+ * owner when it was filed: only they may release or reject it, and it is never shown to the claimant.
+ */
+export interface OwnershipClaimsTable {
+  id: string;
+  device_id: string;
+  claimant_account_id: string;
+  owner_account_id: string | null;
+  message: string;
+  /** open → released → completed (the claimant bound it); open/rejected (or open past owner_deadline) → transferred | dismissed. */
+  status: 'open' | 'released' | 'rejected' | 'completed' | 'transferred' | 'dismissed';
+  created_at: number;
+  /** Until then only the owner answers; afterwards an operator may review. */
+  owner_deadline: number;
+  owner_answered_at: number | null;
+  /** After a release: until then only the claimant may bind the device. */
+  reserved_until: number | null;
+  decided_at: number | null;
+  decided_by: string | null;
+  operator_note: string | null;
+}
+
+/** The claim's evidence, kept in the database (never on disk under the web root), served only to operators. */
+export interface OwnershipClaimFilesTable {
+  id: string;
+  claim_id: string;
+  kind: 'label_photo' | 'proof_of_purchase';
+  /** From the file's first bytes, never from what the client declared. */
+  media_type: 'image/jpeg' | 'image/png' | 'application/pdf';
+  name: string;
+  size: number;
+  sha256: string;
+  content: Buffer;
+  created_at: number;
 }

@@ -274,6 +274,42 @@ const EVENTS = {
       `(${f.reasons.join('; ')}; ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}). The device's audit lists ` +
       'every refused attempt.',
   })),
+  // ---- ownership claims (services/claims.ts): the claimant's words never name the owner ----
+  device_claimed: spec<{ device: string; serial: string; message: string; until: string }>(INBOX_EMAIL, (f) => ({
+    title: `Someone says "${f.device}" is theirs`,
+    body:
+      `The person who has ${f.device} (serial ${f.serial}) filed a claim with a photo of its label and its code: ` +
+      `"${f.message}". If you sold or gave it away, release it under Claims by ${f.until}; if it is yours, reject ` +
+      'the claim. Without an answer, an operator reviews the claim.',
+  })),
+  claim_released: spec<{ model: string; serial: string; until: string }>(INBOX_EMAIL, (f) => ({
+    title: `${f.model} ${f.serial} was released to you`,
+    body: `Add it now with its serial number and verification code (Add device). It is held for you until ${f.until}.`,
+  })),
+  claim_under_review: spec<{ model: string; serial: string }>(INBOX_EMAIL, (f) => ({
+    title: `Your claim on ${f.model} ${f.serial} goes to review`,
+    body: 'The device was not released, so an operator will review your claim and its evidence. You will be told.',
+  })),
+  claim_review: spec<{ model: string; serial: string }>(INBOX, (f) => ({
+    title: `A claim on ${f.model} ${f.serial} is waiting for review`,
+    body: 'The owner rejected the claim; review it under Operator → Claims.',
+  })),
+  claim_transferred: spec<{ model: string; serial: string }>(INBOX_EMAIL, (f) => ({
+    title: `${f.model} ${f.serial} is now yours`,
+    body: 'An operator reviewed your claim and transferred the device to your account.',
+  })),
+  claim_transferred_away: spec<{ device: string; serial: string }>(INBOX_EMAIL, (f) => ({
+    title: `"${f.device}" was transferred to the person who claimed it`,
+    body: `An operator reviewed the claim on ${f.device} (serial ${f.serial}) and transferred it. Its shares and installer access have ended.`,
+  })),
+  claim_dismissed: spec<{ model: string; serial: string; note: string }>(INBOX_EMAIL, (f) => ({
+    title: `Your claim on ${f.model} ${f.serial} was dismissed`,
+    body: `An operator reviewed your claim and did not transfer the device: ${f.note}`,
+  })),
+  claim_closed: spec<{ device: string; serial: string }>(INBOX_EMAIL, (f) => ({
+    title: `The claim on "${f.device}" was dismissed`,
+    body: `An operator reviewed the claim on ${f.device} (serial ${f.serial}); the device stays yours.`,
+  })),
 };
 
 export interface ShareEnding {

@@ -130,6 +130,19 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
       facts: { device: 'Shop NVR', people: ['Bob'], attempts: 3, reasons: ['outside the allowed days and hours'] },
       data,
     },
+    // ownership claims
+    device_claimed: {
+      kind: 'device_claimed',
+      facts: { device: 'Shop NVR', serial: 'NVR-1', message: 'I bought it used.', until: '1 Dec 2026' },
+      data,
+    },
+    claim_released: { kind: 'claim_released', facts: { model: 'NVR', serial: 'NVR-1', until: '1 Dec 2026' }, data },
+    claim_under_review: { kind: 'claim_under_review', facts: { model: 'NVR', serial: 'NVR-1' }, data },
+    claim_review: { kind: 'claim_review', facts: { model: 'NVR', serial: 'NVR-1' }, data },
+    claim_transferred: { kind: 'claim_transferred', facts: { model: 'NVR', serial: 'NVR-1' }, data },
+    claim_transferred_away: { kind: 'claim_transferred_away', facts: { device: 'Shop NVR', serial: 'NVR-1' }, data },
+    claim_dismissed: { kind: 'claim_dismissed', facts: { model: 'NVR', serial: 'NVR-1', note: 'No receipt.' }, data },
+    claim_closed: { kind: 'claim_closed', facts: { device: 'Shop NVR', serial: 'NVR-1' }, data },
   };
 }
 

@@ -54,6 +54,9 @@ interface World {
   ownerWebhookId: string;
   orgAWebhookId: string;
   guestLinkId: string;
+  /** owner2 claims the owner's `device` (ownership claims). */
+  claimId: string;
+  claimFileId: string;
 }
 
 type Outsider = Exclude<
@@ -76,6 +79,8 @@ type Outsider = Exclude<
   | 'ownerWebhookId'
   | 'orgAWebhookId'
   | 'guestLinkId'
+  | 'claimId'
+  | 'claimFileId'
 >;
 
 interface Entry {
@@ -93,6 +98,8 @@ interface Entry {
 }
 
 const STRANGERS = { owner2: 404, stranger: 404, adminB: 404 } as const;
+/** Operator routes: a 403 to any account that is not an operator, whatever it has to do with the object. */
+const OPERATORS_ONLY = { owner: 403, owner2: 403, stranger: 403, adminB: 403 } as const;
 
 const TABLE: Record<string, Entry> = {
   // guest links (owner only; a guest session is no login at all: covered in guest-links.test.ts)
@@ -226,6 +233,35 @@ const TABLE: Record<string, Entry> = {
     refuse: {},
     scopedToCaller: (w, body) =>
       body.includes(w.device.id) || body.includes(w.shareId) ? 'touched the owner’s device or share' : null,
+  },
+
+  // ownership claims: the claimant (owner2) sees the claim but may not answer it; operator routes refuse everyone else
+  'GET /api/claims/{id}': {
+    ids: (w) => ({ id: w.claimId }),
+    refuse: { stranger: 404, adminB: 404, recipient: 404, installerA: 404 },
+  },
+  'POST /api/claims/{id}/release': {
+    ids: (w) => ({ id: w.claimId }),
+    refuse: { stranger: 404, adminB: 404, recipient: 404, owner2: 403 },
+  },
+  'POST /api/claims/{id}/reject': {
+    ids: (w) => ({ id: w.claimId }),
+    refuse: { stranger: 404, adminB: 404, recipient: 404, owner2: 403 },
+  },
+  'GET /api/admin/claims/{id}': { ids: (w) => ({ id: w.claimId }), refuse: OPERATORS_ONLY },
+  'GET /api/admin/claims/{id}/files/{fileId}': {
+    ids: (w) => ({ id: w.claimId, fileId: w.claimFileId }),
+    refuse: OPERATORS_ONLY,
+  },
+  'POST /api/admin/claims/{id}/transfer': {
+    ids: (w) => ({ id: w.claimId }),
+    body: () => ({ note: 'Taken' }),
+    refuse: OPERATORS_ONLY,
+  },
+  'POST /api/admin/claims/{id}/dismiss': {
+    ids: (w) => ({ id: w.claimId }),
+    body: () => ({ note: 'Dismissed' }),
+    refuse: OPERATORS_ONLY,
   },
 
   // organizations
@@ -713,6 +749,21 @@ async function buildWorld(h: Harness): Promise<World> {
   ok(guestLink, 201);
   const ownerWebhookId = await webhook({ account_id: owner.id, org_id: null });
   const orgAWebhookId = await webhook({ account_id: null, org_id: orgA });
+  const claim = await h.request({
+    method: 'POST',
+    url: '/api/claims',
+    token: owner2.token,
+    body: {
+      serial: device.serial,
+      verificationCode: device.code,
+      message: 'Mine.',
+      files: [
+        { kind: 'label_photo', name: 'l.png', data: Buffer.from('\x89PNG\r\n\x1a\nx', 'latin1').toString('base64') },
+        { kind: 'proof_of_purchase', name: 'r.pdf', data: Buffer.from('%PDF-1.4 r').toString('base64') },
+      ],
+    },
+  });
+  ok(claim, 201);
 
   return {
     owner,
@@ -743,6 +794,8 @@ async function buildWorld(h: Harness): Promise<World> {
     ownerWebhookId,
     orgAWebhookId,
     guestLinkId: guestLink.json().link.id,
+    claimId: claim.json().id,
+    claimFileId: claim.json().files[0].id,
   };
 }
 

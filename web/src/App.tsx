@@ -24,6 +24,8 @@ import { MyWebhooksPage, OrgWebhooksPage } from './pages/Webhooks.tsx';
 import { LivePage } from './pages/Live.tsx';
 import { PlaybackPage } from './pages/Playback.tsx';
 import { GuestLinksPage } from './pages/GuestLinks.tsx';
+import { ClaimPage, ClaimsPage, NewClaimPage } from './pages/Claims.tsx';
+import { OperatorClaimPage, OperatorClaimsPage } from './pages/OperatorClaims.tsx';
 import { useSession } from './session.tsx';
 import { useTranslation } from 'react-i18next';
 import { HouseholdPage } from './pages/Household.tsx';
@@ -76,6 +78,11 @@ export function App() {
             <Route path="me/security" element={<SecurityPage />} />
             <Route path="me/webhooks" element={<MyWebhooksPage />} />
             <Route path="portal/orgs/:orgId/webhooks" element={<OrgWebhooksPage />} />
+            <Route path="claims" element={<ClaimsPage />} />
+            <Route path="claims/new" element={<NewClaimPage />} />
+            <Route path="claims/:id" element={<ClaimPage />} />
+            <Route path="operator/claims" element={<OperatorClaimsPage />} />
+            <Route path="operator/claims/:id" element={<OperatorClaimPage />} />
             <Route path="login" element={<AfterLogin />} />
             <Route path="signup" element={<Navigate to="/me/verify" replace />} />
             <Route path="*" element={<NotFound />} />

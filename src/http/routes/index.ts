@@ -30,6 +30,7 @@ import { webhookRoutes } from '../../webhooks/routes.ts';
 import { pushRoutes } from './push.ts';
 import { householdRoutes } from './household.ts';
 import { guestLinkRoutes } from './guest-links.ts';
+import { claimRoutes } from './claims.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -56,3 +57,4 @@ routeModules.push(webhookRoutes);
 routeModules.push(pushRoutes);
 routeModules.push(householdRoutes);
 routeModules.push(guestLinkRoutes);
+routeModules.push(claimRoutes);

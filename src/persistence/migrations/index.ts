@@ -12,10 +12,11 @@ import * as m009 from './009_device_link.ts';
 import * as m010 from './010_media.ts';
 import * as m011 from './011_webhooks.ts';
 import * as m012 from './012_push.ts';
-import * as m013 from './013_household.ts';
 import * as m014 from './014_access_changes.ts';
-import * as m016 from './016_household_visibility.ts';
 import * as m015 from './015_guest_links.ts';
+import * as m016 from './016_household_visibility.ts';
+import * as m017 from './017_ownership_claims.ts';
+import * as m018 from './018_managers.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -30,8 +31,11 @@ export const migrations: Record<string, Migration> = {
   '010_media': m010,
   '011_webhooks': m011,
   '012_push': m012,
-  '013_household': m013,
   '014_access_changes': m014,
-  '016_household_visibility': m016,
   '015_guest_links': m015,
+  '016_household_visibility': m016,
+  '017_ownership_claims': m017,
+  // Managers were first numbered 013 and reverted before landing; as 018 they apply after 014 on databases
+  // that already ran 014 (Kysely refuses a migration inserted before one that ran).
+  '018_managers': m018,
 };

@@ -69,6 +69,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ownership claims (operators only): by default those waiting for review */
+        get: operations["listClaimsForReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/claims/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One ownership claim with both parties and its files (operators only) */
+        get: operations["getClaimForReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/claims/{id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dismiss a claim (operators only); the note is sent to the claimant */
+        post: operations["dismissClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/claims/{id}/files/{fileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One evidence file of a claim (operators only), as an attachment of its sniffed type */
+        get: operations["getClaimFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/claims/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Transfer the claimed device to the claimant (operators only; after the owner’s time or rejection) */
+        post: operations["transferClaimedDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/devices/import": {
         parameters: {
             query?: never;
@@ -338,6 +423,78 @@ export interface paths {
         get: operations["listAuthorizedDevices"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Claims I filed, and claims on devices I own */
+        get: operations["listMyClaims"];
+        put?: never;
+        /**
+         * Claim a device that is bound to another account (serial, label code, label photo, proof of purchase)
+         * @description The code is checked like binding: wrong code 400 and the same guess limits (429). The device must be bound to another account (otherwise 409 device_not_bound). Files too big: 413; not JPEG/PNG/PDF by their first bytes: 400; more than 4: 400. The owner is told; who the owner is is never answered.
+         */
+        post: operations["fileClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/claims/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One claim, as its claimant or as the owner it was filed against sees it */
+        get: operations["getClaim"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/claims/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Keep my device: the claim goes to an operator for review */
+        post: operations["rejectClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/claims/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release my device to the claimant: it is unbound (shares and installer access end) and held for them */
+        post: operations["releaseClaimedDevice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2457,6 +2614,98 @@ export interface components {
             /** @description two-factor login is on */
             twoFactor?: boolean;
         };
+        /** @description A claim as its claimant sees it: never who owns the device */
+        ClaimantClaim: {
+            /** @description epoch milliseconds */
+            createdAt: number;
+            device: {
+                kind: string;
+                model: string;
+                serial: string;
+            };
+            files: {
+                id: string;
+                kind: "label_photo" | "proof_of_purchase";
+                mediaType: string;
+                name: string;
+                size: number;
+            }[];
+            id: string;
+            message: string;
+            /** @description epoch milliseconds */
+            ownerDeadline: number;
+            reservedUntil: number | null;
+            /** @enum {string} */
+            role: "claimant";
+            /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+            stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+        };
+        /** @description A claim as an operator reviews it */
+        OperatorClaim: {
+            claimant: {
+                displayName: string;
+                email: string | null;
+                id: string;
+            };
+            /** @description epoch milliseconds */
+            createdAt: number;
+            currentOwnerId: string | null;
+            decidedAt: number | null;
+            device: {
+                id: string;
+                kind: string;
+                model: string;
+                name: string;
+                serial: string;
+            };
+            files: {
+                id: string;
+                kind: "label_photo" | "proof_of_purchase";
+                mediaType: string;
+                name: string;
+                size: number;
+            }[];
+            id: string;
+            message: string;
+            operatorNote: string | null;
+            ownerAnsweredAt: number | null;
+            ownerAtFiling: {
+                displayName: string;
+                email: string | null;
+                id: string;
+            } | null;
+            /** @description epoch milliseconds */
+            ownerDeadline: number;
+            reviewable: boolean;
+            /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+            stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+            status: string;
+        };
+        /** @description A claim on my device */
+        OwnerClaim: {
+            canReject: boolean;
+            canRelease: boolean;
+            claimant: {
+                displayName: string;
+            };
+            /** @description epoch milliseconds */
+            createdAt: number;
+            device: {
+                id: string;
+                kind: string;
+                model: string;
+                name: string;
+                serial: string;
+            };
+            id: string;
+            message: string;
+            /** @description epoch milliseconds */
+            ownerDeadline: number;
+            /** @enum {string} */
+            role: "owner";
+            /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+            stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+        };
         /** @description RFC 9457 problem details */
         Problem: {
             code?: string;
@@ -2751,6 +3000,279 @@ export interface operations {
                             };
                             until?: number | null;
                         }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listClaimsForReview: {
+        parameters: {
+            query?: {
+                /** @description review (default): the owner rejected or did not answer in time; open: not decided; all */
+                state?: "review" | "open" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorClaim"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getClaimForReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A claim as an operator reviews it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claimant: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        currentOwnerId: string | null;
+                        decidedAt: number | null;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        files: {
+                            id: string;
+                            kind: "label_photo" | "proof_of_purchase";
+                            mediaType: string;
+                            name: string;
+                            size: number;
+                        }[];
+                        id: string;
+                        message: string;
+                        operatorNote: string | null;
+                        ownerAnsweredAt: number | null;
+                        ownerAtFiling: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        } | null;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        reviewable: boolean;
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    dismissClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why, in words the claimant reads */
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A claim as an operator reviews it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claimant: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        currentOwnerId: string | null;
+                        decidedAt: number | null;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        files: {
+                            id: string;
+                            kind: "label_photo" | "proof_of_purchase";
+                            mediaType: string;
+                            name: string;
+                            size: number;
+                        }[];
+                        id: string;
+                        message: string;
+                        operatorNote: string | null;
+                        ownerAnsweredAt: number | null;
+                        ownerAtFiling: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        } | null;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        reviewable: boolean;
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getClaimFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file as uploaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    transferClaimedDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A claim as an operator reviews it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claimant: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        currentOwnerId: string | null;
+                        decidedAt: number | null;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        files: {
+                            id: string;
+                            kind: "label_photo" | "proof_of_purchase";
+                            mediaType: string;
+                            name: string;
+                            size: number;
+                        }[];
+                        id: string;
+                        message: string;
+                        operatorNote: string | null;
+                        ownerAnsweredAt: number | null;
+                        ownerAtFiling: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        } | null;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        reviewable: boolean;
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                        status: string;
                     };
                 };
             };
@@ -3545,6 +4067,233 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMyClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        filed: components["schemas"]["ClaimantClaim"][];
+                        received: components["schemas"]["OwnerClaim"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    fileClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description One label photo and at least one proof of purchase */
+                    files: {
+                        /** @description The file, base64. Its type is read from its first bytes: JPEG or PNG for the label photo, JPEG, PNG or PDF for proof of purchase; at most 5 MB each, 12 MB together. */
+                        data: string;
+                        kind: "label_photo" | "proof_of_purchase";
+                        /** @description the file name, for the operator */
+                        name: string;
+                    }[];
+                    /** @description Why the device is yours (shown to the owner) */
+                    message: string;
+                    /** @description As printed on the label */
+                    serial: string;
+                    /** @description The verification code on the label */
+                    verificationCode: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A claim as its claimant sees it: never who owns the device */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            kind: string;
+                            model: string;
+                            serial: string;
+                        };
+                        files: {
+                            id: string;
+                            kind: "label_photo" | "proof_of_purchase";
+                            mediaType: string;
+                            name: string;
+                            size: number;
+                        }[];
+                        id: string;
+                        message: string;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        reservedUntil: number | null;
+                        /** @enum {string} */
+                        role: "claimant";
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimantClaim"] | components["schemas"]["OwnerClaim"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rejectClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A claim on my device */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canReject: boolean;
+                        canRelease: boolean;
+                        claimant: {
+                            displayName: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        id: string;
+                        message: string;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        /** @enum {string} */
+                        role: "owner";
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    releaseClaimedDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A claim on my device */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canReject: boolean;
+                        canRelease: boolean;
+                        claimant: {
+                            displayName: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        id: string;
+                        message: string;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        /** @enum {string} */
+                        role: "owner";
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -1,5 +1,6 @@
 // Messages: the inbox with unread marks; a message opens with what can be done about it
 // (handover invitation: View now / accept / decline / later; permission application: agree / reject).
+import i18next from 'i18next';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
@@ -162,6 +163,16 @@ function MessageLinks({ kind, data }: { kind: string; data: Record<string, unkno
         {kind.endsWith('_expired') ? 'Ended' : 'Ends'}: <strong>{deadline(validUntil)}</strong>
       </p>
     ) : null;
+  if ((kind === 'device_claimed' || kind.startsWith('claim_')) && str(data.claimId)) {
+    return (
+      <Link
+        className="secondary block"
+        to={`${kind === 'claim_review' ? '/operator/claims' : '/claims'}/${str(data.claimId)}`}
+      >
+        {i18next.t('claims.open')}
+      </Link>
+    );
+  }
   if (kind.startsWith('org_')) {
     return kind === 'org_member_removed' ? null : (
       <Link className="secondary block" to="/portal">
