@@ -26,7 +26,7 @@ import { benchCuts } from './media.ts';
 import { benchDevices } from './devices.ts';
 import { benchConsistency, type ConsistencyResults } from './consistency.ts';
 import { benchMisses, type MissResults } from './misses.ts';
-import { generateWorld, sampleChecks, type Check, type World } from './world.ts';
+import { generateWorld, sampleChecks, type World } from './world.ts';
 
 v8.setFlagsFromString('--expose_gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -301,24 +301,20 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   const bare = new CompactAccess();
   for (const id of world.deviceIds) bare.setDevice(id, world.devices.get(id)!);
   for (const id of world.accountIds) bare.setPrincipal(world.principals.get(id)!);
-  const indexed = checks.map((c) => ({ ...c, a: bare.accountIndex(c.accountId), d: bare.deviceIndex(c.deviceId) }));
-  for (const c of indexed) {
+  // Indexes in typed arrays and the checks by position (objects copied with spread measured 10-20x slower here).
+  const accIdx = Int32Array.from(checks, (c) => bare.accountIndex(c.accountId));
+  const devIdx = Int32Array.from(checks, (c) => bare.deviceIndex(c.deviceId));
+  const positions = checks.map((_, i) => i);
+  for (const i of positions) {
+    const c = checks[i]!;
     const ours = engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed;
-    if (bare.decideNowAt(c.a, c.d, c.channel, c.permission, c.at)!.allowed !== ours)
+    if (bare.decideNowAt(accIdx[i]!, devIdx[i]!, c.channel, c.permission, c.at)!.allowed !== ours)
       throw new Error(`store by integer ids and engine disagree on ${JSON.stringify(c)}`);
   }
-  const storeByInts = measure(
-    indexed as Check[],
-    rounds,
-    (c) =>
-      bare.decideNowAt(
-        (c as (typeof indexed)[number]).a,
-        (c as (typeof indexed)[number]).d,
-        c.channel,
-        c.permission,
-        c.at,
-      )!.allowed,
-  );
+  const storeByInts = measure(positions, rounds, (i) => {
+    const c = checks[i]!;
+    return bare.decideNowAt(accIdx[i]!, devIdx[i]!, c.channel, c.permission, c.at)!.allowed;
+  });
   console.log(
     `compact store by integer ids (no look-ups) best ${fmt(storeByInts.checksPerSec)} /s  p50 ${fmt(storeByInts.p50ns)} ns`,
   );
@@ -532,7 +528,8 @@ async function hit(s: Server, seconds: number): Promise<Load> {
     reqPerSec: r.requests.average,
     p50ms: r.latency.p50,
     p99ms: r.latency.p99,
-    cpuUsPerReq: cpu0 === null || cpu1 === null || r.requests.total === 0 ? null : ((cpu1 - cpu0) * 1000) / r.requests.total,
+    cpuUsPerReq:
+      cpu0 === null || cpu1 === null || r.requests.total === 0 ? null : ((cpu1 - cpu0) * 1000) / r.requests.total,
   };
 }
 
