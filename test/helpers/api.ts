@@ -62,7 +62,7 @@ export async function ok<D>(pending: Promise<Result<D>>, status?: number): Promi
 }
 
 /** Awaits a call and asserts an RFC 9457 problem answer with the given status; returns the problem. */
-export async function problem(pending: Promise<Result<unknown>>, status: number): Promise<Problem> {
+export async function problemOf(pending: Promise<Result<unknown>>, status: number): Promise<Problem> {
   const r = await pending;
   assert.equal(r.response.status, status, `expected ${status}, got ${describe(r)}`);
   assert.match(String(r.response.headers.get('content-type')), /application\/problem\+json/);
