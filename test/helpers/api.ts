@@ -4,12 +4,21 @@
 // routing, hooks, validation and serialization are the real ones.
 import assert from 'node:assert/strict';
 import createClient, { type Client } from 'openapi-fetch';
-import type { components, paths } from '../../web/src/api/schema.d.ts';
+import type { components, operations, paths } from '../../web/src/api/schema.d.ts';
 import type { Harness } from './harness.ts';
 
 export type Api = Client<paths>;
 export type Schemas = components['schemas'];
 export type Problem = Schemas['Problem'];
+/** The JSON body an operation answers with `status` (by operationId, as in the OpenAPI document). */
+export type Reply<Op extends keyof operations, S extends number = 200> =
+  operations[Op]['responses'] extends Record<S, { content: { 'application/json': infer B } }> ? B : never;
+/** The JSON body an operation takes. */
+export type RequestOf<Op extends keyof operations> = operations[Op] extends {
+  requestBody?: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
 
 /** Answers with no body by definition: a Response refuses one. */
 const NO_BODY = new Set([101, 204, 205, 304]);
