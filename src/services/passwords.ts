@@ -87,14 +87,17 @@ export async function changePassword(
 ): Promise<{ endedSessions: number }> {
   checkPassword(input.newPassword, 'newPassword');
   const key = `password:${principal.accountId}`;
-  const wait = await throttles.blockedFor(ctx.db, key, ctx.clock.now());
-  if (wait > 0) throw tooMany('Too many wrong passwords. Try again later.', Math.ceil(wait / 1000));
+  // The guess is taken before the password is checked, so concurrent guesses cannot outrun the limit.
+  const slot = await throttles.reserveAttempt(ctx.db, key, ctx.clock.now(), PASSWORD_RULE);
+  if (!slot.ok) throw tooMany('Too many wrong passwords. Try again later.', Math.ceil(slot.waitMs / 1000));
   const account = await accounts.findAccountById(ctx.db, principal.accountId);
-  if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
-  if (!(await verifyPassword(input.currentPassword, account.password_hash))) {
-    await transact(ctx, (tx) => throttles.recordFailure(tx.db, key, tx.now, PASSWORD_RULE));
-    throw new AppError('forbidden', 'The current password is wrong.', 'currentPassword', 'bad_password');
+  if (!account) {
+    await throttles.refundAttempt(ctx.db, slot, PASSWORD_RULE);
+    throw new AppError('unauthenticated', 'This account no longer exists.');
   }
+  // A wrong password keeps its slot: it is its record.
+  if (!(await verifyPassword(input.currentPassword, account.password_hash)))
+    throw new AppError('forbidden', 'The current password is wrong.', 'currentPassword', 'bad_password');
   const hash = await hashPassword(input.newPassword, ctx.config.scryptCost);
   return transact(ctx, async (tx) => {
     await accounts.updateAccount(tx.db, account.id, { password_hash: hash });
@@ -116,12 +119,18 @@ export async function requestPasswordReset(ctx: ServiceContext, login: string, i
   const key = `reset:${canonical.channel}:${canonical.address}`;
   const ipKey = `reset-ip:${ip ?? 'unknown'}`;
   const now = ctx.clock.now();
-  const wait = Math.max(await throttles.blockedFor(ctx.db, key, now), await throttles.blockedFor(ctx.db, ipKey, now));
-  if (wait > 0) throw tooMany('Too many codes asked for. Try again later.', Math.ceil(wait / 1000));
+  // Every request counts, whoever the address belongs to; both are taken before anything is sent, so
+  // concurrent requests cannot send more codes than the limits.
+  const perLogin = await throttles.reserveAttempt(ctx.db, key, now, RESET_REQUEST_RULE);
+  const perAddress = await throttles.reserveAttempt(ctx.db, ipKey, now, RESET_REQUEST_IP_RULE);
+  if (!perLogin.ok || !perAddress.ok) {
+    await throttles.refundAttempt(ctx.db, perLogin, RESET_REQUEST_RULE);
+    await throttles.refundAttempt(ctx.db, perAddress, RESET_REQUEST_IP_RULE);
+    const wait = Math.max(perLogin.ok ? 0 : perLogin.waitMs, perAddress.ok ? 0 : perAddress.waitMs);
+    throw tooMany('Too many codes asked for. Try again later.', Math.ceil(wait / 1000));
+  }
   const account = await verifiedHolder(ctx, canonical);
   await transact(ctx, async (tx) => {
-    await throttles.recordFailure(tx.db, key, tx.now, RESET_REQUEST_RULE);
-    await throttles.recordFailure(tx.db, ipKey, tx.now, RESET_REQUEST_IP_RULE);
     if (!account) return;
     const code = newNumericCode(RESET_CODE_DIGITS);
     await resets.replaceReset(tx.db, {
@@ -164,18 +173,17 @@ export async function confirmPasswordReset(
   const canonical = canonicalLogin(input.login);
   if (!canonical) throw invalidInput(BAD_CODE, 'bad_reset_code', 'code');
   const key = `reset-confirm:${canonical.channel}:${canonical.address}`;
-  const wait = await throttles.blockedFor(ctx.db, key, ctx.clock.now());
-  if (wait > 0) throw tooMany('Too many wrong codes. Try again later.', Math.ceil(wait / 1000));
+  // Both limits are taken before the code is compared: the login's slot in its own committed statement, the
+  // code's guess in a conditional UPDATE. A failed confirmation keeps both, whatever made it fail, so the
+  // answer and the count are the same for an address nobody has.
+  const slot = await throttles.reserveAttempt(ctx.db, key, ctx.clock.now(), RESET_CONFIRM_RULE);
+  if (!slot.ok) throw tooMany('Too many wrong codes. Try again later.', Math.ceil(slot.waitMs / 1000));
   const account = await verifiedHolder(ctx, canonical);
   const pending = account ? await resets.findReset(ctx.db, account.id) : undefined;
-  const usable = pending !== undefined && pending.attempts < MAX_RESET_ATTEMPTS && pending.expires_at > ctx.clock.now();
-  if (!account || !pending || !usable || !codeMatches(pending.code_hash, input.code.trim())) {
-    await transact(ctx, async (tx) => {
-      await throttles.recordFailure(tx.db, key, tx.now, RESET_CONFIRM_RULE);
-      if (pending) await resets.countAttempt(tx.db, pending.id);
-    });
+  const guessed =
+    pending !== undefined && (await resets.takeAttempt(ctx.db, pending.id, MAX_RESET_ATTEMPTS, ctx.clock.now()));
+  if (!account || !pending || !guessed || !codeMatches(pending.code_hash, input.code.trim()))
     throw invalidInput(BAD_CODE, 'bad_reset_code', 'code');
-  }
   const hash = await hashPassword(input.newPassword, ctx.config.scryptCost);
   await transact(ctx, async (tx) => {
     // Two confirmations with the same code: only the one that deletes it goes on.

@@ -138,7 +138,11 @@ async function dropUnprovenClaims(tx: Tx, winner: AccountRow, channel: Channel, 
   await codes.deleteClaimsOn(tx.db, channel, address, winner.id);
 }
 
-/** Checks a code the person typed; on success the address is verified and the hooks run in the same transaction. */
+/**
+ * Checks a code the person typed; on success the address is verified and the hooks run in the same transaction.
+ * Both limits are taken before the code is compared (the account's slot in its own committed statement, the
+ * code's guess in a conditional UPDATE), so concurrent guesses cannot outrun either of them.
+ */
 export async function verifyContact(
   ctx: ServiceContext,
   accountId: string,
@@ -147,57 +151,61 @@ export async function verifyContact(
 ): Promise<AccountRow> {
   const now = ctx.clock.now();
   const throttleKey = `verify:${accountId}`;
-  const wait = await throttles.blockedFor(ctx.db, throttleKey, now);
-  if (wait > 0) throw tooMany('Too many wrong codes. Try again later.', Math.ceil(wait / 1000));
+  const slot = await throttles.reserveAttempt(ctx.db, throttleKey, now, VERIFY_RULE);
+  if (!slot.ok) throw tooMany('Too many wrong codes. Try again later.', Math.ceil(slot.waitMs / 1000));
 
-  const outcome = await transact(ctx, async (tx) => {
-    const account = await accounts.findAccountById(tx.db, accountId);
-    if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
-    const pending = await codes.findPendingCode(tx.db, accountId, channel);
-    const current = addressOf(account, channel);
-    // A code for another address than the current one is a change (or a claim): it takes effect only now.
-    const changing = pending !== undefined && pending.target !== current;
-    if (!changing && !current)
-      throw invalidInput(
-        `This account has no ${channel === 'email' ? 'email address' : 'phone number'} to verify.`,
-        undefined,
-        'channel',
-      );
-    if (!changing && isVerified(account, channel))
-      throw conflict(
-        `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
-        'already_verified',
-        'channel',
-      );
-    if (!pending || pending.attempts >= MAX_CODE_ATTEMPTS) {
-      throw invalidInput('There is no code waiting to be entered. Ask for a new one.', 'no_code', 'code');
-    }
-    if (pending.expires_at <= tx.now) throw gone('The code has expired. Ask for a new one.', 'code_expired');
-    if (!codeMatches(pending.code_hash, code)) return { ok: false as const, codeId: pending.id };
-    const address = pending.target;
-    await dropUnprovenClaims(tx, account, channel, address);
-    const patch =
-      channel === 'email'
-        ? { email: address, email_verified_at: tx.now }
-        : { phone: address, phone_verified_at: tx.now };
-    await accounts.updateAccount(tx.db, accountId, patch);
-    await codes.deleteCodes(tx.db, accountId, channel);
-    const verified = { ...account, ...patch };
-    for (const hook of verifiedHooks) await hook(ctx, tx, verified, channel, address);
-    return { ok: true as const, account: verified };
-  }).catch((err: unknown) => {
+  let outcome: { ok: true; account: AccountRow } | { ok: false; attempts: number };
+  try {
+    outcome = await transact(ctx, async (tx) => {
+      const account = await accounts.findAccountById(tx.db, accountId);
+      if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
+      const pending = await codes.findPendingCode(tx.db, accountId, channel);
+      const current = addressOf(account, channel);
+      // A code for another address than the current one is a change (or a claim): it takes effect only now.
+      const changing = pending !== undefined && pending.target !== current;
+      if (!changing && !current)
+        throw invalidInput(
+          `This account has no ${channel === 'email' ? 'email address' : 'phone number'} to verify.`,
+          undefined,
+          'channel',
+        );
+      if (!changing && isVerified(account, channel))
+        throw conflict(
+          `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
+          'already_verified',
+          'channel',
+        );
+      if (!pending) throw noCode();
+      if (pending.expires_at <= tx.now) throw gone('The code has expired. Ask for a new one.', 'code_expired');
+      // The guess is counted before the comparison and commits with this transaction whatever it finds.
+      const attempts = await codes.takeAttempt(tx.db, pending.id, MAX_CODE_ATTEMPTS);
+      if (attempts === null) throw noCode();
+      if (!codeMatches(pending.code_hash, code)) return { ok: false as const, attempts };
+      const address = pending.target;
+      await dropUnprovenClaims(tx, account, channel, address);
+      const patch =
+        channel === 'email'
+          ? { email: address, email_verified_at: tx.now }
+          : { phone: address, phone_verified_at: tx.now };
+      await accounts.updateAccount(tx.db, accountId, patch);
+      await codes.deleteCodes(tx.db, accountId, channel);
+      const verified = { ...account, ...patch };
+      for (const hook of verifiedHooks) await hook(ctx, tx, verified, channel, address);
+      return { ok: true as const, account: verified };
+    });
+  } catch (err) {
+    // Nothing was guessed (no code, expired, already verified, a refusing hook): the slot goes back.
+    await throttles.refundAttempt(ctx.db, slot, VERIFY_RULE);
     // Two accounts proving the same address at the same instant: the second finds it taken.
     if (isUniqueViolation(err)) throw takenError(channel);
     throw err;
-  });
-  if (outcome.ok) return outcome.account;
-
-  // The wrong guess is counted in its own transaction: the one above changed nothing and committed nothing.
-  const attempts = await transact(ctx, async (tx) => {
-    await throttles.recordFailure(tx.db, throttleKey, tx.now, VERIFY_RULE);
-    return codes.countAttempt(tx.db, outcome.codeId);
-  });
-  const left = MAX_CODE_ATTEMPTS - attempts;
+  }
+  if (outcome.ok) {
+    await throttles.refundAttempt(ctx.db, slot, VERIFY_RULE);
+    return outcome.account;
+  }
+  // A wrong guess keeps the account's slot: it is its record.
+  const left = MAX_CODE_ATTEMPTS - outcome.attempts;
   throw invalidInput(
     left > 0
       ? `The code is wrong (${left} ${left === 1 ? 'try' : 'tries'} left).`
@@ -207,36 +215,44 @@ export async function verifyContact(
   );
 }
 
+function noCode(): AppError {
+  return invalidInput('There is no code waiting to be entered. Ask for a new one.', 'no_code', 'code');
+}
+
 /** Sends a fresh code for an address that is not verified yet. */
 export async function resendCode(ctx: ServiceContext, accountId: string, channel: Channel): Promise<void> {
   const throttleKey = `resend:${accountId}:${channel}`;
-  const wait = await throttles.blockedFor(ctx.db, throttleKey, ctx.clock.now());
-  if (wait > 0) throw tooMany('Too many codes asked for. Try again later.', Math.ceil(wait / 1000));
-  await transact(ctx, async (tx) => {
-    const account = await accounts.findAccountById(tx.db, accountId);
-    if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
-    const pending = await codes.findPendingCode(tx.db, accountId, channel);
-    if (pending && pending.target !== addressOf(account, channel)) {
-      // A change of address waiting for its code: the new code goes to the new address.
-      await throttles.recordFailure(tx.db, throttleKey, tx.now, RESEND_RULE);
-      await sendCode(tx, account, channel, pending.target);
-      return;
-    }
-    if (!addressOf(account, channel))
-      throw invalidInput(
-        `This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`,
-        undefined,
-        'channel',
-      );
-    if (isVerified(account, channel))
-      throw conflict(
-        `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
-        'already_verified',
-        'channel',
-      );
-    await throttles.recordFailure(tx.db, throttleKey, tx.now, RESEND_RULE);
-    await sendCode(tx, account, channel);
-  });
+  // Taken before anything is sent, so concurrent requests cannot send more codes than the limit.
+  const slot = await throttles.reserveAttempt(ctx.db, throttleKey, ctx.clock.now(), RESEND_RULE);
+  if (!slot.ok) throw tooMany('Too many codes asked for. Try again later.', Math.ceil(slot.waitMs / 1000));
+  try {
+    await transact(ctx, async (tx) => {
+      const account = await accounts.findAccountById(tx.db, accountId);
+      if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
+      const pending = await codes.findPendingCode(tx.db, accountId, channel);
+      if (pending && pending.target !== addressOf(account, channel)) {
+        // A change of address waiting for its code: the new code goes to the new address.
+        await sendCode(tx, account, channel, pending.target);
+        return;
+      }
+      if (!addressOf(account, channel))
+        throw invalidInput(
+          `This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`,
+          undefined,
+          'channel',
+        );
+      if (isVerified(account, channel))
+        throw conflict(
+          `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
+          'already_verified',
+          'channel',
+        );
+      await sendCode(tx, account, channel);
+    });
+  } catch (err) {
+    await throttles.refundAttempt(ctx.db, slot, RESEND_RULE);
+    throw err;
+  }
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -260,39 +276,47 @@ export async function changeContact(
   const throttleKey = `password:${accountId}`;
   const sendKey = `resend:${accountId}:${channel}`;
   const now = ctx.clock.now();
-  const wait = await throttles.blockedFor(ctx.db, throttleKey, now);
-  if (wait > 0) throw tooMany('Too many wrong passwords. Try again later.', Math.ceil(wait / 1000));
-  // Each change sends a code, so it counts against the same limit as asking for one.
-  const sendWait = await throttles.blockedFor(ctx.db, sendKey, now);
-  if (sendWait > 0) throw tooMany('Too many codes asked for. Try again later.', Math.ceil(sendWait / 1000));
-  const current = await accounts.findAccountById(ctx.db, accountId);
-  if (!current) throw new AppError('unauthenticated', 'This account no longer exists.');
-  if (!(await verifyPassword(password, current.password_hash))) {
-    await transact(ctx, (tx) => throttles.recordFailure(tx.db, throttleKey, tx.now, PASSWORD_RULE));
-    throw new AppError('forbidden', 'The password is wrong.', 'password', 'bad_password');
+  // The password guess and the code to send are both taken before the password is checked, so concurrent
+  // requests can neither outrun the password limit nor send more codes than asking for them would.
+  const guess = await throttles.reserveAttempt(ctx.db, throttleKey, now, PASSWORD_RULE);
+  if (!guess.ok) throw tooMany('Too many wrong passwords. Try again later.', Math.ceil(guess.waitMs / 1000));
+  const send = await throttles.reserveAttempt(ctx.db, sendKey, now, RESEND_RULE);
+  if (!send.ok) {
+    await throttles.refundAttempt(ctx.db, guess, PASSWORD_RULE);
+    throw tooMany('Too many codes asked for. Try again later.', Math.ceil(send.waitMs / 1000));
   }
-  return transact(ctx, async (tx) => {
-    const account = await accounts.findAccountById(tx.db, accountId);
-    if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
-    if (addressOf(account, channel) === address) {
-      // Back to the current address: a pending change is dropped; an unverified address gets a fresh code.
-      await codes.deleteCodes(tx.db, accountId, channel);
-      if (!isVerified(account, channel)) {
-        await throttles.recordFailure(tx.db, sendKey, tx.now, RESEND_RULE);
-        await sendCode(tx, account, channel);
+  const current = await accounts.findAccountById(ctx.db, accountId);
+  const rightPassword = !!current && (await verifyPassword(password, current.password_hash));
+  // Only a wrong password counts against the password limit: it keeps its slot, which is its record.
+  if (rightPassword || !current) await throttles.refundAttempt(ctx.db, guess, PASSWORD_RULE);
+  let sent = false;
+  try {
+    if (!current) throw new AppError('unauthenticated', 'This account no longer exists.');
+    if (!rightPassword) throw new AppError('forbidden', 'The password is wrong.', 'password', 'bad_password');
+    const account = await transact(ctx, async (tx) => {
+      const account = await accounts.findAccountById(tx.db, accountId);
+      if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
+      if (addressOf(account, channel) === address) {
+        // Back to the current address: a pending change is dropped; an unverified address gets a fresh code.
+        await codes.deleteCodes(tx.db, accountId, channel);
+        if (!isVerified(account, channel)) await sendCode(tx, account, channel);
+        return { account, sending: !isVerified(account, channel) };
       }
-      return account;
-    }
-    const other =
-      channel === 'email'
-        ? await accounts.findAccountByEmail(tx.db, address)
-        : await accounts.findAccountByPhone(tx.db, address);
-    // Held by an account that proved it: taken. Held without proof: this account may claim it by proving it.
-    if (other && isVerified(other, channel)) throw takenError(channel);
-    await throttles.recordFailure(tx.db, sendKey, tx.now, RESEND_RULE);
-    await sendCode(tx, account, channel, address);
-    return account;
-  });
+      const other =
+        channel === 'email'
+          ? await accounts.findAccountByEmail(tx.db, address)
+          : await accounts.findAccountByPhone(tx.db, address);
+      // Held by an account that proved it: taken. Held without proof: this account may claim it by proving it.
+      if (other && isVerified(other, channel)) throw takenError(channel);
+      await sendCode(tx, account, channel, address);
+      return { account, sending: true };
+    });
+    sent = account.sending;
+    return account.account;
+  } finally {
+    // No code went out (wrong password, taken address, back to a verified address): the send slot goes back.
+    if (!sent) await throttles.refundAttempt(ctx.db, send, RESEND_RULE);
+  }
 }
 
 /** The address this account asked to change to (or claimed), still waiting for its code. */

@@ -3,21 +3,20 @@ import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp, verifyEmail } from '../helpers/people.ts';
+import { api, ok } from '../helpers/api.ts';
 
 describeEachDatabase('accounts and sessions', (h) => {
   test('register, get a token, see myself', async () => {
     const p = await signUp(h(), 'Alice', { verified: false });
-    const me = await h().request({ method: 'GET', url: '/api/me', token: p.token });
-    assert.equal(me.statusCode, 200);
-    assert.equal(me.json().displayName, 'Alice');
-    assert.equal(me.json().email, p.email);
-    assert.equal(me.json().emailVerified, false);
+    const me = await ok(api(h(), p.token).GET('/api/me'), 200);
+    assert.equal(me.displayName, 'Alice');
+    assert.equal(me.email, p.email);
+    assert.equal(me.emailVerified, false);
   });
 
   test('healthz reports the database', async () => {
-    const res = await h().request({ method: 'GET', url: '/healthz' });
-    assert.equal(res.statusCode, 200);
-    assert.equal(res.json().database, h().engine);
+    const health = await ok(api(h()).GET('/healthz'), 200);
+    assert.equal(health.database, h().engine);
   });
 
   test('unknown body properties are refused with the field named', async () => {
@@ -66,12 +65,9 @@ function apiLogin(h: Harness, login: string, password: string, remoteAddress = '
 describeEachDatabase('sessions, cookies and login throttling', (h) => {
   test('I see my sessions and can end one: its token stops working at once', async () => {
     const p = await signUp(h(), 'Multi');
-    const second = (
-      await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } })
-    ).json().token as string;
-    const list = await h().request({ method: 'GET', url: '/api/me/sessions', token: p.token });
-    assert.equal(list.statusCode, 200);
-    const sessions = list.json() as Array<{ id: string; current: boolean; kind: string }>;
+    const second = (await ok(api(h()).POST('/api/auth/tokens', { body: { login: p.email, password: PASSWORD } }), 201))
+      .token;
+    const sessions = await ok(api(h(), p.token).GET('/api/me/sessions'), 200);
     assert.equal(sessions.length, 2);
     assert.equal(sessions.filter((s) => s.current).length, 1);
     assert.ok(sessions.every((s) => s.kind === 'bearer'));
@@ -88,11 +84,8 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
   test("another person's session cannot be ended or seen", async () => {
     const a = await signUp(h(), 'Anna');
     const b = await signUp(h(), 'Ben');
-    const bSession = (await h().request({ method: 'GET', url: '/api/me/sessions', token: b.token })).json()[0]
-      .id as string;
-    const listA = (await h().request({ method: 'GET', url: '/api/me/sessions', token: a.token })).json() as Array<{
-      id: string;
-    }>;
+    const bSession = (await ok(api(h(), b.token).GET('/api/me/sessions')))[0]!.id;
+    const listA = await ok(api(h(), a.token).GET('/api/me/sessions'));
     assert.ok(!listA.some((s) => s.id === bSession));
     assertProblem(await h().request({ method: 'DELETE', url: `/api/me/sessions/${bSession}`, token: a.token }), 404);
     assert.equal((await h().request({ method: 'GET', url: '/api/me', token: b.token })).statusCode, 200);
@@ -107,9 +100,7 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
   test('a token stops working the moment its session expires, even right after it was used', async () => {
     const p = await signUp(h(), 'Expiring');
     assert.equal((await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode, 200);
-    const [session] = (await h().request({ method: 'GET', url: '/api/me/sessions', token: p.token })).json() as Array<{
-      expiresAt: number;
-    }>;
+    const [session] = await ok(api(h(), p.token).GET('/api/me/sessions'));
     h().clock.advance(session!.expiresAt - h().clock.now() - 5000);
     assert.equal(
       (await h().request({ method: 'GET', url: '/api/me', token: p.token })).statusCode,
@@ -128,9 +119,8 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
 
   test('logging out with a token ends that token only', async () => {
     const p = await signUp(h(), 'Leaver');
-    const other = (
-      await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } })
-    ).json().token as string;
+    const other = (await ok(api(h()).POST('/api/auth/tokens', { body: { login: p.email, password: PASSWORD } }), 201))
+      .token;
     const out = await h().request({ method: 'POST', url: '/api/auth/logout', token: p.token });
     assert.equal(out.statusCode, 200);
     assertProblem(await h().request({ method: 'GET', url: '/api/me', token: p.token }), 401);
@@ -143,13 +133,12 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(jar.kh_session?.httpOnly, true);
     assert.equal(jar.kh_session?.sameSite, 'Lax');
-    const csrf = res.json().csrfToken as string;
+    const csrf = (res.json() as { csrfToken: string }).csrfToken;
     assert.equal(jar.kh_csrf?.value, csrf);
     assert.ok(!res.body.includes(jar.kh_session!.value), 'the session token is only in the cookie');
 
-    const me = await h().request({ method: 'GET', url: '/api/me', headers: { cookie } });
-    assert.equal(me.statusCode, 200);
-    assert.equal(me.json().id, p.id);
+    const me = await ok(api(h()).GET('/api/me', { headers: { cookie } }), 200);
+    assert.equal(me.id, p.id);
 
     const rotateWithout = await h().request({ method: 'POST', url: '/api/me/qr/rotate', headers: { cookie } });
     assert.equal(assertProblem(rotateWithout, 403).code, 'csrf');
@@ -159,19 +148,12 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
       headers: { cookie, 'x-csrf-token': `${csrf}x` },
     });
     assertProblem(rotateWrong, 403);
-    const qrBefore = (await h().request({ method: 'GET', url: '/api/me/qr', headers: { cookie } })).json().text;
-    assert.equal((await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text, qrBefore);
-    const rotateWith = await h().request({
-      method: 'POST',
-      url: '/api/me/qr/rotate',
-      headers: { cookie, 'x-csrf-token': csrf },
-    });
-    assert.equal(rotateWith.statusCode, 200);
-    assert.notEqual(rotateWith.json().text, qrBefore);
+    const qrBefore = (await ok(api(h()).GET('/api/me/qr', { headers: { cookie } }))).text;
+    assert.equal((await ok(api(h(), p.token).GET('/api/me/qr'))).text, qrBefore);
+    const rotateWith = await ok(api(h()).POST('/api/me/qr/rotate', { headers: { cookie, 'x-csrf-token': csrf } }), 200);
+    assert.notEqual(rotateWith.text, qrBefore);
 
-    const sessions = (
-      await h().request({ method: 'GET', url: '/api/me/sessions', headers: { cookie } })
-    ).json() as Array<{ kind: string; current: boolean }>;
+    const sessions = await ok(api(h()).GET('/api/me/sessions', { headers: { cookie } }));
     assert.equal(sessions.find((s) => s.current)?.kind, 'cookie');
 
     assertProblem(await h().request({ method: 'POST', url: '/api/auth/logout', headers: { cookie } }), 403);
@@ -194,8 +176,8 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
     const wrongUnknown = await apiLogin(h(), `nobody.${Date.now()}@example.com`, 'wrong password', ip);
     assert.equal(wrongExisting.statusCode, 401);
     assert.equal(wrongUnknown.statusCode, 401);
-    assert.equal(wrongExisting.json().detail, wrongUnknown.json().detail);
-    assert.equal(wrongExisting.json().code, wrongUnknown.json().code);
+    assert.equal(assertProblem(wrongExisting, 401).detail, assertProblem(wrongUnknown, 401).detail);
+    assert.equal(assertProblem(wrongExisting, 401).code, assertProblem(wrongUnknown, 401).code);
 
     for (let i = 0; i < 4; i++) await apiLogin(h(), p.email, 'wrong password', `10.20.0.${i + 2}`);
     // Blocked now, even with the right password and from a fresh address.
@@ -205,8 +187,7 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
     const unknownLogin = `ghost.${Date.now()}@example.com`;
     for (let i = 0; i < 5; i++) await apiLogin(h(), unknownLogin, 'wrong password', `10.21.0.${i + 1}`);
     const ghost = await apiLogin(h(), unknownLogin, 'wrong password', '10.21.1.1');
-    assertProblem(ghost, 429);
-    assert.equal(ghost.json().detail, blocked.json().detail);
+    assert.equal(assertProblem(ghost, 429).detail, assertProblem(blocked, 429).detail);
 
     h().clock.advance(15 * 60_000 + 1);
     const later = await apiLogin(h(), p.email, PASSWORD, '10.20.1.1');
@@ -271,9 +252,8 @@ describeEachDatabase('sessions, cookies and login throttling', (h) => {
     });
     assert.equal(res.statusCode, 201);
     // Once the address is proven, nobody else can register it, in any spelling that is the same address.
-    const token = (
-      await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: email, password: PASSWORD } })
-    ).json().token as string;
+    const token = (await ok(api(h()).POST('/api/auth/tokens', { body: { login: email, password: PASSWORD } }), 201))
+      .token;
     await verifyEmail(h(), { email, token });
     for (const variant of [email.toUpperCase(), email.replace('new', 'ｎｅｗ'), email.replace('new', '𝐧𝐞𝐰')]) {
       const taken = assertProblem(

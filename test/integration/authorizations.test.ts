@@ -4,74 +4,88 @@ import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { ownDevice } from '../helpers/devices.ts';
 import { HOUR, addMember, check, createOrg, handedOverSite, inbox, verifiedPerson } from '../helpers/installer.ts';
+import { api, ok } from '../helpers/api.ts';
 
 const NO_PERMISSION = 'The installer has no permission to operate or configure the device.';
 const WARNING = "Editing permissions will affect the installer's management of your devices.";
 
 describeEachDatabase('authorization service', (h) => {
-  test('flow 6: the owner withdraws every installer permission; the installer sees "no permission" and is denied at once', async () => {
+  test('flow 6: the owner withdraws every installer permission; the installer sees "no permission" and is denied at once', async (t) => {
     const { installer, owner, org, site, devices } = await handedOverSite(h(), { devices: 1 });
     const d = devices[0]!.id;
     const tech = await verifiedPerson(h(), 'Tech');
-    await addMember(h(), installer, org.id, tech);
-    assert.equal(
-      (await check(h(), tech, d, 'live_view')).allowed,
-      true,
-      "members act with the organization's authorization",
-    );
+    const asOwner = api(h(), owner.token);
 
-    const before = await h().request({ method: 'GET', url: `/api/devices/${d}/authorizations`, token: owner.token });
-    assert.equal(before.json().statusLabel, 'Authorized');
-    assert.deepEqual(
-      before
-        .json()
-        .authorizations[0].permissions.map((p: { permission: string; validity: string }) => [p.permission, p.validity]),
-      [
-        ['configuration', 'Permanent'],
-        ['live_view', 'Permanent'],
-        ['playback', 'Permanent'],
-      ],
-    );
-
-    const res = await h().request({
-      method: 'PUT',
-      url: `/api/devices/${d}/authorizations/${org.id}`,
-      token: owner.token,
-      body: { permissions: [] },
+    await t.test('a member acts with the authorization the owner sees', async () => {
+      await addMember(h(), installer, org.id, tech);
+      assert.equal(
+        (await check(h(), tech, d, 'live_view')).allowed,
+        true,
+        "members act with the organization's authorization",
+      );
+      const before = await ok(asOwner.GET('/api/devices/{id}/authorizations', { params: { path: { id: d } } }));
+      assert.equal(before.statusLabel, 'Authorized');
+      assert.deepEqual(
+        before.authorizations[0]!.permissions.map((p) => [p.permission, p.validity]),
+        [
+          ['configuration', 'Permanent'],
+          ['live_view', 'Permanent'],
+          ['playback', 'Permanent'],
+        ],
+      );
     });
-    assert.equal(res.statusCode, 200, res.body);
-    assert.equal(res.json().warning, WARNING);
-    assert.equal(res.json().authorization.status, 'none');
 
-    for (const who of [installer, tech]) {
-      for (const [perm, ch] of [
-        ['live_view', 1],
-        ['playback', 1],
-        ['configuration', null],
-      ] as const) {
-        const c = await check(h(), who, d, perm, ch);
-        assert.equal(c.allowed, false);
-        assert.equal(c.detail, NO_PERMISSION);
+    await t.test('the owner withdraws everything, with the warning', async () => {
+      const res = await ok(
+        asOwner.PUT('/api/devices/{id}/authorizations/{orgId}', {
+          params: { path: { id: d, orgId: org.id } },
+          body: { permissions: [] },
+        }),
+        200,
+      );
+      assert.equal(res.warning, WARNING);
+      assert.equal(res.authorization?.status, 'none');
+    });
+
+    await t.test('the installer and its member are denied at once and see "no permission"', async () => {
+      for (const who of [installer, tech]) {
+        for (const [perm, ch] of [
+          ['live_view', 1],
+          ['playback', 1],
+          ['configuration', null],
+        ] as const) {
+          const c = await check(h(), who, d, perm, ch);
+          assert.equal(c.allowed, false);
+          assert.equal(c.detail, NO_PERMISSION);
+        }
       }
-    }
-    const siteView = (await h().request({ method: 'GET', url: `/api/sites/${site.id}`, token: tech.token })).json();
-    assert.equal(siteView.devices[0].noPermission, true);
-    assert.equal(siteView.devices[0].notice, NO_PERMISSION);
-    assert.deepEqual(siteView.devices[0].permissions, []);
+      const siteView = await ok(
+        api(h(), tech.token).GET('/api/sites/{siteId}', { params: { path: { siteId: site.id } } }),
+      );
+      assert.equal(siteView.devices[0]!.noPermission, true);
+      assert.equal(siteView.devices[0]!.notice, NO_PERMISSION);
+      assert.deepEqual(siteView.devices[0]!.permissions, []);
+    });
 
-    // The owner is untouched, the change is in the trail, and the organization's admins were told.
-    assert.equal((await check(h(), owner, d, 'configuration', null)).allowed, true);
-    const audit = await h()
-      .runtime.ctx.db.selectFrom('audit_events')
-      .selectAll()
-      .where('device_id', '=', d)
-      .where('action', '=', 'authorization.edited')
-      .execute();
-    assert.equal(audit.length, 1);
-    assert.equal(audit[0]!.actor_account_id, owner.id);
-    assert.equal(JSON.parse(audit[0]!.after!).permissions.length, 0);
-    assert.ok(
-      (await inbox(h(), installer)).some((m) => m.kind === 'authorization_changed' && m.body.includes(NO_PERMISSION)),
+    await t.test(
+      "the owner is untouched, the change is in the trail, and the organization's admins were told",
+      async () => {
+        assert.equal((await check(h(), owner, d, 'configuration', null)).allowed, true);
+        const audit = await h()
+          .runtime.ctx.db.selectFrom('audit_events')
+          .selectAll()
+          .where('device_id', '=', d)
+          .where('action', '=', 'authorization.edited')
+          .execute();
+        assert.equal(audit.length, 1);
+        assert.equal(audit[0]!.actor_account_id, owner.id);
+        assert.equal(JSON.parse(audit[0]!.after!).permissions.length, 0);
+        assert.ok(
+          (await inbox(h(), installer)).some(
+            (m) => m.kind === 'authorization_changed' && m.body.includes(NO_PERMISSION),
+          ),
+        );
+      },
     );
   });
 
@@ -93,27 +107,23 @@ describeEachDatabase('authorization service', (h) => {
     const { installer, owner, org, devices } = await handedOverSite(h(), { devices: 1 });
     const d = devices[0]!.id;
     const now = h().clock.now();
-    const res = await h().request({
-      method: 'PUT',
-      url: `/api/devices/${d}/authorizations/${org.id}`,
-      token: owner.token,
-      body: {
-        permissions: [
-          { permission: 'live_view', validity: '1h' },
-          { permission: 'playback', validity: '8h' },
-          { permission: 'configuration', validity: 'until', until: now + 3 * HOUR },
-          { permission: 'ptz', validity: 'permanent' },
-        ],
-      },
-    });
-    assert.equal(res.statusCode, 200, res.body);
+    const asOwner = api(h(), owner.token);
+    const res = await ok(
+      asOwner.PUT('/api/devices/{id}/authorizations/{orgId}', {
+        params: { path: { id: d, orgId: org.id } },
+        body: {
+          permissions: [
+            { permission: 'live_view', validity: '1h' },
+            { permission: 'playback', validity: '8h' },
+            { permission: 'configuration', validity: 'until', until: now + 3 * HOUR },
+            { permission: 'ptz', validity: 'permanent' },
+          ],
+        },
+      }),
+      200,
+    );
     assert.deepEqual(
-      res
-        .json()
-        .authorization.permissions.map((p: { permission: string; validUntil: number | null }) => [
-          p.permission,
-          p.validUntil,
-        ]),
+      res.authorization!.permissions.map((p) => [p.permission, p.validUntil]),
       [
         ['configuration', now + 3 * HOUR],
         ['live_view', now + HOUR],
@@ -126,13 +136,13 @@ describeEachDatabase('authorization service', (h) => {
     assert.equal((await check(h(), installer, d, 'live_view')).allowed, false);
     assert.equal((await check(h(), installer, d, 'configuration', null)).allowed, true);
 
-    const w = await h().request({
-      method: 'DELETE',
-      url: `/api/devices/${d}/authorizations/${org.id}/permissions/configuration`,
-      token: owner.token,
-    });
-    assert.equal(w.statusCode, 200, w.body);
-    assert.equal(w.json().warning, WARNING);
+    const w = await ok(
+      asOwner.DELETE('/api/devices/{id}/authorizations/{orgId}/permissions/{permission}', {
+        params: { path: { id: d, orgId: org.id, permission: 'configuration' } },
+      }),
+      200,
+    );
+    assert.equal(w.warning, WARNING);
     assert.equal((await check(h(), installer, d, 'configuration', null)).allowed, false);
     assert.equal((await check(h(), installer, d, 'ptz')).allowed, true);
     assertProblem(
@@ -144,11 +154,9 @@ describeEachDatabase('authorization service', (h) => {
       404,
     );
 
-    const view = await h().request({ method: 'GET', url: `/api/devices/${d}/authorizations`, token: owner.token });
+    const view = await ok(asOwner.GET('/api/devices/{id}/authorizations', { params: { path: { id: d } } }));
     assert.deepEqual(
-      view
-        .json()
-        .authorizations[0].permissions.map((p: { permission: string; state: string }) => [p.permission, p.state]),
+      view.authorizations[0]!.permissions.map((p) => [p.permission, p.state]),
       [
         ['live_view', 'expired'],
         ['playback', 'active'],
@@ -163,27 +171,24 @@ describeEachDatabase('authorization service', (h) => {
     const owner = await signUp(h(), 'Owner');
     const cam = await ownDevice(h(), owner);
     const nvr = await ownDevice(h(), owner, { kind: 'recorder', channels: 4 });
-    assert.deepEqual(
-      (await h().request({ method: 'GET', url: '/api/authorized-devices', token: owner.token })).json(),
-      [],
-    );
+    const asOwner = api(h(), owner.token);
+    assert.deepEqual(await ok(asOwner.GET('/api/authorized-devices')), []);
     assert.equal((await check(h(), installer, cam.id, 'live_view')).allowed, false);
 
-    const res = await h().request({
-      method: 'POST',
-      url: '/api/authorizations',
-      token: owner.token,
-      body: {
-        org: org.qrText,
-        deviceIds: [cam.id, nvr.id],
-        permissions: [
-          { permission: 'live_view', validity: '2h' },
-          { permission: 'configuration', validity: 'permanent' },
-        ],
-      },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    assert.deepEqual(res.json().org, { id: org.id, name: 'Direct Security' });
+    const res = await ok(
+      asOwner.POST('/api/authorizations', {
+        body: {
+          org: org.qrText,
+          deviceIds: [cam.id, nvr.id],
+          permissions: [
+            { permission: 'live_view', validity: '2h' },
+            { permission: 'configuration', validity: 'permanent' },
+          ],
+        },
+      }),
+      201,
+    );
+    assert.deepEqual(res.org, { id: org.id, name: 'Direct Security' });
     assert.equal((await check(h(), installer, nvr.id, 'live_view', 4)).allowed, true);
     assert.equal((await check(h(), installer, cam.id, 'configuration', null)).allowed, true);
     assert.equal((await check(h(), installer, cam.id, 'playback')).detail, NO_PERMISSION);
@@ -209,59 +214,38 @@ describeEachDatabase('authorization service', (h) => {
       ),
     );
     assert.deepEqual([x!.statusCode, y!.statusCode], [201, 201], `${x!.body} ${y!.body}`);
-    const nvrAuth = (
-      await h().request({ method: 'GET', url: `/api/devices/${nvr.id}/authorizations`, token: owner.token })
-    ).json().authorizations;
+    const nvrAuth = (await ok(asOwner.GET('/api/devices/{id}/authorizations', { params: { path: { id: nvr.id } } })))
+      .authorizations;
     assert.equal(nvrAuth.length, 1);
     assert.deepEqual(
-      nvrAuth[0].permissions.map((p: { permission: string }) => p.permission),
+      nvrAuth[0]!.permissions.map((p) => p.permission),
       ['configuration', 'download', 'live_view', 'ptz'],
     );
 
-    const list = await h().request({ method: 'GET', url: '/api/authorized-devices', token: owner.token });
-    assert.deepEqual(
-      list
-        .json()
-        .map((a: { deviceId: string; statusLabel: string }) => a.deviceId)
-        .sort(),
-      [cam.id, nvr.id].sort(),
-    );
-    assert.ok(
-      list
-        .json()
-        .every(
-          (a: { statusLabel: string; org: { id: string } }) => a.statusLabel === 'Authorized' && a.org.id === org.id,
-        ),
-    );
+    const list = await ok(asOwner.GET('/api/authorized-devices'));
+    assert.deepEqual(list.map((a) => a.deviceId).sort(), [cam.id, nvr.id].sort());
+    assert.ok(list.every((a) => a.statusLabel === 'Authorized' && a.org.id === org.id));
 
     // The installer sees the same devices from its side, although neither is on any of its sites.
-    const theirs = await h().request({
-      method: 'GET',
-      url: `/api/orgs/${org.id}/authorized-devices`,
-      token: installer.token,
-    });
-    assert.equal(theirs.statusCode, 200, theirs.body);
-    const camView = (theirs.json() as Array<{ deviceId: string; permissions: Array<{ permission: string }> }>).find(
-      (a) => a.deviceId === cam.id,
+    const theirs = await ok(
+      api(h(), installer.token).GET('/api/orgs/{orgId}/authorized-devices', { params: { path: { orgId: org.id } } }),
+      200,
     );
+    const camView = theirs.find((a) => a.deviceId === cam.id);
     assert.deepEqual(
       camView?.permissions.map((p) => p.permission),
       ['configuration', 'live_view', 'playback'],
     );
-    assert.equal(theirs.json().length, 2);
+    assert.equal(theirs.length, 2);
 
-    const cancel = await h().request({
-      method: 'DELETE',
-      url: `/api/devices/${nvr.id}/authorizations/${org.id}`,
-      token: owner.token,
-    });
-    assert.equal(cancel.statusCode, 200, cancel.body);
-    assert.equal(cancel.json().warning, WARNING);
+    const cancel = await ok(
+      asOwner.DELETE('/api/devices/{id}/authorizations/{orgId}', { params: { path: { id: nvr.id, orgId: org.id } } }),
+      200,
+    );
+    assert.equal(cancel.warning, WARNING);
     assert.equal((await check(h(), installer, nvr.id, 'live_view', 1)).allowed, false);
     assert.deepEqual(
-      (await h().request({ method: 'GET', url: '/api/authorized-devices', token: owner.token }))
-        .json()
-        .map((a: { deviceId: string }) => a.deviceId),
+      (await ok(asOwner.GET('/api/authorized-devices'))).map((a) => a.deviceId),
       [cam.id],
     );
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { addMember, createOrg, inbox, verifiedPerson, verifyEmail } from '../helpers/installer.ts';
+import { api, ok } from '../helpers/api.ts';
 
 describeEachDatabase('installer organizations', (h) => {
   test('a person creates an organization, becomes its admin, and it has a QR ID an owner can resolve', async () => {
@@ -10,9 +11,9 @@ describeEachDatabase('installer organizations', (h) => {
     const org = await createOrg(h(), admin, 'Coastal Security');
     assert.match(org.id, /^org_/);
     assert.match(org.qrText, /^keyholder:org:/);
-    const mine = await h().request({ method: 'GET', url: '/api/orgs', token: admin.token });
+    const mine = await ok(api(h(), admin.token).GET('/api/orgs'), 200);
     assert.deepEqual(
-      mine.json().map((o: { id: string; myRole: string }) => [o.id, o.myRole]),
+      mine.map((o) => [o.id, o.myRole]),
       [[org.id, 'admin']],
     );
 
@@ -24,14 +25,8 @@ describeEachDatabase('installer organizations', (h) => {
 
     const owner = await signUp(h(), 'Owner');
     for (const reference of [org.id, org.qrText]) {
-      const res = await h().request({
-        method: 'POST',
-        url: '/api/orgs/resolve',
-        token: owner.token,
-        body: { reference },
-      });
-      assert.equal(res.statusCode, 200, res.body);
-      assert.deepEqual(res.json(), { id: org.id, name: 'Coastal Security' });
+      const res = await ok(api(h(), owner.token).POST('/api/orgs/resolve', { body: { reference } }), 200);
+      assert.deepEqual(res, { id: org.id, name: 'Coastal Security' });
     }
     // A saved picture of the QR ID picks it too.
     const fromImage = await h().request({
@@ -64,46 +59,45 @@ describeEachDatabase('installer organizations', (h) => {
     const tech = await verifiedPerson(h(), 'Tech');
     const org = await createOrg(h(), admin);
 
-    const inv = await h().request({
-      method: 'POST',
-      url: `/api/orgs/${org.id}/invitations`,
-      token: admin.token,
-      body: { email: tech.email.toUpperCase(), role: 'technician' },
-    });
-    assert.equal(inv.statusCode, 201, inv.body);
+    const inv = await ok(
+      api(h(), admin.token).POST('/api/orgs/{orgId}/invitations', {
+        params: { path: { orgId: org.id } },
+        body: { email: tech.email.toUpperCase(), role: 'technician' },
+      }),
+      201,
+    );
     assert.ok((await inbox(h(), tech)).some((m) => m.kind === 'org_invitation'));
-    const pending = await h().request({ method: 'GET', url: '/api/me/org-invitations', token: tech.token });
+    const pending = await ok(api(h(), tech.token).GET('/api/me/org-invitations'));
     assert.deepEqual(
-      pending.json().map((i: { id: string }) => i.id),
-      [inv.json().id],
+      pending.map((i) => i.id),
+      [inv.id],
     );
 
     // Someone else cannot accept it.
     const stranger = await verifiedPerson(h(), 'Stranger');
     assertProblem(
-      await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: stranger.token }),
+      await h().request({ method: 'POST', url: `/api/org-invitations/${inv.id}/accept`, token: stranger.token }),
       404,
     );
 
-    const acc = await h().request({
-      method: 'POST',
-      url: `/api/org-invitations/${inv.json().id}/accept`,
-      token: tech.token,
-    });
-    assert.equal(acc.statusCode, 200, acc.body);
-    assert.deepEqual(acc.json(), { orgId: org.id, role: 'technician' });
+    const acc = await ok(
+      api(h(), tech.token).POST('/api/org-invitations/{invitationId}/accept', {
+        params: { path: { invitationId: inv.id } },
+      }),
+      200,
+    );
+    assert.deepEqual(acc, { orgId: org.id, role: 'technician' });
     assertProblem(
-      await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: tech.token }),
+      await h().request({ method: 'POST', url: `/api/org-invitations/${inv.id}/accept`, token: tech.token }),
       409,
     );
 
-    const detail = await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: tech.token });
-    assert.equal(detail.statusCode, 200);
+    const detail = await ok(
+      api(h(), tech.token).GET('/api/orgs/{orgId}', { params: { path: { orgId: org.id } } }),
+      200,
+    );
     assert.deepEqual(
-      detail
-        .json()
-        .members.map((m: { accountId: string; role: string }) => [m.accountId, m.role])
-        .sort(),
+      detail.members.map((m) => [m.accountId, m.role]).sort(),
       [
         [admin.id, 'admin'],
         [tech.id, 'technician'],
@@ -206,26 +200,25 @@ describeEachDatabase('installer organizations', (h) => {
       }),
     ]);
     assert.ok([x.statusCode, y.statusCode].includes(200));
-    const members = (await h().request({ method: 'GET', url: `/api/orgs/${org.id}`, token: a.token })).json().members;
-    assert.equal(members.filter((m: { role: string }) => m.role === 'admin').length, 1);
+    const { members } = await ok(api(h(), a.token).GET('/api/orgs/{orgId}', { params: { path: { orgId: org.id } } }));
+    assert.equal(members.filter((m) => m.role === 'admin').length, 1);
   });
 
   test('an invitation to an unverified address waits for its verification; expired ones cannot be accepted', async () => {
     const admin = await verifiedPerson(h(), 'Admin');
     const org = await createOrg(h(), admin);
     const newcomer = await signUp(h(), 'Newcomer', { verified: false });
-    const inv = await h().request({
-      method: 'POST',
-      url: `/api/orgs/${org.id}/invitations`,
-      token: admin.token,
-      body: { email: newcomer.email, role: 'admin' },
-    });
-    assert.deepEqual(
-      (await h().request({ method: 'GET', url: '/api/me/org-invitations', token: newcomer.token })).json(),
-      [],
-    );
+    const inviteTo = (email: string, role: 'admin' | 'technician') =>
+      ok(
+        api(h(), admin.token).POST('/api/orgs/{orgId}/invitations', {
+          params: { path: { orgId: org.id } },
+          body: { email, role },
+        }),
+      );
+    const inv = await inviteTo(newcomer.email, 'admin');
+    assert.deepEqual(await ok(api(h(), newcomer.token).GET('/api/me/org-invitations')), []);
     assertProblem(
-      await h().request({ method: 'POST', url: `/api/org-invitations/${inv.json().id}/accept`, token: newcomer.token }),
+      await h().request({ method: 'POST', url: `/api/org-invitations/${inv.id}/accept`, token: newcomer.token }),
       404,
     );
     assert.ok(!(await inbox(h(), newcomer)).some((m) => m.kind === 'org_invitation'));
@@ -235,7 +228,7 @@ describeEachDatabase('installer organizations', (h) => {
       (
         await h().request({
           method: 'POST',
-          url: `/api/org-invitations/${inv.json().id}/accept`,
+          url: `/api/org-invitations/${inv.id}/accept`,
           token: newcomer.token,
         })
       ).statusCode,
@@ -243,20 +236,17 @@ describeEachDatabase('installer organizations', (h) => {
     );
 
     const late = await verifiedPerson(h(), 'Late');
-    const inv2 = await h().request({
-      method: 'POST',
-      url: `/api/orgs/${org.id}/invitations`,
-      token: admin.token,
-      body: { email: late.email, role: 'technician' },
-    });
+    const inv2 = await inviteTo(late.email, 'technician');
     h().clock.advance(h().config.invitationTtlMs + 1);
     const expired = assertProblem(
-      await h().request({ method: 'POST', url: `/api/org-invitations/${inv2.json().id}/accept`, token: late.token }),
+      await h().request({ method: 'POST', url: `/api/org-invitations/${inv2.id}/accept`, token: late.token }),
       410,
     );
     assert.equal(expired.code, 'invitation_expired');
-    const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/invitations`, token: admin.token });
-    assert.equal(list.json().find((i: { id: string }) => i.id === inv2.json().id).status, 'expired');
+    const list = await ok(
+      api(h(), admin.token).GET('/api/orgs/{orgId}/invitations', { params: { path: { orgId: org.id } } }),
+    );
+    assert.equal(list.find((i) => i.id === inv2.id)?.status, 'expired');
   });
 
   test('outsiders get 404 for every organization route; bad input names the field and writes nothing', async () => {
@@ -304,7 +294,9 @@ describeEachDatabase('installer organizations', (h) => {
       400,
     );
     assert.equal(blank.field, 'name');
-    const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/invitations`, token: admin.token });
-    assert.deepEqual(list.json(), []);
+    const list = await ok(
+      api(h(), admin.token).GET('/api/orgs/{orgId}/invitations', { params: { path: { orgId: org.id } } }),
+    );
+    assert.deepEqual(list, []);
   });
 });

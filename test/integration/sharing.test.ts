@@ -5,124 +5,131 @@ import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { auditOf, inboxOf, mailTo, ownDevice, sharesOf } from '../helpers/sharing.ts';
 import { accountQrText, renderQrPng } from '../../src/services/qr-id.ts';
+import { api, ok, type Reply, type RequestOf } from '../helpers/api.ts';
+
+type Permission = NonNullable<RequestOf<'checkAccess'>['permission']>;
+type Decision = Exclude<Reply<'checkAccess'>, { results: unknown }>;
 
 const H = 3_600_000;
 
 describeEachDatabase('sharing one device', (h) => {
-  const check = async (token: string, deviceId: string, channel: number | null, permission: string, at?: number) => {
-    const res = await h().request({
-      method: 'POST',
-      url: '/api/access/check',
-      token,
-      body: { deviceId, channel, permission, ...(at === undefined ? {} : { at }) },
-    });
-    assert.equal(res.statusCode, 200, res.body);
-    return res.json() as { allowed: boolean; reason?: string; detail?: string; until?: number | null };
-  };
+  const check = async (
+    token: string,
+    deviceId: string,
+    channel: number | null,
+    permission: Permission,
+    at?: number,
+  ): Promise<Decision> =>
+    (await ok(
+      api(h(), token).POST('/api/access/check', {
+        body: { deviceId, channel, permission, ...(at === undefined ? {} : { at }) },
+      }),
+      200,
+    )) as Decision;
 
-  test('owner previews, shares chosen channels, recipient sees exactly that; owner edits, then revokes', async () => {
+  test('owner previews, shares chosen channels, recipient sees exactly that; owner edits, then revokes', async (t) => {
     const owner = await signUp(h(), 'Olivia');
     const bob = await signUp(h(), 'Bob');
     const nvr = await ownDevice(h(), owner.id, { channels: 4, name: 'Shop NVR' });
+    const path = { params: { path: { id: nvr } } };
     const body = {
       recipient: { email: bob.email.toUpperCase() },
-      scope: 'channels',
+      scope: 'channels' as const,
       channels: [2, 1],
-      permissions: ['playback', 'live_view'],
+      permissions: ['playback' as const, 'live_view' as const],
     };
+    const asOwner = api(h(), owner.token);
+    let shareId = '';
 
-    const preview = await h().request({
-      method: 'POST',
-      url: `/api/devices/${nvr}/shares/preview`,
-      token: owner.token,
-      body,
+    await t.test('the owner previews and shares two channels', async () => {
+      const preview = await ok(asOwner.POST('/api/devices/{id}/shares/preview', { ...path, body }), 200);
+      assert.equal(preview.id, null);
+      assert.equal(
+        preview.confirmation,
+        'Share "Shop NVR" with Bob: channels 1 (Channel 1), 2 (Channel 2); permissions: Live View, Playback; valid: permanent.',
+      );
+      assert.equal((await sharesOf(h(), nvr)).length, 0, 'a preview writes nothing');
+      assert.equal((await check(bob.token, nvr, 1, 'live_view')).allowed, false);
+
+      const share = await ok(asOwner.POST('/api/devices/{id}/shares', { ...path, body }), 201);
+      assert.match(share.id!, /^shr_/);
+      assert.equal(share.confirmation, preview.confirmation);
+      assert.deepEqual(share.recipient, { id: bob.id, displayName: 'Bob' });
+      assert.deepEqual(share.permissions, [
+        { name: 'live_view', label: 'Live View' },
+        { name: 'playback', label: 'Playback' },
+      ]);
+      shareId = share.id!;
     });
-    assert.equal(preview.statusCode, 200, preview.body);
-    assert.equal(preview.json().id, null);
-    assert.equal(
-      preview.json().confirmation,
-      'Share "Shop NVR" with Bob: channels 1 (Channel 1), 2 (Channel 2); permissions: Live View, Playback; valid: permanent.',
-    );
-    assert.equal((await sharesOf(h(), nvr)).length, 0, 'a preview writes nothing');
-    assert.equal((await check(bob.token, nvr, 1, 'live_view')).allowed, false);
 
-    const created = await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares`, token: owner.token, body });
-    assert.equal(created.statusCode, 201, created.body);
-    const share = created.json();
-    assert.match(share.id, /^shr_/);
-    assert.equal(share.confirmation, preview.json().confirmation);
-    assert.deepEqual(share.recipient, { id: bob.id, displayName: 'Bob' });
-    assert.deepEqual(share.permissions, [
-      { name: 'live_view', label: 'Live View' },
-      { name: 'playback', label: 'Playback' },
-    ]);
-
-    // The recipient sees it at once, marked as shared, with exactly those permissions per channel.
-    const home = await h().request({ method: 'GET', url: '/api/devices', token: bob.token });
-    assert.equal(home.statusCode, 200, home.body);
-    const item = home.json().find((d: { id: string }) => d.id === nvr);
-    assert.equal(item.access, 'shared');
-    assert.deepEqual(item.sharedBy, { id: owner.id, displayName: 'Olivia' });
-    assert.deepEqual(item.permissionsNow, [
-      { channel: 1, permissions: ['live_view', 'playback'] },
-      { channel: 2, permissions: ['live_view', 'playback'] },
-    ]);
-    assert.equal((await check(bob.token, nvr, 2, 'playback')).allowed, true);
-    assert.equal((await check(bob.token, nvr, 3, 'live_view')).reason, 'channel_not_shared');
-    assert.equal((await check(bob.token, nvr, 1, 'ptz')).reason, 'permission_not_granted');
-    assert.equal((await check(bob.token, nvr, null, 'configuration')).reason, 'permission_not_granted');
-
-    // The owner lists and edits.
-    const list = await h().request({ method: 'GET', url: `/api/devices/${nvr}/shares`, token: owner.token });
-    assert.deepEqual(
-      list.json().map((s: { id: string }) => s.id),
-      [share.id],
-    );
-    const edited = await h().request({
-      method: 'PATCH',
-      url: `/api/shares/${share.id}`,
-      token: owner.token,
-      body: { scope: 'device', permissions: ['live_view', 'ptz', 'configuration'] },
+    await t.test('the recipient sees it at once, marked as shared, with exactly those permissions', async () => {
+      const home = await ok(api(h(), bob.token).GET('/api/devices'), 200);
+      const item = home.find((d) => d.id === nvr)!;
+      assert.equal(item.access, 'shared');
+      assert.deepEqual(item.sharedBy, { id: owner.id, displayName: 'Olivia' });
+      assert.deepEqual(item.permissionsNow, [
+        { channel: 1, permissions: ['live_view', 'playback'] },
+        { channel: 2, permissions: ['live_view', 'playback'] },
+      ]);
+      assert.equal((await check(bob.token, nvr, 2, 'playback')).allowed, true);
+      assert.equal((await check(bob.token, nvr, 3, 'live_view')).reason, 'channel_not_shared');
+      assert.equal((await check(bob.token, nvr, 1, 'ptz')).reason, 'permission_not_granted');
+      assert.equal((await check(bob.token, nvr, null, 'configuration')).reason, 'permission_not_granted');
     });
-    assert.equal(edited.statusCode, 200, edited.body);
-    assert.equal(edited.json().scope, 'device');
-    assert.equal(edited.json().channels.length, 4);
-    assert.equal((await check(bob.token, nvr, 4, 'ptz')).allowed, true);
-    assert.equal((await check(bob.token, nvr, null, 'configuration')).allowed, true);
-    assert.equal((await check(bob.token, nvr, 1, 'playback')).reason, 'permission_not_granted');
 
-    // Revoke: the very next check is denied.
-    const revoked = await h().request({ method: 'DELETE', url: `/api/shares/${share.id}`, token: owner.token });
-    assert.equal(revoked.statusCode, 200, revoked.body);
-    assert.deepEqual(revoked.json(), { ok: true, endedBy: 'owner' });
-    const after = await check(bob.token, nvr, 4, 'live_view');
-    assert.deepEqual(
-      [after.allowed, after.reason, after.detail],
-      [false, 'no_access', 'You have no access to this device.'],
-    );
-    const homeAfter = await h().request({ method: 'GET', url: '/api/devices', token: bob.token });
-    assert.equal(
-      homeAfter.json().some((d: { id: string }) => d.id === nvr),
-      false,
-    );
+    await t.test('the owner lists and edits', async () => {
+      const list = await ok(asOwner.GET('/api/devices/{id}/shares', path));
+      assert.deepEqual(
+        list.map((s) => s.id),
+        [shareId],
+      );
+      const edited = await ok(
+        asOwner.PATCH('/api/shares/{id}', {
+          params: { path: { id: shareId } },
+          body: { scope: 'device', permissions: ['live_view', 'ptz', 'configuration'] },
+        }),
+        200,
+      );
+      assert.equal(edited.scope, 'device');
+      assert.equal(edited.channels.length, 4);
+      assert.equal((await check(bob.token, nvr, 4, 'ptz')).allowed, true);
+      assert.equal((await check(bob.token, nvr, null, 'configuration')).allowed, true);
+      assert.equal((await check(bob.token, nvr, 1, 'playback')).reason, 'permission_not_granted');
+    });
 
-    // Told at every step, by inbox and email; every change is in the audit trail with before/after.
-    assert.deepEqual((await inboxOf(h(), bob.id)).map((m) => m.kind).sort(), [
-      'share_changed',
-      'share_received',
-      'share_revoked',
-    ]);
-    assert.equal((await mailTo(h(), bob.email)).filter((m) => m.subject.includes('"Shop NVR"')).length, 3);
-    const audit = await auditOf(h(), nvr);
-    assert.deepEqual(
-      audit.map((a) => a.action),
-      ['share.created', 'share.updated', 'share.revoked'],
-      'in order (by sequence)',
-    );
-    assert.equal(audit[0]!.actor_account_id, owner.id);
-    assert.equal(audit[1]!.before.scope, 'channels');
-    assert.equal(audit[1]!.after.scope, 'device');
-    assert.equal(audit[2]!.after, null);
+    await t.test('revoke: the very next check is denied', async () => {
+      const revoked = await ok(asOwner.DELETE('/api/shares/{id}', { params: { path: { id: shareId } } }), 200);
+      assert.deepEqual(revoked, { ok: true, endedBy: 'owner' });
+      const after = await check(bob.token, nvr, 4, 'live_view');
+      assert.deepEqual(
+        [after.allowed, after.reason, after.detail],
+        [false, 'no_access', 'You have no access to this device.'],
+      );
+      const homeAfter = await ok(api(h(), bob.token).GET('/api/devices'));
+      assert.equal(
+        homeAfter.some((d) => d.id === nvr),
+        false,
+      );
+    });
+
+    await t.test('told at every step, by inbox and email; every change audited with before/after', async () => {
+      assert.deepEqual((await inboxOf(h(), bob.id)).map((m) => m.kind).sort(), [
+        'share_changed',
+        'share_received',
+        'share_revoked',
+      ]);
+      assert.equal((await mailTo(h(), bob.email)).filter((m) => m.subject.includes('"Shop NVR"')).length, 3);
+      const audit = await auditOf(h(), nvr);
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['share.created', 'share.updated', 'share.revoked'],
+        'in order (by sequence)',
+      );
+      assert.equal(audit[0]!.actor_account_id, owner.id);
+      assert.equal(audit[1]!.before.scope, 'channels');
+      assert.equal(audit[1]!.after.scope, 'device');
+      assert.equal(audit[2]!.after, null);
+    });
   });
 
   test('a share ending at T allows at T-1 ms and denies at T, with no job running', async () => {
@@ -149,19 +156,19 @@ describeEachDatabase('sharing one device', (h) => {
     const owner = await signUp(h(), 'Dubliner', { timeZone: 'Europe/Dublin' });
     const bob = await signUp(h(), 'Bob');
     const cam = await ownDevice(h(), owner.id, { channels: 1 });
-    const res = await h().request({
-      method: 'POST',
-      url: `/api/devices/${cam}/shares`,
-      token: owner.token,
-      body: {
-        recipient: { email: bob.email },
-        scope: 'device',
-        permissions: ['live_view'],
-        validity: { schedule: { windows: [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' }] } },
-      },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    assert.equal(res.json().validityText, 'permanent; weekdays 08:00-18:00 (Europe/Dublin)');
+    const res = await ok(
+      api(h(), owner.token).POST('/api/devices/{id}/shares', {
+        params: { path: { id: cam } },
+        body: {
+          recipient: { email: bob.email },
+          scope: 'device',
+          permissions: ['live_view'],
+          validity: { schedule: { windows: [{ days: [1, 2, 3, 4, 5], from: '08:00', to: '18:00' }] } },
+        },
+      }),
+      201,
+    );
+    assert.equal(res.validityText, 'permanent; weekdays 08:00-18:00 (Europe/Dublin)');
     // Wednesday 1 July 2026, Irish summer time (UTC+1): 08:00 local = 07:00 UTC.
     assert.equal((await check(bob.token, cam, 1, 'live_view', Date.UTC(2026, 6, 1, 7) - 1)).reason, 'outside_schedule');
     const open = await check(bob.token, cam, 1, 'live_view', Date.UTC(2026, 6, 1, 7));
@@ -174,7 +181,9 @@ describeEachDatabase('sharing one device', (h) => {
     const carol = await signUp(h(), 'Carol', { phone: '+353861234567' });
     const resolve = (body: unknown) =>
       h().request({ method: 'POST', url: '/api/recipients/resolve', token: owner.token, body });
-    assert.deepEqual((await resolve({ phone: '+353 86 123 4567' })).json(), { id: carol.id, displayName: 'Carol' });
+    const typedResolve = (body: RequestOf<'resolveRecipient'>) =>
+      ok(api(h(), owner.token).POST('/api/recipients/resolve', { body }), 200);
+    assert.deepEqual(await typedResolve({ phone: '+353 86 123 4567' }), { id: carol.id, displayName: 'Carol' });
     const ref = (
       await h()
         .runtime.ctx.db.selectFrom('accounts')
@@ -182,7 +191,7 @@ describeEachDatabase('sharing one device', (h) => {
         .where('id', '=', carol.id)
         .executeTakeFirstOrThrow()
     ).qr_ref;
-    assert.deepEqual((await resolve({ qrText: accountQrText(ref) })).json(), { id: carol.id, displayName: 'Carol' });
+    assert.deepEqual(await typedResolve({ qrText: accountQrText(ref) }), { id: carol.id, displayName: 'Carol' });
     const png = await renderQrPng(accountQrText(ref));
     const img = await h().runtime.app.inject({
       method: 'POST',
@@ -191,7 +200,7 @@ describeEachDatabase('sharing one device', (h) => {
       payload: png,
     });
     assert.equal(img.statusCode, 200, img.body);
-    assert.deepEqual(img.json(), { id: carol.id, displayName: 'Carol' });
+    assert.deepEqual(img.json() as Reply<'resolveRecipientImage'>, { id: carol.id, displayName: 'Carol' });
 
     const unknown = assertProblem(await resolve({ email: 'nobody-here@example.com' }), 404);
     assert.match(unknown.detail, /needs a Keyholder account/);
@@ -210,19 +219,19 @@ describeEachDatabase('sharing one device', (h) => {
     );
     assert.equal(self.code, 'share_to_self');
     // An address nobody has proven: the share waits for it (docs/sharing.md, "Waiting shares").
-    const nobody = await h().request({
-      method: 'POST',
-      url: `/api/devices/${cam}/shares`,
-      token: owner.token,
-      body: { recipient: { email: 'nobody-here@example.com' }, scope: 'device', permissions: ['live_view'] },
-    });
-    assert.equal(nobody.statusCode, 201, nobody.body);
-    assert.equal(nobody.json().status, 'waiting');
-    assert.equal(nobody.json().recipient.id, null);
+    const nobody = await ok(
+      api(h(), owner.token).POST('/api/devices/{id}/shares', {
+        params: { path: { id: cam } },
+        body: { recipient: { email: 'nobody-here@example.com' }, scope: 'device', permissions: ['live_view'] },
+      }),
+      201,
+    );
+    assert.equal(nobody.status, 'waiting');
+    assert.equal(nobody.recipient.id, null);
     assert.equal((await sharesOf(h(), cam)).length, 0, 'a waiting share grants nothing');
-    const listed = await h().request({ method: 'GET', url: `/api/devices/${cam}/shares`, token: owner.token });
+    const listed = await ok(api(h(), owner.token).GET('/api/devices/{id}/shares', { params: { path: { id: cam } } }));
     assert.deepEqual(
-      listed.json().map((s: { status: string; waitingFor: string }) => [s.status, s.waitingFor]),
+      listed.map((s) => [s.status, s.waitingFor]),
       [['waiting', 'nobody-here@example.com']],
     );
     assert.equal((await sharesOf(h(), cam)).length, 0);
@@ -271,12 +280,17 @@ describeEachDatabase('sharing one device', (h) => {
     assert.equal((await inboxOf(h(), bob.id)).length, 0);
 
     // Edits are checked the same way and leave the share as it was.
-    const ok = await h().request({ method: 'POST', url: `/api/devices/${nvr}/shares`, token: owner.token, body: base });
-    assert.equal(ok.statusCode, 201);
+    const created = await ok(
+      api(h(), owner.token).POST('/api/devices/{id}/shares', {
+        params: { path: { id: nvr } },
+        body: { ...base, scope: 'channels', permissions: ['live_view'] },
+      }),
+      201,
+    );
     const bad = assertProblem(
       await h().request({
         method: 'PATCH',
-        url: `/api/shares/${ok.json().id}`,
+        url: `/api/shares/${created.id}`,
         token: owner.token,
         body: { channels: [9] },
       }),
@@ -323,13 +337,15 @@ describeEachDatabase('sharing one device', (h) => {
     const otherOwner = await signUp(h(), 'Other owner');
     await ownDevice(h(), otherOwner.id);
     const nvr = await ownDevice(h(), owner.id, { channels: 2 });
-    const created = await h().request({
-      method: 'POST',
-      url: `/api/devices/${nvr}/shares`,
-      token: owner.token,
-      body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'] },
-    });
-    const shareId = created.json().id;
+    const shareId = (
+      await ok(
+        api(h(), owner.token).POST('/api/devices/{id}/shares', {
+          params: { path: { id: nvr } },
+          body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'] },
+        }),
+        201,
+      )
+    ).id!;
     const body = { recipient: { email: owner.email }, scope: 'device', permissions: ['live_view'] };
     for (const who of [stranger, otherOwner]) {
       assertProblem(await h().request({ method: 'GET', url: `/api/devices/${nvr}/shares`, token: who.token }), 404);
@@ -369,8 +385,8 @@ describeEachDatabase('sharing one device', (h) => {
     assert.equal((await sharesOf(h(), nvr)).length, 1);
     assert.deepEqual(JSON.parse((await sharesOf(h(), nvr))[0]!.permissions), ['live_view']);
 
-    const removed = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: bob.token });
-    assert.deepEqual(removed.json(), { ok: true, endedBy: 'recipient' });
+    const removed = await ok(api(h(), bob.token).DELETE('/api/shares/{id}', { params: { path: { id: shareId } } }));
+    assert.deepEqual(removed, { ok: true, endedBy: 'recipient' });
     assert.ok((await inboxOf(h(), owner.id)).some((m) => m.kind === 'share_removed'));
     assert.equal((await auditOf(h(), nvr)).at(-1)!.action, 'share.removed_by_recipient');
   });
@@ -387,8 +403,8 @@ describeEachDatabase('sharing one device', (h) => {
         body: { recipient: { email: p.email }, scope: 'device', permissions: ['live_view'] },
       });
     }
-    const res = await h().request({ method: 'DELETE', url: `/api/devices/${nvr}/shares`, token: owner.token });
-    assert.deepEqual(res.json(), { revoked: 2 });
+    const res = await ok(api(h(), owner.token).DELETE('/api/devices/{id}/shares', { params: { path: { id: nvr } } }));
+    assert.deepEqual(res, { revoked: 2 });
     for (const p of [bob, carol]) {
       assert.equal((await check(p.token, nvr, 1, 'live_view')).reason, 'no_access');
       assert.ok((await inboxOf(h(), p.id)).some((m) => m.kind === 'share_revoked'));

@@ -4,6 +4,7 @@ import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { onContactVerified } from '../../src/services/verification.ts';
 import { conflict } from '../../src/domain/errors.ts';
+import { api, ok } from '../helpers/api.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -43,16 +44,13 @@ function otherCode(code: string): string {
   return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 }
 
-async function me(h: Harness, token: string) {
-  const res = await h.request({ method: 'GET', url: '/api/me', token });
-  assert.equal(res.statusCode, 200);
-  return res.json() as {
-    email: string | null;
-    emailVerified: boolean;
-    phone: string | null;
-    phoneVerified: boolean;
-    pendingEmail: string | null;
-  };
+function me(h: Harness, token: string) {
+  return ok(api(h, token).GET('/api/me'), 200);
+}
+
+/** Enters a code through the typed client; asserts it was taken and returns the account as it is now. */
+function verify(h: Harness, token: string, channel: 'email' | 'phone', code: string) {
+  return ok(api(h, token).POST('/api/me/verify', { body: { channel, code } }), 200);
 }
 
 let phoneCounter = 0;
@@ -73,15 +71,9 @@ describeEachDatabase('email and phone verification', (h) => {
 
     const emailCode = await lastCode(h(), p.email);
     const phoneCode = await lastCode(h(), phone);
-    const v1 = await h().request({
-      method: 'POST',
-      url: '/api/me/verify',
-      token: p.token,
-      body: { channel: 'email', code: emailCode },
-    });
-    assert.equal(v1.statusCode, 200, v1.body);
-    assert.equal(v1.json().emailVerified, true);
-    assert.equal(v1.json().phoneVerified, false);
+    const v1 = await verify(h(), p.token, 'email', emailCode);
+    assert.equal(v1.emailVerified, true);
+    assert.equal(v1.phoneVerified, false);
     assert.deepEqual(
       hookCalls.filter((c) => c.accountId === p.id),
       [{ accountId: p.id, channel: 'email', address: p.email }],
@@ -138,13 +130,7 @@ describeEachDatabase('email and phone verification', (h) => {
     const again = await resend(h(), p.token);
     assert.equal(again.statusCode, 202, again.body);
     const fresh = await lastCode(h(), p.email);
-    const ok = await h().request({
-      method: 'POST',
-      url: '/api/me/verify',
-      token: p.token,
-      body: { channel: 'email', code: fresh },
-    });
-    assert.equal(ok.statusCode, 200, ok.body);
+    await verify(h(), p.token, 'email', fresh);
   });
 
   test('a resent code replaces the old one', async () => {
@@ -322,17 +308,14 @@ describeEachDatabase('email and phone verification', (h) => {
     assert.equal(mine.email, p.email);
     assert.equal(mine.emailVerified, true);
 
-    const ok = await h().request({
-      method: 'PUT',
-      url: '/api/me/email',
-      token: p.token,
-      body: { email: newEmail, password: PASSWORD },
-    });
-    assert.equal(ok.statusCode, 200, ok.body);
+    const changed = await ok(
+      api(h(), p.token).PUT('/api/me/email', { body: { email: newEmail, password: PASSWORD } }),
+      200,
+    );
     // Until the code is entered the current, verified address stays: a typo cannot lock the account out.
-    assert.equal(ok.json().email, p.email);
-    assert.equal(ok.json().emailVerified, true);
-    assert.equal(ok.json().pendingEmail, newEmail.toLowerCase());
+    assert.equal(changed.email, p.email);
+    assert.equal(changed.emailVerified, true);
+    assert.equal(changed.pendingEmail, newEmail.toLowerCase());
     assert.equal(
       (await h().request({ method: 'POST', url: '/api/auth/tokens', body: { login: p.email, password: PASSWORD } }))
         .statusCode,
@@ -374,26 +357,14 @@ describeEachDatabase('email and phone verification', (h) => {
       body: { phone: '0861234', password: PASSWORD },
     });
     assert.equal(assertProblem(bad, 400).field, 'phone');
-    const ok = await h().request({
-      method: 'PUT',
-      url: '/api/me/phone',
-      token: p.token,
-      body: { phone, password: PASSWORD },
-    });
-    assert.equal(ok.statusCode, 200, ok.body);
-    assert.equal(ok.json().phone, null);
-    assert.equal(ok.json().pendingPhone, phone);
+    const changed = await ok(api(h(), p.token).PUT('/api/me/phone', { body: { phone, password: PASSWORD } }), 200);
+    assert.equal(changed.phone, null);
+    assert.equal(changed.pendingPhone, phone);
     const sms = (await mailbox(h())).find((m) => m.recipient === phone);
     assert.equal(sms?.channel, 'sms');
-    const v = await h().request({
-      method: 'POST',
-      url: '/api/me/verify',
-      token: p.token,
-      body: { channel: 'phone', code: await lastCode(h(), phone) },
-    });
-    assert.equal(v.statusCode, 200);
-    assert.equal(v.json().phone, phone);
-    assert.equal(v.json().phoneVerified, true);
+    const v = await verify(h(), p.token, 'phone', await lastCode(h(), phone));
+    assert.equal(v.phone, phone);
+    assert.equal(v.phoneVerified, true);
 
     const q = await signUp(h(), 'Second', { verified: false });
     const taken = await h().request({

@@ -17,15 +17,20 @@ export function findReset(db: Executor, accountId: string) {
     .executeTakeFirst();
 }
 
-/** Counts one wrong guess in the database itself (parallel guesses each count); returns the new total. */
-export async function countAttempt(db: Executor, id: string): Promise<number> {
-  await db
+/**
+ * Takes one of the code's guesses BEFORE it is compared, in one conditional UPDATE, so concurrent guesses cannot
+ * outrun `max` (see verification-codes.takeAttempt). False when none is left or the code has expired.
+ */
+export async function takeAttempt(db: Executor, id: string, max: number, now: number): Promise<boolean> {
+  const row = await db
     .updateTable('password_resets')
     .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
     .where('id', '=', id)
-    .execute();
-  const row = await db.selectFrom('password_resets').select('attempts').where('id', '=', id).executeTakeFirst();
-  return row?.attempts ?? Number.MAX_SAFE_INTEGER;
+    .where('attempts', '<', max)
+    .where('expires_at', '>', now)
+    .returning('attempts')
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** Uses the code up: true only for the one request that deletes it. */

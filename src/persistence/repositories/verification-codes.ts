@@ -26,15 +26,20 @@ export async function deleteCodes(db: Executor, accountId: string, channel: 'ema
     .execute();
 }
 
-/** Counts one wrong guess in the database itself (parallel guesses each count) and returns the new total. */
-export async function countAttempt(db: Executor, id: string): Promise<number> {
-  await db
+/**
+ * Takes one of the code's guesses BEFORE it is compared, in one conditional UPDATE (PostgreSQL re-checks the
+ * condition on the locked row, SQLite has one writer), so however many guesses arrive at once at most `max` are
+ * ever compared. Returns the guesses used including this one, or null when none is left.
+ */
+export async function takeAttempt(db: Executor, id: string, max: number): Promise<number | null> {
+  const row = await db
     .updateTable('verification_codes')
     .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
     .where('id', '=', id)
-    .execute();
-  const row = await db.selectFrom('verification_codes').select('attempts').where('id', '=', id).executeTakeFirst();
-  return row?.attempts ?? Number.MAX_SAFE_INTEGER;
+    .where('attempts', '<', max)
+    .returning('attempts')
+    .executeTakeFirst();
+  return row ? row.attempts : null;
 }
 
 export async function deleteCodesFor(
