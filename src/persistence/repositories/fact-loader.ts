@@ -1,7 +1,7 @@
 // What the access engine reads on a miss, as one statement prepared once per engine: the device, its shares, its
-// authorizations' permissions and its managers in one UNION ALL (no query builder at run time). On SQLite the statement runs
-// synchronously on the database's own connection, except while a transaction is open on it (its rows may not
-// commit): then the read waits for the connection like every other query.
+// authorizations' permissions, its managers and its active guest links in one UNION ALL (no query builder at run
+// time). On SQLite the statement runs synchronously on the database's own connection, except while a transaction is
+// open on it (its rows may not commit): then the read waits for the connection like every other query.
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
 import {
@@ -249,7 +249,7 @@ export function bulkLoader(
             .select(['m.id', 'm.device_id', 'm.manager_account_id'])
             .where('m.device_id', '>=', first)
             .where('m.device_id', '<=', last)
-              .execute(),
+            .execute(),
           db
             .selectFrom('guest_links')
             .select(['id', 'device_id', 'channels', 'permissions', 'valid_from', 'valid_until'])
