@@ -341,6 +341,11 @@ export async function readFacts(
   deviceId: string,
 ): Promise<DeviceFacts | null> {
   const query = factsSql(engine === 'postgres' ? (i) => `$${i}` : () => '?');
-  const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(query, [deviceId, deviceId, deviceId]));
+  // Every placeholder of the statement is the device id (one per part of its UNION ALL).
+  const params = Array.from(
+    { length: (query.match(engine === 'postgres' ? /\$\d+/g : /\?/g) ?? []).length },
+    () => deviceId,
+  );
+  const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(query, params));
   return factsFromRows(rows);
 }
