@@ -532,7 +532,8 @@ async function hit(s: Server, seconds: number): Promise<Load> {
     reqPerSec: r.requests.average,
     p50ms: r.latency.p50,
     p99ms: r.latency.p99,
-    cpuUsPerReq: cpu0 === null || cpu1 === null || r.requests.total === 0 ? null : ((cpu1 - cpu0) * 1000) / r.requests.total,
+    cpuUsPerReq:
+      cpu0 === null || cpu1 === null || r.requests.total === 0 ? null : ((cpu1 - cpu0) * 1000) / r.requests.total,
   };
 }
 
