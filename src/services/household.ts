@@ -85,7 +85,11 @@ export async function household(ctx: ServiceContext, actorId: string, deviceId: 
   if (!facts) throw notFound('No such device.', 'device_not_found');
   const h = householdOf(facts, principal, ctx.clock.now());
   if (h.relation === null) throw notFound('No such device.', 'device_not_found');
-  if (h.relation !== 'owner' && !(await settingsOf(ctx.db, deviceId)).householdVisible)
+  // The owner and the device's managers (who see its access review anyway) need no switch.
+  const manages = facts.grants.some(
+    (g) => String(g.source) === 'manager' && g.subject.type === 'account' && g.subject.id === actorId,
+  );
+  if (h.relation !== 'owner' && !manages && !(await settingsOf(ctx.db, deviceId)).householdVisible)
     throw forbidden(
       "The device's owner has not chosen to let the people on this device see each other.",
       'household_hidden',

@@ -290,7 +290,10 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await share.getByRole('button', { name: 'Edit' }).click();
     const dialog = page.getByRole('dialog', { name: 'Share with Ryan Recipient' });
     await dialog.getByRole('checkbox', { name: /PTZ Control/ }).check();
-    await dialog.getByRole('button', { name: 'Save' }).click();
+    // Issue 17: the edit is reviewed in words before it is made.
+    await dialog.getByRole('button', { name: 'Review' }).click();
+    await dialog.getByText(/^Ryan Recipient gains PTZ Control on /).waitFor();
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
     await share.getByText('PTZ Control').waitFor();
     await page.reload();
     const access = page
