@@ -190,9 +190,9 @@ export async function createGuestLink(
 }
 
 export async function listGuestLinks(ctx: ServiceContext, actorId: string, deviceId: string): Promise<GuestLinkView[]> {
-  await requireGuestLinkManager(ctx.db, actorId, deviceId);
+  const device = await requireGuestLinkManager(ctx.db, actorId, deviceId);
   const now = ctx.clock.now();
-  const links = await repo.listLinks(ctx.db, deviceId, LIST_LIMIT);
+  const links = await repo.listLinks(ctx.db, deviceId, Number(device.owner_since ?? 0), LIST_LIMIT);
   const openings = await repo.openingsOf(
     ctx.db,
     deviceId,
