@@ -140,6 +140,7 @@ export async function createGuestLink(
       .where('id', '=', deviceId)
       .execute();
     await repo.retireExpired(tx.db, deviceId, now);
+    await repo.purgeEndedSessions(tx.db, deviceId, now);
     const active = await repo.countActive(tx.db, deviceId, now);
     if (active >= ctx.config.guestLinksPerDevice)
       throw conflict(

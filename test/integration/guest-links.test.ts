@@ -243,6 +243,15 @@ describeEachDatabase(
       // An end time that is not a whole second: the decision still ends on that millisecond.
       const odd = h().clock.now() + 90_000 + 250;
       const c2 = await createLink(h(), owner, dev.id, { channels: [1], validity: { until: odd } });
+      // Making it cleared the ended link's guest sessions away.
+      assert.deepEqual(
+        await h()
+          .runtime.ctx.db.selectFrom('guest_sessions')
+          .select('id')
+          .where('link_id', '=', created.link.id)
+          .execute(),
+        [],
+      );
       assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd - 1)).allowed, true);
       assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd)).allowed, false);
     });

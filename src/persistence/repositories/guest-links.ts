@@ -60,6 +60,15 @@ export async function retireExpired(db: Executor, deviceId: string, now: number)
   return Number(r.numUpdatedRows);
 }
 
+/** Guest sessions of the device's links that have ended (they are refused anyway): they go. */
+export async function purgeEndedSessions(db: Executor, deviceId: string, now: number): Promise<void> {
+  await db
+    .deleteFrom('guest_sessions')
+    .where('expires_at', '<=', now)
+    .where('link_id', 'in', (eb) => eb.selectFrom('guest_links').select('id').where('device_id', '=', deviceId))
+    .execute();
+}
+
 /** True when this call revoked the link (false: already revoked). */
 export async function revokeLink(db: Executor, id: string, by: string, now: number): Promise<boolean> {
   const r = await db
