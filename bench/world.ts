@@ -45,6 +45,14 @@ const SCHEDULE_SPECS: Array<[ScheduleSpec, string]> = [
 ];
 const SCHEDULES = SCHEDULE_SPECS.map(([spec, tz]) => compileSchedule(spec, tz));
 
+/** The world's schedules with their stored form as one text (time zone, a space, the schedule's JSON). */
+export function worldSchedules(): Array<{ schedule: (typeof SCHEDULES)[number]; key: string }> {
+  return SCHEDULES.map((schedule, i) => ({
+    schedule,
+    key: `${SCHEDULE_SPECS[i]![1]} ${JSON.stringify(SCHEDULE_SPECS[i]![0])}`,
+  }));
+}
+
 /** The stored form (JSON text and time zone) of a compiled schedule of this world, for writing it to a database. */
 export function storedSchedule(schedule: object): { json: string; timeZone: string } {
   const i = SCHEDULES.indexOf(schedule as (typeof SCHEDULES)[number]);

@@ -41,6 +41,8 @@ export interface Config {
   metricsToken: string | null;
   invitationTtlMs: number;
   applicationTtlMs: number;
+  /** How long the owner of a claimed device has to release it before an operator may review the claim. */
+  claimOwnerMs: number;
   streamTicketTtlSeconds: number;
   /** Guest links (docs/sharing.md): active links a device may have at most. */
   guestLinksPerDevice: number;
@@ -63,6 +65,10 @@ export interface Config {
   mediaPublicUrl: string | null;
   /** MediaMTX's playback server as browsers reach it; null: no playback. */
   mediaPlaybackUrl: string | null;
+  /** MediaMTX's WebRTC server as browsers reach it (WHEP: `<url>/<path>/whep`); null: no WebRTC. */
+  mediaWebrtcUrl: string | null;
+  /** How the Live screen plays: `hls` (hls.js, the default) or `webrtc` (WHEP, needs mediaWebrtcUrl). */
+  mediaProtocol: 'hls' | 'webrtc';
   /** MediaMTX's control API as Keyholder reaches it (to end sessions); null: streams are only refused at auth. */
   mediamtxApiUrl: string | null;
   /** The MQTT device link (docs/device-link.md, docs/operations.md). */
@@ -222,6 +228,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: metricsToken(env),
     invitationTtlMs: integer(env, 'INVITATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
     applicationTtlMs: integer(env, 'APPLICATION_TTL_DAYS', 7, 1, 365) * DAY_MS,
+    claimOwnerMs: integer(env, 'CLAIM_OWNER_DAYS', 14, 1, 90) * DAY_MS,
     streamTicketTtlSeconds: integer(env, 'STREAM_TICKET_TTL_SECONDS', 60, 5, 3600),
     guestLinksPerDevice: integer(env, 'GUEST_LINKS_PER_DEVICE', 5, 1, 100),
     guestLinkMaxMs: integer(env, 'GUEST_LINK_MAX_HOURS', 168, 1, 8760) * 3_600_000,
@@ -232,9 +239,24 @@ export function loadConfig(env: Env = process.env): Config {
     webhookDisableAfter: integer(env, 'WEBHOOK_DISABLE_AFTER', 20, 1, 1000),
     mediaPublicUrl: url(env, 'MEDIA_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null,
     mediaPlaybackUrl: url(env, 'MEDIA_PLAYBACK_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null,
+    ...mediaLive(env),
     mediamtxApiUrl: url(env, 'MEDIAMTX_API_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null,
     deviceLink: deviceLinkConfig(env, host),
   };
+}
+
+const MEDIA_PROTOCOLS = ['hls', 'webrtc'] as const;
+
+function mediaLive(env: Env): Pick<Config, 'mediaWebrtcUrl' | 'mediaProtocol'> {
+  const mediaWebrtcUrl = url(env, 'MEDIA_WEBRTC_URL', ['http:', 'https:'])?.replace(/\/$/, '') ?? null;
+  const mediaProtocol = (env.MEDIA_PROTOCOL || 'hls') as Config['mediaProtocol'];
+  if (!MEDIA_PROTOCOLS.includes(mediaProtocol))
+    throw new ConfigError(`MEDIA_PROTOCOL must be one of ${MEDIA_PROTOCOLS.join(', ')}, got "${env.MEDIA_PROTOCOL}"`);
+  if (mediaProtocol === 'webrtc' && !mediaWebrtcUrl)
+    throw new ConfigError(
+      "MEDIA_PROTOCOL=webrtc needs MEDIA_WEBRTC_URL (MediaMTX's WebRTC server as browsers reach it)",
+    );
+  return { mediaWebrtcUrl, mediaProtocol };
 }
 
 /** The default embedded MQTT port: not 1883, where a system Mosquitto often runs already. */

@@ -21,6 +21,7 @@ import { ExpiryNoticeSweeper, type SweeperOptions } from './services/expiry-noti
 import { startMediaSessions, type MediaSessions } from './services/media/sessions.ts';
 import { startDeviceLink, type DeviceLinkRuntime } from './device-link/index.ts';
 import { stopDecodePool } from './services/qr-decode/pool.ts';
+import { deniedAttempts } from './services/denied-attempts.ts';
 import { WebhookDeliverer, type WebhookDelivererOptions } from './webhooks/deliverer.ts';
 import { forwardDeviceEvents } from './webhooks/device-events.ts';
 // Registers the webhook channel of the notifier.
@@ -150,6 +151,8 @@ export async function createRuntime(config: Config, options: RuntimeOptions = {}
   workers.push({ stop: stopDeviceWebhooks });
   // Streams cut when access ends: after the engine's listener, so local re-checks see the invalidated cache.
   const media = await startMediaSessions(ctx);
+  // Refused attempts still in memory are written before the database closes.
+  workers.push({ stop: () => deniedAttempts(ctx).flush() });
   listeners.push((c) => media.changed(c));
   workers.push(media);
   const app = await buildApp({ ctx, webRoot: options.webRoot ?? null });

@@ -2,8 +2,8 @@
 // Pure and allocation-light: it runs on every stream start, device operation and device list. Denials are
 // shared frozen objects; only an allowance allocates its small result.
 // The rules and reason texts are documented in docs/access-decision.md.
-import { isDeviceLevel, type Permission } from './permissions.ts';
-import { nextChange, whyNot, type Validity } from './validity.ts';
+import { PERMISSION_NAMES, isDeviceLevel, type Permission } from './permissions.ts';
+import { PERMANENT, nextChange, whyNot, type Validity } from './validity.ts';
 
 /** Whom a decision is about: an account and the organizations it acts for (not the request's session). */
 export interface AccessPrincipal {
@@ -20,10 +20,11 @@ export interface GrantedPermission {
 
 export interface Grant {
   /**
+   * `manager`: an account the owner lets manage the device (every permission, while it manages it).
    * `guest_link`: a link opened without an account (docs/sharing.md, "Guest links"). Its subject is an account-type
    * principal whose id is the link's own id (`gst_…`, never an account's), with no organizations.
    */
-  source: 'share' | 'authorization' | 'guest_link';
+  source: 'share' | 'authorization' | 'manager' | 'guest_link';
   sourceId: string;
   subject: { type: 'account' | 'org'; id: string };
   /** 'all' = the whole device: every channel, present and future, and device-level permissions. */
@@ -42,7 +43,27 @@ export interface DeviceFacts {
   grants: readonly Grant[];
 }
 
-export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization' | 'guest_link';
+const MANAGER_PERMISSIONS: readonly GrantedPermission[] = Object.freeze(
+  PERMISSION_NAMES.map((permission) => Object.freeze({ permission })),
+);
+
+/**
+ * A manager runs the device for its owner and may do with it what the owner may: every permission on every
+ * channel, present and future, for as long as they manage it (docs/access-decision.md, "Managers"). Whether
+ * the row still counts (made by the current owner) is the loader's business.
+ */
+export function managerGrant(id: string, accountId: string): Grant {
+  return {
+    source: 'manager',
+    sourceId: id,
+    subject: { type: 'account', id: accountId },
+    channels: 'all',
+    permissions: MANAGER_PERMISSIONS,
+    validity: PERMANENT,
+  };
+}
+
+export type AllowSource = 'ownership' | 'holder' | 'share' | 'authorization' | 'manager' | 'guest_link';
 
 /** An allowance as a plain check needs it: yes, and through what. */
 export interface Allowance {

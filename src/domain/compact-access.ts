@@ -22,11 +22,19 @@ const FLAG_AUTHORIZATION = 1;
 const FLAG_ALL_CHANNELS = 2;
 /** Channels above 32 do not fit the bitmask: the grant's list is kept aside. */
 const FLAG_CHANNEL_LIST = 4;
+/** A manager's grant (reported as source `manager`; denied like a share's). */
+const FLAG_MANAGER = 8;
 /** A guest link's grant (reported as source `guest_link`). */
 const FLAG_GUEST_LINK = 16;
 
-function sourceOf(flags: number): 'authorization' | 'share' | 'guest_link' {
-  return flags & FLAG_AUTHORIZATION ? 'authorization' : flags & FLAG_GUEST_LINK ? 'guest_link' : 'share';
+function sourceOf(flags: number): Allowance['source'] {
+  return flags & FLAG_AUTHORIZATION
+    ? 'authorization'
+    : flags & FLAG_MANAGER
+      ? 'manager'
+      : flags & FLAG_GUEST_LINK
+        ? 'guest_link'
+        : 'share';
 }
 
 const STAGE_CHANNEL = 1;
@@ -63,6 +71,14 @@ class Interner {
   get size(): number {
     return this.names.length;
   }
+}
+
+/**
+ * Where a caller remembers an account's interned index between checks (a logged-in session): a check given one
+ * skips the account's string look-up. The index is only trusted when it still names the same account.
+ */
+export interface AccountRef {
+  accountIndex: number;
 }
 
 export interface CompactStats {
@@ -192,8 +208,9 @@ export class CompactAccess {
     channel: number | null,
     permission: Permission,
     at: number,
+    ref?: AccountRef,
   ): QuickDecision | undefined {
-    return this.evaluate(accountId, deviceId, channel, permission, at, false);
+    return this.evaluateAt(this.account(accountId, ref), this.deviceIds.get(deviceId), channel, permission, at, false);
   }
 
   /** Like `decide`; undefined when the device or the principal is not in the store. */
@@ -203,8 +220,26 @@ export class CompactAccess {
     channel: number | null,
     permission: Permission,
     at: number,
+    ref?: AccountRef,
   ): Decision | undefined {
-    return this.evaluate(accountId, deviceId, channel, permission, at, true) as Decision | undefined;
+    return this.evaluateAt(
+      this.account(accountId, ref),
+      this.deviceIds.get(deviceId),
+      channel,
+      permission,
+      at,
+      true,
+    ) as Decision | undefined;
+  }
+
+  /** The account's index: the remembered one when it still names this account, else looked up (and remembered). */
+  private account(accountId: string, ref: AccountRef | undefined): number {
+    if (ref === undefined) return this.accounts.get(accountId);
+    const hint = ref.accountIndex;
+    if (hint >= 0 && this.accounts.names[hint] === accountId) return hint;
+    const a = this.accounts.get(accountId);
+    ref.accountIndex = a;
+    return a;
   }
 
   stats(): CompactStats {
@@ -234,7 +269,14 @@ export class CompactAccess {
   private pack(g: Grant): number {
     const subject =
       g.subject.type === 'account' ? this.accounts.add(g.subject.id) + 1 : -(this.orgs.add(g.subject.id) + 1);
-    let flags = g.source === 'authorization' ? FLAG_AUTHORIZATION : g.source === 'guest_link' ? FLAG_GUEST_LINK : 0;
+    let flags =
+      g.source === 'authorization'
+        ? FLAG_AUTHORIZATION
+        : g.source === 'manager'
+          ? FLAG_MANAGER
+          : g.source === 'guest_link'
+            ? FLAG_GUEST_LINK
+            : 0;
     let channels = 0;
     if (g.channels === 'all') flags |= FLAG_ALL_CHANNELS;
     else if (g.channels.every((c) => c >= 1 && c <= 32)) for (const c of g.channels) channels |= 1 << (c - 1);
@@ -370,24 +412,6 @@ export class CompactAccess {
       until: until === until ? until : null,
       schedule: s === NONE ? null : this.schedules[s]!,
     };
-  }
-
-  private evaluate(
-    accountId: string,
-    deviceId: string,
-    channel: number | null,
-    permission: Permission,
-    at: number,
-    wantUntil: boolean,
-  ): Decision | QuickDecision | undefined {
-    return this.evaluateAt(
-      this.accounts.get(accountId),
-      this.deviceIds.get(deviceId),
-      channel,
-      permission,
-      at,
-      wantUntil,
-    );
   }
 
   /** The interned index of a device (NONE when unknown). */

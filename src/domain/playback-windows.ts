@@ -2,7 +2,7 @@
 // Pure: no I/O. A grant that allows `playback` now opens the footage recorded while the grant itself applied
 // (its validity and weekly schedule, from when it started) — a weekend share opens weekend footage, not last
 // month's. The owner may set a share's recordings explicitly instead ("recordings since …", or a from–until
-// range). Owners and the installer holding a device before handover see every recording.
+// range). Owners, their managers and the installer holding a device before handover see every recording.
 // See docs/mediamtx.md ("Recordings bounded by the grant").
 import { appliesTo, coversChannel, findPermission, type AccessPrincipal, type DeviceFacts } from './access.ts';
 import { allowsAt, nextChange, whyNot, type Validity } from './validity.ts';
@@ -87,6 +87,8 @@ export function playbackWindows(input: PlaybackInput): Interval[] {
   const out: Interval[] = [];
   for (const g of facts.grants) {
     if (!appliesTo(g, principal) || !coversChannel(g, channel)) continue;
+    // A manager sees what the owner sees: every recording, also from before they became a manager.
+    if (g.source === 'manager') return [range];
     const gp = findPermission(g, 'playback');
     if (gp === undefined) continue;
     const validity = gp.validity ?? g.validity;

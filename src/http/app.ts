@@ -67,7 +67,9 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
   const notFoundFallback: { current: NotFoundFallback | null } = { current: null };
   registerProblemHandlers(app, notFoundFallback);
   refuseNonFiniteNumbers(app);
-  await app.register(securityHeaders, { mediaUrls: [ctx.config.mediaPublicUrl, ctx.config.mediaPlaybackUrl] });
+  await app.register(securityHeaders, {
+    mediaUrls: [ctx.config.mediaPublicUrl, ctx.config.mediaPlaybackUrl, ctx.config.mediaWebrtcUrl],
+  });
   await app.register(rateLimitsPlugin, { ctx });
   // gzip/brotli for API answers and index.html (the web app's files come pre-compressed from the build; brotli here
   // at the plugin's fast default quality). Event streams stay uncompressed so each event leaves when it is written.

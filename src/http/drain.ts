@@ -48,17 +48,20 @@ export function trackConnections(server: Server): Drain {
   });
   // 'request' listeners run in registration order; this one is added before Fastify's handler is attached by
   // `listen`, so the header is in place before any route writes its answer.
+  // One shared 'close' listener (its connection found through the socket), not a closure per request: this runs
+  // on every request.
+  function closed(this: ServerResponse) {
+    const conn = conns.get(this.req.socket);
+    if (conn) {
+      conn.open.delete(this);
+      conn.idleSince = Date.now();
+    }
+    wake();
+  }
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    const conn = conns.get(req.socket);
-    conn?.open.add(res);
+    conns.get(req.socket)?.open.add(res);
     if (draining) res.setHeader('connection', 'close');
-    res.once('close', () => {
-      if (conn) {
-        conn.open.delete(res);
-        conn.idleSince = Date.now();
-      }
-      wake();
-    });
+    res.once('close', closed);
   });
 
   const drain: Drain = {

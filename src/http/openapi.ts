@@ -19,6 +19,11 @@ export const TAGS: Array<{ name: string; description: string }> = [
   { name: 'devices', description: 'Binding devices, renaming them and their channels, audit, ownership transfer.' },
   { name: 'sharing', description: 'Sharing devices or chosen channels with people, for chosen features and times.' },
   {
+    name: 'managers',
+    description:
+      'Co-managers: people an owner lets run a device with them (share, answer installers, see its history).',
+  },
+  {
     name: 'guest',
     description:
       "A guest link's watch page, without an account: the link's token exchanged for a guest session, then stream tickets.",

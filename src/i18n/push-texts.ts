@@ -35,6 +35,10 @@ export const PUSH_TEXTS: Record<Exclude<Language, 'en'>, Record<string, Texts>> 
       body: 'Tippen Sie, um zu sehen, welche und wann.',
     },
     device_exception: { title: 'Störung an einem Gerät', body: 'Tippen Sie, um die Meldung anzusehen.' },
+    access_denied: {
+      title: 'Jemand mit Zugriff wurde abgewiesen',
+      body: 'Tippen Sie, um zu sehen, wer, wann und warum.',
+    },
   },
 };
 

@@ -164,6 +164,16 @@ export interface SharesTable {
   updated_at: number;
 }
 
+/** An account the owner lets manage one device (co-manager). */
+export interface DeviceManagersTable {
+  id: string;
+  device_id: string;
+  /** The owner who made them a manager: the row counts only while that account still owns the device. */
+  owner_account_id: string;
+  manager_account_id: string;
+  created_at: number;
+}
+
 export interface InstallerOrgsTable {
   id: string;
   name: string;
@@ -427,6 +437,7 @@ export interface Database {
   inbox_messages: InboxMessagesTable;
   audit_events: AuditEventsTable;
   shares: SharesTable;
+  device_managers: DeviceManagersTable;
   installer_orgs: InstallerOrgsTable;
   org_members: OrgMembersTable;
   authorizations: AuthorizationsTable;
@@ -450,8 +461,12 @@ export interface Database {
   account_totp: AccountTotpTable;
   recovery_codes: RecoveryCodesTable;
   org_policies: OrgPoliciesTable;
+  device_visibility: DeviceVisibilityTable;
+  access_denials: AccessDenialsTable;
   guest_links: GuestLinksTable;
   guest_sessions: GuestSessionsTable;
+  ownership_claims: OwnershipClaimsTable;
+  ownership_claim_files: OwnershipClaimFilesTable;
 }
 
 /** A media session MediaMTX reported at auth (its id and protocol), opened with one of our tickets. */
@@ -476,6 +491,27 @@ export interface ShareRecordingsTable {
   recordings_from: number;
   recordings_until: number | null;
   updated_at: number;
+}
+
+/** The owner's visibility choices for a device (migration 016); no row = both off. */
+export interface DeviceVisibilityTable {
+  device_id: string;
+  household_visible: number;
+  notify_denied: number;
+  denied_notified_at: number | null;
+  updated_at: number;
+}
+
+/** Refused attempts of people with some access, one counter per device, person, reason and ten-minute window. */
+export interface AccessDenialsTable {
+  device_id: string;
+  account_id: string;
+  reason: string;
+  window_start: number;
+  via: string;
+  count: number;
+  first_at: number;
+  last_at: number;
 }
 
 /** A guest link (migration 015): chosen channels of one device, watched without an account until `valid_until`. */
@@ -510,4 +546,41 @@ export interface GuestSessionsTable {
   expires_at: number;
   ip: string | null;
   user_agent: string | null;
+}
+
+/**
+ * A claim by the person holding a device that is bound to someone else (migration 017). `owner_account_id` is the
+ * owner when it was filed: only they may release or reject it, and it is never shown to the claimant.
+ */
+export interface OwnershipClaimsTable {
+  id: string;
+  device_id: string;
+  claimant_account_id: string;
+  owner_account_id: string | null;
+  message: string;
+  /** open → released → completed (the claimant bound it); open/rejected (or open past owner_deadline) → transferred | dismissed. */
+  status: 'open' | 'released' | 'rejected' | 'completed' | 'transferred' | 'dismissed';
+  created_at: number;
+  /** Until then only the owner answers; afterwards an operator may review. */
+  owner_deadline: number;
+  owner_answered_at: number | null;
+  /** After a release: until then only the claimant may bind the device. */
+  reserved_until: number | null;
+  decided_at: number | null;
+  decided_by: string | null;
+  operator_note: string | null;
+}
+
+/** The claim's evidence, kept in the database (never on disk under the web root), served only to operators. */
+export interface OwnershipClaimFilesTable {
+  id: string;
+  claim_id: string;
+  kind: 'label_photo' | 'proof_of_purchase';
+  /** From the file's first bytes, never from what the client declared. */
+  media_type: 'image/jpeg' | 'image/png' | 'application/pdf';
+  name: string;
+  size: number;
+  sha256: string;
+  content: Buffer;
+  created_at: number;
 }

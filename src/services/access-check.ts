@@ -4,6 +4,8 @@
 import { AppError, invalidInput } from '../domain/errors.ts';
 import { isPermission, type Permission } from '../domain/permissions.ts';
 import type { ServiceContext } from './context.ts';
+import type { AccountRef } from './access-engine.ts';
+import { recordDenied } from './denied-attempts.ts';
 
 export const MAX_BATCH_CHECKS = 1000;
 
@@ -32,7 +34,7 @@ export interface CheckResult {
 
 export async function runChecks(
   ctx: ServiceContext,
-  caller: { accountId: string; isOperator: boolean },
+  caller: { accountId: string; isOperator: boolean; account?: AccountRef },
   checks: CheckInput[],
   fieldOf: (i: number, name: string) => string,
 ): Promise<CheckResult[]> {
@@ -44,7 +46,7 @@ export async function runChecks(
     const c = checks[0]!;
     if (!isPermission(c.permission))
       throw invalidInput(`"${c.permission}" is not a permission.`, 'unknown_permission', fieldOf(0, 'permission'));
-    return [await checkOne(ctx, caller.accountId, c, now)];
+    return [await checkOne(ctx, caller.accountId, c, now, caller.account, true)];
   }
   // Which devices the caller owns, for checks about other people (one query for the whole batch).
   const aboutOthers = checks
@@ -68,15 +70,30 @@ export async function runChecks(
       throw new AppError('not_found', 'No such device.', fieldOf(i, 'deviceId'), 'device_not_found');
   });
   const out: CheckResult[] = [];
-  for (const c of checks) out.push(await checkOne(ctx, c.subject?.accountId ?? caller.accountId, c, now));
+  for (const c of checks) {
+    const subject = c.subject?.accountId ?? caller.accountId;
+    // An attempt is someone asking for themselves, or a service (operator) asking at the door: not an owner
+    // trying out what someone else could do.
+    const self = subject === caller.accountId;
+    out.push(await checkOne(ctx, subject, c, now, self ? caller.account : undefined, self || caller.isOperator));
+  }
   return out;
 }
 
-async function checkOne(ctx: ServiceContext, subject: string, c: CheckInput, now: number): Promise<CheckResult> {
+async function checkOne(
+  ctx: ServiceContext,
+  subject: string,
+  c: CheckInput,
+  now: number,
+  account: AccountRef | undefined,
+  attempt: boolean,
+): Promise<CheckResult> {
   const at = c.at ?? now;
   const channel = c.channel ?? null;
   const permission = c.permission as Permission;
-  const d = await ctx.access.check(subject, c.deviceId, channel, permission, at);
+  const d = await ctx.access.check(subject, c.deviceId, channel, permission, at, account);
+  // Only a check about now is an attempt (asking about another time is planning).
+  if (!d.allowed && attempt && c.at === undefined) recordDenied(ctx, subject, c.deviceId, d.reason, 'check', at);
   // Whole literals, not `{ ...base, allowed }`: V8's object spread made this answer cost ~3 µs of the ~4 µs
   // the check took (measured), more than the decision itself.
   return d.allowed

@@ -13,7 +13,8 @@ import {
   type QuickDecision,
 } from '../domain/access.ts';
 import type { Permission } from '../domain/permissions.ts';
-import { CompactAccess, type CompactStats } from '../domain/compact-access.ts';
+import { CompactAccess, type AccountRef, type CompactStats } from '../domain/compact-access.ts';
+export type { AccountRef } from '../domain/compact-access.ts';
 import { bulkLoader, factLoader } from '../persistence/repositories/fact-loader.ts';
 import type SQLite from 'better-sqlite3';
 import type pg from 'pg';
@@ -120,7 +121,7 @@ export interface EngineStats {
  * database read every request would otherwise make. Dropped when the session ends (a `session` change, on
  * every instance), and re-read after a short time in any case.
  */
-export interface RememberedSession {
+export interface RememberedSession extends AccountRef {
   sessionId: string;
   accountId: string;
   kind: 'cookie' | 'bearer';
@@ -200,9 +201,10 @@ export class AccessEngine {
     channel: number | null,
     permission: Permission,
     at: number,
+    ref?: AccountRef,
   ): AccessDecision | undefined {
     if (!this.current()) return undefined;
-    const d = this.store.decide(accountId, deviceId, channel, permission, at);
+    const d = this.store.decide(accountId, deviceId, channel, permission, at, ref);
     if (d === undefined) return undefined;
     this.hits += 1;
     return this.count(d);
@@ -214,8 +216,9 @@ export class AccessEngine {
     channel: number | null,
     permission: Permission,
     at: number,
+    ref?: AccountRef,
   ): Promise<AccessDecision> {
-    const hot = this.tryCheck(accountId, deviceId, channel, permission, at);
+    const hot = this.tryCheck(accountId, deviceId, channel, permission, at, ref);
     if (hot !== undefined) return hot;
     this.misses += 1;
     const [principal, facts] = await Promise.all([this.principalFor(accountId), this.load(deviceId)]);
@@ -234,9 +237,10 @@ export class AccessEngine {
     channel: number | null,
     permission: Permission,
     at: number,
+    ref?: AccountRef,
   ): QuickDecision | undefined {
     if (!this.current()) return undefined;
-    const d = this.store.decideNow(accountId, deviceId, channel, permission, at);
+    const d = this.store.decideNow(accountId, deviceId, channel, permission, at, ref);
     if (d === undefined) return undefined;
     this.hits += 1;
     return this.count(d);
@@ -248,8 +252,9 @@ export class AccessEngine {
     channel: number | null,
     permission: Permission,
     at: number,
+    ref?: AccountRef,
   ): Promise<QuickDecision> {
-    const hot = this.tryCheckNow(accountId, deviceId, channel, permission, at);
+    const hot = this.tryCheckNow(accountId, deviceId, channel, permission, at, ref);
     if (hot !== undefined) return hot;
     this.misses += 1;
     // Decided on what was just read (not on memory, which a change may already have emptied again).

@@ -5,6 +5,7 @@ import type { Grant } from '../domain/access.ts';
 import { notFound } from '../domain/errors.ts';
 import { nextChange, whyNot } from '../domain/validity.ts';
 import * as repo from '../persistence/repositories/access.ts';
+import * as managers from '../persistence/repositories/managers.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { requireManagedFacts } from './guards.ts';
@@ -23,7 +24,7 @@ export interface PermissionNow {
 export interface AccessEntry {
   subject: { type: 'account' | 'org'; id: string; name: string };
   /** `guest_link`: the subject is the link itself (its id), named "Guest link". */
-  source: 'share' | 'authorization' | 'guest_link';
+  source: 'share' | 'authorization' | 'manager' | 'guest_link';
   sourceId: string;
   channels: 'all' | number[];
   permissions: PermissionNow[];
@@ -37,9 +38,11 @@ function permissionsNow(g: Grant, at: number): PermissionNow[] {
   });
 }
 
-/** Who can do what on this device now (owner only). */
-export async function deviceAccessReview(ctx: ServiceContext, ownerId: string, deviceId: string) {
-  const facts = await requireManagedFacts(ctx.access, ownerId, deviceId);
+/** Who can do what on this device now (its owner and its managers). */
+export async function deviceAccessReview(ctx: ServiceContext, actorId: string, deviceId: string) {
+  const facts = await requireManagedFacts(ctx.access, actorId, deviceId);
+  // A manager asking sees the device's owner as its owner, and themselves among the grants.
+  const ownerId = facts.ownerAccountId ?? actorId;
   const at = ctx.clock.now();
   const accountIds = [ownerId, ...facts.grants.filter((g) => g.subject.type === 'account').map((g) => g.subject.id)];
   const orgIds = facts.grants.filter((g) => g.subject.type === 'org').map((g) => g.subject.id);
@@ -76,8 +79,15 @@ export async function subjectAccessReview(
   const at = ctx.clock.now();
   const orgIds = subject.type === 'account' ? await repo.orgIdsOf(ctx.db, subject.id) : [subject.id];
   const shared = subject.type === 'account' ? await repo.sharedDevicesOf(ctx.db, ownerId, subject.id) : [];
+  const managed = subject.type === 'account' ? await managers.managedDevicesOf(ctx.db, ownerId, subject.id) : [];
   const authorized = await repo.authorizedDevicesOf(ctx.db, ownerId, orgIds);
-  const deviceIds = [...new Set([...shared.map((s) => s.device_id), ...authorized.map((a) => a.device_id)])];
+  const deviceIds = [
+    ...new Set([
+      ...shared.map((s) => s.device_id),
+      ...managed.map((m) => m.device_id),
+      ...authorized.map((a) => a.device_id),
+    ]),
+  ];
   const names = await repo.deviceNames(ctx.db, deviceIds);
   const orgNames = (await repo.namesOf(ctx.db, [], orgIds)).orgs;
   const devices = [];
@@ -104,7 +114,10 @@ export async function subjectAccessReview(
   return { subject, at, devices };
 }
 
-/** Revokes every share this person holds on my devices, or every authorization this organization holds. */
+/**
+ * Revokes every share this person holds on my devices and ends their managing of them, or every authorization
+ * this organization holds.
+ */
 export async function revokeEverything(
   ctx: ServiceContext,
   ownerId: string,
@@ -144,7 +157,32 @@ export async function revokeEverything(
           data: { deviceIds: shares.map((s) => s.device_id), shareIds: shares.map((s) => s.id) },
         });
       }
-      return { sharesRevoked: shares.length, authorizationsWithdrawn: 0, deviceIds: shares.map((s) => s.device_id) };
+      const managed = await managers.managedDevicesOf(tx.db, ownerId, subject.id);
+      for (const m of managed) {
+        await managers.deleteManager(tx.db, m.device_id, subject.id);
+        await appendAudit(tx.db, {
+          at: tx.now,
+          actorAccountId: ownerId,
+          action: 'manager.removed',
+          deviceId: m.device_id,
+          objectType: 'manager',
+          objectId: subject.id,
+          before: { managerAccountId: subject.id },
+          after: { reason: 'revoke_everything' },
+        });
+        await notify(tx, [subject.id], {
+          kind: 'manager_removed',
+          facts: { who: owner, device: m.device_name, why: 'removed' },
+          data: { deviceId: m.device_id },
+        });
+        tx.changed({ type: 'device', deviceId: m.device_id });
+      }
+      return {
+        sharesRevoked: shares.length,
+        managersRemoved: managed.length,
+        authorizationsWithdrawn: 0,
+        deviceIds: [...new Set([...shares.map((s) => s.device_id), ...managed.map((m) => m.device_id)])],
+      };
     }
     const auths = await repo.authorizedDevicesOf(tx.db, ownerId, [subject.id]);
     const perms = await repo.authorizationPermissions(
@@ -175,6 +213,11 @@ export async function revokeEverything(
         data: { orgId: subject.id, deviceIds: auths.map((a) => a.device_id), authorizationIds: auths.map((a) => a.id) },
       });
     }
-    return { sharesRevoked: 0, authorizationsWithdrawn: auths.length, deviceIds: auths.map((a) => a.device_id) };
+    return {
+      sharesRevoked: 0,
+      managersRemoved: 0,
+      authorizationsWithdrawn: auths.length,
+      deviceIds: auths.map((a) => a.device_id),
+    };
   });
 }

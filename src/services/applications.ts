@@ -29,6 +29,7 @@ import * as orgs from '../persistence/repositories/orgs.ts';
 import * as sites from '../persistence/repositories/sites.ts';
 import type { Executor } from '../persistence/db.ts';
 import { writeAuthorization } from './authorizations.ts';
+import { tellOwnerIfManager } from './managers.ts';
 import { requireApplicant, requireApplicationsAddressedTo, requireSiteMember } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { notify, orgAdmins } from './notifier.ts';
@@ -237,8 +238,8 @@ export async function decideApplications(
     for (const row of ordered) {
       checkPending(applicationStatus(row.status, row.expires_at, tx.now));
       const [device] = await sites.deviceLabels(tx.db, [row.device_id]);
-      // The device may have changed hands since: only its current owner may answer.
-      if (!device || device.owner_account_id !== accountId)
+      // The device may have changed hands since: only its current owner (or their manager) may answer.
+      if (!device || device.owner_account_id !== row.owner_account_id)
         throw notFound('No such application.', 'application_not_found');
       if (!(await apps.settle(tx.db, row.id, decision === 'agree' ? 'agreed' : 'rejected', accountId, tx.now))) {
         throw conflict('This application was answered meanwhile.', 'application_answered');
@@ -285,6 +286,12 @@ export async function decideApplications(
               data,
             }
           : { kind: 'application_rejected', facts: { device: device.name, permissions: labels }, data },
+      );
+      await tellOwnerIfManager(
+        tx,
+        accountId,
+        { id: row.device_id, name: device.name, owner_account_id: device.owner_account_id },
+        `${decision === 'agree' ? 'agreed to' : 'rejected'} an installer's application`,
       );
     }
     const result = await views(tx.db, await apps.findApplications(tx.db, ids), tx.now);

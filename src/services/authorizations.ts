@@ -19,6 +19,7 @@ import * as auths from '../persistence/repositories/authorizations.ts';
 import * as devices from '../persistence/repositories/devices.ts';
 import type { Executor } from '../persistence/db.ts';
 import { orgPublicView, resolveOrg } from './orgs.ts';
+import { tellOwnerIfManager } from './managers.ts';
 import { notify, orgAdmins } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
 
@@ -213,6 +214,7 @@ export async function setDevicePermissions(
       action: existing ? 'authorization.edited' : 'authorization.granted',
       why: `The owner ${existing ? 'edited' : 'granted'} the organization's permissions.`,
     });
+    await tellOwnerIfManager(tx, accountId, device, "changed an installer's permissions");
     return { authorization: await oneAuthorization(tx.db, deviceId, orgId, tx.now), warning: EDIT_WARNING };
   });
 }
@@ -244,6 +246,7 @@ export async function withdrawPermission(
       before,
       after,
     });
+    await tellOwnerIfManager(tx, accountId, device, `withdrew an installer's ${permissionLabel(permission)}`);
     return { authorization: await oneAuthorization(tx.db, deviceId, orgId, tx.now), warning: EDIT_WARNING };
   });
 }
@@ -265,6 +268,7 @@ export async function cancelAuthorization(ctx: ServiceContext, accountId: string
       before,
       after: null,
     });
+    await tellOwnerIfManager(tx, accountId, device, "cancelled an installer's authorization");
     return { ok: true as const, warning: EDIT_WARNING };
   });
 }

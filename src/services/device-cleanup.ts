@@ -1,8 +1,10 @@
 // When a device changes hands (unbind, ownership transfer, handover) nobody keeps access the
-// previous owner gave: every share, installer authorization and guest link on it ends, each with an audit event,
-// and each person who loses a share is told (like any revoked share: inbox and email).
+// previous owner gave: every share, installer authorization, manager and guest link on it ends, each with an audit
+// event, and each person who loses a share is told (like any revoked share: inbox and email), each manager too.
 import { appendAudit } from '../persistence/repositories/audit.ts';
+import * as accounts from '../persistence/repositories/accounts.ts';
 import * as devices from '../persistence/repositories/devices.ts';
+import * as managers from '../persistence/repositories/managers.ts';
 import * as pending from '../persistence/repositories/pending-shares.ts';
 import * as guestLinks from '../persistence/repositories/guest-links.ts';
 import type { Tx } from './context.ts';
@@ -70,6 +72,33 @@ export async function cancelDeviceAccess(
     });
   }
   if (auths.length > 0) await devices.deleteDeviceAuthorizations(tx.db, deviceId);
+
+  // Managers ran the device for the owner who made them: a new owner starts with none (and a device that comes
+  // back to that owner does not bring them back).
+  const managing = await managers.listManagerRowsOfDevice(tx.db, deviceId);
+  if (managing.length > 0) {
+    for (const m of managing) {
+      // The owner who made them a manager (the device may already have moved to its new owner).
+      const madeBy = await accounts.findAccountById(tx.db, m.owner_account_id);
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: actor.accountId,
+        actorOrgId: actor.orgId ?? null,
+        action: 'manager.removed',
+        deviceId,
+        objectType: 'manager',
+        objectId: m.manager_account_id,
+        before: { managerAccountId: m.manager_account_id },
+        after: { reason },
+      });
+      await notify(tx, [m.manager_account_id], {
+        kind: 'manager_removed',
+        facts: { who: madeBy?.display_name ?? 'its owner', device: device.name, why: 'changed_hands' },
+        data: { deviceId, reason },
+      });
+    }
+    await managers.deleteManagersOfDevice(tx.db, deviceId);
+  }
 
   // Guest links the previous owner made stop at once (revoked, kept for the audit trail's openings).
   for (const id of await guestLinks.revokeDeviceLinks(tx.db, deviceId, actor.accountId, tx.now)) {

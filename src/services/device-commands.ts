@@ -10,6 +10,8 @@ import { newId } from '../lib/ids.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { findLinkDevice } from '../persistence/repositories/device-link.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { tellOwnerIfManager } from './managers.ts';
+import { recordDenied } from './denied-attempts.ts';
 
 export interface CommandInput {
   type: string;
@@ -38,8 +40,10 @@ export async function sendCommand(
   deviceId: string,
   input: CommandInput,
 ): Promise<CommandAnswer> {
-  const decision = await ctx.access.checkNow(accountId, deviceId, null, 'configuration', ctx.clock.now());
+  const now = ctx.clock.now();
+  const decision = await ctx.access.checkNow(accountId, deviceId, null, 'configuration', now);
   if (!decision.allowed) {
+    recordDenied(ctx, accountId, deviceId, decision.reason, 'command', now);
     if (decision.reason === 'no_access') throw notFound('No such device.', 'device_not_found');
     throw forbidden(decision.detail, decision.reason);
   }
@@ -69,8 +73,8 @@ export async function sendCommand(
   const metrics = linkMetrics(ctx);
   const record = (outcome: Outcome, extra: Record<string, unknown> = {}) => {
     metrics.commands.inc({ type, result: outcome });
-    return transact(ctx, (tx) =>
-      appendAudit(tx.db, {
+    return transact(ctx, async (tx) => {
+      await appendAudit(tx.db, {
         at: tx.now,
         actorAccountId: accountId,
         action: 'device.command',
@@ -78,8 +82,9 @@ export async function sendCommand(
         objectType: 'device_command',
         objectId: id,
         after: { type, params, outcome, ...extra },
-      }),
-    );
+      });
+      if (outcome === 'ok') await tellOwnerIfManager(tx, accountId, device, `sent it the command "${type}"`);
+    });
   };
   const link = deviceLinkOf(ctx);
   if (!link || device.online !== 1) {

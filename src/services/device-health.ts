@@ -19,6 +19,7 @@ import { newToken } from '../lib/ids.ts';
 import { hashToken, safeEqual } from '../lib/secrets.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as repo from '../persistence/repositories/device-link.ts';
+import * as managers from '../persistence/repositories/managers.ts';
 import type { LinkDevice } from '../persistence/repositories/device-link.ts';
 import { findDeviceBySerial } from '../persistence/repositories/devices.ts';
 import * as sitesRepo from '../persistence/repositories/sites.ts';
@@ -337,7 +338,8 @@ export async function getDeviceHealth(
 ): Promise<DeviceHealthView> {
   const device = await repo.findLinkDevice(ctx.db, deviceId);
   if (!device) throw notFound('No such device.', 'device_not_found');
-  if (device.owner_account_id !== accountId) {
+  // Its owner and their managers see the health; anyone else as far as an installer's permissions go.
+  if (device.owner_account_id !== accountId && !(await managers.isManager(ctx.db, accountId, deviceId))) {
     const principal = await ctx.access.principalFor(accountId);
     const seen = await orgMaySeeHealth(ctx, principal.orgIds, deviceId, ctx.clock.now());
     if (!seen.visible) {

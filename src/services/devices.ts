@@ -29,10 +29,13 @@ import type { Executor } from '../persistence/db.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as repo from '../persistence/repositories/devices.ts';
 import type { ChannelRow, DeviceRow } from '../persistence/repositories/devices.ts';
+import * as claims from '../persistence/repositories/claims.ts';
 import * as throttles from '../persistence/repositories/throttles.ts';
 import { cancelDeviceAccess } from './device-cleanup.ts';
-import { transact, type ServiceContext } from './context.ts';
+import { completeReleasedClaim } from './claims.ts';
+import { transact, type ServiceContext, type Tx } from './context.ts';
 import { requireDeviceManager, requireDeviceOwner } from './guards.ts';
+import { tellOwnerIfManager } from './managers.ts';
 
 /** scrypt N for verification codes (see the note at the top). */
 export const DEVICE_CODE_COST = 2 ** 12;
@@ -100,7 +103,7 @@ export class BindAttemptRejected extends AppError {
 export async function checkBindable(
   db: Executor,
   input: { serial: string; code: string },
-  caller: { accountId?: string; orgId?: string } = {},
+  caller: { accountId?: string; orgId?: string; now?: number } = {},
 ): Promise<DeviceRow> {
   const serial = normalizeSerial(input.serial, 'serial');
   const code = normalizeVerificationCode(input.code, 'verificationCode');
@@ -128,6 +131,10 @@ export async function checkBindable(
   if (caller.orgId && device.holder_org_id === caller.orgId)
     throw conflict('This device is already held by your organization.', 'device_already_yours');
   if (device.owner_account_id !== null || device.holder_org_id !== null)
+    throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');
+  // An owner released it to a claimant (services/claims.ts): only that claimant may bind it for a while.
+  const reserved = await claims.findReservation(db, device.id, caller.now ?? Date.now());
+  if (reserved && reserved.claimant_account_id !== caller.accountId)
     throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');
   return device;
 }
@@ -192,10 +199,15 @@ export async function bindDevice(
 ): Promise<DeviceView> {
   return withBindThrottle(ctx, { serial: input.serial, caller: `account:${accountId}` }, () =>
     transact(ctx, async (tx) => {
-      const device = await checkBindable(tx.db, { serial: input.serial, code: input.verificationCode }, { accountId });
+      const device = await checkBindable(
+        tx.db,
+        { serial: input.serial, code: input.verificationCode },
+        { accountId, now: tx.now },
+      );
       // Another bind may have won between the check and here; only one UPDATE can match.
       if (!(await repo.claimDevice(tx.db, device.id, accountId, tx.now)))
         throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');
+      await completeReleasedClaim(tx, device.id, accountId);
       await appendAudit(tx.db, {
         at: tx.now,
         actorAccountId: accountId,
@@ -219,24 +231,39 @@ export async function unbindDevice(
 ): Promise<{ sharesCancelled: number; authorizationsCancelled: number }> {
   return transact(ctx, async (tx) => {
     const device = await requireDeviceOwner(tx.db, accountId, deviceId);
-    const cancelled = await cancelDeviceAccess(tx, deviceId, { accountId }, 'unbound');
-    await repo.closePendingTransfers(tx.db, deviceId, 'cancelled', tx.now);
-    if (!(await repo.releaseDevice(tx.db, deviceId, accountId))) throw notFound('No such device.', 'device_not_found');
-    // The next owner should not inherit this owner's names ("Kids' room").
-    await repo.resetChannelNames(tx.db, deviceId, defaultChannelName);
-    await appendAudit(tx.db, {
-      at: tx.now,
-      actorAccountId: accountId,
-      action: 'device.unbound',
-      deviceId,
-      objectType: 'device',
-      objectId: deviceId,
-      before: { ownerAccountId: accountId, name: device.name },
-      after: { ownerAccountId: null },
-    });
-    tx.changed({ type: 'device', deviceId });
-    return { sharesCancelled: cancelled.shares, authorizationsCancelled: cancelled.authorizations };
+    return unbindOwnedDevice(tx, accountId, device);
   });
+}
+
+/**
+ * Frees a device its owner holds, inside the caller's transaction: every share and authorization ends (each told),
+ * pending transfers close, the owner's names go, and the change is announced to every instance. Unbinding and
+ * releasing a device to a claimant both end here.
+ */
+export async function unbindOwnedDevice(
+  tx: Tx,
+  accountId: string,
+  device: DeviceRow,
+  reason = 'unbound',
+): Promise<{ sharesCancelled: number; authorizationsCancelled: number }> {
+  const deviceId = device.id;
+  const cancelled = await cancelDeviceAccess(tx, deviceId, { accountId }, reason);
+  await repo.closePendingTransfers(tx.db, deviceId, 'cancelled', tx.now);
+  if (!(await repo.releaseDevice(tx.db, deviceId, accountId))) throw notFound('No such device.', 'device_not_found');
+  // The next owner should not inherit this owner's names ("Kids' room").
+  await repo.resetChannelNames(tx.db, deviceId, defaultChannelName);
+  await appendAudit(tx.db, {
+    at: tx.now,
+    actorAccountId: accountId,
+    action: 'device.unbound',
+    deviceId,
+    objectType: 'device',
+    objectId: deviceId,
+    before: { ownerAccountId: accountId, name: device.name },
+    after: { ownerAccountId: null, ...(reason === 'unbound' ? {} : { reason }) },
+  });
+  tx.changed({ type: 'device', deviceId });
+  return { sharesCancelled: cancelled.shares, authorizationsCancelled: cancelled.authorizations };
 }
 
 /** The devices this account owns, with their channels: two queries whatever the count. */
@@ -279,6 +306,7 @@ export async function renameDevice(
         before: { name: device.name },
         after: { name },
       });
+      await tellOwnerIfManager(tx, accountId, device, `renamed it to "${name}"`);
     }
     return loadDeviceView(tx.db, { ...device, name });
   });
@@ -309,6 +337,7 @@ export async function renameChannel(
         before: { number, name: channel.name },
         after: { number, name },
       });
+      await tellOwnerIfManager(tx, accountId, device, `renamed channel ${number} to "${name}"`);
       channel.name = name;
     }
     return deviceView(device, channels);

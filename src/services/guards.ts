@@ -4,11 +4,11 @@
 // who may not reshare).
 //
 // Devices have two levels. `requireDeviceOwner`: what only ownership allows (release, transfer). `requireDeviceManager`:
-// running the device day to day (its settings, shares, installer authorizations, access review). Today only the owner
-// manages; a manager role (an account the owner lets manage chosen devices) changes `requireDeviceManager`,
-// `requireManagedFacts`, `requireShareableDevice` and `requireShareParty` here, and no caller.
+// running the device day to day (its settings, shares, installer authorizations, access review): its owner, and the
+// accounts the owner made its managers (docs/sharing.md, "Managers"). Callers that must tell the owner what a
+// manager did use `tellOwnerIfManager` (services/managers.ts).
 import type { DeviceFacts } from '../domain/access.ts';
-import { AppError, notFound } from '../domain/errors.ts';
+import { AppError, forbidden, notFound } from '../domain/errors.ts';
 import { requireAdmin } from '../domain/installer.ts';
 import { requireTwoFactorFor } from './two-factor.ts';
 import type { Executor } from '../persistence/db.ts';
@@ -17,6 +17,7 @@ import * as apps from '../persistence/repositories/applications.ts';
 import * as auths from '../persistence/repositories/authorizations.ts';
 import * as devices from '../persistence/repositories/devices.ts';
 import * as handovers from '../persistence/repositories/handovers.ts';
+import * as managers from '../persistence/repositories/managers.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import * as shares from '../persistence/repositories/shares.ts';
 import * as sites from '../persistence/repositories/sites.ts';
@@ -26,16 +27,27 @@ const NO_DEVICE = 'No such device.';
 
 // ---- devices ------------------------------------------------------------------------------------------------
 
-/** The device if the actor owns it. */
+/** The device if the actor owns it. A manager sees the device, so learns why not (403). */
 export async function requireDeviceOwner(db: Executor, actorId: string, deviceId: string) {
   const d = await devices.findOwnedDevice(db, actorId, deviceId);
+  if (d) return d;
+  if (await managers.isManager(db, actorId, deviceId))
+    throw forbidden('You manage this device: only its owner can do this.', 'owner_only');
+  throw notFound(NO_DEVICE, 'device_not_found');
+}
+
+/** The device if the actor may manage it: its owner or one of its managers. */
+export async function requireDeviceManager(db: Executor, actorId: string, deviceId: string) {
+  const d =
+    (await devices.findOwnedDevice(db, actorId, deviceId)) ?? (await managers.findManagedDevice(db, actorId, deviceId));
   if (!d) throw notFound(NO_DEVICE, 'device_not_found');
   return d;
 }
 
-/** The device if the actor may manage it (today: its owner). */
-export function requireDeviceManager(db: Executor, actorId: string, deviceId: string) {
-  return requireDeviceOwner(db, actorId, deviceId);
+/** Whether the device's facts name the actor as its owner or one of its managers. */
+function managesFacts(facts: DeviceFacts, actorId: string): boolean {
+  if (facts.ownerAccountId === actorId) return true;
+  return facts.grants.some((g) => g.source === 'manager' && g.subject.id === actorId);
 }
 
 /** `requireDeviceManager` answered from the access engine's memory, for reads that need the facts anyway. */
@@ -45,7 +57,7 @@ export async function requireManagedFacts(
   deviceId: string,
 ): Promise<DeviceFacts> {
   const facts = await access.factsFor(deviceId);
-  if (!facts || facts.ownerAccountId !== actorId) throw notFound(NO_DEVICE, 'device_not_found');
+  if (!facts || !managesFacts(facts, actorId)) throw notFound(NO_DEVICE, 'device_not_found');
   return facts;
 }
 
@@ -56,11 +68,11 @@ export async function requireManagedFacts(
 export async function requireShareableDevice<
   D extends { owner_account_id: string | null; supports_sharing: number; name: string },
 >(db: Executor, actorId: string, device: D | undefined, deviceId: string, field?: string): Promise<D> {
-  if (!device || device.owner_account_id !== actorId) {
+  if (!device || (device.owner_account_id !== actorId && !(await managers.isManager(db, actorId, deviceId)))) {
     if (device && (await shares.findShareOfDeviceFor(db, deviceId, actorId))) {
       throw new AppError(
         'forbidden',
-        'This device was shared with you: only its owner can share it.',
+        'This device was shared with you: only its owner or a manager can share it.',
         field,
         'reshare_not_allowed',
       );
@@ -82,7 +94,8 @@ export async function requireShareParty(db: Executor, actorId: string, shareId: 
   const row = await shares.findShare(db, shareId);
   if (row) {
     const [device] = await shares.findDevicesForSharing(db, [row.device_id]);
-    if (device && device.owner_account_id === actorId) return { row, as: 'owner' as const };
+    if (device && (device.owner_account_id === actorId || (await managers.isManager(db, actorId, row.device_id))))
+      return { row, as: 'owner' as const };
     if (recipientToo && row.recipient_account_id === actorId) return { row, as: 'recipient' as const };
   }
   throw notFound('No such share.', 'share_not_found');
@@ -188,14 +201,20 @@ export async function requireApplicant(db: Executor, actorId: string, applicatio
   return row;
 }
 
-/** Applications (in the order asked), for the owner they were addressed to. */
+/** Applications (in the order asked), for the owner they were addressed to or a manager of the device. */
 export async function requireApplicationsAddressedTo(db: Executor, actorId: string, applicationIds: string[]) {
   const rows = await apps.findApplications(db, applicationIds);
-  return applicationIds.map((id) => {
+  const out = [];
+  for (const id of applicationIds) {
     const row = rows.find((r) => r.id === id);
-    if (!row || row.owner_account_id !== actorId) throw notFound(NO_APPLICATION, 'application_not_found');
-    return row;
-  });
+    if (
+      !row ||
+      (row.owner_account_id !== actorId && (await managers.findManagedDevice(db, actorId, row.device_id)) === undefined)
+    )
+      throw notFound(NO_APPLICATION, 'application_not_found');
+    out.push(row);
+  }
+  return out;
 }
 
 // ---- ownership transfers ------------------------------------------------------------------------------------

@@ -185,8 +185,8 @@ export async function homeList(ctx: ServiceContext, accountId: string): Promise<
 export interface HomePageQuery {
   limit: number;
   cursor?: string;
-  /** owned: my devices only; shared: devices shared with me only. */
-  filter?: 'owned' | 'shared';
+  /** owned: my devices only; shared: devices shared with me only; online: both, those the device link reports online. */
+  filter?: 'owned' | 'shared' | 'online';
   siteId?: string;
   /** Part of the name or the serial (any case). */
   search?: string;
@@ -227,6 +227,7 @@ export async function homePageJson(
   const filter = {
     siteId: query.siteId,
     search: query.search === undefined || query.search.trim() === '' ? undefined : query.search.trim().toLowerCase(),
+    online: query.filter === 'online',
   };
   const parts: string[] = [];
   let next: Cursor | null = null;

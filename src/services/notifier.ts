@@ -197,6 +197,34 @@ const EVENTS = {
     title: 'You were removed from an organization',
     body: 'An administrator removed you from the organization.',
   })),
+  // ---- co-managers ----
+  /** To the new manager. */
+  manager_added: spec<{ owner: string; device: string }>(INBOX_EMAIL, (f) => ({
+    title: `${f.owner} made you a manager of "${f.device}"`,
+    body: `You can now share "${f.device}", edit and revoke its shares, answer installers and see its history. Only ${f.owner} can unbind it or give it away.`,
+  })),
+  /**
+   * To the manager removed (`removed`), to the owner when a manager stepped down (`stepped_down`), or to every
+   * manager when the device changed hands (`changed_hands`: unbound, given away or handed over).
+   */
+  manager_removed: spec<{ who: string; device: string; why: 'removed' | 'stepped_down' | 'changed_hands' }>(
+    INBOX,
+    (f) => ({
+      title:
+        f.why === 'stepped_down' ? `${f.who} no longer manages "${f.device}"` : `You no longer manage "${f.device}"`,
+      body:
+        f.why === 'stepped_down'
+          ? `${f.who} stepped down as a manager of "${f.device}".`
+          : f.why === 'changed_hands'
+            ? `"${f.device}" is no longer ${f.who}'s device, so you no longer manage it.`
+            : `${f.who} removed you as a manager of "${f.device}".`,
+    }),
+  ),
+  /** To the owner: what a manager did on one of their devices. */
+  managed_device_changed: spec<{ manager: string; device: string; what: string }>(INBOX, (f) => ({
+    title: `${f.manager} ${f.what} on "${f.device}"`,
+    body: `${f.manager} manages "${f.device}" for you and ${f.what}. See the device's history for the details.`,
+  })),
   // ---- the device link: an exception raised on a device (docs/device-link.md, "Who is told") ----
   device_exception: spec<{ device: string; what: string; detail: string }>(INBOX_EMAIL, (f) => ({
     title: `${f.device}: ${f.what}`,
@@ -237,6 +265,50 @@ const EVENTS = {
     body:
       `Someone proved that ${f.address} is theirs before this account verified it, so it was removed from this ` +
       'account. Add an address you can verify under Me.',
+  })),
+  // ---- refused attempts on a device (src/services/denied-attempts.ts): at most one per device per hour ----
+  access_denied: spec<{ device: string; people: string[]; attempts: number; reasons: string[] }>(INBOX_PUSH, (f) => ({
+    title: `Someone with access was refused on "${f.device}"`,
+    body:
+      `${f.people.join(', ')} tried to use "${f.device}" and ${f.attempts === 1 ? 'was' : 'were'} refused ` +
+      `(${f.reasons.join('; ')}; ${f.attempts} attempt${f.attempts === 1 ? '' : 's'}). The device's audit lists ` +
+      'every refused attempt.',
+  })),
+  // ---- ownership claims (services/claims.ts): the claimant's words never name the owner ----
+  device_claimed: spec<{ device: string; serial: string; message: string; until: string }>(INBOX_EMAIL, (f) => ({
+    title: `Someone says "${f.device}" is theirs`,
+    body:
+      `The person who has ${f.device} (serial ${f.serial}) filed a claim with a photo of its label and its code: ` +
+      `"${f.message}". If you sold or gave it away, release it under Claims by ${f.until}; if it is yours, reject ` +
+      'the claim. Without an answer, an operator reviews the claim.',
+  })),
+  claim_released: spec<{ model: string; serial: string; until: string }>(INBOX_EMAIL, (f) => ({
+    title: `${f.model} ${f.serial} was released to you`,
+    body: `Add it now with its serial number and verification code (Add device). It is held for you until ${f.until}.`,
+  })),
+  claim_under_review: spec<{ model: string; serial: string }>(INBOX_EMAIL, (f) => ({
+    title: `Your claim on ${f.model} ${f.serial} goes to review`,
+    body: 'The device was not released, so an operator will review your claim and its evidence. You will be told.',
+  })),
+  claim_review: spec<{ model: string; serial: string }>(INBOX, (f) => ({
+    title: `A claim on ${f.model} ${f.serial} is waiting for review`,
+    body: 'The owner rejected the claim; review it under Operator → Claims.',
+  })),
+  claim_transferred: spec<{ model: string; serial: string }>(INBOX_EMAIL, (f) => ({
+    title: `${f.model} ${f.serial} is now yours`,
+    body: 'An operator reviewed your claim and transferred the device to your account.',
+  })),
+  claim_transferred_away: spec<{ device: string; serial: string }>(INBOX_EMAIL, (f) => ({
+    title: `"${f.device}" was transferred to the person who claimed it`,
+    body: `An operator reviewed the claim on ${f.device} (serial ${f.serial}) and transferred it. Its shares and installer access have ended.`,
+  })),
+  claim_dismissed: spec<{ model: string; serial: string; note: string }>(INBOX_EMAIL, (f) => ({
+    title: `Your claim on ${f.model} ${f.serial} was dismissed`,
+    body: `An operator reviewed your claim and did not transfer the device: ${f.note}`,
+  })),
+  claim_closed: spec<{ device: string; serial: string }>(INBOX_EMAIL, (f) => ({
+    title: `The claim on "${f.device}" was dismissed`,
+    body: `An operator reviewed the claim on ${f.device} (serial ${f.serial}); the device stays yours.`,
   })),
 };
 

@@ -7,6 +7,7 @@ import * as sessions from '../persistence/repositories/sessions.ts';
 import type { Executor } from '../persistence/db.ts';
 import * as push from '../persistence/repositories/push.ts';
 import { transact, type ServiceContext } from './context.ts';
+import type { AccountRef } from './access-engine.ts';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** last_used_at is refreshed at most this often, so reading with a session is not a write per request. */
@@ -20,6 +21,8 @@ export interface Principal {
   sessionId: string;
   kind: 'cookie' | 'bearer';
   isOperator: boolean;
+  /** Where the access engine keeps the account's interned index for this session (skips a look-up per check). */
+  account?: AccountRef;
 }
 
 export async function startSession(
@@ -60,7 +63,13 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
         known.lastUsedAt = now;
         await sessions.touchSession(ctx.db, known.sessionId, now);
       }
-      return { accountId: known.accountId, sessionId: known.sessionId, kind: known.kind, isOperator: known.isOperator };
+      return {
+        accountId: known.accountId,
+        sessionId: known.sessionId,
+        kind: known.kind,
+        isOperator: known.isOperator,
+        account: known,
+      };
     }
     engine.forgetSession(tokenHash);
   }
@@ -72,14 +81,24 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
     await sessions.touchSession(ctx.db, row.session_id, now);
     lastUsedAt = now;
   }
-  const principal: Principal = {
+  const remembered = {
     accountId: row.account_id,
     sessionId: row.session_id,
     kind: row.kind,
     isOperator: row.is_operator === 1,
+    expiresAt: row.expires_at,
+    lastUsedAt,
+    readAt: now,
+    accountIndex: -1,
   };
-  engine.rememberSession(tokenHash, { ...principal, expiresAt: row.expires_at, lastUsedAt, readAt: now }, startedAt);
-  return principal;
+  engine.rememberSession(tokenHash, remembered, startedAt);
+  return {
+    accountId: remembered.accountId,
+    sessionId: remembered.sessionId,
+    kind: remembered.kind,
+    isOperator: remembered.isOperator,
+    account: remembered,
+  };
 }
 
 /** The CSRF token of a cookie session: derived from the session token, so nothing more is stored. */

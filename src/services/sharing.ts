@@ -17,6 +17,7 @@ import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import { shareToGrant } from '../persistence/repositories/grants.ts';
+import * as managers from '../persistence/repositories/managers.ts';
 import * as shares from '../persistence/repositories/shares.ts';
 import type { ShareRow } from '../persistence/repositories/shares.ts';
 import type { Executor } from '../persistence/db.ts';
@@ -25,6 +26,7 @@ import type { PendingShareRow } from '../persistence/repositories/pending-shares
 import { resolveShareTarget, type RecipientInput, type ShareTarget } from './recipients.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
+import { tellOwnerIfManager, tellOwnerIfManagerOf } from './managers.ts';
 import { notify } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
 import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
@@ -382,6 +384,7 @@ async function shareOne(
         objectId: id,
         after: waitingSnapshot(waitingRow),
       });
+      await tellOwnerIfManager(tx, ownerId, p.device, `shared it with ${target.contact}, who has not signed up yet`);
       return view;
     }
     const row = rowOf(id!, deviceId, owner.id, target.account.id, p.spec, owner.time_zone, tx.now);
@@ -400,6 +403,7 @@ async function shareOne(
       facts: { owner: owner.display_name, devices: [p.device.name], confirmation: view.confirmation },
       data: { deviceId, shareId: row.id },
     });
+    await tellOwnerIfManager(tx, ownerId, p.device, `shared it with ${recipient.display_name}`);
     tx.changed({ type: 'device', deviceId });
     return view;
   });
@@ -484,12 +488,13 @@ function waitingView(
   });
 }
 
-/** The device's owner withdraws a share that is still waiting for its address; anyone else gets 404. */
+/** The device's owner (or a manager) withdraws a share still waiting for its address; anyone else gets 404. */
 async function cancelWaitingShare(tx: Tx, accountId: string, shareId: string): Promise<boolean> {
   const w = await pending.findPendingShare(tx.db, shareId);
   if (!w) return false;
   const [device] = await shares.findDevicesForSharing(tx.db, [w.device_id]);
-  if (!device || device.owner_account_id !== accountId) return false;
+  if (!device || (device.owner_account_id !== accountId && !(await managers.isManager(tx.db, accountId, w.device_id))))
+    return false;
   if ((await pending.deletePendingShares(tx.db, [w.id])) === 0) return false;
   await appendAudit(tx.db, {
     at: tx.now,
@@ -500,6 +505,7 @@ async function cancelWaitingShare(tx: Tx, accountId: string, shareId: string): P
     objectId: w.id,
     before: waitingSnapshot(w),
   });
+  await tellOwnerIfManagerOf(tx, accountId, w.device_id, `withdrew the share waiting for ${w.contact}`);
   return true;
 }
 
@@ -511,7 +517,11 @@ export async function updateShare(
 ): Promise<ShareView> {
   return transact(ctx, async (tx) => {
     const w = await pending.findPendingShare(tx.db, shareId);
-    if (w && (await shares.findDevicesForSharing(tx.db, [w.device_id]))[0]?.owner_account_id === ownerId)
+    if (
+      w &&
+      ((await shares.findDevicesForSharing(tx.db, [w.device_id]))[0]?.owner_account_id === ownerId ||
+        (await managers.isManager(tx.db, ownerId, w.device_id)))
+    )
       throw conflict(
         `This share is still waiting for ${w.contact} to sign up: revoke it and share again to change it.`,
         'share_waiting',
@@ -579,6 +589,7 @@ export async function updateShare(
       facts: { owner: owner.display_name, device: device!.name, confirmation: view!.confirmation },
       data: { deviceId: row.device_id, shareId: row.id },
     });
+    await tellOwnerIfManager(tx, ownerId, device!, `changed what ${recipient.display_name} can do`);
     tx.changed({ type: 'device', deviceId: row.device_id });
     return view!;
   });
@@ -613,6 +624,15 @@ export async function endShare(
         facts: { owner: actor.display_name, devices: [deviceName] },
         data: { deviceId: row.device_id, shareId: row.id },
       });
+      if (device) {
+        const recipient = await accounts.findAccountById(tx.db, row.recipient_account_id);
+        await tellOwnerIfManager(
+          tx,
+          accountId,
+          device,
+          `stopped sharing it with ${recipient?.display_name ?? 'someone'}`,
+        );
+      }
     } else if (device?.owner_account_id) {
       await notify(tx, [device.owner_account_id], {
         kind: 'share_removed',
@@ -655,6 +675,7 @@ export async function revokeAllShares(
         data: { deviceId, shareId: row.id },
       });
     }
+    await tellOwnerIfManager(tx, ownerId, device, `revoked all ${rows.length} share(s)`);
     tx.changed({ type: 'device', deviceId });
     return { revoked: rows.length + waiting.length };
   });
@@ -948,6 +969,8 @@ async function shareMany(
       },
       data: { deviceIds: rows.map((r) => r.device_id), shareIds: rows.map((r) => r.id) },
     });
+    for (const p of prepared)
+      await tellOwnerIfManager(tx, ownerId, p.device, `shared it with ${recipient.display_name}`);
     return result;
   });
 }
@@ -993,11 +1016,17 @@ async function deliverWaitingShares(
     const names: string[] = [];
     for (const w of batch) {
       const [device] = await shares.findDevicesForSharing(tx.db, [w.device_id]);
-      const stillOwner = device && device.owner_account_id === w.owner_account_id && device.supports_sharing === 1;
+      // Whoever shared must still run the device: its owner, or a manager made by its current owner.
+      const stillOwner =
+        device &&
+        device.supports_sharing === 1 &&
+        (device.owner_account_id === w.owner_account_id ||
+          (await managers.isManager(tx.db, w.owner_account_id, w.device_id)));
       const usable =
         stillOwner &&
         owner &&
         account.id !== owner.id &&
+        account.id !== device.owner_account_id &&
         !(await shares.findShareOfDeviceFor(tx.db, w.device_id, account.id));
       await pending.deletePendingShares(tx.db, [w.id]);
       if (!usable) continue;

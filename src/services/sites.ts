@@ -211,7 +211,7 @@ export async function addDevice(
       const device = await checkBindable(
         tx.db,
         { serial: input.serial, code: input.verificationCode },
-        { orgId: site.org_id },
+        { orgId: site.org_id, now: tx.now },
       );
       if (!(await sites.holdDevice(tx.db, device.id, site.org_id, siteId)))
         throw conflict(ALREADY_BOUND, 'device_bound_elsewhere');

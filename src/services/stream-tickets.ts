@@ -17,6 +17,7 @@ import { checkPlaybackRequest, playbackWindowsFor } from './media/playback.ts';
 import { trackMediaSession } from './media/sessions.ts';
 import { isControlTicket } from './media/control-api.ts';
 import type { Interval } from '../domain/playback-windows.ts';
+import { recordDenied } from './denied-attempts.ts';
 
 export type StreamPermission = 'live_view' | 'playback';
 export type MediaAction = 'read' | 'playback';
@@ -67,6 +68,7 @@ export async function issueStreamTicket(
   const now = ctx.clock.now();
   const decision = await ctx.access.check(accountId, deviceId, channel, permission as Permission, now);
   if (!decision.allowed) {
+    recordDenied(ctx, accountId, deviceId, decision.reason, 'ticket', now);
     // An outsider learns nothing about whether the device exists.
     if (decision.reason === 'no_access') throw notFound('No such device.', 'device_not_found');
     if (decision.reason === 'unknown_channel') throw invalidInput(decision.detail, decision.reason, 'channel');
@@ -280,14 +282,12 @@ export async function verifyStreamTicket(
   if ('reason' in t) return { ok: false, reason: t.reason };
   const normalized = path.charCodeAt(0) === 47 || path.endsWith('/') ? path.replace(/^\/|\/$/g, '') : path;
   if (t.action !== action || t.path !== normalized) return { ok: false, reason: 'not_for_this_path_or_action' };
-  const decision = await ctx.access.checkNow(
-    t.accountId,
-    t.deviceId,
-    t.channel,
-    PERMISSION_OF[action],
-    ctx.clock.now(),
-  );
-  if (!decision.allowed) return { ok: false, reason: decision.reason };
+  const now = ctx.clock.now();
+  const decision = await ctx.access.checkNow(t.accountId, t.deviceId, t.channel, PERMISSION_OF[action], now);
+  if (!decision.allowed) {
+    recordDenied(ctx, t.accountId, t.deviceId, decision.reason, 'stream', now);
+    return { ok: false, reason: decision.reason };
+  }
   return { ok: true, accountId: t.accountId, deviceId: t.deviceId, channel: t.channel, jti: t.jti, sid: t.sid };
 }
 

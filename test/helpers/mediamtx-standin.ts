@@ -9,15 +9,23 @@
 //   (MediaMTX's query fallback over plain HTTP) and get 401 {"status":"error","error":"authentication error"}
 //   once the session is gone. Simplified: MPEG-TS segments instead of LL-HLS fMP4, no cookieCheck redirect.
 //   The video is REAL H.264 (an ffmpeg testsrc pattern, 320x180, 10 fps), looped as a live stream.
-// - Control API (internal/apidocsgen/openapi.template.yaml, internal/defs/api_hls.go): /v3/hlsmuxers/list,
-//   /v3/hlssessions/list|get/{id}|kick/{id} and the other protocols' list/kick (empty here); every call
-//   authenticates with action api, as MediaMTX does.
+// - WebRTC server, WHEP (internal/servers/webrtc/http_server.go, session.go): POST /<path>/whep with
+//   `Content-Type: application/sdp` authenticates (action read, protocol webrtc, id = the session's UUID, query =
+//   the raw query) and answers 201 with the answer SDP, `Location: /<path>/whep/<secret>` and `ID: <uuid>`;
+//   PATCH of the Location adds trickled candidates (application/trickle-ice-sdpfrag, 204), DELETE ends it (200).
+//   The media is REAL WebRTC (werift, pure TypeScript): VP8 from ffmpeg (libvpx, 320x180, 10 fps) over RTP on
+//   loopback, DTLS-SRTP to the browser; ICE host candidates on 127.0.0.1 only. Simplified: one ICE socket per
+//   session instead of MediaMTX's shared UDP mux on :8189, no ICE servers (Link header), no ICE restart.
+// - Control API (internal/apidocsgen/openapi.template.yaml, internal/defs/api_hls.go, api_webrtc.go):
+//   /v3/hlsmuxers/list, /v3/hlssessions/list|get/{id}|kick/{id}, /v3/webrtcsessions/list|get/{id}|kick/{id}
+//   and the other protocols' list/kick (empty here); every call authenticates with action api, as MediaMTX does.
 // - Playback server (internal/playback/server.go, on_list.go, on_get.go): GET /list?path&start&end and
 //   GET /get?path&start&duration[&format], authenticated with action playback and the raw query. /list trims
 //   entries to start/end exactly as on_list.go; /get serves one pre-encoded clip (the real one cuts the
 //   recording at start/duration).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -117,6 +125,55 @@ interface HlsSession {
   outboundBytes: number;
 }
 
+interface WebrtcSession {
+  id: string;
+  secret: string;
+  path: string;
+  created: string;
+  remoteAddr: string;
+  query: string;
+  user: string;
+  userAgent: string;
+  /** werift's RTCPeerConnection (typed loosely: werift is loaded only when a WHEP request arrives). */
+  pc: import('werift').RTCPeerConnection;
+  track: import('werift').MediaStreamTrack;
+  established: boolean;
+  bytesSent: number;
+  packetsSent: number;
+}
+
+/**
+ * MediaMTX (pion) sends a DTLS close_notify alert when it closes a session (a kick, a DELETE); the browser's
+ * RTCDtlsTransport then turns `closed` at once. werift 0.25.2 does not send it ("todo impl send alert" in its
+ * DtlsTransport.stop), so the stand-in does: an alert record (level warning, description close_notify) encrypted
+ * with the session's keys through werift's own record path (its application-data sender, content type changed
+ * before encryption, since the type is part of the AEAD's additional data).
+ */
+async function closeNotify(pc: import('werift').RTCPeerConnection): Promise<void> {
+  interface Plaintext {
+    recordLayerHeader: { contentType: number };
+  }
+  interface Socket {
+    cipher?: { encryptPacket(p: Plaintext): Plaintext };
+    send(buf: Buffer): Promise<void>;
+  }
+  for (const t of pc.dtlsTransports as unknown as Array<{ state: string; dtls?: Socket }>) {
+    const socket = t.dtls;
+    if (t.state !== 'connected' || !socket?.cipher) continue;
+    const cipher = socket.cipher;
+    const encrypt = cipher.encryptPacket;
+    cipher.encryptPacket = (p) => {
+      p.recordLayerHeader.contentType = 21; // ContentType.alert (RFC 6347) instead of application_data
+      return encrypt.call(cipher, p);
+    };
+    try {
+      await socket.send(Buffer.from([1, 0])); // AlertLevel.warning, AlertDescription.close_notify
+    } finally {
+      cipher.encryptPacket = encrypt;
+    }
+  }
+}
+
 export interface Recording {
   start: Date;
   /** Seconds. */
@@ -136,11 +193,20 @@ export interface MediaMtxStandin {
   /** authHTTPAddress; settable, since Keyholder's port is often known only after the stand-in started. */
   authHttpAddress: string;
   hlsUrl: string;
+  /** MediaMTX's WebRTC server (webrtcAddress): WHEP at `<webrtcUrl>/<path>/whep`. */
+  webrtcUrl: string;
   apiUrl: string;
   playbackUrl: string;
+  /**
+   * TEST KNOB, not MediaMTX: behave as if the browser could not reach the WebRTC media port (UDP blocked): WHEP
+   * still answers 201, but the answer carries no candidates and trickled ones are ignored, so ICE never connects.
+   */
+  webrtcUdpBlocked: boolean;
   /** Every auth request sent to Keyholder, with its answer status. */
   authCalls: Array<{ body: AuthBody; status: number }>;
   sessions: Map<string, HlsSession>;
+  webrtcSessions: Map<string, WebrtcSession>;
+  /** Ids of the sessions ended through the control API (any protocol). */
   kicks: string[];
   livePaths: Set<string>;
   recordings: Record<string, Recording[]>;
@@ -321,9 +387,218 @@ export async function startMediaMtxStandin(options: StandinOptions): Promise<Med
     res.end(data);
   });
 
+  // ---- WebRTC server (WHEP) ---------------------------------------------------------------------------
+  const webrtcSessions = new Map<string, WebrtcSession>();
+  let feed: { proc: ChildProcess; sock: dgram.Socket } | null = null;
+
+  /** One ffmpeg encoding VP8 as RTP to a loopback UDP socket, fanned out to every connected session. */
+  async function ensureFeed(): Promise<void> {
+    if (feed) return;
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    // prettier-ignore
+    const args = [
+      '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=10',
+      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', '10', '-keyint_min', '10',
+      '-an', '-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${sock.address().port}?pkt_size=1200`,
+    ];
+    const proc = spawn(ffmpegPath(), args, { stdio: 'ignore' });
+    sock.on('message', (packet) => {
+      for (const s of webrtcSessions.values()) {
+        if (!s.established) continue;
+        try {
+          s.track.writeRtp(packet);
+          s.bytesSent += packet.length;
+          s.packetsSent += 1;
+        } catch {
+          // A session closing meanwhile: it leaves the map on its own.
+        }
+      }
+    });
+    feed = { proc, sock };
+  }
+
+  /** MediaMTX drops nothing from offers; the stand-in drops mDNS (.local) candidates: resolving them would
+   * multicast off the machine, and the browser is reached through its peer-reflexive address on loopback. */
+  const withoutMdns = (sdp: string) =>
+    sdp
+      .split(/\r?\n/)
+      .filter((l) => !(l.startsWith('a=candidate:') && /\.local /.test(l)))
+      .join('\r\n');
+  const loopbackOnly = (sdp: string) =>
+    sdp
+      .split(/\r?\n/)
+      .filter((l) => !l.startsWith('a=candidate:') || l.includes(' 127.0.0.1 '))
+      .join('\r\n');
+
+  function closeWebrtc(s: WebrtcSession): void {
+    webrtcSessions.delete(s.id);
+    void closeNotify(s.pc)
+      .catch(() => {})
+      // Closing the socket at once could drop the alert still queued in it.
+      .then(() => new Promise((resolve) => setTimeout(resolve, 50)))
+      .then(() => s.pc.close())
+      .catch(() => {});
+  }
+
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const bodyOf = async (req: http.IncomingMessage, limit: number): Promise<string | null> => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > limit) return null;
+      chunks.push(c as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  };
+  const MAX_SDP = 128 * 1024; // maxInboundSDPSize
+
+  const webrtc = await listen(async (req, res) => {
+    // middlewarePreflightRequests: the preflight for POST with Authorization and Content-Type.
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      res.writeHead(204, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': 'OPTIONS, GET, POST, PATCH, DELETE',
+        'access-control-allow-headers': 'Authorization, Content-Type, If-Match',
+      });
+      res.end();
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://x');
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' };
+    const error = (status: number, message: string) => {
+      res.writeHead(status, { ...cors, 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ status: 'error', error: message }));
+    };
+    const noId = /^\/(.+?)\/whep$/.exec(url.pathname);
+    if (noId && req.method === 'POST') {
+      const pathName = noId[1]!;
+      if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/sdp')
+        return error(400, 'invalid Content-Type');
+      const offer = await bodyOf(req, MAX_SDP);
+      if (offer === null) return error(400, 'body too big');
+      const id = randomUUID();
+      const query = url.search.slice(1);
+      if (!(await authenticate(req, { action: 'read', path: pathName, protocol: 'webrtc', id, query })))
+        return error(401, 'authentication error');
+      if (!livePaths.has(pathName)) return error(404, `no stream is available on path '${pathName}'`);
+      const { RTCPeerConnection, RTCRtpCodecParameters, MediaStreamTrack } = await import('werift');
+      await ensureFeed();
+      const pc = new RTCPeerConnection({
+        codecs: {
+          audio: [],
+          video: [
+            new RTCRtpCodecParameters({
+              mimeType: 'video/VP8',
+              clockRate: 90000,
+              rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+            }),
+          ],
+        },
+        iceUseIpv4: true,
+        iceUseIpv6: false,
+        // Sockets bound to loopback, and loopback (normally skipped) offered as a host candidate.
+        iceInterfaceAddresses: { udp4: '127.0.0.1' },
+        iceAdditionalHostAddresses: ['127.0.0.1'],
+      });
+      const track = new MediaStreamTrack({ kind: 'video' });
+      const s: WebrtcSession = {
+        id,
+        secret: randomUUID(),
+        path: pathName,
+        created: new Date().toISOString(),
+        remoteAddr: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+        query,
+        user: credentials(req).user,
+        userAgent: req.headers['user-agent'] ?? '',
+        pc,
+        track,
+        established: false,
+        bytesSent: 0,
+        packetsSent: 0,
+      };
+      let answer: string;
+      try {
+        await pc.setRemoteDescription({ type: 'offer', sdp: withoutMdns(offer) });
+        const video = pc.getTransceivers().find((t) => t.kind === 'video');
+        if (!video) throw new Error('the offer has no video media');
+        video.setDirection('sendonly');
+        await video.sender.replaceTrack(track);
+        await pc.setLocalDescription(await pc.createAnswer());
+        if (pc.iceGatheringState !== 'complete')
+          await new Promise<void>((resolve) =>
+            pc.iceGatheringStateChange.subscribe((state) => state === 'complete' && resolve()),
+          );
+        answer = loopbackOnly(pc.localDescription!.sdp);
+        if (standin.webrtcUdpBlocked) answer = answer.replace(/^a=candidate:.*\r\n/gm, '');
+      } catch (err) {
+        await pc.close().catch(() => {});
+        return error(400, (err as Error).message);
+      }
+      webrtcSessions.set(id, s);
+      pc.connectionStateChange.subscribe((state) => {
+        if (state === 'connected') s.established = true;
+        if (state === 'failed' || state === 'closed') closeWebrtc(s);
+      });
+      // webrtcHandshakeTimeout (10 s): a session that never connects is closed.
+      setTimeout(() => {
+        if (!s.established && webrtcSessions.get(id) === s) closeWebrtc(s);
+      }, 10_000).unref();
+      res.writeHead(201, {
+        ...cors,
+        'content-type': 'application/sdp',
+        'access-control-expose-headers': 'ETag, ID, Accept-Patch, Link, Location',
+        etag: '*',
+        id,
+        'accept-patch': 'application/trickle-ice-sdpfrag',
+        location: `/${pathName}/whep/${s.secret}${query ? `?${query}` : ''}`,
+      });
+      res.end(answer);
+      return;
+    }
+    if (noId && ['GET', 'HEAD', 'PUT'].includes(req.method ?? '')) return error(405, 'method not allowed');
+    const withId = /^\/(.+?)\/whep\/(.+?)$/.exec(url.pathname);
+    if (withId && (req.method === 'PATCH' || req.method === 'DELETE')) {
+      if (!UUID.test(withId[2]!)) return error(400, 'invalid secret');
+      const s = [...webrtcSessions.values()].find((x) => x.secret === withId[2]);
+      if (req.method === 'DELETE') {
+        if (!s) return error(404, 'session not found');
+        closeWebrtc(s);
+        res.writeHead(200, { ...cors, 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ status: 'ok' }));
+        return;
+      }
+      if ((req.headers['content-type'] ?? '').split(';')[0]!.trim() !== 'application/trickle-ice-sdpfrag')
+        return error(400, 'invalid Content-Type');
+      const frag = await bodyOf(req, MAX_SDP);
+      if (frag === null) return error(400, 'body too big');
+      if (!s) return error(404, 'session not found');
+      // sdpFragmentToCandidates: candidates per media section, each section's numeric mid.
+      let mid: string | null = null;
+      const candidates: Array<{ candidate: string; sdpMid: string; sdpMLineIndex: number }> = [];
+      for (const line of frag.split(/\r?\n/)) {
+        if (line.startsWith('m=')) mid = null;
+        else if (line.startsWith('a=mid:')) {
+          mid = line.slice('a=mid:'.length);
+          if (!/^\d+$/.test(mid)) return error(400, 'invalid mid attribute');
+        } else if (line.startsWith('a=candidate:')) {
+          if (mid === null) return error(400, 'mid attribute is missing');
+          if (/\.local /.test(line)) continue;
+          candidates.push({ candidate: line.slice(2), sdpMid: mid, sdpMLineIndex: Number(mid) });
+        }
+      }
+      if (!standin.webrtcUdpBlocked) for (const c of candidates) await s.pc.addIceCandidate(c).catch(() => {});
+      res.writeHead(204, cors);
+      res.end();
+      return;
+    }
+    return error(404, 'not found');
+  });
+
   // ---- Control API ------------------------------------------------------------------------------------
   const EMPTY_COLLECTIONS = [
-    'webrtcsessions',
     'rtspsessions',
     'rtspssessions',
     'rtspconns',
@@ -378,6 +653,51 @@ export async function startMediaMtxStandin(options: StandinOptions): Promise<Med
     if (req.method === 'POST' && m) {
       if (!sessions.delete(m[1]!)) return json(res, 404, { status: 'error', error: 'session not found' });
       kicks.push(m[1]!);
+      return json(res, 200, { status: 'ok' });
+    }
+    // internal/api/api_webrtc.go and defs.APIWebRTCSession (the deprecated duplicates included).
+    const webrtcSession = (s: WebrtcSession) => ({
+      id: s.id,
+      created: s.created,
+      remoteAddr: s.remoteAddr,
+      peerConnectionEstablished: s.established,
+      localCandidate: '',
+      remoteCandidate: '',
+      state: 'read',
+      path: s.path,
+      query: s.query,
+      user: s.user,
+      userAgent: s.userAgent,
+      inboundBytes: 0,
+      inboundRTPPackets: 0,
+      inboundRTPPacketsLost: 0,
+      inboundRTPPacketsJitter: 0,
+      inboundRTCPPackets: 0,
+      outboundBytes: s.bytesSent,
+      outboundRTPPackets: s.packetsSent,
+      outboundRTCPPackets: 0,
+      outboundFramesDiscarded: 0,
+      bytesReceived: 0,
+      bytesSent: s.bytesSent,
+      rtpPacketsReceived: 0,
+      rtpPacketsSent: s.packetsSent,
+      rtpPacketsLost: 0,
+      rtpPacketsJitter: 0,
+      rtcpPacketsReceived: 0,
+      rtcpPacketsSent: 0,
+    });
+    if (req.method === 'GET' && p === '/v3/webrtcsessions/list')
+      return json(res, 200, list([...webrtcSessions.values()].map(webrtcSession)));
+    m = /^\/v3\/webrtcsessions\/(get|kick)\/([^/]+)$/.exec(p);
+    if (m && ((m[1] === 'get' && req.method === 'GET') || (m[1] === 'kick' && req.method === 'POST'))) {
+      const id = m[2]!;
+      if (!UUID.test(id)) return json(res, 400, { status: 'error', error: `invalid UUID length: ${id.length}` });
+      const s = webrtcSessions.get(id);
+      if (!s) return json(res, 404, { status: 'error', error: 'session not found' });
+      if (m[1] === 'get') return json(res, 200, webrtcSession(s));
+      // APISessionsKick: sx.Close() closes the peer connection (DTLS close_notify reaches the browser).
+      closeWebrtc(s);
+      kicks.push(id);
       return json(res, 200, { status: 'ok' });
     }
     m = /^\/v3\/([a-z]+)\/(list|kick\/[^/]+)$/.exec(p);
@@ -466,15 +786,24 @@ export async function startMediaMtxStandin(options: StandinOptions): Promise<Med
   const standin: MediaMtxStandin = {
     authHttpAddress: options.authHttpAddress,
     hlsUrl: hls.url,
+    webrtcUrl: webrtc.url,
+    webrtcUdpBlocked: false,
     apiUrl: api.url,
     playbackUrl: playback.url,
     authCalls,
     sessions,
+    webrtcSessions,
     kicks,
     livePaths,
     recordings,
     async stop() {
-      for (const s of [hls.server, api.server, playback.server]) {
+      for (const s of [...webrtcSessions.values()]) closeWebrtc(s);
+      if (feed) {
+        feed.proc.kill();
+        feed.sock.close();
+        feed = null;
+      }
+      for (const s of [hls.server, webrtc.server, api.server, playback.server]) {
         s.closeAllConnections();
         await new Promise((r) => s.close(r));
       }

@@ -23,6 +23,7 @@ const TABLES = [
   'outbox',
   'webhook_endpoints',
   'webhook_deliveries',
+  'ownership_claims',
 ] as const;
 
 export async function snapshot(h: Harness): Promise<Record<string, string[]>> {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { seedAuthorization, seedDevice, seedOrg, seedShare } from '../helpers/access-world.ts';
 import { signUp } from '../helpers/people.ts';
-import { factLoader } from '../../src/persistence/repositories/fact-loader.ts';
+import { bulkLoader, factLoader } from '../../src/persistence/repositories/fact-loader.ts';
 import { loadDeviceFacts, loadPrincipal } from '../../src/persistence/repositories/grants.ts';
 import { transact } from '../../src/services/context.ts';
 
@@ -35,6 +35,16 @@ describeEachDatabase('access engine loader', (h) => {
     ]);
     const emptied = await seedOrg(rt, [friend.id]);
     await seedAuthorization(rt, dev.id, emptied, owner.id, []);
+    // A manager made by the owner counts; a row left by an earlier owner of the device does not.
+    const mia = await signUp(h(), 'Mia');
+    const rows = [
+      { id: 'mgr_current', manager_account_id: mia.id, owner_account_id: owner.id },
+      { id: 'mgr_stale', manager_account_id: tech.id, owner_account_id: friend.id },
+    ];
+    await rt.ctx.db
+      .insertInto('device_managers')
+      .values(rows.map((r) => ({ ...r, device_id: dev.id, created_at: 1_000 })))
+      .execute();
     const held = await seedDevice(rt, null, 1);
     await rt.ctx.db.updateTable('devices').set({ holder_org_id: org }).where('id', '=', held.id).execute();
     for (const id of [dev.id, held.id, 'dev_missing']) {
@@ -44,7 +54,20 @@ describeEachDatabase('access engine loader', (h) => {
         f && { ...f, grants: [...f.grants].sort((a, b) => a.sourceId.localeCompare(b.sourceId)) };
       assert.deepEqual(norm(got), norm(want), id);
     }
-    assert.equal((await loader.facts(dev.id))!.grants.length, 3);
+    const grants = (await loader.facts(dev.id))!.grants;
+    assert.deepEqual(grants.map((g) => g.source).sort(), ['authorization', 'authorization', 'manager', 'share']);
+    assert.deepEqual(
+      grants.filter((g) => g.source === 'manager').map((g) => [g.sourceId, g.subject.id]),
+      [['mgr_current', mia.id]],
+    );
+    // The whole-world load reads the same facts for the same device.
+    let bulk: unknown;
+    for await (const batch of bulkLoader(rt.ctx.db).devices()) bulk ??= batch.find((f) => f.deviceId === dev.id);
+    const sorted = (f: unknown) => {
+      const x = f as { grants: Array<{ sourceId: string }> };
+      return { ...x, grants: [...x.grants].sort((a, b) => a.sourceId.localeCompare(b.sourceId)) };
+    };
+    assert.deepEqual(sorted(bulk), sorted(await loadDeviceFacts(rt.ctx.db, dev.id)));
     assert.deepEqual(await loader.principal(friend.id), await loadPrincipal(rt.ctx.db, friend.id));
     assert.deepEqual(await loader.principal(tech.id), await loadPrincipal(rt.ctx.db, tech.id));
     assert.deepEqual((await loader.principal(tech.id)).orgIds, [org]);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { seedBenchDevices, seedBenchShares } from '../../bench/seed.ts';
+import { handleStatus } from '../../src/services/device-health.ts';
 
 type Item = { id: string; name: string; serial: string; access: string };
 
@@ -90,9 +91,56 @@ describeEachDatabase('home list pages', (h) => {
     );
   });
 
+  test('filter=online: the devices the device link reports online, mine and shared with me, page by page', async () => {
+    const me = await signUp(h(), 'Online pager');
+    const other = await signUp(h(), 'Online sharer');
+    const rt = h().runtime;
+    const mine = await seedBenchDevices(rt, me.id, 12, 1, 'ON');
+    const theirs = await seedBenchDevices(rt, other.id, 6, 4, 'OS');
+    await seedBenchShares(rt, other.id, me.id, theirs);
+    // What the devices say over the device link: some of mine and some shared with me go offline.
+    for (const id of [mine[0]!, mine[3]!, mine[4]!, theirs[1]!])
+      assert.equal(await handleStatus(rt.ctx, id, { v: 1, state: 'offline' }), 'ok');
+    const online = async (query: string) => {
+      const seen: Item[] = [];
+      let url = `/api/devices?filter=online${query}`;
+      for (;;) {
+        const r = await h().request({ method: 'GET', url, token: me.token });
+        assert.equal(r.statusCode, 200, r.body);
+        seen.push(...(r.json() as Item[]));
+        const next = r.headers['x-next-cursor'] as string | undefined;
+        if (!next) return seen;
+        url = `/api/devices?filter=online${query}&cursor=${encodeURIComponent(next)}`;
+      }
+    };
+    const expected = [...mine, ...theirs].filter((id) => ![mine[0], mine[3], mine[4], theirs[1]].includes(id));
+    const all = await online('&limit=4');
+    assert.deepEqual(all.map((d) => d.id).sort(), [...expected].sort(), 'every online device once, no offline one');
+    assert.ok(all.every((d) => (d as Item & { online: boolean }).online === true));
+    assert.deepEqual(
+      all.map((d) => d.access),
+      [...Array(9).fill('owner'), ...Array(5).fill('shared')],
+      'mine first, then shared with me',
+    );
+    // Back online: listed again.
+    assert.equal(await handleStatus(rt.ctx, theirs[1]!, { v: 1, state: 'online' }), 'ok');
+    assert.ok((await online('')).some((d) => d.id === theirs[1]));
+    // Combined with search.
+    await rt.ctx.db
+      .updateTable('devices')
+      .set({ name: 'Porch light' })
+      .where('id', 'in', [mine[2]!, mine[3]!])
+      .execute();
+    assert.deepEqual(
+      (await online('&q=porch')).map((d) => d.id),
+      [mine[2]],
+      'the offline porch device is not listed',
+    );
+  });
+
   test('a bad cursor or page size is a clear 400', async () => {
     const me = await signUp(h(), 'Bad pager');
-    for (const q of ['?cursor=nonsense', '?limit=0', '?limit=201', '?filter=online']) {
+    for (const q of ['?cursor=nonsense', '?limit=0', '?limit=201', '?filter=offline']) {
       const r = await h().request({ method: 'GET', url: `/api/devices${q}`, token: me.token });
       assertProblem(r, 400);
     }

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp, type Person } from '../helpers/people.ts';
-import { seedDevice, seedShare } from '../helpers/access-world.ts';
+import { seedAuthorization, seedDevice, seedOrg, seedShare } from '../helpers/access-world.ts';
 import { startMediaMtxStandin } from '../helpers/mediamtx-standin.ts';
 
 const standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
@@ -354,8 +354,214 @@ describeEachDatabase(
       await h().runtime.media.idle();
       assert.ok(standin.kicks.includes(id));
     });
+
+    test('withdrawing an installer’s live view ends the stream it opened (“access withdrawn”)', async () => {
+      const { owner, dev, path } = await world();
+      const installer = await signUp(h(), 'Installer');
+      const orgId = await seedOrg(h().runtime, [installer.id]);
+      await seedAuthorization(h().runtime, dev.id, orgId, owner.id, [{ permission: 'live_view' }]);
+      const t = await ticket(h(), installer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const withdraw = await h().request({
+        method: 'DELETE',
+        url: `/api/devices/${dev.id}/authorizations/${orgId}/permissions/live_view`,
+        token: owner.token,
+      });
+      assert.equal(withdraw.statusCode, 200, withdraw.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id));
+      const audit = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select('after')
+        .where('action', '=', 'stream.ended')
+        .where('object_id', '=', id)
+        .execute();
+      assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: access withdrawn');
+    });
+
+    test('logging out everywhere ends the streams opened with my tickets (“signed out”)', async () => {
+      const { viewer, dev, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, t)).status, 200);
+      const id = standin.authCalls.at(-1)!.body.id!;
+      const out = await h().request({ method: 'POST', url: '/api/me/sessions/end-all', token: viewer.token });
+      assert.equal(out.statusCode, 200, out.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(id));
+      const audit = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select('after')
+        .where('action', '=', 'stream.ended')
+        .where('object_id', '=', id)
+        .execute();
+      assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: signed out');
+    });
+
+    test('handing the device to a new owner ends the old owner’s and the recipients’ streams', async () => {
+      const { owner, viewer, dev, path } = await world();
+      const buyer = await signUp(h(), 'Buyer');
+      const mine = await ticket(h(), owner, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, mine)).status, 200);
+      const ownerSession = standin.authCalls.at(-1)!.body.id!;
+      const theirs = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      assert.equal((await openHls(path, theirs)).status, 200);
+      const viewerSession = standin.authCalls.at(-1)!.body.id!;
+      const start = await h().request({
+        method: 'POST',
+        url: `/api/devices/${dev.id}/transfer`,
+        token: owner.token,
+        body: { to: buyer.email },
+      });
+      assert.equal(start.statusCode, 201, start.body);
+      await h().runtime.media.idle();
+      assert.ok(!standin.kicks.includes(ownerSession), 'nothing ends while the transfer is only offered');
+      const accept = await h().request({
+        method: 'POST',
+        url: `/api/transfers/${start.json().id}/accept`,
+        token: buyer.token,
+      });
+      assert.equal(accept.statusCode, 200, accept.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(ownerSession), 'the old owner’s stream ended');
+      assert.ok(standin.kicks.includes(viewerSession), 'the old share’s stream ended');
+    });
+
+    test('WebRTC (WHEP): MediaMTX’s auth body for protocol webrtc, the session tracked and kicked at /v3/webrtcsessions/kick/<id>', async () => {
+      const { owner, viewer, dev, shareId, path } = await world();
+      // The Live screen is told to play over WebRTC, and where.
+      const media = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/media`, token: viewer.token });
+      assert.equal(media.statusCode, 200, media.body);
+      const server = media.json().server;
+      assert.deepEqual(
+        { configured: server.configured, protocol: server.protocol, webrtcUrl: server.webrtcUrl },
+        { configured: true, protocol: 'webrtc', webrtcUrl: standin.webrtcUrl },
+      );
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      // A real WebRTC reader (werift), as a browser would be: recvonly video, the offer POSTed to <path>/whep.
+      const { RTCPeerConnection } = await import('werift');
+      const pc = new RTCPeerConnection({ iceInterfaceAddresses: { udp4: '127.0.0.1' }, iceUseIpv6: false });
+      try {
+        const transceiver = pc.addTransceiver('video', { direction: 'recvonly' });
+        let packets = 0;
+        transceiver.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => (packets += 1)));
+        await pc.setLocalDescription(await pc.createOffer());
+        const whep = (p: string, token: string, contentType = 'application/sdp') =>
+          fetch(`${standin.webrtcUrl}/${p}/whep`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'user-agent': 'whep-test' },
+            body: pc.localDescription!.sdp,
+          });
+        assert.equal((await whep(path, t, 'text/plain')).status, 400, 'only application/sdp, like MediaMTX');
+        // Another channel: refused at auth, MediaMTX's answer.
+        const other = await whep(`${dev.id}/3`, t);
+        assert.equal(other.status, 401);
+        assert.deepEqual(await other.json(), { status: 'error', error: 'authentication error' });
+        const res = await whep(path, t);
+        assert.equal(res.status, 201, await res.clone().text());
+        assert.equal(res.headers.get('content-type'), 'application/sdp');
+        const id = res.headers.get('id')!;
+        assert.match(res.headers.get('location')!, new RegExp(`^/${path}/whep/[0-9a-f-]{36}$`));
+        const call = standin.authCalls.at(-1)!;
+        assert.deepEqual(call.body, {
+          ip: '127.0.0.1',
+          user: '',
+          password: '',
+          token: t,
+          action: 'read',
+          path,
+          protocol: 'webrtc',
+          id,
+          query: '',
+          userAgent: 'whep-test',
+        });
+        assert.equal(call.status, 200);
+        await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+        const deadline = Date.now() + 15_000;
+        while (packets < 20) {
+          assert.ok(Date.now() < deadline, `video RTP arrives over WebRTC (${packets} packets)`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const tracked = await h()
+          .runtime.ctx.db.selectFrom('media_sessions')
+          .select(['protocol', 'path', 'ended_at'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        assert.deepEqual(tracked, { protocol: 'webrtc', path, ended_at: null });
+        // The control API lists it as MediaMTX does (defs.APIWebRTCSession).
+        const control = { authorization: `Bearer ${t}` };
+        const listed = await fetch(`${standin.apiUrl}/v3/webrtcsessions/list`, { headers: control });
+        assert.equal(listed.status, 401, 'a viewer’s ticket is no control-API credential');
+
+        const revoke = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: owner.token });
+        assert.equal(revoke.statusCode, 200, revoke.body);
+        await h().runtime.media.idle();
+        assert.ok(standin.kicks.includes(id), 'kicked');
+        assert.equal(standin.webrtcSessions.has(id), false, 'through /v3/webrtcsessions/kick/<id>');
+        const before = packets;
+        await new Promise((r) => setTimeout(r, 600));
+        assert.ok(packets - before <= 2, `no more video after the kick (${packets - before} packets)`);
+        const audit = await h()
+          .runtime.ctx.db.selectFrom('audit_events')
+          .select('after')
+          .where('action', '=', 'stream.ended')
+          .where('object_id', '=', id)
+          .execute();
+        assert.equal(audit.length, 1);
+        assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: access revoked');
+      } finally {
+        await pc.close();
+      }
+    });
+
+    test('WebRTC: MediaMTX’s exact auth body for a WHEP read is tracked; kicking a vanished session is not a cut', async () => {
+      const { owner, viewer, dev, shareId, path } = await world();
+      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+      // internal/servers/webrtc/session.go runRead: Proto webrtc, ID the session UUID, Query the raw query.
+      const id = '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
+      const body = {
+        ip: '192.0.2.9',
+        user: '',
+        password: '',
+        token: t,
+        action: 'read',
+        path,
+        protocol: 'webrtc',
+        id,
+        query: '',
+        userAgent: 'Mozilla/5.0',
+      };
+      const auth = await h().request({ method: 'POST', url: '/mediamtx/auth', body });
+      assert.equal(auth.statusCode, 200, auth.body);
+      const row = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .select(['protocol', 'device_id', 'channel'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, { protocol: 'webrtc', device_id: dev.id, channel: 2 });
+      // The stand-in never opened it (the viewer left already): the kick's 404 closes it with no audit event.
+      const revoke = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: owner.token });
+      assert.equal(revoke.statusCode, 200, revoke.body);
+      await h().runtime.media.idle();
+      assert.ok(!standin.kicks.includes(id));
+      const ended = await h()
+        .runtime.ctx.db.selectFrom('media_sessions')
+        .select('ended_at')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.notEqual(ended.ended_at, null);
+      const audit = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select('id')
+        .where('action', '=', 'stream.ended')
+        .where('object_id', '=', id)
+        .execute();
+      assert.equal(audit.length, 0);
+      // After the revocation the same body is refused at once.
+      assertProblem(await h().request({ method: 'POST', url: '/mediamtx/auth', body }), 403);
+    });
   },
-  { MEDIAMTX_API_URL: standin.apiUrl },
+  { MEDIAMTX_API_URL: standin.apiUrl, MEDIA_WEBRTC_URL: standin.webrtcUrl, MEDIA_PROTOCOL: 'webrtc' },
 );
 
 after(() => standin.stop());

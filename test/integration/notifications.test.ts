@@ -92,6 +92,17 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
     transfer_cancelled: { kind: 'transfer_cancelled', facts: { device: 'Shop NVR' }, data },
     transfer_accepted: { kind: 'transfer_accepted', facts: { to: 'Bob', device: 'Shop NVR' }, data },
     transfer_declined: { kind: 'transfer_declined', facts: { to: 'Bob', device: 'Shop NVR' }, data },
+    manager_added: { kind: 'manager_added', facts: { owner: 'Olivia', device: 'Shop NVR' }, data },
+    manager_removed: {
+      kind: 'manager_removed',
+      facts: { who: 'Olivia', device: 'Shop NVR', why: 'removed' },
+      data,
+    },
+    managed_device_changed: {
+      kind: 'managed_device_changed',
+      facts: { manager: 'Bob', device: 'Shop NVR', what: 'shared it with Carol' },
+      data,
+    },
     device_exception: {
       kind: 'device_exception',
       facts: { device: 'Shop NVR', what: 'Disk error', detail: 'The disk in slot 1 reports an error.' },
@@ -114,6 +125,24 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
       facts: { address: 'bob@example.com', what: 'Email address' },
       data,
     },
+    access_denied: {
+      kind: 'access_denied',
+      facts: { device: 'Shop NVR', people: ['Bob'], attempts: 3, reasons: ['outside the allowed days and hours'] },
+      data,
+    },
+    // ownership claims
+    device_claimed: {
+      kind: 'device_claimed',
+      facts: { device: 'Shop NVR', serial: 'NVR-1', message: 'I bought it used.', until: '1 Dec 2026' },
+      data,
+    },
+    claim_released: { kind: 'claim_released', facts: { model: 'NVR', serial: 'NVR-1', until: '1 Dec 2026' }, data },
+    claim_under_review: { kind: 'claim_under_review', facts: { model: 'NVR', serial: 'NVR-1' }, data },
+    claim_review: { kind: 'claim_review', facts: { model: 'NVR', serial: 'NVR-1' }, data },
+    claim_transferred: { kind: 'claim_transferred', facts: { model: 'NVR', serial: 'NVR-1' }, data },
+    claim_transferred_away: { kind: 'claim_transferred_away', facts: { device: 'Shop NVR', serial: 'NVR-1' }, data },
+    claim_dismissed: { kind: 'claim_dismissed', facts: { model: 'NVR', serial: 'NVR-1', note: 'No receipt.' }, data },
+    claim_closed: { kind: 'claim_closed', facts: { device: 'Shop NVR', serial: 'NVR-1' }, data },
   };
 }
 

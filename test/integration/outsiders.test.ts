@@ -34,6 +34,8 @@ interface World {
   siteOwner: Person;
   adminB: Person;
   memberB: Person;
+  /** Manages `device` for its owner: refused what only the owner may do. */
+  manager: Person;
   device: { id: string };
   shareId: string;
   inboxMessageId: string;
@@ -52,6 +54,9 @@ interface World {
   ownerWebhookId: string;
   orgAWebhookId: string;
   guestLinkId: string;
+  /** owner2 claims the owner's `device` (ownership claims). */
+  claimId: string;
+  claimFileId: string;
 }
 
 type Outsider = Exclude<
@@ -74,6 +79,8 @@ type Outsider = Exclude<
   | 'ownerWebhookId'
   | 'orgAWebhookId'
   | 'guestLinkId'
+  | 'claimId'
+  | 'claimFileId'
 >;
 
 interface Entry {
@@ -91,6 +98,8 @@ interface Entry {
 }
 
 const STRANGERS = { owner2: 404, stranger: 404, adminB: 404 } as const;
+/** Operator routes: a 403 to any account that is not an operator, whatever it has to do with the object. */
+const OPERATORS_ONLY = { owner: 403, owner2: 403, stranger: 403, adminB: 403 } as const;
 
 const TABLE: Record<string, Entry> = {
   // guest links (owner only; a guest session is no login at all: covered in guest-links.test.ts)
@@ -127,7 +136,10 @@ const TABLE: Record<string, Entry> = {
     body: () => ({ name: 'Taken over' }),
     refuse: { ...STRANGERS, recipient: 404 },
   },
-  'DELETE /api/devices/{id}': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'DELETE /api/devices/{id}': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 404, manager: 403 },
+  },
   'PATCH /api/devices/{id}/channels/{number}': {
     ids: (w) => ({ id: w.device.id, number: '1' }),
     body: () => ({ name: 'Renamed' }),
@@ -137,7 +149,7 @@ const TABLE: Record<string, Entry> = {
   'POST /api/devices/{id}/transfer': {
     ids: (w) => ({ id: w.device.id }),
     body: (w) => ({ to: w.stranger.email }),
-    refuse: { ...STRANGERS, recipient: 404 },
+    refuse: { ...STRANGERS, recipient: 404, manager: 403 },
   },
   'DELETE /api/devices/{id}/transfer': {
     ids: (w) => ({ id: w.transferDevice.id }),
@@ -148,6 +160,22 @@ const TABLE: Record<string, Entry> = {
     refuse: { ...STRANGERS, recipient: 404 },
   },
   'GET /api/devices/{id}/access': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  // household visibility (issue 17): the owner's switches and refused attempts are the owner's; the household
+  // screen answers a recipient 403 while the owner has not turned it on (they know the device), others 404.
+  'GET /api/devices/{id}/household': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 403, installerA: 404 },
+  },
+  'GET /api/devices/{id}/visibility': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'PATCH /api/devices/{id}/visibility': {
+    ids: (w) => ({ id: w.device.id }),
+    body: () => ({ householdVisible: true, notifyDenied: true }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+  'GET /api/devices/{id}/denied-attempts': {
+    ids: (w) => ({ id: w.device.id }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
   'GET /api/transfers/{id}': {
     ids: (w) => ({ id: w.transferId }),
     refuse: { stranger: 404, recipient: 404, adminB: 404 },
@@ -181,6 +209,18 @@ const TABLE: Record<string, Entry> = {
   },
   'DELETE /api/shares/{id}': { ids: (w) => ({ id: w.shareId }), refuse: { ...STRANGERS } },
 
+  // co-managers (the owner makes and removes them; a manager sees them and may step down, never make one)
+  'GET /api/devices/{id}/managers': { ids: (w) => ({ id: w.device.id }), refuse: { ...STRANGERS, recipient: 404 } },
+  'POST /api/devices/{id}/managers': {
+    ids: (w) => ({ id: w.device.id }),
+    body: (w) => ({ manager: { email: w.stranger.email } }),
+    refuse: { ...STRANGERS, recipient: 404, manager: 403 },
+  },
+  'DELETE /api/devices/{id}/managers/{accountId}': {
+    ids: (w) => ({ id: w.device.id, accountId: w.manager.id }),
+    refuse: { ...STRANGERS, recipient: 404 },
+  },
+
   // access review (answers about the caller's own devices)
   'GET /api/access-review/{kind}/{id}': {
     ids: (w) => ({ kind: 'accounts', id: w.recipient.id }),
@@ -193,6 +233,35 @@ const TABLE: Record<string, Entry> = {
     refuse: {},
     scopedToCaller: (w, body) =>
       body.includes(w.device.id) || body.includes(w.shareId) ? 'touched the owner’s device or share' : null,
+  },
+
+  // ownership claims: the claimant (owner2) sees the claim but may not answer it; operator routes refuse everyone else
+  'GET /api/claims/{id}': {
+    ids: (w) => ({ id: w.claimId }),
+    refuse: { stranger: 404, adminB: 404, recipient: 404, installerA: 404 },
+  },
+  'POST /api/claims/{id}/release': {
+    ids: (w) => ({ id: w.claimId }),
+    refuse: { stranger: 404, adminB: 404, recipient: 404, owner2: 403 },
+  },
+  'POST /api/claims/{id}/reject': {
+    ids: (w) => ({ id: w.claimId }),
+    refuse: { stranger: 404, adminB: 404, recipient: 404, owner2: 403 },
+  },
+  'GET /api/admin/claims/{id}': { ids: (w) => ({ id: w.claimId }), refuse: OPERATORS_ONLY },
+  'GET /api/admin/claims/{id}/files/{fileId}': {
+    ids: (w) => ({ id: w.claimId, fileId: w.claimFileId }),
+    refuse: OPERATORS_ONLY,
+  },
+  'POST /api/admin/claims/{id}/transfer': {
+    ids: (w) => ({ id: w.claimId }),
+    body: () => ({ note: 'Taken' }),
+    refuse: OPERATORS_ONLY,
+  },
+  'POST /api/admin/claims/{id}/dismiss': {
+    ids: (w) => ({ id: w.claimId }),
+    body: () => ({ note: 'Dismissed' }),
+    refuse: OPERATORS_ONLY,
   },
 
   // organizations
@@ -521,6 +590,53 @@ const BODY_ID_CALLS: Array<{
     refuse: { techA: 400 },
     check: (json) => (json.code === 'device_not_on_site' ? null : `code ${json.code}`),
   },
+  // change previews (issue 17): refused exactly like the change they preview, and changing nothing
+  {
+    label: "preview of editing another owner's share",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'share.update', shareId: w.shareId, scope: 'device', permissions: ['live_view', 'ptz'] }),
+    refuse: { owner2: 404, stranger: 404, recipient: 404 },
+  },
+  {
+    label: "preview of revoking another owner's share",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'share.revoke', shareId: w.shareId }),
+    refuse: { owner2: 404, stranger: 404 },
+  },
+  {
+    label: "preview of revoking every share of another owner's device",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'shares.revoke_all', deviceId: w.device.id }),
+    refuse: { owner2: 404, stranger: 404, recipient: 404 },
+  },
+  {
+    label: "preview of a bulk share of another owner's device",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({
+      kind: 'shares.bulk',
+      recipient: { email: w.stranger.email },
+      devices: [{ deviceId: w.device.id, scope: 'device', permissions: ['live_view'] }],
+    }),
+    refuse: { owner2: 404, recipient: 403 },
+  },
+  {
+    label: "preview of cancelling another owner's authorization",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'authorization.cancel', deviceId: w.handedDevice, orgId: w.orgA }),
+    refuse: { owner: 404, stranger: 404, installerA: 404, techA: 404 },
+  },
+  {
+    label: "preview of accepting someone else's handover invitation",
+    method: 'POST',
+    url: '/api/previews',
+    body: (w) => ({ kind: 'handover.accept', invitationId: w.handoverInvitationId }),
+    refuse: { owner: 404, stranger: 404, installerA: 404 },
+  },
 ];
 
 function shareBody(w: World) {
@@ -535,11 +651,11 @@ async function buildWorld(h: Harness): Promise<World> {
   const ok = (res: { statusCode: number; body: string }, status = 200) =>
     assert.equal(res.statusCode, status, res.body);
   const handed = await handedOverSite(h, { devices: 1 });
-  const [owner, recipient, owner2, stranger, techA, adminB, memberB] = (await Promise.all(
-    ['Owner', 'Recipient', 'Second Owner', 'Stranger', 'Technician', 'Admin B', 'Member B'].map((n) =>
+  const [owner, recipient, owner2, stranger, techA, adminB, memberB, manager] = (await Promise.all(
+    ['Owner', 'Recipient', 'Second Owner', 'Stranger', 'Technician', 'Admin B', 'Member B', 'Manager'].map((n) =>
       verifiedPerson(h, n),
     ),
-  )) as [Person, Person, Person, Person, Person, Person, Person];
+  )) as [Person, Person, Person, Person, Person, Person, Person, Person];
   const device = await ownDevice(h, owner, { kind: 'recorder', channels: 4, model: 'Coastal I-Series NVR' });
   const transferDevice = await ownDevice(h, owner, {});
   await ownDevice(h, owner2, {});
@@ -551,6 +667,13 @@ async function buildWorld(h: Harness): Promise<World> {
     body: { recipient: { email: recipient.email }, scope: 'channels', channels: [1], permissions: ['live_view'] },
   });
   ok(share, 201);
+  const made = await h.request({
+    method: 'POST',
+    url: `/api/devices/${device.id}/managers`,
+    token: owner.token,
+    body: { manager: { email: manager.email } },
+  });
+  ok(made, 201);
   const inbox = await h.request({ method: 'GET', url: '/api/inbox', token: recipient.token });
   const inboxMessageId = (inbox.json().items as Array<{ id: string; kind: string }>).find(
     (m) => m.kind === 'share_received',
@@ -626,6 +749,21 @@ async function buildWorld(h: Harness): Promise<World> {
   ok(guestLink, 201);
   const ownerWebhookId = await webhook({ account_id: owner.id, org_id: null });
   const orgAWebhookId = await webhook({ account_id: null, org_id: orgA });
+  const claim = await h.request({
+    method: 'POST',
+    url: '/api/claims',
+    token: owner2.token,
+    body: {
+      serial: device.serial,
+      verificationCode: device.code,
+      message: 'Mine.',
+      files: [
+        { kind: 'label_photo', name: 'l.png', data: Buffer.from('\x89PNG\r\n\x1a\nx', 'latin1').toString('base64') },
+        { kind: 'proof_of_purchase', name: 'r.pdf', data: Buffer.from('%PDF-1.4 r').toString('base64') },
+      ],
+    },
+  });
+  ok(claim, 201);
 
   return {
     owner,
@@ -637,6 +775,7 @@ async function buildWorld(h: Harness): Promise<World> {
     siteOwner: handed.owner,
     adminB,
     memberB,
+    manager,
     device: { id: device.id },
     shareId: share.json().id,
     inboxMessageId,
@@ -655,6 +794,8 @@ async function buildWorld(h: Harness): Promise<World> {
     ownerWebhookId,
     orgAWebhookId,
     guestLinkId: guestLink.json().link.id,
+    claimId: claim.json().id,
+    claimFileId: claim.json().files[0].id,
   };
 }
 

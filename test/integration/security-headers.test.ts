@@ -55,3 +55,28 @@ describeEachDatabase(
   },
   { TRUST_PROXY: '10.80.0.0/16', METRICS_TOKEN, DEV_MAILBOX: '0' },
 );
+
+describeEachDatabase(
+  'security headers with a media server',
+  (h) => {
+    test('CSP lets the app reach the media server: HLS, playback and the WebRTC (WHEP) origin, nothing wider', async () => {
+      const res = await h().request({ method: 'GET', url: '/healthz' });
+      const csp = String(res.headers['content-security-policy']);
+      const connect = /connect-src ([^;]*)/.exec(csp)?.[1]?.split(' ') ?? [];
+      assert.deepEqual(connect, [
+        "'self'",
+        'https://media.example.com',
+        'https://playback.example.com:9996',
+        'https://rtc.example.com:8889',
+      ]);
+      // The WebRTC media itself flows over ICE/DTLS, which CSP does not govern; no wildcard was needed.
+      assert.doesNotMatch(csp, /\*/);
+    });
+  },
+  {
+    MEDIA_PUBLIC_URL: 'https://media.example.com/hls',
+    MEDIA_PLAYBACK_URL: 'https://playback.example.com:9996',
+    MEDIA_WEBRTC_URL: 'https://rtc.example.com:8889/',
+    MEDIA_PROTOCOL: 'webrtc',
+  },
+);

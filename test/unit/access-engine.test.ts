@@ -122,6 +122,7 @@ function remembered(sessionId: string, readAt = 0) {
     expiresAt: 1e13,
     lastUsedAt: readAt,
     readAt,
+    accountIndex: -1,
   };
 }
 

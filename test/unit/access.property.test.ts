@@ -3,7 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decide, decideNow, type DeviceFacts, type Grant, type AccessPrincipal } from '../../src/domain/access.ts';
+import {
+  decide,
+  decideNow,
+  managerGrant,
+  type DeviceFacts,
+  type Grant,
+  type AccessPrincipal,
+} from '../../src/domain/access.ts';
 import { CompactAccess } from '../../src/domain/compact-access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from '../../src/domain/permissions.ts';
 import {
@@ -89,6 +96,8 @@ interface RefGrant {
 interface World {
   channelCount: number;
   owner: string | null;
+  /** Accounts the owner made managers of the device (by manager row id). */
+  managers: Array<{ id: string; account: string }>;
   holder: string | null;
   members: Record<string, string[]>; // account -> orgs
   grants: RefGrant[];
@@ -98,6 +107,8 @@ function refCan(w: World, account: string, channel: number | null, permission: P
   if (isDeviceLevel(permission) ? channel !== null : channel === null || channel < 1 || channel > w.channelCount)
     return false;
   if (w.owner === account) return true;
+  // A manager may do with the device whatever its owner may, at any time.
+  if (w.managers.some((m) => m.account === account)) return true;
   const orgs = w.members[account] ?? [];
   if (w.holder !== null && orgs.includes(w.holder)) return true;
   return w.grants.some((g) => {
@@ -126,16 +137,19 @@ function toFacts(w: World): DeviceFacts {
     channelCount: w.channelCount,
     ownerAccountId: w.owner,
     holderOrgId: w.holder,
-    grants: w.grants.map((g): Grant => ({
-      source: g.kind,
-      sourceId: g.id,
-      subject: g.subject,
-      channels: g.channels,
-      validity: compile(g.validity),
-      permissions: g.permissions.map((p) =>
-        p.validity ? { permission: p.permission, validity: compile(p.validity) } : { permission: p.permission },
-      ),
-    })),
+    grants: [
+      ...w.grants.map((g): Grant => ({
+        source: g.kind,
+        sourceId: g.id,
+        subject: g.subject,
+        channels: g.channels,
+        validity: compile(g.validity),
+        permissions: g.permissions.map((p) =>
+          p.validity ? { permission: p.permission, validity: compile(p.validity) } : { permission: p.permission },
+        ),
+      })),
+      ...w.managers.map((m) => managerGrant(m.id, m.account)),
+    ],
   };
 }
 
@@ -185,6 +199,10 @@ const worldArb: fc.Arbitrary<World> = fc.integer({ min: 1, max: 4 }).chain((chan
   fc.record({
     channelCount: fc.constant(channelCount),
     owner: fc.option(fc.constantFrom(...ACCOUNTS), { freq: 4 }),
+    managers: fc.uniqueArray(fc.record({ id: fc.uuid(), account: fc.constantFrom(...ACCOUNTS) }), {
+      selector: (m) => m.account,
+      maxLength: 2,
+    }),
     holder: fc.option(fc.constantFrom(...ORGS), { freq: 1 }),
     members: fc.record(
       Object.fromEntries(ACCOUNTS.map((a) => [a, fc.subarray(ORGS)])) as Record<string, fc.Arbitrary<string[]>>,
@@ -260,7 +278,12 @@ test('the decision agrees with the reference model on random worlds', () => {
           // The compact store (the engine's in-memory form) against the same reference, and the same answer.
           compact.setPrincipal(principal);
           assert.deepEqual(compact.decide(q.account, 'dev', q.channel, q.permission, t), d);
-          if (d.allowed && d.source !== 'ownership' && d.source !== 'holder') {
+          if (d.allowed && d.source === 'manager') {
+            // Only for an account that manages the device, and for as long as it does (no end).
+            assert.ok(w.managers.some((m) => m.id === d.sourceId && m.account === q.account));
+            assert.equal(d.until, null);
+          }
+          if (d.allowed && (d.source === 'share' || d.source === 'authorization')) {
             // `until` is exact for the grant it names: allowed at until-1, not at until.
             const g = w.grants.find((x) => x.id === d.sourceId)!;
             const p = g.permissions.find((x) => x.permission === q.permission)!;
@@ -273,9 +296,11 @@ test('the decision agrees with the reference model on random worlds', () => {
           }
           if (!d.allowed && w.owner !== q.account) {
             const orgs = w.members[q.account] ?? [];
-            const anyGrant = w.grants.some((g) =>
-              g.subject.type === 'account' ? g.subject.id === q.account : orgs.includes(g.subject.id),
-            );
+            const anyGrant =
+              w.managers.some((m) => m.account === q.account) ||
+              w.grants.some((g) =>
+                g.subject.type === 'account' ? g.subject.id === q.account : orgs.includes(g.subject.id),
+              );
             // Outsiders get no_access whatever the channel: an unknown channel would reveal the channel count.
             if (!anyGrant && !(w.holder && orgs.includes(w.holder))) assert.equal(d.reason, 'no_access');
           }
@@ -301,7 +326,7 @@ test('the quick decision (no `until`) gives the same answer and reason as the fu
           assert.equal(quick.allowed, full.allowed, `${JSON.stringify({ q, t, full, quick })}`);
           if (!quick.allowed && !full.allowed) assert.equal(quick.reason, full.reason);
           if (quick.allowed && full.allowed) {
-            if (quick.source === 'share' || quick.source === 'authorization') {
+            if (quick.source === 'share' || quick.source === 'authorization' || quick.source === 'manager') {
               // The grant it names does allow this now (it may be another allowing grant than the longest-lasting).
               const one: DeviceFacts = { ...facts, grants: facts.grants.filter((g) => g.sourceId === quick.sourceId) };
               assert.equal(decide(one, principal, 'dev', q.channel, q.permission, t).allowed, true);

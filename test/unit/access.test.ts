@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, type DeviceFacts } from '../../src/domain/access.ts';
+import { decide, denied, managerGrant, type DeviceFacts } from '../../src/domain/access.ts';
+import { PERMISSION_NAMES, isDeviceLevel } from '../../src/domain/permissions.ts';
 import { PERMANENT, makeValidity } from '../../src/domain/validity.ts';
 
 const T = Date.UTC(2026, 10, 23, 9);
@@ -109,4 +110,30 @@ test('a stranger has no access; the holding organization has all of it', () => {
     sourceId: 'org1',
     until: null,
   });
+});
+
+test('a manager may do what the owner may, on every existing channel, for ever; a shared channel limit does not narrow it', () => {
+  const managed: DeviceFacts = { ...facts, grants: [...facts.grants, managerGrant('mgr1', 'bob')] };
+  // Bob also holds a share of channels 1-2 until T+1h: being a manager, he may use channel 4 and configure, later too.
+  for (const at of [T, T + 10 * H]) {
+    assert.deepEqual(decide(managed, bob, 'd1', 4, 'ptz', at), {
+      allowed: true,
+      source: 'manager',
+      sourceId: 'mgr1',
+      until: null,
+    });
+    assert.equal(decide(managed, bob, 'd1', null, 'configuration', at).allowed, true);
+    for (const p of PERMISSION_NAMES) {
+      const channel = isDeviceLevel(p) ? null : 3;
+      assert.equal(
+        decide(managed, bob, 'd1', channel, p, at).allowed,
+        decide(managed, owner, 'd1', channel, p, at).allowed,
+      );
+    }
+  }
+  // Where the owner is refused, so is a manager, with the owner's reason (they see every channel).
+  assert.deepEqual(decide(managed, bob, 'd1', 5, 'live_view', T), denied('unknown_channel'));
+  assert.deepEqual(decide(managed, bob, 'd1', 1, 'configuration', T), denied('device_level_permission'));
+  // Another account's manager row gives nothing to Bob's friends.
+  assert.deepEqual(decide(managed, { accountId: 'carol', orgIds: [] }, 'd1', 1, 'live_view', T), denied('no_access'));
 });

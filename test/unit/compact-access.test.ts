@@ -7,6 +7,7 @@ import {
   decide,
   decideNow,
   denied,
+  managerGrant,
   type DeviceFacts,
   type Grant,
   type AccessPrincipal,
@@ -69,6 +70,7 @@ const grantArb = (channelCount: number): fc.Arbitrary<Grant> =>
         ),
       validity: fc.constant(PERMANENT),
     }),
+    fc.tuple(fc.uuid(), fc.constantFrom(...ACCOUNTS)).map(([id, account]) => managerGrant(id, account)),
     // A guest link: its principal is the link (an account-type subject), chosen channels, a from-until window.
     fc.record({
       source: fc.constant('guest_link' as const),
@@ -159,4 +161,30 @@ test('what is not in the store is not answered; forgotten devices and principals
   assert.equal(store.decideNow('a0', 'd0', 1, 'live_view', T0), undefined);
   store.forgetPrincipal('a0');
   assert.equal(store.decideNow('a0', 'gone', 1, 'live_view', T0), undefined);
+});
+
+test("a session's remembered account index skips the look-up, and is not trusted once it names another account", () => {
+  const store = new CompactAccess();
+  const facts = (owner: string): DeviceFacts => ({
+    deviceId: `d-${owner}`,
+    channelCount: 1,
+    ownerAccountId: owner,
+    holderOrgId: null,
+    grants: [],
+  });
+  for (const a of ACCOUNTS) {
+    store.setPrincipal({ accountId: a, orgIds: [] });
+    store.setDevice(`d-${a}`, facts(a));
+  }
+  const ref = { accountIndex: -1 };
+  assert.equal(store.decideNow('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
+  assert.equal(ref.accountIndex, store.accountIndex('a1'), 'the index is remembered on the first check');
+  assert.equal(store.decideNow('a1', 'd-a2', 1, 'live_view', T0, ref)?.allowed, false);
+  // An index that names another account (a session object reused for someone else) is looked up again.
+  ref.accountIndex = store.accountIndex('a2');
+  assert.equal(store.decideNow('a1', 'd-a2', 1, 'live_view', T0, ref)?.allowed, false);
+  assert.equal(store.decideNow('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
+  assert.equal(ref.accountIndex, store.accountIndex('a1'));
+  ref.accountIndex = 10_000; // beyond every index
+  assert.equal(store.decide('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
 });

@@ -111,3 +111,13 @@ test('METRICS_TOKEN must be long enough to be a secret', () => {
   assert.equal(loadConfig({ METRICS_TOKEN: 'a-long-enough-secret' }).metricsToken, 'a-long-enough-secret');
   refused({ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN');
 });
+
+test('the Live screen plays HLS unless MEDIA_PROTOCOL=webrtc, which needs MEDIA_WEBRTC_URL', () => {
+  assert.equal(loadConfig({}).mediaProtocol, 'hls');
+  const c = loadConfig({ MEDIA_PROTOCOL: 'webrtc', MEDIA_WEBRTC_URL: 'https://site.example/media/webrtc/' });
+  assert.equal(c.mediaProtocol, 'webrtc');
+  assert.equal(c.mediaWebrtcUrl, 'https://site.example/media/webrtc');
+  assert.throws(() => loadConfig({ MEDIA_PROTOCOL: 'webrtc' }), /MEDIA_PROTOCOL=webrtc needs MEDIA_WEBRTC_URL/);
+  assert.throws(() => loadConfig({ MEDIA_PROTOCOL: 'rtsp' }), /MEDIA_PROTOCOL must be one of hls, webrtc/);
+  assert.throws(() => loadConfig({ MEDIA_WEBRTC_URL: 'ftp://x' }), /MEDIA_WEBRTC_URL must start with/);
+});

@@ -79,6 +79,10 @@ test('the compose file in docs/mediamtx.md runs Keyholder, PostgreSQL and MediaM
   assert.ok(published.includes(new URL(config.mediaPublicUrl!).port), 'HLS published where browsers are sent');
   assert.equal(new URL(config.mediaPublicUrl!).port, mtx.hlsAddress!.replace(':', ''));
   assert.equal(new URL(config.mediaPlaybackUrl!).port, mtx.playbackAddress!.replace(':', ''));
+  // WHEP goes to the WebRTC server; the media to its UDP listener, which browsers must reach too.
+  assert.equal(new URL(config.mediaWebrtcUrl!).port, mtx.webrtcAddress!.replace(':', ''));
+  const udp = mtx.webrtcLocalUDPAddress!.replace(':', '');
+  assert.ok((mediamtx.ports as string[]).includes(`${udp}:${udp}/udp`), 'WebRTC media (UDP) published');
   assert.ok(!published.includes('9997'), 'the control API is not published');
 });
 

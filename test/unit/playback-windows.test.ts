@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { DeviceFacts, Grant } from '../../src/domain/access.ts';
+import { managerGrant, type DeviceFacts, type Grant } from '../../src/domain/access.ts';
 import { covers, mergeIntervals, playbackWindows, validityWindows } from '../../src/domain/playback-windows.ts';
 import { allowsAt, compileSchedule, makeValidity, type Validity } from '../../src/domain/validity.ts';
 
@@ -96,6 +96,18 @@ test('nothing without playback, on a channel not shared, or while the grant does
     playbackWindows({ ...base, principal: { accountId: 'acc_o', orgIds: [] }, facts: facts(), channel: 1 }),
     [{ from: FRI, until: FRI + 12 * H }],
   );
+});
+
+test('a manager plays back every recording, as the owner does, also from before they became a manager', () => {
+  const range = { from: FRI - 30 * D, until: FRI + D };
+  const now = FRI + 12 * H;
+  const base = { range, now, overrides: none, channel: 2 };
+  // The manager row was made at FRI: footage from the month before is theirs to see too.
+  const startedAt = new Map([['mgr_1', FRI]]);
+  const asManager = { ...base, startedAt, principal: recipient, facts: facts(managerGrant('mgr_1', 'acc_r')) };
+  assert.deepEqual(playbackWindows(asManager), [{ from: FRI - 30 * D, until: now }]);
+  // Someone else's manager row opens nothing for this account.
+  assert.deepEqual(playbackWindows({ ...asManager, facts: facts(managerGrant('mgr_1', 'acc_x')) }), []);
 });
 
 test('covers: a span must lie inside one merged window', () => {

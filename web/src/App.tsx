@@ -24,8 +24,11 @@ import { MyWebhooksPage, OrgWebhooksPage } from './pages/Webhooks.tsx';
 import { LivePage } from './pages/Live.tsx';
 import { PlaybackPage } from './pages/Playback.tsx';
 import { GuestLinksPage } from './pages/GuestLinks.tsx';
+import { ClaimPage, ClaimsPage, NewClaimPage } from './pages/Claims.tsx';
+import { OperatorClaimPage, OperatorClaimsPage } from './pages/OperatorClaims.tsx';
 import { useSession } from './session.tsx';
 import { useTranslation } from 'react-i18next';
+import { HouseholdPage } from './pages/Household.tsx';
 
 function SignedOut() {
   const location = useLocation();
@@ -59,6 +62,7 @@ export function App() {
             <Route path="devices/:id/share" element={<ShareDevicePage />} />
             <Route path="devices/:id/authorization" element={<AuthorizationServicePage />} />
             <Route path="devices/:id/live/:channel?" element={<LivePage />} />
+            <Route path="devices/:id/household" element={<HouseholdPage />} />
             <Route path="devices/:id/playback/:channel?" element={<PlaybackPage />} />
             <Route path="devices/:id/guest-links" element={<GuestLinksPage />} />
             <Route path="messages" element={<MessagesPage />} />
@@ -74,6 +78,11 @@ export function App() {
             <Route path="me/security" element={<SecurityPage />} />
             <Route path="me/webhooks" element={<MyWebhooksPage />} />
             <Route path="portal/orgs/:orgId/webhooks" element={<OrgWebhooksPage />} />
+            <Route path="claims" element={<ClaimsPage />} />
+            <Route path="claims/new" element={<NewClaimPage />} />
+            <Route path="claims/:id" element={<ClaimPage />} />
+            <Route path="operator/claims" element={<OperatorClaimsPage />} />
+            <Route path="operator/claims/:id" element={<OperatorClaimPage />} />
             <Route path="login" element={<AfterLogin />} />
             <Route path="signup" element={<Navigate to="/me/verify" replace />} />
             <Route path="*" element={<NotFound />} />

@@ -28,7 +28,12 @@ const DeviceReview = Strict({
         id: Type.String(),
         name: Type.String(),
       }),
-      source: Type.Union([Type.Literal('share'), Type.Literal('authorization'), Type.Literal('guest_link')]),
+      source: Type.Union([
+        Type.Literal('share'),
+        Type.Literal('authorization'),
+        Type.Literal('manager'),
+        Type.Literal('guest_link'),
+      ]),
       sourceId: Type.String(),
       channels: Channels,
       permissions: Type.Array(PermissionNow),
@@ -45,7 +50,12 @@ const SubjectReview = Strict({
       deviceName: Type.String(),
       grants: Type.Array(
         Strict({
-          source: Type.Union([Type.Literal('share'), Type.Literal('authorization'), Type.Literal('guest_link')]),
+          source: Type.Union([
+            Type.Literal('share'),
+            Type.Literal('authorization'),
+            Type.Literal('manager'),
+            Type.Literal('guest_link'),
+          ]),
           sourceId: Type.String(),
           via: nullable(Strict({ orgId: Type.String(), orgName: Type.String() })),
           channels: Channels,
@@ -58,6 +68,7 @@ const SubjectReview = Strict({
 
 const RevokeResult = Strict({
   sharesRevoked: Type.Integer(),
+  managersRemoved: Type.Integer(),
   authorizationsWithdrawn: Type.Integer(),
   deviceIds: Type.Array(Type.String()),
 });
@@ -104,7 +115,7 @@ export const accessReviewRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext
         tags: ['access'],
         operationId: 'revokeAccessReview',
         summary:
-          'Owner: revoke everything this person (their shares) or organization (its authorizations) has on my devices, in one go',
+          'Owner: revoke everything this person (their shares, their managing) or organization (its authorizations) has on my devices, in one go',
         params: SubjectParams,
         response: { 200: RevokeResult, ...problemResponses },
       },

@@ -25,7 +25,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
     },
     async (request) => {
       const p = requirePrincipal(request);
-      const caller = { accountId: p.accountId, isOperator: p.isOperator };
+      const caller = { accountId: p.accountId, isOperator: p.isOperator, account: p.account };
       const body = request.body;
       if (body.checks) {
         const extra = Object.keys(body).find((k) => k !== 'checks');

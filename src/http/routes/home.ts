@@ -19,7 +19,12 @@ const HomeQuery = Type.Object(
     cursor: Type.Optional(
       Type.String({ minLength: 1, maxLength: 1000, description: 'The X-Next-Cursor header of the previous page' }),
     ),
-    filter: Type.Optional(Type.Union([Type.Literal('owned'), Type.Literal('shared')])),
+    filter: Type.Optional(
+      Type.Union([Type.Literal('owned'), Type.Literal('shared'), Type.Literal('online')], {
+        description:
+          'owned: my devices; shared: devices shared with me; online: both, only those the device link reports online',
+      }),
+    ),
     site: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Devices on this site only' })),
     q: Type.Optional(Type.String({ maxLength: 100, description: 'Part of the name or the serial number (any case)' })),
   },

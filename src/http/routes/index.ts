@@ -22,12 +22,15 @@ import { devMailboxRoutes } from './dev-mailbox.ts';
 import { sharingRoutes } from './sharing.ts';
 import { homeRoutes } from './home.ts';
 import { accessRoutes } from './access.ts';
+import { managerRoutes } from './managers.ts';
 import { mediaRoutes } from './media.ts';
 import { deviceLinkRoutes } from './device-link.ts';
 import { accountSecurityRoutes } from './account-security.ts';
 import { webhookRoutes } from '../../webhooks/routes.ts';
 import { pushRoutes } from './push.ts';
+import { householdRoutes } from './household.ts';
 import { guestLinkRoutes } from './guest-links.ts';
+import { claimRoutes } from './claims.ts';
 
 export const routeModules: Array<FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>> = [
   healthRoutes,
@@ -47,8 +50,11 @@ routeModules.push(deviceRoutes, adminDeviceRoutes, inboxRoutes);
 routeModules.push(sharingRoutes, homeRoutes, accessRoutes);
 routeModules.push(accountSecurityRoutes);
 routeModules.push(orgRoutes, siteRoutes, handoverRoutes, authorizationRoutes, applicationRoutes);
+routeModules.push(managerRoutes);
 routeModules.push(mediaRoutes);
 routeModules.push(deviceLinkRoutes);
 routeModules.push(webhookRoutes);
 routeModules.push(pushRoutes);
+routeModules.push(householdRoutes);
 routeModules.push(guestLinkRoutes);
+routeModules.push(claimRoutes);

@@ -19,7 +19,13 @@ const DeviceMedia = Strict({
   device: Strict({ id: Type.String(), name: Type.String(), kind: Type.String(), online: Type.Boolean() }),
   server: Strict({
     configured: Type.Boolean(),
+    protocol: Type.Union([Type.Literal('hls'), Type.Literal('webrtc')], {
+      description: 'How the Live screen plays: HLS (hls.js) or WebRTC (WHEP to webrtcUrl)',
+    }),
     hlsUrl: Type.Union([Type.String(), Type.Null()]),
+    webrtcUrl: Type.Union([Type.String(), Type.Null()], {
+      description: "MediaMTX's WebRTC server; WHEP endpoint <webrtcUrl>/<deviceId>/<channel>/whep",
+    }),
     playbackUrl: Type.Union([Type.String(), Type.Null()]),
     docsUrl: Type.String(),
   }),

@@ -197,10 +197,12 @@ export function longOffline(db: Executor, before: number, limit: number) {
     .execute();
 }
 
-/** Who might be told about a device besides its owner: share recipients and members of organizations with a grant. */
+/** Who might be told about a device besides its owner: share recipients, managers and members of organizations with a grant. */
 export async function candidateAccounts(db: Executor, deviceId: string, holderOrgId: string | null): Promise<string[]> {
-  const [recipients, members] = await Promise.all([
+  const [recipients, managers, members] = await Promise.all([
     db.selectFrom('shares').select('recipient_account_id as id').where('device_id', '=', deviceId).execute(),
+    // Every manager row: the decision asked afterwards only allows those made by the current owner.
+    db.selectFrom('device_managers').select('manager_account_id as id').where('device_id', '=', deviceId).execute(),
     db
       .selectFrom('org_members')
       .select('org_members.account_id as id')
@@ -219,7 +221,7 @@ export async function candidateAccounts(db: Executor, deviceId: string, holderOr
       )
       .execute(),
   ]);
-  return [...new Set([...recipients, ...members].map((r) => r.id))];
+  return [...new Set([...recipients, ...managers, ...members].map((r) => r.id))];
 }
 
 /** The open exceptions of some devices (device id and kind only). */

@@ -1,24 +1,30 @@
-// What the access engine reads on a miss, as one statement prepared once per engine: the device, its shares and
-// its authorizations' permissions in one UNION ALL (no query builder at run time). On SQLite the statement runs
+// What the access engine reads on a miss, as one statement prepared once per engine: the device, its shares, its
+// authorizations' permissions and its managers in one UNION ALL (no query builder at run time). On SQLite the statement runs
 // synchronously on the database's own connection, except while a transaction is open on it (its rows may not
 // commit): then the read waits for the connection like every other query.
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery } from 'kysely';
-import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../../domain/access.ts';
+import {
+  managerGrant,
+  type DeviceFacts,
+  type Grant,
+  type GrantedPermission,
+  type AccessPrincipal,
+} from '../../domain/access.ts';
 import { isPermission } from '../../domain/permissions.ts';
 import { PERMANENT, compileSchedule, type ScheduleSpec, type Validity } from '../../domain/validity.ts';
 import type { Db } from '../db.ts';
 import { guestLinkToGrant, sharePermissions } from './grants.ts';
 
 /**
- * One row of the facts statement: k = 'd' (the device), 's' (a share), 'a' (an authorization permission) or 'g' (an
- * active guest link: c = channels, p = permissions, vf/vu = its validity).
+ * One row of the facts statement: k = 'd' (the device), 's' (a share), 'a' (an authorization permission),
+ * 'm' (a manager) or 'g' (an active guest link: c = channels, p = permissions, vf/vu = its validity).
  */
 interface FactRow {
-  k: 'd' | 's' | 'a' | 'g';
+  k: 'd' | 's' | 'a' | 'm' | 'g';
   id: string;
   n: number | null;
-  /** device: owner; share: recipient; authorization: org */
+  /** device: owner; share: recipient; authorization: org; manager: the managing account */
   a: string | null;
   /** device: holder org; share: scope; authorization: permission (null when it has none left) */
   b: string | null;
@@ -45,9 +51,16 @@ function factsSql(param: (i: number) => string): string {
     from authorizations z left join authorization_permissions ap on ap.authorization_id = z.id
     where z.device_id = ${param(3)}
     union all
+    select 'm', m.id, null, m.manager_account_id, null, null, null, null, null, null, null
+    from device_managers m join devices md on md.id = m.device_id and md.owner_account_id = m.owner_account_id
+    where m.device_id = ${param(4)}
+    union all
     select 'g', id, null, null, null, channels, permissions, valid_from, valid_until, null, null
-    from guest_links where device_id = ${param(4)} and active = 1`;
+    from guest_links where device_id = ${param(5)} and active = 1`;
 }
+
+/** The facts statement names the device once per branch. */
+const factParams = (id: string): string[] => [id, id, id, id, id];
 
 const PRINCIPAL_SQL = (param: string) => `select org_id from org_members where account_id = ${param}`;
 
@@ -72,8 +85,10 @@ export function factsFromRows(rows: readonly FactRow[]): DeviceFacts | null {
   let device: FactRow | undefined;
   const grants: Grant[] = [];
   let auths: Map<string, { orgId: string; permissions: GrantedPermission[] }> | null = null;
+  let managers: FactRow[] | null = null;
   for (const r of rows) {
     if (r.k === 'd') device = r;
+    else if (r.k === 'm') (managers ??= []).push(r);
     else if (r.k === 'g') {
       grants.push(
         guestLinkToGrant({
@@ -130,6 +145,7 @@ export function factsFromRows(rows: readonly FactRow[]): DeviceFacts | null {
       });
     }
   }
+  if (managers) for (const m of managers) grants.push(managerGrant(m.id, m.a!));
   return {
     deviceId: device.id,
     channelCount: Number(device.n),
@@ -150,12 +166,12 @@ export interface FactLoader {
  */
 export function factLoader(db: Db, sqlite: SQLite.Database | null): FactLoader {
   if (sqlite) {
-    const factsStmt = sqlite.prepare<[string, string, string, string], FactRow>(factsSql(() => '?'));
+    const factsStmt = sqlite.prepare<string[], FactRow>(factsSql(() => '?'));
     const principalStmt = sqlite.prepare<[string], { org_id: string }>(PRINCIPAL_SQL('?')).pluck();
     const viaKysely = prebuilt(db, () => '?');
     return {
       facts: (id) =>
-        sqlite.inTransaction ? viaKysely.facts(id) : Promise.resolve(factsFromRows(factsStmt.all(id, id, id, id))),
+        sqlite.inTransaction ? viaKysely.facts(id) : Promise.resolve(factsFromRows(factsStmt.all(...factParams(id)))),
       principal: (id) =>
         sqlite.inTransaction
           ? viaKysely.principal(id)
@@ -170,7 +186,7 @@ function prebuilt(db: Db, param: (i: number) => string): FactLoader {
   const principalQuery = PRINCIPAL_SQL(param(1));
   return {
     async facts(id) {
-      const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(factsQuery, [id, id, id, id]));
+      const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(factsQuery, factParams(id)));
       return factsFromRows(rows);
     },
     async principal(id) {
@@ -199,7 +215,7 @@ export function bulkLoader(
         if (devices.length === 0) return;
         const first = devices[0]!.id;
         const last = devices[devices.length - 1]!.id;
-        const [shares, auths, guestLinks] = await Promise.all([
+        const [shares, auths, managers, guestLinks] = await Promise.all([
           db
             .selectFrom('shares')
             .select([
@@ -224,6 +240,16 @@ export function bulkLoader(
             .where('z.device_id', '>=', first)
             .where('z.device_id', '<=', last)
             .execute(),
+          // Managers made by the device's current owner only, as in the one-device statement.
+          db
+            .selectFrom('device_managers as m')
+            .innerJoin('devices as md', (j) =>
+              j.onRef('md.id', '=', 'm.device_id').onRef('md.owner_account_id', '=', 'm.owner_account_id'),
+            )
+            .select(['m.id', 'm.device_id', 'm.manager_account_id'])
+            .where('m.device_id', '>=', first)
+            .where('m.device_id', '<=', last)
+              .execute(),
           db
             .selectFrom('guest_links')
             .select(['id', 'device_id', 'channels', 'permissions', 'valid_from', 'valid_until'])
@@ -280,6 +306,21 @@ export function bulkLoader(
             tz: null,
           });
         }
+        for (const m of managers) {
+          rows.get(m.device_id)?.push({
+            k: 'm',
+            id: m.id,
+            n: null,
+            a: m.manager_account_id,
+            b: null,
+            c: null,
+            p: null,
+            vf: null,
+            vu: null,
+            sc: null,
+            tz: null,
+          });
+        }
         for (const l of guestLinks) {
           rows.get(l.device_id)?.push({
             k: 'g',
@@ -326,4 +367,18 @@ export function bulkLoader(
       }
     },
   };
+}
+
+/**
+ * The facts of one device read through any executor (the database or an open transaction), without memory:
+ * for change previews, which read the facts inside the transaction that made the change.
+ */
+export async function readFacts(
+  db: Pick<Db, 'executeQuery'>,
+  engine: 'sqlite' | 'postgres',
+  deviceId: string,
+): Promise<DeviceFacts | null> {
+  const query = factsSql(engine === 'postgres' ? (i) => `$${i}` : () => '?');
+  const { rows } = await db.executeQuery<FactRow>(CompiledQuery.raw(query, factParams(deviceId)));
+  return factsFromRows(rows);
 }

@@ -1,6 +1,12 @@
-// What the access decision reads: one device's facts (owner, holder, every share and authorization as grants)
+// What the access decision reads: one device's facts (owner, holder, every share, authorization and manager as grants)
 // and one account's principal (its installer organizations). The access engine caches both.
-import type { DeviceFacts, Grant, GrantedPermission, AccessPrincipal } from '../../domain/access.ts';
+import {
+  managerGrant,
+  type DeviceFacts,
+  type Grant,
+  type GrantedPermission,
+  type AccessPrincipal,
+} from '../../domain/access.ts';
 import { isPermission } from '../../domain/permissions.ts';
 import { PERMANENT, validityFromStored } from '../../domain/validity.ts';
 import type { Executor } from '../db.ts';
@@ -61,7 +67,7 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
     .where('id', '=', deviceId)
     .executeTakeFirst();
   if (!device) return null;
-  const [shares, authorizations, guestLinks] = await Promise.all([
+  const [shares, authorizations, managers, guestLinks] = await Promise.all([
     db.selectFrom('shares').selectAll().where('device_id', '=', deviceId).execute(),
     db
       .selectFrom('authorizations')
@@ -74,6 +80,14 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
         'authorization_permissions.valid_until as valid_until',
       ])
       .where('authorizations.device_id', '=', deviceId)
+      .execute(),
+    // Managers made by the current owner only (a row left by a previous owner gives nothing).
+    db
+      .selectFrom('device_managers')
+      .select(['id', 'manager_account_id'])
+      .where('device_id', '=', deviceId)
+      .where('owner_account_id', '=', device.owner_account_id ?? '')
+      .orderBy('id')
       .execute(),
     db
       .selectFrom('guest_links')
@@ -111,6 +125,7 @@ export async function loadDeviceFacts(db: Executor, deviceId: string): Promise<D
       validity: PERMANENT,
     });
   }
+  for (const m of managers) grants.push(managerGrant(m.id, m.manager_account_id));
   return {
     deviceId: device.id,
     channelCount: device.channel_count,

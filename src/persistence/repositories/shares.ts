@@ -261,6 +261,8 @@ export interface HomePageFilter {
   siteId?: string;
   /** Lower-case text that the name or the serial contains. */
   search?: string;
+  /** Devices the device link reports online only. */
+  online?: boolean;
 }
 
 /** `%text%` for LIKE, with the wildcards in the text itself escaped. */
@@ -285,6 +287,7 @@ export function pageHomeOwnedJson(
       eb.or([eb('d.name', '>', after.name), eb.and([eb('d.name', '=', after.name), eb('d.id', '>', after.id)])]),
     );
   if (filter.siteId !== undefined) q = q.where('d.site_id', '=', filter.siteId);
+  if (filter.online) q = q.where('d.online', '=', 1);
   if (filter.search !== undefined) {
     const like = containing(filter.search);
     q = q.where((eb) =>
@@ -328,6 +331,7 @@ export function pageHomeReceivedJson(
       ]),
     );
   if (filter.siteId !== undefined) q = q.where('d.site_id', '=', filter.siteId);
+  if (filter.online) q = q.where('d.online', '=', 1);
   // A recipient never sees the serial (docs/security.md), so shared devices are searched by name only.
   if (filter.search !== undefined)
     q = q.where(sql<boolean>`lower(d.name) like ${containing(filter.search)} escape '\\'`);

@@ -7,6 +7,7 @@ import { loadDeviceFacts, loadPrincipal } from '../../persistence/repositories/g
 import * as mediaRepo from '../../persistence/repositories/media.ts';
 import { transact, type ServiceContext } from '../context.ts';
 import { requireShareManager } from '../guards.ts';
+import { tellOwnerIfManagerOf } from '../managers.ts';
 
 /** The longest recorded span one question may cover (the timeline asks per day). */
 export const MAX_RANGE_MS = 7 * 24 * 3_600_000;
@@ -166,6 +167,7 @@ export async function setShareRecordings(
       before,
       after: value,
     });
+    await tellOwnerIfManagerOf(tx, accountId, share.device_id, 'changed which recordings a share opens');
     return value;
   });
 }

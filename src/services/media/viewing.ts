@@ -43,12 +43,14 @@ export async function deviceMedia(ctx: ServiceContext, accountId: string, device
   }
   // An outsider learns nothing about whether the device exists.
   if (!anyAccess) throw notFound('No such device.', 'device_not_found');
-  const { mediaPublicUrl, mediaPlaybackUrl } = ctx.config;
+  const { mediaPublicUrl, mediaPlaybackUrl, mediaWebrtcUrl, mediaProtocol } = ctx.config;
   return {
     device: { id: device.id, name: device.name, kind: device.kind, online: device.online },
     server: {
-      configured: mediaPublicUrl !== null,
+      configured: (mediaProtocol === 'webrtc' ? mediaWebrtcUrl : mediaPublicUrl) !== null,
+      protocol: mediaProtocol,
       hlsUrl: mediaPublicUrl,
+      webrtcUrl: mediaWebrtcUrl,
       playbackUrl: mediaPlaybackUrl,
       docsUrl: MEDIA_DOCS_URL,
     },

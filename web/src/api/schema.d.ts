@@ -44,7 +44,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Owner: revoke everything this person (their shares) or organization (its authorizations) has on my devices, in one go */
+        /** Owner: revoke everything this person (their shares, their managing) or organization (its authorizations) has on my devices, in one go */
         post: operations["revokeAccessReview"];
         delete?: never;
         options?: never;
@@ -63,6 +63,91 @@ export interface paths {
         put?: never;
         /** May this person do this on this device channel now (or at `at`)? Single or batch (checks: up to 1000) */
         post: operations["checkAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ownership claims (operators only): by default those waiting for review */
+        get: operations["listClaimsForReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/claims/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One ownership claim with both parties and its files (operators only) */
+        get: operations["getClaimForReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/claims/{id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dismiss a claim (operators only); the note is sent to the claimant */
+        post: operations["dismissClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/claims/{id}/files/{fileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One evidence file of a claim (operators only), as an attachment of its sniffed type */
+        get: operations["getClaimFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/claims/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Transfer the claimed device to the claimant (operators only; after the owner’s time or rejection) */
+        post: operations["transferClaimedDevice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -344,6 +429,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Claims I filed, and claims on devices I own */
+        get: operations["listMyClaims"];
+        put?: never;
+        /**
+         * Claim a device that is bound to another account (serial, label code, label photo, proof of purchase)
+         * @description The code is checked like binding: wrong code 400 and the same guess limits (429). The device must be bound to another account (otherwise 409 device_not_bound). Files too big: 413; not JPEG/PNG/PDF by their first bytes: 400; more than 4: 400. The owner is told; who the owner is is never answered.
+         */
+        post: operations["fileClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/claims/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One claim, as its claimant or as the owner it was filed against sees it */
+        get: operations["getClaim"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/claims/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Keep my device: the claim goes to an operator for review */
+        post: operations["rejectClaim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/claims/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release my device to the claimant: it is unbound (shares and installer access end) and held for them */
+        post: operations["releaseClaimedDevice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/dev/mailbox": {
         parameters: {
             query?: never;
@@ -554,6 +711,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{id}/denied-attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Refused attempts of people with access (outside schedule, expired, withdrawn), grouped per person, reason and 10 minutes */
+        get: operations["listDeniedAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices/{id}/guest-links": {
         parameters: {
             query?: never;
@@ -592,6 +766,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{id}/household": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who else can see the channels I can see on this device (when its owner allows it), names only */
+        get: operations["getDeviceHousehold"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices/{id}/link-secret": {
         parameters: {
             query?: never;
@@ -604,6 +795,41 @@ export interface paths {
         /** Owner: (re)issue the device's MQTT secret (username = device id); shown once */
         post: operations["issueDeviceLinkSecret"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/managers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The device's managers (its owner and its managers see them) */
+        get: operations["listDeviceManagers"];
+        put?: never;
+        /** Make a person a manager of the device (owner only); pick them like a share recipient */
+        post: operations["addDeviceManager"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/managers/{accountId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a manager (owner only), or step down as a manager (the manager themselves) */
+        delete: operations["removeDeviceManager"];
         options?: never;
         head?: never;
         patch?: never;
@@ -695,6 +921,24 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/devices/{id}/visibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The owner's visibility switches for the device */
+        get: operations["getDeviceVisibility"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Owner: let the people on this device see each other; be told about refused attempts */
+        patch: operations["setDeviceVisibility"];
         trace?: never;
     };
     "/api/devices/bind": {
@@ -897,6 +1141,23 @@ export interface paths {
         };
         /** How many of my messages are unread */
         get: operations["getInboxUnreadCount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/managed-devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Devices I manage for their owners */
+        get: operations["listManagedDevices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1721,6 +1982,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/previews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a change would do to who may do what (who gains and who loses what), in sentences; changes nothing */
+        post: operations["previewChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/push/config": {
         parameters: {
             query?: never;
@@ -2336,6 +2614,98 @@ export interface components {
             /** @description two-factor login is on */
             twoFactor?: boolean;
         };
+        /** @description A claim as its claimant sees it: never who owns the device */
+        ClaimantClaim: {
+            /** @description epoch milliseconds */
+            createdAt: number;
+            device: {
+                kind: string;
+                model: string;
+                serial: string;
+            };
+            files: {
+                id: string;
+                kind: "label_photo" | "proof_of_purchase";
+                mediaType: string;
+                name: string;
+                size: number;
+            }[];
+            id: string;
+            message: string;
+            /** @description epoch milliseconds */
+            ownerDeadline: number;
+            reservedUntil: number | null;
+            /** @enum {string} */
+            role: "claimant";
+            /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+            stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+        };
+        /** @description A claim as an operator reviews it */
+        OperatorClaim: {
+            claimant: {
+                displayName: string;
+                email: string | null;
+                id: string;
+            };
+            /** @description epoch milliseconds */
+            createdAt: number;
+            currentOwnerId: string | null;
+            decidedAt: number | null;
+            device: {
+                id: string;
+                kind: string;
+                model: string;
+                name: string;
+                serial: string;
+            };
+            files: {
+                id: string;
+                kind: "label_photo" | "proof_of_purchase";
+                mediaType: string;
+                name: string;
+                size: number;
+            }[];
+            id: string;
+            message: string;
+            operatorNote: string | null;
+            ownerAnsweredAt: number | null;
+            ownerAtFiling: {
+                displayName: string;
+                email: string | null;
+                id: string;
+            } | null;
+            /** @description epoch milliseconds */
+            ownerDeadline: number;
+            reviewable: boolean;
+            /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+            stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+            status: string;
+        };
+        /** @description A claim on my device */
+        OwnerClaim: {
+            canReject: boolean;
+            canRelease: boolean;
+            claimant: {
+                displayName: string;
+            };
+            /** @description epoch milliseconds */
+            createdAt: number;
+            device: {
+                id: string;
+                kind: string;
+                model: string;
+                name: string;
+                serial: string;
+            };
+            id: string;
+            message: string;
+            /** @description epoch milliseconds */
+            ownerDeadline: number;
+            /** @enum {string} */
+            role: "owner";
+            /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+            stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+        };
         /** @description RFC 9457 problem details */
         Problem: {
             code?: string;
@@ -2495,7 +2865,7 @@ export interface operations {
                                     permission: string;
                                     reason: string | null;
                                 }[];
-                                source: "share" | "authorization" | "guest_link";
+                                source: "share" | "authorization" | "manager" | "guest_link";
                                 sourceId: string;
                                 via: {
                                     orgId: string;
@@ -2538,6 +2908,7 @@ export interface operations {
                     "application/json": {
                         authorizationsWithdrawn: number;
                         deviceIds: string[];
+                        managersRemoved: number;
                         sharesRevoked: number;
                     };
                 };
@@ -2629,6 +3000,279 @@ export interface operations {
                             };
                             until?: number | null;
                         }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listClaimsForReview: {
+        parameters: {
+            query?: {
+                /** @description review (default): the owner rejected or did not answer in time; open: not decided; all */
+                state?: "review" | "open" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorClaim"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getClaimForReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A claim as an operator reviews it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claimant: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        currentOwnerId: string | null;
+                        decidedAt: number | null;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        files: {
+                            id: string;
+                            kind: "label_photo" | "proof_of_purchase";
+                            mediaType: string;
+                            name: string;
+                            size: number;
+                        }[];
+                        id: string;
+                        message: string;
+                        operatorNote: string | null;
+                        ownerAnsweredAt: number | null;
+                        ownerAtFiling: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        } | null;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        reviewable: boolean;
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    dismissClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why, in words the claimant reads */
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A claim as an operator reviews it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claimant: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        currentOwnerId: string | null;
+                        decidedAt: number | null;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        files: {
+                            id: string;
+                            kind: "label_photo" | "proof_of_purchase";
+                            mediaType: string;
+                            name: string;
+                            size: number;
+                        }[];
+                        id: string;
+                        message: string;
+                        operatorNote: string | null;
+                        ownerAnsweredAt: number | null;
+                        ownerAtFiling: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        } | null;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        reviewable: boolean;
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                        status: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getClaimFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                fileId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file as uploaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    transferClaimedDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A claim as an operator reviews it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claimant: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        currentOwnerId: string | null;
+                        decidedAt: number | null;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        files: {
+                            id: string;
+                            kind: "label_photo" | "proof_of_purchase";
+                            mediaType: string;
+                            name: string;
+                            size: number;
+                        }[];
+                        id: string;
+                        message: string;
+                        operatorNote: string | null;
+                        ownerAnsweredAt: number | null;
+                        ownerAtFiling: {
+                            displayName: string;
+                            email: string | null;
+                            id: string;
+                        } | null;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        reviewable: boolean;
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                        status: string;
                     };
                 };
             };
@@ -3426,6 +4070,233 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    listMyClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        filed: components["schemas"]["ClaimantClaim"][];
+                        received: components["schemas"]["OwnerClaim"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    fileClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description One label photo and at least one proof of purchase */
+                    files: {
+                        /** @description The file, base64. Its type is read from its first bytes: JPEG or PNG for the label photo, JPEG, PNG or PDF for proof of purchase; at most 5 MB each, 12 MB together. */
+                        data: string;
+                        kind: "label_photo" | "proof_of_purchase";
+                        /** @description the file name, for the operator */
+                        name: string;
+                    }[];
+                    /** @description Why the device is yours (shown to the owner) */
+                    message: string;
+                    /** @description As printed on the label */
+                    serial: string;
+                    /** @description The verification code on the label */
+                    verificationCode: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A claim as its claimant sees it: never who owns the device */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            kind: string;
+                            model: string;
+                            serial: string;
+                        };
+                        files: {
+                            id: string;
+                            kind: "label_photo" | "proof_of_purchase";
+                            mediaType: string;
+                            name: string;
+                            size: number;
+                        }[];
+                        id: string;
+                        message: string;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        reservedUntil: number | null;
+                        /** @enum {string} */
+                        role: "claimant";
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimantClaim"] | components["schemas"]["OwnerClaim"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rejectClaim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A claim on my device */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canReject: boolean;
+                        canRelease: boolean;
+                        claimant: {
+                            displayName: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        id: string;
+                        message: string;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        /** @enum {string} */
+                        role: "owner";
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    releaseClaimedDevice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A claim on my device */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        canReject: boolean;
+                        canRelease: boolean;
+                        claimant: {
+                            displayName: string;
+                        };
+                        /** @description epoch milliseconds */
+                        createdAt: number;
+                        device: {
+                            id: string;
+                            kind: string;
+                            model: string;
+                            name: string;
+                            serial: string;
+                        };
+                        id: string;
+                        message: string;
+                        /** @description epoch milliseconds */
+                        ownerDeadline: number;
+                        /** @enum {string} */
+                        role: "owner";
+                        /** @description waiting_for_owner → released → completed, or under_review → transferred | dismissed */
+                        stage: "waiting_for_owner" | "under_review" | "released" | "completed" | "transferred" | "dismissed";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     listDevMailbox: {
         parameters: {
             query?: {
@@ -3498,7 +4369,8 @@ export interface operations {
             query?: {
                 /** @description The X-Next-Cursor header of the previous page */
                 cursor?: string;
-                filter?: "owned" | "shared";
+                /** @description owned: my devices; shared: devices shared with me; online: both, only those the device link reports online */
+                filter?: "owned" | "shared" | "online";
                 /** @description Page size (default 50 when paging). Without any of these parameters the whole list is returned (export). */
                 limit?: number;
                 /** @description Part of the name or the serial number (any case) */
@@ -3722,7 +4594,7 @@ export interface operations {
                                 permission: string;
                                 reason: string | null;
                             }[];
-                            source: "share" | "authorization" | "guest_link";
+                            source: "share" | "authorization" | "manager" | "guest_link";
                             sourceId: string;
                             subject: {
                                 id: string;
@@ -4181,6 +5053,53 @@ export interface operations {
             };
         };
     };
+    listDeniedAttempts: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            count: number;
+                            detail: string;
+                            /** @description epoch milliseconds */
+                            firstAt: number;
+                            /** @description epoch milliseconds */
+                            lastAt: number;
+                            person: {
+                                accountId: string;
+                                name: string;
+                            };
+                            reason: string;
+                            /** @description check, ticket, stream or command */
+                            via: string;
+                            /** @description epoch milliseconds */
+                            windowStart: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     listGuestLinks: {
         parameters: {
             query?: never;
@@ -4420,6 +5339,50 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    getDeviceHousehold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channels: {
+                            name: string;
+                            number: number;
+                        }[];
+                        device: {
+                            id: string;
+                            name: string;
+                        };
+                        people: {
+                            /** @description the channels both of you can see */
+                            channels: number[];
+                            /** @description owner, recipient, installer, or another role (manager) */
+                            kind: string;
+                            name: string;
+                            permissions: string[];
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     issueDeviceLinkSecret: {
         parameters: {
             query?: never;
@@ -4442,6 +5405,120 @@ export interface operations {
                         secret: string;
                         topicRoot: string;
                         username: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listDeviceManagers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        displayName: string;
+                        email: string | null;
+                        /** @description epoch milliseconds */
+                        since: number;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    addDeviceManager: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    manager: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        accountId: string;
+                        displayName: string;
+                        email: string | null;
+                        /** @description epoch milliseconds */
+                        since: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    removeDeviceManager: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
                     };
                 };
             };
@@ -4490,6 +5567,10 @@ export interface operations {
                             docsUrl: string;
                             hlsUrl: string | null;
                             playbackUrl: string | null;
+                            /** @description How the Live screen plays: HLS (hls.js) or WebRTC (WHEP to webrtcUrl) */
+                            protocol: "hls" | "webrtc";
+                            /** @description MediaMTX's WebRTC server; WHEP endpoint <webrtcUrl>/<deviceId>/<channel>/whep */
+                            webrtcUrl: string | null;
                         };
                     };
                 };
@@ -4947,6 +6028,79 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDeviceVisibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description People on this device can see each other (names only) */
+                        householdVisible: boolean;
+                        /** @description Tell me (inbox, push; at most hourly) when someone is refused */
+                        notifyDenied: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setDeviceVisibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    householdVisible?: boolean;
+                    notifyDenied?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description People on this device can see each other (names only) */
+                        householdVisible: boolean;
+                        /** @description Tell me (inbox, push; at most hourly) when someone is refused */
+                        notifyDenied: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -5620,6 +6774,45 @@ export interface operations {
                     "application/json": {
                         unread: number;
                     };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listManagedDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channelCount: number;
+                        deviceId: string;
+                        kind: string;
+                        model: string;
+                        name: string;
+                        online: boolean;
+                        owner: {
+                            displayName: string;
+                            id: string;
+                        };
+                        /** @description epoch milliseconds */
+                        since: number;
+                        supportsSharing: boolean;
+                    }[];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7795,6 +8988,225 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    previewChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The change to preview: its kind, the ids of its path, and the same body as the change itself */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description For scope "channels" */
+                    channels?: number[];
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "share.create";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    /** @description Names from GET /api/permissions; must include live_view */
+                    permissions: string[];
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    recipient: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                    /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                    scope: "device" | "channels";
+                    validity?: {
+                        from?: null | number;
+                        schedule?: {
+                            windows: {
+                                /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                days: number[];
+                                /** @description HH:MM */
+                                from: string;
+                                /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                to: string;
+                            }[];
+                        } | null;
+                        until?: null | number;
+                    } | null;
+                } | {
+                    /** @description For scope "channels" */
+                    channels?: number[];
+                    /** @enum {string} */
+                    kind: "share.update";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    /** @description Names from GET /api/permissions; must include live_view */
+                    permissions?: string[];
+                    /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                    scope?: "device" | "channels";
+                    shareId: string;
+                    validity?: {
+                        from?: null | number;
+                        schedule?: {
+                            windows: {
+                                /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                days: number[];
+                                /** @description HH:MM */
+                                from: string;
+                                /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                to: string;
+                            }[];
+                        } | null;
+                        until?: null | number;
+                    } | null;
+                } | {
+                    /** @enum {string} */
+                    kind: "share.revoke";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    shareId: string;
+                } | {
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "shares.revoke_all";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                } | {
+                    devices: {
+                        /** @description For scope "channels" */
+                        channels?: number[];
+                        deviceId: string;
+                        /** @description Names from GET /api/permissions; must include live_view */
+                        permissions: string[];
+                        /** @description device = the whole device (all channels, present and future, and device-level permissions) */
+                        scope: "device" | "channels";
+                        validity?: {
+                            from?: null | number;
+                            schedule?: {
+                                windows: {
+                                    /** @description 0 = Sunday … 6 = Saturday: the days the window starts on */
+                                    days: number[];
+                                    /** @description HH:MM */
+                                    from: string;
+                                    /** @description HH:MM, up to 24:00; not after "from" = ends the next day */
+                                    to: string;
+                                }[];
+                            } | null;
+                            until?: null | number;
+                        } | null;
+                    }[];
+                    /** @enum {string} */
+                    kind: "shares.bulk";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    recipient: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                } | {
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "authorization.set";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    orgId: string;
+                    permissions: {
+                        /** @description one of live_view, playback, two_way_audio, ptz, alarm_notifications, download, configuration */
+                        permission: string;
+                        until?: number | null;
+                        /** @description permanent, 1h, 2h, 4h, 8h, or until (then give `until`) */
+                        validity: string;
+                    }[];
+                } | {
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "authorization.withdraw";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    orgId: string;
+                    permission: string;
+                } | {
+                    deviceId: string;
+                    /** @enum {string} */
+                    kind: "authorization.cancel";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    orgId: string;
+                } | {
+                    /** @description what you agree the installer keeps per device (untick by leaving out); omit to agree to everything asked */
+                    devices?: {
+                        deviceId: string;
+                        permissions: string[];
+                    }[];
+                    invitationId: string;
+                    /** @enum {string} */
+                    kind: "handover.accept";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                } | {
+                    /** @enum {string} */
+                    kind: "access.revoke_everything";
+                    /** @description The language of the sentences; default: the account’s language */
+                    language?: "en" | "de";
+                    subject: {
+                        id: string;
+                        type: "account" | "org";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        changes: {
+                            change: "gains" | "loses" | "changes" | "becomes_owner" | "stops_owning" | "becomes_holder" | "stops_holding";
+                            channels: "all" | number[] | null;
+                            deviceId: string;
+                            deviceName: string;
+                            permissions: string[];
+                            sentence: string;
+                            subject: {
+                                id: string;
+                                type: "account" | "org";
+                            };
+                            subjectName: string;
+                            validityAfter?: {
+                                from: number | null;
+                                scheduled: boolean;
+                                until: number | null;
+                            }[];
+                            validityBefore?: {
+                                from: number | null;
+                                scheduled: boolean;
+                                until: number | null;
+                            }[];
+                        }[];
+                        kind: string;
+                        /** @description The language of the sentences; default: the account’s language */
+                        language: "en" | "de";
+                        sentences: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -179,7 +179,7 @@ export function Confirm({
         </>
       }
     >
-      <p>{message}</p>
+      {typeof message === 'string' ? <p>{message}</p> : <div>{message}</div>}
       <ErrorBox message={error} />
     </Dialog>
   );

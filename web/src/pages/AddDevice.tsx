@@ -1,6 +1,6 @@
 // Add device: bind it to my account with the serial number and the verification code printed on its label.
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
+import { Link, useLocation, useNavigate } from 'react-router';
 import { api, call } from '../api/client.ts';
 import { ErrorBox, Field, Page } from '../components/ui.tsx';
 import { useAction } from '../lib/hooks.ts';
@@ -11,7 +11,8 @@ import { useTranslation } from 'react-i18next';
 export function AddDevicePage() {
   const navigate = useNavigate();
   const { t } = useTranslation();
-  const [serial, setSerial] = useState('');
+  // A claim released to me links here with the serial (in the navigation state, not the address).
+  const [serial, setSerial] = useState((useLocation().state as { serial?: string } | null)?.serial ?? '');
   const [code, setCode] = useState('');
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
@@ -105,6 +106,14 @@ export function AddDevicePage() {
           )}
         </Field>
         {action.field !== 'serial' && action.field !== 'verificationCode' ? <ErrorBox message={action.error} /> : null}
+        {action.code === 'device_bound_elsewhere' ? (
+          <div className="notice">
+            <p>{t('claims.boundElsewhere')}</p>
+            <Link className="secondary block" to="/claims/new" state={{ serial: serial.trim(), code: code.trim() }}>
+              {t('claims.claimIt')}
+            </Link>
+          </div>
+        ) : null}
         <button type="submit" className="primary block" disabled={action.busy}>
           {action.busy ? t('add.adding') : t('add.submit')}
         </button>

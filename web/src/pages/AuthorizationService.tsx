@@ -12,6 +12,7 @@ import {
   type PermissionChoices,
 } from '../components/InstallerPermissions.tsx';
 import { Async, Confirm, Dialog, ErrorBox, Notice, Page } from '../components/ui.tsx';
+import { ChangePreview } from '../components/ChangePreview.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 
 type Authorization = Res<'/api/devices/{id}/authorizations', 'get'>['authorizations'][number];
@@ -199,7 +200,25 @@ function OrgAuthorization({
               ? 'Withdraw all permissions?'
               : 'Save permissions?'
         }
-        message={EDIT_WARNING}
+        message={
+          <>
+            <p>{EDIT_WARNING}</p>
+            {confirm ? (
+              <ChangePreview
+                request={
+                  confirm.kind === 'withdraw'
+                    ? { kind: 'authorization.withdraw', deviceId, orgId: a.org.id, permission: confirm.permission }
+                    : {
+                        kind: 'authorization.set',
+                        deviceId,
+                        orgId: a.org.id,
+                        permissions: confirm.kind === 'save' ? choicesBody(choices) : [],
+                      }
+                }
+              />
+            ) : null}
+          </>
+        }
         busy={action.busy}
         error={action.error}
         onCancel={() => setConfirm(null)}

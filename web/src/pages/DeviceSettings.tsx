@@ -1,4 +1,5 @@
-// A device's Settings (owner): name, channels, Authorization Service, shares, audit trail, remove.
+// A device's Settings (owner, or a manager): name, channels, Authorization Service, shares, managers, audit trail,
+// and for the owner only: transfer, remove.
 import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -6,10 +7,13 @@ import { api, call, type Res } from '../api/client.ts';
 import { Async, Chips, Confirm, Field, Notice, Page, Section, StatusDot } from '../components/ui.tsx';
 import { label } from '../lib/permissions.ts';
 import { SharesSection } from './DeviceShares.tsx';
+import { VisibilitySection } from '../components/VisibilitySection.tsx';
 import { TransferSection } from './Transfer.tsx';
 import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
 import { HealthSection, LIVE_REFRESH_MS, RemoteConfiguration } from '../components/DeviceLink.tsx';
 import { dateTime } from '../lib/format.ts';
+import { useAccount } from '../session.tsx';
+import { ManagersSection, useManagers } from './Managers.tsx';
 
 type Device = Res<'/api/devices/{id}', 'get'>;
 type AuditEvent = Res<'/api/devices/{id}/audit', 'get'>['items'][number];
@@ -39,6 +43,10 @@ export function DeviceSettingsPage() {
 }
 
 function Settings({ device, onChange }: { device: Device; onChange(): void }) {
+  const me = useAccount().id;
+  const managers = useManagers(device.id);
+  // A manager runs the device but may not give it away or remove it (the server refuses it too).
+  const owner = managers.data !== undefined && !managers.data.some((m) => m.accountId === me);
   return (
     <>
       <div className="card">
@@ -75,6 +83,7 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
       </ul>
       <SharesSection device={device} />
       <AccessNow deviceId={device.id} />
+      <VisibilitySection deviceId={device.id} />
       <HealthSection deviceId={device.id} />
       <RemoteConfiguration deviceId={device.id} channels={device.channels.length} />
       <Section title="Name">
@@ -91,9 +100,10 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
           </ul>
         </Section>
       ) : null}
+      <ManagersSection device={device} managers={managers} me={me} />
       <AuditSection deviceId={device.id} />
-      <TransferSection deviceId={device.id} deviceName={device.name} />
-      <RemoveDevice device={device} />
+      {owner ? <TransferSection deviceId={device.id} deviceName={device.name} /> : null}
+      {owner ? <RemoveDevice device={device} /> : null}
     </>
   );
 }

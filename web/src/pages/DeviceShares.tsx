@@ -7,6 +7,8 @@ import { Async, Chips, Confirm, Dialog, ErrorBox } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { serverError } from './ShareDevice.tsx';
 import { ShareRecordingsDialog } from '../components/ShareRecordings.tsx';
+import { ChangePreview } from '../components/ChangePreview.tsx';
+import { useTranslation } from 'react-i18next';
 
 type Share = Res<'/api/devices/{id}/shares', 'get'>[number];
 type Device = Res<'/api/devices/{id}', 'get'>;
@@ -81,9 +83,14 @@ export function SharesSection({ device }: { device: Device }) {
         open={revoking !== null}
         title={`Stop sharing with ${revoking?.recipient.displayName ?? ''}?`}
         message={
-          revoking?.status === 'waiting'
-            ? 'The share will not be delivered when they sign up.'
-            : 'They lose access to this device immediately.'
+          revoking?.status === 'waiting' ? (
+            'The share will not be delivered when they sign up.'
+          ) : (
+            <>
+              <p>They lose access to this device immediately.</p>
+              {revoking ? <ChangePreview request={{ kind: 'share.revoke', shareId: revoking.id! }} /> : null}
+            </>
+          )
         }
         confirmLabel="Revoke"
         danger
@@ -112,11 +119,17 @@ function EditShare({ device, share, onClose }: { device: Device; share: Share; o
     validity: validityFromApi(share.validity),
   });
   const [invalid, setInvalid] = useState<Record<string, string>>({});
+  // Two steps: edit, then review what the change does (who gains and loses what) before it is made.
+  const [reviewing, setReviewing] = useState(false);
+  const { t } = useTranslation();
   const action = useAction();
-  async function save() {
+  function review() {
     const problems = specProblems(spec);
     setInvalid(problems);
     if (Object.keys(problems).length) return;
+    setReviewing(true);
+  }
+  async function save() {
     const done = await action.run(() =>
       call(api.PATCH('/api/shares/{id}', { params: { path: { id: share.id! } }, body: specBody(spec) })),
     );
@@ -129,15 +142,28 @@ function EditShare({ device, share, onClose }: { device: Device; share: Share; o
       onClose={() => onClose(false)}
       footer={
         <>
-          <button type="button" className="secondary" onClick={() => onClose(false)}>
-            Cancel
-          </button>
-          <button type="button" className="primary" disabled={action.busy} onClick={save}>
-            {action.busy ? 'Saving…' : 'Save'}
-          </button>
+          {reviewing ? (
+            <button type="button" className="secondary" onClick={() => setReviewing(false)}>
+              {t('household.preview.back')}
+            </button>
+          ) : (
+            <button type="button" className="secondary" onClick={() => onClose(false)}>
+              Cancel
+            </button>
+          )}
+          {reviewing ? (
+            <button type="button" className="primary" disabled={action.busy} onClick={save}>
+              {action.busy ? 'Saving…' : t('household.preview.confirm')}
+            </button>
+          ) : (
+            <button type="button" className="primary" onClick={review}>
+              {t('household.preview.review')}
+            </button>
+          )}
         </>
       }
     >
+      {reviewing ? <ChangePreview request={{ kind: 'share.update', shareId: share.id!, ...specBody(spec) }} /> : null}
       <ShareSpecFields
         channels={device.channels}
         value={spec}

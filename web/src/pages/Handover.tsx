@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice } from '../components/ui.tsx';
+import { ChangePreview } from '../components/ChangePreview.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { deadline } from '../lib/format.ts';
 
@@ -129,6 +130,13 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
           ))}
         </fieldset>
       ))}
+      <ChangePreview
+        request={{
+          kind: 'handover.accept',
+          invitationId: invitation.id,
+          devices: invitation.devices.map((d) => ({ deviceId: d.deviceId, permissions: chosen[d.deviceId] ?? [] })),
+        }}
+      />
       <ErrorBox message={accept.error} />
       <div className="actions">
         <button type="button" className="secondary" onClick={() => setDeclining(true)}>

@@ -1,4 +1,5 @@
-// Home: my devices, then devices shared with me (marked with who shared them and what I may do now).
+// Home: my devices, then devices shared with me (marked with who shared them and what I may do now), then the
+// devices I manage for their owners.
 import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
@@ -10,6 +11,7 @@ import { LIVE_REFRESH_MS } from '../components/DeviceLink.tsx';
 import { PERMISSION_NAMES, label } from '../lib/permissions.ts';
 import { deadline } from '../lib/format.ts';
 import { useTranslation } from 'react-i18next';
+import { ManagedDevices, useManagedDevices } from './Managers.tsx';
 
 type HomeItem = Res<'/api/devices', 'get'>[number];
 
@@ -91,6 +93,7 @@ export function HomePage() {
     data: first.data ? [...first.data.items, ...(more?.items ?? [])] : undefined,
   };
   const { t } = useTranslation();
+  const managed = useManagedDevices().data ?? [];
   return (
     <Page
       title={t('home.title')}
@@ -116,6 +119,8 @@ export function HomePage() {
         empty={
           query ? (
             <p>No device matches “{query}”.</p>
+          ) : managed.length > 0 ? (
+            <p className="small">{t('managers.noneOwn')}</p>
           ) : (
             <>
               <p>{t('home.empty')}</p>
@@ -161,6 +166,7 @@ export function HomePage() {
           );
         }}
       </Async>
+      {query ? null : <ManagedDevices list={managed} />}
     </Page>
   );
 }

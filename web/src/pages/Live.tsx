@@ -1,8 +1,10 @@
 // Live: a recorder's grid of the channels I may watch, and one channel playing from the media server (MediaMTX)
-// over HLS with hls.js. The stream ticket travels as `Authorization: Bearer` (never in a URL) and is renewed
-// before it expires while the screen is open. When the stream stops, the screen asks Keyholder why and says so.
+// over HLS with hls.js, or over WebRTC (WHEP) when the server says so (MEDIA_PROTOCOL=webrtc). The stream ticket
+// travels as `Authorization: Bearer` (never in a URL) and is renewed before it expires while the screen is open.
+// When the stream stops, the screen asks Keyholder why and says so.
 import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
 import Hls from 'hls.js';
 import { ApiError, api, call, errorMessage, type Res } from '../api/client.ts';
 import { Async, Notice, Page } from '../components/ui.tsx';
@@ -13,6 +15,131 @@ type Ticket = Res<'/api/stream-tickets', 'post'>;
 
 /** Renew this long before a ticket expires (tickets live 60 s by default). */
 const RENEW_BEFORE_MS = 15_000;
+/** WebRTC: no video packet for this long means the stream stopped (a kicked session may just go silent). */
+const STALL_MS = 1_000;
+/** WebRTC: not connected this long after the answer (MediaMTX's webrtcHandshakeTimeout) means it cannot. */
+const CONNECT_MS = 10_000;
+
+type WhepEnd = 'refused' | 'not_found' | 'unauthorized' | 'stopped';
+
+/**
+ * Plays `path` from MediaMTX's WebRTC server over WHEP (internal/servers/webrtc: POST the offer as
+ * application/sdp with the ticket as `Authorization: Bearer`, 201 with the answer and the session's Location;
+ * local candidates trickled by PATCH application/trickle-ice-sdpfrag, as MediaMTX's reader.js does; DELETE on
+ * leaving). Calls `onStop` once when the session ends, fails or goes silent. Returns the cleanup.
+ */
+async function playWhep(
+  el: HTMLVideoElement,
+  endpoint: string,
+  ticket: string,
+  onStop: (why: WhepEnd, connected: boolean, detail?: string) => void,
+): Promise<() => void> {
+  const pc = new RTCPeerConnection();
+  let sessionUrl: string | null = null;
+  let done = false;
+  let connected = false;
+  const queued: RTCIceCandidate[] = [];
+  // Set once the answer is in; cleared by cleanup, which may run before.
+  let watchdog: ReturnType<typeof setInterval> | undefined = undefined;
+  const stop = (why: WhepEnd, detail?: string) => {
+    if (done) return;
+    done = true;
+    cleanup();
+    onStop(why, connected, detail);
+  };
+  const cleanup = () => {
+    done = true;
+    clearInterval(watchdog);
+    pc.close();
+    // srcObject outranks src: left set, it would hide whatever plays next in this element (the HLS fallback).
+    el.srcObject = null;
+    // Tells MediaMTX at once instead of after its timeout; a kicked session answers 404, which is fine.
+    if (sessionUrl) fetch(sessionUrl, { method: 'DELETE', keepalive: true }).catch(() => {});
+    sessionUrl = null;
+  };
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.ontrack = (e) => {
+    el.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+    el.play().catch(() => {});
+  };
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  const media = (offer.sdp ?? '').split('\r\n').filter((l) => l.startsWith('m='));
+  const ufrag = /a=ice-ufrag:(.+)/.exec(offer.sdp ?? '')?.[1] ?? '';
+  const pwd = /a=ice-pwd:(.+)/.exec(offer.sdp ?? '')?.[1] ?? '';
+  const trickle = (candidates: RTCIceCandidate[]) => {
+    if (!sessionUrl || candidates.length === 0) return;
+    let frag = `a=ice-ufrag:${ufrag}\r\na=ice-pwd:${pwd}\r\n`;
+    media.forEach((m, mid) => {
+      const mine = candidates.filter((c) => c.sdpMLineIndex === mid);
+      if (mine.length) frag += `${m}\r\na=mid:${mid}\r\n${mine.map((c) => `a=${c.candidate}\r\n`).join('')}`;
+    });
+    fetch(sessionUrl, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' },
+      body: frag,
+    }).catch(() => {});
+  };
+  pc.onicecandidate = (e) => {
+    if (!e.candidate || done) return;
+    if (sessionUrl) trickle([e.candidate]);
+    else queued.push(e.candidate);
+  };
+  // "closed" may arrive without close() when MediaMTX ends the session (its reader.js says so); "failed" when the
+  // peer vanished.
+  pc.onconnectionstatechange = () => {
+    if (pc.connectionState === 'connected') connected = true;
+    if (pc.connectionState === 'failed' || pc.connectionState === 'closed') stop('stopped');
+  };
+  let res: Response;
+  try {
+    res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ticket}`, 'Content-Type': 'application/sdp' },
+      body: offer.sdp,
+    });
+  } catch {
+    stop('stopped');
+    return cleanup;
+  }
+  if (res.status !== 201) {
+    const detail = await res
+      .json()
+      .then((b: { error?: string }) => b.error)
+      .catch(() => undefined);
+    stop(res.status === 404 ? 'not_found' : res.status === 401 ? 'unauthorized' : 'refused', detail);
+    return cleanup;
+  }
+  sessionUrl = new URL(res.headers.get('Location') ?? '', endpoint).toString();
+  const answer = await res.text();
+  if (done) return cleanup;
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  trickle(queued.splice(0));
+  // Chromium keeps connectionState "connected" after MediaMTX's close_notify; the DTLS transport itself closes.
+  const dtls = pc.getReceivers()[0]?.transport;
+  if (dtls)
+    dtls.onstatechange = () => {
+      if (dtls.state === 'closed' || dtls.state === 'failed') stop('stopped');
+    };
+  // A session that just goes silent (the media server gone, the network cut) is noticed too.
+  let lastPackets = -1;
+  let lastChange = Date.now();
+  const answered = Date.now();
+  watchdog = setInterval(() => {
+    if (!connected && Date.now() - answered >= CONNECT_MS) stop('stopped');
+    void pc.getStats().then((stats) => {
+      let packets = 0;
+      stats.forEach((r: { type: string; kind?: string; packetsReceived?: number }) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') packets += r.packetsReceived ?? 0;
+      });
+      if (packets !== lastPackets) {
+        lastPackets = packets;
+        lastChange = Date.now();
+      } else if (packets > 0 && Date.now() - lastChange >= STALL_MS) stop('stopped');
+    });
+  }, 250);
+  return cleanup;
+}
 
 export function useDeviceMedia(id: string) {
   return useLoad(() => call(api.GET('/api/devices/{id}/media', { params: { path: { id } } })), [id]);
@@ -46,6 +173,7 @@ export function NoMediaServer({ docsUrl }: { docsUrl: string }) {
 
 export function LivePage() {
   const { id = '', channel } = useParams();
+  const { t } = useTranslation();
   const media = useDeviceMedia(id);
   return (
     <Async state={media} what="Loading the device">
@@ -55,10 +183,10 @@ export function LivePage() {
         const title = selected ? `${m.device.name} · ${channelName(m, selected)}` : `${m.device.name} · Live`;
         return (
           <Page title={title} back={selected && watchable.length > 1 ? `/devices/${id}/live` : '/'}>
-            {!m.server.configured || !m.server.hlsUrl ? (
+            {!m.server.configured ? (
               <NoMediaServer docsUrl={m.server.docsUrl} />
             ) : selected ? (
-              <ChannelPlayer media={m} channel={selected} hlsUrl={m.server.hlsUrl} />
+              <ChannelPlayer media={m} channel={selected} />
             ) : watchable.length === 0 ? (
               <Notice>None of this device’s channels may be watched live by you right now.</Notice>
             ) : (
@@ -72,6 +200,11 @@ export function LivePage() {
                 ))}
               </ul>
             )}
+            <p>
+              <Link className="button secondary" to={`/devices/${id}/household`}>
+                {t('household.screen.link')}
+              </Link>
+            </p>
           </Page>
         );
       }}
@@ -89,8 +222,11 @@ type PlayerState =
   | { kind: 'ended'; message: string }
   | { kind: 'refused'; message: string };
 
-function ChannelPlayer({ media, channel, hlsUrl }: { media: DeviceMedia; channel: number; hlsUrl: string }) {
+function ChannelPlayer({ media, channel }: { media: DeviceMedia; channel: number }) {
   const deviceId = media.device.id;
+  const { hlsUrl, webrtcUrl } = media.server;
+  // WebRTC when the server says so; HLS for the rest of the screen's life if WebRTC never connects (UDP blocked).
+  const [protocol, setProtocol] = useState(media.server.protocol);
   const features = media.channels.find((c) => c.number === channel);
   const video = useRef<HTMLVideoElement>(null);
   const [state, setState] = useState<PlayerState>({ kind: 'starting' });
@@ -100,6 +236,7 @@ function ChannelPlayer({ media, channel, hlsUrl }: { media: DeviceMedia; channel
   useEffect(() => {
     let alive = true;
     let hls: Hls | null = null;
+    let whep: (() => void) | null = null;
     let renewTimer: ReturnType<typeof setTimeout> | undefined;
     const ticket = { current: '' };
 
@@ -123,6 +260,8 @@ function ChannelPlayer({ media, channel, hlsUrl }: { media: DeviceMedia; channel
     const stopped = async () => {
       hls?.destroy();
       hls = null;
+      whep?.();
+      whep = null;
       video.current?.pause();
       try {
         await renew();
@@ -146,6 +285,35 @@ function ChannelPlayer({ media, channel, hlsUrl }: { media: DeviceMedia; channel
       }
       if (!alive || !video.current) return;
       const el = video.current;
+      el.addEventListener('playing', () => alive && setState({ kind: 'playing' }), { once: true });
+      if (protocol === 'webrtc' && webrtcUrl) {
+        if (typeof RTCPeerConnection === 'undefined') {
+          setState({ kind: 'refused', message: 'This browser cannot play live video (no WebRTC).' });
+          return;
+        }
+        const cleanup = await playWhep(el, `${webrtcUrl}/${t.path}/whep`, ticket.current, (why, connected, detail) => {
+          if (!alive) return;
+          if (why === 'stopped' && !connected && hlsUrl) {
+            setNote('WebRTC could not connect from this network; playing over HLS instead.');
+            setProtocol('hls');
+          } else if (why === 'stopped' || why === 'unauthorized') void stopped();
+          else
+            setState({
+              kind: 'refused',
+              message:
+                why === 'not_found'
+                  ? 'This channel is not streaming right now (the device is not sending video).'
+                  : `The media server refused the stream${detail ? `: ${detail}` : '.'}`,
+            });
+        }).catch((err: Error) => {
+          if (alive) setState({ kind: 'refused', message: `WebRTC could not start: ${err.message}` });
+          return () => {};
+        });
+        if (alive) whep = cleanup;
+        else cleanup();
+        return;
+      }
+      if (!hlsUrl) return;
       const src = `${hlsUrl}/${t.path}/index.m3u8`;
       if (!Hls.isSupported()) {
         setState({ kind: 'refused', message: 'This browser cannot play live video (no Media Source Extensions).' });
@@ -167,7 +335,6 @@ function ChannelPlayer({ media, channel, hlsUrl }: { media: DeviceMedia; channel
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         el.play().catch(() => {});
       });
-      el.addEventListener('playing', () => alive && setState({ kind: 'playing' }), { once: true });
       hls.loadSource(src);
       hls.attachMedia(el);
     })();
@@ -176,8 +343,9 @@ function ChannelPlayer({ media, channel, hlsUrl }: { media: DeviceMedia; channel
       alive = false;
       clearTimeout(renewTimer);
       hls?.destroy();
+      whep?.();
     };
-  }, [deviceId, channel, hlsUrl, attempt]);
+  }, [deviceId, channel, protocol, hlsUrl, webrtcUrl, attempt]);
 
   if (state.kind === 'refused') {
     return (

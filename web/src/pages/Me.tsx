@@ -77,6 +77,14 @@ export function MePage() {
         <li>
           <Link to="/me/security">Security</Link>
         </li>
+        <li>
+          <Link to="/claims">{t('claims.title')}</Link>
+        </li>
+        {account.isOperator ? (
+          <li>
+            <Link to="/operator/claims">{t('claims.operatorLink')}</Link>
+          </li>
+        ) : null}
       </ul>
       <h2>{t('me.service')}</h2>
       <ul className="menu" aria-label={t('me.service')}>

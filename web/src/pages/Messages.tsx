@@ -1,5 +1,6 @@
 // Messages: the inbox with unread marks; a message opens with what can be done about it
 // (handover invitation: View now / accept / decline / later; permission application: agree / reject).
+import i18next from 'i18next';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
@@ -162,6 +163,16 @@ function MessageLinks({ kind, data }: { kind: string; data: Record<string, unkno
         {kind.endsWith('_expired') ? 'Ended' : 'Ends'}: <strong>{deadline(validUntil)}</strong>
       </p>
     ) : null;
+  if ((kind === 'device_claimed' || kind.startsWith('claim_')) && str(data.claimId)) {
+    return (
+      <Link
+        className="secondary block"
+        to={`${kind === 'claim_review' ? '/operator/claims' : '/claims'}/${str(data.claimId)}`}
+      >
+        {i18next.t('claims.open')}
+      </Link>
+    );
+  }
   if (kind.startsWith('org_')) {
     return kind === 'org_member_removed' ? null : (
       <Link className="secondary block" to="/portal">
@@ -180,7 +191,8 @@ function MessageLinks({ kind, data }: { kind: string; data: Record<string, unkno
     kind.startsWith('authorization') ||
     kind.startsWith('application_') ||
     kind.startsWith('share') ||
-    kind.startsWith('transfer_')
+    kind.startsWith('transfer_') ||
+    kind.startsWith('manage')
   ) {
     return (
       <>
@@ -204,7 +216,7 @@ interface Target {
 }
 
 /**
- * For each device: its owner goes to its Authorization Service (installer messages) or Settings; a recipient
+ * For each device: its owner (or a manager) goes to its Authorization Service (installer messages) or Settings; a recipient
  * goes Home; an installer goes to the site holding it in the portal; a device no longer theirs says so.
  */
 function DeviceLinks({
@@ -217,7 +229,7 @@ function DeviceLinks({
   installerKind: boolean;
 }) {
   const targets = useLoad(async (): Promise<Target[]> => {
-    const mine = await call(api.GET('/api/devices'));
+    const [mine, managed] = await Promise.all([call(api.GET('/api/devices')), call(api.GET('/api/managed-devices'))]);
     const siteOf = new Map<string, { siteId: string; name: string }>();
     if (installerKind && deviceIds.some((id) => mine.find((d) => d.id === id)?.access !== 'owner')) {
       const orgs = await call(api.GET('/api/orgs'));
@@ -233,6 +245,13 @@ function DeviceLinks({
         return {
           to: installerKind ? `/devices/${id}/authorization` : `/devices/${id}/settings`,
           text: `Open ${device.name}`,
+        };
+      // A device I manage for its owner opens like one of mine.
+      const run = managed.find((d) => d.deviceId === id);
+      if (run)
+        return {
+          to: installerKind ? `/devices/${id}/authorization` : `/devices/${id}/settings`,
+          text: `Open ${run.name}`,
         };
       const site = siteOf.get(id);
       if (site) return { to: `/portal/sites/${site.siteId}`, text: `Open the site ${site.name}` };

@@ -16,6 +16,7 @@ import { Async, ErrorBox, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 import { labels } from '../lib/permissions.ts';
 import { ShareSummary, serverError } from './ShareDevice.tsx';
+import { ChangePreview } from '../components/ChangePreview.tsx';
 
 type Chooser = Res<'/api/share-chooser', 'get'>;
 type BulkResult = Res<'/api/shares/bulk/preview', 'post'>;
@@ -88,6 +89,7 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
         {preview.shares.map((s) => (
           <ShareSummary key={s.device.id} share={s} />
         ))}
+        <ChangePreview request={{ kind: 'shares.bulk', ...body()! }} />
         <ErrorBox message={send.error} />
         <div className="actions">
           <button type="button" className="secondary" onClick={() => setPreview(null)}>

@@ -1,0 +1,390 @@
+// Co-managers: what a manager may do on a device they manage, what only the owner may do, and that removing a
+// manager takes effect on the next check.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeEachDatabase } from '../helpers/harness.ts';
+import { assertProblem, signUp, verifyEmail, type Person } from '../helpers/people.ts';
+import { auditOf, inboxOf, ownDevice, sharesOf } from '../helpers/sharing.ts';
+import { seedOrg } from '../helpers/access-world.ts';
+import { changedTables, snapshot } from '../helpers/snapshot.ts';
+
+describeEachDatabase('co-managers', (h) => {
+  const setup = async () => {
+    const owner = await signUp(h(), 'Olivia');
+    const manager = await signUp(h(), 'Mia');
+    const friend = await signUp(h(), 'Finn');
+    const stranger = await signUp(h(), 'Stranger');
+    const nvr = await ownDevice(h(), owner.id, { channels: 2, name: 'Home NVR' });
+    const made = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { email: manager.email } },
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    assert.equal(made.json().accountId, manager.id);
+    return { owner, manager, friend, stranger, nvr };
+  };
+  const check = (p: Person, deviceId: string, permission = 'live_view', channel: number | null = 1) =>
+    h().request({
+      method: 'POST',
+      url: '/api/access/check',
+      token: p.token,
+      body: { deviceId, channel, permission },
+    });
+  const share = (by: Person, deviceId: string, to: Person) =>
+    h().request({
+      method: 'POST',
+      url: `/api/devices/${deviceId}/shares`,
+      token: by.token,
+      body: { recipient: { email: to.email }, scope: 'channels', channels: [1], permissions: ['live_view'] },
+    });
+
+  test('a manager shares the device; the recipient can watch; the audit names the manager; the owner is told', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    assert.equal((await check(friend, nvr)).json().allowed, false);
+    const r = await share(manager, nvr, friend);
+    assert.equal(r.statusCode, 201, r.body);
+    const watch = await check(friend, nvr);
+    assert.equal(watch.statusCode, 200, watch.body);
+    assert.equal(watch.json().allowed, true);
+    const created = (await auditOf(h(), nvr)).find((e) => e.action === 'share.created')!;
+    assert.equal(created.actor_account_id, manager.id);
+    const told = (await inboxOf(h(), owner.id)).filter((m) => m.kind === 'managed_device_changed');
+    assert.equal(told.length, 1);
+    assert.match(told[0]!.title, /Mia shared it with Finn on "Home NVR"/);
+    // The manager sees the shares, edits and revokes one; the owner is told each time.
+    const list = await h().request({ method: 'GET', url: `/api/devices/${nvr}/shares`, token: manager.token });
+    assert.equal(list.statusCode, 200, list.body);
+    assert.equal(list.json().length, 1);
+    const shareId = r.json().id as string;
+    const edit = await h().request({
+      method: 'PATCH',
+      url: `/api/shares/${shareId}`,
+      token: manager.token,
+      body: { permissions: ['live_view', 'playback'] },
+    });
+    assert.equal(edit.statusCode, 200, edit.body);
+    const recordings = await h().request({
+      method: 'PUT',
+      url: `/api/shares/${shareId}/recordings`,
+      token: manager.token,
+      body: { recordings: { from: 0, until: null } },
+    });
+    assert.equal(recordings.statusCode, 200, recordings.body);
+    const end = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: manager.token });
+    assert.equal(end.statusCode, 200, end.body);
+    assert.equal((await check(friend, nvr)).json().allowed, false);
+    // A share waiting for an address nobody has proven, withdrawn by the manager.
+    const waiting = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/shares`,
+      token: manager.token,
+      body: { recipient: { email: 'not-yet@example.com' }, scope: 'device', permissions: ['live_view'] },
+    });
+    assert.equal(waiting.json().status, 'waiting', waiting.body);
+    const withdraw = await h().request({
+      method: 'DELETE',
+      url: `/api/shares/${waiting.json().id as string}`,
+      token: manager.token,
+    });
+    assert.equal(withdraw.statusCode, 200, withdraw.body);
+    const changes = (await inboxOf(h(), owner.id)).filter((m) => m.kind === 'managed_device_changed');
+    assert.deepEqual(
+      changes.map((m) => m.title.replace(/ on "Home NVR"$/, '')).sort(),
+      [
+        'Mia shared it with Finn',
+        'Mia changed what Finn can do',
+        'Mia changed which recordings a share opens',
+        'Mia stopped sharing it with Finn',
+        'Mia shared it with not-yet@example.com, who has not signed up yet',
+        'Mia withdrew the share waiting for not-yet@example.com',
+      ].sort(),
+    );
+    // Everything in the device's history is the manager's doing.
+    const mine = (await auditOf(h(), nvr)).filter((e) => e.action.startsWith('share.'));
+    assert.ok(mine.length >= 6);
+    assert.ok(mine.every((e) => e.actor_account_id === manager.id));
+    // The manager sees the device's history and its access review, where they appear as a `manager` grant.
+    const audit = await h().request({ method: 'GET', url: `/api/devices/${nvr}/audit`, token: manager.token });
+    assert.equal(audit.statusCode, 200, audit.body);
+    const review = await h().request({ method: 'GET', url: `/api/devices/${nvr}/access`, token: manager.token });
+    assert.equal(review.statusCode, 200, review.body);
+    const entry = (review.json().entries as Array<{ source: string; subject: { id: string } }>).find(
+      (e) => e.source === 'manager',
+    );
+    assert.equal(entry?.subject.id, manager.id);
+  });
+
+  test('a manager watches and configures through the engine (source manager), and lists what they manage', async () => {
+    const { owner, manager, nvr } = await setup();
+    const live = (await check(manager, nvr, 'live_view', 2)).json();
+    assert.equal(live.allowed, true);
+    assert.equal(live.source, 'manager');
+    assert.equal((await check(manager, nvr, 'configuration', null)).json().allowed, true);
+    // The viewing screens ask the same engine: every channel and feature, and every recording, also from before.
+    const media = await h().request({ method: 'GET', url: `/api/devices/${nvr}/media`, token: manager.token });
+    assert.equal(media.statusCode, 200, media.body);
+    assert.deepEqual(
+      (media.json().channels as Array<Record<string, unknown>>).map((c) => [c.liveView, c.playback, c.ptz]),
+      [
+        [true, true, true],
+        [true, true, true],
+      ],
+    );
+    const now = h().clock.now();
+    const windows = await h().request({
+      method: 'GET',
+      url: `/api/devices/${nvr}/channels/2/playback-windows?from=${now - 7 * 86_400_000}&until=${now}`,
+      token: manager.token,
+    });
+    assert.equal(windows.statusCode, 200, windows.body);
+    assert.deepEqual(windows.json().windows, [{ from: now - 7 * 86_400_000, until: now }]);
+    const mine = await h().request({ method: 'GET', url: '/api/managed-devices', token: manager.token });
+    assert.equal(mine.statusCode, 200, mine.body);
+    assert.deepEqual(
+      (mine.json() as Array<{ deviceId: string; owner: { id: string } }>).map((d) => [d.deviceId, d.owner.id]),
+      [[nvr, owner.id]],
+    );
+    assert.equal((await inboxOf(h(), manager.id)).filter((m) => m.kind === 'manager_added').length, 1);
+  });
+
+  test('a manager edits the installer permissions (Authorization Service); audited as theirs', async () => {
+    const { owner, manager, nvr } = await setup();
+    const tech = await signUp(h(), 'Tech');
+    const org = await seedOrg(h().runtime, [tech.id]);
+    const put = await h().request({
+      method: 'PUT',
+      url: `/api/devices/${nvr}/authorizations/${org}`,
+      token: manager.token,
+      body: { permissions: [{ permission: 'configuration', validity: 'permanent' }] },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.equal((await check(tech, nvr, 'configuration', null)).json().allowed, true);
+    const granted = (await auditOf(h(), nvr)).find((e) => e.action === 'authorization.granted')!;
+    assert.equal(granted.actor_account_id, manager.id);
+    assert.ok((await inboxOf(h(), owner.id)).some((m) => m.kind === 'managed_device_changed'));
+  });
+
+  test('a manager may not unbind, transfer, make or remove managers, or share with the owner; nothing changes', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    const before = await snapshot(h());
+    const refused: Array<[string, string, unknown, number, string]> = [
+      ['DELETE', `/api/devices/${nvr}`, undefined, 403, 'owner_only'],
+      ['POST', `/api/devices/${nvr}/transfer`, { to: friend.email }, 403, 'owner_only'],
+      ['POST', `/api/devices/${nvr}/managers`, { manager: { email: friend.email } }, 403, 'owner_only'],
+      ['DELETE', `/api/devices/${nvr}/managers/${owner.id}`, undefined, 403, 'owner_only'],
+      ['POST', `/api/devices/${nvr}/shares`, shareBody(owner), 400, 'share_to_owner'],
+    ];
+    for (const [method, url, body, status, code] of refused) {
+      const res = await h().request({ method: method as 'POST', url, token: manager.token, body });
+      assert.equal(assertProblem(res, status).code, code);
+    }
+    assert.deepEqual(changedTables(before, await snapshot(h())), []);
+    assert.equal((await check(owner, nvr)).json().source, 'ownership');
+  });
+
+  test('outsiders and recipients are refused on every manager route, and nothing changes', async () => {
+    const { owner, manager, friend, stranger, nvr } = await setup();
+    assert.equal((await share(owner, nvr, friend)).statusCode, 201);
+    const before = await snapshot(h());
+    for (const p of [friend, stranger]) {
+      for (const [method, url, body] of [
+        ['GET', `/api/devices/${nvr}/managers`, undefined],
+        ['POST', `/api/devices/${nvr}/managers`, { manager: { email: p.email } }],
+        ['DELETE', `/api/devices/${nvr}/managers/${manager.id}`, undefined],
+      ] as const) {
+        assert.equal(
+          assertProblem(await h().request({ method, url, token: p.token, body }), 404).code,
+          'device_not_found',
+        );
+      }
+      const mine = await h().request({ method: 'GET', url: '/api/managed-devices', token: p.token });
+      assert.deepEqual(mine.json(), []);
+    }
+    assert.deepEqual(changedTables(before, await snapshot(h())), []);
+  });
+
+  test('the owner lists and removes a manager: refused on the next check; a manager may step down', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    const again = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { email: manager.email } },
+    });
+    assert.equal(assertProblem(again, 409).code, 'manager_exists');
+    const self = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { email: owner.email } },
+    });
+    assert.equal(assertProblem(self, 400).code, 'manager_is_owner');
+    const list = await h().request({ method: 'GET', url: `/api/devices/${nvr}/managers`, token: owner.token });
+    assert.deepEqual(
+      (list.json() as Array<{ accountId: string }>).map((m) => m.accountId),
+      [manager.id],
+    );
+    assert.equal((await check(manager, nvr)).json().allowed, true);
+    const del = await h().request({
+      method: 'DELETE',
+      url: `/api/devices/${nvr}/managers/${manager.id}`,
+      token: owner.token,
+    });
+    assert.equal(del.statusCode, 200, del.body);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    assert.equal(assertProblem(await share(manager, nvr, friend), 404).code, 'device_not_found');
+    assert.equal((await sharesOf(h(), nvr)).length, 0);
+    assert.ok((await inboxOf(h(), manager.id)).some((m) => m.kind === 'manager_removed'));
+
+    // Made again, the manager steps down themselves; the owner is told.
+    await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { accountId: manager.id } },
+    });
+    const down = await h().request({
+      method: 'DELETE',
+      url: `/api/devices/${nvr}/managers/${manager.id}`,
+      token: manager.token,
+    });
+    assert.equal(down.statusCode, 200, down.body);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    assert.ok((await inboxOf(h(), owner.id)).some((m) => m.kind === 'manager_removed'));
+  });
+
+  test('a manager may not remove another manager; the owner is not a manager to remove; nothing changes', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    const add = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/managers`,
+      token: owner.token,
+      body: { manager: { email: friend.email } },
+    });
+    assert.equal(add.statusCode, 201, add.body);
+    const before = await snapshot(h());
+    const other = await h().request({
+      method: 'DELETE',
+      url: `/api/devices/${nvr}/managers/${friend.id}`,
+      token: manager.token,
+    });
+    assert.equal(assertProblem(other, 403).code, 'owner_only');
+    const revokeAll = await h().request({
+      method: 'POST',
+      url: `/api/access-review/accounts/${owner.id}/revoke`,
+      token: manager.token,
+    });
+    // Revoke-everything reaches only the caller's own devices: the owner keeps the device and all of it.
+    assert.equal(revokeAll.statusCode, 200, revokeAll.body);
+    assert.deepEqual(revokeAll.json().deviceIds, []);
+    assert.deepEqual(changedTables(before, await snapshot(h())), []);
+    assert.equal((await check(friend, nvr, 'playback', 2)).json().source, 'manager');
+    assert.equal((await check(owner, nvr)).json().source, 'ownership');
+  });
+
+  test('the access review names the owner for a manager too; revoke-everything ends a manager role', async () => {
+    const { owner, manager, nvr } = await setup();
+    const review = await h().request({ method: 'GET', url: `/api/devices/${nvr}/access`, token: manager.token });
+    assert.equal(review.json().owner.id, owner.id);
+    const person = await h().request({
+      method: 'GET',
+      url: `/api/access-review/accounts/${manager.id}`,
+      token: owner.token,
+    });
+    assert.equal(person.statusCode, 200, person.body);
+    assert.deepEqual(
+      (person.json().devices as Array<{ deviceId: string; grants: Array<{ source: string }> }>).map((d) => [
+        d.deviceId,
+        d.grants.map((g) => g.source),
+      ]),
+      [[nvr, ['manager']]],
+    );
+    const revoke = await h().request({
+      method: 'POST',
+      url: `/api/access-review/accounts/${manager.id}/revoke`,
+      token: owner.token,
+    });
+    assert.equal(revoke.statusCode, 200, revoke.body);
+    assert.equal(revoke.json().managersRemoved, 1);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    const mine = await h().request({ method: 'GET', url: '/api/managed-devices', token: manager.token });
+    assert.deepEqual(mine.json(), []);
+  });
+
+  test('a manager sees the device health; shares with an address not yet proven, delivered at sign-up', async () => {
+    const { owner, manager, nvr } = await setup();
+    const health = await h().request({ method: 'GET', url: `/api/devices/${nvr}/health`, token: manager.token });
+    assert.equal(health.statusCode, 200, health.body);
+    const later = await signUp(h(), 'Later', { verified: false });
+    const waiting = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/shares`,
+      token: manager.token,
+      body: { recipient: { email: later.email }, scope: 'device', permissions: ['live_view'] },
+    });
+    assert.equal(waiting.statusCode, 201, waiting.body);
+    assert.equal(waiting.json().status, 'waiting');
+    await verifyEmail(h(), later);
+    const watch = (await check(later, nvr)).json();
+    assert.equal(watch.allowed, true);
+    const shares = await sharesOf(h(), nvr);
+    assert.deepEqual(
+      shares.map((s) => [s.recipient_account_id, s.owner_account_id]),
+      [[later.id, manager.id]],
+    );
+    assert.ok((await inboxOf(h(), owner.id)).some((m) => m.kind === 'managed_device_changed'));
+  });
+
+  test('a transfer ends the managers (told); the device coming back does not bring them back', async () => {
+    const { owner, manager, friend, nvr } = await setup();
+    const give = async (from: Person, to: Person) => {
+      const offer = await h().request({
+        method: 'POST',
+        url: `/api/devices/${nvr}/transfer`,
+        token: from.token,
+        body: { to: to.email },
+      });
+      assert.equal(offer.statusCode, 201, offer.body);
+      const accept = await h().request({
+        method: 'POST',
+        url: `/api/transfers/${offer.json().id as string}/accept`,
+        token: to.token,
+      });
+      assert.equal(accept.statusCode, 200, accept.body);
+    };
+    await give(owner, friend);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    const told = (await inboxOf(h(), manager.id)).filter((m) => m.kind === 'manager_removed');
+    assert.equal(told.length, 1);
+    assert.match(told[0]!.body, /no longer Olivia's device/);
+    assert.equal((await auditOf(h(), nvr)).filter((e) => e.action === 'manager.removed').length, 1);
+    await give(friend, owner);
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    const list = await h().request({ method: 'GET', url: `/api/devices/${nvr}/managers`, token: owner.token });
+    assert.deepEqual(list.json(), []);
+  });
+
+  test('a device that changes owner leaves its managers behind', async () => {
+    const { manager, friend, nvr } = await setup();
+    await h()
+      .runtime.ctx.db.updateTable('devices')
+      .set({ owner_account_id: friend.id })
+      .where('id', '=', nvr)
+      .execute();
+    h().runtime.ctx.access.clear();
+    assert.equal((await check(manager, nvr)).json().allowed, false);
+    assert.equal(
+      assertProblem(
+        await h().request({ method: 'GET', url: `/api/devices/${nvr}/managers`, token: manager.token }),
+        404,
+      ).code,
+      'device_not_found',
+    );
+  });
+});
+
+function shareBody(to: Person) {
+  return { recipient: { email: to.email }, scope: 'device', permissions: ['live_view'] };
+}
