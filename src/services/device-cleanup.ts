@@ -1,11 +1,12 @@
 // When a device changes hands (unbind, ownership transfer, handover) nobody keeps access the
-// previous owner gave: every share, installer authorization and manager on it ends, each with an audit event,
-// and each person who loses a share is told (like any revoked share: inbox and email), each manager too.
+// previous owner gave: every share, installer authorization, manager and guest link on it ends, each with an audit
+// event, and each person who loses a share is told (like any revoked share: inbox and email), each manager too.
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import * as devices from '../persistence/repositories/devices.ts';
 import * as managers from '../persistence/repositories/managers.ts';
 import * as pending from '../persistence/repositories/pending-shares.ts';
+import * as guestLinks from '../persistence/repositories/guest-links.ts';
 import type { Tx } from './context.ts';
 import { notify } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
@@ -97,6 +98,20 @@ export async function cancelDeviceAccess(
       });
     }
     await managers.deleteManagersOfDevice(tx.db, deviceId);
+  }
+
+  // Guest links the previous owner made stop at once (revoked, kept for the audit trail's openings).
+  for (const id of await guestLinks.revokeDeviceLinks(tx.db, deviceId, actor.accountId, tx.now)) {
+    await appendAudit(tx.db, {
+      at: tx.now,
+      actorAccountId: actor.accountId,
+      actorOrgId: actor.orgId ?? null,
+      action: 'guest_link.cancelled',
+      deviceId,
+      objectType: 'guest_link',
+      objectId: id,
+      after: { reason },
+    });
   }
 
   tx.changed({ type: 'device', deviceId });

@@ -140,6 +140,7 @@ export async function createGuestLink(
       .where('id', '=', deviceId)
       .execute();
     await repo.retireExpired(tx.db, deviceId, now);
+    await repo.purgeEndedSessions(tx.db, deviceId, now);
     const active = await repo.countActive(tx.db, deviceId, now);
     if (active >= ctx.config.guestLinksPerDevice)
       throw conflict(
@@ -190,9 +191,9 @@ export async function createGuestLink(
 }
 
 export async function listGuestLinks(ctx: ServiceContext, actorId: string, deviceId: string): Promise<GuestLinkView[]> {
-  await requireGuestLinkManager(ctx.db, actorId, deviceId);
+  const device = await requireGuestLinkManager(ctx.db, actorId, deviceId);
   const now = ctx.clock.now();
-  const links = await repo.listLinks(ctx.db, deviceId, LIST_LIMIT);
+  const links = await repo.listLinks(ctx.db, deviceId, Number(device.owner_since ?? 0), LIST_LIMIT);
   const openings = await repo.openingsOf(
     ctx.db,
     deviceId,

@@ -243,6 +243,15 @@ describeEachDatabase(
       // An end time that is not a whole second: the decision still ends on that millisecond.
       const odd = h().clock.now() + 90_000 + 250;
       const c2 = await createLink(h(), owner, dev.id, { channels: [1], validity: { until: odd } });
+      // Making it cleared the ended link's guest sessions away.
+      assert.deepEqual(
+        await h()
+          .runtime.ctx.db.selectFrom('guest_sessions')
+          .select('id')
+          .where('link_id', '=', created.link.id)
+          .execute(),
+        [],
+      );
       assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd - 1)).allowed, true);
       assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd)).allowed, false);
     });
@@ -381,6 +390,52 @@ describeEachDatabase(
       h().clock.advance(15 * MIN);
       for (let i = 0; i < h().config.guestLinksPerDevice; i++)
         await createLink(h(), owner, dev.id, { channels: [1], validity: { preset: '15m' } });
+    });
+
+    test('a device given to someone else: its guest links end, and the new owner does not see them', async () => {
+      const seller = await signUp(h(), 'Seller');
+      const buyer = await signUp(h(), 'Buyer');
+      const dev = await seedDevice(h().runtime, seller.id, 2);
+      standin.livePaths.add(`${dev.id}/1`);
+      const created = await createLink(h(), seller, dev.id, { channels: [1], validity: { preset: '24h' } });
+      const s = await session(h(), created.token);
+      const t = await guestTicket(h(), s, { channel: 1, permission: 'live_view' });
+      assert.equal(t.statusCode, 201, t.body);
+      assert.equal((await openHls(`${dev.id}/1`, t.json().ticket)).status, 200);
+      const playing = standin.authCalls.at(-1)!.body.id!;
+      const offer = await h().request({
+        method: 'POST',
+        url: `/api/devices/${dev.id}/transfer`,
+        token: seller.token,
+        body: { to: buyer.email },
+      });
+      assert.equal(offer.statusCode, 201, offer.body);
+      h().clock.advance(1);
+      const accept = await h().request({
+        method: 'POST',
+        url: `/api/transfers/${offer.json().id}/accept`,
+        token: buyer.token,
+      });
+      assert.equal(accept.statusCode, 200, accept.body);
+      await h().runtime.media.idle();
+      assert.ok(standin.kicks.includes(playing), 'the guest stream ended with the handing over');
+      assert.equal(
+        assertProblem(await guestTicket(h(), s, { channel: 1, permission: 'live_view' }), 410).code,
+        'guest_link_revoked',
+      );
+      const list = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/guest-links`, token: buyer.token });
+      assert.equal(list.statusCode, 200, list.body);
+      assert.deepEqual(list.json(), [], "the previous owner's links and their guests' addresses are not shown");
+      const cancelled = await h()
+        .runtime.ctx.db.selectFrom('audit_events')
+        .select('after')
+        .where('action', '=', 'guest_link.cancelled')
+        .where('object_id', '=', created.link.id)
+        .execute();
+      assert.deepEqual(
+        cancelled.map((c) => JSON.parse(c.after!)),
+        [{ reason: 'transferred' }],
+      );
     });
 
     test('outsiders are refused on every guest-link route, and a guest session opens nothing else', async () => {

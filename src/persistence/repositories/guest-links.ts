@@ -15,12 +15,21 @@ export async function findLinkByTokenHash(db: Executor, tokenHash: string): Prom
   return db.selectFrom('guest_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-/** The device's links, newest first (at most `limit`). */
-export async function listLinks(db: Executor, deviceId: string, limit: number): Promise<GuestLinksTable[]> {
+/**
+ * The device's links made since `since` (its current owner's: a previous owner's links, their guests' addresses
+ * included, are not the new owner's to see), newest first, at most `limit`.
+ */
+export async function listLinks(
+  db: Executor,
+  deviceId: string,
+  since: number,
+  limit: number,
+): Promise<GuestLinksTable[]> {
   return db
     .selectFrom('guest_links')
     .selectAll()
     .where('device_id', '=', deviceId)
+    .where('created_at', '>=', since)
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .limit(limit)
@@ -51,6 +60,15 @@ export async function retireExpired(db: Executor, deviceId: string, now: number)
   return Number(r.numUpdatedRows);
 }
 
+/** Guest sessions of the device's links that have ended (they are refused anyway): they go. */
+export async function purgeEndedSessions(db: Executor, deviceId: string, now: number): Promise<void> {
+  await db
+    .deleteFrom('guest_sessions')
+    .where('expires_at', '<=', now)
+    .where('link_id', 'in', (eb) => eb.selectFrom('guest_links').select('id').where('device_id', '=', deviceId))
+    .execute();
+}
+
 /** True when this call revoked the link (false: already revoked). */
 export async function revokeLink(db: Executor, id: string, by: string, now: number): Promise<boolean> {
   const r = await db
@@ -60,6 +78,30 @@ export async function revokeLink(db: Executor, id: string, by: string, now: numb
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Revokes every link of a device not yet revoked (the device changed hands); the ids revoked. */
+export async function revokeDeviceLinks(
+  db: Executor,
+  deviceId: string,
+  by: string | null,
+  now: number,
+): Promise<string[]> {
+  const ids = (
+    await db
+      .selectFrom('guest_links')
+      .select('id')
+      .where('device_id', '=', deviceId)
+      .where('revoked_at', 'is', null)
+      .execute()
+  ).map((r) => r.id);
+  if (ids.length === 0) return [];
+  await db
+    .updateTable('guest_links')
+    .set({ active: 0, revoked_at: now, revoked_by_account_id: by })
+    .where('id', 'in', ids)
+    .execute();
+  return ids;
 }
 
 /**
