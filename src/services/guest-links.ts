@@ -13,15 +13,13 @@ import { refundAttempt, reserveAttempt, type ThrottleRule } from '../persistence
 import type { GuestLinksTable } from '../persistence/schema.ts';
 import type { Interval } from '../domain/playback-windows.ts';
 import { transact, type ServiceContext } from './context.ts';
-import { requireDeviceOwner } from './guards.ts';
+import { requireDeviceManager } from './guards.ts';
+import { tellOwnerIfManager, tellOwnerIfManagerOf } from './managers.ts';
 import { deviceMedia } from './media/viewing.ts';
 import { issueStreamTicket, type IssuedTicket, type StreamPermission } from './stream-tickets.ts';
 
-/**
- * Who may create, list and revoke a device's guest links. Owners only for now; when managers may, this one line
- * becomes `requireDeviceManager`.
- */
-const requireGuestLinkManager = requireDeviceOwner;
+/** Who may create, list and revoke a device's guest links: its owner or a manager (the owner is told of a manager's). */
+const requireGuestLinkManager = requireDeviceManager;
 
 export const GUEST_PRESETS = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000 } as const;
 export type GuestPreset = keyof typeof GUEST_PRESETS;
@@ -185,6 +183,7 @@ export async function createGuestLink(
       },
     });
     tx.changed({ type: 'device', deviceId });
+    await tellOwnerIfManager(tx, actorId, device, 'created a guest link');
     return r;
   });
   return { link: view(row, row.created_at), token, url: guestLinkUrl(ctx.config.publicUrl, token) };
@@ -245,6 +244,7 @@ export async function revokeGuestLink(ctx: ServiceContext, actorId: string, link
         objectId: linkId,
       });
       tx.changed({ type: 'device', deviceId: link.device_id });
+      await tellOwnerIfManagerOf(tx, actorId, link.device_id, 'revoked a guest link');
     }
     return (await repo.findLink(tx.db, linkId))!;
   });

@@ -383,6 +383,39 @@ describeEachDatabase('co-managers', (h) => {
       'device_not_found',
     );
   });
+
+  test('a manager creates and revokes a guest link; the owner is told of both; a stranger may not', async () => {
+    const { owner, manager, stranger, nvr } = await setup();
+    const body = { channels: [1], validity: { preset: '1h' } };
+    const made = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/guest-links`,
+      token: manager.token,
+      body,
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    const linkId = made.json().link.id as string;
+    const refused = await h().request({
+      method: 'POST',
+      url: `/api/devices/${nvr}/guest-links`,
+      token: stranger.token,
+      body,
+    });
+    assertProblem(refused, 404);
+    const gone = await h().request({ method: 'DELETE', url: `/api/guest-links/${linkId}`, token: manager.token });
+    assert.equal(gone.statusCode, 200, gone.body);
+    const told = (await inboxOf(h(), owner.id)).filter((m) => m.kind === 'managed_device_changed').map((m) => m.title);
+    assert.ok(
+      told.some((t) => /Mia created a guest link on "Home NVR"/.test(t)),
+      told.join(' | '),
+    );
+    assert.ok(
+      told.some((t) => /Mia revoked a guest link on "Home NVR"/.test(t)),
+      told.join(' | '),
+    );
+    const created = (await auditOf(h(), nvr)).find((e) => e.action === 'guest_link.created')!;
+    assert.equal(created.actor_account_id, manager.id);
+  });
 });
 
 function shareBody(to: Person) {
