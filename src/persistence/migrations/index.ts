@@ -17,6 +17,7 @@ import * as m015 from './015_guest_links.ts';
 import * as m016 from './016_household_visibility.ts';
 import * as m017 from './017_ownership_claims.ts';
 import * as m018 from './018_managers.ts';
+import * as m019 from './019_email_forms.ts';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': m001,
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   // Managers were first numbered 013 and reverted before landing; as 018 they apply after 014 on databases
   // that already ran 014 (Kysely refuses a migration inserted before one that ran).
   '018_managers': m018,
+  '019_email_forms': m019,
 };
