@@ -3712,6 +3712,7 @@ export interface operations {
                             objectId: string | null;
                             objectType: string;
                             seq: number;
+                            subject: string | null;
                         }[];
                         nextBefore: number | null;
                     };
