@@ -1,5 +1,7 @@
 // The shares of one of my devices (in its Settings): who has what, until when; edit or revoke each.
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { label } from '../lib/permissions.ts';
 import { api, call, type Res } from '../api/client.ts';
 import { validityFromApi } from '../components/pickers.tsx';
 import { ShareSpecFields, specBody, specProblems, type ShareSpecState } from '../components/ShareForm.tsx';
@@ -20,41 +22,43 @@ export function SharesSection({ device }: { device: Device }) {
   const [revoking, setRevoking] = useState<Share | null>(null);
   const [recordingsOf, setRecordingsOf] = useState<Share | null>(null);
   const revoke = useAction();
+  const { t } = useTranslation();
   return (
     <>
-      <h2>Shared with</h2>
-      <Async state={shares} what="Loading the shares" empty="This device is not shared with anyone.">
+      <h2>{t('shares.title')}</h2>
+      <Async state={shares} what={t('shares.loading')} empty={t('shares.none')}>
         {(list) => (
-          <ul className="list" aria-label="Shares">
+          <ul className="list" aria-label={t('shares.list')}>
             {list.map((s) => (
-              <li key={s.id} aria-label={`Share with ${s.recipient.displayName}`}>
+              <li key={s.id} aria-label={t('shares.with', { name: s.recipient.displayName })}>
                 <div className="spread">
                   <span className="strong">
                     {s.recipient.displayName}{' '}
                     {s.status === 'waiting' ? (
-                      <span className="tag warn">waiting for {s.waitingFor} to sign up</span>
+                      <span className="tag warn">{t('shares.waiting', { address: s.waitingFor })}</span>
                     ) : null}
                   </span>
                   <span className="row">
                     {s.permissions.some((p) => p.name === 'playback') ? (
                       <button type="button" className="ghost" onClick={() => setRecordingsOf(s)}>
-                        Recordings
+                        {t('shares.recordings')}
                       </button>
                     ) : null}
                     {s.status === 'active' ? (
                       <button type="button" className="ghost" onClick={() => setEditing(s)}>
-                        Edit
+                        {t('common.edit')}
                       </button>
                     ) : null}
                     <button type="button" className="ghost danger-text" onClick={() => setRevoking(s)}>
-                      Revoke
+                      {t('shares.revoke')}
                     </button>
                   </span>
                 </div>
                 <div className="muted small">
-                  {s.scope === 'device' ? 'Whole device' : s.channels.map((c) => c.name).join(', ')} · {s.validityText}
+                  {s.scope === 'device' ? t('shareMany.wholeDevice') : s.channels.map((c) => c.name).join(', ')} ·{' '}
+                  {s.validityText}
                 </div>
-                <Chips items={s.permissions.map((p) => p.label)} />
+                <Chips items={s.permissions.map((p) => label(p.name))} />
               </li>
             ))}
           </ul>
@@ -79,13 +83,9 @@ export function SharesSection({ device }: { device: Device }) {
       ) : null}
       <Confirm
         open={revoking !== null}
-        title={`Stop sharing with ${revoking?.recipient.displayName ?? ''}?`}
-        message={
-          revoking?.status === 'waiting'
-            ? 'The share will not be delivered when they sign up.'
-            : 'They lose access to this device immediately.'
-        }
-        confirmLabel="Revoke"
+        title={t('shares.stopTitle', { name: revoking?.recipient.displayName ?? '' })}
+        message={revoking?.status === 'waiting' ? t('shares.stopWaiting') : t('shares.stopText')}
+        confirmLabel={t('shares.revoke')}
         danger
         busy={revoke.busy}
         error={revoke.error}
@@ -113,6 +113,7 @@ function EditShare({ device, share, onClose }: { device: Device; share: Share; o
   });
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
+  const { t } = useTranslation();
   async function save() {
     const problems = specProblems(spec);
     setInvalid(problems);
@@ -125,15 +126,15 @@ function EditShare({ device, share, onClose }: { device: Device; share: Share; o
   return (
     <Dialog
       open
-      title={`Share with ${share.recipient.displayName}`}
+      title={t('shares.with', { name: share.recipient.displayName })}
       onClose={() => onClose(false)}
       footer={
         <>
           <button type="button" className="secondary" onClick={() => onClose(false)}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="button" className="primary" disabled={action.busy} onClick={save}>
-            {action.busy ? 'Saving…' : 'Save'}
+            {action.busy ? t('common.saving') : t('common.save')}
           </button>
         </>
       }
