@@ -37,7 +37,7 @@ export function ShareSummary({
       <dt>{t('share.channels')}</dt>
       <dd>{share.scope === 'device' ? t('share.wholeDevice') : share.channels.map((c) => c.name).join(', ')}</dd>
       <dt>{t('share.permissions')}</dt>
-      <dd>{share.permissions.map((p) => label(p.permission)).join(', ')}</dd>
+      <dd>{share.permissions.map((p) => label(p.name)).join(', ')}</dd>
       <dt>{t('share.validity')}</dt>
       <dd>{share.validityText}</dd>
       <dt>{t('share.recipient')}</dt>
