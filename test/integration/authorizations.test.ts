@@ -191,6 +191,11 @@ describeEachDatabase('authorization service', (h) => {
       )
       .execute();
     assert.equal(audit.length, 10);
+    // The owner's audit row says with whom: the organization, by name.
+    const trail = await h().request({ method: 'GET', url: `/api/devices/${cams[0]!.id}/audit`, token: owner.token });
+    const granted = trail.json().items.find((e: { action: string }) => e.action === 'authorization.granted');
+    assert.equal(granted.subject, 'Grouped Security');
+    assert.equal(granted.actor.name, 'Grouped Owner');
     // A later edit of one device is its own message, naming it.
     const one = await h().request({
       method: 'PUT',

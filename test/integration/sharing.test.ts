@@ -123,6 +123,12 @@ describeEachDatabase('sharing one device', (h) => {
     assert.equal(audit[1]!.before.scope, 'channels');
     assert.equal(audit[1]!.after.scope, 'device');
     assert.equal(audit[2]!.after, null);
+    // The owner's trail says with whom each change was, by name, and what was shared.
+    const bobName = (await h().request({ method: 'GET', url: '/api/me', token: bob.token })).json().displayName;
+    const trail = (await h().request({ method: 'GET', url: `/api/devices/${nvr}/audit`, token: owner.token })).json();
+    const created = trail.items.find((e: { action: string }) => e.action === 'share.created');
+    assert.equal(created.subject, bobName);
+    assert.ok(Array.isArray(created.after.permissions) && created.after.permissions.includes('live_view'));
   });
 
   test('a share ending at T allows at T-1 ms and denies at T, with no job running', async () => {
