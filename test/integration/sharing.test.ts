@@ -126,9 +126,9 @@ describeEachDatabase('sharing one device', (h) => {
     // The owner's trail says with whom each change was, by name, and what was shared.
     const bobName = (await h().request({ method: 'GET', url: '/api/me', token: bob.token })).json().displayName;
     const trail = (await h().request({ method: 'GET', url: `/api/devices/${nvr}/audit`, token: owner.token })).json();
-    const created = trail.items.find((e: { action: string }) => e.action === 'share.created');
-    assert.equal(created.subject, bobName);
-    assert.ok(Array.isArray(created.after.permissions) && created.after.permissions.includes('live_view'));
+    const createdRow = trail.items.find((e: { action: string }) => e.action === 'share.created');
+    assert.equal(createdRow.subject, bobName);
+    assert.ok(Array.isArray(createdRow.after.permissions) && createdRow.after.permissions.includes('live_view'));
   });
 
   test('a share ending at T allows at T-1 ms and denies at T, with no job running', async () => {
