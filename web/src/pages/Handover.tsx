@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import i18next from 'i18next';
 import { Trans } from 'react-i18next';
-import { description, label } from '../lib/permissions.ts';
+import { label } from '../lib/permissions.ts';
 import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice } from '../components/ui.tsx';
@@ -45,8 +45,7 @@ function Outcome({ invitation }: { invitation: Invitation }) {
               <ul>
                 {kept.map((d) => (
                   <li key={d.deviceId}>
-                    {d.name}:{' '}
-                    {d.permissions.map((p) => `${label(p.permission)} (${description(p.permission)})`).join(', ')}
+                    {d.name}: {d.permissions.map((p) => `${label(p.permission)} (${p.description})`).join(', ')}
                   </li>
                 ))}
               </ul>
@@ -118,7 +117,7 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
               />
               <span className="grow">
                 {label(p.permission)}
-                <span className="hint">{description(p.permission)}</span>
+                <span className="hint">{p.description}</span>
               </span>
             </label>
           ))}
