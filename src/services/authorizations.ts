@@ -147,13 +147,63 @@ async function recordChange(
     before: c.before,
     after: c.after,
   });
-  const list = c.after?.permissions.map((p) => p.permission) ?? [];
-  await notify(tx, await orgAdmins(tx, c.orgId), {
-    kind: 'authorization_changed',
-    facts: { device: c.deviceName, why: c.why, permissions: list, noPermissionNote: NO_PERMISSION },
-    data: { orgId: c.orgId, deviceId: c.deviceId, authorizationId: c.authorizationId },
+  const permissions = c.after?.permissions.map((p) => p.permission) ?? [];
+  // One edit of ten devices is one message to the installer, not ten: the notices wait for the end of the change
+  // and go out grouped per organization and reason.
+  let pending = pendingChanges.get(tx);
+  if (!pending) {
+    const created: PendingChange[] = [];
+    pending = created;
+    pendingChanges.set(tx, created);
+    tx.beforeCommit(() => sendChangeNotices(tx, created));
+  }
+  pending.push({
+    orgId: c.orgId,
+    why: c.why,
+    deviceId: c.deviceId,
+    authorizationId: c.authorizationId,
+    device: c.deviceName,
+    permissions,
   });
   tx.changed({ type: 'device', deviceId: c.deviceId });
+}
+
+interface PendingChange {
+  orgId: string;
+  why: string;
+  deviceId: string;
+  authorizationId: string;
+  device: string;
+  permissions: string[];
+}
+
+const pendingChanges = new WeakMap<Tx, PendingChange[]>();
+
+async function sendChangeNotices(tx: Tx, changes: PendingChange[]): Promise<void> {
+  const groups = new Map<string, PendingChange[]>();
+  for (const c of changes) {
+    const key = JSON.stringify([c.orgId, c.why]);
+    // A device changed twice in one transaction is told once, as it ended up.
+    const group = (groups.get(key) ?? []).filter((g) => g.deviceId !== c.deviceId);
+    groups.set(key, [...group, c]);
+  }
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    await notify(tx, await orgAdmins(tx, first.orgId), {
+      kind: 'authorization_changed',
+      facts: {
+        why: first.why,
+        devices: group.map((g) => ({ name: g.device, permissions: g.permissions })),
+        noPermissionNote: NO_PERMISSION,
+      },
+      data: {
+        orgId: first.orgId,
+        ...(group.length === 1 ? { deviceId: first.deviceId, authorizationId: first.authorizationId } : {}),
+        deviceIds: group.map((g) => g.deviceId),
+        authorizationIds: group.map((g) => g.authorizationId),
+      },
+    });
+  }
 }
 
 function resolveItems(requests: PermissionRequest[], at: number) {

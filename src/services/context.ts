@@ -51,6 +51,11 @@ export interface Tx {
   /** The time of this unit of work: every row it writes carries the same instant. */
   now: number;
   afterCommit(fn: () => void): void;
+  /**
+   * Runs `fn` once the use case's work is done, still inside the transaction (in registration order): for notices
+   * that gather what the whole change did (one message for ten devices edited together).
+   */
+  beforeCommit(fn: () => Promise<void>): void;
   /** Records that access to a device (or a person's memberships) changed; published after commit. */
   changed(change: AccessChange): void;
   /** Records that the outbox got a message; the deliverer is woken after commit. */
@@ -59,6 +64,7 @@ export interface Tx {
 
 export async function transact<T>(ctx: ServiceContext, work: (tx: Tx) => Promise<T>): Promise<T> {
   const after: Array<() => void> = [];
+  const before: Array<() => Promise<void>> = [];
   const changes: AccessChange[] = [];
   let mail = false;
   let settle: (() => Promise<void>) | undefined;
@@ -68,11 +74,13 @@ export async function transact<T>(ctx: ServiceContext, work: (tx: Tx) => Promise
       db: trx,
       now: ctx.clock.now(),
       afterCommit: (fn) => after.push(fn),
+      beforeCommit: (fn) => before.push(fn),
       changed: (c) => changes.push(c),
       queuedMail: () => {
         mail = true;
       },
     });
+    for (const fn of before) await fn();
     if (changes.length > 0 && ctx.announceChanges) settle = await ctx.announceChanges(trx, changes);
     return value;
   });

@@ -26,7 +26,7 @@ import { AppError, conflict, invalidInput, notFound, tooMany, type ProblemKind }
 import { newId } from '../lib/ids.ts';
 import { hashPassword, verifyPassword } from '../lib/secrets.ts';
 import type { Executor } from '../persistence/db.ts';
-import { appendAudit } from '../persistence/repositories/audit.ts';
+import { appendAudit, subjectNames } from '../persistence/repositories/audit.ts';
 import * as repo from '../persistence/repositories/devices.ts';
 import type { ChannelRow, DeviceRow } from '../persistence/repositories/devices.ts';
 import * as claims from '../persistence/repositories/claims.ts';
@@ -350,6 +350,8 @@ export interface AuditEventView {
   at: number;
   action: string;
   actor: { accountId: string | null; orgId: string | null; name: string | null };
+  /** With whom (a share's recipient, an authorization's organization), by today's name. */
+  subject: string | null;
   objectType: string;
   objectId: string | null;
   before: unknown;
@@ -366,16 +368,36 @@ export async function listDeviceAudit(
   const device = await requireDeviceManager(ctx.db, accountId, deviceId);
   const rows = await repo.listDeviceAuditSince(ctx.db, deviceId, device.owner_since ?? 0, page.limit + 1, page.before);
   const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit).map((r) => ({
+  const parsed = rows.slice(0, page.limit).map((r) => ({
+    r,
+    before: r.before === null ? null : (JSON.parse(r.before) as unknown),
+    after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+  }));
+  // With whom: a share's recipient or an authorization's organization, named now (snapshots keep ids only).
+  const subjectOf = (p: (typeof parsed)[number]) => {
+    const s = (p.after ?? p.before) as { recipientAccountId?: unknown; orgId?: unknown } | null;
+    return {
+      accountId: typeof s?.recipientAccountId === 'string' ? s.recipientAccountId : null,
+      orgId: typeof s?.orgId === 'string' ? s.orgId : null,
+    };
+  };
+  const subjects = parsed.map(subjectOf);
+  const names = await subjectNames(
+    ctx.db,
+    subjects.flatMap((s) => (s.accountId ? [s.accountId] : [])),
+    subjects.flatMap((s) => (s.orgId ? [s.orgId] : [])),
+  );
+  const items = parsed.map(({ r, before, after }, i) => ({
     id: r.id,
     seq: Number(r.seq),
     at: r.at,
     action: r.action,
     actor: { accountId: r.actor_account_id, orgId: r.actor_org_id, name: r.actor_name ?? r.actor_org_name ?? null },
+    subject: names.get(subjects[i]!.accountId ?? subjects[i]!.orgId ?? '') ?? null,
     objectType: r.object_type,
     objectId: r.object_id,
-    before: r.before === null ? null : (JSON.parse(r.before) as unknown),
-    after: r.after === null ? null : (JSON.parse(r.after) as unknown),
+    before,
+    after,
   }));
   return { items, nextBefore: more ? items[items.length - 1]!.seq : null };
 }

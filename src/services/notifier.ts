@@ -9,6 +9,8 @@
 // Messages to an address rather than an account (verification codes, invitations to someone who may not have
 // an account yet) go through `sendToAddress`, so the outbox and the deliverer's wake-up are handled here too.
 import { isPermission, permissionLabel } from '../domain/permissions.ts';
+import { languageOf, type Language } from '../i18n/languages.ts';
+import { emailLinkDe, NOTICES_DE } from '../i18n/notices-de.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import { postInbox } from '../persistence/repositories/inbox.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
@@ -23,6 +25,8 @@ export interface Recipient {
   email: string | null;
   display_name: string;
   time_zone: string;
+  /** The account's chosen language (null or absent: never chose, or no account yet; English). */
+  language?: string | null;
 }
 
 export interface Words {
@@ -115,14 +119,24 @@ const EVENTS = {
     authorizationEndingWords(f, to, false),
   ),
   authorization_expired: spec<AuthorizationEnding>(INBOX_EMAIL, (f, to) => authorizationEndingWords(f, to, true)),
-  /** To the organization's admins: the owner (or a member) changed what they may do on a device. */
-  authorization_changed: spec<{ device: string; why: string; permissions: string[]; noPermissionNote: string }>(
-    INBOX,
-    (f) => ({
-      title: `Permissions on ${f.device} changed`,
-      body: `${f.why} Permissions now: ${f.permissions.length > 0 ? f.permissions.join(', ') : 'none'}.${f.permissions.length === 0 ? ` ${f.noPermissionNote}` : ''}`,
-    }),
-  ),
+  /** To the organization's admins: the owner (or a member) changed what they may do on devices (one change, grouped). */
+  authorization_changed: spec<{
+    why: string;
+    devices: { name: string; permissions: string[] }[];
+    noPermissionNote: string;
+  }>(INBOX, (f) => {
+    const now = (p: string[]) => (p.length > 0 ? p.map(label).join(', ') : 'none');
+    const only = f.devices.length === 1 ? f.devices[0]! : null;
+    const noneLeft = f.devices.some((d) => d.permissions.length === 0);
+    return {
+      title: only ? `Permissions on ${only.name} changed` : `Permissions on ${f.devices.length} devices changed`,
+      body:
+        (only
+          ? `${f.why} Permissions now: ${now(only.permissions)}.`
+          : `${f.why} Permissions now:\n${f.devices.map((d) => `• ${d.name}: ${now(d.permissions)}`).join('\n')}`) +
+        (noneLeft ? ` ${f.noPermissionNote}` : ''),
+    };
+  }),
   /** To the organization's admins: the owner revoked everything the organization had. */
   authorization_withdrawn: spec<{ owner: string; devices: string[] }>(INBOX, (f) => ({
     title: `${f.owner} withdrew your authorization on ${f.devices.length === 1 ? f.devices[0] : `${f.devices.length} devices`}`,
@@ -370,7 +384,7 @@ function authorizationEndingWords(f: AuthorizationEnding, to: Recipient, ended: 
 
 type Events = typeof EVENTS;
 export type EventKind = keyof Events;
-type FactsOf<K extends EventKind> = Events[K] extends EventSpec<infer F> ? F : never;
+export type FactsOf<K extends EventKind> = Events[K] extends EventSpec<infer F> ? F : never;
 
 /** One event: its kind, the facts its words need, and the data the inbox message carries for the web app. */
 export type NotifyEvent = {
@@ -387,7 +401,12 @@ export function channelsOf(kind: EventKind): readonly ChannelName[] {
   return EVENTS[kind].channels;
 }
 
-export function wordsOf(event: NotifyEvent, to: Recipient): Words {
+/** The event's words for this reader, in their account's language unless `language` says otherwise. */
+export function wordsOf(event: NotifyEvent, to: Recipient, language: Language = languageOf(to)): Words {
+  if (language === 'de') {
+    const de = NOTICES_DE[event.kind] as ((facts: unknown, to: Recipient) => Words) | undefined;
+    if (de) return de(event.facts, to);
+  }
   return (EVENTS[event.kind] as EventSpec<unknown>).words(event.facts, to);
 }
 
@@ -413,7 +432,13 @@ export function registerChannel(name: Exclude<ChannelName, 'inbox'>, send: Chann
 registerChannel('email', async ({ tx, to, words, inboxMessageId }) => {
   if (!to.email) return;
   const publicUrl = tx.ctx.config.publicUrl;
-  const link = inboxMessageId ? `View now: ${publicUrl}/messages/${inboxMessageId}` : `Open Keyholder: ${publicUrl}/`;
+  const url = inboxMessageId ? `${publicUrl}/messages/${inboxMessageId}` : `${publicUrl}/`;
+  const link =
+    languageOf(to) === 'de'
+      ? emailLinkDe(url, inboxMessageId !== null)
+      : inboxMessageId
+        ? `View now: ${url}`
+        : `Open Keyholder: ${url}`;
   await sendToAddress(tx, {
     channel: 'email',
     recipient: to.email,

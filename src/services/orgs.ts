@@ -219,7 +219,13 @@ export async function inviteMember(
     } as const;
     if (existing && existing.email_verified_at !== null) await notify(tx, [existing.id], event);
     // The address is told whether or not it has an account yet.
-    const { title, body } = wordsOf(event, { id: '', email, display_name: '', time_zone: 'UTC' });
+    const { title, body } = wordsOf(event, {
+      id: '',
+      email,
+      display_name: '',
+      time_zone: 'UTC',
+      language: existing?.language ?? null,
+    });
     await sendToAddress(tx, {
       channel: 'email',
       recipient: email,

@@ -3,7 +3,7 @@
 // administers, for that organization's endpoints (once per event, however many admins are told). The data is what
 // the person's inbox message carries (the same fields the API shows them), plus the notice's own words.
 import * as orgs from '../persistence/repositories/orgs.ts';
-import { registerChannel, type Delivery, type EventKind } from '../services/notifier.ts';
+import { registerChannel, wordsOf, type Delivery, type EventKind } from '../services/notifier.ts';
 import type { WebhookEventType } from './events.ts';
 import { emitWebhookEvent } from './service.ts';
 
@@ -33,9 +33,11 @@ export const WEBHOOK_TYPE_OF: Partial<Record<EventKind, WebhookEventType>> = {
 /** Organizations already sent one event object (a notice to several admins is one event for the organization). */
 const sentToOrg = new WeakMap<object, Set<string>>();
 
-export async function sendWebhook({ tx, to, event, words }: Delivery): Promise<void> {
+export async function sendWebhook({ tx, to, event }: Delivery): Promise<void> {
   const type = WEBHOOK_TYPE_OF[event.kind];
   if (!type) return;
+  // A webhook is read by a program: its words are English whatever the admin's own language.
+  const words = wordsOf(event, to, 'en');
   const data = { notice: event.kind, title: words.title, body: words.body, ...event.data };
   const orgId = typeof event.data.orgId === 'string' ? event.data.orgId : null;
   const orgIds: string[] = [];

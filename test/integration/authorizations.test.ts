@@ -165,6 +165,62 @@ describeEachDatabase('authorization service', (h) => {
     );
   });
 
+  test('one edit of many devices is one grouped message to the installer, not one per device', async () => {
+    const installer = await verifiedPerson(h(), 'Grouped Installer');
+    const org = await createOrg(h(), installer, 'Grouped Security');
+    const owner = await signUp(h(), 'Grouped Owner');
+    const cams: Awaited<ReturnType<typeof ownDevice>>[] = [];
+    for (let i = 0; i < 10; i++) cams.push(await ownDevice(h(), owner, { model: `Cam ${i}` }));
+    const res = await h().request({
+      method: 'POST',
+      url: '/api/authorizations',
+      token: owner.token,
+      body: {
+        org: org.id,
+        deviceIds: cams.map((c) => c.id),
+        permissions: [{ permission: 'live_view', validity: 'permanent' }],
+      },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const changed = (await inbox(h(), installer)).filter((m) => m.kind === 'authorization_changed');
+    assert.equal(changed.length, 1, changed.map((m) => m.title).join(' | '));
+    assert.equal(changed[0]!.title, 'Permissions on 10 devices changed');
+    for (const c of cams) assert.ok(changed[0]!.body.includes(`• ${String(c.view.name)}: Live View`), changed[0]!.body);
+    assert.deepEqual([...(changed[0]!.data.deviceIds as string[])].sort(), cams.map((c) => c.id).sort());
+    // Ten audit rows still: the trail is per device.
+    const audit = await h()
+      .runtime.ctx.db.selectFrom('audit_events')
+      .select('device_id')
+      .where('action', '=', 'authorization.granted')
+      .where(
+        'device_id',
+        'in',
+        cams.map((c) => c.id),
+      )
+      .execute();
+    assert.equal(audit.length, 10);
+    // The owner's audit row says with whom: the organization, by name.
+    const trail = await h().request({ method: 'GET', url: `/api/devices/${cams[0]!.id}/audit`, token: owner.token });
+    const granted = trail.json().items.find((e: { action: string }) => e.action === 'authorization.granted');
+    assert.equal(granted.subject, 'Grouped Security');
+    assert.equal(granted.actor.name, 'Grouped Owner');
+    // A later edit of one device is its own message, naming it.
+    const one = await h().request({
+      method: 'PUT',
+      url: `/api/devices/${cams[0]!.id}/authorizations/${org.id}`,
+      token: owner.token,
+      body: { permissions: [] },
+    });
+    assert.equal(one.statusCode, 200, one.body);
+    const after = (await inbox(h(), installer)).filter((m) => m.kind === 'authorization_changed');
+    assert.equal(after.length, 2);
+    assert.ok(
+      after.some(
+        (m) => m.title === `Permissions on ${String(cams[0]!.view.name)} changed` && m.body.includes(NO_PERMISSION),
+      ),
+    );
+  });
+
   test('authorized devices: the owner lists and cancels; entrust directly to an organization picked by QR text or id', async () => {
     const installer = await verifiedPerson(h(), 'Installer');
     const org = await createOrg(h(), installer, 'Direct Security');

@@ -42,7 +42,11 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
     authorization_expired: { kind: 'authorization_expired', facts: authEnding, data },
     authorization_changed: {
       kind: 'authorization_changed',
-      facts: { device: 'Shop NVR', why: 'The owner edited.', permissions: [], noPermissionNote: 'Nothing left.' },
+      facts: {
+        why: 'The owner edited.',
+        devices: [{ name: 'Shop NVR', permissions: [] }],
+        noPermissionNote: 'Nothing left.',
+      },
       data,
     },
     authorization_withdrawn: {

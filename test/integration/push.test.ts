@@ -6,6 +6,7 @@ import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { ownDevice } from '../helpers/devices.ts';
 import { verifiedPerson } from '../helpers/installer.ts';
 import { assertProblem, type Person } from '../helpers/people.ts';
+import { mailTo } from '../helpers/sharing.ts';
 import { startPushService, type TestPushService } from '../helpers/push-service.ts';
 
 let service: TestPushService;
@@ -118,11 +119,20 @@ describeEachDatabase(
       );
       const sub = await subscribe(h(), greta);
       await share(h(), owner, greta);
+      // The email, the inbox message and the push are all in German; the owner (no choice) reads English.
+      const mails = await mailTo(h(), greta.email);
       await h().runtime.outbox.runOnce();
       const got = service.received.filter((r) => r.endpoint === sub.endpoint);
       assert.equal(got.length, 1);
-      assert.equal(got[0]!.payload.title, 'Ein Gerät wurde mit Ihnen geteilt');
+      assert.equal(got[0]!.payload.title, 'Olivia Owner hat „Porch Cam“ mit Ihnen geteilt');
+      assert.match(String(got[0]!.payload.body), /^Sie können „Porch Cam“ jetzt nutzen\./);
       assert.match(String(got[0]!.payload.url), /^\/messages\/msg_/);
+      const mail = mails.at(-1)!;
+      assert.equal(mail.subject, 'Olivia Owner hat „Porch Cam“ mit Ihnen geteilt');
+      assert.match(mail.body, /Jetzt ansehen: http\S+\/messages\/msg_/);
+      assert.doesNotMatch(mail.body, /View now|You can use/);
+      const inbox = await h().request({ method: 'GET', url: '/api/inbox', token: greta.token });
+      assert.match(inbox.body, /hat „Porch Cam“ mit Ihnen geteilt/);
     });
 
     test('a failing push service is retried with back-off; 410 Gone ends the subscription', async () => {

@@ -129,6 +129,11 @@ describeEachDatabase('sharing one device', (h) => {
       assert.equal(audit[1]!.before.scope, 'channels');
       assert.equal(audit[1]!.after.scope, 'device');
       assert.equal(audit[2]!.after, null);
+      // The owner's trail says with whom each change was, by name, and what was shared.
+      const trail = await ok(asOwner.GET('/api/devices/{id}/audit', { params: { path: { id: nvr } } }));
+      const createdRow = trail.items.find((e) => e.action === 'share.created')!;
+      assert.equal(createdRow.subject, bob.displayName);
+      assert.ok(JSON.stringify(createdRow.after).includes('live_view'));
     });
   });
 

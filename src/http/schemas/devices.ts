@@ -70,6 +70,9 @@ export const AuditEvent = Type.Object({
     orgId: nullable(Type.String()),
     name: nullable(Type.String()),
   }),
+  subject: nullable(
+    Type.String({ description: "With whom: a share's recipient or an authorization's organization, by today's name" }),
+  ),
   objectType: Type.String(),
   objectId: nullable(Type.String()),
   before: Type.Unknown(),

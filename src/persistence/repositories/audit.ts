@@ -43,3 +43,27 @@ export async function listDeviceAudit(db: Executor, deviceId: string, limit: num
     after: r.after === null ? null : (JSON.parse(r.after) as unknown),
   }));
 }
+
+/** Display names of accounts and organizations an audit page mentions (with whom a share or authorization was). */
+export async function subjectNames(
+  db: Executor,
+  accountIds: readonly string[],
+  orgIds: readonly string[],
+): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  if (accountIds.length > 0)
+    for (const r of await db
+      .selectFrom('accounts')
+      .select(['id', 'display_name'])
+      .where('id', 'in', [...new Set(accountIds)])
+      .execute())
+      names.set(r.id, r.display_name);
+  if (orgIds.length > 0)
+    for (const r of await db
+      .selectFrom('installer_orgs')
+      .select(['id', 'name'])
+      .where('id', 'in', [...new Set(orgIds)])
+      .execute())
+      names.set(r.id, r.name);
+  return names;
+}

@@ -1,9 +1,6 @@
-// Push as a way of telling people things: what a push says (in the reader's language) and where tapping it leads.
+// Push as a way of telling people things: what a push says (the notice's words, in the reader's language) and where tapping it leads.
 // Which kinds arrive as a push is the notifier's table (channel `push`). Pushes are queued in the outbox (one row
 // per browser, in the caller's transaction) and delivered with retries by the outbox deliverer (delivery.ts).
-import { languageOf } from '../../i18n/languages.ts';
-import { pushTexts } from '../../i18n/push-texts.ts';
-import { findAccountById } from '../../persistence/repositories/accounts.ts';
 import * as outbox from '../../persistence/repositories/outbox.ts';
 import * as repo from '../../persistence/repositories/push.ts';
 import type { Executor } from '../../persistence/db.ts';
@@ -33,8 +30,8 @@ export interface PushNotice {
 export async function queuePush(db: Executor, notice: PushNotice, now: number): Promise<number> {
   const subscriptions = await repo.subscriptionsOf(db, notice.accountId);
   if (subscriptions.length === 0) return 0;
-  const account = await findAccountById(db, notice.accountId);
-  const words = (account && pushTexts(languageOf(account), notice.kind)) ?? notice;
+  // The notifier wrote the words in the reader's language (src/i18n/notices-de.ts for German).
+  const words = notice;
   const payload: PushPayload = {
     title: words.title.slice(0, 120),
     body: words.body.length > MAX_BODY ? `${words.body.slice(0, MAX_BODY - 1)}…` : words.body,

@@ -4654,6 +4654,7 @@ export interface operations {
                             objectId: string | null;
                             objectType: string;
                             seq: number;
+                            subject: string | null;
                         }[];
                         nextBefore: number | null;
                     };

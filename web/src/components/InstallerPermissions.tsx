@@ -1,16 +1,16 @@
 // Installer permissions, each with its own validity: permanent, the Hik-ProConnect presets (1 h, 2 h, 4 h, 8 h)
 // or until a chosen time. Used by the Authorization Service, the handover invite and the application forms.
-import { PERMISSIONS, PERMISSION_NAMES, label } from '../lib/permissions.ts';
+import i18next from 'i18next';
+import { useTranslation } from 'react-i18next';
+import { PERMISSION_NAMES, description, label } from '../lib/permissions.ts';
 import { fromLocalInput } from '../lib/format.ts';
 
-export const VALIDITY_CHOICES = [
-  ['permanent', 'Permanent'],
-  ['1h', '1 hour'],
-  ['2h', '2 hours'],
-  ['4h', '4 hours'],
-  ['8h', '8 hours'],
-  ['until', 'Until…'],
-] as const;
+const VALIDITY_VALUES = ['permanent', '1h', '2h', '4h', '8h', 'until'] as const;
+
+/** The validity choices with their words in the app's language: [value, words]. */
+export function validityChoices(): Array<[string, string]> {
+  return VALIDITY_VALUES.map((v) => [v, i18next.t(`validity.${v}`)]);
+}
 
 export interface PermissionChoice {
   on: boolean;
@@ -36,8 +36,8 @@ export function choicesProblem(c: PermissionChoices): string | null {
   for (const [p, v] of Object.entries(c)) {
     if (!v.on || v.validity !== 'until') continue;
     const until = fromLocalInput(v.until);
-    if (until === null) return `Choose when ${label(p)} ends.`;
-    if (until <= Date.now()) return `The end of ${label(p)} must be in the future.`;
+    if (until === null) return i18next.t('validity.chooseEnd', { permission: label(p) });
+    if (until <= Date.now()) return i18next.t('validity.endInPast', { permission: label(p) });
   }
   return null;
 }
@@ -56,7 +56,7 @@ export function choicesBody(
 export function InstallerPermissionPicker({
   value,
   onChange,
-  legend = 'Permissions',
+  legend,
   perPermissionValidity = true,
 }: {
   value: PermissionChoices;
@@ -64,9 +64,10 @@ export function InstallerPermissionPicker({
   legend?: string;
   perPermissionValidity?: boolean;
 }) {
+  const { t } = useTranslation();
   return (
     <fieldset>
-      <legend>{legend}</legend>
+      <legend>{legend ?? t('validity.permissions')}</legend>
       {INSTALLER_PERMISSIONS.map((p) => {
         const v = value[p] ?? { on: false, validity: 'permanent', until: '' };
         const set = (patch: Partial<PermissionChoice>) => onChange({ ...value, [p]: { ...v, ...patch } });
@@ -76,17 +77,17 @@ export function InstallerPermissionPicker({
               <input type="checkbox" checked={v.on} onChange={(e) => set({ on: e.target.checked })} />
               <span>
                 {label(p)}
-                <span className="hint">{(PERMISSIONS as Record<string, { description: string }>)[p]?.description}</span>
+                <span className="hint">{description(p)}</span>
               </span>
             </label>
             {perPermissionValidity && v.on ? (
               <span className="perm-validity">
                 <select
-                  aria-label={`Validity of ${label(p)}`}
+                  aria-label={t('validity.of', { permission: label(p) })}
                   value={v.validity}
                   onChange={(e) => set({ validity: e.target.value })}
                 >
-                  {VALIDITY_CHOICES.map(([value, text]) => (
+                  {validityChoices().map(([value, text]) => (
                     <option key={value} value={value}>
                       {text}
                     </option>
@@ -94,7 +95,7 @@ export function InstallerPermissionPicker({
                 </select>
                 {v.validity === 'until' ? (
                   <input
-                    aria-label={`End of ${label(p)}`}
+                    aria-label={t('validity.endOf', { permission: label(p) })}
                     type="datetime-local"
                     value={v.until}
                     onChange={(e) => set({ until: e.target.value })}

@@ -49,7 +49,7 @@ export function Layout() {
       )}
       <nav className="tabbar" aria-label={t('nav.main')}>
         <div className="tabbar-brand" aria-hidden="true">
-          <Logo /> Keyholder
+          <Logo /> {t('common.appName')}
         </div>
         <NavLink to="/" end className="tab">
           <TabIcon name="home" />

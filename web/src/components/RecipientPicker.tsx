@@ -1,6 +1,8 @@
 // Pick the person to share with: email, phone, or their personal QR ID (an uploaded picture of it, or the
 // camera where the browser allows it). A QR ID is resolved to a name first so the owner sees who it is.
 import { useEffect, useId, useRef, useState } from 'react';
+import i18next from 'i18next';
+import { useTranslation } from 'react-i18next';
 import { api, call, errorMessage } from '../api/client.ts';
 import { EMAIL_RE, PHONE_RE } from '../lib/format.ts';
 
@@ -33,15 +35,15 @@ export const NO_RECIPIENT: RecipientState = { mode: 'email', email: '', phone: '
 export function recipientBody(r: RecipientState): Recipient | string {
   if (r.mode === 'email') {
     const email = r.email.trim();
-    if (!email) return "Enter the recipient's email address.";
-    return EMAIL_RE.test(email) ? { email } : 'This is not a valid email address.';
+    if (!email) return i18next.t('recipient.emailMissing');
+    return EMAIL_RE.test(email) ? { email } : i18next.t('recipient.emailInvalid');
   }
   if (r.mode === 'phone') {
     const phone = r.phone.replace(/[\s()-]/g, '');
-    if (!phone) return "Enter the recipient's phone number.";
-    return PHONE_RE.test(phone) ? { phone } : 'Use the international form, e.g. +353861234567.';
+    if (!phone) return i18next.t('recipient.phoneMissing');
+    return PHONE_RE.test(phone) ? { phone } : i18next.t('recipient.phoneInvalid');
   }
-  if (!r.picked) return 'Scan or upload the recipient’s QR ID.';
+  if (!r.picked) return i18next.t('recipient.qrMissing');
   return r.picked.qrText ? { qrText: r.picked.qrText } : { accountId: r.picked.id };
 }
 
@@ -61,6 +63,7 @@ export function RecipientPicker({
   error?: string | null;
 }) {
   const id = useId();
+  const { t } = useTranslation();
   const [qrError, setQrError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [camera, setCamera] = useState(false);
@@ -102,13 +105,13 @@ export function RecipientPicker({
 
   return (
     <fieldset>
-      <legend>Recipient</legend>
-      <div className="segmented" role="radiogroup" aria-label="Find the recipient by">
+      <legend>{t('share.recipient')}</legend>
+      <div className="segmented" role="radiogroup" aria-label={t('recipient.by')}>
         {(
           [
-            ['email', 'Email'],
-            ['phone', 'Phone'],
-            ['qr', 'QR ID'],
+            ['email', t('recipient.email')],
+            ['phone', t('recipient.phone')],
+            ['qr', t('recipient.qr')],
           ] as const
         ).map(([mode, text]) => (
           <label key={mode}>
@@ -124,7 +127,7 @@ export function RecipientPicker({
       </div>
       {value.mode === 'email' ? (
         <div className="field">
-          <label htmlFor={`${id}-email`}>Recipient email</label>
+          <label htmlFor={`${id}-email`}>{t('recipient.emailLabel')}</label>
           <input
             id={`${id}-email`}
             type="email"
@@ -136,7 +139,7 @@ export function RecipientPicker({
       ) : null}
       {value.mode === 'phone' ? (
         <div className="field">
-          <label htmlFor={`${id}-phone`}>Recipient phone</label>
+          <label htmlFor={`${id}-phone`}>{t('recipient.phoneLabel')}</label>
           <input
             id={`${id}-phone`}
             type="tel"
@@ -151,11 +154,11 @@ export function RecipientPicker({
         <div className="stack">
           {value.picked ? (
             <div className="notice success" role="status">
-              Recipient: <strong>{value.picked.displayName}</strong>
+              {t('share.recipient')}: <strong>{value.picked.displayName}</strong>
             </div>
           ) : null}
           <div className="field">
-            <label htmlFor={`${id}-file`}>Upload a picture of their QR ID</label>
+            <label htmlFor={`${id}-file`}>{t('recipient.upload')}</label>
             <input
               id={`${id}-file`}
               type="file"
@@ -171,19 +174,19 @@ export function RecipientPicker({
           {canUseCamera ? (
             camera ? (
               <CameraScanner
-                onText={(t) => void fromText(t)}
+                onText={(text) => void fromText(text)}
                 onClose={() => setCamera(false)}
                 onError={(m) => (setCamera(false), setQrError(m))}
               />
             ) : (
               <button type="button" className="secondary" onClick={() => setCamera(true)}>
-                Scan with the camera
+                {t('recipient.scan')}
               </button>
             )
           ) : (
-            <p className="hint">Camera scanning needs a secure (https) page; upload a picture instead.</p>
+            <p className="hint">{t('recipient.needsHttps')}</p>
           )}
-          {busy ? <p className="muted small">Reading the QR ID…</p> : null}
+          {busy ? <p className="muted small">{t('recipient.reading')}</p> : null}
           {qrError ? (
             <small className="field-error" role="alert">
               {qrError}
@@ -221,6 +224,7 @@ export function CameraScanner({
   onError(message: string): void;
 }) {
   const video = useRef<HTMLVideoElement>(null);
+  const { t } = useTranslation();
   // The parent passes fresh closures on every render; the camera must not restart for that.
   const found = useRef(onText);
   const failed = useRef(onError);
@@ -260,9 +264,7 @@ export function CameraScanner({
         }
         frame = requestAnimationFrame(tick);
       })
-      .catch(() =>
-        failed.current('The camera is not available. Allow camera access, or upload a picture of the QR ID.'),
-      );
+      .catch(() => failed.current(i18next.t('recipient.noCamera')));
     return () => {
       stopped = true;
       cancelAnimationFrame(frame);
@@ -271,9 +273,9 @@ export function CameraScanner({
   }, []);
   return (
     <div className="camera stack">
-      <video ref={video} muted playsInline aria-label="Camera preview" />
+      <video ref={video} muted playsInline aria-label={t('recipient.preview')} />
       <button type="button" className="secondary block" onClick={onClose}>
-        Stop scanning
+        {t('recipient.stop')}
       </button>
     </div>
   );

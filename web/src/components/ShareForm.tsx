@@ -9,6 +9,7 @@ import {
   type Scope,
   type ValidityState,
 } from './pickers.tsx';
+import i18next from 'i18next';
 import { REQUIRED_SHARE_PERMISSION } from '../lib/permissions.ts';
 import type { Body } from '../api/client.ts';
 
@@ -30,8 +31,7 @@ type SpecBody = Omit<Body<'/api/devices/{id}/shares', 'post'>, 'recipient'>;
 /** Problems per field before sending, empty when the spec can go to the API. */
 export function specProblems(s: ShareSpecState): Record<string, string> {
   const out: Record<string, string> = {};
-  if (s.scope === 'channels' && s.channels.length === 0)
-    out.channels = 'Choose at least one channel, or share the whole device.';
+  if (s.scope === 'channels' && s.channels.length === 0) out.channels = i18next.t('share.noChannel');
   const v = validityProblem(s.validity);
   if (v) out.validity = v;
   return out;

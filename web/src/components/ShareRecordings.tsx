@@ -1,6 +1,7 @@
 // The owner's choice of which recordings a share opens: what was recorded while the share applied (the default),
 // everything recorded since a moment ("recordings since …"), or a from–until range (an incident).
 import { useId, useState } from 'react';
+import i18next from 'i18next';
 import { api, call } from '../api/client.ts';
 import { fromLocalInput, toLocalInput } from '../lib/format.ts';
 import { useAction, useLoad } from '../lib/hooks.ts';
@@ -22,7 +23,7 @@ export function ShareRecordingsDialog({
     [shareId],
   );
   return (
-    <Async state={current} what="Loading">
+    <Async state={current} what={i18next.t('common.loading')}>
       {({ recordings }) => <Editor shareId={shareId} recipient={recipient} initial={recordings} onClose={onClose} />}
     </Async>
   );
@@ -50,8 +51,8 @@ function Editor({
     if (mode !== 'share') {
       const f = fromLocalInput(from);
       const u = mode === 'range' ? fromLocalInput(until) : null;
-      if (f === null) return setProblem('Choose when the recordings start.');
-      if (mode === 'range' && (u === null || u <= f)) return setProblem('Choose an end after the start.');
+      if (f === null) return setProblem(i18next.t('recordings.fromMissing'));
+      if (mode === 'range' && (u === null || u <= f)) return setProblem(i18next.t('recordings.untilBad'));
       recordings = { from: f, until: u };
     }
     setProblem(null);
@@ -61,27 +62,27 @@ function Editor({
     if (done) onClose();
   }
   const options: Array<[Mode, string]> = [
-    ['share', 'Recorded while the share applies'],
-    ['since', 'Everything recorded since…'],
-    ['range', 'Recorded between…'],
+    ['share', i18next.t('recordings.share')],
+    ['since', i18next.t('recordings.since')],
+    ['range', i18next.t('recordings.range')],
   ];
   return (
     <Dialog
       open
-      title={`Recordings ${recipient} may play back`}
+      title={i18next.t('recordings.title', { name: recipient })}
       onClose={onClose}
       footer={
         <>
           <button type="button" className="secondary" onClick={onClose}>
-            Cancel
+            {i18next.t('common.cancel')}
           </button>
           <button type="button" className="primary" disabled={action.busy} onClick={save}>
-            {action.busy ? 'Saving…' : 'Save'}
+            {action.busy ? i18next.t('common.saving') : i18next.t('common.save')}
           </button>
         </>
       }
     >
-      <div role="radiogroup" aria-label="Which recordings">
+      <div role="radiogroup" aria-label={i18next.t('recordings.which')}>
         {options.map(([m, text]) => (
           <label key={m} className="row">
             <input type="radio" name={name} checked={mode === m} onChange={() => setMode(m)} />
@@ -90,12 +91,12 @@ function Editor({
         ))}
       </div>
       {mode !== 'share' ? (
-        <Field label="From">
+        <Field label={i18next.t('share.from')}>
           {(p) => <input {...p} type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />}
         </Field>
       ) : null}
       {mode === 'range' ? (
-        <Field label="Until">
+        <Field label={i18next.t('recordings.until')}>
           {(p) => <input {...p} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />}
         </Field>
       ) : null}

@@ -1,7 +1,9 @@
 // The choosers shared by the Share Device, Share Devices, Authorization Service and installer screens.
 import { useId } from 'react';
-import { PERMISSIONS, PERMISSION_NAMES, REQUIRED_SHARE_PERMISSION, label } from '../lib/permissions.ts';
-import { DAYS, fromLocalInput, toLocalInput } from '../lib/format.ts';
+import i18next from 'i18next';
+import { useTranslation } from 'react-i18next';
+import { PERMISSION_NAMES, REQUIRED_SHARE_PERMISSION, description, label } from '../lib/permissions.ts';
+import { fromLocalInput, toLocalInput, weekdayNames } from '../lib/format.ts';
 
 /** Checkboxes over the permission catalog; `locked` ones are always on ("Play Video is required"). */
 export function PermissionPicker({
@@ -9,7 +11,7 @@ export function PermissionPicker({
   onChange,
   locked = [REQUIRED_SHARE_PERMISSION],
   only,
-  legend = 'Permissions',
+  legend,
   error,
 }: {
   value: string[];
@@ -19,6 +21,7 @@ export function PermissionPicker({
   legend?: string;
   error?: string | null;
 }) {
+  const { t } = useTranslation();
   const names = only ?? PERMISSION_NAMES;
   const toggle = (p: string, on: boolean) => {
     const set = new Set(value);
@@ -28,10 +31,10 @@ export function PermissionPicker({
   };
   return (
     <fieldset aria-invalid={error ? true : undefined}>
-      <legend>{legend}</legend>
+      <legend>{legend ?? t('share.permissions')}</legend>
       {names.map((p) => {
         const isLocked = locked.includes(p);
-        const info = (PERMISSIONS as Record<string, { label: string; description: string }>)[p];
+        const info = description(p);
         return (
           <label key={p} className={isLocked ? 'check locked' : 'check'}>
             <input
@@ -43,9 +46,9 @@ export function PermissionPicker({
             <span className="grow">
               {label(p)}
               {p === REQUIRED_SHARE_PERMISSION && isLocked ? (
-                <span className="muted small"> (Play Video is required)</span>
+                <span className="muted small"> {t('share.required')}</span>
               ) : null}
-              {info ? <span className="hint">{info.description}</span> : null}
+              {info ? <span className="hint">{info}</span> : null}
             </span>
           </label>
         );
@@ -59,15 +62,16 @@ export type Scope = 'device' | 'channels';
 
 export function ScopePicker({ value, onChange }: { value: Scope; onChange(next: Scope): void }) {
   const name = useId();
+  const { t } = useTranslation();
   return (
-    <div className="segmented" role="radiogroup" aria-label="What to share">
+    <div className="segmented" role="radiogroup" aria-label={t('share.what')}>
       <label>
         <input type="radio" name={name} checked={value === 'device'} onChange={() => onChange('device')} />
-        The whole device
+        {t('share.wholeDevice')}
       </label>
       <label>
         <input type="radio" name={name} checked={value === 'channels'} onChange={() => onChange('channels')} />
-        Specific channels
+        {t('share.specificChannels')}
       </label>
     </div>
   );
@@ -84,9 +88,10 @@ export function ChannelPicker({
   onChange(next: number[]): void;
   error?: string | null;
 }) {
+  const { t } = useTranslation();
   return (
-    <fieldset>
-      <legend>Channels</legend>
+    <fieldset className={channels.length > 4 ? 'channel-grid' : undefined}>
+      <legend>{t('share.channels')}</legend>
       {channels.map((c) => (
         <label key={c.number} className="check">
           <input
@@ -99,7 +104,10 @@ export function ChannelPicker({
             }
           />
           <span className="grow">
-            {c.name} <span className="muted small">(channel {c.number})</span>
+            {c.name} {/* "Channel 3 (channel 3)" says it twice: the number only where the name does not end in it. */}
+            {new RegExp(`\\b${c.number}$`).test(c.name) ? null : (
+              <span className="muted small">{t('share.channelNumber', { number: c.number })}</span>
+            )}
           </span>
         </label>
       ))}
@@ -128,12 +136,12 @@ export const PERMANENT: ValidityState = {
 export function validityProblem(v: ValidityState, now = Date.now()): string | null {
   if (v.mode === 'permanent') return null;
   const until = fromLocalInput(v.until);
-  if (v.mode === 'until' && until === null) return 'Choose the date and time the access ends.';
-  if (until !== null && until <= now) return 'The end must be in the future.';
+  if (v.mode === 'until' && until === null) return i18next.t('share.untilMissing');
+  if (until !== null && until <= now) return i18next.t('share.untilPast');
   if (v.mode === 'schedule') {
-    if (v.days.length === 0) return 'Choose at least one day of the week.';
-    if (!/^\d\d:\d\d$/.test(v.from) || !/^\d\d:\d\d$/.test(v.to)) return 'Give the hours as HH:MM.';
-    if (v.from === v.to) return 'The start and end hours must differ.';
+    if (v.days.length === 0) return i18next.t('share.noDays');
+    if (!/^\d\d:\d\d$/.test(v.from) || !/^\d\d:\d\d$/.test(v.to)) return i18next.t('share.hoursFormat');
+    if (v.from === v.to) return i18next.t('share.hoursSame');
   }
   return null;
 }
@@ -169,7 +177,7 @@ export function ValidityPicker({
   value,
   onChange,
   error,
-  legend = 'Validity',
+  legend,
 }: {
   value: ValidityState;
   onChange(next: ValidityState): void;
@@ -178,15 +186,17 @@ export function ValidityPicker({
 }) {
   const name = useId();
   const id = useId();
+  const { t } = useTranslation();
+  const title = legend ?? t('share.validity');
   return (
     <fieldset>
-      <legend>{legend}</legend>
-      <div className="segmented" role="radiogroup" aria-label={legend}>
+      <legend>{title}</legend>
+      <div className="segmented" role="radiogroup" aria-label={title}>
         {(
           [
-            ['permanent', 'Permanent'],
-            ['until', 'Until a date'],
-            ['schedule', 'Weekly schedule'],
+            ['permanent', t('time.permanent')],
+            ['until', t('share.untilDate')],
+            ['schedule', t('share.weekly')],
           ] as const
         ).map(([mode, text]) => (
           <label key={mode}>
@@ -202,7 +212,7 @@ export function ValidityPicker({
       </div>
       {value.mode !== 'permanent' ? (
         <div className="field">
-          <label htmlFor={`${id}-until`}>{value.mode === 'until' ? 'Ends' : 'Ends (optional)'}</label>
+          <label htmlFor={`${id}-until`}>{value.mode === 'until' ? t('share.ends') : t('share.endsOptional')}</label>
           <input
             id={`${id}-until`}
             type="datetime-local"
@@ -215,10 +225,10 @@ export function ValidityPicker({
         <>
           <div className="field">
             <span className="label" id={`${id}-days`}>
-              Days
+              {t('share.days')}
             </span>
             <div className="days" role="group" aria-labelledby={`${id}-days`}>
-              {DAYS.map((d, i) => {
+              {weekdayNames().map((d, i) => {
                 const n = DAY_NUMBERS[i]!;
                 return (
                   <label key={d}>
@@ -240,7 +250,7 @@ export function ValidityPicker({
           </div>
           <div className="grid2">
             <div className="field">
-              <label htmlFor={`${id}-from`}>From</label>
+              <label htmlFor={`${id}-from`}>{t('share.from')}</label>
               <input
                 id={`${id}-from`}
                 type="time"
@@ -249,7 +259,7 @@ export function ValidityPicker({
               />
             </div>
             <div className="field">
-              <label htmlFor={`${id}-to`}>To</label>
+              <label htmlFor={`${id}-to`}>{t('share.to')}</label>
               <input
                 id={`${id}-to`}
                 type="time"
@@ -259,7 +269,7 @@ export function ValidityPicker({
             </div>
           </div>
           <small className="hint">
-            Hours are in your time zone ({Intl.DateTimeFormat().resolvedOptions().timeZone}).
+            {t('share.timeZone', { zone: Intl.DateTimeFormat().resolvedOptions().timeZone })}
           </small>
         </>
       ) : null}

@@ -171,10 +171,10 @@ export function Confirm({
       footer={
         <>
           <button type="button" className="secondary" onClick={onCancel}>
-            Cancel
+            {i18next.t('common.cancel')}
           </button>
           <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={busy}>
-            {busy ? 'Working…' : confirmLabel}
+            {busy ? i18next.t('entrust.working') : confirmLabel}
           </button>
         </>
       }
@@ -224,14 +224,14 @@ export function StatusDot({ online }: { online: boolean }) {
   return (
     <span className={online ? 'status online' : 'status offline'}>
       <span className="dot" aria-hidden="true" />
-      {online ? 'Online' : 'Offline'}
+      {online ? i18next.t('common.online') : i18next.t('common.offline')}
     </span>
   );
 }
 
 export function Chips({ items }: { items: string[] }) {
   return (
-    <ul className="chips" aria-label="Permissions">
+    <ul className="chips" aria-label={i18next.t('share.permissions')}>
       {items.map((i) => (
         <li key={i}>{i}</li>
       ))}

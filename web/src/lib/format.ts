@@ -35,6 +35,12 @@ export function dateTime(ms: number | null | undefined, now = Date.now(), deadli
 
 export const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
 
+/** Monday to Sunday, short, in the app's language ("Mo", "Di" …). */
+export function weekdayNames(): string[] {
+  // 1 January 2024 was a Monday.
+  return DAYS.map((_, i) => new Intl.DateTimeFormat(locale, { weekday: 'short' }).format(new Date(2024, 0, 1 + i)));
+}
+
 /** "2026-11-30T18:00" (a datetime-local value) → epoch ms, or null when empty/invalid. */
 export function fromLocalInput(value: string): number | null {
   if (!value) return null;

@@ -1,19 +1,15 @@
 // A permission application seen by the owner ("Cloud service"): agree or reject per device, or all at once.
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
+import { label } from '../lib/permissions.ts';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, ErrorBox, Notice } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
 
 type Application = Res<'/api/applications/{applicationId}', 'get'>;
 
-const STATUS: Record<string, { text: string; tone: string }> = {
-  pending: { text: 'Waiting for you', tone: 'warn' },
-  agreed: { text: 'Agreed', tone: 'ok' },
-  rejected: { text: 'Rejected', tone: 'bad' },
-  cancelled: { text: 'Withdrawn by the installer', tone: '' },
-  superseded: { text: 'Replaced by a newer application', tone: '' },
-  expired: { text: 'Expired', tone: '' },
-};
+/** Each status's tone; its words are `application.status.<status>`. */
+const TONE: Record<string, string> = { pending: 'warn', agreed: 'ok', rejected: 'bad' };
 
 export function ApplicationDecision({ applicationIds }: { applicationIds: string[] }) {
   const apps = useLoad(
@@ -27,6 +23,7 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
   );
   const [message, setMessage] = useState<string | null>(null);
   const action = useAction();
+  const { t } = useTranslation();
 
   async function decide(ids: string[], decision: 'agree' | 'reject') {
     const result = await action.run(() =>
@@ -39,31 +36,35 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
   }
 
   return (
-    <Async state={apps} what="Loading the application">
+    <Async state={apps} what={t('application.loading')}>
       {(list: Application[]) => {
         const pending = list.filter((a) => a.status === 'pending');
         return (
-          <section aria-label="Permission application">
+          <section aria-label={t('application.label')}>
             <div className="card">
               <p>
-                <strong>{list[0]?.org.name}</strong> has applied for the permissions below. Rejecting or approving does
-                not affect your own use and configuration of these devices. Tap Agree and the installer will have the
-                permission marked.
+                <Trans
+                  i18nKey="application.intro"
+                  values={{ org: list[0]?.org.name ?? '' }}
+                  components={{ b: <strong /> }}
+                />
               </p>
-              {list[0]?.remark ? <p className="muted">Remark: “{list[0].remark}”</p> : null}
+              {list[0]?.remark ? <p className="muted">{t('application.remark', { remark: list[0].remark })}</p> : null}
             </div>
             {message ? <Notice tone="success">{message}</Notice> : null}
             <ErrorBox message={action.error} />
-            <ul className="list" aria-label="Devices applied for">
+            <ul className="list" aria-label={t('application.devices')}>
               {list.map((a) => (
                 <li key={a.id} aria-label={a.device.name}>
                   <div className="spread">
                     <span className="strong">{a.device.name}</span>
-                    <span className={`tag ${STATUS[a.status]?.tone ?? ''}`}>{STATUS[a.status]?.text ?? a.status}</span>
+                    <span className={`tag ${TONE[a.status] ?? ''}`}>
+                      {t(`application.status.${a.status}`, { defaultValue: a.status })}
+                    </span>
                   </div>
                   {a.permissions.map((p) => (
                     <div key={p.permission} className="small">
-                      ✓ {p.label} <span className="muted">· {a.validityDescription}</span>
+                      ✓ {label(p.permission)} <span className="muted">· {a.validityDescription}</span>
                     </div>
                   ))}
                   {a.status === 'pending' ? (
@@ -74,7 +75,7 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
                         disabled={action.busy}
                         onClick={() => decide([a.id], 'reject')}
                       >
-                        Reject
+                        {t('application.reject')}
                       </button>
                       <button
                         type="button"
@@ -82,7 +83,7 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
                         disabled={action.busy}
                         onClick={() => decide([a.id], 'agree')}
                       >
-                        Agree
+                        {t('application.agree')}
                       </button>
                     </div>
                   ) : null}
@@ -102,7 +103,7 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
                     )
                   }
                 >
-                  Reject All
+                  {t('application.rejectAll')}
                 </button>
                 <button
                   type="button"
@@ -115,7 +116,7 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
                     )
                   }
                 >
-                  Agree All
+                  {t('application.agreeAll')}
                 </button>
               </div>
             ) : null}

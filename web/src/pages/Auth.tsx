@@ -1,6 +1,7 @@
 // Sign up, log in: the screens before the session exists.
 import { Logo } from '../components/Logo.tsx';
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ApiError, api, call } from '../api/client.ts';
 import { ErrorBox, Field, Notice } from '../components/ui.tsx';
@@ -9,11 +10,12 @@ import { EMAIL_RE, PHONE_RE } from '../lib/format.ts';
 import { useSession } from '../session.tsx';
 
 function AuthCard({ title, children }: { title: string; children: React.ReactNode }) {
+  const { t } = useTranslation();
   return (
     <main className="auth">
       <div className="auth-card">
         <div className="brand" aria-hidden="true">
-          <Logo /> Keyholder
+          <Logo /> {t('common.appName')}
         </div>
         <h1>{title}</h1>
         {children}
@@ -30,13 +32,14 @@ export function LoginPage() {
   const [otp, setOtp] = useState<string | null>(null);
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
+  const { t } = useTranslation();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     const problems: Record<string, string> = {};
-    if (!login.trim()) problems.login = 'Enter your email or phone number.';
-    if (!password) problems.password = 'Enter your password.';
-    if (otp !== null && !otp.trim()) problems.otp = 'Enter the code from your authenticator app.';
+    if (!login.trim()) problems.login = t('auth.loginMissing');
+    if (!password) problems.password = t('auth.passwordMissing');
+    if (otp !== null && !otp.trim()) problems.otp = t('auth.otpMissing');
     setInvalid(problems);
     if (Object.keys(problems).length) return;
     const result = await action.run(async () => {
@@ -59,9 +62,9 @@ export function LoginPage() {
   }
 
   return (
-    <AuthCard title="Log in">
+    <AuthCard title={t('auth.logIn')}>
       <form onSubmit={submit} noValidate>
-        <Field label="Email or phone" error={invalid.login}>
+        <Field label={t('auth.login')} error={invalid.login}>
           {(p) => (
             <input
               {...p}
@@ -72,7 +75,7 @@ export function LoginPage() {
             />
           )}
         </Field>
-        <Field label="Password" error={invalid.password}>
+        <Field label={t('auth.password')} error={invalid.password}>
           {(p) => (
             <input
               {...p}
@@ -85,7 +88,7 @@ export function LoginPage() {
           )}
         </Field>
         {otp !== null ? (
-          <Field label="Code from your authenticator app" hint="Or one of your recovery codes" error={invalid.otp}>
+          <Field label={t('auth.otp')} hint={t('auth.otpHint')} error={invalid.otp}>
             {(p) => (
               <input
                 {...p}
@@ -100,14 +103,14 @@ export function LoginPage() {
         ) : null}
         <ErrorBox message={action.error} />
         <button type="submit" className="primary block" disabled={action.busy}>
-          {action.busy ? 'Logging in…' : 'Log in'}
+          {action.busy ? t('auth.loggingIn') : t('auth.logIn')}
         </button>
       </form>
       <p className="muted center">
-        <Link to="/reset-password">Forgot your password?</Link>
+        <Link to="/reset-password">{t('auth.forgot')}</Link>
       </p>
       <p className="muted center">
-        New here? <Link to="/signup">Create an account</Link>
+        {t('auth.newHere')} <Link to="/signup">{t('auth.createAccount')}</Link>
       </p>
     </AuthCard>
   );
@@ -118,6 +121,7 @@ export function SignUpPage() {
   const [form, setForm] = useState({ displayName: '', email: '', phone: '', password: '' });
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
+  const { t } = useTranslation();
   const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) =>
     setForm({ ...form, [k]: e.target.value });
 
@@ -126,11 +130,11 @@ export function SignUpPage() {
     const email = form.email.trim();
     const phone = form.phone.replace(/[\s()-]/g, '');
     const problems: Record<string, string> = {};
-    if (!form.displayName.trim()) problems.displayName = 'Enter your name.';
-    if (!email && !phone) problems.email = 'Enter an email address or a phone number.';
-    if (email && !EMAIL_RE.test(email)) problems.email = 'This is not a valid email address.';
-    if (phone && !PHONE_RE.test(phone)) problems.phone = 'Use the international form, e.g. +353861234567.';
-    if (form.password.length < 8) problems.password = 'Use at least 8 characters.';
+    if (!form.displayName.trim()) problems.displayName = t('auth.nameMissing');
+    if (!email && !phone) problems.email = t('auth.addressMissing');
+    if (email && !EMAIL_RE.test(email)) problems.email = t('recipient.emailInvalid');
+    if (phone && !PHONE_RE.test(phone)) problems.phone = t('recipient.phoneInvalid');
+    if (form.password.length < 8) problems.password = t('auth.passwordShort');
     setInvalid(problems);
     if (Object.keys(problems).length) return;
     const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -153,9 +157,12 @@ export function SignUpPage() {
 
   const serverField = action.field;
   return (
-    <AuthCard title="Create your account">
+    <AuthCard title={t('auth.signUpTitle')}>
       <form onSubmit={submit} noValidate>
-        <Field label="Your name" error={invalid.displayName ?? (serverField === 'displayName' ? action.error : null)}>
+        <Field
+          label={t('auth.name')}
+          error={invalid.displayName ?? (serverField === 'displayName' ? action.error : null)}
+        >
           {(p) => (
             <input
               {...p}
@@ -166,14 +173,14 @@ export function SignUpPage() {
             />
           )}
         </Field>
-        <Field label="Email" error={invalid.email ?? (serverField === 'email' ? action.error : null)}>
+        <Field label={t('recipient.email')} error={invalid.email ?? (serverField === 'email' ? action.error : null)}>
           {(p) => (
             <input {...p} name="email" type="email" autoComplete="email" value={form.email} onChange={set('email')} />
           )}
         </Field>
         <Field
-          label="Phone (optional)"
-          hint="International form, e.g. +353861234567"
+          label={t('auth.phoneOptional')}
+          hint={t('auth.phoneHint')}
           error={invalid.phone ?? (serverField === 'phone' ? action.error : null)}
         >
           {(p) => (
@@ -181,8 +188,8 @@ export function SignUpPage() {
           )}
         </Field>
         <Field
-          label="Password"
-          hint="At least 8 characters"
+          label={t('auth.password')}
+          hint={t('auth.passwordHint')}
           error={invalid.password ?? (serverField === 'password' ? action.error : null)}
         >
           {(p) => (
@@ -198,11 +205,11 @@ export function SignUpPage() {
         </Field>
         {!serverField ? <ErrorBox message={action.error} /> : null}
         <button type="submit" className="primary block" disabled={action.busy}>
-          {action.busy ? 'Creating…' : 'Sign up'}
+          {action.busy ? t('auth.creating') : t('auth.signUp')}
         </button>
       </form>
       <p className="muted center">
-        Already have an account? <Link to="/login">Log in</Link>
+        {t('auth.haveAccount')} <Link to="/login">{t('auth.logIn')}</Link>
       </p>
     </AuthCard>
   );
@@ -217,10 +224,11 @@ export function ResetPasswordPage() {
   const [done, setDone] = useState(false);
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
+  const { t } = useTranslation();
 
   async function ask(e: FormEvent) {
     e.preventDefault();
-    if (!login.trim()) return setInvalid({ login: 'Enter your email or phone number.' });
+    if (!login.trim()) return setInvalid({ login: t('auth.loginMissing') });
     setInvalid({});
     const r = await action.run(() => call(api.POST('/api/auth/password-reset', { body: { login: login.trim() } })));
     if (r) setSent(r.detail);
@@ -229,8 +237,8 @@ export function ResetPasswordPage() {
   async function confirm(e: FormEvent) {
     e.preventDefault();
     const problems: Record<string, string> = {};
-    if (!/^\d{8}$/.test(code.replace(/\s/g, ''))) problems.code = 'Enter the 8 digits from the message.';
-    if (password.length < 8) problems.newPassword = 'Use at least 8 characters.';
+    if (!/^\d{8}$/.test(code.replace(/\s/g, ''))) problems.code = t('auth.eightDigits');
+    if (password.length < 8) problems.newPassword = t('auth.passwordShort');
     setInvalid(problems);
     if (Object.keys(problems).length) return;
     const r = await action.run(() =>
@@ -245,18 +253,18 @@ export function ResetPasswordPage() {
 
   if (done)
     return (
-      <AuthCard title="Password changed">
-        <Notice tone="success">Your new password is set and every session was logged out.</Notice>
+      <AuthCard title={t('auth.changed')}>
+        <Notice tone="success">{t('auth.changedText')}</Notice>
         <Link className="primary block" to="/login">
-          Log in
+          {t('auth.logIn')}
         </Link>
       </AuthCard>
     );
   return (
-    <AuthCard title="Reset your password">
+    <AuthCard title={t('auth.resetTitle')}>
       {sent === null ? (
         <form onSubmit={ask} noValidate>
-          <Field label="Email or phone" error={invalid.login ?? (action.field === 'login' ? action.error : null)}>
+          <Field label={t('auth.login')} error={invalid.login ?? (action.field === 'login' ? action.error : null)}>
             {(p) => (
               <input
                 {...p}
@@ -269,13 +277,13 @@ export function ResetPasswordPage() {
           </Field>
           {action.field ? null : <ErrorBox message={action.error} />}
           <button type="submit" className="primary block" disabled={action.busy}>
-            Send a code
+            {t('auth.sendCode')}
           </button>
         </form>
       ) : (
         <form onSubmit={confirm} noValidate>
           <Notice>{sent}</Notice>
-          <Field label="Code" error={invalid.code ?? (action.field === 'code' ? action.error : null)}>
+          <Field label={t('auth.code')} error={invalid.code ?? (action.field === 'code' ? action.error : null)}>
             {(p) => (
               <input
                 {...p}
@@ -288,8 +296,8 @@ export function ResetPasswordPage() {
             )}
           </Field>
           <Field
-            label="New password"
-            hint="At least 8 characters"
+            label={t('auth.newPassword')}
+            hint={t('auth.passwordHint')}
             error={invalid.newPassword ?? (action.field === 'newPassword' ? action.error : null)}
           >
             {(p) => (
@@ -305,12 +313,12 @@ export function ResetPasswordPage() {
           </Field>
           {action.field === 'code' || action.field === 'newPassword' ? null : <ErrorBox message={action.error} />}
           <button type="submit" className="primary block" disabled={action.busy}>
-            Set the new password
+            {t('auth.setPassword')}
           </button>
         </form>
       )}
       <p className="muted center">
-        <Link to="/login">Back to log in</Link>
+        <Link to="/login">{t('auth.backToLogin')}</Link>
       </p>
     </AuthCard>
   );

@@ -1,6 +1,9 @@
 // A device's Authorization Service (owner): which installer organization may do what, each permission with
 // its validity; edit or withdraw behind the warning the vendors show.
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import i18next from 'i18next';
+import { label } from '../lib/permissions.ts';
 import { validityInWords } from '../lib/format.ts';
 import { Link, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
@@ -17,35 +20,38 @@ import { useAction, useLoad } from '../lib/hooks.ts';
 
 type Authorization = Res<'/api/devices/{id}/authorizations', 'get'>['authorizations'][number];
 
-export const EDIT_WARNING = "Editing permissions will affect the installer's management of your devices. Continue?";
+/** The vendors' warning before an installer's permissions change. */
+export function editWarning(): string {
+  return i18next.t('authz.editWarning');
+}
 
 export function AuthorizationServicePage() {
   const { id = '' } = useParams();
   const state = useLoad(() => call(api.GET('/api/devices/{id}/authorizations', { params: { path: { id } } })), [id]);
   const [notice, setNotice] = useState<string | null>(null);
+  const { t } = useTranslation();
   return (
     <Page
-      title="Authorization Service"
+      title={t('authz.title')}
       back={`/devices/${id}/settings`}
       actions={
         <Link className="primary small-btn" to={`/me/entrust?device=${encodeURIComponent(id)}`}>
-          Authorize an installer
+          {t('authz.authorizeInstaller')}
         </Link>
       }
     >
       {notice ? <Notice tone="success">{notice}</Notice> : null}
-      <Async state={state} what="Loading the authorizations">
+      <Async state={state} what={t('authz.loading')}>
         {(d) => (
           <>
             <div className="card spread">
               <span className="strong">{d.deviceName}</span>
-              <span className={d.status === 'authorized' ? 'tag ok' : 'tag'}>{d.statusLabel}</span>
+              <span className={d.status === 'authorized' ? 'tag ok' : 'tag'}>
+                {t(d.status === 'authorized' ? 'authz.authorized' : 'authz.notAuthorized')}
+              </span>
             </div>
             {d.authorizations.length === 0 ? (
-              <div className="state empty">
-                No installer is authorized on this device. Installers ask for permissions through Messages, or authorize
-                one yourself with Authorize an installer.
-              </div>
+              <div className="state empty">{t('authz.noneHere')}</div>
             ) : (
               d.authorizations.map((a) => (
                 <OrgAuthorization
@@ -82,6 +88,7 @@ function OrgAuthorization({
     null | { kind: 'save' } | { kind: 'withdraw-all' } | { kind: 'withdraw'; permission: string; label: string }
   >(null);
   const action = useAction();
+  const { t } = useTranslation();
   const path = { id: deviceId, orgId: a.org.id };
 
   async function confirmed() {
@@ -113,26 +120,26 @@ function OrgAuthorization({
     if (done) {
       setConfirm(null);
       setEditing(false);
-      onChange(
-        confirm.kind === 'save' ? `Permissions of ${a.org.name} saved.` : `Permissions of ${a.org.name} withdrawn.`,
-      );
+      onChange(t(confirm.kind === 'save' ? 'authz.saved' : 'authz.withdrawn', { org: a.org.name }));
     }
   }
 
   return (
-    <section className="card" aria-label={`Authorization of ${a.org.name}`}>
+    <section className="card" aria-label={t('authz.authorizationOf', { org: a.org.name })}>
       <div className="spread">
         <h2>{a.org.name}</h2>
-        <span className={a.status === 'authorized' ? 'tag ok' : 'tag'}>{a.statusLabel}</span>
+        <span className={a.status === 'authorized' ? 'tag ok' : 'tag'}>
+          {t(a.status === 'authorized' ? 'authz.authorized' : 'authz.notAuthorized')}
+        </span>
       </div>
       {a.permissions.length === 0 ? (
-        <p className="no-permission">The installer has no permission to operate or configure the device.</p>
+        <p className="no-permission">{t('authz.noPermission')}</p>
       ) : (
-        <ul className="list" aria-label={`Permissions of ${a.org.name}`}>
+        <ul className="list" aria-label={t('authz.permissionsOf', { org: a.org.name })}>
           {a.permissions.map((p) => (
             <li key={p.permission} className="spread">
               <span>
-                <span className="strong">{p.label}</span>
+                <span className="strong">{label(p.permission)}</span>
                 <span className="muted small" style={{ display: 'block' }}>
                   {validityInWords(p)}
                 </span>
@@ -140,9 +147,9 @@ function OrgAuthorization({
               <button
                 type="button"
                 className="ghost danger-text"
-                onClick={() => setConfirm({ kind: 'withdraw', permission: p.permission, label: p.label })}
+                onClick={() => setConfirm({ kind: 'withdraw', permission: p.permission, label: label(p.permission) })}
               >
-                Withdraw <span className="sr-only">{p.label}</span>
+                {t('authz.withdraw')} <span className="sr-only">{label(p.permission)}</span>
               </button>
             </li>
           ))}
@@ -151,7 +158,7 @@ function OrgAuthorization({
       <div className="actions">
         {a.permissions.length > 0 ? (
           <button type="button" className="secondary" onClick={() => setConfirm({ kind: 'withdraw-all' })}>
-            Withdraw all
+            {t('authz.withdrawAll')}
           </button>
         ) : null}
         <button
@@ -162,17 +169,17 @@ function OrgAuthorization({
             setEditing(true);
           }}
         >
-          Edit permissions
+          {t('authz.edit')}
         </button>
       </div>
       <Dialog
         open={editing && !confirm}
-        title={`Permissions of ${a.org.name}`}
+        title={t('authz.permissionsOf', { org: a.org.name })}
         onClose={() => setEditing(false)}
         footer={
           <>
             <button type="button" className="secondary" onClick={() => setEditing(false)}>
-              Cancel
+              {t('common.cancel')}
             </button>
             <button
               type="button"
@@ -183,7 +190,7 @@ function OrgAuthorization({
                 if (!problem) setConfirm({ kind: 'save' });
               }}
             >
-              OK
+              {t('common.ok')}
             </button>
           </>
         }
@@ -195,14 +202,14 @@ function OrgAuthorization({
         open={confirm !== null}
         title={
           confirm?.kind === 'withdraw'
-            ? `Withdraw ${confirm.label}?`
+            ? t('authz.withdrawOne', { permission: confirm.label })
             : confirm?.kind === 'withdraw-all'
-              ? 'Withdraw all permissions?'
-              : 'Save permissions?'
+              ? t('authz.withdrawAllTitle')
+              : t('authz.saveTitle')
         }
         message={
           <>
-            <p>{EDIT_WARNING}</p>
+            <p>{t('authz.editWarning')}</p>
             {confirm ? (
               <ChangePreview
                 request={

@@ -2,6 +2,8 @@
 // and for the owner only: transfer, remove.
 import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
+import i18next from 'i18next';
+import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Chips, Confirm, Field, Notice, Page, Section, StatusDot } from '../components/ui.tsx';
@@ -18,24 +20,18 @@ import { ManagersSection, useManagers } from './Managers.tsx';
 type Device = Res<'/api/devices/{id}', 'get'>;
 type AuditEvent = Res<'/api/devices/{id}/audit', 'get'>['items'][number];
 
-const KIND_LABEL: Record<string, string> = {
-  camera: 'Camera',
-  recorder: 'Recorder',
-  doorbell: 'Doorbell',
-  alarm_hub: 'Alarm hub',
-};
-
 export function kindLabel(kind: string): string {
-  return KIND_LABEL[kind] ?? kind;
+  return i18next.t(`kind.${kind}`, { defaultValue: kind });
 }
 
 export function DeviceSettingsPage() {
   const { id = '' } = useParams();
   const device = useLoad(() => call(api.GET('/api/devices/{id}', { params: { path: { id } } })), [id]);
   usePolling(device.reload, LIVE_REFRESH_MS);
+  const { t } = useTranslation();
   return (
-    <Page title="Settings" back="/">
-      <Async state={device} what="Loading the device">
+    <Page title={t('settings.title')} back="/">
+      <Async state={device} what={t('share.loadingDevice')}>
         {(d) => <Settings device={d} onChange={device.reload} />}
       </Async>
     </Page>
@@ -47,6 +43,7 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
   const managers = useManagers(device.id);
   // A manager runs the device but may not give it away or remove it (the server refuses it too).
   const owner = managers.data !== undefined && !managers.data.some((m) => m.accountId === me);
+  const { t } = useTranslation();
   return (
     <>
       <div className="card">
@@ -63,13 +60,13 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
       <ul className="menu">
         <li>
           <Link to={`/devices/${device.id}/authorization`}>
-            <span>Authorization Service</span>
+            <span>{t('authz.title')}</span>
           </Link>
         </li>
         {device.supportsSharing ? (
           <li>
             <Link to={`/devices/${device.id}/share`}>
-              <span>Share Device</span>
+              <span>{t('home.share')}</span>
             </Link>
           </li>
         ) : null}
@@ -86,18 +83,22 @@ function Settings({ device, onChange }: { device: Device; onChange(): void }) {
       <VisibilitySection deviceId={device.id} />
       <HealthSection deviceId={device.id} />
       <RemoteConfiguration deviceId={device.id} channels={device.channels.length} />
-      <Section title="Name">
+      <Section title={t('settings.name')}>
         <RenameForm device={device} onChange={onChange} />
       </Section>
       {device.channels.length > 1 ? (
-        <Section title="Channels" count={device.channels.length}>
-          <ul className="list">
-            {device.channels.map((c) => (
-              <li key={c.number}>
-                <span className="muted">{c.number}.</span> {c.name}
-              </li>
-            ))}
-          </ul>
+        <Section title={t('share.channels')} count={device.channels.length}>
+          {/* Read-only rows: folded so a 16-channel recorder does not make Settings five screens long. */}
+          <details className="card fold">
+            <summary>{t('settings.showChannels', { count: device.channels.length })}</summary>
+            <ul className="list">
+              {device.channels.map((c) => (
+                <li key={c.number}>
+                  <span className="muted">{c.number}.</span> {c.name}
+                </li>
+              ))}
+            </ul>
+          </details>
         </Section>
       ) : null}
       <ManagersSection device={device} managers={managers} me={me} />
@@ -113,10 +114,11 @@ function RenameForm({ device, onChange }: { device: Device; onChange(): void }) 
   const [invalid, setInvalid] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
   const action = useAction();
+  const { t } = useTranslation();
   async function submit(e: FormEvent) {
     e.preventDefault();
     setSaved(false);
-    if (!name.trim()) return setInvalid('Give the device a name.');
+    if (!name.trim()) return setInvalid(t('settings.nameMissing'));
     setInvalid(null);
     const done = await action.run(() =>
       call(api.PATCH('/api/devices/{id}', { params: { path: { id: device.id } }, body: { name: name.trim() } })),
@@ -128,52 +130,39 @@ function RenameForm({ device, onChange }: { device: Device; onChange(): void }) 
   }
   return (
     <form className="card" onSubmit={submit} noValidate>
-      <Field label="Device name" error={invalid ?? action.error}>
+      <Field label={t('settings.deviceName')} error={invalid ?? action.error}>
         {(p) => <input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
-      {saved ? <Notice tone="success">Saved.</Notice> : null}
+      {saved ? <Notice tone="success">{t('settings.saved')}</Notice> : null}
       <button type="submit" className="secondary small-btn" disabled={action.busy || name.trim() === device.name}>
-        Save name
+        {t('settings.saveName')}
       </button>
     </form>
   );
 }
 
-const ACTION_LABEL: Record<string, string> = {
-  'device.bound': 'Device added',
-  'device.unbound': 'Device removed',
-  'device.renamed': 'Device renamed',
-  'device.transferred': 'Ownership transferred',
-  'device.handed_over': 'Handed over by the installer',
-  'device.added_to_site': 'Added to an installer site',
-  'channel.renamed': 'Channel renamed',
-  'transfer.started': 'Transfer offered',
-  'transfer.declined': 'Transfer declined',
-  'transfer.cancelled': 'Transfer withdrawn',
-  'share.created': 'Shared',
-  'share.updated': 'Share changed',
-  'share.revoked': 'Share revoked',
-  'share.cancelled': 'Share ended',
-  'share.removed_by_recipient': 'Share removed by the recipient',
-  'authorization.granted': 'Installer permissions granted',
-  'authorization.withdrawn': 'Installer permissions withdrawn',
-  'authorization.permission_withdrawn': 'Installer permission withdrawn',
-  'authorization.permission_released': 'Installer released a permission',
-  'authorization.cancelled': 'Installer authorization cancelled',
-  'handover.accepted': 'Handover accepted',
-  'application.created': 'Installer applied for permissions',
-  'application.agreed': 'Permission application agreed',
-  'application.rejected': 'Permission application rejected',
-  'application.cancelled': 'Permission application withdrawn',
-  'ticket.issued': 'Video watched',
-  'device.command': 'Remote configuration',
-  'device.link_secret_issued': 'Device link secret issued',
-};
-
 export function auditLabel(action: string): string {
-  if (ACTION_LABEL[action]) return ACTION_LABEL[action];
   const text = action.replace(/[._]/g, ' ');
-  return text.charAt(0).toUpperCase() + text.slice(1);
+  return i18next.t(`auditAction.${action.replace(/\./g, '_')}`, {
+    defaultValue: text.charAt(0).toUpperCase() + text.slice(1),
+  });
+}
+
+/** What a share or an authorization gave, from the audit snapshot: "Channels 1, 2 · Live View, Playback". */
+function auditWhat(e: AuditEvent): string | null {
+  const s = (e.after ?? e.before) as {
+    scope?: string;
+    channels?: number[];
+    permissions?: Array<string | { permission: string }>;
+  } | null;
+  if (!s || !Array.isArray(s.permissions)) return null;
+  const parts: string[] = [];
+  if (s.scope === 'channels' && s.channels?.length)
+    parts.push(i18next.t('common.channelsList', { list: s.channels.join(', ') }));
+  else if (s.scope === 'device') parts.push(i18next.t('common.allChannels'));
+  const perms = s.permissions.map((p) => label(typeof p === 'string' ? p : p.permission));
+  if (perms.length) parts.push(perms.join(', '));
+  return parts.join(' · ') || null;
 }
 
 /** Who besides me can do what on the device at this moment (shares and installer authorizations together). */
@@ -182,27 +171,37 @@ function AccessNow({ deviceId }: { deviceId: string }) {
     () => call(api.GET('/api/devices/{id}/access', { params: { path: { id: deviceId } } })),
     [deviceId],
   );
+  const { t } = useTranslation();
   return (
     <>
-      <h2>Who has access now</h2>
-      <Async state={review} what="Loading who has access" isEmpty={(r) => r.entries.length === 0} empty="Only you.">
+      <h2>{t('settings.accessNow')}</h2>
+      <Async
+        state={review}
+        what={t('settings.loadingAccess')}
+        isEmpty={(r) => r.entries.length === 0}
+        empty={t('settings.onlyYou')}
+      >
         {(r) => (
-          <ul className="list" aria-label="Access now">
+          <ul className="list" aria-label={t('settings.accessList')}>
             {r.entries.map((e) => {
               const now = e.permissions.filter((p) => p.activeNow);
               return (
                 <li key={e.sourceId}>
                   <div className="spread">
                     <span className="strong">{e.subject.name}</span>
-                    <span className="tag">{e.source === 'share' ? 'Shared' : 'Installer'}</span>
+                    <span className="tag">
+                      {e.source === 'share' ? t('settings.sharedTag') : t('settings.installerTag')}
+                    </span>
                   </div>
                   <div className="muted small">
-                    {e.channels === 'all' ? 'All channels' : `Channels ${e.channels.join(', ')}`}
+                    {e.channels === 'all'
+                      ? t('common.allChannels')
+                      : t('common.channelsList', { list: e.channels.join(', ') })}
                   </div>
                   {now.length > 0 ? (
                     <Chips items={now.map((p) => label(p.permission))} />
                   ) : (
-                    <p className="muted small">Nothing at this moment.</p>
+                    <p className="muted small">{t('settings.nothingNow')}</p>
                   )}
                 </li>
               );
@@ -219,23 +218,31 @@ function AuditSection({ deviceId }: { deviceId: string }) {
     () => call(api.GET('/api/devices/{id}/audit', { params: { path: { id: deviceId }, query: { limit: 50 } } })),
     [deviceId],
   );
+  const { t } = useTranslation();
   return (
-    <Section title="Audit trail">
+    <Section title={t('settings.audit')}>
       <Async
         state={audit}
-        what="Loading the audit trail"
+        what={t('settings.loadingAudit')}
         isEmpty={(p) => p.items.length === 0}
-        empty="Nothing has happened to this device yet."
+        empty={t('settings.auditEmpty')}
       >
         {(page) => (
-          <ul className="list" aria-label="Audit trail">
+          <ul className="list" aria-label={t('settings.audit')}>
             {page.items.map((e: AuditEvent) => (
               <li key={e.id}>
                 <div className="spread">
-                  <span className="strong">{auditLabel(e.action)}</span>
+                  <span className="strong">
+                    {auditLabel(e.action)}
+                    {e.subject ? ` ${t('settings.withWhom', { name: e.subject })}` : ''}
+                  </span>
                   <span className="muted small">{dateTime(e.at)}</span>
                 </div>
-                <div className="muted small">by {e.actor.name ?? 'Keyholder'}</div>
+                <div className="muted small">
+                  {[auditWhat(e), t('settings.by', { name: e.actor.name ?? t('settings.keyholder') })]
+                    .filter(Boolean)
+                    .join(' · ')}
+                </div>
               </li>
             ))}
           </ul>
@@ -249,16 +256,17 @@ function RemoveDevice({ device }: { device: Device }) {
   const navigate = useNavigate();
   const [asking, setAsking] = useState(false);
   const action = useAction();
+  const { t } = useTranslation();
   return (
     <>
       <button type="button" className="secondary block remove-device" onClick={() => setAsking(true)}>
-        Remove device
+        {t('settings.remove')}
       </button>
       <Confirm
         open={asking}
-        title={`Remove ${device.name}?`}
-        message="The device leaves your account. Every share and every installer permission on it ends."
-        confirmLabel="Remove"
+        title={t('settings.removeTitle', { name: device.name })}
+        message={t('settings.removeText')}
+        confirmLabel={t('common.remove')}
         danger
         busy={action.busy}
         error={action.error}
@@ -267,7 +275,7 @@ function RemoveDevice({ device }: { device: Device }) {
           const done = await action.run(() =>
             call(api.DELETE('/api/devices/{id}', { params: { path: { id: device.id } } })),
           );
-          if (done) void navigate('/', { state: { notice: `${device.name} was removed from your devices.` } });
+          if (done) void navigate('/', { state: { notice: t('settings.removed', { name: device.name }) } });
         }}
       />
     </>

@@ -1,5 +1,7 @@
 // The shares of one of my devices (in its Settings): who has what, until when; edit or revoke each.
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { label } from '../lib/permissions.ts';
 import { api, call, type Res } from '../api/client.ts';
 import { validityFromApi } from '../components/pickers.tsx';
 import { ShareSpecFields, specBody, specProblems, type ShareSpecState } from '../components/ShareForm.tsx';
@@ -8,7 +10,6 @@ import { useAction, useLoad } from '../lib/hooks.ts';
 import { serverError } from './ShareDevice.tsx';
 import { ShareRecordingsDialog } from '../components/ShareRecordings.tsx';
 import { ChangePreview } from '../components/ChangePreview.tsx';
-import { useTranslation } from 'react-i18next';
 
 type Share = Res<'/api/devices/{id}/shares', 'get'>[number];
 type Device = Res<'/api/devices/{id}', 'get'>;
@@ -22,41 +23,43 @@ export function SharesSection({ device }: { device: Device }) {
   const [revoking, setRevoking] = useState<Share | null>(null);
   const [recordingsOf, setRecordingsOf] = useState<Share | null>(null);
   const revoke = useAction();
+  const { t } = useTranslation();
   return (
     <>
-      <h2>Shared with</h2>
-      <Async state={shares} what="Loading the shares" empty="This device is not shared with anyone.">
+      <h2>{t('shares.title')}</h2>
+      <Async state={shares} what={t('shares.loading')} empty={t('shares.none')}>
         {(list) => (
-          <ul className="list" aria-label="Shares">
+          <ul className="list" aria-label={t('shares.list')}>
             {list.map((s) => (
-              <li key={s.id} aria-label={`Share with ${s.recipient.displayName}`}>
+              <li key={s.id} aria-label={t('shares.with', { name: s.recipient.displayName })}>
                 <div className="spread">
                   <span className="strong">
                     {s.recipient.displayName}{' '}
                     {s.status === 'waiting' ? (
-                      <span className="tag warn">waiting for {s.waitingFor} to sign up</span>
+                      <span className="tag warn">{t('shares.waiting', { address: s.waitingFor })}</span>
                     ) : null}
                   </span>
                   <span className="row">
                     {s.permissions.some((p) => p.name === 'playback') ? (
                       <button type="button" className="ghost" onClick={() => setRecordingsOf(s)}>
-                        Recordings
+                        {t('shares.recordings')}
                       </button>
                     ) : null}
                     {s.status === 'active' ? (
                       <button type="button" className="ghost" onClick={() => setEditing(s)}>
-                        Edit
+                        {t('common.edit')}
                       </button>
                     ) : null}
                     <button type="button" className="ghost danger-text" onClick={() => setRevoking(s)}>
-                      Revoke
+                      {t('shares.revoke')}
                     </button>
                   </span>
                 </div>
                 <div className="muted small">
-                  {s.scope === 'device' ? 'Whole device' : s.channels.map((c) => c.name).join(', ')} · {s.validityText}
+                  {s.scope === 'device' ? t('shareMany.wholeDevice') : s.channels.map((c) => c.name).join(', ')} ·{' '}
+                  {s.validityText}
                 </div>
-                <Chips items={s.permissions.map((p) => p.label)} />
+                <Chips items={s.permissions.map((p) => label(p.name))} />
               </li>
             ))}
           </ul>
@@ -81,18 +84,18 @@ export function SharesSection({ device }: { device: Device }) {
       ) : null}
       <Confirm
         open={revoking !== null}
-        title={`Stop sharing with ${revoking?.recipient.displayName ?? ''}?`}
+        title={t('shares.stopTitle', { name: revoking?.recipient.displayName ?? '' })}
         message={
           revoking?.status === 'waiting' ? (
-            'The share will not be delivered when they sign up.'
+            t('shares.stopWaiting')
           ) : (
             <>
-              <p>They lose access to this device immediately.</p>
+              <p>{t('shares.stopText')}</p>
               {revoking ? <ChangePreview request={{ kind: 'share.revoke', shareId: revoking.id! }} /> : null}
             </>
           )
         }
-        confirmLabel="Revoke"
+        confirmLabel={t('shares.revoke')}
         danger
         busy={revoke.busy}
         error={revoke.error}
@@ -138,7 +141,7 @@ function EditShare({ device, share, onClose }: { device: Device; share: Share; o
   return (
     <Dialog
       open
-      title={`Share with ${share.recipient.displayName}`}
+      title={t('shares.with', { name: share.recipient.displayName })}
       onClose={() => onClose(false)}
       footer={
         <>
@@ -148,12 +151,12 @@ function EditShare({ device, share, onClose }: { device: Device; share: Share; o
             </button>
           ) : (
             <button type="button" className="secondary" onClick={() => onClose(false)}>
-              Cancel
+              {t('common.cancel')}
             </button>
           )}
           {reviewing ? (
             <button type="button" className="primary" disabled={action.busy} onClick={save}>
-              {action.busy ? 'Saving…' : t('household.preview.confirm')}
+              {action.busy ? t('common.saving') : t('household.preview.confirm')}
             </button>
           ) : (
             <button type="button" className="primary" onClick={review}>

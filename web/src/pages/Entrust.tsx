@@ -1,11 +1,12 @@
 // Entrust directly: the owner authorizes an installer organization (picked by its id, QR text or a picture of its
 // QR ID) on chosen devices, each permission with its validity — without waiting for a handover or an application.
 import { useId, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { api, call, errorMessage, type Res } from '../api/client.ts';
 import {
   InstallerPermissionPicker,
-  VALIDITY_CHOICES,
+  validityChoices,
   choicesBody,
   choicesFrom,
   choicesProblem,
@@ -13,9 +14,8 @@ import {
 } from '../components/InstallerPermissions.tsx';
 import { Async, Dialog, ErrorBox, Notice, Page } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
-import { deadline } from '../lib/format.ts';
+import { deadline, validityInWords } from '../lib/format.ts';
 import { label } from '../lib/permissions.ts';
-import { EDIT_WARNING } from './AuthorizationService.tsx';
 
 type OrgPublic = Res<'/api/orgs/resolve', 'post'>;
 type Entrusted = Res<'/api/authorizations', 'post'>;
@@ -31,15 +31,16 @@ export function EntrustPage() {
   const [confirming, setConfirming] = useState(false);
   const [done, setDone] = useState<Entrusted | null>(null);
   const action = useAction();
+  const { t } = useTranslation();
   const back = preselected ? `/devices/${preselected}/authorization` : '/me/authorized-devices';
 
   function review(e: FormEvent) {
     e.preventDefault();
     const next: typeof problems = {};
-    if (!org) next.org = 'Pick the installer organization first: enter its ID or upload a picture of its QR ID.';
-    if (chosen.size === 0) next.devices = 'Choose at least one device.';
+    if (!org) next.org = t('entrust.pickOrgFirst');
+    if (chosen.size === 0) next.devices = t('entrust.chooseDevice');
     const body = choicesBody(choices);
-    if (body.length === 0) next.permissions = 'Choose at least one permission.';
+    if (body.length === 0) next.permissions = t('entrust.choosePermission');
     else {
       const p = choicesProblem(choices);
       if (p) next.permissions = p;
@@ -64,23 +65,22 @@ export function EntrustPage() {
 
   if (done) {
     return (
-      <Page title="Authorize an installer" back={back}>
-        <Notice tone="success">
-          {done.org.name} is authorized on{' '}
-          {done.authorizations.length === 1 ? '1 device' : `${done.authorizations.length} devices`}.
-        </Notice>
-        <ul className="list" aria-label="Authorized now">
+      <Page title={t('authz.authorizeInstaller')} back={back}>
+        <Notice tone="success">{t('entrust.done', { org: done.org.name, count: done.authorizations.length })}</Notice>
+        <ul className="list" aria-label={t('entrust.authorizedNow')}>
           {done.authorizations.map((a) => (
             <li key={a.id}>
               <Link className="list-link" to={`/devices/${a.deviceId}/authorization`}>
                 <span className="title">{a.deviceName ?? a.deviceId}</span>
-                <div className="muted small">{a.permissions.map((p) => `${p.label} · ${p.validity}`).join(' · ')}</div>
+                <div className="muted small">
+                  {a.permissions.map((p) => `${label(p.permission)} · ${validityInWords(p)}`).join(' · ')}
+                </div>
               </Link>
             </li>
           ))}
         </ul>
         <Link className="secondary block" to="/me/authorized-devices">
-          Authorized Devices
+          {t('me.authorizedDevices')}
         </Link>
       </Page>
     );
@@ -88,24 +88,17 @@ export function EntrustPage() {
 
   const chosenNames = (devices.data ?? []).filter((d) => chosen.has(d.id)).map((d) => d.name);
   return (
-    <Page title="Authorize an installer" back={back}>
-      <p className="muted">
-        Give an installer organization permissions on your devices directly. You can edit or withdraw them at any time
-        in each device's Authorization Service.
-      </p>
-      <form className="stack" onSubmit={review} noValidate aria-label="Authorize an installer">
+    <Page title={t('authz.authorizeInstaller')} back={back}>
+      <p className="muted">{t('entrust.intro')}</p>
+      <form className="stack" onSubmit={review} noValidate aria-label={t('authz.authorizeInstaller')}>
         <OrgPicker
           value={org}
           onChange={(o) => (setOrg(o), setProblems((p) => ({ ...p, org: undefined })))}
           error={problems.org}
         />
         <fieldset>
-          <legend>Devices</legend>
-          <Async
-            state={devices}
-            what="Loading your devices"
-            empty="You have no devices of your own to authorize an installer on."
-          >
+          <legend>{t('entrust.devices')}</legend>
+          <Async state={devices} what={t('home.loading')} empty={t('entrust.noDevices')}>
             {(list) => (
               <>
                 {list.map((d) => (
@@ -130,49 +123,49 @@ export function EntrustPage() {
           </Async>
           {problems.devices ? <small className="field-error">{problems.devices}</small> : null}
         </fieldset>
-        <InstallerPermissionPicker legend="Permissions for the installer" value={choices} onChange={setChoices} />
+        <InstallerPermissionPicker legend={t('entrust.permissionsLegend')} value={choices} onChange={setChoices} />
         {problems.permissions ? <small className="field-error">{problems.permissions}</small> : null}
         <ErrorBox message={action.error} />
         <button type="submit" className="primary block" disabled={action.busy}>
-          Next
+          {t('entrust.next')}
         </button>
       </form>
       <Dialog
         open={confirming}
-        title={`Authorize ${org?.name ?? 'the installer'}?`}
+        title={t('entrust.confirmTitle', { org: org?.name ?? t('entrust.theInstaller') })}
         onClose={() => setConfirming(false)}
         footer={
           <>
             <button type="button" className="secondary" onClick={() => setConfirming(false)}>
-              Cancel
+              {t('common.cancel')}
             </button>
             <button type="button" className="primary" disabled={action.busy} onClick={() => void send()}>
-              {action.busy ? 'Working…' : 'Authorize'}
+              {action.busy ? t('entrust.working') : t('entrust.authorize')}
             </button>
           </>
         }
       >
         <dl className="summary">
-          <dt>Installer</dt>
+          <dt>{t('entrust.installer')}</dt>
           <dd>{org?.name}</dd>
-          <dt>Devices</dt>
+          <dt>{t('entrust.devices')}</dt>
           <dd>{chosenNames.join(', ')}</dd>
-          <dt>Permissions</dt>
+          <dt>{t('entrust.permissions')}</dt>
           <dd>
-            <ul className="plain" aria-label="Permissions to grant">
+            <ul className="plain" aria-label={t('entrust.toGrant')}>
               {choicesBody(choices).map((p) => (
                 <li key={p.permission}>
                   {label(p.permission)} (
                   {p.validity === 'until'
-                    ? `until ${deadline(p.until)}`
-                    : (VALIDITY_CHOICES.find(([v]) => v === p.validity)?.[1] ?? p.validity)}
+                    ? t('time.until', { when: deadline(p.until) })
+                    : (validityChoices().find(([v]) => v === p.validity)?.[1] ?? p.validity)}
                   )
                 </li>
               ))}
             </ul>
           </dd>
         </dl>
-        <p className="muted small">{EDIT_WARNING}</p>
+        <p className="muted small">{t('authz.editWarning')}</p>
       </Dialog>
     </Page>
   );
@@ -192,6 +185,7 @@ function OrgPicker({
   const [reference, setReference] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const { t } = useTranslation();
 
   async function pick(work: () => Promise<OrgPublic>) {
     setProblem(null);
@@ -208,20 +202,20 @@ function OrgPicker({
 
   return (
     <fieldset>
-      <legend>Installer organization</legend>
+      <legend>{t('entrust.orgLegend')}</legend>
       {value ? (
         <div className="notice success" role="status">
-          Installer: <strong>{value.name}</strong>
+          {t('entrust.installer')}: <strong>{value.name}</strong>
         </div>
       ) : null}
       <div className="field">
-        <label htmlFor={`${id}-ref`}>Organization ID or QR text</label>
+        <label htmlFor={`${id}-ref`}>{t('entrust.orgRef')}</label>
         <div className="row">
           <input
             id={`${id}-ref`}
             className="grow"
             autoComplete="off"
-            placeholder="org_…"
+            placeholder={t('entrust.orgRefPlaceholder')}
             value={reference}
             onChange={(e) => setReference(e.target.value)}
             onKeyDown={(e) => {
@@ -237,17 +231,17 @@ function OrgPicker({
             className="secondary"
             disabled={busy}
             onClick={() => {
-              if (!reference.trim()) return setProblem('Enter the organization ID the installer gave you.');
+              if (!reference.trim()) return setProblem(t('entrust.enterOrgId'));
               void pick(() => call(api.POST('/api/orgs/resolve', { body: { reference: reference.trim() } })));
             }}
           >
-            Find
+            {t('entrust.find')}
           </button>
         </div>
-        <small className="hint">The installer finds it in their portal, next to their organization's QR ID.</small>
+        <small className="hint">{t('entrust.orgRefHint')}</small>
       </div>
       <div className="field">
-        <label htmlFor={`${id}-file`}>Or upload a picture of its QR ID</label>
+        <label htmlFor={`${id}-file`}>{t('entrust.orgPicture')}</label>
         <input
           id={`${id}-file`}
           type="file"
@@ -269,7 +263,7 @@ function OrgPicker({
           }}
         />
       </div>
-      {busy ? <p className="muted small">Looking up the organization…</p> : null}
+      {busy ? <p className="muted small">{t('entrust.lookingUp')}</p> : null}
       {problem || error ? (
         <small className="field-error" role="alert">
           {problem ?? error}

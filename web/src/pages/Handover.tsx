@@ -1,6 +1,9 @@
 // A handover invitation seen by the invitee: the site's devices become theirs; they choose, per device and
 // permission, what the installer keeps.
 import { useState } from 'react';
+import i18next from 'i18next';
+import { Trans } from 'react-i18next';
+import { label } from '../lib/permissions.ts';
 import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice } from '../components/ui.tsx';
@@ -10,20 +13,13 @@ import { deadline } from '../lib/format.ts';
 
 type Invitation = Res<'/api/handover-invitations/{invitationId}', 'get'>;
 
-const STATUS_TEXT: Record<string, string> = {
-  accepted: 'You accepted this invitation. The devices are yours.',
-  declined: 'You declined this invitation.',
-  cancelled: 'The installer cancelled this invitation.',
-  expired: 'This invitation has expired. Ask the installer to send it again.',
-};
-
 export function HandoverInvitation({ invitationId }: { invitationId: string }) {
   const invitation = useLoad(
     () => call(api.GET('/api/handover-invitations/{invitationId}', { params: { path: { invitationId } } })),
     [invitationId],
   );
   return (
-    <Async state={invitation} what="Loading the invitation">
+    <Async state={invitation} what={i18next.t('handover.loading')}>
       {(inv) =>
         inv.status === 'pending' ? <Decide invitation={inv} onDone={invitation.reload} /> : <Outcome invitation={inv} />
       }
@@ -34,31 +30,33 @@ export function HandoverInvitation({ invitationId }: { invitationId: string }) {
 function Outcome({ invitation }: { invitation: Invitation }) {
   const kept = (invitation.agreed ?? []).filter((d) => d.permissions.length > 0);
   return (
-    <section className="card" aria-label="Invitation result">
+    <section className="card" aria-label={i18next.t('handover.result')}>
       <Notice tone={invitation.status === 'accepted' ? 'success' : 'info'}>
-        {STATUS_TEXT[invitation.status] ?? `Status: ${invitation.status}`}
+        {i18next.t(`handover.status.${invitation.status}`, {
+          defaultValue: i18next.t('handover.statusOther', { status: invitation.status }),
+        })}
       </Notice>
       {invitation.status === 'accepted' ? (
         <>
           {kept.length > 0 ? (
             <>
               <p>
-                <strong>{invitation.org.name}</strong> keeps:
+                <Trans i18nKey="handover.keeps" values={{ org: invitation.org.name }} components={{ b: <strong /> }} />
               </p>
               <ul>
                 {kept.map((d) => (
                   <li key={d.deviceId}>
-                    {d.name}: {d.permissions.map((p) => `${p.label} (${p.description})`).join(', ')}
+                    {d.name}: {d.permissions.map((p) => `${label(p.permission)} (${p.description})`).join(', ')}
                   </li>
                 ))}
               </ul>
             </>
           ) : (
-            <p>{invitation.org.name} keeps no permissions on these devices.</p>
+            <p>{i18next.t('handover.keepsNothing', { org: invitation.org.name })}</p>
           )}
-          <p className="muted small">You can change this any time in each device's Settings → Authorization Service.</p>
+          <p className="muted small">{i18next.t('handover.changeLater')}</p>
           <Link className="primary block" to="/">
-            Go to my devices
+            {i18next.t('handover.goToDevices')}
           </Link>
         </>
       ) : null}
@@ -84,16 +82,14 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
     }));
 
   return (
-    <section className="card" aria-label="Handover invitation">
-      <h2>Take over {invitation.siteName}</h2>
+    <section className="card" aria-label={i18next.t('handover.label')}>
+      <h2>{i18next.t('handover.takeOver', { site: invitation.siteName })}</h2>
       <p className="muted small">
-        From <strong>{invitation.org.name}</strong>
-        {invitation.siteAddress ? ` · ${invitation.siteAddress}` : ''} · valid until {deadline(invitation.expiresAt)}
+        <Trans i18nKey="handover.from" values={{ org: invitation.org.name }} components={{ b: <strong /> }} />
+        {invitation.siteAddress ? ` · ${invitation.siteAddress}` : ''} ·{' '}
+        {i18next.t('handover.validUntil', { when: deadline(invitation.expiresAt) })}
       </p>
-      <p>
-        These devices will be bound to your account. Choose what the installer may keep for maintenance; untick anything
-        you do not want to give.
-      </p>
+      <p>{i18next.t('handover.intro')}</p>
       {invitation.devices.map((d) => (
         <fieldset key={d.deviceId}>
           <legend>
@@ -102,7 +98,7 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
               ({d.model} · {d.serial})
             </span>
           </legend>
-          <Field label="Name on your account">
+          <Field label={i18next.t('handover.nameOnAccount')}>
             {(p) => (
               <input
                 {...p}
@@ -112,9 +108,7 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
               />
             )}
           </Field>
-          {d.permissions.length === 0 ? (
-            <p className="muted small">The installer asks to keep nothing on this device.</p>
-          ) : null}
+          {d.permissions.length === 0 ? <p className="muted small">{i18next.t('handover.asksNothing')}</p> : null}
           {d.permissions.map((p) => (
             <label key={p.permission} className="check">
               <input
@@ -123,7 +117,7 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
                 onChange={(e) => toggle(d.deviceId, p.permission, e.target.checked)}
               />
               <span className="grow">
-                {p.label}
+                {label(p.permission)}
                 <span className="hint">{p.description}</span>
               </span>
             </label>
@@ -140,7 +134,7 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
       <ErrorBox message={accept.error} />
       <div className="actions">
         <button type="button" className="secondary" onClick={() => setDeclining(true)}>
-          Decline
+          {i18next.t('transfer.decline')}
         </button>
         <button
           type="button"
@@ -176,14 +170,14 @@ function Decide({ invitation, onDone }: { invitation: Invitation; onDone(): void
               onDone();
           }}
         >
-          {accept.busy ? 'Accepting…' : 'Accept'}
+          {accept.busy ? i18next.t('handover.accepting') : i18next.t('transfer.accept')}
         </button>
       </div>
       <Confirm
         open={declining}
-        title="Decline the invitation?"
-        message={`The devices stay with ${invitation.org.name}.`}
-        confirmLabel="Decline"
+        title={i18next.t('handover.declineTitle')}
+        message={i18next.t('handover.declineText', { org: invitation.org.name })}
+        confirmLabel={i18next.t('transfer.decline')}
         danger
         busy={decline.busy}
         error={decline.error}

@@ -107,8 +107,8 @@ export function HomePage() {
       <input
         type="search"
         className="search"
-        aria-label="Search devices by name or serial number"
-        placeholder="Search by name or serial number"
+        aria-label={t('home.searchLabel')}
+        placeholder={t('home.searchPlaceholder')}
         value={search}
         maxLength={100}
         onChange={(e) => setSearch(e.target.value)}
@@ -118,7 +118,7 @@ export function HomePage() {
         what={t('home.loading')}
         empty={
           query ? (
-            <p>No device matches “{query}”.</p>
+            <p>{t('home.noMatch', { query })}</p>
           ) : managed.length > 0 ? (
             <p className="small">{t('managers.noneOwn')}</p>
           ) : (
@@ -158,7 +158,7 @@ export function HomePage() {
               {next ? (
                 <div ref={sentinel}>
                   <button type="button" className="secondary" onClick={() => void showMore()} disabled={loadingMore}>
-                    {loadingMore ? 'Loading…' : 'Show more devices'}
+                    {loadingMore ? t('home.loadingMore') : t('home.showMore')}
                   </button>
                 </div>
               ) : null}
@@ -227,8 +227,8 @@ function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void;
         ) : null}
       </div>
       {!shared || now.includes('live_view') ? (
-        <Link className="small-btn" to={`/devices/${item.id}/live`} aria-label={`Live View of ${item.name}`}>
-          ▶ Live
+        <Link className="small-btn" to={`/devices/${item.id}/live`} aria-label={t('home.liveOf', { name: item.name })}>
+          ▶ {t('home.live')}
         </Link>
       ) : null}
       <Menu label={t('home.more', { name: item.name })}>
@@ -237,7 +237,7 @@ function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void;
             <>
               {now.includes('playback') ? (
                 <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/playback`)}>
-                  Recordings
+                  {t('shares.recordings')}
                 </button>
               ) : null}
               <button
@@ -259,7 +259,7 @@ function DeviceRow({ item, onChange, twin }: { item: HomeItem; onChange(): void;
                 </button>
               ) : null}
               <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/playback`)}>
-                Recordings
+                {t('shares.recordings')}
               </button>
               <button type="button" role="menuitem" onClick={() => navigate(`/devices/${item.id}/settings`)}>
                 {t('home.settings')}

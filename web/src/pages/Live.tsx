@@ -3,6 +3,8 @@
 // travels as `Authorization: Bearer` (never in a URL) and is renewed before it expires while the screen is open.
 // When the stream stops, the screen asks Keyholder why and says so.
 import { useEffect, useRef, useState } from 'react';
+import i18next from 'i18next';
+import { Trans } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import Hls from 'hls.js';
@@ -160,12 +162,10 @@ export function NoMediaServer({ docsUrl }: { docsUrl: string }) {
   return (
     <Notice tone="warning">
       <p>
-        <strong>No media server is configured</strong>, so video cannot be shown here yet. The operator connects
-        MediaMTX as described in{' '}
-        <a href={docsUrl} target="_blank" rel="noreferrer">
-          the MediaMTX guide
-        </a>
-        .
+        <Trans
+          i18nKey="live.noServer"
+          components={{ b: <strong />, guide: <a href={docsUrl} target="_blank" rel="noreferrer" /> }}
+        />
       </p>
     </Notice>
   );
@@ -176,11 +176,13 @@ export function LivePage() {
   const { t } = useTranslation();
   const media = useDeviceMedia(id);
   return (
-    <Async state={media} what="Loading the device">
+    <Async state={media} what={i18next.t('share.loadingDevice')}>
       {(m) => {
         const watchable = m.channels.filter((c) => c.liveView);
         const selected = channel ? Number(channel) : watchable.length === 1 ? watchable[0]!.number : null;
-        const title = selected ? `${m.device.name} · ${channelName(m, selected)}` : `${m.device.name} · Live`;
+        const title = selected
+          ? `${m.device.name} · ${channelName(m, selected)}`
+          : `${m.device.name} · ${i18next.t('home.live')}`;
         return (
           <Page title={title} back={selected && watchable.length > 1 ? `/devices/${id}/live` : '/'}>
             {!m.server.configured ? (
@@ -188,9 +190,9 @@ export function LivePage() {
             ) : selected ? (
               <ChannelPlayer media={m} channel={selected} />
             ) : watchable.length === 0 ? (
-              <Notice>None of this device’s channels may be watched live by you right now.</Notice>
+              <Notice>{i18next.t('live.noneNow')}</Notice>
             ) : (
-              <ul className="channel-grid" aria-label="Channels">
+              <ul className="channel-grid" aria-label={i18next.t('share.channels')}>
                 {watchable.map((c) => (
                   <li key={c.number}>
                     <Link className="channel-tile" to={`/devices/${id}/live/${c.number}`}>
@@ -213,7 +215,7 @@ export function LivePage() {
 }
 
 function channelName(m: DeviceMedia, n: number): string {
-  return m.channels.find((c) => c.number === n)?.name ?? `Channel ${n}`;
+  return m.channels.find((c) => c.number === n)?.name ?? i18next.t('live.channel', { number: n });
 }
 
 type PlayerState =
@@ -269,9 +271,8 @@ function ChannelPlayer({ media, channel }: { media: DeviceMedia; channel: number
       } catch (err) {
         if (!alive) return;
         // 404: Keyholder no longer admits this device exists for me, i.e. my access was taken away.
-        const why =
-          err instanceof ApiError && err.status === 404 ? 'your access to this device was revoked.' : errorMessage(err);
-        setState({ kind: 'ended', message: `The stream has stopped: ${why}` });
+        const why = err instanceof ApiError && err.status === 404 ? i18next.t('live.revoked') : errorMessage(err);
+        setState({ kind: 'ended', message: i18next.t('live.stopped', { why }) });
       }
     };
 
@@ -316,7 +317,7 @@ function ChannelPlayer({ media, channel }: { media: DeviceMedia; channel: number
       if (!hlsUrl) return;
       const src = `${hlsUrl}/${t.path}/index.m3u8`;
       if (!Hls.isSupported()) {
-        setState({ kind: 'refused', message: 'This browser cannot play live video (no Media Source Extensions).' });
+        setState({ kind: 'refused', message: i18next.t('live.noMse') });
         return;
       }
       const retry = { maxNumRetry: 1, retryDelayMs: 250, maxRetryDelayMs: 500 };
@@ -364,36 +365,30 @@ function ChannelPlayer({ media, channel }: { media: DeviceMedia; channel: number
       <video
         ref={video}
         className="live-video"
-        aria-label={`Live video of ${channelName(media, channel)}`}
+        aria-label={i18next.t('live.videoOf', { name: channelName(media, channel) })}
         muted
         playsInline
         hidden={state.kind === 'ended'}
       />
       {state.kind === 'starting' ? (
         <p className="muted small" role="status">
-          Connecting…
+          {i18next.t('live.connecting')}
         </p>
       ) : null}
       <div className="row" hidden={state.kind === 'ended'}>
         {features?.ptz ? (
-          <button
-            type="button"
-            onClick={() => setNote('PTZ: not connected — the device link cannot carry PTZ commands yet.')}
-          >
-            PTZ
+          <button type="button" onClick={() => setNote(i18next.t('live.ptzNote'))}>
+            {i18next.t('live.ptz')}
           </button>
         ) : null}
         {features?.twoWayAudio ? (
-          <button
-            type="button"
-            onClick={() => setNote('Talk: not connected — the device link cannot carry audio yet.')}
-          >
-            Talk
+          <button type="button" onClick={() => setNote(i18next.t('live.talkNote'))}>
+            {i18next.t('live.talk')}
           </button>
         ) : null}
         {features?.playback ? (
           <Link className="button" to={`/devices/${deviceId}/playback/${channel}`}>
-            Recordings
+            {i18next.t('shares.recordings')}
           </Link>
         ) : null}
       </div>

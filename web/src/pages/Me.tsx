@@ -75,7 +75,7 @@ export function MePage() {
           <Link to="/me/qr">{t('me.qr')}</Link>
         </li>
         <li>
-          <Link to="/me/security">Security</Link>
+          <Link to="/me/security">{t('me.security')}</Link>
         </li>
         <li>
           <Link to="/claims">{t('claims.title')}</Link>
@@ -95,7 +95,7 @@ export function MePage() {
           <Link to="/me/authorized-devices">{t('me.authorizedDevices')}</Link>
         </li>
         <li>
-          <Link to="/me/webhooks">Webhooks</Link>
+          <Link to="/me/webhooks">{t('me.webhooks')}</Link>
         </li>
       </ul>
       {installer ? (

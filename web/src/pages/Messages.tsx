@@ -11,6 +11,7 @@ import { useRefreshUnread } from '../lib/unread.tsx';
 import { HandoverInvitation } from './Handover.tsx';
 import { ApplicationDecision } from './Applications.tsx';
 import { TransferOffer } from './Transfer.tsx';
+import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
 
 type Message = Res<'/api/inbox', 'get'>['items'][number];
@@ -121,10 +122,10 @@ function MessageBody({ message }: { message: Message }) {
         {message.kind === 'handover_invitation' && invitationId && !viewing ? (
           <div className="actions">
             <button type="button" className="secondary" onClick={() => navigate('/messages')}>
-              Later
+              {i18next.t('messages.later')}
             </button>
             <button type="button" className="primary" onClick={() => setViewing(true)}>
-              View now
+              {i18next.t('messages.viewNow')}
             </button>
           </div>
         ) : null}
@@ -155,12 +156,13 @@ const ENDING_KINDS = new Set(['authorization_expiring', 'authorization_expired',
  * an installer permission: the owner and the organization's admins), so the link depends on who reads it.
  */
 function MessageLinks({ kind, data }: { kind: string; data: Record<string, unknown> }) {
+  const { t } = useTranslation();
   const deviceIds = str(data.deviceId) ? [str(data.deviceId)!] : ids(data.deviceIds);
   const validUntil = typeof data.validUntil === 'number' ? data.validUntil : null;
   const ending =
     ENDING_KINDS.has(kind) && validUntil !== null ? (
       <p className="small">
-        {kind.endsWith('_expired') ? 'Ended' : 'Ends'}: <strong>{deadline(validUntil)}</strong>
+        {kind.endsWith('_expired') ? t('messages.ended') : t('messages.ends')}: <strong>{deadline(validUntil)}</strong>
       </p>
     ) : null;
   if ((kind === 'device_claimed' || kind.startsWith('claim_')) && str(data.claimId)) {
@@ -176,14 +178,14 @@ function MessageLinks({ kind, data }: { kind: string; data: Record<string, unkno
   if (kind.startsWith('org_')) {
     return kind === 'org_member_removed' ? null : (
       <Link className="secondary block" to="/portal">
-        Open the installer portal
+        {t('messages.openPortal')}
       </Link>
     );
   }
   if ((kind === 'handover_accepted' || kind === 'handover_declined') && str(data.siteId)) {
     return (
       <Link className="secondary block" to={`/portal/sites/${str(data.siteId)}`}>
-        Open the site
+        {t('messages.openSite')}
       </Link>
     );
   }
@@ -239,12 +241,15 @@ function DeviceLinks({
         }
       }
     }
+    // Two devices of the same name (after a handover, say) are told apart by their serial's tail.
+    const named = (d: (typeof mine)[number]) =>
+      mine.some((o) => o.id !== d.id && o.name === d.name) ? `${d.name} · …${(d.serial ?? '').slice(-4)}` : d.name;
     return deviceIds.map((id) => {
       const device = mine.find((d) => d.id === id);
       if (device?.access === 'owner')
         return {
           to: installerKind ? `/devices/${id}/authorization` : `/devices/${id}/settings`,
-          text: `Open ${device.name}`,
+          text: i18next.t('messages.openDevice', { name: named(device) }),
         };
       // A device I manage for its owner opens like one of mine.
       const run = managed.find((d) => d.deviceId === id);
@@ -254,23 +259,24 @@ function DeviceLinks({
           text: `Open ${run.name}`,
         };
       const site = siteOf.get(id);
-      if (site) return { to: `/portal/sites/${site.siteId}`, text: `Open the site ${site.name}` };
-      if (device) return { to: '/', text: `Open ${device.name} on Home` };
-      return { to: '', text: 'This device is no longer in your list.' };
+      if (site)
+        return { to: `/portal/sites/${site.siteId}`, text: i18next.t('messages.openSiteNamed', { name: site.name }) };
+      if (device) return { to: '/', text: i18next.t('messages.openOnHome', { name: named(device) }) };
+      return { to: '', text: i18next.t('messages.deviceGone') };
     });
   }, [deviceIds.join(','), orgId, installerKind]);
   if (targets.error) return <ErrorBox message={targets.error} onRetry={targets.reload} />;
   if (!targets.data) return null;
   return (
-    <ul className="plain stack" aria-label="Devices in this message">
-      {targets.data.map((t, i) => (
+    <ul className="plain stack" aria-label={i18next.t('messages.devices')}>
+      {targets.data.map((target, i) => (
         <li key={deviceIds[i]}>
-          {t.to ? (
-            <Link className="secondary block" to={t.to}>
-              {t.text}
+          {target.to ? (
+            <Link className="secondary block" to={target.to}>
+              {target.text}
             </Link>
           ) : (
-            <p className="muted small">{t.text}</p>
+            <p className="muted small">{target.text}</p>
           )}
         </li>
       ))}

@@ -1,5 +1,6 @@
 // My QR ID: others scan it (or a saved image of it) to pick me as a recipient without typing my email.
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client.ts';
 import { Confirm, Notice, Page } from '../components/ui.tsx';
 import { useAction } from '../lib/hooks.ts';
@@ -12,19 +13,20 @@ export function MyQrPage() {
   const [rotated, setRotated] = useState(false);
   const [failed, setFailed] = useState(false);
   const action = useAction();
+  const { t } = useTranslation();
   const src = `/api/me/qr.png?v=${version}`;
 
   return (
-    <Page title="My QR ID" back="/me">
+    <Page title={t('me.qr')} back="/me">
       <div className="card qr-box">
         {failed ? (
           <p className="state error" role="alert">
-            The QR image could not be loaded. Reload the page to try again.
+            {t('qr.failed')}
           </p>
         ) : (
           <img
             src={src}
-            alt={`QR ID of ${account.displayName}`}
+            alt={t('qr.alt', { name: account.displayName })}
             width={280}
             height={280}
             onError={() => setFailed(true)}
@@ -33,28 +35,23 @@ export function MyQrPage() {
         )}
         <div>
           <div className="strong">{account.displayName}</div>
-          <p className="muted small">
-            Let someone scan this code, or save it and send the picture, so they can share devices with you without
-            typing your email. It never contains your email or phone.
-          </p>
+          <p className="muted small">{t('qr.intro')}</p>
         </div>
-        {rotated ? (
-          <Notice tone="success">Your QR ID was replaced. Earlier pictures of it no longer work.</Notice>
-        ) : null}
+        {rotated ? <Notice tone="success">{t('qr.rotated')}</Notice> : null}
         <div className="actions" style={{ width: '100%' }}>
           <a className="primary" href={src} download="keyholder-qr-id.png">
-            Save as image
+            {t('qr.save')}
           </a>
           <button type="button" className="secondary" onClick={() => setAsking(true)}>
-            Rotate QR ID
+            {t('qr.rotate')}
           </button>
         </div>
       </div>
       <Confirm
         open={asking}
-        title="Rotate your QR ID?"
-        message="Your QR ID will be replaced by a new one. Pictures of the old code that you have shared stop working."
-        confirmLabel="Rotate"
+        title={t('qr.rotateTitle')}
+        message={t('qr.rotateText')}
+        confirmLabel={t('qr.rotateConfirm')}
         busy={action.busy}
         error={action.error}
         onCancel={() => setAsking(false)}

@@ -2,6 +2,7 @@
 // grant opens (playback windows); MediaMTX's playback server lists the recordings inside those windows (/list)
 // and serves a clip (/get). The ticket travels as `Authorization: Bearer`, never in a URL: the clip is fetched
 // and played from memory.
+import i18next from 'i18next';
 import { useEffect, useRef, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { api, call, errorMessage } from '../api/client.ts';
@@ -30,22 +31,22 @@ function dayRange(day: string): { from: number; until: number } {
   return { from, until: new Date(y, m - 1, d + 1).getTime() };
 }
 
-const time = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+const time = (ms: number) => new Date(ms).toLocaleTimeString(i18next.language, { hour: '2-digit', minute: '2-digit' });
 
 export function PlaybackPage() {
   const { id = '', channel } = useParams();
   const media = useDeviceMedia(id);
   return (
-    <Async state={media} what="Loading the device">
+    <Async state={media} what={i18next.t('share.loadingDevice')}>
       {(m) => {
         const playable = m.channels.filter((c) => c.playback);
         const selected = channel ? Number(channel) : (playable[0]?.number ?? null);
         return (
-          <Page title={`${m.device.name} · Recordings`} back={true}>
+          <Page title={`${m.device.name} · ${i18next.t('shares.recordings')}`} back={true}>
             {!m.server.configured || !m.server.playbackUrl ? (
               <NoMediaServer docsUrl={m.server.docsUrl} />
             ) : selected === null ? (
-              <Notice>You may not play back recordings of this device.</Notice>
+              <Notice>{i18next.t('playback.notAllowed')}</Notice>
             ) : (
               <Timeline media={m} channel={selected} playbackUrl={m.server.playbackUrl} />
             )}
@@ -78,7 +79,7 @@ function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel
       });
       const res = await fetch(`${playbackUrl}/list?${q}`, { headers: { authorization: `Bearer ${ticket.ticket}` } });
       if (res.status === 404) continue; // no recordings in this window
-      if (!res.ok) throw new Error(`The media server refused the recordings list (${res.status}).`);
+      if (!res.ok) throw new Error(i18next.t('playback.listRefused', { status: res.status }));
       for (const e of (await res.json()) as Array<{ start: string; duration: number }>)
         recordings.push({ start: Date.parse(e.start), duration: e.duration });
     }
@@ -93,7 +94,7 @@ function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel
     <>
       <div className="row">
         <label>
-          Day{' '}
+          {i18next.t('playback.day')}{' '}
           <input
             type="date"
             value={day}
@@ -103,7 +104,7 @@ function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel
         </label>
         {playable.length > 1 ? (
           <label>
-            Channel{' '}
+            {i18next.t('playback.channel')}{' '}
             <select value={channel} onChange={(e) => navigate(`/devices/${deviceId}/playback/${e.target.value}`)}>
               {playable.map((c) => (
                 <option key={c.number} value={c.number}>
@@ -114,15 +115,11 @@ function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel
           </label>
         ) : null}
       </div>
-      <Async state={data} what="Loading recordings">
+      <Async state={data} what={i18next.t('playback.loading')}>
         {({ allowed, recordings }) => (
           <>
             {!allowed.allowedNow ? <Notice tone="warning">{allowed.detail}</Notice> : null}
-            <div
-              className="timeline"
-              role="img"
-              aria-label="Timeline of the day: shaded is what you may watch, blue is recorded"
-            >
+            <div className="timeline" role="img" aria-label={i18next.t('playback.timeline')}>
               {allowed.windows.map((w) => (
                 <span
                   key={`w${w.from}`}
@@ -131,7 +128,7 @@ function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel
                     left: `${((w.from - range.from) / DAY_MS) * 100}%`,
                     width: `${((w.until - w.from) / DAY_MS) * 100}%`,
                   }}
-                  title={`You may watch ${time(w.from)}–${time(w.until)}`}
+                  title={i18next.t('playback.window', { from: time(w.from), until: time(w.until) })}
                 />
               ))}
               {recordings.map((r) => (
@@ -147,21 +144,22 @@ function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel
             </div>
             {allowed.windows.length > 0 ? (
               <p className="muted small">
-                You may watch what was recorded{' '}
-                {allowed.windows.map((w) => `${time(w.from)}–${time(w.until)}`).join(', ')} on this day.
+                {i18next.t('playback.windows', {
+                  list: allowed.windows.map((w) => `${time(w.from)}–${time(w.until)}`).join(', '),
+                })}
               </p>
             ) : allowed.allowedNow ? (
-              <p className="muted small">Nothing recorded on this day is shared with you.</p>
+              <p className="muted small">{i18next.t('playback.nothingShared')}</p>
             ) : null}
-            {recordings.length === 0 && allowed.windows.length > 0 ? <p>No recordings in that time.</p> : null}
-            <ul className="list" aria-label="Recordings">
+            {recordings.length === 0 && allowed.windows.length > 0 ? <p>{i18next.t('playback.none')}</p> : null}
+            <ul className="list" aria-label={i18next.t('shares.recordings')}>
               {recordings.map((r) => (
                 <li key={r.start} className="list-item">
                   <div className="grow">
                     {time(r.start)}–{time(r.start + r.duration * 1000)}
                   </div>
                   <button type="button" onClick={() => setPlaying(r)}>
-                    Play {time(r.start)}
+                    {i18next.t('playback.play', { time: time(r.start) })}
                   </button>
                 </li>
               ))}
@@ -214,7 +212,9 @@ function Clip({
       const res = await fetch(`${playbackUrl}/get?${q}`, { headers: { authorization: `Bearer ${t.ticket}` } });
       if (!res.ok)
         throw new Error(
-          res.status === 401 ? 'This recording is not shared with you.' : `The media server answered ${res.status}.`,
+          res.status === 401
+            ? i18next.t('playback.notShared')
+            : i18next.t('playback.serverAnswered', { status: res.status }),
         );
       url = URL.createObjectURL(await res.blob());
       if (!alive || !video.current) return;
@@ -235,12 +235,12 @@ function Clip({
   }, [playbackUrl, deviceId, channel, recording.start, recording.duration, range.from, range.until]);
   return (
     <div className="live">
-      {loading ? <Loading what="Loading the recording" /> : null}
+      {loading ? <Loading what={i18next.t('playback.loadingOne')} /> : null}
       <ErrorBox message={error} />
       <video
         ref={video}
         className="live-video"
-        aria-label={`Recording from ${time(recording.start)}`}
+        aria-label={i18next.t('playback.recordingFrom', { time: time(recording.start) })}
         muted
         playsInline
         controls

@@ -1,5 +1,7 @@
 // Share Device (one device, DMSS Method 1): what to share, with whom; a confirmation from the preview; done.
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { label } from '../lib/permissions.ts';
 import { Link, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { PERMANENT } from '../components/pickers.tsx';
@@ -27,17 +29,18 @@ export function ShareSummary({
 }: {
   share: Pick<ShareView, 'device' | 'recipient' | 'scope' | 'channels' | 'permissions' | 'validityText'>;
 }) {
+  const { t } = useTranslation();
   return (
     <dl className="summary">
-      <dt>Device</dt>
+      <dt>{t('share.device')}</dt>
       <dd>{share.device.name}</dd>
-      <dt>Channels</dt>
-      <dd>{share.scope === 'device' ? 'The whole device' : share.channels.map((c) => c.name).join(', ')}</dd>
-      <dt>Permissions</dt>
-      <dd>{share.permissions.map((p) => p.label).join(', ')}</dd>
-      <dt>Validity</dt>
+      <dt>{t('share.channels')}</dt>
+      <dd>{share.scope === 'device' ? t('share.wholeDevice') : share.channels.map((c) => c.name).join(', ')}</dd>
+      <dt>{t('share.permissions')}</dt>
+      <dd>{share.permissions.map((p) => label(p.name)).join(', ')}</dd>
+      <dt>{t('share.validity')}</dt>
       <dd>{share.validityText}</dd>
-      <dt>Recipient</dt>
+      <dt>{t('share.recipient')}</dt>
       <dd>{share.recipient.displayName}</dd>
     </dl>
   );
@@ -46,9 +49,10 @@ export function ShareSummary({
 export function ShareDevicePage() {
   const { id = '' } = useParams();
   const device = useLoad(() => call(api.GET('/api/devices/{id}', { params: { path: { id } } })), [id]);
+  const { t } = useTranslation();
   return (
-    <Page title="Share Device" back="/">
-      <Async state={device} what="Loading the device">
+    <Page title={t('home.share')} back="/">
+      <Async state={device} what={t('share.loadingDevice')}>
         {(d) => <ShareFlow device={d} />}
       </Async>
     </Page>
@@ -63,6 +67,9 @@ function ShareFlow({ device }: { device: Device }) {
   const [done, setDone] = useState<ShareView | null>(null);
   const check = useAction();
   const send = useAction();
+  const { t, i18n } = useTranslation();
+  // The server writes the confirmation sentence in English; other languages read the summary below it.
+  const english = i18n.language === 'en';
 
   function body() {
     const r = recipientBody(recipient);
@@ -85,11 +92,11 @@ function ShareFlow({ device }: { device: Device }) {
   if (done) {
     return (
       <div className="card" role="status">
-        <h2>Shared</h2>
-        <p>{done.confirmation}</p>
+        <h2>{t('share.shared')}</h2>
+        {english ? <p>{done.confirmation}</p> : null}
         <ShareSummary share={done} />
         <Link className="primary block" to="/">
-          OK
+          {t('common.ok')}
         </Link>
       </div>
     );
@@ -98,13 +105,13 @@ function ShareFlow({ device }: { device: Device }) {
   if (preview) {
     return (
       <div className="card">
-        <h2>Confirm sharing</h2>
-        <p className="muted">{preview.confirmation}</p>
+        <h2>{t('share.confirmTitle')}</h2>
+        {english ? <p className="muted">{preview.confirmation}</p> : null}
         <ShareSummary share={preview} />
         <ErrorBox message={send.error} />
         <div className="actions">
           <button type="button" className="secondary" onClick={() => setPreview(null)}>
-            Back
+            {t('common.back')}
           </button>
           <button
             type="button"
@@ -117,7 +124,7 @@ function ShareFlow({ device }: { device: Device }) {
               if (created) setDone(created);
             }}
           >
-            {send.busy ? 'Sharing…' : 'Confirm'}
+            {send.busy ? t('share.sharing') : t('share.confirm')}
           </button>
         </div>
       </div>
@@ -133,7 +140,7 @@ function ShareFlow({ device }: { device: Device }) {
       <div className="card">
         <div className="strong">{device.name}</div>
         <div className="muted small">
-          {device.model} · {device.channels.length === 1 ? '1 channel' : `${device.channels.length} channels`}
+          {device.model} · {t('home.channels', { count: device.channels.length })}
         </div>
       </div>
       <ShareSpecFields
@@ -154,15 +161,17 @@ function ShareFlow({ device }: { device: Device }) {
       {check.code === 'share_exists' ? (
         <p>
           <Link className="secondary block" to={`/devices/${encodeURIComponent(device.id)}/settings`}>
-            Edit the existing share
+            {t('share.editExisting')}
           </Link>
         </p>
       ) : null}
       <ErrorBox message={generalError} />
-      {!device.supportsSharing ? <Notice tone="warning">This device does not support sharing.</Notice> : null}
-      <button type="submit" className="primary block" disabled={check.busy}>
-        {check.busy ? 'Checking…' : 'Share'}
-      </button>
+      {!device.supportsSharing ? <Notice tone="warning">{t('share.unsupported')}</Notice> : null}
+      <div className="sticky-action">
+        <button type="submit" className="primary block" disabled={check.busy}>
+          {check.busy ? t('verify.checking') : t('share.submit')}
+        </button>
+      </div>
     </form>
   );
 }

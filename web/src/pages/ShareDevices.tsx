@@ -1,6 +1,7 @@
 // Me → Service → Share Devices (DMSS Method 2): several devices to one person, each with its own permissions;
 // a preview, then all of it happens or none of it.
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { PERMANENT } from '../components/pickers.tsx';
@@ -23,9 +24,10 @@ type BulkResult = Res<'/api/shares/bulk/preview', 'post'>;
 
 export function ShareDevicesPage() {
   const chooser = useLoad(() => call(api.GET('/api/share-chooser', { params: { query: { explain: '1' } } })), []);
+  const { t } = useTranslation();
   return (
-    <Page title="Share Devices" back="/me">
-      <Async state={chooser} what="Loading your devices">
+    <Page title={t('me.shareDevices')} back="/me">
+      <Async state={chooser} what={t('home.loading')}>
         {(c) => <BulkShare chooser={c} />}
       </Async>
     </Page>
@@ -42,6 +44,9 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
   const [done, setDone] = useState<BulkResult | null>(null);
   const check = useAction();
   const send = useAction();
+  const { t, i18n } = useTranslation();
+  // The server writes the confirmation sentence in English; other languages read the summaries.
+  const english = i18n.language === 'en';
   const specOf = (id: string): ShareSpecState => specs[id] ?? { ...DEFAULT_SPEC, validity: PERMANENT };
 
   function body() {
@@ -53,7 +58,7 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
   async function review(e: FormEvent) {
     e.preventDefault();
     const problems: Record<string, string> = {};
-    if (selected.length === 0) problems.devices = 'Choose at least one device.';
+    if (selected.length === 0) problems.devices = t('entrust.chooseDevice');
     for (const id of selected) {
       const p = specProblems(specOf(id));
       if (Object.keys(p).length) {
@@ -72,10 +77,10 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
   if (done) {
     return (
       <div className="card" role="status">
-        <h2>Shared</h2>
-        <p>{done.confirmation}</p>
+        <h2>{t('share.shared')}</h2>
+        {english ? <p>{done.confirmation}</p> : null}
         <Link className="primary block" to="/">
-          OK
+          {t('common.ok')}
         </Link>
       </div>
     );
@@ -84,8 +89,8 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
   if (preview) {
     return (
       <div className="card">
-        <h2>Confirm sharing</h2>
-        <p className="muted">{preview.confirmation}</p>
+        <h2>{t('share.confirmTitle')}</h2>
+        {english ? <p className="muted">{preview.confirmation}</p> : null}
         {preview.shares.map((s) => (
           <ShareSummary key={s.device.id} share={s} />
         ))}
@@ -93,7 +98,7 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
         <ErrorBox message={send.error} />
         <div className="actions">
           <button type="button" className="secondary" onClick={() => setPreview(null)}>
-            Back
+            {t('common.back')}
           </button>
           <button
             type="button"
@@ -104,7 +109,7 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
               if (result) setDone(result);
             }}
           >
-            {send.busy ? 'Sharing…' : 'OK'}
+            {send.busy ? t('share.sharing') : t('common.ok')}
           </button>
         </div>
       </div>
@@ -114,12 +119,10 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
   return (
     <form onSubmit={review} noValidate>
       {chooser.devices.length === 0 ? (
-        <div className="state empty">
-          You have no device you can share. Only devices bound to your account that support sharing are listed.
-        </div>
+        <div className="state empty">{t('shareMany.none')}</div>
       ) : (
         <fieldset>
-          <legend>Devices</legend>
+          <legend>{t('entrust.devices')}</legend>
           {chooser.devices.map((d) => {
             const on = selected.includes(d.id);
             const spec = specOf(d.id);
@@ -142,10 +145,8 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
                     <div className="spread">
                       <span className="small">
                         {spec.scope === 'device'
-                          ? 'Whole device'
-                          : spec.channels.length === 1
-                            ? '1 channel'
-                            : `${spec.channels.length} channels`}
+                          ? t('shareMany.wholeDevice')
+                          : t('home.channels', { count: spec.channels.length })}
                         {' · '}
                         {labels(spec.permissions)}
                       </span>
@@ -153,10 +154,10 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
                         type="button"
                         className="ghost small-btn"
                         aria-expanded={open === d.id}
-                        aria-label={`Permissions of ${d.name}`}
+                        aria-label={t('shareMany.permissionsOf', { name: d.name })}
                         onClick={() => setOpen(open === d.id ? null : d.id)}
                       >
-                        {open === d.id ? 'Close' : 'Change'}
+                        {open === d.id ? t('common.close') : t('common.change')}
                       </button>
                     </div>
                     {invalid[`device:${d.id}`] ? (
@@ -180,8 +181,8 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
       )}
       {chooser.excluded && chooser.excluded.length > 0 ? (
         <details className="card">
-          <summary>Why are some devices not listed? ({chooser.excluded.length})</summary>
-          <ul className="plain" aria-label="Not shareable">
+          <summary>{t('shareMany.whyMissing', { count: chooser.excluded.length })}</summary>
+          <ul className="plain" aria-label={t('shareMany.notShareable')}>
             {chooser.excluded.map((d) => (
               <li key={d.id}>
                 <strong>{d.name}</strong> <span className="muted small">— {d.detail}</span>
@@ -196,9 +197,11 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
         error={invalid.recipient ?? serverError(check, 'recipient')}
       />
       <ErrorBox message={check.field?.startsWith('recipient') ? null : check.error} />
-      <button type="submit" className="primary block" disabled={check.busy || chooser.devices.length === 0}>
-        {check.busy ? 'Checking…' : 'Share'}
-      </button>
+      <div className="sticky-action">
+        <button type="submit" className="primary block" disabled={check.busy || chooser.devices.length === 0}>
+          {check.busy ? t('verify.checking') : t('share.submit')}
+        </button>
+      </div>
     </form>
   );
 }

@@ -5,7 +5,7 @@ import { useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import {
   InstallerPermissionPicker,
-  VALIDITY_CHOICES,
+  validityChoices,
   choicesBody,
   choicesFrom,
   choicesProblem,
@@ -466,7 +466,7 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
       <Field label="Validity">
         {(p) => (
           <select {...p} value={validity} onChange={(e) => setValidity(e.target.value)}>
-            {VALIDITY_CHOICES.map(([v, t]) => (
+            {validityChoices().map(([v, t]) => (
               <option key={v} value={v}>
                 {t}
               </option>

@@ -1,6 +1,8 @@
 // Ownership transfer: the owner offers a device to another account (in its Settings); the other person accepts
 // or declines from the message.
 import { useState, type FormEvent } from 'react';
+import i18next from 'i18next';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, call } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice } from '../components/ui.tsx';
@@ -13,48 +15,44 @@ export function TransferSection({ deviceId, deviceName }: { deviceId: string; de
   const [asking, setAsking] = useState(false);
   const [sent, setSent] = useState<string | null>(null);
   const action = useAction();
+  const { t } = useTranslation();
   function submit(e: FormEvent) {
     e.preventDefault();
     const value = to.trim();
     if (!EMAIL_RE.test(value) && !PHONE_RE.test(value.replace(/[\s()-]/g, '')))
-      return setInvalid('Enter the new owner’s email address or phone number (+353…).');
+      return setInvalid(t('transfer.toMissing'));
     setInvalid(null);
     setAsking(true);
   }
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label="Transfer ownership">
-      <h3>Transfer ownership</h3>
-      <p className="muted small">
-        The device becomes theirs when they accept. Its shares and installer permissions then end.
-      </p>
+    <form className="card" onSubmit={submit} noValidate aria-label={t('transfer.title')}>
+      <h3>{t('transfer.title')}</h3>
+      <p className="muted small">{t('transfer.intro')}</p>
       {sent ? <Notice tone="success">{sent}</Notice> : null}
-      <Field label="New owner (email or phone)" error={invalid ?? action.error}>
+      <Field label={t('transfer.to')} error={invalid ?? action.error}>
         {(p) => <input {...p} value={to} onChange={(e) => setTo(e.target.value)} />}
       </Field>
       <button type="submit" className="secondary">
-        Offer the device
+        {t('transfer.offer')}
       </button>
       <Confirm
         open={asking}
-        title={`Offer ${deviceName}?`}
-        message={`${to.trim()} can accept it and become its owner.`}
-        confirmLabel="Offer"
+        title={t('transfer.offerTitle', { name: deviceName })}
+        message={t('transfer.offerText', { to: to.trim() })}
+        confirmLabel={t('transfer.offerConfirm')}
         busy={action.busy}
         error={action.error}
         onCancel={() => setAsking(false)}
         onConfirm={async () => {
-          const t = await action.run(() =>
+          const offered = await action.run(() =>
             call(
               api.POST('/api/devices/{id}/transfer', { params: { path: { id: deviceId } }, body: { to: to.trim() } }),
             ),
           );
-          if (t) {
+          if (offered) {
             setAsking(false);
-            setSent(
-              t.status === 'waiting'
-                ? `Waiting for ${t.to.displayName} to sign up: the offer reaches them once they verify this address (until ${deadline(t.expiresAt)}).`
-                : `Offered to ${t.to.displayName} until ${deadline(t.expiresAt)}.`,
-            );
+            const facts = { name: offered.to.displayName, until: deadline(offered.expiresAt) };
+            setSent(offered.status === 'waiting' ? t('transfer.waiting', facts) : t('transfer.offered', facts));
           }
         }}
       />
@@ -69,23 +67,37 @@ export function TransferOffer({ transferId }: { transferId: string }) {
   );
   const action = useAction();
   return (
-    <Async state={transfer} what="Loading the offer">
+    <Async state={transfer} what={i18next.t('transfer.loading')}>
       {(t) =>
         t.status !== 'pending' ? (
           <Notice tone={t.status === 'accepted' ? 'success' : 'info'}>
             {t.status === 'accepted' ? (
               <>
-                {t.device.name} is yours now. <Link to="/">Go to Home</Link>
+                {i18next.t('transfer.yours', { name: t.device.name })} <Link to="/">{i18next.t('verify.goHome')}</Link>
               </>
             ) : (
-              `This offer is ${t.status}.`
+              i18next.t(
+                t.status === 'declined'
+                  ? 'transfer.declined'
+                  : t.status === 'cancelled'
+                    ? 'transfer.cancelled'
+                    : 'transfer.expired',
+              )
             )}
           </Notice>
         ) : (
-          <section className="card" aria-label="Device offered">
+          <section className="card" aria-label={i18next.t('transfer.offeredLabel')}>
             <p>
-              <strong>{t.from.displayName}</strong> offers you <strong>{t.device.name}</strong> ({t.device.model}).
-              Until {deadline(t.expiresAt)}.
+              <Trans
+                i18nKey="transfer.offers"
+                values={{
+                  from: t.from.displayName,
+                  name: t.device.name,
+                  model: t.device.model,
+                  until: deadline(t.expiresAt),
+                }}
+                components={{ b: <strong /> }}
+              />
             </p>
             <ErrorBox message={action.error} />
             <div className="actions">
@@ -99,7 +111,7 @@ export function TransferOffer({ transferId }: { transferId: string }) {
                   )) && transfer.reload()
                 }
               >
-                Decline
+                {i18next.t('transfer.decline')}
               </button>
               <button
                 type="button"
@@ -111,7 +123,7 @@ export function TransferOffer({ transferId }: { transferId: string }) {
                   )) && transfer.reload()
                 }
               >
-                Accept
+                {i18next.t('transfer.accept')}
               </button>
             </div>
           </section>

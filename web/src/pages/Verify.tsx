@@ -1,5 +1,6 @@
 // Verify my email and/or phone with the 6-digit code sent to it (the dev mailbox shows it when no SMTP is set).
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, call } from '../api/client.ts';
 import { ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
@@ -13,13 +14,13 @@ function CodeForm({ channel, address }: { channel: 'email' | 'phone'; address: s
   const [resent, setResent] = useState(false);
   const action = useAction();
   const resend = useAction();
-  const what = channel === 'email' ? 'email address' : 'phone number';
+  const { t } = useTranslation();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     const clean = code.replace(/\s/g, '');
     if (!/^\d{6}$/.test(clean)) {
-      setInvalid('Enter the 6 digits from the message.');
+      setInvalid(t('verify.sixDigits'));
       return;
     }
     setInvalid(null);
@@ -28,11 +29,16 @@ function CodeForm({ channel, address }: { channel: 'email' | 'phone'; address: s
   }
 
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label={`Verify ${what}`}>
+    <form
+      className="card"
+      onSubmit={submit}
+      noValidate
+      aria-label={t(channel === 'email' ? 'verify.formEmail' : 'verify.formPhone')}
+    >
       <p>
-        We sent a 6-digit code to <strong>{address}</strong>.
+        <Trans i18nKey="verify.sent" values={{ address }} components={{ b: <strong /> }} />
       </p>
-      <Field label={channel === 'email' ? 'Email code' : 'SMS code'} error={invalid}>
+      <Field label={t(channel === 'email' ? 'verify.emailCode' : 'verify.smsCode')} error={invalid}>
         {(p) => (
           <input
             {...p}
@@ -46,7 +52,7 @@ function CodeForm({ channel, address }: { channel: 'email' | 'phone'; address: s
         )}
       </Field>
       <ErrorBox message={action.error ?? resend.error} />
-      {resent ? <Notice tone="success">A new code is on its way.</Notice> : null}
+      {resent ? <Notice tone="success">{t('verify.resent')}</Notice> : null}
       <div className="actions">
         <button
           type="button"
@@ -58,10 +64,10 @@ function CodeForm({ channel, address }: { channel: 'email' | 'phone'; address: s
             )
           }
         >
-          Send a new code
+          {t('verify.resend')}
         </button>
         <button type="submit" className="primary" disabled={action.busy}>
-          {action.busy ? 'Checking…' : `Verify ${channel}`}
+          {action.busy ? t('verify.checking') : t(channel === 'email' ? 'verify.submitEmail' : 'verify.submitPhone')}
         </button>
       </div>
     </form>
@@ -73,21 +79,21 @@ export function VerifyPage() {
   // A new address waiting for its code comes first: the current one stays until that code is entered.
   const pendingEmail = account.pendingEmail ?? (account.email && !account.emailVerified ? account.email : null);
   const pendingPhone = account.pendingPhone ?? (account.phone && !account.phoneVerified ? account.phone : null);
+  const { t } = useTranslation();
   return (
-    <Page title="Verify your account" back="/me">
+    <Page title={t('verify.title')} back="/me">
       {pendingEmail ? <CodeForm channel="email" address={pendingEmail} /> : null}
       {pendingPhone ? <CodeForm channel="phone" address={pendingPhone} /> : null}
       {!pendingEmail && !pendingPhone ? (
         <>
-          <Notice tone="success">Your account is verified.</Notice>
+          <Notice tone="success">{t('verify.done')}</Notice>
           <Link className="primary block" to="/">
-            Go to Home
+            {t('verify.goHome')}
           </Link>
         </>
       ) : (
         <p className="muted small">
-          Shares and handover invitations sent to an address reach you once it is verified.{' '}
-          <Link to="/">Skip for now</Link>
+          {t('verify.why')} <Link to="/">{t('verify.skip')}</Link>
         </p>
       )}
     </Page>
