@@ -187,6 +187,74 @@ export const NOTICES_DE: GermanWords = {
       `Jemand hat bewiesen, dass ${f.address} ihm oder ihr gehört, bevor dieses Konto sie bestätigt hat; deshalb ` +
       'wurde sie aus diesem Konto entfernt. Fügen Sie unter „Ich“ eine Adresse hinzu, die Sie bestätigen können.',
   }),
+  // ---- co-managers (the English phrase of what a manager did is not repeated: the history shows it) ----
+  manager_added: (f) => ({
+    title: `${f.owner} hat Sie zum Verwalter von „${f.device}“ gemacht`,
+    body:
+      `Sie können „${f.device}“ jetzt freigeben, Freigaben ändern und widerrufen, Installateuren antworten und den ` +
+      `Verlauf sehen. Nur ${f.owner} kann das Gerät entfernen oder weitergeben.`,
+  }),
+  manager_removed: (f) => ({
+    title:
+      f.why === 'stepped_down'
+        ? `${f.who} verwaltet „${f.device}“ nicht mehr`
+        : `Sie verwalten „${f.device}“ nicht mehr`,
+    body:
+      f.why === 'stepped_down'
+        ? `${f.who} ist als Verwalter von „${f.device}“ zurückgetreten.`
+        : f.why === 'changed_hands'
+          ? `„${f.device}“ gehört nicht mehr der Person, für die Sie es verwaltet haben.`
+          : `Der Eigentümer von „${f.device}“ hat Sie als Verwalter entfernt.`,
+  }),
+  managed_device_changed: (f) => ({
+    title: `${f.manager} hat „${f.device}“ geändert`,
+    body: `${f.manager} verwaltet „${f.device}“ für Sie und hat etwas geändert. Die Einzelheiten stehen im Verlauf des Geräts.`,
+  }),
+  // ---- refused attempts ----
+  access_denied: (f) => ({
+    title: `Jemand mit Zugriff wurde bei „${f.device}“ abgewiesen`,
+    body:
+      `${f.people.join(', ')} wollte „${f.device}“ nutzen und wurde abgewiesen (${f.attempts} ` +
+      `${f.attempts === 1 ? 'Versuch' : 'Versuche'}). Der Verlauf des Geräts nennt jeden abgewiesenen Versuch.`,
+  }),
+  // ---- ownership claims: never naming the owner to the claimant ----
+  device_claimed: (f) => ({
+    title: `Jemand sagt, „${f.device}“ gehöre ihm`,
+    body:
+      `Die Person, die ${f.device} (Seriennummer ${f.serial}) hat, hat mit einem Foto des Etiketts und dessen Code ` +
+      `Anspruch erhoben: „${f.message}“. Wenn Sie das Gerät verkauft oder verschenkt haben, geben Sie es unter ` +
+      `Ansprüche bis ${f.until} frei; wenn es Ihnen gehört, lehnen Sie ab. Ohne Antwort prüft ein Betreiber den Anspruch.`,
+  }),
+  claim_released: (f) => ({
+    title: `${f.model} ${f.serial} wurde für Sie freigegeben`,
+    body: `Fügen Sie es jetzt mit Seriennummer und Prüfcode hinzu (Gerät hinzufügen). Es ist bis ${f.until} für Sie reserviert.`,
+  }),
+  claim_under_review: (f) => ({
+    title: `Ihr Anspruch auf ${f.model} ${f.serial} wird geprüft`,
+    body: 'Das Gerät wurde nicht freigegeben; ein Betreiber prüft Ihren Anspruch und die Nachweise. Sie erfahren das Ergebnis.',
+  }),
+  claim_review: (f) => ({
+    title: `Ein Anspruch auf ${f.model} ${f.serial} wartet auf Prüfung`,
+    body: 'Der Eigentümer hat den Anspruch abgelehnt; prüfen Sie ihn unter Betrieb → Ansprüche.',
+  }),
+  claim_transferred: (f) => ({
+    title: `${f.model} ${f.serial} gehört jetzt Ihnen`,
+    body: 'Ein Betreiber hat Ihren Anspruch geprüft und das Gerät Ihrem Konto übertragen.',
+  }),
+  claim_transferred_away: (f) => ({
+    title: `„${f.device}“ wurde der Person übertragen, die Anspruch erhoben hat`,
+    body:
+      `Ein Betreiber hat den Anspruch auf ${f.device} (Seriennummer ${f.serial}) geprüft und das Gerät übertragen. ` +
+      'Seine Freigaben und Installateurzugriffe sind beendet.',
+  }),
+  claim_dismissed: (f) => ({
+    title: `Ihr Anspruch auf ${f.model} ${f.serial} wurde abgewiesen`,
+    body: `Ein Betreiber hat Ihren Anspruch geprüft und das Gerät nicht übertragen: ${f.note}`,
+  }),
+  claim_closed: (f) => ({
+    title: `Der Anspruch auf „${f.device}“ wurde abgewiesen`,
+    body: `Ein Betreiber hat den Anspruch auf ${f.device} (Seriennummer ${f.serial}) geprüft; das Gerät bleibt Ihres.`,
+  }),
 };
 
 function shareEnding(f: ShareEnding, to: Recipient, ended: boolean): Words {

@@ -255,6 +255,8 @@ export const de: Catalog = {
     single: 'einmalig',
   },
   claims: {
+    fileLine: '{{name}} ({{type}}, {{kb}} KB)',
+    fileSize: '{{name}} ({{kb}} KB)',
     title: 'Ansprüche',
     boundElsewhere:
       'Gehört dieses Gerät Ihnen? Wenn Sie es gebraucht gekauft oder zurückbekommen haben, können Sie es beanspruchen.',

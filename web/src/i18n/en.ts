@@ -246,6 +246,8 @@ export const en = {
     single: 'single use',
   },
   claims: {
+    fileLine: '{{name}} ({{type}}, {{kb}} KB)',
+    fileSize: '{{name}} ({{kb}} KB)',
     title: 'Claims',
     boundElsewhere: 'Is this device yours? If you bought it used or got it back, you can claim it.',
     claimIt: 'Claim this device',

@@ -256,9 +256,7 @@ function ClaimantClaimCard({ claim }: { claim: ClaimantClaim }) {
       <h3>{t('claims.files')}</h3>
       <ul>
         {claim.files.map((f) => (
-          <li key={f.id}>
-            {f.name} ({f.mediaType}, {Math.ceil(f.size / 1024)} KB)
-          </li>
+          <li key={f.id}>{t('claims.fileLine', { name: f.name, type: f.mediaType, kb: Math.ceil(f.size / 1024) })}</li>
         ))}
       </ul>
     </div>

@@ -2,7 +2,6 @@
 // and for the owner only: transfer, remove.
 import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
-import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';

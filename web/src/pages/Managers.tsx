@@ -191,7 +191,7 @@ function ManagedRow({ device }: { device: ManagedDevice }) {
         to={`/devices/${device.deviceId}/live`}
         aria-label={t('managers.live', { name: device.name })}
       >
-        ▶ Live
+        ▶ {t('home.live')}
       </Link>
       <Menu label={t('managers.more', { name: device.name })}>
         {() => (

@@ -11,7 +11,6 @@ import { useRefreshUnread } from '../lib/unread.tsx';
 import { HandoverInvitation } from './Handover.tsx';
 import { ApplicationDecision } from './Applications.tsx';
 import { TransferOffer } from './Transfer.tsx';
-import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
 
 type Message = Res<'/api/inbox', 'get'>['items'][number];

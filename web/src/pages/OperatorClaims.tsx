@@ -121,8 +121,8 @@ function Review({ claim, reload }: { claim: OperatorClaim; reload: () => void })
         {claim.files.map((f) => (
           <li key={f.id}>
             <a href={`/api/admin/claims/${claim.id}/files/${f.id}`} download={f.name}>
-              {f.kind === 'label_photo' ? t('claims.labelPhoto') : t('claims.proof')}: {f.name} (
-              {Math.ceil(f.size / 1024)} KB)
+              {f.kind === 'label_photo' ? t('claims.labelPhoto') : t('claims.proof')}:{' '}
+              {t('claims.fileSize', { name: f.name, kb: Math.ceil(f.size / 1024) })}
             </a>
           </li>
         ))}
