@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import {
   createGuestLink,
+  guestPlaybackWindows,
   guestSessionOf,
   guestStreamTicket,
   guestView,
@@ -246,6 +247,42 @@ export const guestLinkRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
       const issued = await guestStreamTicket(ctx, caller, { channel, permission, ...(range ? { range } : {}) });
       reply.header('cache-control', 'no-store');
       return reply.status(201).send(issued);
+    },
+  );
+
+  app.get(
+    '/api/guest/playback-windows',
+    {
+      config: { ownAuth: true },
+      schema: {
+        tags: ['guest'],
+        operationId: 'listGuestPlaybackWindows',
+        summary:
+          "Guest: the recorded time inside [from, until) on one of the link's channels that I may play back now (never outside the link's window)",
+        security: guestSecurity,
+        headers: GuestHeaders,
+        querystring: Strict({
+          channel: Channel,
+          from: Type.Optional({ ...Millis, description: 'default: 24 hours before until' }),
+          until: Type.Optional({ ...Millis, description: 'default: now' }),
+        }),
+        response: {
+          200: Strict({
+            windows: Type.Array(Strict({ from: Millis, until: Millis })),
+            allowedNow: Type.Boolean(),
+            reason: Type.Union([Type.String(), Type.Null()]),
+            detail: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const caller = await guestSessionOf(ctx, guestToken(request));
+      const until = request.query.until ?? ctx.clock.now();
+      const from = request.query.from ?? until - 24 * 3_600_000;
+      reply.header('cache-control', 'no-store');
+      return guestPlaybackWindows(ctx, caller, request.query.channel, { from, until });
     },
   );
 };
