@@ -114,8 +114,6 @@ export async function addManagerOfDevices(
   which: 'all' | readonly string[],
 ): Promise<ManagerOfDevices> {
   const person = await resolveRecipient(ctx, input, 'manager');
-  if (person.id === ownerId)
-    throw invalidInput('You own these devices: you manage them already.', 'manager_is_owner', 'manager');
   return transact(ctx, async (tx) => {
     let targets: Array<{ id: string; name: string }>;
     if (which === 'all') {
@@ -128,6 +126,9 @@ export async function addManagerOfDevices(
         targets.push({ id: d.id, name: d.name });
       }
     }
+    // After the devices are known to be the caller's: an outsider hears only about the device.
+    if (person.id === ownerId)
+      throw invalidInput('You own these devices: you manage them already.', 'manager_is_owner', 'manager');
     const added: ManagerOfDevices['added'] = [];
     const alreadyManaged: ManagerOfDevices['alreadyManaged'] = [];
     for (const d of targets) {

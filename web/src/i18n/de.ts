@@ -132,6 +132,12 @@ export const de: Catalog = {
     share: 'Gerät teilen',
     recordings: 'Aufnahmen',
     settings: 'Einstellungen',
+    allTitle: 'Verwalter aller meiner Geräte',
+    allIntro:
+      'Machen Sie jemanden in einem Schritt zum Verwalter aller Geräte, die Ihnen jetzt gehören. Später hinzugefügte Geräte sind nicht eingeschlossen: Dafür die Einstellungen des Geräts nutzen oder hier erneut.',
+    allSubmit: 'Zum Verwalter aller machen',
+    allMade_one: '{{name}} verwaltet jetzt Ihr Gerät.',
+    allMade_other: '{{name}} verwaltet jetzt alle {{count}} Ihrer Geräte.',
   },
   household: {
     preview: {

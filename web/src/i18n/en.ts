@@ -123,6 +123,12 @@ export const en = {
     share: 'Share Device',
     recordings: 'Recordings',
     settings: 'Settings',
+    allTitle: 'A manager of all my devices',
+    allIntro:
+      'Make someone a manager of every device you own now, in one step. Devices you add later are not included: make them a manager of those in the device’s Settings, or here again.',
+    allSubmit: 'Make manager of all',
+    allMade_one: '{{name}} now manages your device.',
+    allMade_other: '{{name}} now manages all {{count}} of your devices.',
   },
   household: {
     preview: {
