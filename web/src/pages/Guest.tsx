@@ -384,7 +384,7 @@ function GuestRecordings(props: { session: string; channel: number; playbackUrl:
     <section className="card" aria-labelledby="guest-recordings">
       <h2 id="guest-recordings">{t('guest.recordings')}</h2>
       <p className="muted small">{t('guest.recordingsIntro')}</p>
-      <button type="button" onClick={() => void load()} disabled={list.kind === 'loading'}>
+      <button type="button" className="secondary" onClick={() => void load()} disabled={list.kind === 'loading'}>
         {list.kind === 'idle' ? t('guest.showRecordings') : t('guest.refreshRecordings')}
       </button>
       {list.kind === 'loading' ? (
@@ -405,7 +405,7 @@ function GuestRecordings(props: { session: string; channel: number; playbackUrl:
                 <div className="grow">
                   {clock(r.start)}–{clock(r.start + r.duration * 1000)}
                 </div>
-                <button type="button" onClick={() => setPlaying(r)}>
+                <button type="button" className="secondary small-btn" onClick={() => setPlaying(r)}>
                   {t('guest.play', { when: clock(r.start) })}
                 </button>
               </li>
