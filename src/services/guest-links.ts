@@ -12,6 +12,7 @@ import * as repo from '../persistence/repositories/guest-links.ts';
 import { refundAttempt, reserveAttempt, type ThrottleRule } from '../persistence/repositories/throttles.ts';
 import type { GuestLinksTable } from '../persistence/schema.ts';
 import type { Interval } from '../domain/playback-windows.ts';
+import { allowedPlaybackWindows, type AllowedWindows } from './media/playback.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { requireDeviceManager } from './guards.ts';
 import { tellOwnerIfManager, tellOwnerIfManagerOf } from './managers.ts';
@@ -422,4 +423,17 @@ export async function guestStreamTicket(
     loginSessionId: caller.sessionId,
     ...(input.range ? { range: input.range } : {}),
   });
+}
+
+/**
+ * The recorded time inside `range` the guest may play back on a channel: the same answer an account gets
+ * (allowedPlaybackWindows), with the link as the principal, so it never reaches outside the link's own window.
+ */
+export async function guestPlaybackWindows(
+  ctx: ServiceContext,
+  caller: GuestCaller,
+  channel: number,
+  range: Interval,
+): Promise<AllowedWindows> {
+  return allowedPlaybackWindows(ctx, caller.link.id, caller.link.device_id, channel, range);
 }

@@ -90,6 +90,94 @@ export async function addManager(
   });
 }
 
+export interface ManagerOfDevices {
+  manager: { accountId: string; displayName: string; email: string | null };
+  /** Devices the person manages from now on. */
+  added: Array<{ deviceId: string; name: string }>;
+  /** Devices the person managed already (left as they were). */
+  alreadyManaged: Array<{ deviceId: string; name: string }>;
+}
+
+/** The most devices one request names (the owner's "all" is not bounded by it). */
+export const MAX_MANAGED_AT_ONCE = 200;
+
+/**
+ * The owner makes the person a manager of several devices in one transaction: a list of their devices, or
+ * `'all'`, every device they own at this moment (devices bound later are not included: giving someone the running
+ * of a camera is a choice made per camera, so a new one is never handed over silently). Any device in a list that
+ * the owner does not own refuses the whole request, so nothing is half done.
+ */
+export async function addManagerOfDevices(
+  ctx: ServiceContext,
+  ownerId: string,
+  input: RecipientInput,
+  which: 'all' | readonly string[],
+): Promise<ManagerOfDevices> {
+  const person = await resolveRecipient(ctx, input, 'manager');
+  return transact(ctx, async (tx) => {
+    let targets: Array<{ id: string; name: string }>;
+    if (which === 'all') {
+      targets = await devices.listOwnedDevices(tx.db, ownerId);
+      if (targets.length === 0) throw invalidInput('You have no devices yet.', 'no_devices', 'devices');
+    } else {
+      targets = [];
+      for (const id of new Set(which)) {
+        const d = await requireDeviceOwner(tx.db, ownerId, id);
+        targets.push({ id: d.id, name: d.name });
+      }
+    }
+    // After the devices are known to be the caller's: an outsider hears only about the device.
+    if (person.id === ownerId)
+      throw invalidInput('You own these devices: you manage them already.', 'manager_is_owner', 'manager');
+    const added: ManagerOfDevices['added'] = [];
+    const alreadyManaged: ManagerOfDevices['alreadyManaged'] = [];
+    for (const d of targets) {
+      if (await repo.isManager(tx.db, person.id, d.id)) {
+        alreadyManaged.push({ deviceId: d.id, name: d.name });
+        continue;
+      }
+      await repo.upsertManager(tx.db, {
+        id: newId('mgr'),
+        device_id: d.id,
+        owner_account_id: ownerId,
+        manager_account_id: person.id,
+        created_at: tx.now,
+      });
+      await appendAudit(tx.db, {
+        at: tx.now,
+        actorAccountId: ownerId,
+        action: 'manager.added',
+        deviceId: d.id,
+        objectType: 'manager',
+        objectId: person.id,
+        after: { managerAccountId: person.id, ...(which === 'all' ? { allDevices: true } : {}) },
+      });
+      tx.changed({ type: 'device', deviceId: d.id });
+      added.push({ deviceId: d.id, name: d.name });
+    }
+    if (added.length > 0) {
+      const owner = await accounts.findAccountById(tx.db, ownerId);
+      const ownerName = owner?.display_name ?? 'The owner';
+      await notify(
+        tx,
+        [person.id],
+        added.length === 1
+          ? {
+              kind: 'manager_added',
+              facts: { owner: ownerName, device: added[0]!.name },
+              data: { deviceId: added[0]!.deviceId },
+            }
+          : { kind: 'manager_added_many', facts: { owner: ownerName, devices: added.map((d) => d.name) }, data: {} },
+      );
+    }
+    return {
+      manager: { accountId: person.id, displayName: person.display_name, email: person.email },
+      added,
+      alreadyManaged,
+    };
+  });
+}
+
 /** The owner removes a manager, or a manager steps down; effective on the next check. */
 export async function removeManager(
   ctx: ServiceContext,

@@ -217,6 +217,11 @@ const EVENTS = {
     title: `${f.owner} made you a manager of "${f.device}"`,
     body: `You can now share "${f.device}", edit and revoke its shares, answer installers and see its history. Only ${f.owner} can unbind it or give it away.`,
   })),
+  /** To the new manager of several devices at once (one message, not one per device). */
+  manager_added_many: spec<{ owner: string; devices: string[] }>(INBOX_EMAIL, (f) => ({
+    title: `${f.owner} made you a manager of ${f.devices.length} devices`,
+    body: `You can now share ${f.devices.map((d) => `"${d}"`).join(', ')}, edit and revoke their shares, answer installers and see their history. Only ${f.owner} can unbind them or give them away.`,
+  })),
   /**
    * To the manager removed (`removed`), to the owner when a manager stepped down (`stepped_down`), or to every
    * manager when the device changed hands (`changed_hands`: unbound, given away or handed over).

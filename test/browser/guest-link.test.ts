@@ -1,7 +1,8 @@
 // A guest link in Chromium: someone without an account opens the link the owner sent, watches live video from the
 // media server (the MediaMTX stand-in, real H.264 over HLS) until the link expires, and is then told so plainly.
 // The token travels only in the fragment and a POST body: never in an address the browser requests, never in a
-// Referer (the page is served with Referrer-Policy: no-referrer).
+// Referer (the page is served with Referrer-Policy: no-referrer). A link with playback lists and plays what was
+// recorded while it is valid, and the media server is asked about nothing before that.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
@@ -190,5 +191,52 @@ describe('web app: a guest link watched without an account', { timeout: 180_000 
     assert.deepEqual(owner.problems, []);
     await guest.context.close();
     await owner.context.close();
+  });
+
+  test('with playback, the guest lists and plays what was recorded since the link was made, nothing before', async () => {
+    // One recording that began two hours before the link and is still going.
+    standin.recordings[`${deviceId}/1`] = [{ start: new Date(Date.now() - 2 * 3_600_000), duration: 3 * 3600 }];
+    const res = await api(
+      server,
+      'POST',
+      `/api/devices/${deviceId}/guest-links`,
+      { label: 'Sitter', channels: [1], playback: true, validity: { preset: '1h' } },
+      ownerToken,
+    );
+    const created = (await res.json()) as { token: string; link: { validFrom: number } };
+    await new Promise((r) => setTimeout(r, 3_000)); // a few seconds recorded inside the link's window
+    const asked = standin.authCalls.length;
+
+    const guest = await openPerson(browser, server.url, 'guest-playback', { width: 390, height: 844 });
+    const { page } = guest;
+    await page.goto(`/guest#${created.token}`);
+    await page.getByRole('heading', { name: 'Gate NVR · Sitter' }).waitFor();
+    await page.getByRole('button', { name: 'Show recordings' }).click();
+    const items = page.getByRole('list', { name: 'Recordings' }).getByRole('listitem');
+    await items.first().waitFor();
+    assert.equal(await items.count(), 1, 'the part of the recording inside the window, as one entry');
+    await items
+      .first()
+      .getByRole('button', { name: /^Play / })
+      .click();
+    const clip = page.getByLabel(/^Recording from /);
+    await clip.waitFor();
+    const deadline = Date.now() + WAIT_MS * 2;
+    while ((await clip.evaluate((v: HTMLVideoElement) => v.currentTime)) <= 0.5) {
+      if (Date.now() > deadline) assert.fail('the recording did not play');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await guest.shot('guest-playback');
+
+    // The playback server was asked (/list, /get) only about time inside the link's window, and allowed it.
+    const playback = standin.authCalls.slice(asked).filter((c) => c.body.action === 'playback');
+    assert.ok(playback.length >= 2, `list and get: ${playback.length} playback calls`);
+    for (const c of playback) {
+      assert.equal(c.status, 200, c.body.query);
+      const start = Date.parse(new URLSearchParams(c.body.query).get('start') ?? '');
+      assert.ok(start >= created.link.validFrom, `asked from ${new Date(start).toISOString()}`);
+    }
+    assert.deepEqual(guest.problems, []);
+    await guest.context.close();
   });
 });

@@ -127,4 +127,29 @@ describe('web app: an owner makes a manager, who shares a camera', { timeout: 18
 
     for (const p of people) assert.deepEqual(p.problems, [], p.name);
   });
+  test('on Me, the owner makes Nora a manager of all their devices at once; Nora finds both on Home', async () => {
+    const owen = await signUp(h, 'Owen Owner');
+    const nora = await signUp(h, 'Nora Neighbour');
+    await ownDevice(h, owen.id, { channels: 1, name: 'Front Door' });
+    await ownDevice(h, owen.id, { channels: 1, name: 'Back Yard' });
+    const owner = await openPerson(browser, server.url, 'owner-all');
+    const manager = await openPerson(browser, server.url, 'manager-all');
+    people.push(owner, manager);
+    await logIn(owner, owen.email, PASSWORD);
+    await tab(owner.page, 'Me').click();
+    const form = owner.page.getByRole('form', { name: 'A manager of all my devices' });
+    await form.getByText('Devices you add later are not included', { exact: false }).waitFor();
+    await form.getByLabel('Their email address').fill(nora.email);
+    await form.getByRole('button', { name: 'Make manager of all' }).click();
+    await form.getByText('Nora Neighbour now manages all 2 of your devices.').waitFor();
+    await owner.shot('managers-07-manager-of-all');
+
+    await logIn(manager, nora.email, PASSWORD);
+    const managed = manager.page.getByRole('list', { name: 'Devices I manage' });
+    for (const name of ['Front Door', 'Back Yard'])
+      await managed.getByRole('listitem', { name }).getByText('Managed for Owen Owner').waitFor();
+    await tab(manager.page, 'Messages').click();
+    await manager.page.getByText('Owen Owner made you a manager of 2 devices').first().waitFor();
+    for (const p of [owner, manager]) assert.deepEqual(p.problems, [], p.name);
+  });
 });

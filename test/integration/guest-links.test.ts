@@ -438,6 +438,79 @@ describeEachDatabase(
       );
     });
 
+    test("playback: the guest plays back what was recorded inside the link's window, nothing before it", async () => {
+      const dev = await device(2);
+      const t0 = h().clock.now();
+      const created = await createLink(h(), owner, dev.id, {
+        channels: [1],
+        playback: true,
+        validity: { preset: '24h' },
+      });
+      h().clock.set(t0 + 30 * MIN);
+      const s = await session(h(), created.token);
+      const windows = (query: string) =>
+        h().request({ method: 'GET', url: `/api/guest/playback-windows?${query}`, headers: { 'x-guest-session': s } });
+      const allowed = await windows(`channel=1&from=${t0 - H}&until=${t0 + 30 * MIN}`);
+      assert.equal(allowed.statusCode, 200, allowed.body);
+      assert.equal(allowed.headers['cache-control'], 'no-store');
+      assert.deepEqual(allowed.json(), {
+        windows: [{ from: t0, until: t0 + 30 * MIN }],
+        allowedNow: true,
+        reason: null,
+        detail: null,
+      });
+      // A channel outside the link opens no recorded time.
+      const other = await windows(`channel=2&from=${t0 - H}&until=${t0 + 30 * MIN}`);
+      assert.equal(other.statusCode, 200, other.body);
+      assert.deepEqual(other.json().windows, []);
+      assert.equal(other.json().allowedNow, false);
+      assertProblem(await windows(`channel=1&from=${t0}&until=${t0}`), 400);
+      assertProblem(await h().request({ method: 'GET', url: '/api/guest/playback-windows?channel=1' }), 401);
+
+      const issued = await guestTicket(h(), s, { channel: 1, permission: 'playback', from: t0 - H, until: t0 + H });
+      assert.equal(issued.statusCode, 201, issued.body);
+      assert.equal(issued.json().action, 'playback');
+      // MediaMTX's body for its playback server (/get: start + duration; /list: start + end).
+      const ask = (query: string) =>
+        h().request({
+          method: 'POST',
+          url: '/mediamtx/auth',
+          body: { ...readAuth(issued.json().ticket, `${dev.id}/1`), action: 'playback', protocol: '', query },
+        });
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const inside = await ask(`start=${iso(t0 + 5 * MIN)}&duration=60`);
+      assert.equal(inside.statusCode, 200, inside.body);
+      const list = await ask(`start=${iso(t0)}&end=${iso(t0 + 30 * MIN)}`);
+      assert.equal(list.statusCode, 200, list.body);
+      // Recorded before the link was made: refused, also when the clip only starts a millisecond early.
+      assertProblem(await ask(`start=${iso(t0 - 10 * MIN)}&duration=60`), 403);
+      assertProblem(await ask(`start=${iso(t0 - 1)}&duration=60`), 403);
+      assertProblem(await ask(`start=${iso(t0 - H)}&end=${iso(t0 + 30 * MIN)}`), 403);
+      // Another channel with the same ticket: refused.
+      assertProblem(
+        await h().request({
+          method: 'POST',
+          url: '/mediamtx/auth',
+          body: {
+            ...readAuth(issued.json().ticket, `${dev.id}/2`),
+            action: 'playback',
+            protocol: '',
+            query: `start=${iso(t0 + 5 * MIN)}&duration=60`,
+          },
+        }),
+        403,
+      );
+      // After a revocation nothing plays back, and the page is told why.
+      const revoke = await h().request({
+        method: 'DELETE',
+        url: `/api/guest-links/${created.link.id}`,
+        token: owner.token,
+      });
+      assert.equal(revoke.statusCode, 200, revoke.body);
+      assertProblem(await ask(`start=${iso(t0 + 5 * MIN)}&duration=60`), 403);
+      assert.equal(assertProblem(await windows('channel=1'), 410).code, 'guest_link_revoked');
+    });
+
     test('outsiders are refused on every guest-link route, and a guest session opens nothing else', async () => {
       const dev = await device(2);
       const recipient = await signUp(h(), 'Recipient');

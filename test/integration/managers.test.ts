@@ -205,6 +205,80 @@ describeEachDatabase('co-managers', (h) => {
     assert.deepEqual(changedTables(before, await snapshot(h())), []);
   });
 
+  test('a manager of all my devices at once (one message), or of a chosen few; a device bound later is not included', async () => {
+    const owner = await signUp(h(), 'Olivia');
+    const manager = await signUp(h(), 'Mia');
+    const home = await ownDevice(h(), owner.id, { channels: 2, name: 'Home NVR' });
+    const garden = await ownDevice(h(), owner.id, { channels: 1, name: 'Garden' });
+    const drive = await ownDevice(h(), owner.id, { channels: 1, name: 'Drive' });
+    const all = (by: Person, who: Person, devices: unknown) =>
+      h().request({
+        method: 'POST',
+        url: '/api/managers',
+        token: by.token,
+        body: { manager: { email: who.email }, devices },
+      });
+    for (const d of [home, garden, drive]) assert.equal((await check(manager, d)).json().allowed, false);
+
+    const made = await all(owner, manager, 'all');
+    assert.equal(made.statusCode, 201, made.body);
+    assert.deepEqual(made.json(), {
+      manager: { accountId: manager.id, displayName: 'Mia', email: manager.email },
+      added: [
+        { deviceId: drive, name: 'Drive' },
+        { deviceId: garden, name: 'Garden' },
+        { deviceId: home, name: 'Home NVR' },
+      ],
+      alreadyManaged: [],
+    });
+    for (const d of [home, garden, drive]) {
+      const c = await check(manager, d);
+      assert.equal(c.json().allowed, true, c.body);
+      assert.equal(c.json().source, 'manager');
+    }
+    const mine = await h().request({ method: 'GET', url: '/api/managed-devices', token: manager.token });
+    assert.deepEqual(
+      (mine.json() as Array<{ deviceId: string }>).map((d) => d.deviceId).sort(),
+      [home, garden, drive].sort(),
+    );
+    const told = (await inboxOf(h(), manager.id)).filter((m) => m.kind.startsWith('manager_added'));
+    assert.equal(told.length, 1, 'one message, not one per device');
+    assert.equal(told[0]!.title, 'Olivia made you a manager of 3 devices');
+    assert.equal((await auditOf(h(), garden)).filter((e) => e.action === 'manager.added').length, 1);
+
+    // "All" is the devices owned at that moment: one bound afterwards is not managed until asked again.
+    const later = await ownDevice(h(), owner.id, { channels: 1, name: 'Attic' });
+    assert.equal((await check(manager, later)).json().allowed, false);
+    const again = await all(owner, manager, 'all');
+    assert.equal(again.statusCode, 201, again.body);
+    assert.deepEqual(again.json().added, [{ deviceId: later, name: 'Attic' }]);
+    assert.equal(again.json().alreadyManaged.length, 3);
+    assert.equal((await check(manager, later)).json().allowed, true);
+
+    // A chosen list; one device that is not the owner's refuses the whole request and nothing changes.
+    const friend = await signUp(h(), 'Finn');
+    const stranger = await signUp(h(), 'Stranger');
+    const theirs = await ownDevice(h(), stranger.id, { channels: 1, name: 'Not yours' });
+    const before = await snapshot(h());
+    assert.equal(assertProblem(await all(owner, friend, [home, theirs]), 404).code, 'device_not_found');
+    assert.equal(assertProblem(await all(stranger, friend, [home]), 404).code, 'device_not_found');
+    // A manager may not make managers, not even of the devices they manage.
+    assert.equal(assertProblem(await all(manager, friend, [home]), 403).code, 'owner_only');
+    assert.equal(assertProblem(await all(owner, owner, 'all'), 400).code, 'manager_is_owner');
+    assert.equal(assertProblem(await all(friend, manager, 'all'), 400).code, 'no_devices');
+    for (const bad of [[], 'some', ['x'.repeat(65)], Array.from({ length: 201 }, (_, i) => `d${i}`)])
+      assertProblem(await all(owner, friend, bad), 400);
+    assert.deepEqual(changedTables(before, await snapshot(h())), []);
+    const few = await all(owner, friend, [garden, drive, garden]);
+    assert.equal(few.statusCode, 201, few.body);
+    assert.deepEqual(
+      (few.json().added as Array<{ deviceId: string }>).map((d) => d.deviceId),
+      [garden, drive],
+    );
+    assert.equal((await check(friend, home)).json().allowed, false);
+    assert.equal((await check(friend, garden)).json().allowed, true);
+  });
+
   test('the owner lists and removes a manager: refused on the next check; a manager may step down', async () => {
     const { owner, manager, friend, nvr } = await setup();
     const again = await h().request({

@@ -97,6 +97,11 @@ function samples(ownerId: string, recipientId: string): { [K in EventKind]: Extr
     transfer_accepted: { kind: 'transfer_accepted', facts: { to: 'Bob', device: 'Shop NVR' }, data },
     transfer_declined: { kind: 'transfer_declined', facts: { to: 'Bob', device: 'Shop NVR' }, data },
     manager_added: { kind: 'manager_added', facts: { owner: 'Olivia', device: 'Shop NVR' }, data },
+    manager_added_many: {
+      kind: 'manager_added_many',
+      facts: { owner: 'Olivia', devices: ['Shop NVR', 'Garden'] },
+      data,
+    },
     manager_removed: {
       kind: 'manager_removed',
       facts: { who: 'Olivia', device: 'Shop NVR', why: 'removed' },

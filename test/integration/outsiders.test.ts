@@ -563,6 +563,13 @@ const BODY_ID_CALLS: Array<{
     refuse: { owner2: 404, recipient: 403 },
   },
   {
+    label: "making someone a manager of another owner's device (the several-devices route)",
+    method: 'POST',
+    url: '/api/managers',
+    body: (w) => ({ manager: { email: w.stranger.email }, devices: [w.device.id] }),
+    refuse: { owner2: 404, recipient: 404, stranger: 404, installerA: 404, techA: 404, adminB: 404, manager: 403 },
+  },
+  {
     label: "entrusting another owner's device to an organization",
     method: 'POST',
     url: '/api/authorizations',

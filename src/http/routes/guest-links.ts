@@ -6,6 +6,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import {
   createGuestLink,
+  guestPlaybackWindows,
+  type GuestCaller,
   guestSessionOf,
   guestStreamTicket,
   guestView,
@@ -96,6 +98,7 @@ function guestToken(request: FastifyRequest): string | undefined {
 }
 
 export const guestLinkRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  const callers = new WeakMap<FastifyRequest, GuestCaller>();
   app.post(
     '/api/devices/:id/guest-links',
     {
@@ -246,6 +249,46 @@ export const guestLinkRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }>
       const issued = await guestStreamTicket(ctx, caller, { channel, permission, ...(range ? { range } : {}) });
       reply.header('cache-control', 'no-store');
       return reply.status(201).send(issued);
+    },
+  );
+
+  app.get(
+    '/api/guest/playback-windows',
+    {
+      config: { ownAuth: true },
+      // The session is checked before the query is validated, so a caller without one hears 401 first.
+      onRequest: async (request) => {
+        callers.set(request, await guestSessionOf(ctx, guestToken(request)));
+      },
+      schema: {
+        tags: ['guest'],
+        operationId: 'listGuestPlaybackWindows',
+        summary:
+          "Guest: the recorded time inside [from, until) on one of the link's channels that I may play back now (never outside the link's window)",
+        security: guestSecurity,
+        headers: GuestHeaders,
+        querystring: Strict({
+          channel: Channel,
+          from: Type.Optional({ ...Millis, description: 'default: 24 hours before until' }),
+          until: Type.Optional({ ...Millis, description: 'default: now' }),
+        }),
+        response: {
+          200: Strict({
+            windows: Type.Array(Strict({ from: Millis, until: Millis })),
+            allowedNow: Type.Boolean(),
+            reason: Type.Union([Type.String(), Type.Null()]),
+            detail: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const caller = callers.get(request) ?? (await guestSessionOf(ctx, guestToken(request)));
+      const until = request.query.until ?? ctx.clock.now();
+      const from = request.query.from ?? until - 24 * 3_600_000;
+      reply.header('cache-control', 'no-store');
+      return guestPlaybackWindows(ctx, caller, request.query.channel, { from, until });
     },
   );
 };

@@ -1,7 +1,14 @@
 // Co-managers: the owner makes, lists and removes the managers of a device; a manager lists what they manage.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { addManager, listManagedDevices, listManagers, removeManager } from '../../services/managers.ts';
+import {
+  addManager,
+  addManagerOfDevices,
+  listManagedDevices,
+  listManagers,
+  MAX_MANAGED_AT_ONCE,
+  removeManager,
+} from '../../services/managers.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
 import { IdParam, Millis, Strict, problemResponses } from '../schemas/common.ts';
@@ -64,6 +71,48 @@ export const managerRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
       reply
         .status(201)
         .send(await addManager(ctx, requirePrincipal(request).accountId, request.params.id, request.body.manager)),
+  );
+
+  app.post(
+    '/api/managers',
+    {
+      schema: {
+        operationId: 'addManagerOfDevices',
+        tags,
+        summary:
+          "Make a person a manager of several of my devices at once, or of all of them ('all': every device I own now; devices bound later are not included)",
+        body: Strict({
+          manager: RecipientBody,
+          devices: Type.Union([
+            Type.Literal('all'),
+            Type.Array(IdParam.properties.id, { minItems: 1, maxItems: MAX_MANAGED_AT_ONCE }),
+          ]),
+        }),
+        response: {
+          201: Strict({
+            manager: Strict({
+              accountId: Type.String(),
+              displayName: Type.String(),
+              email: Type.Union([Type.String(), Type.Null()]),
+            }),
+            added: Type.Array(Strict({ deviceId: Type.String(), name: Type.String() })),
+            alreadyManaged: Type.Array(Strict({ deviceId: Type.String(), name: Type.String() })),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(
+          await addManagerOfDevices(
+            ctx,
+            requirePrincipal(request).accountId,
+            request.body.manager,
+            request.body.devices,
+          ),
+        ),
   );
 
   app.delete(

@@ -978,6 +978,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/guest/playback-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Guest: the recorded time inside [from, until) on one of the link's channels that I may play back now (never outside the link's window) */
+        get: operations["listGuestPlaybackWindows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/guest/session": {
         parameters: {
             query?: never;
@@ -1160,6 +1177,23 @@ export interface paths {
         get: operations["listManagedDevices"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/managers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a person a manager of several of my devices at once, or of all of them ('all': every device I own now; devices bound later are not included) */
+        post: operations["addManagerOfDevices"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6214,6 +6248,47 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    listGuestPlaybackWindows: {
+        parameters: {
+            query: {
+                channel: number;
+                /** @description default: 24 hours before until */
+                from?: number;
+                /** @description default: now */
+                until?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        allowedNow: boolean;
+                        detail: string | null;
+                        reason: string | null;
+                        windows: {
+                            /** @description epoch milliseconds */
+                            from: number;
+                            /** @description epoch milliseconds */
+                            until: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getGuestWatch: {
         parameters: {
             query?: never;
@@ -6820,6 +6895,62 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    addManagerOfDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    devices: "all" | string[];
+                    /** @description Exactly one of email, phone, qrText, accountId */
+                    manager: {
+                        /** @description An id returned by /api/recipients/resolve(-image) */
+                        accountId?: string;
+                        email?: string;
+                        phone?: string;
+                        /** @description The text of a scanned personal QR ID */
+                        qrText?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        added: {
+                            deviceId: string;
+                            name: string;
+                        }[];
+                        alreadyManaged: {
+                            deviceId: string;
+                            name: string;
+                        }[];
+                        manager: {
+                            accountId: string;
+                            displayName: string;
+                            email: string | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -165,6 +165,12 @@ export const de: Catalog = {
     share: 'Gerät teilen',
     recordings: 'Aufnahmen',
     settings: 'Einstellungen',
+    allTitle: 'Verwalter aller meiner Geräte',
+    allIntro:
+      'Machen Sie jemanden in einem Schritt zum Verwalter aller Geräte, die Ihnen jetzt gehören. Später hinzugefügte Geräte sind nicht eingeschlossen: Dafür die Einstellungen des Geräts nutzen oder hier erneut.',
+    allSubmit: 'Zum Verwalter aller machen',
+    allMade_one: '{{name}} verwaltet jetzt Ihr Gerät.',
+    allMade_other: '{{name}} verwaltet jetzt alle {{count}} Ihrer Geräte.',
   },
   household: {
     preview: {
@@ -220,6 +226,17 @@ export const de: Catalog = {
     used: 'Dieser Link kann nur in einem Browser geöffnet werden und wurde bereits in einem anderen geöffnet.',
     ended: 'Die Übertragung wurde beendet: {{why}}',
     unsupported: 'Dieser Browser kann kein Livevideo abspielen (keine Media Source Extensions).',
+    recordings: 'Aufnahmen',
+    recordingsIntro: 'Was auf diesem Kanal aufgezeichnet wurde, während der Link gültig ist.',
+    showRecordings: 'Aufnahmen zeigen',
+    refreshRecordings: 'Aufnahmen aktualisieren',
+    loadingRecordings: 'Aufnahmen werden geladen …',
+    noRecordings: 'Seit der Link erstellt wurde, wurde auf diesem Kanal nichts aufgezeichnet.',
+    play: '{{when}} abspielen',
+    loadingRecording: 'Die Aufnahme wird geladen …',
+    recordingOf: 'Aufnahme von {{when}}',
+    recordingNotShared: 'Diese Aufnahme gehört nicht zum Link.',
+    recordingsRefused: 'Der Medienserver hat die Aufnahmen abgelehnt ({{status}}).',
   },
   guestLinks: {
     title: 'Gastlinks',

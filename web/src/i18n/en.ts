@@ -156,6 +156,12 @@ export const en = {
     share: 'Share Device',
     recordings: 'Recordings',
     settings: 'Settings',
+    allTitle: 'A manager of all my devices',
+    allIntro:
+      'Make someone a manager of every device you own now, in one step. Devices you add later are not included: make them a manager of those in the device’s Settings, or here again.',
+    allSubmit: 'Make manager of all',
+    allMade_one: '{{name}} now manages your device.',
+    allMade_other: '{{name}} now manages all {{count}} of your devices.',
   },
   household: {
     preview: {
@@ -211,6 +217,17 @@ export const en = {
     used: 'This link can be opened in one browser only, and it has already been opened in another.',
     ended: 'The stream has stopped: {{why}}',
     unsupported: 'This browser cannot play live video (no Media Source Extensions).',
+    recordings: 'Recordings',
+    recordingsIntro: 'What was recorded on this channel while the link is valid.',
+    showRecordings: 'Show recordings',
+    refreshRecordings: 'Refresh recordings',
+    loadingRecordings: 'Loading recordings…',
+    noRecordings: 'Nothing has been recorded on this channel since the link was made.',
+    play: 'Play {{when}}',
+    loadingRecording: 'Loading the recording…',
+    recordingOf: 'Recording from {{when}}',
+    recordingNotShared: 'This recording is not part of the link.',
+    recordingsRefused: 'The media server refused the recordings ({{status}}).',
   },
   guestLinks: {
     title: 'Guest links',

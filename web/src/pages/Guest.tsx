@@ -2,7 +2,9 @@
 // arrives in the address's fragment, which browsers never send to a server: it is read once, removed from the
 // address bar and history, and exchanged at once (POST) for a guest session kept in this tab only. Video plays
 // like on the Live screen (hls.js, the ticket as `Authorization: Bearer`, renewed before it expires); when the
-// stream stops the page asks why and says so plainly (expired, revoked).
+// stream stops the page asks why and says so plainly (expired, revoked). A link with playback also lists what was
+// recorded while it is valid, played like on the Playback screen (the playback server's /list and /get, the
+// ticket as `Authorization: Bearer`, the clip played from memory).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import Hls from 'hls.js';
@@ -181,6 +183,15 @@ function Watching({ session, watch, onEnded }: { session: string; watch: Watch; 
             hlsUrl={watch.server.hlsUrl}
             onEnded={onEnded}
           />
+          {watch.server.playbackUrl && watch.channels.some((c) => c.number === channel && c.playback) ? (
+            <GuestRecordings
+              key={`r${channel}`}
+              session={session}
+              channel={channel}
+              playbackUrl={watch.server.playbackUrl}
+              onEnded={onEnded}
+            />
+          ) : null}
         </>
       )}
     </section>
@@ -292,6 +303,196 @@ function GuestPlayer(props: {
           {t('guest.connecting')}
         </p>
       )}
+    </div>
+  );
+}
+
+/** The longest span asked at once: a link lasts at most a week (GUEST_LINK_MAX_HOURS), so this covers its window. */
+const RECORDED_SPAN_MS = 7 * 86_400_000;
+/** Longest clip fetched at once (the browser holds it in memory). */
+const CLIP_MAX_S = 600;
+
+interface Recording {
+  start: number;
+  /** Seconds. */
+  duration: number;
+}
+
+const clock = (ms: number) => new Date(ms).toLocaleTimeString(i18next.language, { hour: '2-digit', minute: '2-digit' });
+
+function playbackTicket(session: string, channel: number, range: { from: number; until: number }) {
+  return call(
+    api.POST('/api/guest/stream-tickets', {
+      headers: guestHeaders(session),
+      body: { channel, permission: 'playback', ...range },
+    }),
+  );
+}
+
+/** What was recorded on the channel while the link is valid: listed on request, each recording played in place. */
+function GuestRecordings(props: { session: string; channel: number; playbackUrl: string; onEnded(m: string): void }) {
+  const { session, channel, playbackUrl, onEnded } = props;
+  const { t } = useTranslation();
+  const [list, setList] = useState<
+    | { kind: 'idle' }
+    | { kind: 'loading' }
+    | { kind: 'shown'; recordings: Recording[] }
+    | { kind: 'error'; message: string }
+  >({ kind: 'idle' });
+  const [playing, setPlaying] = useState<Recording | null>(null);
+  const [range, setRange] = useState<{ from: number; until: number } | null>(null);
+
+  const load = async () => {
+    setList({ kind: 'loading' });
+    setPlaying(null);
+    const until = Date.now();
+    const span = { from: until - RECORDED_SPAN_MS, until };
+    try {
+      const allowed = await call(
+        api.GET('/api/guest/playback-windows', {
+          params: { query: { channel, ...span } },
+          headers: guestHeaders(session),
+        }),
+      );
+      const recordings: Recording[] = [];
+      if (allowed.windows.length > 0) {
+        const ticket = await playbackTicket(session, channel, span);
+        for (const w of allowed.windows) {
+          const q = new URLSearchParams({
+            path: ticket.path,
+            start: new Date(w.from).toISOString(),
+            end: new Date(w.until).toISOString(),
+          });
+          const res = await fetch(`${playbackUrl}/list?${q}`, {
+            headers: { authorization: `Bearer ${ticket.ticket}` },
+          });
+          if (res.status === 404) continue; // nothing recorded in this window
+          if (!res.ok) throw new Error(t('guest.recordingsRefused', { status: res.status }));
+          for (const e of (await res.json()) as Array<{ start: string; duration: number }>)
+            recordings.push({ start: Date.parse(e.start), duration: e.duration });
+        }
+      }
+      setRange(span);
+      setList({ kind: 'shown', recordings });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 410) onEnded(endedText(err));
+      else setList({ kind: 'error', message: errorMessage(err) });
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="guest-recordings">
+      <h2 id="guest-recordings">{t('guest.recordings')}</h2>
+      <p className="muted small">{t('guest.recordingsIntro')}</p>
+      <button type="button" className="secondary" onClick={() => void load()} disabled={list.kind === 'loading'}>
+        {list.kind === 'idle' ? t('guest.showRecordings') : t('guest.refreshRecordings')}
+      </button>
+      {list.kind === 'loading' ? (
+        <p className="muted small" role="status">
+          {t('guest.loadingRecordings')}
+        </p>
+      ) : list.kind === 'error' ? (
+        <div className="state error" role="alert">
+          {list.message}
+        </div>
+      ) : list.kind === 'shown' ? (
+        list.recordings.length === 0 ? (
+          <p>{t('guest.noRecordings')}</p>
+        ) : (
+          <ul className="list" aria-label={t('guest.recordings')}>
+            {list.recordings.map((r) => (
+              <li key={r.start} className="list-item">
+                <div className="grow">
+                  {clock(r.start)}–{clock(r.start + r.duration * 1000)}
+                </div>
+                <button type="button" className="secondary small-btn" onClick={() => setPlaying(r)}>
+                  {t('guest.play', { when: clock(r.start) })}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )
+      ) : null}
+      {playing && range ? (
+        <GuestClip
+          key={playing.start}
+          session={session}
+          channel={channel}
+          playbackUrl={playbackUrl}
+          recording={playing}
+          range={range}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function GuestClip(props: {
+  session: string;
+  channel: number;
+  playbackUrl: string;
+  recording: Recording;
+  range: { from: number; until: number };
+}) {
+  const { session, channel, playbackUrl, recording, range } = props;
+  const { t } = useTranslation();
+  const video = useRef<HTMLVideoElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  useEffect(() => {
+    let url: string | null = null;
+    let alive = true;
+    (async () => {
+      // A fresh ticket: the one used for the list may be near its end.
+      const ticket = await playbackTicket(session, channel, range);
+      const q = new URLSearchParams({
+        path: ticket.path,
+        start: new Date(recording.start).toISOString(),
+        duration: String(Math.min(recording.duration, CLIP_MAX_S)),
+        format: 'mp4',
+      });
+      const res = await fetch(`${playbackUrl}/get?${q}`, { headers: { authorization: `Bearer ${ticket.ticket}` } });
+      if (!res.ok)
+        throw new Error(
+          res.status === 401 ? t('guest.recordingNotShared') : t('guest.recordingsRefused', { status: res.status }),
+        );
+      url = URL.createObjectURL(await res.blob());
+      if (!alive || !video.current) return;
+      video.current.src = url;
+      await video.current.play().catch(() => {});
+    })().then(
+      () => alive && setLoading(false),
+      (err) => {
+        if (!alive) return;
+        setLoading(false);
+        setError(endedText(err));
+      },
+    );
+    return () => {
+      alive = false;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [session, playbackUrl, channel, recording.start, recording.duration, range.from, range.until, t]);
+  return (
+    <div className="live">
+      {loading ? (
+        <p className="muted small" role="status">
+          {t('guest.loadingRecording')}
+        </p>
+      ) : null}
+      {error ? (
+        <div className="state error" role="alert">
+          {error}
+        </div>
+      ) : null}
+      <video
+        ref={video}
+        className="live-video"
+        aria-label={t('guest.recordingOf', { when: clock(recording.start) })}
+        muted
+        playsInline
+        controls
+      />
     </div>
   );
 }

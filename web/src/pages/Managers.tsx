@@ -149,6 +149,56 @@ function AddManager({ deviceId, onAdded }: { deviceId: string; onAdded(): void }
   );
 }
 
+/** Me's "Manager of all my devices": every device owned now, in one step (devices bound later are not included). */
+export function ManagerOfAll() {
+  const { t } = useTranslation();
+  const [email, setEmail] = useState('');
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const [made, setMade] = useState<string | null>(null);
+  const action = useAction();
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setMade(null);
+    const address = email.trim();
+    if (!EMAIL_RE.test(address)) return setInvalid(t('managers.emailMissing'));
+    setInvalid(null);
+    const answer = await action.run(() =>
+      call(api.POST('/api/managers', { body: { manager: { email: address }, devices: 'all' } })),
+    );
+    if (answer) {
+      setEmail('');
+      setMade(
+        t('managers.allMade', {
+          name: answer.manager.displayName,
+          count: answer.added.length + answer.alreadyManaged.length,
+        }),
+      );
+    }
+  }
+  return (
+    <form className="card" onSubmit={submit} noValidate aria-label={t('managers.allTitle')}>
+      <h2>{t('managers.allTitle')}</h2>
+      <p className="small muted">{t('managers.allIntro')}</p>
+      <Field label={t('managers.email')} error={invalid ?? action.error}>
+        {(p) => (
+          <input
+            {...p}
+            type="email"
+            name="all-manager-email"
+            autoComplete="off"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        )}
+      </Field>
+      {made ? <Notice tone="success">{made}</Notice> : null}
+      <button type="submit" className="primary" disabled={action.busy}>
+        {t('managers.allSubmit')}
+      </button>
+    </form>
+  );
+}
+
 /** The devices the signed-in account manages for their owners. */
 export function useManagedDevices(): Loaded<ManagedDevice[]> {
   return useLoad(() => call(api.GET('/api/managed-devices')), []);

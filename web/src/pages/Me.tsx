@@ -7,6 +7,7 @@ import { useRole } from '../lib/role.tsx';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client.ts';
 import { LANGUAGES, isLanguage, showLanguage } from '../i18n/index.ts';
+import { ManagerOfAll } from './Managers.tsx';
 
 export function MePage() {
   const account = useAccount();
@@ -98,6 +99,7 @@ export function MePage() {
           <Link to="/me/webhooks">{t('me.webhooks')}</Link>
         </li>
       </ul>
+      <ManagerOfAll />
       {installer ? (
         <ul className="menu">
           <li>
