@@ -194,6 +194,12 @@ export const NOTICES_DE: GermanWords = {
       `Sie können „${f.device}“ jetzt freigeben, Freigaben ändern und widerrufen, Installateuren antworten und den ` +
       `Verlauf sehen. Nur ${f.owner} kann das Gerät entfernen oder weitergeben.`,
   }),
+  manager_added_many: (f) => ({
+    title: `${f.owner} hat Sie zum Verwalter von ${f.devices.length} Geräten gemacht`,
+    body:
+      `Sie können ${f.devices.map((d) => `„${d}“`).join(', ')} jetzt freigeben, Freigaben ändern und widerrufen, ` +
+      `Installateuren antworten und den Verlauf sehen. Nur ${f.owner} kann die Geräte entfernen oder weitergeben.`,
+  }),
   manager_removed: (f) => ({
     title:
       f.why === 'stepped_down'
