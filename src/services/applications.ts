@@ -27,6 +27,7 @@ import * as apps from '../persistence/repositories/applications.ts';
 import { appendAudit } from '../persistence/repositories/audit.ts';
 import * as orgs from '../persistence/repositories/orgs.ts';
 import * as sites from '../persistence/repositories/sites.ts';
+import * as managers from '../persistence/repositories/managers.ts';
 import type { Executor } from '../persistence/db.ts';
 import { writeAuthorization } from './authorizations.ts';
 import { tellOwnerIfManager } from './managers.ts';
@@ -169,6 +170,29 @@ async function applyInTx(
         },
       });
     }
+    // Managers answer applications too: each is told of those on the devices they manage, in one message.
+    const byManager = new Map<string, typeof targets>();
+    for (const t of targets)
+      for (const m of await managers.managerIdsOf(tx.db, t.id))
+        byManager.set(m.account, [...(byManager.get(m.account) ?? []), t]);
+    for (const [managerId, theirs] of byManager) {
+      const ids = new Set(theirs.map((t) => t.id));
+      await notify(tx, [managerId], {
+        kind: 'permission_application',
+        facts: {
+          org: org?.name ?? 'Your installer',
+          permissions: labels,
+          validity: describeSpec(spec),
+          devices: theirs.map((m) => m.name),
+          remark,
+        },
+        data: {
+          batchId,
+          applicationIds: rows.filter((r) => ids.has(r.device_id)).map((r) => r.id),
+          orgId: site.org_id,
+        },
+      });
+    }
     return views(tx.db, rows, tx.now);
   });
 }
@@ -214,7 +238,7 @@ export async function myApplications(
   opts: { all: boolean },
 ): Promise<ApplicationView[]> {
   const now = ctx.clock.now();
-  return views(ctx.db, await apps.listForOwner(ctx.db, accountId, opts.all ? {} : { pendingAt: now }), now);
+  return views(ctx.db, await apps.listAddressedTo(ctx.db, accountId, opts.all ? {} : { pendingAt: now }), now);
 }
 
 export async function getApplication(ctx: ServiceContext, accountId: string, id: string): Promise<ApplicationView> {

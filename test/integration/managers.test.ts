@@ -7,6 +7,7 @@ import { assertProblem, signUp, verifyEmail, type Person } from '../helpers/peop
 import { auditOf, inboxOf, ownDevice, sharesOf } from '../helpers/sharing.ts';
 import { seedOrg } from '../helpers/access-world.ts';
 import { changedTables, snapshot } from '../helpers/snapshot.ts';
+import { check as checkAs, handedOverSite } from '../helpers/installer.ts';
 
 describeEachDatabase('co-managers', (h) => {
   const setup = async () => {
@@ -489,6 +490,43 @@ describeEachDatabase('co-managers', (h) => {
     );
     const created = (await auditOf(h(), nvr)).find((e) => e.action === 'guest_link.created')!;
     assert.equal(created.actor_account_id, manager.id);
+  });
+
+  test('an installer applies: the manager is told, lists the application and agrees; the installer works again', async () => {
+    const s = await handedOverSite(h(), { devices: 1, keep: [] });
+    const device = s.devices[0]!.id;
+    const mia = await signUp(h(), 'Mia');
+    const made = await h().request({
+      method: 'POST',
+      url: `/api/devices/${device}/managers`,
+      token: s.owner.token,
+      body: { manager: { email: mia.email } },
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    const applied = await h().request({
+      method: 'POST',
+      url: `/api/sites/${s.site.id}/applications`,
+      token: s.installer.token,
+      body: { deviceIds: [device], permissions: ['live_view'], validity: '4h', remark: 'Service visit' },
+    });
+    assert.equal(applied.statusCode, 201, applied.body);
+    const told = (await inboxOf(h(), mia.id)).filter((m) => m.kind === 'permission_application');
+    assert.equal(told.length, 1, 'the manager is told of the application');
+    const listed = await h().request({ method: 'GET', url: '/api/applications', token: mia.token });
+    assert.equal(listed.statusCode, 200, listed.body);
+    const ids = (listed.json() as Array<{ id: string }>).map((a) => a.id);
+    assert.deepEqual(ids, [(applied.json() as Array<{ id: string }>)[0]!.id]);
+    const stranger = await signUp(h(), 'Stranger');
+    const none = await h().request({ method: 'GET', url: '/api/applications', token: stranger.token });
+    assert.deepEqual(none.json(), []);
+    const agreed = await h().request({
+      method: 'POST',
+      url: '/api/applications/decide',
+      token: mia.token,
+      body: { decision: 'agree', applicationIds: ids },
+    });
+    assert.equal(agreed.statusCode, 200, agreed.body);
+    assert.equal((await checkAs(h(), s.installer, device, 'live_view')).allowed, true);
   });
 });
 

@@ -38,13 +38,32 @@ export async function supersedePending(db: Executor, orgId: string, deviceId: st
   return open.filter((o) => o.expires_at > now).map((o) => o.id);
 }
 
-export function listForOwner(db: Executor, ownerId: string, opts: { pendingAt?: number }) {
+/**
+ * Applications addressed to the account: on devices it owns, or manages for their current owner (a manager answers
+ * applications too). Only applications made to the device's current owner count.
+ */
+export function listAddressedTo(db: Executor, accountId: string, opts: { pendingAt?: number }) {
   let q = db
     .selectFrom('permission_applications')
-    .innerJoin('devices', 'devices.id', 'permission_applications.device_id')
+    .innerJoin('devices', (j) =>
+      j
+        .onRef('devices.id', '=', 'permission_applications.device_id')
+        .onRef('devices.owner_account_id', '=', 'permission_applications.owner_account_id'),
+    )
     .selectAll('permission_applications')
-    .where('permission_applications.owner_account_id', '=', ownerId)
-    .where('devices.owner_account_id', '=', ownerId);
+    .where((eb) =>
+      eb.or([
+        eb('devices.owner_account_id', '=', accountId),
+        eb.exists(
+          eb
+            .selectFrom('device_managers as m')
+            .select('m.id')
+            .whereRef('m.device_id', '=', 'devices.id')
+            .whereRef('m.owner_account_id', '=', 'devices.owner_account_id')
+            .where('m.manager_account_id', '=', accountId),
+        ),
+      ]),
+    );
   if (opts.pendingAt !== undefined)
     q = q
       .where('permission_applications.status', '=', 'pending')
