@@ -11,16 +11,17 @@ import {
   handedOverSite,
   verifiedPerson,
 } from '../helpers/installer.ts';
-import { api, ok, statusOf, type Reply } from '../helpers/api.ts';
+import { api, ok, statusOf, type Reply, type RequestOf } from '../helpers/api.ts';
 
 type Decision = Exclude<Reply<'checkAccess'>, { results: unknown }>;
+type Permission = NonNullable<RequestOf<'checkAccess'>['permission']>;
 
 describeEachDatabase('installer sites', (h) => {
   const siteOf = (token: string, siteId: string) =>
     ok(api(h(), token).GET('/api/sites/{siteId}', { params: { path: { siteId } } }), 200);
   const sitesOf = (token: string, orgId: string) =>
     ok(api(h(), token).GET('/api/orgs/{orgId}/sites', { params: { path: { orgId } } }), 200);
-  const check = async (token: string, deviceId: string, channel: number, permission: string) =>
+  const check = async (token: string, deviceId: string, channel: number, permission: Permission) =>
     (await ok(api(h(), token).POST('/api/access/check', { body: { deviceId, channel, permission } }), 200)) as Decision;
 
   test('create, rename, list; added devices are held with every permission before handover', async () => {
