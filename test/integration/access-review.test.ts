@@ -3,8 +3,21 @@ import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { seedAuthorization, seedDevice, seedOrg, seedShare } from '../helpers/access-world.ts';
+import { api, ok, type Reply } from '../helpers/api.ts';
+
+type Decision = Exclude<Reply<'checkAccess'>, { results: unknown }>;
+type Batch = Extract<Reply<'checkAccess'>, { results: unknown }>;
 
 describeEachDatabase('access review', (h) => {
+  /** Whether `token`'s holder may watch channel 1 of the device now. */
+  const allowed = async (token: string, deviceId: string) =>
+    (
+      (await ok(
+        api(h(), token).POST('/api/access/check', { body: { deviceId, channel: 1, permission: 'live_view' } }),
+        200,
+      )) as Decision
+    ).allowed;
+
   test('the owner sees who can do what on a device now; others get 404', async () => {
     const owner = await signUp(h(), 'Owner');
     const friend = await signUp(h(), 'Friend');
@@ -20,13 +33,10 @@ describeEachDatabase('access review', (h) => {
       { permission: 'configuration' },
       { permission: 'live_view', until: h().clock.now() - 1 },
     ]);
-    const res = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/access`, token: owner.token });
-    assert.equal(res.statusCode, 200, res.body);
-    const entries = res.json().entries as Array<{
-      subject: { type: string; name: string };
-      channels: unknown;
-      permissions: Array<{ permission: string; activeNow: boolean; reason: string | null; changesAt: number | null }>;
-    }>;
+    const { entries } = await ok(
+      api(h(), owner.token).GET('/api/devices/{id}/access', { params: { path: { id: dev.id } } }),
+      200,
+    );
     const share = entries.find((e) => e.subject.type === 'account')!;
     assert.equal(share.subject.name, 'Friend');
     assert.deepEqual(share.channels, [2]);
@@ -59,39 +69,18 @@ describeEachDatabase('access review', (h) => {
     await seedShare(h().runtime, a.id, owner.id, friend.id);
     await seedShare(h().runtime, b.id, owner.id, friend.id, { channels: [1, 2] });
     await seedShare(h().runtime, notMine.id, other.id, friend.id);
-    const review = await h().request({
-      method: 'GET',
-      url: `/api/access-review/accounts/${friend.id}`,
-      token: owner.token,
-    });
-    assert.equal(review.statusCode, 200, review.body);
-    assert.deepEqual(
-      review
-        .json()
-        .devices.map((d: { deviceId: string }) => d.deviceId)
-        .sort(),
-      [a.id, b.id].sort(),
-    );
+    const asOwner = api(h(), owner.token);
+    const onFriend = { params: { path: { kind: 'accounts' as const, id: friend.id } } };
+    const review = await ok(asOwner.GET('/api/access-review/{kind}/{id}', onFriend), 200);
+    assert.deepEqual(review.devices.map((d) => d.deviceId).sort(), [a.id, b.id].sort());
 
-    const check = (deviceId: string) =>
-      h().request({
-        method: 'POST',
-        url: '/api/access/check',
-        token: friend.token,
-        body: { deviceId, channel: 1, permission: 'live_view' },
-      });
-    assert.equal((await check(a.id)).json().allowed, true);
-    const revoke = await h().request({
-      method: 'POST',
-      url: `/api/access-review/accounts/${friend.id}/revoke`,
-      token: owner.token,
-    });
-    assert.equal(revoke.statusCode, 200, revoke.body);
-    assert.equal(revoke.json().sharesRevoked, 2);
+    assert.equal(await allowed(friend.token, a.id), true);
+    const revoke = await ok(asOwner.POST('/api/access-review/{kind}/{id}/revoke', onFriend), 200);
+    assert.equal(revoke.sharesRevoked, 2);
     // The very next check is denied; the other owner's share is untouched.
-    assert.equal((await check(a.id)).json().allowed, false);
-    assert.equal((await check(b.id)).json().allowed, false);
-    assert.equal((await check(notMine.id)).json().allowed, true);
+    assert.equal(await allowed(friend.token, a.id), false);
+    assert.equal(await allowed(friend.token, b.id), false);
+    assert.equal(await allowed(friend.token, notMine.id), true);
     const audit = await h()
       .runtime.ctx.db.selectFrom('audit_events')
       .select(['action', 'device_id'])
@@ -99,8 +88,8 @@ describeEachDatabase('access review', (h) => {
       .where('actor_account_id', '=', owner.id)
       .execute();
     assert.equal(audit.length, 2);
-    const inbox = await h().request({ method: 'GET', url: '/api/inbox', token: friend.token });
-    if (inbox.statusCode === 200) assert.ok(JSON.stringify(inbox.json()).includes('stopped sharing'));
+    const inbox = await api(h(), friend.token).GET('/api/inbox');
+    if (inbox.response.status === 200) assert.ok(JSON.stringify(inbox.data).includes('stopped sharing'));
     assertProblem(
       await h().request({ method: 'POST', url: `/api/access-review/accounts/acc_nobody/revoke`, token: owner.token }),
       404,
@@ -116,37 +105,31 @@ describeEachDatabase('access review', (h) => {
     const theirs = await seedDevice(h().runtime, other.id, 1);
     await seedAuthorization(h().runtime, mine.id, org, owner.id, [{ permission: 'live_view' }]);
     await seedAuthorization(h().runtime, theirs.id, org, other.id, [{ permission: 'live_view' }]);
-    const review = (
-      await h().request({ method: 'GET', url: `/api/access-review/accounts/${tech.id}`, token: owner.token })
-    ).json();
+    const asOwner = api(h(), owner.token);
+    const review = await ok(
+      asOwner.GET('/api/access-review/{kind}/{id}', { params: { path: { kind: 'accounts', id: tech.id } } }),
+      200,
+    );
     assert.equal(review.devices.length, 1);
-    assert.equal(review.devices[0].grants[0].via.orgId, org);
-    const res = await h().request({ method: 'POST', url: `/api/access-review/orgs/${org}/revoke`, token: owner.token });
-    assert.equal(res.statusCode, 200, res.body);
-    assert.equal(res.json().authorizationsWithdrawn, 1);
-    const check = (deviceId: string) =>
-      h().request({
-        method: 'POST',
-        url: '/api/access/check',
-        token: tech.token,
-        body: { deviceId, channel: 1, permission: 'live_view' },
-      });
-    assert.equal((await check(mine.id)).json().allowed, false);
-    assert.equal((await check(theirs.id)).json().allowed, true);
+    assert.equal(review.devices[0]!.grants[0]!.via!.orgId, org);
+    const res = await ok(
+      asOwner.POST('/api/access-review/{kind}/{id}/revoke', { params: { path: { kind: 'orgs', id: org } } }),
+      200,
+    );
+    assert.equal(res.authorizationsWithdrawn, 1);
+    assert.equal(await allowed(tech.token, mine.id), false);
+    assert.equal(await allowed(tech.token, theirs.id), true);
   });
 
   test('batch checks are bounded and oversized bodies get 413', async () => {
     const owner = await signUp(h(), 'Owner');
     const dev = await seedDevice(h().runtime, owner.id, 1);
     const one = { deviceId: dev.id, channel: 1, permission: 'live_view' };
-    const ok = await h().request({
-      method: 'POST',
-      url: '/api/access/check',
-      token: owner.token,
-      body: { checks: Array(1000).fill(one) },
-    });
-    assert.equal(ok.statusCode, 200, ok.body.slice(0, 300));
-    assert.equal(ok.json().results.length, 1000);
+    const batch = (await ok(
+      api(h(), owner.token).POST('/api/access/check', { body: { checks: Array(1000).fill(one) } }),
+      200,
+    )) as Batch;
+    assert.equal(batch.results.length, 1000);
     assertProblem(
       await h().request({
         method: 'POST',

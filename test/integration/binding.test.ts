@@ -1,22 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
-import { assertProblem, signUp } from '../helpers/people.ts';
+import { signUp } from '../helpers/people.ts';
 import { registerDevice } from '../helpers/devices.ts';
+import { api, ok, problemOf, statusOf, type RequestOf } from '../helpers/api.ts';
 
 const ALREADY_BOUND = 'This device is already bound to another account. Its current owner must remove it first.';
 
 describeEachDatabase('binding devices', (h) => {
-  const bind = (token: string, serial: string, verificationCode: string) =>
-    h().request({ method: 'POST', url: '/api/devices/bind', token, body: { serial, verificationCode } });
+  const bind = (token: string | undefined, serial: string, verificationCode: string) =>
+    api(h(), token).POST('/api/devices/bind', { body: { serial, verificationCode } });
 
   test('bind with serial and code: the device is mine, with its channels', async () => {
     const me = await signUp(h(), 'Owner');
     const d = await registerDevice(h(), { kind: 'recorder', channels: 8, model: 'Coastal I-Series NVR' });
     // People type labels in lower case with spaces; the registry does not mind.
-    const res = await bind(me.token, ` ${d.serial.toLowerCase()} `, d.code.toLowerCase().split('').join(' '));
-    assert.equal(res.statusCode, 201, res.body);
-    const device = res.json();
+    const device = await ok(
+      bind(me.token, ` ${d.serial.toLowerCase()} `, d.code.toLowerCase().split('').join(' ')),
+      201,
+    );
     assert.equal(device.serial, d.serial);
     assert.equal(device.kind, 'recorder');
     assert.equal(device.model, 'Coastal I-Series NVR');
@@ -27,18 +29,18 @@ describeEachDatabase('binding devices', (h) => {
     assert.deepEqual(device.channels[0], { number: 1, name: 'Channel 1' });
     assert.equal(JSON.stringify(device).includes(d.code), false, 'the code never comes back');
 
-    const again = await h().request({ method: 'GET', url: `/api/devices/${device.id}`, token: me.token });
-    assert.equal(again.statusCode, 200);
-    assert.equal(again.json().serial, d.serial);
+    const asMe = api(h(), me.token);
+    const onDevice = { params: { path: { id: device.id } } };
+    const again = await ok(asMe.GET('/api/devices/{id}', onDevice), 200);
+    assert.equal(again.serial, d.serial);
 
-    const audit = await h().request({ method: 'GET', url: `/api/devices/${device.id}/audit`, token: me.token });
-    assert.equal(audit.statusCode, 200);
+    const audit = await ok(asMe.GET('/api/devices/{id}/audit', onDevice), 200);
     assert.deepEqual(
-      audit.json().items.map((e: { action: string }) => e.action),
+      audit.items.map((e) => e.action),
       ['device.bound'],
     );
-    assert.deepEqual(audit.json().items[0].after, { ownerAccountId: me.id });
-    assert.equal(audit.json().items[0].actor.name, 'Owner');
+    assert.deepEqual(audit.items[0]!.after, { ownerAccountId: me.id });
+    assert.equal(audit.items[0]!.actor!.name, 'Owner');
   });
 
   test('the verification code is stored hashed, never as printed', async () => {
@@ -55,7 +57,7 @@ describeEachDatabase('binding devices', (h) => {
   test('a wrong code is refused with a clear message and binds nothing', async () => {
     const me = await signUp(h(), 'Guesser');
     const d = await registerDevice(h(), { code: 'ABCDEF' });
-    const problem = assertProblem(await bind(me.token, d.serial, 'ABCDEG'), 400);
+    const problem = await problemOf(bind(me.token, d.serial, 'ABCDEG'), 400);
     assert.equal(problem.field, 'verificationCode');
     assert.match(problem.detail, /verification code is wrong/);
     const row = await h()
@@ -70,23 +72,22 @@ describeEachDatabase('binding devices', (h) => {
     const me = await signUp(h(), 'Locked');
     const other = await signUp(h(), 'Also locked');
     const d = await registerDevice(h(), { code: 'ZXCVBN' });
-    for (let i = 0; i < 5; i += 1) assertProblem(await bind(me.token, d.serial, `WRONG${i}`), 400);
-    const locked = assertProblem(await bind(me.token, d.serial, d.code), 429);
+    for (let i = 0; i < 5; i += 1) await problemOf(bind(me.token, d.serial, `WRONG${i}`), 400);
+    const locked = await problemOf(bind(me.token, d.serial, d.code), 429);
     assert.match(locked.detail, /Too many wrong verification codes/);
     // The lock is on the serial, not on the person guessing.
-    assertProblem(await bind(other.token, d.serial, d.code), 429);
+    await problemOf(bind(other.token, d.serial, d.code), 429);
     // Another device is not affected.
     const d2 = await registerDevice(h());
-    assert.equal((await bind(me.token, d2.serial, d2.code)).statusCode, 201);
+    assert.equal(await statusOf(bind(me.token, d2.serial, d2.code)), 201);
 
     h().clock.advance(16 * 60_000);
-    const res = await bind(me.token, d.serial, d.code);
-    assert.equal(res.statusCode, 201, res.body);
+    await ok(bind(me.token, d.serial, d.code), 201);
   });
 
   test('unknown serial: 404', async () => {
     const me = await signUp(h(), 'Nobody');
-    const problem = assertProblem(await bind(me.token, 'NO-SUCH-DEVICE-1', 'ABCDEF'), 404);
+    const problem = await problemOf(bind(me.token, 'NO-SUCH-DEVICE-1', 'ABCDEF'), 404);
     assert.match(problem.detail, /No device with this serial/);
   });
 
@@ -94,18 +95,16 @@ describeEachDatabase('binding devices', (h) => {
     const installer = await signUp(h(), 'Installer');
     const customer = await signUp(h(), 'Customer');
     const d = await registerDevice(h());
-    const first = await bind(installer.token, d.serial, d.code);
-    assert.equal(first.statusCode, 201);
-    const problem = assertProblem(await bind(customer.token, d.serial, d.code), 409);
+    const first = await ok(bind(installer.token, d.serial, d.code), 201);
+    const problem = await problemOf(bind(customer.token, d.serial, d.code), 409);
     assert.equal(problem.detail, ALREADY_BOUND);
     assert.equal(problem.code, 'device_bound_elsewhere');
 
-    const mine = assertProblem(await bind(installer.token, d.serial, d.code), 409);
+    const mine = await problemOf(bind(installer.token, d.serial, d.code), 409);
     assert.match(mine.detail, /already bound to your account/);
 
-    const del = await h().request({ method: 'DELETE', url: `/api/devices/${first.json().id}`, token: installer.token });
-    assert.equal(del.statusCode, 200, del.body);
-    assert.equal((await bind(customer.token, d.serial, d.code)).statusCode, 201);
+    await ok(api(h(), installer.token).DELETE('/api/devices/{id}', { params: { path: { id: first.id } } }), 200);
+    assert.equal(await statusOf(bind(customer.token, d.serial, d.code)), 201);
   });
 
   test('a device held by an installer organization cannot be bound', async () => {
@@ -116,7 +115,7 @@ describeEachDatabase('binding devices', (h) => {
       .set({ holder_org_id: 'org_someone' })
       .where('serial', '=', d.serial)
       .execute();
-    const problem = assertProblem(await bind(me.token, d.serial, d.code), 409);
+    const problem = await problemOf(bind(me.token, d.serial, d.code), 409);
     assert.equal(problem.detail, ALREADY_BOUND);
   });
 
@@ -126,9 +125,9 @@ describeEachDatabase('binding devices', (h) => {
     for (let round = 0; round < 3; round += 1) {
       const d = await registerDevice(h());
       const [ra, rb] = await Promise.all([bind(a.token, d.serial, d.code), bind(b.token, d.serial, d.code)]);
-      const statuses = [ra.statusCode, rb.statusCode].sort();
-      assert.deepEqual(statuses, [201, 409], `${ra.body} / ${rb.body}`);
-      const winner = ra.statusCode === 201 ? a : b;
+      const statuses = [ra.response.status, rb.response.status].sort();
+      assert.deepEqual(statuses, [201, 409], JSON.stringify([ra.data ?? ra.error, rb.data ?? rb.error]));
+      const winner = ra.response.status === 201 ? a : b;
       const row = await h()
         .runtime.ctx.db.selectFrom('devices')
         .select('owner_account_id')
@@ -139,7 +138,7 @@ describeEachDatabase('binding devices', (h) => {
         .runtime.ctx.db.selectFrom('audit_events')
         .select('id')
         .where('action', '=', 'device.bound')
-        .where('device_id', '=', ra.statusCode === 201 ? ra.json().id : rb.json().id)
+        .where('device_id', '=', (ra.data ?? rb.data)!.id)
         .execute();
       assert.equal(bound.length, 1);
     }
@@ -159,13 +158,10 @@ describeEachDatabase('binding devices', (h) => {
       [{ serial: d.serial, verificationCode: d.code, owner: 'me' }, 'owner'],
     ];
     for (const [body, field] of cases) {
-      const res = await h().request({
-        method: 'POST',
-        url: '/api/devices/bind',
-        token: me.token,
-        body: body as object,
-      });
-      const problem = assertProblem(res, 400);
+      const problem = await problemOf(
+        api(h(), me.token).POST('/api/devices/bind', { body: body as RequestOf<'bindDevice'> }),
+        400,
+      );
       assert.equal(problem.field, field, JSON.stringify(body));
     }
     const row = await h()
@@ -178,13 +174,6 @@ describeEachDatabase('binding devices', (h) => {
 
   test('logged out: 401', async () => {
     const d = await registerDevice(h());
-    assertProblem(
-      await h().request({
-        method: 'POST',
-        url: '/api/devices/bind',
-        body: { serial: d.serial, verificationCode: d.code },
-      }),
-      401,
-    );
+    await problemOf(bind(undefined, d.serial, d.code), 401);
   });
 });

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { inboxOf, ownDevice, ownDevices, sharesOf } from '../helpers/sharing.ts';
+import { api, ok, type RequestOf } from '../helpers/api.ts';
+
+type BulkBody = RequestOf<'createBulkShare'>;
 
 describeEachDatabase('sharing several devices', (h) => {
   test('the chooser lists only devices I own that support sharing; explain=1 says why the others are missing', async () => {
@@ -20,19 +23,13 @@ describeEachDatabase('sharing several devices', (h) => {
     });
     assert.equal(s.statusCode, 201);
 
-    const plain = await h().request({ method: 'GET', url: '/api/share-chooser', token: me.token });
-    assert.equal(plain.statusCode, 200, plain.body);
-    assert.deepEqual(
-      plain
-        .json()
-        .devices.map((d: { id: string }) => d.id)
-        .sort(),
-      [a, b].sort(),
-    );
-    assert.equal(plain.json().excluded, undefined);
+    const asMe = api(h(), me.token);
+    const plain = await ok(asMe.GET('/api/share-chooser'), 200);
+    assert.deepEqual(plain.devices.map((d) => d.id).sort(), [a, b].sort());
+    assert.equal(plain.excluded, undefined);
 
-    const explained = await h().request({ method: 'GET', url: '/api/share-chooser?explain=1', token: me.token });
-    const excluded = explained.json().excluded as Array<{ id: string; reason: string; detail: string }>;
+    const explained = await ok(asMe.GET('/api/share-chooser', { params: { query: { explain: '1' } } }), 200);
+    const excluded = explained.excluded!;
     assert.deepEqual(
       excluded.map((e) => [e.id, e.reason]).sort(),
       [
@@ -61,22 +58,16 @@ describeEachDatabase('sharing several devices', (h) => {
         { deviceId: nvr, scope: 'channels', channels: [3, 4], permissions: ['live_view', 'playback'] },
       ],
     };
-    const preview = await h().request({ method: 'POST', url: '/api/shares/bulk/preview', token: me.token, body });
-    assert.equal(preview.statusCode, 200, preview.body);
-    assert.equal(preview.json().shares.length, 3);
-    assert.ok(preview.json().shares.every((s: { id: string | null }) => s.id === null));
-    assert.match(preview.json().confirmation, /Share 3 devices .* with Bob/);
+    const asMe = api(h(), me.token);
+    const preview = await ok(asMe.POST('/api/shares/bulk/preview', { body: body as BulkBody }), 200);
+    assert.equal(preview.shares.length, 3);
+    assert.ok(preview.shares.every((s) => s.id === null));
+    assert.match(preview.confirmation, /Share 3 devices .* with Bob/);
     for (const d of [cam1, cam2, nvr]) assert.equal((await sharesOf(h(), d)).length, 0);
 
-    const created = await h().request({ method: 'POST', url: '/api/shares/bulk', token: me.token, body });
-    assert.equal(created.statusCode, 201, created.body);
-    const received = await h().request({ method: 'GET', url: '/api/shares/received', token: bob.token });
-    const byDevice = new Map(
-      (received.json() as Array<{ device: { id: string }; permissionsNow: unknown }>).map((s) => [
-        s.device.id,
-        s.permissionsNow,
-      ]),
-    );
+    await ok(asMe.POST('/api/shares/bulk', { body: body as BulkBody }), 201);
+    const received = await ok(api(h(), bob.token).GET('/api/shares/received'), 200);
+    const byDevice = new Map(received.map((s) => [s.device.id, s.permissionsNow]));
     assert.deepEqual(byDevice.get(cam1), [{ channel: 1, permissions: ['live_view', 'ptz'] }]);
     assert.deepEqual(byDevice.get(cam2), [{ channel: 1, permissions: ['live_view'] }]);
     assert.deepEqual(byDevice.get(nvr), [
@@ -176,7 +167,7 @@ describeEachDatabase('sharing several devices', (h) => {
       },
     });
     assert.equal(res.statusCode, 201, res.body.slice(0, 500));
-    const home = await h().request({ method: 'GET', url: '/api/devices', token: bob.token });
-    assert.equal(home.json().filter((d: { access: string }) => d.access === 'shared').length, 500);
+    const home = await ok(api(h(), bob.token).GET('/api/devices'), 200);
+    assert.equal(home.filter((d) => d.access === 'shared').length, 500);
   });
 });

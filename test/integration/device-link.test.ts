@@ -5,11 +5,14 @@ import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { ownDevice } from '../helpers/devices.ts';
-import { assertProblem, signUp, type Person } from '../helpers/people.ts';
+import { signUp, type Person } from '../helpers/people.ts';
 import { inbox, verifiedPerson } from '../helpers/installer.ts';
 import { brokerUrl, connectDevice, deviceOnline, linkSecret, metricValue, waitFor } from '../helpers/device-link.ts';
 import type { SimulatedDevice } from '../../src/device-link/simulator.ts';
 import { topics } from '../../src/device-link/protocol.ts';
+import { api, ok, problemOf, statusOf, type RequestOf } from '../helpers/api.ts';
+
+type Command = RequestOf<'sendDeviceCommand'>;
 
 const running: SimulatedDevice[] = [];
 after(async () => {
@@ -22,8 +25,16 @@ async function live(h: Harness, owner: Person, deviceId: string, opts: Parameter
   return d;
 }
 
-async function health(h: Harness, person: Person, deviceId: string) {
-  return h.request({ method: 'GET', url: `/api/devices/${deviceId}/health`, token: person.token });
+function health(h: Harness, person: Person, deviceId: string) {
+  return api(h, person.token).GET('/api/devices/{id}/health', { params: { path: { id: deviceId } } });
+}
+const healthOf = (h: Harness, person: Person, deviceId: string) => ok(health(h, person, deviceId), 200);
+/** A command sent as given: the bad-input cases send what the schema refuses. */
+function command(h: Harness, person: Person, deviceId: string, body: unknown) {
+  return api(h, person.token).POST('/api/devices/{id}/commands', {
+    params: { path: { id: deviceId } },
+    body: body as Command,
+  });
 }
 
 async function share(
@@ -51,12 +62,13 @@ describeEachDatabase(
       const cam = await ownDevice(h(), owner);
       assert.equal(cam.view.online, false);
       const d = await live(h(), owner, cam.id);
-      const seen = (await h().request({ method: 'GET', url: `/api/devices/${cam.id}`, token: owner.token })).json();
+      const asOwner = api(h(), owner.token);
+      const seen = await ok(asOwner.GET('/api/devices/{id}', { params: { path: { id: cam.id } } }), 200);
       assert.equal(seen.online, true);
-      assert.ok(seen.lastSeenAt > 0);
+      assert.ok(seen.lastSeenAt! > 0);
       // The Home list shows it too.
-      const home = (await h().request({ method: 'GET', url: '/api/devices', token: owner.token })).json();
-      const row = home.find((x: { id: string }) => x.id === cam.id);
+      const home = await ok(asOwner.GET('/api/devices'), 200);
+      const row = home.find((x) => x.id === cam.id)!;
       assert.equal(row.online, true);
 
       d.crash(); // no goodbye: the broker publishes the last will
@@ -166,23 +178,22 @@ describeEachDatabase(
       );
       assert.ok(!(await inbox(h(), watcher)).some((m) => /Disk error/.test(m.title)));
 
-      const view = (await health(h(), owner, nvr.id)).json();
+      const view = await healthOf(h(), owner, nvr.id);
       assert.equal(view.online, true);
-      assert.equal(view.health.report.storage[0].state, 'error');
-      const open = view.exceptions.filter((e: { clearedAt: number | null }) => e.clearedAt === null);
-      assert.deepEqual(open.map((e: { kind: string; channel: number | null }) => [e.kind, e.channel]).sort(), [
+      assert.equal(view.health!.report.storage![0]!.state, 'error');
+      const open = view.exceptions.filter((e) => e.clearedAt === null);
+      assert.deepEqual(open.map((e) => [e.kind, e.channel]).sort(), [
         ['storage_error', null],
         ['video_loss', 2],
       ]);
       // Share recipients never see health details.
-      assertProblem(await health(h(), watcher, nvr.id), 404);
+      await problemOf(health(h(), watcher, nvr.id), 404);
 
       // Fixed: the next report clears both, with a time.
       await d.setVideoLoss(2, false);
       await d.setDisk('ok');
       await waitFor(
-        async () =>
-          (await health(h(), owner, nvr.id)).json().exceptions.every((e: { clearedAt: number | null }) => e.clearedAt),
+        async () => (await healthOf(h(), owner, nvr.id)).exceptions.every((e) => e.clearedAt),
         'both exceptions to clear',
       );
     });
@@ -197,8 +208,8 @@ describeEachDatabase(
       }
       await h().runtime.deviceLink!.link.idle();
       await waitFor(async () => {
-        const v = (await health(h(), owner, cam.id)).json();
-        return v.exceptions.length === 8 && v.exceptions.every((e: { clearedAt: number | null }) => e.clearedAt);
+        const v = await healthOf(h(), owner, cam.id);
+        return v.exceptions.length === 8 && v.exceptions.every((e) => e.clearedAt);
       }, 'eight raised and cleared');
       const told = (await inbox(h(), owner)).filter((m) => m.kind === 'device_exception');
       assert.equal(told.length, 5, 'at most 5 alerts per device inside the window');
@@ -212,18 +223,18 @@ describeEachDatabase(
       await waitFor(async () => !(await deviceOnline(h(), owner, cam.id)), 'offline');
       const sweep = h().runtime.deviceLink!.offlineSweep;
       await sweep.runOnce();
-      assert.equal((await health(h(), owner, cam.id)).json().exceptions.length, 0, 'not yet: only just offline');
+      assert.equal((await healthOf(h(), owner, cam.id)).exceptions.length, 0, 'not yet: only just offline');
       h().clock.advance(11 * 60_000);
       assert.ok((await sweep.runOnce()) >= 1);
-      const exc = (await health(h(), owner, cam.id)).json().exceptions;
-      assert.equal(exc[0].kind, 'offline');
-      assert.equal(exc[0].clearedAt, null);
+      const exc = (await healthOf(h(), owner, cam.id)).exceptions;
+      assert.equal(exc[0]!.kind, 'offline');
+      assert.equal(exc[0]!.clearedAt, null);
       assert.ok((await inbox(h(), owner)).some((m) => /Offline/.test(m.title)));
       await sweep.runOnce();
-      assert.equal((await health(h(), owner, cam.id)).json().exceptions.length, 1, 'raised once');
+      assert.equal((await healthOf(h(), owner, cam.id)).exceptions.length, 1, 'raised once');
       await d.connect();
       await waitFor(
-        async () => (await health(h(), owner, cam.id)).json().exceptions[0].clearedAt !== null,
+        async () => (await healthOf(h(), owner, cam.id)).exceptions[0]!.clearedAt !== null,
         'cleared when back online',
       );
     });
@@ -235,42 +246,42 @@ describeEachDatabase(
       const cam = await ownDevice(h(), owner, { kind: 'recorder', channels: 2 });
       await share(h(), owner, cam.id, recipient, [1], ['live_view']);
       const d = await live(h(), owner, cam.id, { channels: 2 });
-      const send = (p: Person, body: unknown) =>
-        h().request({ method: 'POST', url: `/api/devices/${cam.id}/commands`, token: p.token, body });
+      const send = (p: Person, body: unknown) => command(h(), p, cam.id, body);
 
-      const tz = await send(owner, { type: 'set_time_zone', params: { timeZone: 'Europe/Dublin' } });
-      assert.equal(tz.statusCode, 200, tz.body);
-      assert.equal(tz.json().ok, true);
+      const tz = await ok(send(owner, { type: 'set_time_zone', params: { timeZone: 'Europe/Dublin' } }), 200);
+      assert.equal(tz.ok, true);
       assert.equal(d.timeZone, 'Europe/Dublin');
 
-      assertProblem(await send(stranger, { type: 'reboot' }), 404);
-      const refused = assertProblem(await send(recipient, { type: 'reboot' }), 403);
+      await problemOf(send(stranger, { type: 'reboot' }), 404);
+      const refused = await problemOf(send(recipient, { type: 'reboot' }), 403);
       assert.match(refused.detail, /not part of what was shared/);
-      assertProblem(await send(owner, { type: 'format_storage', params: { slot: 1 } }), 400);
-      assertProblem(await send(owner, { type: 'set_channel_name', params: { channel: 3, name: 'Gate' } }), 400);
-      assertProblem(await send(owner, { type: 'set_time_zone', params: { timeZone: 'Mars/Base' } }), 400);
-      assertProblem(await send(owner, { type: 'self_destruct' }), 400);
-      const failed = await send(owner, { type: 'format_storage', params: { slot: 9 }, confirm: true });
-      assert.equal(failed.statusCode, 200);
-      assert.equal(failed.json().ok, false);
-      assert.equal(failed.json().error.code, 'no_such_slot');
+      await problemOf(send(owner, { type: 'format_storage', params: { slot: 1 } }), 400);
+      await problemOf(send(owner, { type: 'set_channel_name', params: { channel: 3, name: 'Gate' } }), 400);
+      await problemOf(send(owner, { type: 'set_time_zone', params: { timeZone: 'Mars/Base' } }), 400);
+      await problemOf(send(owner, { type: 'self_destruct' }), 400);
+      const failed = await ok(send(owner, { type: 'format_storage', params: { slot: 9 }, confirm: true }), 200);
+      assert.equal(failed.ok, false);
+      assert.equal(failed.error!.code, 'no_such_slot');
       assert.equal(d.commands.length, 2, 'refused commands never reach the device');
 
-      const reboot = await send(owner, { type: 'reboot' });
-      assert.equal(reboot.statusCode, 200, reboot.body);
+      await ok(send(owner, { type: 'reboot' }), 200);
       await waitFor(async () => !(await deviceOnline(h(), owner, cam.id)), 'the reboot takes it offline');
-      assertProblem(await send(owner, { type: 'reboot' }), 409);
+      await problemOf(send(owner, { type: 'reboot' }), 409);
       await waitFor(() => deviceOnline(h(), owner, cam.id), 'back after the reboot');
 
-      const audit = (
-        await h().request({ method: 'GET', url: `/api/devices/${cam.id}/audit?limit=50`, token: owner.token })
-      ).json();
-      const cmds = audit.items.filter((e: { action: string }) => e.action === 'device.command');
-      const outcomes = cmds.map(
-        (e: { after: { type: string; outcome: string } }) => `${e.after.type}:${e.after.outcome}`,
+      const audit = await ok(
+        api(h(), owner.token).GET('/api/devices/{id}/audit', {
+          params: { path: { id: cam.id }, query: { limit: 50 } },
+        }),
+        200,
       );
+      const cmds = audit.items.filter((e) => e.action === 'device.command');
+      const outcomes = cmds.map((e) => {
+        const after = e.after as { type: string; outcome: string };
+        return `${after.type}:${after.outcome}`;
+      });
       assert.deepEqual(outcomes.sort(), ['format_storage:failed', 'reboot:offline', 'reboot:ok', 'set_time_zone:ok']);
-      assert.ok(cmds.every((e: { actor: { accountId: string } }) => e.actor.accountId === owner.id));
+      assert.ok(cmds.every((e) => e.actor!.accountId === owner.id));
     });
 
     test('an installer reboots with configuration and is told it has no permission without it', async () => {
@@ -278,31 +289,20 @@ describeEachDatabase(
       const site = await handedOverSite(h(), { devices: 1 });
       const dev = site.devices[0]!;
       const d = await live(h(), site.owner, dev.id);
-      const send = (p: Person) =>
-        h().request({
-          method: 'POST',
-          url: `/api/devices/${dev.id}/commands`,
-          token: p.token,
-          body: { type: 'request_health' },
-        });
-      assert.equal((await send(site.installer)).statusCode, 200);
+      const send = (p: Person) => command(h(), p, dev.id, { type: 'request_health' });
+      const asInstaller = api(h(), site.installer.token);
+      const exceptionTab = () =>
+        ok(asInstaller.GET('/api/sites/{siteId}/exceptions', { params: { path: { siteId: site.site.id } } }), 200);
+      assert.equal(await statusOf(send(site.installer)), 200);
       // The installer sees health and the site's Exception tab.
-      assert.equal((await health(h(), site.installer, dev.id)).statusCode, 200);
+      assert.equal(await statusOf(health(h(), site.installer, dev.id)), 200);
       await d.setDisk('full');
-      await waitFor(async () => {
-        const r = await h().request({
-          method: 'GET',
-          url: `/api/sites/${site.site.id}/exceptions`,
-          token: site.installer.token,
-        });
-        return r.json().open === 1;
-      }, 'the Exception tab to show the full disk');
-      const counts = await h().request({
-        method: 'GET',
-        url: `/api/orgs/${site.org.id}/exception-counts`,
-        token: site.installer.token,
-      });
-      assert.deepEqual(counts.json(), [{ siteId: site.site.id, open: 1 }]);
+      await waitFor(async () => (await exceptionTab()).open === 1, 'the Exception tab to show the full disk');
+      const counts = await ok(
+        asInstaller.GET('/api/orgs/{orgId}/exception-counts', { params: { path: { orgId: site.org.id } } }),
+        200,
+      );
+      assert.deepEqual(counts, [{ siteId: site.site.id, open: 1 }]);
 
       // The owner withdraws every installer permission: refused with the seed's words, nothing sent.
       const withdraw = await h().request({
@@ -313,16 +313,12 @@ describeEachDatabase(
       });
       assert.equal(withdraw.statusCode, 200, withdraw.body);
       const before = d.commands.length;
-      const p = assertProblem(await send(site.installer), 403);
+      const p = await problemOf(send(site.installer), 403);
       assert.equal(p.detail, 'The installer has no permission to operate or configure the device.');
       assert.equal(d.commands.length, before);
-      assert.equal((await health(h(), site.installer, dev.id)).statusCode, 403);
-      const tab = await h().request({
-        method: 'GET',
-        url: `/api/sites/${site.site.id}/exceptions`,
-        token: site.installer.token,
-      });
-      assert.equal(tab.json().open, 0, 'no health details without a permission that shows them');
+      assert.equal(await statusOf(health(h(), site.installer, dev.id)), 403);
+      const tab = await exceptionTab();
+      assert.equal(tab.open, 0, 'no health details without a permission that shows them');
     });
   },
   { DEVICE_COMMAND_TIMEOUT_SECONDS: '2' },
@@ -335,22 +331,16 @@ describeEachDatabase(
       const owner = await signUp(h(), 'Owner');
       const cam = await ownDevice(h(), owner);
       const d = await live(h(), owner, cam.id, { answerCommands: false });
-      const res = await h().request({
-        method: 'POST',
-        url: `/api/devices/${cam.id}/commands`,
-        token: owner.token,
-        body: { type: 'reboot' },
-      });
-      const p = assertProblem(res, 504);
+      const p = await problemOf(command(h(), owner, cam.id, { type: 'reboot' }), 504);
       assert.match(p.detail, /did not answer within 1 second/);
       assert.equal(d.commands.length, 1);
-      const audit = (
-        await h().request({ method: 'GET', url: `/api/devices/${cam.id}/audit`, token: owner.token })
-      ).json();
+      const audit = await ok(
+        api(h(), owner.token).GET('/api/devices/{id}/audit', { params: { path: { id: cam.id } } }),
+        200,
+      );
       assert.ok(
         audit.items.some(
-          (e: { action: string; after: { outcome: string } }) =>
-            e.action === 'device.command' && e.after.outcome === 'timeout',
+          (e) => e.action === 'device.command' && (e.after as { outcome: string }).outcome === 'timeout',
         ),
       );
     });

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { ownDevice } from '../helpers/devices.ts';
+import { api, ok } from '../helpers/api.ts';
+
+const onDevice = (id: string) => ({ params: { path: { id } } });
 
 /** A share and an installer authorization on the device, written directly (as sharing/installer code would). */
 async function giveAccess(h: Harness, deviceId: string, ownerId: string, recipientId: string) {
@@ -58,36 +61,34 @@ describeEachDatabase('my devices', (h) => {
   test('rename a device and a channel; the audit shows before and after', async () => {
     const me = await signUp(h(), 'Renamer');
     const d = await ownDevice(h(), me, { kind: 'recorder', channels: 4 });
-    const r1 = await h().request({
-      method: 'PATCH',
-      url: `/api/devices/${d.id}`,
-      token: me.token,
-      body: { name: '  Shop recorder ' },
-    });
-    assert.equal(r1.statusCode, 200, r1.body);
-    assert.equal(r1.json().name, 'Shop recorder');
-    const r2 = await h().request({
-      method: 'PATCH',
-      url: `/api/devices/${d.id}/channels/3`,
-      token: me.token,
-      body: { name: 'Back door' },
-    });
-    assert.equal(r2.statusCode, 200, r2.body);
-    assert.deepEqual(r2.json().channels[2], { number: 3, name: 'Back door' });
+    const asMe = api(h(), me.token);
+    const r1 = await ok(
+      asMe.PATCH('/api/devices/{id}', { ...onDevice(d.id), body: { name: '  Shop recorder ' } }),
+      200,
+    );
+    assert.equal(r1.name, 'Shop recorder');
+    const r2 = await ok(
+      asMe.PATCH('/api/devices/{id}/channels/{number}', {
+        params: { path: { id: d.id, number: 3 } },
+        body: { name: 'Back door' },
+      }),
+      200,
+    );
+    assert.deepEqual(r2.channels[2], { number: 3, name: 'Back door' });
 
-    const got = (await h().request({ method: 'GET', url: `/api/devices/${d.id}`, token: me.token })).json();
+    const got = await ok(asMe.GET('/api/devices/{id}', onDevice(d.id)), 200);
     assert.equal(got.name, 'Shop recorder');
-    assert.equal(got.channels[2].name, 'Back door');
-    assert.equal(got.channels[0].name, 'Channel 1');
+    assert.equal(got.channels[2]!.name, 'Back door');
+    assert.equal(got.channels[0]!.name, 'Channel 1');
 
-    const audit = (await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit`, token: me.token })).json();
+    const audit = await ok(asMe.GET('/api/devices/{id}/audit', onDevice(d.id)), 200);
     assert.deepEqual(
-      audit.items.map((e: { action: string }) => e.action),
+      audit.items.map((e) => e.action),
       ['channel.renamed', 'device.renamed', 'device.bound'],
     );
-    assert.deepEqual(audit.items[1].before, { name: d.model });
-    assert.deepEqual(audit.items[1].after, { name: 'Shop recorder' });
-    assert.deepEqual(audit.items[0].after, { number: 3, name: 'Back door' });
+    assert.deepEqual(audit.items[1]!.before, { name: d.model });
+    assert.deepEqual(audit.items[1]!.after, { name: 'Shop recorder' });
+    assert.deepEqual(audit.items[0]!.after, { number: 3, name: 'Back door' });
   });
 
   test('the audit trail pages newest first', async () => {
@@ -100,23 +101,24 @@ describeEachDatabase('my devices', (h) => {
         200,
       );
     }
-    const p1 = (
-      await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit?limit=2`, token: me.token })
-    ).json();
+    const asMe = api(h(), me.token);
+    const p1 = await ok(
+      asMe.GET('/api/devices/{id}/audit', { params: { path: { id: d.id }, query: { limit: 2 } } }),
+      200,
+    );
     assert.deepEqual(
-      p1.items.map((e: { after: { name: string } }) => e.after.name),
+      p1.items.map((e) => (e.after as { name: string }).name),
       ['Three', 'Two'],
     );
     assert.ok(p1.nextBefore);
-    const p2 = (
-      await h().request({
-        method: 'GET',
-        url: `/api/devices/${d.id}/audit?limit=2&before=${p1.nextBefore}`,
-        token: me.token,
-      })
-    ).json();
+    const p2 = await ok(
+      asMe.GET('/api/devices/{id}/audit', {
+        params: { path: { id: d.id }, query: { limit: 2, before: p1.nextBefore } },
+      }),
+      200,
+    );
     assert.deepEqual(
-      p2.items.map((e: { action: string }) => e.action),
+      p2.items.map((e) => e.action),
       ['device.renamed', 'device.bound'],
     );
     assert.equal(p2.nextBefore, null);
@@ -148,9 +150,8 @@ describeEachDatabase('my devices', (h) => {
     });
     const { shareId, authId } = await giveAccess(h(), d.id, owner.id, friend.id);
 
-    const res = await h().request({ method: 'DELETE', url: `/api/devices/${d.id}`, token: owner.token });
-    assert.equal(res.statusCode, 200, res.body);
-    assert.deepEqual(res.json(), { ok: true, sharesCancelled: 1, authorizationsCancelled: 1 });
+    const res = await ok(api(h(), owner.token).DELETE('/api/devices/{id}', onDevice(d.id)), 200);
+    assert.deepEqual(res, { ok: true, sharesCancelled: 1, authorizationsCancelled: 1 });
 
     const db = h().runtime.ctx.db;
     assert.equal((await db.selectFrom('shares').select('id').where('device_id', '=', d.id).execute()).length, 0);
@@ -185,10 +186,10 @@ describeEachDatabase('my devices', (h) => {
       'live_view',
     ]);
 
-    const inbox = (await h().request({ method: 'GET', url: '/api/inbox', token: friend.token })).json();
-    assert.equal(inbox.items[0].title, '"Grandma house" is no longer shared with you');
-    assert.equal(inbox.items[0].kind, 'share_revoked');
-    assert.equal(inbox.items[0].data.deviceId, d.id);
+    const inbox = await ok(api(h(), friend.token).GET('/api/inbox'), 200);
+    assert.equal(inbox.items[0]!.title, '"Grandma house" is no longer shared with you');
+    assert.equal(inbox.items[0]!.kind, 'share_revoked');
+    assert.equal(inbox.items[0]!.data.deviceId, d.id);
 
     assertProblem(await h().request({ method: 'GET', url: `/api/devices/${d.id}`, token: owner.token }), 404);
     assertProblem(await h().request({ method: 'DELETE', url: `/api/devices/${d.id}`, token: owner.token }), 404);
@@ -196,18 +197,16 @@ describeEachDatabase('my devices', (h) => {
     // The next owner gets a clean device: factory names, and none of the previous owner's history.
     h().clock.advance(1000);
     const next = await signUp(h(), 'Next owner');
-    const rebound = await h().request({
-      method: 'POST',
-      url: '/api/devices/bind',
-      token: next.token,
-      body: { serial: d.serial, verificationCode: d.code },
-    });
-    assert.equal(rebound.statusCode, 201, rebound.body);
-    assert.equal(rebound.json().name, d.model);
-    assert.equal(rebound.json().channels[0].name, 'Channel 1');
-    const audit = (await h().request({ method: 'GET', url: `/api/devices/${d.id}/audit`, token: next.token })).json();
+    const asNext = api(h(), next.token);
+    const rebound = await ok(
+      asNext.POST('/api/devices/bind', { body: { serial: d.serial, verificationCode: d.code } }),
+      201,
+    );
+    assert.equal(rebound.name, d.model);
+    assert.equal(rebound.channels[0]!.name, 'Channel 1');
+    const audit = await ok(asNext.GET('/api/devices/{id}/audit', onDevice(d.id)), 200);
     assert.deepEqual(
-      audit.items.map((e: { action: string }) => e.action),
+      audit.items.map((e) => e.action),
       ['device.bound'],
     );
   });
@@ -235,9 +234,9 @@ describeEachDatabase('my devices', (h) => {
       assert.equal(unknown.detail, asStranger.detail, 'an outsider cannot tell a foreign device from a missing one');
       assertProblem(await h().request(r), 401);
     }
-    const still = (await h().request({ method: 'GET', url: `/api/devices/${d.id}`, token: owner.token })).json();
+    const still = await ok(api(h(), owner.token).GET('/api/devices/{id}', onDevice(d.id)), 200);
     assert.equal(still.name, d.model);
-    assert.equal(still.channels[0].name, 'Channel 1');
+    assert.equal(still.channels[0]!.name, 'Channel 1');
     const row = await h()
       .runtime.ctx.db.selectFrom('devices')
       .select('owner_account_id')
@@ -267,8 +266,8 @@ describeEachDatabase('my devices', (h) => {
       const problem = assertProblem(res, status);
       if (field) assert.equal(problem.field, field, `${url} ${JSON.stringify(body)}`);
     }
-    const got = (await h().request({ method: 'GET', url: `/api/devices/${d.id}`, token: me.token })).json();
+    const got = await ok(api(h(), me.token).GET('/api/devices/{id}', onDevice(d.id)), 200);
     assert.equal(got.name, d.model);
-    assert.equal(got.channels[0].name, 'Channel 1');
+    assert.equal(got.channels[0]!.name, 'Channel 1');
   });
 });

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
+import { api, ok } from '../helpers/api.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { ownDevice } from '../helpers/sharing.ts';
 
@@ -25,20 +26,7 @@ describeEachDatabase('home list', (h) => {
     });
     assert.equal(res.statusCode, 201, res.body);
 
-    const home = async () => {
-      const r = await h().request({ method: 'GET', url: '/api/devices', token: bob.token });
-      assert.equal(r.statusCode, 200, r.body);
-      return r.json() as Array<{
-        id: string;
-        name: string;
-        access: string;
-        sharedBy: unknown;
-        activeNow: boolean;
-        changesAt: number | null;
-        permissionsNow: unknown;
-        shareId: string | null;
-      }>;
-    };
+    const home = () => ok(api(h(), bob.token).GET('/api/devices'), 200);
     const list = await home();
     assert.deepEqual(
       list.map((d) => [d.name, d.access]),
@@ -77,35 +65,23 @@ describeEachDatabase('home list', (h) => {
       token: owner.token,
       body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'] },
     });
-    const item = (await h().request({ method: 'GET', url: '/api/devices', token: bob.token }))
-      .json()
-      .find((d: { id: string }) => d.id === cam);
+    const item = (await ok(api(h(), bob.token).GET('/api/devices'), 200)).find((d) => d.id === cam)!;
     const removed = await h().request({ method: 'DELETE', url: `/api/shares/${item.shareId}`, token: bob.token });
     assert.equal(removed.statusCode, 200, removed.body);
     assert.equal(
-      (await h().request({ method: 'GET', url: '/api/devices', token: bob.token }))
-        .json()
-        .some((d: { id: string }) => d.id === cam),
+      (await ok(api(h(), bob.token).GET('/api/devices'), 200)).some((d) => d.id === cam),
       false,
     );
     assert.equal(
-      (await h().request({ method: 'GET', url: '/api/devices', token: owner.token }))
-        .json()
-        .some((d: { id: string }) => d.id === cam),
+      (await ok(api(h(), owner.token).GET('/api/devices'), 200)).some((d) => d.id === cam),
       true,
     );
     assertProblem(await h().request({ method: 'DELETE', url: `/api/shares/${item.shareId}`, token: bob.token }), 404);
   });
 
   test('the permission catalog has every permission with its label', async () => {
-    const res = await h().request({ method: 'GET', url: '/api/permissions' });
-    assert.equal(res.statusCode, 200);
-    const byName = new Map(
-      (res.json() as Array<{ name: string; label: string; level: string; requiredForShares: boolean }>).map((p) => [
-        p.name,
-        p,
-      ]),
-    );
+    const catalog = await ok(api(h()).GET('/api/permissions'), 200);
+    const byName = new Map(catalog.map((p) => [p.name, p]));
     assert.deepEqual(
       [...byName.keys()],
       ['live_view', 'playback', 'two_way_audio', 'ptz', 'alarm_notifications', 'download', 'configuration'],

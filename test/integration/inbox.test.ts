@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { postInbox } from '../../src/persistence/repositories/inbox.ts';
+import { api, ok } from '../helpers/api.ts';
 
 describeEachDatabase('inbox', (h) => {
   async function post(accountId: string, title: string, at = h().clock.now()) {
@@ -27,15 +28,14 @@ describeEachDatabase('inbox', (h) => {
     await post(me.id, 'newest', base + 10_000);
 
     const titles: string[] = [];
+    const asMe = api(h(), me.token);
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const url: string = `/api/inbox?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
-      const res = await h().request({ method: 'GET', url, token: me.token });
-      assert.equal(res.statusCode, 200, res.body);
-      const page = res.json();
+      const query: { limit: number; cursor?: string } = cursor ? { limit: 2, cursor } : { limit: 2 };
+      const page = await ok(asMe.GET('/api/inbox', { params: { query } }), 200);
       assert.equal(page.unread, 5);
-      titles.push(...page.items.map((m: { title: string }) => m.title));
+      titles.push(...page.items.map((m) => m.title));
       cursor = page.nextCursor;
       pages += 1;
     } while (cursor && pages < 10);
@@ -45,7 +45,7 @@ describeEachDatabase('inbox', (h) => {
     assert.equal(titles[4], 'old');
     assert.deepEqual(titles.slice(1, 4).sort(), ['same A', 'same B', 'same C']);
 
-    const first = (await h().request({ method: 'GET', url: '/api/inbox', token: me.token })).json().items[0];
+    const first = (await ok(asMe.GET('/api/inbox'), 200)).items[0]!;
     assert.equal(first.read, false);
     assert.equal(first.readAt, null);
     assert.equal(first.body, 'About newest');
@@ -55,8 +55,8 @@ describeEachDatabase('inbox', (h) => {
   test('unread count, mark one read, unread filter, mark all read', async () => {
     const me = await signUp(h(), 'Marker');
     const ids = [await post(me.id, 'one'), await post(me.id, 'two'), await post(me.id, 'three')];
-    const count = async () =>
-      (await h().request({ method: 'GET', url: '/api/inbox/unread-count', token: me.token })).json().unread;
+    const asMe = api(h(), me.token);
+    const count = async () => (await ok(asMe.GET('/api/inbox/unread-count'), 200)).unread;
     assert.equal(await count(), 3);
 
     const read = await h().request({ method: 'POST', url: `/api/inbox/${ids[1]}/read`, token: me.token });
@@ -68,13 +68,13 @@ describeEachDatabase('inbox', (h) => {
       200,
     );
 
-    const unread = (await h().request({ method: 'GET', url: '/api/inbox?unread=true', token: me.token })).json();
-    assert.deepEqual(unread.items.map((m: { title: string }) => m.title).sort(), ['one', 'three']);
-    const all = (await h().request({ method: 'GET', url: '/api/inbox', token: me.token })).json();
-    assert.equal(all.items.find((m: { id: string }) => m.id === ids[1]).read, true);
+    const unread = await ok(asMe.GET('/api/inbox', { params: { query: { unread: true } } }), 200);
+    assert.deepEqual(unread.items.map((m) => m.title).sort(), ['one', 'three']);
+    const all = await ok(asMe.GET('/api/inbox'), 200);
+    assert.equal(all.items.find((m) => m.id === ids[1])!.read, true);
 
-    const readAll = await h().request({ method: 'POST', url: '/api/inbox/read-all', token: me.token });
-    assert.deepEqual(readAll.json(), { ok: true, marked: 2 });
+    const readAll = await ok(asMe.POST('/api/inbox/read-all'), 200);
+    assert.deepEqual(readAll, { ok: true, marked: 2 });
     assert.equal(await count(), 0);
   });
 
@@ -84,11 +84,8 @@ describeEachDatabase('inbox', (h) => {
     const id = await post(me.id, 'private');
     assertProblem(await h().request({ method: 'POST', url: `/api/inbox/${id}/read`, token: snoop.token }), 404);
     assertProblem(await h().request({ method: 'POST', url: '/api/inbox/msg_unknown/read', token: snoop.token }), 404);
-    assert.equal(
-      (await h().request({ method: 'GET', url: '/api/inbox/unread-count', token: me.token })).json().unread,
-      1,
-    );
-    assert.equal((await h().request({ method: 'GET', url: '/api/inbox', token: snoop.token })).json().items.length, 0);
+    assert.equal((await ok(api(h(), me.token).GET('/api/inbox/unread-count'), 200)).unread, 1);
+    assert.equal((await ok(api(h(), snoop.token).GET('/api/inbox'), 200)).items.length, 0);
 
     assertProblem(await h().request({ method: 'GET', url: '/api/inbox' }), 401);
     assertProblem(await h().request({ method: 'GET', url: '/api/inbox/unread-count' }), 401);

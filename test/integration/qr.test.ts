@@ -5,6 +5,12 @@ import jpeg from 'jpeg-js';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { decodeQrImage, parseQrText, renderQrPng } from '../../src/services/qr-id.ts';
+import { api, ok } from '../helpers/api.ts';
+
+/** My QR ID as text. */
+async function qrTextOf(h: Harness, token: string): Promise<string> {
+  return (await ok(api(h, token).GET('/api/me/qr'), 200)).text;
+}
 
 function upload(h: Harness, token: string | undefined, image: Buffer, contentType: string) {
   const headers: Record<string, string> = { 'content-type': contentType };
@@ -21,9 +27,7 @@ function pngToJpeg(png: Buffer): Buffer {
 describeEachDatabase('personal QR ID', (h) => {
   test('my QR ID is an opaque reference, as text, PNG and SVG', async () => {
     const p = await signUp(h(), 'Quinn');
-    const res = await h().request({ method: 'GET', url: '/api/me/qr', token: p.token });
-    assert.equal(res.statusCode, 200);
-    const text: string = res.json().text;
+    const text = await qrTextOf(h(), p.token);
     assert.match(text, /^keyholder:account:[A-Za-z0-9_-]{20,}$/);
     assert.ok(
       !text.includes(p.email.split('@')[0]!) && !text.includes(p.id),
@@ -54,36 +58,28 @@ describeEachDatabase('personal QR ID', (h) => {
     assert.equal(fromJpeg.statusCode, 200, fromJpeg.body);
     assert.deepEqual(fromJpeg.json(), { id: recipient.id, displayName: 'Rita' });
 
-    const text = (await h().request({ method: 'GET', url: '/api/me/qr', token: recipient.token })).json().text;
-    const fromText = await h().request({ method: 'POST', url: '/api/qr/resolve', token: owner.token, body: { text } });
-    assert.equal(fromText.statusCode, 200);
-    assert.deepEqual(fromText.json(), { id: recipient.id, displayName: 'Rita' });
+    const text = await qrTextOf(h(), recipient.token);
+    const fromText = await ok(api(h(), owner.token).POST('/api/qr/resolve', { body: { text } }), 200);
+    assert.deepEqual(fromText, { id: recipient.id, displayName: 'Rita' });
   });
 
   test('rotating replaces the QR ID: old text and images stop resolving, the new one works', async () => {
     const owner = await signUp(h(), 'Otto');
     const p = await signUp(h(), 'Rolf');
-    const oldText = (await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text;
+    const oldText = await qrTextOf(h(), p.token);
     const oldPng = (await h().request({ method: 'GET', url: '/api/me/qr.png', token: p.token })).rawPayload;
 
-    const rotated = await h().request({ method: 'POST', url: '/api/me/qr/rotate', token: p.token });
-    assert.equal(rotated.statusCode, 200);
-    const newText = rotated.json().text;
+    const newText = (await ok(api(h(), p.token).POST('/api/me/qr/rotate'), 200)).text;
     assert.notEqual(newText, oldText);
-    assert.equal((await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text, newText);
+    assert.equal(await qrTextOf(h(), p.token), newText);
 
     assertProblem(
       await h().request({ method: 'POST', url: '/api/qr/resolve', token: owner.token, body: { text: oldText } }),
       404,
     );
     assertProblem(await upload(h(), owner.token, oldPng, 'image/png'), 404);
-    const now = await h().request({
-      method: 'POST',
-      url: '/api/qr/resolve',
-      token: owner.token,
-      body: { text: newText },
-    });
-    assert.equal(now.json().id, p.id);
+    const now = await ok(api(h(), owner.token).POST('/api/qr/resolve', { body: { text: newText } }), 200);
+    assert.equal(now.id, p.id);
   });
 
   test('garbage, unsupported, oversized or foreign images are a clear 4xx', async () => {
@@ -151,14 +147,14 @@ describeEachDatabase('personal QR ID', (h) => {
     });
     assertProblem(unknown, 404);
 
-    const text = (await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text;
+    const text = await qrTextOf(h(), p.token);
     assertProblem(await h().request({ method: 'POST', url: '/api/qr/resolve', body: { text } }), 401);
     assertProblem(await upload(h(), undefined, Buffer.from('x'), 'image/png'), 401);
     for (const url of ['/api/me/qr', '/api/me/qr.png', '/api/me/qr.svg'])
       assertProblem(await h().request({ method: 'GET', url }), 401);
     assertProblem(await h().request({ method: 'POST', url: '/api/me/qr/rotate' }), 401);
     // Nothing changed for the person.
-    assert.equal((await h().request({ method: 'GET', url: '/api/me/qr', token: p.token })).json().text, text);
+    assert.equal(await qrTextOf(h(), p.token), text);
   });
 });
 

@@ -11,8 +11,19 @@ import {
   handedOverSite,
   verifiedPerson,
 } from '../helpers/installer.ts';
+import { api, ok, statusOf, type Reply, type RequestOf } from '../helpers/api.ts';
+
+type Decision = Exclude<Reply<'checkAccess'>, { results: unknown }>;
+type Permission = NonNullable<RequestOf<'checkAccess'>['permission']>;
 
 describeEachDatabase('installer sites', (h) => {
+  const siteOf = (token: string, siteId: string) =>
+    ok(api(h(), token).GET('/api/sites/{siteId}', { params: { path: { siteId } } }), 200);
+  const sitesOf = (token: string, orgId: string) =>
+    ok(api(h(), token).GET('/api/orgs/{orgId}/sites', { params: { path: { orgId } } }), 200);
+  const check = async (token: string, deviceId: string, channel: number, permission: Permission) =>
+    (await ok(api(h(), token).POST('/api/access/check', { body: { deviceId, channel, permission } }), 200)) as Decision;
+
   test('create, rename, list; added devices are held with every permission before handover', async () => {
     const admin = await verifiedPerson(h(), 'Admin');
     const org = await createOrg(h(), admin);
@@ -21,16 +32,14 @@ describeEachDatabase('installer sites', (h) => {
       { kind: 'recorder', channels: 4, model: 'Coastal I-Series NVR' },
     ]);
 
-    const detail = await h().request({ method: 'GET', url: `/api/sites/${site.id}`, token: admin.token });
-    assert.equal(detail.statusCode, 200);
-    const body = detail.json();
+    const body = await siteOf(admin.token, site.id);
     assert.equal(body.status, 'not_invited');
     assert.equal(body.timeZone, 'Europe/Dublin');
     assert.equal(body.devices.length, 1);
-    assert.equal(body.devices[0].id, nvr!.id);
-    assert.equal(body.devices[0].status, 'held');
-    assert.equal(body.devices[0].noPermission, false);
-    assert.deepEqual(body.devices[0].permissions.map((p: { permission: string }) => p.permission).sort(), [
+    assert.equal(body.devices[0]!.id, nvr!.id);
+    assert.equal(body.devices[0]!.status, 'held');
+    assert.equal(body.devices[0]!.noPermission, false);
+    assert.deepEqual(body.devices[0]!.permissions.map((p) => p.permission).sort(), [
       'alarm_notifications',
       'configuration',
       'download',
@@ -40,29 +49,24 @@ describeEachDatabase('installer sites', (h) => {
       'two_way_audio',
     ]);
 
-    const renamed = await h().request({
-      method: 'PATCH',
-      url: `/api/sites/${site.id}`,
-      token: admin.token,
-      body: { name: 'Baldoyle Storage Area', timeZone: 'Europe/London' },
-    });
-    assert.equal(renamed.statusCode, 200, renamed.body);
-    assert.equal(renamed.json().name, 'Baldoyle Storage Area');
-    const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/sites`, token: admin.token });
+    const renamed = await ok(
+      api(h(), admin.token).PATCH('/api/sites/{siteId}', {
+        params: { path: { siteId: site.id } },
+        body: { name: 'Baldoyle Storage Area', timeZone: 'Europe/London' },
+      }),
+      200,
+    );
+    assert.equal(renamed.name, 'Baldoyle Storage Area');
+    const list = await sitesOf(admin.token, org.id);
     assert.deepEqual(
-      list.json().map((s: { name: string; devices: unknown[] }) => [s.name, s.devices.length]),
+      list.map((s) => [s.name, s.devices.length]),
       [['Baldoyle Storage Area', 1]],
     );
 
     // The holder may operate it; the check agrees with the site view.
-    const res = await h().request({
-      method: 'POST',
-      url: '/api/access/check',
-      token: admin.token,
-      body: { deviceId: nvr!.id, channel: 3, permission: 'ptz' },
-    });
-    assert.equal(res.json().allowed, true);
-    assert.equal(res.json().source, 'holder');
+    const res = await check(admin.token, nvr!.id, 3, 'ptz');
+    assert.equal(res.allowed, true);
+    assert.equal(res.source, 'holder');
   });
 
   test('a device bound to someone else, or held by another organization, cannot be added; wrong codes are refused', async () => {
@@ -113,10 +117,8 @@ describeEachDatabase('installer sites', (h) => {
       }),
     ]);
     assert.deepEqual([a.statusCode, b.statusCode].sort(), [201, 409]);
-    const mine = (await h().request({ method: 'GET', url: `/api/sites/${site.id}`, token: admin.token })).json().devices
-      .length;
-    const theirs = (await h().request({ method: 'GET', url: `/api/sites/${rivalSite.id}`, token: rival.token })).json()
-      .devices.length;
+    const mine = (await siteOf(admin.token, site.id)).devices.length;
+    const theirs = (await siteOf(rival.token, rivalSite.id)).devices.length;
     assert.equal(mine + theirs, 1);
     // The owner-to-be cannot bind it either while an organization holds it.
     assertProblem(
@@ -153,13 +155,8 @@ describeEachDatabase('installer sites', (h) => {
     );
     const ownerView = await h().request({ method: 'GET', url: `/api/devices/${devices[0]!.id}`, token: owner.token });
     assert.equal(ownerView.statusCode, 200, 'the owner keeps the device');
-    const ownerCheck = await h().request({
-      method: 'POST',
-      url: '/api/access/check',
-      token: owner.token,
-      body: { deviceId: devices[0]!.id, channel: 1, permission: 'live_view' },
-    });
-    assert.equal(ownerCheck.json().allowed, true);
+    const ownerCheck = await check(owner.token, devices[0]!.id, 1, 'live_view');
+    assert.equal(ownerCheck.allowed, true);
 
     const site2 = await createSite(h(), installer, org.id, 'Second');
     const [held] = await addSiteDevices(h(), installer, site2.id, [{}]);
@@ -190,30 +187,27 @@ describeEachDatabase('installer sites', (h) => {
     // A handed-over device its owner unbinds leaves the site (it is free again), and the site can go.
     const site3 = await createSite(h(), installer, org.id, 'Third');
     const [third] = await addSiteDevices(h(), installer, site3.id, [{}]);
-    const inv = await h().request({
-      method: 'POST',
-      url: `/api/sites/${site3.id}/handover`,
-      token: installer.token,
-      body: { email: owner.email, devices: [] },
-    });
+    const inv = await ok(
+      api(h(), installer.token).POST('/api/sites/{siteId}/handover', {
+        params: { path: { siteId: site3.id } },
+        body: { email: owner.email, devices: [] },
+      }),
+      201,
+    );
     assert.equal(
-      (
-        await h().request({
-          method: 'POST',
-          url: `/api/handover-invitations/${inv.json().id}/accept`,
-          token: owner.token,
-        })
-      ).statusCode,
+      await statusOf(
+        api(h(), owner.token).POST('/api/handover-invitations/{invitationId}/accept', {
+          params: { path: { invitationId: inv.id } },
+          body: {},
+        }),
+      ),
       200,
     );
     assert.equal(
       (await h().request({ method: 'DELETE', url: `/api/devices/${third!.id}`, token: owner.token })).statusCode,
       200,
     );
-    assert.deepEqual(
-      (await h().request({ method: 'GET', url: `/api/sites/${site3.id}`, token: installer.token })).json().devices,
-      [],
-    );
+    assert.deepEqual((await siteOf(installer.token, site3.id)).devices, []);
     assert.equal(
       (await h().request({ method: 'DELETE', url: `/api/sites/${site3.id}`, token: installer.token })).statusCode,
       200,
@@ -274,7 +268,7 @@ describeEachDatabase('installer sites', (h) => {
       400,
     );
     assert.equal(extra.field, 'owner');
-    const list = await h().request({ method: 'GET', url: `/api/orgs/${org.id}/sites`, token: admin.token });
-    assert.equal(list.json().length, 1);
+    const list = await sitesOf(admin.token, org.id);
+    assert.equal(list.length, 1);
   });
 });

@@ -11,28 +11,30 @@ import { ManualClock } from '../../src/lib/clock.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { api, ok, type RequestOf } from '../helpers/api.ts';
+import type { JSONWebKeySet } from 'jose';
+
+type TicketAsk = RequestOf<'createStreamTicket'>;
 
 describeEachDatabase('stream tickets', (h) => {
+  /** A ticket request sent as given: the bad-input cases send what the schema refuses. */
+  const askAs = (token: string, body: object) =>
+    api(h(), token).POST('/api/stream-tickets', { body: body as TicketAsk });
+  const jwks = () => ok(api(h()).GET('/.well-known/jwks.json'), 200);
+
   test('the owner gets a ticket MediaMTX can verify with the JWKS, for one channel and at most 60 s', async () => {
     const owner = await signUp(h(), 'Owner');
     const dev = await seedDevice(h().runtime, owner.id, 4);
-    const res = await h().request({
-      method: 'POST',
-      url: '/api/stream-tickets',
-      token: owner.token,
-      body: { deviceId: dev.id, channel: 3, permission: 'live_view' },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    assert.equal(res.headers['cache-control'], 'no-store');
-    const body = res.json();
+    const res = await askAs(owner.token, { deviceId: dev.id, channel: 3, permission: 'live_view' });
+    const body = await ok(Promise.resolve(res), 201);
+    assert.equal(res.response.headers.get('cache-control'), 'no-store');
     assert.equal(body.path, `${dev.id}/3`);
     assert.equal(body.action, 'read');
-    const jwks = await h().request({ method: 'GET', url: '/.well-known/jwks.json' });
-    assert.equal(jwks.statusCode, 200);
-    assert.equal(jwks.json().keys.length, 1);
-    assert.equal(jwks.json().keys[0].crv, 'Ed25519');
-    assert.equal(jwks.json().keys[0].d, undefined, 'no private part in the JWKS');
-    const { payload, protectedHeader } = await jwtVerify(body.ticket, createLocalJWKSet(jwks.json()), {
+    const keys = await jwks();
+    assert.equal(keys.keys.length, 1);
+    assert.equal(keys.keys[0]!.crv, 'Ed25519');
+    assert.equal((keys.keys[0] as Record<string, unknown>).d, undefined, 'no private part in the JWKS');
+    const { payload, protectedHeader } = await jwtVerify(body.ticket, createLocalJWKSet(keys as JSONWebKeySet), {
       currentDate: new Date(h().clock.now()),
     });
     assert.equal(protectedHeader.alg, 'EdDSA');
@@ -46,14 +48,8 @@ describeEachDatabase('stream tickets', (h) => {
   test('playback maps to the playback action', async () => {
     const owner = await signUp(h(), 'Owner');
     const dev = await seedDevice(h().runtime, owner.id, 1);
-    const res = await h().request({
-      method: 'POST',
-      url: '/api/stream-tickets',
-      token: owner.token,
-      body: { deviceId: dev.id, channel: 1, permission: 'playback' },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    assert.deepEqual(decodeJwt(res.json().ticket).mediamtx_permissions, [{ action: 'playback', path: `${dev.id}/1` }]);
+    const res = await ok(askAs(owner.token, { deviceId: dev.id, channel: 1, permission: 'playback' }), 201);
+    assert.deepEqual(decodeJwt(res.ticket).mediamtx_permissions, [{ action: 'playback', path: `${dev.id}/1` }]);
   });
 
   test('a ticket never outlives the share it came from', async () => {
@@ -62,15 +58,9 @@ describeEachDatabase('stream tickets', (h) => {
     const dev = await seedDevice(h().runtime, owner.id, 1);
     const until = h().clock.now() + 20_500;
     await seedShare(h().runtime, dev.id, owner.id, friend.id, { until });
-    const res = await h().request({
-      method: 'POST',
-      url: '/api/stream-tickets',
-      token: friend.token,
-      body: { deviceId: dev.id, channel: 1, permission: 'live_view' },
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    assert.ok(res.json().expiresAt <= until);
-    assert.ok(decodeJwt(res.json().ticket).exp! * 1000 <= until);
+    const res = await ok(askAs(friend.token, { deviceId: dev.id, channel: 1, permission: 'live_view' }), 201);
+    assert.ok(res.expiresAt <= until);
+    assert.ok(decodeJwt(res.ticket).exp! * 1000 <= until);
   });
 
   test('no ticket for what was not granted; outsiders cannot tell the device exists', async () => {
@@ -125,13 +115,7 @@ describeEachDatabase('stream tickets', (h) => {
     const friend = await signUp(h(), 'Friend');
     const dev = await seedDevice(h().runtime, owner.id, 2);
     await seedShare(h().runtime, dev.id, owner.id, friend.id);
-    const res = await h().request({
-      method: 'POST',
-      url: '/api/stream-tickets',
-      token: friend.token,
-      body: { deviceId: dev.id, channel: 2, permission: 'live_view' },
-    });
-    assert.equal(res.statusCode, 201);
+    const res = await ok(askAs(friend.token, { deviceId: dev.id, channel: 2, permission: 'live_view' }), 201);
     const events = await h()
       .runtime.ctx.db.selectFrom('audit_events')
       .selectAll()
@@ -144,7 +128,7 @@ describeEachDatabase('stream tickets', (h) => {
     assert.equal(after.channel, 2);
     assert.equal(after.permission, 'live_view');
     assert.equal(after.source, 'share');
-    assert.ok(!events[0]!.after!.includes(res.json().ticket), 'the audit trail does not hold the ticket itself');
+    assert.ok(!events[0]!.after!.includes(res.ticket), 'the audit trail does not hold the ticket itself');
   });
 
   test('rotation: a new key signs, the old one stays published until its tickets expire', async () => {
@@ -152,29 +136,20 @@ describeEachDatabase('stream tickets', (h) => {
     await makeOperator(h().runtime, op.id);
     const owner = await signUp(h(), 'Owner');
     const dev = await seedDevice(h().runtime, owner.id, 1);
-    const ask = () =>
-      h().request({
-        method: 'POST',
-        url: '/api/stream-tickets',
-        token: owner.token,
-        body: { deviceId: dev.id, channel: 1, permission: 'live_view' },
-      });
-    const before = (await ask()).json();
+    const ask = () => ok(askAs(owner.token, { deviceId: dev.id, channel: 1, permission: 'live_view' }), 201);
+    const before = await ask();
 
     assertProblem(
       await h().request({ method: 'POST', url: '/api/admin/signing-keys/rotate', token: owner.token }),
       403,
     );
-    const rot = await h().request({ method: 'POST', url: '/api/admin/signing-keys/rotate', token: op.token });
-    assert.equal(rot.statusCode, 200, rot.body);
-    assert.deepEqual(rot.json().retired, [before.kid]);
+    const rot = await ok(api(h(), op.token).POST('/api/admin/signing-keys/rotate'), 200);
+    assert.deepEqual(rot.retired, [before.kid]);
 
-    const after = (await ask()).json();
-    assert.equal(decodeProtectedHeader(after.ticket).kid, rot.json().kid);
-    const kids = (await h().request({ method: 'GET', url: '/.well-known/jwks.json' }))
-      .json()
-      .keys.map((k: { kid: string }) => k.kid);
-    assert.deepEqual(new Set(kids), new Set([before.kid, rot.json().kid]));
+    const after = await ask();
+    assert.equal(decodeProtectedHeader(after.ticket).kid, rot.kid);
+    const kids = (await jwks()).keys.map((k) => k.kid);
+    assert.deepEqual(new Set(kids), new Set([before.kid, rot.kid]));
 
     // The old ticket is still honoured while it is unexpired.
     const mtx = (ticket: string) =>
@@ -196,10 +171,8 @@ describeEachDatabase('stream tickets', (h) => {
     assert.equal((await mtx(before.ticket)).statusCode, 200);
 
     h().clock.advance(120_000);
-    const later = (await h().request({ method: 'GET', url: '/.well-known/jwks.json' }))
-      .json()
-      .keys.map((k: { kid: string }) => k.kid);
-    assert.deepEqual(later, [rot.json().kid]);
+    const later = (await jwks()).keys.map((k) => k.kid);
+    assert.deepEqual(later, [rot.kid]);
     assertProblem(await mtx(before.ticket), 403);
   });
 });
