@@ -155,18 +155,21 @@ describe('web app: live view and playback through the media server', { timeout: 
     await page.getByRole('menuitem', { name: 'Recordings' }).click();
     await page.getByText('Nothing recorded on this day is shared with you.').waitFor();
     await page.getByLabel('Day', { exact: true }).fill(yesterday);
-    await page.getByText('You may watch what was recorded 10:00–12:00 on this day.').waitFor();
+    // Times as the app writes them in English (the browser's zone, the app's language: "10:00 AM").
+    const hm = (hour: number) =>
+      new Date(yesterdayAt(hour)).toLocaleTimeString('en', { hour: '2-digit', minute: '2-digit', timeZone: ZONE });
+    await page.getByText(`You may watch what was recorded ${hm(10)}–${hm(12)} on this day.`).waitFor();
     const items = page.getByRole('list', { name: 'Recordings' }).getByRole('listitem');
     await items.first().waitFor();
-    assert.deepEqual(await items.allInnerTexts(), ['10:00–12:00\nPlay 10:00']);
-    await page.getByRole('button', { name: 'Play 10:00' }).click();
-    await videoAdvances(page, 'Recording from 10:00');
+    assert.deepEqual(await items.allInnerTexts(), [`${hm(10)}–${hm(12)}\nPlay ${hm(10)}`]);
+    await page.getByRole('button', { name: `Play ${hm(10)}` }).click();
+    await videoAdvances(page, `Recording from ${hm(10)}`);
     await viewer.shot('playback-bounded');
     // The media server was asked only about the opened time; anything else is refused at /mediamtx/auth.
     const playbackCalls = standin.authCalls.filter((c) => c.body.action === 'playback');
     assert.ok(playbackCalls.length >= 2 && playbackCalls.every((c) => c.status === 200));
     const outside = await page.evaluate(
-      async ({ url, path, deviceId }) => {
+      async ({ url, path, deviceId, start }) => {
         const csrf = /kh_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? '';
         const t = await fetch('/api/stream-tickets', {
           method: 'POST',
@@ -175,12 +178,13 @@ describe('web app: live view and playback through the media server', { timeout: 
         }).then((r) => r.json());
         const q = new URLSearchParams({
           path,
-          start: new Date(Date.now() - 86_400_000 * 1.2).toISOString(),
+          start,
           duration: '60',
         });
         return (await fetch(`${url}/get?${q}`, { headers: { authorization: `Bearer ${t.ticket}` } })).status;
       },
-      { url: standin.playbackUrl, path: `${deviceId}/2`, deviceId },
+      // Recorded yesterday at 13:00: outside the share's 10:00-12:00 whatever the time of day the test runs.
+      { url: standin.playbackUrl, path: `${deviceId}/2`, deviceId, start: new Date(yesterdayAt(13)).toISOString() },
     );
     assert.equal(outside, 401);
     assert.deepEqual(viewer.problems, []);
