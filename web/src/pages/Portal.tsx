@@ -8,7 +8,7 @@ import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
 import { LIVE_REFRESH_MS } from '../components/DeviceLink.tsx';
 import { useRole } from '../lib/role.tsx';
 import { deadline, validityInWords } from '../lib/format.ts';
-import { NO_PERMISSION } from './Site.tsx';
+import { noPermission } from './Site.tsx';
 
 type Org = Res<'/api/orgs', 'get'>[number];
 type Member = Res<'/api/orgs/{orgId}', 'get'>['members'][number];
@@ -262,7 +262,7 @@ function AuthorizedDevices({ orgId }: { orgId: string }) {
                       <td>
                         {a.status === 'none' ? (
                           <p className="no-permission" role="note">
-                            {NO_PERMISSION}
+                            {noPermission()}
                           </p>
                         ) : null}
                         {current.length > 0 ? (
