@@ -18,7 +18,7 @@ import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
 import { ExceptionList, HealthSection, LIVE_REFRESH_MS, RemoteConfiguration } from '../components/DeviceLink.tsx';
 import { EMAIL_RE, PHONE_RE, deadline, fromLocalInput } from '../lib/format.ts';
 import { PERMISSIONS, label } from '../lib/permissions.ts';
-import { SITE_STATUS } from './Portal.tsx';
+import { siteStatus } from './Portal.tsx';
 
 type Site = Res<'/api/sites/{siteId}', 'get'>;
 
@@ -61,7 +61,7 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
   usePolling(exceptions.reload, LIVE_REFRESH_MS);
   const handedOver = site.status === 'handed_over';
   const canInvite = ['not_invited', 'declined', 'expired', 'cancelled'].includes(site.status);
-  const status = SITE_STATUS[site.status] ?? { text: site.status, tone: '' };
+  const status = siteStatus(site.status);
   const { t } = useTranslation();
   return (
     <>
