@@ -71,7 +71,7 @@ describe('web app: a device comes alive, raises an exception, and is rebooted', 
     await installer.page.goto('/portal');
     await installer.page
       .getByRole('table', { name: 'Sites' })
-      .getByLabel('1 open exceptions')
+      .getByLabel('1 open exception')
       .waitFor({ timeout: 20_000 });
     await installer.page.getByRole('link', { name: 'Baldoyle Storage' }).click();
     await installer.page.getByRole('tab', { name: /Exception/ }).click();

@@ -549,7 +549,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await dialog.getByLabel('Validity').selectOption('8h');
     await dialog.getByLabel('Remark (optional)').fill('Annual maintenance visit');
     await dialog.getByRole('button', { name: 'Apply' }).click();
-    await i.getByText('Application sent to the owner for 1 device(s).').waitFor();
+    await i.getByText('Application sent to the owner for 1 device.').waitFor();
     await i.getByRole('table', { name: 'Permission applications' }).getByText('pending').waitFor();
 
     const o = owner.page;
@@ -589,7 +589,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
       await dialog.getByRole('checkbox', { name: p, exact: true }).uncheck();
     await dialog.getByRole('checkbox', { name: 'Download', exact: true }).check();
     await dialog.getByRole('button', { name: 'Apply' }).click();
-    await i.getByText('Application sent to the owner for 2 device(s).').waitFor();
+    await i.getByText('Application sent to the owner for 2 devices.').waitFor();
 
     await tab(o, 'Messages').click();
     await o.reload();

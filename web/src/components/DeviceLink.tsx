@@ -1,6 +1,8 @@
 // A device's live side (the device link): its health section and Remote configuration, shown to the owner in device
 // settings and to an installer from the site screen. Status is refreshed by short polling (docs/device-link.md).
+import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice, StatusDot } from './ui.tsx';
 import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
@@ -12,32 +14,45 @@ export type SiteException = Res<'/api/sites/{siteId}/exceptions', 'get'>['items'
 /** How often live screens re-read device status. */
 export const LIVE_REFRESH_MS = 5000;
 
-const STORAGE_TEXT: Record<string, string> = { ok: 'OK', absent: 'No disk', error: 'Error', full: 'Full' };
+const STORAGE_STATES = new Set(['ok', 'absent', 'error', 'full']);
+
+function storageText(state: string): string {
+  return STORAGE_STATES.has(state) ? i18next.t(`deviceLink.storageState.${state}`) : state;
+}
 
 function duration(seconds: number): string {
   const d = Math.floor(seconds / 86400);
   const h = Math.floor((seconds % 86400) / 3600);
   const m = Math.floor((seconds % 3600) / 60);
-  return d > 0 ? `${d} d ${h} h` : h > 0 ? `${h} h ${m} min` : `${m} min`;
+  return d > 0
+    ? i18next.t('deviceLink.uptimeDays', { d, h })
+    : h > 0
+      ? i18next.t('deviceLink.uptimeHours', { h, m })
+      : i18next.t('deviceLink.uptimeMinutes', { m });
 }
 
 export function ExceptionList({ items, showDevice }: { items: SiteException[]; showDevice?: boolean }) {
+  const { t } = useTranslation();
   return (
-    <ul className="list" aria-label="Exceptions">
+    <ul className="list" aria-label={t('deviceLink.exceptions')}>
       {items.map((e) => (
         <li key={e.id} className={e.clearedAt === null ? 'exception open' : 'exception'}>
           <div className="spread">
             <span className="strong">
               {e.label}
-              {e.channel !== null ? ` · channel ${e.channel}` : ''}
+              {e.channel !== null ? ` · ${t('deviceLink.onChannel', { channel: e.channel })}` : ''}
             </span>
-            {e.clearedAt === null ? <span className="tag bad">Open</span> : <span className="tag">Cleared</span>}
+            {e.clearedAt === null ? (
+              <span className="tag bad">{t('deviceLink.open')}</span>
+            ) : (
+              <span className="tag">{t('deviceLink.cleared')}</span>
+            )}
           </div>
           {showDevice ? <div className="small">{e.deviceName}</div> : null}
           <div className="muted small">{e.detail}</div>
           <div className="muted small">
-            Raised {dateTime(e.raisedAt)}
-            {e.clearedAt !== null ? ` · cleared ${dateTime(e.clearedAt)}` : ''}
+            {t('deviceLink.raised', { when: dateTime(e.raisedAt) })}
+            {e.clearedAt !== null ? ` · ${t('deviceLink.clearedAt', { when: dateTime(e.clearedAt) })}` : ''}
           </div>
         </li>
       ))}
@@ -52,10 +67,11 @@ export function HealthSection({ deviceId }: { deviceId: string }) {
     [deviceId],
   );
   usePolling(health.reload, LIVE_REFRESH_MS);
+  const { t } = useTranslation();
   return (
-    <section aria-label="Health">
-      <h2>Health</h2>
-      <Async state={health} what="Loading the device's health">
+    <section aria-label={t('deviceLink.health')}>
+      <h2>{t('deviceLink.health')}</h2>
+      <Async state={health} what={t('deviceLink.loadingHealth')}>
         {(h) => <HealthView health={h} />}
       </Async>
     </section>
@@ -65,65 +81,77 @@ export function HealthSection({ deviceId }: { deviceId: string }) {
 function HealthView({ health }: { health: Health }) {
   const r = health.health?.report;
   const problems = r?.channels.filter((c) => c.videoLoss || c.tampering) ?? [];
+  const { t } = useTranslation();
   return (
     <div className="card">
       <div className="spread">
         <StatusDot online={health.online} />
         <span className="muted small">
           {health.lastSeenAt
-            ? `Last seen ${dateTime(health.lastSeenAt)}`
+            ? t('deviceLink.lastSeen', { when: dateTime(health.lastSeenAt) })
             : health.linked
-              ? 'Never connected'
-              : 'Not linked yet'}
+              ? t('deviceLink.neverConnected')
+              : t('deviceLink.notLinked')}
         </span>
       </div>
       {r ? (
         <dl className="facts">
-          <dt>Storage</dt>
+          <dt>{t('deviceLink.storage')}</dt>
           <dd>
             {r.storage.length === 0
-              ? 'None'
-              : r.storage.map((s) => `Disk ${s.slot}: ${STORAGE_TEXT[s.state] ?? s.state}`).join(' · ')}
+              ? t('deviceLink.noStorage')
+              : r.storage.map((s) => t('deviceLink.disk', { slot: s.slot, state: storageText(s.state) })).join(' · ')}
           </dd>
-          <dt>Video</dt>
+          <dt>{t('deviceLink.video')}</dt>
           <dd>
             {problems.length === 0
-              ? 'Every channel OK'
+              ? t('deviceLink.videoOk')
               : problems
-                  .map(
-                    (c) =>
-                      `Channel ${c.channel}: ${[c.videoLoss ? 'video loss' : '', c.tampering ? 'tampering' : ''].filter(Boolean).join(', ')}`,
+                  .map((c) =>
+                    t('deviceLink.channelProblems', {
+                      channel: c.channel,
+                      problems: [
+                        c.videoLoss ? t('deviceLink.videoLoss') : '',
+                        c.tampering ? t('deviceLink.tampering') : '',
+                      ]
+                        .filter(Boolean)
+                        .join(', '),
+                    }),
                   )
                   .join(' · ')}
           </dd>
           {r.firmware ? (
             <>
-              <dt>Firmware</dt>
+              <dt>{t('deviceLink.firmware')}</dt>
               <dd>{r.firmware}</dd>
             </>
           ) : null}
           {r.uptimeS !== undefined ? (
             <>
-              <dt>Uptime</dt>
+              <dt>{t('deviceLink.uptime')}</dt>
               <dd>{duration(r.uptimeS)}</dd>
             </>
           ) : null}
           {r.clockDriftMs !== undefined ? (
             <>
-              <dt>Clock</dt>
-              <dd>{Math.abs(r.clockDriftMs) < 1000 ? 'In sync' : `${Math.round(r.clockDriftMs / 1000)} s off`}</dd>
+              <dt>{t('deviceLink.clock')}</dt>
+              <dd>
+                {Math.abs(r.clockDriftMs) < 1000
+                  ? t('deviceLink.inSync')
+                  : t('deviceLink.drift', { s: Math.round(r.clockDriftMs / 1000) })}
+              </dd>
             </>
           ) : null}
-          <dt>Reported</dt>
+          <dt>{t('deviceLink.reported')}</dt>
           <dd>{dateTime(health.health!.reportedAt)}</dd>
         </dl>
       ) : (
-        <p className="muted small">No health report yet.</p>
+        <p className="muted small">{t('deviceLink.noReport')}</p>
       )}
       {health.exceptions.length > 0 ? (
         <ExceptionList items={health.exceptions} />
       ) : (
-        <p className="muted small">No exceptions.</p>
+        <p className="muted small">{t('deviceLink.noExceptions')}</p>
       )}
     </div>
   );
@@ -139,6 +167,7 @@ export function RemoteConfiguration({ deviceId, channels }: { deviceId: string; 
   const [channel, setChannel] = useState(1);
   const [channelName, setChannelName] = useState('');
   const action = useAction();
+  const { t } = useTranslation();
 
   async function send(
     body: {
@@ -154,7 +183,7 @@ export function RemoteConfiguration({ deviceId, channels }: { deviceId: string; 
     );
     if (!answer) return false;
     if (!answer.ok) {
-      action.setError(`The device could not do it: ${answer.error?.message ?? 'unknown error'}`);
+      action.setError(t('deviceLink.failed', { reason: answer.error?.message ?? t('deviceLink.unknownError') }));
       return false;
     }
     setDone(success);
@@ -162,8 +191,8 @@ export function RemoteConfiguration({ deviceId, channels }: { deviceId: string; 
   }
 
   return (
-    <section aria-label="Remote configuration">
-      <h2>Remote configuration</h2>
+    <section aria-label={t('deviceLink.remote')}>
+      <h2>{t('deviceLink.remote')}</h2>
       <div className="card">
         {done ? <Notice tone="success">{done}</Notice> : null}
         {action.error && !rebooting && !formatting ? <ErrorBox message={action.error} /> : null}
@@ -174,15 +203,15 @@ export function RemoteConfiguration({ deviceId, channels }: { deviceId: string; 
             onClick={() => setRebooting(true)}
             disabled={action.busy}
           >
-            Reboot
+            {t('deviceLink.reboot')}
           </button>
           <button
             type="button"
             className="secondary small-btn"
             disabled={action.busy}
-            onClick={() => void send({ type: 'request_health' }, 'The device is reporting its health.')}
+            onClick={() => void send({ type: 'request_health' }, t('deviceLink.reportingHealth'))}
           >
-            Report health now
+            {t('deviceLink.reportHealth')}
           </button>
           <button
             type="button"
@@ -190,7 +219,7 @@ export function RemoteConfiguration({ deviceId, channels }: { deviceId: string; 
             onClick={() => setFormatting(true)}
             disabled={action.busy}
           >
-            Format storage
+            {t('deviceLink.formatStorage')}
           </button>
         </div>
         <form
@@ -201,15 +230,15 @@ export function RemoteConfiguration({ deviceId, channels }: { deviceId: string; 
             if (timeZone.trim())
               void send(
                 { type: 'set_time_zone', params: { timeZone: timeZone.trim() } },
-                `Time zone set to ${timeZone.trim()}.`,
+                t('deviceLink.timeZoneSet', { zone: timeZone.trim() }),
               );
           }}
         >
-          <Field label="Time zone (e.g. Europe/Dublin)">
+          <Field label={t('deviceLink.timeZone')}>
             {(p) => <input {...p} name="timeZone" value={timeZone} onChange={(e) => setTimeZone(e.target.value)} />}
           </Field>
           <button type="submit" className="secondary small-btn" disabled={action.busy || !timeZone.trim()}>
-            Set time zone
+            {t('deviceLink.setTimeZone')}
           </button>
         </form>
         <form
@@ -220,12 +249,12 @@ export function RemoteConfiguration({ deviceId, channels }: { deviceId: string; 
             if (channelName.trim())
               void send(
                 { type: 'set_channel_name', params: { channel, name: channelName.trim() } },
-                `Channel ${channel} is now called "${channelName.trim()}" on the device.`,
+                t('deviceLink.channelNamed', { channel, name: channelName.trim() }),
               );
           }}
         >
           {channels === undefined ? (
-            <Field label="Channel">
+            <Field label={t('deviceLink.channel')}>
               {(p) => (
                 <input
                   {...p}
@@ -237,7 +266,7 @@ export function RemoteConfiguration({ deviceId, channels }: { deviceId: string; 
               )}
             </Field>
           ) : channels > 1 ? (
-            <Field label="Channel">
+            <Field label={t('deviceLink.channel')}>
               {(p) => (
                 <select {...p} value={channel} onChange={(e) => setChannel(Number(e.target.value))}>
                   {Array.from({ length: channels }, (_, i) => (
@@ -249,39 +278,39 @@ export function RemoteConfiguration({ deviceId, channels }: { deviceId: string; 
               )}
             </Field>
           ) : null}
-          <Field label="Channel name on the device">
+          <Field label={t('deviceLink.channelName')}>
             {(p) => (
               <input {...p} name="channelName" value={channelName} onChange={(e) => setChannelName(e.target.value)} />
             )}
           </Field>
           <button type="submit" className="secondary small-btn" disabled={action.busy || !channelName.trim()}>
-            Set channel name
+            {t('deviceLink.setChannelName')}
           </button>
         </form>
       </div>
       <Confirm
         open={rebooting}
-        title="Reboot the device?"
-        message="It goes offline for a moment and comes back by itself."
-        confirmLabel="Reboot"
+        title={t('deviceLink.rebootTitle')}
+        message={t('deviceLink.rebootText')}
+        confirmLabel={t('deviceLink.reboot')}
         busy={action.busy}
         error={action.error}
         onCancel={() => setRebooting(false)}
         onConfirm={async () => {
-          if (await send({ type: 'reboot' }, 'The device is rebooting.')) setRebooting(false);
+          if (await send({ type: 'reboot' }, t('deviceLink.rebooting'))) setRebooting(false);
         }}
       />
       <Confirm
         open={formatting}
-        title="Format the disk?"
-        message="Every recording on disk 1 is erased. This cannot be undone."
-        confirmLabel="Format"
+        title={t('deviceLink.formatTitle')}
+        message={t('deviceLink.formatText')}
+        confirmLabel={t('deviceLink.format')}
         danger
         busy={action.busy}
         error={action.error}
         onCancel={() => setFormatting(false)}
         onConfirm={async () => {
-          if (await send({ type: 'format_storage', params: { slot: 1 }, confirm: true }, 'Disk 1 was formatted.'))
+          if (await send({ type: 'format_storage', params: { slot: 1 }, confirm: true }, t('deviceLink.formatted')))
             setFormatting(false);
         }}
       />

@@ -1,5 +1,7 @@
 // Installer portal: my organization, its members, its sites. Comfortable on a desktop, usable on a phone.
+import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Chips, Confirm, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
@@ -8,19 +10,29 @@ import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
 import { LIVE_REFRESH_MS } from '../components/DeviceLink.tsx';
 import { useRole } from '../lib/role.tsx';
 import { deadline, validityInWords } from '../lib/format.ts';
-import { NO_PERMISSION } from './Site.tsx';
+import { noPermission } from './Site.tsx';
 
 type Org = Res<'/api/orgs', 'get'>[number];
 type Member = Res<'/api/orgs/{orgId}', 'get'>['members'][number];
 
-export const SITE_STATUS: Record<string, { text: string; tone: string }> = {
-  not_invited: { text: 'Not Invited', tone: 'warn' },
-  invited: { text: 'Invited', tone: 'info' },
-  handed_over: { text: 'Handed over', tone: 'ok' },
-  declined: { text: 'Declined', tone: 'bad' },
-  expired: { text: 'Invitation expired', tone: 'bad' },
-  cancelled: { text: 'Invitation cancelled', tone: '' },
+const SITE_TONE: Record<string, string> = {
+  not_invited: 'warn',
+  invited: 'info',
+  handed_over: 'ok',
+  declined: 'bad',
+  expired: 'bad',
+  cancelled: '',
 };
+
+/** A site's handover state in words, with the colour of its tag. */
+export function siteStatus(status: string): { text: string; tone: string } {
+  const tone = SITE_TONE[status];
+  return tone === undefined ? { text: status, tone: '' } : { text: i18next.t(`portal.siteStatus.${status}`), tone };
+}
+
+function roleName(role: string): string {
+  return role === 'admin' || role === 'technician' ? i18next.t(`portal.role.${role}`) : role;
+}
 
 export function PortalPage() {
   const loaded = useLoad(() => call(api.GET('/api/orgs')), []);
@@ -28,17 +40,18 @@ export function PortalPage() {
   // Creating, joining or leaving an organization changes the navigation too.
   const orgs = { ...loaded, reload: () => (loaded.reload(), role.refresh()) };
   const [chosen, setChosen] = useState<string | null>(null);
+  const { t } = useTranslation();
   return (
-    <Page title="Installer portal" wide>
+    <Page title={t('portal.title')} wide>
       <JoinInvitations onJoined={orgs.reload} />
-      <Async state={orgs} what="Loading your organizations" isEmpty={() => false}>
+      <Async state={orgs} what={t('portal.loadingOrgs')} isEmpty={() => false}>
         {(list) => {
           if (list.length === 0) return <CreateOrg onCreated={orgs.reload} />;
           const org = list.find((o) => o.id === chosen) ?? list[0]!;
           return (
             <>
               {list.length > 1 ? (
-                <Field label="Organization">
+                <Field label={t('portal.organization')}>
                   {(p) => (
                     <select {...p} value={org.id} onChange={(e) => setChosen(e.target.value)}>
                       {list.map((o) => (
@@ -63,24 +76,22 @@ function CreateOrg({ onCreated }: { onCreated(): void }) {
   const [name, setName] = useState('');
   const [invalid, setInvalid] = useState<string | null>(null);
   const action = useAction();
+  const { t } = useTranslation();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (!name.trim()) return setInvalid('Give your company a name.');
+    if (!name.trim()) return setInvalid(t('portal.noOrgName'));
     setInvalid(null);
     if (await action.run(() => call(api.POST('/api/orgs', { body: { name: name.trim() } })))) onCreated();
   }
   return (
     <form className="card" onSubmit={submit} noValidate>
-      <h2>Create your organization</h2>
-      <p className="muted">
-        Installers work as an organization: its members manage sites, hand them over to their owners and ask owners for
-        permissions.
-      </p>
-      <Field label="Organization name" error={invalid ?? action.error}>
+      <h2>{t('portal.createTitle')}</h2>
+      <p className="muted">{t('portal.createIntro')}</p>
+      <Field label={t('portal.orgName')} error={invalid ?? action.error}>
         {(p) => <input {...p} name="orgName" value={name} onChange={(e) => setName(e.target.value)} />}
       </Field>
       <button type="submit" className="primary" disabled={action.busy}>
-        Create organization
+        {t('portal.createOrg')}
       </button>
     </form>
   );
@@ -89,16 +100,21 @@ function CreateOrg({ onCreated }: { onCreated(): void }) {
 function JoinInvitations({ onJoined }: { onJoined(): void }) {
   const invitations = useLoad(() => call(api.GET('/api/me/org-invitations')), []);
   const action = useAction();
+  const { t } = useTranslation();
   if (!invitations.data || invitations.data.length === 0) return null;
   return (
-    <section className="card" aria-label="Invitations to join">
-      <h2>Invitations to join</h2>
+    <section className="card" aria-label={t('portal.joinInvitations')}>
+      <h2>{t('portal.joinInvitations')}</h2>
       <ErrorBox message={action.error} />
       <ul className="list">
         {invitations.data.map((i) => (
           <li key={i.id} className="spread">
             <span>
-              <strong>{i.orgName ?? 'An organization'}</strong> invites you as {i.role}
+              <Trans
+                i18nKey="portal.invitesYou"
+                values={{ org: i.orgName ?? t('portal.anOrg'), role: roleName(i.role) }}
+                components={{ b: <strong /> }}
+              />
             </span>
             <span className="row">
               {(['decline', 'accept'] as const).map((answer) => (
@@ -122,7 +138,7 @@ function JoinInvitations({ onJoined }: { onJoined(): void }) {
                     }
                   }}
                 >
-                  {answer === 'accept' ? 'Join' : 'Decline'}
+                  {answer === 'accept' ? t('portal.join') : t('portal.decline')}
                 </button>
               ))}
             </span>
@@ -145,32 +161,29 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
   usePolling(sites.reload, LIVE_REFRESH_MS);
   usePolling(counts.reload, LIVE_REFRESH_MS);
   const openBySite = new Map((counts.data ?? []).map((c) => [c.siteId, c.open]));
+  const { t } = useTranslation();
   return (
     <div className="portal-grid">
       <div>
         <div className="spread">
-          <h2>Sites</h2>
+          <h2>{t('portal.sites')}</h2>
         </div>
-        <Async
-          state={sites}
-          what="Loading the sites"
-          empty="No sites yet. Create one for each customer location you install."
-        >
+        <Async state={sites} what={t('portal.loadingSites')} empty={t('portal.noSites')}>
           {(list) => (
             <div className="table-wrap">
-              <table aria-label="Sites">
+              <table aria-label={t('portal.sites')}>
                 <thead>
                   <tr>
-                    <th>Site</th>
-                    <th>Status</th>
-                    <th>Devices</th>
-                    <th>No permission</th>
-                    <th>Exceptions</th>
+                    <th>{t('portal.site')}</th>
+                    <th>{t('portal.status')}</th>
+                    <th>{t('portal.devices')}</th>
+                    <th>{t('portal.noPermission')}</th>
+                    <th>{t('portal.exceptions')}</th>
                   </tr>
                 </thead>
                 <tbody>
                   {list.map((s) => {
-                    const status = SITE_STATUS[s.status] ?? { text: s.status, tone: '' };
+                    const status = siteStatus(s.status);
                     const blocked = s.devices.filter((d) => d.noPermission).length;
                     return (
                       <tr key={s.id}>
@@ -189,7 +202,10 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
                         </td>
                         <td>
                           {(openBySite.get(s.id) ?? 0) > 0 ? (
-                            <span className="tag bad" aria-label={`${openBySite.get(s.id)} open exceptions`}>
+                            <span
+                              className="tag bad"
+                              aria-label={t('portal.openExceptions', { count: openBySite.get(s.id) })}
+                            >
                               {openBySite.get(s.id)}
                             </span>
                           ) : (
@@ -209,7 +225,7 @@ function OrgView({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void }) {
         {org.myRole === 'admin' ? (
           <ul className="menu">
             <li>
-              <Link to={`/portal/orgs/${org.id}/webhooks`}>Webhooks</Link>
+              <Link to={`/portal/orgs/${org.id}/webhooks`}>{t('portal.webhooks')}</Link>
             </li>
           </ul>
         ) : null}
@@ -228,22 +244,19 @@ function AuthorizedDevices({ orgId }: { orgId: string }) {
     () => call(api.GET('/api/orgs/{orgId}/authorized-devices', { params: { path: { orgId } } })),
     [orgId],
   );
+  const { t } = useTranslation();
   return (
-    <section aria-label="Authorized devices">
-      <h2>Authorized devices</h2>
-      <Async
-        state={list}
-        what="Loading the authorized devices"
-        empty="No owner has authorized your organization on a device yet."
-      >
+    <section aria-label={t('portal.authorized')}>
+      <h2>{t('portal.authorized')}</h2>
+      <Async state={list} what={t('portal.loadingAuthorized')} empty={t('portal.noAuthorized')}>
         {(items) => (
           <div className="table-wrap">
-            <table aria-label="Authorized devices">
+            <table aria-label={t('portal.authorized')}>
               <thead>
                 <tr>
-                  <th>Device</th>
-                  <th>Status</th>
-                  <th>Permissions</th>
+                  <th>{t('portal.device')}</th>
+                  <th>{t('portal.status')}</th>
+                  <th>{t('portal.permissions')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -262,7 +275,7 @@ function AuthorizedDevices({ orgId }: { orgId: string }) {
                       <td>
                         {a.status === 'none' ? (
                           <p className="no-permission" role="note">
-                            {NO_PERMISSION}
+                            {noPermission()}
                           </p>
                         ) : null}
                         {current.length > 0 ? (
@@ -290,11 +303,12 @@ function CreateSite({ orgId, onCreated }: { orgId: string; onCreated(): void }) 
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const [created, setCreated] = useState<string | null>(null);
   const action = useAction();
+  const { t } = useTranslation();
   async function submit(e: FormEvent) {
     e.preventDefault();
     const problems: Record<string, string> = {};
-    if (!form.name.trim()) problems.name = 'Give the site a name.';
-    if (!form.timeZone.trim()) problems.timeZone = 'Give the time zone, e.g. Europe/Dublin.';
+    if (!form.name.trim()) problems.name = t('portal.noSiteName');
+    if (!form.timeZone.trim()) problems.timeZone = t('portal.noTimeZone');
     setInvalid(problems);
     if (Object.keys(problems).length) return;
     const site = await action.run(() =>
@@ -312,25 +326,28 @@ function CreateSite({ orgId, onCreated }: { orgId: string; onCreated(): void }) 
     }
   }
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label="New site">
-      <h3>New site</h3>
-      {created ? <Notice tone="success">Site {created} created.</Notice> : null}
+    <form className="card" onSubmit={submit} noValidate aria-label={t('portal.newSite')}>
+      <h3>{t('portal.newSite')}</h3>
+      {created ? <Notice tone="success">{t('portal.siteCreated', { name: created })}</Notice> : null}
       <div className="grid2">
-        <Field label="Site name" error={invalid.name ?? (action.field === 'name' ? action.error : null)}>
+        <Field label={t('portal.siteName')} error={invalid.name ?? (action.field === 'name' ? action.error : null)}>
           {(p) => <input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />}
         </Field>
-        <Field label="Time zone" error={invalid.timeZone ?? (action.field === 'timeZone' ? action.error : null)}>
+        <Field
+          label={t('portal.timeZone')}
+          error={invalid.timeZone ?? (action.field === 'timeZone' ? action.error : null)}
+        >
           {(p) => (
             <input {...p} value={form.timeZone} onChange={(e) => setForm({ ...form, timeZone: e.target.value })} />
           )}
         </Field>
       </div>
-      <Field label="Address (optional)">
+      <Field label={t('portal.address')}>
         {(p) => <input {...p} value={form.address} onChange={(e) => setForm({ ...form, address: e.target.value })} />}
       </Field>
       {action.field !== 'name' && action.field !== 'timeZone' ? <ErrorBox message={action.error} /> : null}
       <button type="submit" className="primary" disabled={action.busy}>
-        Create site
+        {t('portal.createSite')}
       </button>
     </form>
   );
@@ -354,9 +371,10 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
   const [removing, setRemoving] = useState<Member | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const isAdmin = org.myRole === 'admin';
+  const { t } = useTranslation();
   async function invite(e: FormEvent) {
     e.preventDefault();
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) return setInvalid('Enter a valid email address.');
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim())) return setInvalid(t('portal.badEmail'));
     setInvalid(null);
     if (
       await action.run(() =>
@@ -383,7 +401,7 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
       ),
     );
     if (ok) {
-      setNotice(`${m.displayName} is now ${next === 'admin' ? 'an admin' : 'a technician'}.`);
+      setNotice(t(next === 'admin' ? 'portal.nowAdmin' : 'portal.nowTechnician', { name: m.displayName }));
       // Demoting myself takes the admin controls away: my role comes with the organization list.
       if (m.accountId === account.id) onOrgsChanged();
     }
@@ -403,24 +421,24 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
     setRemoving(null);
     if (ok) {
       if (m.accountId === account.id) return onOrgsChanged();
-      setNotice(`${m.displayName} was removed from ${org.name}.`);
+      setNotice(t('portal.removed', { name: m.displayName, org: org.name }));
     }
     detail.reload();
   }
   return (
-    <aside className="card" aria-label="Organization">
+    <aside className="card" aria-label={t('portal.organization')}>
       <h2>{org.name}</h2>
-      <p className="muted small">You are {isAdmin ? 'an admin' : 'a technician'}.</p>
+      <p className="muted small">{isAdmin ? t('portal.youAdmin') : t('portal.youTechnician')}</p>
       <OrgQr org={org} />
-      <h3>Members</h3>
+      <h3>{t('portal.members')}</h3>
       {notice ? <Notice tone="success">{notice}</Notice> : null}
       <ErrorBox message={manage.error} />
-      <Async state={detail} what="Loading the members">
+      <Async state={detail} what={t('portal.loadingMembers')}>
         {(d) => (
           <>
             {d.requireTwoFactor && !account.twoFactor ? (
               <Link className="notice warning block-link" to="/me/security">
-                {org.name} requires two-factor login: turn it on under Me → Security to work for it ›
+                {t('portal.requiresTwoFactor', { org: org.name })} ›
               </Link>
             ) : null}
             {isAdmin ? (
@@ -440,46 +458,47 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
                         }),
                       ),
                     );
-                    if (ok)
-                      setNotice(next ? 'Members now need two-factor login.' : 'Two-factor login is optional again.');
+                    if (ok) setNotice(next ? t('portal.twoFactorRequired') : t('portal.twoFactorOptional'));
                     detail.reload();
                   }}
                 />{' '}
-                Require two-factor login of every member
+                {t('portal.requireTwoFactor')}
               </label>
             ) : null}
-            <ul className="plain members" aria-label="Members">
+            <ul className="plain members" aria-label={t('portal.members')}>
               {d.members.map((m) => (
                 <li key={m.accountId} aria-label={m.displayName} className="member">
                   <span className="grow">
                     {m.displayName}
-                    {m.accountId === account.id ? <span className="muted small"> (you)</span> : null}
+                    {m.accountId === account.id ? <span className="muted small"> {t('portal.you')}</span> : null}
                     {m.email ? <span className="muted small member-email">{m.email}</span> : null}
-                    {d.requireTwoFactor && !m.twoFactor ? <span className="tag warn">no two-factor login</span> : null}
+                    {d.requireTwoFactor && !m.twoFactor ? (
+                      <span className="tag warn">{t('portal.noTwoFactor')}</span>
+                    ) : null}
                   </span>
                   {isAdmin ? (
                     <span className="member-actions">
                       <select
-                        aria-label={`Role of ${m.displayName}`}
+                        aria-label={t('portal.roleOf', { name: m.displayName })}
                         value={m.role}
                         disabled={manage.busy}
                         onChange={(e) => void changeRole(m, e.target.value as 'admin' | 'technician')}
                       >
-                        <option value="technician">Technician</option>
-                        <option value="admin">Admin</option>
+                        <option value="technician">{t('portal.role.technician')}</option>
+                        <option value="admin">{t('portal.role.admin')}</option>
                       </select>
                       <button
                         type="button"
                         className="ghost danger-text small-btn"
-                        aria-label={`Remove ${m.displayName}`}
+                        aria-label={t('portal.removeName', { name: m.displayName })}
                         disabled={manage.busy}
                         onClick={() => setRemoving(m)}
                       >
-                        Remove
+                        {t('portal.remove')}
                       </button>
                     </span>
                   ) : (
-                    <span className="tag">{m.role}</span>
+                    <span className="tag">{roleName(m.role)}</span>
                   )}
                 </li>
               ))}
@@ -489,9 +508,9 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
       </Async>
       <Confirm
         open={removing !== null}
-        title={`Remove ${removing?.displayName ?? 'the member'}?`}
-        message={`${removing?.displayName ?? 'The member'} will no longer see ${org.name}'s sites and devices.`}
-        confirmLabel="Remove"
+        title={t('portal.removeTitle', { name: removing?.displayName ?? t('portal.theMember') })}
+        message={t('portal.removeText', { name: removing?.displayName ?? t('portal.theMemberStart'), org: org.name })}
+        confirmLabel={t('portal.remove')}
         danger
         busy={manage.busy}
         onCancel={() => setRemoving(null)}
@@ -501,33 +520,33 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
         <>
           {invitations.data && invitations.data.some((i) => i.status === 'pending') ? (
             <>
-              <h3>Invited</h3>
+              <h3>{t('portal.invited')}</h3>
               <ul className="plain">
                 {invitations.data
                   .filter((i) => i.status === 'pending')
                   .map((i) => (
                     <li key={i.id}>
-                      {i.email} <span className="tag">{i.role}</span>{' '}
-                      <span className="muted small">until {deadline(i.expiresAt)}</span>
+                      {i.email} <span className="tag">{roleName(i.role)}</span>{' '}
+                      <span className="muted small">{t('portal.until', { until: deadline(i.expiresAt) })}</span>
                     </li>
                   ))}
               </ul>
             </>
           ) : null}
-          <form onSubmit={invite} noValidate aria-label="Invite a member">
-            <Field label="Invite by email" error={invalid ?? action.error}>
+          <form onSubmit={invite} noValidate aria-label={t('portal.inviteMember')}>
+            <Field label={t('portal.inviteByEmail')} error={invalid ?? action.error}>
               {(p) => <input {...p} type="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
             </Field>
-            <Field label="Role">
+            <Field label={t('portal.roleLabel')}>
               {(p) => (
                 <select {...p} value={role} onChange={(e) => setRole(e.target.value as 'technician' | 'admin')}>
-                  <option value="technician">Technician</option>
-                  <option value="admin">Admin</option>
+                  <option value="technician">{t('portal.role.technician')}</option>
+                  <option value="admin">{t('portal.role.admin')}</option>
                 </select>
               )}
             </Field>
             <button type="submit" className="secondary" disabled={action.busy}>
-              Send invitation
+              {t('portal.sendInvitation')}
             </button>
           </form>
         </>
@@ -540,23 +559,27 @@ function OrgMembers({ org, onOrgsChanged }: { org: Org; onOrgsChanged(): void })
 function OrgQr({ org }: { org: Org }) {
   const src = `/api/orgs/${encodeURIComponent(org.id)}/qr.png`;
   const [failed, setFailed] = useState(false);
+  const { t } = useTranslation();
   return (
     <details className="org-qr">
-      <summary>Organization QR ID</summary>
-      <p className="muted small">
-        Owners scan this, or type the ID, in Keyholder under Me › Authorized Devices › Authorize an installer, to give{' '}
-        {org.name} permissions directly.
-      </p>
+      <summary>{t('portal.qrTitle')}</summary>
+      <p className="muted small">{t('portal.qrIntro', { org: org.name })}</p>
       {failed ? (
-        <ErrorBox message="The QR ID could not be loaded." />
+        <ErrorBox message={t('portal.qrFailed')} />
       ) : (
-        <img src={src} alt={`QR ID of ${org.name}`} width={180} height={180} onError={() => setFailed(true)} />
+        <img
+          src={src}
+          alt={t('portal.qrOf', { org: org.name })}
+          width={180}
+          height={180}
+          onError={() => setFailed(true)}
+        />
       )}
       <p className="small">
-        Organization ID: <code aria-label="Organization ID">{org.id}</code>
+        {t('portal.orgIdLabel')} <code aria-label={t('portal.orgId')}>{org.id}</code>
       </p>
       <a className="secondary small-btn" href={src} download={`${org.name.replace(/[^\w-]+/g, '-')}-qr-id.png`}>
-        Save as image
+        {t('portal.saveImage')}
       </a>
     </details>
   );

@@ -1,5 +1,6 @@
 // Me → Security: password, email and phone, sessions, two-factor login with recovery codes.
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, call } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
@@ -12,23 +13,22 @@ function PasswordSection() {
   const [invalid, setInvalid] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const action = useAction();
+  const { t } = useTranslation();
   async function submit(e: FormEvent) {
     e.preventDefault();
     setDone(null);
-    if (form.newPassword.length < 8) return setInvalid('Use at least 8 characters.');
+    if (form.newPassword.length < 8) return setInvalid(t('security.tooShort'));
     setInvalid(null);
     const r = await action.run(() => call(api.POST('/api/me/password', { body: form })));
     if (r) {
       setForm({ currentPassword: '', newPassword: '' });
-      setDone(
-        `Password changed. ${r.endedSessions === 1 ? '1 other session was' : `${r.endedSessions} other sessions were`} logged out.`,
-      );
+      setDone(t('security.passwordChanged', { count: r.endedSessions }));
     }
   }
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label="Change password">
-      <h2>Password</h2>
-      <Field label="Current password" error={action.field === 'currentPassword' ? action.error : null}>
+    <form className="card" onSubmit={submit} noValidate aria-label={t('security.changePassword')}>
+      <h2>{t('security.password')}</h2>
+      <Field label={t('security.currentPassword')} error={action.field === 'currentPassword' ? action.error : null}>
         {(p) => (
           <input
             {...p}
@@ -41,8 +41,8 @@ function PasswordSection() {
         )}
       </Field>
       <Field
-        label="New password"
-        hint="At least 8 characters"
+        label={t('security.newPassword')}
+        hint={t('security.passwordHint')}
         error={invalid ?? (action.field === 'newPassword' ? action.error : null)}
       >
         {(p) => (
@@ -59,7 +59,7 @@ function PasswordSection() {
       {action.field ? null : <ErrorBox message={action.error} />}
       {done ? <Notice tone="success">{done}</Notice> : null}
       <button type="submit" className="primary" disabled={action.busy}>
-        {action.busy ? 'Changing…' : 'Change password'}
+        {action.busy ? t('security.changing') : t('security.changePassword')}
       </button>
     </form>
   );
@@ -72,6 +72,7 @@ function AddressSection() {
   const [address, setAddress] = useState('');
   const [password, setPassword] = useState('');
   const action = useAction();
+  const { t } = useTranslation();
   async function submit(e: FormEvent) {
     e.preventDefault();
     const a = await action.run(() =>
@@ -87,29 +88,31 @@ function AddressSection() {
   }
   const pending = account.pendingEmail ?? account.pendingPhone;
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label="Change email or phone">
-      <h2>Email and phone</h2>
-      <p className="muted small">A new address replaces the current one only once you enter the code sent to it.</p>
+    <form className="card" onSubmit={submit} noValidate aria-label={t('security.changeAddress')}>
+      <h2>{t('security.addresses')}</h2>
+      <p className="muted small">{t('security.addressIntro')}</p>
       {pending ? (
         <Link className="notice warning block-link" to="/me/verify">
-          {pending} is waiting for its code ›
+          {t('security.pending', { address: pending })} ›
         </Link>
       ) : null}
       <div className="row">
         <label>
-          <input type="radio" checked={channel === 'email'} onChange={() => setChannel('email')} /> Email
+          <input type="radio" checked={channel === 'email'} onChange={() => setChannel('email')} />{' '}
+          {t('security.email')}
         </label>
         <label>
-          <input type="radio" checked={channel === 'phone'} onChange={() => setChannel('phone')} /> Phone
+          <input type="radio" checked={channel === 'phone'} onChange={() => setChannel('phone')} />{' '}
+          {t('security.phone')}
         </label>
       </div>
       <Field
-        label={channel === 'email' ? 'New email address' : 'New phone number'}
+        label={channel === 'email' ? t('security.newEmail') : t('security.newPhone')}
         error={action.field === channel ? action.error : null}
       >
         {(p) => <input {...p} name="newAddress" value={address} onChange={(e) => setAddress(e.target.value)} />}
       </Field>
-      <Field label="Password" error={action.field === 'password' ? action.error : null}>
+      <Field label={t('security.password')} error={action.field === 'password' ? action.error : null}>
         {(p) => (
           <input
             {...p}
@@ -123,7 +126,7 @@ function AddressSection() {
       </Field>
       {action.field === channel || action.field === 'password' ? null : <ErrorBox message={action.error} />}
       <button type="submit" className="secondary" disabled={action.busy}>
-        Send a code to the new address
+        {t('security.sendCode')}
       </button>
     </form>
   );
@@ -134,17 +137,18 @@ function SessionsSection() {
   const sessions = useLoad(() => call(api.GET('/api/me/sessions')), []);
   const end = useAction();
   const [everywhere, setEverywhere] = useState(false);
+  const { t } = useTranslation();
   return (
-    <section className="card" aria-label="Sessions">
-      <h2>Where you are logged in</h2>
-      <Async state={sessions} what="Loading your sessions">
+    <section className="card" aria-label={t('security.sessions')}>
+      <h2>{t('security.sessionsTitle')}</h2>
+      <Async state={sessions} what={t('security.loadingSessions')}>
         {(list) => (
           <ul className="list">
             {list.map((s) => (
-              <li key={s.id} aria-label={`Session ${s.device}`}>
+              <li key={s.id} aria-label={t('security.session', { device: s.device })}>
                 <div className="spread">
                   <span className="strong">
-                    {s.device} {s.current ? <span className="tag ok">this device</span> : null}
+                    {s.device} {s.current ? <span className="tag ok">{t('security.thisDevice')}</span> : null}
                   </span>
                   {s.current ? null : (
                     <button
@@ -160,12 +164,12 @@ function SessionsSection() {
                           sessions.reload();
                       }}
                     >
-                      End
+                      {t('security.end')}
                     </button>
                   )}
                 </div>
                 <div className="muted small">
-                  Last used {dateTime(s.lastUsedAt)}
+                  {t('security.lastUsed', { when: dateTime(s.lastUsedAt) })}
                   {s.ip ? ` · ${s.ip}` : ''}
                 </div>
               </li>
@@ -175,13 +179,13 @@ function SessionsSection() {
       </Async>
       <ErrorBox message={end.error} />
       <button type="button" className="secondary block" onClick={() => setEverywhere(true)}>
-        Log out everywhere
+        {t('security.logOutEverywhere')}
       </button>
       <Confirm
         open={everywhere}
-        title="Log out everywhere?"
-        message="Every session ends, this one included: you will need to log in again on each device."
-        confirmLabel="Log out everywhere"
+        title={t('security.logOutEverywhereTitle')}
+        message={t('security.logOutEverywhereText')}
+        confirmLabel={t('security.logOutEverywhere')}
         danger
         busy={end.busy}
         error={end.error}
@@ -195,10 +199,11 @@ function SessionsSection() {
 }
 
 function RecoveryCodes({ codes }: { codes: string[] }) {
+  const { t } = useTranslation();
   return (
-    <div className="notice warning" role="region" aria-label="Recovery codes">
-      <p className="strong">Save these recovery codes now: they are shown only once.</p>
-      <p className="small">Each one logs you in once if you lose your phone.</p>
+    <div className="notice warning" role="region" aria-label={t('security.recoveryCodes')}>
+      <p className="strong">{t('security.saveCodes')}</p>
+      <p className="small">{t('security.codesUse')}</p>
       <ul className="codes">
         {codes.map((c) => (
           <li key={c}>
@@ -222,18 +227,20 @@ function TwoFactorSection() {
     setPassword('');
     setCode('');
   };
+  const { t } = useTranslation();
   return (
-    <section className="card" aria-label="Two-factor login">
-      <h2>Two-factor login</h2>
+    <section className="card" aria-label={t('security.twoFactor')}>
+      <h2>{t('security.twoFactor')}</h2>
       {codes ? <RecoveryCodes codes={codes} /> : null}
-      <Async state={status} what="Loading">
+      <Async state={status} what={t('security.loadingTwoFactor')}>
         {(s) =>
           s.enabled ? (
             <>
               <Notice tone="success">
-                On since {dateTime(s.enabledAt)}. {s.recoveryCodesLeft} recovery codes left.
+                {t('security.onSince', { when: dateTime(s.enabledAt) })}{' '}
+                {t('security.codesLeft', { count: s.recoveryCodesLeft })}
               </Notice>
-              <Field label="Password">
+              <Field label={t('security.password')}>
                 {(p) => (
                   <input
                     {...p}
@@ -261,10 +268,10 @@ function TwoFactorSection() {
                     }
                   }}
                 >
-                  New recovery codes
+                  {t('security.newCodes')}
                 </button>
               </div>
-              <Field label="Code from the app (or a recovery code)">
+              <Field label={t('security.disableCode')}>
                 {(p) => (
                   <input
                     {...p}
@@ -291,7 +298,7 @@ function TwoFactorSection() {
                   }
                 }}
               >
-                Turn off two-factor login
+                {t('security.turnOff')}
               </button>
             </>
           ) : setup ? (
@@ -311,18 +318,18 @@ function TwoFactorSection() {
               }}
               noValidate
             >
-              <p>Scan this QR code with your authenticator app, then enter the 6-digit code it shows.</p>
+              <p>{t('security.scan')}</p>
               {/* The SVG is drawn by the server's QR library from the otpauth URI: markup, no script. */}
               <div
                 className="qr"
                 role="img"
-                aria-label="QR code for the authenticator app"
+                aria-label={t('security.qr')}
                 dangerouslySetInnerHTML={{ __html: setup.qrSvg }}
               />
               <p className="muted small">
-                Or type this key: <code aria-label="Secret key">{setup.secret}</code>
+                {t('security.typeKey')} <code aria-label={t('security.secretKey')}>{setup.secret}</code>
               </p>
-              <Field label="Code from the app">
+              <Field label={t('security.appCode')}>
                 {(p) => (
                   <input
                     {...p}
@@ -336,7 +343,7 @@ function TwoFactorSection() {
               </Field>
               <ErrorBox message={action.error} />
               <button type="submit" className="primary" disabled={action.busy}>
-                Turn on
+                {t('security.turnOn')}
               </button>
             </form>
           ) : (
@@ -351,10 +358,8 @@ function TwoFactorSection() {
               }}
               noValidate
             >
-              <p className="muted">
-                Off. With it on, logging in also asks for a code from an authenticator app on your phone.
-              </p>
-              <Field label="Password">
+              <p className="muted">{t('security.off')}</p>
+              <Field label={t('security.password')}>
                 {(p) => (
                   <input
                     {...p}
@@ -368,7 +373,7 @@ function TwoFactorSection() {
               </Field>
               <ErrorBox message={action.error} />
               <button type="submit" className="primary" disabled={action.busy}>
-                Set up two-factor login
+                {t('security.setUp')}
               </button>
             </form>
           )
@@ -379,8 +384,9 @@ function TwoFactorSection() {
 }
 
 export function SecurityPage() {
+  const { t } = useTranslation();
   return (
-    <Page title="Security" back="/me">
+    <Page title={t('security.title')} back="/me">
       <PasswordSection />
       <TwoFactorSection />
       <SessionsSection />

@@ -1,6 +1,8 @@
 // One site in the installer portal: its devices (status, what the organization may do now), the handover
 // banner ("Not Invited / Invite Now"), the invite dialog, and "Available permission" (apply to the owner).
+import i18next from 'i18next';
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import {
@@ -16,25 +18,29 @@ import { useAction, useLoad, usePolling } from '../lib/hooks.ts';
 import { ExceptionList, HealthSection, LIVE_REFRESH_MS, RemoteConfiguration } from '../components/DeviceLink.tsx';
 import { EMAIL_RE, PHONE_RE, deadline, fromLocalInput } from '../lib/format.ts';
 import { PERMISSIONS, label } from '../lib/permissions.ts';
-import { SITE_STATUS } from './Portal.tsx';
+import { siteStatus } from './Portal.tsx';
 
 type Site = Res<'/api/sites/{siteId}', 'get'>;
 
-export const NO_PERMISSION = 'The installer has no permission to operate or configure the device. Contact the owner.';
+/** What an installer reads on a device it may no longer operate. */
+export function noPermission(): string {
+  return i18next.t('site.noPermission');
+}
 
 /** The API's reason, always ending with what to do about it. */
 function noPermissionText(notice: string | null): string {
-  if (!notice) return NO_PERMISSION;
-  return /contact/i.test(notice) ? notice : `${notice.replace(/\.?$/, '.')} Contact the owner.`;
+  if (!notice) return noPermission();
+  return /contact/i.test(notice) ? notice : `${notice.replace(/\.?$/, '.')} ${i18next.t('site.contactOwner')}`;
 }
 
 export function SitePage() {
   const { siteId = '' } = useParams();
   const site = useLoad(() => call(api.GET('/api/sites/{siteId}', { params: { path: { siteId } } })), [siteId]);
   usePolling(site.reload, LIVE_REFRESH_MS);
+  const { t } = useTranslation();
   return (
-    <Page title={site.data?.name ?? 'Site'} back="/portal" wide>
-      <Async state={site} what="Loading the site">
+    <Page title={site.data?.name ?? t('site.title')} back="/portal" wide>
+      <Async state={site} what={t('site.loading')}>
         {(s) => <SiteView site={s} reload={site.reload} />}
       </Async>
     </Page>
@@ -55,7 +61,8 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
   usePolling(exceptions.reload, LIVE_REFRESH_MS);
   const handedOver = site.status === 'handed_over';
   const canInvite = ['not_invited', 'declined', 'expired', 'cancelled'].includes(site.status);
-  const status = SITE_STATUS[site.status] ?? { text: site.status, tone: '' };
+  const status = siteStatus(site.status);
+  const { t } = useTranslation();
   return (
     <>
       {site.address ? (
@@ -69,7 +76,7 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
       <div
         className={`banner ${handedOver ? 'ok' : site.status === 'invited' ? 'info' : ''}`}
         role="region"
-        aria-label="Handover"
+        aria-label={t('site.handover')}
       >
         <span>{status.text}</span>
         {canInvite ? (
@@ -79,13 +86,13 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
             disabled={site.devices.length === 0}
             onClick={() => setInviting(true)}
           >
-            Invite Now
+            {t('site.inviteNow')}
           </button>
         ) : null}
         {site.status === 'invited' ? <PendingInvitation siteId={site.id} onChange={reload} /> : null}
       </div>
 
-      <div className="tabs" role="tablist" aria-label="Site">
+      <div className="tabs" role="tablist" aria-label={t('site.title')}>
         <button
           type="button"
           role="tab"
@@ -93,7 +100,7 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
           className={tab === 'devices' ? 'tab-button active' : 'tab-button'}
           onClick={() => setTab('devices')}
         >
-          Device
+          {t('site.devicesTab')}
         </button>
         <button
           type="button"
@@ -102,32 +109,31 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
           className={tab === 'exceptions' ? 'tab-button active' : 'tab-button'}
           onClick={() => setTab('exceptions')}
         >
-          Exception{exceptions.data && exceptions.data.open > 0 ? ` (${exceptions.data.open})` : ''}
+          {t('site.exceptionsTab')}
+          {exceptions.data && exceptions.data.open > 0 ? ` (${exceptions.data.open})` : ''}
         </button>
       </div>
       {tab === 'exceptions' ? (
         <Async
           state={exceptions}
-          what="Loading the exceptions"
+          what={t('site.loadingExceptions')}
           isEmpty={(e) => e.items.length === 0}
-          empty="No exceptions on this site's devices."
+          empty={t('site.noExceptions')}
         >
           {(e) => <ExceptionList items={e.items} showDevice />}
         </Async>
       ) : (
         <>
           {site.devices.length === 0 ? (
-            <div className="state empty">
-              No devices on this site yet. Add them with their serial number and verification code.
-            </div>
+            <div className="state empty">{t('site.noDevices')}</div>
           ) : (
             <div className="table-wrap">
-              <table aria-label="Site devices">
+              <table aria-label={t('site.devices')}>
                 <thead>
                   <tr>
-                    <th>Device</th>
-                    <th>Status</th>
-                    <th>Permissions in force</th>
+                    <th>{t('site.device')}</th>
+                    <th>{t('site.status')}</th>
+                    <th>{t('site.inForce')}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -141,15 +147,15 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
                         <StatusDot online={d.online} />
                         {!d.noPermission ? (
                           <button type="button" className="secondary small-btn" onClick={() => setConfiguring(d)}>
-                            Health and configuration
+                            {t('site.healthAndConfiguration')}
                           </button>
                         ) : null}
                       </td>
                       <td>
                         {d.status === 'handed_over' ? (
-                          <span className="tag ok">Owner's device</span>
+                          <span className="tag ok">{t('site.ownersDevice')}</span>
                         ) : (
-                          <span className="tag">Held by us</span>
+                          <span className="tag">{t('site.heldByUs')}</span>
                         )}
                       </td>
                       <td>
@@ -158,11 +164,13 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
                             {noPermissionText(d.notice)}
                           </p>
                         ) : d.status === 'held' ? (
-                          <span className="muted small">Full access until handover</span>
+                          <span className="muted small">{t('site.fullAccess')}</span>
                         ) : (
                           <Chips
                             items={d.permissions.map((p) =>
-                              p.validUntil ? `${p.label} until ${deadline(p.validUntil)}` : p.label,
+                              p.validUntil
+                                ? t('site.permissionUntil', { permission: p.label, until: deadline(p.validUntil) })
+                                : p.label,
                             )}
                           />
                         )}
@@ -178,7 +186,7 @@ function SiteView({ site, reload }: { site: Site; reload(): void }) {
       <div className="actions">
         {handedOver ? (
           <button type="button" className="primary" onClick={() => setApplying(true)}>
-            Available permission
+            {t('site.availablePermission')}
           </button>
         ) : null}
       </div>
@@ -223,21 +231,23 @@ function PendingInvitation({ siteId, onChange }: { siteId: string; onChange(): v
   const inv = useLoad(() => call(api.GET('/api/sites/{siteId}/handover', { params: { path: { siteId } } })), [siteId]);
   const [cancelling, setCancelling] = useState(false);
   const action = useAction();
+  const { t } = useTranslation();
   if (!inv.data) return null;
   return (
     <span className="row">
       <span className="small">
-        Waiting for {inv.data.contact}
-        {inv.data.delivered ? '' : ' (not registered yet)'} · until {deadline(inv.data.expiresAt)}
+        {inv.data.delivered
+          ? t('site.waitingFor', { contact: inv.data.contact, until: deadline(inv.data.expiresAt) })
+          : t('site.waitingForUnregistered', { contact: inv.data.contact, until: deadline(inv.data.expiresAt) })}
       </span>
       <button type="button" className="secondary small-btn" onClick={() => setCancelling(true)}>
-        Cancel invitation
+        {t('site.cancelInvitation')}
       </button>
       <Confirm
         open={cancelling}
-        title="Cancel the invitation?"
-        message="The invitee can no longer accept it. The devices stay with your organization."
-        confirmLabel="Cancel invitation"
+        title={t('site.cancelTitle')}
+        message={t('site.cancelText')}
+        confirmLabel={t('site.cancelInvitation')}
         danger
         busy={action.busy}
         error={action.error}
@@ -262,12 +272,12 @@ function AddSiteDevice({ siteId, onAdded }: { siteId: string; onAdded(): void })
   const [code, setCode] = useState('');
   const [invalid, setInvalid] = useState<Record<string, string>>({});
   const action = useAction();
+  const { t } = useTranslation();
   async function submit(e: FormEvent) {
     e.preventDefault();
     const problems: Record<string, string> = {};
-    if (!/^[A-Za-z0-9-]{4,32}$/.test(serial.trim()))
-      problems.serial = 'The serial number has 4 to 32 letters, digits or dashes.';
-    if (!code.trim()) problems.code = 'Enter the verification code from the label.';
+    if (!/^[A-Za-z0-9-]{4,32}$/.test(serial.trim())) problems.serial = t('site.badSerial');
+    if (!code.trim()) problems.code = t('site.noCode');
     setInvalid(problems);
     if (Object.keys(problems).length) return;
     if (
@@ -286,19 +296,19 @@ function AddSiteDevice({ siteId, onAdded }: { siteId: string; onAdded(): void })
     }
   }
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label="Add a device to the site">
-      <h3>Add device</h3>
+    <form className="card" onSubmit={submit} noValidate aria-label={t('site.addDeviceLabel')}>
+      <h3>{t('site.addDevice')}</h3>
       <div className="grid2">
-        <Field label="Serial number" error={invalid.serial}>
+        <Field label={t('site.serial')} error={invalid.serial}>
           {(p) => <input {...p} value={serial} onChange={(e) => setSerial(e.target.value)} />}
         </Field>
-        <Field label="Verification code" error={invalid.code}>
+        <Field label={t('site.code')} error={invalid.code}>
           {(p) => <input {...p} value={code} onChange={(e) => setCode(e.target.value)} />}
         </Field>
       </div>
       <ErrorBox message={action.error} />
       <button type="submit" className="secondary" disabled={action.busy}>
-        Add device
+        {t('site.addDevice')}
       </button>
     </form>
   );
@@ -312,16 +322,17 @@ function InviteDialog({ site, onClose }: { site: Site; onClose(sent: string | nu
   );
   const [invalid, setInvalid] = useState<string | null>(null);
   const action = useAction();
+  const { t } = useTranslation();
   async function send() {
     const value = by === 'phone' ? contact.replace(/[\s()-]/g, '') : contact.trim();
     const problem =
       by === 'email'
         ? EMAIL_RE.test(value)
           ? null
-          : "Enter the owner's email address."
+          : t('site.badEmail')
         : PHONE_RE.test(value)
           ? null
-          : 'Enter the phone number in the international form, e.g. +353861234567.';
+          : t('site.badPhone');
     const p2 = problem ?? choicesProblem(choices);
     setInvalid(p2);
     if (p2) return;
@@ -333,37 +344,34 @@ function InviteDialog({ site, onClose }: { site: Site; onClose(sent: string | nu
     const inv = await action.run(() =>
       call(api.POST('/api/sites/{siteId}/handover', { params: { path: { siteId: site.id } }, body })),
     );
-    if (inv) onClose(`Invitation sent to ${inv.contact}.`);
+    if (inv) onClose(t('site.invitationSent', { contact: inv.contact }));
   }
   return (
     <Dialog
       open
-      title={`Invite the owner of ${site.name}`}
+      title={t('site.inviteTitle', { site: site.name })}
       onClose={() => onClose(null)}
       footer={
         <>
           <button type="button" className="secondary" onClick={() => onClose(null)}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="button" className="primary" disabled={action.busy} onClick={send}>
-            {action.busy ? 'Sending…' : 'Send invitation'}
+            {action.busy ? t('site.sending') : t('site.sendInvitation')}
           </button>
         </>
       }
     >
-      <p className="muted small">
-        The owner gets the {site.devices.length} device(s) of this site. Choose what your organization asks to keep for
-        maintenance.
-      </p>
-      <div className="segmented" role="radiogroup" aria-label="Invite by">
+      <p className="muted small">{t('site.inviteIntro', { count: site.devices.length })}</p>
+      <div className="segmented" role="radiogroup" aria-label={t('site.inviteBy')}>
         {(['email', 'phone'] as const).map((k) => (
           <label key={k}>
             <input type="radio" name="invite-by" checked={by === k} onChange={() => setBy(k)} />
-            {k === 'email' ? 'Email' : 'Phone'}
+            {k === 'email' ? t('site.email') : t('site.phone')}
           </label>
         ))}
       </div>
-      <Field label={by === 'email' ? "Owner's email" : "Owner's phone"}>
+      <Field label={by === 'email' ? t('site.ownersEmail') : t('site.ownersPhone')}>
         {(p) => (
           <input
             {...p}
@@ -373,7 +381,7 @@ function InviteDialog({ site, onClose }: { site: Site; onClose(sent: string | nu
           />
         )}
       </Field>
-      <InstallerPermissionPicker value={choices} onChange={setChoices} legend="Permissions to keep" />
+      <InstallerPermissionPicker value={choices} onChange={setChoices} legend={t('site.permissionsToKeep')} />
       <ErrorBox message={invalid ?? action.error} />
     </Dialog>
   );
@@ -388,15 +396,16 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
   const [remark, setRemark] = useState('');
   const [invalid, setInvalid] = useState<string | null>(null);
   const action = useAction();
+  const { t } = useTranslation();
   async function send() {
     const untilMs = fromLocalInput(until);
     const problem =
       devices.length === 0
-        ? 'Choose at least one device.'
+        ? t('site.noDevice')
         : permissions.length === 0
-          ? 'Choose at least one permission.'
+          ? t('site.noPermissionChosen')
           : validity === 'until' && (untilMs === null || untilMs <= Date.now())
-            ? 'Choose a future end time.'
+            ? t('site.pastEnd')
             : null;
     setInvalid(problem);
     if (problem) return;
@@ -410,26 +419,26 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
     const sent = await action.run(() =>
       call(api.POST('/api/sites/{siteId}/applications', { params: { path: { siteId: site.id } }, body })),
     );
-    if (sent) onClose(`Application sent to the owner for ${sent.length} device(s).`);
+    if (sent) onClose(t('site.applicationSent', { count: sent.length }));
   }
   return (
     <Dialog
       open
-      title="Apply for Device Permission"
+      title={t('site.applyTitle')}
       onClose={() => onClose(null)}
       footer={
         <>
           <button type="button" className="secondary" onClick={() => onClose(null)}>
-            Cancel
+            {t('common.cancel')}
           </button>
           <button type="button" className="primary" disabled={action.busy} onClick={send}>
-            {action.busy ? 'Sending…' : 'Apply'}
+            {action.busy ? t('site.sending') : t('site.apply')}
           </button>
         </>
       }
     >
       <fieldset>
-        <legend>Devices</legend>
+        <legend>{t('site.devicesLegend')}</legend>
         {owned.map((d) => (
           <label key={d.id} className="check">
             <input
@@ -438,13 +447,13 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
               onChange={(e) => setDevices(e.target.checked ? [...devices, d.id] : devices.filter((x) => x !== d.id))}
             />
             <span className="grow">
-              {d.name} {d.noPermission ? <span className="tag bad">no permission</span> : null}
+              {d.name} {d.noPermission ? <span className="tag bad">{t('site.noPermissionTag')}</span> : null}
             </span>
           </label>
         ))}
       </fieldset>
       <fieldset>
-        <legend>Permissions</legend>
+        <legend>{t('site.permissions')}</legend>
         {[
           'live_view',
           'configuration',
@@ -463,23 +472,23 @@ function ApplyDialog({ site, onClose }: { site: Site; onClose(sent: string | nul
           </label>
         ))}
       </fieldset>
-      <Field label="Validity">
+      <Field label={t('site.validity')}>
         {(p) => (
           <select {...p} value={validity} onChange={(e) => setValidity(e.target.value)}>
-            {validityChoices().map(([v, t]) => (
+            {validityChoices().map(([v, text]) => (
               <option key={v} value={v}>
-                {t}
+                {text}
               </option>
             ))}
           </select>
         )}
       </Field>
       {validity === 'until' ? (
-        <Field label="Ends">
+        <Field label={t('site.ends')}>
           {(p) => <input {...p} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />}
         </Field>
       ) : null}
-      <Field label="Remark (optional)">
+      <Field label={t('site.remark')}>
         {(p) => <textarea {...p} rows={2} value={remark} onChange={(e) => setRemark(e.target.value)} />}
       </Field>
       <ErrorBox message={invalid ?? action.error} />
@@ -494,23 +503,20 @@ function SiteApplications({ siteId }: { siteId: string }) {
     () => call(api.GET('/api/sites/{siteId}/applications', { params: { path: { siteId } } })),
     [siteId],
   );
+  const { t } = useTranslation();
   return (
     <>
-      <h2>Permission applications</h2>
-      <Async
-        state={apps}
-        what="Loading the applications"
-        empty="No applications yet. Use “Available permission” to ask the owner."
-      >
+      <h2>{t('site.applications')}</h2>
+      <Async state={apps} what={t('site.loadingApplications')} empty={t('site.noApplications')}>
         {(list) => (
           <div className="table-wrap">
-            <table aria-label="Permission applications">
+            <table aria-label={t('site.applications')}>
               <thead>
                 <tr>
-                  <th>Device</th>
-                  <th>Permissions</th>
-                  <th>Validity</th>
-                  <th>Status</th>
+                  <th>{t('site.device')}</th>
+                  <th>{t('site.permissions')}</th>
+                  <th>{t('site.validity')}</th>
+                  <th>{t('site.status')}</th>
                 </tr>
               </thead>
               <tbody>

@@ -1,6 +1,7 @@
 // Webhooks: endpoints that receive signed events, for me (Me → Webhooks) or for my organization (portal, admins).
 // Register (the secret is shown once), send a test event, read the delivery log, enable/disable, rotate, delete.
 import { useState, type FormEvent } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
@@ -42,12 +43,10 @@ function endpointsApi(scope: Scope) {
 }
 
 export function MyWebhooksPage() {
+  const { t } = useTranslation();
   return (
-    <Page title="Webhooks" back="/me">
-      <p className="muted">
-        Keyholder can send events about your devices, shares and authorizations to your own systems, signed so they can
-        check each one came from here (Standard Webhooks).
-      </p>
+    <Page title={t('webhooks.title')} back="/me">
+      <p className="muted">{t('webhooks.intro')}</p>
       <Webhooks scope={{ kind: 'me' }} />
     </Page>
   );
@@ -55,9 +54,10 @@ export function MyWebhooksPage() {
 
 export function OrgWebhooksPage() {
   const { orgId = '' } = useParams();
+  const { t } = useTranslation();
   return (
-    <Page title="Organization webhooks" back="/portal" wide>
-      <p className="muted">Events about the organization&apos;s sites, authorizations and applications.</p>
+    <Page title={t('webhooks.orgTitle')} back="/portal" wide>
+      <p className="muted">{t('webhooks.orgIntro')}</p>
       <Webhooks scope={{ kind: 'org', orgId }} />
     </Page>
   );
@@ -67,24 +67,25 @@ function Webhooks({ scope }: { scope: Scope }) {
   const hooks = endpointsApi(scope);
   const list = useLoad(() => hooks.list(), [scope.kind === 'org' ? scope.orgId : 'me']);
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
+  const { t } = useTranslation();
   return (
     <>
       {secret ? (
         <Notice tone="success">
           <p>
-            Signing secret for <strong>{secret.url}</strong>. Copy it now: it is not shown again.
+            <Trans i18nKey="webhooks.secretFor" values={{ url: secret.url }} components={{ b: <strong /> }} />
           </p>
-          <code className="secret" aria-label="Signing secret">
+          <code className="secret" aria-label={t('webhooks.secret')}>
             {secret.secret}
           </code>
           <button type="button" className="link" onClick={() => setSecret(null)}>
-            I have copied it
+            {t('webhooks.copied')}
           </button>
         </Notice>
       ) : null}
-      <Async state={list} what="Loading the webhooks" empty="No webhook endpoints yet.">
+      <Async state={list} what={t('webhooks.loading')} empty={t('webhooks.none')}>
         {(endpoints) => (
-          <ul className="list" aria-label="Webhook endpoints">
+          <ul className="list" aria-label={t('webhooks.endpoints')}>
             {endpoints.map((e) => (
               <EndpointItem
                 key={e.id}
@@ -126,23 +127,28 @@ function EndpointItem({
   const [logTick, setLogTick] = useState(0);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [tested, setTested] = useState(false);
+  const { t } = useTranslation();
   return (
-    <li className="card" aria-label={`Webhook ${e.url}`}>
+    <li className="card" aria-label={t('webhooks.endpoint', { url: e.url })}>
       <div className="spread">
         <div>
           <div className="strong break">{e.url}</div>
           {e.description ? <div className="muted small">{e.description}</div> : null}
         </div>
-        {e.enabled ? <span className="tag ok">Enabled</span> : <span className="tag bad">Disabled</span>}
+        {e.enabled ? (
+          <span className="tag ok">{t('webhooks.enabled')}</span>
+        ) : (
+          <span className="tag bad">{t('webhooks.disabled')}</span>
+        )}
       </div>
       {!e.enabled && e.disabledReason ? <Notice tone="warning">{e.disabledReason}</Notice> : null}
-      <ul className="chips" aria-label="Events">
+      <ul className="chips" aria-label={t('webhooks.events')}>
         {e.events.map((ev) => (
           <li key={ev}>{ev}</li>
         ))}
       </ul>
       <ErrorBox message={action.error} />
-      {tested ? <p className="muted small">Test event sent. The delivery log shows the answer.</p> : null}
+      {tested ? <p className="muted small">{t('webhooks.tested')}</p> : null}
       <div className="row wrap">
         <button
           type="button"
@@ -153,14 +159,14 @@ function EndpointItem({
               setTested(true);
               setShowLog(true);
               // The delivery happens right after; look again shortly.
-              setTimeout(() => setLogTick((t) => t + 1), 800);
+              setTimeout(() => setLogTick((n) => n + 1), 800);
             }
           }}
         >
-          Send test event
+          {t('webhooks.sendTest')}
         </button>
         <button type="button" className="secondary small-btn" onClick={() => setShowLog((s) => !s)}>
-          {showLog ? 'Hide delivery log' : 'Delivery log'}
+          {showLog ? t('webhooks.hideLog') : t('webhooks.log')}
         </button>
         <button
           type="button"
@@ -170,7 +176,7 @@ function EndpointItem({
             if (await action.run(() => hooks.update(e.id, { enabled: !e.enabled }))) onChanged();
           }}
         >
-          {e.enabled ? 'Disable' : 'Enable'}
+          {e.enabled ? t('webhooks.disable') : t('webhooks.enable')}
         </button>
         <button
           type="button"
@@ -181,18 +187,18 @@ function EndpointItem({
             if (rotated) onSecret(rotated.secret);
           }}
         >
-          New secret
+          {t('webhooks.newSecret')}
         </button>
         <button type="button" className="danger small-btn" onClick={() => setConfirmDelete(true)}>
-          Delete
+          {t('webhooks.delete')}
         </button>
       </div>
       {showLog ? <DeliveryLog hooks={hooks} id={e.id} tick={logTick} /> : null}
       <Confirm
         open={confirmDelete}
-        title="Delete this webhook?"
-        message={`Keyholder stops sending events to ${e.url}, and its delivery log is deleted.`}
-        confirmLabel="Delete"
+        title={t('webhooks.deleteTitle')}
+        message={t('webhooks.deleteText', { url: e.url })}
+        confirmLabel={t('webhooks.delete')}
         danger
         busy={action.busy}
         error={action.error}
@@ -208,37 +214,37 @@ function EndpointItem({
   );
 }
 
-const STATE_TAG: Record<Delivery['state'], { text: string; tone: string }> = {
-  pending: { text: 'Retrying', tone: 'warn' },
-  delivered: { text: 'Delivered', tone: 'ok' },
-  failed: { text: 'Failed', tone: 'bad' },
-  cancelled: { text: 'Cancelled', tone: '' },
+const STATE_TONE: Record<Delivery['state'], string> = {
+  pending: 'warn',
+  delivered: 'ok',
+  failed: 'bad',
+  cancelled: '',
 };
 
 function DeliveryLog({ hooks, id, tick }: { hooks: Hooks; id: string; tick: number }) {
   const log = useLoad(() => hooks.deliveries(id), [id, tick]);
+  const { t } = useTranslation();
   return (
     <div className="table-wrap">
-      <Async state={log} what="Loading the delivery log" empty="Nothing sent yet.">
+      <Async state={log} what={t('webhooks.loadingLog')} empty={t('webhooks.nothingSent')}>
         {(deliveries) => (
-          <table aria-label="Delivery log">
+          <table aria-label={t('webhooks.log')}>
             <thead>
               <tr>
-                <th>Event</th>
-                <th>State</th>
-                <th>Answer</th>
-                <th>Attempts</th>
-                <th>When</th>
+                <th>{t('webhooks.event')}</th>
+                <th>{t('webhooks.state')}</th>
+                <th>{t('webhooks.answer')}</th>
+                <th>{t('webhooks.attempts')}</th>
+                <th>{t('webhooks.when')}</th>
               </tr>
             </thead>
             <tbody>
               {deliveries.map((d) => {
-                const tag = STATE_TAG[d.state];
                 return (
                   <tr key={d.id}>
                     <td>{d.eventType}</td>
                     <td>
-                      <span className={`tag ${tag.tone}`}>{tag.text}</span>
+                      <span className={`tag ${STATE_TONE[d.state]}`}>{t(`webhooks.deliveryState.${d.state}`)}</span>
                     </td>
                     <td>{d.lastStatus ?? d.lastError ?? '—'}</td>
                     <td>{d.attempts.length}</td>
@@ -251,7 +257,7 @@ function DeliveryLog({ hooks, id, tick }: { hooks: Hooks; id: string; tick: numb
         )}
       </Async>
       <button type="button" className="link" onClick={log.reload}>
-        Refresh
+        {t('webhooks.refresh')}
       </button>
     </div>
   );
@@ -269,10 +275,11 @@ function AddEndpoint({
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>([]);
   const action = useAction();
+  const { t } = useTranslation();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (!/^https?:\/\/\S+$/.test(url.trim())) return action.setError('Give the full address, starting with https://');
-    if (events.length === 0) return action.setError('Choose at least one event.');
+    if (!/^https?:\/\/\S+$/.test(url.trim())) return action.setError(t('webhooks.badUrl'));
+    if (events.length === 0) return action.setError(t('webhooks.noEvents'));
     const created = await action.run(() =>
       hooks.create({ url: url.trim(), events, ...(description.trim() ? { description: description.trim() } : {}) }),
     );
@@ -284,42 +291,42 @@ function AddEndpoint({
     }
   }
   return (
-    <form className="card" onSubmit={submit} noValidate aria-label="Add a webhook">
-      <h2>Add a webhook</h2>
-      <Field label="Endpoint URL" error={action.field === 'url' ? action.error : null}>
+    <form className="card" onSubmit={submit} noValidate aria-label={t('webhooks.add')}>
+      <h2>{t('webhooks.add')}</h2>
+      <Field label={t('webhooks.url')} error={action.field === 'url' ? action.error : null}>
         {(p) => (
           <input
             {...p}
             name="url"
             type="url"
             inputMode="url"
-            placeholder="https://example.com/keyholder-events"
+            placeholder={t('webhooks.urlExample')}
             value={url}
             onChange={(ev) => setUrl(ev.target.value)}
           />
         )}
       </Field>
-      <Field label="Description (optional)">
+      <Field label={t('webhooks.description')}>
         {(p) => (
           <input {...p} name="description" value={description} onChange={(ev) => setDescription(ev.target.value)} />
         )}
       </Field>
       <fieldset>
-        <legend>Events</legend>
-        <Async state={types} what="Loading the event types">
+        <legend>{t('webhooks.events')}</legend>
+        <Async state={types} what={t('webhooks.loadingTypes')}>
           {(list) => (
             <ul className="checks">
-              {list.map((t) => (
-                <li key={t.type}>
+              {list.map((et) => (
+                <li key={et.type}>
                   <label>
                     <input
                       type="checkbox"
-                      checked={events.includes(t.type)}
+                      checked={events.includes(et.type)}
                       onChange={(ev) =>
-                        setEvents((cur) => (ev.target.checked ? [...cur, t.type] : cur.filter((x) => x !== t.type)))
+                        setEvents((cur) => (ev.target.checked ? [...cur, et.type] : cur.filter((x) => x !== et.type)))
                       }
                     />{' '}
-                    <strong>{t.type}</strong> <span className="muted small">{t.description}</span>
+                    <strong>{et.type}</strong> <span className="muted small">{et.description}</span>
                   </label>
                 </li>
               ))}
@@ -329,7 +336,7 @@ function AddEndpoint({
       </fieldset>
       {action.field !== 'url' ? <ErrorBox message={action.error} /> : null}
       <button type="submit" className="primary" disabled={action.busy}>
-        Add webhook
+        {t('webhooks.addButton')}
       </button>
     </form>
   );
