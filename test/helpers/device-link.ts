@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { metricsOf } from '../../src/services/metrics.ts';
 import { SimulatedDevice, type SimulatedDeviceOptions } from '../../src/device-link/simulator.ts';
+import { api, ok } from './api.ts';
 import type { Harness } from './harness.ts';
 import type { Person } from './people.ts';
 
@@ -13,9 +14,11 @@ export function brokerUrl(h: Harness): string {
 }
 
 export async function linkSecret(h: Harness, owner: Person, deviceId: string): Promise<string> {
-  const res = await h.request({ method: 'POST', url: `/api/devices/${deviceId}/link-secret`, token: owner.token });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json().secret;
+  const issued = await ok(
+    api(h, owner.token).POST('/api/devices/{id}/link-secret', { params: { path: { id: deviceId } } }),
+    201,
+  );
+  return issued.secret;
 }
 
 /** Issues the device's secret (as its owner) and connects a simulated device; it is online when this returns. */
@@ -39,9 +42,8 @@ export async function connectDevice(
 }
 
 export async function deviceOnline(h: Harness, owner: Person, deviceId: string): Promise<boolean> {
-  const res = await h.request({ method: 'GET', url: `/api/devices/${deviceId}`, token: owner.token });
-  assert.equal(res.statusCode, 200, res.body);
-  return res.json().online === true;
+  const device = await ok(api(h, owner.token).GET('/api/devices/{id}', { params: { path: { id: deviceId } } }), 200);
+  return device.online === true;
 }
 
 /** Polls until `cond` holds; generous, for a loaded machine. Never a fixed sleep. */

@@ -1,6 +1,7 @@
 // Test devices: put them in the registry as an operator would, and bind them as an owner would.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { api, ok } from './api.ts';
 import type { Harness } from './harness.ts';
 import { signUp, verifyEmail, type Person } from './people.ts';
 
@@ -84,12 +85,9 @@ export async function ownDevice(
   spec: Partial<TestDevice> & { capabilities?: Record<string, boolean | number | string> } = {},
 ) {
   const d = await registerDevice(h, spec);
-  const res = await h.request({
-    method: 'POST',
-    url: '/api/devices/bind',
-    token: owner.token,
-    body: { serial: d.serial, verificationCode: d.code },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  return { ...d, id: (res.json() as { id: string }).id, view: res.json() as Record<string, unknown> };
+  const view = await ok(
+    api(h, owner.token).POST('/api/devices/bind', { body: { serial: d.serial, verificationCode: d.code } }),
+    201,
+  );
+  return { ...d, id: view.id, view };
 }

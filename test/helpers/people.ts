@@ -1,5 +1,6 @@
 // Test people: register through the API and get a bearer token, as a real client would.
 import assert from 'node:assert/strict';
+import { api, ok } from './api.ts';
 import type { Harness } from './harness.ts';
 
 let counter = 0;
@@ -63,16 +64,13 @@ export async function signUp(
     body: { email, password, displayName: name, ...fields },
   });
   assert.equal(reg.statusCode, 201, reg.body);
-  const login = await h.request({ method: 'POST', url: '/api/auth/tokens', body: { login: email, password } });
-  assert.equal(login.statusCode, 201, login.body);
-  const body = login.json() as { token: string; account: { id: string } };
+  const body = await ok(api(h).POST('/api/auth/tokens', { body: { login: email, password } }), 201);
   const person = { id: body.account.id, email, token: body.token, displayName: name };
   if (!verified) return person;
   // Verified with a session of its own, ended afterwards: the token returned has never been used, so tests may
   // still change the account directly (e.g. make it an operator) before its first request.
-  const helper = await h.request({ method: 'POST', url: '/api/auth/tokens', body: { login: email, password } });
-  assert.equal(helper.statusCode, 201, helper.body);
-  const verifier = { ...person, token: helper.json().token as string };
+  const helper = await ok(api(h).POST('/api/auth/tokens', { body: { login: email, password } }), 201);
+  const verifier = { ...person, token: helper.token };
   await verifyEmail(h, verifier);
   if (fields.phone) await verifyEmail(h, verifier, 'phone', fields.phone.replace(/[\s\-().]/g, ''));
   await h.request({ method: 'POST', url: '/api/auth/logout', token: verifier.token });

@@ -200,10 +200,12 @@ describeEachDatabase('authorization service', (h) => {
       .execute();
     assert.equal(audit.length, 10);
     // The owner's audit row says with whom: the organization, by name.
-    const trail = await h().request({ method: 'GET', url: `/api/devices/${cams[0]!.id}/audit`, token: owner.token });
-    const granted = trail.json().items.find((e: { action: string }) => e.action === 'authorization.granted');
-    assert.equal(granted.subject, 'Grouped Security');
-    assert.equal(granted.actor.name, 'Grouped Owner');
+    const trail = await ok(
+      api(h(), owner.token).GET('/api/devices/{id}/audit', { params: { path: { id: cams[0]!.id } } }),
+    );
+    const granted = trail.items.find((e) => e.action === 'authorization.granted');
+    assert.equal(granted?.subject, 'Grouped Security');
+    assert.equal(granted?.actor?.name, 'Grouped Owner');
     // A later edit of one device is its own message, naming it.
     const one = await h().request({
       method: 'PUT',
@@ -456,9 +458,11 @@ describeEachDatabase('authorization service', (h) => {
       400,
     );
     assert.equal(badOrg.field, 'org');
-    const view = await h().request({ method: 'GET', url: `/api/devices/${d}/authorizations`, token: owner.token });
+    const view = await ok(
+      api(h(), owner.token).GET('/api/devices/{id}/authorizations', { params: { path: { id: d } } }),
+    );
     assert.deepEqual(
-      view.json().authorizations[0].permissions.map((p: { permission: string }) => p.permission),
+      view.authorizations[0]!.permissions.map((p) => p.permission),
       ['configuration', 'live_view', 'playback'],
     );
     assert.equal((await check(h(), installer, d, 'ptz')).allowed, false);

@@ -2,9 +2,13 @@
 // else's device answers exactly like asking about a made-up id (access check and stream tickets).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { api, ok, statusOf } from '../helpers/api.ts';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { signUp } from '../helpers/people.ts';
 import { ownDevice } from '../helpers/sharing.ts';
+
+/** One decision: a check without a `checks` batch. */
+type Decision = { allowed: boolean; reason?: string; detail?: string };
 
 describeEachDatabase('no existence leaks to outsiders', (h) => {
   test('access check and stream tickets: a real device with a bad channel looks like an unknown id', async () => {
@@ -20,26 +24,22 @@ describeEachDatabase('no existence leaks to outsiders', (h) => {
       ['made up, channel 99', ghost, 99],
       ['made up, channel 3', ghost, 3],
     ] as const) {
-      const check = await h().request({
-        method: 'POST',
-        url: '/api/access/check',
-        token: outsider.token,
+      const asOutsider = api(h(), outsider.token);
+      const check = await asOutsider.POST('/api/access/check', {
         body: { deviceId, channel, permission: 'live_view' },
       });
-      const ticket = await h().request({
-        method: 'POST',
-        url: '/api/stream-tickets',
-        token: outsider.token,
+      const ticket = await asOutsider.POST('/api/stream-tickets', {
         body: { deviceId, channel: Math.max(channel, 1), permission: 'live_view' },
       });
+      const decision = check.data as Decision | undefined;
       answers[label] = [
-        check.statusCode,
-        check.json().allowed,
-        check.json().reason,
-        check.json().detail,
-        ticket.statusCode,
-        ticket.json().code,
-        ticket.json().detail,
+        check.response.status,
+        decision?.allowed,
+        decision?.reason,
+        decision?.detail,
+        ticket.response.status,
+        ticket.error?.code,
+        ticket.error?.detail,
       ];
     }
     const reference = answers['made up, channel 3'];
@@ -51,19 +51,14 @@ describeEachDatabase('no existence leaks to outsiders', (h) => {
   test('the owner still hears that a channel does not exist', async () => {
     const owner = await signUp(h(), 'Owner');
     const nvr = await ownDevice(h(), owner.id, { channels: 4 });
-    const check = await h().request({
-      method: 'POST',
-      url: '/api/access/check',
-      token: owner.token,
+    const asOwner = api(h(), owner.token);
+    const check = await ok(
+      asOwner.POST('/api/access/check', { body: { deviceId: nvr, channel: 99, permission: 'live_view' } }),
+    );
+    assert.equal((check as Decision).reason, 'unknown_channel');
+    const ticket = asOwner.POST('/api/stream-tickets', {
       body: { deviceId: nvr, channel: 99, permission: 'live_view' },
     });
-    assert.equal(check.json().reason, 'unknown_channel');
-    const ticket = await h().request({
-      method: 'POST',
-      url: '/api/stream-tickets',
-      token: owner.token,
-      body: { deviceId: nvr, channel: 99, permission: 'live_view' },
-    });
-    assert.equal(ticket.statusCode, 400);
+    assert.equal(await statusOf(ticket), 400);
   });
 });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { api, ok } from '../helpers/api.ts';
 import { describeEachDatabase } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { newSerial, signUpOperator } from '../helpers/devices.ts';
@@ -36,14 +37,8 @@ describeEachDatabase('device registry import', (h) => {
     );
 
     const owner = await signUp(h(), 'Owner');
-    const bound = await h().request({
-      method: 'POST',
-      url: '/api/devices/bind',
-      token: owner.token,
-      body: { serial: nvr, verificationCode: 'abc123' },
-    });
-    assert.equal(bound.statusCode, 201, bound.body);
-    const d = bound.json();
+    const asOwner = api(h(), owner.token);
+    const d = await ok(asOwner.POST('/api/devices/bind', { body: { serial: nvr, verificationCode: 'abc123' } }), 201);
     assert.equal(d.kind, 'recorder');
     assert.equal(d.firmwareVersion, '4.1.0');
     assert.deepEqual(d.capabilities, { supportsSharing: true, ptz: false });
@@ -55,14 +50,9 @@ describeEachDatabase('device registry import', (h) => {
     ]);
     assert.equal(d.channels.length, 8);
 
-    const camera = await h().request({
-      method: 'POST',
-      url: '/api/devices/bind',
-      token: owner.token,
-      body: { serial: cam, verificationCode: 'QWE789' },
-    });
-    assert.equal(camera.json().supportsSharing, false);
-    assert.equal(camera.json().channels.length, 1);
+    const camera = await ok(asOwner.POST('/api/devices/bind', { body: { serial: cam, verificationCode: 'QWE789' } }));
+    assert.equal(camera.supportsSharing, false);
+    assert.equal(camera.channels.length, 1);
   });
 
   test('one bad line: nothing is imported and the error names the line and column', async () => {
@@ -148,7 +138,7 @@ describeEachDatabase('device registry import', (h) => {
     );
     assert.equal(await countSerials([a, b]), 0);
 
-    const ok = await post({
+    const accepted = await post({
       devices: [
         {
           serial: a,
@@ -160,8 +150,8 @@ describeEachDatabase('device registry import', (h) => {
         },
       ],
     });
-    assert.equal(ok.statusCode, 201, ok.body);
-    assert.equal(ok.json().imported, 1);
+    assert.equal(accepted.statusCode, 201, accepted.body);
+    assert.equal(accepted.json().imported, 1);
   });
 
   test('only operators may import: 403 for others, 401 logged out, nothing imported', async () => {

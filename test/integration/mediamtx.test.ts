@@ -5,6 +5,7 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp, type Person } from '../helpers/people.ts';
 import { deleteShare, makeOperator, seedDevice, seedShare } from '../helpers/access-world.ts';
+import { api, ok, type RequestOf } from '../helpers/api.ts';
 
 /** The body MediaMTX sends, with every field present as it does. */
 function mtxBody(
@@ -37,14 +38,13 @@ async function ticketFor(
   channel: number,
   permission: 'live_view' | 'playback',
 ) {
-  const res = await h.request({
-    method: 'POST',
-    url: '/api/stream-tickets',
-    token: p.token,
-    body: { deviceId, channel, permission },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json().ticket as string;
+  const issued = await ok(
+    api(h, p.token).POST('/api/stream-tickets', {
+      body: { deviceId, channel, permission } as RequestOf<'createStreamTicket'>,
+    }),
+    201,
+  );
+  return issued.ticket;
 }
 
 describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
@@ -203,13 +203,9 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
       await h().request({ method: 'POST', url: `/api/devices/${dev.id}/publish-credential`, token: stranger.token }),
       404,
     );
-    const res = await h().request({
-      method: 'POST',
-      url: `/api/devices/${dev.id}/publish-credential`,
-      token: owner.token,
-    });
-    assert.equal(res.statusCode, 201, res.body);
-    const { user, password } = res.json();
+    const asOwner = api(h(), owner.token);
+    const credential = () => asOwner.POST('/api/devices/{id}/publish-credential', { params: { path: { id: dev.id } } });
+    const { user, password } = await ok(credential(), 201);
     assert.equal(user, dev.serial);
     const publish = (fields: object) => auth(h(), mtxBody({ action: 'publish', protocol: 'rtsp', ...fields }));
     assert.equal((await publish({ user, password, path: `${dev.id}/1` })).statusCode, 200);
@@ -222,9 +218,7 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
     const ticket = await ticketFor(h(), owner, dev.id, 1, 'live_view');
     assertProblem(await publish({ user, password: ticket, path: `${dev.id}/1` }), 403);
     // Issuing again replaces the secret.
-    const again = (
-      await h().request({ method: 'POST', url: `/api/devices/${dev.id}/publish-credential`, token: owner.token })
-    ).json();
+    const again = await ok(credential(), 201);
     assertProblem(await publish({ user, password, path: `${dev.id}/1` }), 403);
     assert.equal((await publish({ user, password: again.password, path: `${dev.id}/1` })).statusCode, 200);
   });

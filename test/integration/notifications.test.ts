@@ -7,6 +7,7 @@ import { signUp, type Person } from '../helpers/people.ts';
 import { inboxOf, mailTo, ownDevice } from '../helpers/sharing.ts';
 import { transact } from '../../src/services/context.ts';
 import { channelsOf, notify, type EventKind, type NotifyEvent } from '../../src/services/notifier.ts';
+import { api, ok } from '../helpers/api.ts';
 
 const UNTIL = Date.UTC(2026, 10, 24, 9, 0, 0);
 
@@ -236,15 +237,16 @@ describeEachDatabase('notifications', (h) => {
       const owner = await signUp(h(), 'Olivia');
       const bob = await signUp(h(), 'Bob');
       const deviceId = await ownDevice(h(), owner.id, { name: 'Shop NVR' });
-      const created = await h().request({
-        method: 'POST',
-        url: `/api/devices/${deviceId}/shares`,
-        token: owner.token,
-        body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'] },
-      });
-      assert.equal(created.statusCode, 201, created.body);
+      const created = await ok(
+        api(h(), owner.token).POST('/api/devices/{id}/shares', {
+          params: { path: { id: deviceId } },
+          body: { recipient: { email: bob.email }, scope: 'device', permissions: ['live_view'] },
+        }),
+        201,
+      );
+      assert.ok(created.id, 'a share with a known person has an id');
       const since = await mark(h(), bob);
-      assert.ok([200, 204].includes(await end(owner, bob, deviceId, created.json().id)));
+      assert.ok([200, 204].includes(await end(owner, bob, deviceId, created.id)));
       const { inbox, mail } = await told(h(), bob, since);
       assert.deepEqual(
         inbox.map((m) => m.kind),

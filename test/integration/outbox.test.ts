@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import { api, ok } from '../helpers/api.ts';
 import { describeEachDatabase, testConfig, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
@@ -135,14 +136,7 @@ describeEachDatabase('dev mailbox (no SMTP_URL)', (h) => {
     h().clock.advance(1000);
     const second = await signUp(h(), 'Second', { verified: false });
     await h().runtime.outbox.runOnce();
-    const res = await h().request({ method: 'GET', url: '/api/dev/mailbox' });
-    assert.equal(res.statusCode, 200);
-    const messages = res.json() as Array<{
-      recipient: string;
-      transport: string;
-      deliveredAt: number | null;
-      body: string;
-    }>;
+    const messages = await ok(api(h()).GET('/api/dev/mailbox'), 200);
     const i1 = messages.findIndex((m) => m.recipient === first.email);
     const i2 = messages.findIndex((m) => m.recipient === second.email);
     assert.ok(i2 >= 0 && i1 > i2, 'newest first');
@@ -157,9 +151,9 @@ describeEachDatabase('dev mailbox (no SMTP_URL)', (h) => {
     assert.ok(page.body.includes('First &lt;b&gt;'), 'names are escaped');
     assert.ok(!page.body.includes('First <b>'));
 
-    const limited = await h().request({ method: 'GET', url: '/api/dev/mailbox?limit=1' });
-    assert.equal(limited.json().length, 1);
-    assert.equal(limited.json()[0].recipient, second.email);
+    const limited = await ok(api(h()).GET('/api/dev/mailbox', { params: { query: { limit: 1 } } }));
+    assert.equal(limited.length, 1);
+    assert.equal(limited[0]!.recipient, second.email);
   });
 
   test('bad query values are refused', async () => {

@@ -8,6 +8,7 @@ import { verifiedPerson } from '../helpers/installer.ts';
 import { assertProblem, type Person } from '../helpers/people.ts';
 import { mailTo } from '../helpers/sharing.ts';
 import { startPushService, type TestPushService } from '../helpers/push-service.ts';
+import { api, ok } from '../helpers/api.ts';
 
 let service: TestPushService;
 before(async () => {
@@ -29,14 +30,14 @@ async function subscribe(h: Harness, person: Person) {
 
 async function share(h: Harness, owner: Person, recipient: Person) {
   const device = await ownDevice(h, owner, { model: 'Porch Cam' });
-  const res = await h.request({
-    method: 'POST',
-    url: `/api/devices/${device.id}/shares`,
-    token: owner.token,
-    body: { recipient: { email: recipient.email }, scope: 'device', permissions: ['live_view'] },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  return { device, shareId: (res.json() as { id: string }).id };
+  const created = await ok(
+    api(h, owner.token).POST('/api/devices/{id}/shares', {
+      params: { path: { id: device.id } },
+      body: { recipient: { email: recipient.email }, scope: 'device', permissions: ['live_view'] },
+    }),
+    201,
+  );
+  return { device, shareId: created.id };
 }
 
 function pushRows(h: Harness) {
@@ -59,12 +60,10 @@ describeEachDatabase(
     });
 
     test('the VAPID key pair is made once, stored, and given to signed-in people only', async () => {
-      const first = await h().request({ method: 'GET', url: '/api/push/config', token: owner.token });
-      assert.equal(first.statusCode, 200, first.body);
-      const { publicKey } = first.json() as { publicKey: string };
+      const { publicKey } = await ok(api(h(), owner.token).GET('/api/push/config'), 200);
       assert.equal(Buffer.from(publicKey, 'base64url').length, 65);
-      const again = await h().request({ method: 'GET', url: '/api/push/config', token: recipient.token });
-      assert.equal((again.json() as { publicKey: string }).publicKey, publicKey);
+      const again = await ok(api(h(), recipient.token).GET('/api/push/config'));
+      assert.equal(again.publicKey, publicKey);
       const stored = await h().runtime.ctx.db.selectFrom('push_vapid_keys').selectAll().execute();
       assert.deepEqual(
         stored.map((r) => r.public_key),
@@ -80,8 +79,8 @@ describeEachDatabase(
       await h().runtime.outbox.runOnce();
       const got = service.received.slice(before).filter((r) => r.endpoint === sub.endpoint);
       assert.equal(got.length, 1);
-      const inbox = await h().request({ method: 'GET', url: '/api/inbox', token: recipient.token });
-      const message = (inbox.json() as { items: Array<{ id: string; kind: string; title: string }> }).items[0]!;
+      const inbox = await ok(api(h(), recipient.token).GET('/api/inbox'));
+      const message = inbox.items[0]!;
       assert.equal(message.kind, 'share_received');
       assert.deepEqual(got[0]!.payload, {
         title: message.title,
@@ -94,8 +93,8 @@ describeEachDatabase(
       assert.doesNotMatch(String(got[0]!.payload.body), /Sam Recipient/);
       assert.equal(got[0]!.ttl, '86400');
       assert.equal(got[0]!.urgency, 'high');
-      const config = await h().request({ method: 'GET', url: '/api/push/config', token: owner.token });
-      assert.equal(got[0]!.vapid.publicKey, (config.json() as { publicKey: string }).publicKey);
+      const config = await ok(api(h(), owner.token).GET('/api/push/config'));
+      assert.equal(got[0]!.vapid.publicKey, config.publicKey);
       assert.equal(got[0]!.vapid.aud, service.url);
       assert.match(got[0]!.vapid.sub, /^mailto:/);
       // The owner, who has no browser subscribed, gets nothing; kinds that are not worth a push get none.
@@ -111,8 +110,8 @@ describeEachDatabase(
         body: { language: 'de' },
       });
       assert.equal(chosen.statusCode, 200, chosen.body);
-      const me = await h().request({ method: 'GET', url: '/api/me', token: greta.token });
-      assert.equal((me.json() as { language: string }).language, 'de');
+      const me = await ok(api(h(), greta.token).GET('/api/me'));
+      assert.equal(me.language, 'de');
       assertProblem(
         await h().request({ method: 'PUT', url: '/api/me/language', token: greta.token, body: { language: 'xx' } }),
         400,
@@ -168,12 +167,9 @@ describeEachDatabase(
     });
 
     test('logging out of the session that subscribed ends the subscription', async () => {
-      const login = await h().request({
-        method: 'POST',
-        url: '/api/auth/tokens',
-        body: { login: recipient.email, password: 'correct horse battery' },
-      });
-      const token = (login.json() as { token: string }).token;
+      const { token } = await ok(
+        api(h()).POST('/api/auth/tokens', { body: { login: recipient.email, password: 'correct horse battery' } }),
+      );
       const sub = service.newSubscription();
       const put = await h().request({ method: 'PUT', url: '/api/push/subscription', token, body: sub });
       assert.equal(put.statusCode, 200, put.body);

@@ -20,9 +20,7 @@ onContactVerified(async (_ctx, tx, account, channel, address) => {
 });
 
 async function mailbox(h: Harness) {
-  const res = await h.request({ method: 'GET', url: '/api/dev/mailbox?limit=500' });
-  assert.equal(res.statusCode, 200, res.body);
-  return res.json() as Array<{ channel: string; recipient: string; subject: string; body: string }>;
+  return ok(api(h).GET('/api/dev/mailbox', { params: { query: { limit: 500 } } }), 200);
 }
 
 /** The newest code sent to an address, read from the dev mailbox as a developer would. */
