@@ -6,22 +6,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
-import { launchBrowser, openPerson, pngToY4m, startWebServer, type WebServer } from '../helpers/browser.ts';
+import { launchBrowser, openPerson, pngToY4m, startWebServer, type WebServer, api } from '../helpers/browser.ts';
 
 const PASSWORD = 'correct horse battery';
-
-async function api(server: WebServer, method: string, url: string, body?: unknown, token?: string) {
-  const res = await fetch(server.url + url, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
-  return res;
-}
 
 async function person(server: WebServer, name: string, email: string): Promise<string> {
   await api(server, 'POST', '/api/auth/register', { email, password: PASSWORD, displayName: name });

@@ -7,23 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
-import { launchBrowser, logIn, openPerson, startWebServer, WAIT_MS, type WebServer } from '../helpers/browser.ts';
+import { launchBrowser, logIn, openPerson, startWebServer, WAIT_MS, type WebServer, api } from '../helpers/browser.ts';
 import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
 
 const PASSWORD = 'correct horse battery';
-
-async function api(server: WebServer, method: string, url: string, body?: unknown, token?: string) {
-  const res = await fetch(server.url + url, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
-  return res;
-}
 
 describe('web app: a guest link watched without an account', { timeout: 180_000 }, () => {
   let server: WebServer;

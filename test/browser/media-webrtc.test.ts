@@ -6,34 +6,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
-import { launchBrowser, openPerson, startWebServer, WAIT_MS, type WebServer } from '../helpers/browser.ts';
+import {
+  launchBrowser,
+  openPerson,
+  startWebServer,
+  WAIT_MS,
+  type WebServer,
+  api,
+  verifiedToken as person,
+} from '../helpers/browser.ts';
 import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
 
 const PASSWORD = 'correct horse battery';
-
-async function api(server: WebServer, method: string, url: string, body?: unknown, token?: string) {
-  const res = await fetch(server.url + url, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
-  return res;
-}
-
-async function person(server: WebServer, name: string, email: string): Promise<string> {
-  await api(server, 'POST', '/api/auth/register', { email, password: PASSWORD, displayName: name });
-  await server.runtime.ctx.db
-    .updateTable('accounts')
-    .set({ email_verified_at: Date.now() })
-    .where('email', '=', email)
-    .execute();
-  const res = await api(server, 'POST', '/api/auth/tokens', { login: email, password: PASSWORD });
-  return ((await res.json()) as { token: string }).token;
-}
 
 describe('web app: live view over WebRTC (WHEP)', { timeout: 180_000 }, () => {
   let server: WebServer;

@@ -4,36 +4,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
-import { launchBrowser, openPerson, startWebServer, WAIT_MS, type WebServer } from '../helpers/browser.ts';
+import {
+  launchBrowser,
+  openPerson,
+  startWebServer,
+  WAIT_MS,
+  type WebServer,
+  api,
+  verifiedToken as person,
+} from '../helpers/browser.ts';
 import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
 
 const PASSWORD = 'correct horse battery';
 const ZONE = 'Europe/Dublin'; // the browser's zone (openPerson)
-
-async function api(server: WebServer, method: string, url: string, body?: unknown, token?: string) {
-  const res = await fetch(server.url + url, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
-  return res;
-}
-
-/** Someone with a verified email (set in the database: shares to unproven addresses only wait). */
-async function person(server: WebServer, name: string, email: string): Promise<string> {
-  await api(server, 'POST', '/api/auth/register', { email, password: PASSWORD, displayName: name });
-  await server.runtime.ctx.db
-    .updateTable('accounts')
-    .set({ email_verified_at: Date.now() })
-    .where('email', '=', email)
-    .execute();
-  const res = await api(server, 'POST', '/api/auth/tokens', { login: email, password: PASSWORD });
-  return ((await res.json()) as { token: string }).token;
-}
 
 /** Epoch ms of a wall-clock time yesterday in `ZONE`. */
 function yesterdayAt(hour: number): number {

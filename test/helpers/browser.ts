@@ -326,3 +326,30 @@ export async function logIn(p: Person, email: string, password: string): Promise
   await p.page.waitForURL((u) => !u.pathname.startsWith('/login'));
   await p.page.getByRole('heading', { level: 1 }).first().waitFor();
 }
+
+/** A JSON call to the running server that must succeed (the failing status and body in the message otherwise). */
+export async function api(server: WebServer, method: string, url: string, body?: unknown, token?: string) {
+  const res = await fetch(server.url + url, {
+    method,
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
+  return res;
+}
+
+/** A session token for someone with a verified email (set in the database: shares to unproven addresses only wait). */
+export async function verifiedToken(server: WebServer, name: string, email: string): Promise<string> {
+  const password = 'correct horse battery';
+  await api(server, 'POST', '/api/auth/register', { email, password, displayName: name });
+  await server.runtime.ctx.db
+    .updateTable('accounts')
+    .set({ email_verified_at: Date.now() })
+    .where('email', '=', email)
+    .execute();
+  const res = await api(server, 'POST', '/api/auth/tokens', { login: email, password });
+  return ((await res.json()) as { token: string }).token;
+}
