@@ -7,18 +7,17 @@
 // ticket as `Authorization: Bearer`, the clip played from memory).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import Hls from 'hls.js';
 import i18next from 'i18next';
 import { ApiError, api, call, errorMessage, type Res } from '../api/client.ts';
+import { Clip, ClipList, clock, listRecordings, type Recording } from '../components/Clips.tsx';
 import { Logo } from '../components/Logo.tsx';
 import { Field } from '../components/ui.tsx';
 import { dateTime } from '../lib/format.ts';
+import { playHls, usePlayer } from '../lib/player.ts';
 
 type Watch = Res<'/api/guest/session', 'get'>;
-type Ticket = Res<'/api/guest/stream-tickets', 'post'>;
 
 const STORED = 'keyholder.guest-session';
-const RENEW_BEFORE_MS = 15_000;
 
 /** The words for a refusal the guest can do nothing about but hear why. */
 function endedText(err: unknown): string {
@@ -208,97 +207,33 @@ function GuestPlayer(props: {
   const { session, channel, name, hlsUrl, onEnded } = props;
   const { t } = useTranslation();
   const video = useRef<HTMLVideoElement>(null);
-  // The latest callback, without restarting the stream when the parent renders again.
+  const state = usePlayer(
+    video,
+    {
+      issue: () =>
+        call(
+          api.POST('/api/guest/stream-tickets', {
+            headers: guestHeaders(session),
+            body: { channel, permission: 'live_view' },
+          }),
+        ),
+      refused: endedText,
+      ended: (err) => t('guest.ended', { why: endedText(err) }),
+      start: (stream) => playHls(stream, `${hlsUrl}/${stream.path}/index.m3u8`, t('guest.unsupported')),
+    },
+    [session, channel, hlsUrl],
+  );
+  // The latest callback, without telling the parent again when it renders again.
   const ended = useRef(onEnded);
   ended.current = onEnded;
-  const [playing, setPlaying] = useState(false);
-  const [attempt, setAttempt] = useState(0);
-
   useEffect(() => {
-    let alive = true;
-    let hls: Hls | null = null;
-    let renewTimer: ReturnType<typeof setTimeout> | undefined;
-    const ticket = { current: '' };
-
-    const renew = async (): Promise<Ticket> => {
-      const issued = await call(
-        api.POST('/api/guest/stream-tickets', {
-          headers: guestHeaders(session),
-          body: { channel, permission: 'live_view' },
-        }),
-      );
-      ticket.current = issued.ticket;
-      clearTimeout(renewTimer);
-      const lifetime = Math.max(0, issued.expiresAt - Date.now());
-      renewTimer = setTimeout(
-        () => {
-          // A failed renewal is not yet the end: Keyholder ends the playing session when the link stops allowing it.
-          renew().catch(() => {});
-        },
-        Math.max(1_000, lifetime > 2 * RENEW_BEFORE_MS ? lifetime - RENEW_BEFORE_MS : lifetime / 2),
-      );
-      return issued;
-    };
-
-    /** The stream stopped: a new ticket means reconnect; a refusal says why the link no longer allows it. */
-    const stopped = async () => {
-      hls?.destroy();
-      hls = null;
-      video.current?.pause();
-      try {
-        await renew();
-        if (alive) setAttempt((a) => a + 1);
-      } catch (err) {
-        if (alive) ended.current(t('guest.ended', { why: endedText(err) }));
-      }
-    };
-
-    void (async () => {
-      let issued: Ticket;
-      try {
-        issued = await renew();
-      } catch (err) {
-        if (alive) ended.current(endedText(err));
-        return;
-      }
-      if (!alive || !video.current) return;
-      if (!Hls.isSupported()) {
-        ended.current(t('guest.unsupported'));
-        return;
-      }
-      const el = video.current;
-      const retry = { maxNumRetry: 1, retryDelayMs: 250, maxRetryDelayMs: 500 };
-      const policy = {
-        default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 10_000, timeoutRetry: retry, errorRetry: retry },
-      };
-      hls = new Hls({
-        xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${ticket.current}`),
-        liveSyncDurationCount: 2,
-        manifestLoadPolicy: policy,
-        playlistLoadPolicy: policy,
-      });
-      hls.on(Hls.Events.ERROR, (_e, data) => {
-        if (data.fatal) void stopped();
-      });
-      hls.on(Hls.Events.MANIFEST_PARSED, () => {
-        el.play().catch(() => {});
-      });
-      el.addEventListener('playing', () => alive && setPlaying(true), { once: true });
-      hls.loadSource(`${hlsUrl}/${issued.path}/index.m3u8`);
-      hls.attachMedia(el);
-    })();
-
-    return () => {
-      alive = false;
-      clearTimeout(renewTimer);
-      hls?.destroy();
-    };
-  }, [session, channel, hlsUrl, attempt, t]);
+    if (state.kind === 'refused' || state.kind === 'ended') ended.current(state.message);
+  }, [state]);
 
   return (
     <div className="live">
       <video ref={video} className="live-video" aria-label={t('guest.liveOf', { name })} muted playsInline />
-      {playing ? null : (
+      {state.kind === 'playing' ? null : (
         <p className="muted small" role="status">
           {t('guest.connecting')}
         </p>
@@ -309,17 +244,6 @@ function GuestPlayer(props: {
 
 /** The longest span asked at once: a link lasts at most a week (GUEST_LINK_MAX_HOURS), so this covers its window. */
 const RECORDED_SPAN_MS = 7 * 86_400_000;
-/** Longest clip fetched at once (the browser holds it in memory). */
-const CLIP_MAX_S = 600;
-
-interface Recording {
-  start: number;
-  /** Seconds. */
-  duration: number;
-}
-
-const clock = (ms: number) => new Date(ms).toLocaleTimeString(i18next.language, { hour: '2-digit', minute: '2-digit' });
-
 function playbackTicket(session: string, channel: number, range: { from: number; until: number }) {
   return call(
     api.POST('/api/guest/stream-tickets', {
@@ -354,24 +278,12 @@ function GuestRecordings(props: { session: string; channel: number; playbackUrl:
           headers: guestHeaders(session),
         }),
       );
-      const recordings: Recording[] = [];
-      if (allowed.windows.length > 0) {
-        const ticket = await playbackTicket(session, channel, span);
-        for (const w of allowed.windows) {
-          const q = new URLSearchParams({
-            path: ticket.path,
-            start: new Date(w.from).toISOString(),
-            end: new Date(w.until).toISOString(),
-          });
-          const res = await fetch(`${playbackUrl}/list?${q}`, {
-            headers: { authorization: `Bearer ${ticket.ticket}` },
-          });
-          if (res.status === 404) continue; // nothing recorded in this window
-          if (!res.ok) throw new Error(t('guest.recordingsRefused', { status: res.status }));
-          for (const e of (await res.json()) as Array<{ start: string; duration: number }>)
-            recordings.push({ start: Date.parse(e.start), duration: e.duration });
-        }
-      }
+      const recordings =
+        allowed.windows.length > 0
+          ? await listRecordings(playbackUrl, await playbackTicket(session, channel, span), allowed.windows, (status) =>
+              t('guest.recordingsRefused', { status }),
+            )
+          : [];
       setRange(span);
       setList({ kind: 'shown', recordings });
     } catch (err) {
@@ -399,100 +311,33 @@ function GuestRecordings(props: { session: string; channel: number; playbackUrl:
         list.recordings.length === 0 ? (
           <p>{t('guest.noRecordings')}</p>
         ) : (
-          <ul className="list" aria-label={t('guest.recordings')}>
-            {list.recordings.map((r) => (
-              <li key={r.start} className="list-item">
-                <div className="grow">
-                  {clock(r.start)}–{clock(r.start + r.duration * 1000)}
-                </div>
-                <button type="button" className="secondary small-btn" onClick={() => setPlaying(r)}>
-                  {t('guest.play', { when: clock(r.start) })}
-                </button>
-              </li>
-            ))}
-          </ul>
+          <ClipList
+            recordings={list.recordings}
+            label={t('guest.recordings')}
+            play={(when) => t('guest.play', { when })}
+            buttonClassName="secondary small-btn"
+            onPlay={setPlaying}
+          />
         )
       ) : null}
       {playing && range ? (
-        <GuestClip
+        <Clip
           key={playing.start}
-          session={session}
-          channel={channel}
           playbackUrl={playbackUrl}
           recording={playing}
-          range={range}
+          ticket={() => playbackTicket(session, channel, range)}
+          label={t('guest.recordingOf', { when: clock(playing.start) })}
+          loading={
+            <p className="muted small" role="status">
+              {t('guest.loadingRecording')}
+            </p>
+          }
+          refused={(status) =>
+            status === 401 ? t('guest.recordingNotShared') : t('guest.recordingsRefused', { status })
+          }
+          errorText={endedText}
         />
       ) : null}
     </section>
-  );
-}
-
-function GuestClip(props: {
-  session: string;
-  channel: number;
-  playbackUrl: string;
-  recording: Recording;
-  range: { from: number; until: number };
-}) {
-  const { session, channel, playbackUrl, recording, range } = props;
-  const { t } = useTranslation();
-  const video = useRef<HTMLVideoElement>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  useEffect(() => {
-    let url: string | null = null;
-    let alive = true;
-    (async () => {
-      // A fresh ticket: the one used for the list may be near its end.
-      const ticket = await playbackTicket(session, channel, range);
-      const q = new URLSearchParams({
-        path: ticket.path,
-        start: new Date(recording.start).toISOString(),
-        duration: String(Math.min(recording.duration, CLIP_MAX_S)),
-        format: 'mp4',
-      });
-      const res = await fetch(`${playbackUrl}/get?${q}`, { headers: { authorization: `Bearer ${ticket.ticket}` } });
-      if (!res.ok)
-        throw new Error(
-          res.status === 401 ? t('guest.recordingNotShared') : t('guest.recordingsRefused', { status: res.status }),
-        );
-      url = URL.createObjectURL(await res.blob());
-      if (!alive || !video.current) return;
-      video.current.src = url;
-      await video.current.play().catch(() => {});
-    })().then(
-      () => alive && setLoading(false),
-      (err) => {
-        if (!alive) return;
-        setLoading(false);
-        setError(endedText(err));
-      },
-    );
-    return () => {
-      alive = false;
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [session, playbackUrl, channel, recording.start, recording.duration, range.from, range.until, t]);
-  return (
-    <div className="live">
-      {loading ? (
-        <p className="muted small" role="status">
-          {t('guest.loadingRecording')}
-        </p>
-      ) : null}
-      {error ? (
-        <div className="state error" role="alert">
-          {error}
-        </div>
-      ) : null}
-      <video
-        ref={video}
-        className="live-video"
-        aria-label={t('guest.recordingOf', { when: clock(recording.start) })}
-        muted
-        playsInline
-        controls
-      />
-    </div>
   );
 }

@@ -2,21 +2,19 @@
 // over HLS with hls.js, or over WebRTC (WHEP) when the server says so (MEDIA_PROTOCOL=webrtc). The stream ticket
 // travels as `Authorization: Bearer` (never in a URL) and is renewed before it expires while the screen is open.
 // When the stream stops, the screen asks Keyholder why and says so.
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import i18next from 'i18next';
 import { Trans } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import Hls from 'hls.js';
 import { ApiError, api, call, errorMessage, type Res } from '../api/client.ts';
 import { Async, Notice, Page } from '../components/ui.tsx';
 import { useLoad } from '../lib/hooks.ts';
+import { playHls, usePlayer } from '../lib/player.ts';
 
 export type DeviceMedia = Res<'/api/devices/{id}/media', 'get'>;
 type Ticket = Res<'/api/stream-tickets', 'post'>;
 
-/** Renew this long before a ticket expires (tickets live 60 s by default). */
-const RENEW_BEFORE_MS = 15_000;
 /** WebRTC: no video packet for this long means the stream stopped (a kicked session may just go silent). */
 const STALL_MS = 1_000;
 /** WebRTC: not connected this long after the answer (MediaMTX's webrtcHandshakeTimeout) means it cannot. */
@@ -218,12 +216,6 @@ function channelName(m: DeviceMedia, n: number): string {
   return m.channels.find((c) => c.number === n)?.name ?? i18next.t('live.channel', { number: n });
 }
 
-type PlayerState =
-  | { kind: 'starting' }
-  | { kind: 'playing' }
-  | { kind: 'ended'; message: string }
-  | { kind: 'refused'; message: string };
-
 function ChannelPlayer({ media, channel }: { media: DeviceMedia; channel: number }) {
   const deviceId = media.device.id;
   const { hlsUrl, webrtcUrl } = media.server;
@@ -231,122 +223,48 @@ function ChannelPlayer({ media, channel }: { media: DeviceMedia; channel: number
   const [protocol, setProtocol] = useState(media.server.protocol);
   const features = media.channels.find((c) => c.number === channel);
   const video = useRef<HTMLVideoElement>(null);
-  const [state, setState] = useState<PlayerState>({ kind: 'starting' });
-  const [attempt, setAttempt] = useState(0);
   const [note, setNote] = useState<string | null>(null);
 
-  useEffect(() => {
-    let alive = true;
-    let hls: Hls | null = null;
-    let whep: (() => void) | null = null;
-    let renewTimer: ReturnType<typeof setTimeout> | undefined;
-    const ticket = { current: '' };
-
-    const renew = async (): Promise<Ticket> => {
-      const t = await streamTicket({ deviceId, channel, permission: 'live_view' });
-      ticket.current = t.ticket;
-      clearTimeout(renewTimer);
-      // Well before it expires: 15 s ahead, or half-way for short-lived tickets.
-      const lifetime = Math.max(0, t.expiresAt - Date.now());
-      renewTimer = setTimeout(
-        () => {
-          // A failed renewal is not yet the end: the playing session is ended by Keyholder when access ends.
-          renew().catch(() => {});
-        },
-        Math.max(1_000, lifetime > 2 * RENEW_BEFORE_MS ? lifetime - RENEW_BEFORE_MS : lifetime / 2),
-      );
-      return t;
-    };
-
-    /** The stream stopped: ask Keyholder whether access ended (and why), or whether to reconnect. */
-    const stopped = async () => {
-      hls?.destroy();
-      hls = null;
-      whep?.();
-      whep = null;
-      video.current?.pause();
-      try {
-        await renew();
-        if (alive) setAttempt((a) => a + 1);
-      } catch (err) {
-        if (!alive) return;
+  const state = usePlayer(
+    video,
+    {
+      issue: () => streamTicket({ deviceId, channel, permission: 'live_view' }),
+      refused: errorMessage,
+      ended: (err) => {
         // 404: Keyholder no longer admits this device exists for me, i.e. my access was taken away.
         const why = err instanceof ApiError && err.status === 404 ? i18next.t('live.revoked') : errorMessage(err);
-        setState({ kind: 'ended', message: i18next.t('live.stopped', { why }) });
-      }
-    };
-
-    void (async () => {
-      let t: Ticket;
-      try {
-        t = await renew();
-      } catch (err) {
-        if (alive) setState({ kind: 'refused', message: errorMessage(err) });
-        return;
-      }
-      if (!alive || !video.current) return;
-      const el = video.current;
-      el.addEventListener('playing', () => alive && setState({ kind: 'playing' }), { once: true });
-      if (protocol === 'webrtc' && webrtcUrl) {
-        if (typeof RTCPeerConnection === 'undefined') {
-          setState({ kind: 'refused', message: 'This browser cannot play live video (no WebRTC).' });
-          return;
-        }
-        const cleanup = await playWhep(el, `${webrtcUrl}/${t.path}/whep`, ticket.current, (why, connected, detail) => {
-          if (!alive) return;
-          if (why === 'stopped' && !connected && hlsUrl) {
-            setNote('WebRTC could not connect from this network; playing over HLS instead.');
-            setProtocol('hls');
-          } else if (why === 'stopped' || why === 'unauthorized') void stopped();
-          else
-            setState({
-              kind: 'refused',
-              message:
+        return i18next.t('live.stopped', { why });
+      },
+      start: async (stream) => {
+        if (protocol === 'webrtc' && webrtcUrl) {
+          if (typeof RTCPeerConnection === 'undefined') {
+            stream.refuse('This browser cannot play live video (no WebRTC).');
+            return undefined;
+          }
+          const endpoint = `${webrtcUrl}/${stream.path}/whep`;
+          return playWhep(stream.el, endpoint, stream.bearer(), (why, connected, detail) => {
+            if (!stream.alive()) return;
+            if (why === 'stopped' && !connected && hlsUrl) {
+              setNote('WebRTC could not connect from this network; playing over HLS instead.');
+              setProtocol('hls');
+            } else if (why === 'stopped' || why === 'unauthorized') stream.stopped();
+            else
+              stream.refuse(
                 why === 'not_found'
                   ? 'This channel is not streaming right now (the device is not sending video).'
                   : `The media server refused the stream${detail ? `: ${detail}` : '.'}`,
-            });
-        }).catch((err: Error) => {
-          if (alive) setState({ kind: 'refused', message: `WebRTC could not start: ${err.message}` });
-          return () => {};
-        });
-        if (alive) whep = cleanup;
-        else cleanup();
-        return;
-      }
-      if (!hlsUrl) return;
-      const src = `${hlsUrl}/${t.path}/index.m3u8`;
-      if (!Hls.isSupported()) {
-        setState({ kind: 'refused', message: i18next.t('live.noMse') });
-        return;
-      }
-      const retry = { maxNumRetry: 1, retryDelayMs: 250, maxRetryDelayMs: 500 };
-      const policy = {
-        default: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 10_000, timeoutRetry: retry, errorRetry: retry },
-      };
-      hls = new Hls({
-        xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${ticket.current}`),
-        liveSyncDurationCount: 2,
-        manifestLoadPolicy: policy,
-        playlistLoadPolicy: policy,
-      });
-      hls.on(Hls.Events.ERROR, (_e, data) => {
-        if (data.fatal) void stopped();
-      });
-      hls.on(Hls.Events.MANIFEST_PARSED, () => {
-        el.play().catch(() => {});
-      });
-      hls.loadSource(src);
-      hls.attachMedia(el);
-    })();
-
-    return () => {
-      alive = false;
-      clearTimeout(renewTimer);
-      hls?.destroy();
-      whep?.();
-    };
-  }, [deviceId, channel, protocol, hlsUrl, webrtcUrl, attempt]);
+              );
+          }).catch((err: Error) => {
+            stream.refuse(`WebRTC could not start: ${err.message}`);
+            return () => {};
+          });
+        }
+        if (!hlsUrl) return undefined;
+        return playHls(stream, `${hlsUrl}/${stream.path}/index.m3u8`, i18next.t('live.noMse'));
+      },
+    },
+    [deviceId, channel, protocol, hlsUrl, webrtcUrl],
+  );
 
   if (state.kind === 'refused') {
     return (

@@ -3,22 +3,15 @@
 // and serves a clip (/get). The ticket travels as `Authorization: Bearer`, never in a URL: the clip is fetched
 // and played from memory.
 import i18next from 'i18next';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { api, call, errorMessage } from '../api/client.ts';
-import { Async, ErrorBox, Loading, Notice, Page } from '../components/ui.tsx';
+import { Clip, ClipList, clock, listRecordings, type Recording } from '../components/Clips.tsx';
+import { Async, Loading, Notice, Page } from '../components/ui.tsx';
 import { useLoad } from '../lib/hooks.ts';
 import { NoMediaServer, streamTicket, useDeviceMedia, type DeviceMedia } from './Live.tsx';
 
 const DAY_MS = 86_400_000;
-/** Longest clip fetched at once (the browser holds it in memory). */
-const CLIP_MAX_S = 600;
-
-interface Recording {
-  start: number;
-  /** Seconds. */
-  duration: number;
-}
 
 function localDay(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -30,8 +23,6 @@ function dayRange(day: string): { from: number; until: number } {
   const from = new Date(y, m - 1, d).getTime();
   return { from, until: new Date(y, m - 1, d + 1).getTime() };
 }
-
-const time = (ms: number) => new Date(ms).toLocaleTimeString(i18next.language, { hour: '2-digit', minute: '2-digit' });
 
 export function PlaybackPage() {
   const { id = '', channel } = useParams();
@@ -70,19 +61,9 @@ function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel
     );
     if (allowed.windows.length === 0) return { allowed, recordings: [] as Recording[], ticket: null };
     const ticket = await streamTicket({ deviceId, channel, permission: 'playback', ...range });
-    const recordings: Recording[] = [];
-    for (const w of allowed.windows) {
-      const q = new URLSearchParams({
-        path: ticket.path,
-        start: new Date(w.from).toISOString(),
-        end: new Date(w.until).toISOString(),
-      });
-      const res = await fetch(`${playbackUrl}/list?${q}`, { headers: { authorization: `Bearer ${ticket.ticket}` } });
-      if (res.status === 404) continue; // no recordings in this window
-      if (!res.ok) throw new Error(i18next.t('playback.listRefused', { status: res.status }));
-      for (const e of (await res.json()) as Array<{ start: string; duration: number }>)
-        recordings.push({ start: Date.parse(e.start), duration: e.duration });
-    }
+    const recordings = await listRecordings(playbackUrl, ticket, allowed.windows, (status) =>
+      i18next.t('playback.listRefused', { status }),
+    );
     return { allowed, recordings, ticket };
   }, [deviceId, channel, day]);
 
@@ -128,7 +109,7 @@ function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel
                     left: `${((w.from - range.from) / DAY_MS) * 100}%`,
                     width: `${((w.until - w.from) / DAY_MS) * 100}%`,
                   }}
-                  title={i18next.t('playback.window', { from: time(w.from), until: time(w.until) })}
+                  title={i18next.t('playback.window', { from: clock(w.from), until: clock(w.until) })}
                 />
               ))}
               {recordings.map((r) => (
@@ -145,106 +126,36 @@ function Timeline({ media, channel, playbackUrl }: { media: DeviceMedia; channel
             {allowed.windows.length > 0 ? (
               <p className="muted small">
                 {i18next.t('playback.windows', {
-                  list: allowed.windows.map((w) => `${time(w.from)}–${time(w.until)}`).join(', '),
+                  list: allowed.windows.map((w) => `${clock(w.from)}–${clock(w.until)}`).join(', '),
                 })}
               </p>
             ) : allowed.allowedNow ? (
               <p className="muted small">{i18next.t('playback.nothingShared')}</p>
             ) : null}
             {recordings.length === 0 && allowed.windows.length > 0 ? <p>{i18next.t('playback.none')}</p> : null}
-            <ul className="list" aria-label={i18next.t('shares.recordings')}>
-              {recordings.map((r) => (
-                <li key={r.start} className="list-item">
-                  <div className="grow">
-                    {time(r.start)}–{time(r.start + r.duration * 1000)}
-                  </div>
-                  <button type="button" onClick={() => setPlaying(r)}>
-                    {i18next.t('playback.play', { time: time(r.start) })}
-                  </button>
-                </li>
-              ))}
-            </ul>
+            <ClipList
+              recordings={recordings}
+              label={i18next.t('shares.recordings')}
+              play={(time) => i18next.t('playback.play', { time })}
+              onPlay={setPlaying}
+            />
             {playing && data.data?.ticket ? (
               <Clip
                 key={playing.start}
                 playbackUrl={playbackUrl}
-                deviceId={deviceId}
-                channel={channel}
                 recording={playing}
-                range={range}
+                ticket={() => streamTicket({ deviceId, channel, permission: 'playback', ...range })}
+                label={i18next.t('playback.recordingFrom', { time: clock(playing.start) })}
+                loading={<Loading what={i18next.t('playback.loadingOne')} />}
+                refused={(status) =>
+                  status === 401 ? i18next.t('playback.notShared') : i18next.t('playback.serverAnswered', { status })
+                }
+                errorText={errorMessage}
               />
             ) : null}
           </>
         )}
       </Async>
     </>
-  );
-}
-
-function Clip({
-  playbackUrl,
-  deviceId,
-  channel,
-  recording,
-  range,
-}: {
-  playbackUrl: string;
-  deviceId: string;
-  channel: number;
-  recording: Recording;
-  range: { from: number; until: number };
-}) {
-  const video = useRef<HTMLVideoElement>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  useEffect(() => {
-    let url: string | null = null;
-    let alive = true;
-    (async () => {
-      // A fresh ticket: the one used for the list may be near its end.
-      const t = await streamTicket({ deviceId, channel, permission: 'playback', ...range });
-      const q = new URLSearchParams({
-        path: t.path,
-        start: new Date(recording.start).toISOString(),
-        duration: String(Math.min(recording.duration, CLIP_MAX_S)),
-        format: 'mp4',
-      });
-      const res = await fetch(`${playbackUrl}/get?${q}`, { headers: { authorization: `Bearer ${t.ticket}` } });
-      if (!res.ok)
-        throw new Error(
-          res.status === 401
-            ? i18next.t('playback.notShared')
-            : i18next.t('playback.serverAnswered', { status: res.status }),
-        );
-      url = URL.createObjectURL(await res.blob());
-      if (!alive || !video.current) return;
-      video.current.src = url;
-      await video.current.play().catch(() => {});
-    })().then(
-      () => alive && setLoading(false),
-      (err) => {
-        if (!alive) return;
-        setLoading(false);
-        setError(errorMessage(err));
-      },
-    );
-    return () => {
-      alive = false;
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [playbackUrl, deviceId, channel, recording.start, recording.duration, range.from, range.until]);
-  return (
-    <div className="live">
-      {loading ? <Loading what={i18next.t('playback.loadingOne')} /> : null}
-      <ErrorBox message={error} />
-      <video
-        ref={video}
-        className="live-video"
-        aria-label={i18next.t('playback.recordingFrom', { time: time(recording.start) })}
-        muted
-        playsInline
-        controls
-      />
-    </div>
   );
 }
