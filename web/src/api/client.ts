@@ -1,5 +1,6 @@
 // The one typed client for Keyholder's API, generated from /openapi.json (see scripts/gen-api-types.ts).
 // The session lives in an HttpOnly cookie; every change also sends the CSRF token from the readable cookie.
+import i18next from 'i18next';
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from './schema.d.ts';
 
@@ -48,14 +49,14 @@ export async function call<T>(pending: Promise<{ data?: T; error?: unknown; resp
   try {
     result = await pending;
   } catch {
-    throw new ApiError('Keyholder cannot be reached. Check your connection and try again.', 0);
+    throw new ApiError(i18next.t('offline.unreachable'), 0);
   }
   const { data, error, response } = result;
   if (response.ok) return data as T;
   const problem = (error ?? {}) as { detail?: string; title?: string; field?: string; code?: string };
   if (response.status === 401) for (const l of unauthenticatedListeners) l();
   throw new ApiError(
-    problem.detail || problem.title || `Request failed (${response.status})`,
+    problem.detail || problem.title || i18next.t('offline.requestFailed', { status: response.status }),
     response.status,
     problem.field,
     problem.code,

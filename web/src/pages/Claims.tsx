@@ -3,6 +3,7 @@
 // API never tells them).
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router';
+import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { api, call, type Schemas } from '../api/client.ts';
 import { Async, Confirm, ErrorBox, Field, Notice, Page } from '../components/ui.tsx';
@@ -67,7 +68,7 @@ function readBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
-    reader.onerror = () => reject(reader.error ?? new Error('The file could not be read.'));
+    reader.onerror = () => reject(reader.error ?? new Error(i18next.t('common.fileUnreadable')));
     reader.readAsDataURL(file);
   });
 }

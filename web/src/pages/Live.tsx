@@ -238,24 +238,26 @@ function ChannelPlayer({ media, channel }: { media: DeviceMedia; channel: number
       start: async (stream) => {
         if (protocol === 'webrtc' && webrtcUrl) {
           if (typeof RTCPeerConnection === 'undefined') {
-            stream.refuse('This browser cannot play live video (no WebRTC).');
+            stream.refuse(i18next.t('live.noWebrtc'));
             return undefined;
           }
           const endpoint = `${webrtcUrl}/${stream.path}/whep`;
           return playWhep(stream.el, endpoint, stream.bearer(), (why, connected, detail) => {
             if (!stream.alive()) return;
             if (why === 'stopped' && !connected && hlsUrl) {
-              setNote('WebRTC could not connect from this network; playing over HLS instead.');
+              setNote(i18next.t('live.overHls'));
               setProtocol('hls');
             } else if (why === 'stopped' || why === 'unauthorized') stream.stopped();
             else
               stream.refuse(
                 why === 'not_found'
-                  ? 'This channel is not streaming right now (the device is not sending video).'
-                  : `The media server refused the stream${detail ? `: ${detail}` : '.'}`,
+                  ? i18next.t('live.notStreaming')
+                  : detail
+                    ? i18next.t('live.mediaRefusedWhy', { detail })
+                    : i18next.t('live.mediaRefused'),
               );
           }).catch((err: Error) => {
-            stream.refuse(`WebRTC could not start: ${err.message}`);
+            stream.refuse(i18next.t('live.webrtcFailed', { why: err.message }));
             return () => {};
           });
         }
