@@ -6,6 +6,7 @@ import type { Browser, CDPSession } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { importDevicesJson } from '../../src/services/devices.ts';
 import {
+  PASSWORD,
   assertAccessible,
   launchBrowser,
   openPerson,
@@ -15,8 +16,6 @@ import {
   type WebServer,
 } from '../helpers/browser.ts';
 import { startPushService, type TestPushService } from '../helpers/push-service.ts';
-
-const PASSWORD = 'correct horse battery';
 
 describe('web app: installable, works offline', { timeout: 120_000 }, () => {
   let server: WebServer;

@@ -6,9 +6,15 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
-import { launchBrowser, openPerson, pngToY4m, startWebServer, type WebServer, api } from '../helpers/browser.ts';
-
-const PASSWORD = 'correct horse battery';
+import {
+  PASSWORD,
+  launchBrowser,
+  openPerson,
+  pngToY4m,
+  startWebServer,
+  type WebServer,
+  api,
+} from '../helpers/browser.ts';
 
 async function person(server: WebServer, name: string, email: string): Promise<string> {
   await api(server, 'POST', '/api/auth/register', { email, password: PASSWORD, displayName: name });

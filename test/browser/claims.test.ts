@@ -9,6 +9,7 @@ import type { Person as ApiPerson } from '../helpers/people.ts';
 import { verifiedPerson } from '../helpers/installer.ts';
 import { ownDevice, signUpOperator } from '../helpers/devices.ts';
 import {
+  PASSWORD,
   harnessOf,
   launchBrowser,
   logIn,
@@ -18,7 +19,6 @@ import {
   type WebServer,
 } from '../helpers/browser.ts';
 
-const PASSWORD = 'correct horse battery';
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF label photo')]);
 const PDF = Buffer.from('%PDF-1.4\n% receipt\n%%EOF\n');
 

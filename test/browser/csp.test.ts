@@ -6,9 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
-import { launchBrowser, openPerson, startWebServer, type WebServer } from '../helpers/browser.ts';
-
-const PASSWORD = 'correct horse battery';
+import { PASSWORD, launchBrowser, openPerson, startWebServer, type WebServer } from '../helpers/browser.ts';
 
 describe('web app under its Content-Security-Policy', { timeout: 180_000 }, () => {
   let server: WebServer;

@@ -16,13 +16,6 @@ import {
   type WebServer,
 } from '../helpers/browser.ts';
 import { SimulatedDevice } from '../../src/device-link/simulator.ts';
-import type { Person as ApiPerson } from '../helpers/people.ts';
-
-const PASSWORD = 'correct horse battery';
-
-async function logInAs(p: Person, who: ApiPerson): Promise<void> {
-  await logIn(p, who.email, PASSWORD);
-}
 
 describe('web app: a device comes alive, raises an exception, and is rebooted', { timeout: 180_000 }, () => {
   let server: WebServer;
@@ -58,7 +51,7 @@ describe('web app: a device comes alive, raises an exception, and is rebooted', 
     people.push(owner, installer);
     const name = world.devices[0]!.model;
 
-    await logInAs(owner, world.owner);
+    await logIn(owner, world.owner.email);
     const row = owner.page.getByRole('listitem').filter({ hasText: name }).first();
     await row.getByText('Offline').waitFor();
     await device.connect();
@@ -67,7 +60,7 @@ describe('web app: a device comes alive, raises an exception, and is rebooted', 
     await owner.shot('device-link-home-online');
 
     await device.setDisk('error');
-    await logInAs(installer, world.installer);
+    await logIn(installer, world.installer.email);
     await installer.page.goto('/portal');
     await installer.page
       .getByRole('table', { name: 'Sites' })

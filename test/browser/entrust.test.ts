@@ -10,9 +10,14 @@ import type { Browser } from 'playwright-core';
 import type { Harness } from '../helpers/harness.ts';
 import type { Person as ApiPerson } from '../helpers/people.ts';
 import { addMember, createOrg, handedOverSite, verifiedPerson } from '../helpers/installer.ts';
-import { launchBrowser, openPerson, startWebServer, type Person, type WebServer } from '../helpers/browser.ts';
-
-const PASSWORD = 'correct horse battery';
+import {
+  PASSWORD,
+  launchBrowser,
+  openPerson,
+  startWebServer,
+  type Person,
+  type WebServer,
+} from '../helpers/browser.ts';
 
 /** The installer helpers speak to a Harness; the browser tests' server is a real runtime, reached the same way. */
 function harnessOf(server: WebServer): Harness {

@@ -6,21 +6,15 @@ import type { Browser, Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import { importDevicesJson } from '../../src/services/devices.ts';
 import {
+  PASSWORD,
   launchBrowser,
+  tab,
   mailedCode,
   openPerson,
   startWebServer,
   type Person,
   type WebServer,
 } from '../helpers/browser.ts';
-
-const PASSWORD = 'correct horse battery';
-
-/** A tab of the main navigation (Home / Messages / Portal for installers / Me). */
-function tab(page: Page, name: string) {
-  // The Messages tab's name grows with its badge ("Messages 2 unread").
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}(\\s|$)`) });
-}
 
 describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => {
   let server: WebServer;

@@ -6,15 +6,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { importDevicesJson } from '../../src/services/devices.ts';
-import { launchBrowser, logIn, openPerson, startWebServer, WAIT_MS, type WebServer, api } from '../helpers/browser.ts';
-import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
-
-const PASSWORD = 'correct horse battery';
+import { PASSWORD, launchBrowser, logIn, openPerson, WAIT_MS, type WebServer, api } from '../helpers/browser.ts';
+import type { MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
+import { startMediaWorld, type MediaWorld } from '../helpers/media-world.ts';
 
 describe('web app: a guest link watched without an account', { timeout: 180_000 }, () => {
   let server: WebServer;
   let browser: Browser;
+  let world: MediaWorld;
   let standin: MediaMtxStandin;
   let ownerToken: string;
   let deviceId: string;
@@ -22,33 +21,23 @@ describe('web app: a guest link watched without an account', { timeout: 180_000 
   const stamp = Date.now().toString(36);
 
   before(async () => {
-    standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
-    server = await startWebServer({
-      MEDIA_PUBLIC_URL: standin.hlsUrl,
-      MEDIA_PLAYBACK_URL: standin.playbackUrl,
-      MEDIAMTX_API_URL: standin.apiUrl,
-      STREAM_TICKET_TTL_SECONDS: '5',
+    ownerEmail = `gus.${stamp}@example.com`;
+    world = await startMediaWorld({
+      env: (m) => ({
+        MEDIA_PUBLIC_URL: m.hlsUrl,
+        MEDIA_PLAYBACK_URL: m.playbackUrl,
+        STREAM_TICKET_TTL_SECONDS: '5',
+      }),
+      recorder: { serial: `GATE${stamp}`.toUpperCase(), model: 'Gate NVR', channels: 2, verificationCode: 'GATE0001' },
+      owner: { name: 'Gus Owner', email: ownerEmail },
     });
-    standin.authHttpAddress = `${server.url}/mediamtx/auth`;
-    const serial = `GATE${stamp}`.toUpperCase();
-    await importDevicesJson(server.runtime.ctx, null, [
-      { serial, model: 'Gate NVR', kind: 'recorder', channels: 2, verificationCode: 'GATE0001' },
-    ]);
-    const email = `gus.${stamp}@example.com`;
-    ownerEmail = email;
-    await api(server, 'POST', '/api/auth/register', { email, password: PASSWORD, displayName: 'Gus Owner' });
-    const login = await api(server, 'POST', '/api/auth/tokens', { login: email, password: PASSWORD });
-    ownerToken = ((await login.json()) as { token: string }).token;
-    const bound = await api(server, 'POST', '/api/devices/bind', { serial, verificationCode: 'GATE0001' }, ownerToken);
-    deviceId = ((await bound.json()) as { id: string }).id;
-    for (const n of [1, 2]) standin.livePaths.add(`${deviceId}/${n}`);
+    ({ server, standin, ownerToken, deviceId } = world);
     browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required']);
   });
 
   after(async () => {
     await browser?.close();
-    await server?.stop();
-    await standin?.stop();
+    await world?.stop();
   });
 
   test('the guest watches channel 2 until the link expires, then reads that it has expired', async () => {

@@ -7,6 +7,7 @@ import type { Harness } from '../helpers/harness.ts';
 import { signUp, type Person as ApiPerson } from '../helpers/people.ts';
 import { seedDevice, seedShare } from '../helpers/access-world.ts';
 import {
+  PASSWORD,
   harnessOf,
   launchBrowser,
   logIn,
@@ -15,8 +16,6 @@ import {
   type Person,
   type WebServer,
 } from '../helpers/browser.ts';
-
-const PASSWORD = 'correct horse battery';
 
 describe('web app: change previews and who can see this camera', { timeout: 180_000 }, () => {
   let server: WebServer;

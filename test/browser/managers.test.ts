@@ -3,10 +3,12 @@
 // people and the device are prepared through the API; everything after that is done on phone-sized screens.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
+  PASSWORD,
   harnessOf,
   launchBrowser,
+  tab,
   logIn,
   openPerson,
   startWebServer,
@@ -16,12 +18,6 @@ import {
 import type { Harness } from '../helpers/harness.ts';
 import { signUp, type Person as ApiPerson } from '../helpers/people.ts';
 import { ownDevice } from '../helpers/sharing.ts';
-
-const PASSWORD = 'correct horse battery';
-
-function tab(page: Page, name: string) {
-  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}(\\s|$)`) });
-}
 
 describe('web app: an owner makes a manager, who shares a camera', { timeout: 180_000 }, () => {
   let server: WebServer;

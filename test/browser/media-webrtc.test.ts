@@ -5,23 +5,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { importDevicesJson } from '../../src/services/devices.ts';
 import {
+  PASSWORD,
   launchBrowser,
   openPerson,
-  startWebServer,
   WAIT_MS,
   type WebServer,
   api,
   verifiedToken as person,
 } from '../helpers/browser.ts';
-import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
-
-const PASSWORD = 'correct horse battery';
+import type { MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
+import { startMediaWorld, type MediaWorld } from '../helpers/media-world.ts';
 
 describe('web app: live view over WebRTC (WHEP)', { timeout: 180_000 }, () => {
   let server: WebServer;
   let browser: Browser;
+  let world: MediaWorld;
   let standin: MediaMtxStandin;
   const stamp = Date.now().toString(36);
   const ownerEmail = `wanda.${stamp}@example.com`;
@@ -31,21 +30,12 @@ describe('web app: live view over WebRTC (WHEP)', { timeout: 180_000 }, () => {
   let shareId: string;
 
   before(async () => {
-    standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
-    server = await startWebServer({
-      MEDIA_PUBLIC_URL: standin.hlsUrl,
-      MEDIA_WEBRTC_URL: standin.webrtcUrl,
-      MEDIA_PROTOCOL: 'webrtc',
-      MEDIAMTX_API_URL: standin.apiUrl,
+    world = await startMediaWorld({
+      env: (m) => ({ MEDIA_PUBLIC_URL: m.hlsUrl, MEDIA_WEBRTC_URL: m.webrtcUrl, MEDIA_PROTOCOL: 'webrtc' }),
+      recorder: { serial: `RTC${stamp}`.toUpperCase(), model: 'Porch NVR', channels: 4, verificationCode: 'PORCH001' },
+      owner: { name: 'Wanda Owner', email: ownerEmail },
     });
-    standin.authHttpAddress = `${server.url}/mediamtx/auth`;
-    const serial = `RTC${stamp}`.toUpperCase();
-    await importDevicesJson(server.runtime.ctx, null, [
-      { serial, model: 'Porch NVR', kind: 'recorder', channels: 4, verificationCode: 'PORCH001' },
-    ]);
-    ownerToken = await person(server, 'Wanda Owner', ownerEmail);
-    const bound = await api(server, 'POST', '/api/devices/bind', { serial, verificationCode: 'PORCH001' }, ownerToken);
-    deviceId = ((await bound.json()) as { id: string }).id;
+    ({ server, standin, ownerToken, deviceId } = world);
     await person(server, 'Rita Recipient', viewerEmail);
     const share = await api(
       server,
@@ -55,7 +45,6 @@ describe('web app: live view over WebRTC (WHEP)', { timeout: 180_000 }, () => {
       ownerToken,
     );
     shareId = ((await share.json()) as { id: string }).id;
-    for (const n of [1, 2, 3, 4]) standin.livePaths.add(`${deviceId}/${n}`);
     // Raw IP host candidates instead of mDNS names: nothing is multicast off the machine.
     browser = await launchBrowser([
       '--autoplay-policy=no-user-gesture-required',
@@ -65,8 +54,7 @@ describe('web app: live view over WebRTC (WHEP)', { timeout: 180_000 }, () => {
 
   after(async () => {
     await browser?.close();
-    await server?.stop();
-    await standin?.stop();
+    await world?.stop();
   });
 
   test('where WebRTC cannot connect (UDP blocked), the Live screen falls back to HLS and says so', async () => {

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { importDevicesJson } from '../../src/services/devices.ts';
 import {
+  PASSWORD,
   launchBrowser,
   openPerson,
   startWebServer,
@@ -13,9 +14,9 @@ import {
   api,
   verifiedToken as person,
 } from '../helpers/browser.ts';
-import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
+import type { MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
+import { startMediaWorld, type MediaWorld } from '../helpers/media-world.ts';
 
-const PASSWORD = 'correct horse battery';
 const ZONE = 'Europe/Dublin'; // the browser's zone (openPerson)
 
 /** Epoch ms of a wall-clock time yesterday in `ZONE`. */
@@ -58,6 +59,7 @@ async function videoAdvances(page: Page, label: string, seconds = 1.5): Promise<
 describe('web app: live view and playback through the media server', { timeout: 180_000 }, () => {
   let server: WebServer;
   let browser: Browser;
+  let world: MediaWorld;
   let standin: MediaMtxStandin;
   const stamp = Date.now().toString(36);
   const ownerEmail = `olga.${stamp}@example.com`;
@@ -67,22 +69,17 @@ describe('web app: live view and playback through the media server', { timeout: 
   let shareId: string;
 
   before(async () => {
-    standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
-    server = await startWebServer({
-      MEDIA_PUBLIC_URL: standin.hlsUrl,
-      MEDIA_PLAYBACK_URL: standin.playbackUrl,
-      MEDIAMTX_API_URL: standin.apiUrl,
-      // Short-lived tickets, so their renewal while the screen is open is seen within the test.
-      STREAM_TICKET_TTL_SECONDS: '5',
+    world = await startMediaWorld({
+      env: (m) => ({
+        MEDIA_PUBLIC_URL: m.hlsUrl,
+        MEDIA_PLAYBACK_URL: m.playbackUrl,
+        // Short-lived tickets, so their renewal while the screen is open is seen within the test.
+        STREAM_TICKET_TTL_SECONDS: '5',
+      }),
+      recorder: { serial: `NVR${stamp}`.toUpperCase(), model: 'Yard NVR', channels: 4, verificationCode: 'YARD0001' },
+      owner: { name: 'Olga Owner', email: ownerEmail },
     });
-    standin.authHttpAddress = `${server.url}/mediamtx/auth`;
-    const serial = `NVR${stamp}`.toUpperCase();
-    await importDevicesJson(server.runtime.ctx, null, [
-      { serial, model: 'Yard NVR', kind: 'recorder', channels: 4, verificationCode: 'YARD0001' },
-    ]);
-    ownerToken = await person(server, 'Olga Owner', ownerEmail);
-    const bound = await api(server, 'POST', '/api/devices/bind', { serial, verificationCode: 'YARD0001' }, ownerToken);
-    deviceId = ((await bound.json()) as { id: string }).id;
+    ({ server, standin, ownerToken, deviceId } = world);
     await person(server, 'Vic Viewer', viewerEmail);
     const share = await api(
       server,
@@ -97,7 +94,6 @@ describe('web app: live view and playback through the media server', { timeout: 
       ownerToken,
     );
     shareId = ((await share.json()) as { id: string }).id;
-    for (const n of [1, 2, 3, 4]) standin.livePaths.add(`${deviceId}/${n}`);
     // Six hours recorded yesterday; the share opens only 10:00-12:00 of them.
     standin.recordings[`${deviceId}/2`] = [{ start: new Date(yesterdayAt(8)), duration: 6 * 3600 }];
     browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required']);
@@ -105,8 +101,7 @@ describe('web app: live view and playback through the media server', { timeout: 
 
   after(async () => {
     await browser?.close();
-    await server?.stop();
-    await standin?.stop();
+    await world?.stop();
   });
 
   test('a share for yesterday 10:00-12:00 plays back only the recordings inside it', async () => {

@@ -7,6 +7,7 @@ import type { Harness } from '../helpers/harness.ts';
 import { ownDevice } from '../helpers/devices.ts';
 import { handedOverSite } from '../helpers/installer.ts';
 import {
+  PASSWORD,
   PHONE,
   harnessOf,
   launchBrowser,
@@ -16,8 +17,6 @@ import {
   type Person,
   type WebServer,
 } from '../helpers/browser.ts';
-
-const PASSWORD = 'correct horse battery';
 
 /** The page's height in phone screens, and whether the button is on screen without scrolling. */
 async function measure(page: Page, button: string) {

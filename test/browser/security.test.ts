@@ -8,6 +8,7 @@ import { Secret, TOTP } from 'otpauth';
 import { bindDevice, importDevicesJson } from '../../src/services/devices.ts';
 import { createShare } from '../../src/services/sharing.ts';
 import {
+  PASSWORD,
   launchBrowser,
   mailedCode,
   openPerson,
@@ -16,7 +17,6 @@ import {
   type WebServer,
 } from '../helpers/browser.ts';
 
-const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'a brand new password';
 const RESET_PASSWORD = 'reset password here';
 

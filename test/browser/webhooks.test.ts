@@ -19,12 +19,6 @@ import {
   type WebServer,
 } from '../helpers/browser.ts';
 
-const PASSWORD = 'correct horse battery';
-
-async function logInAs(p: Person, who: ApiPerson): Promise<void> {
-  await logIn(p, who.email, PASSWORD);
-}
-
 describe('web app: webhooks for owners and organization admins', { timeout: 180_000 }, () => {
   let server: WebServer;
   let browser: Browser;
@@ -68,7 +62,7 @@ describe('web app: webhooks for owners and organization admins', { timeout: 180_
   async function open(name: string, who: ApiPerson, desktop = false): Promise<Person> {
     const p = await openPerson(browser, server.url, name, desktop ? { width: 1280, height: 900 } : undefined);
     people.push(p);
-    await logInAs(p, who);
+    await logIn(p, who.email);
     return p;
   }
 

@@ -317,8 +317,11 @@ export function harnessOf(server: WebServer): Harness {
   } as Harness;
 }
 
+/** The password of every person the test helpers sign up (people.ts, verifiedToken). */
+export const PASSWORD = 'correct horse battery';
+
 /** Logs in through the login screen; owners land on Home, installers on the portal (where their work is). */
-export async function logIn(p: Person, email: string, password: string): Promise<void> {
+export async function logIn(p: Person, email: string, password = PASSWORD): Promise<void> {
   await p.page.goto('/login');
   await p.page.getByLabel('Email or phone').fill(email);
   await p.page.getByLabel('Password').fill(password);
@@ -343,7 +346,7 @@ export async function api(server: WebServer, method: string, url: string, body?:
 
 /** A session token for someone with a verified email (set in the database: shares to unproven addresses only wait). */
 export async function verifiedToken(server: WebServer, name: string, email: string): Promise<string> {
-  const password = 'correct horse battery';
+  const password = PASSWORD;
   await api(server, 'POST', '/api/auth/register', { email, password, displayName: name });
   await server.runtime.ctx.db
     .updateTable('accounts')
@@ -352,4 +355,10 @@ export async function verifiedToken(server: WebServer, name: string, email: stri
     .execute();
   const res = await api(server, 'POST', '/api/auth/tokens', { login: email, password });
   return ((await res.json()) as { token: string }).token;
+}
+
+/** A tab of the main navigation (Home / Messages / Portal for installers / Me). */
+export function tab(page: Page, name: string) {
+  // The Messages tab's name grows with its badge ("Messages 2 unread").
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}(\\s|$)`) });
 }
