@@ -58,6 +58,8 @@ if (mode === 'bare' || mode === 'bare-mediamtx') {
     LOG_LEVEL: logLevel,
     KEYHOLDER_DEMO: '0',
     SCRYPT_COST: '1024',
+    // Several servers run at once (and other programs may hold 1884): the device link's broker on any free port.
+    MQTT_PORT: '0',
     COOKIE_SECURE: 'false',
     // The ticket must outlive the whole benchmark.
     STREAM_TICKET_TTL_SECONDS: '3600',

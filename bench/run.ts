@@ -26,7 +26,7 @@ import { benchCuts } from './media.ts';
 import { benchDevices } from './devices.ts';
 import { benchConsistency, type ConsistencyResults } from './consistency.ts';
 import { benchMisses, type MissResults } from './misses.ts';
-import { generateWorld, sampleChecks, type World } from './world.ts';
+import { generateWorld, sampleChecks, type Check, type World } from './world.ts';
 
 v8.setFlagsFromString('--expose_gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -73,6 +73,12 @@ const heapBytes = () => {
   gc();
   return process.memoryUsage().heapUsed;
 };
+
+/** The pure `decideNow` on the world's own objects (two map look-ups): the reference answer for a check. */
+function referenceAllows(world: World, c: Check): boolean {
+  const facts = world.devices.get(c.deviceId)!;
+  return decideNow(facts, world.principals.get(c.accountId)!, c.deviceId, c.channel, c.permission, c.at).allowed;
+}
 
 function worldSource(world: World): FactSource {
   return {
@@ -242,19 +248,7 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   console.log(
     `hot check + refusal recording best ${fmt(withRefusals.checksPerSec)} /s vs plain ${fmt(plainAgain.checksPerSec)} /s (${fmt(100 * refusedShare, 1)}% of the checks refused, ${fmt(refusals.recorded)} recorded, ${fmt(refusals.pending)} groups); RATIO = ${fmt((100 * withRefusals.checksPerSec) / plainAgain.checksPerSec, 1)}%`,
   );
-  const decideNowOnly = measure(
-    checks,
-    rounds,
-    (c) =>
-      decideNow(
-        world.devices.get(c.deviceId)!,
-        world.principals.get(c.accountId)!,
-        c.deviceId,
-        c.channel,
-        c.permission,
-        c.at,
-      ).allowed,
-  );
+  const decideNowOnly = measure(checks, rounds, (c) => referenceAllows(world, c));
 
   // Cold: every check a miss that loads facts and principal through the async path (from memory here: the
   // database read is in the HTTP and home-list figures).
@@ -535,6 +529,35 @@ async function hit(s: Server, seconds: number): Promise<Load> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * Two servers measured in `n` pairs of 3-second runs after a 2-second warm-up each, alternating which goes first
+ * so that neither always follows the other (changing load from other processes hits both alike). Ratio: b / a.
+ */
+async function alternatePairs(
+  a: Server,
+  b: Server,
+  n: number,
+  report: (a: Load, b: Load, i: number) => void,
+): Promise<Array<{ a: Load; b: Load; ratio: number }>> {
+  await hit(a, 2); // warm-up (JIT, caches)
+  await hit(b, 2);
+  const pairs: Array<{ a: Load; b: Load; ratio: number }> = [];
+  for (let i = 0; i < n; i++) {
+    let ra: Load;
+    let rb: Load;
+    if (i % 2 === 0) {
+      ra = await hit(a, 3);
+      rb = await hit(b, 3);
+    } else {
+      rb = await hit(b, 3);
+      ra = await hit(a, 3);
+    }
+    pairs.push({ a: ra, b: rb, ratio: rb.reqPerSec / ra.reqPerSec });
+    report(ra, rb, i);
+  }
+  return pairs;
+}
+
 async function benchHttp(quick: boolean, logLevel: string) {
   console.log(
     `\n== HTTP: POST /api/access/check (real app, SQLite, bearer token) against a bare Fastify route returning a constant, LOG_LEVEL=${logLevel}`,
@@ -549,26 +572,14 @@ async function benchHttp(quick: boolean, logLevel: string) {
   const bare = await server('bare', logLevel);
   const keyholder = await server('keyholder', logLevel);
   try {
-    await hit(bare, 2); // warm-up (JIT, caches)
-    await hit(keyholder, 2);
-    const pairs: Array<{ bare: Load; keyholder: Load; ratio: number }> = [];
     const n = quick ? 3 : 7;
-    for (let i = 0; i < n; i++) {
-      // Alternate which goes first, so neither always follows the other.
-      let br: Load;
-      let k: Load;
-      if (i % 2 === 0) {
-        br = await hit(bare, 3);
-        k = await hit(keyholder, 3);
-      } else {
-        k = await hit(keyholder, 3);
-        br = await hit(bare, 3);
-      }
-      pairs.push({ bare: br, keyholder: k, ratio: k.reqPerSec / br.reqPerSec });
-      console.log(
-        `pair ${i + 1}: bare ${fmt(br.reqPerSec)} req/s (p99 ${br.p99ms} ms, ${fmt(br.cpuUsPerReq ?? NaN, 1)} µs CPU/req), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms, ${fmt(k.cpuUsPerReq ?? NaN, 1)} µs CPU/req): ${fmt(100 * (k.reqPerSec / br.reqPerSec), 1)}%`,
-      );
-    }
+    const pairs = (
+      await alternatePairs(bare, keyholder, n, (br, k, i) =>
+        console.log(
+          `pair ${i + 1}: bare ${fmt(br.reqPerSec)} req/s (p99 ${br.p99ms} ms, ${fmt(br.cpuUsPerReq ?? NaN, 1)} µs CPU/req), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms, ${fmt(k.cpuUsPerReq ?? NaN, 1)} µs CPU/req): ${fmt(100 * (k.reqPerSec / br.reqPerSec), 1)}%`,
+        ),
+      )
+    ).map(({ a, b, ratio }) => ({ bare: a, keyholder: b, ratio }));
     const sum = (pick: (p: (typeof pairs)[number]) => Load): Load => ({
       reqPerSec: median(pairs.map((p) => pick(p).reqPerSec)),
       p50ms: median(pairs.map((p) => pick(p).p50ms)),
@@ -630,14 +641,7 @@ async function benchCerbos(quick: boolean) {
     const theirs = await cerbosAnswers(pdp.url, world, checks);
     let allowed = 0;
     checks.forEach((c, i) => {
-      const ours = decideNow(
-        world.devices.get(c.deviceId)!,
-        world.principals.get(c.accountId)!,
-        c.deviceId,
-        c.channel,
-        c.permission,
-        c.at,
-      ).allowed;
+      const ours = referenceAllows(world, c);
       if (theirs[i] !== ours)
         throw new Error(`Cerbos and Keyholder disagree on ${JSON.stringify(c)}: keyholder ${ours}`);
       if (ours) allowed++;
@@ -662,25 +666,14 @@ async function benchCerbos(quick: boolean) {
       },
     };
     keyholder = await server('keyholder', 'silent');
-    await hit(cerbos, 2);
-    await hit(keyholder, 2);
-    const pairs: Array<{ cerbos: Load; keyholder: Load; ratio: number }> = [];
     const n = quick ? 3 : 5;
-    for (let i = 0; i < n; i++) {
-      let c: Load;
-      let k: Load;
-      if (i % 2 === 0) {
-        c = await hit(cerbos, 3);
-        k = await hit(keyholder, 3);
-      } else {
-        k = await hit(keyholder, 3);
-        c = await hit(cerbos, 3);
-      }
-      pairs.push({ cerbos: c, keyholder: k, ratio: k.reqPerSec / c.reqPerSec });
-      console.log(
-        `pair ${i + 1}: Cerbos ${fmt(c.reqPerSec)} req/s (p99 ${c.p99ms} ms), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms): ${fmt(k.reqPerSec / c.reqPerSec, 2)}x`,
-      );
-    }
+    const pairs = (
+      await alternatePairs(cerbos, keyholder, n, (c, k, i) =>
+        console.log(
+          `pair ${i + 1}: Cerbos ${fmt(c.reqPerSec)} req/s (p99 ${c.p99ms} ms), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms): ${fmt(k.reqPerSec / c.reqPerSec, 2)}x`,
+        ),
+      )
+    ).map(({ a, b, ratio }) => ({ cerbos: a, keyholder: b, ratio }));
     const result = {
       agreement: { compared: checks.length, allowed },
       cerbosReqPerSec: median(pairs.map((p) => p.cerbos.reqPerSec)),

@@ -6,7 +6,7 @@ import {
   denied,
   type Allowance,
   type Decision,
-  type DenyReason,
+  type Denied,
   type DeviceFacts,
   type Grant,
   type AccessPrincipal,
@@ -16,7 +16,6 @@ import { PERMISSION_NAMES, isDeviceLevel, type Permission } from './permissions.
 import { inSchedule, nextChange, type CompiledSchedule, type Validity } from './validity.ts';
 
 const PERMISSION_BIT: Record<string, number> = Object.fromEntries(PERMISSION_NAMES.map((p, i) => [p, 1 << i]));
-const DEVICE_LEVEL: Record<string, boolean> = Object.fromEntries(PERMISSION_NAMES.map((p) => [p, isDeviceLevel(p)]));
 
 const FLAG_AUTHORIZATION = 1;
 const FLAG_ALL_CHANNELS = 2;
@@ -91,6 +90,40 @@ export interface CompactStats {
   schedules: number;
 }
 
+/** Per device, four 32-bit words (one 16-byte record: a check reads one cache line for the device). */
+const DEV_OWNER = 0;
+const DEV_HOLDER = 1;
+/** Grant start + 1 when stored; NOT_STORED (0) or MISSING (-1: known not to exist). */
+const DEV_STATE = 2;
+/** Grant count in the low 16 bits, channel count in the high 16. */
+const DEV_COUNTS = 3;
+const NOT_STORED = 0;
+const MISSING = -1;
+
+/** Per grant slot, four 32-bit words: subject, flags and permission mask, channel mask, schedule. */
+const G_SUBJECT = 0;
+/** Flags in the low 8 bits, the permission mask above them. */
+const G_FLAGS_PERMS = 1;
+const G_CHANNELS = 2;
+const G_SCHEDULE = 3;
+
+/** A permission's bit, with DEVICE_LEVEL_BIT set for a device-level one: one look-up per check. */
+const DEVICE_LEVEL_BIT = 1 << 30;
+const PERMISSION_INFO: Record<string, number> = Object.fromEntries(
+  PERMISSION_NAMES.map((p, i) => [p, (1 << i) | (isDeviceLevel(p) ? DEVICE_LEVEL_BIT : 0)]),
+);
+
+const NO_ACCESS = denied('no_access');
+const DEVICE_LEVEL_PERMISSION = denied('device_level_permission');
+const CHANNEL_REQUIRED = denied('channel_required');
+const UNKNOWN_CHANNEL = denied('unknown_channel');
+const CHANNEL_NOT_SHARED = denied('channel_not_shared');
+const PERMISSION_NOT_GRANTED = denied('permission_not_granted');
+const INSTALLER_NO_PERMISSION = denied('installer_no_permission');
+const NOT_YET_VALID = denied('not_yet_valid');
+const EXPIRED = denied('expired');
+const OUTSIDE_SCHEDULE = denied('outside_schedule');
+
 export class CompactAccess {
   private readonly accounts = new Interner();
   private readonly orgs = new Interner();
@@ -98,16 +131,17 @@ export class CompactAccess {
   private readonly schedules: CompiledSchedule[] = [];
   private readonly scheduleIndex = new Map<CompiledSchedule, number>();
 
-  // Per device (by interned index). present: 0 = not in the store, 1 = stored, 2 = known not to exist.
-  private present = new Uint8Array(0);
-  private channelCount = new Uint16Array(0);
-  private owner = new Int32Array(0);
-  private holder = new Int32Array(0);
-  private grantStart = new Int32Array(0);
-  private grantCount = new Uint16Array(0);
+  /** Per device (by interned index): DEV_* words. */
+  private dev = new Int32Array(0);
 
-  // Per account: its organizations (interned), or undefined when not loaded.
-  private principalOrgs: Array<Int32Array | undefined> = [];
+  /**
+   * Per account (by interned index), two words: where its organizations start in `orgArena`, and their count + 1
+   * (0: the principal is not loaded). Most people belong to no organization: a check then reads no arena.
+   */
+  private acc = new Int32Array(0);
+  private orgArena = new Int32Array(0);
+  private orgUsed = 0;
+  private orgGarbage = 0;
   private principalCount = 0;
   /** Devices stored (existing or known missing). */
   deviceCount = 0;
@@ -115,15 +149,10 @@ export class CompactAccess {
   // The grant arena.
   private used = 0;
   private garbage = 0;
-  /** Account index + 1, or -(org index + 1). */
-  private gSubject = new Int32Array(0);
-  private gFlags = new Uint8Array(0);
-  private gPerms = new Uint16Array(0);
-  private gChannels = new Uint32Array(0);
-  /** NaN: no bound. */
-  private gFrom = new Float64Array(0);
-  private gUntil = new Float64Array(0);
-  private gSchedule = new Int32Array(0);
+  /** G_* words per slot. Subject: account index + 1, or -(org index + 1). */
+  private gInt = new Int32Array(0);
+  /** Two per slot: valid from, valid until (NaN: no bound). */
+  private gTime = new Float64Array(0);
   private gSource: string[] = [];
   private readonly channelLists = new Map<number, readonly number[]>();
 
@@ -134,26 +163,37 @@ export class CompactAccess {
 
   hasDevice(deviceId: string): boolean {
     const d = this.deviceIds.get(deviceId);
-    return d !== NONE && this.present[d] !== 0;
+    return d !== NONE && this.dev[4 * d + DEV_STATE] !== NOT_STORED;
   }
 
   hasPrincipal(accountId: string): boolean {
     const a = this.accounts.get(accountId);
-    return a !== NONE && this.principalOrgs[a] !== undefined;
+    return a !== NONE && 2 * a + 1 < this.acc.length && this.acc[2 * a + 1] !== 0;
   }
 
   setPrincipal(p: AccessPrincipal): void {
     const a = this.accounts.add(p.accountId);
-    if (this.principalOrgs[a] === undefined) this.principalCount++;
-    const orgs = new Int32Array(p.orgIds.length);
-    for (let i = 0; i < orgs.length; i++) orgs[i] = this.orgs.add(p.orgIds[i]!);
-    this.principalOrgs[a] = orgs;
+    this.acc = grow(this.acc, 2 * this.accounts.size);
+    const o = 2 * a;
+    if (this.acc[o + 1] === 0) this.principalCount++;
+    else this.orgGarbage += this.acc[o + 1]! - 1;
+    const n = p.orgIds.length;
+    if (this.orgUsed + n > this.orgArena.length) {
+      if (this.orgGarbage > 1024 && this.orgGarbage > this.orgUsed / 2) this.compactOrgs();
+      this.orgArena = grow(this.orgArena, this.orgUsed + n);
+    }
+    const start = this.orgUsed;
+    for (let i = 0; i < n; i++) this.orgArena[start + i] = this.orgs.add(p.orgIds[i]!);
+    this.orgUsed += n;
+    this.acc[o] = start;
+    this.acc[o + 1] = n + 1;
   }
 
   forgetPrincipal(accountId: string): void {
     const a = this.accounts.get(accountId);
-    if (a !== NONE && this.principalOrgs[a] !== undefined) {
-      this.principalOrgs[a] = undefined;
+    if (a !== NONE && 2 * a + 1 < this.acc.length && this.acc[2 * a + 1] !== 0) {
+      this.orgGarbage += this.acc[2 * a + 1]! - 1;
+      this.acc[2 * a + 1] = 0;
       this.principalCount--;
     }
   }
@@ -161,44 +201,39 @@ export class CompactAccess {
   /** Stores a device's facts (null: it does not exist, which is remembered too). */
   setDevice(deviceId: string, facts: DeviceFacts | null): void {
     const d = this.deviceIds.add(deviceId);
-    const n = this.deviceIds.size;
-    if (this.present.length < n) {
-      this.present = grow(this.present, n);
-      this.channelCount = grow(this.channelCount, n);
-      this.owner = grow(this.owner, n);
-      this.holder = grow(this.holder, n);
-      this.grantStart = grow(this.grantStart, n);
-      this.grantCount = grow(this.grantCount, n);
-    }
-    this.garbage += this.grantCount[d]!;
-    if (this.present[d] === 0) this.deviceCount++;
+    this.dev = grow(this.dev, 4 * this.deviceIds.size);
+    const o = 4 * d;
+    const dev = this.dev;
+    this.garbage += dev[o + DEV_COUNTS]! & 0xffff;
+    if (dev[o + DEV_STATE] === NOT_STORED) this.deviceCount++;
     if (facts === null || facts.deviceId !== deviceId) {
-      this.present[d] = 2;
-      this.channelCount[d] = 0;
-      this.owner[d] = NONE;
-      this.holder[d] = NONE;
-      this.grantStart[d] = 0;
-      this.grantCount[d] = 0;
+      dev[o + DEV_OWNER] = NONE;
+      dev[o + DEV_HOLDER] = NONE;
+      dev[o + DEV_STATE] = MISSING;
+      dev[o + DEV_COUNTS] = 0;
       return;
     }
-    this.present[d] = 1;
-    this.channelCount[d] = facts.channelCount;
-    this.owner[d] = facts.ownerAccountId === null ? NONE : this.accounts.add(facts.ownerAccountId);
-    this.holder[d] = facts.holderOrgId === null ? NONE : this.orgs.add(facts.holderOrgId);
-    this.grantStart[d] = this.used;
+    const owner = facts.ownerAccountId === null ? NONE : this.accounts.add(facts.ownerAccountId);
+    const holder = facts.holderOrgId === null ? NONE : this.orgs.add(facts.holderOrgId);
+    const start = this.used;
     let count = 0;
     for (const g of facts.grants) count += this.pack(g);
-    this.grantCount[d] = count;
+    // `pack` may have grown the arrays; `dev` is not among them.
+    dev[o + DEV_OWNER] = owner;
+    dev[o + DEV_HOLDER] = holder;
+    dev[o + DEV_STATE] = start + 1;
+    dev[o + DEV_COUNTS] = (count & 0xffff) | (facts.channelCount << 16);
     if (this.garbage > 1024 && this.garbage > this.used / 2) this.compact();
   }
 
   forgetDevice(deviceId: string): void {
     const d = this.deviceIds.get(deviceId);
-    if (d === NONE || this.present[d] === 0) return;
-    this.present[d] = 0;
+    if (d === NONE || this.dev[4 * d + DEV_STATE] === NOT_STORED) return;
+    const o = 4 * d;
+    this.dev[o + DEV_STATE] = NOT_STORED;
     this.deviceCount--;
-    this.garbage += this.grantCount[d]!;
-    this.grantCount[d] = 0;
+    this.garbage += this.dev[o + DEV_COUNTS]! & 0xffff;
+    this.dev[o + DEV_COUNTS] = 0;
   }
 
   /** Like `decideNow`; undefined when the device or the principal is not in the store. */
@@ -244,7 +279,7 @@ export class CompactAccess {
 
   stats(): CompactStats {
     let devices = 0;
-    for (let d = 0; d < this.deviceIds.size; d++) if (this.present[d] === 1) devices++;
+    for (let d = 0; d < this.deviceIds.size; d++) if (this.dev[4 * d + DEV_STATE]! > 0) devices++;
     return {
       devices,
       principals: this.principalCount,
@@ -312,23 +347,17 @@ export class CompactAccess {
     list: Grant['channels'],
   ): void {
     const i = this.used++;
-    if (this.gSubject.length <= i) {
-      const n = i + 1;
-      this.gSubject = grow(this.gSubject, n);
-      this.gFlags = grow(this.gFlags, n);
-      this.gPerms = grow(this.gPerms, n);
-      this.gChannels = grow(this.gChannels, n);
-      this.gFrom = grow(this.gFrom, n);
-      this.gUntil = grow(this.gUntil, n);
-      this.gSchedule = grow(this.gSchedule, n);
+    if (4 * i >= this.gInt.length) {
+      this.gInt = grow(this.gInt, 4 * (i + 1));
+      this.gTime = grow(this.gTime, 2 * (i + 1));
     }
-    this.gSubject[i] = subject;
-    this.gFlags[i] = flags;
-    this.gPerms[i] = perms;
-    this.gChannels[i] = channels;
-    this.gFrom[i] = v.from === null ? NaN : v.from;
-    this.gUntil[i] = v.until === null ? NaN : v.until;
-    this.gSchedule[i] = this.scheduleRef(v.schedule);
+    const o = 4 * i;
+    this.gInt[o + G_SUBJECT] = subject;
+    this.gInt[o + G_FLAGS_PERMS] = flags | (perms << 8);
+    this.gInt[o + G_CHANNELS] = channels;
+    this.gInt[o + G_SCHEDULE] = this.scheduleRef(v.schedule);
+    this.gTime[2 * i] = v.from === null ? NaN : v.from;
+    this.gTime[2 * i + 1] = v.until === null ? NaN : v.until;
     this.gSource[i] = sourceId;
     if (flags & FLAG_CHANNEL_LIST) this.channelLists.set(i, list as readonly number[]);
     else this.channelLists.delete(i);
@@ -339,26 +368,23 @@ export class CompactAccess {
     let to = 0;
     const lists = new Map<number, readonly number[]>();
     const order: number[] = [];
-    for (let d = 0; d < this.deviceIds.size; d++) if (this.present[d] === 1 && this.grantCount[d]) order.push(d);
-    order.sort((a, b) => this.grantStart[a]! - this.grantStart[b]!);
+    const dev = this.dev;
+    for (let d = 0; d < this.deviceIds.size; d++)
+      if (dev[4 * d + DEV_STATE]! > 0 && dev[4 * d + DEV_COUNTS]! & 0xffff) order.push(d);
+    order.sort((a, b) => dev[4 * a + DEV_STATE]! - dev[4 * b + DEV_STATE]!);
     for (const d of order) {
-      const from = this.grantStart[d]!;
-      const n = this.grantCount[d]!;
+      const from = dev[4 * d + DEV_STATE]! - 1;
+      const n = dev[4 * d + DEV_COUNTS]! & 0xffff;
       if (from !== to) {
-        this.gSubject.copyWithin(to, from, from + n);
-        this.gFlags.copyWithin(to, from, from + n);
-        this.gPerms.copyWithin(to, from, from + n);
-        this.gChannels.copyWithin(to, from, from + n);
-        this.gFrom.copyWithin(to, from, from + n);
-        this.gUntil.copyWithin(to, from, from + n);
-        this.gSchedule.copyWithin(to, from, from + n);
+        this.gInt.copyWithin(4 * to, 4 * from, 4 * (from + n));
+        this.gTime.copyWithin(2 * to, 2 * from, 2 * (from + n));
         for (let k = 0; k < n; k++) this.gSource[to + k] = this.gSource[from + k]!;
       }
       for (let k = 0; k < n; k++) {
         const l = this.channelLists.get(from + k);
         if (l) lists.set(to + k, l);
       }
-      this.grantStart[d] = to;
+      dev[4 * d + DEV_STATE] = to + 1;
       to += n;
     }
     this.gSource.length = to;
@@ -368,45 +394,54 @@ export class CompactAccess {
     this.garbage = 0;
   }
 
+  /** Moves every loaded principal's organizations to the front of the arena. */
+  private compactOrgs(): void {
+    const next = new Int32Array(Math.max(16, this.orgUsed - this.orgGarbage));
+    let to = 0;
+    for (let o = 0; o < this.acc.length; o += 2) {
+      const n = this.acc[o + 1]! - 1;
+      if (n <= 0) continue;
+      next.set(this.orgArena.subarray(this.acc[o]!, this.acc[o]! + n), to);
+      this.acc[o] = to;
+      to += n;
+    }
+    this.orgArena = next;
+    this.orgUsed = to;
+    this.orgGarbage = 0;
+  }
+
   /** 0: no grant of the device applies to the principal; 1: some do; 2: one covers every channel. */
-  private relation(a: number, d: number, orgs: ArrayLike<number>): 0 | 1 | 2 {
-    const start = this.grantStart[d]!;
-    const end = start + this.grantCount[d]!;
+  private relation(a: number, start: number, end: number, orgStart: number, orgEnd: number): 0 | 1 | 2 {
+    const g = this.gInt;
     let found: 0 | 1 = 0;
     for (let i = start; i < end; i++) {
-      const subject = this.gSubject[i]!;
-      let applies = false;
-      if (subject > 0) applies = subject - 1 === a;
-      else for (let k = 0; k < orgs.length && !applies; k++) applies = orgs[k] === -subject - 1;
-      if (!applies) continue;
-      if (this.gFlags[i]! & FLAG_ALL_CHANNELS) return 2;
+      if (!this.applies(g[4 * i + G_SUBJECT]!, a, orgStart, orgEnd)) continue;
+      if (g[4 * i + G_FLAGS_PERMS]! & FLAG_ALL_CHANNELS) return 2;
       found = 1;
     }
     return found;
   }
 
-  private covers(i: number, channel: number | null): boolean {
-    const flags = this.gFlags[i]!;
+  /** Whether a grant's subject is this account or one of its organizations (arena range orgStart..orgEnd). */
+  private applies(subject: number, a: number, orgStart: number, orgEnd: number): boolean {
+    if (subject > 0) return subject - 1 === a;
+    const o = -subject - 1;
+    const orgs = this.orgArena;
+    for (let k = orgStart; k < orgEnd; k++) if (orgs[k] === o) return true;
+    return false;
+  }
+
+  private covers(i: number, flags: number, channel: number | null): boolean {
     if (flags & FLAG_ALL_CHANNELS) return true;
     if (channel === null) return false;
     if (flags & FLAG_CHANNEL_LIST) return this.channelLists.get(i)!.includes(channel);
-    return channel <= 32 && (this.gChannels[i]! & (1 << (channel - 1))) !== 0;
-  }
-
-  private whyNot(i: number, at: number): DenyReason | null {
-    const from = this.gFrom[i]!;
-    if (from === from && at < from) return 'not_yet_valid';
-    const until = this.gUntil[i]!;
-    if (until === until && at >= until) return 'expired';
-    const s = this.gSchedule[i]!;
-    if (s !== NONE && !inSchedule(this.schedules[s]!, at)) return 'outside_schedule';
-    return null;
+    return channel <= 32 && (this.gInt[4 * i + G_CHANNELS]! & (1 << (channel - 1))) !== 0;
   }
 
   private validity(i: number): Validity {
-    const from = this.gFrom[i]!;
-    const until = this.gUntil[i]!;
-    const s = this.gSchedule[i]!;
+    const from = this.gTime[2 * i]!;
+    const until = this.gTime[2 * i + 1]!;
+    const s = this.gInt[4 * i + G_SCHEDULE]!;
     return {
       from: from === from ? from : null,
       until: until === until ? until : null,
@@ -438,92 +473,116 @@ export class CompactAccess {
     at: number,
     wantUntil: boolean,
   ): Decision | QuickDecision | undefined {
-    if (d === NONE || this.present[d] === 0) return undefined;
-    const orgs = a === NONE ? undefined : this.principalOrgs[a];
-    if (orgs === undefined) return undefined;
+    if (d === NONE) return undefined;
+    const dev = this.dev;
+    const o = 4 * d;
+    const state = dev[o + DEV_STATE]!;
+    if (state === NOT_STORED) return undefined;
+    const acc = this.acc;
+    if (a === NONE || 2 * a + 1 >= acc.length) return undefined;
+    const orgCount = acc[2 * a + 1]! - 1;
+    if (orgCount < 0) return undefined;
     // A device that does not exist looks exactly like one the caller has no access to.
-    if (this.present[d] === 2) return denied('no_access');
-    const channelCount = this.channelCount[d]!;
-    const owner = this.owner[d] === a;
-    const holder = this.holder[d]!;
+    if (state === MISSING) return NO_ACCESS;
+    const orgStart = acc[2 * a]!;
+    const orgEnd = orgStart + orgCount;
+    const counts = dev[o + DEV_COUNTS]!;
+    const start = state - 1;
+    const end = start + (counts & 0xffff);
+    const owner = dev[o + DEV_OWNER] === a;
+    const holder = dev[o + DEV_HOLDER]!;
     let holds = false;
-    if (holder !== NONE) for (let k = 0; k < orgs.length && !holds; k++) holds = orgs[k] === holder;
-    // Someone with no relation to the device learns nothing about it (not even its channel count): the same
-    // answer as for a device that does not exist, decided before the channel is looked at (as `decide`).
-    const related = owner || holds ? 2 : this.relation(a, d, orgs);
-    if (related === 0) return denied('no_access');
-    const deviceLevel = DEVICE_LEVEL[permission]!;
+    if (holder !== NONE && orgCount > 0) {
+      const orgs = this.orgArena;
+      for (let k = orgStart; k < orgEnd; k++) {
+        if (orgs[k] === holder) {
+          holds = true;
+          break;
+        }
+      }
+    }
+    const info = PERMISSION_INFO[permission] ?? 0;
+    const deviceLevel = (info & DEVICE_LEVEL_BIT) !== 0;
+    // The channel is looked at only for someone related to the device (not even its channel count is told to
+    // anyone else: the same answer as for a device that does not exist, as `decide`). With a usable channel the
+    // grant loop below finds the relation itself (no grant applying: no_access), so the pre-pass runs only here.
+    let channelDenial: Denied | null = null;
     if (deviceLevel) {
-      if (channel !== null) return denied('device_level_permission');
+      if (channel !== null) channelDenial = DEVICE_LEVEL_PERMISSION;
     } else if (channel === null) {
-      return denied('channel_required');
-    } else if (!Number.isInteger(channel) || channel < 1 || channel > channelCount) {
+      channelDenial = CHANNEL_REQUIRED;
+    } else if (!Number.isInteger(channel) || channel < 1 || channel > counts >>> 16) {
+      channelDenial = UNKNOWN_CHANNEL;
+    }
+    if (channelDenial !== null) {
+      const related = owner || holds ? 2 : this.relation(a, start, end, orgStart, orgEnd);
+      if (related === 0) return NO_ACCESS;
       // Only someone who may see every channel learns how many there are.
-      return denied(related === 2 ? 'unknown_channel' : 'channel_not_shared');
+      return channelDenial === UNKNOWN_CHANNEL && related !== 2 ? CHANNEL_NOT_SHARED : channelDenial;
     }
     if (owner) return { allowed: true, source: 'ownership', sourceId: this.deviceIds.names[d]!, until: null };
     if (holds) return { allowed: true, source: 'holder', sourceId: this.orgs.names[holder]!, until: null };
-    const bit = PERMISSION_BIT[permission]!;
-    const start = this.grantStart[d]!;
-    const end = start + this.grantCount[d]!;
+    const bit = info & ~DEVICE_LEVEL_BIT;
+    const g = this.gInt;
+    const t = this.gTime;
     let best = NONE;
     let bestUntil: number | null = null;
     let failStage = 0;
-    let failReason: DenyReason = 'no_access';
+    let fail = NO_ACCESS;
     for (let i = start; i < end; i++) {
-      const subject = this.gSubject[i]!;
-      if (subject > 0) {
-        if (subject - 1 !== a) continue;
-      } else {
-        const o = -subject - 1;
-        let member = false;
-        for (let k = 0; k < orgs.length; k++) {
-          if (orgs[k] === o) {
-            member = true;
-            break;
-          }
-        }
-        if (!member) continue;
-      }
-      if (!this.covers(i, channel)) {
+      const subject = g[4 * i + G_SUBJECT]!;
+      if (subject > 0 ? subject - 1 !== a : orgCount === 0 || !this.applies(subject, a, orgStart, orgEnd)) continue;
+      const flagsPerms = g[4 * i + G_FLAGS_PERMS]!;
+      if (!this.covers(i, flagsPerms, channel)) {
         if (failStage < STAGE_CHANNEL) {
           failStage = STAGE_CHANNEL;
-          failReason = deviceLevel ? 'permission_not_granted' : 'channel_not_shared';
+          fail = deviceLevel ? PERMISSION_NOT_GRANTED : CHANNEL_NOT_SHARED;
         }
         continue;
       }
-      if ((this.gPerms[i]! & bit) === 0) {
+      if (((flagsPerms >>> 8) & bit) === 0) {
         if (failStage < STAGE_PERMISSION) {
           failStage = STAGE_PERMISSION;
-          failReason = this.gFlags[i]! & FLAG_AUTHORIZATION ? 'installer_no_permission' : 'permission_not_granted';
+          fail = flagsPerms & FLAG_AUTHORIZATION ? INSTALLER_NO_PERMISSION : PERMISSION_NOT_GRANTED;
         }
         continue;
       }
-      const why = this.whyNot(i, at);
+      // Validity: not yet, no longer, outside the schedule (the first that fails is the reason).
+      const from = t[2 * i]!;
+      const until = t[2 * i + 1]!;
+      const s = g[4 * i + G_SCHEDULE]!;
+      const why =
+        from === from && at < from
+          ? NOT_YET_VALID
+          : until === until && at >= until
+            ? EXPIRED
+            : s !== NONE && !inSchedule(this.schedules[s]!, at)
+              ? OUTSIDE_SCHEDULE
+              : null;
       if (why !== null) {
         if (failStage < STAGE_TIME) {
           failStage = STAGE_TIME;
-          failReason = why;
+          fail = why;
         }
         continue;
       }
-      const source = sourceOf(this.gFlags[i]!);
-      if (!wantUntil) return { allowed: true, source, sourceId: this.gSource[i]! } satisfies Allowance;
-      const until = nextChange(this.validity(i), at);
-      if (best === NONE || (bestUntil !== null && (until === null || until > bestUntil))) {
+      if (!wantUntil)
+        return { allowed: true, source: sourceOf(flagsPerms), sourceId: this.gSource[i]! } satisfies Allowance;
+      const next = nextChange(this.validity(i), at);
+      if (best === NONE || (bestUntil !== null && (next === null || next > bestUntil))) {
         best = i;
-        bestUntil = until;
-        if (until === null) break;
+        bestUntil = next;
+        if (next === null) break;
       }
     }
     if (best !== NONE) {
       return {
         allowed: true,
-        source: sourceOf(this.gFlags[best]!),
+        source: sourceOf(g[4 * best + G_FLAGS_PERMS]!),
         sourceId: this.gSource[best]!,
         until: bestUntil,
       };
     }
-    return denied(failReason);
+    return fail;
   }
 }

@@ -164,7 +164,8 @@ export class AccessEngine {
   invalidations = 0;
   evictions = 0;
   allowed = 0;
-  readonly denied: Record<string, number> = Object.create(null);
+  /** Denials by reason: a Map, as a string-keyed dictionary object cost a fifth of a hot check (profile). */
+  private readonly deniedBy = new Map<string, number>();
 
   /** `capacity`: devices held at most (ACCESS_CACHE_SIZE); past it memory starts afresh. */
   constructor(
@@ -430,13 +431,13 @@ export class AccessEngine {
       invalidations: this.invalidations,
       caching: this.caching && this.current(),
       allowed: this.allowed,
-      denied: { ...this.denied },
+      denied: Object.fromEntries(this.deniedBy),
     };
   }
 
   private count<D extends QuickDecision>(d: D): D {
     if (d.allowed) this.allowed += 1;
-    else this.denied[d.reason] = (this.denied[d.reason] ?? 0) + 1;
+    else this.deniedBy.set(d.reason, (this.deniedBy.get(d.reason) ?? 0) + 1);
     return d;
   }
 }

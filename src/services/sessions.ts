@@ -49,6 +49,29 @@ export async function startSession(
   return { token, sessionId, expiresAt };
 }
 
+/**
+ * The caller of a remembered session that needs no write, without a promise (the common request: the auth hook
+ * then finishes synchronously); undefined when `authenticate` must run (unknown, stale, due a touch, or refused).
+ */
+export function rememberedCaller(ctx: ServiceContext, token: string): Principal | undefined {
+  if (token.length < 20 || token.length > 100) return undefined;
+  const now = ctx.clock.now();
+  const known = ctx.access.session(hashToken(token));
+  if (
+    known === undefined ||
+    !(now < known.expiresAt && now >= known.readAt && now - known.readAt < SESSION_CACHE_MS) ||
+    now - known.lastUsedAt > TOUCH_EVERY_MS
+  )
+    return undefined;
+  return {
+    accountId: known.accountId,
+    sessionId: known.sessionId,
+    kind: known.kind,
+    isOperator: known.isOperator,
+    account: known,
+  };
+}
+
 export async function authenticate(ctx: ServiceContext, token: string): Promise<Principal | null> {
   if (token.length < 20 || token.length > 100) return null;
   const now = ctx.clock.now();

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, unauthenticated } from '../../domain/errors.ts';
 import { safeEqual } from '../../lib/secrets.ts';
-import { authenticate, csrfTokenFor, type Principal } from '../../services/sessions.ts';
+import { authenticate, csrfTokenFor, rememberedCaller, type Principal } from '../../services/sessions.ts';
 import type { ServiceContext } from '../../services/context.ts';
 
 export const SESSION_COOKIE = 'kh_session';
@@ -43,6 +43,12 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: ServiceCo
     if (request.routeOptions.config.ownAuth) return done();
     const bearer = bearerOf(request);
     if (bearer) {
+      // A remembered session answers without a promise (and the microtask it would cost every API request).
+      const known = rememberedCaller(opts.ctx, bearer);
+      if (known !== undefined) {
+        request.principal = known;
+        return done();
+      }
       authenticate(opts.ctx, bearer).then((principal) => {
         if (!principal)
           return done(

@@ -1,7 +1,7 @@
 // The access decision over HTTP: one check or a batch.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { invalidInput } from '../../domain/errors.ts';
-import { runChecks, type CheckInput } from '../../services/access-check.ts';
+import { checkSelfFromMemory, runChecks, type CheckInput } from '../../services/access-check.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
 import { problemResponses } from '../schemas/common.ts';
@@ -23,20 +23,25 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
         response: { 200: CheckResponse, ...problemResponses },
       },
     },
-    async (request) => {
+    // Not async: the common check (one, about oneself, answered from memory) is returned as it is, without the
+    // promises an async handler and the batch path cost; anything else returns the batch path's promise.
+    (request) => {
       const p = requirePrincipal(request);
       const caller = { accountId: p.accountId, isOperator: p.isOperator, account: p.account };
       const body = request.body;
       if (body.checks) {
         const extra = Object.keys(body).find((k) => k !== 'checks');
         if (extra) throw invalidInput('Send either one check or "checks", not both.', 'invalid_check', extra);
-        return { results: await runChecks(ctx, caller, body.checks as CheckInput[], batchField) };
+        return runChecks(ctx, caller, body.checks as CheckInput[], batchField).then((results) => ({ results }));
       }
       if (body.deviceId === undefined) throw invalidInput('"deviceId" is required.', undefined, 'deviceId');
       if (body.permission === undefined) throw invalidInput('"permission" is required.', undefined, 'permission');
       // The body is exactly one check here (the schema refuses unknown properties; `checks` is absent).
-      const [result] = await runChecks(ctx, caller, [body as CheckInput], singleField);
-      return result!;
+      const one = body as CheckInput;
+      return (
+        checkSelfFromMemory(ctx, caller, one, singleField) ??
+        runChecks(ctx, caller, [one], singleField).then(([result]) => result!)
+      );
     },
   );
 };
