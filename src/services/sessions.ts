@@ -49,6 +49,23 @@ export async function startSession(
   return { token, sessionId, expiresAt };
 }
 
+type Remembered = NonNullable<ReturnType<ServiceContext['access']['session']>>;
+
+/** A remembered session still to be believed: not expired, and read from the database recently enough. */
+function fresh(known: Remembered, now: number): boolean {
+  return now < known.expiresAt && now >= known.readAt && now - known.readAt < SESSION_CACHE_MS;
+}
+
+function principalOf(known: Remembered): Principal {
+  return {
+    accountId: known.accountId,
+    sessionId: known.sessionId,
+    kind: known.kind,
+    isOperator: known.isOperator,
+    account: known,
+  };
+}
+
 /**
  * The caller of a remembered session that needs no write, without a promise (the common request: the auth hook
  * then finishes synchronously); undefined when `authenticate` must run (unknown, stale, due a touch, or refused).
@@ -57,19 +74,8 @@ export function rememberedCaller(ctx: ServiceContext, token: string): Principal 
   if (token.length < 20 || token.length > 100) return undefined;
   const now = ctx.clock.now();
   const known = ctx.access.session(hashToken(token));
-  if (
-    known === undefined ||
-    !(now < known.expiresAt && now >= known.readAt && now - known.readAt < SESSION_CACHE_MS) ||
-    now - known.lastUsedAt > TOUCH_EVERY_MS
-  )
-    return undefined;
-  return {
-    accountId: known.accountId,
-    sessionId: known.sessionId,
-    kind: known.kind,
-    isOperator: known.isOperator,
-    account: known,
-  };
+  if (known === undefined || !fresh(known, now) || now - known.lastUsedAt > TOUCH_EVERY_MS) return undefined;
+  return principalOf(known);
 }
 
 export async function authenticate(ctx: ServiceContext, token: string): Promise<Principal | null> {
@@ -81,18 +87,12 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
   // `session` change that drops it on every instance; expiry is checked here; anything else is re-read soon.
   const known = engine.session(tokenHash);
   if (known !== undefined) {
-    if (now < known.expiresAt && now >= known.readAt && now - known.readAt < SESSION_CACHE_MS) {
+    if (fresh(known, now)) {
       if (now - known.lastUsedAt > TOUCH_EVERY_MS) {
         known.lastUsedAt = now;
         await sessions.touchSession(ctx.db, known.sessionId, now);
       }
-      return {
-        accountId: known.accountId,
-        sessionId: known.sessionId,
-        kind: known.kind,
-        isOperator: known.isOperator,
-        account: known,
-      };
+      return principalOf(known);
     }
     engine.forgetSession(tokenHash);
   }
@@ -115,13 +115,7 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
     accountIndex: -1,
   };
   engine.rememberSession(tokenHash, remembered, startedAt);
-  return {
-    accountId: remembered.accountId,
-    sessionId: remembered.sessionId,
-    kind: remembered.kind,
-    isOperator: remembered.isOperator,
-    account: remembered,
-  };
+  return principalOf(remembered);
 }
 
 /** The CSRF token of a cookie session: derived from the session token, so nothing more is stored. */
