@@ -6,6 +6,7 @@ import { newId } from '../lib/ids.ts';
 import { conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
 import {
   AGREED_MESSAGE,
+  REJECTED_MESSAGE,
   applicationStatus,
   checkDistinctIds,
   checkPending,
@@ -321,7 +322,7 @@ export async function decideApplications(
     const result = await views(tx.db, await apps.findApplications(tx.db, ids), tx.now);
     return {
       applications: ids.map((id) => result.find((r) => r.id === id)!),
-      message: decision === 'agree' ? AGREED_MESSAGE : 'The application was rejected. The installer has been told.',
+      message: decision === 'agree' ? AGREED_MESSAGE : REJECTED_MESSAGE,
     };
   });
 }

@@ -1,5 +1,6 @@
 // The one typed client for Keyholder's API, generated from /openapi.json (see scripts/gen-api-types.ts).
 // The session lives in an HttpOnly cookie; every change also sends the CSRF token from the readable cookie.
+import i18next from 'i18next';
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from './schema.d.ts';
 
@@ -12,6 +13,9 @@ function csrfToken(): string | null {
 
 const csrf: Middleware = {
   onRequest({ request }) {
+    // The server writes its sentences (problem details, confirmations, validities) in the app's language; a
+    // logged-in account's own choice wins there, and the app keeps the two the same (session.tsx).
+    if (i18next.language) request.headers.set('accept-language', i18next.language);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const token = csrfToken();
       if (token) request.headers.set('x-csrf-token', token);
