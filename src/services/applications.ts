@@ -34,6 +34,7 @@ import { writeAuthorization } from './authorizations.ts';
 import { tellOwnerIfManager } from './managers.ts';
 import { requireApplicant, requireApplicationsAddressedTo, requireSiteMember } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { namesFor } from './device-names.ts';
 import { notify, orgAdmins } from './notifier.ts';
 
 export interface ApplyInput extends ValidityInput {
@@ -155,13 +156,18 @@ async function applyInTx(
     const labels = permissions.map(permissionLabel).join(', ');
     for (const ownerId of new Set(targets.map((t) => t.owner_account_id))) {
       const mine = targets.filter((t) => t.owner_account_id === ownerId);
+      const names = await namesFor(
+        tx.db,
+        ownerId,
+        mine.map((m) => m.id),
+      );
       await notify(tx, [ownerId], {
         kind: 'permission_application',
         facts: {
           org: org?.name ?? 'Your installer',
           permissions: labels,
           validity: describeSpec(spec),
-          devices: mine.map((m) => m.name),
+          devices: mine.map((m) => names.get(m.id) ?? m.name),
           remark,
         },
         data: {

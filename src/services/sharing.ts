@@ -29,6 +29,7 @@ import { resolveShareTarget, type RecipientInput, type ShareTarget } from './rec
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 import { tellOwnerIfManager, tellOwnerIfManagerOf } from './managers.ts';
+import { namesFor } from './device-names.ts';
 import { notify } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
 import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
@@ -705,9 +706,10 @@ export async function endShare(
         );
       }
     } else if (device?.owner_account_id) {
+      const names = await namesFor(tx.db, device.owner_account_id, [row.device_id]);
       await notify(tx, [device.owner_account_id], {
         kind: 'share_removed',
-        facts: { recipient: actor.display_name, device: deviceName },
+        facts: { recipient: actor.display_name, device: names.get(row.device_id) ?? deviceName },
         data: { deviceId: row.device_id, shareId: row.id },
       });
     }

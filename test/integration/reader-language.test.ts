@@ -25,7 +25,13 @@ describeEachDatabase('the server writes in the reader’s language', (h) => {
     const deviceId = await ownDevice(h(), owner.id, { name: 'Coastal NVR' });
     const until = Date.UTC(2031, 11, 3, 9, 30);
 
-    const preview = await post(h(), owner, `/api/devices/${deviceId}/shares/preview`, shareBody(sam, { until }), GERMAN);
+    const preview = await post(
+      h(),
+      owner,
+      `/api/devices/${deviceId}/shares/preview`,
+      shareBody(sam, { until }),
+      GERMAN,
+    );
     assert.equal(preview.statusCode, 200, preview.body);
     const view = json(preview);
     assert.equal(
@@ -41,12 +47,15 @@ describeEachDatabase('the server writes in the reader’s language', (h) => {
     // The same request in English: the data is the same, only the words differ.
     const english = json(await post(h(), owner, `/api/devices/${deviceId}/shares/preview`, shareBody(sam, { until })));
     assert.match(english.confirmation, /^Share "Coastal NVR" with Sam Recipient: the whole device/);
-    assert.deepEqual({ ...english, confirmation: 0, validityText: 0, permissions: 0 }, {
-      ...view,
-      confirmation: 0,
-      validityText: 0,
-      permissions: 0,
-    });
+    assert.deepEqual(
+      { ...english, confirmation: 0, validityText: 0, permissions: 0 },
+      {
+        ...view,
+        confirmation: 0,
+        validityText: 0,
+        permissions: 0,
+      },
+    );
 
     const created = await post(h(), owner, `/api/devices/${deviceId}/shares`, shareBody(sam), GERMAN);
     assert.equal(created.statusCode, 201, created.body);
@@ -60,7 +69,8 @@ describeEachDatabase('the server writes in the reader’s language', (h) => {
       {
         code: 'share_exists',
         field: 'recipient',
-        detail: '„Coastal NVR“ ist bereits mit Sam Recipient geteilt. Bearbeiten Sie stattdessen die bestehende Freigabe.',
+        detail:
+          '„Coastal NVR“ ist bereits mit Sam Recipient geteilt. Bearbeiten Sie stattdessen die bestehende Freigabe.',
       },
     );
     const againEnglish = json(await post(h(), owner, `/api/devices/${deviceId}/shares`, shareBody(sam)));
@@ -71,7 +81,12 @@ describeEachDatabase('the server writes in the reader’s language', (h) => {
     );
 
     // The list of the device's shares reads German too.
-    const list = await h().request({ method: 'GET', url: `/api/devices/${deviceId}/shares`, token: owner.token, headers: GERMAN });
+    const list = await h().request({
+      method: 'GET',
+      url: `/api/devices/${deviceId}/shares`,
+      token: owner.token,
+      headers: GERMAN,
+    });
     assert.equal(json(list)[0].validityText, 'dauerhaft');
   });
 

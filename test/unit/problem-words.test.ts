@@ -28,7 +28,12 @@ const RAISERS: Record<string, { index: number; default?: string }> = {
 
 // Codes computed from a value: what each expression can be (checked by the guards next to them).
 const COMPUTED: Record<string, readonly string[]> = {
-  '`application_${status}`': ['application_agreed', 'application_rejected', 'application_cancelled', 'application_superseded'],
+  '`application_${status}`': [
+    'application_agreed',
+    'application_rejected',
+    'application_cancelled',
+    'application_superseded',
+  ],
   '`invitation_${status}`': ['invitation_accepted', 'invitation_declined', 'invitation_cancelled'],
   '`invitation_${inv.status}`': ['invitation_accepted', 'invitation_declined', 'invitation_cancelled'],
   // checkDistinctIds(…, 'device' | 'application')
