@@ -142,6 +142,7 @@ function ShareFlow({ device }: { device: Device }) {
         </div>
       </div>
       <ShareSpecFields
+        folded
         channels={device.channels}
         value={spec}
         onChange={setSpec}
