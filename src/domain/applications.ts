@@ -9,6 +9,8 @@ import { conflict, gone, invalidInput } from './errors.ts';
 
 export type ApplicationStatus = 'pending' | 'agreed' | 'rejected' | 'cancelled' | 'superseded' | 'expired';
 
+export const REJECTED_MESSAGE = 'The application was rejected. The installer has been told.';
+
 export const AGREED_MESSAGE =
   'Operation succeeded. You can edit or cancel permissions later in the device details page in Service > Authorized Devices.';
 
@@ -25,13 +27,14 @@ export function checkPending(status: ApplicationStatus): void {
 export function checkRemark(raw: string | undefined | null): string | null {
   if (raw === undefined || raw === null) return null;
   const remark = raw.trim();
-  if (remark.length > 500) throw invalidInput('The remark must have at most 500 characters.', undefined, 'remark');
+  if (remark.length > 500)
+    throw invalidInput('The remark must have at most 500 characters.', 'remark_too_long', 'remark');
   return remark.length === 0 ? null : remark;
 }
 
 /** Each id at most once, at least one. */
 export function checkDistinctIds(ids: readonly string[], field: string, what: string): void {
-  if (ids.length === 0) throw invalidInput(`Choose at least one ${what}.`, undefined, field);
+  if (ids.length === 0) throw invalidInput(`Choose at least one ${what}.`, 'nothing_chosen', field);
   const seen = new Set<string>();
   ids.forEach((id, i) => {
     if (seen.has(id))

@@ -1,5 +1,6 @@
 // How long an authorized permission lasts. The Hik-ProConnect presets (1 h, 2 h, 4 h, 8 h) count from the
 // moment the permission is granted (or agreed to), so a request stores the preset and is resolved only then.
+import type { Language } from '../i18n/languages.ts';
 import { invalidInput } from './errors.ts';
 import { isPermission, PERMISSIONS, type Permission } from './permissions.ts';
 
@@ -32,13 +33,17 @@ export function parseValidity(input: ValidityInput, now: number, field: string):
     case 'until': {
       const until = input.until;
       if (typeof until !== 'number' || !Number.isInteger(until))
-        throw invalidInput('Give the end time (epoch milliseconds) for a validity "until".', undefined, at('until'));
+        throw invalidInput(
+          'Give the end time (epoch milliseconds) for a validity "until".',
+          'until_required',
+          at('until'),
+        );
       if (until <= now)
         throw invalidInput('The end time is in the past; choose a time from now on.', 'validity_in_past', at('until'));
       if (until > LATEST_END)
         throw invalidInput(
           'The end time is too far in the future; choose "permanent" instead.',
-          undefined,
+          'until_too_far',
           at('until'),
         );
       return { kind: 'until', until };
@@ -46,9 +51,9 @@ export function parseValidity(input: ValidityInput, now: number, field: string):
     default:
       throw invalidInput(
         `"${input.validity}" is not a validity; use one of ${VALIDITY_PRESETS.join(', ')}.`,
-        undefined,
+        'unknown_validity',
         at('validity'),
-      );
+      ).with({ value: String(input.validity) });
   }
 }
 
@@ -64,10 +69,26 @@ export function isStillGrantable(spec: ValiditySpec, at: number): boolean {
   return spec.kind !== 'until' || spec.until > at;
 }
 
-export function describeSpec(spec: ValiditySpec): string {
-  if (spec.kind === 'permanent') return 'Permanent';
-  if (spec.kind === 'duration') return `${spec.hours} h`;
-  return `until ${new Date(spec.until).toISOString()}`;
+/**
+ * A validity in words. Without a time zone (the notices' facts, the API's historical English) an end time is
+ * written as an ISO instant; with the reader's time zone, as they read a date ("until 3 Dec 2026, 09:13").
+ */
+export function describeSpec(spec: ValiditySpec, language: Language = 'en', timeZone?: string): string {
+  const de = language === 'de';
+  if (spec.kind === 'permanent') return de ? 'Dauerhaft' : 'Permanent';
+  if (spec.kind === 'duration') return de ? `${spec.hours} Std.` : `${spec.hours} h`;
+  if (timeZone === undefined && !de) return `until ${new Date(spec.until).toISOString()}`;
+  let when: string;
+  try {
+    when = new Intl.DateTimeFormat(de ? 'de-DE' : 'en-GB', {
+      timeZone: timeZone ?? 'UTC',
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    }).format(spec.until);
+  } catch {
+    when = new Date(spec.until).toISOString();
+  }
+  return de ? `bis ${when}` : `until ${when}`;
 }
 
 export type PermissionState = 'active' | 'expired' | 'scheduled';
@@ -120,7 +141,8 @@ export function parsePermissionNames(
   field: string,
   opts: { allowEmpty: boolean },
 ): Permission[] {
-  if (!opts.allowEmpty && items.length === 0) throw invalidInput('Choose at least one permission.', undefined, field);
+  if (!opts.allowEmpty && items.length === 0)
+    throw invalidInput('Choose at least one permission.', 'permissions_required', field);
   const seen = new Set<string>();
   items.forEach((p, i) => {
     if (!isPermission(p))

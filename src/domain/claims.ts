@@ -43,7 +43,9 @@ export interface DecodedClaimFile {
  */
 export function decodeClaimFiles(files: ReadonlyArray<{ kind: ClaimFileKind; name: string; data: string }>) {
   if (files.length > CLAIM_MAX_FILES)
-    throw invalidInput(`Send at most ${CLAIM_MAX_FILES} files.`, 'too_many_files', 'files');
+    throw invalidInput(`Send at most ${CLAIM_MAX_FILES} files.`, 'too_many_files', 'files').with({
+      max: CLAIM_MAX_FILES,
+    });
   const out: DecodedClaimFile[] = [];
   let total = 0;
   files.forEach((f, i) => {
@@ -100,7 +102,9 @@ export function checkClaimMessage(raw: string): string {
   if (message.length === 0)
     throw invalidInput('Say in a few words why the device is yours.', 'message_missing', 'message');
   if (message.length > CLAIM_MESSAGE_MAX)
-    throw invalidInput(`Keep the message under ${CLAIM_MESSAGE_MAX} characters.`, 'message_too_long', 'message');
+    throw invalidInput(`Keep the message under ${CLAIM_MESSAGE_MAX} characters.`, 'message_too_long', 'message').with({
+      max: CLAIM_MESSAGE_MAX,
+    });
   return message;
 }
 

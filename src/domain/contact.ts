@@ -11,7 +11,7 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 export function normalizeEmail(raw: string, field = 'email'): string {
   const email = raw.trim().normalize('NFKC').toLowerCase();
   if (email.length > 254 || !EMAIL.test(email))
-    throw invalidInput(`"${raw}" is not a valid email address.`, 'invalid_email', field);
+    throw invalidInput(`"${raw}" is not a valid email address.`, 'invalid_email', field).with({ value: raw });
   const problem = lookAlikeProblem(email);
   if (problem) throw invalidInput(`"${raw}" cannot be used as an email address: ${problem}`, 'confusable_email', field);
   return email;
@@ -86,13 +86,14 @@ export function looksLikeEmail(raw: string): boolean {
 /** Passwords: long enough to resist guessing, short enough not to be a denial-of-service vector for scrypt. */
 export function checkPassword(password: string, field = 'password'): void {
   if (password.length < 8) throw invalidInput('The password must have at least 8 characters.', 'weak_password', field);
-  if (password.length > 200) throw invalidInput('The password must have at most 200 characters.', undefined, field);
+  if (password.length > 200)
+    throw invalidInput('The password must have at most 200 characters.', 'password_too_long', field);
 }
 
 export function checkDisplayName(raw: string, field = 'displayName'): string {
   const name = raw.trim();
-  if (name.length === 0) throw invalidInput('The name must not be empty.', undefined, field);
-  if (name.length > 100) throw invalidInput('The name must have at most 100 characters.', undefined, field);
+  if (name.length === 0) throw invalidInput('The name must not be empty.', 'name_empty', field);
+  if (name.length > 100) throw invalidInput('The name must have at most 100 characters.', 'name_too_long', field);
   return name;
 }
 

@@ -99,7 +99,11 @@ export function checkChannelCount(kind: DeviceKind, count: number | null, field 
   const limits = CHANNEL_LIMITS[kind];
   if (count === null) {
     if (limits.required)
-      throw invalidInput(`A ${kind} must state its number of channels (1 to ${limits.max}).`, undefined, field);
+      throw invalidInput(
+        `A ${kind} must state its number of channels (1 to ${limits.max}).`,
+        'channel_count_required',
+        field,
+      ).with({ max: limits.max });
     return 1;
   }
   if (!Number.isInteger(count) || count < 1 || count > limits.max) {
@@ -109,7 +113,7 @@ export function checkChannelCount(kind: DeviceKind, count: number | null, field 
         : `A ${kind} has 1 to ${limits.max} channels, not ${count}.`,
       'invalid_channels',
       field,
-    );
+    ).with({ max: limits.max, value: count });
   }
   return count;
 }
@@ -124,9 +128,11 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function checkText(raw: string, what: string, max: number, field: string): string {
   const text = raw.trim();
-  if (text.length === 0) throw invalidInput(`The ${what} must not be empty.`, undefined, field);
-  if (text.length > max) throw invalidInput(`The ${what} must have at most ${max} characters.`, undefined, field);
-  if (CONTROL.test(text)) throw invalidInput(`The ${what} must not contain control characters.`, undefined, field);
+  if (text.length === 0) throw invalidInput(`The ${what} must not be empty.`, 'text_empty', field);
+  if (text.length > max)
+    throw invalidInput(`The ${what} must have at most ${max} characters.`, 'text_too_long', field).with({ max });
+  if (CONTROL.test(text))
+    throw invalidInput(`The ${what} must not contain control characters.`, 'text_control_characters', field);
   return text;
 }
 
@@ -150,7 +156,7 @@ export function checkFirmware(raw: string | null | undefined, field = 'firmwareV
 /** Names for channels 1..count: the given ones (blank = default), padded with defaults. */
 export function channelNamesFor(count: number, given: readonly string[], field = 'channelNames'): string[] {
   if (given.length > count)
-    throw invalidInput(`${given.length} channel names given for ${count} channel(s).`, undefined, field);
+    throw invalidInput(`${given.length} channel names given for ${count} channel(s).`, 'channel_names_count', field);
   const names: string[] = [];
   for (let n = 1; n <= count; n += 1) {
     const raw = given[n - 1];
@@ -191,20 +197,34 @@ export function checkCapabilities(entries: Iterable<[string, unknown]>, field = 
   const seen = new Set<string>();
   for (const [key, value] of entries) {
     if (!CAPABILITY_KEY.test(key))
-      throw invalidInput(`"${clip(key)}" is not a capability name (letters, digits, underscores).`, undefined, field);
-    if (seen.has(key)) throw invalidInput(`The capability "${key}" is given twice.`, undefined, field);
+      throw invalidInput(
+        `"${clip(key)}" is not a capability name (letters, digits, underscores).`,
+        'invalid_capability',
+        field,
+      ).with({ value: clip(key) });
+    if (seen.has(key))
+      throw invalidInput(`The capability "${key}" is given twice.`, 'duplicate_capability', field).with({ value: key });
     seen.add(key);
     if (typeof value === 'string') {
       if (value.length === 0 || value.length > 64 || CONTROL.test(value))
-        throw invalidInput(`The capability "${key}" has a bad value.`, undefined, field);
+        throw invalidInput(`The capability "${key}" has a bad value.`, 'invalid_capability_value', field).with({
+          value: key,
+        });
     } else if (typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value))) {
-      throw invalidInput(`The capability "${key}" must be true, false, a number or a short text.`, undefined, field);
+      throw invalidInput(
+        `The capability "${key}" must be true, false, a number or a short text.`,
+        'invalid_capability_value',
+        field,
+      ).with({ value: key });
     }
     if (key === 'supportsSharing' && typeof value !== 'boolean')
-      throw invalidInput('supportsSharing must be true or false.', undefined, field);
+      throw invalidInput('supportsSharing must be true or false.', 'invalid_supports_sharing', field);
     caps[key] = value as CapabilityValue;
   }
-  if (seen.size > MAX_CAPABILITIES) throw invalidInput(`At most ${MAX_CAPABILITIES} capabilities.`, undefined, field);
+  if (seen.size > MAX_CAPABILITIES)
+    throw invalidInput(`At most ${MAX_CAPABILITIES} capabilities.`, 'too_many_capabilities', field).with({
+      max: MAX_CAPABILITIES,
+    });
   return caps;
 }
 
@@ -238,7 +258,12 @@ export function checkDeviceInput(raw: RawDeviceInput, place: InputPlace): Device
     if (raw.channels === null || (typeof raw.channels === 'string' && raw.channels.trim() === '')) count = null;
     else if (typeof raw.channels === 'number') count = raw.channels;
     else if (/^\s*\d{1,4}\s*$/.test(raw.channels)) count = Number(raw.channels);
-    else throw invalidInput(`"${clip(raw.channels)}" is not a number of channels.`, undefined, f('channels'));
+    else
+      throw invalidInput(
+        `"${clip(raw.channels)}" is not a number of channels.`,
+        'invalid_channel_count',
+        f('channels'),
+      ).with({ value: clip(raw.channels) });
     const channelCount = checkChannelCount(kind, count, f('channels'));
     const verificationCode = normalizeVerificationCode(raw.verificationCode, f('verificationCode'));
     const givenNames =

@@ -60,7 +60,18 @@ export class AppError extends Error {
     this.status = STATUS[kind];
     this.title = TITLE[kind];
   }
+
+  /** The facts the sentence names (a device, a person, a number), so it can be written in the reader's language. */
+  params: ProblemParams = {};
+
+  /** Adds the facts behind `detail`, for the words in other languages (src/i18n/problems-de.ts). */
+  with(params: ProblemParams): this {
+    this.params = { ...this.params, ...params };
+    return this;
+  }
 }
+
+export type ProblemParams = Record<string, string | number>;
 
 // Every helper takes (detail, code, field): the words for people, the stable code for programs, the input at fault.
 export const invalidInput = (detail: string, code?: string, field?: string) =>
@@ -69,7 +80,8 @@ export const notFound = (detail: string, code?: string) => new AppError('not_fou
 export const forbidden = (detail: string, code?: string) => new AppError('forbidden', detail, undefined, code);
 export const conflict = (detail: string, code?: string, field?: string) =>
   new AppError('conflict', detail, field, code);
-export const unauthenticated = (detail = 'Log in first.') => new AppError('unauthenticated', detail);
-export const tooMany = (detail: string, retryAfter: number) =>
-  new AppError('too_many', detail, undefined, 'throttled', retryAfter);
+export const unauthenticated = (detail = 'Log in first.', code = 'unauthenticated') =>
+  new AppError('unauthenticated', detail, undefined, code);
+export const tooMany = (detail: string, retryAfter: number, code = 'throttled') =>
+  new AppError('too_many', detail, undefined, code, retryAfter);
 export const gone = (detail: string, code?: string) => new AppError('gone', detail, undefined, code);

@@ -31,14 +31,16 @@ export function parseOrgPick(raw: string, field: string): OrgPick {
 
 export function checkName(raw: string, field: string, what: string): string {
   const name = raw.trim();
-  if (name.length === 0) throw invalidInput(`The ${what} must not be empty.`, undefined, field);
-  if (name.length > 120) throw invalidInput(`The ${what} must have at most 120 characters.`, undefined, field);
+  if (name.length === 0) throw invalidInput(`The ${what} must not be empty.`, 'text_empty', field);
+  if (name.length > 120)
+    throw invalidInput(`The ${what} must have at most 120 characters.`, 'text_too_long', field).with({ max: 120 });
   return name;
 }
 
 export function checkAddress(raw: string, field = 'address'): string {
   const address = raw.trim();
-  if (address.length > 300) throw invalidInput('The address must have at most 300 characters.', undefined, field);
+  if (address.length > 300)
+    throw invalidInput('The address must have at most 300 characters.', 'text_too_long', field).with({ max: 300 });
   return address;
 }
 

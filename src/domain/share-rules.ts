@@ -9,7 +9,9 @@ import {
   permissionLabel,
   type Permission,
 } from './permissions.ts';
-import { describeValidity, makeValidity, type ScheduleSpec, type Validity } from './validity.ts';
+import type { Language } from '../i18n/languages.ts';
+import { permissionIn } from '../i18n/permissions-de.ts';
+import { describeValidity, makeValidity, type ScheduleSpec, type Validity, type ValidityWords } from './validity.ts';
 
 export type ShareScope = 'device' | 'channels';
 
@@ -57,7 +59,7 @@ export function checkShareSpec(
           `Channel ${c} does not exist on this device (it has ${device.channelCount === 1 ? '1 channel' : `channels 1 to ${device.channelCount}`}).`,
           'unknown_channel',
           f(`channels[${i}]`),
-        );
+        ).with({ channel: String(c) });
       }
       if (seen.has(c)) throw invalidInput(`Channel ${c} is listed twice.`, 'invalid_channels', f(`channels[${i}]`));
       seen.add(c);
@@ -95,7 +97,7 @@ export function checkShareSpec(
           `${permissionLabel(p)} applies to the whole device: share the whole device to grant it.`,
           'device_level_permission',
           f('permissions'),
-        );
+        ).with({ permission: p });
       }
     }
   }
@@ -106,20 +108,32 @@ export function checkShareSpec(
 export function describeChannels(
   spec: Pick<ShareSpec, 'scope' | 'channels'>,
   names: ReadonlyMap<number, string>,
+  language: Language = 'en',
 ): string {
-  if (spec.scope === 'device') return 'the whole device (every channel, including channels added later)';
+  const de = language === 'de';
+  if (spec.scope === 'device')
+    return de
+      ? 'das ganze Gerät (alle Kanäle, auch später hinzugefügte)'
+      : 'the whole device (every channel, including channels added later)';
   const parts = spec.channels.map((c) => (names.get(c) ? `${c} (${names.get(c)})` : String(c)));
-  return `${parts.length === 1 ? 'channel' : 'channels'} ${parts.join(', ')}`;
+  const word = parts.length === 1 ? (de ? 'Kanal' : 'channel') : de ? 'Kanäle' : 'channels';
+  return `${word} ${parts.join(', ')}`;
 }
 
 /** The confirmation text shown before and after sharing, as in DMSS's confirmation dialog. */
 export function confirmationText(p: {
   deviceName: string;
   recipientName: string;
-  spec: ShareSpec;
+  spec: Pick<ShareSpec, 'scope' | 'channels' | 'permissions'> & { validity: ValidityWords };
   channelNames: ReadonlyMap<number, string>;
   timeZone: string;
+  language?: Language;
 }): string {
-  const perms = p.spec.permissions.map(permissionLabel).join(', ');
-  return `Share "${p.deviceName}" with ${p.recipientName}: ${describeChannels(p.spec, p.channelNames)}; permissions: ${perms}; valid: ${describeValidity(p.spec.validity, p.timeZone)}.`;
+  const language = p.language ?? 'en';
+  const perms = p.spec.permissions.map((x) => permissionIn(x, language)).join(', ');
+  const channels = describeChannels(p.spec, p.channelNames, language);
+  const valid = describeValidity(p.spec.validity, p.timeZone, language);
+  return language === 'de'
+    ? `„${p.deviceName}“ mit ${p.recipientName} teilen: ${channels}; Berechtigungen: ${perms}; gültig: ${valid}.`
+    : `Share "${p.deviceName}" with ${p.recipientName}: ${channels}; permissions: ${perms}; valid: ${valid}.`;
 }

@@ -10,6 +10,7 @@
 //   window. So a spring-forward gap simply does not happen (a window 02:00-02:30 inside the gap allows nothing
 //   that day; 01:30-02:30 ends at the jump), and in a fall-back overlap both occurrences of the repeated hour
 //   count (01:00-01:30 allows twice that night).
+import type { Language } from '../i18n/languages.ts';
 import { isValidTimeZone } from './contact.ts';
 import { invalidInput } from './errors.ts';
 
@@ -388,31 +389,52 @@ export function nextChange(v: Validity, at: number): number | null {
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const SHORT_DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const DAY_NAMES_DE = ['sonntags', 'montags', 'dienstags', 'mittwochs', 'donnerstags', 'freitags', 'samstags'];
+const SHORT_DAYS_DE = ['So', 'Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa'];
 
-function describeDays(days: number[]): string {
+function describeDays(days: number[], language: Language): string {
+  const de = language === 'de';
   const set = [...new Set(days)].sort((a, b) => a - b);
   const key = set.join(',');
-  if (key === '0,1,2,3,4,5,6') return 'every day';
-  if (key === '1,2,3,4,5') return 'weekdays';
-  if (key === '0,6') return 'weekends';
-  if (set.length === 1) return `${DAY_NAMES[set[0]!]}s`;
-  return set.map((d) => SHORT_DAYS[d]).join(', ');
+  if (key === '0,1,2,3,4,5,6') return de ? 'täglich' : 'every day';
+  if (key === '1,2,3,4,5') return de ? 'werktags' : 'weekdays';
+  if (key === '0,6') return de ? 'am Wochenende' : 'weekends';
+  if (set.length === 1) return de ? DAY_NAMES_DE[set[0]!]! : `${DAY_NAMES[set[0]!]}s`;
+  return set.map((d) => (de ? SHORT_DAYS_DE : SHORT_DAYS)[d]).join(', ');
 }
 
-function formatInstant(t: number, tz: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' }).format(t);
+function formatInstant(t: number, tz: string, language: Language): string {
+  return new Intl.DateTimeFormat(language === 'de' ? 'de-DE' : 'en-GB', {
+    timeZone: tz,
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  }).format(t);
 }
 
-/** Validity in words, for confirmations: "from 1 Dec 2026, 09:00 until 8 Dec 2026, 09:00; weekdays 08:00-18:00 (Europe/Dublin)". */
-export function describeValidity(v: Validity, timeZone: string): string {
+/** What describeValidity needs: the bounds and the schedule's windows with their time zone. */
+export interface ValidityWords {
+  readonly from: number | null;
+  readonly until: number | null;
+  readonly schedule: { readonly spec: ScheduleSpec; readonly timeZone: string } | null;
+}
+
+/**
+ * Validity in words, for confirmations: "from 1 Dec 2026, 09:00 until 8 Dec 2026, 09:00; weekdays 08:00-18:00
+ * (Europe/Dublin)", or in German "vom 01.12.2026, 09:00 bis 08.12.2026, 09:00; werktags 08:00-18:00 (Europe/Dublin)".
+ */
+export function describeValidity(v: ValidityWords, timeZone: string, language: Language = 'en'): string {
+  const de = language === 'de';
+  const at = (t: number) => formatInstant(t, timeZone, language);
   const parts: string[] = [];
-  if (v.from === null && v.until === null) parts.push('permanent');
+  if (v.from === null && v.until === null) parts.push(de ? 'dauerhaft' : 'permanent');
   else if (v.from !== null && v.until !== null)
-    parts.push(`from ${formatInstant(v.from, timeZone)} until ${formatInstant(v.until, timeZone)}`);
-  else if (v.from !== null) parts.push(`from ${formatInstant(v.from, timeZone)}, no end`);
-  else parts.push(`until ${formatInstant(v.until!, timeZone)}`);
+    parts.push(de ? `vom ${at(v.from)} bis ${at(v.until)}` : `from ${at(v.from)} until ${at(v.until)}`);
+  else if (v.from !== null) parts.push(de ? `ab ${at(v.from)}, ohne Ende` : `from ${at(v.from)}, no end`);
+  else parts.push(de ? `bis ${at(v.until!)}` : `until ${at(v.until!)}`);
   if (v.schedule) {
-    const windows = v.schedule.spec.windows.map((w) => `${describeDays(w.days)} ${w.from}-${w.to}`).join('; ');
+    const windows = v.schedule.spec.windows
+      .map((w) => `${describeDays(w.days, language)} ${w.from}-${w.to}`)
+      .join('; ');
     parts.push(`${windows} (${v.schedule.timeZone})`);
   }
   return parts.join('; ');

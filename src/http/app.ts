@@ -65,7 +65,7 @@ export async function buildApp({ ctx, webRoot = null }: BuildOptions): Promise<A
   // SIGTERM drains the server instead of resetting keep-alive clients (runtime.close()).
   trackConnections(app.server);
   const notFoundFallback: { current: NotFoundFallback | null } = { current: null };
-  registerProblemHandlers(app, notFoundFallback);
+  registerProblemHandlers(app, notFoundFallback, ctx);
   refuseNonFiniteNumbers(app);
   await app.register(securityHeaders, {
     mediaUrls: [ctx.config.mediaPublicUrl, ctx.config.mediaPlaybackUrl, ctx.config.mediaWebrtcUrl],

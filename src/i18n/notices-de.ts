@@ -3,21 +3,11 @@
 // German words here (test/unit/i18n.test.ts). Facts that arrive as finished English sentences (a share's
 // confirmation, an installer's remark, a device's exception detail) are not repeated: the German text says what
 // happened from the facts it has, and the app shows the details in German.
-import { isPermission, type Permission } from '../domain/permissions.ts';
 import type { AuthorizationEnding, EventKind, FactsOf, Recipient, ShareEnding, Words } from '../services/notifier.ts';
-
-const PERMISSION_DE: Record<Permission, string> = {
-  live_view: 'Live-Ansicht',
-  playback: 'Wiedergabe',
-  two_way_audio: 'Gegensprechen',
-  ptz: 'PTZ-Steuerung',
-  alarm_notifications: 'Alarmbenachrichtigungen',
-  download: 'Herunterladen',
-  configuration: 'Konfiguration',
-};
+import { permissionIn } from './permissions-de.ts';
 
 function label(p: string): string {
-  return isPermission(p) ? PERMISSION_DE[p] : p;
+  return permissionIn(p, 'de');
 }
 
 const ROLE_DE: Record<string, string> = { admin: 'Administrator', member: 'Mitglied' };

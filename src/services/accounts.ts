@@ -61,7 +61,7 @@ export async function setLanguage(ctx: ServiceContext, accountId: string, langua
   return transact(ctx, async (tx) => {
     await accounts.updateAccount(tx.db, accountId, { language });
     const row = await accounts.findAccountById(tx.db, accountId);
-    if (!row) throw notFound('No such account.');
+    if (!row) throw notFound('No such account.', 'account_not_found');
     return accountView(row);
   });
 }
@@ -76,7 +76,8 @@ export async function register(
   input: RegisterInput,
   opts: { operator?: boolean; verified?: boolean } = {},
 ): Promise<AccountRow> {
-  if (!input.email && !input.phone) throw invalidInput('Give an email address or a phone number.', undefined, 'email');
+  if (!input.email && !input.phone)
+    throw invalidInput('Give an email address or a phone number.', 'email_or_phone_required', 'email');
   const email = input.email ? normalizeEmail(input.email) : null;
   const phone = input.phone ? normalizePhone(input.phone) : null;
   checkPassword(input.password);
@@ -85,9 +86,9 @@ export async function register(
   if (!isValidTimeZone(timeZone))
     throw invalidInput(
       `"${timeZone}" is not a known time zone (use an IANA name such as Europe/Dublin).`,
-      undefined,
+      'unknown_time_zone',
       'timeZone',
-    );
+    ).with({ value: timeZone });
   const passwordHash = await hashPassword(input.password, ctx.config.scryptCost);
   return transact(ctx, async (tx) => {
     // An address another account holds without having proven it is not lost to the person who really has it:
@@ -239,6 +240,6 @@ export async function login(
 
 export async function getAccount(ctx: ServiceContext, accountId: string): Promise<AccountRow> {
   const a = await accounts.findAccountById(ctx.db, accountId);
-  if (!a) throw new AppError('unauthenticated', 'This account no longer exists.');
+  if (!a) throw new AppError('unauthenticated', 'This account no longer exists.', undefined, 'account_not_found');
   return a;
 }

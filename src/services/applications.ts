@@ -6,6 +6,7 @@ import { newId } from '../lib/ids.ts';
 import { conflict, gone, invalidInput, notFound } from '../domain/errors.ts';
 import {
   AGREED_MESSAGE,
+  REJECTED_MESSAGE,
   applicationStatus,
   checkDistinctIds,
   checkPending,
@@ -33,6 +34,7 @@ import { writeAuthorization } from './authorizations.ts';
 import { tellOwnerIfManager } from './managers.ts';
 import { requireApplicant, requireApplicationsAddressedTo, requireSiteMember } from './guards.ts';
 import { transact, type ServiceContext } from './context.ts';
+import { namesFor } from './device-names.ts';
 import { notify, orgAdmins } from './notifier.ts';
 
 export interface ApplyInput extends ValidityInput {
@@ -154,13 +156,18 @@ async function applyInTx(
     const labels = permissions.map(permissionLabel).join(', ');
     for (const ownerId of new Set(targets.map((t) => t.owner_account_id))) {
       const mine = targets.filter((t) => t.owner_account_id === ownerId);
+      const names = await namesFor(
+        tx.db,
+        ownerId,
+        mine.map((m) => m.id),
+      );
       await notify(tx, [ownerId], {
         kind: 'permission_application',
         facts: {
           org: org?.name ?? 'Your installer',
           permissions: labels,
           validity: describeSpec(spec),
-          devices: mine.map((m) => m.name),
+          devices: mine.map((m) => names.get(m.id) ?? m.name),
           remark,
         },
         data: {
@@ -321,7 +328,7 @@ export async function decideApplications(
     const result = await views(tx.db, await apps.findApplications(tx.db, ids), tx.now);
     return {
       applications: ids.map((id) => result.find((r) => r.id === id)!),
-      message: decision === 'agree' ? AGREED_MESSAGE : 'The application was rejected. The installer has been told.',
+      message: decision === 'agree' ? AGREED_MESSAGE : REJECTED_MESSAGE,
     };
   });
 }

@@ -359,7 +359,8 @@ export async function entrust(
   return transact(ctx, async (tx) => {
     const org = await resolveOrg(tx.db, input.org, 'org');
     const requests = parsePermissionRequests(input.permissions, tx.now, 'permissions');
-    if (requests.length === 0) throw invalidInput('Choose at least one permission.', undefined, 'permissions');
+    if (requests.length === 0)
+      throw invalidInput('Choose at least one permission.', 'permissions_required', 'permissions');
     const owned = [];
     for (const [i, id] of input.deviceIds.entries()) {
       const d = await devices.findOwnedDevice(tx.db, accountId, id);

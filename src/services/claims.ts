@@ -189,7 +189,12 @@ export async function fileClaim(ctx: ServiceContext, accountId: string, input: F
       if (await repo.findOpenClaimOf(tx.db, device.id, accountId))
         throw conflict('You already have a claim on this device; see Claims.', 'claim_exists');
       if ((await repo.countOpenClaimsBy(tx.db, accountId)) >= MAX_OPEN_CLAIMS)
-        throw conflict(`You have ${MAX_OPEN_CLAIMS} claims waiting; wait for them to be decided.`, 'too_many_claims');
+        throw conflict(
+          `You have ${MAX_OPEN_CLAIMS} claims waiting; wait for them to be decided.`,
+          'too_many_claims',
+        ).with({
+          max: MAX_OPEN_CLAIMS,
+        });
       const id = newId('clm');
       const ownerId = device.owner_account_id;
       await repo.insertClaim(tx.db, {

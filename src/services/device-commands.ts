@@ -99,7 +99,7 @@ export async function sendCommand(
       `The device did not answer within ${Math.round(ctx.config.deviceLink.commandTimeoutMs / 1000)} seconds. It may still carry the command out.`,
       undefined,
       'device_timeout',
-    );
+    ).with({ seconds: Math.round(ctx.config.deviceLink.commandTimeoutMs / 1000) });
   }
   const reply = outcome.reply;
   await record(reply.ok ? 'ok' : 'failed', reply.ok ? {} : { error: reply.error });

@@ -27,6 +27,7 @@ import * as throttles from '../persistence/repositories/throttles.ts';
 import type { DeviceExceptionsTable } from '../persistence/schema.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 import { requireDeviceOwner, requireOrgMember, requireSiteMember } from './guards.ts';
+import { namesFor } from './device-names.ts';
 import { notify } from './notifier.ts';
 
 /** Health reports kept per device besides the current one. */
@@ -246,10 +247,11 @@ async function tell(ctx: ServiceContext, tx: Tx, device: LinkDevice, raised: Dev
     if (mine.length > 0) told.set(accountId, mine);
   }
   for (const [accountId, list] of told) {
+    const name = (await namesFor(tx.db, accountId, [device.id])).get(device.id) ?? device.name;
     await notify(tx, [accountId], {
       kind: 'device_exception',
       facts: {
-        device: device.name,
+        device: name,
         what: list.map((e) => EXCEPTION_LABELS[e.kind as ExceptionKind] ?? e.kind).join(', '),
         detail: list.map((e) => e.detail).join(' '),
       },

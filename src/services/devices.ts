@@ -324,7 +324,8 @@ export async function renameChannel(
     const device = await requireDeviceManager(tx.db, accountId, deviceId);
     const channels = await repo.listChannels(tx.db, deviceId);
     const channel = channels.find((c) => c.number === number);
-    if (!channel) throw notFound(`This device has no channel ${number}.`, 'channel_not_found');
+    if (!channel)
+      throw notFound(`This device has no channel ${number}.`, 'channel_not_found').with({ channel: number });
     if (channel.name !== name) {
       await repo.setChannelName(tx.db, deviceId, number, name);
       await appendAudit(tx.db, {
@@ -431,7 +432,7 @@ export async function importDevicesJson(
   actorAccountId: string | null,
   rows: JsonDeviceInput[],
 ): Promise<ImportResult> {
-  if (rows.length === 0) throw invalidInput('Give at least one device.', undefined, 'devices');
+  if (rows.length === 0) throw invalidInput('Give at least one device.', 'devices_required', 'devices');
   const entries = rows.map((r, i) => {
     const place = jsonPlace(i);
     const record = checkDeviceInput(

@@ -80,7 +80,9 @@ export async function requireShareableDevice<
     throw new AppError('not_found', NO_DEVICE, field, 'device_not_found');
   }
   if (device.supports_sharing !== 1)
-    throw new AppError('forbidden', `"${device.name}" does not support sharing.`, field, 'sharing_not_supported');
+    throw new AppError('forbidden', `"${device.name}" does not support sharing.`, field, 'sharing_not_supported').with({
+      device: device.name,
+    });
   return device;
 }
 

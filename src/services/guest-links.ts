@@ -110,7 +110,9 @@ export async function createGuestLink(
   if (channels.length === 0) throw invalidInput('Choose at least one channel.', 'channels_required', 'channels');
   const outside = channels.find((c) => c > device.channel_count);
   if (outside !== undefined)
-    throw invalidInput(`This device has no channel ${outside}.`, 'unknown_channel', 'channels');
+    throw invalidInput(`This device has no channel ${outside}.`, 'unknown_channel', 'channels').with({
+      channel: String(outside),
+    });
   const label = (input.label ?? '').trim();
   const pin = input.pin;
   if (pin !== undefined && !/^\d{4,8}$/.test(pin)) throw invalidInput('A PIN has 4 to 8 digits.', 'invalid_pin', 'pin');
@@ -129,7 +131,7 @@ export async function createGuestLink(
         `A guest link may last at most ${hours} hour${hours === 1 ? '' : 's'}.`,
         'guest_link_too_long',
         'validity',
-      );
+      ).with({ hours });
     }
     // Serializes link creation per device (a row lock on PostgreSQL; SQLite has one writer), so two concurrent
     // creations cannot both pass the limit below.
@@ -145,7 +147,7 @@ export async function createGuestLink(
       throw conflict(
         `This device already has ${active} active guest links, the most allowed: revoke one first.`,
         'guest_link_limit',
-      );
+      ).with({ active });
     const r: GuestLinksTable = {
       id,
       device_id: deviceId,
@@ -369,7 +371,7 @@ export interface GuestCaller {
 
 /** The guest session behind a token, while its link still allows something; otherwise a clear refusal. */
 export async function guestSessionOf(ctx: ServiceContext, token: string | undefined): Promise<GuestCaller> {
-  if (!token) throw unauthenticated('Open the guest link first.');
+  if (!token) throw unauthenticated('Open the guest link first.', 'guest_session_required');
   const found = await repo.findSessionByTokenHash(ctx.db, hashToken(token));
   const now = ctx.clock.now();
   if (!found) {

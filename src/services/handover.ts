@@ -357,7 +357,7 @@ export async function acceptInvitation(
       throw forbidden(
         `Verify your ${inv.channel === 'email' ? 'email address' : 'phone number'} ${inv.contact} before accepting.`,
         'contact_not_verified',
-      );
+      ).with({ channel: inv.channel, contact: inv.contact });
     checkCanRespond(invitationStatus(inv.status, inv.expires_at, tx.now));
     const requested = parseStored(inv.devices) as RequestedDevice[];
     const agreed = agreedSubset(

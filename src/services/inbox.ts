@@ -26,7 +26,7 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   const createdAt = Number(text.slice(0, dot));
   const id = text.slice(dot + 1);
   if (dot < 1 || !Number.isSafeInteger(createdAt) || !/^[A-Za-z0-9_-]{1,64}$/.test(id))
-    throw invalidInput('The cursor is not valid; start from the first page.', undefined, 'cursor');
+    throw invalidInput('The cursor is not valid; start from the first page.', 'invalid_cursor', 'cursor');
   return { createdAt, id };
 }
 

@@ -61,7 +61,7 @@ export async function addManager(
         `${person.display_name} already manages "${device.name}".`,
         'manager',
         'manager_exists',
-      );
+      ).with({ person: person.display_name, device: device.name });
     const row = {
       id: newId('mgr'),
       device_id: deviceId,

@@ -93,7 +93,7 @@ export async function changePassword(
   const account = await accounts.findAccountById(ctx.db, principal.accountId);
   if (!account) {
     await throttles.refundAttempt(ctx.db, slot, PASSWORD_RULE);
-    throw new AppError('unauthenticated', 'This account no longer exists.');
+    throw new AppError('unauthenticated', 'This account no longer exists.', undefined, 'account_not_found');
   }
   // A wrong password keeps its slot: it is its record.
   if (!(await verifyPassword(input.currentPassword, account.password_hash)))
@@ -115,7 +115,11 @@ export async function changePassword(
 export async function requestPasswordReset(ctx: ServiceContext, login: string, ip: string | null): Promise<void> {
   const canonical = canonicalLogin(login);
   if (!canonical)
-    throw invalidInput('Type the email address or the phone number (+353…) of your account.', undefined, 'login');
+    throw invalidInput(
+      'Type the email address or the phone number (+353…) of your account.',
+      'email_or_phone_required',
+      'login',
+    );
   const key = `reset:${canonical.channel}:${canonical.address}`;
   const ipKey = `reset-ip:${ip ?? 'unknown'}`;
   const now = ctx.clock.now();
@@ -127,7 +131,7 @@ export async function requestPasswordReset(ctx: ServiceContext, login: string, i
     await throttles.refundAttempt(ctx.db, perLogin, RESET_REQUEST_RULE);
     await throttles.refundAttempt(ctx.db, perAddress, RESET_REQUEST_IP_RULE);
     const wait = Math.max(perLogin.ok ? 0 : perLogin.waitMs, perAddress.ok ? 0 : perAddress.waitMs);
-    throw tooMany('Too many codes asked for. Try again later.', Math.ceil(wait / 1000));
+    throw tooMany('Too many codes asked for. Try again later.', Math.ceil(wait / 1000), 'too_many_codes');
   }
   const account = await verifiedHolder(ctx, canonical);
   await transact(ctx, async (tx) => {

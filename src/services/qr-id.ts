@@ -45,7 +45,7 @@ export function decodeQrImage(buffer: Buffer, mime: string): Promise<string> {
 
 export async function myQrText(ctx: ServiceContext, accountId: string): Promise<string> {
   const account = await accounts.findAccountById(ctx.db, accountId);
-  if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
+  if (!account) throw new AppError('unauthenticated', 'This account no longer exists.', undefined, 'account_not_found');
   return accountQrText(account.qr_ref);
 }
 

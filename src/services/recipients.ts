@@ -22,7 +22,7 @@ function missing(what: string, field: string): AppError {
     `No Keyholder account uses this ${what}. ${NEEDS_ACCOUNT}`,
     field,
     'recipient_not_found',
-  );
+  ).with({ channel: what === 'phone number' ? 'phone' : what === 'email address' ? 'email' : 'id' });
 }
 
 /**

@@ -191,7 +191,7 @@ export async function endAllMySessions(ctx: ServiceContext, principal: Principal
 export async function endSession(ctx: ServiceContext, principal: Principal, sessionId: string): Promise<void> {
   await transact(ctx, async (tx) => {
     const deleted = await sessions.deleteSession(tx.db, principal.accountId, sessionId);
-    if (!deleted) throw notFound('No such session.');
+    if (!deleted) throw notFound('No such session.', 'session_not_found');
     // Its browser may pass to someone else: it stops receiving this person's notifications.
     await push.deleteSubscriptionsOfSession(tx.db, sessionId);
     // Every instance forgets it: its token is refused on the very next request, wherever that lands.

@@ -12,6 +12,8 @@ import {
   type ShareSpecInput,
 } from '../domain/share-rules.ts';
 import { allowsAt, describeValidity, nextChange, type ScheduleSpec } from '../domain/validity.ts';
+import type { Language } from '../i18n/languages.ts';
+import { permissionIn } from '../i18n/permissions-de.ts';
 import { newId } from '../lib/ids.ts';
 import * as accounts from '../persistence/repositories/accounts.ts';
 import type { AccountRow } from '../persistence/repositories/accounts.ts';
@@ -27,6 +29,7 @@ import { resolveShareTarget, type RecipientInput, type ShareTarget } from './rec
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 import { tellOwnerIfManager, tellOwnerIfManagerOf } from './managers.ts';
+import { namesFor } from './device-names.ts';
 import { notify } from './notifier.ts';
 import { snapshot } from './audit-snapshots.ts';
 import { requireDeviceManager, requireShareableDevice, requireShareManager, requireShareParty } from './guards.ts';
@@ -117,6 +120,75 @@ function buildView(p: {
   };
 }
 
+/**
+ * The view as `language` reads it: the confirmation, the validity text and the permissions' labels rewritten from
+ * the view's own facts. Services build views in English (the notices' facts keep those); routes answer the reader
+ * in theirs (src/http/language.ts).
+ */
+export function shareViewIn<V extends ShareView>(view: V, language: Language): V {
+  if (language === 'en') return view;
+  const validity = {
+    from: view.validity.from,
+    until: view.validity.until,
+    schedule: view.validity.schedule ? { spec: view.validity.schedule, timeZone: view.validity.timeZone } : null,
+  };
+  const confirmation = confirmationText({
+    deviceName: view.device.name,
+    recipientName: view.recipient.displayName,
+    spec: {
+      scope: view.scope,
+      channels: view.channels.map((c) => c.number),
+      permissions: view.permissions.map((p) => p.name),
+      validity,
+    },
+    channelNames: channelNames(view.channels),
+    timeZone: view.validity.timeZone,
+    language,
+  });
+  return {
+    ...view,
+    permissions: view.permissions.map((p) => ({ name: p.name, label: permissionIn(p.name, language) })),
+    validityText: describeValidity(validity, view.validity.timeZone, language),
+    confirmation:
+      view.status === 'waiting'
+        ? `${confirmation} Noch hat niemand ${view.recipient.displayName} bestätigt: Die Freigabe wartet, bis sich ` +
+          'jemand damit registriert und nachweist, dass die Adresse ihm gehört.'
+        : confirmation,
+  };
+}
+
+/** A bulk share's answer as `language` reads it (see shareViewIn). */
+export function bulkResultIn(result: BulkShareResult, language: Language): BulkShareResult {
+  if (language === 'en') return result;
+  const names = result.shares.map((v) => `„${v.device.name}“`);
+  const who = result.recipient.displayName;
+  const waiting = result.shares.some((v) => v.status === 'waiting');
+  return {
+    ...result,
+    shares: result.shares.map((v) => shareViewIn(v, language)),
+    confirmation:
+      `${names.length === 1 ? names[0] : `${names.length} Geräte (${names.join(', ')})`} mit ${who} teilen.` +
+      (waiting
+        ? ` Noch hat niemand ${who} bestätigt: Die Freigaben warten, bis sich jemand damit registriert und nachweist, dass die Adresse ihm gehört.`
+        : ''),
+  };
+}
+
+/** The chooser's reasons as `language` reads them. */
+export function chooserIn<T extends { excluded?: ChooserExcluded[] }>(chooser: T, language: Language): T {
+  if (language === 'en' || !chooser.excluded) return chooser;
+  return {
+    ...chooser,
+    excluded: chooser.excluded.map((d) => ({
+      ...d,
+      detail:
+        d.reason === 'sharing_not_supported'
+          ? 'Dieses Gerät unterstützt kein Teilen.'
+          : 'Es wurde mit Ihnen geteilt: Nur der Besitzer kann es teilen.',
+    })),
+  };
+}
+
 function specOfRow(row: ShareRow): ShareSpec {
   const g = shareToGrant(row);
   return {
@@ -172,7 +244,7 @@ async function peopleById(db: Executor, ids: readonly string[]): Promise<Map<str
 
 async function requireAccount(db: Executor, id: string): Promise<AccountRow> {
   const a = await accounts.findAccountById(db, id);
-  if (!a) throw new AppError('unauthenticated', 'This account no longer exists.');
+  if (!a) throw new AppError('unauthenticated', 'This account no longer exists.', undefined, 'account_not_found');
   return a;
 }
 
@@ -208,7 +280,7 @@ async function prepareOne(
       `${recipient.display_name} owns "${d.name}": they have every permission already.`,
       'share_to_owner',
       deviceField ?? 'recipient',
-    );
+    ).with({ recipient: recipient.display_name, device: d.name });
   const key = holderKey(recipient);
   const mine = existing.find((s) => s.key === key);
   if (mine) {
@@ -219,7 +291,7 @@ async function prepareOne(
         : `"${d.name}" is already shared with ${recipient.display_name}. Edit the existing share instead.`,
       deviceField ?? 'recipient',
       'share_exists',
-    );
+    ).with({ device: d.name, recipient: recipient.display_name, waiting: mine.waiting ? 'yes' : 'no' });
   }
   // Shares waiting for their address count: once delivered they are shares like any other.
   if (existing.length >= ctx.config.maxShareRecipients) {
@@ -228,7 +300,7 @@ async function prepareOne(
       `"${d.name}" is already shared with ${existing.length} people (counting shares waiting for someone to sign up), the most allowed (${ctx.config.maxShareRecipients}). Revoke a share first.`,
       deviceField,
       'recipient_limit',
-    );
+    ).with({ device: d.name, count: existing.length });
   }
   return { device: d, deviceChannels, spec };
 }
@@ -525,7 +597,7 @@ export async function updateShare(
       throw conflict(
         `This share is still waiting for ${w.contact} to sign up: revoke it and share again to change it.`,
         'share_waiting',
-      );
+      ).with({ contact: w.contact });
     const row = await requireShareManager(tx.db, ownerId, shareId);
     await shares.lockDevices(tx.db, [row.device_id]);
     const owner = await requireAccount(tx.db, ownerId);
@@ -634,9 +706,10 @@ export async function endShare(
         );
       }
     } else if (device?.owner_account_id) {
+      const names = await namesFor(tx.db, device.owner_account_id, [row.device_id]);
       await notify(tx, [device.owner_account_id], {
         kind: 'share_removed',
-        facts: { recipient: actor.display_name, device: deviceName },
+        facts: { recipient: actor.display_name, device: names.get(row.device_id) ?? deviceName },
         data: { deviceId: row.device_id, shareId: row.id },
       });
     }

@@ -22,9 +22,9 @@ function checkTimeZone(raw: string): string {
   if (!isValidTimeZone(raw))
     throw invalidInput(
       `"${raw}" is not a known time zone (use an IANA name such as Europe/Dublin).`,
-      undefined,
+      'unknown_time_zone',
       'timeZone',
-    );
+    ).with({ value: raw });
   return raw;
 }
 

@@ -57,7 +57,7 @@ async function requirePassword(account: AccountRow, password: string): Promise<v
 
 async function requireAccount(db: Executor, accountId: string): Promise<AccountRow> {
   const a = await accounts.findAccountById(db, accountId);
-  if (!a) throw new AppError('unauthenticated', 'This account no longer exists.');
+  if (!a) throw new AppError('unauthenticated', 'This account no longer exists.', undefined, 'account_not_found');
   return a;
 }
 

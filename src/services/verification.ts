@@ -158,7 +158,8 @@ export async function verifyContact(
   try {
     outcome = await transact(ctx, async (tx) => {
       const account = await accounts.findAccountById(tx.db, accountId);
-      if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
+      if (!account)
+        throw new AppError('unauthenticated', 'This account no longer exists.', undefined, 'account_not_found');
       const pending = await codes.findPendingCode(tx.db, accountId, channel);
       const current = addressOf(account, channel);
       // A code for another address than the current one is a change (or a claim): it takes effect only now.
@@ -166,9 +167,9 @@ export async function verifyContact(
       if (!changing && !current)
         throw invalidInput(
           `This account has no ${channel === 'email' ? 'email address' : 'phone number'} to verify.`,
-          undefined,
+          'no_contact',
           'channel',
-        );
+        ).with({ channel });
       if (!changing && isVerified(account, channel))
         throw conflict(
           `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
@@ -224,11 +225,13 @@ export async function resendCode(ctx: ServiceContext, accountId: string, channel
   const throttleKey = `resend:${accountId}:${channel}`;
   // Taken before anything is sent, so concurrent requests cannot send more codes than the limit.
   const slot = await throttles.reserveAttempt(ctx.db, throttleKey, ctx.clock.now(), RESEND_RULE);
-  if (!slot.ok) throw tooMany('Too many codes asked for. Try again later.', Math.ceil(slot.waitMs / 1000));
+  if (!slot.ok)
+    throw tooMany('Too many codes asked for. Try again later.', Math.ceil(slot.waitMs / 1000), 'too_many_codes');
   try {
     await transact(ctx, async (tx) => {
       const account = await accounts.findAccountById(tx.db, accountId);
-      if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
+      if (!account)
+        throw new AppError('unauthenticated', 'This account no longer exists.', undefined, 'account_not_found');
       const pending = await codes.findPendingCode(tx.db, accountId, channel);
       if (pending && pending.target !== addressOf(account, channel)) {
         // A change of address waiting for its code: the new code goes to the new address.
@@ -238,9 +241,9 @@ export async function resendCode(ctx: ServiceContext, accountId: string, channel
       if (!addressOf(account, channel))
         throw invalidInput(
           `This account has no ${channel === 'email' ? 'email address' : 'phone number'}.`,
-          undefined,
+          'no_contact',
           'channel',
-        );
+        ).with({ channel });
       if (isVerified(account, channel))
         throw conflict(
           `This ${channel === 'email' ? 'email address' : 'phone number'} is already verified.`,
@@ -283,7 +286,7 @@ export async function changeContact(
   const send = await throttles.reserveAttempt(ctx.db, sendKey, now, RESEND_RULE);
   if (!send.ok) {
     await throttles.refundAttempt(ctx.db, guess, PASSWORD_RULE);
-    throw tooMany('Too many codes asked for. Try again later.', Math.ceil(send.waitMs / 1000));
+    throw tooMany('Too many codes asked for. Try again later.', Math.ceil(send.waitMs / 1000), 'too_many_codes');
   }
   const current = await accounts.findAccountById(ctx.db, accountId);
   const rightPassword = !!current && (await verifyPassword(password, current.password_hash));
@@ -291,11 +294,13 @@ export async function changeContact(
   if (rightPassword || !current) await throttles.refundAttempt(ctx.db, guess, PASSWORD_RULE);
   let sent = false;
   try {
-    if (!current) throw new AppError('unauthenticated', 'This account no longer exists.');
+    if (!current)
+      throw new AppError('unauthenticated', 'This account no longer exists.', undefined, 'account_not_found');
     if (!rightPassword) throw new AppError('forbidden', 'The password is wrong.', 'password', 'bad_password');
     const account = await transact(ctx, async (tx) => {
       const account = await accounts.findAccountById(tx.db, accountId);
-      if (!account) throw new AppError('unauthenticated', 'This account no longer exists.');
+      if (!account)
+        throw new AppError('unauthenticated', 'This account no longer exists.', undefined, 'account_not_found');
       if (addressOf(account, channel) === address) {
         // Back to the current address: a pending change is dropped; an unverified address gets a fresh code.
         await codes.deleteCodes(tx.db, accountId, channel);

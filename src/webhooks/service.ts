@@ -54,7 +54,7 @@ export function targetPolicy(ctx: ServiceContext): TargetPolicy {
 /** Only the account itself, or an organization's admins, manage its endpoints; others do not learn it exists. */
 async function requireManager(ctx: ServiceContext, accountId: string, owner: Owner): Promise<void> {
   if (owner.kind === 'account') {
-    if (owner.id !== accountId) throw notFound('No such account.');
+    if (owner.id !== accountId) throw notFound('No such account.', 'account_not_found');
     return;
   }
   await requireOrgAdmin(ctx.db, accountId, owner.id);
@@ -101,7 +101,7 @@ export async function listEndpoints(ctx: ServiceContext, accountId: string, owne
 export async function getEndpoint(ctx: ServiceContext, accountId: string, owner: Owner, id: string) {
   await requireManager(ctx, accountId, owner);
   const e = await store.findEndpoint(ctx.db, owner, id);
-  if (!e) throw notFound('No such webhook endpoint.');
+  if (!e) throw notFound('No such webhook endpoint.', 'endpoint_not_found');
   return view(e);
 }
 
@@ -150,7 +150,7 @@ export async function updateEndpoint(
   const events = input.events === undefined ? undefined : checkEvents(input.events);
   return transact(ctx, async (tx) => {
     const e = await store.findEndpoint(tx.db, owner, id);
-    if (!e) throw notFound('No such webhook endpoint.');
+    if (!e) throw notFound('No such webhook endpoint.', 'endpoint_not_found');
     await store.updateEndpoint(tx.db, id, {
       ...(url !== undefined ? { url } : {}),
       ...(input.description !== undefined ? { description: input.description.trim() } : {}),
@@ -168,7 +168,8 @@ export async function updateEndpoint(
 export async function deleteEndpoint(ctx: ServiceContext, accountId: string, owner: Owner, id: string) {
   await requireManager(ctx, accountId, owner);
   await transact(ctx, async (tx) => {
-    if (!(await store.findEndpoint(tx.db, owner, id))) throw notFound('No such webhook endpoint.');
+    if (!(await store.findEndpoint(tx.db, owner, id)))
+      throw notFound('No such webhook endpoint.', 'endpoint_not_found');
     await store.deleteEndpoint(tx.db, id);
   });
 }
@@ -178,7 +179,7 @@ export async function rotateSecret(ctx: ServiceContext, accountId: string, owner
   await requireManager(ctx, accountId, owner);
   return transact(ctx, async (tx) => {
     const e = await store.findEndpoint(tx.db, owner, id);
-    if (!e) throw notFound('No such webhook endpoint.');
+    if (!e) throw notFound('No such webhook endpoint.', 'endpoint_not_found');
     const secret = newWebhookSecret();
     await store.updateEndpoint(tx.db, id, { secret, updated_at: tx.now });
     return { ...view({ ...e, secret, updated_at: tx.now }), secret };
@@ -190,7 +191,7 @@ export async function sendTestEvent(ctx: ServiceContext, accountId: string, owne
   await requireManager(ctx, accountId, owner);
   return transact(ctx, async (tx) => {
     const e = await store.findEndpoint(tx.db, owner, id);
-    if (!e) throw notFound('No such webhook endpoint.');
+    if (!e) throw notFound('No such webhook endpoint.', 'endpoint_not_found');
     const deliveryId = await store.enqueueDelivery(tx.db, {
       endpointId: id,
       eventType: TEST_EVENT,
@@ -204,7 +205,7 @@ export async function sendTestEvent(ctx: ServiceContext, accountId: string, owne
 
 export async function listDeliveries(ctx: ServiceContext, accountId: string, owner: Owner, id: string) {
   await requireManager(ctx, accountId, owner);
-  if (!(await store.findEndpoint(ctx.db, owner, id))) throw notFound('No such webhook endpoint.');
+  if (!(await store.findEndpoint(ctx.db, owner, id))) throw notFound('No such webhook endpoint.', 'endpoint_not_found');
   const deliveries = await store.recentDeliveries(ctx.db, id, 50);
   const attempts = await store.attemptsOf(
     ctx.db,

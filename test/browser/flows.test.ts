@@ -236,6 +236,9 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
     await page.getByText("Enter the recipient's email address.").waitFor();
     await page.getByRole('checkbox', { name: /Entrance/ }).check();
     await page.getByRole('checkbox', { name: /Stockroom/ }).check();
+    // Permissions are folded to one line saying what is chosen; it opens to the list.
+    await page.locator('summary', { hasText: 'Permissions' }).getByText('Live View').waitFor();
+    await page.locator('summary', { hasText: 'Permissions' }).click();
     const liveView = page.getByRole('checkbox', { name: /Live View/ });
     assert.ok(await liveView.isChecked());
     assert.ok(await liveView.isDisabled(), 'Play Video is always on');
@@ -320,6 +323,7 @@ describe('web app: SPEC flows through the browser', { timeout: 300_000 }, () => 
       .setInputFiles({ name: 'qr.png', mimeType: 'image/png', buffer: (await import('node:fs')).readFileSync(qrFile) });
     await page.getByText('Recipient: Ryan Recipient').waitFor();
     // Weekdays, office hours: the form checks a date-limited validity has its end.
+    await page.locator('summary', { hasText: 'Validity' }).click();
     await page.getByText('Until a date').click();
     await page.getByRole('button', { name: 'Share', exact: true }).click();
     await page.getByText('Choose the date and time the access ends.').waitFor();

@@ -28,6 +28,6 @@ export function refuseNonFiniteNumbers(app: FastifyInstance): void {
     const found = inPart(request.params) ?? inPart(request.query) ?? inPart(request.body);
     if (found === null) return done();
     const field = found.join('.');
-    done(invalidInput(`"${field}" must be a finite number.`, undefined, field));
+    done(invalidInput(`"${field}" must be a finite number.`, 'not_finite', field));
   });
 }

@@ -42,7 +42,11 @@ export const adminDeviceRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext 
           : body && typeof body === 'object' && Array.isArray((body as { devices?: unknown }).devices)
             ? await importDevicesJson(ctx, me.accountId, (body as { devices: JsonDeviceInput[] }).devices)
             : (() => {
-                throw invalidInput('Send the CSV file as text/csv, or JSON {"devices": [...]}.', undefined, 'body');
+                throw invalidInput(
+                  'Send the CSV file as text/csv, or JSON {"devices": [...]}.',
+                  'unsupported_import',
+                  'body',
+                );
               })();
       return reply.status(201).send(result);
     },

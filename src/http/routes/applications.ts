@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import * as applications from '../../services/applications.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
+import { answerInReaderWords } from '../validity-words.ts';
 import { problemResponses } from '../schemas/common.ts';
 import {
   Application,
@@ -17,6 +18,7 @@ import {
 const tags = ['permission applications'];
 
 export const applicationRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  answerInReaderWords(app, ctx);
   app.post(
     '/api/sites/:siteId/applications',
     {

@@ -3,12 +3,14 @@ import { Type } from '@sinclair/typebox';
 import * as handover from '../../services/handover.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
+import { answerInReaderWords } from '../validity-words.ts';
 import { problemResponses } from '../schemas/common.ts';
 import { AcceptBody, Invitation, InvitationParams, InviteOwnerBody, SiteParams } from '../schemas/installer.ts';
 
 const tags = ['handover'];
 
 export const handoverRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = async (app, { ctx }) => {
+  answerInReaderWords(app, ctx);
   app.post(
     '/api/sites/:siteId/handover',
     {

@@ -34,7 +34,12 @@ export const metricsRoutes = fp(async (app: FastifyInstance, { ctx }: { ctx: Ser
       const token = ctx.config.metricsToken;
       if (token !== null && !safeEqual(request.headers.authorization ?? '', `Bearer ${token}`)) {
         reply.header('www-authenticate', 'Bearer realm="metrics"');
-        throw new AppError('unauthenticated', 'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.');
+        throw new AppError(
+          'unauthenticated',
+          'Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.',
+          undefined,
+          'metrics_token',
+        );
       }
       const body = await m.registry.metrics();
       return reply.header('content-type', m.registry.contentType).send(body);

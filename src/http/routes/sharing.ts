@@ -5,6 +5,8 @@ import { invalidInput } from '../../domain/errors.ts';
 import { PERMISSIONS, REQUIRED_SHARE_PERMISSION, type Permission } from '../../domain/permissions.ts';
 import { resolveRecipient, resolveRecipientImage } from '../../services/recipients.ts';
 import {
+  bulkResultIn,
+  chooserIn,
   createBulkShare,
   createShare,
   endShare,
@@ -14,9 +16,11 @@ import {
   previewShare,
   revokeAllShares,
   shareChooser,
+  shareViewIn,
   updateShare,
 } from '../../services/sharing.ts';
 import type { ServiceContext } from '../../services/context.ts';
+import { readerLanguage } from '../language.ts';
 import { requirePrincipal } from '../plugins/auth.ts';
 import { IdParam, Strict, imageUpload, problemResponses } from '../schemas/common.ts';
 import {
@@ -125,7 +129,11 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
         response: { 200: ShareView, ...problemResponses },
       },
     },
-    async (request) => previewShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body),
+    async (request) =>
+      shareViewIn(
+        await previewShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body),
+        await readerLanguage(ctx, request),
+      ),
   );
 
   app.post(
@@ -143,7 +151,12 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
     async (request, reply) =>
       reply
         .status(201)
-        .send(await createShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body)),
+        .send(
+          shareViewIn(
+            await createShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body),
+            await readerLanguage(ctx, request),
+          ),
+        ),
   );
 
   app.get(
@@ -157,7 +170,11 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
         response: { 200: Type.Array(ShareView), ...problemResponses },
       },
     },
-    async (request) => listDeviceShares(ctx, requirePrincipal(request).accountId, request.params.id),
+    async (request) => {
+      const views = await listDeviceShares(ctx, requirePrincipal(request).accountId, request.params.id);
+      const language = await readerLanguage(ctx, request);
+      return views.map((v) => shareViewIn(v, language));
+    },
   );
 
   app.delete(
@@ -186,7 +203,11 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
         response: { 200: ShareView, ...problemResponses },
       },
     },
-    async (request) => updateShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body),
+    async (request) =>
+      shareViewIn(
+        await updateShare(ctx, requirePrincipal(request).accountId, request.params.id, request.body),
+        await readerLanguage(ctx, request),
+      ),
   );
 
   app.delete(
@@ -222,7 +243,11 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
         response: { 200: Type.Array(ReceivedShare), ...problemResponses },
       },
     },
-    async (request) => listReceivedShares(ctx, requirePrincipal(request).accountId),
+    async (request) => {
+      const shares = await listReceivedShares(ctx, requirePrincipal(request).accountId);
+      const language = await readerLanguage(ctx, request);
+      return shares.map((s) => shareViewIn(s, language));
+    },
   );
 
   app.get(
@@ -241,10 +266,13 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
       },
     },
     async (request) =>
-      shareChooser(
-        ctx,
-        requirePrincipal(request).accountId,
-        request.query.explain === '1' || request.query.explain === 'true',
+      chooserIn(
+        await shareChooser(
+          ctx,
+          requirePrincipal(request).accountId,
+          request.query.explain === '1' || request.query.explain === 'true',
+        ),
+        await readerLanguage(ctx, request),
       ),
   );
 
@@ -259,7 +287,11 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
         response: { 200: BulkResult, ...problemResponses },
       },
     },
-    async (request) => previewBulkShare(ctx, requirePrincipal(request).accountId, request.body),
+    async (request) =>
+      bulkResultIn(
+        await previewBulkShare(ctx, requirePrincipal(request).accountId, request.body),
+        await readerLanguage(ctx, request),
+      ),
   );
 
   app.post(
@@ -275,6 +307,13 @@ export const sharingRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> =
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await createBulkShare(ctx, requirePrincipal(request).accountId, request.body)),
+      reply
+        .status(201)
+        .send(
+          bulkResultIn(
+            await createBulkShare(ctx, requirePrincipal(request).accountId, request.body),
+            await readerLanguage(ctx, request),
+          ),
+        ),
   );
 };

@@ -34,7 +34,7 @@ export class DecodePool {
   decode(buffer: Buffer, mime: string): Promise<string> {
     const { type } = inspectImage(buffer, mime);
     if (this.queue.length >= MAX_QUEUED)
-      return Promise.reject(tooMany('Too many pictures are being read; try again.', 5));
+      return Promise.reject(tooMany('Too many pictures are being read; try again.', 5, 'pictures_busy'));
     return new Promise((resolve, reject) => {
       this.queue.push({ job: { id: this.nextId++, bytes: new Uint8Array(buffer), type }, resolve, reject });
       this.pump();

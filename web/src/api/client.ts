@@ -13,6 +13,9 @@ function csrfToken(): string | null {
 
 const csrf: Middleware = {
   onRequest({ request }) {
+    // The server writes its sentences (problem details, confirmations, validities) in the app's language; a
+    // logged-in account's own choice wins there, and the app keeps the two the same (session.tsx).
+    if (i18next.language) request.headers.set('accept-language', i18next.language);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const token = csrfToken();
       if (token) request.headers.set('x-csrf-token', token);

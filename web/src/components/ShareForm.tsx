@@ -10,7 +10,9 @@ import {
   type ValidityState,
 } from './pickers.tsx';
 import i18next from 'i18next';
-import { REQUIRED_SHARE_PERMISSION } from '../lib/permissions.ts';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { REQUIRED_SHARE_PERMISSION, label } from '../lib/permissions.ts';
 import type { Body } from '../api/client.ts';
 
 export interface ShareSpecState {
@@ -48,17 +50,95 @@ export function specBody(s: ShareSpecState): SpecBody {
   };
 }
 
+/**
+ * A choice folded into one line that says what is chosen ("Permissions · Live View"); tapping it opens the full
+ * list in place. It opens by itself when its part has a problem to show.
+ */
+function Folded({
+  title,
+  chosen,
+  open,
+  children,
+}: {
+  title: string;
+  chosen: string;
+  open: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <details className="section choice" open={open || undefined}>
+      <summary>
+        <span className="strong">{title}</span>
+        <span className="muted small grow">{chosen}</span>
+      </summary>
+      {children}
+    </details>
+  );
+}
+
 export function ShareSpecFields({
   channels,
   value,
   onChange,
   errors,
+  folded = false,
 }: {
   channels: Array<{ number: number; name: string }>;
   value: ShareSpecState;
   onChange(next: ShareSpecState): void;
   errors: Record<string, string | null | undefined>;
+  /** Phone-first screens: permissions and validity start folded to a line each (sensible defaults shown). */
+  folded?: boolean;
 }) {
+  const { t } = useTranslation();
+  const permissions = (
+    <PermissionPicker
+      value={value.permissions}
+      onChange={(permissions) => onChange({ ...value, permissions })}
+      error={errors.permissions}
+    />
+  );
+  const validity = (
+    <ValidityPicker
+      value={value.validity}
+      onChange={(validity) => onChange({ ...value, validity })}
+      error={errors.validity}
+    />
+  );
+  if (folded) {
+    const chosenPermissions = [
+      REQUIRED_SHARE_PERMISSION,
+      ...value.permissions.filter((p) => p !== REQUIRED_SHARE_PERMISSION),
+    ]
+      .map(label)
+      .join(', ');
+    const chosenValidity = {
+      permanent: t('time.permanent'),
+      until: t('share.untilDate'),
+      schedule: t('share.weekly'),
+    }[value.validity.mode];
+    return (
+      <>
+        {channels.length > 1 ? (
+          <ScopePicker value={value.scope} onChange={(scope) => onChange({ ...value, scope })} />
+        ) : null}
+        {value.scope === 'channels' ? (
+          <ChannelPicker
+            channels={channels}
+            value={value.channels}
+            onChange={(c) => onChange({ ...value, channels: c })}
+            error={errors.channels}
+          />
+        ) : null}
+        <Folded title={t('share.permissions')} chosen={chosenPermissions} open={Boolean(errors.permissions)}>
+          {permissions}
+        </Folded>
+        <Folded title={t('share.validity')} chosen={chosenValidity} open={Boolean(errors.validity)}>
+          {validity}
+        </Folded>
+      </>
+    );
+  }
   return (
     <>
       {channels.length > 1 ? (
@@ -72,16 +152,8 @@ export function ShareSpecFields({
           error={errors.channels}
         />
       ) : null}
-      <PermissionPicker
-        value={value.permissions}
-        onChange={(permissions) => onChange({ ...value, permissions })}
-        error={errors.permissions}
-      />
-      <ValidityPicker
-        value={value.validity}
-        onChange={(validity) => onChange({ ...value, validity })}
-        error={errors.validity}
-      />
+      {permissions}
+      {validity}
     </>
   );
 }

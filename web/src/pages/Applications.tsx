@@ -5,6 +5,7 @@ import { label } from '../lib/permissions.ts';
 import { api, call, type Res } from '../api/client.ts';
 import { Async, ErrorBox, Notice } from '../components/ui.tsx';
 import { useAction, useLoad } from '../lib/hooks.ts';
+import { serialTail } from './Home.tsx';
 
 type Application = Res<'/api/applications/{applicationId}', 'get'>;
 
@@ -39,6 +40,10 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
     <Async state={apps} what={t('application.loading')}>
       {(list: Application[]) => {
         const pending = list.filter((a) => a.status === 'pending');
+        // Two devices with one name (e.g. after a handover) are told apart by their serial's end, as on Home.
+        const ids = new Map<string, Set<string>>();
+        for (const a of list) ids.set(a.device.name, (ids.get(a.device.name) ?? new Set()).add(a.device.id));
+        const twin = (a: Application) => (ids.get(a.device.name)?.size ?? 0) > 1 && a.device.serial !== '';
         return (
           <section aria-label={t('application.label')}>
             <div className="card">
@@ -57,7 +62,15 @@ export function ApplicationDecision({ applicationIds }: { applicationIds: string
               {list.map((a) => (
                 <li key={a.id} aria-label={a.device.name}>
                   <div className="spread">
-                    <span className="strong">{a.device.name}</span>
+                    <span>
+                      <span className="strong">{a.device.name}</span>
+                      {twin(a) ? (
+                        <span className="muted small">
+                          {' '}
+                          · {t('home.serial', { tail: serialTail(a.device.serial) })}
+                        </span>
+                      ) : null}
+                    </span>
                     <span className={`tag ${TONE[a.status] ?? ''}`}>
                       {t(`application.status.${a.status}`, { defaultValue: a.status })}
                     </span>

@@ -67,9 +67,7 @@ function ShareFlow({ device }: { device: Device }) {
   const [done, setDone] = useState<ShareView | null>(null);
   const check = useAction();
   const send = useAction();
-  const { t, i18n } = useTranslation();
-  // The server writes the confirmation sentence in English; other languages read the summary below it.
-  const english = i18n.language === 'en';
+  const { t } = useTranslation();
 
   function body() {
     const r = recipientBody(recipient);
@@ -93,7 +91,7 @@ function ShareFlow({ device }: { device: Device }) {
     return (
       <div className="card" role="status">
         <h2>{t('share.shared')}</h2>
-        {english ? <p>{done.confirmation}</p> : null}
+        <p>{done.confirmation}</p>
         <ShareSummary share={done} />
         <Link className="primary block" to="/">
           {t('common.ok')}
@@ -106,7 +104,7 @@ function ShareFlow({ device }: { device: Device }) {
     return (
       <div className="card">
         <h2>{t('share.confirmTitle')}</h2>
-        {english ? <p className="muted">{preview.confirmation}</p> : null}
+        <p className="muted">{preview.confirmation}</p>
         <ShareSummary share={preview} />
         <ErrorBox message={send.error} />
         <div className="actions">
@@ -144,6 +142,7 @@ function ShareFlow({ device }: { device: Device }) {
         </div>
       </div>
       <ShareSpecFields
+        folded
         channels={device.channels}
         value={spec}
         onChange={setSpec}

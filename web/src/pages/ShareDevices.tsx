@@ -44,9 +44,7 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
   const [done, setDone] = useState<BulkResult | null>(null);
   const check = useAction();
   const send = useAction();
-  const { t, i18n } = useTranslation();
-  // The server writes the confirmation sentence in English; other languages read the summaries.
-  const english = i18n.language === 'en';
+  const { t } = useTranslation();
   const specOf = (id: string): ShareSpecState => specs[id] ?? { ...DEFAULT_SPEC, validity: PERMANENT };
 
   function body() {
@@ -78,7 +76,7 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
     return (
       <div className="card" role="status">
         <h2>{t('share.shared')}</h2>
-        {english ? <p>{done.confirmation}</p> : null}
+        <p>{done.confirmation}</p>
         <Link className="primary block" to="/">
           {t('common.ok')}
         </Link>
@@ -90,7 +88,7 @@ function BulkShare({ chooser }: { chooser: Chooser }) {
     return (
       <div className="card">
         <h2>{t('share.confirmTitle')}</h2>
-        {english ? <p className="muted">{preview.confirmation}</p> : null}
+        <p className="muted">{preview.confirmation}</p>
         {preview.shares.map((s) => (
           <ShareSummary key={s.device.id} share={s} />
         ))}

@@ -1,0 +1,75 @@
+// Same-named devices in the texts the server writes: after a handover an owner may have two "Coastal I-Series NVR".
+// Their messages name each with the end of its serial, as Home does; people a device is shared with never see a
+// serial, so their messages keep the name alone.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describeEachDatabase, json } from '../helpers/harness.ts';
+import { addMember, handedOverSite, inbox, verifiedPerson } from '../helpers/installer.ts';
+import { ownDevice } from '../helpers/sharing.ts';
+
+const tail = (serial: string) => `…${serial.slice(-6)}`;
+
+describeEachDatabase('same-named devices in server texts', (h) => {
+  test('an application on one of two same-named devices names it with its serial tail', async () => {
+    const s = await handedOverSite(h(), { devices: 2 });
+    const db = h().runtime.ctx.db;
+    await db
+      .updateTable('devices')
+      .set({ name: 'Coastal I-Series NVR' })
+      .where('owner_account_id', '=', s.owner.id)
+      .execute();
+    const [first] = s.devices;
+    const put = await h().request({
+      method: 'PUT',
+      url: `/api/devices/${first!.id}/authorizations/${s.org.id}`,
+      token: s.owner.token,
+      body: { permissions: [] },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    const tech = await verifiedPerson(h(), 'Tech');
+    await addMember(h(), s.installer, s.org.id, tech);
+    const applied = await h().request({
+      method: 'POST',
+      url: `/api/sites/${s.site.id}/applications`,
+      token: tech.token,
+      body: { deviceIds: [first!.id], permissions: ['live_view'], validity: 'permanent' },
+    });
+    assert.equal(applied.statusCode, 201, applied.body);
+    const serial = (
+      await db.selectFrom('devices').select('serial').where('id', '=', first!.id).executeTakeFirstOrThrow()
+    ).serial;
+    const msg = (await inbox(h(), s.owner)).find((m) => m.kind === 'permission_application');
+    assert.ok(msg, 'the owner is told');
+    assert.match(msg.body, new RegExp(`on Coastal I-Series NVR \\(${tail(serial)}\\)\\.`));
+  });
+
+  test('the owner reads which of two same-named devices a recipient removed; the recipient never sees a serial', async () => {
+    const owner = await verifiedPerson(h(), 'Olivia');
+    const sam = await verifiedPerson(h(), 'Sam');
+    const one = await ownDevice(h(), owner.id, { name: 'Coastal NVR' });
+    const other = await ownDevice(h(), owner.id, { name: 'Coastal NVR' });
+    const lone = await ownDevice(h(), owner.id, { name: 'Porch camera', channels: 1 });
+    const db = h().runtime.ctx.db;
+    const serialOf = async (id: string) =>
+      (await db.selectFrom('devices').select('serial').where('id', '=', id).executeTakeFirstOrThrow()).serial;
+    for (const id of [one, lone]) {
+      const res = await h().request({
+        method: 'POST',
+        url: `/api/devices/${id}/shares`,
+        token: owner.token,
+        body: { recipient: { email: sam.email }, scope: 'device', permissions: ['live_view'] },
+      });
+      assert.equal(res.statusCode, 201, res.body);
+      const removed = await h().request({ method: 'DELETE', url: `/api/shares/${json(res).id}`, token: sam.token });
+      assert.equal(removed.statusCode, 200, removed.body);
+    }
+    const told = (await inbox(h(), owner)).filter((m) => m.kind === 'share_removed').map((m) => m.title);
+    assert.deepEqual(told.sort(), [
+      `Sam removed "Coastal NVR (${tail(await serialOf(one))})" from their account`,
+      'Sam removed "Porch camera" from their account',
+    ]);
+    assert.notEqual(await serialOf(one), await serialOf(other));
+    const received = (await inbox(h(), sam)).filter((m) => m.kind === 'share_received');
+    assert.ok(received.length === 2 && received.every((m) => !m.title.includes('…')), 'no serial for the recipient');
+  });
+});
