@@ -4,6 +4,7 @@
 // "Coastal I-Series NVR (…4F21C0)". Only the owner reads the tail: people a device is shared with never see its
 // serial (docs/sharing.md), so their texts keep the name alone.
 import type { Executor } from '../persistence/db.ts';
+import * as devices from '../persistence/repositories/devices.ts';
 
 /** The end of a serial number, as printed on the label (the web app's serialTail). */
 export function serialTail(serial: string): string {
@@ -18,18 +19,8 @@ export async function namesFor(
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (deviceIds.length === 0) return out;
-  const named = await db
-    .selectFrom('devices')
-    .select(['id', 'name', 'serial', 'owner_account_id'])
-    .where('id', 'in', [...new Set(deviceIds)])
-    .execute();
-  const names = [...new Set(named.map((d) => d.name))];
-  const owned = await db
-    .selectFrom('devices')
-    .select(['id', 'name'])
-    .where('owner_account_id', '=', readerId)
-    .where('name', 'in', names)
-    .execute();
+  const named = await devices.listDeviceNames(db, [...new Set(deviceIds)]);
+  const owned = await devices.listOwnedNamed(db, readerId, [...new Set(named.map((d) => d.name))]);
   const carriers = new Map<string, Set<string>>();
   for (const d of [...owned, ...named]) carriers.set(d.name, (carriers.get(d.name) ?? new Set()).add(d.id));
   for (const d of named) {

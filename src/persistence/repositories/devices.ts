@@ -51,6 +51,21 @@ export function findOwnedDevice(db: Executor, accountId: string, id: string) {
     .executeTakeFirst();
 }
 
+/** Names, serials and owners of these devices (for naming them in a text). */
+export function listDeviceNames(db: Executor, ids: readonly string[]) {
+  return db.selectFrom('devices').select(['id', 'name', 'serial', 'owner_account_id']).where('id', 'in', ids).execute();
+}
+
+/** The devices `accountId` owns that carry one of these names. */
+export function listOwnedNamed(db: Executor, accountId: string, names: readonly string[]) {
+  return db
+    .selectFrom('devices')
+    .select(['id', 'name'])
+    .where('owner_account_id', '=', accountId)
+    .where('name', 'in', names)
+    .execute();
+}
+
 export function listChannels(db: Executor, deviceId: string) {
   return db.selectFrom('device_channels').selectAll().where('device_id', '=', deviceId).orderBy('number').execute();
 }
