@@ -6,17 +6,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import mqtt from 'mqtt';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
-import { ManualClock } from '../../src/lib/clock.ts';
+import type { Runtime } from '../../src/runtime.ts';
 import { SimulatedDevice } from '../../src/device-link/simulator.ts';
 import { topics } from '../../src/device-link/protocol.ts';
 import { metricsOf } from '../../src/services/metrics.ts';
-import { PG_URL, describeEachDatabase, testConfig, type Harness } from '../helpers/harness.ts';
+import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { ownDevice } from '../helpers/devices.ts';
 import { signUp, type Person } from '../helpers/people.ts';
 import { linkSecret, waitFor } from '../helpers/device-link.ts';
+import { harnessOf, pgProblem, startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts';
+import { api, ok, type RequestOf } from '../helpers/api.ts';
 
 const MOSQUITTO = process.env.TEST_MQTT_URL || 'mqtt://127.0.0.1:1883';
 
@@ -37,20 +37,8 @@ async function reachable(url: string): Promise<string | null> {
   });
 }
 
-async function pgProblem(): Promise<string | null> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    return null;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
 const brokerProblem = await reachable(MOSQUITTO);
-const databaseProblem = await pgProblem();
+const databaseProblem = pgProblem;
 if (process.env.CI === 'true' && (brokerProblem || databaseProblem))
   throw new Error(`CI needs Mosquitto at ${MOSQUITTO} and PostgreSQL: ${brokerProblem ?? databaseProblem}`);
 const skip = brokerProblem
@@ -65,33 +53,25 @@ async function handled(r: Runtime, kind: string): Promise<number> {
 }
 
 describe('device link: two instances on the real Mosquitto, shared subscription [postgres]', { skip }, () => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
   const prefix = `kh-test-${randomBytes(4).toString('hex')}`;
   const env = {
-    DATABASE_URL: PG_URL,
     MQTT_URL: MOSQUITTO,
     MQTT_TOPIC_PREFIX: prefix,
     MQTT_SHARE_GROUP: `kh-${randomBytes(4).toString('hex')}`,
     DEVICE_COMMAND_TIMEOUT_SECONDS: '10',
   };
-  const clock = new ManualClock(Date.UTC(2026, 10, 23, 9, 0, 0));
+  let pair: TwoInstances | undefined;
   let a: Runtime;
   let b: Runtime;
   const devices: SimulatedDevice[] = [];
-  const http = (r: Runtime) => ({
-    request: (o: { method: 'GET' | 'POST'; url: string; token?: string; body?: unknown }) =>
-      r.app.inject({
-        method: o.method,
-        url: o.url,
-        headers: o.token ? { authorization: `Bearer ${o.token}` } : {},
-        ...(o.body === undefined ? {} : { payload: o.body as object }),
-      }),
-  });
+  /** The harness helpers (signUp, ownDevice, api…) through one instance. */
+  const through = (r: Runtime) => harnessOf(r, pair!.clock);
 
   before(async () => {
-    const options = { clock, pgSchema: schema, expiryNotices: { intervalMs: 0 }, deviceLink: { offlineSweepMs: 0 } };
-    a = await createRuntime(testConfig(env), options);
-    b = await createRuntime(testConfig(env), options);
+    pair = await startTwoInstances(env, {
+      runtime: { expiryNotices: { intervalMs: 0 }, deviceLink: { offlineSweepMs: 0 } },
+    });
+    ({ one: a, two: b } = pair);
   });
   after(async () => {
     // Leave no retained messages behind on the shared broker.
@@ -101,26 +81,22 @@ describe('device link: two instances on the real Mosquitto, shared subscription 
       await cleaner.publishAsync(topics.status(prefix, d.deviceId), '', { qos: 1, retain: true });
     }
     await cleaner.endAsync();
-    await a?.close();
-    await b?.close();
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
+    await pair?.stop();
   });
 
   test('each message is handled once across the two; commands answered through either; last will seen by both', async () => {
     // People and devices through instance A (the harness helpers only need `request`, `runtime` and `config`).
-    const ha = { ...http(a), runtime: a, config: a.ctx.config } as unknown as Harness;
-    const hb = { ...http(b), runtime: b, config: b.ctx.config } as unknown as Harness;
+    const ha = through(a);
+    const hb = through(b);
     const owner: Person = await signUp(ha, 'Owner');
     const cam = await ownDevice(ha, owner, { kind: 'recorder', channels: 2 });
     const secret = await linkSecret(ha, owner, cam.id);
     const device = new SimulatedDevice({ url: MOSQUITTO, deviceId: cam.id, secret, prefix, channels: 2 });
     devices.push(device);
     await device.connect();
+    const onCam = { params: { path: { id: cam.id } } };
     const online = async (h: Harness) =>
-      (await h.request({ method: 'GET', url: `/api/devices/${cam.id}`, token: owner.token })).json().online === true;
+      (await ok(api(h, owner.token).GET('/api/devices/{id}', onCam), 200)).online === true;
     await waitFor(() => online(hb), 'instance B to show the device online');
     assert.equal(await online(ha), true);
 
@@ -142,14 +118,14 @@ describe('device link: two instances on the real Mosquitto, shared subscription 
 
     // A command through either instance: the reply comes back to the instance that asked.
     for (const h of [ha, hb]) {
-      const res = await h.request({
-        method: 'POST',
-        url: `/api/devices/${cam.id}/commands`,
-        token: owner.token,
-        body: { type: 'set_channel_name', params: { channel: 2, name: 'Gate' } },
-      });
-      assert.equal(res.statusCode, 200, res.body);
-      assert.equal(res.json().ok, true);
+      const res = await ok(
+        api(h, owner.token).POST('/api/devices/{id}/commands', {
+          ...onCam,
+          body: { type: 'set_channel_name', params: { channel: 2, name: 'Gate' } },
+        }),
+        200,
+      );
+      assert.equal(res.ok, true);
     }
     assert.equal(device.commands.length, 2);
 
@@ -158,7 +134,7 @@ describe('device link: two instances on the real Mosquitto, shared subscription 
   });
 
   test('a new instance reads the retained statuses it missed', async () => {
-    const ha = { ...http(a), runtime: a, config: a.ctx.config } as unknown as Harness;
+    const ha = through(a);
     const owner = await signUp(ha, 'Owner');
     const cam = await ownDevice(ha, owner);
     const secret = await linkSecret(ha, owner, cam.id);
@@ -175,12 +151,7 @@ describe('device link: two instances on the real Mosquitto, shared subscription 
       'online',
     );
     await a.ctx.db.updateTable('devices').set({ online: 0 }).where('id', '=', cam.id).execute();
-    const c = await createRuntime(testConfig(env), {
-      clock,
-      pgSchema: schema,
-      expiryNotices: { intervalMs: 0 },
-      deviceLink: { offlineSweepMs: 0 },
-    });
+    const c = await pair!.another();
     try {
       await waitFor(
         async () =>
@@ -201,33 +172,34 @@ describeEachDatabase('device link: EMQX HTTP authentication and authorization ho
     const other = await ownDevice(h(), owner);
     const secret = await linkSecret(h(), owner, cam.id);
     const prefix = h().config.deviceLink.topicPrefix;
-    const auth = (body: unknown) => h().request({ method: 'POST', url: '/mqtt/auth', body });
-    const acl = (body: unknown) => h().request({ method: 'POST', url: '/mqtt/acl', body });
+    const broker = api(h());
+    const auth = (body: RequestOf<'emqxAuthenticate'>) => ok(broker.POST('/mqtt/auth', { body }), 200);
+    const acl = (body: RequestOf<'emqxAuthorize'>) => ok(broker.POST('/mqtt/acl', { body }), 200);
 
-    assert.deepEqual((await auth({ clientid: cam.id, username: cam.id, password: secret })).json(), {
+    assert.deepEqual(await auth({ clientid: cam.id, username: cam.id, password: secret }), {
       result: 'allow',
       is_superuser: false,
     });
-    assert.equal((await auth({ clientid: cam.id, username: cam.id, password: 'wrong' })).json().result, 'deny');
-    assert.equal((await auth({ clientid: 'x', username: cam.id, password: secret })).json().result, 'deny');
-    assert.equal((await auth({ clientid: 'svc', username: 'keyholder', password: 'p' })).json().result, 'ignore');
+    assert.equal((await auth({ clientid: cam.id, username: cam.id, password: 'wrong' })).result, 'deny');
+    assert.equal((await auth({ clientid: 'x', username: cam.id, password: secret })).result, 'deny');
+    assert.equal((await auth({ clientid: 'svc', username: 'keyholder', password: 'p' })).result, 'ignore');
     // EMQX templates may add fields: they are ignored.
     assert.equal(
-      (await auth({ clientid: cam.id, username: cam.id, password: secret, peerhost: '10.0.0.9' })).json().result,
+      (await auth({ clientid: cam.id, username: cam.id, password: secret, peerhost: '10.0.0.9' })).result,
       'allow',
     );
 
     const own = { clientid: cam.id, username: cam.id };
-    const ok = async (topic: string, action: string) => (await acl({ ...own, topic, action })).json().result;
-    assert.equal(await ok(topics.status(prefix, cam.id), 'publish'), 'allow');
-    assert.equal(await ok(topics.health(prefix, cam.id), 'publish'), 'allow');
-    assert.equal(await ok(topics.reply(prefix, cam.id, 'kabc'), 'publish'), 'allow');
-    assert.equal(await ok(topics.commands(prefix, cam.id), 'subscribe'), 'allow');
-    assert.equal(await ok(topics.status(prefix, other.id), 'publish'), 'deny');
-    assert.equal(await ok(topics.commands(prefix, other.id), 'subscribe'), 'deny');
-    assert.equal(await ok(topics.commands(prefix, cam.id), 'publish'), 'deny');
-    assert.equal(await ok(`${prefix}/v1/devices/+/status`, 'subscribe'), 'deny');
-    assert.equal(await ok(`$share/g/${topics.commands(prefix, cam.id)}`, 'subscribe'), 'deny');
-    assert.equal((await acl({ username: 'keyholder', topic: 'x', action: 'publish' })).json().result, 'ignore');
+    const may = async (topic: string, action: string) => (await acl({ ...own, topic, action })).result;
+    assert.equal(await may(topics.status(prefix, cam.id), 'publish'), 'allow');
+    assert.equal(await may(topics.health(prefix, cam.id), 'publish'), 'allow');
+    assert.equal(await may(topics.reply(prefix, cam.id, 'kabc'), 'publish'), 'allow');
+    assert.equal(await may(topics.commands(prefix, cam.id), 'subscribe'), 'allow');
+    assert.equal(await may(topics.status(prefix, other.id), 'publish'), 'deny');
+    assert.equal(await may(topics.commands(prefix, other.id), 'subscribe'), 'deny');
+    assert.equal(await may(topics.commands(prefix, cam.id), 'publish'), 'deny');
+    assert.equal(await may(`${prefix}/v1/devices/+/status`, 'subscribe'), 'deny');
+    assert.equal(await may(`$share/g/${topics.commands(prefix, cam.id)}`, 'subscribe'), 'deny');
+    assert.equal((await acl({ username: 'keyholder', topic: 'x', action: 'publish' })).result, 'ignore');
   });
 });

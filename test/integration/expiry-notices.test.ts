@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { signUp, type Person } from '../helpers/people.ts';
+import { api, ok } from '../helpers/api.ts';
 import { HOUR, addMember, check, handedOverSite, inbox, outboxTo, verifiedPerson } from '../helpers/installer.ts';
 import { ownDevice } from '../helpers/sharing.ts';
 import { ExpiryNoticeSweeper } from '../../src/services/expiry-notices.ts';
@@ -28,19 +29,19 @@ async function setPermissions(h: Harness, owner: Person, deviceId: string, orgId
 }
 
 async function share(h: Harness, owner: Person, recipient: Person, deviceId: string, until: number): Promise<string> {
-  const res = await h.request({
-    method: 'POST',
-    url: `/api/devices/${deviceId}/shares`,
-    token: owner.token,
-    body: {
-      recipient: { accountId: recipient.id },
-      scope: 'device',
-      permissions: ['live_view', 'playback'],
-      validity: { until },
-    },
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json().id;
+  const res = await ok(
+    api(h, owner.token).POST('/api/devices/{id}/shares', {
+      params: { path: { id: deviceId } },
+      body: {
+        recipient: { accountId: recipient.id },
+        scope: 'device',
+        permissions: ['live_view', 'playback'],
+        validity: { until },
+      },
+    }),
+    201,
+  );
+  return res.id!;
 }
 
 async function deviceName(h: Harness, id: string): Promise<string> {

@@ -8,58 +8,63 @@ import { Writable } from 'node:stream';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LightMyRequestResponse } from 'fastify';
 import { describeEachDatabase, testConfig, type Harness } from '../helpers/harness.ts';
-import { assertProblem, signUp, type Person } from '../helpers/people.ts';
+import { signUp, type Person } from '../helpers/people.ts';
 import { seedDevice, seedShare } from '../helpers/access-world.ts';
 import { startMediaMtxStandin } from '../helpers/mediamtx-standin.ts';
 import { createLogger, createRuntime } from '../../src/runtime.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { PIN_RULE } from '../../src/services/guest-links.ts';
+import { api, ok, problemOf, statusOf, type Reply, type RequestOf } from '../helpers/api.ts';
 
 const standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
 const MIN = 60_000;
 const H = 60 * MIN;
 
-interface Created {
-  link: { id: string; validUntil: number; status: string; channels: number[]; permissions: string[] };
-  token: string;
-  url: string;
+type Created = Reply<'createGuestLink', 201>;
+type LinkBody = RequestOf<'createGuestLink'>;
+
+const onDevice = (id: string) => ({ params: { path: { id } } });
+const onLink = (id: string) => ({ params: { path: { id } } });
+
+function postLink(h: Harness, owner: Person, deviceId: string, body: LinkBody) {
+  return api(h, owner.token).POST('/api/devices/{id}/guest-links', { ...onDevice(deviceId), body });
 }
 
-async function createLink(h: Harness, owner: Person, deviceId: string, body: object): Promise<Created> {
-  const res = await h.request({
-    method: 'POST',
-    url: `/api/devices/${deviceId}/guest-links`,
-    token: owner.token,
-    body,
-  });
-  assert.equal(res.statusCode, 201, res.body);
-  assert.equal(res.headers['cache-control'], 'no-store');
-  return res.json() as Created;
+async function createLink(h: Harness, owner: Person, deviceId: string, body: LinkBody): Promise<Created> {
+  const res = await postLink(h, owner, deviceId, body);
+  const created = await ok(Promise.resolve(res), 201);
+  assert.equal(res.response.headers.get('cache-control'), 'no-store');
+  return created;
 }
 
-function open(
-  h: Harness,
-  body: { token: string; pin?: string },
-  headers: Record<string, string> = {},
-): Promise<LightMyRequestResponse> {
-  return h.request({
-    method: 'POST',
-    url: '/api/guest/session',
-    body,
-    headers: { 'user-agent': 'GuestBrowser/1.0', ...headers },
-  });
+function listLinks(h: Harness, who: Person, deviceId: string) {
+  return ok(api(h, who.token).GET('/api/devices/{id}/guest-links', onDevice(deviceId)), 200);
+}
+
+function revokeLink(h: Harness, owner: Person, linkId: string) {
+  return ok(api(h, owner.token).DELETE('/api/guest-links/{id}', onLink(linkId)), 200);
+}
+
+function open(h: Harness, body: { token: string; pin?: string }, headers: Record<string, string> = {}) {
+  return api(h).POST('/api/guest/session', { body, headers: { 'user-agent': 'GuestBrowser/1.0', ...headers } });
 }
 
 async function session(h: Harness, token: string, headers: Record<string, string> = {}): Promise<string> {
-  const res = await open(h, { token }, headers);
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json().session as string;
+  return (await ok(open(h, { token }, headers), 201)).session;
 }
 
-function guestTicket(h: Harness, s: string, body: object): Promise<LightMyRequestResponse> {
-  return h.request({ method: 'POST', url: '/api/guest/stream-tickets', body, headers: { 'x-guest-session': s } });
+/** The guest's own calls carry their session in a header, never as a login. */
+function asGuest(s: string) {
+  return { headers: { 'x-guest-session': s } };
+}
+
+function guestTicket(h: Harness, s: string, body: RequestOf<'createGuestStreamTicket'>) {
+  return api(h).POST('/api/guest/stream-tickets', { body, ...asGuest(s) });
+}
+
+function mediamtxAuth(h: Harness, body: RequestOf<'authorizeMediamtx'>) {
+  return api(h).POST('/mediamtx/auth', { body });
 }
 
 async function openHls(p: string, ticket: string): Promise<{ status: number; playlist: string }> {
@@ -121,9 +126,7 @@ describeEachDatabase(
       assert.ok(!audit.includes(created.token), 'the token is not in the audit trail');
 
       const s = await session(h(), created.token);
-      const list = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/guest-links`, token: owner.token });
-      assert.equal(list.statusCode, 200, list.body);
-      const [row] = list.json() as Array<{ id: string; status: string; openings: unknown[]; label: string }>;
+      const [row] = await listLinks(h(), owner, dev.id);
       assert.equal(row!.id, created.link.id);
       assert.equal(row!.status, 'active');
       assert.equal(row!.label, 'Plumber');
@@ -131,129 +134,113 @@ describeEachDatabase(
         { at: h().clock.now(), outcome: 'opened', ip: '127.0.0.1', userAgent: 'GuestBrowser/1.0' },
       ]);
       // The guest sees the device's name and only the link's channels.
-      const watch = await h().request({ method: 'GET', url: '/api/guest/session', headers: { 'x-guest-session': s } });
-      assert.equal(watch.statusCode, 200, watch.body);
+      const watch = await ok(api(h()).GET('/api/guest/session', asGuest(s)), 200);
       assert.deepEqual(
-        (watch.json().channels as Array<{ number: number; liveView: boolean; playback: boolean }>).map((c) => [
-          c.number,
-          c.liveView,
-          c.playback,
-        ]),
+        watch.channels.map((c) => [c.number, c.liveView, c.playback]),
         [
           [1, true, false],
           [2, true, false],
         ],
       );
-      assert.equal(watch.json().validUntil, created.link.validUntil);
+      assert.equal(watch.validUntil, created.link.validUntil);
     });
 
     test('bad input is refused clearly: no channels, a channel that does not exist, an end in the past, too long, a bad PIN', async () => {
       const dev = await device(2);
-      const base = { channels: [1], validity: { preset: '15m' } };
-      const cases: Array<[object, number, string]> = [
+      const base: LinkBody = { channels: [1], validity: { preset: '15m' } };
+      const cases: Array<[LinkBody, number, string]> = [
         [{ ...base, channels: [3] }, 400, 'unknown_channel'],
         [{ ...base, validity: { until: h().clock.now() } }, 400, 'invalid_validity'],
         [{ ...base, validity: { until: h().clock.now() + 169 * H } }, 400, 'guest_link_too_long'],
         [{ ...base, pin: '12ab' }, 400, ''],
       ];
       for (const [body, status, code] of cases) {
-        const res = await h().request({
-          method: 'POST',
-          url: `/api/devices/${dev.id}/guest-links`,
-          token: owner.token,
-          body,
-        });
-        const p = assertProblem(res, status);
-        if (code) assert.equal(p.code, code, res.body);
+        const p = await problemOf(postLink(h(), owner, dev.id, body), status);
+        if (code) assert.equal(p.code, code, JSON.stringify(p));
       }
-      assertProblem(
-        await h().request({
-          method: 'POST',
-          url: `/api/devices/${dev.id}/guest-links`,
-          token: owner.token,
-          body: { ...base, channels: [] },
-        }),
-        400,
-      );
+      await problemOf(postLink(h(), owner, dev.id, { ...base, channels: [] }), 400);
       // At most the configured maximum (168 h by default) is accepted.
       await createLink(h(), owner, dev.id, { ...base, validity: { until: h().clock.now() + 168 * H } });
     });
 
-    test('expiry is exact to the millisecond: tickets, /mediamtx/auth, the decision and the playing stream', async () => {
+    test('expiry is exact to the millisecond: tickets, /mediamtx/auth, the decision and the playing stream', async (t) => {
       const dev = await device();
       const created = await createLink(h(), owner, dev.id, { channels: [2], validity: { preset: '15m' } });
       const until = created.link.validUntil;
       const s = await session(h(), created.token);
       const p = `${dev.id}/2`;
-      const t = await guestTicket(h(), s, { channel: 2, permission: 'live_view' });
-      assert.equal(t.statusCode, 201, t.body);
-      const opened = await openHls(p, t.json().ticket);
-      assert.equal(opened.status, 200, opened.playlist);
-      const sessionId = standin.authCalls.at(-1)!.body.id!;
-      const tracked = await h()
-        .runtime.ctx.db.selectFrom('media_sessions')
-        .selectAll()
-        .where('id', '=', sessionId)
-        .executeTakeFirstOrThrow();
-      assert.equal(Number(tracked.until), until, 'the stream knows when the link ends');
-      assert.equal(tracked.account_id, created.link.id, 'the guest principal is the link');
-
-      h().clock.set(until - 30_000);
-      const late = await guestTicket(h(), s, { channel: 2, permission: 'live_view' });
-      assert.equal(late.statusCode, 201, late.body);
-      assert.equal(late.json().expiresAt, until, 'a ticket never outlives the link');
-
-      h().clock.set(until - 1);
       const access = h().runtime.ctx.access;
-      assert.equal((await access.check(created.link.id, dev.id, 2, 'live_view', until - 1)).allowed, true);
-      assert.equal(
-        (await h().request({ method: 'POST', url: '/mediamtx/auth', body: readAuth(late.json().ticket, p) }))
-          .statusCode,
-        200,
-      );
-      await h().runtime.media.runDue();
-      assert.ok(!standin.kicks.includes(sessionId), 'still playing 1 ms before the end');
-      assert.equal((await open(h(), { token: created.token })).statusCode, 201);
+      let sessionId = '';
+      let ticket = '';
 
-      h().clock.set(until);
-      const denied = await access.check(created.link.id, dev.id, 2, 'live_view', until);
-      assert.deepEqual(denied.allowed ? null : denied.reason, 'expired');
-      assertProblem(
-        await h().request({ method: 'POST', url: '/mediamtx/auth', body: readAuth(late.json().ticket, p) }),
-        403,
-      );
-      assert.equal(
-        assertProblem(await guestTicket(h(), s, { channel: 2, permission: 'live_view' }), 410).code,
-        'guest_link_expired',
-      );
-      assert.equal(assertProblem(await open(h(), { token: created.token }), 410).code, 'guest_link_expired');
-      await h().runtime.media.runDue();
-      // The expiry timer (armed for the link's end) may be the one cutting it: wait for it too.
-      await h().runtime.media.idle();
-      assert.ok(standin.kicks.includes(sessionId), 'the playing stream is ended at the end');
-      const ended = await h()
-        .runtime.ctx.db.selectFrom('media_sessions')
-        .select('end_reason')
-        .where('id', '=', sessionId)
-        .executeTakeFirstOrThrow();
-      assert.equal(ended.end_reason, 'access expired');
-      const list = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/guest-links`, token: owner.token });
-      assert.equal((list.json() as Array<{ status: string }>)[0]!.status, 'expired');
+      await t.test('the guest plays; the stream knows when the link ends', async () => {
+        const first = await ok(guestTicket(h(), s, { channel: 2, permission: 'live_view' }), 201);
+        const opened = await openHls(p, first.ticket);
+        assert.equal(opened.status, 200, opened.playlist);
+        sessionId = standin.authCalls.at(-1)!.body.id!;
+        const tracked = await h()
+          .runtime.ctx.db.selectFrom('media_sessions')
+          .selectAll()
+          .where('id', '=', sessionId)
+          .executeTakeFirstOrThrow();
+        assert.equal(Number(tracked.until), until, 'the stream knows when the link ends');
+        assert.equal(tracked.account_id, created.link.id, 'the guest principal is the link');
+      });
 
-      // An end time that is not a whole second: the decision still ends on that millisecond.
-      const odd = h().clock.now() + 90_000 + 250;
-      const c2 = await createLink(h(), owner, dev.id, { channels: [1], validity: { until: odd } });
-      // Making it cleared the ended link's guest sessions away.
-      assert.deepEqual(
-        await h()
-          .runtime.ctx.db.selectFrom('guest_sessions')
-          .select('id')
-          .where('link_id', '=', created.link.id)
-          .execute(),
-        [],
-      );
-      assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd - 1)).allowed, true);
-      assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd)).allowed, false);
+      await t.test('30 s before the end: a ticket never outlives the link', async () => {
+        h().clock.set(until - 30_000);
+        const late = await ok(guestTicket(h(), s, { channel: 2, permission: 'live_view' }), 201);
+        assert.equal(late.expiresAt, until, 'a ticket never outlives the link');
+        ticket = late.ticket;
+      });
+
+      await t.test('1 ms before the end: everything still works', async () => {
+        h().clock.set(until - 1);
+        assert.equal((await access.check(created.link.id, dev.id, 2, 'live_view', until - 1)).allowed, true);
+        assert.equal(await statusOf(mediamtxAuth(h(), readAuth(ticket, p))), 200);
+        await h().runtime.media.runDue();
+        assert.ok(!standin.kicks.includes(sessionId), 'still playing 1 ms before the end');
+        assert.equal(await statusOf(open(h(), { token: created.token })), 201);
+      });
+
+      await t.test('at the end: every call refused, the playing stream ended', async () => {
+        h().clock.set(until);
+        const denied = await access.check(created.link.id, dev.id, 2, 'live_view', until);
+        assert.deepEqual(denied.allowed ? null : denied.reason, 'expired');
+        await problemOf(mediamtxAuth(h(), readAuth(ticket, p)), 403);
+        assert.equal(
+          (await problemOf(guestTicket(h(), s, { channel: 2, permission: 'live_view' }), 410)).code,
+          'guest_link_expired',
+        );
+        assert.equal((await problemOf(open(h(), { token: created.token }), 410)).code, 'guest_link_expired');
+        await h().runtime.media.runDue();
+        // The expiry timer (armed for the link's end) may be the one cutting it: wait for it too.
+        await h().runtime.media.idle();
+        assert.ok(standin.kicks.includes(sessionId), 'the playing stream is ended at the end');
+        const ended = await h()
+          .runtime.ctx.db.selectFrom('media_sessions')
+          .select('end_reason')
+          .where('id', '=', sessionId)
+          .executeTakeFirstOrThrow();
+        assert.equal(ended.end_reason, 'access expired');
+        assert.equal((await listLinks(h(), owner, dev.id))[0]!.status, 'expired');
+      });
+
+      await t.test('an end time that is not a whole second: the decision still ends on that millisecond', async () => {
+        const odd = h().clock.now() + 90_000 + 250;
+        const c2 = await createLink(h(), owner, dev.id, { channels: [1], validity: { until: odd } });
+        // Making it cleared the ended link's guest sessions away.
+        assert.deepEqual(
+          await h()
+            .runtime.ctx.db.selectFrom('guest_sessions')
+            .select('id')
+            .where('link_id', '=', created.link.id)
+            .execute(),
+          [],
+        );
+        assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd - 1)).allowed, true);
+        assert.equal((await access.check(c2.link.id, dev.id, 1, 'live_view', odd)).allowed, false);
+      });
     });
 
     test('revoking ends the playing stream at once and every later call says so', async () => {
@@ -265,22 +252,16 @@ describeEachDatabase(
       });
       assert.deepEqual(created.link.permissions, ['live_view', 'playback']);
       const s = await session(h(), created.token);
-      const t = await guestTicket(h(), s, { channel: 3, permission: 'live_view' });
-      assert.equal(t.statusCode, 201, t.body);
-      assert.equal((await openHls(`${dev.id}/3`, t.json().ticket)).status, 200);
+      const t = await ok(guestTicket(h(), s, { channel: 3, permission: 'live_view' }), 201);
+      assert.equal((await openHls(`${dev.id}/3`, t.ticket)).status, 200);
       const sessionId = standin.authCalls.at(-1)!.body.id!;
       // A channel not in the link is refused.
       assert.equal(
-        assertProblem(await guestTicket(h(), s, { channel: 2, permission: 'live_view' }), 403).code,
+        (await problemOf(guestTicket(h(), s, { channel: 2, permission: 'live_view' }), 403)).code,
         'channel_not_shared',
       );
-      const revoke = await h().request({
-        method: 'DELETE',
-        url: `/api/guest-links/${created.link.id}`,
-        token: owner.token,
-      });
-      assert.equal(revoke.statusCode, 200, revoke.body);
-      assert.equal(revoke.json().status, 'revoked');
+      const revoke = await revokeLink(h(), owner, created.link.id);
+      assert.equal(revoke.status, 'revoked');
       await h().runtime.media.idle();
       assert.ok(standin.kicks.includes(sessionId), 'kicked through the control API');
       const audit = await h()
@@ -290,15 +271,12 @@ describeEachDatabase(
         .where('object_id', '=', sessionId)
         .execute();
       assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: access revoked');
-      assertProblem(
-        await h().request({ method: 'POST', url: '/mediamtx/auth', body: readAuth(t.json().ticket, `${dev.id}/3`) }),
-        403,
-      );
+      await problemOf(mediamtxAuth(h(), readAuth(t.ticket, `${dev.id}/3`)), 403);
       assert.equal(
-        assertProblem(await guestTicket(h(), s, { channel: 3, permission: 'live_view' }), 410).code,
+        (await problemOf(guestTicket(h(), s, { channel: 3, permission: 'live_view' }), 410)).code,
         'guest_link_revoked',
       );
-      assert.equal(assertProblem(await open(h(), { token: created.token }), 410).code, 'guest_link_revoked');
+      assert.equal((await problemOf(open(h(), { token: created.token }), 410)).code, 'guest_link_revoked');
       const actions = (
         await h()
           .runtime.ctx.db.selectFrom('audit_events')
@@ -319,25 +297,29 @@ describeEachDatabase(
           validity: { preset: '15m' },
         });
         const answers = await Promise.all(Array.from({ length: 4 }, () => open(h(), { token: created.token })));
-        const won = answers.filter((r) => r.statusCode === 201);
-        assert.equal(won.length, 1, answers.map((r) => `${r.statusCode} ${r.body}`).join('\n'));
-        for (const r of answers.filter((x) => x.statusCode !== 201))
-          assert.equal(assertProblem(r, 410).code, 'guest_link_used');
-        const cookie = String(won[0]!.headers['set-cookie']);
+        const won = answers.filter((r) => r.response.status === 201);
+        assert.equal(
+          won.length,
+          1,
+          answers.map((r) => `${r.response.status} ${JSON.stringify(r.data ?? r.error)}`).join('\n'),
+        );
+        for (const r of answers.filter((x) => x.response.status !== 201))
+          assert.equal((await problemOf(Promise.resolve(r), 410)).code, 'guest_link_used');
+        const cookie = String(won[0]!.response.headers.get('set-cookie'));
         assert.match(cookie, /kh_guest=/);
         assert.match(cookie, /HttpOnly/i);
         assert.match(cookie, /SameSite=Strict/i);
         assert.match(cookie, /Path=\/api\/guest/);
         const secret = /kh_guest=([^;]+)/.exec(cookie)![1]!;
-        assert.equal((await open(h(), { token: created.token }, { cookie: `kh_guest=${secret}` })).statusCode, 201);
-        assertProblem(await open(h(), { token: created.token }, { cookie: 'kh_guest=someone-else' }), 410);
+        assert.equal(await statusOf(open(h(), { token: created.token }, { cookie: `kh_guest=${secret}` })), 201);
+        await problemOf(open(h(), { token: created.token }, { cookie: 'kh_guest=someone-else' }), 410);
         const row = await h()
           .runtime.ctx.db.selectFrom('guest_links')
           .select(['bound_hash'])
           .where('id', '=', created.link.id)
           .executeTakeFirstOrThrow();
         assert.ok(row.bound_hash && !row.bound_hash.includes(secret), 'only the hash of the browser secret');
-        await h().request({ method: 'DELETE', url: `/api/guest-links/${created.link.id}`, token: owner.token });
+        await revokeLink(h(), owner, created.link.id);
       }
     });
 
@@ -350,27 +332,26 @@ describeEachDatabase(
         .where('id', '=', created.link.id)
         .executeTakeFirstOrThrow();
       assert.match(stored.pin_hash!, /^scrypt\$/);
-      assert.equal(assertProblem(await open(h(), { token: created.token }), 403).code, 'pin_required');
+      assert.equal((await problemOf(open(h(), { token: created.token }), 403)).code, 'pin_required');
       const guesses = await Promise.all(
         Array.from({ length: 12 }, (_, i) => open(h(), { token: created.token, pin: String(1000 + i) })),
       );
-      const codes = guesses.map((r) => r.statusCode).sort();
+      const codes = guesses.map((r) => r.response.status).sort();
       assert.equal(codes.filter((c) => c === 403).length, PIN_RULE.max, codes.join(','));
       assert.equal(codes.filter((c) => c === 429).length, 12 - PIN_RULE.max);
       // Even the right PIN waits until the block ends.
-      const blocked = assertProblem(await open(h(), { token: created.token, pin: '4321' }), 429);
+      const blocked = await problemOf(open(h(), { token: created.token, pin: '4321' }), 429);
       assert.equal(blocked.code, 'throttled');
       h().clock.advance(PIN_RULE.blockMs + 1);
-      assert.equal((await open(h(), { token: created.token, pin: '4321' })).statusCode, 201);
-      const list = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/guest-links`, token: owner.token });
-      const outcomes = (list.json() as Array<{ id: string; openings: Array<{ outcome: string }> }>)
+      assert.equal(await statusOf(open(h(), { token: created.token, pin: '4321' })), 201);
+      const outcomes = (await listLinks(h(), owner, dev.id))
         .find((l) => l.id === created.link.id)!
         .openings.map((o) => o.outcome);
       assert.equal(outcomes.filter((o) => o === 'pin_wrong').length, PIN_RULE.max);
       assert.equal(outcomes.at(-1), 'opened');
       // Another link's PIN budget is its own.
       const other = await createLink(h(), owner, dev.id, { channels: [1], pin: '1111', validity: { preset: '1h' } });
-      assert.equal((await open(h(), { token: other.token, pin: '1111' })).statusCode, 201);
+      assert.equal(await statusOf(open(h(), { token: other.token, pin: '1111' })), 201);
     });
 
     test('at most N active links per device (config); revoking or expiry makes room', async () => {
@@ -378,14 +359,9 @@ describeEachDatabase(
       const made: Created[] = [];
       for (let i = 0; i < h().config.guestLinksPerDevice; i++)
         made.push(await createLink(h(), owner, dev.id, { channels: [1], validity: { preset: '15m' } }));
-      const over = await h().request({
-        method: 'POST',
-        url: `/api/devices/${dev.id}/guest-links`,
-        token: owner.token,
-        body: { channels: [1], validity: { preset: '15m' } },
-      });
-      assert.equal(assertProblem(over, 409).code, 'guest_link_limit');
-      await h().request({ method: 'DELETE', url: `/api/guest-links/${made[0]!.link.id}`, token: owner.token });
+      const over = postLink(h(), owner, dev.id, { channels: [1], validity: { preset: '15m' } });
+      assert.equal((await problemOf(over, 409)).code, 'guest_link_limit');
+      await revokeLink(h(), owner, made[0]!.link.id);
       await createLink(h(), owner, dev.id, { channels: [1], validity: { preset: '15m' } });
       h().clock.advance(15 * MIN);
       for (let i = 0; i < h().config.guestLinksPerDevice; i++)
@@ -399,33 +375,26 @@ describeEachDatabase(
       standin.livePaths.add(`${dev.id}/1`);
       const created = await createLink(h(), seller, dev.id, { channels: [1], validity: { preset: '24h' } });
       const s = await session(h(), created.token);
-      const t = await guestTicket(h(), s, { channel: 1, permission: 'live_view' });
-      assert.equal(t.statusCode, 201, t.body);
-      assert.equal((await openHls(`${dev.id}/1`, t.json().ticket)).status, 200);
+      const t = await ok(guestTicket(h(), s, { channel: 1, permission: 'live_view' }), 201);
+      assert.equal((await openHls(`${dev.id}/1`, t.ticket)).status, 200);
       const playing = standin.authCalls.at(-1)!.body.id!;
-      const offer = await h().request({
-        method: 'POST',
-        url: `/api/devices/${dev.id}/transfer`,
-        token: seller.token,
-        body: { to: buyer.email },
-      });
-      assert.equal(offer.statusCode, 201, offer.body);
+      const offer = await ok(
+        api(h(), seller.token).POST('/api/devices/{id}/transfer', { ...onDevice(dev.id), body: { to: buyer.email } }),
+        201,
+      );
       h().clock.advance(1);
-      const accept = await h().request({
-        method: 'POST',
-        url: `/api/transfers/${offer.json().id}/accept`,
-        token: buyer.token,
-      });
-      assert.equal(accept.statusCode, 200, accept.body);
+      await ok(api(h(), buyer.token).POST('/api/transfers/{id}/accept', { params: { path: { id: offer.id } } }), 200);
       await h().runtime.media.idle();
       assert.ok(standin.kicks.includes(playing), 'the guest stream ended with the handing over');
       assert.equal(
-        assertProblem(await guestTicket(h(), s, { channel: 1, permission: 'live_view' }), 410).code,
+        (await problemOf(guestTicket(h(), s, { channel: 1, permission: 'live_view' }), 410)).code,
         'guest_link_revoked',
       );
-      const list = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/guest-links`, token: buyer.token });
-      assert.equal(list.statusCode, 200, list.body);
-      assert.deepEqual(list.json(), [], "the previous owner's links and their guests' addresses are not shown");
+      assert.deepEqual(
+        await listLinks(h(), buyer, dev.id),
+        [],
+        "the previous owner's links and their guests' addresses are not shown",
+      );
       const cancelled = await h()
         .runtime.ctx.db.selectFrom('audit_events')
         .select('after')
@@ -448,67 +417,50 @@ describeEachDatabase(
       });
       h().clock.set(t0 + 30 * MIN);
       const s = await session(h(), created.token);
-      const windows = (query: string) =>
-        h().request({ method: 'GET', url: `/api/guest/playback-windows?${query}`, headers: { 'x-guest-session': s } });
-      const allowed = await windows(`channel=1&from=${t0 - H}&until=${t0 + 30 * MIN}`);
-      assert.equal(allowed.statusCode, 200, allowed.body);
-      assert.equal(allowed.headers['cache-control'], 'no-store');
-      assert.deepEqual(allowed.json(), {
+      const windows = (query: { channel: number; from?: number; until?: number }) =>
+        api(h()).GET('/api/guest/playback-windows', { params: { query }, ...asGuest(s) });
+      const allowed = await windows({ channel: 1, from: t0 - H, until: t0 + 30 * MIN });
+      const allowedBody = await ok(Promise.resolve(allowed), 200);
+      assert.equal(allowed.response.headers.get('cache-control'), 'no-store');
+      assert.deepEqual(allowedBody, {
         windows: [{ from: t0, until: t0 + 30 * MIN }],
         allowedNow: true,
         reason: null,
         detail: null,
       });
       // A channel outside the link opens no recorded time.
-      const other = await windows(`channel=2&from=${t0 - H}&until=${t0 + 30 * MIN}`);
-      assert.equal(other.statusCode, 200, other.body);
-      assert.deepEqual(other.json().windows, []);
-      assert.equal(other.json().allowedNow, false);
-      assertProblem(await windows(`channel=1&from=${t0}&until=${t0}`), 400);
-      assertProblem(await h().request({ method: 'GET', url: '/api/guest/playback-windows?channel=1' }), 401);
+      const other = await ok(windows({ channel: 2, from: t0 - H, until: t0 + 30 * MIN }), 200);
+      assert.deepEqual(other.windows, []);
+      assert.equal(other.allowedNow, false);
+      await problemOf(windows({ channel: 1, from: t0, until: t0 }), 400);
+      await problemOf(api(h()).GET('/api/guest/playback-windows', { params: { query: { channel: 1 } } }), 401);
 
-      const issued = await guestTicket(h(), s, { channel: 1, permission: 'playback', from: t0 - H, until: t0 + H });
-      assert.equal(issued.statusCode, 201, issued.body);
-      assert.equal(issued.json().action, 'playback');
+      const issued = await ok(
+        guestTicket(h(), s, { channel: 1, permission: 'playback', from: t0 - H, until: t0 + H }),
+        201,
+      );
+      assert.equal(issued.action, 'playback');
       // MediaMTX's body for its playback server (/get: start + duration; /list: start + end).
-      const ask = (query: string) =>
-        h().request({
-          method: 'POST',
-          url: '/mediamtx/auth',
-          body: { ...readAuth(issued.json().ticket, `${dev.id}/1`), action: 'playback', protocol: '', query },
+      const ask = (query: string, channel = 1) =>
+        mediamtxAuth(h(), {
+          ...readAuth(issued.ticket, `${dev.id}/${channel}`),
+          action: 'playback',
+          protocol: '',
+          query,
         });
       const iso = (ms: number) => new Date(ms).toISOString();
-      const inside = await ask(`start=${iso(t0 + 5 * MIN)}&duration=60`);
-      assert.equal(inside.statusCode, 200, inside.body);
-      const list = await ask(`start=${iso(t0)}&end=${iso(t0 + 30 * MIN)}`);
-      assert.equal(list.statusCode, 200, list.body);
+      await ok(ask(`start=${iso(t0 + 5 * MIN)}&duration=60`), 200);
+      await ok(ask(`start=${iso(t0)}&end=${iso(t0 + 30 * MIN)}`), 200);
       // Recorded before the link was made: refused, also when the clip only starts a millisecond early.
-      assertProblem(await ask(`start=${iso(t0 - 10 * MIN)}&duration=60`), 403);
-      assertProblem(await ask(`start=${iso(t0 - 1)}&duration=60`), 403);
-      assertProblem(await ask(`start=${iso(t0 - H)}&end=${iso(t0 + 30 * MIN)}`), 403);
+      await problemOf(ask(`start=${iso(t0 - 10 * MIN)}&duration=60`), 403);
+      await problemOf(ask(`start=${iso(t0 - 1)}&duration=60`), 403);
+      await problemOf(ask(`start=${iso(t0 - H)}&end=${iso(t0 + 30 * MIN)}`), 403);
       // Another channel with the same ticket: refused.
-      assertProblem(
-        await h().request({
-          method: 'POST',
-          url: '/mediamtx/auth',
-          body: {
-            ...readAuth(issued.json().ticket, `${dev.id}/2`),
-            action: 'playback',
-            protocol: '',
-            query: `start=${iso(t0 + 5 * MIN)}&duration=60`,
-          },
-        }),
-        403,
-      );
+      await problemOf(ask(`start=${iso(t0 + 5 * MIN)}&duration=60`, 2), 403);
       // After a revocation nothing plays back, and the page is told why.
-      const revoke = await h().request({
-        method: 'DELETE',
-        url: `/api/guest-links/${created.link.id}`,
-        token: owner.token,
-      });
-      assert.equal(revoke.statusCode, 200, revoke.body);
-      assertProblem(await ask(`start=${iso(t0 + 5 * MIN)}&duration=60`), 403);
-      assert.equal(assertProblem(await windows('channel=1'), 410).code, 'guest_link_revoked');
+      await revokeLink(h(), owner, created.link.id);
+      await problemOf(ask(`start=${iso(t0 + 5 * MIN)}&duration=60`), 403);
+      assert.equal((await problemOf(windows({ channel: 1 }), 410)).code, 'guest_link_revoked');
     });
 
     test('outsiders are refused on every guest-link route, and a guest session opens nothing else', async () => {
@@ -521,60 +473,43 @@ describeEachDatabase(
       const otherDevice = await device(1);
       const before = await h().runtime.ctx.db.selectFrom('guest_links').select(['id', 'revoked_at']).execute();
       for (const who of [recipient, stranger]) {
-        for (const [method, url, body] of [
-          ['POST', `/api/devices/${dev.id}/guest-links`, { channels: [1], validity: { preset: '15m' } }],
-          ['GET', `/api/devices/${dev.id}/guest-links`, undefined],
-          ['DELETE', `/api/guest-links/${created.link.id}`, undefined],
-        ] as const) {
-          const res = await h().request({ method, url, token: who.token, ...(body ? { body } : {}) });
-          assertProblem(res, 404);
-        }
+        const as = api(h(), who.token);
+        for (const call of [
+          () => postLink(h(), who, dev.id, { channels: [1], validity: { preset: '15m' } }),
+          () => as.GET('/api/devices/{id}/guest-links', onDevice(dev.id)),
+          () => as.DELETE('/api/guest-links/{id}', onLink(created.link.id)),
+        ])
+          await problemOf(call(), 404);
       }
       // The guest's session is no login: not as a bearer token, not as its own header on account routes.
-      for (const headers of [{ authorization: `Bearer ${s}` }, { 'x-guest-session': s }] as Array<
-        Record<string, string>
-      >) {
-        for (const [method, url] of [
-          ['GET', `/api/devices/${dev.id}/guest-links`],
-          ['DELETE', `/api/guest-links/${created.link.id}`],
-          ['GET', `/api/devices/${dev.id}/media`],
-        ] as const) {
-          const res = await h().request({ method, url, headers });
-          assertProblem(res, 401);
-        }
+      for (const headers of [{ authorization: `Bearer ${s}` }, { 'x-guest-session': s }]) {
+        const as = api(h());
+        for (const call of [
+          () => as.GET('/api/devices/{id}/guest-links', { ...onDevice(dev.id), headers }),
+          () => as.DELETE('/api/guest-links/{id}', { ...onLink(created.link.id), headers }),
+          () => as.GET('/api/devices/{id}/media', { ...onDevice(dev.id), headers }),
+        ])
+          await problemOf(call(), 401);
       }
       // Nor the link's token.
-      assertProblem(
-        await h().request({ method: 'GET', url: '/api/guest/session', headers: { 'x-guest-session': created.token } }),
-        401,
-      );
+      await problemOf(api(h()).GET('/api/guest/session', asGuest(created.token)), 401);
       // Tickets only for the link's own device: another device's channel is not reachable through the link.
-      const t = await guestTicket(h(), s, { channel: 1, permission: 'live_view' });
-      assert.equal(t.json().path, `${dev.id}/1`);
-      assertProblem(
-        await h().request({
-          method: 'POST',
-          url: '/mediamtx/auth',
-          body: readAuth(t.json().ticket, `${otherDevice.id}/1`),
-        }),
-        403,
-      );
+      const t = await ok(guestTicket(h(), s, { channel: 1, permission: 'live_view' }), 201);
+      assert.equal(t.path, `${dev.id}/1`);
+      await problemOf(mediamtxAuth(h(), readAuth(t.ticket, `${otherDevice.id}/1`)), 403);
       assert.equal(
-        assertProblem(await guestTicket(h(), s, { channel: 1, permission: 'playback' }), 403).code,
+        (await problemOf(guestTicket(h(), s, { channel: 1, permission: 'playback' }), 403)).code,
         'permission_not_granted',
       );
-      assertProblem(await open(h(), { token: 'x'.repeat(43) }), 404);
+      await problemOf(open(h(), { token: 'x'.repeat(43) }), 404);
       assert.deepEqual(
         await h().runtime.ctx.db.selectFrom('guest_links').select(['id', 'revoked_at']).execute(),
         before,
         'nothing changed',
       );
       // The access review names the link as a guest link.
-      const review = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/access`, token: owner.token });
-      assert.equal(review.statusCode, 200, review.body);
-      const entry = (
-        review.json().entries as Array<{ source: string; sourceId: string; subject: { name: string } }>
-      ).find((e) => e.source === 'guest_link');
+      const review = await ok(api(h(), owner.token).GET('/api/devices/{id}/access', onDevice(dev.id)), 200);
+      const entry = review.entries.find((e) => e.source === 'guest_link');
       assert.equal(entry?.sourceId, created.link.id);
       assert.equal(entry?.subject.name, 'Guest link');
     });
@@ -621,9 +556,7 @@ test('the token never reaches a log line (every request of a guest link, at trac
       validity: { preset: '1h' },
     });
     // Right, wrong, malformed and misplaced: every way the token may travel to the server.
-    const opened = await open(h, { token: created.token, pin: '2468' });
-    assert.equal(opened.statusCode, 201, opened.body);
-    const s = opened.json().session as string;
+    const s = (await ok(open(h, { token: created.token, pin: '2468' }), 201)).session;
     await open(h, { token: created.token, pin: '0000' });
     await h.request({ method: 'POST', url: '/api/guest/session', body: { token: created.token, extra: 1 } });
     await h.request({ method: 'POST', url: '/api/guest/session', body: { token: 5 } });

@@ -1,19 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, ok } from '../helpers/api.ts';
+import { api, ok, problemOf, statusOf, type RequestOf } from '../helpers/api.ts';
 import { describeEachDatabase } from '../helpers/harness.ts';
-import { assertProblem, signUp } from '../helpers/people.ts';
+import { signUp } from '../helpers/people.ts';
 import { newSerial, signUpOperator } from '../helpers/devices.ts';
 
 const HEADER = 'serial,model,kind,channels,verification_code,channel_names,capabilities,firmware_version';
 
 describeEachDatabase('device registry import', (h) => {
   const importCsv = (token: string | undefined, csv: string) =>
-    h().request({
-      method: 'POST',
-      url: '/api/admin/devices/import',
-      token,
+    api(h(), token).POST('/api/admin/devices/import', {
       body: csv,
+      bodySerializer: (text) => String(text),
       headers: { 'content-type': 'text/csv' },
     });
   const countSerials = async (serials: string[]) =>
@@ -28,11 +26,10 @@ describeEachDatabase('device registry import', (h) => {
       `${nvr},Coastal I-Series NVR,nvr,8,ABC123,"Gate|Drive, left||Yard",supportsSharing=true;ptz=false,4.1.0`,
       `${cam},Acusense Bullet,camera,,QWE789,,supportsSharing=false,`,
     ].join('\r\n');
-    const res = await importCsv(op.token, csv);
-    assert.equal(res.statusCode, 201, res.body);
-    assert.equal(res.json().imported, 2);
+    const res = await ok(importCsv(op.token, csv), 201);
+    assert.equal(res.imported, 2);
     assert.deepEqual(
-      res.json().devices.map((d: { serial: string }) => d.serial),
+      res.devices.map((d) => d.serial),
       [nvr, cam],
     );
 
@@ -59,11 +56,8 @@ describeEachDatabase('device registry import', (h) => {
     const op = await signUpOperator(h());
     const good = newSerial();
     const bad = newSerial();
-    const res = await importCsv(
-      op.token,
-      `${HEADER}\n${good},Model,camera,1,ABCD,,,\n${bad},Model,toaster,1,ABCD,,,\n`,
-    );
-    const problem = assertProblem(res, 400);
+    const res = importCsv(op.token, `${HEADER}\n${good},Model,camera,1,ABCD,,,\n${bad},Model,toaster,1,ABCD,,,\n`);
+    const problem = await problemOf(res, 400);
     assert.match(problem.detail, /^Line 3: "toaster" is not a device kind/);
     assert.equal(problem.field, 'line 3.kind');
     assert.equal(await countSerials([good, bad]), 0);
@@ -72,10 +66,10 @@ describeEachDatabase('device registry import', (h) => {
   test('a serial already in the registry: 409 naming the line, nothing imported', async () => {
     const op = await signUpOperator(h());
     const existing = newSerial();
-    assert.equal((await importCsv(op.token, `${HEADER}\n${existing},Model,camera,1,ABCD,,,\n`)).statusCode, 201);
+    assert.equal(await statusOf(importCsv(op.token, `${HEADER}\n${existing},Model,camera,1,ABCD,,,\n`)), 201);
     const fresh = newSerial();
-    const problem = assertProblem(
-      await importCsv(
+    const problem = await problemOf(
+      importCsv(
         op.token,
         `${HEADER}\n${fresh},Model,camera,1,ABCD,,,\n${existing.toLowerCase()},Model,camera,1,ABCD,,,\n`,
       ),
@@ -102,8 +96,7 @@ describeEachDatabase('device registry import', (h) => {
       [`${HEADER}\n${s},M,camera,1,ABCD,,supportsSharing=perhaps,\n`, /^Line 2: supportsSharing must be true or false/],
       [`${HEADER}\n`, /no devices/],
     ];
-    for (const [csv, pattern] of cases)
-      assert.match(assertProblem(await importCsv(op.token, csv), 400).detail, pattern);
+    for (const [csv, pattern] of cases) assert.match((await problemOf(importCsv(op.token, csv), 400)).detail, pattern);
     assert.equal(await countSerials([s]), 0);
   });
 
@@ -111,10 +104,11 @@ describeEachDatabase('device registry import', (h) => {
     const op = await signUpOperator(h());
     const a = newSerial();
     const b = newSerial();
+    // Loosely typed on purpose: the bad rows are what the test sends.
     const post = (body: unknown) =>
-      h().request({ method: 'POST', url: '/api/admin/devices/import', token: op.token, body });
-    const bad = assertProblem(
-      await post({
+      api(h(), op.token).POST('/api/admin/devices/import', { body: body as RequestOf<'importDevices'> });
+    const bad = await problemOf(
+      post({
         devices: [
           { serial: a, model: 'M', kind: 'camera', verificationCode: 'ABCD' },
           { serial: b, model: 'M', kind: 'fridge', verificationCode: 'ABCD' },
@@ -124,21 +118,21 @@ describeEachDatabase('device registry import', (h) => {
     );
     assert.match(bad.detail, /^Device 2: "fridge" is not a device kind/);
     assert.equal(bad.field, 'devices.1.kind');
-    const unknown = assertProblem(
-      await post({ devices: [{ serial: a, model: 'M', kind: 'camera', verificationCode: 'ABCD', colour: 'red' }] }),
+    const unknown = await problemOf(
+      post({ devices: [{ serial: a, model: 'M', kind: 'camera', verificationCode: 'ABCD', colour: 'red' }] }),
       400,
     );
     assert.equal(unknown.field, 'devices.0.colour');
-    const missing = assertProblem(await post({ devices: [{ serial: a, model: 'M', kind: 'camera' }] }), 400);
+    const missing = await problemOf(post({ devices: [{ serial: a, model: 'M', kind: 'camera' }] }), 400);
     assert.equal(missing.field, 'devices.0.verificationCode');
-    assertProblem(await post({ devices: [] }), 400);
-    assertProblem(
-      await post({ devices: [{ serial: 'bad serial!', model: 'M', kind: 'camera', verificationCode: 'ABCD' }] }),
+    await problemOf(post({ devices: [] }), 400);
+    await problemOf(
+      post({ devices: [{ serial: 'bad serial!', model: 'M', kind: 'camera', verificationCode: 'ABCD' }] }),
       400,
     );
     assert.equal(await countSerials([a, b]), 0);
 
-    const accepted = await post({
+    const accepted = post({
       devices: [
         {
           serial: a,
@@ -150,29 +144,26 @@ describeEachDatabase('device registry import', (h) => {
         },
       ],
     });
-    assert.equal(accepted.statusCode, 201, accepted.body);
-    assert.equal(accepted.json().imported, 1);
+    assert.equal((await ok(accepted, 201)).imported, 1);
   });
 
   test('only operators may import: 403 for others, 401 logged out, nothing imported', async () => {
     const person = await signUp(h(), 'Not an operator');
     const s = newSerial();
     const csv = `${HEADER}\n${s},Model,camera,1,ABCD,,,\n`;
-    const forbidden = assertProblem(await importCsv(person.token, csv), 403);
+    const forbidden = await problemOf(importCsv(person.token, csv), 403);
     assert.match(forbidden.detail, /operator/);
-    assertProblem(await importCsv(undefined, csv), 401);
+    await problemOf(importCsv(undefined, csv), 401);
     assert.equal(await countSerials([s]), 0);
   });
 
   test('other content types are refused', async () => {
     const op = await signUpOperator(h());
-    const res = await h().request({
-      method: 'POST',
-      url: '/api/admin/devices/import',
-      token: op.token,
-      body: '<devices/>',
+    const res = api(h(), op.token).POST('/api/admin/devices/import', {
+      body: '<devices/>' as never,
+      bodySerializer: (text) => String(text),
       headers: { 'content-type': 'application/xml' },
     });
-    assert.equal(res.statusCode, 415, res.body);
+    assert.equal(await statusOf(res), 415);
   });
 });

@@ -2,30 +2,13 @@
 // is ended when access changes on the other, or in a process that is neither (the CLI), exactly once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { PG_URL, testConfig } from '../helpers/harness.ts';
-import { ManualClock } from '../../src/lib/clock.ts';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { insertAccount, startTwoInstances, twoInstancesSkip, type TwoInstances } from '../helpers/two-instances.ts';
 import { announcerFor } from '../../src/services/change-bus.ts';
 import { endShare } from '../../src/services/sharing.ts';
 import { issueStreamTicket } from '../../src/services/stream-tickets.ts';
 import { seedDevice, seedShare } from '../helpers/access-world.ts';
 import { startMediaMtxStandin, type MediaMtxStandin } from '../helpers/mediamtx-standin.ts';
-
-async function reachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-const skip = (await reachable()) || process.env.CI === 'true' ? false : `PostgreSQL not reachable at ${PG_URL}`;
 
 async function eventually(what: string, fn: () => Promise<boolean> | boolean): Promise<void> {
   const deadline = Date.now() + 15_000;
@@ -36,53 +19,27 @@ async function eventually(what: string, fn: () => Promise<boolean> | boolean): P
   assert.fail(`never happened: ${what}`);
 }
 
-describe('media sessions across two instances on one PostgreSQL', { skip }, () => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const clock = new ManualClock(Date.UTC(2026, 10, 23, 9, 0, 0));
+describe('media sessions across two instances on one PostgreSQL', { skip: twoInstancesSkip }, () => {
+  let pair: TwoInstances | undefined;
   let one: Runtime;
   let two: Runtime;
   let standin: MediaMtxStandin;
 
   before(async () => {
     standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
-    const config = testConfig({ DATABASE_URL: PG_URL, MEDIAMTX_API_URL: standin.apiUrl });
-    one = await createRuntime(config, { clock, pgSchema: schema });
-    two = await createRuntime(config, { clock, pgSchema: schema });
+    pair = await startTwoInstances({ MEDIAMTX_API_URL: standin.apiUrl });
+    ({ one, two } = pair);
     await one.app.listen({ port: 0, host: '127.0.0.1' });
     // MediaMTX talks to instance one only; instance two never hears an auth call.
     standin.authHttpAddress = `http://127.0.0.1:${(one.app.server.address() as { port: number }).port}/mediamtx/auth`;
   });
 
   after(async () => {
-    await one?.close();
-    await two?.close();
+    await pair?.stop();
     await standin?.stop();
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
   });
 
-  async function account(name: string): Promise<string> {
-    const id = `acc_${randomBytes(8).toString('hex')}`;
-    await one.ctx.db
-      .insertInto('accounts')
-      .values({
-        id,
-        email: `${id}@example.com`,
-        email_verified_at: null,
-        phone: null,
-        phone_verified_at: null,
-        display_name: name,
-        password_hash: 'x',
-        qr_ref: id,
-        time_zone: 'UTC',
-        is_operator: 0,
-        created_at: clock.now(),
-      })
-      .execute();
-    return id;
-  }
+  const account = (name: string) => insertAccount(one, name, pair!.clock);
 
   async function playing() {
     const owner = await account('Owner');

@@ -4,17 +4,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
-import { assertProblem, signUp, type Person } from '../helpers/people.ts';
+import { signUp, type Person } from '../helpers/people.ts';
 import { seedAuthorization, seedDevice, seedOrg, seedShare } from '../helpers/access-world.ts';
 import { startMediaMtxStandin } from '../helpers/mediamtx-standin.ts';
+import { api, ok, problemOf, statusOf, type RequestOf } from '../helpers/api.ts';
 
 const standin = await startMediaMtxStandin({ authHttpAddress: 'http://127.0.0.1:9/unset' });
 const H = 3_600_000;
 
-async function ticket(h: Harness, p: Person, body: object): Promise<string> {
-  const res = await h.request({ method: 'POST', url: '/api/stream-tickets', token: p.token, body });
-  assert.equal(res.statusCode, 201, res.body);
-  return res.json().ticket as string;
+async function ticket(h: Harness, p: Person, body: RequestOf<'createStreamTicket'>): Promise<string> {
+  return (await ok(api(h, p.token).POST('/api/stream-tickets', { body }), 201)).ticket;
+}
+
+function mediamtxAuth(h: Harness, body: RequestOf<'authorizeMediamtx'>) {
+  return api(h).POST('/mediamtx/auth', { body });
 }
 
 /** Exactly what MediaMTX's playback server forwards for GET /get or /list (internal/playback/server.go doAuth). */
@@ -54,6 +57,7 @@ describeEachDatabase(
       standin.authHttpAddress = `http://127.0.0.1:${a.port}/mediamtx/auth`;
     });
 
+    type World = Awaited<ReturnType<typeof world>>;
     async function world(opts: { until?: number } = {}) {
       const owner = await signUp(h(), 'Owner');
       const viewer = await signUp(h(), 'Viewer');
@@ -67,23 +71,29 @@ describeEachDatabase(
       return { owner, viewer, dev, shareId, path: `${dev.id}/2` };
     }
 
+    async function sessionRow(id: string) {
+      return h().runtime.ctx.db.selectFrom('media_sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    }
+
+    const onShare = (id: string) => ({ params: { path: { id } } });
+
     test('a playback request outside the share’s recordings is refused at /mediamtx/auth; inside it is allowed', async () => {
       const { owner, viewer, dev, shareId, path } = await world();
       const day = Date.UTC(2026, 10, 22);
-      const set = await h().request({
-        method: 'PUT',
-        url: `/api/shares/${shareId}/recordings`,
-        token: owner.token,
-        body: { recordings: { from: day + 10 * H, until: day + 12 * H } },
-      });
-      assert.equal(set.statusCode, 200, set.body);
-      const windows = await h().request({
-        method: 'GET',
-        url: `/api/devices/${dev.id}/channels/2/playback-windows?from=${day}&until=${day + 24 * H}`,
-        token: viewer.token,
-      });
-      assert.equal(windows.statusCode, 200, windows.body);
-      assert.deepEqual(windows.json().windows, [{ from: day + 10 * H, until: day + 12 * H }]);
+      await ok(
+        api(h(), owner.token).PUT('/api/shares/{id}/recordings', {
+          ...onShare(shareId),
+          body: { recordings: { from: day + 10 * H, until: day + 12 * H } },
+        }),
+        200,
+      );
+      const windows = await ok(
+        api(h(), viewer.token).GET('/api/devices/{id}/channels/{channel}/playback-windows', {
+          params: { path: { id: dev.id, channel: 2 }, query: { from: day, until: day + 24 * H } },
+        }),
+        200,
+      );
+      assert.deepEqual(windows.windows, [{ from: day + 10 * H, until: day + 12 * H }]);
       const t = await ticket(h(), viewer, {
         deviceId: dev.id,
         channel: 2,
@@ -93,21 +103,14 @@ describeEachDatabase(
       });
       const q = (start: string, rest: string) =>
         `path=${encodeURIComponent(path)}&start=${encodeURIComponent(start)}&${rest}`;
-      const inside = await h().request({
-        method: 'POST',
-        url: '/mediamtx/auth',
-        body: playbackAuth(t, path, q('2026-11-22T10:30:00.123456789Z', 'duration=60')),
-      });
-      assert.equal(inside.statusCode, 200, inside.body);
+      await ok(mediamtxAuth(h(), playbackAuth(t, path, q('2026-11-22T10:30:00.123456789Z', 'duration=60'))), 200);
       for (const query of [
         q('2026-11-22T09:30:00Z', 'duration=60'), // before
         q('2026-11-22T11:59:30Z', 'duration=1m0s'), // runs past the end
         q('2026-11-22T10:00:00Z', 'end=2026-11-22T13:00:00Z'), // a list reaching outside
         `path=${encodeURIComponent(path)}`, // a list of everything
-      ]) {
-        const res = await h().request({ method: 'POST', url: '/mediamtx/auth', body: playbackAuth(t, path, query) });
-        assertProblem(res, 403);
-      }
+      ])
+        await problemOf(mediamtxAuth(h(), playbackAuth(t, path, query)), 403);
       // Through the stand-in's playback server, as a browser would ask.
       const list = await fetch(`${standin.playbackUrl}/list?${q('2026-11-22T10:00:00Z', 'end=2026-11-22T12:00:00Z')}`, {
         headers: { authorization: `Bearer ${t}` },
@@ -139,7 +142,7 @@ describeEachDatabase(
     test('the verified-ticket cache is keyed by the whole ticket: a forged payload with a remembered signature is refused', async () => {
       const { viewer, dev, path } = await world();
       const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
-      const body = (token: string, p: string) => ({
+      const body = (token: string, p: string): RequestOf<'authorizeMediamtx'> => ({
         ip: '192.0.2.7',
         user: '',
         password: '',
@@ -151,54 +154,39 @@ describeEachDatabase(
         query: '',
         userAgent: 'x',
       });
-      assert.equal((await h().request({ method: 'POST', url: '/mediamtx/auth', body: body(t, path) })).statusCode, 200);
+      assert.equal(await statusOf(mediamtxAuth(h(), body(t, path))), 200);
       const [header, payload, signature] = t.split('.') as [string, string, string];
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
       claims.mediamtx_permissions = [{ action: 'read', path: `${dev.id}/3` }];
       const forged = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
-      assertProblem(
-        await h().request({ method: 'POST', url: '/mediamtx/auth', body: body(forged, `${dev.id}/3`) }),
-        403,
-      );
+      await problemOf(mediamtxAuth(h(), body(forged, `${dev.id}/3`)), 403);
     });
 
     test('without an owner’s choice a share opens what was recorded since it began; outsiders learn nothing', async () => {
       const { owner, viewer, dev, shareId } = await world();
       const began = h().clock.now();
       h().clock.advance(2 * H);
-      const res = await h().request({
-        method: 'GET',
-        url: `/api/devices/${dev.id}/channels/2/playback-windows?from=${began - 24 * H}&until=${began + 24 * H}`,
-        token: viewer.token,
-      });
-      assert.equal(res.statusCode, 200, res.body);
-      assert.deepEqual(res.json().windows, [{ from: began, until: began + 2 * H }]);
+      const windows = (who: Person, from: number, until: number) =>
+        api(h(), who.token).GET('/api/devices/{id}/channels/{channel}/playback-windows', {
+          params: { path: { id: dev.id, channel: 2 }, query: { from, until } },
+        });
+      const res = await ok(windows(viewer, began - 24 * H, began + 24 * H), 200);
+      assert.deepEqual(res.windows, [{ from: began, until: began + 2 * H }]);
       const stranger = await signUp(h(), 'Stranger');
-      assertProblem(
-        await h().request({
-          method: 'GET',
-          url: `/api/devices/${dev.id}/channels/2/playback-windows?from=${began}&until=${began + H}`,
-          token: stranger.token,
-        }),
-        404,
-      );
+      await problemOf(windows(stranger, began, began + H), 404);
       for (const who of [stranger, viewer]) {
-        assertProblem(
-          await h().request({ method: 'GET', url: `/api/shares/${shareId}/recordings`, token: who.token }),
-          404,
-        );
-        assertProblem(
-          await h().request({
-            method: 'PUT',
-            url: `/api/shares/${shareId}/recordings`,
-            token: who.token,
+        const as = api(h(), who.token);
+        await problemOf(as.GET('/api/shares/{id}/recordings', onShare(shareId)), 404);
+        await problemOf(
+          as.PUT('/api/shares/{id}/recordings', {
+            ...onShare(shareId),
             body: { recordings: { from: 0, until: null } },
           }),
           404,
         );
       }
-      const mine = await h().request({ method: 'GET', url: `/api/shares/${shareId}/recordings`, token: owner.token });
-      assert.deepEqual(mine.json(), { recordings: null });
+      const mine = await ok(api(h(), owner.token).GET('/api/shares/{id}/recordings', onShare(shareId)), 200);
+      assert.deepEqual(mine, { recordings: null });
     });
 
     test('revoking the share ends the playing HLS session through the control API, with an audit event', async () => {
@@ -212,18 +200,16 @@ describeEachDatabase(
       assert.equal(await mediaPlaylist(path, opened.playlist), 200);
       // Another channel is refused at the start.
       assert.equal((await openHls(`${dev.id}/3`, t)).status, 401);
-      const revoke = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: owner.token });
-      assert.equal(revoke.statusCode, 200, revoke.body);
+      await ok(api(h(), owner.token).DELETE('/api/shares/{id}', onShare(shareId)), 200);
       await h().runtime.media.idle();
       assert.ok(standin.kicks.includes(id), 'kicked through /v3/hlssessions/kick/{id}');
       assert.equal(await mediaPlaylist(path, opened.playlist), 401);
       // The ticket's signature is remembered (it was verified for the session), its grant is not: refused at once.
-      const again = await h().request({
-        method: 'POST',
-        url: '/mediamtx/auth',
-        body: { ...call.body, id: '7d1f0c8e-0000-4000-8000-000000000001' },
+      const again = mediamtxAuth(h(), {
+        ...call.body,
+        id: '7d1f0c8e-0000-4000-8000-000000000001',
       });
-      assertProblem(again, 403);
+      await problemOf(again, 403);
       const audit = await h()
         .runtime.ctx.db.selectFrom('audit_events')
         .selectAll()
@@ -241,28 +227,22 @@ describeEachDatabase(
       const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
       assert.equal((await openHls(path, t)).status, 200);
       const id = standin.authCalls.at(-1)!.body.id!;
-      const narrow = await h().request({
-        method: 'PATCH',
-        url: `/api/shares/${shareId}`,
-        token: owner.token,
-        body: { scope: 'channels', channels: [3], permissions: ['live_view'] },
-      });
-      assert.equal(narrow.statusCode, 200, narrow.body);
+      await ok(
+        api(h(), owner.token).PATCH('/api/shares/{id}', {
+          ...onShare(shareId),
+          body: { scope: 'channels', channels: [3], permissions: ['live_view'] },
+        }),
+        200,
+      );
       await h().runtime.media.idle();
       assert.ok(standin.kicks.includes(id));
-      const row = await h()
-        .runtime.ctx.db.selectFrom('media_sessions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      assert.equal(row!.end_reason, 'access narrowed');
+      assert.equal((await sessionRow(id)).end_reason, 'access narrowed');
       // Channel 3 now plays; unbinding the device ends that too.
       standin.livePaths.add(`${dev.id}/3`);
       const t3 = await ticket(h(), viewer, { deviceId: dev.id, channel: 3, permission: 'live_view' });
       assert.equal((await openHls(`${dev.id}/3`, t3)).status, 200);
       const id3 = standin.authCalls.at(-1)!.body.id!;
-      const unbind = await h().request({ method: 'DELETE', url: `/api/devices/${dev.id}`, token: owner.token });
-      assert.equal(unbind.statusCode, 200, unbind.body);
+      await ok(api(h(), owner.token).DELETE('/api/devices/{id}', { params: { path: { id: dev.id } } }), 200);
       await h().runtime.media.idle();
       assert.ok(standin.kicks.includes(id3));
     });
@@ -273,14 +253,9 @@ describeEachDatabase(
       assert.equal((await openHls(path, t)).status, 200);
       const id = standin.authCalls.at(-1)!.body.id!;
       standin.sessions.delete(id); // MediaMTX closed the idle session; it does not tell Keyholder
-      await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: owner.token });
+      await ok(api(h(), owner.token).DELETE('/api/shares/{id}', onShare(shareId)), 200);
       await h().runtime.media.idle();
-      const row = await h()
-        .runtime.ctx.db.selectFrom('media_sessions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      assert.equal(row!.end_reason, 'closed');
+      assert.equal((await sessionRow(id)).end_reason, 'closed');
       const audit = await h()
         .runtime.ctx.db.selectFrom('audit_events')
         .select('action')
@@ -289,114 +264,121 @@ describeEachDatabase(
       assert.deepEqual(audit, []);
     });
 
-    test('a share that expires with no request at all: the timer ends the session at its end', async () => {
-      const until = h().clock.now() + H;
-      const { viewer, dev, path } = await world({ until });
-      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
-      const opened = await openHls(path, t);
-      assert.equal(opened.status, 200);
-      const id = standin.authCalls.at(-1)!.body.id!;
-      const row = await h()
-        .runtime.ctx.db.selectFrom('media_sessions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      assert.equal(Number(row!.until), until, 'the session knows when its grant ends');
-      await h().runtime.media.runDue();
-      assert.ok(!standin.kicks.includes(id), 'not before the end');
-      h().clock.set(until);
-      await h().runtime.media.runDue();
-      assert.ok(standin.kicks.includes(id));
-      const ended = await h()
-        .runtime.ctx.db.selectFrom('media_sessions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      assert.equal(ended!.end_reason, 'access expired');
-    });
-
-    test('the end of a schedule window ends the session (weekly schedule, no request)', async () => {
-      const { viewer, dev, shareId, path } = await world();
-      // Every day 08:00-10:00 UTC; the clock is 09:00.
-      const schedule = JSON.stringify({ windows: [{ days: [0, 1, 2, 3, 4, 5, 6], from: '08:00', to: '10:00' }] });
-      await h().runtime.ctx.db.updateTable('shares').set({ schedule }).where('id', '=', shareId).execute();
-      h().runtime.ctx.publishChanges([{ type: 'device', deviceId: dev.id }]);
-      h().clock.set(Date.UTC(2026, 11, 1, 9, 0));
-      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
-      assert.equal((await openHls(path, t)).status, 200);
-      const id = standin.authCalls.at(-1)!.body.id!;
-      const row = await h()
-        .runtime.ctx.db.selectFrom('media_sessions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      assert.equal(Number(row!.until), Date.UTC(2026, 11, 1, 10, 0));
-      h().clock.set(Date.UTC(2026, 11, 1, 10, 0));
-      await h().runtime.media.runDue();
-      assert.ok(standin.kicks.includes(id));
-      const ended = await h()
-        .runtime.ctx.db.selectFrom('media_sessions')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      assert.equal(ended!.end_reason, 'schedule window ended');
-    });
-
-    test('ending the login session that asked for the ticket ends the stream', async () => {
-      const { viewer, dev, path } = await world();
-      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
-      assert.equal((await openHls(path, t)).status, 200);
-      const id = standin.authCalls.at(-1)!.body.id!;
-      const sessions = await h().request({ method: 'GET', url: '/api/me/sessions', token: viewer.token });
-      const current = (sessions.json() as Array<{ id: string; current: boolean }>).find((s) => s.current)!;
-      const end = await h().request({ method: 'DELETE', url: `/api/me/sessions/${current.id}`, token: viewer.token });
-      assert.equal(end.statusCode, 200, end.body);
-      await h().runtime.media.idle();
-      assert.ok(standin.kicks.includes(id));
-    });
-
-    test('withdrawing an installer’s live view ends the stream it opened (“access withdrawn”)', async () => {
-      const { owner, dev, path } = await world();
-      const installer = await signUp(h(), 'Installer');
-      const orgId = await seedOrg(h().runtime, [installer.id]);
-      await seedAuthorization(h().runtime, dev.id, orgId, owner.id, [{ permission: 'live_view' }]);
-      const t = await ticket(h(), installer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
-      assert.equal((await openHls(path, t)).status, 200);
-      const id = standin.authCalls.at(-1)!.body.id!;
-      const withdraw = await h().request({
-        method: 'DELETE',
-        url: `/api/devices/${dev.id}/authorizations/${orgId}/permissions/live_view`,
-        token: owner.token,
+    // A grant that ends by the clock, with no request at all: the session knows its end, and the timer cuts it there.
+    const timedEnds: Array<{
+      title: string;
+      /** Sets the world up; answers when the session's grant ends. */
+      arrange: () => Promise<{ viewer: Person; dev: { id: string }; path: string; until: number }>;
+      endReason: string;
+    }> = [
+      {
+        title: 'a share that expires with no request at all: the timer ends the session at its end',
+        arrange: async () => {
+          const until = h().clock.now() + H;
+          return { ...(await world({ until })), until };
+        },
+        endReason: 'access expired',
+      },
+      {
+        title: 'the end of a schedule window ends the session (weekly schedule, no request)',
+        arrange: async () => {
+          const w = await world();
+          // Every day 08:00-10:00 UTC; the clock is 09:00.
+          const schedule = JSON.stringify({
+            windows: [{ days: [0, 1, 2, 3, 4, 5, 6], from: '08:00', to: '10:00' }],
+          });
+          await h().runtime.ctx.db.updateTable('shares').set({ schedule }).where('id', '=', w.shareId).execute();
+          h().runtime.ctx.publishChanges([{ type: 'device', deviceId: w.dev.id }]);
+          h().clock.set(Date.UTC(2026, 11, 1, 9, 0));
+          return { ...w, until: Date.UTC(2026, 11, 1, 10, 0) };
+        },
+        endReason: 'schedule window ended',
+      },
+    ];
+    for (const c of timedEnds) {
+      test(c.title, async () => {
+        const { viewer, dev, path, until } = await c.arrange();
+        const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
+        assert.equal((await openHls(path, t)).status, 200);
+        const id = standin.authCalls.at(-1)!.body.id!;
+        assert.equal(Number((await sessionRow(id)).until), until, 'the session knows when its grant ends');
+        await h().runtime.media.runDue();
+        assert.ok(!standin.kicks.includes(id), 'not before the end');
+        h().clock.set(until);
+        await h().runtime.media.runDue();
+        assert.ok(standin.kicks.includes(id));
+        assert.equal((await sessionRow(id)).end_reason, c.endReason);
       });
-      assert.equal(withdraw.statusCode, 200, withdraw.body);
-      await h().runtime.media.idle();
-      assert.ok(standin.kicks.includes(id));
-      const audit = await h()
-        .runtime.ctx.db.selectFrom('audit_events')
-        .select('after')
-        .where('action', '=', 'stream.ended')
-        .where('object_id', '=', id)
-        .execute();
-      assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: access withdrawn');
-    });
+    }
 
-    test('logging out everywhere ends the streams opened with my tickets (“signed out”)', async () => {
-      const { viewer, dev, path } = await world();
-      const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
-      assert.equal((await openHls(path, t)).status, 200);
-      const id = standin.authCalls.at(-1)!.body.id!;
-      const out = await h().request({ method: 'POST', url: '/api/me/sessions/end-all', token: viewer.token });
-      assert.equal(out.statusCode, 200, out.body);
-      await h().runtime.media.idle();
-      assert.ok(standin.kicks.includes(id));
-      const audit = await h()
-        .runtime.ctx.db.selectFrom('audit_events')
-        .select('after')
-        .where('action', '=', 'stream.ended')
-        .where('object_id', '=', id)
-        .execute();
-      assert.equal(JSON.parse(audit[0]!.after!).message, 'stream ended: signed out');
-    });
+    // Something the viewer or the owner does (not the share itself) ends the stream it opened, with its reason.
+    const endedBy: Array<{
+      title: string;
+      /** Whose ticket opens the stream (made in the world if needed), and what then ends it. */
+      arrange: (w: World) => Promise<{ watcher: Person; end: () => Promise<unknown> }>;
+      /** The audit event's message, when the cut is recorded as one. */
+      message?: string;
+    }> = [
+      {
+        title: 'ending the login session that asked for the ticket ends the stream',
+        arrange: async ({ viewer }) => ({
+          watcher: viewer,
+          end: async () => {
+            const as = api(h(), viewer.token);
+            const current = (await ok(as.GET('/api/me/sessions'), 200)).find((s) => s.current)!;
+            await ok(as.DELETE('/api/me/sessions/{id}', { params: { path: { id: current.id } } }), 200);
+          },
+        }),
+      },
+      {
+        title: 'withdrawing an installer’s live view ends the stream it opened (“access withdrawn”)',
+        arrange: async ({ owner, dev }) => {
+          const installer = await signUp(h(), 'Installer');
+          const orgId = await seedOrg(h().runtime, [installer.id]);
+          await seedAuthorization(h().runtime, dev.id, orgId, owner.id, [{ permission: 'live_view' }]);
+          return {
+            watcher: installer,
+            end: () =>
+              ok(
+                api(h(), owner.token).DELETE('/api/devices/{id}/authorizations/{orgId}/permissions/{permission}', {
+                  params: { path: { id: dev.id, orgId, permission: 'live_view' } },
+                }),
+                200,
+              ),
+          };
+        },
+        message: 'stream ended: access withdrawn',
+      },
+      {
+        title: 'logging out everywhere ends the streams opened with my tickets (“signed out”)',
+        arrange: async ({ viewer }) => ({
+          watcher: viewer,
+          end: () => ok(api(h(), viewer.token).POST('/api/me/sessions/end-all'), 200),
+        }),
+        message: 'stream ended: signed out',
+      },
+    ];
+    for (const c of endedBy) {
+      test(c.title, async () => {
+        const w = await world();
+        const { watcher, end } = await c.arrange(w);
+        const t = await ticket(h(), watcher, { deviceId: w.dev.id, channel: 2, permission: 'live_view' });
+        assert.equal((await openHls(w.path, t)).status, 200);
+        const id = standin.authCalls.at(-1)!.body.id!;
+        await end();
+        await h().runtime.media.idle();
+        assert.ok(standin.kicks.includes(id));
+        if (c.message) {
+          const audit = await h()
+            .runtime.ctx.db.selectFrom('audit_events')
+            .select('after')
+            .where('action', '=', 'stream.ended')
+            .where('object_id', '=', id)
+            .execute();
+          assert.equal(JSON.parse(audit[0]!.after!).message, c.message);
+        }
+      });
+    }
 
     test('handing the device to a new owner ends the old owner’s and the recipients’ streams', async () => {
       const { owner, viewer, dev, path } = await world();
@@ -407,21 +389,16 @@ describeEachDatabase(
       const theirs = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
       assert.equal((await openHls(path, theirs)).status, 200);
       const viewerSession = standin.authCalls.at(-1)!.body.id!;
-      const start = await h().request({
-        method: 'POST',
-        url: `/api/devices/${dev.id}/transfer`,
-        token: owner.token,
-        body: { to: buyer.email },
-      });
-      assert.equal(start.statusCode, 201, start.body);
+      const start = await ok(
+        api(h(), owner.token).POST('/api/devices/{id}/transfer', {
+          params: { path: { id: dev.id } },
+          body: { to: buyer.email },
+        }),
+        201,
+      );
       await h().runtime.media.idle();
       assert.ok(!standin.kicks.includes(ownerSession), 'nothing ends while the transfer is only offered');
-      const accept = await h().request({
-        method: 'POST',
-        url: `/api/transfers/${start.json().id}/accept`,
-        token: buyer.token,
-      });
-      assert.equal(accept.statusCode, 200, accept.body);
+      await ok(api(h(), buyer.token).POST('/api/transfers/{id}/accept', { params: { path: { id: start.id } } }), 200);
       await h().runtime.media.idle();
       assert.ok(standin.kicks.includes(ownerSession), 'the old owner’s stream ended');
       assert.ok(standin.kicks.includes(viewerSession), 'the old share’s stream ended');
@@ -430,9 +407,11 @@ describeEachDatabase(
     test('WebRTC (WHEP): MediaMTX’s auth body for protocol webrtc, the session tracked and kicked at /v3/webrtcsessions/kick/<id>', async () => {
       const { owner, viewer, dev, shareId, path } = await world();
       // The Live screen is told to play over WebRTC, and where.
-      const media = await h().request({ method: 'GET', url: `/api/devices/${dev.id}/media`, token: viewer.token });
-      assert.equal(media.statusCode, 200, media.body);
-      const server = media.json().server;
+      const media = await ok(
+        api(h(), viewer.token).GET('/api/devices/{id}/media', { params: { path: { id: dev.id } } }),
+        200,
+      );
+      const server = media.server;
       assert.deepEqual(
         { configured: server.configured, protocol: server.protocol, webrtcUrl: server.webrtcUrl },
         { configured: true, protocol: 'webrtc', webrtcUrl: standin.webrtcUrl },
@@ -493,8 +472,7 @@ describeEachDatabase(
         const listed = await fetch(`${standin.apiUrl}/v3/webrtcsessions/list`, { headers: control });
         assert.equal(listed.status, 401, 'a viewer’s ticket is no control-API credential');
 
-        const revoke = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: owner.token });
-        assert.equal(revoke.statusCode, 200, revoke.body);
+        await ok(api(h(), owner.token).DELETE('/api/shares/{id}', onShare(shareId)), 200);
         await h().runtime.media.idle();
         assert.ok(standin.kicks.includes(id), 'kicked');
         assert.equal(standin.webrtcSessions.has(id), false, 'through /v3/webrtcsessions/kick/<id>');
@@ -519,7 +497,7 @@ describeEachDatabase(
       const t = await ticket(h(), viewer, { deviceId: dev.id, channel: 2, permission: 'live_view' });
       // internal/servers/webrtc/session.go runRead: Proto webrtc, ID the session UUID, Query the raw query.
       const id = '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
-      const body = {
+      const body: RequestOf<'authorizeMediamtx'> = {
         ip: '192.0.2.9',
         user: '',
         password: '',
@@ -531,8 +509,7 @@ describeEachDatabase(
         query: '',
         userAgent: 'Mozilla/5.0',
       };
-      const auth = await h().request({ method: 'POST', url: '/mediamtx/auth', body });
-      assert.equal(auth.statusCode, 200, auth.body);
+      await ok(mediamtxAuth(h(), body), 200);
       const row = await h()
         .runtime.ctx.db.selectFrom('media_sessions')
         .select(['protocol', 'device_id', 'channel'])
@@ -540,8 +517,7 @@ describeEachDatabase(
         .executeTakeFirstOrThrow();
       assert.deepEqual(row, { protocol: 'webrtc', device_id: dev.id, channel: 2 });
       // The stand-in never opened it (the viewer left already): the kick's 404 closes it with no audit event.
-      const revoke = await h().request({ method: 'DELETE', url: `/api/shares/${shareId}`, token: owner.token });
-      assert.equal(revoke.statusCode, 200, revoke.body);
+      await ok(api(h(), owner.token).DELETE('/api/shares/{id}', onShare(shareId)), 200);
       await h().runtime.media.idle();
       assert.ok(!standin.kicks.includes(id));
       const ended = await h()
@@ -558,7 +534,7 @@ describeEachDatabase(
         .execute();
       assert.equal(audit.length, 0);
       // After the revocation the same body is refused at once.
-      assertProblem(await h().request({ method: 'POST', url: '/mediamtx/auth', body }), 403);
+      await problemOf(mediamtxAuth(h(), body), 403);
     });
   },
   { MEDIAMTX_API_URL: standin.apiUrl, MEDIA_WEBRTC_URL: standin.webrtcUrl, MEDIA_PROTOCOL: 'webrtc' },

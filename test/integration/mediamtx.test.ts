@@ -5,7 +5,7 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose
 import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp, type Person } from '../helpers/people.ts';
 import { deleteShare, makeOperator, seedDevice, seedShare } from '../helpers/access-world.ts';
-import { api, ok, type RequestOf } from '../helpers/api.ts';
+import { api, ok, problemOf, type RequestOf } from '../helpers/api.ts';
 
 /** The body MediaMTX sends, with every field present as it does. */
 function mtxBody(
@@ -180,17 +180,12 @@ describeEachDatabase('MediaMTX external HTTP authentication', (h) => {
       permissions: ['live_view'],
       until: h().clock.now() + 10 * 60_000,
     });
-    const ask = (permission: string) =>
-      h().request({
-        method: 'POST',
-        url: '/api/stream-tickets',
-        token: friend.token,
-        body: { deviceId: dev.id, channel: 1, permission },
-      });
-    assert.equal(assertProblem(await ask('playback'), 403).code, 'permission_not_granted');
-    const ticket = (await ask('live_view')).json().ticket as string;
+    const ask = (permission: 'live_view' | 'playback') =>
+      api(h(), friend.token).POST('/api/stream-tickets', { body: { deviceId: dev.id, channel: 1, permission } });
+    assert.equal((await problemOf(ask('playback'), 403)).code, 'permission_not_granted');
+    const ticket = (await ok(ask('live_view'), 201)).ticket;
     h().clock.advance(10 * 60_000);
-    assert.equal(assertProblem(await ask('live_view'), 403).code, 'expired');
+    assert.equal((await problemOf(ask('live_view'), 403)).code, 'expired');
     assertProblem(await auth(h(), mtxBody({ token: ticket, path: `${dev.id}/1` })), 403);
   });
 

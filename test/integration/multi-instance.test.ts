@@ -4,30 +4,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { PG_URL, testConfig } from '../helpers/harness.ts';
-import { ManualClock } from '../../src/lib/clock.ts';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
+import type { ManualClock } from '../../src/lib/clock.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { insertAccount, startTwoInstances, twoInstancesSkip, type TwoInstances } from '../helpers/two-instances.ts';
 import { deleteShare, seedDevice, seedShare } from '../helpers/access-world.ts';
 import { transact } from '../../src/services/context.ts';
 import { addManager, removeManager } from '../../src/services/managers.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { authenticate, endAllMySessions, endSession, startSession } from '../../src/services/sessions.ts';
 import { hashToken } from '../../src/lib/secrets.ts';
-
-async function reachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
-const skip = (await reachable()) || process.env.CI === 'true' ? false : `PostgreSQL not reachable at ${PG_URL}`;
 
 /** Waits for a condition with a bounded number of short pauses (a notification is asynchronous by nature). */
 async function eventually(what: string, fn: () => Promise<boolean>): Promise<void> {
@@ -38,51 +23,23 @@ async function eventually(what: string, fn: () => Promise<boolean>): Promise<voi
   assert.fail(`never happened: ${what}`);
 }
 
-describe('two instances on one PostgreSQL', { skip }, () => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const clock = new ManualClock(Date.UTC(2026, 10, 23, 9, 0, 0));
+describe('two instances on one PostgreSQL', { skip: twoInstancesSkip }, () => {
+  let pair: TwoInstances;
   let one: Runtime;
   let two: Runtime;
+  let clock: ManualClock;
 
   before(async () => {
     // A short lease keeps the cut-off test quick; production's default is 2 s.
-    const config = testConfig({ DATABASE_URL: PG_URL, ACCESS_LEASE_MS: '400' });
-    one = await createRuntime(config, { clock, pgSchema: schema });
-    two = await createRuntime(config, { clock, pgSchema: schema });
-    await eventually('both listeners up', async () =>
-      Boolean(one.ctx.changeBus?.listening() && two.ctx.changeBus?.listening()),
-    );
+    pair = await startTwoInstances({ ACCESS_LEASE_MS: '400' }, { listening: true });
+    ({ one, two, clock } = pair);
   });
 
   after(async () => {
-    await one?.close();
-    await two?.close();
-    const c = new pg.Client({ connectionString: PG_URL });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
+    await pair?.stop();
   });
 
-  async function account(rt: Runtime, name: string): Promise<string> {
-    const id = `acc_${randomBytes(8).toString('hex')}`;
-    await rt.ctx.db
-      .insertInto('accounts')
-      .values({
-        id,
-        email: `${id}@example.com`,
-        email_verified_at: null,
-        phone: null,
-        phone_verified_at: null,
-        display_name: name,
-        password_hash: 'x',
-        qr_ref: id,
-        time_zone: 'UTC',
-        is_operator: 0,
-        created_at: clock.now(),
-      })
-      .execute();
-    return id;
-  }
+  const account = (rt: Runtime, name: string) => insertAccount(rt, name, clock);
 
   test('a share revoked through instance 1 is denied by the next check on instance 2', async () => {
     const owner = await account(one, 'Owner');

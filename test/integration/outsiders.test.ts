@@ -23,6 +23,7 @@ import { fillPath, operationsOf, type Method } from '../helpers/openapi.ts';
 import { changedTables, snapshot } from '../helpers/snapshot.ts';
 import { newId } from '../../src/lib/ids.ts';
 import { insertEndpoint } from '../../src/webhooks/store.ts';
+import { api, ok, statusOf } from '../helpers/api.ts';
 
 interface World {
   owner: Person;
@@ -655,8 +656,6 @@ async function call(h: Harness, method: Method, url: string, token: string | und
 }
 
 async function buildWorld(h: Harness): Promise<World> {
-  const ok = (res: { statusCode: number; body: string }, status = 200) =>
-    assert.equal(res.statusCode, status, res.body);
   const handed = await handedOverSite(h, { devices: 1 });
   const [owner, recipient, owner2, stranger, techA, adminB, memberB, manager] = (await Promise.all(
     ['Owner', 'Recipient', 'Second Owner', 'Stranger', 'Technician', 'Admin B', 'Member B', 'Manager'].map((n) =>
@@ -667,33 +666,30 @@ async function buildWorld(h: Harness): Promise<World> {
   const transferDevice = await ownDevice(h, owner, {});
   await ownDevice(h, owner2, {});
 
-  const share = await h.request({
-    method: 'POST',
-    url: `/api/devices/${device.id}/shares`,
-    token: owner.token,
-    body: { recipient: { email: recipient.email }, scope: 'channels', channels: [1], permissions: ['live_view'] },
-  });
-  ok(share, 201);
-  const made = await h.request({
-    method: 'POST',
-    url: `/api/devices/${device.id}/managers`,
-    token: owner.token,
-    body: { manager: { email: manager.email } },
-  });
-  ok(made, 201);
-  const inbox = await h.request({ method: 'GET', url: '/api/inbox', token: recipient.token });
-  const inboxMessageId = (inbox.json().items as Array<{ id: string; kind: string }>).find(
-    (m) => m.kind === 'share_received',
-  )!.id;
-  const sessions = await h.request({ method: 'GET', url: '/api/me/sessions', token: owner.token });
-  const ownerSessionId = (sessions.json() as Array<{ id: string; current: boolean }>).find((s) => s.current)!.id;
-  const transfer = await h.request({
-    method: 'POST',
-    url: `/api/devices/${transferDevice.id}/transfer`,
-    token: owner.token,
-    body: { to: owner2.email },
-  });
-  ok(transfer, 201);
+  const asOwner = api(h, owner.token);
+  const onDevice = { params: { path: { id: device.id } } };
+  const share = await ok(
+    asOwner.POST('/api/devices/{id}/shares', {
+      ...onDevice,
+      body: { recipient: { email: recipient.email }, scope: 'channels', channels: [1], permissions: ['live_view'] },
+    }),
+    201,
+  );
+  await ok(
+    asOwner.POST('/api/devices/{id}/managers', { ...onDevice, body: { manager: { email: manager.email } } }),
+    201,
+  );
+  const inbox = await ok(api(h, recipient.token).GET('/api/inbox'), 200);
+  const inboxMessageId = inbox.items.find((m) => m.kind === 'share_received')!.id;
+  const sessions = await ok(asOwner.GET('/api/me/sessions'), 200);
+  const ownerSessionId = sessions.find((s) => s.current)!.id;
+  const transfer = await ok(
+    asOwner.POST('/api/devices/{id}/transfer', {
+      params: { path: { id: transferDevice.id } },
+      body: { to: owner2.email },
+    }),
+    201,
+  );
 
   const orgA = handed.org.id;
   await addMember(h, handed.installer, orgA, techA);
@@ -702,30 +698,31 @@ async function buildWorld(h: Harness): Promise<World> {
 
   const siteA2 = await createSite(h, handed.installer, orgA, 'Second site');
   const [siteA2Device] = await addSiteDevices(h, handed.installer, siteA2.id, [{}]);
-  const handover = await h.request({
-    method: 'POST',
-    url: `/api/sites/${siteA2.id}/handover`,
-    token: handed.installer.token,
-    body: {
-      email: owner2.email,
-      devices: [{ deviceId: siteA2Device!.id, permissions: [{ permission: 'live_view', validity: 'permanent' }] }],
-    },
-  });
-  ok(handover, 201);
-  const orgInvitation = await h.request({
-    method: 'POST',
-    url: `/api/orgs/${orgA}/invitations`,
-    token: handed.installer.token,
-    body: { email: owner2.email, role: 'technician' },
-  });
-  ok(orgInvitation, 201);
-  const application = await h.request({
-    method: 'POST',
-    url: `/api/sites/${handed.site.id}/applications`,
-    token: techA.token,
-    body: { deviceIds: [handed.devices[0]!.id], permissions: ['ptz'], validity: '4h', remark: 'maintenance' },
-  });
-  ok(application, 201);
+  const asInstaller = api(h, handed.installer.token);
+  const handover = await ok(
+    asInstaller.POST('/api/sites/{siteId}/handover', {
+      params: { path: { siteId: siteA2.id } },
+      body: {
+        email: owner2.email,
+        devices: [{ deviceId: siteA2Device!.id, permissions: [{ permission: 'live_view', validity: 'permanent' }] }],
+      },
+    }),
+    201,
+  );
+  const orgInvitation = await ok(
+    asInstaller.POST('/api/orgs/{orgId}/invitations', {
+      params: { path: { orgId: orgA } },
+      body: { email: owner2.email, role: 'technician' },
+    }),
+    201,
+  );
+  const application = await ok(
+    api(h, techA.token).POST('/api/sites/{siteId}/applications', {
+      params: { path: { siteId: handed.site.id } },
+      body: { deviceIds: [handed.devices[0]!.id], permissions: ['ptz'], validity: '4h', remark: 'maintenance' },
+    }),
+    201,
+  );
   // a device nobody in the world owns, so that the site-device route has a registry device to be refused
   await registerDevices(h, [{}]);
   // webhook endpoints (straight into the table: registering one resolves its host, which tests need not do)
@@ -747,30 +744,26 @@ async function buildWorld(h: Harness): Promise<World> {
     });
     return id;
   };
-  const guestLink = await h.request({
-    method: 'POST',
-    url: `/api/devices/${device.id}/guest-links`,
-    token: owner.token,
-    body: { channels: [1], validity: { preset: '1h' } },
-  });
-  ok(guestLink, 201);
+  const guestLink = await ok(
+    asOwner.POST('/api/devices/{id}/guest-links', { ...onDevice, body: { channels: [1], validity: { preset: '1h' } } }),
+    201,
+  );
   const ownerWebhookId = await webhook({ account_id: owner.id, org_id: null });
   const orgAWebhookId = await webhook({ account_id: null, org_id: orgA });
-  const claim = await h.request({
-    method: 'POST',
-    url: '/api/claims',
-    token: owner2.token,
-    body: {
-      serial: device.serial,
-      verificationCode: device.code,
-      message: 'Mine.',
-      files: [
-        { kind: 'label_photo', name: 'l.png', data: Buffer.from('\x89PNG\r\n\x1a\nx', 'latin1').toString('base64') },
-        { kind: 'proof_of_purchase', name: 'r.pdf', data: Buffer.from('%PDF-1.4 r').toString('base64') },
-      ],
-    },
-  });
-  ok(claim, 201);
+  const claim = await ok(
+    api(h, owner2.token).POST('/api/claims', {
+      body: {
+        serial: device.serial,
+        verificationCode: device.code,
+        message: 'Mine.',
+        files: [
+          { kind: 'label_photo', name: 'l.png', data: Buffer.from('\x89PNG\r\n\x1a\nx', 'latin1').toString('base64') },
+          { kind: 'proof_of_purchase', name: 'r.pdf', data: Buffer.from('%PDF-1.4 r').toString('base64') },
+        ],
+      },
+    }),
+    201,
+  );
 
   return {
     owner,
@@ -784,10 +777,10 @@ async function buildWorld(h: Harness): Promise<World> {
     memberB,
     manager,
     device: { id: device.id },
-    shareId: share.json().id,
+    shareId: share.id!,
     inboxMessageId,
     ownerSessionId,
-    transferId: transfer.json().id,
+    transferId: transfer.id,
     transferDevice: { id: transferDevice.id },
     orgA,
     orgB: orgB.id,
@@ -795,14 +788,14 @@ async function buildWorld(h: Harness): Promise<World> {
     handedDevice: handed.devices[0]!.id,
     siteA2: siteA2.id,
     siteA2Device: siteA2Device!.id,
-    handoverInvitationId: handover.json().id,
-    orgInvitationId: orgInvitation.json().id,
-    applicationId: application.json()[0].id,
+    handoverInvitationId: handover.id,
+    orgInvitationId: orgInvitation.id,
+    applicationId: application[0]!.id,
     ownerWebhookId,
     orgAWebhookId,
-    guestLinkId: guestLink.json().link.id,
-    claimId: claim.json().id,
-    claimFileId: claim.json().files[0].id,
+    guestLinkId: guestLink.link.id,
+    claimId: claim.id,
+    claimFileId: claim.files[0]!.id,
   };
 }
 
@@ -886,62 +879,48 @@ describeEachDatabase('outsiders: every id-taking route refuses who must not act 
 
   test('after all that, the world is intact: share, authorization, session, offer and invitations still stand', async () => {
     const w = world;
-    const shares = await h().request({
-      method: 'GET',
-      url: `/api/devices/${w.device.id}/shares`,
-      token: w.owner.token,
-    });
+    const asOwner = api(h(), w.owner.token);
+    const asOwner2 = api(h(), w.owner2.token);
+    const onDevice = { params: { path: { id: w.device.id } } };
+    const shares = await ok(asOwner.GET('/api/devices/{id}/shares', onDevice), 200);
     assert.deepEqual(
-      shares.json().map((s: { id: string }) => s.id),
+      shares.map((s) => s.id),
       [w.shareId],
     );
-    const auth = await h().request({
-      method: 'GET',
-      url: `/api/devices/${w.handedDevice}/authorizations`,
-      token: w.siteOwner.token,
-    });
-    assert.equal(auth.statusCode, 200, auth.body);
-    assert.match(auth.body, new RegExp(w.orgA));
-    assert.match(auth.body, /playback/);
-    assert.equal((await h().request({ method: 'GET', url: '/api/me', token: w.owner.token })).statusCode, 200);
-    assert.equal(
-      (await h().request({ method: 'GET', url: `/api/transfers/${w.transferId}`, token: w.owner2.token })).json()
-        .status,
-      'pending',
+    const auth = await ok(
+      api(h(), w.siteOwner.token).GET('/api/devices/{id}/authorizations', { params: { path: { id: w.handedDevice } } }),
+      200,
     );
-    assert.equal(
-      (
-        await h().request({
-          method: 'GET',
-          url: `/api/handover-invitations/${w.handoverInvitationId}`,
-          token: w.owner2.token,
-        })
-      ).json().status,
-      'pending',
+    const authText = JSON.stringify(auth);
+    assert.match(authText, new RegExp(w.orgA));
+    assert.match(authText, /playback/);
+    assert.equal(await statusOf(asOwner.GET('/api/me')), 200);
+    const transfer = await ok(asOwner2.GET('/api/transfers/{id}', { params: { path: { id: w.transferId } } }), 200);
+    assert.equal(transfer.status, 'pending');
+    const invitation = await ok(
+      asOwner2.GET('/api/handover-invitations/{invitationId}', {
+        params: { path: { invitationId: w.handoverInvitationId } },
+      }),
+      200,
     );
-    assert.equal(
-      (
-        await h().request({ method: 'GET', url: `/api/applications/${w.applicationId}`, token: w.siteOwner.token })
-      ).json().status,
-      'pending',
+    assert.equal(invitation.status, 'pending');
+    const application = await ok(
+      api(h(), w.siteOwner.token).GET('/api/applications/{applicationId}', {
+        params: { path: { applicationId: w.applicationId } },
+      }),
+      200,
     );
-    const org = await h().request({ method: 'GET', url: `/api/orgs/${w.orgA}`, token: w.installerA.token });
-    assert.equal(org.json().name, 'Coastal Security');
-    const links = await h().request({
-      method: 'GET',
-      url: `/api/devices/${w.device.id}/guest-links`,
-      token: w.owner.token,
-    });
+    assert.equal(application.status, 'pending');
+    const org = await ok(
+      api(h(), w.installerA.token).GET('/api/orgs/{orgId}', { params: { path: { orgId: w.orgA } } }),
+      200,
+    );
+    assert.equal(org.name, 'Coastal Security');
+    const links = await ok(asOwner.GET('/api/devices/{id}/guest-links', onDevice), 200);
     assert.deepEqual(
-      links.json().map((l: { id: string; status: string }) => [l.id, l.status]),
+      links.map((l) => [l.id, l.status]),
       [[w.guestLinkId, 'active']],
     );
-    assert.ok(
-      org
-        .json()
-        .members.some(
-          (m: { accountId: string; role: string }) => m.accountId === w.techA.id && m.role === 'technician',
-        ),
-    );
+    assert.ok(org.members.some((m) => m.accountId === w.techA.id && m.role === 'technician'));
   });
 });

@@ -7,8 +7,9 @@ import http from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { transact } from '../../src/services/context.ts';
 import { emitDeviceEvent, emitWebhookEvent } from '../../src/webhooks/service.ts';
-import { describeEachDatabase, json, type Harness } from '../helpers/harness.ts';
-import { assertProblem, signUp, type Person } from '../helpers/people.ts';
+import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
+import { signUp, type Person } from '../helpers/people.ts';
+import { api, ok, problemOf, type RequestOf } from '../helpers/api.ts';
 import { addMember, createOrg, handedOverSite, inbox, verifiedPerson } from '../helpers/installer.ts';
 import { ownDevice } from '../helpers/sharing.ts';
 
@@ -48,9 +49,20 @@ const rx = receiver();
 before(() => rx.start());
 after(() => rx.stop());
 
-async function register(h: Harness, p: Person, body: Record<string, unknown>, prefix = '/api/me/webhooks') {
-  return h.request({ method: 'POST', url: prefix, token: p.token, body });
+/** Event names are loosely typed: the tests also send ones that do not exist. */
+type Registration = { url: string; events: string[]; description?: string };
+
+/** Registers an endpoint of the person's own, or of an organization they administer. */
+function register(h: Harness, p: Person, body: Registration, orgId?: string) {
+  const as = api(h, p.token);
+  return orgId
+    ? as.POST('/api/orgs/{orgId}/webhooks', {
+        params: { path: { orgId } },
+        body: body as RequestOf<'createOrgWebhook'>,
+      })
+    : as.POST('/api/me/webhooks', { body: body as RequestOf<'createMyWebhook'> });
 }
+const mine = (id: string) => ({ params: { path: { id } } });
 
 describeEachDatabase(
   'webhooks',
@@ -66,24 +78,25 @@ describeEachDatabase(
     });
 
     test('registering: the secret is shown once; unknown events and private targets are refused', async () => {
-      const res = await register(h(), olivia, {
-        url: `${rx.url}/olivia`,
-        description: 'my automation',
-        events: ['share.created', 'share.revoked'],
-      });
-      assert.equal(res.statusCode, 201, res.body);
-      const created = json(res);
+      const created = await ok(
+        register(h(), olivia, {
+          url: `${rx.url}/olivia`,
+          description: 'my automation',
+          events: ['share.created', 'share.revoked'],
+        }),
+        201,
+      );
       assert.match(created.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
       assert.deepEqual(created.events, ['share.created', 'share.revoked']);
       assert.equal(created.enabled, true);
       hookId = created.id;
       secret = created.secret;
-      const list = json(await h().request({ method: 'GET', url: '/api/me/webhooks', token: olivia.token }));
+      const list = await ok(api(h(), olivia.token).GET('/api/me/webhooks'), 200);
       assert.equal(list.length, 1);
-      assert.equal(list[0].secret, undefined, 'the secret is not shown again');
+      assert.equal((list[0] as Record<string, unknown>).secret, undefined, 'the secret is not shown again');
 
-      const unknown = await register(h(), olivia, { url: `${rx.url}/x`, events: ['share.exploded'] });
-      assert.equal(assertProblem(unknown, 400).code, 'unknown_event');
+      const unknown = register(h(), olivia, { url: `${rx.url}/x`, events: ['share.exploded'] });
+      assert.equal((await problemOf(unknown, 400)).code, 'unknown_event');
       for (const url of [
         'http://10.1.2.3/hook',
         'http://169.254.169.254/latest/meta-data',
@@ -91,41 +104,37 @@ describeEachDatabase(
         'http://192.168.1.20/hook',
         'http://224.0.0.1/hook',
       ]) {
-        const refused = await register(h(), olivia, { url, events: ['share.created'] });
-        const problem = assertProblem(refused, 400);
+        const problem = await problemOf(register(h(), olivia, { url, events: ['share.created'] }), 400);
         assert.equal(problem.code, 'target_refused', url);
         assert.match(problem.detail, /private, loopback, link-local or multicast/);
       }
-      const creds = await register(h(), olivia, { url: 'https://u:p@hooks.example.com/', events: ['share.created'] });
-      assert.equal(assertProblem(creds, 400).field, 'url');
+      const creds = register(h(), olivia, { url: 'https://u:p@hooks.example.com/', events: ['share.created'] });
+      assert.equal((await problemOf(creds, 400)).field, 'url');
     });
 
     test('send test event: a signed POST that the Standard Webhooks library verifies, logged as delivered', async () => {
       const before = rx.got.length;
-      const res = await h().request({ method: 'POST', url: `/api/me/webhooks/${hookId}/test`, token: olivia.token });
-      assert.equal(res.statusCode, 202, res.body);
+      const res = await ok(api(h(), olivia.token).POST('/api/me/webhooks/{id}/test', mine(hookId)), 202);
       await h().runtime.webhooks.runOnce();
       const got = rx.got.slice(before);
       assert.equal(got.length, 1);
       const { headers, body, path } = got[0]!;
       assert.equal(path, '/olivia');
-      assert.equal(headers['webhook-id'], json(res).deliveryId);
+      assert.equal(headers['webhook-id'], res.deliveryId);
       const verified = new Webhook(secret).verify(body, headers) as { type: string; data: { endpointId: string } };
       assert.equal(verified.type, 'webhook.test');
       assert.equal(verified.data.endpointId, hookId);
       // A tampered body fails verification.
       assert.throws(() => new Webhook(secret).verify(body.replace('test', 'tost'), headers));
 
-      const log = json(
-        await h().request({ method: 'GET', url: `/api/me/webhooks/${hookId}/deliveries`, token: olivia.token }),
-      );
-      assert.equal(log[0].state, 'delivered');
-      assert.equal(log[0].attempts.length, 1);
-      assert.equal(log[0].attempts[0].status, 200);
+      const log = await ok(api(h(), olivia.token).GET('/api/me/webhooks/{id}/deliveries', mine(hookId)), 200);
+      assert.equal(log[0]!.state, 'delivered');
+      assert.equal(log[0]!.attempts.length, 1);
+      assert.equal(log[0]!.attempts[0]!.status, 200);
     });
 
     test('an event reaches only subscribed endpoints of its audience', async () => {
-      const samHook = json(await register(h(), sam, { url: `${rx.url}/sam`, events: ['share.created'] }));
+      const samHook = await ok(register(h(), sam, { url: `${rx.url}/sam`, events: ['share.created'] }), 201);
       const before = rx.got.length;
       await transact(h().runtime.ctx, (tx) =>
         emitWebhookEvent(tx, {
@@ -147,31 +156,24 @@ describeEachDatabase(
       const payload = new Webhook(secret).verify(got[0]!.body, got[0]!.headers) as { data: Record<string, unknown> };
       assert.deepEqual(payload.data, { shareId: 'shr_1', seenBy: olivia.id });
       // Someone else's endpoint is not found, and nothing changes.
-      for (const [method, url] of [
-        ['GET', `/api/me/webhooks/${samHook.id}`],
-        ['PATCH', `/api/me/webhooks/${samHook.id}`],
-        ['DELETE', `/api/me/webhooks/${samHook.id}`],
-        ['POST', `/api/me/webhooks/${samHook.id}/test`],
-        ['GET', `/api/me/webhooks/${samHook.id}/deliveries`],
-      ] as const)
-        assertProblem(
-          await h().request({
-            method,
-            url,
-            token: olivia.token,
-            ...(method === 'PATCH' ? { body: { enabled: false } } : {}),
-          }),
-          404,
-        );
-      assert.equal(
-        json(await h().request({ method: 'GET', url: '/api/me/webhooks', token: sam.token }))[0].enabled,
-        true,
-      );
+      const asOlivia = api(h(), olivia.token);
+      const theirs = mine(samHook.id);
+      for (const call of [
+        () => asOlivia.GET('/api/me/webhooks/{id}', theirs),
+        () => asOlivia.PATCH('/api/me/webhooks/{id}', { ...theirs, body: { enabled: false } }),
+        () => asOlivia.DELETE('/api/me/webhooks/{id}', theirs),
+        () => asOlivia.POST('/api/me/webhooks/{id}/test', theirs),
+        () => asOlivia.GET('/api/me/webhooks/{id}/deliveries', theirs),
+      ])
+        await problemOf(call(), 404);
+      assert.equal((await ok(api(h(), sam.token).GET('/api/me/webhooks'), 200))[0]!.enabled, true);
     });
 
     test('failures are retried with back-off; repeated failures disable the endpoint with an inbox notice', async () => {
       const p = await signUp(h(), 'Failing');
-      const res = json(await register(h(), p, { url: `${rx.url}/failing`, events: ['share.revoked'] }));
+      const res = await ok(register(h(), p, { url: `${rx.url}/failing`, events: ['share.revoked'] }), 201);
+      const asP = api(h(), p.token);
+      const deliveries = () => ok(asP.GET('/api/me/webhooks/{id}/deliveries', mine(res.id)), 200);
       const emit = () =>
         transact(h().runtime.ctx, (tx) =>
           emitWebhookEvent(tx, { type: 'share.revoked', accounts: [p.id], data: { shareId: 'shr_x' } }),
@@ -181,12 +183,10 @@ describeEachDatabase(
         await emit();
         const wd = h().runtime.webhooks;
         await wd.runOnce();
-        let log = json(
-          await h().request({ method: 'GET', url: `/api/me/webhooks/${res.id}/deliveries`, token: p.token }),
-        );
-        assert.equal(log[0].state, 'pending');
-        assert.equal(log[0].lastStatus, 500);
-        assert.equal(log[0].nextAttemptAt, h().clock.now() + wd.retryDelay(1));
+        let log = await deliveries();
+        assert.equal(log[0]!.state, 'pending');
+        assert.equal(log[0]!.lastStatus, 500);
+        assert.equal(log[0]!.nextAttemptAt, h().clock.now() + wd.retryDelay(1));
         // Not due yet: nothing is sent.
         const sent = rx.got.length;
         await wd.runOnce();
@@ -194,24 +194,24 @@ describeEachDatabase(
         // Due after the back-off; the second wait is twice the first.
         h().clock.advance(wd.retryDelay(1));
         await wd.runOnce();
-        log = json(await h().request({ method: 'GET', url: `/api/me/webhooks/${res.id}/deliveries`, token: p.token }));
-        assert.equal(log[0].attempts.length, 2);
-        assert.equal(log[0].nextAttemptAt, h().clock.now() + wd.retryDelay(2));
+        log = await deliveries();
+        assert.equal(log[0]!.attempts.length, 2);
+        assert.equal(log[0]!.nextAttemptAt, h().clock.now() + wd.retryDelay(2));
         assert.equal(wd.retryDelay(2), 2 * wd.retryDelay(1));
         // A redirect is not followed: it counts as a failure too.
         rx.state.status = 302;
         rx.state.location = 'http://169.254.169.254/';
         h().clock.advance(wd.retryDelay(2));
         await wd.runOnce();
-        log = json(await h().request({ method: 'GET', url: `/api/me/webhooks/${res.id}/deliveries`, token: p.token }));
-        assert.equal(log[0].lastStatus, 302);
+        log = await deliveries();
+        assert.equal(log[0]!.lastStatus, 302);
       } finally {
         rx.state.status = 200;
         rx.state.location = '';
       }
-      const endpoint = json(await h().request({ method: 'GET', url: `/api/me/webhooks/${res.id}`, token: p.token }));
+      const endpoint = await ok(asP.GET('/api/me/webhooks/{id}', mine(res.id)), 200);
       assert.equal(endpoint.enabled, false, 'disabled after 3 failures in a row (the test runtime’s limit)');
-      assert.match(endpoint.disabledReason, /3 failed deliveries in a row/);
+      assert.match(String(endpoint.disabledReason), /3 failed deliveries in a row/);
       const notices = (await inbox(h(), p)).filter((m: { kind: string }) => m.kind === 'webhook_disabled');
       assert.equal(notices.length, 1);
       assert.match(notices[0]!.body, /\/failing/);
@@ -220,14 +220,9 @@ describeEachDatabase(
       await emit();
       await h().runtime.webhooks.runOnce();
       assert.equal(rx.got.length, sent);
-      const enabled = await h().request({
-        method: 'PATCH',
-        url: `/api/me/webhooks/${res.id}`,
-        token: p.token,
-        body: { enabled: true },
-      });
-      assert.equal(json(enabled).enabled, true);
-      assert.equal(json(enabled).consecutiveFailures, 0);
+      const enabled = await ok(asP.PATCH('/api/me/webhooks/{id}', { ...mine(res.id), body: { enabled: true } }), 200);
+      assert.equal(enabled.enabled, true);
+      assert.equal(enabled.consecutiveFailures, 0);
       await emit();
       await h().runtime.webhooks.runOnce();
       assert.equal(rx.got.at(-1)!.path, '/failing');
@@ -236,27 +231,25 @@ describeEachDatabase(
     test('stream_ticket.issued reaches the device owner when someone it shared with gets a ticket', async () => {
       const owner = await signUp(h(), 'Ticket Owner');
       const viewer = await signUp(h(), 'Ticket Viewer');
-      const hook = json(await register(h(), owner, { url: `${rx.url}/tickets`, events: ['stream_ticket.issued'] }));
-      const viewerHook = json(
-        await register(h(), viewer, { url: `${rx.url}/viewer-tickets`, events: ['stream_ticket.issued'] }),
+      const hook = await ok(register(h(), owner, { url: `${rx.url}/tickets`, events: ['stream_ticket.issued'] }), 201);
+      const viewerHook = await ok(
+        register(h(), viewer, { url: `${rx.url}/viewer-tickets`, events: ['stream_ticket.issued'] }),
+        201,
       );
       assert.ok(viewerHook.id);
       const deviceId = await ownDevice(h(), owner.id);
-      const share = await h().request({
-        method: 'POST',
-        url: `/api/devices/${deviceId}/shares`,
-        token: owner.token,
-        body: { recipient: { email: viewer.email }, scope: 'channels', channels: [2], permissions: ['live_view'] },
-      });
-      assert.equal(share.statusCode, 201, share.body);
+      await ok(
+        api(h(), owner.token).POST('/api/devices/{id}/shares', {
+          params: { path: { id: deviceId } },
+          body: { recipient: { email: viewer.email }, scope: 'channels', channels: [2], permissions: ['live_view'] },
+        }),
+        201,
+      );
       const before = rx.got.length;
-      const ticket = await h().request({
-        method: 'POST',
-        url: '/api/stream-tickets',
-        token: viewer.token,
-        body: { deviceId, channel: 2, permission: 'live_view' },
-      });
-      assert.equal(ticket.statusCode, 201, ticket.body);
+      const ticket = await ok(
+        api(h(), viewer.token).POST('/api/stream-tickets', { body: { deviceId, channel: 2, permission: 'live_view' } }),
+        201,
+      );
       await h().runtime.webhooks.runOnce();
       const got = rx.got.slice(before);
       assert.deepEqual(
@@ -277,7 +270,7 @@ describeEachDatabase(
           channel: 2,
           permission: 'live_view',
           accountId: viewer.id,
-          expiresAt: json(ticket).expiresAt,
+          expiresAt: ticket.expiresAt,
           source: 'share',
         },
       );
@@ -287,8 +280,8 @@ describeEachDatabase(
     test('device events reach the owner, not others (the one call the device link uses)', async () => {
       const owner = await signUp(h(), 'Device Owner');
       const other = await signUp(h(), 'Other Owner');
-      await register(h(), owner, { url: `${rx.url}/device-owner`, events: ['device.offline'] });
-      await register(h(), other, { url: `${rx.url}/device-other`, events: ['device.offline'] });
+      await ok(register(h(), owner, { url: `${rx.url}/device-owner`, events: ['device.offline'] }), 201);
+      await ok(register(h(), other, { url: `${rx.url}/device-other`, events: ['device.offline'] }), 201);
       const deviceId = await ownDevice(h(), owner.id);
       const before = rx.got.length;
       await transact(h().runtime.ctx, (tx) => emitDeviceEvent(tx, deviceId, 'device.offline', { since: 1 }));
@@ -304,23 +297,24 @@ describeEachDatabase(
     test('notices become events: the recipient hears of a share and its end; an organization once per change', async () => {
       const sharer = await signUp(h(), 'Sharer');
       const viewer = await signUp(h(), 'Viewer');
-      const viewerHook = json(
-        await register(h(), viewer, {
+      const viewerHook = await ok(
+        register(h(), viewer, {
           url: `${rx.url}/viewer`,
           events: ['share.created', 'share.changed', 'share.revoked'],
         }),
+        201,
       );
       const deviceId = await ownDevice(h(), sharer.id);
       let before = rx.got.length;
-      const share = await h().request({
-        method: 'POST',
-        url: `/api/devices/${deviceId}/shares`,
-        token: sharer.token,
-        body: { recipient: { email: viewer.email }, scope: 'device', permissions: ['live_view'] },
-      });
-      assert.equal(share.statusCode, 201, share.body);
-      const revoke = await h().request({ method: 'DELETE', url: `/api/shares/${json(share).id}`, token: sharer.token });
-      assert.equal(revoke.statusCode, 200, revoke.body);
+      const asSharer = api(h(), sharer.token);
+      const share = await ok(
+        asSharer.POST('/api/devices/{id}/shares', {
+          params: { path: { id: deviceId } },
+          body: { recipient: { email: viewer.email }, scope: 'device', permissions: ['live_view'] },
+        }),
+        201,
+      );
+      await ok(asSharer.DELETE('/api/shares/{id}', { params: { path: { id: share.id! } } }), 200);
       await h().runtime.webhooks.runOnce();
       const events = rx.got
         .slice(before)
@@ -336,7 +330,7 @@ describeEachDatabase(
         events.map((e) => e.type),
         ['share.created', 'share.revoked'],
       );
-      assert.equal(events[0]!.data.shareId, json(share).id);
+      assert.equal(events[0]!.data.shareId, share.id);
       assert.equal(events[0]!.data.deviceId, deviceId);
       assert.equal(events[0]!.data.notice, 'share_received');
       assert.match(events[0]!.data.title, /Sharer shared/);
@@ -346,22 +340,19 @@ describeEachDatabase(
       const world = await handedOverSite(h(), { devices: 1 });
       const second = await verifiedPerson(h(), 'Second Admin');
       await addMember(h(), world.installer, world.org.id, second, 'admin');
-      const orgHook = await register(
-        h(),
-        world.installer,
-        { url: `${rx.url}/org-auth`, events: ['authorization.changed'] },
-        `/api/orgs/${world.org.id}/webhooks`,
+      await ok(
+        register(h(), world.installer, { url: `${rx.url}/org-auth`, events: ['authorization.changed'] }, world.org.id),
+        201,
       );
-      assert.equal(orgHook.statusCode, 201, orgHook.body);
-      await register(h(), second, { url: `${rx.url}/second-auth`, events: ['authorization.changed'] });
+      await ok(register(h(), second, { url: `${rx.url}/second-auth`, events: ['authorization.changed'] }), 201);
       before = rx.got.length;
-      const withdrawn = await h().request({
-        method: 'PUT',
-        url: `/api/devices/${world.devices[0]!.id}/authorizations/${world.org.id}`,
-        token: world.owner.token,
-        body: { permissions: [] },
-      });
-      assert.equal(withdrawn.statusCode, 200, withdrawn.body);
+      await ok(
+        api(h(), world.owner.token).PUT('/api/devices/{id}/authorizations/{orgId}', {
+          params: { path: { id: world.devices[0]!.id, orgId: world.org.id } },
+          body: { permissions: [] },
+        }),
+        200,
+      );
       await h().runtime.webhooks.runOnce();
       assert.deepEqual(
         rx.got
@@ -378,17 +369,21 @@ describeEachDatabase(
       const outsider = await verifiedPerson(h(), 'Otto Outsider');
       const org = await createOrg(h(), admin, 'Hooked Security');
       await addMember(h(), admin, org.id, tech, 'technician');
-      const prefix = `/api/orgs/${org.id}/webhooks`;
-      const created = await register(h(), admin, { url: `${rx.url}/org`, events: ['authorization.changed'] }, prefix);
-      assert.equal(created.statusCode, 201, created.body);
-      const id = json(created).id;
-      assertProblem(await register(h(), tech, { url: `${rx.url}/t`, events: ['share.created'] }, prefix), 403);
-      assertProblem(await h().request({ method: 'GET', url: prefix, token: tech.token }), 403);
-      assertProblem(await register(h(), outsider, { url: `${rx.url}/o`, events: ['share.created'] }, prefix), 404);
-      assertProblem(await h().request({ method: 'DELETE', url: `${prefix}/${id}`, token: outsider.token }), 404);
+      const created = await ok(
+        register(h(), admin, { url: `${rx.url}/org`, events: ['authorization.changed'] }, org.id),
+        201,
+      );
+      const id = created.id;
+      const ofOrg = { params: { path: { orgId: org.id } } };
+      const endpoint = { params: { path: { orgId: org.id, id } } };
+      const asAdmin = api(h(), admin.token);
+      await problemOf(register(h(), tech, { url: `${rx.url}/t`, events: ['share.created'] }, org.id), 403);
+      await problemOf(api(h(), tech.token).GET('/api/orgs/{orgId}/webhooks', ofOrg), 403);
+      await problemOf(register(h(), outsider, { url: `${rx.url}/o`, events: ['share.created'] }, org.id), 404);
+      await problemOf(api(h(), outsider.token).DELETE('/api/orgs/{orgId}/webhooks/{id}', endpoint), 404);
       // The organization's endpoint is not the admin's own.
-      assertProblem(await h().request({ method: 'GET', url: `/api/me/webhooks/${id}`, token: admin.token }), 404);
-      assert.equal(json(await h().request({ method: 'GET', url: prefix, token: admin.token })).length, 1);
+      await problemOf(asAdmin.GET('/api/me/webhooks/{id}', mine(id)), 404);
+      assert.equal((await ok(asAdmin.GET('/api/orgs/{orgId}/webhooks', ofOrg), 200)).length, 1);
 
       const before = rx.got.length;
       await transact(h().runtime.ctx, (tx) =>
@@ -404,12 +399,10 @@ describeEachDatabase(
         rx.got.slice(before).map((g) => g.path),
         ['/org'],
       );
-      const rotated = await h().request({ method: 'POST', url: `${prefix}/${id}/rotate-secret`, token: admin.token });
-      assert.equal(rotated.statusCode, 200, rotated.body);
-      assert.notEqual(json(rotated).secret, json(created).secret);
-      const del = await h().request({ method: 'DELETE', url: `${prefix}/${id}`, token: admin.token });
-      assert.equal(del.statusCode, 200);
-      assert.equal(json(await h().request({ method: 'GET', url: prefix, token: admin.token })).length, 0);
+      const rotated = await ok(asAdmin.POST('/api/orgs/{orgId}/webhooks/{id}/rotate-secret', endpoint), 200);
+      assert.notEqual(rotated.secret, created.secret);
+      await ok(asAdmin.DELETE('/api/orgs/{orgId}/webhooks/{id}', endpoint), 200);
+      assert.equal((await ok(asAdmin.GET('/api/orgs/{orgId}/webhooks', ofOrg), 200)).length, 0);
     });
   },
   { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_DISABLE_AFTER: '3' },
