@@ -219,12 +219,11 @@ export class AccessEngine {
     at: number,
     ref?: AccountRef,
   ): Promise<AccessDecision> {
-    const hot = this.tryCheck(accountId, deviceId, channel, permission, at, ref);
-    if (hot !== undefined) return hot;
-    this.misses += 1;
-    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.load(deviceId)]);
-    return this.count(
-      facts === null ? unknownDevice(deviceId) : decide(facts, principal, deviceId, channel, permission, at),
+    return (
+      this.tryCheck(accountId, deviceId, channel, permission, at, ref) ??
+      this.decideOnMiss(accountId, deviceId, (facts, principal) =>
+        decide(facts, principal, deviceId, channel, permission, at),
+      )
     );
   }
 
@@ -255,14 +254,23 @@ export class AccessEngine {
     at: number,
     ref?: AccountRef,
   ): Promise<QuickDecision> {
-    const hot = this.tryCheckNow(accountId, deviceId, channel, permission, at, ref);
-    if (hot !== undefined) return hot;
-    this.misses += 1;
-    // Decided on what was just read (not on memory, which a change may already have emptied again).
-    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.load(deviceId)]);
-    return this.count(
-      facts === null ? unknownDevice(deviceId) : decideNow(facts, principal, deviceId, channel, permission, at),
+    return (
+      this.tryCheckNow(accountId, deviceId, channel, permission, at, ref) ??
+      this.decideOnMiss(accountId, deviceId, (facts, principal) =>
+        decideNow(facts, principal, deviceId, channel, permission, at),
+      )
     );
+  }
+
+  /** A miss: decided on what was just read (not on memory, which a change may already have emptied again). */
+  private async decideOnMiss<D extends QuickDecision>(
+    accountId: string,
+    deviceId: string,
+    decideOn: (facts: DeviceFacts, principal: AccessPrincipal) => D,
+  ): Promise<D | AccessDecision> {
+    this.misses += 1;
+    const [principal, facts] = await Promise.all([this.principalFor(accountId), this.load(deviceId)]);
+    return this.count(facts === null ? unknownDevice(deviceId) : decideOn(facts, principal));
   }
 
   /** The facts of a device (recent ones from memory); null when it does not exist. */

@@ -2,12 +2,35 @@
 // cursor that walks it without gaps or repeats, filters and search; the whole list stays available.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeEachDatabase } from '../helpers/harness.ts';
+import type { operations } from '../../web/src/api/schema.d.ts';
+import { api } from '../helpers/api.ts';
+import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
 import { assertProblem, signUp } from '../helpers/people.ts';
 import { seedBenchDevices, seedBenchShares } from '../../bench/seed.ts';
 import { handleStatus } from '../../src/services/device-health.ts';
 
-type Item = { id: string; name: string; serial: string; access: string };
+type Query = NonNullable<operations['listHomeDevices']['parameters']['query']>;
+
+/** One page of Home as `token`'s holder sees it, and the next page's cursor. */
+async function page(h: Harness, token: string, query: Query = {}) {
+  const { data, response } = await api(h, token).GET('/api/devices', { params: { query } });
+  assert.equal(response.status, 200);
+  return { items: data!, next: response.headers.get('x-next-cursor') ?? undefined };
+}
+
+/** Every page, following the cursor. */
+async function walk(h: Harness, token: string, query: Query) {
+  const seen: Awaited<ReturnType<typeof page>>['items'] = [];
+  let pages = 0;
+  let cursor: string | undefined;
+  do {
+    const p = await page(h, token, { ...query, ...(cursor ? { cursor } : {}) });
+    seen.push(...p.items);
+    cursor = p.next;
+    pages++;
+  } while (cursor);
+  return { seen, pages };
+}
 
 describeEachDatabase('home list pages', (h) => {
   test('pages walk the whole list in its order; filters and search narrow it', async () => {
@@ -19,28 +42,12 @@ describeEachDatabase('home list pages', (h) => {
     await seedBenchShares(rt, other.id, me.id, theirs);
     await rt.ctx.db.updateTable('devices').set({ name: 'Garage gate' }).where('id', '=', mine[7]!).execute();
 
-    const get = async (query: string) => {
-      const r = await h().request({ method: 'GET', url: `/api/devices${query}`, token: me.token });
-      assert.equal(r.statusCode, 200, r.body);
-      return { items: r.json() as Item[], next: r.headers['x-next-cursor'] as string | undefined };
-    };
-    const whole = await get('');
+    const get = (query: Query = {}) => page(h(), me.token, query);
+    const whole = await get();
     assert.equal(whole.items.length, 150, 'without parameters: the whole list (export, older clients)');
     assert.equal(whole.next, undefined);
 
-    const walk = async (query: string) => {
-      const seen: Item[] = [];
-      let page = await get(`?${query}`);
-      let pages = 1;
-      for (;;) {
-        seen.push(...page.items);
-        if (!page.next) break;
-        page = await get(`?${query}&cursor=${encodeURIComponent(page.next)}`);
-        pages++;
-      }
-      return { seen, pages };
-    };
-    const all = await walk('limit=50');
+    const all = await walk(h(), me.token, { limit: 50 });
     assert.equal(all.pages, 3);
     assert.deepEqual(
       all.seen.map((d) => d.id),
@@ -48,35 +55,35 @@ describeEachDatabase('home list pages', (h) => {
       'same devices, same order, no gaps or repeats',
     );
     assert.deepEqual(
-      (await get('?limit=5')).items.map((d) => d.access),
+      (await get({ limit: 5 })).items.map((d) => d.access),
       Array(5).fill('owner'),
     );
-    const firstPage = await get('?filter=owned');
+    const firstPage = await get({ filter: 'owned' });
     assert.equal(firstPage.items.length, 50, 'default page size');
 
-    const owned = await walk('filter=owned&limit=40');
+    const owned = await walk(h(), me.token, { filter: 'owned', limit: 40 });
     assert.equal(owned.seen.length, 120);
     assert.ok(owned.seen.every((d) => d.access === 'owner'));
-    const shared = await walk('filter=shared&limit=7');
+    const shared = await walk(h(), me.token, { filter: 'shared', limit: 7 });
     assert.deepEqual(
       shared.seen.map((d) => d.id),
       whole.items.filter((d) => d.access === 'shared').map((d) => d.id),
     );
 
     assert.deepEqual(
-      (await get('?q=GARAGE')).items.map((d) => d.id),
+      (await get({ q: 'GARAGE' })).items.map((d) => d.id),
       [mine[7]],
       'name, any case',
     );
     // Search by serial finds my devices; a recipient never sees a shared device's serial, nor finds it by it.
     const serial = whole.items.find((d) => d.access === 'owner')!.serial!;
     assert.deepEqual(
-      (await get(`?q=${serial.toLowerCase()}`)).items.map((d) => d.serial),
+      (await get({ q: serial.toLowerCase() })).items.map((d) => d.serial),
       [serial],
       'serial',
     );
     assert.ok(whole.items.filter((d) => d.access === 'shared').every((d) => d.serial === null));
-    assert.deepEqual((await get('?q=%25')).items, [], 'wildcards are searched for literally');
+    assert.deepEqual((await get({ q: '%' })).items, [], 'wildcards are searched for literally');
 
     // devices.site_id names the site a device is on (installer sites); the filter needs no site row.
     await rt.ctx.db
@@ -85,7 +92,7 @@ describeEachDatabase('home list pages', (h) => {
       .where('id', 'in', [mine[1]!, theirs[2]!])
       .execute();
     assert.deepEqual(
-      (await get('?site=site_home_test')).items.map((d) => d.id).sort(),
+      (await get({ site: 'site_home_test' })).items.map((d) => d.id).sort(),
       [mine[1]!, theirs[2]!].sort(),
       'by site',
     );
@@ -101,22 +108,11 @@ describeEachDatabase('home list pages', (h) => {
     // What the devices say over the device link: some of mine and some shared with me go offline.
     for (const id of [mine[0]!, mine[3]!, mine[4]!, theirs[1]!])
       assert.equal(await handleStatus(rt.ctx, id, { v: 1, state: 'offline' }), 'ok');
-    const online = async (query: string) => {
-      const seen: Item[] = [];
-      let url = `/api/devices?filter=online${query}`;
-      for (;;) {
-        const r = await h().request({ method: 'GET', url, token: me.token });
-        assert.equal(r.statusCode, 200, r.body);
-        seen.push(...(r.json() as Item[]));
-        const next = r.headers['x-next-cursor'] as string | undefined;
-        if (!next) return seen;
-        url = `/api/devices?filter=online${query}&cursor=${encodeURIComponent(next)}`;
-      }
-    };
+    const online = async (query: Query = {}) => (await walk(h(), me.token, { filter: 'online', ...query })).seen;
     const expected = [...mine, ...theirs].filter((id) => ![mine[0], mine[3], mine[4], theirs[1]].includes(id));
-    const all = await online('&limit=4');
+    const all = await online({ limit: 4 });
     assert.deepEqual(all.map((d) => d.id).sort(), [...expected].sort(), 'every online device once, no offline one');
-    assert.ok(all.every((d) => (d as Item & { online: boolean }).online === true));
+    assert.ok(all.every((d) => d.online === true));
     assert.deepEqual(
       all.map((d) => d.access),
       [...Array(9).fill('owner'), ...Array(5).fill('shared')],
@@ -124,7 +120,7 @@ describeEachDatabase('home list pages', (h) => {
     );
     // Back online: listed again.
     assert.equal(await handleStatus(rt.ctx, theirs[1]!, { v: 1, state: 'online' }), 'ok');
-    assert.ok((await online('')).some((d) => d.id === theirs[1]));
+    assert.ok((await online()).some((d) => d.id === theirs[1]));
     // Combined with search.
     await rt.ctx.db
       .updateTable('devices')
@@ -132,7 +128,7 @@ describeEachDatabase('home list pages', (h) => {
       .where('id', 'in', [mine[2]!, mine[3]!])
       .execute();
     assert.deepEqual(
-      (await online('&q=porch')).map((d) => d.id),
+      (await online({ q: 'porch' })).map((d) => d.id),
       [mine[2]],
       'the offline porch device is not listed',
     );
