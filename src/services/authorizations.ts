@@ -21,6 +21,7 @@ import type { Executor } from '../persistence/db.ts';
 import { orgPublicView, resolveOrg } from './orgs.ts';
 import { tellOwnerIfManager } from './managers.ts';
 import { notify, orgAdmins } from './notifier.ts';
+import { nameFor } from './device-names.ts';
 import { snapshot } from './audit-snapshots.ts';
 
 type AuthorizationSnapshot = ReturnType<typeof snapshot.authorization>;
@@ -428,7 +429,7 @@ export async function releasePermission(
     if (device?.owner_account_id) {
       await notify(tx, [device.owner_account_id], {
         kind: 'authorization_released',
-        facts: { device: device.name, permission },
+        facts: { device: await nameFor(tx.db, device.owner_account_id, device), permission },
         data: { deviceId, orgId },
       });
     }

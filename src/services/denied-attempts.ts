@@ -9,6 +9,7 @@ import { DENY_DETAIL, type DenyReason } from '../domain/access.ts';
 import { transact, type ServiceContext } from './context.ts';
 import { requireDeviceManager } from './guards.ts';
 import { notify } from './notifier.ts';
+import { nameFor } from './device-names.ts';
 
 /** One audit row per device, person and reason per this long. */
 export const DENIAL_WINDOW_MS = 10 * 60_000;
@@ -220,7 +221,7 @@ async function writeGroups(ctx: ServiceContext, batch: Group[]): Promise<void> {
       await notify(tx, [d.owner_account_id], {
         kind: 'access_denied',
         facts: {
-          device: d.name,
+          device: await nameFor(tx.db, d.owner_account_id, d),
           people: [...new Set(mine.map((g) => nameOf.get(g.accountId)!))],
           attempts: mine.reduce((n, g) => n + g.count, 0),
           reasons: [...new Set(mine.map((g) => REASON_WORDS[g.reason] ?? g.reason))],

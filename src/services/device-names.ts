@@ -29,3 +29,8 @@ export async function namesFor(
   }
   return out;
 }
+
+/** One device's name for `readerId` (see namesFor). */
+export async function nameFor(db: Executor, readerId: string, device: { id: string; name: string }): Promise<string> {
+  return (await namesFor(db, readerId, [device.id])).get(device.id) ?? device.name;
+}

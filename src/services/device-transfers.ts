@@ -15,6 +15,7 @@ import type { AccountRow } from '../persistence/repositories/accounts.ts';
 import { onContactVerified } from './verification.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 import { notify } from './notifier.ts';
+import { nameFor } from './device-names.ts';
 
 export const TRANSFER_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -305,7 +306,10 @@ export async function declineTransfer(ctx: ServiceContext, accountId: string, id
     const details = (await repo.findTransferDetails(tx.db, id))!;
     await notify(tx, [t.from_account_id], {
       kind: 'transfer_declined',
-      facts: { to: details.to_name, device: details.device_name },
+      facts: {
+        to: details.to_name,
+        device: await nameFor(tx.db, t.from_account_id, { id: t.device_id, name: details.device_name }),
+      },
       data: { transferId: id, deviceId: t.device_id },
     });
     return transferView(details, tx.now);

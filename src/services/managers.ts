@@ -11,6 +11,7 @@ import * as repo from '../persistence/repositories/managers.ts';
 import { transact, type ServiceContext, type Tx } from './context.ts';
 import { requireDeviceManager, requireDeviceOwner } from './guards.ts';
 import { notify } from './notifier.ts';
+import { nameFor } from './device-names.ts';
 import { resolveRecipient, type RecipientInput } from './recipients.ts';
 
 export interface ManagerView {
@@ -203,11 +204,12 @@ export async function removeManager(
     });
     const actor = await accounts.findAccountById(tx.db, actorId);
     const steppedDown = actorId === managerId;
-    await notify(tx, [steppedDown ? device.owner_account_id! : managerId], {
+    const reader = steppedDown ? device.owner_account_id! : managerId;
+    await notify(tx, [reader], {
       kind: 'manager_removed',
       facts: {
         who: actor?.display_name ?? 'Someone',
-        device: device.name,
+        device: await nameFor(tx.db, reader, device),
         why: steppedDown ? 'stepped_down' : 'removed',
       },
       data: { deviceId },
@@ -245,7 +247,11 @@ export async function tellOwnerIfManager(
   const actor = await accounts.findAccountById(tx.db, actorId);
   await notify(tx, [device.owner_account_id], {
     kind: 'managed_device_changed',
-    facts: { manager: actor?.display_name ?? 'A manager', device: device.name, what },
+    facts: {
+      manager: actor?.display_name ?? 'A manager',
+      device: await nameFor(tx.db, device.owner_account_id, device),
+      what,
+    },
     data: { deviceId: device.id, managerAccountId: actorId },
   });
 }

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { describeEachDatabase, json } from '../helpers/harness.ts';
 import { addMember, handedOverSite, inbox, verifiedPerson } from '../helpers/installer.ts';
 import { ownDevice } from '../helpers/sharing.ts';
+import { api, ok } from '../helpers/api.ts';
 
 const tail = (serial: string) => `…${serial.slice(-6)}`;
 
@@ -71,5 +72,40 @@ describeEachDatabase('same-named devices in server texts', (h) => {
     assert.notEqual(await serialOf(one), await serialOf(other));
     const received = (await inbox(h(), sam)).filter((m) => m.kind === 'share_received');
     assert.ok(received.length === 2 && received.every((m) => !m.title.includes('…')), 'no serial for the recipient');
+  });
+
+  test("a manager's share and stepping down: the owner reads which of two same-named devices", async () => {
+    const owner = await verifiedPerson(h(), 'Olivia');
+    const mia = await verifiedPerson(h(), 'Mia');
+    const finn = await verifiedPerson(h(), 'Finn');
+    const one = await ownDevice(h(), owner.id, { name: 'Coastal NVR' });
+    await ownDevice(h(), owner.id, { name: 'Coastal NVR' });
+    const serial = (
+      await h().runtime.ctx.db.selectFrom('devices').select('serial').where('id', '=', one).executeTakeFirstOrThrow()
+    ).serial;
+    const path = { params: { path: { id: one } } };
+    await ok(
+      api(h(), owner.token).POST('/api/devices/{id}/managers', { ...path, body: { manager: { email: mia.email } } }),
+      201,
+    );
+    await ok(
+      api(h(), mia.token).POST('/api/devices/{id}/shares', {
+        ...path,
+        body: { recipient: { email: finn.email }, scope: 'device', permissions: ['live_view'] },
+      }),
+      201,
+    );
+    await ok(
+      api(h(), mia.token).DELETE('/api/devices/{id}/managers/{accountId}', {
+        params: { path: { id: one, accountId: mia.id } },
+      }),
+    );
+    const told = (await inbox(h(), owner))
+      .filter((m) => m.kind === 'managed_device_changed' || m.kind === 'manager_removed')
+      .map((m) => m.title);
+    assert.equal(told.length, 2, JSON.stringify(told));
+    for (const title of told) assert.ok(title.includes(`"Coastal NVR (${tail(serial)})"`), title);
+    const finnTold = (await inbox(h(), finn)).filter((m) => m.kind === 'share_received');
+    assert.ok(finnTold.length === 1 && !finnTold[0]!.title.includes('…'), 'no serial for the recipient');
   });
 });
