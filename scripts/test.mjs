@@ -71,9 +71,10 @@ try {
   await client.end().catch(() => {});
 }
 
-// Test files spend much of their time waiting (Chromium, PostgreSQL, child processes, links and tickets that must
-// expire): two files per core keep the cores busy.
-const CONCURRENCY = os.availableParallelism() * 2;
+// Test files also wait (Chromium, PostgreSQL, child processes, links and tickets that must expire): one file more
+// than cores fills those waits. More does not help: on 2 cores the runner took 675 s with 2 files at a time, 637 s
+// with 3 and 679 s with 4 (CPU-bound).
+const CONCURRENCY = os.availableParallelism() + 1;
 
 const run = spawnSync(
   process.execPath,
