@@ -72,8 +72,8 @@ try {
 }
 
 // Test files also wait (Chromium, PostgreSQL, child processes, links and tickets that must expire): one file more
-// than cores fills those waits. More does not help: on 2 cores the runner took 675 s with 2 files at a time, 637 s
-// with 3 and 679 s with 4 (CPU-bound).
+// than cores fills those waits. More does not help: on 2 cores, 998 tests took the runner 637 s with 3 files at a
+// time and 679 s with 4 (CPU-bound).
 const CONCURRENCY = os.availableParallelism() + 1;
 
 const run = spawnSync(
