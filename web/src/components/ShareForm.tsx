@@ -105,41 +105,7 @@ export function ShareSpecFields({
       error={errors.validity}
     />
   );
-  if (folded) {
-    const chosenPermissions = [
-      REQUIRED_SHARE_PERMISSION,
-      ...value.permissions.filter((p) => p !== REQUIRED_SHARE_PERMISSION),
-    ]
-      .map(label)
-      .join(', ');
-    const chosenValidity = {
-      permanent: t('time.permanent'),
-      until: t('share.untilDate'),
-      schedule: t('share.weekly'),
-    }[value.validity.mode];
-    return (
-      <>
-        {channels.length > 1 ? (
-          <ScopePicker value={value.scope} onChange={(scope) => onChange({ ...value, scope })} />
-        ) : null}
-        {value.scope === 'channels' ? (
-          <ChannelPicker
-            channels={channels}
-            value={value.channels}
-            onChange={(c) => onChange({ ...value, channels: c })}
-            error={errors.channels}
-          />
-        ) : null}
-        <Folded title={t('share.permissions')} chosen={chosenPermissions} open={Boolean(errors.permissions)}>
-          {permissions}
-        </Folded>
-        <Folded title={t('share.validity')} chosen={chosenValidity} open={Boolean(errors.validity)}>
-          {validity}
-        </Folded>
-      </>
-    );
-  }
-  return (
+  const scope = (
     <>
       {channels.length > 1 ? (
         <ScopePicker value={value.scope} onChange={(scope) => onChange({ ...value, scope })} />
@@ -152,8 +118,36 @@ export function ShareSpecFields({
           error={errors.channels}
         />
       ) : null}
-      {permissions}
-      {validity}
+    </>
+  );
+  if (!folded)
+    return (
+      <>
+        {scope}
+        {permissions}
+        {validity}
+      </>
+    );
+  const chosenPermissions = [
+    REQUIRED_SHARE_PERMISSION,
+    ...value.permissions.filter((p) => p !== REQUIRED_SHARE_PERMISSION),
+  ]
+    .map(label)
+    .join(', ');
+  const chosenValidity = {
+    permanent: t('time.permanent'),
+    until: t('share.untilDate'),
+    schedule: t('share.weekly'),
+  }[value.validity.mode];
+  return (
+    <>
+      {scope}
+      <Folded title={t('share.permissions')} chosen={chosenPermissions} open={Boolean(errors.permissions)}>
+        {permissions}
+      </Folded>
+      <Folded title={t('share.validity')} chosen={chosenValidity} open={Boolean(errors.validity)}>
+        {validity}
+      </Folded>
     </>
   );
 }
