@@ -3,7 +3,7 @@
 // serial, so their messages keep the name alone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeEachDatabase, json } from '../helpers/harness.ts';
+import { describeEachDatabase } from '../helpers/harness.ts';
 import { addMember, handedOverSite, inbox, verifiedPerson } from '../helpers/installer.ts';
 import { ownDevice } from '../helpers/sharing.ts';
 import { api, ok } from '../helpers/api.ts';
@@ -54,15 +54,14 @@ describeEachDatabase('same-named devices in server texts', (h) => {
     const serialOf = async (id: string) =>
       (await db.selectFrom('devices').select('serial').where('id', '=', id).executeTakeFirstOrThrow()).serial;
     for (const id of [one, lone]) {
-      const res = await h().request({
-        method: 'POST',
-        url: `/api/devices/${id}/shares`,
-        token: owner.token,
-        body: { recipient: { email: sam.email }, scope: 'device', permissions: ['live_view'] },
-      });
-      assert.equal(res.statusCode, 201, res.body);
-      const removed = await h().request({ method: 'DELETE', url: `/api/shares/${json(res).id}`, token: sam.token });
-      assert.equal(removed.statusCode, 200, removed.body);
+      const share = await ok(
+        api(h(), owner.token).POST('/api/devices/{id}/shares', {
+          params: { path: { id } },
+          body: { recipient: { email: sam.email }, scope: 'device', permissions: ['live_view'] },
+        }),
+        201,
+      );
+      await ok(api(h(), sam.token).DELETE('/api/shares/{id}', { params: { path: { id: share.id! } } }), 200);
     }
     const told = (await inbox(h(), owner)).filter((m) => m.kind === 'share_removed').map((m) => m.title);
     assert.deepEqual(told.sort(), [
