@@ -151,8 +151,3 @@ export function describeEachDatabase(
     });
   }
 }
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped test reads until a typed client replaces them
-export function json<T = any>(res: LightMyRequestResponse): T {
-  return res.json() as T;
-}
