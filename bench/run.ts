@@ -20,7 +20,7 @@ import { caslFor } from './casl.ts';
 import { cedarFor } from './cedar.ts';
 import { ceilingFor } from './ceiling.ts';
 import { cerbosAnswers, cerbosBinary, cerbosRequest, startCerbos } from './cerbos.ts';
-import { CompactAccess } from '../src/domain/compact-access.ts';
+import { CompactAccess, type AccountRef } from '../src/domain/compact-access.ts';
 import { benchServices, type ServiceResults } from './services.ts';
 import { benchCuts } from './media.ts';
 import { benchDevices } from './devices.ts';
@@ -68,10 +68,12 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
+/** The JavaScript heap and the memory of typed arrays, which lives outside it (the compact store is mostly that). */
 const heapBytes = () => {
   gc();
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 };
 
 /** The pure `decideNow` on the world's own objects (two map look-ups): the reference answer for a check. */
@@ -207,10 +209,10 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
     (c) => engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed,
   );
   // As a logged-in session checks: the account's interned index rides on the session, one string look-up left.
-  const refs = new Map<string, { accountIndex: number }>();
+  const refs = new Map<string, AccountRef>();
   const withRefs = checks.map((c) => {
     let ref = refs.get(c.accountId);
-    if (!ref) refs.set(c.accountId, (ref = { accountIndex: -1 }));
+    if (!ref) refs.set(c.accountId, (ref = { accountId: c.accountId, accountIndex: -1, accountStore: null }));
     return { c, ref };
   });
   const hotSession = measure(

@@ -79,15 +79,24 @@ function pick<T>(r: () => number, list: readonly T[]): T {
 
 const CHANNEL_PERMS = PERMISSION_NAMES.filter((p) => !isDeviceLevel(p));
 
+/** An id as `newId` mints it (a prefix and 16 random bytes in base64url), drawn from `r` so worlds repeat. */
+function mintedId(r: () => number, prefix: string): string {
+  const bytes = Buffer.alloc(16);
+  for (let i = 0; i < 16; i++) bytes[i] = Math.floor(r() * 256);
+  // Through a Buffer: a flat string, as the database driver and JSON.parse give (a template literal of this
+  // length is a rope, which V8 reads through one more pointer).
+  return Buffer.from(`${prefix}_${bytes.toString('base64url')}`, 'latin1').toString('latin1');
+}
+
 export function generateWorld(deviceCount: number, seed = 42): World {
   const r = rng(seed);
   const accountCount = Math.max(10, Math.floor(deviceCount / 4));
-  const accountIds = Array.from({ length: accountCount }, (_, i) => `acc_${i}`);
+  const accountIds = Array.from({ length: accountCount }, () => mintedId(r, 'acc'));
   const orgCount = Math.max(2, Math.floor(deviceCount / 2000));
   const orgMembers = new Map<string, string[]>();
   const memberships = new Map<string, string[]>();
   for (let o = 0; o < orgCount; o++) {
-    const org = `org_${o}`;
+    const org = mintedId(r, 'org');
     const members = [pick(r, accountIds), pick(r, accountIds), pick(r, accountIds)];
     orgMembers.set(org, members);
     for (const m of members) memberships.set(m, [...(memberships.get(m) ?? []), org]);
@@ -97,7 +106,7 @@ export function generateWorld(deviceCount: number, seed = 42): World {
   const deviceIds: string[] = [];
   let grants = 0;
   for (let d = 0; d < deviceCount; d++) {
-    const id = `dev_${d}`;
+    const id = mintedId(r, 'dev');
     const recorder = r() < 0.3;
     const channelCount = recorder ? pick(r, [4, 8, 16, 32]) : 1;
     const held = r() < 0.02;
@@ -162,6 +171,14 @@ export function generateWorld(deviceCount: number, seed = 42): World {
 }
 
 /**
+ * An id as a check receives it: its own string, parsed from the request just before (here: made in the order the
+ * checks run), not the world's string object, whose hash V8 has cached and which a Map compares by pointer.
+ */
+function asReceived(id: string): string {
+  return Buffer.from(id, 'latin1').toString('latin1');
+}
+
+/**
  * Random checks: about half ask about someone with a grant on the device, the rest a stranger. Devices are drawn
  * from the whole world, or from a random subset of `workingSet` devices (the busy part of a large installation).
  */
@@ -183,7 +200,13 @@ export function sampleChecks(world: World, n: number, seed = 7, workingSet?: num
     else accountId = pick(r, world.accountIds);
     const permission = r() < 0.12 ? 'configuration' : pick(r, CHANNEL_PERMS);
     const channel = permission === 'configuration' ? null : 1 + Math.floor(r() * facts.channelCount);
-    out.push({ accountId, deviceId: facts.deviceId, channel, permission, at: BASE_TIME + Math.floor(r() * 7 * DAY) });
+    out.push({
+      accountId: asReceived(accountId),
+      deviceId: asReceived(facts.deviceId),
+      channel,
+      permission,
+      at: BASE_TIME + Math.floor(r() * 7 * DAY),
+    });
   }
   return out;
 }

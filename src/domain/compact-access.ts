@@ -13,6 +13,7 @@ import {
   type QuickDecision,
 } from './access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from './permissions.ts';
+import { IdTable } from './id-table.ts';
 import { inSchedule, nextChange, type CompiledSchedule, type Validity } from './validity.ts';
 
 const PERMISSION_BIT: Record<string, number> = Object.fromEntries(PERMISSION_NAMES.map((p, i) => [p, 1 << i]));
@@ -41,43 +42,29 @@ const STAGE_PERMISSION = 2;
 const STAGE_TIME = 3;
 const NONE = -1;
 
+/**
+ * An array with room for `need` elements: grown by half (not doubled, which leaves up to half of a million-device
+ * store empty), in whole multiples of 8 (a grant slot's words, seen as numbers too).
+ */
 function grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array>(a: T, need: number): T {
   if (need <= a.length) return a;
   let n = Math.max(16, a.length);
-  while (n < need) n *= 2;
+  while (n < need) n = 8 * Math.ceil((1.5 * n) / 8);
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
 }
 
-/** Interns strings to dense integers (and back). */
-class Interner {
-  private readonly index = new Map<string, number>();
-  readonly names: string[] = [];
-  get(name: string): number {
-    const i = this.index.get(name);
-    return i === undefined ? NONE : i;
-  }
-  add(name: string): number {
-    let i = this.index.get(name);
-    if (i === undefined) {
-      i = this.names.length;
-      this.index.set(name, i);
-      this.names.push(name);
-    }
-    return i;
-  }
-  get size(): number {
-    return this.names.length;
-  }
-}
-
 /**
  * Where a caller remembers an account's interned index between checks (a logged-in session): a check given one
- * skips the account's string look-up. The index is only trusted when it still names the same account.
+ * skips the account's look-up. The index is trusted only for the same account in the same store (indexes are
+ * never reused within a store).
  */
 export interface AccountRef {
+  readonly accountId: string;
   accountIndex: number;
+  /** The store that gave `accountIndex` (null: none yet). */
+  accountStore: object | null;
 }
 
 export interface CompactStats {
@@ -106,6 +93,14 @@ const G_SUBJECT = 0;
 const G_FLAGS_PERMS = 1;
 const G_CHANNELS = 2;
 const G_SCHEDULE = 3;
+/**
+ * A slot is 32 bytes: the four words above, then valid-from and valid-until as 64-bit numbers in the same memory
+ * (one cache line read per grant, not one for the words and another for the times).
+ */
+const GW = 8;
+const TW = GW / 2;
+const T_FROM = 2;
+const T_UNTIL = 3;
 
 /** A permission's bit, with DEVICE_LEVEL_BIT set for a device-level one: one look-up per check. */
 const DEVICE_LEVEL_BIT = 1 << 30;
@@ -125,9 +120,9 @@ const EXPIRED = denied('expired');
 const OUTSIDE_SCHEDULE = denied('outside_schedule');
 
 export class CompactAccess {
-  private readonly accounts = new Interner();
-  private readonly orgs = new Interner();
-  private readonly deviceIds = new Interner();
+  private readonly accounts = new IdTable('acc');
+  private readonly orgs = new IdTable('org');
+  private readonly deviceIds = new IdTable('dev');
   private readonly schedules: CompiledSchedule[] = [];
   private readonly scheduleIndex = new Map<CompiledSchedule, number>();
 
@@ -149,9 +144,9 @@ export class CompactAccess {
   // The grant arena.
   private used = 0;
   private garbage = 0;
-  /** G_* words per slot. Subject: account index + 1, or -(org index + 1). */
+  /** GW words per slot: the G_* words (subject: account index + 1, or -(org index + 1)), then the validity. */
   private gInt = new Int32Array(0);
-  /** Two per slot: valid from, valid until (NaN: no bound). */
+  /** The same memory as numbers: T_FROM and T_UNTIL of each slot (NaN: no bound). */
   private gTime = new Float64Array(0);
   private gSource: string[] = [];
   private readonly channelLists = new Map<number, readonly number[]>();
@@ -267,13 +262,15 @@ export class CompactAccess {
     ) as Decision | undefined;
   }
 
-  /** The account's index: the remembered one when it still names this account, else looked up (and remembered). */
+  /** The account's index: the remembered one when it is this account's in this store, else looked up. */
   private account(accountId: string, ref: AccountRef | undefined): number {
     if (ref === undefined) return this.accounts.get(accountId);
-    const hint = ref.accountIndex;
-    if (hint >= 0 && this.accounts.names[hint] === accountId) return hint;
+    if (ref.accountStore === this && ref.accountId === accountId) return ref.accountIndex;
     const a = this.accounts.get(accountId);
-    ref.accountIndex = a;
+    if (a !== NONE && ref.accountId === accountId) {
+      ref.accountIndex = a;
+      ref.accountStore = this;
+    }
     return a;
   }
 
@@ -347,17 +344,17 @@ export class CompactAccess {
     list: Grant['channels'],
   ): void {
     const i = this.used++;
-    if (4 * i >= this.gInt.length) {
-      this.gInt = grow(this.gInt, 4 * (i + 1));
-      this.gTime = grow(this.gTime, 2 * (i + 1));
+    if (GW * i >= this.gInt.length) {
+      this.gInt = grow(this.gInt, GW * (i + 1));
+      this.gTime = new Float64Array(this.gInt.buffer);
     }
-    const o = 4 * i;
+    const o = GW * i;
     this.gInt[o + G_SUBJECT] = subject;
     this.gInt[o + G_FLAGS_PERMS] = flags | (perms << 8);
     this.gInt[o + G_CHANNELS] = channels;
     this.gInt[o + G_SCHEDULE] = this.scheduleRef(v.schedule);
-    this.gTime[2 * i] = v.from === null ? NaN : v.from;
-    this.gTime[2 * i + 1] = v.until === null ? NaN : v.until;
+    this.gTime[TW * i + T_FROM] = v.from === null ? NaN : v.from;
+    this.gTime[TW * i + T_UNTIL] = v.until === null ? NaN : v.until;
     this.gSource[i] = sourceId;
     if (flags & FLAG_CHANNEL_LIST) this.channelLists.set(i, list as readonly number[]);
     else this.channelLists.delete(i);
@@ -376,8 +373,7 @@ export class CompactAccess {
       const from = dev[4 * d + DEV_STATE]! - 1;
       const n = dev[4 * d + DEV_COUNTS]! & 0xffff;
       if (from !== to) {
-        this.gInt.copyWithin(4 * to, 4 * from, 4 * (from + n));
-        this.gTime.copyWithin(2 * to, 2 * from, 2 * (from + n));
+        this.gInt.copyWithin(GW * to, GW * from, GW * (from + n));
         for (let k = 0; k < n; k++) this.gSource[to + k] = this.gSource[from + k]!;
       }
       for (let k = 0; k < n; k++) {
@@ -415,8 +411,8 @@ export class CompactAccess {
     const g = this.gInt;
     let found: 0 | 1 = 0;
     for (let i = start; i < end; i++) {
-      if (!this.applies(g[4 * i + G_SUBJECT]!, a, orgStart, orgEnd)) continue;
-      if (g[4 * i + G_FLAGS_PERMS]! & FLAG_ALL_CHANNELS) return 2;
+      if (!this.applies(g[GW * i + G_SUBJECT]!, a, orgStart, orgEnd)) continue;
+      if (g[GW * i + G_FLAGS_PERMS]! & FLAG_ALL_CHANNELS) return 2;
       found = 1;
     }
     return found;
@@ -435,13 +431,13 @@ export class CompactAccess {
     if (flags & FLAG_ALL_CHANNELS) return true;
     if (channel === null) return false;
     if (flags & FLAG_CHANNEL_LIST) return this.channelLists.get(i)!.includes(channel);
-    return channel <= 32 && (this.gInt[4 * i + G_CHANNELS]! & (1 << (channel - 1))) !== 0;
+    return channel <= 32 && (this.gInt[GW * i + G_CHANNELS]! & (1 << (channel - 1))) !== 0;
   }
 
   private validity(i: number): Validity {
-    const from = this.gTime[2 * i]!;
-    const until = this.gTime[2 * i + 1]!;
-    const s = this.gInt[4 * i + G_SCHEDULE]!;
+    const from = this.gTime[TW * i + T_FROM]!;
+    const until = this.gTime[TW * i + T_UNTIL]!;
+    const s = this.gInt[GW * i + G_SCHEDULE]!;
     return {
       from: from === from ? from : null,
       until: until === until ? until : null,
@@ -530,9 +526,9 @@ export class CompactAccess {
     let failStage = 0;
     let fail = NO_ACCESS;
     for (let i = start; i < end; i++) {
-      const subject = g[4 * i + G_SUBJECT]!;
+      const subject = g[GW * i + G_SUBJECT]!;
       if (subject > 0 ? subject - 1 !== a : orgCount === 0 || !this.applies(subject, a, orgStart, orgEnd)) continue;
-      const flagsPerms = g[4 * i + G_FLAGS_PERMS]!;
+      const flagsPerms = g[GW * i + G_FLAGS_PERMS]!;
       if (!this.covers(i, flagsPerms, channel)) {
         if (failStage < STAGE_CHANNEL) {
           failStage = STAGE_CHANNEL;
@@ -548,9 +544,9 @@ export class CompactAccess {
         continue;
       }
       // Validity: not yet, no longer, outside the schedule (the first that fails is the reason).
-      const from = t[2 * i]!;
-      const until = t[2 * i + 1]!;
-      const s = g[4 * i + G_SCHEDULE]!;
+      const from = t[TW * i + T_FROM]!;
+      const until = t[TW * i + T_UNTIL]!;
+      const s = g[GW * i + G_SCHEDULE]!;
       const why =
         from === from && at < from
           ? NOT_YET_VALID
@@ -578,7 +574,7 @@ export class CompactAccess {
     if (best !== NONE) {
       return {
         allowed: true,
-        source: sourceOf(g[4 * best + G_FLAGS_PERMS]!),
+        source: sourceOf(g[GW * best + G_FLAGS_PERMS]!),
         sourceId: this.gSource[best]!,
         until: bestUntil,
       };

@@ -113,6 +113,7 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
     lastUsedAt,
     readAt: now,
     accountIndex: -1,
+    accountStore: null,
   };
   engine.rememberSession(tokenHash, remembered, startedAt);
   return principalOf(remembered);

@@ -163,7 +163,7 @@ test('what is not in the store is not answered; forgotten devices and principals
   assert.equal(store.decideNow('a0', 'gone', 1, 'live_view', T0), undefined);
 });
 
-test("a session's remembered account index skips the look-up, and is not trusted once it names another account", () => {
+test("a session's remembered account index skips the look-up, only for that account in that store", () => {
   const store = new CompactAccess();
   const facts = (owner: string): DeviceFacts => ({
     deviceId: `d-${owner}`,
@@ -176,15 +176,23 @@ test("a session's remembered account index skips the look-up, and is not trusted
     store.setPrincipal({ accountId: a, orgIds: [] });
     store.setDevice(`d-${a}`, facts(a));
   }
-  const ref = { accountIndex: -1 };
+  const ref = { accountId: 'a1', accountIndex: -1, accountStore: null as object | null };
   assert.equal(store.decideNow('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
   assert.equal(ref.accountIndex, store.accountIndex('a1'), 'the index is remembered on the first check');
   assert.equal(store.decideNow('a1', 'd-a2', 1, 'live_view', T0, ref)?.allowed, false);
-  // An index that names another account (a session object reused for someone else) is looked up again.
-  ref.accountIndex = store.accountIndex('a2');
-  assert.equal(store.decideNow('a1', 'd-a2', 1, 'live_view', T0, ref)?.allowed, false);
-  assert.equal(store.decideNow('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
-  assert.equal(ref.accountIndex, store.accountIndex('a1'));
-  ref.accountIndex = 10_000; // beyond every index
-  assert.equal(store.decide('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
+  // The ref of a1 handed with a check for a2 (a session object reused for someone else) is not used.
+  assert.equal(store.decideNow('a2', 'd-a2', 1, 'live_view', T0, ref)?.allowed, true);
+  assert.equal(store.decideNow('a2', 'd-a1', 1, 'live_view', T0, ref)?.allowed, false);
+  assert.equal(ref.accountIndex, store.accountIndex('a1'), "a2's index is not written into a1's ref");
+  // A store built afresh (the engine resets its store) interns in another order: the old index is not trusted.
+  const other = new CompactAccess();
+  other.setPrincipal({ accountId: 'a2', orgIds: [] });
+  for (const a of ACCOUNTS) {
+    other.setPrincipal({ accountId: a, orgIds: [] });
+    other.setDevice(`d-${a}`, facts(a));
+  }
+  assert.notEqual(other.accountIndex('a1'), ref.accountIndex);
+  assert.equal(other.decide('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
+  assert.equal(other.decide('a1', 'd-a2', 1, 'live_view', T0, ref)?.allowed, false);
+  assert.equal(ref.accountIndex, other.accountIndex('a1'));
 });
