@@ -9,8 +9,22 @@ const METRICS_TOKEN = 'metrics-secret-0123456789';
 describeEachDatabase(
   'security headers',
   (h) => {
-    test('every answer carries CSP, nosniff, no framing and no referrer; no HSTS over plain HTTP', async () => {
-      for (const url of ['/healthz', '/api/me', '/api/nothing-here', '/openapi.json']) {
+    test('API answers allow nothing to run, load or frame them (OWASP REST set), and send no page-only header', async () => {
+      for (const url of ['/api/me', '/api/nothing-here', '/api/devices']) {
+        const res = await h().request({ method: 'GET', url });
+        assert.equal(res.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'", url);
+        assert.equal(res.headers['x-content-type-options'], 'nosniff');
+        assert.equal(res.headers['x-frame-options'], 'DENY');
+        assert.equal(res.headers['referrer-policy'], 'no-referrer');
+        assert.equal(res.headers['cross-origin-resource-policy'], 'same-origin');
+        for (const pageOnly of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-xss-protection'])
+          assert.equal(res.headers[pageOnly], undefined, `${url}: ${pageOnly}`);
+        assert.equal(res.headers['strict-transport-security'], undefined, url);
+      }
+    });
+
+    test('every other answer carries the page CSP, nosniff, no framing and no referrer; no HSTS over plain HTTP', async () => {
+      for (const url of ['/healthz', '/openapi.json', '/docs']) {
         const res = await h().request({ method: 'GET', url });
         const csp = String(res.headers['content-security-policy']);
         assert.match(csp, /script-src 'self'(;|$)/, `${url}: ${csp}`);

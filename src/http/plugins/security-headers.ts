@@ -1,6 +1,6 @@
-// Security headers on every response (helmet): a Content-Security-Policy with no inline or foreign scripts,
-// no framing (clickjacking), no MIME sniffing, no Referer (ids in paths stay here), and HSTS when the request
-// came over TLS — directly, or through a trusted proxy that says so (X-Forwarded-Proto, only with TRUST_PROXY).
+// Security headers on every response (helmet): on pages a Content-Security-Policy with no inline or foreign
+// scripts, on API answers one that allows nothing; everywhere no framing (clickjacking), no MIME sniffing, no
+// Referer (ids in paths stay here), and HSTS when the request came over TLS — directly, or through a trusted proxy that says so (X-Forwarded-Proto, only with TRUST_PROXY).
 //
 // The headers do not depend on the request, so helmet is asked once, at start, what it sets, and every response
 // gets that set. (@fastify/helmet built helmet's middleware anew on every request, re-parsing the policy: about a
@@ -29,6 +29,21 @@ export const CONTENT_SECURITY_POLICY = {
 
 const HSTS = 'max-age=31536000; includeSubDomains';
 
+/**
+ * The API's answers (JSON, problem details, event streams, evidence files as attachments) are never pages: the
+ * set OWASP's REST Security Cheat Sheet gives for APIs. Nothing may run in, load from or frame them, and nothing
+ * sniffs them into a page. The page-only headers (the script and style policy, COOP, Origin-Agent-Cluster, DNS
+ * prefetch, old browsers' download and XSS switches, Flash's cross-domain policies) are left to pages: they cost
+ * every API answer about a kilobyte (docs/performance.md).
+ */
+export const API_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
 /** Origins of a URL setting, for the CSP (the media server's HLS and playback servers live on other origins). */
 function originsOf(urls: Array<string | null>): string[] {
   return [...new Set(urls.filter((u): u is string => u !== null).map((u) => new URL(u).origin))];
@@ -54,7 +69,7 @@ export const securityHeaders = fp(async (app: FastifyInstance, opts: { mediaUrls
     crossOriginEmbedderPolicy: false,
   });
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(request.url.startsWith('/api/') ? API_HEADERS : headers);
     if (request.protocol === 'https') reply.header('strict-transport-security', HSTS);
     done();
   });

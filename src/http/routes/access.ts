@@ -22,6 +22,10 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ ctx: ServiceContext }> = 
         body: CheckBody,
         response: { 200: CheckResponse, ...problemResponses },
       },
+      // A check's answer is a few hundred bytes, under the compression threshold, and its body is tiny: the
+      // compression hooks would only cost every check (docs/performance.md).
+      compress: false,
+      decompress: false,
     },
     // Not async: the common check (one, about oneself, answered from memory) is returned as it is, without the
     // promises an async handler and the batch path cost; anything else returns the batch path's promise.
