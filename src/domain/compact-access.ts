@@ -55,6 +55,12 @@ function grow<T extends Int32Array | Uint32Array | Uint16Array | Uint8Array | Fl
   return b;
 }
 
+/** A copy of `a` with room for `used` elements and an eighth more (in multiples of 8), when that is smaller. */
+function fit<T extends Int32Array>(a: T, used: number): T {
+  const n = Math.max(16, 8 * Math.ceil((1.125 * used) / 8));
+  return n < a.length ? (a.slice(0, n) as T) : a;
+}
+
 /**
  * Where a caller remembers an account's interned index between checks (a logged-in session): a check given one
  * skips the account's look-up. The index is trusted only for the same account in the same store (indexes are
@@ -219,6 +225,21 @@ export class CompactAccess {
     dev[o + DEV_STATE] = start + 1;
     dev[o + DEV_COUNTS] = (count & 0xffff) | (facts.channelCount << 16);
     if (this.garbage > 1024 && this.garbage > this.used / 2) this.compact();
+  }
+
+  /**
+   * After a bulk load: every array cut to what it holds plus an eighth. Growth by half leaves up to a third of
+   * each array empty; a loaded world then keeps only the room its next changes need.
+   */
+  trim(): void {
+    this.dev = fit(this.dev, 4 * this.deviceIds.size);
+    this.acc = fit(this.acc, 2 * this.accounts.size);
+    this.orgArena = fit(this.orgArena, this.orgUsed);
+    this.gInt = fit(this.gInt, GW * this.used);
+    this.gTime = new Float64Array(this.gInt.buffer);
+    this.accounts.trim();
+    this.orgs.trim();
+    this.deviceIds.trim();
   }
 
   forgetDevice(deviceId: string): void {

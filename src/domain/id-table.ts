@@ -104,6 +104,12 @@ export class IdTable {
     return i;
   }
 
+  /** After a bulk load: the table rehashed to about 70% full (growth by half may have left it at 50%). */
+  trim(): void {
+    const capacity = Math.max(128, Math.ceil(this.minted / 0.7));
+    if (capacity < this.capacity) this.rehash(capacity);
+  }
+
   /** Whether the id has this table's prefix and a minted body; its bits are then in `bits`. */
   private isMinted(id: string): boolean {
     if (id.length !== this.length) return false;

@@ -368,6 +368,7 @@ export class AccessEngine {
         }
         changed.clear();
       }
+      this.store.trim();
       return loaded;
     } finally {
       this.changedDuringLoad = null;

@@ -107,6 +107,14 @@ const query = fc.record({
   at: queryInstant,
 });
 
+/** A device id of the form `newId` mints, the same for the same arguments. */
+function mintedId(n: number, which: number): string {
+  const bytes = Buffer.alloc(16);
+  bytes.writeUInt32BE(n, 0);
+  bytes.writeUInt32BE(which, 12);
+  return `dev_${bytes.toString('base64url')}`;
+}
+
 test('the compact store answers exactly as decide and decideNow on random worlds', () => {
   // One store for every run: interning, replacement and compaction are exercised across runs.
   const store = new CompactAccess();
@@ -119,7 +127,13 @@ test('the compact store answers exactly as decide and decideNow on random worlds
       fc.array(query, { minLength: 1, maxLength: 10 }),
       (f0, f1, members, queries) => {
         run++;
-        const ids: Record<string, string> = { d0: `d0_${run % 500}`, d1: `d1_${run % 500}` };
+        // Half the runs use ids of the minted form (found through the id table), half other ids (a Map); every
+        // 1,000th run trims the store, as the end of a bulk load does, and later runs add to it again.
+        const ids: Record<string, string> =
+          run % 2 === 0
+            ? { d0: mintedId(run % 500, 0), d1: mintedId(run % 500, 1) }
+            : { d0: `d0_${run % 500}`, d1: `d1_${run % 500}` };
+        if (run % 1000 === 0) store.trim();
         const facts: Record<string, DeviceFacts | null> = {
           d0: f0 && { ...f0, deviceId: ids.d0! },
           d1: f1 && { ...f1, deviceId: ids.d1! },
