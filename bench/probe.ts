@@ -25,6 +25,7 @@ await engine.warmUp({
 const bare = new CompactAccess();
 for (const id of world.deviceIds) bare.setDevice(id, world.devices.get(id)!);
 for (const id of world.accountIds) bare.setPrincipal(world.principals.get(id)!);
+if (process.env.PROBE_TRIM) bare.trim();
 const accIdx = Int32Array.from(checks, (c) => bare.accountIndex(c.accountId));
 const devIdx = Int32Array.from(checks, (c) => bare.deviceIndex(c.deviceId));
 const ceil = ceilingFor(world);

@@ -104,9 +104,9 @@ export class IdTable {
     return i;
   }
 
-  /** After a bulk load: the table rehashed to about 70% full (growth by half may have left it at 50%). */
+  /** After a bulk load: the table rehashed to 65% full (growth by half may have left it at 50%). */
   trim(): void {
-    const capacity = Math.max(128, Math.ceil(this.minted / 0.7));
+    const capacity = Math.max(128, Math.ceil(this.minted / 0.65));
     if (capacity < this.capacity) this.rehash(capacity);
   }
 
