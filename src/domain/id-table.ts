@@ -45,7 +45,7 @@ function decode(id: string, at: number): boolean {
   return true;
 }
 
-/** A slot for 32 random bits: their fraction of the capacity (no division, no power-of-two capacity). */
+/** A slot for 32 random bits: the same fraction of the capacity (a multiplication, not a modulo: any capacity). */
 function slotOf(w: number, capacity: number): number {
   return Math.floor(((w >>> 0) * capacity) / 4294967296);
 }
