@@ -212,7 +212,7 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   const refs = new Map<string, AccountRef>();
   const withRefs = checks.map((c) => {
     let ref = refs.get(c.accountId);
-    if (!ref) refs.set(c.accountId, (ref = { accountId: c.accountId, accountIndex: -1, accountStore: null }));
+    if (!ref) refs.set(c.accountId, (ref = { accountId: c.accountId, accountIndex: -1, accountStore: 0 }));
     return { c, ref };
   });
   const hotSession = measure(

@@ -69,9 +69,15 @@ function fit<T extends Int32Array>(a: T, used: number): T {
 export interface AccountRef {
   readonly accountId: string;
   accountIndex: number;
-  /** The store that gave `accountIndex` (null: none yet). */
-  accountStore: object | null;
+  /**
+   * The number of the store that gave `accountIndex` (0: none yet). A number, not the store: a remembered session
+   * must not keep a replaced store (a hundred megabytes at a million devices) alive.
+   */
+  accountStore: number;
 }
+
+/** Store numbers start at 1 (0 in a ref means "none"). */
+let storesMade = 0;
 
 export interface CompactStats {
   devices: number;
@@ -126,6 +132,7 @@ const EXPIRED = denied('expired');
 const OUTSIDE_SCHEDULE = denied('outside_schedule');
 
 export class CompactAccess {
+  private readonly number = ++storesMade;
   private readonly accounts = new IdTable('acc');
   private readonly orgs = new IdTable('org');
   private readonly deviceIds = new IdTable('dev');
@@ -286,11 +293,11 @@ export class CompactAccess {
   /** The account's index: the remembered one when it is this account's in this store, else looked up. */
   private account(accountId: string, ref: AccountRef | undefined): number {
     if (ref === undefined) return this.accounts.get(accountId);
-    if (ref.accountStore === this && ref.accountId === accountId) return ref.accountIndex;
+    if (ref.accountStore === this.number && ref.accountId === accountId) return ref.accountIndex;
     const a = this.accounts.get(accountId);
     if (a !== NONE && ref.accountId === accountId) {
       ref.accountIndex = a;
-      ref.accountStore = this;
+      ref.accountStore = this.number;
     }
     return a;
   }

@@ -113,7 +113,7 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
     lastUsedAt,
     readAt: now,
     accountIndex: -1,
-    accountStore: null,
+    accountStore: 0,
   };
   engine.rememberSession(tokenHash, remembered, startedAt);
   return principalOf(remembered);

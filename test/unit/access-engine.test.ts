@@ -123,7 +123,7 @@ function remembered(sessionId: string, readAt = 0) {
     lastUsedAt: readAt,
     readAt,
     accountIndex: -1,
-    accountStore: null,
+    accountStore: 0,
   };
 }
 

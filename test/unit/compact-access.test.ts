@@ -190,7 +190,7 @@ test("a session's remembered account index skips the look-up, only for that acco
     store.setPrincipal({ accountId: a, orgIds: [] });
     store.setDevice(`d-${a}`, facts(a));
   }
-  const ref = { accountId: 'a1', accountIndex: -1, accountStore: null as object | null };
+  const ref = { accountId: 'a1', accountIndex: -1, accountStore: 0 };
   assert.equal(store.decideNow('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
   assert.equal(ref.accountIndex, store.accountIndex('a1'), 'the index is remembered on the first check');
   assert.equal(store.decideNow('a1', 'd-a2', 1, 'live_view', T0, ref)?.allowed, false);
