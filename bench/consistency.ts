@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createRuntime, type Runtime } from '../src/runtime.ts';
 import { PG_URL, testConfig } from '../test/helpers/harness.ts';
 import { deleteShare, seedDevice, seedShare } from '../test/helpers/access-world.ts';
-import { newId } from '../src/lib/ids.ts';
+import { insertAccount } from '../test/helpers/two-instances.ts';
 
 const fmt = (n: number, d = 2) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const pct = (xs: number[], p: number) =>
@@ -21,30 +21,9 @@ export interface ConsistencyResults {
   stale: number;
 }
 
-async function account(rt: Runtime): Promise<string> {
-  const id = newId('acc');
-  await rt.ctx.db
-    .insertInto('accounts')
-    .values({
-      id,
-      email: `${id}@example.com`,
-      email_verified_at: null,
-      phone: null,
-      phone_verified_at: null,
-      display_name: id,
-      password_hash: 'x',
-      qr_ref: id,
-      time_zone: 'UTC',
-      is_operator: 0,
-      created_at: rt.ctx.clock.now(),
-    })
-    .execute();
-  return id;
-}
-
 async function revokeRounds(one: Runtime, two: Runtime | null, rounds: number) {
-  const owner = await account(one);
-  const friend = await account(one);
+  const owner = await insertAccount(one, 'Owner', one.ctx.clock);
+  const friend = await insertAccount(one, 'Friend', one.ctx.clock);
   const dev = await seedDevice(one, owner, 1);
   const times: number[] = [];
   let stale = 0;

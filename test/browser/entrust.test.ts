@@ -12,29 +12,13 @@ import type { Person as ApiPerson } from '../helpers/people.ts';
 import { addMember, createOrg, handedOverSite, verifiedPerson } from '../helpers/installer.ts';
 import {
   PASSWORD,
+  harnessOf,
   launchBrowser,
   openPerson,
   startWebServer,
   type Person,
   type WebServer,
 } from '../helpers/browser.ts';
-
-/** The installer helpers speak to a Harness; the browser tests' server is a real runtime, reached the same way. */
-function harnessOf(server: WebServer): Harness {
-  return {
-    runtime: server.runtime,
-    request({ method, url, token, body, headers = {} }) {
-      const h: Record<string, string> = { ...headers };
-      if (token) h.authorization = `Bearer ${token}`;
-      return server.runtime.app.inject({
-        method,
-        url,
-        headers: h,
-        ...(body === undefined ? {} : { payload: body as object }),
-      });
-    },
-  } as Harness;
-}
 
 async function logIn(p: Person, who: ApiPerson): Promise<void> {
   await p.page.goto('/login');

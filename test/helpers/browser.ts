@@ -11,7 +11,8 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { createRuntime, type Runtime } from '../../src/runtime.ts';
-import { testConfig, type Harness } from './harness.ts';
+import { harnessOver, testConfig, type Harness } from './harness.ts';
+import type { ManualClock } from '../../src/lib/clock.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const WEB_DIST = path.join(ROOT, 'web/dist');
@@ -301,20 +302,7 @@ export async function assertAccessible(page: Page, screen: string): Promise<void
 
 /** The web server's runtime as a test harness (HTTP through inject), for the API helpers in people.ts/installer.ts. */
 export function harnessOf(server: WebServer): Harness {
-  return {
-    runtime: server.runtime,
-    config: server.runtime.ctx.config,
-    request({ method, url, token, body, headers = {} }) {
-      const h: Record<string, string> = { ...headers };
-      if (token) h.authorization = `Bearer ${token}`;
-      return server.runtime.app.inject({
-        method,
-        url,
-        headers: h,
-        ...(body === undefined ? {} : { payload: body as object }),
-      });
-    },
-  } as Harness;
+  return harnessOver(server.runtime, server.runtime.ctx.clock as ManualClock, 'sqlite');
 }
 
 /** The password of every person the test helpers sign up (people.ts, verifiedToken). */

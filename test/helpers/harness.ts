@@ -68,6 +68,26 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   });
 }
 
+/** A running runtime as a harness: HTTP through `inject`, a bearer token when given. */
+export function harnessOver(runtime: Runtime, clock: ManualClock, engine: Engine): Harness {
+  return {
+    engine,
+    runtime,
+    clock,
+    config: runtime.ctx.config,
+    request({ method, url, token, body, headers = {} }) {
+      const h: Record<string, string> = { ...headers };
+      if (token) h.authorization = `Bearer ${token}`;
+      return runtime.app.inject({
+        method,
+        url,
+        headers: h,
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+    },
+  };
+}
+
 export async function startHarness(
   engine: Engine,
   env: Record<string, string> = {},
@@ -102,20 +122,7 @@ export async function startHarness(
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   return {
-    engine,
-    runtime,
-    clock,
-    config: runtime.ctx.config,
-    request({ method, url, token, body, headers = {} }) {
-      const h: Record<string, string> = { ...headers };
-      if (token) h.authorization = `Bearer ${token}`;
-      return runtime.app.inject({
-        method,
-        url,
-        headers: h,
-        ...(body === undefined ? {} : { payload: body as object }),
-      });
-    },
+    ...harnessOver(runtime, clock, engine),
     async stop() {
       await runtime.close();
       await cleanup();

@@ -2,7 +2,8 @@
 // the other must see. One setup and one teardown (DROP SCHEMA) for every multi-instance suite.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PG_URL, testConfig, type Harness } from './harness.ts';
+import { PG_URL, testConfig } from './harness.ts';
+import { newId } from '../../src/lib/ids.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.ts';
 
@@ -82,26 +83,9 @@ export async function startTwoInstances(
   return { one, two, clock, schema, another, stop };
 }
 
-/** A harness over one instance, for the API helpers (`api()`, `signUp`, `ownDevice`…). */
-export function harnessOf(rt: Runtime, clock: ManualClock): Harness {
-  return {
-    engine: 'postgres',
-    runtime: rt,
-    clock,
-    config: rt.ctx.config,
-    request: ({ method, url, token, body, headers = {} }) =>
-      rt.app.inject({
-        method,
-        url,
-        headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        ...(body === undefined ? {} : { payload: body as object }),
-      }),
-  };
-}
-
 /** An account straight in the table (the multi-instance suites test propagation, not sign-up). */
-export async function insertAccount(rt: Runtime, name: string, clock: ManualClock): Promise<string> {
-  const id = `acc_${randomBytes(8).toString('hex')}`;
+export async function insertAccount(rt: Runtime, name: string, clock: { now(): number }): Promise<string> {
+  const id = newId('acc');
   await rt.ctx.db
     .insertInto('accounts')
     .values({

@@ -11,11 +11,11 @@ import type { Runtime } from '../../src/runtime.ts';
 import { SimulatedDevice } from '../../src/device-link/simulator.ts';
 import { topics } from '../../src/device-link/protocol.ts';
 import { metricsOf } from '../../src/services/metrics.ts';
-import { describeEachDatabase, type Harness } from '../helpers/harness.ts';
+import { describeEachDatabase, harnessOver, type Harness } from '../helpers/harness.ts';
 import { ownDevice } from '../helpers/devices.ts';
 import { signUp, type Person } from '../helpers/people.ts';
 import { linkSecret, waitFor } from '../helpers/device-link.ts';
-import { harnessOf, pgProblem, startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts';
+import { pgProblem, startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts';
 import { api, ok, type RequestOf } from '../helpers/api.ts';
 
 const MOSQUITTO = process.env.TEST_MQTT_URL || 'mqtt://127.0.0.1:1883';
@@ -65,7 +65,7 @@ describe('device link: two instances on the real Mosquitto, shared subscription 
   let b: Runtime;
   const devices: SimulatedDevice[] = [];
   /** The harness helpers (signUp, ownDevice, api…) through one instance. */
-  const through = (r: Runtime) => harnessOf(r, pair!.clock);
+  const through = (r: Runtime) => harnessOver(r, pair!.clock, 'postgres');
 
   before(async () => {
     pair = await startTwoInstances(env, {

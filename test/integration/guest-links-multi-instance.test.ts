@@ -4,13 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDevice } from '../helpers/access-world.ts';
-import {
-  harnessOf,
-  insertAccount,
-  startTwoInstances,
-  twoInstancesSkip,
-  type TwoInstances,
-} from '../helpers/two-instances.ts';
+import { harnessOver } from '../helpers/harness.ts';
+import { insertAccount, startTwoInstances, twoInstancesSkip, type TwoInstances } from '../helpers/two-instances.ts';
 import { api, ok, problemOf, statusOf } from '../helpers/api.ts';
 import { createGuestLink, openGuestLink, revokeGuestLink } from '../../src/services/guest-links.ts';
 
@@ -27,7 +22,7 @@ describe('guest links on two instances of one PostgreSQL', { skip: twoInstancesS
 
   test('revoked on one instance, refused on the other at once (20 rounds)', async () => {
     const { one, two, clock } = pair;
-    const onTwo = api(harnessOf(two, clock));
+    const onTwo = api(harnessOver(two, clock, 'postgres'));
     const ownerId = await insertAccount(one, 'Owner', clock);
     const dev = await seedDevice(one, ownerId, 2);
     let stale = 0;

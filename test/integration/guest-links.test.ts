@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeEachDatabase, testConfig, type Harness } from '../helpers/harness.ts';
+import { describeEachDatabase, harnessOver, testConfig, type Harness } from '../helpers/harness.ts';
 import { signUp, type Person } from '../helpers/people.ts';
 import { seedDevice, seedShare } from '../helpers/access-world.ts';
 import { startMediaMtxStandin } from '../helpers/mediamtx-standin.ts';
@@ -527,26 +527,15 @@ test('the token never reaches a log line (every request of a guest link, at trac
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyholder-guest-log-'));
   const config = testConfig({ DATA_DIR: dir, LOG_LEVEL: 'trace', LOG_FORMAT: 'json' });
+  const clock = new ManualClock(Date.UTC(2026, 10, 23, 9, 0, 0));
   const rt = await createRuntime(config, {
-    clock: new ManualClock(Date.UTC(2026, 10, 23, 9, 0, 0)),
+    clock,
     log: createLogger(config, out),
     expiryNotices: { intervalMs: 0 },
     deviceLink: { offlineSweepMs: 0 },
   });
   try {
-    const h: Harness = {
-      engine: 'sqlite',
-      runtime: rt,
-      clock: new ManualClock(0),
-      config,
-      request: ({ method, url, token, body, headers = {} }) =>
-        rt.app.inject({
-          method,
-          url,
-          headers: { ...headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-          ...(body === undefined ? {} : { payload: body as object }),
-        }),
-    };
+    const h = harnessOver(rt, clock, 'sqlite');
     const owner = await signUp(h, 'Logged Owner');
     const dev = await seedDevice(rt, owner.id, 2);
     const created = await createLink(h, owner, dev.id, {
