@@ -26,8 +26,8 @@ const bare = new CompactAccess();
 for (const id of world.deviceIds) bare.setDevice(id, world.devices.get(id)!);
 for (const id of world.accountIds) bare.setPrincipal(world.principals.get(id)!);
 if (process.env.PROBE_TRIM) bare.trim();
-const accIdx = Int32Array.from(checks, (c) => bare.accountIndex(c.accountId));
-const devIdx = Int32Array.from(checks, (c) => bare.deviceIndex(c.deviceId));
+const accIdx = Int32Array.from(checks, (c) => bare.accountSlot(c.accountId));
+const devIdx = Int32Array.from(checks, (c) => bare.deviceSlot(c.deviceId));
 const ceil = ceilingFor(world);
 const ints = checks.map((c) => ceil.toInts(c));
 const maps = { a: new Map(world.accountIds.map((a, i) => [a, i])), d: new Map(world.deviceIds.map((a, i) => [a, i])) };
@@ -53,7 +53,7 @@ if (run('ints'))
   best('store by integer ids', () => {
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i]!;
-      if (bare.decideNowAt(accIdx[i]!, devIdx[i]!, c.channel, c.permission, c.at)!.allowed) sink++;
+      if (bare.decideNowAt(accIdx[i]!, devIdx[i]!, c.deviceId, c.channel, c.permission, c.at)!.allowed) sink++;
     }
     return sink;
   });
@@ -64,7 +64,17 @@ if (run('store'))
   });
 if (run('lookups'))
   best('store look-ups only', () => {
-    for (const c of checks) sink += bare.accountIndex(c.accountId) + bare.deviceIndex(c.deviceId);
+    for (const c of checks) sink += bare.accountSlot(c.accountId) + bare.deviceSlot(c.deviceId);
+    return sink;
+  });
+if (run('acc'))
+  best('account look-ups only', () => {
+    for (const c of checks) sink += bare.accountSlot(c.accountId);
+    return sink;
+  });
+if (run('dev'))
+  best('device look-ups only', () => {
+    for (const c of checks) sink += bare.deviceSlot(c.deviceId);
     return sink;
   });
 if (run('engine'))
@@ -73,6 +83,22 @@ if (run('engine'))
       if (engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed) sink++;
     return sink;
   });
+if (run('session')) {
+  // As a logged-in session checks: one remembered account slot per account, kept across checks.
+  const refs = new Map<string, { accountId: string; accountSlot: number; accountLayout: number }>();
+  const withRefs = checks.map((c) => {
+    let ref = refs.get(c.accountId);
+    if (!ref) refs.set(c.accountId, (ref = { accountId: c.accountId, accountSlot: -1, accountLayout: 0 }));
+    return ref;
+  });
+  best("engine, session's account", () => {
+    for (let i = 0; i < checks.length; i++) {
+      const c = checks[i]!;
+      if (engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at, withRefs[i])!.allowed) sink++;
+    }
+    return sink;
+  });
+}
 if (run('until'))
   best('engine tryCheck', () => {
     for (const c of checks)

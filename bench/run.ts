@@ -212,7 +212,7 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   const refs = new Map<string, AccountRef>();
   const withRefs = checks.map((c) => {
     let ref = refs.get(c.accountId);
-    if (!ref) refs.set(c.accountId, (ref = { accountId: c.accountId, accountIndex: -1, accountStore: 0 }));
+    if (!ref) refs.set(c.accountId, (ref = { accountId: c.accountId, accountSlot: -1, accountLayout: 0 }));
     return { c, ref };
   });
   const hotSession = measure(
@@ -298,18 +298,18 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
   for (const id of world.deviceIds) bare.setDevice(id, world.devices.get(id)!);
   for (const id of world.accountIds) bare.setPrincipal(world.principals.get(id)!);
   // Indexes in typed arrays and the checks by position (objects copied with spread measured 10-20x slower here).
-  const accIdx = Int32Array.from(checks, (c) => bare.accountIndex(c.accountId));
-  const devIdx = Int32Array.from(checks, (c) => bare.deviceIndex(c.deviceId));
+  const accIdx = Int32Array.from(checks, (c) => bare.accountSlot(c.accountId));
+  const devIdx = Int32Array.from(checks, (c) => bare.deviceSlot(c.deviceId));
   const positions = checks.map((_, i) => i);
   for (const i of positions) {
     const c = checks[i]!;
     const ours = engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at)!.allowed;
-    if (bare.decideNowAt(accIdx[i]!, devIdx[i]!, c.channel, c.permission, c.at)!.allowed !== ours)
+    if (bare.decideNowAt(accIdx[i]!, devIdx[i]!, c.deviceId, c.channel, c.permission, c.at)!.allowed !== ours)
       throw new Error(`store by integer ids and engine disagree on ${JSON.stringify(c)}`);
   }
   const storeByInts = measure(positions, rounds, (i) => {
     const c = checks[i]!;
-    return bare.decideNowAt(accIdx[i]!, devIdx[i]!, c.channel, c.permission, c.at)!.allowed;
+    return bare.decideNowAt(accIdx[i]!, devIdx[i]!, c.deviceId, c.channel, c.permission, c.at)!.allowed;
   });
   console.log(
     `compact store by integer ids (no look-ups) best ${fmt(storeByInts.checksPerSec)} /s  p50 ${fmt(storeByInts.p50ns)} ns`,

@@ -13,7 +13,7 @@ import {
   type QuickDecision,
 } from './access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from './permissions.ts';
-import { IdTable } from './id-table.ts';
+import { IdTable, KEY_WORDS, SlotTable } from './id-table.ts';
 import { inSchedule, nextChange, type CompiledSchedule, type Validity } from './validity.ts';
 
 const PERMISSION_BIT: Record<string, number> = Object.fromEntries(PERMISSION_NAMES.map((p, i) => [p, 1 << i]));
@@ -62,22 +62,19 @@ function fit<T extends Int32Array>(a: T, used: number): T {
 }
 
 /**
- * Where a caller remembers an account's interned index between checks (a logged-in session): a check given one
- * skips the account's look-up. The index is trusted only for the same account in the same store (indexes are
- * never reused within a store).
+ * Where a caller remembers an account's slot between checks (a logged-in session): a check given one skips the
+ * account's look-up. The slot is trusted only for the same account in the same layout of the same store's account
+ * table (`SlotTable.layout`: slots move only when the layout changes).
  */
 export interface AccountRef {
   readonly accountId: string;
-  accountIndex: number;
+  accountSlot: number;
   /**
-   * The number of the store that gave `accountIndex` (0: none yet). A number, not the store: a remembered session
-   * must not keep a replaced store (a hundred megabytes at a million devices) alive.
+   * The layout that gave `accountSlot` (0: none yet). A number, not the store: a remembered session must not keep
+   * a replaced store (a hundred megabytes at a million devices) alive.
    */
-  accountStore: number;
+  accountLayout: number;
 }
-
-/** Store numbers start at 1 (0 in a ref means "none"). */
-let storesMade = 0;
 
 export interface CompactStats {
   devices: number;
@@ -89,15 +86,29 @@ export interface CompactStats {
   schedules: number;
 }
 
-/** Per device, four 32-bit words (one 16-byte record: a check reads one cache line for the device). */
-const DEV_OWNER = 0;
-const DEV_HOLDER = 1;
-/** Grant start + 1 when stored; NOT_STORED (0) or MISSING (-1: known not to exist). */
-const DEV_STATE = 2;
+/**
+ * A device's record sits in its id's slot (32 bytes: finding the device reads its record in the same cache line).
+ * Word 0, the state: NOT_STORED (the id is known, its facts are not), MISSING (known not to exist), or the start
+ * of its grants + STORED. Words 1-4 are the id's bits (the slot table's).
+ */
+const DEV_STATE = 0;
+const DEV_OWNER = KEY_WORDS;
+const DEV_HOLDER = KEY_WORDS + 1;
 /** Grant count in the low 16 bits, channel count in the high 16. */
-const DEV_COUNTS = 3;
-const NOT_STORED = 0;
-const MISSING = -1;
+const DEV_COUNTS = KEY_WORDS + 2;
+const DEV_WORDS = KEY_WORDS + 3;
+const NOT_STORED = 1;
+const MISSING = 2;
+const STORED = 3;
+
+/**
+ * An account's record sits in its id's slot, after the index + 1 and the id's bits: where its organizations start
+ * in `orgArena`, and their count + 1 (0: the principal is not loaded). Most people belong to no organization: a
+ * check then reads no arena. Eight words (one 32-byte slot, never across two cache lines).
+ */
+const ACC_ORG_START = KEY_WORDS;
+const ACC_ORGS = KEY_WORDS + 1;
+const ACC_WORDS = KEY_WORDS + 3;
 
 /** Per grant slot, four 32-bit words: subject, flags and permission mask, channel mask, schedule. */
 const G_SUBJECT = 0;
@@ -132,21 +143,14 @@ const EXPIRED = denied('expired');
 const OUTSIDE_SCHEDULE = denied('outside_schedule');
 
 export class CompactAccess {
-  private readonly number = ++storesMade;
-  private readonly accounts = new IdTable('acc');
+  /** Each account's record in its id's slot (ACC_* words). */
+  private readonly accounts = new IdTable('acc', ACC_WORDS);
   private readonly orgs = new IdTable('org');
-  private readonly deviceIds = new IdTable('dev');
+  /** Each device's record in its id's slot (DEV_* words). */
+  private readonly devices = new SlotTable('dev', DEV_WORDS);
   private readonly schedules: CompiledSchedule[] = [];
   private readonly scheduleIndex = new Map<CompiledSchedule, number>();
 
-  /** Per device (by interned index): DEV_* words. */
-  private dev = new Int32Array(0);
-
-  /**
-   * Per account (by interned index), two words: where its organizations start in `orgArena`, and their count + 1
-   * (0: the principal is not loaded). Most people belong to no organization: a check then reads no arena.
-   */
-  private acc = new Int32Array(0);
   private orgArena = new Int32Array(0);
   private orgUsed = 0;
   private orgGarbage = 0;
@@ -164,27 +168,28 @@ export class CompactAccess {
   private gSource: string[] = [];
   private readonly channelLists = new Map<number, readonly number[]>();
 
-  /** The interned index of an account (NONE when unknown): a session may keep it to skip one look-up. */
-  accountIndex(accountId: string): number {
-    return this.accounts.get(accountId);
+  /** Where an account's record is (NONE when unknown): for `decideNowAt`, valid while the layout is. */
+  accountSlot(accountId: string): number {
+    return this.accounts.slot(accountId);
   }
 
   hasDevice(deviceId: string): boolean {
-    const d = this.deviceIds.get(deviceId);
-    return d !== NONE && this.dev[4 * d + DEV_STATE] !== NOT_STORED;
+    const o = this.devices.find(deviceId);
+    return o !== NONE && this.devices.words[o + DEV_STATE] !== NOT_STORED;
   }
 
   hasPrincipal(accountId: string): boolean {
-    const a = this.accounts.get(accountId);
-    return a !== NONE && 2 * a + 1 < this.acc.length && this.acc[2 * a + 1] !== 0;
+    const o = this.accounts.slot(accountId);
+    return o !== NONE && this.accounts.slots.words[o + ACC_ORGS] !== 0;
   }
 
   setPrincipal(p: AccessPrincipal): void {
-    const a = this.accounts.add(p.accountId);
-    this.acc = grow(this.acc, 2 * this.accounts.size);
-    const o = 2 * a;
-    if (this.acc[o + 1] === 0) this.principalCount++;
-    else this.orgGarbage += this.acc[o + 1]! - 1;
+    this.accounts.add(p.accountId);
+    // Interning the organizations leaves the account table (and `o`) as it is.
+    const o = this.accounts.slot(p.accountId);
+    const acc = this.accounts.slots.words;
+    if (acc[o + ACC_ORGS] === 0) this.principalCount++;
+    else this.orgGarbage += acc[o + ACC_ORGS]! - 1;
     const n = p.orgIds.length;
     if (this.orgUsed + n > this.orgArena.length) {
       if (this.orgGarbage > 1024 && this.orgGarbage > this.orgUsed / 2) this.compactOrgs();
@@ -193,25 +198,25 @@ export class CompactAccess {
     const start = this.orgUsed;
     for (let i = 0; i < n; i++) this.orgArena[start + i] = this.orgs.add(p.orgIds[i]!);
     this.orgUsed += n;
-    this.acc[o] = start;
-    this.acc[o + 1] = n + 1;
+    acc[o + ACC_ORG_START] = start;
+    acc[o + ACC_ORGS] = n + 1;
   }
 
   forgetPrincipal(accountId: string): void {
-    const a = this.accounts.get(accountId);
-    if (a !== NONE && 2 * a + 1 < this.acc.length && this.acc[2 * a + 1] !== 0) {
-      this.orgGarbage += this.acc[2 * a + 1]! - 1;
-      this.acc[2 * a + 1] = 0;
+    const o = this.accounts.slot(accountId);
+    const acc = this.accounts.slots.words;
+    if (o !== NONE && acc[o + ACC_ORGS] !== 0) {
+      this.orgGarbage += acc[o + ACC_ORGS]! - 1;
+      acc[o + ACC_ORGS] = 0;
       this.principalCount--;
     }
   }
 
   /** Stores a device's facts (null: it does not exist, which is remembered too). */
   setDevice(deviceId: string, facts: DeviceFacts | null): void {
-    const d = this.deviceIds.add(deviceId);
-    this.dev = grow(this.dev, 4 * this.deviceIds.size);
-    const o = 4 * d;
-    const dev = this.dev;
+    const o = this.devices.add(deviceId, NOT_STORED);
+    // Adding other ids and packing grants leave the device table (and `o`) as they are.
+    const dev = this.devices.words;
     this.garbage += dev[o + DEV_COUNTS]! & 0xffff;
     if (dev[o + DEV_STATE] === NOT_STORED) this.deviceCount++;
     if (facts === null || facts.deviceId !== deviceId) {
@@ -226,10 +231,9 @@ export class CompactAccess {
     const start = this.used;
     let count = 0;
     for (const g of facts.grants) count += this.pack(g);
-    // `pack` may have grown the arrays; `dev` is not among them.
     dev[o + DEV_OWNER] = owner;
     dev[o + DEV_HOLDER] = holder;
-    dev[o + DEV_STATE] = start + 1;
+    dev[o + DEV_STATE] = start + STORED;
     dev[o + DEV_COUNTS] = (count & 0xffff) | (facts.channelCount << 16);
     if (this.garbage > 1024 && this.garbage > this.used / 2) this.compact();
   }
@@ -239,24 +243,22 @@ export class CompactAccess {
    * each array empty; a loaded world then keeps only the room its next changes need.
    */
   trim(): void {
-    this.dev = fit(this.dev, 4 * this.deviceIds.size);
-    this.acc = fit(this.acc, 2 * this.accounts.size);
     this.orgArena = fit(this.orgArena, this.orgUsed);
     this.gInt = fit(this.gInt, GW * this.used);
     this.gTime = new Float64Array(this.gInt.buffer);
     this.accounts.trim();
     this.orgs.trim();
-    this.deviceIds.trim();
+    this.devices.trim();
   }
 
   forgetDevice(deviceId: string): void {
-    const d = this.deviceIds.get(deviceId);
-    if (d === NONE || this.dev[4 * d + DEV_STATE] === NOT_STORED) return;
-    const o = 4 * d;
-    this.dev[o + DEV_STATE] = NOT_STORED;
+    const o = this.devices.find(deviceId);
+    const dev = this.devices.words;
+    if (o === NONE || dev[o + DEV_STATE] === NOT_STORED) return;
+    dev[o + DEV_STATE] = NOT_STORED;
     this.deviceCount--;
-    this.garbage += this.dev[o + DEV_COUNTS]! & 0xffff;
-    this.dev[o + DEV_COUNTS] = 0;
+    this.garbage += dev[o + DEV_COUNTS]! & 0xffff;
+    dev[o + DEV_COUNTS] = 0;
   }
 
   /** Like `decideNow`; undefined when the device or the principal is not in the store. */
@@ -268,7 +270,8 @@ export class CompactAccess {
     at: number,
     ref?: AccountRef,
   ): QuickDecision | undefined {
-    return this.evaluateAt(this.account(accountId, ref), this.deviceIds.get(deviceId), channel, permission, at, false);
+    const a = this.account(accountId, ref);
+    return this.evaluateAt(a, this.devices.find(deviceId), deviceId, channel, permission, at, false);
   }
 
   /** Like `decide`; undefined when the device or the principal is not in the store. */
@@ -282,7 +285,8 @@ export class CompactAccess {
   ): Decision | undefined {
     return this.evaluateAt(
       this.account(accountId, ref),
-      this.deviceIds.get(deviceId),
+      this.devices.find(deviceId),
+      deviceId,
       channel,
       permission,
       at,
@@ -290,21 +294,23 @@ export class CompactAccess {
     ) as Decision | undefined;
   }
 
-  /** The account's index: the remembered one when it is this account's in this store, else looked up. */
+  /** The account's slot: the remembered one when it is this account's in this layout, else looked up. */
   private account(accountId: string, ref: AccountRef | undefined): number {
-    if (ref === undefined) return this.accounts.get(accountId);
-    if (ref.accountStore === this.number && ref.accountId === accountId) return ref.accountIndex;
-    const a = this.accounts.get(accountId);
-    if (a !== NONE && ref.accountId === accountId) {
-      ref.accountIndex = a;
-      ref.accountStore = this.number;
+    if (ref === undefined) return this.accounts.slot(accountId);
+    const layout = this.accounts.slots.layout;
+    if (ref.accountLayout === layout && ref.accountId === accountId) return ref.accountSlot;
+    const o = this.accounts.slot(accountId);
+    if (o !== NONE && ref.accountId === accountId) {
+      ref.accountSlot = o;
+      ref.accountLayout = layout;
     }
-    return a;
+    return o;
   }
 
   stats(): CompactStats {
     let devices = 0;
-    for (let d = 0; d < this.deviceIds.size; d++) if (this.dev[4 * d + DEV_STATE]! > 0) devices++;
+    const dev = this.devices.words;
+    for (let o = 0; o < dev.length; o += DEV_WORDS) if (dev[o + DEV_STATE]! >= STORED) devices++;
     return {
       devices,
       principals: this.principalCount,
@@ -393,13 +399,13 @@ export class CompactAccess {
     let to = 0;
     const lists = new Map<number, readonly number[]>();
     const order: number[] = [];
-    const dev = this.dev;
-    for (let d = 0; d < this.deviceIds.size; d++)
-      if (dev[4 * d + DEV_STATE]! > 0 && dev[4 * d + DEV_COUNTS]! & 0xffff) order.push(d);
-    order.sort((a, b) => dev[4 * a + DEV_STATE]! - dev[4 * b + DEV_STATE]!);
-    for (const d of order) {
-      const from = dev[4 * d + DEV_STATE]! - 1;
-      const n = dev[4 * d + DEV_COUNTS]! & 0xffff;
+    const dev = this.devices.words;
+    for (let o = 0; o < dev.length; o += DEV_WORDS)
+      if (dev[o + DEV_STATE]! >= STORED && dev[o + DEV_COUNTS]! & 0xffff) order.push(o);
+    order.sort((a, b) => dev[a + DEV_STATE]! - dev[b + DEV_STATE]!);
+    for (const o of order) {
+      const from = dev[o + DEV_STATE]! - STORED;
+      const n = dev[o + DEV_COUNTS]! & 0xffff;
       if (from !== to) {
         this.gInt.copyWithin(GW * to, GW * from, GW * (from + n));
         for (let k = 0; k < n; k++) this.gSource[to + k] = this.gSource[from + k]!;
@@ -408,7 +414,7 @@ export class CompactAccess {
         const l = this.channelLists.get(from + k);
         if (l) lists.set(to + k, l);
       }
-      dev[4 * d + DEV_STATE] = to + 1;
+      dev[o + DEV_STATE] = to + STORED;
       to += n;
     }
     this.gSource.length = to;
@@ -422,11 +428,12 @@ export class CompactAccess {
   private compactOrgs(): void {
     const next = new Int32Array(Math.max(16, this.orgUsed - this.orgGarbage));
     let to = 0;
-    for (let o = 0; o < this.acc.length; o += 2) {
-      const n = this.acc[o + 1]! - 1;
+    const acc = this.accounts.slots.words;
+    for (let o = 0; o < acc.length; o += ACC_WORDS) {
+      const n = acc[o + ACC_ORGS]! - 1;
       if (n <= 0) continue;
-      next.set(this.orgArena.subarray(this.acc[o]!, this.acc[o]! + n), to);
-      this.acc[o] = to;
+      next.set(this.orgArena.subarray(acc[o + ACC_ORG_START]!, acc[o + ACC_ORG_START]! + n), to);
+      acc[o + ACC_ORG_START] = to;
       to += n;
     }
     this.orgArena = next;
@@ -473,45 +480,51 @@ export class CompactAccess {
     };
   }
 
-  /** The interned index of a device (NONE when unknown). */
-  deviceIndex(deviceId: string): number {
-    return this.deviceIds.get(deviceId);
+  /**
+   * Where a device's record is (NONE when unknown): for `decideNowAt`, valid until the next device is added or the
+   * store is trimmed.
+   */
+  deviceSlot(deviceId: string): number {
+    return this.devices.find(deviceId);
   }
 
-  /** `decideNow` by interned indexes (no string look-up): the floor of what a check costs in this store. */
+  /** `decideNow` by slots (no string look-up): the floor of what a check costs in this store. */
   decideNowAt(
-    account: number,
-    device: number,
+    accountSlot: number,
+    deviceSlot: number,
+    deviceId: string,
     channel: number | null,
     permission: Permission,
     at: number,
   ): QuickDecision | undefined {
-    return this.evaluateAt(account, device, channel, permission, at, false);
+    return this.evaluateAt(accountSlot, deviceSlot, deviceId, channel, permission, at, false);
   }
 
+  /** `ao`: the account's slot; `o`: the device's slot; `deviceId`: its id (the source of an owner's allowance). */
   private evaluateAt(
-    a: number,
-    d: number,
+    ao: number,
+    o: number,
+    deviceId: string,
     channel: number | null,
     permission: Permission,
     at: number,
     wantUntil: boolean,
   ): Decision | QuickDecision | undefined {
-    if (d === NONE) return undefined;
-    const dev = this.dev;
-    const o = 4 * d;
+    if (o === NONE) return undefined;
+    const dev = this.devices.words;
     const state = dev[o + DEV_STATE]!;
     if (state === NOT_STORED) return undefined;
-    const acc = this.acc;
-    if (a === NONE || 2 * a + 1 >= acc.length) return undefined;
-    const orgCount = acc[2 * a + 1]! - 1;
+    if (ao === NONE) return undefined;
+    const acc = this.accounts.slots.words;
+    const orgCount = acc[ao + ACC_ORGS]! - 1;
     if (orgCount < 0) return undefined;
     // A device that does not exist looks exactly like one the caller has no access to.
     if (state === MISSING) return NO_ACCESS;
-    const orgStart = acc[2 * a]!;
+    const a = acc[ao]! - 1;
+    const orgStart = acc[ao + ACC_ORG_START]!;
     const orgEnd = orgStart + orgCount;
     const counts = dev[o + DEV_COUNTS]!;
-    const start = state - 1;
+    const start = state - STORED;
     const end = start + (counts & 0xffff);
     const owner = dev[o + DEV_OWNER] === a;
     const holder = dev[o + DEV_HOLDER]!;
@@ -544,7 +557,7 @@ export class CompactAccess {
       // Only someone who may see every channel learns how many there are.
       return channelDenial === UNKNOWN_CHANNEL && related !== 2 ? CHANNEL_NOT_SHARED : channelDenial;
     }
-    if (owner) return { allowed: true, source: 'ownership', sourceId: this.deviceIds.names[d]!, until: null };
+    if (owner) return { allowed: true, source: 'ownership', sourceId: deviceId, until: null };
     if (holds) return { allowed: true, source: 'holder', sourceId: this.orgs.names[holder]!, until: null };
     const bit = info & ~DEVICE_LEVEL_BIT;
     const g = this.gInt;

@@ -1,9 +1,13 @@
-// Interns ids to dense integers (and back) for the compact store. Keyholder mints ids as a prefix, an underscore
-// and 22 base64url characters: 128 random bits (`newId` in lib/ids.ts). Such an id is found without hashing the
-// string or reading any stored string: its 128 bits are decoded from the characters, one word picks a slot of an
-// open-addressed table, and the bits are compared in a typed array. A JavaScript Map of a million strings costs
-// several dependent cache misses per look-up (its bucket, its entry, the stored key); this costs one or two, which
-// at a million devices was most of a check (docs/performance.md). Any other id (tests, older data) uses a Map.
+// Tables keyed by id for the compact store. Keyholder mints ids as a prefix, an underscore and 22 base64url
+// characters: 128 random bits (`newId` in lib/ids.ts). Such an id is found without hashing the string or reading
+// any stored string: its 128 bits are decoded from the characters, one word picks a slot of an open-addressed
+// table, and the bits are compared in a typed array. A JavaScript Map of a million strings costs several dependent
+// cache misses per look-up (its bucket, its entry, the stored key); this costs one or two, which at a million
+// devices was most of a check (docs/performance.md). Any other id (tests, older data) is found through a Map.
+//
+// A slot also carries its owner's words next to the id's bits (`SlotTable`): the compact store keeps a device's
+// record there, so finding a device and reading it is one place in memory, not two. `IdTable` interns ids to dense
+// integers over the same table.
 
 const NONE = -1;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -50,64 +54,85 @@ function slotOf(w: number, capacity: number): number {
   return Math.floor(((w >>> 0) * capacity) / 4294967296);
 }
 
-/** Words per slot: index + 1 (0: empty), then the id's 128 bits, so a look-up reads one place in memory. */
-const SLOT = 5;
+/** Slot words holding the id's 128 bits (word 0 is the owner's; 0 there means an empty slot). */
+const KEY = 1;
+/** The fewest words a slot can have: the owner's word 0 and the id's bits. */
+export const KEY_WORDS = 5;
 
-export class IdTable {
-  /** The id of each index. */
-  readonly names: string[] = [];
-  /** Ids not in the minted form. */
-  private readonly other = new Map<string, number>();
-  private slots = new Int32Array(SLOT * 128);
-  /** Slots in the table (any number: a table grows by half, not by doubling, to keep memory near its use). */
+/** Layout numbers are unique across tables and over time (see `SlotTable.layout`). */
+let layoutsMade = 0;
+
+/**
+ * An open-addressed table of ids, `width` 32-bit words per slot. Word 0 belongs to the owner and is never 0 in a
+ * used slot (0 marks an empty one); words 1-4 hold the id's bits; the rest are the owner's. Slots below the
+ * capacity are hashed (minted ids); slots past it hold the other ids, found through a Map, one after another.
+ * A slot is addressed by its first word's offset in `words`, which changes only when an id is added (the table
+ * may then grow) or the table is trimmed: re-read `words` and offsets after either.
+ */
+export class SlotTable {
+  words: Int32Array;
+  /**
+   * Changes whenever slots move (growth, trim) and differs between tables: an offset remembered together with the
+   * layout it was found in is still the same slot while the layout is.
+   */
+  layout = ++layoutsMade;
+  /** Hashed slots (any number: the table grows by half, not by doubling, to keep memory near its use). */
   private capacity = 128;
   private minted = 0;
+  /** Ids not in the minted form: their position past the hashed slots. */
+  private readonly other = new Map<string, number>();
   private readonly length: number;
   /** The prefix and its underscore, as character codes. */
   private readonly head: Uint16Array;
 
   /** `prefix`: what precedes the underscore in the ids this table holds (`dev` for devices). */
-  constructor(prefix: string) {
+  constructor(
+    prefix: string,
+    readonly width: number,
+  ) {
+    if (width < KEY_WORDS) throw new Error(`a slot needs at least ${KEY_WORDS} words`);
     this.head = Uint16Array.from(`${prefix}_`, (c) => c.charCodeAt(0));
     this.length = this.head.length + BODY;
+    this.words = new Int32Array(width * (this.capacity + 16));
   }
 
+  /** How many ids the table holds. */
   get size(): number {
-    return this.names.length;
+    return this.minted + this.other.size;
   }
 
-  /** The index of an id, or -1. */
-  get(id: string): number {
-    if (this.isMinted(id)) return this.find();
-    const i = this.other.get(id);
-    return i === undefined ? NONE : i;
+  /** The offset of an id's slot, or -1. */
+  find(id: string): number {
+    if (this.isMinted(id)) return this.probe();
+    const k = this.other.get(id);
+    return k === undefined ? NONE : this.width * (this.capacity + k);
   }
 
-  /** The index of an id, interning it when new. */
-  add(id: string): number {
+  /** The offset of an id's slot; a new slot gets `initial` (not 0) as its word 0. */
+  add(id: string, initial: number): number {
     if (this.isMinted(id)) {
-      const found = this.find();
+      const found = this.probe();
       if (found !== NONE) return found;
-      if (4 * (this.minted + 1) > 3 * this.capacity) this.rehash(Math.ceil(1.5 * this.capacity));
-      const i = this.names.length;
-      this.names.push(id);
-      this.place(this.slots, this.capacity, i + 1, bits[0]!, bits[1]!, bits[2]!, bits[3]!);
+      if (4 * (this.minted + 1) > 3 * this.capacity) this.rehash(Math.ceil(1.5 * this.capacity), this.other.size);
       this.minted++;
-      return i;
+      return this.place(this.words, this.capacity, initial, bits[0]!, bits[1]!, bits[2]!, bits[3]!);
     }
-    let i = this.other.get(id);
-    if (i === undefined) {
-      i = this.names.length;
-      this.other.set(id, i);
-      this.names.push(id);
+    let k = this.other.get(id);
+    if (k === undefined) {
+      k = this.other.size;
+      if (this.width * (this.capacity + k + 1) > this.words.length)
+        this.rehash(this.capacity, Math.ceil(1.5 * (k + 16)));
+      this.other.set(id, k);
+      this.words[this.width * (this.capacity + k)] = initial;
     }
-    return i;
+    return this.width * (this.capacity + k);
   }
 
-  /** After a bulk load: the table rehashed to 65% full (growth by half may have left it at 50%). */
+  /** After a bulk load: the hashed slots rehashed to 65% full (growth by half may have left them at 50%). */
   trim(): void {
     const capacity = Math.max(128, Math.ceil(this.minted / 0.65));
-    if (capacity < this.capacity) this.rehash(capacity);
+    const room = this.other.size + (this.other.size >> 3);
+    if (capacity < this.capacity || this.width * (capacity + room) < this.words.length) this.rehash(capacity, room);
   }
 
   /** Whether the id has this table's prefix and a minted body; its bits are then in `bits`. */
@@ -118,40 +143,104 @@ export class IdTable {
     return decode(id, head.length);
   }
 
-  /** The index whose bits equal `bits` (linear probing from the slot the second word picks). */
-  private find(): number {
-    const slots = this.slots;
+  /** The slot whose bits equal `bits` (linear probing from the slot the second word picks). */
+  private probe(): number {
+    const words = this.words;
+    const width = this.width;
     const capacity = this.capacity;
     const w0 = bits[0]!;
     const w1 = bits[1]!;
     const w2 = bits[2]!;
     const w3 = bits[3]!;
     for (let s = slotOf(w1, capacity); ; s = s + 1 === capacity ? 0 : s + 1) {
-      const o = SLOT * s;
-      const i = slots[o]!;
-      if (i === 0) return NONE;
-      if (slots[o + 1] === w0 && slots[o + 2] === w1 && slots[o + 3] === w2 && slots[o + 4] === w3) return i - 1;
+      const o = width * s;
+      if (words[o] === 0) return NONE;
+      if (words[o + KEY] === w0 && words[o + KEY + 1] === w1 && words[o + KEY + 2] === w2 && words[o + KEY + 3] === w3)
+        return o;
     }
   }
 
-  private place(slots: Int32Array, capacity: number, entry: number, w0: number, w1: number, w2: number, w3: number) {
+  /** Puts a slot's first word and bits at its place in `words` (hashed part of `capacity` slots); its offset. */
+  private place(words: Int32Array, capacity: number, first: number, w0: number, w1: number, w2: number, w3: number) {
+    const width = this.width;
     let s = slotOf(w1, capacity);
-    while (slots[SLOT * s] !== 0) s = s + 1 === capacity ? 0 : s + 1;
-    const o = SLOT * s;
-    slots[o] = entry;
-    slots[o + 1] = w0;
-    slots[o + 2] = w1;
-    slots[o + 3] = w2;
-    slots[o + 4] = w3;
+    while (words[width * s] !== 0) s = s + 1 === capacity ? 0 : s + 1;
+    const o = width * s;
+    words[o] = first;
+    words[o + KEY] = w0;
+    words[o + KEY + 1] = w1;
+    words[o + KEY + 2] = w2;
+    words[o + KEY + 3] = w3;
+    return o;
   }
 
-  /** At most three quarters of the slots in use (probes mostly stay within one or two cache lines). */
-  private rehash(capacity: number): void {
-    const old = this.slots;
-    const slots = new Int32Array(SLOT * capacity);
-    for (let o = 0; o < old.length; o += SLOT)
-      if (old[o] !== 0) this.place(slots, capacity, old[o]!, old[o + 1]!, old[o + 2]!, old[o + 3]!, old[o + 4]!);
-    this.slots = slots;
+  /**
+   * `capacity` hashed slots (at most three quarters used: probes mostly stay within one or two cache lines) and
+   * room for `room` other ids; every slot moves with all its words.
+   */
+  private rehash(capacity: number, room: number): void {
+    const width = this.width;
+    const old = this.words;
+    const words = new Int32Array(width * (capacity + Math.max(room, this.other.size)));
+    for (let o = 0; o < width * this.capacity; o += width) {
+      if (old[o] === 0) continue;
+      const to = this.place(
+        words,
+        capacity,
+        old[o]!,
+        old[o + KEY]!,
+        old[o + KEY + 1]!,
+        old[o + KEY + 2]!,
+        old[o + KEY + 3]!,
+      );
+      for (let k = KEY_WORDS; k < width; k++) words[to + k] = old[o + k]!;
+    }
+    words.set(old.subarray(width * this.capacity, width * (this.capacity + this.other.size)), width * capacity);
+    this.words = words;
     this.capacity = capacity;
+    this.layout = ++layoutsMade;
+  }
+}
+
+/**
+ * Interns ids to dense integers (and back): a slot table whose word 0 is the index + 1. Words past the id's bits
+ * (`width` > KEY_WORDS) are the owner's, at `slot(id)` in `slots.words`.
+ */
+export class IdTable {
+  /** The id of each index. */
+  readonly names: string[] = [];
+  readonly slots: SlotTable;
+
+  constructor(prefix: string, width = KEY_WORDS) {
+    this.slots = new SlotTable(prefix, width);
+  }
+
+  /** The offset of an id's slot in `slots.words`, or -1. */
+  slot(id: string): number {
+    return this.slots.find(id);
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** The index of an id, or -1. */
+  get(id: string): number {
+    const o = this.slots.find(id);
+    return o === NONE ? NONE : this.slots.words[o]! - 1;
+  }
+
+  /** The index of an id, interning it when new. */
+  add(id: string): number {
+    const next = this.names.length;
+    const o = this.slots.add(id, next + 1);
+    const i = this.slots.words[o]! - 1;
+    if (i === next) this.names.push(id);
+    return i;
+  }
+
+  /** After a bulk load: see `SlotTable.trim`. */
+  trim(): void {
+    this.slots.trim();
   }
 }

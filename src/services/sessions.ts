@@ -112,8 +112,8 @@ export async function authenticate(ctx: ServiceContext, token: string): Promise<
     expiresAt: row.expires_at,
     lastUsedAt,
     readAt: now,
-    accountIndex: -1,
-    accountStore: 0,
+    accountSlot: -1,
+    accountLayout: 0,
   };
   engine.rememberSession(tokenHash, remembered, startedAt);
   return principalOf(remembered);

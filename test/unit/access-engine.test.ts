@@ -122,8 +122,8 @@ function remembered(sessionId: string, readAt = 0) {
     expiresAt: 1e13,
     lastUsedAt: readAt,
     readAt,
-    accountIndex: -1,
-    accountStore: 0,
+    accountSlot: -1,
+    accountLayout: 0,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type AccessPrincipal,
 } from '../../src/domain/access.ts';
 import { CompactAccess } from '../../src/domain/compact-access.ts';
+import { newId } from '../../src/lib/ids.ts';
 import { PERMISSION_NAMES } from '../../src/domain/permissions.ts';
 import { PERMANENT, compileSchedule, type Validity } from '../../src/domain/validity.ts';
 
@@ -177,7 +178,7 @@ test('what is not in the store is not answered; forgotten devices and principals
   assert.equal(store.decideNow('a0', 'gone', 1, 'live_view', T0), undefined);
 });
 
-test("a session's remembered account index skips the look-up, only for that account in that store", () => {
+test("a session's remembered account slot skips the look-up, only for that account in that layout", () => {
   const store = new CompactAccess();
   const facts = (owner: string): DeviceFacts => ({
     deviceId: `d-${owner}`,
@@ -190,23 +191,31 @@ test("a session's remembered account index skips the look-up, only for that acco
     store.setPrincipal({ accountId: a, orgIds: [] });
     store.setDevice(`d-${a}`, facts(a));
   }
-  const ref = { accountId: 'a1', accountIndex: -1, accountStore: 0 };
+  const ref = { accountId: 'a1', accountSlot: -1, accountLayout: 0 };
   assert.equal(store.decideNow('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
-  assert.equal(ref.accountIndex, store.accountIndex('a1'), 'the index is remembered on the first check');
+  assert.equal(ref.accountSlot, store.accountSlot('a1'), 'the slot is remembered on the first check');
   assert.equal(store.decideNow('a1', 'd-a2', 1, 'live_view', T0, ref)?.allowed, false);
   // The ref of a1 handed with a check for a2 (a session object reused for someone else) is not used.
   assert.equal(store.decideNow('a2', 'd-a2', 1, 'live_view', T0, ref)?.allowed, true);
   assert.equal(store.decideNow('a2', 'd-a1', 1, 'live_view', T0, ref)?.allowed, false);
-  assert.equal(ref.accountIndex, store.accountIndex('a1'), "a2's index is not written into a1's ref");
-  // A store built afresh (the engine resets its store) interns in another order: the old index is not trusted.
+  assert.equal(ref.accountSlot, store.accountSlot('a1'), "a2's slot is not written into a1's ref");
+  // Minted account ids added until the table grows: every slot moves, and the remembered one is not trusted.
+  const layout = ref.accountLayout;
+  for (let i = 0; i < 300; i++) store.setPrincipal({ accountId: newId('acc'), orgIds: [] });
+  assert.notEqual(store.accountSlot('a1'), ref.accountSlot, 'a1 moved');
+  assert.equal(store.decideNow('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
+  assert.equal(store.decideNow('a1', 'd-a2', 1, 'live_view', T0, ref)?.allowed, false);
+  assert.notEqual(ref.accountLayout, layout);
+  assert.equal(ref.accountSlot, store.accountSlot('a1'));
+  // A store built afresh (the engine resets its store) interns in another order: the old slot is not trusted.
   const other = new CompactAccess();
   other.setPrincipal({ accountId: 'a2', orgIds: [] });
   for (const a of ACCOUNTS) {
     other.setPrincipal({ accountId: a, orgIds: [] });
     other.setDevice(`d-${a}`, facts(a));
   }
-  assert.notEqual(other.accountIndex('a1'), ref.accountIndex);
+  assert.notEqual(other.accountSlot('a1'), ref.accountSlot);
   assert.equal(other.decide('a1', 'd-a1', 1, 'live_view', T0, ref)?.allowed, true);
   assert.equal(other.decide('a1', 'd-a2', 1, 'live_view', T0, ref)?.allowed, false);
-  assert.equal(ref.accountIndex, other.accountIndex('a1'));
+  assert.equal(ref.accountSlot, other.accountSlot('a1'));
 });
