@@ -4,7 +4,8 @@
 // shape request handling (logger, trustProxy, bodyLimit), one request log line per request at `info`. The bare
 // server has none of the app's plugins and hooks (cookies, authentication, validation, metrics, problem
 // handling): they are what the comparison measures. Sends {port, token?, body} to the parent over IPC when
-// listening (stdout is left to the log lines); stops on SIGTERM.
+// listening (stdout is left to the log lines); stops on SIGTERM. `keyholder` also serves the bare route, on
+// `barePort`, from its own process: the comparison without the difference between two processes.
 // `bare-mediamtx` / `mediamtx` / `mediamtx-nocache`: the same for POST /mediamtx/auth with MediaMTX's body and a
 // valid stream ticket (the real app with and without its verified-ticket cache).
 // Usage: http-server.ts bare|keyholder|bare-mediamtx|mediamtx|mediamtx-nocache [log level, default silent]
@@ -36,7 +37,8 @@ const mode = process.argv[2];
 const logLevel = process.argv[3] ?? 'silent';
 const send = (info: object) => (process.send ? process.send(info) : console.log(JSON.stringify(info)));
 
-if (mode === 'bare' || mode === 'bare-mediamtx') {
+/** The bare server: the app's logger and the Fastify options that shape request handling, two constant routes. */
+async function bareServer() {
   const config = loadConfig({ LOG_LEVEL: logLevel, KEYHOLDER_DEMO: '0' });
   const app = Fastify({
     loggerInstance: createLogger(config) as FastifyBaseLogger,
@@ -47,7 +49,11 @@ if (mode === 'bare' || mode === 'bare-mediamtx') {
   app.post('/api/access/check', async () => ({ allowed: true }));
   app.post('/mediamtx/auth', async () => ({ ok: true }));
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (app.server.address() as { port: number }).port;
+  return { app, port: (app.server.address() as { port: number }).port };
+}
+
+if (mode === 'bare' || mode === 'bare-mediamtx') {
+  const { app, port } = await bareServer();
   if (mode === 'bare') send({ port, body: { deviceId: 'x', channel: 1, permission: 'live_view' } });
   else send({ port, path: '/mediamtx/auth', body: mtxBody('x', 'x/1') });
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
@@ -80,7 +86,11 @@ if (mode === 'bare' || mode === 'bare-mediamtx') {
   const deviceId = await seedBenchDevice(rt, account.id, 8);
   await rt.app.listen({ port: 0, host: '127.0.0.1' });
   const port = (rt.app.server.address() as { port: number }).port;
-  if (mode === 'keyholder') send({ port, token, body: { deviceId, channel: 3, permission: 'live_view' } });
+  // `keyholder` also serves the bare server, from this process: the same heap, garbage collector and background
+  // work as the app's. A bare route in a process that also runs the app served about a third fewer requests per
+  // second than in a process of its own (docs/performance.md).
+  const bare = mode === 'keyholder' ? await bareServer() : null;
+  if (bare) send({ port, barePort: bare.port, token, body: { deviceId, channel: 3, permission: 'live_view' } });
   else {
     rememberVerifiedTickets(mode === 'mediamtx');
     const t = await issueStreamTicket(rt.ctx, account.id, { deviceId, channel: 3, permission: 'live_view' });
@@ -89,7 +99,7 @@ if (mode === 'bare' || mode === 'bare-mediamtx') {
   process.once(
     'SIGTERM',
     () =>
-      void rt.close().then(() => {
+      void Promise.all([rt.close(), bare?.app.close()]).then(() => {
         fs.rmSync(dir, { recursive: true, force: true });
         process.exit(0);
       }),

@@ -462,7 +462,7 @@ async function benchSize(size: number, quick: boolean, withCasbin: boolean): Pro
 }
 
 type ServerMode = 'bare' | 'keyholder' | 'bare-mediamtx' | 'mediamtx' | 'mediamtx-nocache';
-type ServerInfo = { port: number; token?: string; path?: string; body: object };
+type ServerInfo = { port: number; barePort?: number; token?: string; path?: string; body: object };
 
 function startServer(mode: ServerMode, logLevel: string): Promise<{ child: ChildProcess; info: ServerInfo }> {
   return new Promise((resolve, reject) => {
@@ -499,20 +499,23 @@ function cpuMsOf(pid: number | undefined): number | null {
 interface Server {
   child: ChildProcess;
   opts: { url: string; method: 'POST'; headers: Record<string, string>; body: string; connections: number };
+  /** The bare route served by the same process (keyholder mode), asked with the same request. */
+  bareInProcess?: Server;
 }
 
 async function server(mode: ServerMode, logLevel: string): Promise<Server> {
   const { child, info } = await startServer(mode, logLevel);
-  return {
-    child,
-    opts: {
-      url: `http://127.0.0.1:${info.port}${info.path ?? '/api/access/check'}`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(info.token ? { authorization: `Bearer ${info.token}` } : {}) },
-      body: JSON.stringify(info.body),
-      connections: 16,
-    },
+  const opts = {
+    url: `http://127.0.0.1:${info.port}${info.path ?? '/api/access/check'}`,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', ...(info.token ? { authorization: `Bearer ${info.token}` } : {}) },
+    body: JSON.stringify(info.body),
+    connections: 16,
   };
+  const bareInProcess = info.barePort
+    ? { child, opts: { ...opts, url: `http://127.0.0.1:${info.barePort}/api/access/check` } }
+    : undefined;
+  return { child, opts, bareInProcess };
 }
 
 async function hit(s: Server, seconds: number): Promise<Load> {
@@ -560,6 +563,43 @@ async function alternatePairs(
   return pairs;
 }
 
+/** Medians of alternated pairs (bare route, keyholder check), printed; the ratio and the server CPU ratio. */
+function summarizePairs(pairs: Array<{ a: Load; b: Load; ratio: number }>, label: string) {
+  const sum = (pick: (p: (typeof pairs)[number]) => Load): Load => ({
+    reqPerSec: median(pairs.map((p) => pick(p).reqPerSec)),
+    p50ms: median(pairs.map((p) => pick(p).p50ms)),
+    p99ms: median(pairs.map((p) => pick(p).p99ms)),
+    cpuUsPerReq: pick(pairs[0]!).cpuUsPerReq === null ? null : median(pairs.map((p) => pick(p).cpuUsPerReq!)),
+  });
+  const result = {
+    bare: sum((p) => p.a),
+    keyholder: sum((p) => p.b),
+    ratio: median(pairs.map((p) => p.ratio)),
+    // CPU per request is what a busy machine disturbs least: the share of the bare route's cost, per pair.
+    cpuRatio: pairs[0]!.a.cpuUsPerReq === null ? null : median(pairs.map((p) => p.a.cpuUsPerReq! / p.b.cpuUsPerReq!)),
+    pairs: pairs.map(({ a, b, ratio }) => ({ bare: a, keyholder: b, ratio })),
+  };
+  console.log(
+    `bare      median ${fmt(result.bare.reqPerSec)} req/s  p50 ${result.bare.p50ms} ms  p99 ${result.bare.p99ms} ms`,
+  );
+  console.log(
+    `keyholder median ${fmt(result.keyholder.reqPerSec)} req/s  p50 ${result.keyholder.p50ms} ms  p99 ${result.keyholder.p99ms} ms`,
+  );
+  console.log(
+    `RATIO keyholder check / ${label} = ${fmt(result.ratio * 100, 1)}% (median of ${pairs.length} pairs; range ${fmt(100 * Math.min(...pairs.map((p) => p.ratio)), 1)}-${fmt(100 * Math.max(...pairs.map((p) => p.ratio)), 1)}%)`,
+  );
+  if (result.cpuRatio !== null)
+    console.log(
+      `RATIO by server CPU per request (bare µs / keyholder µs, median of pairs) = ${fmt(result.cpuRatio * 100, 1)}% (${fmt(result.bare.cpuUsPerReq!, 1)} vs ${fmt(result.keyholder.cpuUsPerReq!, 1)} µs; what one core would give; target ≥ 75%)`,
+    );
+  return result;
+}
+
+const pairLine = (br: Load, k: Load, i: number) =>
+  console.log(
+    `pair ${i + 1}: bare ${fmt(br.reqPerSec)} req/s (p99 ${br.p99ms} ms, ${fmt(br.cpuUsPerReq ?? NaN, 1)} µs CPU/req), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms, ${fmt(k.cpuUsPerReq ?? NaN, 1)} µs CPU/req): ${fmt(100 * (k.reqPerSec / br.reqPerSec), 1)}%`,
+  );
+
 async function benchHttp(quick: boolean, logLevel: string) {
   console.log(
     `\n== HTTP: POST /api/access/check (real app, SQLite, bearer token) against a bare Fastify route returning a constant, LOG_LEVEL=${logLevel}`,
@@ -575,45 +615,18 @@ async function benchHttp(quick: boolean, logLevel: string) {
   const keyholder = await server('keyholder', logLevel);
   try {
     const n = quick ? 3 : 7;
-    const pairs = (
-      await alternatePairs(bare, keyholder, n, (br, k, i) =>
-        console.log(
-          `pair ${i + 1}: bare ${fmt(br.reqPerSec)} req/s (p99 ${br.p99ms} ms, ${fmt(br.cpuUsPerReq ?? NaN, 1)} µs CPU/req), keyholder ${fmt(k.reqPerSec)} req/s (p99 ${k.p99ms} ms, ${fmt(k.cpuUsPerReq ?? NaN, 1)} µs CPU/req): ${fmt(100 * (k.reqPerSec / br.reqPerSec), 1)}%`,
-        ),
-      )
-    ).map(({ a, b, ratio }) => ({ bare: a, keyholder: b, ratio }));
-    const sum = (pick: (p: (typeof pairs)[number]) => Load): Load => ({
-      reqPerSec: median(pairs.map((p) => pick(p).reqPerSec)),
-      p50ms: median(pairs.map((p) => pick(p).p50ms)),
-      p99ms: median(pairs.map((p) => pick(p).p99ms)),
-      cpuUsPerReq: pick(pairs[0]!).cpuUsPerReq === null ? null : median(pairs.map((p) => pick(p).cpuUsPerReq!)),
-    });
-    const result = {
-      logLevel,
-      bare: sum((p) => p.bare),
-      keyholder: sum((p) => p.keyholder),
-      ratio: median(pairs.map((p) => p.ratio)),
-      // CPU per request is what a busy machine disturbs least: the share of the bare route's cost, per pair.
-      cpuRatio:
-        pairs[0]!.bare.cpuUsPerReq === null
-          ? null
-          : median(pairs.map((p) => p.bare.cpuUsPerReq! / p.keyholder.cpuUsPerReq!)),
-      pairs,
-    };
+    const separate = summarizePairs(await alternatePairs(bare, keyholder, n, pairLine), 'bare route');
+    // The same bare route served by the keyholder process itself (its own Fastify instance and port): the two
+    // sides then share the heap, the garbage collector's work and the app's background tasks, and differ only in
+    // what a request passes through.
     console.log(
-      `bare      median ${fmt(result.bare.reqPerSec)} req/s  p50 ${result.bare.p50ms} ms  p99 ${result.bare.p99ms} ms`,
+      '-- the bare route served by the keyholder process (same heap and background work), alternated the same way',
     );
-    console.log(
-      `keyholder median ${fmt(result.keyholder.reqPerSec)} req/s  p50 ${result.keyholder.p50ms} ms  p99 ${result.keyholder.p99ms} ms`,
+    const sameProcess = summarizePairs(
+      await alternatePairs(keyholder.bareInProcess!, keyholder, n, pairLine),
+      'bare route in the same process',
     );
-    console.log(
-      `RATIO keyholder check / bare route = ${fmt(result.ratio * 100, 1)}% (median of ${n} pairs; range ${fmt(100 * Math.min(...pairs.map((p) => p.ratio)), 1)}-${fmt(100 * Math.max(...pairs.map((p) => p.ratio)), 1)}%)`,
-    );
-    if (result.cpuRatio !== null)
-      console.log(
-        `RATIO by server CPU per request (bare µs / keyholder µs, median of pairs) = ${fmt(result.cpuRatio * 100, 1)}% (${fmt(result.bare.cpuUsPerReq!, 1)} vs ${fmt(result.keyholder.cpuUsPerReq!, 1)} µs; what one core would give; target ≥ 75%)`,
-      );
-    return result;
+    return { logLevel, ...separate, sameProcess };
   } finally {
     for (const s of [bare, keyholder]) {
       s.child.kill('SIGTERM');
