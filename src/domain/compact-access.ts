@@ -270,8 +270,11 @@ export class CompactAccess {
     at: number,
     ref?: AccountRef,
   ): QuickDecision | undefined {
+    // The device's slot is known before the account's is read: the two reads from memory overlap (at a million
+    // devices each is a cache miss, and they were a third of a check).
+    const home = this.devices.home(deviceId);
     const a = this.account(accountId, ref);
-    return this.evaluateAt(a, this.devices.find(deviceId), deviceId, channel, permission, at, false);
+    return this.evaluateAt(a, this.devices.findFrom(home, deviceId), deviceId, channel, permission, at, false);
   }
 
   /** Like `decide`; undefined when the device or the principal is not in the store. */
@@ -283,9 +286,10 @@ export class CompactAccess {
     at: number,
     ref?: AccountRef,
   ): Decision | undefined {
+    const home = this.devices.home(deviceId);
     return this.evaluateAt(
       this.account(accountId, ref),
-      this.devices.find(deviceId),
+      this.devices.findFrom(home, deviceId),
       deviceId,
       channel,
       permission,

@@ -16,9 +16,6 @@ const SIXBITS = new Int8Array(65536).fill(-1);
 for (let i = 0; i < 64; i++) SIXBITS[ALPHABET.charCodeAt(i)] = i;
 const BODY = 22;
 
-/** The decoded 128 bits of the last id given to `decode` (one scratch buffer: no allocation per look-up). */
-const bits = new Int32Array(4);
-
 /** 30 bits from five characters, or -1 when one is not base64url. */
 function five(id: string, i: number): number {
   const a = SIXBITS[id.charCodeAt(i)]!;
@@ -34,7 +31,7 @@ function five(id: string, i: number): number {
  * Decodes the 22 characters from `at` into `bits`: false unless they are the exact base64url text of 16 bytes
  * (the last character then carries 2 bits and 4 zero bits), so equal bits mean equal strings.
  */
-function decode(id: string, at: number): boolean {
+function decode(id: string, at: number, bits: Int32Array): boolean {
   const w0 = five(id, at);
   const w1 = five(id, at + 5);
   const w2 = five(id, at + 10);
@@ -76,6 +73,8 @@ export class SlotTable {
    * layout it was found in is still the same slot while the layout is.
    */
   layout = ++layoutsMade;
+  /** The bits of the id last looked up or added (a scratch buffer per table: no allocation per look-up). */
+  private readonly key = new Int32Array(4);
   /** Hashed slots (any number: the table grows by half, not by doubling, to keep memory near its use). */
   private capacity = 128;
   private minted = 0;
@@ -103,7 +102,21 @@ export class SlotTable {
 
   /** The offset of an id's slot, or -1. */
   find(id: string): number {
-    if (this.isMinted(id)) return this.probe();
+    return this.findFrom(this.home(id), id);
+  }
+
+  /**
+   * The first half of `find`, which reads only the id: where its search starts (a hashed slot's offset; -1 for an
+   * id not in the minted form), its bits kept for `findFrom`. A caller looking up two ids in two tables starts
+   * both before finishing either, so that the two slot reads wait for memory together, not one after the other.
+   */
+  home(id: string): number {
+    return this.isMinted(id) ? this.width * slotOf(this.key[1]!, this.capacity) : NONE;
+  }
+
+  /** The second half of `find`, for the id last given to `home` (which returned `home`). */
+  findFrom(home: number, id: string): number {
+    if (home !== NONE) return this.probeFrom(home);
     const k = this.other.get(id);
     return k === undefined ? NONE : this.width * (this.capacity + k);
   }
@@ -111,11 +124,12 @@ export class SlotTable {
   /** The offset of an id's slot; a new slot gets `initial` (not 0) as its word 0. */
   add(id: string, initial: number): number {
     if (this.isMinted(id)) {
-      const found = this.probe();
+      const found = this.probeFrom(this.width * slotOf(this.key[1]!, this.capacity));
       if (found !== NONE) return found;
       if (4 * (this.minted + 1) > 3 * this.capacity) this.rehash(Math.ceil(1.5 * this.capacity), this.other.size);
       this.minted++;
-      return this.place(this.words, this.capacity, initial, bits[0]!, bits[1]!, bits[2]!, bits[3]!);
+      const key = this.key;
+      return this.place(this.words, this.capacity, initial, key[0]!, key[1]!, key[2]!, key[3]!);
     }
     let k = this.other.get(id);
     if (k === undefined) {
@@ -135,25 +149,25 @@ export class SlotTable {
     if (capacity < this.capacity || this.width * (capacity + room) < this.words.length) this.rehash(capacity, room);
   }
 
-  /** Whether the id has this table's prefix and a minted body; its bits are then in `bits`. */
+  /** Whether the id has this table's prefix and a minted body; its bits are then in `key`. */
   private isMinted(id: string): boolean {
     if (id.length !== this.length) return false;
     const head = this.head;
     for (let i = 0; i < head.length; i++) if (id.charCodeAt(i) !== head[i]) return false;
-    return decode(id, head.length);
+    return decode(id, head.length, this.key);
   }
 
-  /** The slot whose bits equal `bits` (linear probing from the slot the second word picks). */
-  private probe(): number {
+  /** The slot whose bits equal `key` (linear probing from `home`, the slot the second word picks). */
+  private probeFrom(home: number): number {
     const words = this.words;
     const width = this.width;
-    const capacity = this.capacity;
-    const w0 = bits[0]!;
-    const w1 = bits[1]!;
-    const w2 = bits[2]!;
-    const w3 = bits[3]!;
-    for (let s = slotOf(w1, capacity); ; s = s + 1 === capacity ? 0 : s + 1) {
-      const o = width * s;
+    const end = width * this.capacity;
+    const key = this.key;
+    const w0 = key[0]!;
+    const w1 = key[1]!;
+    const w2 = key[2]!;
+    const w3 = key[3]!;
+    for (let o = home; ; o = o + width === end ? 0 : o + width) {
       if (words[o] === 0) return NONE;
       if (words[o + KEY] === w0 && words[o + KEY + 1] === w1 && words[o + KEY + 2] === w2 && words[o + KEY + 3] === w3)
         return o;
