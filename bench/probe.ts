@@ -94,7 +94,8 @@ if (run('session')) {
   best("engine, session's account", () => {
     for (let i = 0; i < checks.length; i++) {
       const c = checks[i]!;
-      if (engine.tryCheckNow(c.accountId, c.deviceId, c.channel, c.permission, c.at, withRefs[i])!.allowed) sink++;
+      const ref = withRefs[i]!;
+      if (engine.tryCheckNow(ref.accountId, c.deviceId, c.channel, c.permission, c.at, ref)!.allowed) sink++;
     }
     return sink;
   });
