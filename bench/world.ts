@@ -88,6 +88,17 @@ function mintedId(r: () => number, prefix: string): string {
   return Buffer.from(`${prefix}_${bytes.toString('base64url')}`, 'latin1').toString('latin1');
 }
 
+/**
+ * A grant's source id in the minted form, made from numbers (drawing it from the random stream would change every
+ * world): what the store packs into 16 bytes, as it does the ids `newId` mints.
+ */
+function sourceIdOf(prefix: string, device: number, n: number): string {
+  const bytes = Buffer.alloc(16, 0x5a);
+  bytes.writeUInt32BE(device, 0);
+  bytes.writeUInt32BE(n, 4);
+  return Buffer.from(`${prefix}_${bytes.toString('base64url')}`, 'latin1').toString('latin1');
+}
+
 export function generateWorld(deviceCount: number, seed = 42): World {
   const r = rng(seed);
   const accountCount = Math.max(10, Math.floor(deviceCount / 4));
@@ -126,7 +137,7 @@ export function generateWorld(deviceCount: number, seed = 42): World {
       for (const p of PERMISSION_NAMES) if (r() < 0.3) perms.add(p);
       list.push({
         source: 'share',
-        sourceId: `shr_${d}_${s}`,
+        sourceId: sourceIdOf('shr', d, s),
         subject: { type: 'account', id: recipient },
         channels,
         // As the repository builds them: one shared list per distinct permission set.
@@ -148,7 +159,7 @@ export function generateWorld(deviceCount: number, seed = 42): World {
       }
       list.push({
         source: 'authorization',
-        sourceId: `auz_${d}`,
+        sourceId: sourceIdOf('auz', d, 0),
         subject: { type: 'org', id: pick(r, orgIds) },
         channels: 'all',
         permissions: perms,
@@ -176,6 +187,26 @@ export function generateWorld(deviceCount: number, seed = 42): World {
  */
 function asReceived(id: string): string {
   return Buffer.from(id, 'latin1').toString('latin1');
+}
+
+/** A device's facts with every id a string of its own, as a database read gives them. */
+export function freshFacts(f: DeviceFacts): DeviceFacts {
+  const own = (id: string | null) => (id === null ? null : asReceived(id));
+  return {
+    ...f,
+    deviceId: asReceived(f.deviceId),
+    ownerAccountId: own(f.ownerAccountId),
+    holderOrgId: own(f.holderOrgId),
+    grants: f.grants.map((g) => ({
+      ...g,
+      sourceId: asReceived(g.sourceId),
+      subject: { ...g.subject, id: asReceived(g.subject.id) },
+    })),
+  };
+}
+
+export function freshPrincipal(p: AccessPrincipal): AccessPrincipal {
+  return { accountId: asReceived(p.accountId), orgIds: p.orgIds.map(asReceived) };
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type QuickDecision,
 } from './access.ts';
 import { PERMISSION_NAMES, isDeviceLevel, type Permission } from './permissions.ts';
-import { IdTable, KEY_WORDS, SlotTable } from './id-table.ts';
+import { IdTable, KEY_WORDS, SlotTable, mintedBits, mintedText } from './id-table.ts';
 import { inSchedule, nextChange, type CompiledSchedule, type Validity } from './validity.ts';
 
 const PERMISSION_BIT: Record<string, number> = Object.fromEntries(PERMISSION_NAMES.map((p, i) => [p, 1 << i]));
@@ -26,6 +26,19 @@ const FLAG_CHANNEL_LIST = 4;
 const FLAG_MANAGER = 8;
 /** A guest link's grant (reported as source `guest_link`). */
 const FLAG_GUEST_LINK = 16;
+/** The source id is not in the minted form of its kind: kept as text aside, not as bits. */
+const FLAG_SOURCE_TEXT = 32;
+
+/** The prefix of the ids a grant's source has (`newId` in lib/ids.ts), by its flags. */
+function sourceHead(flags: number): string {
+  return flags & FLAG_AUTHORIZATION
+    ? 'auz_'
+    : flags & FLAG_MANAGER
+      ? 'mgr_'
+      : flags & FLAG_GUEST_LINK
+        ? 'gst_'
+        : 'shr_';
+}
 
 function sourceOf(flags: number): Allowance['source'] {
   return flags & FLAG_AUTHORIZATION
@@ -143,8 +156,8 @@ const EXPIRED = denied('expired');
 const OUTSIDE_SCHEDULE = denied('outside_schedule');
 
 export class CompactAccess {
-  /** Each account's record in its id's slot (ACC_* words). */
-  private readonly accounts = new IdTable('acc', ACC_WORDS);
+  /** Each account's record in its id's slot (ACC_* words); no account's id is ever told back, so none is kept. */
+  private readonly accounts = new IdTable('acc', ACC_WORDS, false);
   private readonly orgs = new IdTable('org');
   /** Each device's record in its id's slot (DEV_* words). */
   private readonly devices = new SlotTable('dev', DEV_WORDS);
@@ -165,7 +178,13 @@ export class CompactAccess {
   private gInt = new Int32Array(0);
   /** The same memory as numbers: T_FROM and T_UNTIL of each slot (NaN: no bound). */
   private gTime = new Float64Array(0);
-  private gSource: string[] = [];
+  /**
+   * Four words per slot: the 128 bits of its source's id (a share's, an authorization's…), which an allowance
+   * names. Sixteen bytes instead of a string of some fifty bytes and its pointer.
+   */
+  private gSource = new Int32Array(0);
+  /** Source ids not in their kind's minted form (FLAG_SOURCE_TEXT), by slot. */
+  private readonly sourceTexts = new Map<number, string>();
   private readonly channelLists = new Map<number, readonly number[]>();
 
   /** Where an account's record is (NONE when unknown): for `decideNowAt`, valid while the layout is. */
@@ -245,6 +264,7 @@ export class CompactAccess {
   trim(): void {
     this.orgArena = fit(this.orgArena, this.orgUsed);
     this.gInt = fit(this.gInt, GW * this.used);
+    this.gSource = fit(this.gSource, 4 * this.used);
     this.gTime = new Float64Array(this.gInt.buffer);
     this.accounts.trim();
     this.orgs.trim();
@@ -386,6 +406,12 @@ export class CompactAccess {
       this.gInt = grow(this.gInt, GW * (i + 1));
       this.gTime = new Float64Array(this.gInt.buffer);
     }
+    this.gSource = grow(this.gSource, 4 * (i + 1));
+    if (mintedBits(sourceId, sourceHead(flags), this.gSource, 4 * i)) this.sourceTexts.delete(i);
+    else {
+      flags |= FLAG_SOURCE_TEXT;
+      this.sourceTexts.set(i, sourceId);
+    }
     const o = GW * i;
     this.gInt[o + G_SUBJECT] = subject;
     this.gInt[o + G_FLAGS_PERMS] = flags | (perms << 8);
@@ -393,7 +419,6 @@ export class CompactAccess {
     this.gInt[o + G_SCHEDULE] = this.scheduleRef(v.schedule);
     this.gTime[TW * i + T_FROM] = v.from === null ? NaN : v.from;
     this.gTime[TW * i + T_UNTIL] = v.until === null ? NaN : v.until;
-    this.gSource[i] = sourceId;
     if (flags & FLAG_CHANNEL_LIST) this.channelLists.set(i, list as readonly number[]);
     else this.channelLists.delete(i);
   }
@@ -402,6 +427,7 @@ export class CompactAccess {
   private compact(): void {
     let to = 0;
     const lists = new Map<number, readonly number[]>();
+    const texts = new Map<number, string>();
     const order: number[] = [];
     const dev = this.devices.words;
     for (let o = 0; o < dev.length; o += DEV_WORDS)
@@ -412,18 +438,21 @@ export class CompactAccess {
       const n = dev[o + DEV_COUNTS]! & 0xffff;
       if (from !== to) {
         this.gInt.copyWithin(GW * to, GW * from, GW * (from + n));
-        for (let k = 0; k < n; k++) this.gSource[to + k] = this.gSource[from + k]!;
+        this.gSource.copyWithin(4 * to, 4 * from, 4 * (from + n));
       }
       for (let k = 0; k < n; k++) {
         const l = this.channelLists.get(from + k);
         if (l) lists.set(to + k, l);
+        const t = this.sourceTexts.get(from + k);
+        if (t !== undefined) texts.set(to + k, t);
       }
       dev[o + DEV_STATE] = to + STORED;
       to += n;
     }
-    this.gSource.length = to;
     this.channelLists.clear();
     for (const [k, v] of lists) this.channelLists.set(k, v);
+    this.sourceTexts.clear();
+    for (const [k, v] of texts) this.sourceTexts.set(k, v);
     this.used = to;
     this.garbage = 0;
   }
@@ -464,6 +493,11 @@ export class CompactAccess {
     const orgs = this.orgArena;
     for (let k = orgStart; k < orgEnd; k++) if (orgs[k] === o) return true;
     return false;
+  }
+
+  /** The id of slot `i`'s source (its flags say which kind, hence the prefix). */
+  private sourceId(i: number, flags: number): string {
+    return flags & FLAG_SOURCE_TEXT ? this.sourceTexts.get(i)! : mintedText(sourceHead(flags), this.gSource, 4 * i);
   }
 
   private covers(i: number, flags: number, channel: number | null): boolean {
@@ -608,7 +642,11 @@ export class CompactAccess {
         continue;
       }
       if (!wantUntil)
-        return { allowed: true, source: sourceOf(flagsPerms), sourceId: this.gSource[i]! } satisfies Allowance;
+        return {
+          allowed: true,
+          source: sourceOf(flagsPerms),
+          sourceId: this.sourceId(i, flagsPerms),
+        } satisfies Allowance;
       const next = nextChange(this.validity(i), at);
       if (best === NONE || (bestUntil !== null && (next === null || next > bestUntil))) {
         best = i;
@@ -620,7 +658,7 @@ export class CompactAccess {
       return {
         allowed: true,
         source: sourceOf(g[GW * best + G_FLAGS_PERMS]!),
-        sourceId: this.gSource[best]!,
+        sourceId: this.sourceId(best, g[GW * best + G_FLAGS_PERMS]!),
         until: bestUntil,
       };
     }

@@ -14,6 +14,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 /** Six bits per base64url character; -1 for every other UTF-16 code unit. */
 const SIXBITS = new Int8Array(65536).fill(-1);
 for (let i = 0; i < 64; i++) SIXBITS[ALPHABET.charCodeAt(i)] = i;
+const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 const BODY = 22;
 
 /** 30 bits from five characters, or -1 when one is not base64url. */
@@ -28,10 +29,10 @@ function five(id: string, i: number): number {
 }
 
 /**
- * Decodes the 22 characters from `at` into `bits`: false unless they are the exact base64url text of 16 bytes
- * (the last character then carries 2 bits and 4 zero bits), so equal bits mean equal strings.
+ * Decodes the 22 characters from `at` into `bits` (from `to`): false unless they are the exact base64url text of
+ * 16 bytes (the last character then carries 2 bits and 4 zero bits), so equal bits mean equal strings.
  */
-function decode(id: string, at: number, bits: Int32Array): boolean {
+function decode(id: string, at: number, bits: Int32Array, to: number): boolean {
   const w0 = five(id, at);
   const w1 = five(id, at + 5);
   const w2 = five(id, at + 10);
@@ -39,11 +40,52 @@ function decode(id: string, at: number, bits: Int32Array): boolean {
   const x = SIXBITS[id.charCodeAt(at + 20)]!;
   const y = SIXBITS[id.charCodeAt(at + 21)]!;
   if ((w0 | w1 | w2 | w3 | x | y) < 0 || (y & 15) !== 0) return false;
-  bits[0] = w0 | ((x & 3) << 30);
-  bits[1] = w1 | (((x >> 2) & 3) << 30);
-  bits[2] = w2 | ((x >> 4) << 30);
-  bits[3] = w3 | ((y >> 4) << 30);
+  bits[to] = w0 | ((x & 3) << 30);
+  bits[to + 1] = w1 | (((x >> 2) & 3) << 30);
+  bits[to + 2] = w2 | ((x >> 4) << 30);
+  bits[to + 3] = w3 | ((y >> 4) << 30);
   return true;
+}
+
+/** Whether `id` is `head` (a prefix and its underscore) and a minted body; its 128 bits then go to `bits[to…]`. */
+export function mintedBits(id: string, head: string, bits: Int32Array, to: number): boolean {
+  return id.length === head.length + BODY && id.startsWith(head) && decode(id, head.length, bits, to);
+}
+
+/** The id `mintedBits` read: `head` and the 22 characters of `bits[at…]`. */
+export function mintedText(head: string, bits: Int32Array, at: number): string {
+  const w0 = bits[at]!;
+  const w1 = bits[at + 1]!;
+  const w2 = bits[at + 2]!;
+  const w3 = bits[at + 3]!;
+  const c = CODES;
+  return (
+    head +
+    String.fromCharCode(
+      c[(w0 >>> 24) & 63]!,
+      c[(w0 >>> 18) & 63]!,
+      c[(w0 >>> 12) & 63]!,
+      c[(w0 >>> 6) & 63]!,
+      c[w0 & 63]!,
+      c[(w1 >>> 24) & 63]!,
+      c[(w1 >>> 18) & 63]!,
+      c[(w1 >>> 12) & 63]!,
+      c[(w1 >>> 6) & 63]!,
+      c[w1 & 63]!,
+      c[(w2 >>> 24) & 63]!,
+      c[(w2 >>> 18) & 63]!,
+      c[(w2 >>> 12) & 63]!,
+      c[(w2 >>> 6) & 63]!,
+      c[w2 & 63]!,
+      c[(w3 >>> 24) & 63]!,
+      c[(w3 >>> 18) & 63]!,
+      c[(w3 >>> 12) & 63]!,
+      c[(w3 >>> 6) & 63]!,
+      c[w3 & 63]!,
+      c[(w0 >>> 30) | ((w1 >>> 30) << 2) | ((w2 >>> 30) << 4)]!,
+      c[(w3 >>> 30) << 4]!,
+    )
+  );
 }
 
 /** A slot for 32 random bits: the same fraction of the capacity (a multiplication, not a modulo: any capacity). */
@@ -154,7 +196,7 @@ export class SlotTable {
     if (id.length !== this.length) return false;
     const head = this.head;
     for (let i = 0; i < head.length; i++) if (id.charCodeAt(i) !== head[i]) return false;
-    return decode(id, head.length, this.key);
+    return decode(id, head.length, this.key, 0);
   }
 
   /** The slot whose bits equal `key` (linear probing from `home`, the slot the second word picks). */
@@ -221,11 +263,20 @@ export class SlotTable {
  * (`width` > KEY_WORDS) are the owner's, at `slot(id)` in `slots.words`.
  */
 export class IdTable {
-  /** The id of each index. */
+  /** The id of each index (empty when the table was made without them). */
   readonly names: string[] = [];
   readonly slots: SlotTable;
+  private count = 0;
 
-  constructor(prefix: string, width = KEY_WORDS) {
+  /**
+   * `keepNames`: whether `names` gives an index's id back. Without it the table holds no id strings (the slots hold
+   * their bits), which at a million ids is some fifty megabytes of strings.
+   */
+  constructor(
+    prefix: string,
+    width = KEY_WORDS,
+    private readonly keepNames = true,
+  ) {
     this.slots = new SlotTable(prefix, width);
   }
 
@@ -235,7 +286,7 @@ export class IdTable {
   }
 
   get size(): number {
-    return this.names.length;
+    return this.count;
   }
 
   /** The index of an id, or -1. */
@@ -246,10 +297,13 @@ export class IdTable {
 
   /** The index of an id, interning it when new. */
   add(id: string): number {
-    const next = this.names.length;
+    const next = this.count;
     const o = this.slots.add(id, next + 1);
     const i = this.slots.words[o]! - 1;
-    if (i === next) this.names.push(id);
+    if (i === next) {
+      this.count++;
+      if (this.keepNames) this.names.push(id);
+    }
     return i;
   }
 

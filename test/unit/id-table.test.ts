@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { IdTable } from '../../src/domain/id-table.ts';
+import { IdTable, mintedBits, mintedText } from '../../src/domain/id-table.ts';
 import { newId } from '../../src/lib/ids.ts';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -56,4 +56,23 @@ test('an id table holds a hundred thousand minted ids, and finds none that diffe
   }
   // A copy of the string (as a request body gives) finds the same index.
   assert.equal(table.get(` ${ids[7]}`.slice(1)), 7);
+});
+
+test('a minted id read into bits is written back as the same text; any other text is not read', () => {
+  const bits = new Int32Array(8);
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.constantFrom('shr_', 'auz_', 'gst_'), (b, head) => {
+      const id = `${head}${Buffer.from(b).toString('base64url')}`;
+      assert.ok(mintedBits(id, head, bits, 4));
+      assert.equal(mintedText(head, bits, 4), id);
+    }),
+    { numRuns: 2000 },
+  );
+  fc.assert(
+    fc.property(anyId, (id) => {
+      if (mintedBits(id, 'dev_', bits, 0)) assert.equal(mintedText('dev_', bits, 0), id);
+    }),
+    { numRuns: 2000 },
+  );
+  assert.equal(mintedBits(newId('dev'), 'shr_', bits, 0), false, 'another prefix');
 });
