@@ -52,40 +52,28 @@ export function mintedBits(id: string, head: string, bits: Int32Array, to: numbe
   return id.length === head.length + BODY && id.startsWith(head) && decode(id, head.length, bits, to);
 }
 
+/** Five characters for a word's 30 low bits (the inverse of `five`). */
+function fiveText(w: number): string {
+  const c = CODES;
+  return String.fromCharCode(
+    c[(w >>> 24) & 63]!,
+    c[(w >>> 18) & 63]!,
+    c[(w >>> 12) & 63]!,
+    c[(w >>> 6) & 63]!,
+    c[w & 63]!,
+  );
+}
+
 /** The id `mintedBits` read: `head` and the 22 characters of `bits[at…]`. */
 export function mintedText(head: string, bits: Int32Array, at: number): string {
   const w0 = bits[at]!;
   const w1 = bits[at + 1]!;
   const w2 = bits[at + 2]!;
   const w3 = bits[at + 3]!;
-  const c = CODES;
-  return (
-    head +
-    String.fromCharCode(
-      c[(w0 >>> 24) & 63]!,
-      c[(w0 >>> 18) & 63]!,
-      c[(w0 >>> 12) & 63]!,
-      c[(w0 >>> 6) & 63]!,
-      c[w0 & 63]!,
-      c[(w1 >>> 24) & 63]!,
-      c[(w1 >>> 18) & 63]!,
-      c[(w1 >>> 12) & 63]!,
-      c[(w1 >>> 6) & 63]!,
-      c[w1 & 63]!,
-      c[(w2 >>> 24) & 63]!,
-      c[(w2 >>> 18) & 63]!,
-      c[(w2 >>> 12) & 63]!,
-      c[(w2 >>> 6) & 63]!,
-      c[w2 & 63]!,
-      c[(w3 >>> 24) & 63]!,
-      c[(w3 >>> 18) & 63]!,
-      c[(w3 >>> 12) & 63]!,
-      c[(w3 >>> 6) & 63]!,
-      c[w3 & 63]!,
-      c[(w0 >>> 30) | ((w1 >>> 30) << 2) | ((w2 >>> 30) << 4)]!,
-      c[(w3 >>> 30) << 4]!,
-    )
-  );
+  // The last two characters carry the four words' top two bits (see `decode`).
+  const x = (w0 >>> 30) | ((w1 >>> 30) << 2) | ((w2 >>> 30) << 4);
+  const tail = String.fromCharCode(CODES[x]!, CODES[(w3 >>> 30) << 4]!);
+  return head + fiveText(w0) + fiveText(w1) + fiveText(w2) + fiveText(w3) + tail;
 }
 
 /** A slot for 32 random bits: the same fraction of the capacity (a multiplication, not a modulo: any capacity). */
